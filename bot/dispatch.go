@@ -1,0 +1,470 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+)
+
+// Errors Dispatch returns. A transport that gets one must not acknowledge
+// the request as handled: over HTTP it answers 500, over Socket Mode it does
+// not ack, so that Slack retries an event (or shows an error in a modal).
+var (
+	// ErrHandlerFailed wraps the error of a handler whose failure the
+	// sender must see: an event (Slack will retry it) or a view submission
+	// (Slack keeps the modal open and shows an error).
+	ErrHandlerFailed = errors.New("bot: handler failed")
+	// ErrAckTimeout means the handler did not return before the ack
+	// deadline. It keeps running in the background; a retry of an event is
+	// deduplicated against its outcome.
+	ErrAckTimeout = errors.New("bot: handler did not return before the ack deadline")
+	// ErrHandlerPanic wraps a panic recovered from a handler.
+	ErrHandlerPanic = errors.New("bot: handler panicked")
+)
+
+// What a person sees when their command could not be served. Never the
+// internal error: the log keeps the detail.
+const (
+	msgFailed       = "Something went wrong on my side; nothing was changed. Please try again in a minute."
+	msgStillWorking = "This is taking longer than it should. If you don't see the result in a minute, please try again."
+)
+
+// WorkspaceClients gives the Web API client of a workspace. The clients it
+// returns should go through a Transport.
+type WorkspaceClients interface {
+	ClientFor(ctx context.Context, teamID string) (*slack.Client, error)
+}
+
+// DispatcherConfig configures a Dispatcher. Handler is required.
+type DispatcherConfig struct {
+	Logger *slog.Logger
+	// Handler serves every request, normally a *Mux.
+	Handler Handler
+	// Deduper drops repeated event deliveries. Nil disables dedupe.
+	Deduper *Deduper
+	Metrics *Metrics
+	// Clients sets Request.Slack for the request's workspace. Nil leaves it
+	// unset.
+	Clients WorkspaceClients
+	// BotUserID returns the bot's own user ID in a workspace, so that
+	// message events the bot caused itself are ignored. Nil ignores none.
+	BotUserID func(ctx context.Context, teamID string) string
+	// AckTimeout bounds the handler so the ack beats Slack's 3 s. Default
+	// 2.5 s.
+	AckTimeout time.Duration
+	// AfterTimeout bounds each function scheduled with Request.After.
+	// Default 30 s.
+	AfterTimeout time.Duration
+}
+
+// Dispatcher is the one path from a transport (HTTP or Socket Mode) to the
+// handlers: it drops duplicate events, bounds the handler by the ack
+// deadline, turns failures into friendly acks, and runs the work scheduled
+// with Request.After once the ack is on its way.
+type Dispatcher struct {
+	log          *slog.Logger
+	handler      Handler
+	dedupe       *Deduper
+	metrics      *Metrics
+	clients      WorkspaceClients
+	botUserID    func(ctx context.Context, teamID string) string
+	ackTimeout   time.Duration
+	afterTimeout time.Duration
+
+	// base is the parent of every After context: detached from requests,
+	// cancelled only when Shutdown runs out of time.
+	base       context.Context
+	cancelBase context.CancelFunc
+
+	mu     sync.Mutex
+	closed bool
+	active int // tracked goroutines running; wg.Add is safe while > 0
+	wg     sync.WaitGroup
+}
+
+// NewDispatcher returns a Dispatcher for cfg.
+func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.AckTimeout <= 0 {
+		cfg.AckTimeout = 2500 * time.Millisecond
+	}
+	if cfg.AfterTimeout <= 0 {
+		cfg.AfterTimeout = 30 * time.Second
+	}
+	base, cancel := context.WithCancel(context.Background())
+	return &Dispatcher{
+		log:          cfg.Logger,
+		handler:      cfg.Handler,
+		dedupe:       cfg.Deduper,
+		metrics:      cfg.Metrics,
+		clients:      cfg.Clients,
+		botUserID:    cfg.BotUserID,
+		ackTimeout:   cfg.AckTimeout,
+		afterTimeout: cfg.AfterTimeout,
+		base:         base,
+		cancelBase:   cancel,
+	}
+}
+
+// Dispatch serves req and returns the ack body: nil for an empty 200, else
+// JSON. Events are deduplicated first (a duplicate acks empty and the
+// handler does not run). The handler runs with a deadline of AckTimeout.
+//
+// A failed handler is logged with its error; the person sees a generic,
+// friendly message for a command, and its dedupe claim is released so that
+// a Slack retry may succeed. For an event or a view submission Dispatch
+// returns an error wrapping ErrHandlerFailed or ErrAckTimeout, and the
+// transport must not ack success. Functions scheduled with Request.After
+// start once Dispatch returns the ack, only when the handler succeeded.
+func (d *Dispatcher) Dispatch(ctx context.Context, req *Request) (ack []byte, err error) {
+	start := time.Now()
+	outcome := "ok"
+	defer func() { d.metrics.inbound(req.Kind, outcome, time.Since(start).Seconds()) }()
+
+	if req.Kind == KindEvent && d.ownMessage(ctx, req) {
+		outcome = "ignored"
+		return nil, nil
+	}
+	var keys []string
+	if req.Kind == KindEvent {
+		var ok bool
+		if keys, ok = d.claim(ctx, req); !ok {
+			outcome = "duplicate"
+			d.log.DebugContext(ctx, "dropped duplicate event", "team", req.TeamID,
+				"event_id", req.EventID, "retry", req.RetryNum)
+			return nil, nil
+		}
+	}
+	d.attachClient(ctx, req)
+
+	hctx, cancel := context.WithTimeout(ctx, d.ackTimeout)
+	done := make(chan handlerResult, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- handlerResult{err: fmt.Errorf("%w: %v\n%s", ErrHandlerPanic, p, debug.Stack())}
+			}
+		}()
+		res, err := d.handler.ServeSlack(hctx, req)
+		done <- handlerResult{res: res, err: err}
+	}()
+
+	select {
+	case r := <-done:
+		cancel()
+		ack, outcome, err = d.complete(ctx, req, keys, r)
+		return ack, err
+	case <-hctx.Done():
+	}
+
+	// The handler is still running. Ack now and settle its outcome when it
+	// returns; Shutdown waits for that too.
+	outcome = "timeout"
+	d.log.ErrorContext(ctx, "handler missed the ack deadline", requestAttrs(req, "deadline", d.ackTimeout)...)
+	d.goTracked(func() {
+		r := <-done
+		cancel()
+		_, outcome, _ := d.complete(d.base, req, keys, r)
+		switch {
+		case req.Kind == KindCommand && outcome == "error":
+			// The person was told "still working"; tell them it failed.
+			d.tellFailure(req)
+		case r.res != nil && r.res.Body != nil:
+			d.log.Warn("late handler's reply dropped; the ack was already sent", requestAttrs(req)...)
+		}
+	})
+	switch req.Kind {
+	case KindCommand:
+		return ephemeral(msgStillWorking), nil
+	case KindEvent, KindViewSubmission:
+		return nil, fmt.Errorf("%s %s: %w", req.Kind, routeOf(req), ErrAckTimeout)
+	}
+	return nil, nil
+}
+
+type handlerResult struct {
+	res *Response
+	err error
+}
+
+// complete settles a handler's result: dedupe, logging, the ack, and the
+// After functions.
+func (d *Dispatcher) complete(ctx context.Context, req *Request, keys []string, r handlerResult) (ack []byte, outcome string, err error) {
+	if r.err == nil {
+		if r.res != nil && r.res.Body != nil {
+			ack, err = json.Marshal(r.res.Body)
+			if err != nil {
+				r.err = fmt.Errorf("marshal ack: %w", err)
+			}
+		}
+	}
+	switch {
+	case r.err == nil:
+		d.finish(ctx, keys)
+		d.runAfter(req, req.TakeAfter())
+		return ack, "ok", nil
+	case errors.Is(r.err, ErrNoRoute):
+		// A retry would not find a route either.
+		d.finish(ctx, keys)
+		d.log.WarnContext(ctx, "no handler for request", requestAttrs(req)...)
+		if req.Kind == KindCommand {
+			return ephemeral(noRouteMessage(req)), "no_route", nil
+		}
+		return nil, "no_route", nil
+	}
+
+	req.TakeAfter() // the work they belong to failed; a retry schedules them again
+	d.abort(ctx, keys)
+	d.log.ErrorContext(ctx, "handler failed", requestAttrs(req, "err", r.err)...)
+	switch req.Kind {
+	case KindCommand:
+		return ephemeral(msgFailed), "error", nil
+	case KindBlockAction:
+		d.tellFailure(req)
+		return nil, "error", nil
+	case KindEvent, KindViewSubmission:
+		return nil, "error", fmt.Errorf("%s %s: %w", req.Kind, routeOf(req), ErrHandlerFailed)
+	}
+	return nil, "error", nil
+}
+
+// tellFailure lets the person who clicked a button (or whose slow command
+// failed after the ack) know it did not work, as an ephemeral message.
+func (d *Dispatcher) tellFailure(req *Request) {
+	api := req.Slack
+	if api == nil || req.ChannelID == "" || req.UserID == "" {
+		return
+	}
+	channel, user := req.ChannelID, req.UserID
+	d.runAfter(req, []func(context.Context){func(ctx context.Context) {
+		if _, err := api.PostEphemeralContext(ctx, channel, user, slack.MsgOptionText(msgFailed, false)); err != nil {
+			d.log.WarnContext(ctx, "could not tell a person their action failed", "err", err)
+		}
+	}})
+}
+
+func noRouteMessage(req *Request) string {
+	name := "that command"
+	if req.Command != nil && req.Command.Command != "" {
+		name = "`" + req.Command.Command + "`"
+	}
+	return "Sorry, I don't know how to handle " + name + " yet. Try `/trellis help` to see what I can do."
+}
+
+// ephemeral builds a slash-command ack only the invoking person sees.
+func ephemeral(text string) []byte {
+	b, _ := json.Marshal(struct {
+		ResponseType string `json:"response_type"`
+		Text         string `json:"text"`
+	}{slack.ResponseTypeEphemeral, text})
+	return b
+}
+
+// ownMessage reports whether req is a message event the bot posted itself.
+func (d *Dispatcher) ownMessage(ctx context.Context, req *Request) bool {
+	if d.botUserID == nil || req.Event == nil {
+		return false
+	}
+	msg, ok := req.Event.Data.(*slackevents.MessageEvent)
+	if !ok || msg.User == "" {
+		return false
+	}
+	return msg.User == d.botUserID(ctx, req.TeamID)
+}
+
+// dedupeKeys names an event delivery: by event_id, and for message events
+// also by (team, channel, ts), since Slack sometimes re-sends a message
+// under a new event_id.
+func dedupeKeys(req *Request) []string {
+	var keys []string
+	if req.EventID != "" {
+		keys = append(keys, "event:"+req.EventID)
+	}
+	if req.Event != nil {
+		if msg, ok := req.Event.Data.(*slackevents.MessageEvent); ok && msg.TimeStamp != "" && msg.Channel != "" {
+			keys = append(keys, "message:"+req.TeamID+":"+msg.Channel+":"+msg.TimeStamp)
+		}
+	}
+	return keys
+}
+
+// claim begins every dedupe key of req; if any is a duplicate it releases
+// the ones it took.
+func (d *Dispatcher) claim(ctx context.Context, req *Request) ([]string, bool) {
+	if d.dedupe == nil {
+		return nil, true
+	}
+	keys := dedupeKeys(req)
+	for i, k := range keys {
+		if !d.dedupe.Begin(ctx, k) {
+			d.abort(ctx, keys[:i])
+			return nil, false
+		}
+	}
+	return keys, true
+}
+
+func (d *Dispatcher) finish(ctx context.Context, keys []string) {
+	for _, k := range keys {
+		d.dedupe.Finish(ctx, k)
+	}
+}
+
+func (d *Dispatcher) abort(ctx context.Context, keys []string) {
+	for _, k := range keys {
+		d.dedupe.Abort(ctx, k)
+	}
+}
+
+func (d *Dispatcher) attachClient(ctx context.Context, req *Request) {
+	if req.Slack != nil || d.clients == nil || req.TeamID == "" {
+		return
+	}
+	api, err := d.clients.ClientFor(ctx, req.TeamID)
+	if err != nil {
+		// Not fatal: an app_uninstalled event, say, arrives after the token
+		// is gone. Handlers that need Slack check req.Slack.
+		d.log.WarnContext(ctx, "no Slack client for workspace", "team", req.TeamID, "err", err)
+		return
+	}
+	req.Slack = api
+}
+
+// runAfter starts fns in the background, each with its own timeout on a
+// context detached from the request.
+func (d *Dispatcher) runAfter(req *Request, fns []func(context.Context)) {
+	for _, fn := range fns {
+		d.goTracked(func() {
+			ctx, cancel := context.WithTimeout(d.base, d.afterTimeout)
+			defer cancel()
+			defer func() {
+				if p := recover(); p != nil {
+					d.log.ErrorContext(ctx, "after-ack work panicked",
+						requestAttrs(req, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))...)
+				}
+			}()
+			fn(ctx)
+		})
+	}
+}
+
+// goTracked runs fn in a goroutine that Shutdown waits for. Once Shutdown
+// has begun and nothing is left running, fn still runs but is not waited
+// for; work started by tracked work (a late handler's After functions) is
+// always tracked.
+func (d *Dispatcher) goTracked(fn func()) {
+	d.mu.Lock()
+	if d.closed && d.active == 0 {
+		d.mu.Unlock()
+		d.log.Warn("background work started after shutdown; not waiting for it")
+		go fn()
+		return
+	}
+	d.active++
+	d.wg.Add(1)
+	d.mu.Unlock()
+	go func() {
+		defer func() {
+			d.mu.Lock()
+			d.active--
+			d.mu.Unlock()
+			d.wg.Done()
+		}()
+		fn()
+	}()
+}
+
+// Shutdown waits for background work (After functions and handlers that
+// missed their ack deadline) to finish, or for ctx to end, in which case it
+// cancels their contexts and returns ctx's error. Call it after the
+// transports have stopped taking requests.
+func (d *Dispatcher) Shutdown(ctx context.Context) error {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		d.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		d.cancelBase()
+		return nil
+	case <-ctx.Done():
+		d.cancelBase()
+		return fmt.Errorf("bot: background work still running at shutdown: %w", ctx.Err())
+	}
+}
+
+// Recover returns middleware that turns a handler's panic into an error
+// wrapping ErrHandlerPanic, with the stack, so it is logged and acked like
+// any other failure.
+func Recover() Middleware {
+	return func(next Handler) Handler {
+		return HandlerFunc(func(ctx context.Context, req *Request) (res *Response, err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					res, err = nil, fmt.Errorf("%w: %v\n%s", ErrHandlerPanic, p, debug.Stack())
+				}
+			}()
+			return next.ServeSlack(ctx, req)
+		})
+	}
+}
+
+// Logging returns middleware that writes one line per request: kind, team,
+// user, route (command, action_id, callback_id or event type), duration and
+// outcome. It never logs tokens or message text.
+func Logging(log *slog.Logger) Middleware {
+	return func(next Handler) Handler {
+		return HandlerFunc(func(ctx context.Context, req *Request) (*Response, error) {
+			start := time.Now()
+			res, err := next.ServeSlack(ctx, req)
+			attrs := requestAttrs(req, "duration", time.Since(start))
+			if err != nil {
+				log.WarnContext(ctx, "slack request", append(attrs, "outcome", "error", "err", err)...)
+			} else {
+				log.InfoContext(ctx, "slack request", append(attrs, "outcome", "ok")...)
+			}
+			return res, err
+		})
+	}
+}
+
+// requestAttrs describes req for a log line, followed by extra.
+func requestAttrs(req *Request, extra ...any) []any {
+	attrs := []any{"kind", req.Kind.String(), "team", req.TeamID, "user", req.UserID, "route", routeOf(req)}
+	if req.EventID != "" {
+		attrs = append(attrs, "event_id", req.EventID, "retry", req.RetryNum)
+	}
+	return append(attrs, extra...)
+}
+
+// routeOf names what req is routed by: the slash command, the first
+// action_id, the view's callback_id or the event type.
+func routeOf(req *Request) string {
+	switch {
+	case req.Command != nil:
+		return req.Command.Command
+	case req.Interaction != nil && req.Kind == KindBlockAction:
+		if a := req.Interaction.ActionCallback.BlockActions; len(a) > 0 {
+			return a[0].ActionID
+		}
+	case req.Interaction != nil:
+		return req.Interaction.View.CallbackID
+	case req.Event != nil:
+		return req.Event.Type
+	}
+	return ""
+}

@@ -1,0 +1,527 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/bot/bottest"
+	"github.com/trellis-bot/trellis/kv"
+	"github.com/trellis-bot/trellis/kv/kvtest"
+)
+
+// fakeAPI is a stand-in for the Slack Web API that records every call.
+type fakeAPI struct {
+	t   *testing.T
+	srv *httptest.Server
+	// respond decides the answer to the n-th call (from 1) of method; it
+	// returns 0 for a normal 200.
+	respond func(method string, n int, w http.ResponseWriter, r *http.Request) (status int)
+
+	mu       sync.Mutex
+	calls    []apiCall
+	counts   map[string]int
+	accepted map[string]int // text → accepted chat.postMessage calls
+	blocked  map[string]time.Time
+	early    []string // calls that arrived while their method was blocked
+}
+
+type apiCall struct {
+	method, channel, text string
+	at                    time.Time
+	status                int
+}
+
+func newFakeAPI(t *testing.T, respond func(method string, n int, w http.ResponseWriter, r *http.Request) int) *fakeAPI {
+	f := &fakeAPI{t: t, respond: respond, counts: map[string]int{}, accepted: map[string]int{}, blocked: map[string]time.Time{}}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeAPI) url() string { return f.srv.URL + "/api/" }
+
+func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
+	now := time.Now()
+	method := path.Base(r.URL.Path)
+	_ = r.ParseForm()
+	f.mu.Lock()
+	f.counts[method]++
+	n := f.counts[method]
+	if until, ok := f.blocked[method]; ok && now.Before(until) {
+		f.early = append(f.early, fmt.Sprintf("%s call %d arrived %v before Retry-After elapsed", method, n, until.Sub(now)))
+	}
+	f.mu.Unlock()
+
+	status := 0
+	if f.respond != nil {
+		status = f.respond(method, n, w, r)
+	}
+	if status == -1 { // the respond func took over (hijacked)
+		status = 0
+	} else if status == 0 {
+		status = http.StatusOK
+		w.Header().Set("Content-Type", "application/json")
+		switch method {
+		case "users.info":
+			fmt.Fprint(w, `{"ok":true,"user":{"id":"U1","name":"ada","tz":"Europe/London"}}`)
+		default:
+			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.%06d"}`, r.PostForm.Get("channel"), n)
+		}
+	} else if status == http.StatusTooManyRequests {
+		f.mu.Lock()
+		if ra := w.Header().Get("Retry-After"); ra != "" {
+			var s int
+			fmt.Sscan(ra, &s)
+			f.blocked[method] = time.Now().Add(time.Duration(s) * time.Second)
+		}
+		f.mu.Unlock()
+		w.WriteHeader(status)
+	} else {
+		w.WriteHeader(status)
+	}
+
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, apiCall{method: method, channel: r.PostForm.Get("channel"), text: r.PostForm.Get("text"), at: now, status: status})
+	if method == "chat.postMessage" && status == http.StatusOK {
+		f.accepted[r.PostForm.Get("text")]++
+	}
+}
+
+func (f *fakeAPI) count(method string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.counts[method]
+}
+
+func (f *fakeAPI) snapshot() ([]apiCall, map[string]int, []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	acc := map[string]int{}
+	for k, v := range f.accepted {
+		acc[k] = v
+	}
+	return append([]apiCall(nil), f.calls...), acc, append([]string(nil), f.early...)
+}
+
+// Fifteen-odd chat.postMessage calls from two replicas sharing Redis; the
+// fake answers every fifth with 429 and Retry-After: 2. Every message
+// arrives exactly once, none arrives while the method is blocked (not even
+// from the replica that did not get the 429), and the channel's pace holds.
+func TestTransportPacesAndHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
+	fake := newFakeAPI(t, func(method string, n int, w http.ResponseWriter, r *http.Request) int {
+		if method == "chat.postMessage" && n%5 == 0 {
+			w.Header().Set("Retry-After", "2")
+			return http.StatusTooManyRequests
+		}
+		return 0
+	})
+	storeA := kvtest.New(t)
+	storeB := replicaStore(t, storeA)
+	m, reg := newMetrics()
+	channelRate := bot.Rate{Limit: 10, Per: time.Second, Burst: 2}
+	newClient := func(tr *bot.Transport) *slack.Client {
+		return slack.New("xoxb-test", slack.OptionAPIURL(fake.url()), slack.OptionHTTPClient(tr))
+	}
+	var clients []*slack.Client
+	for i, store := range []*kv.Store{storeA, storeB} {
+		clients = append(clients, newClient(bot.NewTransport(bot.TransportConfig{
+			Store: store, Metrics: m, Logger: kvtest.Logger(t).With("replica", i), TeamID: "T1",
+			ChannelRates: map[string]bot.Rate{"chat.postMessage": channelRate},
+		})))
+	}
+
+	const messages = 10
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := range messages {
+		wg.Go(func() {
+			text := fmt.Sprintf("message %d", i)
+			if _, _, err := clients[i%2].PostMessageContext(ctx, "C1", slack.MsgOptionText(text, false)); err != nil {
+				t.Errorf("PostMessage(%q): %v", text, err)
+			}
+		})
+	}
+	wg.Wait()
+	t.Logf("sent %d messages in %v", messages, time.Since(start))
+
+	calls, accepted, early := fake.snapshot()
+	for i := range messages {
+		text := fmt.Sprintf("message %d", i)
+		if accepted[text] != 1 {
+			t.Errorf("%q accepted %d times, want exactly 1", text, accepted[text])
+		}
+	}
+	for _, e := range early {
+		t.Error(e)
+	}
+	var limited int
+	for _, c := range calls {
+		if c.status == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Fatalf("the fake never answered 429; the test proves nothing")
+	}
+	if got := metricValue(t, reg, "trellis_redis_fallbacks_total", nil); got != 0 {
+		t.Errorf("%v operations fell back in-process; the replicas must share Redis", got)
+	}
+	if got := metricValue(t, reg, "slack_ratelimited_total", map[string]string{"method": "chat.postMessage"}); got != float64(limited) {
+		t.Errorf("slack_ratelimited_total = %v, want %d", got, limited)
+	}
+	// The channel's pace: in any window of one second, at most
+	// Limit + Burst calls (GCRA allows the burst on top of the rate).
+	for i := range calls {
+		var inWindow int
+		for j := i; j < len(calls) && calls[j].at.Sub(calls[i].at) < time.Second; j++ {
+			inWindow++
+		}
+		if max := channelRate.Limit + channelRate.Burst; inWindow > max {
+			t.Errorf("%d calls within a second from call %d, want at most %d", inWindow, i, max)
+		}
+	}
+}
+
+// A 429 blocks only that method: other methods keep flowing.
+func TestTransportBlocksOnlyTheLimitedMethod(t *testing.T) {
+	t.Parallel()
+	fake := newFakeAPI(t, func(method string, n int, w http.ResponseWriter, r *http.Request) int {
+		if method == "chat.postMessage" && n == 1 {
+			w.Header().Set("Retry-After", "1")
+			return http.StatusTooManyRequests
+		}
+		return 0
+	})
+	tr := bot.NewTransport(bot.TransportConfig{Store: kvtest.New(t), Logger: kvtest.Logger(t), TeamID: "T1"})
+	api := slack.New("xoxb-test", slack.OptionAPIURL(fake.url()), slack.OptionHTTPClient(tr))
+	ctx := context.Background()
+
+	posted := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		_, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("hello", false))
+		posted <- err
+	}()
+	waitFor(t, 5*time.Second, "the first post", func() bool { return fake.count("chat.postMessage") >= 1 })
+	if _, err := api.GetUserInfoContext(ctx, "U1"); err != nil {
+		t.Fatalf("GetUserInfo during the block: %v", err)
+	}
+	if d := time.Since(start); d > 900*time.Millisecond {
+		t.Errorf("users.info took %v during a chat.postMessage block; other methods must keep flowing", d)
+	}
+	if err := <-posted; err != nil {
+		t.Fatalf("PostMessage: %v", err)
+	}
+	if d := time.Since(start); d < time.Second {
+		t.Errorf("PostMessage finished after %v, before Retry-After: 1 elapsed", d)
+	}
+	if _, _, early := fake.snapshot(); len(early) > 0 {
+		t.Error(early)
+	}
+}
+
+// Server errors and network failures: safe methods are retried; a post that
+// may have reached Slack is not resent and comes back as ErrAmbiguous; a
+// post that never left (the dial failed) is retried.
+func TestTransportRetries(t *testing.T) {
+	t.Parallel()
+	hangUp := func(w http.ResponseWriter) int {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			_ = conn.Close()
+		}
+		return -1
+	}
+	tests := []struct {
+		name        string
+		method      string
+		respond     func(n int, w http.ResponseWriter) int
+		failDials   int32
+		wantErr     error // nil: success
+		wantAnyErr  bool
+		wantArrived int
+	}{
+		{
+			name: "users.info retried after 5xx", method: "users.info",
+			respond:     func(n int, w http.ResponseWriter) int { return map[bool]int{true: 503}[n <= 2] },
+			wantArrived: 3,
+		},
+		{
+			name: "users.info gives up after MaxRetries", method: "users.info",
+			respond:     func(n int, w http.ResponseWriter) int { return 500 },
+			wantAnyErr:  true,
+			wantArrived: 4,
+		},
+		{
+			name: "users.info retried after a dropped connection", method: "users.info",
+			respond: func(n int, w http.ResponseWriter) int {
+				if n == 1 {
+					return hangUp(w)
+				}
+				return 0
+			},
+			wantArrived: 2,
+		},
+		{
+			name: "chat.postMessage 5xx is ambiguous", method: "chat.postMessage",
+			respond:     func(n int, w http.ResponseWriter) int { return 502 },
+			wantErr:     bot.ErrAmbiguous,
+			wantArrived: 1,
+		},
+		{
+			name: "chat.postMessage dropped connection is ambiguous", method: "chat.postMessage",
+			respond:     func(n int, w http.ResponseWriter) int { return hangUp(w) },
+			wantErr:     bot.ErrAmbiguous,
+			wantArrived: 1,
+		},
+		{
+			name: "chat.postMessage retried when the dial failed", method: "chat.postMessage",
+			failDials:   2,
+			wantArrived: 1,
+		},
+		{
+			name: "chat.update retried after 5xx", method: "chat.update",
+			respond:     func(n int, w http.ResponseWriter) int { return map[bool]int{true: 500}[n == 1] },
+			wantArrived: 2,
+		},
+		{
+			name: "429 without Retry-After waits the default", method: "chat.postMessage",
+			respond:     func(n int, w http.ResponseWriter) int { return map[bool]int{true: 429}[n == 1] },
+			wantArrived: 2,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake := newFakeAPI(t, func(method string, n int, w http.ResponseWriter, r *http.Request) int {
+				if tt.respond == nil {
+					return 0
+				}
+				return tt.respond(n, w)
+			})
+			var dials atomic.Int32
+			dialer := &net.Dialer{Timeout: time.Second}
+			base := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+				DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+					if dials.Add(1) <= tt.failDials {
+						return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("connection refused")}
+					}
+					return dialer.DialContext(ctx, network, addr)
+				},
+			}}
+			m, reg := newMetrics()
+			tr := bot.NewTransport(bot.TransportConfig{
+				Base: base, Store: kvtest.New(t), Metrics: m, Logger: kvtest.Logger(t), TeamID: "T1",
+				Backoff: 10 * time.Millisecond, DefaultRetryAfter: 100 * time.Millisecond,
+			})
+			api := slack.New("xoxb-test", slack.OptionAPIURL(fake.url()), slack.OptionHTTPClient(tr))
+			ctx := context.Background()
+
+			var err error
+			switch tt.method {
+			case "users.info":
+				_, err = api.GetUserInfoContext(ctx, "U1")
+			case "chat.postMessage":
+				_, _, err = api.PostMessageContext(ctx, "C1", slack.MsgOptionText("hi", false))
+			case "chat.update":
+				_, _, _, err = api.UpdateMessageContext(ctx, "C1", "1.2", slack.MsgOptionText("hi", false))
+			}
+			switch {
+			case tt.wantErr != nil:
+				if !errors.Is(err, tt.wantErr) {
+					t.Errorf("err = %v, want %v", err, tt.wantErr)
+				}
+			case tt.wantAnyErr:
+				if err == nil {
+					t.Errorf("err = nil, want an error")
+				}
+			case err != nil:
+				t.Errorf("err = %v, want success", err)
+			}
+			if got := fake.count(tt.method); got != tt.wantArrived {
+				t.Errorf("%s arrived %d times, want %d", tt.method, got, tt.wantArrived)
+			}
+			if errors.Is(tt.wantErr, bot.ErrAmbiguous) {
+				if got := metricValue(t, reg, "slack_api_calls_total", map[string]string{"method": tt.method, "outcome": "ambiguous"}); got != 1 {
+					t.Errorf("ambiguous outcomes = %v, want 1", got)
+				}
+			}
+		})
+	}
+}
+
+// Waiting for a slot gives up when the caller's context ends.
+func TestTransportWaitHonoursContext(t *testing.T) {
+	t.Parallel()
+	fake := newFakeAPI(t, nil)
+	tr := bot.NewTransport(bot.TransportConfig{
+		Store: kvtest.New(t), Logger: kvtest.Logger(t), TeamID: "T1",
+		Rates: map[string]bot.Rate{"users.info": {Limit: 1, Per: time.Hour, Burst: 1}},
+	})
+	api := slack.New("xoxb-test", slack.OptionAPIURL(fake.url()), slack.OptionHTTPClient(tr))
+	if _, err := api.GetUserInfoContext(context.Background(), "U1"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := api.GetUserInfoContext(ctx, "U1")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("gave up after %v, want about 100ms", d)
+	}
+	if got := fake.count("users.info"); got != 1 {
+		t.Errorf("users.info arrived %d times, want 1", got)
+	}
+}
+
+// Redis goes away mid-run and comes back: dedupe and pacing keep working
+// in-process meanwhile, kv.Store.Healthy reports the outage, and the bot
+// uses Redis again once it is back, without a restart.
+func TestRedisGoesAway(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	log := kvtest.Logger(t)
+	base := kvtest.New(t)
+	proxy := bottest.NewProxy(t, bottest.RedisAddr(t, base))
+	store, err := kv.Open(ctx, log, bottest.RedisURL(t, base, proxy.Addr()), base.Key(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+
+	fake := newFakeAPI(t, nil)
+	m, reg := newMetrics()
+	tr := bot.NewTransport(bot.TransportConfig{
+		Store: store, Metrics: m, Logger: log, TeamID: "T1", RedisCooldown: 50 * time.Millisecond,
+		ChannelRates: map[string]bot.Rate{"chat.postMessage": {Limit: 10, Per: time.Second, Burst: 1}},
+	})
+	api := slack.New("xoxb-test", slack.OptionAPIURL(fake.url()), slack.OptionHTTPClient(tr))
+	runs := map[string]int{}
+	var mu sync.Mutex
+	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		mu.Lock()
+		runs[req.EventID]++
+		mu.Unlock()
+		return nil, nil
+	})
+	in := newInstance(t, store, h, bot.DispatcherConfig{Metrics: m})
+	deliver := func(id string, times int) {
+		t.Helper()
+		for retry := range times {
+			if status := postEvent(t, in, eventBody(t, id, homeOpened("U1")), retry); status != http.StatusOK {
+				t.Errorf("%s delivery %d: status %d", id, retry, status)
+			}
+		}
+	}
+	runsOf := func(id string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return runs[id]
+	}
+	// postPaced sends n messages to one channel and checks their spacing.
+	postPaced := func(phase string, n int) {
+		t.Helper()
+		before, _, _ := fake.snapshot()
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText(fmt.Sprint(phase, i), false)); err != nil {
+					t.Errorf("%s: PostMessage: %v", phase, err)
+				}
+			})
+		}
+		wg.Wait()
+		calls, _, _ := fake.snapshot()
+		calls = calls[len(before):]
+		if len(calls) != n {
+			t.Fatalf("%s: %d calls arrived, want %d", phase, len(calls), n)
+		}
+		// Paced at 10/s: about 100ms apart. Arrival times jitter with the
+		// scheduler, so check the span and allow slack on single gaps;
+		// unpaced calls would arrive within a millisecond or two.
+		if span, want := calls[n-1].at.Sub(calls[0].at), time.Duration(n-1)*90*time.Millisecond; span < want {
+			t.Errorf("%s: %d calls within %v, want at least %v (10/s)", phase, n, span, want)
+		}
+		for i := 1; i < len(calls); i++ {
+			if gap := calls[i].at.Sub(calls[i-1].at); gap < 40*time.Millisecond {
+				t.Errorf("%s: calls %d and %d only %v apart, want about 100ms (10/s)", phase, i-1, i, gap)
+			}
+		}
+	}
+
+	// Redis up.
+	deliver("EvUp", 2)
+	postPaced("up", 3)
+	if !store.Healthy() {
+		t.Fatalf("Healthy() = false with Redis up")
+	}
+	if n, err := base.Client.Exists(ctx, base.Key("dedupe", "event:EvUp")).Result(); err != nil || n != 1 {
+		t.Errorf("dedupe key in Redis: exists=%d err=%v, want 1", n, err)
+	}
+
+	// Redis gone.
+	proxy.Stop()
+	deliver("EvUp", 1)   // handled before the outage: still known locally
+	deliver("EvDown", 3) // first seen during the outage
+	postPaced("down", 4)
+	if store.Healthy() {
+		t.Errorf("Healthy() = true with Redis gone")
+	}
+	if got := metricValue(t, reg, "trellis_redis_fallbacks_total", nil); got == 0 {
+		t.Errorf("no fallbacks counted during the outage")
+	}
+	if got := metricValue(t, reg, "trellis_redis_up", nil); got != 0 {
+		t.Errorf("trellis_redis_up = %v during the outage, want 0", got)
+	}
+
+	// Redis back.
+	proxy.Start()
+	waitFor(t, 5*time.Second, "the store to see Redis again", func() bool {
+		deliver(fmt.Sprint("EvProbe", time.Now().UnixNano()), 1)
+		return store.Healthy()
+	})
+	deliver("EvBack", 1)
+	if n, err := base.Client.Exists(ctx, base.Key("dedupe", "event:EvBack")).Result(); err != nil || n != 1 {
+		t.Errorf("dedupe key after recovery: exists=%d err=%v, want 1", n, err)
+	}
+	// A second replica, on Redis directly, sees what this one handled.
+	other := newInstance(t, replicaStore(t, base), h, bot.DispatcherConfig{})
+	if status := postEvent(t, other, eventBody(t, "EvBack", homeOpened("U1")), 1); status != http.StatusOK {
+		t.Errorf("retry to the other replica: status %d", status)
+	}
+	// The limiter may still be in its cool-down; it returns to Redis by
+	// itself.
+	waitFor(t, 5*time.Second, "rate-limit state in Redis again", func() bool {
+		if _, _, err := api.PostMessageContext(ctx, "C2", slack.MsgOptionText("probe", false)); err != nil {
+			t.Fatalf("PostMessage: %v", err)
+		}
+		keys, err := base.Client.Keys(ctx, base.Key("ratelimit", "*")).Result()
+		return err == nil && len(keys) > 0
+	})
+	postPaced("back", 3)
+
+	for id, want := range map[string]int{"EvUp": 1, "EvDown": 1, "EvBack": 1} {
+		if got := runsOf(id); got != want {
+			t.Errorf("handler ran %d times for %s, want %d", got, id, want)
+		}
+	}
+}

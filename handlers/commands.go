@@ -1,0 +1,424 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/holidays"
+)
+
+// reply is an ephemeral answer to a slash command.
+func reply(text string, blocks []slack.Block) *bot.Response {
+	return &bot.Response{Body: slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: text, Blocks: slack.Blocks{BlockSet: blocks}}}
+}
+
+// notice is a short ephemeral answer with an optional example underneath.
+func notice(msg, hint string) *bot.Response {
+	return reply(msg, views.Notice(msg, hint))
+}
+
+// command serves /trellis and its subcommands.
+func (h *Handlers) command(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	// Know the person (and their Slack timezone) before any setting is stored.
+	if _, err := h.person(ctx, req, false); err != nil {
+		return nil, err
+	}
+	sub, rest := splitCommand(req.Command.Text)
+	switch sub {
+	case "", "help":
+		return reply("Trellis commands: /trellis me, hours, tz, away, back, holidays, help.", views.Help()), nil
+	case "me":
+		return h.cmdMe(ctx, req)
+	case "hours":
+		return h.cmdHours(ctx, req, rest)
+	case "tz", "timezone":
+		return h.cmdTZ(ctx, req, rest)
+	case "away", "off", "vacation":
+		return h.cmdAway(ctx, req, rest)
+	case "back":
+		return h.cmdBack(ctx, req)
+	case "holidays", "holiday":
+		return h.cmdHolidays(ctx, req, rest)
+	case "admin":
+		return h.cmdAdmin(ctx, req, rest)
+	}
+	return notice(fmt.Sprintf("I don't know the command `%s`.", sub),
+		"Try `/trellis help` for the full list, or `/trellis me` to see your settings."), nil
+}
+
+func (h *Handlers) cmdMe(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	p, err := h.person(ctx, req, false)
+	if err != nil {
+		return nil, err
+	}
+	s, err := h.summary(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	text := fmt.Sprintf("Timezone %s; working hours %s.", s.TimeZone, views.DescribeHours(s.Hours))
+	return reply(text, views.Me(s)), nil
+}
+
+const hoursExample = "For example `/trellis hours mon-fri 09:00-17:30`, `/trellis hours sun-thu 8:00-16:00` or a night shift `/trellis hours mon-fri 22:00-06:00`. `/trellis hours default` follows the workspace."
+
+func (h *Handlers) cmdHours(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
+	if args == "" {
+		return h.openHoursFor(ctx, req, req.Command.TriggerID)
+	}
+	if strings.EqualFold(args, "default") {
+		if err := h.ppl.SetHours(ctx, req.TeamID, req.UserID, nil); err != nil {
+			return nil, err
+		}
+		ws, err := h.ws.Ensure(ctx, req.TeamID, "")
+		if err != nil {
+			return nil, err
+		}
+		req.After(h.refreshHome(req))
+		return notice("Done: you follow the workspace's working hours, "+views.DescribeHours(ws.DefaultHours)+".", ""), nil
+	}
+	wh, err := models.ParseWorkingHours(args)
+	if err != nil {
+		return notice(hoursProblem(args, err), hoursExample), nil
+	}
+	if err := h.ppl.SetHours(ctx, req.TeamID, req.UserID, &wh); err != nil {
+		return nil, err
+	}
+	req.After(h.refreshHome(req))
+	return notice("Saved: your working hours are "+views.DescribeHours(wh)+".", "I'll only message you inside them, in your own timezone."), nil
+}
+
+// hoursProblem says, in plain words, what is wrong with working hours text.
+func hoursProblem(args string, err error) string {
+	switch {
+	case errors.Is(err, models.ErrZeroLength):
+		return fmt.Sprintf("`%s` starts and ends at the same time, so it has no working time at all.", args)
+	case errors.Is(err, models.ErrInvalidTime):
+		return fmt.Sprintf("I couldn't read the times in `%s`: use 24-hour `HH:MM` from 00:00 to 23:59 (or `9am`).", args)
+	case errors.Is(err, models.ErrInvalidDays):
+		return fmt.Sprintf("I couldn't read the days in `%s`: use `mon-fri`, `sun-thu` or a list like `tue,thu,sat`.", args)
+	}
+	return fmt.Sprintf("I couldn't read `%s` as working hours: give days and a time span.", args)
+}
+
+const tzExample = "For example `/trellis tz Europe/Berlin`, `/trellis tz America/New_York` or `/trellis tz Asia/Kolkata`; `/trellis tz auto` follows your Slack profile."
+
+func (h *Handlers) cmdTZ(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
+	if args == "" {
+		return h.openTZFor(ctx, req, req.Command.TriggerID)
+	}
+	if strings.EqualFold(args, "auto") {
+		if err := h.ppl.SetTZOverride(ctx, req.TeamID, req.UserID, ""); err != nil {
+			return nil, err
+		}
+		p, err := h.person(ctx, req, true)
+		if err != nil {
+			return nil, err
+		}
+		req.After(h.refreshHome(req))
+		return notice(fmt.Sprintf("Done: your timezone follows your Slack profile (now *%s*).", p.TimeZone()), ""), nil
+	}
+	zone, ok := canonicalZone(args)
+	if !ok {
+		return notice(fmt.Sprintf("`%s` isn't a timezone I know. Use an IANA name (Region/City).", args), tzExample), nil
+	}
+	if err := h.ppl.SetTZOverride(ctx, req.TeamID, req.UserID, zone); err != nil {
+		return nil, err
+	}
+	req.After(h.refreshHome(req))
+	now := h.clock.Now().In(mustLoad(zone))
+	return notice(fmt.Sprintf("Saved: your timezone is *%s* (it's %s there now).", zone, now.Format("Mon 15:04")),
+		"Your Slack profile's timezone no longer changes it; `/trellis tz auto` undoes this."), nil
+}
+
+// canonicalZone accepts an IANA zone name in any letter case.
+func canonicalZone(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.EqualFold(s, "local") {
+		return "", false
+	}
+	if _, err := time.LoadLocation(s); err == nil {
+		return s, true
+	}
+	// Title-case each path element: "europe/berlin" → "Europe/Berlin".
+	parts := strings.Split(s, "/")
+	for i, p := range parts {
+		words := strings.Split(strings.ToLower(p), "_")
+		for j, w := range words {
+			if w != "" {
+				words[j] = strings.ToUpper(w[:1]) + w[1:]
+			}
+		}
+		parts[i] = strings.Join(words, "_")
+	}
+	c := strings.Join(parts, "/")
+	if _, err := time.LoadLocation(c); err == nil {
+		return c, true
+	}
+	if strings.EqualFold(s, "utc") {
+		return "UTC", true
+	}
+	return "", false
+}
+
+func mustLoad(zone string) *time.Location {
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+const awayExample = "For example `/trellis away until 2026-12-24`, `/trellis away 3d`, `/trellis away tomorrow` or `/trellis away 2026-12-20 to 2026-12-31`."
+
+func (h *Handlers) cmdAway(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
+	p, err := h.person(ctx, req, false)
+	if err != nil {
+		return nil, err
+	}
+	today := localToday(h.clock.Now(), p.Location())
+	if args == "" {
+		periods, err := h.ppl.AwayPeriods(ctx, req.TeamID, req.UserID, today)
+		if err != nil {
+			return nil, err
+		}
+		if len(periods) == 0 {
+			return notice("You have no time off planned.", awayExample), nil
+		}
+		var lines []string
+		for _, a := range periods {
+			lines = append(lines, "• "+views.DescribeAway(a))
+		}
+		return notice("Your time off:\n"+strings.Join(lines, "\n"), "`/trellis back` ends the one covering today; the Home tab can remove any of them."), nil
+	}
+	first, last, err := parseAway(args, today)
+	if err != nil {
+		msg := fmt.Sprintf("I couldn't read `%s` as time off.", args)
+		if errors.Is(err, errPastDate) {
+			msg = fmt.Sprintf("`%s` is in the past: today is %s for you.", args, today.Format("Mon 2 Jan 2006"))
+		} else if last.Before(first) && !first.IsZero() && !last.IsZero() {
+			msg = fmt.Sprintf("`%s` ends before it starts.", args)
+		}
+		return notice(msg, awayExample), nil
+	}
+	a, err := h.ppl.AddAway(ctx, models.AwayPeriod{WorkspaceID: req.TeamID, UserID: req.UserID, First: first, Last: last})
+	if err != nil {
+		return nil, err
+	}
+	req.After(h.refreshHome(req))
+	return notice("Enjoy your time off: "+views.DescribeAway(a)+". I won't message you on those days.",
+		fmt.Sprintf("Back early? `/trellis back`. I'll be in touch again from %s.", last.AddDays(1).Format("Mon 2 Jan"))), nil
+}
+
+func (h *Handlers) cmdBack(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	p, err := h.person(ctx, req, false)
+	if err != nil {
+		return nil, err
+	}
+	today := localToday(h.clock.Now(), p.Location())
+	n, err := h.ppl.EndAway(ctx, req.TeamID, req.UserID, today)
+	if err != nil {
+		return nil, err
+	}
+	req.After(h.refreshHome(req))
+	msg := "Welcome back! Your time off is over."
+	if n == 0 {
+		msg = "You weren't away today, so nothing changed."
+	}
+	hint := ""
+	if away, _ := models.StatusAway(p.Status, h.clock.Now()); away {
+		hint = "Your Slack status still says you're away; clear it and I'll notice."
+	}
+	return notice(msg, hint), nil
+}
+
+const regionExample = "For example `/trellis holidays region GB`, `/trellis holidays region DE-BY` or `/trellis holidays region default`; `/trellis holidays regions` lists every code."
+
+func (h *Handlers) cmdHolidays(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
+	sub, rest := splitCommand(args)
+	switch sub {
+	case "regions":
+		return notice("Holiday regions: "+regionList(), "Pick yours with `/trellis holidays region CODE`."), nil
+	case "region":
+		if rest == "" {
+			return h.openRegionFor(ctx, req, req.Command.TriggerID, false)
+		}
+		code, ok := normaliseRegion(rest, true)
+		if !ok {
+			return notice(fmt.Sprintf("`%s` isn't a holiday region I know.", rest), regionExample), nil
+		}
+		if err := h.ppl.SetHolidayRegion(ctx, req.TeamID, req.UserID, code); err != nil {
+			return nil, err
+		}
+		req.After(h.refreshHome(req))
+		if code == "" {
+			return notice("Done: you follow the workspace's holiday region.", ""), nil
+		}
+		return notice(fmt.Sprintf("Saved: the public holidays of *%s* apply to you.", regionName(code)), ""), nil
+	case "":
+		p, err := h.person(ctx, req, false)
+		if err != nil {
+			return nil, err
+		}
+		s, err := h.summary(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		if len(s.Holidays) == 0 {
+			return notice("No holidays apply to you in the next 90 days.", regionExample), nil
+		}
+		var lines []string
+		for _, hd := range s.Holidays {
+			lines = append(lines, fmt.Sprintf("• %s — %s", hd.Date.Format("Mon 2 Jan 2006"), hd.Name))
+		}
+		return notice("Holidays in the next 90 days:\n"+strings.Join(lines, "\n"), "Trellis sends nothing on these days."), nil
+	}
+	return notice(fmt.Sprintf("I don't know `/trellis holidays %s`.", sub), regionExample), nil
+}
+
+// normaliseRegion validates a region code; "default" (when allowed) means
+// the workspace's region and returns "".
+func normaliseRegion(s string, allowDefault bool) (string, bool) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	switch s {
+	case "DEFAULT":
+		return "", allowDefault
+	case "NONE":
+		return views.ValueNoRegion, true
+	}
+	if _, ok := holidays.Lookup(s); ok {
+		return s, true
+	}
+	return "", false
+}
+
+func regionList() string {
+	var codes []string
+	for _, r := range holidays.Regions() {
+		codes = append(codes, r.Code)
+	}
+	sort.Strings(codes)
+	return strings.Join(codes, ", ")
+}
+
+func viewRegions() []views.Region {
+	var out []views.Region
+	for _, r := range holidays.Regions() {
+		out = append(out, views.Region{Code: r.Code, Name: r.Name})
+	}
+	return out
+}
+
+const adminExample = "Admin commands: `/trellis admin hours mon-fri 09:00-17:30`, `/trellis admin holidays region GB`, `/trellis admin holidays add 2026-12-24 Office closed`, `/trellis admin holidays remove 2026-12-24`, `/trellis admin audit`."
+
+func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
+	p, err := h.person(ctx, req, true)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsAdmin {
+		return notice("Only workspace admins and owners can change workspace settings.", "Your own settings are yours to change: `/trellis me`."), nil
+	}
+	sub, rest := splitCommand(args)
+	switch sub {
+	case "hours":
+		if rest == "" {
+			ws, err := h.ws.Ensure(ctx, req.TeamID, "")
+			if err != nil {
+				return nil, err
+			}
+			return h.openModal(ctx, req, req.Command.TriggerID, views.HoursModal(ws.DefaultHours, false, true, ws.DefaultHours))
+		}
+		wh, err := models.ParseWorkingHours(rest)
+		if err != nil {
+			return notice(hoursProblem(rest, err), "For example `/trellis admin hours mon-fri 09:00-17:30`."), nil
+		}
+		if err := h.ws.SetDefaultHours(ctx, req.TeamID, wh, req.UserID); err != nil {
+			return nil, err
+		}
+		return notice("Saved: the workspace default is "+views.DescribeHours(wh)+".", "People who set their own hours keep them."), nil
+	case "holidays":
+		return h.cmdAdminHolidays(ctx, req, rest)
+	case "audit":
+		entries, err := h.ws.Audit(ctx, req.TeamID, 20)
+		if err != nil {
+			return nil, err
+		}
+		if len(entries) == 0 {
+			return notice("No admin changes yet.", ""), nil
+		}
+		var lines []string
+		for _, e := range entries {
+			lines = append(lines, fmt.Sprintf("• %s <@%s> %s: %s", e.At.UTC().Format("2006-01-02 15:04 UTC"), e.ActorID, e.Action, e.Detail))
+		}
+		return notice("Recent admin changes:\n"+strings.Join(lines, "\n"), ""), nil
+	}
+	return notice(fmt.Sprintf("I don't know `/trellis admin %s`.", sub), adminExample), nil
+}
+
+func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
+	sub, rest := splitCommand(args)
+	switch sub {
+	case "region":
+		if rest == "" {
+			ws, err := h.ws.Ensure(ctx, req.TeamID, "")
+			if err != nil {
+				return nil, err
+			}
+			return h.openModal(ctx, req, req.Command.TriggerID, views.RegionModal(ws.HolidayRegion, viewRegions(), true))
+		}
+		code, ok := normaliseRegion(rest, false)
+		if !ok {
+			return notice(fmt.Sprintf("`%s` isn't a holiday region I know.", rest), "For example `/trellis admin holidays region GB`; `/trellis holidays regions` lists every code."), nil
+		}
+		if err := h.ws.SetHolidayRegion(ctx, req.TeamID, code, req.UserID); err != nil {
+			return nil, err
+		}
+		return notice(fmt.Sprintf("Saved: the workspace follows the public holidays of *%s*.", regionName(code)), "People can pick their own with `/trellis holidays region`."), nil
+	case "add":
+		dateText, name, _ := strings.Cut(rest, " ")
+		d, err := models.ParseDate(dateText)
+		if err != nil || strings.TrimSpace(name) == "" {
+			return notice(fmt.Sprintf("I need a date and a name, like `2026-12-24 Office closed`; I got `%s`.", rest), "For example `/trellis admin holidays add 2026-12-24 Office closed`."), nil
+		}
+		if d.Before(models.DateOf(h.clock.Now().UTC()).AddDays(-1)) {
+			return notice(fmt.Sprintf("%s is in the past.", d), "Add a date from today on."), nil
+		}
+		err = h.ws.AddHoliday(ctx, models.Holiday{WorkspaceID: req.TeamID, Date: d, Name: strings.TrimSpace(name), AddedBy: req.UserID})
+		if errors.Is(err, models.ErrConflict) {
+			return notice(fmt.Sprintf("%s is already a workspace holiday.", d.Format("Mon 2 Jan 2006")), "Remove it first with `/trellis admin holidays remove "+d.String()+"`."), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return notice(fmt.Sprintf("Added: %s — %s. Nobody gets Trellis messages that day.", d.Format("Mon 2 Jan 2006"), strings.TrimSpace(name)), ""), nil
+	case "remove":
+		d, err := models.ParseDate(rest)
+		if err != nil {
+			return notice(fmt.Sprintf("`%s` isn't a date like 2026-12-24.", rest), "For example `/trellis admin holidays remove 2026-12-24`."), nil
+		}
+		err = h.ws.RemoveHoliday(ctx, req.TeamID, d, req.UserID)
+		if errors.Is(err, models.ErrNotFound) {
+			return notice(fmt.Sprintf("%s isn't a workspace holiday.", d), ""), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return notice(fmt.Sprintf("Removed the workspace holiday on %s.", d.Format("Mon 2 Jan 2006")), ""), nil
+	}
+	return notice(fmt.Sprintf("I don't know `/trellis admin holidays %s`.", sub), adminExample), nil
+}
+
+// refreshHome returns an After function that republishes the person's Home
+// tab, so a change made by command shows there too.
+func (h *Handlers) refreshHome(req *bot.Request) func(context.Context) {
+	return func(ctx context.Context) { h.publishHome(ctx, req) }
+}

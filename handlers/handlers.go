@@ -1,0 +1,256 @@
+// Package handlers is what happens when a person acts in Slack: the /trellis
+// slash command, button clicks and modal submissions, and the events Trellis
+// subscribes to. Handlers answer with friendly text; detail goes to the log.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/clock"
+	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/holidays"
+)
+
+// people is what handlers need of the people store.
+type people interface {
+	Get(ctx context.Context, workspaceID, userID string) (models.Person, error)
+	SyncProfile(ctx context.Context, p models.Person) (models.Person, error)
+	SetTZOverride(ctx context.Context, workspaceID, userID, tz string) error
+	SetHours(ctx context.Context, workspaceID, userID string, h *models.WorkingHours) error
+	SetHolidayRegion(ctx context.Context, workspaceID, userID, region string) error
+	AddAway(ctx context.Context, a models.AwayPeriod) (models.AwayPeriod, error)
+	AwayPeriods(ctx context.Context, workspaceID, userID string, from models.Date) ([]models.AwayPeriod, error)
+	EndAway(ctx context.Context, workspaceID, userID string, today models.Date) (int, error)
+	DeleteAway(ctx context.Context, workspaceID, userID string, id int64) error
+}
+
+// workspaces is what handlers need of the workspace store.
+type workspaces interface {
+	Ensure(ctx context.Context, id, name string) (models.Workspace, error)
+	SetDefaultHours(ctx context.Context, id string, h models.WorkingHours, actorID string) error
+	SetHolidayRegion(ctx context.Context, id, region, actorID string) error
+	AddHoliday(ctx context.Context, h models.Holiday) error
+	RemoveHoliday(ctx context.Context, workspaceID string, d models.Date, actorID string) error
+	Holidays(ctx context.Context, workspaceID string, from, to models.Date) ([]models.Holiday, error)
+	Audit(ctx context.Context, workspaceID string, limit int) ([]models.AuditEntry, error)
+}
+
+// installations is what handlers need to react to an uninstall.
+type installations interface {
+	Deactivate(ctx context.Context, workspaceID string) error
+}
+
+// Config wires the handlers to their stores.
+type Config struct {
+	Logger        *slog.Logger
+	Clock         clock.Clock
+	People        people
+	Workspaces    workspaces
+	Installations installations
+}
+
+// Handlers serves every Slack request Trellis understands.
+type Handlers struct {
+	log   *slog.Logger
+	clock clock.Clock
+	ppl   people
+	ws    workspaces
+	inst  installations
+}
+
+// New returns Handlers over the given stores.
+func New(cfg Config) *Handlers {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System{}
+	}
+	return &Handlers{log: cfg.Logger, clock: cfg.Clock, ppl: cfg.People, ws: cfg.Workspaces, inst: cfg.Installations}
+}
+
+// Command is the root slash command.
+const Command = "/trellis"
+
+// Register adds every route to mux.
+func (h *Handlers) Register(mux *bot.Mux) {
+	mux.Command(Command, bot.HandlerFunc(h.command))
+
+	mux.Action(views.ActionEditHours, bot.HandlerFunc(h.openHoursModal))
+	mux.Action(views.ActionEditTZ, bot.HandlerFunc(h.openTZModal))
+	mux.Action(views.ActionAddAway, bot.HandlerFunc(h.openAwayModal))
+	mux.Action(views.ActionEditRegion, bot.HandlerFunc(h.openRegionModal))
+	mux.Action(views.ActionRemoveAway, bot.HandlerFunc(h.removeAway))
+
+	mux.View(views.CallbackHours, bot.HandlerFunc(h.submitHours))
+	mux.View(views.CallbackTZ, bot.HandlerFunc(h.submitTZ))
+	mux.View(views.CallbackAway, bot.HandlerFunc(h.submitAway))
+	mux.View(views.CallbackRegion, bot.HandlerFunc(h.submitRegion))
+
+	mux.Event("app_home_opened", bot.HandlerFunc(h.homeOpened))
+	mux.Event("user_change", bot.HandlerFunc(h.userChanged))
+	mux.Event("app_uninstalled", bot.HandlerFunc(h.uninstalled))
+	mux.Event("tokens_revoked", bot.HandlerFunc(h.uninstalled))
+}
+
+// person returns the stored person, fetching their Slack profile first when
+// Trellis has not seen them yet (or fresh is set, for admin checks). A Slack
+// failure is not fatal: the person is served with what is stored.
+func (h *Handlers) person(ctx context.Context, req *bot.Request, fresh bool) (models.Person, error) {
+	p, err := h.ppl.Get(ctx, req.TeamID, req.UserID)
+	// A row made by a setting before Slack's profile was read has no name
+	// and no zone: read the profile then too.
+	synced := err == nil && (p.Name != "" || p.SlackTZ != "")
+	if synced && !fresh {
+		return p, nil
+	}
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return p, fmt.Errorf("load person: %w", err)
+	}
+	if req.Slack != nil {
+		u, serr := req.Slack.GetUserInfoContext(ctx, req.UserID)
+		if serr == nil {
+			return h.ppl.SyncProfile(ctx, profileFromSlack(req.TeamID, u))
+		}
+		h.log.WarnContext(ctx, "users.info failed; using stored profile", "user", req.UserID, "err", serr)
+	}
+	if err == nil {
+		return p, nil
+	}
+	return models.Person{WorkspaceID: req.TeamID, UserID: req.UserID}, nil
+}
+
+// profileFromSlack maps a Slack user to the Slack-sourced fields of a Person.
+func profileFromSlack(teamID string, u *slack.User) models.Person {
+	p := models.Person{
+		WorkspaceID: teamID,
+		UserID:      u.ID,
+		Name:        u.RealName,
+		SlackTZ:     u.TZ,
+		IsAdmin:     u.IsAdmin || u.IsOwner || u.IsPrimaryOwner,
+		Status: models.Status{
+			Text:  u.Profile.StatusText,
+			Emoji: u.Profile.StatusEmoji,
+		},
+	}
+	if p.Name == "" {
+		p.Name = u.Name
+	}
+	if u.Profile.StatusExpiration > 0 {
+		p.Status.Expiration = time.Unix(int64(u.Profile.StatusExpiration), 0).UTC()
+	}
+	if _, err := time.LoadLocation(p.SlackTZ); err != nil {
+		p.SlackTZ = ""
+	}
+	return p
+}
+
+// summary gathers what /trellis me and the Home tab show.
+func (h *Handlers) summary(ctx context.Context, p models.Person) (views.Summary, error) {
+	ws, err := h.ws.Ensure(ctx, p.WorkspaceID, "")
+	if err != nil {
+		return views.Summary{}, fmt.Errorf("load workspace: %w", err)
+	}
+	loc := p.Location()
+	now := h.clock.Now().In(loc)
+	today := models.DateOf(now)
+	away, err := h.ppl.AwayPeriods(ctx, p.WorkspaceID, p.UserID, today)
+	if err != nil {
+		return views.Summary{}, fmt.Errorf("load away periods: %w", err)
+	}
+	hols, err := h.holidaysFor(ctx, p, ws, today, today.AddDays(90))
+	if err != nil {
+		return views.Summary{}, err
+	}
+	region := p.HolidayRegionIn(ws)
+	statusAway, until := models.StatusAway(p.Status, h.clock.Now())
+	return views.Summary{
+		UserID:         p.UserID,
+		TimeZone:       p.TimeZone(),
+		TZFromSlack:    p.TZOverride == "",
+		LocalNow:       now,
+		Hours:          p.WorkingHoursIn(ws),
+		HoursDefault:   p.Hours == nil,
+		Away:           away,
+		StatusAway:     statusAway,
+		StatusUntil:    until,
+		StatusText:     statusLabel(p.Status),
+		Region:         region,
+		RegionName:     regionName(region),
+		RegionOwn:      p.HolidayRegion != "",
+		Holidays:       hols,
+		IsAdmin:        p.IsAdmin,
+		WorkspaceHours: ws.DefaultHours,
+	}, nil
+}
+
+func statusLabel(s models.Status) string {
+	if s.Text == "" {
+		return s.Emoji
+	}
+	if s.Emoji == "" {
+		return s.Text
+	}
+	return s.Emoji + " " + s.Text
+}
+
+// holidaysFor merges the public holidays of the person's region with the
+// workspace's own days off, in date order, one entry per date.
+func (h *Handlers) holidaysFor(ctx context.Context, p models.Person, ws models.Workspace, from, to models.Date) ([]models.Holiday, error) {
+	own, err := h.ws.Holidays(ctx, ws.ID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("load holidays: %w", err)
+	}
+	seen := map[models.Date]bool{}
+	var out []models.Holiday
+	for _, hd := range own {
+		seen[hd.Date] = true
+		out = append(out, hd)
+	}
+	if cal, ok := holidays.Lookup(p.HolidayRegionIn(ws)); ok {
+		for _, hd := range cal.Between(from, to) {
+			if !seen[hd.Date] {
+				seen[hd.Date] = true
+				out = append(out, hd)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date) })
+	return out, nil
+}
+
+func regionName(code string) string {
+	for _, r := range holidays.Regions() {
+		if r.Code == code {
+			return r.Name
+		}
+	}
+	return code
+}
+
+// publishHome renders and publishes a person's Home tab. It calls Slack, so it
+// runs after the ack.
+func (h *Handlers) publishHome(ctx context.Context, req *bot.Request) {
+	p, err := h.person(ctx, req, false)
+	if err != nil {
+		h.log.ErrorContext(ctx, "publish home: load person", "user", req.UserID, "err", err)
+		return
+	}
+	s, err := h.summary(ctx, p)
+	if err != nil {
+		h.log.ErrorContext(ctx, "publish home: summary", "user", req.UserID, "err", err)
+		return
+	}
+	if req.Slack == nil {
+		return
+	}
+	if _, err := req.Slack.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: req.UserID, View: views.Home(s)}); err != nil {
+		h.log.ErrorContext(ctx, "views.publish failed", "user", req.UserID, "err", err)
+	}
+}

@@ -1,0 +1,311 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/models"
+)
+
+// openModal opens view with the trigger. It runs before the ack because a
+// trigger_id lives only three seconds.
+func (h *Handlers) openModal(ctx context.Context, req *bot.Request, triggerID string, view slack.ModalViewRequest) (*bot.Response, error) {
+	if req.Slack == nil || triggerID == "" {
+		return notice("I can't open a form from here; use the command with arguments instead.", "Try `/trellis help`."), nil
+	}
+	if _, err := req.Slack.OpenViewContext(ctx, triggerID, view); err != nil {
+		h.log.WarnContext(ctx, "views.open failed", "callback", view.CallbackID, "err", err)
+		return notice("Slack didn't let me open the form in time. Please try again.", "Or type the setting directly, see `/trellis help`."), nil
+	}
+	return nil, nil
+}
+
+func (h *Handlers) openHoursFor(ctx context.Context, req *bot.Request, trigger string) (*bot.Response, error) {
+	p, err := h.person(ctx, req, false)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := h.ws.Ensure(ctx, req.TeamID, "")
+	if err != nil {
+		return nil, err
+	}
+	return h.openModal(ctx, req, trigger, views.HoursModal(p.WorkingHoursIn(ws), p.Hours == nil, false, ws.DefaultHours))
+}
+
+func (h *Handlers) openTZFor(ctx context.Context, req *bot.Request, trigger string) (*bot.Response, error) {
+	p, err := h.person(ctx, req, false)
+	if err != nil {
+		return nil, err
+	}
+	return h.openModal(ctx, req, trigger, views.TZModal(p.TimeZone(), p.SlackTZ, p.TZOverride == ""))
+}
+
+func (h *Handlers) openRegionFor(ctx context.Context, req *bot.Request, trigger string, workspace bool) (*bot.Response, error) {
+	p, err := h.person(ctx, req, false)
+	if err != nil {
+		return nil, err
+	}
+	return h.openModal(ctx, req, trigger, views.RegionModal(p.HolidayRegion, viewRegions(), workspace))
+}
+
+func trigger(req *bot.Request) string {
+	if req.Interaction != nil {
+		return req.Interaction.TriggerID
+	}
+	return ""
+}
+
+func (h *Handlers) openHoursModal(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	return h.openHoursFor(ctx, req, trigger(req))
+}
+
+func (h *Handlers) openTZModal(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	return h.openTZFor(ctx, req, trigger(req))
+}
+
+func (h *Handlers) openRegionModal(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	return h.openRegionFor(ctx, req, trigger(req), false)
+}
+
+func (h *Handlers) openAwayModal(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	p, err := h.person(ctx, req, false)
+	if err != nil {
+		return nil, err
+	}
+	return h.openModal(ctx, req, trigger(req), views.AwayModal(localToday(h.clock.Now(), p.Location())))
+}
+
+func (h *Handlers) removeAway(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	action := req.Interaction.ActionCallback.BlockActions[0]
+	id, err := strconv.ParseInt(action.Value, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("remove away: bad value %q: %w", action.Value, err)
+	}
+	if err := h.ppl.DeleteAway(ctx, req.TeamID, req.UserID, id); err != nil && !errors.Is(err, models.ErrNotFound) {
+		return nil, err
+	}
+	req.After(h.refreshHome(req))
+	return nil, nil
+}
+
+// state reads one input of a submitted view.
+func state(req *bot.Request, blockID string) slack.BlockAction {
+	if req.Interaction.View.State == nil {
+		return slack.BlockAction{}
+	}
+	if b, ok := req.Interaction.View.State.Values[blockID]; ok {
+		if a, ok := b[blockID]; ok {
+			return a
+		}
+		for _, a := range b {
+			return a
+		}
+	}
+	return slack.BlockAction{}
+}
+
+func fieldErrors(errs map[string]string) *bot.Response {
+	return &bot.Response{Body: slack.NewErrorsViewSubmissionResponse(errs)}
+}
+
+func (h *Handlers) submitHours(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	workspace := req.Interaction.View.PrivateMetadata == "workspace"
+	followDefault := false
+	for _, o := range state(req, views.BlockDefault).SelectedOptions {
+		followDefault = followDefault || o.Value == views.ValueDefault
+	}
+	var days models.Weekdays
+	for _, o := range state(req, views.BlockDays).SelectedOptions {
+		d, err := models.ParseWeekdays(o.Value)
+		if err != nil {
+			return fieldErrors(map[string]string{views.BlockDays: "Pick days from the list."}), nil
+		}
+		days |= d
+	}
+	errs := map[string]string{}
+	start, err := models.ParseTimeOfDay(state(req, views.BlockStart).SelectedTime)
+	if err != nil {
+		errs[views.BlockStart] = "Pick a start time."
+	}
+	end, err := models.ParseTimeOfDay(state(req, views.BlockEnd).SelectedTime)
+	if err != nil {
+		errs[views.BlockEnd] = "Pick an end time."
+	}
+	if followDefault && !workspace {
+		if err := h.ppl.SetHours(ctx, req.TeamID, req.UserID, nil); err != nil {
+			return nil, err
+		}
+		req.After(h.refreshHome(req))
+		return nil, nil
+	}
+	if days == 0 {
+		errs[views.BlockDays] = "Pick at least one working day."
+	}
+	wh := models.WorkingHours{Days: days, Start: start, End: end}
+	if len(errs) == 0 && errors.Is(wh.Validate(), models.ErrZeroLength) {
+		errs[views.BlockEnd] = "The end can't equal the start: that leaves no working time. For a night shift, end before the start (22:00 to 06:00)."
+	}
+	if len(errs) > 0 {
+		return fieldErrors(errs), nil
+	}
+	if workspace {
+		p, err := h.person(ctx, req, true)
+		if err != nil {
+			return nil, err
+		}
+		if !p.IsAdmin {
+			return fieldErrors(map[string]string{views.BlockDays: "Only workspace admins can change the workspace default."}), nil
+		}
+		if err := h.ws.SetDefaultHours(ctx, req.TeamID, wh, req.UserID); err != nil {
+			return nil, err
+		}
+	} else if err := h.ppl.SetHours(ctx, req.TeamID, req.UserID, &wh); err != nil {
+		return nil, err
+	}
+	req.After(h.refreshHome(req))
+	return nil, nil
+}
+
+func (h *Handlers) submitTZ(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	auto := len(state(req, views.BlockTZAuto).SelectedOptions) > 0
+	raw := strings.TrimSpace(state(req, views.BlockTZ).Value)
+	zone := ""
+	if !auto {
+		z, ok := canonicalZone(raw)
+		if !ok {
+			msg := fmt.Sprintf("“%s” isn't a timezone I know: use a Region/City name like Europe/Berlin.", raw)
+			if raw == "" {
+				msg = "Type a timezone like Europe/Berlin, or tick “Use my Slack profile's timezone”."
+			}
+			return fieldErrors(map[string]string{views.BlockTZ: msg}), nil
+		}
+		zone = z
+	}
+	if err := h.ppl.SetTZOverride(ctx, req.TeamID, req.UserID, zone); err != nil {
+		return nil, err
+	}
+	req.After(h.refreshHome(req))
+	return nil, nil
+}
+
+func (h *Handlers) submitAway(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	p, err := h.person(ctx, req, false)
+	if err != nil {
+		return nil, err
+	}
+	today := localToday(h.clock.Now(), p.Location())
+	errs := map[string]string{}
+	first, err := models.ParseDate(state(req, views.BlockFirst).SelectedDate)
+	if err != nil {
+		errs[views.BlockFirst] = "Pick the first day off."
+	} else if first.Before(today) {
+		errs[views.BlockFirst] = "That day is in the past; pick today or later."
+	}
+	last, err := models.ParseDate(state(req, views.BlockLast).SelectedDate)
+	if err != nil {
+		errs[views.BlockLast] = "Pick the last day off."
+	} else if _, ok := errs[views.BlockFirst]; !ok && last.Before(first) {
+		errs[views.BlockLast] = "The last day can't be before the first."
+	}
+	if len(errs) > 0 {
+		return fieldErrors(errs), nil
+	}
+	note := strings.TrimSpace(state(req, views.BlockNote).Value)
+	if _, err := h.ppl.AddAway(ctx, models.AwayPeriod{WorkspaceID: req.TeamID, UserID: req.UserID, First: first, Last: last, Note: note}); err != nil {
+		return nil, err
+	}
+	req.After(h.refreshHome(req))
+	return nil, nil
+}
+
+func (h *Handlers) submitRegion(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	workspace := req.Interaction.View.PrivateMetadata == "workspace"
+	code, ok := normaliseRegion(state(req, views.BlockRegion).SelectedOption.Value, !workspace)
+	if !ok {
+		return fieldErrors(map[string]string{views.BlockRegion: "Pick a region from the list."}), nil
+	}
+	if workspace {
+		p, err := h.person(ctx, req, true)
+		if err != nil {
+			return nil, err
+		}
+		if !p.IsAdmin {
+			return fieldErrors(map[string]string{views.BlockRegion: "Only workspace admins can change the workspace region."}), nil
+		}
+		if err := h.ws.SetHolidayRegion(ctx, req.TeamID, code, req.UserID); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+	if err := h.ppl.SetHolidayRegion(ctx, req.TeamID, req.UserID, code); err != nil {
+		return nil, err
+	}
+	req.After(h.refreshHome(req))
+	return nil, nil
+}
+
+// homeOpened publishes the Home tab after the ack.
+func (h *Handlers) homeOpened(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	if req.Event.Data != nil {
+		if ev, ok := req.Event.Data.(*slackevents.AppHomeOpenedEvent); ok && ev.Tab != "" && ev.Tab != "home" {
+			return nil, nil
+		}
+	}
+	req.After(h.refreshHome(req))
+	return nil, nil
+}
+
+// userChanged refreshes the Slack-sourced part of a profile: timezone, name,
+// admin flag and status (which may mean the person is away).
+func (h *Handlers) userChanged(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	ev, ok := req.Event.Data.(*slackevents.UserChangeEvent)
+	if !ok {
+		return nil, fmt.Errorf("user_change: unexpected payload %T", req.Event.Data)
+	}
+	u := slackUserFromEvent(ev)
+	if _, err := h.ppl.SyncProfile(ctx, profileFromSlack(req.TeamID, u)); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}
+
+// uninstalled deactivates the workspace's installation: its token is gone.
+func (h *Handlers) uninstalled(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	if h.inst == nil {
+		return nil, nil
+	}
+	if err := h.inst.Deactivate(ctx, req.TeamID); err != nil {
+		return nil, err
+	}
+	h.log.InfoContext(ctx, "installation deactivated", "team", req.TeamID, "event", req.Event.Type)
+	return nil, nil
+}
+
+// slackUserFromEvent converts the user object of a user_change event to the
+// shape users.info returns, so one mapping serves both.
+func slackUserFromEvent(ev *slackevents.UserChangeEvent) *slack.User {
+	u := ev.User
+	return &slack.User{
+		ID:             u.ID,
+		Name:           u.Name,
+		RealName:       u.RealName,
+		TZ:             u.TZ,
+		IsAdmin:        u.IsAdmin,
+		IsOwner:        u.IsOwner,
+		IsPrimaryOwner: u.IsPrimaryOwner,
+		Deleted:        u.Deleted,
+		Profile: slack.UserProfile{
+			StatusText:       u.Profile.StatusText,
+			StatusEmoji:      u.Profile.StatusEmoji,
+			StatusExpiration: u.Profile.StatusExpiration,
+		},
+	}
+}

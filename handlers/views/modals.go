@@ -1,0 +1,167 @@
+package views
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/trellis-bot/trellis/models"
+)
+
+func modal(callbackID, title, submit string, blocks ...slack.Block) slack.ModalViewRequest {
+	return slack.ModalViewRequest{
+		Type:       slack.VTModal,
+		CallbackID: callbackID,
+		Title:      plain(title),
+		Submit:     plain(submit),
+		Close:      plain("Cancel"),
+		Blocks:     slack.Blocks{BlockSet: blocks},
+	}
+}
+
+func input(blockID, label string, el slack.BlockElement, optional bool, hint string) *slack.InputBlock {
+	b := slack.NewInputBlock(blockID, plain(label), nil, el)
+	b.Optional = optional
+	if hint != "" {
+		b.Hint = plain(hint)
+	}
+	return b
+}
+
+var weekdayOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+
+// HoursModal edits a person's working hours (or, for an admin, the workspace
+// default when workspace is true).
+func HoursModal(h models.WorkingHours, followsDefault, workspace bool, def models.WorkingHours) slack.ModalViewRequest {
+	var opts, selected []*slack.OptionBlockObject
+	for _, d := range weekdayOrder {
+		o := slack.NewOptionBlockObject(d.String()[:3], plain(d.String()), nil)
+		opts = append(opts, o)
+		if h.Days.Has(d) {
+			selected = append(selected, o)
+		}
+	}
+	days := slack.NewCheckboxGroupsBlockElement(BlockDays, opts...)
+	days.InitialOptions = selected
+
+	start := slack.NewTimePickerBlockElement(BlockStart)
+	start.InitialTime = h.Start.String()
+	end := slack.NewTimePickerBlockElement(BlockEnd)
+	end.InitialTime = h.End.String()
+
+	title := "Working hours"
+	intro := "I only send check-ins, nudges and prompts inside these hours, in your own timezone."
+	if workspace {
+		title = "Workspace hours"
+		intro = "The default for everyone who hasn't set their own hours."
+	}
+	blocks := []slack.Block{
+		section(intro, nil),
+		input(BlockDays, "Working days", days, false, ""),
+		input(BlockStart, "Start", start, false, ""),
+		input(BlockEnd, "End", end, false, "An end before the start is a night shift that finishes the next morning, e.g. 22:00–06:00."),
+	}
+	if !workspace {
+		o := slack.NewOptionBlockObject(ValueDefault, plain("Follow the workspace default ("+describeHours(def)+")"), nil)
+		cb := slack.NewCheckboxGroupsBlockElement(BlockDefault, o)
+		if followsDefault {
+			cb.InitialOptions = []*slack.OptionBlockObject{o}
+		}
+		blocks = append(blocks, input(BlockDefault, "Default", cb, true, ""))
+	}
+	m := modal(CallbackHours, title, "Save", blocks...)
+	if workspace {
+		m.PrivateMetadata = "workspace"
+	}
+	return m
+}
+
+// TZModal edits a person's timezone.
+func TZModal(current, slackTZ string, followsSlack bool) slack.ModalViewRequest {
+	in := slack.NewPlainTextInputBlockElement(plain("Europe/Berlin"), BlockTZ)
+	if !followsSlack {
+		in.InitialValue = current
+	}
+	o := slack.NewOptionBlockObject(ValueAutoTZ, plain(fmt.Sprintf("Use my Slack profile's timezone (%s)", orUnknown(slackTZ))), nil)
+	auto := slack.NewCheckboxGroupsBlockElement(BlockTZAuto, o)
+	if followsSlack {
+		auto.InitialOptions = []*slack.OptionBlockObject{o}
+	}
+	return modal(CallbackTZ, "Timezone", "Save",
+		section(fmt.Sprintf("Your timezone is *%s*. Every time Trellis shows you, and every message it sends you, follows it.", current), nil),
+		input(BlockTZ, "Timezone (IANA name)", in, true, "Like America/New_York, Asia/Kolkata or Europe/London."),
+		input(BlockTZAuto, "Follow Slack", auto, true, ""),
+	)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// AwayModal adds a period of time off, starting on today's date by default.
+func AwayModal(today models.Date) slack.ModalViewRequest {
+	first := slack.NewDatePickerBlockElement(BlockFirst)
+	first.InitialDate = today.String()
+	last := slack.NewDatePickerBlockElement(BlockLast)
+	last.InitialDate = today.String()
+	note := slack.NewPlainTextInputBlockElement(plain("Holiday in Lisbon"), BlockNote)
+	note.MaxLength = 100
+	return modal(CallbackAway, "Time off", "Save",
+		section("While you're away, Trellis sends you nothing: check-ins and nudges wait or are skipped, and your team sees no gap.", nil),
+		input(BlockFirst, "First day off", first, false, ""),
+		input(BlockLast, "Last day off", last, false, "Both days are included."),
+		input(BlockNote, "Note (only you see it)", note, true, ""),
+	)
+}
+
+// Region is one holiday region offered in RegionModal.
+type Region struct{ Code, Name string }
+
+// RegionModal picks the public-holiday region for a person or, when
+// workspace is true, for the whole workspace.
+func RegionModal(current string, regions []Region, workspace bool) slack.ModalViewRequest {
+	var opts []*slack.OptionBlockObject
+	var initial *slack.OptionBlockObject
+	none := slack.NewOptionBlockObject(ValueNoRegion, plain("No public holidays"), nil)
+	opts = append(opts, none)
+	if current == ValueNoRegion {
+		initial = none
+	}
+	if !workspace {
+		def := slack.NewOptionBlockObject(ValueDefault, plain("The workspace's region"), nil)
+		opts = append(opts, def)
+		if current == "" {
+			initial = def
+		}
+	}
+	for _, r := range regions {
+		if len(opts) == 100 { // Slack's static_select limit
+			break
+		}
+		label := fmt.Sprintf("%s (%s)", r.Name, r.Code)
+		if len(label) > 75 {
+			label = label[:75]
+		}
+		o := slack.NewOptionBlockObject(r.Code, plain(label), nil)
+		opts = append(opts, o)
+		if r.Code == current {
+			initial = o
+		}
+	}
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Pick a region"), BlockRegion, opts...)
+	if initial != nil {
+		sel.InitialOption = initial
+	}
+	m := modal(CallbackRegion, "Holiday region", "Save",
+		section("Trellis sends nothing on the public holidays of this region. Not listed? `/trellis holidays region CODE` accepts every code in `/trellis holidays regions`.", nil),
+		input(BlockRegion, "Region", sel, false, ""),
+	)
+	if workspace {
+		m.PrivateMetadata = "workspace"
+	}
+	return m
+}

@@ -1,0 +1,247 @@
+// Package views builds every Block Kit surface Trellis shows for people's
+// boundaries: the help text, the /trellis me summary, the App Home tab and the
+// modals that edit settings. Handlers never assemble Block Kit themselves.
+package views
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/trellis-bot/trellis/models"
+)
+
+// Callback ids of the modals, and the action ids of the buttons that open
+// them. Handlers route on these.
+const (
+	CallbackHours  = "hours"
+	CallbackTZ     = "tz"
+	CallbackAway   = "away"
+	CallbackRegion = "region"
+
+	ActionEditHours  = "home:hours"
+	ActionEditTZ     = "home:tz"
+	ActionAddAway    = "home:away"
+	ActionEditRegion = "home:region"
+	ActionRemoveAway = "home:away-remove"
+	ActionBack       = "home:back"
+)
+
+// Block and action ids inside the modals, read back on submission.
+const (
+	BlockDays     = "days"
+	BlockStart    = "start"
+	BlockEnd      = "end"
+	BlockDefault  = "default"
+	BlockTZ       = "tz"
+	BlockTZAuto   = "tz_auto"
+	BlockFirst    = "first"
+	BlockLast     = "last"
+	BlockNote     = "note"
+	BlockRegion   = "region"
+	ValueDefault  = "default"
+	ValueAutoTZ   = "auto"
+	ValueNoRegion = "none"
+)
+
+// Summary is everything Trellis knows of one person's boundaries, ready to show.
+type Summary struct {
+	UserID         string
+	TimeZone       string
+	TZFromSlack    bool
+	LocalNow       time.Time
+	Hours          models.WorkingHours
+	HoursDefault   bool
+	Away           []models.AwayPeriod
+	StatusAway     bool
+	StatusUntil    time.Time
+	StatusText     string
+	Region         string
+	RegionName     string
+	RegionOwn      bool
+	Holidays       []models.Holiday
+	IsAdmin        bool
+	WorkspaceHours models.WorkingHours
+}
+
+func text(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
+
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+}
+
+func section(s string, accessory *slack.Accessory) *slack.SectionBlock {
+	return slack.NewSectionBlock(text(s), nil, accessory)
+}
+
+func button(actionID, label, value string) *slack.ButtonBlockElement {
+	return slack.NewButtonBlockElement(actionID, value, plain(label))
+}
+
+// Help lists what Trellis does and every command.
+func Help() []slack.Block {
+	return []slack.Block{
+		section("*Trellis* runs light-touch check-ins, OKR nudges and manager peer networks — "+
+			"and never messages you outside your working hours, on a holiday or while you're away.", nil),
+		section(strings.Join([]string{
+			"`/trellis me` — your timezone, working hours, time off and holidays",
+			"`/trellis hours mon-fri 09:00-17:30` — set your working hours (`/trellis hours` opens a form; `22:00-06:00` works for night shifts; `/trellis hours default` follows the workspace)",
+			"`/trellis tz Europe/Berlin` — set your timezone; `/trellis tz auto` follows your Slack profile",
+			"`/trellis away until 2026-12-24` — time off (also `away 3d`, `away tomorrow`, `away 2026-12-20 to 2026-12-31`); `/trellis away` lists it",
+			"`/trellis back` — end the time off that covers today",
+			"`/trellis holidays` — upcoming public holidays for you; `/trellis holidays region DE-BY` picks your region; `/trellis holidays regions` lists them",
+			"`/trellis help` — this message",
+		}, "\n"), nil),
+		section("*Admins*\n"+strings.Join([]string{
+			"`/trellis admin hours mon-fri 09:00-17:30` — workspace default working hours",
+			"`/trellis admin holidays region GB` — the workspace's public-holiday region",
+			"`/trellis admin holidays add 2026-12-24 Office closed` / `remove 2026-12-24` — company days off",
+			"`/trellis admin audit` — recent admin changes",
+		}, "\n"), nil),
+		slack.NewContextBlock("", text("Open the Trellis *Home* tab to see and change the same settings with buttons.")),
+	}
+}
+
+// Notice is a one-paragraph ephemeral reply, optionally with a hint below.
+func Notice(msg, hint string) []slack.Block {
+	blocks := []slack.Block{section(msg, nil)}
+	if hint != "" {
+		blocks = append(blocks, slack.NewContextBlock("", text(hint)))
+	}
+	return blocks
+}
+
+// Me is the /trellis me reply.
+func Me(s Summary) []slack.Block {
+	blocks := []slack.Block{slack.NewHeaderBlock(plain("Your Trellis settings"))}
+	blocks = append(blocks, summaryBlocks(s, false)...)
+	blocks = append(blocks, slack.NewContextBlock("", text("Change them with `/trellis hours`, `/trellis tz`, `/trellis away`, or on the Trellis Home tab.")))
+	return blocks
+}
+
+// Home is the App Home tab.
+func Home(s Summary) slack.HomeTabViewRequest {
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain("Trellis")),
+		slack.NewContextBlock("", text("Structure without surveillance: I only message you inside your working hours, never on holidays or while you're away.")),
+		slack.NewDividerBlock(),
+	}
+	blocks = append(blocks, summaryBlocks(s, true)...)
+	blocks = append(blocks, slack.NewDividerBlock(),
+		slack.NewContextBlock("", text("Type `/trellis help` anywhere for every command.")))
+	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
+}
+
+func summaryBlocks(s Summary, buttons bool) []slack.Block {
+	acc := func(actionID, label string) *slack.Accessory {
+		if !buttons {
+			return nil
+		}
+		return slack.NewAccessory(button(actionID, label, ""))
+	}
+	var blocks []slack.Block
+
+	tzSource := "set by you"
+	if s.TZFromSlack {
+		tzSource = "from your Slack profile"
+	}
+	blocks = append(blocks, section(fmt.Sprintf(":earth_africa: *Timezone:* %s (%s)\nIt's %s for you now.",
+		s.TimeZone, tzSource, s.LocalNow.Format("Mon 2 Jan, 15:04 MST")), acc(ActionEditTZ, "Change timezone")))
+
+	hours := describeHours(s.Hours)
+	if s.HoursDefault {
+		hours += " _(workspace default)_"
+	}
+	blocks = append(blocks, section(":clock9: *Working hours:* "+hours, acc(ActionEditHours, "Change hours")))
+
+	var away []string
+	if s.StatusAway {
+		until := "until you change your status"
+		if !s.StatusUntil.IsZero() {
+			until = "until " + s.StatusUntil.In(s.LocalNow.Location()).Format("Mon 2 Jan 15:04")
+		}
+		away = append(away, fmt.Sprintf("• Your Slack status says you're away (“%s”), %s", s.StatusText, until))
+	}
+	for _, a := range s.Away {
+		away = append(away, "• "+DescribeAway(a))
+	}
+	awayText := ":palm_tree: *Time off:* none planned"
+	if len(away) > 0 {
+		awayText = ":palm_tree: *Time off:*\n" + strings.Join(away, "\n")
+	}
+	blocks = append(blocks, section(awayText, acc(ActionAddAway, "Add time off")))
+	if buttons && len(s.Away) > 0 {
+		var els []slack.BlockElement
+		for i, a := range s.Away {
+			if i == 5 {
+				break
+			}
+			els = append(els, button(ActionRemoveAway+":"+fmt.Sprint(a.ID), "Remove "+shortPeriod(a), fmt.Sprint(a.ID)))
+		}
+		blocks = append(blocks, slack.NewActionBlock("away_actions", els...))
+	}
+
+	region := "no public holidays"
+	if s.Region != "" && s.Region != ValueNoRegion {
+		region = fmt.Sprintf("%s (%s)", s.RegionName, s.Region)
+	}
+	if s.RegionOwn {
+		region += ", chosen by you"
+	} else {
+		region += ", the workspace's"
+	}
+	hol := fmt.Sprintf(":calendar: *Holidays:* %s", region)
+	if len(s.Holidays) == 0 {
+		hol += "\nNo holidays in the next 90 days."
+	} else {
+		var lines []string
+		for _, h := range s.Holidays {
+			lines = append(lines, fmt.Sprintf("• %s — %s", h.Date.Format("Mon 2 Jan 2006"), h.Name))
+		}
+		hol += "\n" + strings.Join(lines, "\n")
+	}
+	blocks = append(blocks, section(hol, acc(ActionEditRegion, "Change region")))
+	return blocks
+}
+
+// describeHours says "Mon–Fri, 09:00–17:30" and spells out a night shift.
+func describeHours(h models.WorkingHours) string {
+	s := fmt.Sprintf("%s, %s–%s", h.Days, h.Start, h.End)
+	if h.Overnight() {
+		s += " (overnight: each shift ends the next morning)"
+	}
+	return s
+}
+
+// DescribeHours is describeHours for handlers' confirmations.
+func DescribeHours(h models.WorkingHours) string { return describeHours(h) }
+
+// DescribeAway says "Mon 21 Dec – Thu 24 Dec 2026 (4 days)".
+func DescribeAway(a models.AwayPeriod) string {
+	days := int(a.Last.In(time.UTC).Sub(a.First.In(time.UTC)).Hours()/24) + 1
+	s := a.First.Format("Mon 2 Jan 2006")
+	if a.Last != a.First {
+		s += " – " + a.Last.Format("Mon 2 Jan 2006")
+	}
+	unit := "days"
+	if days == 1 {
+		unit = "day"
+	}
+	s += fmt.Sprintf(" (%d %s)", days, unit)
+	if a.Note != "" {
+		s += " — " + a.Note
+	}
+	return s
+}
+
+func shortPeriod(a models.AwayPeriod) string {
+	s := a.First.Format("2 Jan")
+	if a.Last != a.First {
+		s += "–" + a.Last.Format("2 Jan")
+	}
+	return s
+}

@@ -1,0 +1,120 @@
+// Command trellis is the Trellis Slack bot: recurring check-ins, OKRs with
+// gentle nudges and manager peer networks that respect everyone's working
+// hours. With no Slack credentials it starts a sandbox: a built-in Slack
+// emulator with demo people and a web page to act as any of them.
+//
+// Usage:
+//
+//	trellis [serve]          run the bot (the default)
+//	trellis migrate          apply database migrations and exit
+//	trellis migrate status   list applied and pending migrations
+//	trellis healthcheck      exit 0 when the local /healthz answers (for Docker)
+//	trellis version          print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata" // every IANA zone, whatever the host has installed
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, usage)
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "trellis:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: trellis [serve | migrate [status] | healthcheck | version]
+
+With no Slack credentials Trellis starts a sandbox on localhost. See README.md
+for the environment variables that connect it to a real Slack workspace.`
+
+// run is the whole program: it reads the config, then runs one verb until ctx
+// is cancelled.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	verb := "serve"
+	if len(args) > 0 {
+		verb = args[0]
+	}
+	switch verb {
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "trellis", version)
+		return nil
+	case "help", "--help", "-h":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	case "healthcheck":
+		return healthcheck(ctx, getenv)
+	case "serve", "migrate":
+	default:
+		return errUsage
+	}
+
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg)
+
+	switch verb {
+	case "migrate":
+		return migrate(ctx, log, cfg, args[1:], stdout)
+	default:
+		return serve(ctx, log, cfg, stdout)
+	}
+}
+
+func newLogger(w io.Writer, cfg Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// healthcheck asks the local server's /healthz, for container health checks
+// in images without curl.
+func healthcheck(ctx context.Context, getenv func(string) string) error {
+	addr := getenv("TRELLIS_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return &ConfigError{"TRELLIS_ADDR", fmt.Sprintf("%q is not host:port", addr)}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /healthz answered %s", resp.Status)
+	}
+	return nil
+}

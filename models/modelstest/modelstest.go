@@ -1,0 +1,156 @@
+// Package modelstest gives tests a migrated database: a fresh SQLite file
+// always, and a fresh schema in the Postgres named by TEST_DATABASE_URL
+// when that is set. A test never skips because Postgres is missing: if
+// TEST_DATABASE_URL is set and unreachable, the test fails.
+package modelstest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/trellis-bot/trellis/models"
+)
+
+// EnvURL is the environment variable naming the test Postgres.
+const EnvURL = "TEST_DATABASE_URL"
+
+// Logger returns a slog.Logger that writes through tb.Log.
+func Logger(tb testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type tbWriter struct{ tb testing.TB }
+
+func (w tbWriter) Write(p []byte) (int, error) {
+	w.tb.Helper()
+	w.tb.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// Dialects lists the databases tests run on: "sqlite", and "postgres" when
+// TEST_DATABASE_URL is set.
+func Dialects() []string {
+	if os.Getenv(EnvURL) != "" {
+		return []string{models.DialectSQLite, models.DialectPostgres}
+	}
+	return []string{models.DialectSQLite}
+}
+
+// ForEach runs fn as a subtest on a fresh, migrated database of each
+// dialect in Dialects, named for the dialect.
+func ForEach(t *testing.T, fn func(t *testing.T, db *models.DB)) {
+	t.Helper()
+	for _, d := range Dialects() {
+		t.Run(d, func(t *testing.T) {
+			fn(t, New(t, d))
+		})
+	}
+}
+
+// New returns a fresh, migrated database of the dialect, closed and
+// removed when the test ends. Asking for "postgres" without
+// TEST_DATABASE_URL skips the test.
+func New(tb testing.TB, dialect string) *models.DB {
+	tb.Helper()
+	db := Open(tb, URL(tb, dialect))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := db.Migrate(ctx); err != nil {
+		tb.Fatalf("modelstest: migrate %s: %v", dialect, err)
+	}
+	return db
+}
+
+// Open opens url (from URL) without migrating, and closes it when the test
+// ends. Two Opens of one url behave like two replicas.
+func Open(tb testing.TB, url string) *models.DB {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db, err := models.Open(ctx, Logger(tb), url)
+	if err != nil {
+		tb.Fatalf("modelstest: open: %v", err)
+	}
+	tb.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// URL returns the url of a fresh, empty database of the dialect: a file in
+// tb.TempDir(), or a new schema in TEST_DATABASE_URL's database (dropped
+// when the test ends) selected by search_path.
+func URL(tb testing.TB, dialect string) string {
+	tb.Helper()
+	switch dialect {
+	case models.DialectSQLite:
+		return filepath.Join(tb.TempDir(), "trellis.db")
+	case models.DialectPostgres:
+		base := os.Getenv(EnvURL)
+		if base == "" {
+			tb.Skipf("modelstest: %s is not set; Postgres tests run in CI", EnvURL)
+		}
+		return postgresSchema(tb, base)
+	}
+	tb.Fatalf("modelstest: unknown dialect %q", dialect)
+	return ""
+}
+
+func postgresSchema(tb testing.TB, base string) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	admin, err := gorm.Open(postgres.Open(base), &gorm.Config{Logger: logger.Discard, DisableAutomaticPing: true})
+	if err != nil {
+		tb.Fatalf("modelstest: %s is set but Postgres is unreachable: %v", EnvURL, err)
+	}
+	sqlDB, err := admin.DB()
+	if err != nil {
+		tb.Fatalf("modelstest: %v", err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		tb.Fatalf("modelstest: %s is set but Postgres is unreachable: %v", EnvURL, err)
+	}
+	schema := "trellis_test_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
+	if err := admin.WithContext(ctx).Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		_ = sqlDB.Close()
+		tb.Fatalf("modelstest: create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := admin.WithContext(ctx).Exec("DROP SCHEMA " + schema + " CASCADE").Error; err != nil {
+			tb.Logf("modelstest: drop schema %s: %v", schema, err)
+		}
+		_ = sqlDB.Close()
+	})
+	u, err := withSearchPath(base, schema)
+	if err != nil {
+		tb.Fatalf("modelstest: %s: %v", EnvURL, err)
+	}
+	return u
+}
+
+// withSearchPath adds search_path to a postgres:// url; pgx sends unknown
+// url parameters to the server as run-time settings.
+func withSearchPath(base, schema string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", fmt.Errorf("parse url: %w", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}

@@ -1,0 +1,382 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	_ "time/tzdata" // zone names are validated the same way on every host
+
+	"gorm.io/gorm/clause"
+)
+
+// People stores the members of each workspace, the boundaries they set and
+// their time off.
+type People struct {
+	db *DB
+}
+
+// NewPeople returns the people store.
+func NewPeople(db *DB) *People { return &People{db: db} }
+
+type personRow struct {
+	WorkspaceID      string     `gorm:"column:workspace_id;primaryKey"`
+	UserID           string     `gorm:"column:user_id;primaryKey"`
+	Name             string     `gorm:"column:name"`
+	SlackTZ          string     `gorm:"column:slack_tz"`
+	TZOverride       string     `gorm:"column:tz_override"`
+	Days             *int       `gorm:"column:days"`
+	StartMin         *int       `gorm:"column:start_min"`
+	EndMin           *int       `gorm:"column:end_min"`
+	HolidayRegion    string     `gorm:"column:holiday_region"`
+	IsAdmin          bool       `gorm:"column:is_admin"`
+	StatusText       string     `gorm:"column:status_text"`
+	StatusEmoji      string     `gorm:"column:status_emoji"`
+	StatusExpiration *time.Time `gorm:"column:status_expiration"`
+	CreatedAt        time.Time  `gorm:"column:created_at"`
+	UpdatedAt        time.Time  `gorm:"column:updated_at"`
+}
+
+func (personRow) TableName() string { return "people" }
+
+func (r personRow) domain() Person {
+	p := Person{
+		WorkspaceID:   r.WorkspaceID,
+		UserID:        r.UserID,
+		Name:          r.Name,
+		SlackTZ:       r.SlackTZ,
+		TZOverride:    r.TZOverride,
+		HolidayRegion: r.HolidayRegion,
+		IsAdmin:       r.IsAdmin,
+		Status:        Status{Text: r.StatusText, Emoji: r.StatusEmoji},
+		CreatedAt:     r.CreatedAt.UTC(),
+		UpdatedAt:     r.UpdatedAt.UTC(),
+	}
+	if r.Days != nil && r.StartMin != nil && r.EndMin != nil {
+		p.Hours = &WorkingHours{Days: Weekdays(*r.Days), Start: TimeOfDay(*r.StartMin), End: TimeOfDay(*r.EndMin)}
+	}
+	if r.StatusExpiration != nil {
+		p.Status.Expiration = r.StatusExpiration.UTC()
+	}
+	return p
+}
+
+func personRowFrom(p Person) personRow {
+	r := personRow{
+		WorkspaceID:   p.WorkspaceID,
+		UserID:        p.UserID,
+		Name:          p.Name,
+		SlackTZ:       p.SlackTZ,
+		TZOverride:    p.TZOverride,
+		HolidayRegion: p.HolidayRegion,
+		IsAdmin:       p.IsAdmin,
+		StatusText:    p.Status.Text,
+		StatusEmoji:   p.Status.Emoji,
+		CreatedAt:     p.CreatedAt,
+		UpdatedAt:     p.UpdatedAt,
+	}
+	if h := p.Hours; h != nil {
+		days, start, end := int(h.Days), int(h.Start), int(h.End)
+		r.Days, r.StartMin, r.EndMin = &days, &start, &end
+	}
+	if !p.Status.Expiration.IsZero() {
+		t := p.Status.Expiration.UTC().Truncate(time.Microsecond)
+		r.StatusExpiration = &t
+	}
+	return r
+}
+
+type awayRow struct {
+	ID          int64     `gorm:"column:id;primaryKey;autoIncrement"`
+	WorkspaceID string    `gorm:"column:workspace_id"`
+	UserID      string    `gorm:"column:user_id"`
+	FirstDay    Date      `gorm:"column:first_day;type:text"`
+	LastDay     Date      `gorm:"column:last_day;type:text"`
+	Note        string    `gorm:"column:note"`
+	CreatedAt   time.Time `gorm:"column:created_at"`
+}
+
+func (awayRow) TableName() string { return "away_periods" }
+
+func (r awayRow) domain() AwayPeriod {
+	return AwayPeriod{
+		ID:          r.ID,
+		WorkspaceID: r.WorkspaceID,
+		UserID:      r.UserID,
+		First:       r.FirstDay,
+		Last:        r.LastDay,
+		Note:        r.Note,
+		CreatedAt:   r.CreatedAt.UTC(),
+	}
+}
+
+func awayRowFrom(a AwayPeriod) awayRow {
+	return awayRow{
+		ID:          a.ID,
+		WorkspaceID: a.WorkspaceID,
+		UserID:      a.UserID,
+		FirstDay:    a.First,
+		LastDay:     a.Last,
+		Note:        a.Note,
+		CreatedAt:   a.CreatedAt,
+	}
+}
+
+// personKey is the people table's primary key, for ON CONFLICT.
+func personKey() []clause.Column {
+	return []clause.Column{{Name: "workspace_id"}, {Name: "user_id"}}
+}
+
+// Get returns one person, or ErrNotFound.
+func (s *People) Get(ctx context.Context, workspaceID, userID string) (Person, error) {
+	var row personRow
+	err := s.db.conn(ctx).Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Take(&row).Error
+	if err != nil {
+		return Person{}, fmt.Errorf("get person %s/%s: %w", workspaceID, userID, translate(err))
+	}
+	return row.domain(), nil
+}
+
+// List returns the people of a workspace, ordered by user id.
+func (s *People) List(ctx context.Context, workspaceID string) ([]Person, error) {
+	var rows []personRow
+	if err := s.db.conn(ctx).Where("workspace_id = ?", workspaceID).Order("user_id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list people %s: %w", workspaceID, translate(err))
+	}
+	out := make([]Person, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// SyncProfile records what Slack says about a person (Name, SlackTZ,
+// IsAdmin, Status), creating the person if new. It never touches the
+// choices the person made (TZOverride, Hours, HolidayRegion). A zone name
+// the tz database does not know is stored as "" (the person then counts as
+// UTC until they set a zone). It returns the person as stored.
+func (s *People) SyncProfile(ctx context.Context, p Person) (Person, error) {
+	if err := checkPersonKey(p.WorkspaceID, p.UserID); err != nil {
+		return Person{}, fmt.Errorf("sync profile: %w", err)
+	}
+	if p.SlackTZ != "" && !knownZone(p.SlackTZ) {
+		s.db.log.WarnContext(ctx, "unknown slack time zone ignored", "workspace", p.WorkspaceID, "user", p.UserID, "tz", p.SlackTZ)
+		p.SlackTZ = ""
+	}
+	row := personRowFrom(Person{
+		WorkspaceID: p.WorkspaceID,
+		UserID:      p.UserID,
+		Name:        p.Name,
+		SlackTZ:     p.SlackTZ,
+		IsAdmin:     p.IsAdmin,
+		Status:      p.Status,
+	})
+	var out Person
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		if err := s.upsert(ctx, row, "name", "slack_tz", "is_admin", "status_text", "status_emoji", "status_expiration"); err != nil {
+			return err
+		}
+		var err error
+		out, err = s.Get(ctx, p.WorkspaceID, p.UserID)
+		return err
+	})
+	if err != nil {
+		return Person{}, fmt.Errorf("sync profile %s/%s: %w", p.WorkspaceID, p.UserID, err)
+	}
+	return out, nil
+}
+
+// SetTZOverride sets the zone a person chose, which wins over Slack's; ""
+// follows Slack again. The zone must be an IANA name ("Europe/Paris").
+func (s *People) SetTZOverride(ctx context.Context, workspaceID, userID, tz string) error {
+	tz = strings.TrimSpace(tz)
+	if tz != "" && !knownZone(tz) {
+		return fmt.Errorf("set time zone: %w: %q is not a time zone name like Europe/Paris or America/New_York", ErrInvalid, tz)
+	}
+	row := personRow{WorkspaceID: workspaceID, UserID: userID, TZOverride: tz}
+	if err := s.upsertChecked(ctx, row, "tz_override"); err != nil {
+		return fmt.Errorf("set time zone %s/%s: %w", workspaceID, userID, err)
+	}
+	return nil
+}
+
+// SetHours sets a person's working hours; nil follows the workspace
+// default again.
+func (s *People) SetHours(ctx context.Context, workspaceID, userID string, h *WorkingHours) error {
+	if h != nil {
+		if err := h.Validate(); err != nil {
+			return fmt.Errorf("set hours: %w", err)
+		}
+	}
+	row := personRowFrom(Person{WorkspaceID: workspaceID, UserID: userID, Hours: h})
+	if err := s.upsertChecked(ctx, row, "days", "start_min", "end_min"); err != nil {
+		return fmt.Errorf("set hours %s/%s: %w", workspaceID, userID, err)
+	}
+	return nil
+}
+
+// SetHolidayRegion sets the region whose public holidays apply to a person:
+// a code from the holidays package ("DE-BY"), "none", or "" for the
+// workspace's. The caller checks that the code exists.
+func (s *People) SetHolidayRegion(ctx context.Context, workspaceID, userID, region string) error {
+	row := personRow{WorkspaceID: workspaceID, UserID: userID, HolidayRegion: normalizeRegion(region)}
+	if err := s.upsertChecked(ctx, row, "holiday_region"); err != nil {
+		return fmt.Errorf("set holiday region %s/%s: %w", workspaceID, userID, err)
+	}
+	return nil
+}
+
+// upsertChecked checks the key, then upserts.
+func (s *People) upsertChecked(ctx context.Context, row personRow, cols ...string) error {
+	if err := checkPersonKey(row.WorkspaceID, row.UserID); err != nil {
+		return err
+	}
+	return s.upsert(ctx, row, cols...)
+}
+
+// upsert inserts row, or, if the person exists, updates only cols (and
+// updated_at). A person may run a command before Trellis saw their profile.
+func (s *People) upsert(ctx context.Context, row personRow, cols ...string) error {
+	now := s.db.now()
+	row.CreatedAt, row.UpdatedAt = now, now
+	err := s.db.conn(ctx).Clauses(clause.OnConflict{
+		Columns:   personKey(),
+		DoUpdates: clause.AssignmentColumns(append(cols, "updated_at")),
+	}).Create(&row).Error
+	return translate(err)
+}
+
+// ensure creates an empty person row if there is none.
+func (s *People) ensure(ctx context.Context, workspaceID, userID string) error {
+	now := s.db.now()
+	row := personRow{WorkspaceID: workspaceID, UserID: userID, CreatedAt: now, UpdatedAt: now}
+	return translate(s.db.conn(ctx).Clauses(clause.OnConflict{Columns: personKey(), DoNothing: true}).Create(&row).Error)
+}
+
+// AddAway records a period of time off, First to Last inclusive, and
+// returns it with its ID.
+func (s *People) AddAway(ctx context.Context, a AwayPeriod) (AwayPeriod, error) {
+	if err := checkPersonKey(a.WorkspaceID, a.UserID); err != nil {
+		return AwayPeriod{}, fmt.Errorf("add away: %w", err)
+	}
+	switch {
+	case a.First.IsZero() || a.Last.IsZero():
+		return AwayPeriod{}, fmt.Errorf("add away: %w: a period needs a first and a last day", ErrInvalid)
+	case a.Last.Before(a.First):
+		return AwayPeriod{}, fmt.Errorf("add away: %w: the last day (%s) is before the first (%s)", ErrInvalid, a.Last, a.First)
+	}
+	a.ID = 0
+	a.CreatedAt = s.db.now()
+	row := awayRowFrom(a)
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		if err := s.ensure(ctx, a.WorkspaceID, a.UserID); err != nil {
+			return err
+		}
+		return translate(s.db.conn(ctx).Create(&row).Error)
+	})
+	if err != nil {
+		return AwayPeriod{}, fmt.Errorf("add away %s/%s: %w", a.WorkspaceID, a.UserID, err)
+	}
+	return row.domain(), nil
+}
+
+// AwayPeriods returns a person's periods that end on or after from, ordered
+// by their first day.
+func (s *People) AwayPeriods(ctx context.Context, workspaceID, userID string, from Date) ([]AwayPeriod, error) {
+	var rows []awayRow
+	err := s.db.conn(ctx).
+		Where("workspace_id = ? AND user_id = ? AND last_day >= ?", workspaceID, userID, from.String()).
+		Order("first_day, id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("away periods %s/%s: %w", workspaceID, userID, translate(err))
+	}
+	out := make([]AwayPeriod, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// EndAway is "/trellis back": periods covering today now end yesterday, and
+// one that began today is deleted. Periods in the future are kept. It
+// returns how many periods changed.
+func (s *People) EndAway(ctx context.Context, workspaceID, userID string, today Date) (int, error) {
+	if today.IsZero() {
+		return 0, fmt.Errorf("end away: %w: no date", ErrInvalid)
+	}
+	day, yesterday := today.String(), today.AddDays(-1).String()
+	var n int64
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		g := s.db.conn(ctx)
+		del := g.Where("workspace_id = ? AND user_id = ? AND first_day = ?", workspaceID, userID, day).Delete(&awayRow{})
+		if del.Error != nil {
+			return translate(del.Error)
+		}
+		upd := s.db.conn(ctx).Model(&awayRow{}).
+			Where("workspace_id = ? AND user_id = ? AND first_day < ? AND last_day >= ?", workspaceID, userID, day, day).
+			Update("last_day", yesterday)
+		if upd.Error != nil {
+			return translate(upd.Error)
+		}
+		n = del.RowsAffected + upd.RowsAffected
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("end away %s/%s: %w", workspaceID, userID, err)
+	}
+	return int(n), nil
+}
+
+// DeleteAway removes one of a person's periods, or returns ErrNotFound.
+func (s *People) DeleteAway(ctx context.Context, workspaceID, userID string, id int64) error {
+	res := s.db.conn(ctx).Where("id = ? AND workspace_id = ? AND user_id = ?", id, workspaceID, userID).Delete(&awayRow{})
+	if res.Error != nil {
+		return fmt.Errorf("delete away %d: %w", id, translate(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("delete away %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteAll erases everything stored about a person: their profile,
+// settings and time off. Deleting someone unknown is not an error.
+func (s *People) DeleteAll(ctx context.Context, workspaceID, userID string) error {
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		g := s.db.conn(ctx)
+		if err := g.Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Delete(&awayRow{}).Error; err != nil {
+			return translate(err)
+		}
+		return translate(s.db.conn(ctx).Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Delete(&personRow{}).Error)
+	})
+	if err != nil {
+		return fmt.Errorf("delete person %s/%s: %w", workspaceID, userID, err)
+	}
+	return nil
+}
+
+func checkPersonKey(workspaceID, userID string) error {
+	if workspaceID == "" || userID == "" {
+		return fmt.Errorf("%w: a person needs a workspace id and a user id", ErrInvalid)
+	}
+	return nil
+}
+
+// knownZone reports whether name is an IANA zone. "Local" is refused: it
+// would mean the server's zone, which is nobody's.
+func knownZone(name string) bool {
+	if name == "" || name == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
+
+// normalizeRegion upper-cases a region code; "none" stays lower case.
+func normalizeRegion(region string) string {
+	region = strings.TrimSpace(region)
+	if strings.EqualFold(region, "none") {
+		return "none"
+	}
+	return strings.ToUpper(region)
+}

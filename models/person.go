@@ -1,0 +1,190 @@
+package models
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Errors the stores return for callers to branch on.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+// Status is a person's Slack status.
+type Status struct {
+	Text       string
+	Emoji      string
+	Expiration time.Time // zero: no expiry
+}
+
+// Person is one member of a workspace and the boundaries they set.
+type Person struct {
+	WorkspaceID string
+	UserID      string
+	Name        string
+	// SlackTZ is the IANA zone from the Slack profile, refreshed on
+	// user_change. TZOverride, when set, is the person's own choice and wins.
+	SlackTZ    string
+	TZOverride string
+	// Hours is nil while the person follows the workspace default.
+	Hours *WorkingHours
+	// HolidayRegion is a region code from the holidays package; empty means
+	// the workspace's region, "none" means no public holidays.
+	HolidayRegion string
+	IsAdmin       bool
+	Status        Status
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// TimeZone is the zone the person's time rules are evaluated in.
+func (p Person) TimeZone() string {
+	switch {
+	case p.TZOverride != "":
+		return p.TZOverride
+	case p.SlackTZ != "":
+		return p.SlackTZ
+	}
+	return "UTC"
+}
+
+// Location loads TimeZone, falling back to UTC for a zone the tz database
+// does not know (which the stores never save).
+func (p Person) Location() *time.Location {
+	loc, err := time.LoadLocation(p.TimeZone())
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// WorkingHoursIn returns the person's hours, or the workspace default.
+func (p Person) WorkingHoursIn(ws Workspace) WorkingHours {
+	if p.Hours != nil {
+		return *p.Hours
+	}
+	return ws.DefaultHours
+}
+
+// HolidayRegionIn returns the region whose public holidays apply to the
+// person: their own choice, else the workspace's.
+func (p Person) HolidayRegionIn(ws Workspace) string {
+	if p.HolidayRegion != "" {
+		return p.HolidayRegion
+	}
+	return ws.HolidayRegion
+}
+
+// AwayPeriod is a span of whole local days on which a person is not to be
+// contacted. First and Last are inclusive, in the person's own timezone.
+type AwayPeriod struct {
+	ID          int64
+	WorkspaceID string
+	UserID      string
+	First       Date
+	Last        Date
+	Note        string
+	CreatedAt   time.Time
+}
+
+// Covers reports whether d falls in the period.
+func (a AwayPeriod) Covers(d Date) bool { return !d.Before(a.First) && !d.After(a.Last) }
+
+// awayEmoji are status emoji that mean "not working": vacation, illness,
+// travel, leave. Slack sends them with colons.
+var awayEmoji = map[string]bool{
+	":palm_tree:":              true,
+	":desert_island:":          true,
+	":beach_with_umbrella:":    true,
+	":face_with_thermometer:":  true,
+	":thermometer:":            true,
+	":mask:":                   true,
+	":sneezing_face:":          true,
+	":face_with_head_bandage:": true,
+	":baby:":                   true,
+	":baby_bottle:":            true,
+	":airplane:":               true,
+	":no_entry:":               true,
+	// The same as characters, for statuses set with them.
+	"🌴": true, "🏝": true, "🏖": true, "🤒": true, "🌡": true, "😷": true,
+	"🤧": true, "🤕": true, "👶": true, "🍼": true, "✈": true, "⛔": true,
+}
+
+// emojiKey reduces an emoji to its awayEmoji key: lower case, without a skin
+// tone (":baby::skin-tone-2:", "👶🏽") or a variation selector ("✈️").
+func emojiKey(e string) string {
+	e = strings.ToLower(strings.TrimSpace(e))
+	if i := strings.Index(e, "::skin-tone-"); i >= 0 {
+		e = e[:i+1]
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '\ufe0f' || (r >= 0x1F3FB && r <= 0x1F3FF) {
+			return -1
+		}
+		return r
+	}, e)
+}
+
+// awayText matches status text that says the person is out.
+var awayText = regexp.MustCompile(`(?i)\b(ooo|out of (the )?office|on vacation|vacationing|on holiday|holidays?|on leave|(parental|sick|annual|medical) leave|off sick|out sick|sick|pto|time off|day off|off today|away until)\b`)
+
+// StatusAway says whether a Slack status means the person is away at now,
+// and until when (zero Until: until they change their status).
+func StatusAway(s Status, now time.Time) (away bool, until time.Time) {
+	if !s.Expiration.IsZero() && !now.Before(s.Expiration) {
+		return false, time.Time{}
+	}
+	if awayEmoji[emojiKey(s.Emoji)] || awayText.MatchString(s.Text) {
+		return true, s.Expiration
+	}
+	return false, time.Time{}
+}
+
+// Workspace holds the defaults an admin sets for everyone in a Slack team.
+type Workspace struct {
+	ID            string
+	Name          string
+	DefaultHours  WorkingHours
+	HolidayRegion string
+	// MinGroupSize is the smallest group whose anonymous aggregates are shown.
+	MinGroupSize int
+	UpdatedAt    time.Time
+}
+
+// NewWorkspace returns a workspace with Trellis's defaults.
+func NewWorkspace(id, name string) Workspace {
+	return Workspace{ID: id, Name: name, DefaultHours: DefaultWorkingHours, MinGroupSize: 5}
+}
+
+// Holiday is a date an admin declared a day off for the whole workspace.
+type Holiday struct {
+	WorkspaceID string
+	Date        Date
+	Name        string
+	AddedBy     string
+}
+
+// Installation is Trellis installed in one Slack workspace.
+type Installation struct {
+	WorkspaceID  string // Slack team id
+	EnterpriseID string
+	AppID        string
+	BotUserID    string
+	// BotToken is the xoxb- token in clear; stores encrypt it at rest.
+	BotToken    string
+	InstalledAt time.Time
+	Active      bool
+}
+
+// AuditEntry records an admin change: who changed what, when.
+type AuditEntry struct {
+	ID          int64
+	WorkspaceID string
+	ActorID     string
+	Action      string
+	Detail      string
+	At          time.Time
+}

@@ -118,10 +118,6 @@ func fieldErrors(errs map[string]string) *bot.Response {
 
 func (h *Handlers) submitHours(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 	workspace := req.Interaction.View.PrivateMetadata == "workspace"
-	followDefault := false
-	for _, o := range state(req, views.BlockDefault).SelectedOptions {
-		followDefault = followDefault || o.Value == views.ValueDefault
-	}
 	var days models.Weekdays
 	for _, o := range state(req, views.BlockDays).SelectedOptions {
 		d, err := models.ParseWeekdays(o.Value)
@@ -138,13 +134,6 @@ func (h *Handlers) submitHours(ctx context.Context, req *bot.Request) (*bot.Resp
 	end, err := models.ParseTimeOfDay(state(req, views.BlockEnd).SelectedTime)
 	if err != nil {
 		errs[views.BlockEnd] = "Pick an end time."
-	}
-	if followDefault && !workspace {
-		if err := h.ppl.SetHours(ctx, req.TeamID, req.UserID, nil); err != nil {
-			return nil, err
-		}
-		req.After(h.refreshHome(req))
-		return nil, nil
 	}
 	if days == 0 {
 		errs[views.BlockDays] = "Pick at least one working day."
@@ -167,8 +156,18 @@ func (h *Handlers) submitHours(ctx context.Context, req *bot.Request) (*bot.Resp
 		if err := h.ws.SetDefaultHours(ctx, req.TeamID, wh, req.UserID); err != nil {
 			return nil, err
 		}
-	} else if err := h.ppl.SetHours(ctx, req.TeamID, req.UserID, &wh); err != nil {
-		return nil, err
+	} else {
+		ws, err := h.ws.Ensure(ctx, req.TeamID, "")
+		if err != nil {
+			return nil, err
+		}
+		own := &wh
+		if wh == ws.DefaultHours {
+			own = nil // exactly the default: follow it
+		}
+		if err := h.ppl.SetHours(ctx, req.TeamID, req.UserID, own); err != nil {
+			return nil, err
+		}
 	}
 	req.After(h.refreshHome(req))
 	return nil, nil

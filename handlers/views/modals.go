@@ -33,6 +33,9 @@ var weekdayOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, tim
 
 // HoursModal edits a person's working hours (or, for an admin, the workspace
 // default when workspace is true).
+//
+// A person who picks exactly the workspace default follows it from then on,
+// so there is no separate "use the default" switch to forget to untick.
 func HoursModal(h models.WorkingHours, followsDefault, workspace bool, def models.WorkingHours) slack.ModalViewRequest {
 	var opts, selected []*slack.OptionBlockObject
 	for _, d := range weekdayOrder {
@@ -63,12 +66,11 @@ func HoursModal(h models.WorkingHours, followsDefault, workspace bool, def model
 		input(BlockEnd, "End", end, false, "An end before the start is a night shift that finishes the next morning, e.g. 22:00–06:00."),
 	}
 	if !workspace {
-		o := slack.NewOptionBlockObject(ValueDefault, plain("Follow the workspace default ("+describeHours(def)+")"), nil)
-		cb := slack.NewCheckboxGroupsBlockElement(BlockDefault, o)
-		if followsDefault {
-			cb.InitialOptions = []*slack.OptionBlockObject{o}
+		note := "These are the workspace's default hours."
+		if !followsDefault {
+			note = "The workspace default is " + describeHours(def) + "."
 		}
-		blocks = append(blocks, input(BlockDefault, "Default", cb, true, ""))
+		blocks = append(blocks, slack.NewContextBlock("", text(note+" Choose exactly the default to follow it, also when an admin changes it.")))
 	}
 	m := modal(CallbackHours, title, "Save", blocks...)
 	if workspace {

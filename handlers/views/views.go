@@ -34,7 +34,6 @@ const (
 	BlockDays     = "days"
 	BlockStart    = "start"
 	BlockEnd      = "end"
-	BlockDefault  = "default"
 	BlockTZ       = "tz"
 	BlockTZAuto   = "tz_auto"
 	BlockFirst    = "first"

@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/google/uuid"
 
 	"github.com/trellis-bot/trellis/kv"
@@ -30,8 +32,30 @@ func (w tbWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// URL returns TEST_REDIS_URL, or "" for the embedded Redis.
-func URL() string { return os.Getenv("TEST_REDIS_URL") }
+// URL returns TEST_REDIS_URL or, when that is unset, the address of one
+// embedded Redis shared by every test in the process, so that two Stores
+// with the same prefix really share state like two replicas do.
+func URL() string {
+	if u := os.Getenv("TEST_REDIS_URL"); u != "" {
+		return u
+	}
+	shared.once.Do(func() {
+		shared.mr = miniredis.NewMiniRedis()
+		shared.err = shared.mr.StartAddr("127.0.0.1:0")
+	})
+	if shared.err != nil {
+		panic(fmt.Sprintf("kvtest: start embedded redis: %v", shared.err))
+	}
+	return "redis://" + shared.mr.Addr() + "/0"
+}
+
+// shared is the process's embedded Redis for tests; it lives as long as the
+// test binary.
+var shared struct {
+	once sync.Once
+	mr   *miniredis.Miniredis
+	err  error
+}
 
 // New returns a Store with a key prefix unique to this test, so tests can run
 // in parallel against one Redis. Its keys are deleted when the test ends.
@@ -51,7 +75,7 @@ func NewWithPrefix(tb testing.TB, prefix string) *kv.Store {
 		tb.Fatalf("kvtest: open redis %q: %v", URL(), err)
 	}
 	if err := s.Ping(ctx); err != nil {
-		tb.Fatalf("kvtest: TEST_REDIS_URL=%q is set but Redis is unreachable: %v", URL(), err)
+		tb.Fatalf("kvtest: Redis at %q (TEST_REDIS_URL) is unreachable: %v", URL(), err)
 	}
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

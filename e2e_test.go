@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -128,7 +129,7 @@ func startBot(t *testing.T, o harnessOpts) *harness {
 func (h *harness) launch(env map[string]string) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	logs := testWriter{t: h.t}
+	logs := newTestWriter(h.t)
 	go func() {
 		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, logs)
 	}()
@@ -168,11 +169,23 @@ func (h *harness) waitReady(transport string) {
 	h.t.Fatalf("trellis was not ready within 20s")
 }
 
-// testWriter sends Trellis's logs to t.Log.
-type testWriter struct{ t *testing.T }
+// testWriter sends Trellis's logs to t.Log until the test ends. (A few
+// loggers are process-wide, such as go-redis's, and may write later.)
+type testWriter struct {
+	t    *testing.T
+	done *atomic.Bool
+}
+
+func newTestWriter(t *testing.T) testWriter {
+	w := testWriter{t: t, done: new(atomic.Bool)}
+	t.Cleanup(func() { w.done.Store(true) })
+	return w
+}
 
 func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
+	if !w.done.Load() {
+		w.t.Log(strings.TrimRight(string(p), "\n"))
+	}
 	return len(p), nil
 }
 
@@ -346,4 +359,19 @@ func TestTransports(t *testing.T) {
 			})
 		})
 	}
+}
+
+// readyz returns /readyz's status code and body.
+func (h *harness) readyz() (int, map[string]string) {
+	h.t.Helper()
+	resp, err := http.Get(h.botURL + "/readyz")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]string
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		h.t.Fatal(err)
+	}
+	return resp.StatusCode, body
 }

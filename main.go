@@ -25,6 +25,8 @@ import (
 	"syscall"
 	"time"
 	_ "time/tzdata" // every IANA zone, whatever the host has installed
+
+	"github.com/redis/go-redis/v9"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -74,6 +76,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := newLogger(stderr, cfg)
+	// go-redis reports dial failures through its own logger; send them to
+	// ours, at debug: kv.Store already reports Redis health once per change.
+	redis.SetLogger(redisLogger{log})
 
 	switch verb {
 	case "migrate":
@@ -117,4 +122,12 @@ func healthcheck(ctx context.Context, getenv func(string) string) error {
 		return fmt.Errorf("healthcheck: /healthz answered %s", resp.Status)
 	}
 	return nil
+}
+
+// redisLogger adapts slog to go-redis's internal logger.
+type redisLogger struct{ log *slog.Logger }
+
+// Printf logs one go-redis message at debug level.
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }

@@ -209,7 +209,11 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 	httpMux := http.NewServeMux()
 	httpMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	httpMux.Handle("GET /readyz", readyz(db, store))
-	httpMux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	promHandler := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	httpMux.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		metrics.SetRedisUp(store.Healthy()) // the health last seen by any Redis call
+		promHandler.ServeHTTP(w, r)
+	}))
 	if useHTTP {
 		slackHTTP := bot.NewHTTPHandler(dispatcher, signing, clk, log)
 		httpMux.Handle("/slack/", slackHTTP)

@@ -105,6 +105,8 @@ func hoursProblem(args string, err error) string {
 		return fmt.Sprintf("I couldn't read the times in `%s`: use 24-hour `HH:MM` from 00:00 to 23:59 (or `9am`).", args)
 	case errors.Is(err, models.ErrInvalidDays):
 		return fmt.Sprintf("I couldn't read the days in `%s`: use `mon-fri`, `sun-thu` or a list like `tue,thu,sat`.", args)
+	case errors.Is(err, models.ErrInvalidHours):
+		return fmt.Sprintf("`%s` needs a start and an end, like 09:00-17:30.", args)
 	}
 	return fmt.Sprintf("I couldn't read `%s` as working hours: give days and a time span.", args)
 }

@@ -4,53 +4,26 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/trellis-bot/trellis/bot/slacksim/ui/browsertest"
 )
 
-// browser starts headless Chromium, or skips the test when there is none.
+// browser starts headless Chromium (see browsertest for when it skips).
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	var path string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		t.Skip("no Chromium found; install it (apt-get install chromium) to run the browser test")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1200, 900),
-	)
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelA)
-	ctx, cancelC := chromedp.NewContext(actx)
-	t.Cleanup(cancelC)
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancelT)
-	return ctx
+	return browsertest.Start(t)
 }
 
 type css = chromedp.CSS
 
 func run(t *testing.T, ctx context.Context, step string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		t.Fatalf("%s: %v", step, err)
-	}
+	browsertest.Do(t, ctx, step, actions...)
 }
 
 // value runs one action that returns a value.
@@ -63,15 +36,10 @@ func value[T any](t *testing.T, ctx context.Context, step string, a chromedp.Act
 	return v
 }
 
-// waitFor polls a JavaScript expression until it is true.
-func waitFor(expr string) chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(10*time.Second))
-}
-
-// eval runs JavaScript for its side effects.
-func eval(expr string) chromedp.Action[chromedp.Void] {
-	return chromedp.Evaluate[chromedp.Void](expr)
-}
+var (
+	waitFor = browsertest.WaitFor
+	eval    = browsertest.Eval
+)
 
 func (f *fakeControl) lastAction(id string) map[string]any {
 	f.mu.Lock()

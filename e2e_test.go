@@ -28,13 +28,14 @@ import (
 // emulator owned by the test, on the real Postgres and Redis when
 // TEST_DATABASE_URL / TEST_REDIS_URL are set (else SQLite and embedded Redis).
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	sim    *slacksim.Server
 	ctl    *slacksim.Control
 	botURL string
 	db     *models.DB
 	people *models.People
 	env    map[string]string
+	quiet  bool
 
 	stop func()
 }
@@ -43,9 +44,10 @@ type harness struct {
 type harnessOpts struct {
 	transport string // "socket" or "http"
 	redisURL  string // overrides the test Redis
+	quiet     bool   // production logging (JSON, info) to nowhere, for benchmarks
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -55,7 +57,7 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func randomKey(t *testing.T) string {
+func randomKey(t testing.TB) string {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
@@ -65,7 +67,7 @@ func randomKey(t *testing.T) string {
 
 // testDatabase picks Postgres when CI provides it, SQLite otherwise, and
 // returns the env entries that point Trellis at it plus its URL.
-func testDatabase(t *testing.T) (map[string]string, string) {
+func testDatabase(t testing.TB) (map[string]string, string) {
 	env := map[string]string{"TRELLIS_DATA_DIR": t.TempDir()}
 	dialects := modelstest.Dialects()
 	if dialects[len(dialects)-1] == models.DialectPostgres {
@@ -76,7 +78,7 @@ func testDatabase(t *testing.T) (map[string]string, string) {
 	return env, env["TRELLIS_DATA_DIR"] + "/trellis.db"
 }
 
-func startBot(t *testing.T, o harnessOpts) *harness {
+func startBot(t testing.TB, o harnessOpts) *harness {
 	t.Helper()
 	sim := slacksim.New(slacksim.Config{Logger: kvtest.Logger(t).With("component", "slacksim"), RetryDelays: []time.Duration{0, 500 * time.Millisecond, time.Second}})
 	if err := sim.Start("127.0.0.1:0"); err != nil {
@@ -116,6 +118,10 @@ func startBot(t *testing.T, o harnessOpts) *harness {
 	}
 
 	h := &harness{t: t, sim: sim, ctl: slacksim.NewControl(sim.URL()), botURL: botURL, env: env}
+	if o.quiet {
+		env["TRELLIS_LOG_FORMAT"], env["TRELLIS_LOG_LEVEL"] = "json", "info"
+		h.quiet = true
+	}
 	h.stop = h.launch(env)
 	t.Cleanup(h.stop)
 	h.waitReady(o.transport)
@@ -129,7 +135,10 @@ func startBot(t *testing.T, o harnessOpts) *harness {
 func (h *harness) launch(env map[string]string) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	logs := newTestWriter(h.t)
+	var logs io.Writer = newTestWriter(h.t)
+	if h.quiet {
+		logs = io.Discard
+	}
 	go func() {
 		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, logs)
 	}()
@@ -172,11 +181,11 @@ func (h *harness) waitReady(transport string) {
 // testWriter sends Trellis's logs to t.Log until the test ends. (A few
 // loggers are process-wide, such as go-redis's, and may write later.)
 type testWriter struct {
-	t    *testing.T
+	t    testing.TB
 	done *atomic.Bool
 }
 
-func newTestWriter(t *testing.T) testWriter {
+func newTestWriter(t testing.TB) testWriter {
 	w := testWriter{t: t, done: new(atomic.Bool)}
 	t.Cleanup(func() { w.done.Store(true) })
 	return w

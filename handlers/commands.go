@@ -29,7 +29,8 @@ func notice(msg, hint string) *bot.Response {
 // command serves /trellis and its subcommands.
 func (h *Handlers) command(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 	// Know the person (and their Slack timezone) before any setting is stored.
-	if _, err := h.person(ctx, req, false); err != nil {
+	p, err := h.person(ctx, req, false)
+	if err != nil {
 		return nil, err
 	}
 	sub, rest := splitCommand(req.Command.Text)
@@ -37,17 +38,17 @@ func (h *Handlers) command(ctx context.Context, req *bot.Request) (*bot.Response
 	case "", "help":
 		return reply("Trellis commands: /trellis me, hours, tz, away, back, holidays, help.", views.Help()), nil
 	case "me":
-		return h.cmdMe(ctx, req)
+		return h.cmdMe(ctx, p)
 	case "hours":
 		return h.cmdHours(ctx, req, rest)
 	case "tz", "timezone":
 		return h.cmdTZ(ctx, req, rest)
 	case "away", "off", "vacation":
-		return h.cmdAway(ctx, req, rest)
+		return h.cmdAway(ctx, req, p, rest)
 	case "back":
-		return h.cmdBack(ctx, req)
+		return h.cmdBack(ctx, req, p)
 	case "holidays", "holiday":
-		return h.cmdHolidays(ctx, req, rest)
+		return h.cmdHolidays(ctx, req, p, rest)
 	case "admin":
 		return h.cmdAdmin(ctx, req, rest)
 	}
@@ -55,11 +56,7 @@ func (h *Handlers) command(ctx context.Context, req *bot.Request) (*bot.Response
 		"Try `/trellis help` for the full list, or `/trellis me` to see your settings."), nil
 }
 
-func (h *Handlers) cmdMe(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	p, err := h.person(ctx, req, false)
-	if err != nil {
-		return nil, err
-	}
+func (h *Handlers) cmdMe(ctx context.Context, p models.Person) (*bot.Response, error) {
 	s, err := h.summary(ctx, p)
 	if err != nil {
 		return nil, err
@@ -78,7 +75,7 @@ func (h *Handlers) cmdHours(ctx context.Context, req *bot.Request, args string) 
 		if err := h.ppl.SetHours(ctx, req.TeamID, req.UserID, nil); err != nil {
 			return nil, err
 		}
-		ws, err := h.ws.Ensure(ctx, req.TeamID, "")
+		ws, err := h.workspace(ctx, req.TeamID)
 		if err != nil {
 			return nil, err
 		}
@@ -181,11 +178,7 @@ func mustLoad(zone string) *time.Location {
 
 const awayExample = "For example `/trellis away until 2026-12-24`, `/trellis away 3d`, `/trellis away tomorrow` or `/trellis away 2026-12-20 to 2026-12-31`."
 
-func (h *Handlers) cmdAway(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
-	p, err := h.person(ctx, req, false)
-	if err != nil {
-		return nil, err
-	}
+func (h *Handlers) cmdAway(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
 	today := localToday(h.clock.Now(), p.Location())
 	if args == "" {
 		periods, err := h.ppl.AwayPeriods(ctx, req.TeamID, req.UserID, today)
@@ -220,11 +213,7 @@ func (h *Handlers) cmdAway(ctx context.Context, req *bot.Request, args string) (
 		fmt.Sprintf("Back early? `/trellis back`. I'll be in touch again from %s.", last.AddDays(1).Format("Mon 2 Jan"))), nil
 }
 
-func (h *Handlers) cmdBack(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	p, err := h.person(ctx, req, false)
-	if err != nil {
-		return nil, err
-	}
+func (h *Handlers) cmdBack(ctx context.Context, req *bot.Request, p models.Person) (*bot.Response, error) {
 	today := localToday(h.clock.Now(), p.Location())
 	n, err := h.ppl.EndAway(ctx, req.TeamID, req.UserID, today)
 	if err != nil {
@@ -244,7 +233,7 @@ func (h *Handlers) cmdBack(ctx context.Context, req *bot.Request) (*bot.Response
 
 const regionExample = "For example `/trellis holidays region GB`, `/trellis holidays region DE-BY` or `/trellis holidays region default`; `/trellis holidays regions` lists every code."
 
-func (h *Handlers) cmdHolidays(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
+func (h *Handlers) cmdHolidays(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
 	sub, rest := splitCommand(args)
 	switch sub {
 	case "regions":
@@ -266,10 +255,6 @@ func (h *Handlers) cmdHolidays(ctx context.Context, req *bot.Request, args strin
 		}
 		return notice(fmt.Sprintf("Saved: the public holidays of *%s* apply to you.", regionName(code)), ""), nil
 	case "":
-		p, err := h.person(ctx, req, false)
-		if err != nil {
-			return nil, err
-		}
 		s, err := h.summary(ctx, p)
 		if err != nil {
 			return nil, err
@@ -333,7 +318,7 @@ func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) 
 	switch sub {
 	case "hours":
 		if rest == "" {
-			ws, err := h.ws.Ensure(ctx, req.TeamID, "")
+			ws, err := h.workspace(ctx, req.TeamID)
 			if err != nil {
 				return nil, err
 			}
@@ -371,7 +356,7 @@ func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args 
 	switch sub {
 	case "region":
 		if rest == "" {
-			ws, err := h.ws.Ensure(ctx, req.TeamID, "")
+			ws, err := h.workspace(ctx, req.TeamID)
 			if err != nil {
 				return nil, err
 			}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -35,6 +36,7 @@ type people interface {
 
 // workspaces is what handlers need of the workspace store.
 type workspaces interface {
+	Get(ctx context.Context, id string) (models.Workspace, error)
 	Ensure(ctx context.Context, id, name string) (models.Workspace, error)
 	SetDefaultHours(ctx context.Context, id string, h models.WorkingHours, actorID string) error
 	SetHolidayRegion(ctx context.Context, id, region, actorID string) error
@@ -151,22 +153,43 @@ func profileFromSlack(teamID string, u *slack.User) models.Person {
 	return p
 }
 
+// workspace reads a workspace's settings. Start-up and installs create the
+// row, so creating it here is only a fallback.
+func (h *Handlers) workspace(ctx context.Context, id string) (models.Workspace, error) {
+	ws, err := h.ws.Get(ctx, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return h.ws.Ensure(ctx, id, "")
+	}
+	return ws, err
+}
+
 // summary gathers what /trellis me and the Home tab show.
 func (h *Handlers) summary(ctx context.Context, p models.Person) (views.Summary, error) {
-	ws, err := h.ws.Ensure(ctx, p.WorkspaceID, "")
-	if err != nil {
-		return views.Summary{}, fmt.Errorf("load workspace: %w", err)
-	}
 	loc := p.Location()
 	now := h.clock.Now().In(loc)
 	today := models.DateOf(now)
-	away, err := h.ppl.AwayPeriods(ctx, p.WorkspaceID, p.UserID, today)
-	if err != nil {
-		return views.Summary{}, fmt.Errorf("load away periods: %w", err)
-	}
-	hols, err := h.holidaysFor(ctx, p, ws, today, today.AddDays(90))
-	if err != nil {
-		return views.Summary{}, err
+
+	// Three independent reads: run them side by side, since each is a round
+	// trip to the database and this answers a person waiting in Slack.
+	var (
+		wg                 sync.WaitGroup
+		ws                 models.Workspace
+		away               []models.AwayPeriod
+		own                []models.Holiday
+		wsErr, awErr, hErr error
+	)
+	wg.Add(3)
+	go func() { defer wg.Done(); ws, wsErr = h.workspace(ctx, p.WorkspaceID) }()
+	go func() { defer wg.Done(); away, awErr = h.ppl.AwayPeriods(ctx, p.WorkspaceID, p.UserID, today) }()
+	go func() { defer wg.Done(); own, hErr = h.ws.Holidays(ctx, p.WorkspaceID, today, today.AddDays(90)) }()
+	wg.Wait()
+	switch {
+	case wsErr != nil:
+		return views.Summary{}, fmt.Errorf("load workspace: %w", wsErr)
+	case awErr != nil:
+		return views.Summary{}, fmt.Errorf("load away periods: %w", awErr)
+	case hErr != nil:
+		return views.Summary{}, fmt.Errorf("load holidays: %w", hErr)
 	}
 	region := p.HolidayRegionIn(ws)
 	statusAway, until := models.StatusAway(p.Status, h.clock.Now())
@@ -184,7 +207,7 @@ func (h *Handlers) summary(ctx context.Context, p models.Person) (views.Summary,
 		Region:         region,
 		RegionName:     regionName(region),
 		RegionOwn:      p.HolidayRegion != "",
-		Holidays:       hols,
+		Holidays:       mergeHolidays(own, region, today, today.AddDays(90)),
 		IsAdmin:        p.IsAdmin,
 		WorkspaceHours: ws.DefaultHours,
 	}, nil
@@ -200,20 +223,16 @@ func statusLabel(s models.Status) string {
 	return s.Emoji + " " + s.Text
 }
 
-// holidaysFor merges the public holidays of the person's region with the
-// workspace's own days off, in date order, one entry per date.
-func (h *Handlers) holidaysFor(ctx context.Context, p models.Person, ws models.Workspace, from, to models.Date) ([]models.Holiday, error) {
-	own, err := h.ws.Holidays(ctx, ws.ID, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("load holidays: %w", err)
-	}
+// mergeHolidays merges the workspace's own days off with the public holidays
+// of region, in date order, one entry per date.
+func mergeHolidays(own []models.Holiday, region string, from, to models.Date) []models.Holiday {
 	seen := map[models.Date]bool{}
 	var out []models.Holiday
 	for _, hd := range own {
 		seen[hd.Date] = true
 		out = append(out, hd)
 	}
-	if cal, ok := holidays.Lookup(p.HolidayRegionIn(ws)); ok {
+	if cal, ok := holidays.Lookup(region); ok {
 		for _, hd := range cal.Between(from, to) {
 			if !seen[hd.Date] {
 				seen[hd.Date] = true
@@ -222,7 +241,7 @@ func (h *Handlers) holidaysFor(ctx context.Context, p models.Person, ws models.W
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date) })
-	return out, nil
+	return out
 }
 
 func regionName(code string) string {

@@ -33,7 +33,7 @@ func (h *Handlers) openHoursFor(ctx context.Context, req *bot.Request, trigger s
 	if err != nil {
 		return nil, err
 	}
-	ws, err := h.ws.Ensure(ctx, req.TeamID, "")
+	ws, err := h.workspace(ctx, req.TeamID)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func (h *Handlers) submitHours(ctx context.Context, req *bot.Request) (*bot.Resp
 			return nil, err
 		}
 	} else {
-		ws, err := h.ws.Ensure(ctx, req.TeamID, "")
+		ws, err := h.workspace(ctx, req.TeamID)
 		if err != nil {
 			return nil, err
 		}

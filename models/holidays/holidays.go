@@ -6,6 +6,7 @@ package holidays
 import (
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rickar/cal/v2"
@@ -65,7 +66,19 @@ type entry struct {
 	days []*cal.Holiday
 }
 
-// table builds the region table afresh; callers never share it.
+// regions is the region table and its sorted list, built once on first use.
+// Neither is ever modified afterwards; Regions hands out copies.
+var regions = sync.OnceValues(func() (map[string]entry, []Region) {
+	t := table()
+	out := make([]Region, 0, len(t))
+	for code, e := range t {
+		out = append(out, Region{Code: code, Name: e.name})
+	}
+	slices.SortFunc(out, func(a, b Region) int { return strings.Compare(a.Code, b.Code) })
+	return t, out
+})
+
+// table builds the region table.
 func table() map[string]entry {
 	t := map[string]entry{
 		"AR": {"Argentina", ar.Holidays},
@@ -219,19 +232,15 @@ func ontario() []*cal.Holiday {
 
 // Regions lists every region, sorted by code.
 func Regions() []Region {
-	t := table()
-	out := make([]Region, 0, len(t))
-	for code, e := range t {
-		out = append(out, Region{Code: code, Name: e.name})
-	}
-	slices.SortFunc(out, func(a, b Region) int { return strings.Compare(a.Code, b.Code) })
-	return out
+	_, sorted := regions()
+	return slices.Clone(sorted)
 }
 
 // Lookup returns the calendar of a region code, in any case.
 func Lookup(code string) (*Calendar, bool) {
 	code = strings.ToUpper(strings.TrimSpace(code))
-	e, ok := table()[code]
+	t, _ := regions()
+	e, ok := t[code]
 	if !ok {
 		return nil, false
 	}

@@ -24,6 +24,10 @@ func (s Secret) String() string {
 // LogValue hides the value from slog.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
+// MarshalText hides the value from JSON and every other text encoding, so a
+// whole Config logged as a struct leaks nothing.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
 // Reveal returns the value, for the one place that must send it.
 func (s Secret) Reveal() string { return string(s) }
 

@@ -258,7 +258,7 @@ func NewTransport(cfg TransportConfig) *Transport {
 func (t *Transport) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	method := path.Base(req.URL.Path)
-	if false && models.InTransaction(ctx) {
+	if models.InTransaction(ctx) {
 		if req.Body != nil {
 			_ = req.Body.Close()
 		}

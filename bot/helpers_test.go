@@ -55,11 +55,7 @@ func newInstance(t *testing.T, store *kv.Store, h bot.Handler, cfg bot.Dispatche
 // as a second replica of the bot has.
 func replicaStore(t *testing.T, store *kv.Store) *kv.Store {
 	t.Helper()
-	if kvtest.URL() != "" {
-		return kvtest.NewWithPrefix(t, store.Key(""))
-	}
-	// kvtest.NewWithPrefix would start a second embedded Redis.
-	return bottest.Replica(t, store)
+	return kvtest.NewWithPrefix(t, store.Key(""))
 }
 
 // post sends a signed request and returns the status and body.

@@ -5,7 +5,6 @@ package bottest
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"net"
@@ -20,7 +19,6 @@ import (
 
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/kv"
-	"github.com/trellis-bot/trellis/kv/kvtest"
 )
 
 // SignRequest sets Slack's signature headers on r for a request sent at at,
@@ -175,25 +173,6 @@ func RedisURL(tb testing.TB, s *kv.Store, addr string) string {
 		u.User = url.UserPassword("", opts.Password)
 	}
 	return u.String()
-}
-
-// Replica opens a second Store on the Redis and key prefix of s, as a
-// second replica of the bot would. (kvtest.NewWithPrefix does that for
-// TEST_REDIS_URL, but with the embedded Redis each of its Stores gets a
-// Redis of its own.) It is closed when the test ends.
-func Replica(tb testing.TB, s *kv.Store) *kv.Store {
-	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	r, err := kv.Open(ctx, kvtest.Logger(tb), RedisURL(tb, s, ""), s.Key(""))
-	if err != nil {
-		tb.Fatalf("bottest: open replica store: %v", err)
-	}
-	if err := r.Ping(ctx); err != nil {
-		tb.Fatalf("bottest: replica store: %v", err)
-	}
-	tb.Cleanup(func() { _ = r.Close() })
-	return r
 }
 
 // RedisAddr returns the host:port of the Redis that s uses.

@@ -174,17 +174,12 @@ func (h *Handlers) submitHours(ctx context.Context, req *bot.Request) (*bot.Resp
 }
 
 func (h *Handlers) submitTZ(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	auto := len(state(req, views.BlockTZAuto).SelectedOptions) > 0
 	raw := strings.TrimSpace(state(req, views.BlockTZ).Value)
-	zone := ""
-	if !auto {
+	zone := "" // empty: follow the Slack profile
+	if raw != "" {
 		z, ok := canonicalZone(raw)
 		if !ok {
-			msg := fmt.Sprintf("“%s” isn't a timezone I know: use a Region/City name like Europe/Berlin.", raw)
-			if raw == "" {
-				msg = "Type a timezone like Europe/Berlin, or tick “Use my Slack profile's timezone”."
-			}
-			return fieldErrors(map[string]string{views.BlockTZ: msg}), nil
+			return fieldErrors(map[string]string{views.BlockTZ: fmt.Sprintf("“%s” isn't a timezone I know: use a Region/City name like Europe/Berlin.", raw)}), nil
 		}
 		zone = z
 	}

@@ -79,21 +79,17 @@ func HoursModal(h models.WorkingHours, followsDefault, workspace bool, def model
 	return m
 }
 
-// TZModal edits a person's timezone.
+// TZModal edits a person's timezone. An empty field means "follow my Slack
+// profile", so there is no separate switch to forget.
 func TZModal(current, slackTZ string, followsSlack bool) slack.ModalViewRequest {
 	in := slack.NewPlainTextInputBlockElement(plain("Europe/Berlin"), BlockTZ)
 	if !followsSlack {
 		in.InitialValue = current
 	}
-	o := slack.NewOptionBlockObject(ValueAutoTZ, plain(fmt.Sprintf("Use my Slack profile's timezone (%s)", orUnknown(slackTZ))), nil)
-	auto := slack.NewCheckboxGroupsBlockElement(BlockTZAuto, o)
-	if followsSlack {
-		auto.InitialOptions = []*slack.OptionBlockObject{o}
-	}
 	return modal(CallbackTZ, "Timezone", "Save",
 		section(fmt.Sprintf("Your timezone is *%s*. Every time Trellis shows you, and every message it sends you, follows it.", current), nil),
-		input(BlockTZ, "Timezone (IANA name)", in, true, "Like America/New_York, Asia/Kolkata or Europe/London."),
-		input(BlockTZAuto, "Follow Slack", auto, true, ""),
+		input(BlockTZ, "Timezone (IANA name)", in, true,
+			fmt.Sprintf("Like America/New_York, Asia/Kolkata or Europe/London. Leave it empty to follow your Slack profile (%s).", orUnknown(slackTZ))),
 	)
 }
 

@@ -35,13 +35,11 @@ const (
 	BlockStart    = "start"
 	BlockEnd      = "end"
 	BlockTZ       = "tz"
-	BlockTZAuto   = "tz_auto"
 	BlockFirst    = "first"
 	BlockLast     = "last"
 	BlockNote     = "note"
 	BlockRegion   = "region"
 	ValueDefault  = "default"
-	ValueAutoTZ   = "auto"
 	ValueNoRegion = "none"
 )
 

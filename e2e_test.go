@@ -12,13 +12,13 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/trellis-bot/trellis/bot/slacksim"
+	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/kv/kvtest"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/modelstest"
@@ -135,7 +135,7 @@ func startBot(t testing.TB, o harnessOpts) *harness {
 func (h *harness) launch(env map[string]string) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	var logs io.Writer = newTestWriter(h.t)
+	var logs io.Writer = testlog.NewWriter(h.t)
 	if h.quiet {
 		logs = io.Discard
 	}
@@ -176,26 +176,6 @@ func (h *harness) waitReady(transport string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	h.t.Fatalf("trellis was not ready within 20s")
-}
-
-// testWriter sends Trellis's logs to t.Log until the test ends. (A few
-// loggers are process-wide, such as go-redis's, and may write later.)
-type testWriter struct {
-	t    testing.TB
-	done *atomic.Bool
-}
-
-func newTestWriter(t testing.TB) testWriter {
-	w := testWriter{t: t, done: new(atomic.Bool)}
-	t.Cleanup(func() { w.done.Store(true) })
-	return w
-}
-
-func (w testWriter) Write(p []byte) (int, error) {
-	if !w.done.Load() {
-		w.t.Log(strings.TrimRight(string(p), "\n"))
-	}
-	return len(p), nil
 }
 
 // command runs a slash command as user and returns the reply's text: the

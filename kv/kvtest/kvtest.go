@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,21 +15,12 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/google/uuid"
 
+	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/kv"
 )
 
-// Logger returns a slog.Logger that writes through t.Log.
-func Logger(tb testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type tbWriter struct{ tb testing.TB }
-
-func (w tbWriter) Write(p []byte) (int, error) {
-	w.tb.Helper()
-	w.tb.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
+// Logger returns a slog.Logger that writes through tb.Log.
+func Logger(tb testing.TB) *slog.Logger { return testlog.Logger(tb) }
 
 // URL returns TEST_REDIS_URL or, when that is unset, the address of one
 // embedded Redis shared by every test in the process, so that two Stores

@@ -20,6 +20,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -27,17 +28,7 @@ import (
 const EnvURL = "TEST_DATABASE_URL"
 
 // Logger returns a slog.Logger that writes through tb.Log.
-func Logger(tb testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type tbWriter struct{ tb testing.TB }
-
-func (w tbWriter) Write(p []byte) (int, error) {
-	w.tb.Helper()
-	w.tb.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
+func Logger(tb testing.TB) *slog.Logger { return testlog.Logger(tb) }
 
 // Dialects lists the databases tests run on: "sqlite", and "postgres" when
 // TEST_DATABASE_URL is set.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -36,6 +37,7 @@ type harness struct {
 	people *models.People
 	env    map[string]string
 	quiet  bool
+	logs   lockedBuffer // every line Trellis logged
 
 	stop func()
 }
@@ -135,7 +137,7 @@ func startBot(t testing.TB, o harnessOpts) *harness {
 func (h *harness) launch(env map[string]string) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	var logs io.Writer = testlog.NewWriter(h.t)
+	var logs io.Writer = io.MultiWriter(testlog.NewWriter(h.t), &h.logs)
 	if h.quiet {
 		logs = io.Discard
 	}
@@ -176,6 +178,24 @@ func (h *harness) waitReady(transport string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	h.t.Fatalf("trellis was not ready within 20s")
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // command runs a slash command as user and returns the reply's text: the
@@ -327,6 +347,20 @@ func TestTransports(t *testing.T) {
 			}
 			if got := h.command(slacksim.DemoRavi, "/trellis me"); !strings.Contains(got, "22:00–06:00 (overnight") {
 				t.Errorf("/trellis me after saving = %q, want the night shift", got)
+			}
+
+			// Secrets never reach the logs (invariant 6), though requests did.
+			logged := h.logs.String()
+			if !strings.Contains(logged, "slack request") {
+				t.Errorf("no request was logged: %q", logged)
+			}
+			for name, secret := range map[string]string{
+				"bot token": slacksim.DefaultBotToken, "app token": slacksim.DefaultAppToken,
+				"signing secret": slacksim.DefaultSigningSecret, "encryption key": h.env["TRELLIS_ENCRYPTION_KEY"],
+			} {
+				if strings.Contains(logged, secret) {
+					t.Errorf("the %s appears in the logs", name)
+				}
 			}
 
 			// App Home is published when it is opened.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 )
@@ -111,31 +110,5 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	}
 	if c.BotToken.Reveal() != secrets["SLACK_BOT_TOKEN"] {
 		t.Error("Reveal lost the value")
-	}
-}
-
-// TestManifestMatchesHandlers keeps deploy/slack-manifest.yaml in step with
-// what the code serves: the command, every event handled, the HTTP paths.
-func TestManifestMatchesHandlers(t *testing.T) {
-	b, err := os.ReadFile("deploy/slack-manifest.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	manifest := string(b)
-	for _, want := range []string{
-		"command: /trellis",
-		"- app_home_opened", "- user_change", "- app_uninstalled", "- tokens_revoked",
-		"/slack/events", "/slack/commands", "/slack/interactions",
-		"home_tab_enabled: true", "is_enabled: true",
-	} {
-		if !strings.Contains(manifest, want) {
-			t.Errorf("manifest lacks %q", want)
-		}
-	}
-	// Least privilege: no scope beyond what Trellis calls.
-	for _, scope := range []string{"channels:history", "users:read.email", "chat:write.public", "admin"} {
-		if strings.Contains(manifest, "- "+scope) {
-			t.Errorf("manifest asks for %s, which Trellis does not use", scope)
-		}
 	}
 }

@@ -28,17 +28,19 @@ func notice(msg, hint string) *bot.Response {
 
 // command serves /trellis and its subcommands.
 func (h *Handlers) command(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	// Know the person (and their Slack timezone) before any setting is stored.
-	p, err := h.person(ctx, req, false)
-	if err != nil {
-		return nil, err
-	}
 	sub, rest := splitCommand(req.Command.Text)
 	switch sub {
 	case "", "help":
 		return reply("Trellis commands: /trellis me, hours, tz, away, back, holidays, help.", views.Help()), nil
 	case "me":
-		return h.cmdMe(ctx, p)
+		return h.cmdMe(ctx, req)
+	}
+	// Know the person (and their Slack timezone) before any setting is stored.
+	p, err := h.person(ctx, req, false)
+	if err != nil {
+		return nil, err
+	}
+	switch sub {
 	case "hours":
 		return h.cmdHours(ctx, req, rest)
 	case "tz", "timezone":
@@ -48,7 +50,7 @@ func (h *Handlers) command(ctx context.Context, req *bot.Request) (*bot.Response
 	case "back":
 		return h.cmdBack(ctx, req, p)
 	case "holidays", "holiday":
-		return h.cmdHolidays(ctx, req, p, rest)
+		return h.cmdHolidays(ctx, req, rest)
 	case "admin":
 		return h.cmdAdmin(ctx, req, rest)
 	}
@@ -56,8 +58,8 @@ func (h *Handlers) command(ctx context.Context, req *bot.Request) (*bot.Response
 		"Try `/trellis help` for the full list, or `/trellis me` to see your settings."), nil
 }
 
-func (h *Handlers) cmdMe(ctx context.Context, p models.Person) (*bot.Response, error) {
-	s, err := h.summary(ctx, p)
+func (h *Handlers) cmdMe(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	_, s, err := h.summary(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +235,7 @@ func (h *Handlers) cmdBack(ctx context.Context, req *bot.Request, p models.Perso
 
 const regionExample = "For example `/trellis holidays region GB`, `/trellis holidays region DE-BY` or `/trellis holidays region default`; `/trellis holidays regions` lists every code."
 
-func (h *Handlers) cmdHolidays(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
+func (h *Handlers) cmdHolidays(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
 	sub, rest := splitCommand(args)
 	switch sub {
 	case "regions":
@@ -255,7 +257,7 @@ func (h *Handlers) cmdHolidays(ctx context.Context, req *bot.Request, p models.P
 		}
 		return notice(fmt.Sprintf("Saved: the public holidays of *%s* apply to you.", regionName(code)), ""), nil
 	case "":
-		s, err := h.summary(ctx, p)
+		_, s, err := h.summary(ctx, req)
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -163,37 +164,54 @@ func (h *Handlers) workspace(ctx context.Context, id string) (models.Workspace, 
 	return ws, err
 }
 
-// summary gathers what /trellis me and the Home tab show.
-func (h *Handlers) summary(ctx context.Context, p models.Person) (views.Summary, error) {
-	loc := p.Location()
-	now := h.clock.Now().In(loc)
-	today := models.DateOf(now)
-
-	// Three independent reads: run them side by side, since each is a round
-	// trip to the database and this answers a person waiting in Slack.
+// summary gathers what /trellis me and the Home tab show, in one round of
+// parallel reads: the person, the workspace, their time off and the company
+// holidays are all keyed by ids the request carries. Only "today" depends on
+// the person's timezone, so dated rows are read for a day either side of
+// UTC's today and trimmed once the zone is known.
+func (h *Handlers) summary(ctx context.Context, req *bot.Request) (models.Person, views.Summary, error) {
+	utcToday := models.DateOf(h.clock.Now().UTC())
+	from, to := utcToday.AddDays(-1), utcToday.AddDays(91)
 	var (
-		wg                 sync.WaitGroup
-		ws                 models.Workspace
-		away               []models.AwayPeriod
-		own                []models.Holiday
-		wsErr, awErr, hErr error
+		wg                        sync.WaitGroup
+		p                         models.Person
+		ws                        models.Workspace
+		away                      []models.AwayPeriod
+		own                       []models.Holiday
+		pErr, wsErr, awErr, hdErr error
 	)
-	wg.Add(3)
-	go func() { defer wg.Done(); ws, wsErr = h.workspace(ctx, p.WorkspaceID) }()
-	go func() { defer wg.Done(); away, awErr = h.ppl.AwayPeriods(ctx, p.WorkspaceID, p.UserID, today) }()
-	go func() { defer wg.Done(); own, hErr = h.ws.Holidays(ctx, p.WorkspaceID, today, today.AddDays(90)) }()
+	wg.Add(4)
+	go func() { defer wg.Done(); p, pErr = h.ppl.Get(ctx, req.TeamID, req.UserID) }()
+	go func() { defer wg.Done(); ws, wsErr = h.workspace(ctx, req.TeamID) }()
+	go func() { defer wg.Done(); away, awErr = h.ppl.AwayPeriods(ctx, req.TeamID, req.UserID, from) }()
+	go func() { defer wg.Done(); own, hdErr = h.ws.Holidays(ctx, req.TeamID, from, to) }()
 	wg.Wait()
 	switch {
+	case pErr != nil && !errors.Is(pErr, models.ErrNotFound):
+		return p, views.Summary{}, fmt.Errorf("load person: %w", pErr)
 	case wsErr != nil:
-		return views.Summary{}, fmt.Errorf("load workspace: %w", wsErr)
+		return p, views.Summary{}, fmt.Errorf("load workspace: %w", wsErr)
 	case awErr != nil:
-		return views.Summary{}, fmt.Errorf("load away periods: %w", awErr)
-	case hErr != nil:
-		return views.Summary{}, fmt.Errorf("load holidays: %w", hErr)
+		return p, views.Summary{}, fmt.Errorf("load away periods: %w", awErr)
+	case hdErr != nil:
+		return p, views.Summary{}, fmt.Errorf("load holidays: %w", hdErr)
 	}
+	if pErr != nil || (p.Name == "" && p.SlackTZ == "") {
+		// Not yet seen from Slack: read the profile first.
+		var err error
+		if p, err = h.person(ctx, req, false); err != nil {
+			return p, views.Summary{}, err
+		}
+	}
+
+	now := h.clock.Now().In(p.Location())
+	today := models.DateOf(now)
+	away = slices.DeleteFunc(away, func(a models.AwayPeriod) bool { return a.Last.Before(today) })
+	own = slices.DeleteFunc(own, func(hd models.Holiday) bool { return hd.Date.Before(today) || hd.Date.After(today.AddDays(90)) })
+
 	region := p.HolidayRegionIn(ws)
 	statusAway, until := models.StatusAway(p.Status, h.clock.Now())
-	return views.Summary{
+	return p, views.Summary{
 		UserID:         p.UserID,
 		TimeZone:       p.TimeZone(),
 		TZFromSlack:    p.TZOverride == "",
@@ -256,12 +274,7 @@ func regionName(code string) string {
 // publishHome renders and publishes a person's Home tab. It calls Slack, so it
 // runs after the ack.
 func (h *Handlers) publishHome(ctx context.Context, req *bot.Request) {
-	p, err := h.person(ctx, req, false)
-	if err != nil {
-		h.log.ErrorContext(ctx, "publish home: load person", "user", req.UserID, "err", err)
-		return
-	}
-	s, err := h.summary(ctx, p)
+	_, s, err := h.summary(ctx, req)
 	if err != nil {
 		h.log.ErrorContext(ctx, "publish home: summary", "user", req.UserID, "err", err)
 		return

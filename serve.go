@@ -26,6 +26,7 @@ import (
 	"github.com/trellis-bot/trellis/bot/slacksim/ui"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers"
+	"github.com/trellis-bot/trellis/jobs"
 	"github.com/trellis-bot/trellis/kv"
 	"github.com/trellis-bot/trellis/models"
 )
@@ -236,6 +237,15 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 
 	go watchRedis(ctx, store, metrics)
 
+	// Time-driven work. Every replica runs the scheduler; each job is safe to
+	// run on several at once.
+	scheduler := jobs.NewScheduler(log)
+	retention := jobs.NewRetention(log, clk, installs, workspaces, dataRetention)
+	if err := scheduler.Add("@hourly", "retention", retention.Run); err != nil {
+		return fmt.Errorf("schedule retention: %w", err)
+	}
+	scheduler.Start(ctx)
+
 	socketCtx, stopSocket := context.WithCancel(context.Background())
 	if useSocket {
 		sm := bot.NewSocketMode(bot.SocketConfig{
@@ -274,14 +284,23 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}
-	// Then finish the slow work handlers scheduled after their acks.
+	// Then finish the slow work handlers scheduled after their acks, and any
+	// job still running.
 	if err := dispatcher.Shutdown(shutdownCtx); err != nil {
 		log.Warn("dispatcher shutdown", "err", err)
+	}
+	if err := scheduler.Stop(shutdownCtx); err != nil {
+		log.Warn("scheduler shutdown", "err", err)
 	}
 	wg.Wait()
 	log.Info("stopped")
 	return nil
 }
+
+// dataRetention is how long a workspace's data is kept after Trellis is
+// uninstalled: inside Slack's 14 business days, with a week in which
+// reinstalling restores everything.
+const dataRetention = 7 * 24 * time.Hour
 
 // registerInstallation asks Slack who the bot token belongs to and stores the
 // installation, token encrypted.

@@ -146,7 +146,7 @@ func canonicalZone(s string) (string, bool) {
 	if s == "" || strings.EqualFold(s, "local") {
 		return "", false
 	}
-	if _, err := time.LoadLocation(s); err == nil {
+	if _, err := models.LoadLocation(s); err == nil {
 		return s, true
 	}
 	// Title-case each path element: "europe/berlin" → "Europe/Berlin".
@@ -161,7 +161,7 @@ func canonicalZone(s string) (string, bool) {
 		parts[i] = strings.Join(words, "_")
 	}
 	c := strings.Join(parts, "/")
-	if _, err := time.LoadLocation(c); err == nil {
+	if _, err := models.LoadLocation(c); err == nil {
 		return c, true
 	}
 	if strings.EqualFold(s, "utc") {
@@ -171,7 +171,7 @@ func canonicalZone(s string) (string, bool) {
 }
 
 func mustLoad(zone string) *time.Location {
-	loc, err := time.LoadLocation(zone)
+	loc, err := models.LoadLocation(zone)
 	if err != nil {
 		return time.UTC
 	}

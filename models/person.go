@@ -54,7 +54,7 @@ func (p Person) TimeZone() string {
 // Location loads TimeZone, falling back to UTC for a zone the tz database
 // does not know (which the stores never save).
 func (p Person) Location() *time.Location {
-	loc, err := time.LoadLocation(p.TimeZone())
+	loc, err := LoadLocation(p.TimeZone())
 	if err != nil {
 		return time.UTC
 	}

@@ -309,6 +309,8 @@ func viewRegions() []views.Region {
 const adminExample = "Admin commands: `/trellis admin hours mon-fri 09:00-17:30`, `/trellis admin holidays region GB`, `/trellis admin holidays add 2026-12-24 Office closed`, `/trellis admin holidays remove 2026-12-24`, `/trellis admin audit`."
 
 func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
+	// Whatever an admin changes here, this replica shows at once.
+	defer h.cache.forget(req.TeamID)
 	p, err := h.person(ctx, req, true)
 	if err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ import (
 // people is what handlers need of the people store.
 type people interface {
 	Get(ctx context.Context, workspaceID, userID string) (models.Person, error)
+	GetWithAway(ctx context.Context, workspaceID, userID string, from models.Date) (models.Person, []models.AwayPeriod, error)
 	SyncProfile(ctx context.Context, p models.Person) (models.Person, error)
 	SetTZOverride(ctx context.Context, workspaceID, userID, tz string) error
 	SetHours(ctx context.Context, workspaceID, userID string, h *models.WorkingHours) error
@@ -68,6 +69,7 @@ type Handlers struct {
 	ppl   people
 	ws    workspaces
 	inst  installations
+	cache wsCache
 }
 
 // New returns Handlers over the given stores.
@@ -165,36 +167,30 @@ func (h *Handlers) workspace(ctx context.Context, id string) (models.Workspace, 
 }
 
 // summary gathers what /trellis me and the Home tab show, in one round of
-// parallel reads: the person, the workspace, their time off and the company
-// holidays are all keyed by ids the request carries. Only "today" depends on
+// reads: the person with their time off (one query), and the workspace with
+// its holidays (cached briefly), all keyed by ids the request carries. Only "today" depends on
 // the person's timezone, so dated rows are read for a day either side of
 // UTC's today and trimmed once the zone is known.
 func (h *Handlers) summary(ctx context.Context, req *bot.Request) (models.Person, views.Summary, error) {
 	utcToday := models.DateOf(h.clock.Now().UTC())
 	from, to := utcToday.AddDays(-1), utcToday.AddDays(91)
 	var (
-		wg                        sync.WaitGroup
-		p                         models.Person
-		ws                        models.Workspace
-		away                      []models.AwayPeriod
-		own                       []models.Holiday
-		pErr, wsErr, awErr, hdErr error
+		wg          sync.WaitGroup
+		p           models.Person
+		ws          models.Workspace
+		away        []models.AwayPeriod
+		own         []models.Holiday
+		pErr, wsErr error
 	)
-	wg.Add(4)
-	go func() { defer wg.Done(); p, pErr = h.ppl.Get(ctx, req.TeamID, req.UserID) }()
-	go func() { defer wg.Done(); ws, wsErr = h.workspace(ctx, req.TeamID) }()
-	go func() { defer wg.Done(); away, awErr = h.ppl.AwayPeriods(ctx, req.TeamID, req.UserID, from) }()
-	go func() { defer wg.Done(); own, hdErr = h.ws.Holidays(ctx, req.TeamID, from, to) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); ws, own, wsErr = h.workspaceAround(ctx, req.TeamID, from, to) }()
+	p, away, pErr = h.ppl.GetWithAway(ctx, req.TeamID, req.UserID, from)
 	wg.Wait()
 	switch {
 	case pErr != nil && !errors.Is(pErr, models.ErrNotFound):
 		return p, views.Summary{}, fmt.Errorf("load person: %w", pErr)
 	case wsErr != nil:
 		return p, views.Summary{}, fmt.Errorf("load workspace: %w", wsErr)
-	case awErr != nil:
-		return p, views.Summary{}, fmt.Errorf("load away periods: %w", awErr)
-	case hdErr != nil:
-		return p, views.Summary{}, fmt.Errorf("load holidays: %w", hdErr)
 	}
 	if pErr != nil || (p.Name == "" && p.SlackTZ == "") {
 		// Not yet seen from Slack: read the profile first.
@@ -207,7 +203,7 @@ func (h *Handlers) summary(ctx context.Context, req *bot.Request) (models.Person
 	now := h.clock.Now().In(p.Location())
 	today := models.DateOf(now)
 	away = slices.DeleteFunc(away, func(a models.AwayPeriod) bool { return a.Last.Before(today) })
-	own = slices.DeleteFunc(own, func(hd models.Holiday) bool { return hd.Date.Before(today) || hd.Date.After(today.AddDays(90)) })
+	own = slices.DeleteFunc(slices.Clone(own), func(hd models.Holiday) bool { return hd.Date.Before(today) || hd.Date.After(today.AddDays(90)) })
 
 	region := p.HolidayRegionIn(ws)
 	statusAway, until := models.StatusAway(p.Status, h.clock.Now())

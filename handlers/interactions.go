@@ -146,6 +146,7 @@ func (h *Handlers) submitHours(ctx context.Context, req *bot.Request) (*bot.Resp
 		return fieldErrors(errs), nil
 	}
 	if workspace {
+		defer h.cache.forget(req.TeamID)
 		p, err := h.person(ctx, req, true)
 		if err != nil {
 			return nil, err
@@ -227,6 +228,7 @@ func (h *Handlers) submitRegion(ctx context.Context, req *bot.Request) (*bot.Res
 		return fieldErrors(map[string]string{views.BlockRegion: "Pick a region from the list."}), nil
 	}
 	if workspace {
+		defer h.cache.forget(req.TeamID)
 		p, err := h.person(ctx, req, true)
 		if err != nil {
 			return nil, err

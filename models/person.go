@@ -129,7 +129,9 @@ func emojiKey(e string) string {
 }
 
 // awayText matches status text that says the person is out.
-var awayText = regexp.MustCompile(`(?i)\b(ooo|out of (the )?office|on vacation|vacationing|on holiday|holidays?|on leave|(parental|sick|annual|medical) leave|off sick|out sick|sick|pto|time off|day off|off today|away until)\b`)
+// Bare words such as "holiday" or "sick" are not enough ("Holiday party
+// planning", "sick of meetings"): the phrase must say the person is out.
+var awayText = regexp.MustCompile(`(?i)\b(ooo|out of (the )?office|on vacation|vacationing|on (a )?holidays?|on leave|(parental|maternity|paternity|sick|annual|medical) leave|off sick|out sick|sick today|sick day|pto|time off|day off|off today|away until)\b`)
 
 // StatusAway says whether a Slack status means the person is away at now,
 // and until when (zero Until: until they change their status).

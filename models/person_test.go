@@ -30,6 +30,11 @@ func TestStatusAway(t *testing.T) {
 		{"meeting", Status{Text: "In a meeting", Emoji: ":spiral_calendar_pad:", Expiration: later}, false, time.Time{}},
 		{"commuting", Status{Text: "Commuting", Emoji: ":bus:"}, false, time.Time{}},
 		{"word inside another", Status{Text: "Woooo shipping day"}, false, time.Time{}},
+		{"holiday party", Status{Text: "Holiday party planning"}, false, time.Time{}},
+		{"sick of meetings", Status{Text: "sick of meetings"}, false, time.Time{}},
+		{"on holiday", Status{Text: "On holiday until the 4th"}, true, time.Time{}},
+		{"back on track", Status{Text: "Back on track"}, false, time.Time{}},
+		{"sick day", Status{Text: "Sick day"}, true, time.Time{}},
 		{"empty", Status{}, false, time.Time{}},
 	}
 	for _, tt := range tests {

@@ -86,6 +86,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		ok, _ := body["ok"].(bool)
 		call.OK = ok
 		call.Error, _ = body["error"].(string)
+		call.Answered = time.Now()
 		writeJSON(w, status, body)
 	}
 	limited := func(retryAfter int) {

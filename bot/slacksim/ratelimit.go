@@ -182,30 +182,43 @@ func (l *limiter) fault(method string) (status, retryAfter int, hit bool) {
 type callLog struct {
 	mu      sync.Mutex
 	calls   []Call
-	blocked map[string]time.Time // method or method#channel → end of Retry-After
+	blocked map[string]block // method or method#channel → the last 429's wait
 }
+
+// block is the wait a 429 asked for: from when the 429 was answered (the
+// bot cannot know of it earlier) until its Retry-After ends.
+type block struct{ from, until time.Time }
+
+// covers reports whether a call arriving at t came inside the wait.
+func (b block) covers(t time.Time) bool { return !t.Before(b.from) && t.Before(b.until) }
 
 const maxCalls = 20000
 
-func newCallLog() *callLog { return &callLog{blocked: map[string]time.Time{}} }
+func newCallLog() *callLog { return &callLog{blocked: map[string]block{}} }
 
 func (c *callLog) add(call Call, perChannel bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	key := call.Method
 	chKey := call.Method + "#" + call.Channel
-	if until, ok := c.blocked[key]; ok && call.Time.Before(until) {
+	if b, ok := c.blocked[key]; ok && b.covers(call.Time) {
 		call.EarlyRetry = true
 	}
-	if until, ok := c.blocked[chKey]; ok && call.Time.Before(until) {
+	if b, ok := c.blocked[chKey]; ok && b.covers(call.Time) {
 		call.EarlyRetry = true
 	}
 	if call.Status == 429 && call.RetryAfter > 0 {
-		until := call.Time.Add(time.Duration(call.RetryAfter) * time.Second)
+		// The bot learns of the 429 when it is answered; its Retry-After
+		// counts from then.
+		answered := call.Answered
+		if answered.IsZero() {
+			answered = time.Now()
+		}
+		b := block{from: answered, until: answered.Add(time.Duration(call.RetryAfter) * time.Second)}
 		if perChannel {
-			c.blocked[chKey] = until
+			c.blocked[chKey] = b
 		} else {
-			c.blocked[key] = until
+			c.blocked[key] = b
 		}
 	}
 	c.calls = append(c.calls, call)
@@ -230,7 +243,7 @@ func (c *callLog) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls = nil
-	c.blocked = map[string]time.Time{}
+	c.blocked = map[string]block{}
 }
 
 // deliveryLog records every attempt to deliver something to the bot.

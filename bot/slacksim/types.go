@@ -251,8 +251,10 @@ type ClockRequest struct {
 
 // Call is one Web API call in the call log.
 type Call struct {
-	Method     string    `json:"method"`
+	Method string `json:"method"`
+	// Time is when the call arrived; Answered when its response was sent.
 	Time       time.Time `json:"time"`
+	Answered   time.Time `json:"answered"`
 	Status     int       `json:"status"`
 	OK         bool      `json:"ok"`
 	Error      string    `json:"error,omitempty"`

@@ -27,7 +27,9 @@ import (
 //
 //	go test -run '^$' -bench CommandAck -benchtime 1x .
 //
-// BENCH_SECONDS sets how long each side runs (default 10).
+// BENCH_SECONDS sets how long each side runs (default 10). BENCH_TEXT sets
+// the subcommand (default "me", which reads the database; "help" does not,
+// and so measures the transport and dispatcher alone).
 func BenchmarkCommandAck(b *testing.B) {
 	seconds := 10
 	if s, err := strconv.Atoi(os.Getenv("BENCH_SECONDS")); err == nil && s > 0 {
@@ -76,7 +78,7 @@ func loadCommands(b *testing.B, target string, rate, seconds int) {
 			defer wg.Done()
 			user := benchUsers[i%len(benchUsers)]
 			form := url.Values{
-				"command": {"/trellis"}, "text": {"me"}, "team_id": {slacksim.DefaultTeamID},
+				"command": {"/trellis"}, "text": {benchText()}, "team_id": {slacksim.DefaultTeamID},
 				"user_id": {user}, "channel_id": {"D" + user[1:]}, "trigger_id": {fmt.Sprintf("bench.%d", i)},
 				"response_url": {"http://127.0.0.1:1/unused"},
 			}
@@ -118,4 +120,12 @@ func loadCommands(b *testing.B, target string, rate, seconds int) {
 	if failures > 0 {
 		b.Errorf("%d of %d commands were not answered 200", failures, n)
 	}
+}
+
+// benchText is the /trellis subcommand the benchmark sends.
+func benchText() string {
+	if s := os.Getenv("BENCH_TEXT"); s != "" {
+		return s
+	}
+	return "me"
 }

@@ -240,11 +240,6 @@ func addValues(dst map[string]string, v url.Values) {
 
 func (a args) str(k string) string { return a.vals[k] }
 
-func (a args) has(k string) bool {
-	_, ok := a.vals[k]
-	return ok
-}
-
 // json returns argument k as JSON: a JSON body's object or array as is, or
 // a form field's (or JSON string's) content.
 func (a args) json(k string) (json.RawMessage, bool) {

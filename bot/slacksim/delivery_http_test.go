@@ -65,7 +65,7 @@ func (b *httpBot) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool
 	}
 	if err != nil {
 		b.t.Errorf("%s: bad signature: %v", r.URL.Path, err)
-		http.Error(w, "bad signature", 401)
+		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return nil, false
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))

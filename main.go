@@ -8,6 +8,7 @@
 //	trellis [serve]          run the bot (the default)
 //	trellis migrate          apply database migrations and exit
 //	trellis migrate status   list applied and pending migrations
+//	trellis schedule preview show when a cadence fires for a person, and why
 //	trellis healthcheck      exit 0 when the local /healthz answers (for Docker)
 //	trellis version          print the version
 package main
@@ -27,6 +28,8 @@ import (
 	_ "time/tzdata" // every IANA zone, whatever the host has installed
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/trellis-bot/trellis/clock"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -45,7 +48,7 @@ func main() {
 	}
 }
 
-const usage = `usage: trellis [serve | migrate [status] | healthcheck | version]
+const usage = `usage: trellis [serve | migrate [status] | schedule preview --help | healthcheck | version]
 
 With no Slack credentials Trellis starts a sandbox on localhost. See README.md
 for the environment variables that connect it to a real Slack workspace.`
@@ -66,6 +69,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
+	case "schedule":
+		if len(args) < 2 || args[1] != "preview" {
+			return errUsage
+		}
+		return schedulePreview(args[2:], clock.System{}, stdout, stderr)
 	case "serve", "migrate":
 	default:
 		return errUsage

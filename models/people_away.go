@@ -21,15 +21,14 @@ type personAwayRow struct {
 // from, in one query: what a person sees about themselves is read in a single
 // round trip. ErrNotFound when the person is unknown.
 func (s *People) GetWithAway(ctx context.Context, workspaceID, userID string, from Date) (Person, []AwayPeriod, error) {
-	var rows []personAwayRow
-	err := s.db.conn(ctx).Raw(`
+	rows, err := queryRows[personAwayRow](ctx, s.db, `
 		SELECT p.*, a.id AS away_id, a.first_day AS away_first, a.last_day AS away_last,
 		       a.note AS away_note, a.created_at AS away_created
 		FROM people p
 		LEFT JOIN away_periods a
 		  ON a.workspace_id = p.workspace_id AND a.user_id = p.user_id AND a.last_day >= ?
 		WHERE p.workspace_id = ? AND p.user_id = ?
-		ORDER BY a.first_day, a.id`, from.String(), workspaceID, userID).Scan(&rows).Error
+		ORDER BY a.first_day, a.id`, from.String(), workspaceID, userID)
 	if err != nil {
 		return Person{}, nil, fmt.Errorf("get person %s/%s with away periods: %w", workspaceID, userID, translate(err))
 	}

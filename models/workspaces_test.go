@@ -254,6 +254,10 @@ func TestDeleteWorkspace(t *testing.T) {
 			if _, err := people.AddAway(ctx, models.AwayPeriod{WorkspaceID: id, UserID: "U1", First: date(t, "2026-05-01"), Last: date(t, "2026-05-01")}); err != nil {
 				t.Fatal(err)
 			}
+			at := time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
+			if _, err := models.NewOccurrences(db).Plan(ctx, []models.Occurrence{{WorkspaceID: id, CadenceID: "checkin:1", Recipient: "U1", NominalAt: at, DeliverAt: at}}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := ws.DeleteWorkspace(ctx, "T1"); err != nil {
 			t.Fatalf("DeleteWorkspace: %v", err)

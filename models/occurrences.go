@@ -1,0 +1,487 @@
+package models
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// ErrLeaseLost means a claim's lease no longer holds: another claimer took
+// the occurrence after the lease ran out, it was already completed or
+// released, or it is gone. The holder must not act on it any more.
+var ErrLeaseLost = errors.New("occurrence lease lost")
+
+// Occurrence statuses. Planned and deferred occurrences wait for their
+// DeliverAt; claimed ones are held by a lease; the rest are final.
+const (
+	OccurrencePlanned    = "planned"    // waiting for DeliverAt
+	OccurrenceClaimed    = "claimed"    // held by a claimer until LeaseUntil
+	OccurrenceDelivered  = "delivered"  // sent; SentAt and Receipt say when and where
+	OccurrenceDeferred   = "deferred"   // given back by a claimer, waiting for the new DeliverAt
+	OccurrenceSuperseded = "superseded" // the next occurrence of the cadence asks instead
+	OccurrenceSkipped    = "skipped"    // not sent: away, holiday, budget, paused, ...
+	OccurrenceMissed     = "missed"     // its window closed while the engine was down
+)
+
+// Occurrence is one proactive message due to one recipient: the identity
+// (WorkspaceID, CadenceID, Recipient, NominalAt) is unique, so an
+// occurrence is planned, claimed and delivered at most once.
+type Occurrence struct {
+	ID          int64
+	WorkspaceID string
+	// CadenceID names the cadence or feature that wants the message,
+	// such as "checkin:42".
+	CadenceID string
+	// Recipient is a Slack user id (a DM) or channel id (a post).
+	Recipient string
+	// NominalAt is the instant the cadence names, before any deferral.
+	NominalAt time.Time
+	// DeliverAt is the planned delivery instant; zero when there is none
+	// (an occurrence settled as skipped or missed when it was planned).
+	DeliverAt time.Time
+	Status    string
+	// Reason says, in words a person can read, why the occurrence was
+	// deferred, skipped, superseded or missed.
+	Reason string
+	// LeaseUntil is when the current claim runs out; zero unless claimed.
+	LeaseUntil time.Time
+	// Attempts counts the claims taken on the occurrence.
+	Attempts int
+	// SentAt is when it was delivered; zero until then.
+	SentAt    time.Time
+	Receipt   Receipt
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Receipt is where Slack put a delivered message: what chat.update or a
+// thread reply needs. Empty until delivered.
+type Receipt struct {
+	Channel string
+	TS      string
+}
+
+// Claim is an occurrence taken by Occurrences.Claim. Token proves the
+// lease to Complete and Release.
+type Claim struct {
+	Occurrence Occurrence
+	Token      string
+	// LeaseExpired reports that the occurrence was taken over from an
+	// earlier claimer whose lease had run out (a stalled or dead replica).
+	LeaseExpired bool
+}
+
+// Occurrences stores the delivery engine's occurrences. Postgres decides
+// at-most-once delivery: planning is idempotent on the occurrence's
+// identity, claiming hands each due occurrence to one claimer under a
+// lease, and only the lease's holder can complete it.
+type Occurrences struct {
+	db *DB
+}
+
+// NewOccurrences returns the occurrence store.
+func NewOccurrences(db *DB) *Occurrences { return &Occurrences{db: db} }
+
+type occurrenceRow struct {
+	ID           int64      `gorm:"column:id;primaryKey;autoIncrement"`
+	WorkspaceID  string     `gorm:"column:workspace_id"`
+	CadenceID    string     `gorm:"column:cadence_id"`
+	Recipient    string     `gorm:"column:recipient"`
+	NominalAt    time.Time  `gorm:"column:nominal_at"`
+	DeliverAt    *time.Time `gorm:"column:deliver_at"`
+	Status       string     `gorm:"column:status"`
+	Reason       string     `gorm:"column:reason"`
+	LeaseToken   *string    `gorm:"column:lease_token"`
+	LeaseUntil   *time.Time `gorm:"column:lease_until"`
+	Attempts     int        `gorm:"column:attempts"`
+	SentAt       *time.Time `gorm:"column:sent_at"`
+	SlackChannel *string    `gorm:"column:slack_channel"`
+	SlackTS      *string    `gorm:"column:slack_ts"`
+	CreatedAt    time.Time  `gorm:"column:created_at"`
+	UpdatedAt    time.Time  `gorm:"column:updated_at"`
+}
+
+func (occurrenceRow) TableName() string { return "occurrences" }
+
+func (r occurrenceRow) domain() Occurrence {
+	return Occurrence{
+		ID:          r.ID,
+		WorkspaceID: r.WorkspaceID,
+		CadenceID:   r.CadenceID,
+		Recipient:   r.Recipient,
+		NominalAt:   r.NominalAt.UTC(),
+		DeliverAt:   fromNullTime(r.DeliverAt),
+		Status:      r.Status,
+		Reason:      r.Reason,
+		LeaseUntil:  fromNullTime(r.LeaseUntil),
+		Attempts:    r.Attempts,
+		SentAt:      fromNullTime(r.SentAt),
+		Receipt:     Receipt{Channel: fromNullString(r.SlackChannel), TS: fromNullString(r.SlackTS)},
+		CreatedAt:   r.CreatedAt.UTC(),
+		UpdatedAt:   r.UpdatedAt.UTC(),
+	}
+}
+
+// occurrenceRowFrom is the row Plan inserts: a new occurrence has no id,
+// lease, attempts or receipt.
+func occurrenceRowFrom(o Occurrence, now time.Time) occurrenceRow {
+	return occurrenceRow{
+		WorkspaceID: o.WorkspaceID,
+		CadenceID:   o.CadenceID,
+		Recipient:   o.Recipient,
+		NominalAt:   dbTime(o.NominalAt),
+		DeliverAt:   toNullTime(o.DeliverAt),
+		Status:      o.Status,
+		Reason:      o.Reason,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+}
+
+// dbTime is t as both databases keep it: UTC, to the microsecond. SQLite
+// compares times as text, which is only right when every time is in UTC.
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func toNullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := dbTime(t)
+	return &u
+}
+
+func fromNullTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func toNullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func fromNullString(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// planBatch is how many rows one INSERT carries: well under both
+// databases' limits on bound parameters, and small because the SQLite
+// driver's binding time grows with the square of the parameter count.
+const planBatch = 100
+
+// Plan inserts the occurrences that are not stored yet and returns how
+// many it inserted. An occurrence whose identity exists is left as it is,
+// so planning the same occurrences again, or from several replicas at
+// once, stores each one once. An empty Status means planned; planned and
+// deferred occurrences need a DeliverAt. An occurrence may also be planned
+// already settled as skipped, superseded or missed, with its Reason.
+func (s *Occurrences) Plan(ctx context.Context, occs []Occurrence) (int, error) {
+	if len(occs) == 0 {
+		return 0, nil
+	}
+	now := s.db.now()
+	rows := make([]occurrenceRow, len(occs))
+	for i, o := range occs {
+		if o.Status == "" {
+			o.Status = OccurrencePlanned
+		}
+		if err := validPlanned(o); err != nil {
+			return 0, fmt.Errorf("plan occurrences: %w", err)
+		}
+		rows[i] = occurrenceRowFrom(o, now)
+	}
+	// Concurrent planners insert in one order, so that on Postgres they
+	// wait for each other's conflicting rows instead of deadlocking.
+	slices.SortFunc(rows, func(a, b occurrenceRow) int {
+		return cmp.Or(
+			strings.Compare(a.WorkspaceID, b.WorkspaceID),
+			strings.Compare(a.CadenceID, b.CadenceID),
+			strings.Compare(a.Recipient, b.Recipient),
+			a.NominalAt.Compare(b.NominalAt),
+		)
+	})
+	var inserted int
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		inserted = 0
+		for batch := range slices.Chunk(rows, planBatch) {
+			res := s.db.conn(ctx).Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "workspace_id"}, {Name: "cadence_id"}, {Name: "recipient"}, {Name: "nominal_at"}},
+				DoNothing: true,
+			}).Create(&batch)
+			if res.Error != nil {
+				return translate(res.Error)
+			}
+			inserted += int(res.RowsAffected)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("plan occurrences: %w", err)
+	}
+	return inserted, nil
+}
+
+func validPlanned(o Occurrence) error {
+	switch {
+	case o.WorkspaceID == "" || o.CadenceID == "" || o.Recipient == "":
+		return fmt.Errorf("%w: an occurrence needs a workspace, a cadence and a recipient", ErrInvalid)
+	case o.NominalAt.IsZero():
+		return fmt.Errorf("%w: occurrence %s/%s/%s has no nominal time", ErrInvalid, o.WorkspaceID, o.CadenceID, o.Recipient)
+	}
+	switch o.Status {
+	case OccurrencePlanned, OccurrenceDeferred:
+		if o.DeliverAt.IsZero() {
+			return fmt.Errorf("%w: %s occurrence %s/%s/%s has no delivery time", ErrInvalid, o.Status, o.WorkspaceID, o.CadenceID, o.Recipient)
+		}
+	case OccurrenceSkipped, OccurrenceSuperseded, OccurrenceMissed:
+	default:
+		return fmt.Errorf("%w: an occurrence cannot be planned as %q", ErrInvalid, o.Status)
+	}
+	return nil
+}
+
+// claimCandidate is a row Claim has locked, with the status it had.
+type claimCandidate struct {
+	ID     int64  `gorm:"column:id"`
+	Status string `gorm:"column:status"`
+}
+
+// Claim takes up to limit occurrences that are due at now — planned or
+// deferred with DeliverAt at or before now, or claimed by someone whose
+// lease ran out before now — earliest DeliverAt first, and leases each to
+// the caller until now+lease, counting the attempt. Each Claim has its own
+// fresh token; LeaseExpired marks a takeover.
+//
+// On Postgres, concurrent claimers skip each other's locked rows (FOR
+// UPDATE SKIP LOCKED), so replicas share the due work without waiting and
+// never take the same row. On SQLite the transaction holds the database's
+// write lock from its start (BEGIN IMMEDIATE), which serialises claimers.
+// Either way the search uses the occurrences_due and occurrences_lease
+// indexes, so its cost follows what is due, not the size of the table.
+func (s *Occurrences) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Claim, error) {
+	if lease <= 0 || limit <= 0 {
+		return nil, fmt.Errorf("claim occurrences: %w: lease %v and limit %d must be positive", ErrInvalid, lease, limit)
+	}
+	now = dbTime(now)
+	until := dbTime(now.Add(lease))
+	batch := rand.Text()
+	var claims []Claim
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		claims = nil
+		cands, err := queryRows[claimCandidate](ctx, s.db, s.claimQuery(), now, now, now, limit)
+		if err != nil {
+			return fmt.Errorf("select due: %w", err)
+		}
+		if len(cands) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(cands))
+		expired := make(map[int64]bool, len(cands))
+		for i, c := range cands {
+			ids[i] = c.ID
+			expired[c.ID] = c.Status == OccurrenceClaimed
+		}
+		// The token is random per call, and the id makes it one per
+		// occurrence: a later claim of the same row gets a different one.
+		rows, err := queryRows[occurrenceRow](ctx, s.db, `
+			UPDATE occurrences
+			SET status = 'claimed', lease_token = ? || '.' || CAST(id AS TEXT), lease_until = ?,
+			    attempts = attempts + 1, updated_at = ?
+			WHERE id IN ?
+			RETURNING *`, batch, until, now, ids)
+		if err != nil {
+			return fmt.Errorf("lease: %w", err)
+		}
+		claims = make([]Claim, len(rows))
+		for i, r := range rows {
+			claims[i] = Claim{
+				Occurrence:   r.domain(),
+				Token:        fromNullString(r.LeaseToken),
+				LeaseExpired: expired[r.ID],
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim occurrences: %w", err)
+	}
+	slices.SortFunc(claims, func(a, b Claim) int {
+		return cmp.Or(a.Occurrence.DeliverAt.Compare(b.Occurrence.DeliverAt), cmp.Compare(a.Occurrence.ID, b.Occurrence.ID))
+	})
+	return claims, nil
+}
+
+// queryRows runs a statement that returns rows and scans each into a T.
+// Unlike Raw(...).Scan, whose slow-query log line carries the bound
+// values, this goes through the DB's logger, which drops them: a lease
+// token stays out of the logs.
+func queryRows[T any](ctx context.Context, db *DB, sql string, args ...any) ([]T, error) {
+	g := db.conn(ctx)
+	rows, err := g.Raw(sql, args...).Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := g.ScanRows(rows, &v); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	return out, nil
+}
+
+// claimQuery selects the due rows, locking them on Postgres. Each branch
+// of the OR matches one index: (status, deliver_at) for planned and
+// deferred rows, lease_until for claims.
+func (s *Occurrences) claimQuery() string {
+	q := `
+		SELECT id, status FROM occurrences
+		WHERE (status = 'planned' AND deliver_at <= ?)
+		   OR (status = 'deferred' AND deliver_at <= ?)
+		   OR (status = 'claimed' AND lease_until < ?)
+		ORDER BY deliver_at, id
+		LIMIT ?`
+	if s.db.dialect == DialectPostgres {
+		q += ` FOR UPDATE SKIP LOCKED`
+	}
+	return q
+}
+
+// ExplainClaim returns the database's plan for Claim's search, for an
+// operator asking why a tick is slow (and for the test that proves it uses
+// the indexes): EXPLAIN on Postgres, EXPLAIN QUERY PLAN on SQLite, one
+// line per row.
+func (s *Occurrences) ExplainClaim(ctx context.Context, now time.Time, limit int) (string, error) {
+	now = dbTime(now)
+	explain := "EXPLAIN "
+	col := 0
+	if s.db.dialect == DialectSQLite {
+		explain, col = "EXPLAIN QUERY PLAN ", 3
+	}
+	rows, err := s.db.conn(ctx).Raw(explain+s.claimQuery(), now, now, now, limit).Rows()
+	if err != nil {
+		return "", fmt.Errorf("explain claim: %w", translate(err))
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return "", fmt.Errorf("explain claim: %w", err)
+	}
+	var lines []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", fmt.Errorf("explain claim: %w", err)
+		}
+		lines = append(lines, fmt.Sprint(vals[min(col, len(vals)-1)]))
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("explain claim: %w", err)
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// Complete settles a claimed occurrence as delivered, skipped, superseded
+// or missed, with a reason, the Slack receipt (for delivered) and the
+// time, and ends the lease. It succeeds only for the lease's holder: if
+// the occurrence is not claimed with token any more, nothing changes and
+// the error is ErrLeaseLost. A lease that ran out still completes while
+// nobody else has claimed the occurrence.
+func (s *Occurrences) Complete(ctx context.Context, id int64, token, status, reason string, receipt Receipt, at time.Time) error {
+	switch status {
+	case OccurrenceDelivered, OccurrenceSkipped, OccurrenceSuperseded, OccurrenceMissed:
+	default:
+		return fmt.Errorf("complete occurrence %d: %w: %q is not a final status", id, ErrInvalid, status)
+	}
+	at = dbTime(at)
+	var sent *time.Time
+	if status == OccurrenceDelivered {
+		sent = &at
+	}
+	res := s.db.conn(ctx).Exec(`
+		UPDATE occurrences
+		SET status = ?, reason = ?, sent_at = ?, slack_channel = ?, slack_ts = ?,
+		    lease_token = NULL, lease_until = NULL, updated_at = ?
+		WHERE id = ? AND status = 'claimed' AND lease_token = ?`,
+		status, reason, sent, toNullString(receipt.Channel), toNullString(receipt.TS), at, id, token)
+	if res.Error != nil {
+		return fmt.Errorf("complete occurrence %d: %w", id, translate(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("complete occurrence %d: %w", id, ErrLeaseLost)
+	}
+	return nil
+}
+
+// Release gives a claimed occurrence back, deferred to deliverAt with the
+// reason (the person is in quiet hours, Slack asked to retry later, ...),
+// and ends the lease; Claim takes it again once deliverAt is due. Like
+// Complete, only the lease's holder can release it, else ErrLeaseLost.
+func (s *Occurrences) Release(ctx context.Context, id int64, token string, deliverAt time.Time, reason string) error {
+	if deliverAt.IsZero() {
+		return fmt.Errorf("release occurrence %d: %w: no delivery time", id, ErrInvalid)
+	}
+	res := s.db.conn(ctx).Exec(`
+		UPDATE occurrences
+		SET status = 'deferred', deliver_at = ?, reason = ?,
+		    lease_token = NULL, lease_until = NULL, updated_at = ?
+		WHERE id = ? AND status = 'claimed' AND lease_token = ?`,
+		dbTime(deliverAt), reason, s.db.now(), id, token)
+	if res.Error != nil {
+		return fmt.Errorf("release occurrence %d: %w", id, translate(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("release occurrence %d: %w", id, ErrLeaseLost)
+	}
+	return nil
+}
+
+// Get returns the occurrence with the id, or ErrNotFound.
+func (s *Occurrences) Get(ctx context.Context, id int64) (Occurrence, error) {
+	var r occurrenceRow
+	if err := s.db.conn(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
+		return Occurrence{}, fmt.Errorf("get occurrence %d: %w", id, translate(err))
+	}
+	return r.domain(), nil
+}
+
+// CountByStatus counts a workspace's occurrences by status; statuses with
+// none are absent.
+func (s *Occurrences) CountByStatus(ctx context.Context, workspaceID string) (map[string]int, error) {
+	rows, err := queryRows[struct {
+		Status string
+		N      int
+	}](ctx, s.db, `SELECT status, COUNT(*) AS n FROM occurrences WHERE workspace_id = ? GROUP BY status`, workspaceID)
+	if err != nil {
+		return nil, fmt.Errorf("count occurrences of %s: %w", workspaceID, translate(err))
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, nil
+}

@@ -142,23 +142,34 @@ func (e env) wantPresent(t *testing.T, id string, want bool) {
 	}
 }
 
-// logBuffer collects log output for assertions and copies it to t.Log.
+// logBuffer collects log output for assertions. It is shown only when the
+// test fails: cron's run loop may log a last line just after Stop returns,
+// and t.Log from a goroutine that outlives the test is a data race.
 type logBuffer struct {
-	t   *testing.T
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
 func newLog(t *testing.T) (*slog.Logger, *logBuffer) {
-	b := &logBuffer{t: t}
+	b := &logBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log("logs:\n" + b.String())
+		}
+	})
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
 }
 
 func (b *logBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.t.Log(strings.TrimRight(string(p), "\n"))
 	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // lines returns the logged lines containing every one of subs.

@@ -5,28 +5,38 @@ package testlog
 import (
 	"log/slog"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 )
 
 // Writer writes each call as one t.Log line until the test ends; later
-// writes (from loggers that outlive the test) are dropped, as t.Log would
-// panic on them.
+// writes (from loggers that outlive the test, such as a scheduler's last
+// "stop" line) are dropped, as t.Log would race with the test's end. The
+// mutex orders every write before the cleanup that closes the writer, which
+// runs before the test is marked done.
 type Writer struct {
-	tb   testing.TB
-	done *atomic.Bool
+	tb testing.TB
+	mu *sync.Mutex
+	on *bool
 }
 
 // NewWriter returns a Writer for tb.
 func NewWriter(tb testing.TB) Writer {
-	w := Writer{tb: tb, done: new(atomic.Bool)}
-	tb.Cleanup(func() { w.done.Store(true) })
+	w := Writer{tb: tb, mu: new(sync.Mutex), on: new(bool)}
+	*w.on = true
+	tb.Cleanup(func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		*w.on = false
+	})
 	return w
 }
 
 // Write logs p through t.Log.
 func (w Writer) Write(p []byte) (int, error) {
-	if !w.done.Load() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if *w.on {
 		w.tb.Log(strings.TrimRight(string(p), "\n"))
 	}
 	return len(p), nil

@@ -2,35 +2,18 @@ package slacksim
 
 import (
 	"context"
-	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/clock"
+	"github.com/trellis-bot/trellis/internal/testlog"
 )
 
 // testStart is the frozen instant tests run at: a Monday in July, so London
 // is on summer time.
 var testStart = time.Date(2024, 7, 1, 12, 0, 0, 0, time.UTC)
-
-// testLog sends logs to t.Log until the test's cleanup ran.
-type testLog struct {
-	mu   sync.Mutex
-	t    testing.TB
-	done bool
-}
-
-func (w *testLog) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.done {
-		w.t.Log(string(p))
-	}
-	return len(p), nil
-}
 
 type testEnv struct {
 	srv   *Server
@@ -53,8 +36,7 @@ func newEnv(t *testing.T, cfg Config) *testEnv {
 	if cfg.RetryDelays == nil {
 		cfg.RetryDelays = []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 30 * time.Millisecond}
 	}
-	lw := &testLog{t: t}
-	cfg.Logger = slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.Logger = testlog.Logger(t) // closed after the server's cleanup below
 	srv := New(cfg)
 	if err := srv.Start("127.0.0.1:0"); err != nil {
 		t.Fatalf("Start: %v", err)
@@ -63,9 +45,6 @@ func newEnv(t *testing.T, cfg Config) *testEnv {
 		if err := srv.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
-		lw.mu.Lock()
-		lw.done = true
-		lw.mu.Unlock()
 	})
 	srv.SeedDemo()
 	return &testEnv{

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -37,7 +36,7 @@ type harness struct {
 	people *models.People
 	env    map[string]string
 	quiet  bool
-	logs   lockedBuffer // every line Trellis logged
+	logs   testlog.Buffer // every line Trellis logged
 
 	stop func()
 }
@@ -178,24 +177,6 @@ func (h *harness) waitReady(transport string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	h.t.Fatalf("trellis was not ready within 20s")
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // command runs a slash command as user and returns the reply's text: the

@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/clock"
+	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
@@ -145,10 +145,7 @@ func (e env) wantPresent(t *testing.T, id string, want bool) {
 // logBuffer collects log output for assertions. It is shown only when the
 // test fails: cron's run loop may log a last line just after Stop returns,
 // and t.Log from a goroutine that outlives the test is a data race.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+type logBuffer struct{ testlog.Buffer }
 
 func newLog(t *testing.T) (*slog.Logger, *logBuffer) {
 	b := &logBuffer{}
@@ -160,24 +157,10 @@ func newLog(t *testing.T) (*slog.Logger, *logBuffer) {
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
 }
 
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // lines returns the logged lines containing every one of subs.
 func (b *logBuffer) lines(subs ...string) []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out []string
-	for line := range strings.Lines(b.buf.String()) {
+	for line := range strings.Lines(b.String()) {
 		if !slices.ContainsFunc(subs, func(s string) bool { return !strings.Contains(line, s) }) {
 			out = append(out, line)
 		}

@@ -1,33 +1,15 @@
 package models_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestSQLLogHasNoValues: the SQL log (slow queries) shows statements with
 // placeholders, never the values bound to them (tokens, names).
@@ -35,7 +17,7 @@ func TestSQLLogHasNoValues(t *testing.T) {
 	for _, dialect := range modelstest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
-			var buf syncBuffer
+			var buf testlog.Buffer
 			log := slog.New(slog.NewTextHandler(&buf, nil))
 			db, err := models.Open(ctx, log, modelstest.URL(t, dialect))
 			if err != nil {

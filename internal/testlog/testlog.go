@@ -3,6 +3,7 @@
 package testlog
 
 import (
+	"bytes"
 	"log/slog"
 	"strings"
 	"sync"
@@ -45,4 +46,25 @@ func (w Writer) Write(p []byte) (int, error) {
 // Logger returns a debug-level text slog.Logger writing through tb.Log.
 func Logger(tb testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(NewWriter(tb), &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// Buffer collects log output for assertions; it is safe for the concurrent
+// writes of a running server. The zero value is ready to use.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p.
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -28,11 +28,7 @@ func uninstallAt(t *testing.T, db *models.DB, s *models.Installations, id string
 func TestUninstalledBefore(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		c, err := models.NewCipher(newKey(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := models.NewInstallations(db, c)
+		s := newInstallations(t, db)
 		for _, id := range []string{"T1", "T2", "T3", "T4", "T5"} {
 			if err := s.Save(ctx, models.Installation{WorkspaceID: id, BotToken: "xoxb-" + id}); err != nil {
 				t.Fatal(err)
@@ -79,31 +75,11 @@ func TestUninstalledBefore(t *testing.T) {
 func TestDeleteUninstalled(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		c, err := models.NewCipher(newKey(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		inst := models.NewInstallations(db, c)
+		inst := newInstallations(t, db)
 		ws := models.NewWorkspaces(db)
-		people := models.NewPeople(db)
 		ids := []string{"TGONE", "TACTIVE", "TBACK", "TRECENT"}
 		for _, id := range ids {
-			if err := inst.Save(ctx, models.Installation{WorkspaceID: id, BotToken: "xoxb-" + id}); err != nil {
-				t.Fatal(err)
-			}
-			if err := ws.SetMinGroupSize(ctx, id, 6, "UA"); err != nil {
-				t.Fatal(err)
-			}
-			if err := ws.AddHoliday(ctx, models.Holiday{WorkspaceID: id, Date: date(t, "2026-12-24"), AddedBy: "UA"}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := people.AddAway(ctx, models.AwayPeriod{WorkspaceID: id, UserID: "U1", First: date(t, "2026-05-01"), Last: date(t, "2026-05-01")}); err != nil {
-				t.Fatal(err)
-			}
-			at := time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
-			if _, err := models.NewOccurrences(db).Plan(ctx, []models.Occurrence{{WorkspaceID: id, CadenceID: "checkin:1", Recipient: "U1", NominalAt: at, DeliverAt: at}}); err != nil {
-				t.Fatal(err)
-			}
+			seedWorkspace(t, db, inst, id)
 		}
 		cutoff := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 		uninstallAt(t, db, inst, "TGONE", cutoff.Add(-time.Hour))
@@ -161,11 +137,7 @@ func TestDeleteUninstalledConcurrently(t *testing.T) {
 			if err := db.Migrate(ctx); err != nil {
 				t.Fatal(err)
 			}
-			c, err := models.NewCipher(newKey(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			inst := models.NewInstallations(db, c)
+			inst := newInstallations(t, db)
 			ws := models.NewWorkspaces(db)
 			ids := []string{"T1", "T2", "T3", "T4", "T5", "T6"}
 			for _, id := range ids {

@@ -231,33 +231,10 @@ func equalStrings(a, b []string) bool {
 func TestDeleteWorkspace(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		c, _ := models.NewCipher(newKey(t))
-		inst := models.NewInstallations(db, c)
+		inst := newInstallations(t, db)
 		ws := models.NewWorkspaces(db)
-		people := models.NewPeople(db)
 		for _, id := range []string{"T1", "T2"} {
-			if err := inst.Save(ctx, models.Installation{WorkspaceID: id, BotToken: "xoxb-" + id}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := ws.Ensure(ctx, id, id); err != nil {
-				t.Fatal(err)
-			}
-			if err := ws.SetMinGroupSize(ctx, id, 6, "UA"); err != nil {
-				t.Fatal(err)
-			}
-			if err := ws.AddHoliday(ctx, models.Holiday{WorkspaceID: id, Date: date(t, "2026-12-24"), AddedBy: "UA"}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := people.SyncProfile(ctx, models.Person{WorkspaceID: id, UserID: "U1"}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := people.AddAway(ctx, models.AwayPeriod{WorkspaceID: id, UserID: "U1", First: date(t, "2026-05-01"), Last: date(t, "2026-05-01")}); err != nil {
-				t.Fatal(err)
-			}
-			at := time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
-			if _, err := models.NewOccurrences(db).Plan(ctx, []models.Occurrence{{WorkspaceID: id, CadenceID: "checkin:1", Recipient: "U1", NominalAt: at, DeliverAt: at}}); err != nil {
-				t.Fatal(err)
-			}
+			seedWorkspace(t, db, inst, id)
 		}
 		if err := ws.DeleteWorkspace(ctx, "T1"); err != nil {
 			t.Fatalf("DeleteWorkspace: %v", err)

@@ -1,0 +1,50 @@
+package models_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/trellis-bot/trellis/models"
+)
+
+// newInstallations returns an installations store sealing with a fresh key.
+func newInstallations(t *testing.T, db *models.DB) *models.Installations {
+	t.Helper()
+	c, err := models.NewCipher(newKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return models.NewInstallations(db, c)
+}
+
+// seedWorkspace installs workspace id and gives it a row in every workspace
+// table, so deletion tests can see that nothing is left behind. A migration
+// that adds a workspace table adds a row here.
+func seedWorkspace(t *testing.T, db *models.DB, inst *models.Installations, id string) {
+	t.Helper()
+	ctx := context.Background()
+	ws, people := models.NewWorkspaces(db), models.NewPeople(db)
+	if err := inst.Save(ctx, models.Installation{WorkspaceID: id, BotToken: "xoxb-" + id}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ws.Ensure(ctx, id, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.SetMinGroupSize(ctx, id, 6, "UA"); err != nil { // an audit row
+		t.Fatal(err)
+	}
+	if err := ws.AddHoliday(ctx, models.Holiday{WorkspaceID: id, Date: date(t, "2026-12-24"), AddedBy: "UA"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := people.SyncProfile(ctx, models.Person{WorkspaceID: id, UserID: "U1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := people.AddAway(ctx, models.AwayPeriod{WorkspaceID: id, UserID: "U1", First: date(t, "2026-05-01"), Last: date(t, "2026-05-01")}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
+	if _, err := models.NewOccurrences(db).Plan(ctx, []models.Occurrence{{WorkspaceID: id, CadenceID: "checkin:1", Recipient: "U1", NominalAt: at, DeliverAt: at}}); err != nil {
+		t.Fatal(err)
+	}
+}

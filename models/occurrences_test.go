@@ -83,13 +83,8 @@ func TestPlanConcurrentReplicas(t *testing.T) {
 	for _, dialect := range modelstest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
-			url := modelstest.URL(t, dialect)
 			var stores []*models.Occurrences
-			for range 2 {
-				db := modelstest.Open(t, url)
-				if err := db.Migrate(ctx); err != nil {
-					t.Fatal(err)
-				}
+			for _, db := range modelstest.Replicas(t, dialect, 2) {
 				stores = append(stores, models.NewOccurrences(db))
 			}
 			batch := due(300)
@@ -204,13 +199,8 @@ func TestClaimConcurrentReplicasTakeEachOnce(t *testing.T) {
 	for _, dialect := range modelstest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
-			url := modelstest.URL(t, dialect)
 			var stores []*models.Occurrences
-			for range 2 {
-				db := modelstest.Open(t, url)
-				if err := db.Migrate(ctx); err != nil {
-					t.Fatal(err)
-				}
+			for _, db := range modelstest.Replicas(t, dialect, 2) {
 				stores = append(stores, models.NewOccurrences(db))
 			}
 			plan(t, stores[0], due(total))

@@ -132,11 +132,8 @@ func TestDeleteUninstalledConcurrently(t *testing.T) {
 	for _, dialect := range modelstest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
-			url := modelstest.URL(t, dialect)
-			db := modelstest.Open(t, url)
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			dbs := modelstest.Replicas(t, dialect, 2)
+			db := dbs[0]
 			inst := newInstallations(t, db)
 			ws := models.NewWorkspaces(db)
 			ids := []string{"T1", "T2", "T3", "T4", "T5", "T6"}
@@ -152,7 +149,7 @@ func TestDeleteUninstalledConcurrently(t *testing.T) {
 				}
 			}
 			cutoff := time.Now().Add(time.Hour)
-			replicas := []*models.Workspaces{ws, models.NewWorkspaces(modelstest.Open(t, url))}
+			replicas := []*models.Workspaces{ws, models.NewWorkspaces(dbs[1])}
 
 			var (
 				mu      sync.Mutex

@@ -145,3 +145,20 @@ func withSearchPath(base, schema string) (string, error) {
 	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
+
+// Replicas opens n handles on one fresh, migrated database of the dialect,
+// the way n replicas of Trellis share one database.
+func Replicas(tb testing.TB, dialect string, n int) []*models.DB {
+	tb.Helper()
+	url := URL(tb, dialect)
+	dbs := make([]*models.DB, n)
+	for i := range dbs {
+		dbs[i] = Open(tb, url)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := dbs[0].Migrate(ctx); err != nil {
+		tb.Fatalf("modelstest: migrate: %v", err)
+	}
+	return dbs
+}

@@ -253,6 +253,17 @@ func NewTransport(cfg TransportConfig) *Transport {
 	}
 }
 
+type sendCheckKey struct{}
+
+// WithSendCheck returns a context under which the Transport calls check
+// right before each attempt of a call goes on the wire, after any wait for
+// a rate-limit slot. If check returns an error the call is not sent and Do
+// returns that error, wrapped. The delivery engine uses it so that a send
+// whose lease ran out while it waited never reaches Slack.
+func WithSendCheck(ctx context.Context, check func() error) context.Context {
+	return context.WithValue(ctx, sendCheckKey{}, check)
+}
+
 // Do sends req to Slack, paced, retried and refused as the Transport's
 // documentation describes.
 func (t *Transport) Do(req *http.Request) (*http.Response, error) {
@@ -277,6 +288,14 @@ func (t *Transport) Do(req *http.Request) (*http.Response, error) {
 		if err := t.pace(ctx, method, buckets); err != nil {
 			t.metrics.apiCall(method, "canceled")
 			return nil, fmt.Errorf("%s: waiting for a rate-limit slot: %w", method, err)
+		}
+		if check, ok := ctx.Value(sendCheckKey{}).(func() error); ok {
+			// The wait for a slot may have outlasted what allows the call
+			// (a delivery lease, say): ask again just before the wire.
+			if err := check(); err != nil {
+				t.metrics.apiCall(method, "canceled")
+				return nil, fmt.Errorf("%s: not sent: %w", method, err)
+			}
 		}
 		resp, sent, err := t.send(ctx, req, method, body)
 		if err != nil {

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"sort"
 	"sync"
-	"time"
 
 	"github.com/slack-go/slack"
 
@@ -121,7 +120,7 @@ func (h *Handlers) person(ctx context.Context, req *bot.Request, fresh bool) (mo
 	if req.Slack != nil {
 		u, serr := req.Slack.GetUserInfoContext(ctx, req.UserID)
 		if serr == nil {
-			return h.ppl.SyncProfile(ctx, profileFromSlack(req.TeamID, u))
+			return h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u))
 		}
 		h.log.WarnContext(ctx, "users.info failed; using stored profile", "user", req.UserID, "err", serr)
 	}
@@ -129,31 +128,6 @@ func (h *Handlers) person(ctx context.Context, req *bot.Request, fresh bool) (mo
 		return p, nil
 	}
 	return models.Person{WorkspaceID: req.TeamID, UserID: req.UserID}, nil
-}
-
-// profileFromSlack maps a Slack user to the Slack-sourced fields of a Person.
-func profileFromSlack(teamID string, u *slack.User) models.Person {
-	p := models.Person{
-		WorkspaceID: teamID,
-		UserID:      u.ID,
-		Name:        u.RealName,
-		SlackTZ:     u.TZ,
-		IsAdmin:     u.IsAdmin || u.IsOwner || u.IsPrimaryOwner,
-		Status: models.Status{
-			Text:  u.Profile.StatusText,
-			Emoji: u.Profile.StatusEmoji,
-		},
-	}
-	if p.Name == "" {
-		p.Name = u.Name
-	}
-	if u.Profile.StatusExpiration > 0 {
-		p.Status.Expiration = time.Unix(int64(u.Profile.StatusExpiration), 0).UTC()
-	}
-	if _, err := time.LoadLocation(p.SlackTZ); err != nil {
-		p.SlackTZ = ""
-	}
-	return p
 }
 
 // workspace reads a workspace's settings. Start-up and installs create the

@@ -267,7 +267,7 @@ func (h *Handlers) userChanged(ctx context.Context, req *bot.Request) (*bot.Resp
 		return nil, fmt.Errorf("user_change: unexpected payload %T", req.Event.Data)
 	}
 	u := slackUserFromEvent(ev)
-	if _, err := h.ppl.SyncProfile(ctx, profileFromSlack(req.TeamID, u)); err != nil {
+	if _, err := h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u)); err != nil {
 		return nil, err
 	}
 	return nil, nil

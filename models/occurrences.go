@@ -485,3 +485,71 @@ func (s *Occurrences) CountByStatus(ctx context.Context, workspaceID string) (ma
 	}
 	return out, nil
 }
+
+// Renew extends a claim's lease to until, and returns ErrLeaseLost unless
+// the caller still holds it. A deliverer renews right before it sends, so
+// a claimer that stalled past its lease finds out before, not after,
+// reaching Slack.
+func (s *Occurrences) Renew(ctx context.Context, id int64, token string, until time.Time) error {
+	res := s.db.conn(ctx).Exec(`
+		UPDATE occurrences SET lease_until = ?, updated_at = ?
+		WHERE id = ? AND status = 'claimed' AND lease_token = ?`,
+		dbTime(until), s.db.now(), id, token)
+	if res.Error != nil {
+		return fmt.Errorf("renew occurrence %d: %w", id, translate(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("renew occurrence %d: %w", id, ErrLeaseLost)
+	}
+	return nil
+}
+
+// Sent is one delivered proactive message: what a daily budget counts.
+// Occurrences merged into one DM share a Receipt and count once.
+type Sent struct {
+	Recipient string
+	At        time.Time
+	Receipt   Receipt
+}
+
+// SentSince lists the messages delivered to the recipients at or after
+// since, for counting against their daily budgets.
+func (s *Occurrences) SentSince(ctx context.Context, workspaceID string, recipients []string, since time.Time) ([]Sent, error) {
+	var out []Sent
+	for chunk := range slices.Chunk(recipients, 500) {
+		rows, err := queryRows[struct {
+			Recipient    string    `gorm:"column:recipient"`
+			SentAt       time.Time `gorm:"column:sent_at"`
+			SlackChannel *string   `gorm:"column:slack_channel"`
+			SlackTS      *string   `gorm:"column:slack_ts"`
+		}](ctx, s.db, `
+			SELECT recipient, sent_at, slack_channel, slack_ts FROM occurrences
+			WHERE workspace_id = ? AND recipient IN ? AND sent_at >= ?`,
+			workspaceID, chunk, dbTime(since))
+		if err != nil {
+			return nil, fmt.Errorf("sent since: %w", err)
+		}
+		for _, r := range rows {
+			out = append(out, Sent{Recipient: r.Recipient, At: r.SentAt.UTC(),
+				Receipt: Receipt{Channel: fromNullString(r.SlackChannel), TS: fromNullString(r.SlackTS)}})
+		}
+	}
+	return out, nil
+}
+
+// ForRecipient returns a recipient's occurrences with a nominal instant at
+// or after since, latest first, at most limit: what "Why didn't I get
+// this?" reads.
+func (s *Occurrences) ForRecipient(ctx context.Context, workspaceID, recipient string, since time.Time, limit int) ([]Occurrence, error) {
+	var rows []occurrenceRow
+	err := s.db.conn(ctx).Where("workspace_id = ? AND recipient = ? AND nominal_at >= ?", workspaceID, recipient, dbTime(since)).
+		Order("nominal_at DESC, id DESC").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("occurrences of %s/%s: %w", workspaceID, recipient, translate(err))
+	}
+	out := make([]Occurrence, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}

@@ -33,6 +33,8 @@ type personRow struct {
 	StatusText       string     `gorm:"column:status_text"`
 	StatusEmoji      string     `gorm:"column:status_emoji"`
 	StatusExpiration *time.Time `gorm:"column:status_expiration"`
+	DailyBudget      *int       `gorm:"column:daily_budget"`
+	DMChannel        string     `gorm:"column:dm_channel"`
 	CreatedAt        time.Time  `gorm:"column:created_at"`
 	UpdatedAt        time.Time  `gorm:"column:updated_at"`
 }
@@ -49,6 +51,7 @@ func (r personRow) domain() Person {
 		HolidayRegion: r.HolidayRegion,
 		IsAdmin:       r.IsAdmin,
 		Status:        Status{Text: r.StatusText, Emoji: r.StatusEmoji},
+		DMChannel:     r.DMChannel,
 		CreatedAt:     r.CreatedAt.UTC(),
 		UpdatedAt:     r.UpdatedAt.UTC(),
 	}
@@ -57,6 +60,9 @@ func (r personRow) domain() Person {
 	}
 	if r.StatusExpiration != nil {
 		p.Status.Expiration = r.StatusExpiration.UTC()
+	}
+	if r.DailyBudget != nil {
+		p.DailyBudget = *r.DailyBudget
 	}
 	return p
 }
@@ -72,6 +78,7 @@ func personRowFrom(p Person) personRow {
 		IsAdmin:       p.IsAdmin,
 		StatusText:    p.Status.Text,
 		StatusEmoji:   p.Status.Emoji,
+		DMChannel:     p.DMChannel,
 		CreatedAt:     p.CreatedAt,
 		UpdatedAt:     p.UpdatedAt,
 	}
@@ -82,6 +89,10 @@ func personRowFrom(p Person) personRow {
 	if !p.Status.Expiration.IsZero() {
 		t := p.Status.Expiration.UTC().Truncate(time.Microsecond)
 		r.StatusExpiration = &t
+	}
+	if p.DailyBudget > 0 {
+		b := p.DailyBudget
+		r.DailyBudget = &b
 	}
 	return r
 }
@@ -176,6 +187,9 @@ func (s *People) SyncProfile(ctx context.Context, p Person) (Person, error) {
 		if err := s.upsert(ctx, row, "name", "slack_tz", "is_admin", "status_text", "status_emoji", "status_expiration"); err != nil {
 			return err
 		}
+		if err := touchTargets(ctx, s.db, p.WorkspaceID, p.UserID); err != nil {
+			return err
+		}
 		var err error
 		out, err = s.Get(ctx, p.WorkspaceID, p.UserID)
 		return err
@@ -194,8 +208,55 @@ func (s *People) SetTZOverride(ctx context.Context, workspaceID, userID, tz stri
 		return fmt.Errorf("set time zone: %w: %q is not a time zone name like Europe/Paris or America/New_York", ErrInvalid, tz)
 	}
 	row := personRow{WorkspaceID: workspaceID, UserID: userID, TZOverride: tz}
-	if err := s.upsertChecked(ctx, row, "tz_override"); err != nil {
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		if err := s.upsertChecked(ctx, row, "tz_override"); err != nil {
+			return err
+		}
+		return touchTargets(ctx, s.db, workspaceID, userID)
+	})
+	if err != nil {
 		return fmt.Errorf("set time zone %s/%s: %w", workspaceID, userID, err)
+	}
+	return nil
+}
+
+// SetDailyBudget sets the most proactive DMs a person wants per local day,
+// from 1 to MaxDailyBudget; 0 follows the workspace's default again. A
+// number above the workspace's default is stored but has no effect: a
+// person can lower their budget, not raise it.
+func (s *People) SetDailyBudget(ctx context.Context, workspaceID, userID string, n int) error {
+	if n < 0 || n > MaxDailyBudget {
+		return fmt.Errorf("set daily budget: %w: it must be between 1 and %d, got %d", ErrInvalid, MaxDailyBudget, n)
+	}
+	if err := checkPersonKey(workspaceID, userID); err != nil {
+		return fmt.Errorf("set daily budget: %w", err)
+	}
+	var v *int
+	if n > 0 {
+		v = &n
+	}
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		if err := s.ensure(ctx, workspaceID, userID); err != nil {
+			return err
+		}
+		return translate(s.db.conn(ctx).Model(&personRow{}).
+			Where("workspace_id = ? AND user_id = ?", workspaceID, userID).
+			Updates(map[string]any{"daily_budget": v, "updated_at": s.db.now()}).Error)
+	})
+	if err != nil {
+		return fmt.Errorf("set daily budget %s/%s: %w", workspaceID, userID, err)
+	}
+	return nil
+}
+
+// SetDMChannel records the id of the person's DM with Trellis, which
+// Slack returns with the first message sent there.
+func (s *People) SetDMChannel(ctx context.Context, workspaceID, userID, channel string) error {
+	err := s.db.conn(ctx).Model(&personRow{}).
+		Where("workspace_id = ? AND user_id = ? AND dm_channel <> ?", workspaceID, userID, channel).
+		Update("dm_channel", channel).Error
+	if err != nil {
+		return fmt.Errorf("set dm channel %s/%s: %w", workspaceID, userID, translate(err))
 	}
 	return nil
 }

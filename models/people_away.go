@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -50,4 +51,30 @@ func (s *People) GetWithAway(ctx context.Context, workspaceID, userID string, fr
 		away = append(away, a.domain())
 	}
 	return rows[0].Person.domain(), away, nil
+}
+
+// GetMany returns the people of a workspace with the user ids that exist,
+// by user id, and their away periods ending on or after from: the
+// delivery engine reads a whole batch of recipients in two queries.
+func (s *People) GetMany(ctx context.Context, workspaceID string, userIDs []string, from Date) (map[string]Person, map[string][]AwayPeriod, error) {
+	people := make(map[string]Person, len(userIDs))
+	away := make(map[string][]AwayPeriod)
+	for chunk := range slices.Chunk(userIDs, 500) {
+		var rows []personRow
+		if err := s.db.conn(ctx).Where("workspace_id = ? AND user_id IN ?", workspaceID, chunk).Find(&rows).Error; err != nil {
+			return nil, nil, fmt.Errorf("get people of %s: %w", workspaceID, translate(err))
+		}
+		for _, r := range rows {
+			people[r.UserID] = r.domain()
+		}
+		var aways []awayRow
+		if err := s.db.conn(ctx).Where("workspace_id = ? AND user_id IN ? AND last_day >= ?", workspaceID, chunk, from.String()).
+			Order("first_day, id").Find(&aways).Error; err != nil {
+			return nil, nil, fmt.Errorf("get away periods of %s: %w", workspaceID, translate(err))
+		}
+		for _, a := range aways {
+			away[a.UserID] = append(away[a.UserID], a.domain())
+		}
+	}
+	return people, away, nil
 }

@@ -36,8 +36,27 @@ type Person struct {
 	HolidayRegion string
 	IsAdmin       bool
 	Status        Status
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// DailyBudget is the most proactive DMs the person wants per local
+	// day; 0 follows the workspace's. A person can only lower it.
+	DailyBudget int
+	// DMChannel is the id of the person's DM with Trellis ("D..."), once
+	// known; empty until the first DM.
+	DMChannel string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// DailyBudgetIn returns the person's daily budget of proactive DMs: their
+// own when set and lower than the workspace's, else the workspace's.
+func (p Person) DailyBudgetIn(ws Workspace) int {
+	b := ws.DailyBudget
+	if b <= 0 {
+		b = DefaultDailyBudget
+	}
+	if p.DailyBudget > 0 && p.DailyBudget < b {
+		return p.DailyBudget
+	}
+	return b
 }
 
 // TimeZone is the zone the person's time rules are evaluated in.
@@ -153,12 +172,21 @@ type Workspace struct {
 	HolidayRegion string
 	// MinGroupSize is the smallest group whose anonymous aggregates are shown.
 	MinGroupSize int
-	UpdatedAt    time.Time
+	// DailyBudget is the workspace's default number of proactive DMs a
+	// person gets per local day.
+	DailyBudget int
+	UpdatedAt   time.Time
 }
+
+// Bounds of a daily budget of proactive DMs.
+const (
+	DefaultDailyBudget = 3
+	MaxDailyBudget     = 20
+)
 
 // NewWorkspace returns a workspace with Trellis's defaults.
 func NewWorkspace(id, name string) Workspace {
-	return Workspace{ID: id, Name: name, DefaultHours: DefaultWorkingHours, MinGroupSize: 5}
+	return Workspace{ID: id, Name: name, DefaultHours: DefaultWorkingHours, MinGroupSize: 5, DailyBudget: DefaultDailyBudget}
 }
 
 // Holiday is a date an admin declared a day off for the whole workspace.

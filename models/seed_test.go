@@ -47,4 +47,11 @@ func seedWorkspace(t *testing.T, db *models.DB, inst *models.Installations, id s
 	if _, err := models.NewOccurrences(db).Plan(ctx, []models.Occurrence{{WorkspaceID: id, CadenceID: "checkin:1", Recipient: "U1", NominalAt: at, DeliverAt: at}}); err != nil {
 		t.Fatal(err)
 	}
+	sched := models.NewSchedules(db)
+	if _, err := sched.Put(ctx, models.Schedule{WorkspaceID: id, Key: "checkin:1", Cadence: "weekdays at 09:30", Anchor: date(t, "2026-05-01")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := sched.SetTargets(ctx, id, "checkin:1", []string{"U1"}, at); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -17,6 +17,7 @@ const (
 	AuditSetMinGroupSize  = "set_min_group_size"
 	AuditAddHoliday       = "add_holiday"
 	AuditRemoveHoliday    = "remove_holiday"
+	AuditSetDailyBudget   = "set_daily_budget"
 )
 
 // MinGroupSizeFloor is the smallest minimum group size an admin may set:
@@ -41,6 +42,7 @@ type workspaceRow struct {
 	DefaultEnd    int       `gorm:"column:default_end"`
 	HolidayRegion string    `gorm:"column:holiday_region"`
 	MinGroupSize  int       `gorm:"column:min_group_size"`
+	DailyBudget   int       `gorm:"column:daily_budget"`
 	CreatedAt     time.Time `gorm:"column:created_at"`
 	UpdatedAt     time.Time `gorm:"column:updated_at"`
 }
@@ -58,6 +60,7 @@ func (r workspaceRow) domain() Workspace {
 		},
 		HolidayRegion: r.HolidayRegion,
 		MinGroupSize:  r.MinGroupSize,
+		DailyBudget:   r.DailyBudget,
 		UpdatedAt:     r.UpdatedAt.UTC(),
 	}
 }
@@ -71,6 +74,7 @@ func workspaceRowFrom(w Workspace) workspaceRow {
 		DefaultEnd:    int(w.DefaultHours.End),
 		HolidayRegion: w.HolidayRegion,
 		MinGroupSize:  w.MinGroupSize,
+		DailyBudget:   w.DailyBudget,
 		UpdatedAt:     w.UpdatedAt,
 	}
 }
@@ -202,6 +206,22 @@ func (s *Workspaces) SetMinGroupSize(ctx context.Context, id string, n int, acto
 		func(old Workspace) string { return strconv.Itoa(old.MinGroupSize) + " → " + strconv.Itoa(n) })
 	if err != nil {
 		return fmt.Errorf("set minimum group size %s: %w", id, err)
+	}
+	return nil
+}
+
+// SetDailyBudget sets the workspace's default number of proactive DMs a
+// person gets per local day, from 1 to MaxDailyBudget. People may choose
+// fewer for themselves, never more.
+func (s *Workspaces) SetDailyBudget(ctx context.Context, id string, n int, actorID string) error {
+	if n < 1 || n > MaxDailyBudget {
+		return fmt.Errorf("set daily budget: %w: it must be between 1 and %d, got %d", ErrInvalid, MaxDailyBudget, n)
+	}
+	err := s.change(ctx, id, actorID, AuditSetDailyBudget,
+		map[string]any{"daily_budget": n},
+		func(old Workspace) string { return strconv.Itoa(old.DailyBudget) + " → " + strconv.Itoa(n) })
+	if err != nil {
+		return fmt.Errorf("set daily budget %s: %w", id, err)
 	}
 	return nil
 }

@@ -110,16 +110,20 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		reply(http.StatusOK, map[string]any{"ok": false, "error": code})
 		return
 	}
-	if status, retryAfter, hit := s.limits.fault(name); hit {
-		if status == http.StatusTooManyRequests {
-			limited(retryAfter)
-			return
-		}
+	status, retryAfter, afterEffect, faulted := s.limits.fault(name)
+	fault := func() {
 		call.Status = status
 		call.Error = "injected_fault"
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(status)
 		_, _ = fmt.Fprintf(w, "<html><body>%d %s</body></html>", status, http.StatusText(status))
+	}
+	if faulted && !afterEffect {
+		if status == http.StatusTooManyRequests {
+			limited(retryAfter)
+			return
+		}
+		fault()
 		return
 	}
 	if ok, retryAfter := s.limits.allow(name, m.limit, start); !ok {
@@ -130,6 +134,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	body, aerr := m.fn(c)
 	if c.channel != "" {
 		call.Channel = c.channel
+	}
+	if faulted {
+		// The call took effect; its answer is lost.
+		fault()
+		return
 	}
 	switch {
 	case aerr != nil && aerr.code == "ratelimited":

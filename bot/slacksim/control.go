@@ -544,6 +544,9 @@ func (s *Server) ctlAddFault(r *http.Request) (any, error) {
 	if f.Status < 400 || f.Status > 599 {
 		return nil, bad("status must be an HTTP error status")
 	}
+	if f.AfterEffect && f.Status == http.StatusTooManyRequests {
+		return nil, bad("after_effect needs a status other than 429: a rate-limited call never takes effect")
+	}
 	if f.Status == http.StatusTooManyRequests && f.RetryAfter <= 0 {
 		f.RetryAfter = 1
 	}

@@ -154,9 +154,10 @@ func (l *limiter) clearFaults(method string) {
 	l.faults = slices.DeleteFunc(l.faults, func(r *faultRule) bool { return r.Method == method })
 }
 
-// fault reports whether an injected fault answers this call to method, and
-// with which HTTP status and Retry-After.
-func (l *limiter) fault(method string) (status, retryAfter int, hit bool) {
+// fault reports whether an injected fault answers this call to method,
+// with which HTTP status and Retry-After, and whether the call takes
+// effect before the fault answers.
+func (l *limiter) fault(method string) (status, retryAfter int, afterEffect, hit bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for i, r := range l.faults {
@@ -170,12 +171,12 @@ func (l *limiter) fault(method string) (status, retryAfter int, hit bool) {
 			if r.Next == 0 {
 				l.faults = slices.Delete(l.faults, i, i+1)
 			}
-			return r.Status, r.RetryAfter, true
+			return r.Status, r.RetryAfter, r.AfterEffect, true
 		case r.Every > 0 && r.seen%r.Every == 0:
-			return r.Status, r.RetryAfter, true
+			return r.Status, r.RetryAfter, r.AfterEffect, true
 		}
 	}
-	return 0, 0, false
+	return 0, 0, false, false
 }
 
 // callLog records every Web API call so tests can check the bot's manners.

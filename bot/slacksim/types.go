@@ -270,13 +270,16 @@ type Call struct {
 // Fault injects failures into one method (or "*" for every method). With
 // Every, every Nth call from now on is answered with Status (default 429,
 // with Retry-After RetryAfter, default 1). With Next, the next K calls are
-// answered with Status (default 500).
+// answered with Status (default 500). With AfterEffect the call takes
+// effect first (the message is posted) and only the answer is the error:
+// the timeout-after-Slack-accepted case a sender must reconcile.
 type Fault struct {
-	Method     string `json:"method"`
-	Every      int    `json:"every,omitempty"`
-	Next       int    `json:"next,omitempty"`
-	Status     int    `json:"status,omitempty"`
-	RetryAfter int    `json:"retry_after,omitempty"`
+	Method      string `json:"method"`
+	Every       int    `json:"every,omitempty"`
+	Next        int    `json:"next,omitempty"`
+	Status      int    `json:"status,omitempty"`
+	RetryAfter  int    `json:"retry_after,omitempty"`
+	AfterEffect bool   `json:"after_effect,omitempty"`
 }
 
 // Limits changes rate limits (POST /control/limits).

@@ -12,7 +12,7 @@ import (
 
 // DefaultDailyBudget is the workspace default number of proactive DMs a
 // person gets per local day.
-const DefaultDailyBudget = 3
+const DefaultDailyBudget = models.DefaultDailyBudget
 
 // whenLayout is how an instant appears in a reason, in the person's zone.
 const whenLayout = "Mon 2 Jan 15:04 MST"

@@ -1,0 +1,36 @@
+package bot
+
+import (
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/trellis-bot/trellis/models"
+)
+
+// PersonFromSlack is what a Slack profile says about a person: name, zone,
+// admin rights and status, for People.SyncProfile. A zone the tz database
+// does not know is left empty.
+func PersonFromSlack(teamID string, u *slack.User) models.Person {
+	p := models.Person{
+		WorkspaceID: teamID,
+		UserID:      u.ID,
+		Name:        u.RealName,
+		SlackTZ:     u.TZ,
+		IsAdmin:     u.IsAdmin || u.IsOwner || u.IsPrimaryOwner,
+		Status: models.Status{
+			Text:  u.Profile.StatusText,
+			Emoji: u.Profile.StatusEmoji,
+		},
+	}
+	if p.Name == "" {
+		p.Name = u.Name
+	}
+	if u.Profile.StatusExpiration > 0 {
+		p.Status.Expiration = time.Unix(int64(u.Profile.StatusExpiration), 0).UTC()
+	}
+	if _, err := models.LoadLocation(p.SlackTZ); err != nil {
+		p.SlackTZ = ""
+	}
+	return p
+}

@@ -1,0 +1,307 @@
+// Package engine is Trellis's time and delivery engine: the one path by
+// which every proactive message — check-in prompts, OKR nudges, peer
+// network posts — reaches a person or a channel.
+//
+// A feature registers a models.Schedule ("send this, to these recipients,
+// on this cadence") and a Composer for its kind. Each Tick, on every
+// replica:
+//
+//  1. Plan: targets whose next instant has come are locked (FOR UPDATE SKIP
+//     LOCKED) and their nominal instants, computed in the recipient's zone,
+//     become occurrences — idempotently, on their identity (workspace,
+//     schedule, recipient, nominal instant).
+//  2. Claim: due occurrences are leased to this replica with a token.
+//  3. Decide: the attention policy is asked again, now, with the settings
+//     as they are now: deliver, defer (released to a later time) or skip;
+//     late ones follow the catch-up rule (sent while their window is open,
+//     else missed) and deferred ones the supersede rule.
+//  4. Deliver: what one person gets in one tick goes out as one DM, with
+//     the occurrence ids in the message metadata. The lease is renewed, and
+//     checked again right before the call goes on the wire; an ambiguous
+//     failure, or a claim taken over from a stalled replica, is reconciled
+//     against the conversation's history instead of being sent again.
+//
+// Postgres decides at-most-once delivery; Redis only paces the calls.
+package engine
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/clock"
+	"github.com/trellis-bot/trellis/models"
+)
+
+// Slack is what the engine needs of a Web API client; *slack.Client has
+// it.
+type Slack interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
+	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
+	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
+}
+
+// ClientFunc returns the Slack client of a workspace.
+type ClientFunc func(ctx context.Context, teamID string) (Slack, error)
+
+// Config configures an Engine. DB and Clients are required.
+type Config struct {
+	DB      *models.DB
+	Clients ClientFunc
+	Clock   clock.Clock
+	Logger  *slog.Logger
+	// Metrics may be nil.
+	Metrics *Metrics
+	// Lease is how long a claim holds an occurrence. Default 2 minutes.
+	Lease time.Duration
+	// Batch is how many targets or occurrences one round handles; a tick
+	// runs rounds until nothing is due. Default 500.
+	Batch int
+	// Grace is how late a delivery may be and still count as on time (the
+	// tick runs once a minute). Default 2 minutes.
+	Grace time.Duration
+	// CatchUp is how far back the planner goes after downtime: nominal
+	// instants older than that are not planned at all. Default 24 hours.
+	CatchUp time.Duration
+	// ChannelWindow is how late a channel post, which has no working
+	// hours, may still be sent after downtime. Default 1 hour.
+	ChannelWindow time.Duration
+	// RetryAfter is how long a delivery Slack could not take waits before
+	// it is tried again. Default 1 minute.
+	RetryAfter time.Duration
+}
+
+// Engine plans, claims and delivers occurrences. It is safe for
+// concurrent use, and any number of replicas may run one each against the
+// same database.
+type Engine struct {
+	db        *models.DB
+	occ       *models.Occurrences
+	schedules *models.Schedules
+	people    *models.People
+	ws        *models.Workspaces
+	clients   ClientFunc
+	clock     clock.Clock
+	log       *slog.Logger
+	metrics   *Metrics
+
+	lease, grace, catchUp, channelWindow, retryAfter time.Duration
+	batch                                            int
+
+	mu        sync.RWMutex
+	composers map[string]Composer
+
+	// hooks for tests: called after a claim, before anything is sent.
+	afterClaim func(ctx context.Context, claims []models.Claim)
+	running    sync.Mutex // one Tick at a time per Engine
+}
+
+// New returns an Engine for cfg.
+func New(cfg Config) (*Engine, error) {
+	if cfg.DB == nil || cfg.Clients == nil {
+		return nil, errors.New("engine: a database and a Slack client source are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{
+		db:            cfg.DB,
+		occ:           models.NewOccurrences(cfg.DB),
+		schedules:     models.NewSchedules(cfg.DB),
+		people:        models.NewPeople(cfg.DB),
+		ws:            models.NewWorkspaces(cfg.DB),
+		clients:       cfg.Clients,
+		clock:         cfg.Clock,
+		log:           cfg.Logger.With("component", "engine"),
+		metrics:       cfg.Metrics,
+		lease:         orDuration(cfg.Lease, 2*time.Minute),
+		grace:         orDuration(cfg.Grace, 2*time.Minute),
+		catchUp:       orDuration(cfg.CatchUp, 24*time.Hour),
+		channelWindow: orDuration(cfg.ChannelWindow, time.Hour),
+		retryAfter:    orDuration(cfg.RetryAfter, time.Minute),
+		batch:         cfg.Batch,
+		composers:     map[string]Composer{},
+	}
+	if e.batch <= 0 {
+		e.batch = 500
+	}
+	return e, nil
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// Register makes c write the messages of schedules of kind (the part of a
+// schedule's key before the colon: "checkin" for "checkin:42").
+func (e *Engine) Register(kind string, c Composer) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.composers[kind] = c
+}
+
+func (e *Engine) composer(key string) (Composer, bool) {
+	kind, _, _ := strings.Cut(key, ":")
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	c, ok := e.composers[kind]
+	return c, ok
+}
+
+// Schedules is the engine's schedule store, for features registering what
+// they send.
+func (e *Engine) Schedules() *models.Schedules { return e.schedules }
+
+// Stats counts what one Tick did.
+type Stats struct {
+	Planned    int // occurrences planned
+	Claimed    int // occurrences claimed
+	Delivered  int // occurrences delivered (several may share one message)
+	Messages   int // messages sent
+	Deferred   int // occurrences released to a later time
+	Settled    int // occurrences settled as skipped, superseded or missed
+	LeaseLost  int // claims lost to another replica before completing
+	Reconciled int // occurrences found already delivered by a reconciliation
+}
+
+func (s *Stats) add(o Stats) {
+	s.Planned += o.Planned
+	s.Claimed += o.Claimed
+	s.Delivered += o.Delivered
+	s.Messages += o.Messages
+	s.Deferred += o.Deferred
+	s.Settled += o.Settled
+	s.LeaseLost += o.LeaseLost
+	s.Reconciled += o.Reconciled
+}
+
+// maxRounds bounds the rounds of one Tick, so a tick always ends; what is
+// left is due at the next one.
+const maxRounds = 1000
+
+// Tick does the engine's work due at now: it plans what has come due,
+// then claims and delivers due occurrences, in rounds of Batch, until
+// nothing more is due. The scheduler calls it every minute with the clock's
+// time; the sandbox and tests call it with the instants they step through.
+func (e *Engine) Tick(ctx context.Context, now time.Time) (Stats, error) {
+	e.running.Lock()
+	defer e.running.Unlock()
+	start := time.Now()
+	var total Stats
+	defer func() { e.metrics.tick(time.Since(start)) }()
+
+	for range maxRounds {
+		n, sync, err := e.plan(ctx, now)
+		total.Planned += n
+		if len(sync) > 0 {
+			e.syncProfiles(ctx, sync)
+		}
+		if err != nil {
+			return total, err
+		}
+		if n == 0 && len(sync) == 0 {
+			break
+		}
+	}
+	for range maxRounds {
+		st, err := e.claimAndDeliver(ctx, now)
+		total.add(st)
+		if err != nil {
+			return total, err
+		}
+		if st.Claimed < e.batch {
+			break
+		}
+	}
+	if total.Claimed > 0 || total.Planned > 0 {
+		e.log.DebugContext(ctx, "engine tick", "now", now, "planned", total.Planned, "claimed", total.Claimed,
+			"delivered", total.Delivered, "messages", total.Messages, "deferred", total.Deferred, "settled", total.Settled)
+	}
+	return total, nil
+}
+
+// RunUntil runs Tick at every instant, up to and including to, at which
+// the engine has work, in order: what a run of the scheduler's minute ticks
+// would do over that span, without the empty minutes. The sandbox calls it
+// when its clock jumps forward; tests drive a fortnight with it. Ticks fall
+// on whole minutes, as the scheduler's do, and always move forward.
+func (e *Engine) RunUntil(ctx context.Context, to time.Time) (Stats, error) {
+	var total Stats
+	var last time.Time
+	for ctx.Err() == nil {
+		at, ok, err := e.schedules.NextDue(ctx)
+		if err != nil {
+			return total, err
+		}
+		if !ok || at.After(to) {
+			break
+		}
+		tick := nextTick(at, last)
+		if tick.After(to) {
+			break
+		}
+		st, err := e.Tick(ctx, tick)
+		total.add(st)
+		if err != nil {
+			return total, err
+		}
+		last = tick
+	}
+	return total, ctx.Err()
+}
+
+// nextTick is the whole minute at which a tick handles work due at due,
+// after a tick at last: the minute at or after due, or the one after last
+// when that is not later (nothing moved at last — a lease not over yet, a
+// row another replica holds — so step on).
+func nextTick(due, last time.Time) time.Time {
+	tick := due.Truncate(time.Minute)
+	if tick.Before(due) {
+		tick = tick.Add(time.Minute)
+	}
+	if !tick.After(last) {
+		tick = last.Add(time.Minute)
+	}
+	return tick
+}
+
+// syncProfiles reads from Slack the people the planner met without a
+// profile, so their zone is known at the next tick.
+func (e *Engine) syncProfiles(ctx context.Context, people []personKey) {
+	for _, p := range people {
+		api, err := e.clients(ctx, p.workspace)
+		if err != nil {
+			e.log.WarnContext(ctx, "no slack client for a recipient's workspace", "workspace", p.workspace, "err", err)
+			continue
+		}
+		u, err := api.GetUserInfoContext(ctx, p.user)
+		if err != nil {
+			e.log.WarnContext(ctx, "could not read a recipient's profile", "workspace", p.workspace, "user", p.user, "err", err)
+			continue
+		}
+		if _, err := e.people.SyncProfile(ctx, bot.PersonFromSlack(p.workspace, u)); err != nil {
+			e.log.WarnContext(ctx, "could not store a recipient's profile", "workspace", p.workspace, "user", p.user, "err", err)
+		}
+	}
+}
+
+type personKey struct{ workspace, user string }
+
+// isPerson reports whether a recipient is a person (a DM) rather than a
+// channel.
+func isPerson(recipient string) bool {
+	return strings.HasPrefix(recipient, "U") || strings.HasPrefix(recipient, "W")
+}

@@ -1,0 +1,436 @@
+package models
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// Schedule is one "send this to these recipients on this cadence" that a
+// feature (a check-in, an OKR nudge, a pairing round) registers with the
+// delivery engine. Its Key is the CadenceID of every occurrence it yields.
+type Schedule struct {
+	ID          int64
+	WorkspaceID string
+	// Key names the schedule within its workspace, "kind:id" such as
+	// "checkin:42"; the kind picks the composer that writes the message.
+	Key string
+	// Title is what a person reads about it: "Daily stand-up (#team)".
+	Title string
+	// Cadence is the friendly or cron text jobs/cadence parses.
+	Cadence string
+	// Anchor is the local date a cadence such as "every 2 weeks on tue"
+	// counts from.
+	Anchor Date
+	// ChannelTZ is the zone a channel recipient's cadence is evaluated
+	// in; people use their own.
+	ChannelTZ string
+	// Paused schedules plan their occurrences as skipped.
+	Paused    bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Kind is the part of Key before the first colon.
+func (s Schedule) Kind() string {
+	kind, _, _ := strings.Cut(s.Key, ":")
+	return kind
+}
+
+// Target is one recipient of a schedule and where its planning stands.
+type Target struct {
+	ScheduleID  int64
+	WorkspaceID string
+	// Recipient is a Slack user id (a DM) or a channel id (a post).
+	Recipient string
+	// PlannedTo is the last nominal instant planned; planning resumes with
+	// the first one after it.
+	PlannedTo time.Time
+	// NextAt is when the planner looks at the target again: the next
+	// nominal instant as last computed, or an earlier time when something
+	// changed (the recipient's zone, the cadence).
+	NextAt time.Time
+}
+
+// DueTarget is a target whose NextAt has come, with its schedule.
+type DueTarget struct {
+	Target
+	Schedule Schedule
+}
+
+// Schedules stores schedules and their targets.
+type Schedules struct {
+	db *DB
+}
+
+// NewSchedules returns the schedule store.
+func NewSchedules(db *DB) *Schedules { return &Schedules{db: db} }
+
+type scheduleRow struct {
+	ID          int64     `gorm:"column:id;primaryKey;autoIncrement"`
+	WorkspaceID string    `gorm:"column:workspace_id"`
+	Key         string    `gorm:"column:key"`
+	Title       string    `gorm:"column:title"`
+	Cadence     string    `gorm:"column:cadence"`
+	Anchor      Date      `gorm:"column:anchor;type:text"`
+	ChannelTZ   string    `gorm:"column:channel_tz"`
+	Paused      bool      `gorm:"column:paused"`
+	CreatedAt   time.Time `gorm:"column:created_at"`
+	UpdatedAt   time.Time `gorm:"column:updated_at"`
+}
+
+func (scheduleRow) TableName() string { return "schedules" }
+
+func (r scheduleRow) domain() Schedule {
+	return Schedule{
+		ID: r.ID, WorkspaceID: r.WorkspaceID, Key: r.Key, Title: r.Title, Cadence: r.Cadence,
+		Anchor: r.Anchor, ChannelTZ: r.ChannelTZ, Paused: r.Paused,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+}
+
+type targetRow struct {
+	ScheduleID  int64     `gorm:"column:schedule_id;primaryKey"`
+	WorkspaceID string    `gorm:"column:workspace_id"`
+	Recipient   string    `gorm:"column:recipient;primaryKey"`
+	PlannedTo   time.Time `gorm:"column:planned_to"`
+	NextAt      time.Time `gorm:"column:next_at"`
+	CreatedAt   time.Time `gorm:"column:created_at"`
+}
+
+func (targetRow) TableName() string { return "schedule_targets" }
+
+func (r targetRow) domain() Target {
+	return Target{ScheduleID: r.ScheduleID, WorkspaceID: r.WorkspaceID, Recipient: r.Recipient,
+		PlannedTo: r.PlannedTo.UTC(), NextAt: r.NextAt.UTC()}
+}
+
+// Put creates the schedule, or updates the stored one with the same
+// workspace and key (title, cadence, anchor, channel zone, paused), and
+// returns it as stored. When the cadence, anchor or zone changed, every
+// target is due for planning again at once, so the new rule applies from
+// its next instant.
+func (s *Schedules) Put(ctx context.Context, sc Schedule) (Schedule, error) {
+	switch {
+	case sc.WorkspaceID == "" || sc.Key == "":
+		return Schedule{}, fmt.Errorf("put schedule: %w: a schedule needs a workspace and a key", ErrInvalid)
+	case strings.TrimSpace(sc.Cadence) == "":
+		return Schedule{}, fmt.Errorf("put schedule %s: %w: no cadence", sc.Key, ErrInvalid)
+	case sc.Anchor.IsZero():
+		return Schedule{}, fmt.Errorf("put schedule %s: %w: no anchor date", sc.Key, ErrInvalid)
+	case sc.ChannelTZ != "" && !knownZone(sc.ChannelTZ):
+		return Schedule{}, fmt.Errorf("put schedule %s: %w: %q is not a time zone name", sc.Key, ErrInvalid, sc.ChannelTZ)
+	}
+	var out Schedule
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		now := s.db.now()
+		var old scheduleRow
+		err := s.db.conn(ctx).Where("workspace_id = ? AND key = ?", sc.WorkspaceID, sc.Key).Take(&old).Error
+		switch err := translate(err); {
+		case err == nil:
+			changed := old.Cadence != sc.Cadence || old.Anchor != sc.Anchor || old.ChannelTZ != sc.ChannelTZ
+			upd := map[string]any{"title": sc.Title, "cadence": sc.Cadence, "anchor": sc.Anchor, "channel_tz": sc.ChannelTZ, "paused": sc.Paused, "updated_at": now}
+			if err := s.db.conn(ctx).Model(&scheduleRow{}).Where("id = ?", old.ID).Updates(upd).Error; err != nil {
+				return translate(err)
+			}
+			if changed {
+				if err := s.db.conn(ctx).Model(&targetRow{}).Where("schedule_id = ? AND next_at > ?", old.ID, now).
+					Update("next_at", now).Error; err != nil {
+					return translate(err)
+				}
+			}
+		case errors.Is(err, ErrNotFound):
+			row := scheduleRow{WorkspaceID: sc.WorkspaceID, Key: sc.Key, Title: sc.Title, Cadence: sc.Cadence,
+				Anchor: sc.Anchor, ChannelTZ: sc.ChannelTZ, Paused: sc.Paused, CreatedAt: now, UpdatedAt: now}
+			if err := s.db.conn(ctx).Create(&row).Error; err != nil {
+				return translate(err)
+			}
+		default:
+			return err
+		}
+		var err2 error
+		out, err2 = s.Get(ctx, sc.WorkspaceID, sc.Key)
+		return err2
+	})
+	if err != nil {
+		return Schedule{}, fmt.Errorf("put schedule %s/%s: %w", sc.WorkspaceID, sc.Key, err)
+	}
+	return out, nil
+}
+
+// Get returns the schedule with the key, or ErrNotFound.
+func (s *Schedules) Get(ctx context.Context, workspaceID, key string) (Schedule, error) {
+	var r scheduleRow
+	if err := s.db.conn(ctx).Where("workspace_id = ? AND key = ?", workspaceID, key).Take(&r).Error; err != nil {
+		return Schedule{}, fmt.Errorf("get schedule %s/%s: %w", workspaceID, key, translate(err))
+	}
+	return r.domain(), nil
+}
+
+// SetPaused pauses or resumes a schedule. While paused, its occurrences
+// are planned as skipped ("paused"), so they still say why nothing came.
+func (s *Schedules) SetPaused(ctx context.Context, workspaceID, key string, paused bool) error {
+	res := s.db.conn(ctx).Model(&scheduleRow{}).Where("workspace_id = ? AND key = ?", workspaceID, key).
+		Updates(map[string]any{"paused": paused, "updated_at": s.db.now()})
+	if res.Error != nil {
+		return fmt.Errorf("pause schedule %s/%s: %w", workspaceID, key, translate(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("pause schedule %s/%s: %w", workspaceID, key, ErrNotFound)
+	}
+	return nil
+}
+
+// Delete removes a schedule and its targets. Its occurrences still waiting
+// to be sent are settled as skipped with the reason, so nothing more of it
+// is sent; one already claimed is on its way and its claimer finishes it.
+func (s *Schedules) Delete(ctx context.Context, workspaceID, key, reason string) error {
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		res := s.db.conn(ctx).Where("workspace_id = ? AND key = ?", workspaceID, key).Delete(&scheduleRow{})
+		if res.Error != nil {
+			return translate(res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return settlePending(ctx, s.db, "workspace_id = ? AND cadence_id = ?", []any{workspaceID, key}, reason)
+	})
+	if err != nil {
+		return fmt.Errorf("delete schedule %s/%s: %w", workspaceID, key, err)
+	}
+	return nil
+}
+
+// settlePending marks the planned and deferred occurrences matching where
+// as skipped with reason.
+func settlePending(ctx context.Context, db *DB, where string, args []any, reason string) error {
+	q := db.conn(ctx).Model(&occurrenceRow{}).Where("status IN ('planned', 'deferred')").Where(where, args...)
+	return translate(q.Updates(map[string]any{"status": OccurrenceSkipped, "reason": reason, "updated_at": db.now()}).Error)
+}
+
+// SetTargets makes recipients the schedule's targets. New ones are planned
+// from the first nominal instant after from; ones no longer listed are
+// removed, and their occurrences of this schedule still waiting are
+// skipped ("no longer a recipient"). It returns how many were added and
+// removed.
+func (s *Schedules) SetTargets(ctx context.Context, workspaceID, key string, recipients []string, from time.Time) (added, removed int, err error) {
+	err = s.db.Tx(ctx, func(ctx context.Context) error {
+		added, removed = 0, 0
+		sc, err := s.Get(ctx, workspaceID, key)
+		if err != nil {
+			return err
+		}
+		var have []string
+		if err := s.db.conn(ctx).Model(&targetRow{}).Where("schedule_id = ?", sc.ID).Pluck("recipient", &have).Error; err != nil {
+			return translate(err)
+		}
+		want := make(map[string]bool, len(recipients))
+		for _, r := range recipients {
+			if r = strings.TrimSpace(r); r != "" {
+				want[r] = true
+			}
+		}
+		var gone []string
+		for _, r := range have {
+			if !want[r] {
+				gone = append(gone, r)
+			}
+			delete(want, r)
+		}
+		if len(gone) > 0 {
+			for chunk := range slices.Chunk(gone, 500) {
+				if err := s.db.conn(ctx).Where("schedule_id = ? AND recipient IN ?", sc.ID, chunk).Delete(&targetRow{}).Error; err != nil {
+					return translate(err)
+				}
+				if err := settlePending(ctx, s.db, "workspace_id = ? AND cadence_id = ? AND recipient IN ?",
+					[]any{workspaceID, key, chunk}, "no longer a recipient of "+scheduleLabel(sc)); err != nil {
+					return err
+				}
+			}
+			removed = len(gone)
+		}
+		now := s.db.now()
+		start := dbTime(from)
+		rows := make([]targetRow, 0, len(want))
+		for r := range want {
+			rows = append(rows, targetRow{ScheduleID: sc.ID, WorkspaceID: workspaceID, Recipient: r, PlannedTo: start, NextAt: now, CreatedAt: now})
+		}
+		slices.SortFunc(rows, func(a, b targetRow) int { return strings.Compare(a.Recipient, b.Recipient) })
+		for batch := range slices.Chunk(rows, planBatch) {
+			res := s.db.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&batch)
+			if res.Error != nil {
+				return translate(res.Error)
+			}
+			added += int(res.RowsAffected)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("set targets of %s/%s: %w", workspaceID, key, err)
+	}
+	return added, removed, nil
+}
+
+func scheduleLabel(sc Schedule) string {
+	if sc.Title != "" {
+		return sc.Title
+	}
+	return sc.Key
+}
+
+// LockDue returns up to limit targets whose NextAt is at or before now,
+// earliest first, with their schedules, and locks them until the
+// transaction ctx carries ends: on Postgres other planners skip them (FOR
+// UPDATE SKIP LOCKED); SQLite's transaction holds the write lock. It must
+// run inside Tx. The search uses schedule_targets_next, so its cost follows
+// what is due, not the number of targets.
+func (s *Schedules) LockDue(ctx context.Context, now time.Time, limit int) ([]DueTarget, error) {
+	if !InTransaction(ctx) {
+		return nil, fmt.Errorf("lock due targets: %w: must run inside a transaction", ErrInvalid)
+	}
+	q := `
+		SELECT t.schedule_id, t.workspace_id, t.recipient, t.planned_to, t.next_at, t.created_at
+		FROM schedule_targets t
+		WHERE t.next_at <= ?
+		ORDER BY t.next_at
+		LIMIT ?`
+	if s.db.dialect == DialectPostgres {
+		q += ` FOR UPDATE SKIP LOCKED`
+	}
+	rows, err := queryRows[targetRow](ctx, s.db, q, dbTime(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("lock due targets: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, 0, len(rows))
+	seen := map[int64]bool{}
+	for _, r := range rows {
+		if !seen[r.ScheduleID] {
+			seen[r.ScheduleID] = true
+			ids = append(ids, r.ScheduleID)
+		}
+	}
+	var scheds []scheduleRow
+	if err := s.db.conn(ctx).Where("id IN ?", ids).Find(&scheds).Error; err != nil {
+		return nil, fmt.Errorf("lock due targets: schedules: %w", translate(err))
+	}
+	byID := make(map[int64]Schedule, len(scheds))
+	for _, r := range scheds {
+		byID[r.ID] = r.domain()
+	}
+	out := make([]DueTarget, 0, len(rows))
+	for _, r := range rows {
+		sc, ok := byID[r.ScheduleID]
+		if !ok {
+			continue // deleted while we looked; the cascade removes the target
+		}
+		out = append(out, DueTarget{Target: r.domain(), Schedule: sc})
+	}
+	return out, nil
+}
+
+// Advance records where planning of the targets stands: each target's
+// PlannedTo and NextAt are set as given. Call it inside the Tx of LockDue.
+func (s *Schedules) Advance(ctx context.Context, targets []Target) error {
+	slices.SortFunc(targets, func(a, b Target) int {
+		return cmp.Or(cmp.Compare(a.ScheduleID, b.ScheduleID), strings.Compare(a.Recipient, b.Recipient))
+	})
+	for _, t := range targets {
+		err := s.db.conn(ctx).Model(&targetRow{}).Where("schedule_id = ? AND recipient = ?", t.ScheduleID, t.Recipient).
+			Updates(map[string]any{"planned_to": dbTime(t.PlannedTo), "next_at": dbTime(t.NextAt)}).Error
+		if err != nil {
+			return fmt.Errorf("advance target %d/%s: %w", t.ScheduleID, t.Recipient, translate(err))
+		}
+	}
+	return nil
+}
+
+// NextDue returns the earliest instant at which the engine has work: a
+// target to plan, an occurrence to deliver, or a lease to take over. ok is
+// false when there is none.
+func (s *Schedules) NextDue(ctx context.Context) (at time.Time, ok bool, err error) {
+	// One indexed look per kind of work; MIN over a UNION would lose the
+	// column's type on SQLite.
+	for _, q := range []string{
+		`SELECT next_at AS at FROM schedule_targets ORDER BY next_at LIMIT 1`,
+		`SELECT deliver_at AS at FROM occurrences WHERE status = 'planned' ORDER BY deliver_at LIMIT 1`,
+		`SELECT deliver_at AS at FROM occurrences WHERE status = 'deferred' ORDER BY deliver_at LIMIT 1`,
+		`SELECT lease_until AS at FROM occurrences WHERE status = 'claimed' ORDER BY lease_until LIMIT 1`,
+	} {
+		rows, err := queryRows[struct {
+			At time.Time `gorm:"column:at"`
+		}](ctx, s.db, q)
+		if err != nil {
+			return time.Time{}, false, fmt.Errorf("next due: %w", err)
+		}
+		if len(rows) == 1 && (!ok || rows[0].At.Before(at)) {
+			at, ok = rows[0].At.UTC(), true
+		}
+	}
+	return at, ok, nil
+}
+
+// ForRecipient returns the schedules a recipient is a target of, with the
+// targets, ordered by key: what "/trellis me" lists.
+func (s *Schedules) ForRecipient(ctx context.Context, workspaceID, recipient string) ([]DueTarget, error) {
+	var targets []targetRow
+	if err := s.db.conn(ctx).Where("workspace_id = ? AND recipient = ?", workspaceID, recipient).Find(&targets).Error; err != nil {
+		return nil, fmt.Errorf("schedules of %s/%s: %w", workspaceID, recipient, translate(err))
+	}
+	if len(targets) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(targets))
+	for i, t := range targets {
+		ids[i] = t.ScheduleID
+	}
+	var scheds []scheduleRow
+	if err := s.db.conn(ctx).Where("id IN ?", ids).Find(&scheds).Error; err != nil {
+		return nil, fmt.Errorf("schedules of %s/%s: %w", workspaceID, recipient, translate(err))
+	}
+	byID := make(map[int64]Schedule, len(scheds))
+	for _, r := range scheds {
+		byID[r.ID] = r.domain()
+	}
+	var out []DueTarget
+	for _, t := range targets {
+		if sc, ok := byID[t.ScheduleID]; ok {
+			out = append(out, DueTarget{Target: t.domain(), Schedule: sc})
+		}
+	}
+	slices.SortFunc(out, func(a, b DueTarget) int { return strings.Compare(a.Schedule.Key, b.Schedule.Key) })
+	return out, nil
+}
+
+// touchTargets makes every target of a recipient due for planning now, so
+// that a changed time zone applies from the recipient's next instant.
+func touchTargets(ctx context.Context, db *DB, workspaceID, recipient string) error {
+	now := db.now()
+	return translate(db.conn(ctx).Model(&targetRow{}).
+		Where("workspace_id = ? AND recipient = ? AND next_at > ?", workspaceID, recipient, now).
+		Update("next_at", now).Error)
+}
+
+// ByKeys returns the workspace's schedules with the keys, by key; keys
+// with no schedule are absent.
+func (s *Schedules) ByKeys(ctx context.Context, workspaceID string, keys []string) (map[string]Schedule, error) {
+	out := make(map[string]Schedule, len(keys))
+	for chunk := range slices.Chunk(keys, 500) {
+		var rows []scheduleRow
+		if err := s.db.conn(ctx).Where("workspace_id = ? AND key IN ?", workspaceID, chunk).Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("schedules of %s: %w", workspaceID, translate(err))
+		}
+		for _, r := range rows {
+			out[r.Key] = r.domain()
+		}
+	}
+	return out, nil
+}

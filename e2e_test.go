@@ -39,13 +39,18 @@ type harness struct {
 	logs   testlog.Buffer // every line Trellis logged
 
 	stop func()
+	pid  int // Trellis's process, with harnessOpts.process; else 0
 }
 
 // harnessOpts tunes startBot.
 type harnessOpts struct {
 	transport string // "socket" or "http"
 	redisURL  string // overrides the test Redis
-	quiet     bool   // production logging (JSON, info) to nowhere, for benchmarks
+	quiet     bool   // production logging (JSON, info), discarded, for benchmarks
+	// process runs Trellis in a process of its own (see startServer), so a
+	// benchmark's load generator shares no runtime with it. Its log goes to
+	// a file, shown when it fails.
+	process bool
 }
 
 func freeAddr(t testing.TB) string {
@@ -123,9 +128,18 @@ func startBot(t testing.TB, o harnessOpts) *harness {
 		env["TRELLIS_LOG_FORMAT"], env["TRELLIS_LOG_LEVEL"] = "json", "info"
 		h.quiet = true
 	}
-	h.stop = h.launch(env)
-	t.Cleanup(h.stop)
-	h.waitReady(o.transport)
+	if o.process {
+		// startServer waits for /healthz itself.
+		srv := startServer(t, "trellis", env)
+		h.stop, h.pid = srv.stop, srv.pid
+		if o.transport == "socket" {
+			h.waitReady(o.transport)
+		}
+	} else {
+		h.stop = h.launch(env)
+		t.Cleanup(h.stop)
+		h.waitReady(o.transport)
+	}
 
 	h.db = modelstest.Open(t, dbURL)
 	h.people = models.NewPeople(h.db)

@@ -151,13 +151,15 @@ func (h *Handlers) summary(ctx context.Context, req *bot.Request) (models.Person
 	var (
 		wg          sync.WaitGroup
 		p           models.Person
-		ws          models.Workspace
 		away        []models.AwayPeriod
-		own         []models.Holiday
 		pErr, wsErr error
 	)
-	wg.Add(1)
-	go func() { defer wg.Done(); ws, own, wsErr = h.workspaceAround(ctx, req.TeamID, from, to) }()
+	ws, own, cached := h.cachedWorkspace(req.TeamID, from, to)
+	if !cached {
+		// Read the workspace while the person is read. When it is cached,
+		// as it mostly is, no goroutine is needed.
+		wg.Go(func() { ws, own, wsErr = h.workspaceAround(ctx, req.TeamID, from, to) })
+	}
 	p, away, pErr = h.ppl.GetWithAway(ctx, req.TeamID, req.UserID, from)
 	wg.Wait()
 	switch {
@@ -232,11 +234,12 @@ func mergeHolidays(own []models.Holiday, region string, from, to models.Date) []
 	return out
 }
 
+// regionName is the name of the region whose code is exactly code, else
+// code itself. It looks the code up rather than scanning a copy of
+// holidays.Regions: /trellis me and the Home tab ask on every request.
 func regionName(code string) string {
-	for _, r := range holidays.Regions() {
-		if r.Code == code {
-			return r.Name
-		}
+	if cal, ok := holidays.Lookup(code); ok && cal.Region().Code == code {
+		return cal.Region().Name
 	}
 	return code
 }

@@ -56,6 +56,12 @@ func (c *wsCache) forget(id string) {
 	delete(c.entries, id)
 }
 
+// cachedWorkspace returns the workspace and its own holidays in [from, to]
+// when the cache holds them fresh, without reading the database.
+func (h *Handlers) cachedWorkspace(id string, from, to models.Date) (models.Workspace, []models.Holiday, bool) {
+	return h.cache.get(id, from, to, time.Now())
+}
+
 // workspaceAround returns the workspace and its own holidays in [from, to],
 // from the cache when fresh.
 func (h *Handlers) workspaceAround(ctx context.Context, id string, from, to models.Date) (models.Workspace, []models.Holiday, error) {

@@ -48,7 +48,7 @@ type harnessOpts struct {
 	fast bool
 	// redisURL overrides the shared Redis (a proxy that a test cuts).
 	redisURL string
-	cfg      func(*Config)
+	cfg      func(replica int, c *Config)
 }
 
 func newHarness(t testing.TB, o harnessOpts) *harness {
@@ -122,7 +122,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 			Metrics: NewMetrics(nil),
 		}
 		if o.cfg != nil {
-			o.cfg(&cfg)
+			o.cfg(i, &cfg)
 		}
 		e, err := New(cfg)
 		if err != nil {

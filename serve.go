@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,6 +28,7 @@ import (
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers"
 	"github.com/trellis-bot/trellis/jobs"
+	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/kv"
 	"github.com/trellis-bot/trellis/models"
 )
@@ -151,7 +153,10 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 	useHTTP := cfg.Mode == ModeHTTP || cfg.Mode == ModeBoth
 
 	// The sandbox: an emulated Slack on loopback with a controllable clock.
+	// Moving its clock forward runs the delivery engine through every
+	// instant on the way, as if the time had passed.
 	var sim *slacksim.Server
+	var engineRef atomic.Pointer[engine.Engine]
 	if cfg.Mode == ModeSandbox {
 		botToken, appToken, signing = "xoxb-sandbox-"+randomSecret(12), "xapp-sandbox-"+randomSecret(12), randomSecret(16)
 		sim = slacksim.New(slacksim.Config{
@@ -162,6 +167,13 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 			UI:            ui.Handler(),
 			StateFile:     filepath.Join(cfg.DataDir, "sandbox.json"),
 			Logger:        log.With("component", "slacksim"),
+			ClockMover: func(ctx context.Context, to time.Time) error {
+				if e := engineRef.Load(); e != nil {
+					_, err := e.RunUntil(ctx, to, simClock.Set)
+					return err
+				}
+				return nil
+			},
 		})
 		if err := sim.Start(cfg.SandboxAddr); err != nil {
 			return fmt.Errorf("start the sandbox on %s (set TRELLIS_SANDBOX_ADDR to use another port): %w", cfg.SandboxAddr, err)
@@ -187,6 +199,25 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 	if _, err := workspaces.Ensure(ctx, team.TeamID, team.Team); err != nil {
 		return fmt.Errorf("workspace: %w", err)
 	}
+
+	// The delivery engine: every proactive message goes through it.
+	eng, err := engine.New(engine.Config{
+		DB:      db,
+		Clients: func(ctx context.Context, team string) (engine.Slack, error) { return clients.ClientFor(ctx, team) },
+		Clock:   clk,
+		Logger:  log,
+		Metrics: engine.NewMetrics(reg),
+	})
+	if err != nil {
+		return err
+	}
+	engineRef.Store(eng)
+	if sim != nil {
+		eng.Register("demo", engine.ComposerFunc(demoComposer))
+		if err := seedSandbox(ctx, eng, team.TeamID, clk.Now()); err != nil {
+			return err
+		}
+	}
 	mux := bot.NewMux()
 	mux.Use(bot.Recover(), bot.Logging(log))
 	handlers.New(handlers.Config{
@@ -195,6 +226,7 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 		People:        people,
 		Workspaces:    workspaces,
 		Installations: installs,
+		Forecast:      eng,
 	}).Register(mux)
 
 	dispatcher := bot.NewDispatcher(bot.DispatcherConfig{
@@ -243,6 +275,22 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 	retention := jobs.NewRetention(log, clk, installs, workspaces, dataRetention)
 	if err := scheduler.Add("@hourly", "retention", retention.Run); err != nil {
 		return fmt.Errorf("schedule retention: %w", err)
+	}
+	// The engine ticks at the start of every minute. In the sandbox it
+	// runs to the clock's now, so a clock that jumped is caught up tick by
+	// tick rather than as one late burst.
+	tick := func(ctx context.Context) error {
+		_, err := eng.Tick(ctx, clk.Now())
+		return err
+	}
+	if simClock != nil {
+		tick = func(ctx context.Context) error {
+			_, err := eng.RunUntil(ctx, clk.Now(), nil)
+			return err
+		}
+	}
+	if err := scheduler.Add("* * * * *", "engine", tick); err != nil {
+		return fmt.Errorf("schedule the engine: %w", err)
 	}
 	scheduler.Start(ctx)
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,11 +52,56 @@ func (h *Handlers) command(ctx context.Context, req *bot.Request) (*bot.Response
 		return h.cmdBack(ctx, req, p)
 	case "holidays", "holiday":
 		return h.cmdHolidays(ctx, req, rest)
+	case "budget", "limit":
+		return h.cmdBudget(ctx, req, p, rest)
 	case "admin":
 		return h.cmdAdmin(ctx, req, rest)
 	}
 	return notice(fmt.Sprintf("I don't know the command `%s`.", sub),
 		"Try `/trellis help` for the full list, or `/trellis me` to see your settings."), nil
+}
+
+const budgetExample = "For example `/trellis budget 2` for at most two a day, or `/trellis budget default` to follow the workspace."
+
+// cmdBudget shows or lowers the person's daily budget of proactive DMs.
+func (h *Handlers) cmdBudget(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
+	ws, err := h.workspace(ctx, req.TeamID)
+	if err != nil {
+		return nil, err
+	}
+	limit := ws.DailyBudget
+	args = strings.TrimSpace(args)
+	switch {
+	case args == "":
+		return notice(fmt.Sprintf("You get at most %d proactive %s from Trellis a day (the workspace allows %d).",
+			p.DailyBudgetIn(ws), plural(p.DailyBudgetIn(ws), "message", "messages"), limit), budgetExample), nil
+	case strings.EqualFold(args, "default"):
+		if err := h.ppl.SetDailyBudget(ctx, req.TeamID, req.UserID, 0); err != nil {
+			return nil, err
+		}
+		req.After(h.refreshHome(req))
+		return notice(fmt.Sprintf("Done: you follow the workspace's limit of %d a day.", limit), ""), nil
+	}
+	n, err := strconv.Atoi(args)
+	switch {
+	case err != nil || n < 1:
+		return notice(fmt.Sprintf("`%s` isn't a number of messages from 1 up.", args), budgetExample), nil
+	case n > limit:
+		return notice(fmt.Sprintf("The workspace allows at most %d a day, so %d would change nothing: you can only lower it.", limit, n), budgetExample), nil
+	}
+	if err := h.ppl.SetDailyBudget(ctx, req.TeamID, req.UserID, n); err != nil {
+		return nil, err
+	}
+	req.After(h.refreshHome(req))
+	return notice(fmt.Sprintf("Saved: at most %d proactive %s from Trellis a day.", n, plural(n, "message", "messages")),
+		"Anything more waits for your next working day, or is skipped when the next one is due by then."), nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func (h *Handlers) cmdMe(ctx context.Context, req *bot.Request) (*bot.Response, error) {
@@ -338,6 +384,17 @@ func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) 
 		return notice("Saved: the workspace default is "+views.DescribeHours(wh)+".", "People who set their own hours keep them."), nil
 	case "holidays":
 		return h.cmdAdminHolidays(ctx, req, rest)
+	case "budget", "limit":
+		n, err := strconv.Atoi(strings.TrimSpace(rest))
+		if err != nil || n < 1 || n > models.MaxDailyBudget {
+			return notice(fmt.Sprintf("The daily limit must be a whole number from 1 to %d; I got `%s`.", models.MaxDailyBudget, rest),
+				"For example `/trellis admin budget 3`: nobody gets more than 3 proactive messages from Trellis a day."), nil
+		}
+		if err := h.ws.SetDailyBudget(ctx, req.TeamID, n, req.UserID); err != nil {
+			return nil, err
+		}
+		return notice(fmt.Sprintf("Saved: people get at most %d proactive %s from Trellis a day.", n, plural(n, "message", "messages")),
+			"Anyone can choose fewer for themselves with `/trellis budget`. Replies to what people do themselves don't count."), nil
 	case "audit":
 		entries, err := h.ws.Audit(ctx, req.TeamID, 20)
 		if err != nil {

@@ -11,12 +11,15 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/jobs/attention"
+	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/holidays"
 )
@@ -33,6 +36,7 @@ type people interface {
 	AwayPeriods(ctx context.Context, workspaceID, userID string, from models.Date) ([]models.AwayPeriod, error)
 	EndAway(ctx context.Context, workspaceID, userID string, today models.Date) (int, error)
 	DeleteAway(ctx context.Context, workspaceID, userID string, id int64) error
+	SetDailyBudget(ctx context.Context, workspaceID, userID string, n int) error
 }
 
 // workspaces is what handlers need of the workspace store.
@@ -45,6 +49,13 @@ type workspaces interface {
 	RemoveHoliday(ctx context.Context, workspaceID string, d models.Date, actorID string) error
 	Holidays(ctx context.Context, workspaceID string, from, to models.Date) ([]models.Holiday, error)
 	Audit(ctx context.Context, workspaceID string, limit int) ([]models.AuditEntry, error)
+	SetDailyBudget(ctx context.Context, id string, n int, actorID string) error
+}
+
+// forecaster reads what the delivery engine needs to forecast a person's
+// next proactive messages.
+type forecaster interface {
+	ForecastInput(ctx context.Context, workspaceID, userID string, now time.Time) (engine.ForecastInput, error)
 }
 
 // installations is what handlers need to react to an uninstall.
@@ -59,6 +70,9 @@ type Config struct {
 	People        people
 	Workspaces    workspaces
 	Installations installations
+	// Forecast, when set, lets /trellis me and the Home tab list the next
+	// proactive messages a person will get.
+	Forecast forecaster
 }
 
 // Handlers serves every Slack request Trellis understands.
@@ -68,6 +82,7 @@ type Handlers struct {
 	ppl   people
 	ws    workspaces
 	inst  installations
+	fc    forecaster
 	cache wsCache
 }
 
@@ -76,7 +91,7 @@ func New(cfg Config) *Handlers {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System{}
 	}
-	return &Handlers{log: cfg.Logger, clock: cfg.Clock, ppl: cfg.People, ws: cfg.Workspaces, inst: cfg.Installations}
+	return &Handlers{log: cfg.Logger, clock: cfg.Clock, ppl: cfg.People, ws: cfg.Workspaces, inst: cfg.Installations, fc: cfg.Forecast}
 }
 
 // Command is the root slash command.
@@ -160,8 +175,17 @@ func (h *Handlers) summary(ctx context.Context, req *bot.Request) (models.Person
 		// as it mostly is, no goroutine is needed.
 		wg.Go(func() { ws, own, wsErr = h.workspaceAround(ctx, req.TeamID, from, to) })
 	}
+	var fcIn engine.ForecastInput
+	var fcErr error
+	if h.fc != nil {
+		wg.Go(func() { fcIn, fcErr = h.fc.ForecastInput(ctx, req.TeamID, req.UserID, h.clock.Now()) })
+	}
 	p, away, pErr = h.ppl.GetWithAway(ctx, req.TeamID, req.UserID, from)
 	wg.Wait()
+	if fcErr != nil {
+		// The settings are still worth showing; the forecast is not vital.
+		h.log.WarnContext(ctx, "could not read the schedules to forecast", "err", fcErr)
+	}
 	switch {
 	case pErr != nil && !errors.Is(pErr, models.ErrNotFound):
 		return p, views.Summary{}, fmt.Errorf("load person: %w", pErr)
@@ -200,7 +224,23 @@ func (h *Handlers) summary(ctx context.Context, req *bot.Request) (models.Person
 		Holidays:       mergeHolidays(own, region, today, today.AddDays(90)),
 		IsAdmin:        p.IsAdmin,
 		WorkspaceHours: ws.DefaultHours,
+		Budget:         p.DailyBudgetIn(ws),
+		BudgetOwn:      p.DailyBudget > 0 && p.DailyBudget < ws.DailyBudget,
+		Upcoming:       forecast(fcIn, p, ws, away, own, h.clock.Now()),
 	}, nil
+}
+
+// forecastLen is how many upcoming messages /trellis me lists.
+const forecastLen = 5
+
+// forecast turns the engine's forecast into what the views show.
+func forecast(in engine.ForecastInput, p models.Person, ws models.Workspace, away []models.AwayPeriod, own []models.Holiday, now time.Time) []views.Upcoming {
+	rec := attention.Recipient{Person: p, Workspace: ws, Away: away, CompanyHolidays: own}
+	var out []views.Upcoming
+	for _, u := range engine.Forecast(in, rec, now, forecastLen) {
+		out = append(out, views.Upcoming{Title: u.Title, Cadence: u.Cadence, Nominal: u.Nominal, DeliverAt: u.DeliverAt, Status: u.Status, Reason: u.Reason})
+	}
+	return out
 }
 
 func statusLabel(s models.Status) string {

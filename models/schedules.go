@@ -379,34 +379,26 @@ func (s *Schedules) NextDue(ctx context.Context) (at time.Time, ok bool, err err
 }
 
 // ForRecipient returns the schedules a recipient is a target of, with the
-// targets, ordered by key: what "/trellis me" lists.
+// targets, ordered by key, in one query: what "/trellis me" forecasts.
 func (s *Schedules) ForRecipient(ctx context.Context, workspaceID, recipient string) ([]DueTarget, error) {
-	var targets []targetRow
-	if err := s.db.conn(ctx).Where("workspace_id = ? AND recipient = ?", workspaceID, recipient).Find(&targets).Error; err != nil {
-		return nil, fmt.Errorf("schedules of %s/%s: %w", workspaceID, recipient, translate(err))
+	rows, err := queryRows[struct {
+		Target   targetRow   `gorm:"embedded"`
+		Schedule scheduleRow `gorm:"embedded;embeddedPrefix:s_"`
+	}](ctx, s.db, `
+		SELECT t.schedule_id, t.workspace_id, t.recipient, t.planned_to, t.next_at, t.created_at,
+		       s.id AS s_id, s.workspace_id AS s_workspace_id, s.key AS s_key, s.title AS s_title,
+		       s.cadence AS s_cadence, s.anchor AS s_anchor, s.channel_tz AS s_channel_tz,
+		       s.paused AS s_paused, s.created_at AS s_created_at, s.updated_at AS s_updated_at
+		FROM schedule_targets t JOIN schedules s ON s.id = t.schedule_id
+		WHERE t.workspace_id = ? AND t.recipient = ?
+		ORDER BY s.key`, workspaceID, recipient)
+	if err != nil {
+		return nil, fmt.Errorf("schedules of %s/%s: %w", workspaceID, recipient, err)
 	}
-	if len(targets) == 0 {
-		return nil, nil
+	out := make([]DueTarget, len(rows))
+	for i, r := range rows {
+		out[i] = DueTarget{Target: r.Target.domain(), Schedule: r.Schedule.domain()}
 	}
-	ids := make([]int64, len(targets))
-	for i, t := range targets {
-		ids[i] = t.ScheduleID
-	}
-	var scheds []scheduleRow
-	if err := s.db.conn(ctx).Where("id IN ?", ids).Find(&scheds).Error; err != nil {
-		return nil, fmt.Errorf("schedules of %s/%s: %w", workspaceID, recipient, translate(err))
-	}
-	byID := make(map[int64]Schedule, len(scheds))
-	for _, r := range scheds {
-		byID[r.ID] = r.domain()
-	}
-	var out []DueTarget
-	for _, t := range targets {
-		if sc, ok := byID[t.ScheduleID]; ok {
-			out = append(out, DueTarget{Target: t.domain(), Schedule: sc})
-		}
-	}
-	slices.SortFunc(out, func(a, b DueTarget) int { return strings.Compare(a.Schedule.Key, b.Schedule.Key) })
 	return out, nil
 }
 

@@ -490,6 +490,7 @@ func (s *Server) ctlSetClock(r *http.Request) (any, error) {
 	if !ok {
 		return nil, conflictError{"the emulator runs on the system clock; only a simulated clock can be moved"}
 	}
+	var to time.Time
 	switch {
 	case in.Set != "" && in.Advance != "":
 		return nil, bad("give set or advance, not both")
@@ -498,16 +499,22 @@ func (s *Server) ctlSetClock(r *http.Request) (any, error) {
 		if err != nil {
 			return nil, bad("set must be RFC 3339, like 2024-05-01T09:00:00Z: %v", err)
 		}
-		sim.Set(t)
+		to = t
 	case in.Advance != "":
 		d, err := time.ParseDuration(in.Advance)
 		if err != nil {
 			return nil, bad("advance must be a duration like 90m: %v", err)
 		}
-		sim.Advance(d)
+		to = sim.Now().Add(d)
 	default:
 		return nil, bad("give set (RFC 3339) or advance (like 90m)")
 	}
+	if mover := s.cfg.ClockMover; mover != nil && to.After(sim.Now()) {
+		if err := mover(r.Context(), to); err != nil {
+			return nil, fmt.Errorf("move the clock to %s: %w", to.Format(time.RFC3339), err)
+		}
+	}
+	sim.Set(to)
 	s.sweepStatuses()
 	return s.clockState(), nil
 }

@@ -88,6 +88,13 @@ type Config struct {
 	// (bot/slacksim/ui), which talks to the control API.
 	UI http.Handler
 
+	// ClockMover, when set, moves a simulated clock forward in place of a
+	// jump: the control API calls it with the target instant, and it steps
+	// the clock there itself, stopping where the app has work (the
+	// sandbox runs its delivery engine at each). It must leave the clock
+	// at to. Moves backward always jump.
+	ClockMover func(ctx context.Context, to time.Time) error
+
 	// Logger receives the emulator's logs. Default: discarded.
 	Logger *slog.Logger
 }

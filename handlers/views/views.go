@@ -61,6 +61,20 @@ type Summary struct {
 	Holidays       []models.Holiday
 	IsAdmin        bool
 	WorkspaceHours models.WorkingHours
+	// Budget is the most proactive DMs a day the person gets; BudgetOwn
+	// says they lowered it themselves.
+	Budget    int
+	BudgetOwn bool
+	// Upcoming are the next proactive messages, as the rules stand now.
+	Upcoming []Upcoming
+}
+
+// Upcoming is one forecast proactive message.
+type Upcoming struct {
+	Title, Cadence     string
+	Nominal, DeliverAt time.Time
+	// Status is "on time", "deferred", "superseded", "skipped" or "paused".
+	Status, Reason string
 }
 
 func text(s string) *slack.TextBlockObject {
@@ -90,6 +104,7 @@ func Help() []slack.Block {
 			"`/trellis tz Europe/Berlin` — set your timezone; `/trellis tz auto` follows your Slack profile",
 			"`/trellis away until 2026-12-24` — time off (also `away 3d`, `away tomorrow`, `away 2026-12-20 to 2026-12-31`); `/trellis away` lists it",
 			"`/trellis back` — end the time off that covers today",
+			"`/trellis budget 2` — at most 2 proactive messages a day (you can lower the workspace's limit; `/trellis budget default` follows it)",
 			"`/trellis holidays` — upcoming public holidays for you; `/trellis holidays region DE-BY` picks your region; `/trellis holidays regions` lists them",
 			"`/trellis help` — this message",
 		}, "\n"), nil),
@@ -97,6 +112,7 @@ func Help() []slack.Block {
 			"`/trellis admin hours mon-fri 09:00-17:30` — workspace default working hours",
 			"`/trellis admin holidays region GB` — the workspace's public-holiday region",
 			"`/trellis admin holidays add 2026-12-24 Office closed` / `remove 2026-12-24` — company days off",
+			"`/trellis admin budget 3` — the workspace's daily limit of proactive messages per person (1–20)",
 			"`/trellis admin audit` — recent admin changes",
 		}, "\n"), nil),
 		slack.NewContextBlock("", text("Open the Trellis *Home* tab to see and change the same settings with buttons.")),
@@ -202,7 +218,60 @@ func summaryBlocks(s Summary, buttons bool) []slack.Block {
 		hol += "\n" + strings.Join(lines, "\n")
 	}
 	blocks = append(blocks, section(hol, acc(ActionEditRegion, "Change region")))
+
+	budget := fmt.Sprintf(":mailbox_with_mail: *Daily limit:* at most %d proactive %s a day", s.Budget, plural(s.Budget, "message", "messages"))
+	if s.BudgetOwn {
+		budget += ", chosen by you (`/trellis budget default` follows the workspace)"
+	} else {
+		budget += " (the workspace's; lower it with `/trellis budget 1`)"
+	}
+	blocks = append(blocks, section(budget, nil))
+	blocks = append(blocks, section(upcomingText(s.Upcoming), nil))
 	return blocks
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// maxReason bounds one reason in the forecast, so five fit a section.
+const maxReason = 300
+
+// upcomingText lists the next proactive messages and why each comes when
+// it does.
+func upcomingText(list []Upcoming) string {
+	if len(list) == 0 {
+		return ":soon: *Coming up:* nothing scheduled for you. Check-ins and nudges you join will show here, in your time."
+	}
+	lines := []string{":soon: *Coming up* (as your settings stand now):"}
+	for _, u := range list {
+		when := u.Nominal.Format("Mon 2 Jan 15:04")
+		var line string
+		switch u.Status {
+		case "on time":
+			line = fmt.Sprintf("• %s — *%s* (%s)", when, u.Title, u.Cadence)
+		case "deferred":
+			line = fmt.Sprintf("• %s — *%s* (%s): will wait until %s", when, u.Title, u.Cadence, u.DeliverAt.Format("Mon 2 Jan 15:04"))
+		default:
+			line = fmt.Sprintf("• %s — *%s* (%s): %s", when, u.Title, u.Cadence, map[string]string{
+				"superseded": "not sent, the next one asks instead",
+				"skipped":    "not sent",
+				"paused":     "paused",
+			}[u.Status])
+		}
+		if u.Reason != "" && u.Status != "paused" {
+			reason := u.Reason
+			if r := []rune(reason); len(r) > maxReason {
+				reason = string(r[:maxReason]) + "…"
+			}
+			line += "\n    _Why: " + reason + "_"
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // describeHours says "Mon–Fri, 09:00–17:30" and spells out a night shift.

@@ -235,10 +235,11 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (Stats, error) {
 
 // RunUntil runs Tick at every instant, up to and including to, at which
 // the engine has work, in order: what a run of the scheduler's minute ticks
-// would do over that span, without the empty minutes. The sandbox calls it
-// when its clock jumps forward; tests drive a fortnight with it. Ticks fall
-// on whole minutes, as the scheduler's do, and always move forward.
-func (e *Engine) RunUntil(ctx context.Context, to time.Time) (Stats, error) {
+// would do over that span, without the empty minutes. Ticks fall on whole
+// minutes, as the scheduler's do, and always move forward. before, when
+// set, is called with each tick's instant first: the sandbox moves its
+// simulated clock there, so what is sent carries the time it was sent at.
+func (e *Engine) RunUntil(ctx context.Context, to time.Time, before func(time.Time)) (Stats, error) {
 	var total Stats
 	var last time.Time
 	for ctx.Err() == nil {
@@ -252,6 +253,9 @@ func (e *Engine) RunUntil(ctx context.Context, to time.Time) (Stats, error) {
 		tick := nextTick(at, last)
 		if tick.After(to) {
 			break
+		}
+		if before != nil {
+			before(tick)
 		}
 		st, err := e.Tick(ctx, tick)
 		total.add(st)

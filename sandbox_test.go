@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trellis-bot/trellis/bot/slacksim"
+)
+
+// The sandbox's clock runs the delivery engine: moving it forward a week
+// delivers the demo schedule's message to each demo person at 09:30 on
+// their own weekdays, once per day, never to Noor while she is away, and
+// /trellis me forecasts the next one.
+func TestSandboxClockRunsTheEngine(t *testing.T) {
+	sandbox, addr := freeAddr(t), freeAddr(t)
+	env := map[string]string{
+		"TRELLIS_DATA_DIR":     t.TempDir(),
+		"TRELLIS_SANDBOX_ADDR": sandbox,
+		"TRELLIS_ADDR":         addr,
+		"TRELLIS_LOG_FORMAT":   "text",
+	}
+	ctl := slacksim.NewControl("http://" + sandbox)
+	h := &harness{t: t, ctl: ctl, botURL: "http://" + addr}
+	stop := h.launch(env)
+	defer stop()
+	h.waitReady("socket")
+	ctx := context.Background()
+
+	start, err := ctl.Clock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := start.Now.Add(8 * 24 * time.Hour)
+	if _, err := ctl.SetClock(ctx, to); err != nil {
+		t.Fatalf("move the clock: %v", err)
+	}
+
+	zones := map[string]string{
+		slacksim.DemoAda:    "Europe/London",
+		slacksim.DemoRavi:   "Asia/Kolkata",
+		slacksim.DemoMei:    "Asia/Tokyo",
+		slacksim.DemoJordan: "America/Los_Angeles",
+	}
+	for user, tz := range zones {
+		loc, _ := time.LoadLocation(tz)
+		msgs := botDMs(t, ctl, user)
+		days := map[string]bool{}
+		for _, m := range msgs {
+			at := tsTime(m.TS).In(loc)
+			if at.Format("15:04") != "09:30" || at.Weekday() == time.Saturday || at.Weekday() == time.Sunday {
+				t.Errorf("%s: message at %s local, want weekdays 09:30", user, at.Format(time.RFC1123))
+			}
+			if days[at.Format("2006-01-02")] {
+				t.Errorf("%s: two messages on %s", user, at.Format("Mon 2 Jan"))
+			}
+			days[at.Format("2006-01-02")] = true
+			if !strings.Contains(m.Text, "Good morning") {
+				t.Errorf("%s: text %q", user, m.Text)
+			}
+		}
+		if len(days) < 5 {
+			t.Errorf("%s got messages on %d days in 8, want at least 5 (weekdays)", user, len(days))
+		}
+	}
+	if msgs := botDMs(t, ctl, slacksim.DemoNoor); len(msgs) > 3 {
+		t.Errorf("Noor, away for five days, got %d messages", len(msgs))
+	}
+	if got := h.command(slacksim.DemoAda, "/trellis me"); !strings.Contains(got, "Coming up") || !strings.Contains(got, "Sandbox demo: good morning") {
+		t.Errorf("/trellis me does not forecast the demo message:\n%s", got)
+	}
+}
+
+// botDMs returns the bot's messages in a person's DM.
+func botDMs(t *testing.T, ctl *slacksim.Control, user string) []slacksim.Message {
+	t.Helper()
+	convs, err := ctl.Conversations(context.Background(), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []slacksim.Message
+	for _, c := range convs {
+		if c.Kind != "im" {
+			continue
+		}
+		msgs, err := ctl.Messages(context.Background(), c.ID, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			if m.BotID != "" {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// tsTime is the instant a Slack ts names.
+func tsTime(ts string) time.Time {
+	sec, frac, _ := strings.Cut(ts, ".")
+	s, _ := strconv.ParseInt(sec, 10, 64)
+	us, _ := strconv.ParseInt(frac, 10, 64)
+	return time.Unix(s, us*1000)
+}

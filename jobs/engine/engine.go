@@ -204,20 +204,31 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (Stats, error) {
 	defer func() { e.metrics.tick(time.Since(start)) }()
 
 	for range maxRounds {
-		n, sync, err := e.plan(ctx, now)
-		total.Planned += n
+		handled, planned, sync, err := e.plan(ctx, now)
+		total.Planned += planned
 		if len(sync) > 0 {
 			e.syncProfiles(ctx, sync)
 		}
 		if err != nil {
 			return total, err
 		}
-		if n == 0 && len(sync) == 0 {
+		if handled < e.batch {
 			break
 		}
 	}
+	// A tick that delivers thousands of messages at Slack's pace runs for
+	// minutes. Each round claims at the instant it starts — the tick's now
+	// moved on by the time the tick has taken, by the engine's clock — so
+	// that its leases run from when they are taken, not from when the tick
+	// began: leases counted from a stale instant would be over before the
+	// round reached them, and other replicas would take them over.
+	began := e.clock.Now()
 	for range maxRounds {
-		st, err := e.claimAndDeliver(ctx, now)
+		at := now
+		if d := e.clock.Now().Sub(began); d > 0 {
+			at = now.Add(d)
+		}
+		st, err := e.claimAndDeliver(ctx, at)
 		total.add(st)
 		if err != nil {
 			return total, err

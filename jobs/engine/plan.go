@@ -22,10 +22,11 @@ const profileRetry = time.Minute
 // it locks up to Batch due targets, computes each one's nominal instants up
 // to now in the recipient's zone, stores them (idempotently), and records
 // how far each target is planned and when to look again. It returns how
-// many targets it handled and the recipients it found without a profile.
-func (e *Engine) plan(ctx context.Context, now time.Time) (handled int, sync []personKey, err error) {
+// many targets it handled, how many occurrences it stored, and the
+// recipients it found without a profile.
+func (e *Engine) plan(ctx context.Context, now time.Time) (handled, planned int, sync []personKey, err error) {
 	err = e.db.Tx(ctx, func(ctx context.Context) error {
-		handled, sync = 0, nil
+		handled, planned, sync = 0, 0, nil
 		due, err := e.schedules.LockDue(ctx, now, e.batch)
 		if err != nil {
 			return err
@@ -92,15 +93,17 @@ func (e *Engine) plan(ctx context.Context, now time.Time) (handled int, sync []p
 			}
 			adv = append(adv, t)
 		}
-		if _, err := e.occ.Plan(ctx, occs); err != nil {
+		n, err := e.occ.Plan(ctx, occs)
+		if err != nil {
 			return err
 		}
+		planned = n
 		return e.schedules.Advance(ctx, adv)
 	})
 	if err != nil {
-		return 0, nil, fmt.Errorf("plan: %w", err)
+		return 0, 0, nil, fmt.Errorf("plan: %w", err)
 	}
-	return handled, sync, nil
+	return handled, planned, sync, nil
 }
 
 // zonesOf loads the people among the due targets' recipients.

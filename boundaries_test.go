@@ -38,6 +38,10 @@ func TestBadInputStoresNothing(t *testing.T) {
 		{"/trellis away 0d", "couldn't read"},
 		{"/trellis holidays region Atlantis", "isn't a holiday region"},
 		{"/trellis admin hours mon-fri 08:00-16:00", "Only workspace admins"},
+		{"/trellis admin budget 5", "Only workspace admins"},
+		{"/trellis budget 0", "isn't a number of messages"},
+		{"/trellis budget lots", "isn't a number of messages"},
+		{"/trellis budget 9", "you can only lower it"},
 	}
 	for _, tt := range tests {
 		got := h.command(user, tt.line)
@@ -50,7 +54,7 @@ func TestBadInputStoresNothing(t *testing.T) {
 	}
 
 	after := h.person(user)
-	if after.Hours != nil || after.TZOverride != before.TZOverride || after.HolidayRegion != before.HolidayRegion {
+	if after.Hours != nil || after.TZOverride != before.TZOverride || after.HolidayRegion != before.HolidayRegion || after.DailyBudget != 0 {
 		t.Errorf("bad input changed the person: before %+v, after %+v", before, after)
 	}
 	away, err := h.people.AwayPeriods(ctx, slacksim.DefaultTeamID, user, models.Date{Year: 2000, Month: 1, Day: 1})
@@ -67,6 +71,9 @@ func TestBadInputStoresNothing(t *testing.T) {
 	}
 	if w.DefaultHours != models.DefaultWorkingHours {
 		t.Errorf("a non-admin changed the workspace hours to %v", w.DefaultHours)
+	}
+	if w.DailyBudget != models.DefaultDailyBudget {
+		t.Errorf("a non-admin changed the daily budget to %d", w.DailyBudget)
 	}
 }
 
@@ -218,5 +225,45 @@ func TestStatusAndProfileChanges(t *testing.T) {
 	})
 	if got := h.command(user, "/trellis me"); !strings.Contains(got, "Europe/Paris") {
 		t.Errorf("/trellis me after moving = %q", got)
+	}
+}
+
+// A person lowers their daily budget and sees it; an admin sets the
+// workspace's, which caps what people may choose.
+func TestBudgetCommands(t *testing.T) {
+	h := startBot(t, harnessOpts{transport: "http"})
+	ctx := context.Background()
+	user, admin := slacksim.DemoRavi, slacksim.DemoAda
+
+	if got := h.command(user, "/trellis budget"); !strings.Contains(got, "at most 3 proactive messages") {
+		t.Errorf("budget → %q", got)
+	}
+	if got := h.command(user, "/trellis budget 2"); !strings.Contains(got, "Saved: at most 2") {
+		t.Errorf("budget 2 → %q", got)
+	}
+	if p := h.person(user); p.DailyBudget != 2 {
+		t.Errorf("stored budget = %d, want 2", p.DailyBudget)
+	}
+	if got := h.command(user, "/trellis me"); !strings.Contains(got, "at most 2 proactive messages a day, chosen by you") {
+		t.Errorf("/trellis me = %q", got)
+	}
+	if got := h.command(admin, "/trellis admin budget 25"); !strings.Contains(got, "from 1 to 20") {
+		t.Errorf("admin budget 25 → %q", got)
+	}
+	if got := h.command(admin, "/trellis admin budget 1"); !strings.Contains(got, "at most 1 proactive message from Trellis a day") {
+		t.Errorf("admin budget 1 → %q", got)
+	}
+	w, err := models.NewWorkspaces(h.db).Get(ctx, slacksim.DefaultTeamID)
+	if err != nil || w.DailyBudget != 1 {
+		t.Fatalf("workspace budget = %d, %v; want 1", w.DailyBudget, err)
+	}
+	if got := h.command(user, "/trellis me"); !strings.Contains(got, "at most 1 proactive message a day") {
+		t.Errorf("/trellis me under a workspace limit of 1 = %q", got)
+	}
+	if got := h.command(user, "/trellis budget default"); !strings.Contains(got, "limit of 1 a day") {
+		t.Errorf("budget default → %q", got)
+	}
+	if p := h.person(user); p.DailyBudget != 0 {
+		t.Errorf("after default, stored budget = %d", p.DailyBudget)
 	}
 }

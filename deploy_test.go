@@ -78,7 +78,7 @@ func TestSlackManifest(t *testing.T) {
 		t.Errorf("bot events = %v, want %v", events, want)
 	}
 	scopes := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot))
-	if want := []string{"chat:write", "commands", "im:write", "users:read"}; !slices.Equal(scopes, want) {
+	if want := []string{"chat:write", "commands", "im:history", "im:write", "users:read"}; !slices.Equal(scopes, want) {
 		t.Errorf("bot scopes = %v, want exactly %v", scopes, want)
 	}
 }

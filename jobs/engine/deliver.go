@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -26,6 +27,9 @@ type item struct {
 	rec    attention.Recipient
 	hours  models.WorkingHours
 	budget int
+	// note is why a delivery was not on time (it waited for working hours,
+	// or Trellis was down), kept with the delivered occurrence.
+	note string
 }
 
 // verdict is what the engine does with a claimed occurrence.
@@ -110,6 +114,7 @@ func (e *Engine) handleWorkspace(ctx context.Context, wsID string, claims []mode
 			if _, ok := deliver[r]; !ok {
 				recipients = append(recipients, r)
 			}
+			it.note = v.reason
 			deliver[r] = append(deliver[r], it)
 		}
 	}
@@ -125,13 +130,79 @@ func (e *Engine) handleWorkspace(ctx context.Context, wsID string, claims []mode
 		}
 		return st, fmt.Errorf("slack client for %s: %w", wsID, err)
 	}
-	for _, r := range recipients {
+	// At Slack's pace a round of claims takes a while to send (500 DMs at
+	// 600 a minute, shared by the replicas, take a minute or more), so the
+	// leases of the recipients still waiting are renewed whenever a third
+	// of the lease has passed: they never run out while this replica works
+	// through them, and no other replica takes them over.
+	renewed := now
+	for i, r := range recipients {
 		if ctx.Err() != nil {
-			break // the leases run out and another tick takes them
+			// The tick was cancelled: hand back what was not sent, so the
+			// next tick takes it at once, without reconciling it.
+			e.handBack(ctx, &st, recipients[i:], deliver)
+			break
+		}
+		if t := e.clock.Now(); t.Sub(renewed) >= e.lease/3 {
+			renewed = t
+			e.heartbeat(ctx, &st, recipients[i:], deliver, t.Add(e.lease))
+			if len(deliver[r]) == 0 {
+				continue
+			}
 		}
 		st.add(e.deliver(ctx, api, wsID, deliver[r]))
 	}
 	return st, nil
+}
+
+// heartbeat renews until the leases of the recipients' items, dropping
+// those another replica has taken over.
+func (e *Engine) heartbeat(ctx context.Context, st *Stats, recipients []string, items map[string][]item, until time.Time) {
+	for _, r := range recipients {
+		held := items[r][:0]
+		for _, it := range items[r] {
+			err := e.occ.Renew(ctx, it.claim.Occurrence.ID, it.claim.Token, until)
+			if errors.Is(err, models.ErrLeaseLost) {
+				st.LeaseLost++
+				e.metrics.conflict()
+				e.log.WarnContext(ctx, "lease lost while waiting to send; another replica has it", "occurrence", it.claim.Occurrence.ID)
+				continue
+			}
+			if err != nil {
+				// deliver renews again before sending, and drops it then
+				// if the lease is gone.
+				e.log.ErrorContext(ctx, "could not renew a lease", "occurrence", it.claim.Occurrence.ID, "err", err)
+			}
+			held = append(held, it)
+		}
+		items[r] = held
+	}
+}
+
+// reasonUnsent starts the reason of an occurrence handed back before any
+// call to send it went on the wire. The claim that takes it next, unless
+// taken over from an expired lease, knows nothing of it can be in Slack
+// and sends without reconciling first.
+const reasonUnsent = "handed back unsent: "
+
+// unsent reports whether c took an occurrence its last holder handed back
+// unsent (see reasonUnsent).
+func unsent(c models.Claim) bool {
+	return !c.LeaseExpired && strings.HasPrefix(c.Occurrence.Reason, reasonUnsent)
+}
+
+// handBack releases the recipients' items, unsent, due now. It runs when
+// the tick's context has ended, so it writes with a short context of its
+// own.
+func (e *Engine) handBack(ctx context.Context, st *Stats, recipients []string, items map[string][]item) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	now := e.clock.Now()
+	for _, r := range recipients {
+		for _, it := range items[r] {
+			e.release(wctx, st, it.claim, now, reasonUnsent+"the engine's tick ended before it was sent")
+		}
+	}
 }
 
 // load reads, for one workspace's claims, the schedules, the workspace,
@@ -271,12 +342,18 @@ func (e *Engine) decide(it item, now time.Time) verdict {
 		}
 		return verdict{action: attention.Defer, at: d.At, reason: d.Reason}
 	}
-	if now.Sub(o.NominalAt) > e.grace {
-		if sup, why := cadence.Superseded(c, o.NominalAt, now, loc, it.hours, off); sup {
-			return settle(models.OccurrenceSuperseded, why)
-		}
+	if now.Sub(o.NominalAt) <= e.grace {
+		return verdict{action: attention.Deliver, at: now}
 	}
-	return verdict{action: attention.Deliver, at: now}
+	if sup, why := cadence.Superseded(c, o.NominalAt, now, loc, it.hours, off); sup {
+		return settle(models.OccurrenceSuperseded, why)
+	}
+	// Deferred, then delivered: say why it waited.
+	why := o.Reason
+	if now.Sub(o.DeliverAt) > e.grace {
+		why = fmt.Sprintf("sent late: Trellis was not running when it was due (%s)", o.DeliverAt.In(loc).Format(whenLayout))
+	}
+	return verdict{action: attention.Deliver, at: now, reason: why}
 }
 
 // whenLayout is how an instant appears in a reason.
@@ -294,12 +371,16 @@ func (e *Engine) complete(ctx context.Context, st *Stats, c models.Claim, status
 		e.log.ErrorContext(ctx, "could not settle an occurrence", "occurrence", c.Occurrence.ID, "status", status, "err", err)
 		return false
 	}
+	label := status
 	if status == models.OccurrenceDelivered {
 		st.Delivered++
+		if reason != "" {
+			label = "deferred_then_delivered"
+		}
 	} else {
 		st.Settled++
 	}
-	e.metrics.settled(status, reasonCode(status, reason))
+	e.metrics.settled(label, reasonCode(status, reason))
 	return true
 }
 
@@ -353,10 +434,10 @@ func (e *Engine) deliver(ctx context.Context, api Slack, wsID string, items []it
 
 	// A claim taken over from a stalled replica, or retried after Slack
 	// left the outcome unknown, may have been delivered already: look
-	// before sending.
+	// before sending. One its last holder handed back unsent cannot be.
 	var check []item
 	for _, it := range items {
-		if it.claim.Occurrence.Attempts > 1 {
+		if it.claim.Occurrence.Attempts > 1 && !unsent(it.claim) {
 			check = append(check, it)
 		}
 	}
@@ -371,7 +452,7 @@ func (e *Engine) deliver(ctx context.Context, api Slack, wsID string, items []it
 		rest := items[:0]
 		for _, it := range items {
 			if r, ok := found[it.claim.Occurrence.ID]; ok {
-				if e.complete(ctx, &st, it.claim, models.OccurrenceDelivered, "", r, e.clock.Now()) {
+				if e.complete(ctx, &st, it.claim, models.OccurrenceDelivered, it.note, r, e.clock.Now()) {
 					st.Reconciled++
 					e.metrics.reconciled("takeover", 1)
 				}
@@ -440,7 +521,7 @@ func (e *Engine) send(ctx context.Context, api Slack, wsID string, person *model
 		st.Messages++
 		receipt := models.Receipt{Channel: channel, TS: ts}
 		for _, it := range out.items {
-			if e.complete(ctx, &st, it.claim, models.OccurrenceDelivered, "", receipt, now) {
+			if e.complete(ctx, &st, it.claim, models.OccurrenceDelivered, it.note, receipt, now) {
 				e.metrics.late(now.Sub(it.claim.Occurrence.DeliverAt))
 			}
 		}
@@ -457,7 +538,7 @@ func (e *Engine) send(ctx context.Context, api Slack, wsID string, person *model
 		found, rerr := e.reconcile(ctx, api, wsID, person, recipient, out.items)
 		for _, it := range out.items {
 			if r, ok := found[it.claim.Occurrence.ID]; ok && rerr == nil {
-				if e.complete(ctx, &st, it.claim, models.OccurrenceDelivered, "", r, now) {
+				if e.complete(ctx, &st, it.claim, models.OccurrenceDelivered, it.note, r, now) {
 					st.Reconciled++
 					e.metrics.reconciled("ambiguous", 1)
 					e.metrics.late(now.Sub(it.claim.Occurrence.DeliverAt))
@@ -468,7 +549,7 @@ func (e *Engine) send(ctx context.Context, api Slack, wsID string, person *model
 		}
 	case errors.Is(err, errLeaseEnding):
 		for _, it := range out.items {
-			e.release(ctx, &st, it.claim, now, "handed back unsent: the lease ran short while waiting for Slack's rate limit")
+			e.release(ctx, &st, it.claim, now, reasonUnsent+"the lease ran short while waiting for Slack's rate limit")
 		}
 	default:
 		var se slack.SlackErrorResponse

@@ -161,8 +161,10 @@ func whyLine(it item, sentAt time.Time) string {
 	local := sentAt.In(loc)
 	when := fmt.Sprintf("It reached you at %s your time (%s)", local.Format("15:04 Mon 2 Jan"), loc.String())
 	if late := sentAt.Sub(o.NominalAt); late > 2*time.Minute {
-		when += fmt.Sprintf(", after waiting from %s for your working hours (%s)",
-			o.NominalAt.In(loc).Format("15:04 Mon"), it.hours.String())
+		when += fmt.Sprintf(", inside your working hours (%s); it was due at %s", it.hours.String(), o.NominalAt.In(loc).Format("15:04 Mon"))
+		if it.note != "" {
+			when += " and waited: " + truncate(it.note, 400)
+		}
 	} else {
 		when += fmt.Sprintf(", inside your working hours (%s)", it.hours.String())
 	}

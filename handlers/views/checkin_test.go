@@ -1,0 +1,494 @@
+package views_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/jobs/cadence"
+	"github.com/trellis-bot/trellis/models"
+)
+
+// checkModalLimits reports every Block Kit limit a modal breaks. The numbers
+// are ../shared/SLACK.md's; label, hint and placeholder lengths (2000, 2000,
+// 150) are Slack's documented ones, which SLACK.md does not list.
+func checkModalLimits(t *testing.T, m slack.ModalViewRequest) {
+	t.Helper()
+	raw, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	c := limitChecker{t: t}
+	c.text("title", v["title"], 24)
+	c.text("submit", v["submit"], 24)
+	c.text("close", v["close"], 24)
+	c.max("private_metadata", str(v["private_metadata"]), 3000)
+	c.max("callback_id", str(v["callback_id"]), 255)
+	blocks, _ := v["blocks"].([]any)
+	if len(blocks) == 0 || len(blocks) > 100 {
+		t.Errorf("modal has %d blocks, want 1 to 100", len(blocks))
+	}
+	blockIDs := map[string]bool{}
+	for i, b := range blocks {
+		b := b.(map[string]any)
+		where := fmt.Sprintf("block %d (%s %s)", i, b["type"], str(b["block_id"]))
+		if id := str(b["block_id"]); id != "" {
+			c.max(where+" block_id", id, 255)
+			if blockIDs[id] {
+				t.Errorf("%s: block_id used twice", where)
+			}
+			blockIDs[id] = true
+		}
+		switch b["type"] {
+		case "header":
+			c.text(where, b["text"], 150)
+		case "section":
+			c.text(where, b["text"], 3000)
+			fields, _ := b["fields"].([]any)
+			if len(fields) > 10 {
+				t.Errorf("%s: %d fields, want ≤ 10", where, len(fields))
+			}
+			for _, f := range fields {
+				c.text(where+" field", f, 2000)
+			}
+		case "context":
+			els, _ := b["elements"].([]any)
+			if len(els) == 0 || len(els) > 10 {
+				t.Errorf("%s: %d elements, want 1 to 10", where, len(els))
+			}
+			for _, e := range els {
+				c.text(where, e, 3000)
+			}
+		case "actions":
+			els, _ := b["elements"].([]any)
+			if len(els) == 0 || len(els) > 25 {
+				t.Errorf("%s: %d elements, want 1 to 25", where, len(els))
+			}
+			for _, e := range els {
+				c.element(where, e.(map[string]any))
+			}
+		case "input":
+			c.text(where+" label", b["label"], 2000)
+			if b["hint"] != nil {
+				c.text(where+" hint", b["hint"], 2000)
+			}
+			c.element(where, b["element"].(map[string]any))
+		case "divider":
+		default:
+			t.Errorf("%s: unexpected block type", where)
+		}
+	}
+}
+
+type limitChecker struct{ t *testing.T }
+
+func str(v any) string { s, _ := v.(string); return s }
+
+func (c limitChecker) max(where, s string, n int) {
+	c.t.Helper()
+	if got := utf8.RuneCountInString(s); got > n {
+		c.t.Errorf("%s: %d characters, want ≤ %d: %.40q…", where, got, n, s)
+	}
+}
+
+// text checks a text object: present, not empty, within n characters.
+func (c limitChecker) text(where string, v any, n int) {
+	c.t.Helper()
+	o, ok := v.(map[string]any)
+	if !ok {
+		c.t.Errorf("%s: missing text object", where)
+		return
+	}
+	if ty := o["type"]; ty != "plain_text" && ty != "mrkdwn" {
+		c.t.Errorf("%s: text type %v", where, ty)
+	}
+	s := str(o["text"])
+	if strings.TrimSpace(s) == "" {
+		c.t.Errorf("%s: empty text", where)
+	}
+	c.max(where, s, n)
+}
+
+func (c limitChecker) element(where string, e map[string]any) {
+	c.t.Helper()
+	where += " " + str(e["type"])
+	c.max(where+" action_id", str(e["action_id"]), 255)
+	if e["action_id"] == nil {
+		c.t.Errorf("%s: no action_id", where)
+	}
+	if e["placeholder"] != nil {
+		c.text(where+" placeholder", e["placeholder"], 150)
+	}
+	var values []string
+	if opts, ok := e["options"].([]any); ok {
+		for _, o := range opts {
+			o := o.(map[string]any)
+			c.text(where+" option", o["text"], 75)
+			if o["description"] != nil {
+				c.text(where+" option description", o["description"], 75)
+			}
+			v := str(o["value"])
+			if v == "" {
+				c.t.Errorf("%s: option %v has no value", where, o["text"])
+			}
+			c.max(where+" option value", v, 150)
+			values = append(values, v)
+		}
+	}
+	switch e["type"] {
+	case "static_select", "multi_static_select":
+		if n := len(values); n == 0 || n > 100 {
+			c.t.Errorf("%s: %d options, want 1 to 100", where, n)
+		}
+	case "radio_buttons", "checkboxes":
+		if n := len(values); n == 0 || n > 10 {
+			c.t.Errorf("%s: %d options, want 1 to 10", where, n)
+		}
+	case "plain_text_input":
+		maxLen, _ := e["max_length"].(float64)
+		if maxLen <= 0 || maxLen > 3000 {
+			c.t.Errorf("%s: max_length %v, want 1 to 3000", where, e["max_length"])
+		}
+		c.max(where+" initial_value", str(e["initial_value"]), int(maxLen))
+	case "button":
+		c.text(where, e["text"], 75)
+	}
+	if io, ok := e["initial_option"].(map[string]any); ok {
+		found := false
+		for _, v := range values {
+			found = found || v == str(io["value"])
+		}
+		if !found {
+			c.t.Errorf("%s: initial_option %v is not one of its options", where, io["value"])
+		}
+	}
+}
+
+// submit fills view.state.values from a modal's initial values, as Slack
+// submits a form the person did not touch.
+func submit(t *testing.T, m slack.ModalViewRequest) map[string]map[string]slack.BlockAction {
+	t.Helper()
+	values := map[string]map[string]slack.BlockAction{}
+	for _, b := range m.Blocks.BlockSet {
+		in, ok := b.(*slack.InputBlock)
+		if !ok {
+			continue
+		}
+		var a slack.BlockAction
+		var id string
+		switch e := in.Element.(type) {
+		case *slack.PlainTextInputBlockElement:
+			id, a.Type, a.Value = e.ActionID, "plain_text_input", e.InitialValue
+		case *slack.SelectBlockElement:
+			id, a.Type = e.ActionID, "static_select"
+			if e.InitialOption != nil {
+				a.SelectedOption = *e.InitialOption
+			}
+		case *slack.RadioButtonsBlockElement:
+			id, a.Type = e.ActionID, "radio_buttons"
+			if e.InitialOption != nil {
+				a.SelectedOption = *e.InitialOption
+			}
+		case *slack.MultiSelectBlockElement:
+			id, a.Type, a.SelectedUsers = e.ActionID, "multi_users_select", e.InitialUsers
+		default:
+			t.Fatalf("block %s: unexpected element %T", in.BlockID, e)
+		}
+		values[in.BlockID] = map[string]slack.BlockAction{id: a}
+	}
+	return values
+}
+
+// set changes the submitted value of one block.
+func set(values map[string]map[string]slack.BlockAction, block string, change func(*slack.BlockAction)) {
+	for id, a := range values[block] {
+		change(&a)
+		values[block][id] = a
+	}
+}
+
+func TestCheckinModalLimits(t *testing.T) {
+	templates := models.CheckinTemplates()
+	for _, tt := range templates {
+		t.Run(tt.Key, func(t *testing.T) {
+			checkModalLimits(t, views.CheckinModal(tt.Checkin, templates, tt.Key))
+		})
+	}
+	t.Run("blank", func(t *testing.T) {
+		checkModalLimits(t, views.CheckinModal(models.NewCheckin(), templates, ""))
+	})
+	t.Run("largest", func(t *testing.T) {
+		c := largestCheckin()
+		if err := c.Validate(nil); err != nil {
+			t.Fatalf("the largest check-in is invalid: %v", err)
+		}
+		checkModalLimits(t, views.CheckinModal(c, templates, ""))
+	})
+	t.Run("edit", func(t *testing.T) {
+		c := templates[0].Checkin
+		c.ID = 7
+		m := views.CheckinModal(c, templates, "")
+		checkModalLimits(t, m)
+		if got := blockIDs(m); got[0] == views.BlockCheckinTemplate {
+			t.Errorf("editing offers the template picker: %v", got)
+		}
+	})
+}
+
+// largestCheckin stays inside every model limit at its maximum.
+func largestCheckin() models.Checkin {
+	c := models.NewCheckin()
+	c.Name = strings.Repeat("n", models.MaxNameLen)
+	c.Cadence = "monthly on the first monday at 10:00"
+	c.Participants = models.ParticipantsChosen
+	for i := range 50 {
+		c.People = append(c.People, fmt.Sprintf("U%08d", i))
+	}
+	for i := range models.MaxQuestions {
+		q := models.Question{Kind: models.KindText, Prompt: strings.Repeat("q", models.MaxPromptLen-1) + "?", Required: true}
+		if i%2 == 0 {
+			q.Kind = models.KindScale
+			q.Options = []string{strings.Repeat("l", models.MaxScaleLabelLen), strings.Repeat("h", models.MaxScaleLabelLen)}
+		}
+		c.Questions = append(c.Questions, q)
+	}
+	c.RoundLength = models.MaxRoundLength
+	return c
+}
+
+func blockIDs(m slack.ModalViewRequest) []string {
+	var ids []string
+	for _, b := range m.Blocks.BlockSet {
+		if in, ok := b.(*slack.InputBlock); ok {
+			ids = append(ids, in.BlockID)
+		}
+	}
+	return ids
+}
+
+func TestCheckinModalTemplatePicker(t *testing.T) {
+	templates := models.CheckinTemplates()
+	m := views.CheckinModal(models.NewCheckin(), templates, "")
+	if m.CallbackID != views.CallbackCheckin {
+		t.Errorf("callback id = %q, want %q", m.CallbackID, views.CallbackCheckin)
+	}
+	picker, ok := m.Blocks.BlockSet[0].(*slack.InputBlock)
+	if !ok || picker.BlockID != views.BlockCheckinTemplate || !picker.DispatchAction {
+		t.Fatalf("first block = %+v, want the template picker with dispatch_action", m.Blocks.BlockSet[0])
+	}
+	sel := picker.Element.(*slack.SelectBlockElement)
+	if sel.ActionID != views.ActionCheckinTemplate {
+		t.Errorf("picker action id = %q, want %q", sel.ActionID, views.ActionCheckinTemplate)
+	}
+	if got, want := len(sel.Options), len(templates)+1; got != want {
+		t.Errorf("picker has %d options, want %d", got, want)
+	}
+
+	// Picking a template redraws the form with new action ids, or Slack
+	// would keep the old name and questions in place.
+	nameAction := func(m slack.ModalViewRequest) string {
+		for id := range submit(t, m)[views.BlockCheckinName] {
+			return id
+		}
+		return ""
+	}
+	standup := views.CheckinModal(templates[0].Checkin, templates, templates[0].Key)
+	weekly := views.CheckinModal(templates[1].Checkin, templates, templates[1].Key)
+	if a, b := nameAction(standup), nameAction(weekly); a == b || !strings.HasPrefix(a, views.ActionCheckinName) {
+		t.Errorf("name action ids %q and %q, want distinct ids starting %q", a, b, views.ActionCheckinName)
+	}
+	if got := standup.Blocks.BlockSet[0].(*slack.InputBlock).Element.(*slack.SelectBlockElement).InitialOption; got == nil || got.Value != templates[0].Key {
+		t.Errorf("picker shows %+v, want %q", got, templates[0].Key)
+	}
+}
+
+func TestCheckinRoundTrip(t *testing.T) {
+	templates := models.CheckinTemplates()
+	custom := models.Checkin{
+		Name:         "Ops | night shift",
+		Cadence:      "tue,thu at 16:00",
+		Participants: models.ParticipantsChosen,
+		People:       []string{"U1", "U2"},
+		Destination:  models.DestinationDigest,
+		RoundLength:  48 * time.Hour,
+		Reminders:    2,
+		Questions: []models.Question{
+			{Kind: models.KindText, Prompt: "Today: what's the plan?", Required: true},
+			{Kind: models.KindText, Prompt: "scale: is a word here", Required: true},
+			{Kind: models.KindText, Prompt: "1. Numbered on purpose", Required: true},
+			{Kind: models.KindChoice, Prompt: "Pipe | or slash?", Options: []string{"a|b", "a/b"}, Anonymous: true, Required: true},
+			{Kind: models.KindScale, Prompt: "Energy?", Options: []string{"low", "high"}, Anonymous: true},
+			{Kind: models.KindBlocked, Prompt: "Blocked?", Required: true},
+			{Kind: models.KindText, Prompt: "Anything else?"},
+		},
+	}
+	odd := templates[2].Checkin
+	odd.RoundLength = 10 * 24 * time.Hour // not in the list: offered as an extra option
+
+	cases := map[string]models.Checkin{"custom": custom, "odd round": odd}
+	for _, tt := range templates {
+		cases[tt.Key] = tt.Checkin
+	}
+	for name, want := range cases {
+		t.Run(name, func(t *testing.T) {
+			m := views.CheckinModal(want, templates, "")
+			got, errs := views.ParseCheckinSubmission(submit(t, m))
+			if errs != nil {
+				t.Fatalf("ParseCheckinSubmission errors = %v, want none", errs)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("round trip:\n got %+v\nwant %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestCheckinQuestionSyntax(t *testing.T) {
+	values := submit(t, views.CheckinModal(models.CheckinTemplates()[0].Checkin, nil, ""))
+	set(values, views.BlockCheckinQuestions, func(a *slack.BlockAction) {
+		a.Value = "- What's new?\n\n2) optional: Anything else?\nANON Choice: Where? | office | home |\nblocked:Stuck?\nscale: How much say? | none | all"
+	})
+	got, errs := views.ParseCheckinSubmission(values)
+	if errs != nil {
+		t.Fatalf("errors = %v", errs)
+	}
+	want := []models.Question{
+		{Kind: models.KindText, Prompt: "What's new?", Required: true},
+		{Kind: models.KindText, Prompt: "Anything else?"},
+		{Kind: models.KindChoice, Prompt: "Where?", Options: []string{"office", "home"}, Anonymous: true, Required: true},
+		{Kind: models.KindBlocked, Prompt: "Stuck?", Required: true},
+		{Kind: models.KindScale, Prompt: "How much say?", Options: []string{"none", "all"}, Required: true},
+	}
+	if !reflect.DeepEqual(got.Questions, want) {
+		t.Errorf("questions:\n got %+v\nwant %+v", got.Questions, want)
+	}
+}
+
+// TestCheckinHelpExamplesParse: the examples the modal shows are correct.
+func TestCheckinHelpExamplesParse(t *testing.T) {
+	m := views.CheckinModal(models.NewCheckin(), models.CheckinTemplates(), "")
+	raw, _ := json.Marshal(m)
+	var v struct {
+		Blocks []struct {
+			BlockID string `json:"block_id"`
+			Hint    struct{ Text string }
+			Element struct{ Placeholder struct{ Text string } }
+		}
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	anchor := models.Date{Year: 2026, Month: time.March, Day: 2}
+	for _, b := range v.Blocks {
+		if b.BlockID != views.BlockCheckinCadence {
+			continue
+		}
+		examples := regexp.MustCompile(`“([^”]+)”`).FindAllStringSubmatch(b.Hint.Text, -1)
+		if len(examples) < 5 {
+			t.Fatalf("cadence hint %q has %d examples", b.Hint.Text, len(examples))
+		}
+		for _, e := range append(examples, []string{"", b.Element.Placeholder.Text}) {
+			if _, err := cadence.Parse(e[1], anchor); err != nil {
+				t.Errorf("cadence example %q: %v", e[1], err)
+			}
+		}
+		return
+	}
+	t.Fatal("no cadence block")
+}
+
+func TestCheckinSubmissionErrors(t *testing.T) {
+	base := func() map[string]map[string]slack.BlockAction {
+		templates := models.CheckinTemplates()
+		return submit(t, views.CheckinModal(templates[0].Checkin, templates, templates[0].Key))
+	}
+	questions := func(s string) func(map[string]map[string]slack.BlockAction) {
+		return func(v map[string]map[string]slack.BlockAction) {
+			set(v, views.BlockCheckinQuestions, func(a *slack.BlockAction) { a.Value = s })
+		}
+	}
+	lines := func(n int) string {
+		var qs []string
+		for i := range n {
+			qs = append(qs, fmt.Sprintf("Question %d?", i+1))
+		}
+		return strings.Join(qs, "\n")
+	}
+	tests := []struct {
+		name   string
+		change func(map[string]map[string]slack.BlockAction)
+		block  string
+		want   string
+	}{
+		{"no questions", questions(" \n\n"), views.BlockCheckinQuestions, "at least one question"},
+		{"11 questions", questions(lines(11)), views.BlockCheckinQuestions, "There are 11 questions"},
+		{"question over the label limit", questions("Fine?\n" + strings.Repeat("x", 2001)), views.BlockCheckinQuestions, "Line 2: This question is 2001 characters"},
+		{"question over the header limit", questions(strings.Repeat("x", 151)), views.BlockCheckinQuestions, "Line 1:"},
+		{"options without a type", questions("Fine?\nWhere? | office | home"), views.BlockCheckinQuestions, "Line 2 has options"},
+		{"two types", questions("scale choice: Where? | a | b"), views.BlockCheckinQuestions, "two types"},
+		{"type without a question", questions("blocked:"), views.BlockCheckinQuestions, "no question"},
+		{"choice with one option", questions("choice: Where? | home"), views.BlockCheckinQuestions, "Line 1: A choice needs 2 to 10"},
+		{"anonymous text", questions("anon: Secret?"), views.BlockCheckinQuestions, "can be anonymous"},
+		{"round length missing", func(v map[string]map[string]slack.BlockAction) {
+			delete(v, views.BlockCheckinRoundLength)
+		}, views.BlockCheckinRoundLength, "how long a round"},
+		{"round length unreadable", func(v map[string]map[string]slack.BlockAction) {
+			set(v, views.BlockCheckinRoundLength, func(a *slack.BlockAction) { a.SelectedOption.Value = "soon" })
+		}, views.BlockCheckinRoundLength, "from the list"},
+		{"unknown template", func(v map[string]map[string]slack.BlockAction) {
+			set(v, views.BlockCheckinTemplate, func(a *slack.BlockAction) { a.SelectedOption.Value = "okr" })
+		}, views.BlockCheckinTemplate, "don't know that template"},
+		{"no name", func(v map[string]map[string]slack.BlockAction) {
+			set(v, views.BlockCheckinName, func(a *slack.BlockAction) { a.Value = " " })
+		}, views.BlockCheckinName, "Give the check-in a name"},
+		{"no cadence", func(v map[string]map[string]slack.BlockAction) {
+			set(v, views.BlockCheckinCadence, func(a *slack.BlockAction) { a.Value = "" })
+		}, views.BlockCheckinCadence, "weekdays at 09:30"},
+		{"chosen without people", func(v map[string]map[string]slack.BlockAction) {
+			set(v, views.BlockCheckinParticipants, func(a *slack.BlockAction) { a.SelectedOption.Value = string(models.ParticipantsChosen) })
+		}, views.BlockCheckinPeople, "at least one person"},
+		{"no destination", func(v map[string]map[string]slack.BlockAction) {
+			delete(v, views.BlockCheckinDestination)
+		}, views.BlockCheckinDestination, "where answers go"},
+		{"reminders missing", func(v map[string]map[string]slack.BlockAction) {
+			delete(v, views.BlockCheckinReminders)
+		}, views.BlockCheckinReminders, "0, 1 or 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			values := base()
+			tt.change(values)
+			_, errs := views.ParseCheckinSubmission(values)
+			if len(errs) != 1 {
+				t.Errorf("errors = %v, want exactly one, on %s", errs, tt.block)
+			}
+			if got := errs[tt.block]; !strings.Contains(got, tt.want) {
+				t.Errorf("error on %s = %q, want it to contain %q", tt.block, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckinSubmissionManyProblemsStayShort(t *testing.T) {
+	values := submit(t, views.CheckinModal(models.NewCheckin(), nil, ""))
+	set(values, views.BlockCheckinQuestions, func(a *slack.BlockAction) {
+		a.Value = strings.Repeat("Where? | a | b\n", 10)
+	})
+	_, errs := views.ParseCheckinSubmission(values)
+	got := errs[views.BlockCheckinQuestions]
+	if !strings.HasPrefix(got, "Line 1 has options") || !strings.Contains(got, "(And 7 more.)") {
+		t.Errorf("error = %q, want the first three lines and a count of the rest", got)
+	}
+}

@@ -35,24 +35,19 @@ func (e *Engine) plan(ctx context.Context, now time.Time) (handled, planned int,
 			return nil
 		}
 		handled = len(due)
-		people, err := e.zonesOf(ctx, due)
-		if err != nil {
-			return err
-		}
 		var occs []models.Occurrence
 		adv := make([]models.Target, 0, len(due))
 		for _, d := range due {
 			t := d.Target
 			var loc *time.Location
 			if isPerson(t.Recipient) {
-				p, ok := people[personKey{t.WorkspaceID, t.Recipient}]
-				if !ok {
+				if !d.Known {
 					sync = append(sync, personKey{t.WorkspaceID, t.Recipient})
 					t.NextAt = now.Add(profileRetry)
 					adv = append(adv, t)
 					continue
 				}
-				loc = p.Location()
+				loc = zone(d.TimeZone)
 			} else {
 				loc = channelLocation(d.Schedule)
 			}
@@ -106,25 +101,16 @@ func (e *Engine) plan(ctx context.Context, now time.Time) (handled, planned int,
 	return handled, planned, sync, nil
 }
 
-// zonesOf loads the people among the due targets' recipients.
-func (e *Engine) zonesOf(ctx context.Context, due []models.DueTarget) (map[personKey]models.Person, error) {
-	byWS := map[string][]string{}
-	for _, d := range due {
-		if isPerson(d.Recipient) {
-			byWS[d.WorkspaceID] = append(byWS[d.WorkspaceID], d.Recipient)
-		}
+// zone loads a person's zone name, UTC when it is empty or unknown.
+func zone(name string) *time.Location {
+	if name == "" {
+		return time.UTC
 	}
-	out := map[personKey]models.Person{}
-	for ws, ids := range byWS {
-		people, _, err := e.people.GetMany(ctx, ws, ids, models.Date{})
-		if err != nil {
-			return nil, err
-		}
-		for id, p := range people {
-			out[personKey{ws, id}] = p
-		}
+	loc, err := models.LoadLocation(name)
+	if err != nil {
+		return time.UTC
 	}
-	return out, nil
+	return loc
 }
 
 func pausedReason(sc models.Schedule) string {
@@ -141,14 +127,7 @@ func title(sc models.Schedule) string {
 
 // channelLocation is the zone of a channel schedule, UTC when unset.
 func channelLocation(sc models.Schedule) *time.Location {
-	if sc.ChannelTZ == "" {
-		return time.UTC
-	}
-	loc, err := models.LoadLocation(sc.ChannelTZ)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
+	return zone(sc.ChannelTZ)
 }
 
 // cadences caches parsed cadences by text and anchor.

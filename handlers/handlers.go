@@ -27,7 +27,7 @@ import (
 // people is what handlers need of the people store.
 type people interface {
 	Get(ctx context.Context, workspaceID, userID string) (models.Person, error)
-	GetWithAway(ctx context.Context, workspaceID, userID string, from models.Date) (models.Person, []models.AwayPeriod, error)
+	View(ctx context.Context, workspaceID, userID string, from models.Date) (models.PersonView, error)
 	SyncProfile(ctx context.Context, p models.Person) (models.Person, error)
 	SetTZOverride(ctx context.Context, workspaceID, userID, tz string) error
 	SetHours(ctx context.Context, workspaceID, userID string, h *models.WorkingHours) error
@@ -175,16 +175,17 @@ func (h *Handlers) summary(ctx context.Context, req *bot.Request) (models.Person
 		// as it mostly is, no goroutine is needed.
 		wg.Go(func() { ws, own, wsErr = h.workspaceAround(ctx, req.TeamID, from, to) })
 	}
-	var fcIn engine.ForecastInput
-	var fcErr error
-	if h.fc != nil {
-		wg.Go(func() { fcIn, fcErr = h.fc.ForecastInput(ctx, req.TeamID, req.UserID, h.clock.Now()) })
-	}
-	p, away, pErr = h.ppl.GetWithAway(ctx, req.TeamID, req.UserID, from)
+	view, pErr := h.ppl.View(ctx, req.TeamID, req.UserID, from)
+	p, away = view.Person, view.Away
 	wg.Wait()
-	if fcErr != nil {
-		// The settings are still worth showing; the forecast is not vital.
-		h.log.WarnContext(ctx, "could not read the schedules to forecast", "err", fcErr)
+	// Only people some schedule sends messages to have a forecast to read.
+	var fcIn engine.ForecastInput
+	if view.Scheduled && h.fc != nil {
+		var err error
+		if fcIn, err = h.fc.ForecastInput(ctx, req.TeamID, req.UserID, h.clock.Now()); err != nil {
+			// The settings are still worth showing; the forecast is not vital.
+			h.log.WarnContext(ctx, "could not read the schedules to forecast", "err", err)
+		}
 	}
 	switch {
 	case pErr != nil && !errors.Is(pErr, models.ErrNotFound):

@@ -16,25 +16,45 @@ type personAwayRow struct {
 	AwayLast    Date       `gorm:"column:away_last"`
 	AwayNote    *string    `gorm:"column:away_note"`
 	AwayCreated *time.Time `gorm:"column:away_created"`
+	Scheduled   bool       `gorm:"column:scheduled"`
 }
 
 // GetWithAway returns a person and their away periods ending on or after
-// from, in one query: what a person sees about themselves is read in a single
-// round trip. ErrNotFound when the person is unknown.
+// from, in one query. ErrNotFound when the person is unknown.
 func (s *People) GetWithAway(ctx context.Context, workspaceID, userID string, from Date) (Person, []AwayPeriod, error) {
+	v, err := s.View(ctx, workspaceID, userID, from)
+	return v.Person, v.Away, err
+}
+
+// PersonView is what a person sees about themselves: the person, their
+// away periods, and whether any schedule sends them proactive messages.
+type PersonView struct {
+	Person Person
+	Away   []AwayPeriod
+	// Scheduled reports that the person is a recipient of at least one
+	// schedule, so a forecast of their next messages is worth reading.
+	Scheduled bool
+}
+
+// View returns the person with their away periods ending on or after from
+// and whether they are scheduled, in a single round trip: /trellis me and
+// the Home tab read it on every request. ErrNotFound when the person is
+// unknown.
+func (s *People) View(ctx context.Context, workspaceID, userID string, from Date) (PersonView, error) {
 	rows, err := queryRows[personAwayRow](ctx, s.db, `
 		SELECT p.*, a.id AS away_id, a.first_day AS away_first, a.last_day AS away_last,
-		       a.note AS away_note, a.created_at AS away_created
+		       a.note AS away_note, a.created_at AS away_created,
+		       EXISTS (SELECT 1 FROM schedule_targets t WHERE t.workspace_id = p.workspace_id AND t.recipient = p.user_id) AS scheduled
 		FROM people p
 		LEFT JOIN away_periods a
 		  ON a.workspace_id = p.workspace_id AND a.user_id = p.user_id AND a.last_day >= ?
 		WHERE p.workspace_id = ? AND p.user_id = ?
 		ORDER BY a.first_day, a.id`, from.String(), workspaceID, userID)
 	if err != nil {
-		return Person{}, nil, fmt.Errorf("get person %s/%s with away periods: %w", workspaceID, userID, translate(err))
+		return PersonView{}, fmt.Errorf("get person %s/%s with away periods: %w", workspaceID, userID, translate(err))
 	}
 	if len(rows) == 0 {
-		return Person{}, nil, fmt.Errorf("get person %s/%s: %w", workspaceID, userID, ErrNotFound)
+		return PersonView{}, fmt.Errorf("get person %s/%s: %w", workspaceID, userID, ErrNotFound)
 	}
 	var away []AwayPeriod
 	for _, r := range rows {
@@ -50,7 +70,7 @@ func (s *People) GetWithAway(ctx context.Context, workspaceID, userID string, fr
 		}
 		away = append(away, a.domain())
 	}
-	return rows[0].Person.domain(), away, nil
+	return PersonView{Person: rows[0].Person.domain(), Away: away, Scheduled: rows[0].Scheduled}, nil
 }
 
 // GetMany returns the people of a workspace with the user ids that exist,

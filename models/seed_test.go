@@ -54,4 +54,10 @@ func seedWorkspace(t *testing.T, db *models.DB, inst *models.Installations, id s
 	if _, _, err := sched.SetTargets(ctx, id, "checkin:1", []string{"U1"}, at); err != nil {
 		t.Fatal(err)
 	}
+	tpl, _ := models.FindCheckinTemplate("standup")
+	c := tpl.Checkin
+	c.WorkspaceID, c.ChannelID, c.OwnerID, c.Participants, c.People = id, "C1", "U1", models.ParticipantsChosen, []string{"U1"}
+	if _, err := models.NewCheckins(db).Create(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -99,6 +99,20 @@ func DefaultRates() map[string]Rate {
 	}
 }
 
+// WindowRate returns the pace that keeps a method within a cap of n calls
+// in any sliding window of length per: how Slack counts chat.postMessage's
+// workspace cap, and how the emulator enforces it. GCRA with Limit L and
+// Burst B lets up to L+B calls into one such window, so the burst has to
+// come out of the cap: B is 1% of n (at least 1), and as much again is
+// kept back for the jitter between taking a slot and Slack counting the
+// call. For 600 a minute that is 588 a minute in bursts of up to 6, 98% of
+// the cap. (DefaultRates' 600 a minute with bursts of 60 would put up to
+// 660 calls into one minute.)
+func WindowRate(n int, per time.Duration) Rate {
+	b := max(1, n/100)
+	return Rate{Limit: max(1, n-2*b), Per: per, Burst: b}
+}
+
 // DefaultMethodRate is the pace of a method DefaultRates does not list
 // (Slack's tier 3).
 func DefaultMethodRate() Rate { return Rate{Limit: 50, Per: time.Minute, Burst: 10} }

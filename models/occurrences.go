@@ -215,6 +215,13 @@ func (s *Occurrences) Plan(ctx context.Context, occs []Occurrence) (int, error) 
 		)
 	})
 	var inserted int
+	if s.db.dialect == DialectPostgres {
+		n, err := s.planArrays(ctx, rows)
+		if err != nil {
+			return 0, fmt.Errorf("plan occurrences: %w", err)
+		}
+		return n, nil
+	}
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		inserted = 0
 		for batch := range slices.Chunk(rows, planBatch) {
@@ -233,6 +240,35 @@ func (s *Occurrences) Plan(ctx context.Context, occs []Occurrence) (int, error) 
 		return 0, fmt.Errorf("plan occurrences: %w", err)
 	}
 	return inserted, nil
+}
+
+// planArrays inserts rows on Postgres in one statement, each column sent
+// as an array: the planner stores a thousand occurrences a minute, and one
+// statement costs far less, on both sides, than a batch of row lists.
+func (s *Occurrences) planArrays(ctx context.Context, rows []occurrenceRow) (int, error) {
+	n := len(rows)
+	ws, cad, rcp, status, reason := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	nominal, created := make([]time.Time, n), make([]time.Time, n)
+	deliver := make([]*time.Time, n)
+	for i, r := range rows {
+		ws[i], cad[i], rcp[i], status[i], reason[i] = r.WorkspaceID, r.CadenceID, r.Recipient, r.Status, r.Reason
+		nominal[i], deliver[i], created[i] = r.NominalAt, r.DeliverAt, r.CreatedAt
+	}
+	res, err := s.db.conn(ctx).Statement.ConnPool.ExecContext(ctx, `
+		INSERT INTO occurrences (workspace_id, cadence_id, recipient, nominal_at, deliver_at, status, reason, created_at, updated_at)
+		SELECT w, c, r, n, d, st, re, t, t
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::timestamptz[])
+		     AS v (w, c, r, n, d, st, re, t)
+		ON CONFLICT (workspace_id, cadence_id, recipient, nominal_at) DO NOTHING`,
+		ws, cad, rcp, nominal, deliver, status, reason, created)
+	if err != nil {
+		return 0, translate(err)
+	}
+	inserted, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	return int(inserted), nil
 }
 
 func validPlanned(o Occurrence) error {

@@ -54,10 +54,19 @@ func seedWorkspace(t *testing.T, db *models.DB, inst *models.Installations, id s
 	if _, _, err := sched.SetTargets(ctx, id, "checkin:1", []string{"U1"}, at); err != nil {
 		t.Fatal(err)
 	}
-	tpl, _ := models.FindCheckinTemplate("standup")
+	tpl, _ := models.FindCheckinTemplate("pulse") // it has an anonymous question
 	c := tpl.Checkin
 	c.WorkspaceID, c.ChannelID, c.OwnerID, c.Participants, c.People = id, "C1", "U1", models.ParticipantsChosen, []string{"U1"}
-	if _, err := models.NewCheckins(db).Create(ctx, c, nil); err != nil {
+	checkins := models.NewCheckins(db)
+	created, err := checkins.Create(ctx, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	round, err := checkins.OpenRound(ctx, id, created.ID, date(t, "2026-05-04"), at, at.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := checkins.Answer(ctx, id, round.ID, "U1", pulseAnswers("4")); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,0 +1,401 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// Round is one check-in on one local date: each participant gets it at
+// their own local time that day. Answers are accepted until the next round
+// starts; ClosesAt is when the round's summary is due.
+type Round struct {
+	ID          int64
+	CheckinID   int64
+	WorkspaceID string
+	Date        Date
+	OpenedAt    time.Time
+	ClosesAt    time.Time
+	// ThreadTS is the round's thread in the channel, once posted.
+	ThreadTS string
+	Closed   bool
+}
+
+type roundRow struct {
+	ID          int64     `gorm:"column:id;primaryKey;autoIncrement"`
+	CheckinID   int64     `gorm:"column:checkin_id"`
+	WorkspaceID string    `gorm:"column:workspace_id"`
+	RoundDate   Date      `gorm:"column:round_date;type:text"`
+	OpenedAt    time.Time `gorm:"column:opened_at"`
+	ClosesAt    time.Time `gorm:"column:closes_at"`
+	ThreadTS    string    `gorm:"column:thread_ts"`
+	Closed      bool      `gorm:"column:closed"`
+}
+
+func (roundRow) TableName() string { return "checkin_rounds" }
+
+func (r roundRow) domain() Round {
+	return Round{ID: r.ID, CheckinID: r.CheckinID, WorkspaceID: r.WorkspaceID, Date: r.RoundDate,
+		OpenedAt: r.OpenedAt.UTC(), ClosesAt: r.ClosesAt.UTC(), ThreadTS: r.ThreadTS, Closed: r.Closed}
+}
+
+type responseRow struct {
+	RoundID     int64     `gorm:"column:round_id;primaryKey"`
+	WorkspaceID string    `gorm:"column:workspace_id"`
+	UserID      string    `gorm:"column:user_id;primaryKey"`
+	Status      string    `gorm:"column:status"`
+	AnonymousIn bool      `gorm:"column:anonymous_in"`
+	UpdatedAt   time.Time `gorm:"column:updated_at"`
+}
+
+func (responseRow) TableName() string { return "checkin_responses" }
+
+type answerRow struct {
+	RoundID     int64  `gorm:"column:round_id;primaryKey"`
+	WorkspaceID string `gorm:"column:workspace_id"`
+	UserID      string `gorm:"column:user_id;primaryKey"`
+	Position    int    `gorm:"column:position;primaryKey"`
+	Value       string `gorm:"column:value"`
+}
+
+func (answerRow) TableName() string { return "checkin_answers" }
+
+type anonymousRow struct {
+	ID          int64  `gorm:"column:id;primaryKey;autoIncrement"`
+	RoundID     int64  `gorm:"column:round_id"`
+	WorkspaceID string `gorm:"column:workspace_id"`
+	Position    int    `gorm:"column:position"`
+	Value       string `gorm:"column:value"`
+}
+
+func (anonymousRow) TableName() string { return "checkin_anonymous" }
+
+// Response statuses.
+const (
+	ResponseAnswered = "answered"
+	ResponseSkipped  = "skipped"
+	ResponseSnoozed  = "snoozed"
+)
+
+// OpenRound returns the check-in's round on date, creating it if it is
+// new. Opening it again (another participant's local time that day)
+// keeps the earliest opening and the latest closing time.
+func (s *Checkins) OpenRound(ctx context.Context, workspaceID string, checkinID int64, date Date, openedAt, closesAt time.Time) (Round, error) {
+	var out Round
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		row := roundRow{CheckinID: checkinID, WorkspaceID: workspaceID, RoundDate: date, OpenedAt: dbTime(openedAt), ClosesAt: dbTime(closesAt)}
+		if err := s.db.conn(ctx).Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "checkin_id"}, {Name: "round_date"}},
+			DoNothing: true,
+		}).Create(&row).Error; err != nil {
+			return translate(err)
+		}
+		var got roundRow
+		if err := s.db.conn(ctx).Where("checkin_id = ? AND round_date = ?", checkinID, date.String()).Take(&got).Error; err != nil {
+			return translate(err)
+		}
+		if got.WorkspaceID != workspaceID {
+			return ErrNotFound
+		}
+		upd := map[string]any{}
+		if openedAt.Before(got.OpenedAt) {
+			upd["opened_at"], got.OpenedAt = dbTime(openedAt), dbTime(openedAt)
+		}
+		if closesAt.After(got.ClosesAt) {
+			upd["closes_at"], got.ClosesAt = dbTime(closesAt), dbTime(closesAt)
+		}
+		if len(upd) > 0 {
+			if err := s.db.conn(ctx).Model(&roundRow{}).Where("id = ?", got.ID).Updates(upd).Error; err != nil {
+				return translate(err)
+			}
+		}
+		out = got.domain()
+		return nil
+	})
+	if err != nil {
+		return Round{}, fmt.Errorf("open round %s of check-in %d: %w", date, checkinID, err)
+	}
+	return out, nil
+}
+
+// Submission is one person's answers to a round, by question position
+// (1-based). Answers to anonymous questions go in Anonymous; they are
+// stored without the person and cannot be changed afterwards, since
+// nothing says whose they are.
+type Submission struct {
+	Answers   map[int]string
+	Anonymous map[int]string
+}
+
+// Answer stores a person's answers to a round, replacing their earlier
+// identified answers (answers can be edited). Each value is checked
+// against its question: a scale takes 1 to 5, a choice one of its
+// options, a blocked question yes or no; required questions need an
+// answer. Anonymous answers are taken the first time only. It reports
+// whether this was the person's first answer to the round.
+func (s *Checkins) Answer(ctx context.Context, workspaceID string, roundID int64, userID string, sub Submission) (first bool, err error) {
+	err = s.db.Tx(ctx, func(ctx context.Context) error {
+		var round roundRow
+		if err := s.db.conn(ctx).Where("id = ? AND workspace_id = ?", roundID, workspaceID).Take(&round).Error; err != nil {
+			return translate(err)
+		}
+		c, err := s.Get(ctx, workspaceID, round.CheckinID)
+		if err != nil {
+			return err
+		}
+		if err := checkSubmission(c, sub); err != nil {
+			return err
+		}
+		var prev responseRow
+		err = s.db.conn(ctx).Where("round_id = ? AND user_id = ?", roundID, userID).Take(&prev).Error
+		switch err := translate(err); {
+		case err == nil:
+		case errors.Is(err, ErrNotFound):
+			prev = responseRow{}
+		default:
+			return err
+		}
+		first = prev.Status != ResponseAnswered
+		anonymousIn := prev.AnonymousIn
+		if !anonymousIn && len(sub.Anonymous) > 0 {
+			rows := make([]anonymousRow, 0, len(sub.Anonymous))
+			for _, pos := range slices.Sorted(mapKeys(sub.Anonymous)) {
+				rows = append(rows, anonymousRow{RoundID: roundID, WorkspaceID: workspaceID, Position: pos, Value: sub.Anonymous[pos]})
+			}
+			if err := s.db.conn(ctx).Create(&rows).Error; err != nil {
+				return translate(err)
+			}
+			anonymousIn = true
+		}
+		if err := s.db.conn(ctx).Where("round_id = ? AND user_id = ?", roundID, userID).Delete(&answerRow{}).Error; err != nil {
+			return translate(err)
+		}
+		if len(sub.Answers) > 0 {
+			rows := make([]answerRow, 0, len(sub.Answers))
+			for _, pos := range slices.Sorted(mapKeys(sub.Answers)) {
+				rows = append(rows, answerRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: userID, Position: pos, Value: sub.Answers[pos]})
+			}
+			if err := s.db.conn(ctx).Create(&rows).Error; err != nil {
+				return translate(err)
+			}
+		}
+		return s.respond(ctx, responseRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: userID,
+			Status: ResponseAnswered, AnonymousIn: anonymousIn, UpdatedAt: s.db.now()})
+	})
+	if err != nil {
+		return false, fmt.Errorf("answer round %d: %w", roundID, err)
+	}
+	return first, nil
+}
+
+func (s *Checkins) respond(ctx context.Context, r responseRow) error {
+	return translate(s.db.conn(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "round_id"}, {Name: "user_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"status", "anonymous_in", "updated_at"}),
+	}).Create(&r).Error)
+}
+
+// Decline records that a person skipped or snoozed a round. It never
+// undoes an answer: a person who answered and then presses Skip keeps
+// their answer.
+func (s *Checkins) Decline(ctx context.Context, workspaceID string, roundID int64, userID, status string) error {
+	if status != ResponseSkipped && status != ResponseSnoozed {
+		return fmt.Errorf("decline round %d: %w: status %q", roundID, ErrInvalid, status)
+	}
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		var prev responseRow
+		err := translate(s.db.conn(ctx).Where("round_id = ? AND user_id = ?", roundID, userID).Take(&prev).Error)
+		if err == nil && prev.Status == ResponseAnswered {
+			return nil
+		}
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		return s.respond(ctx, responseRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: userID, Status: status,
+			AnonymousIn: prev.AnonymousIn, UpdatedAt: s.db.now()})
+	})
+	if err != nil {
+		return fmt.Errorf("decline round %d: %w", roundID, err)
+	}
+	return nil
+}
+
+// checkSubmission checks each value against its question.
+func checkSubmission(c Checkin, sub Submission) error {
+	var problems []string
+	for i, q := range c.Questions {
+		pos := i + 1
+		v, inAnswers := sub.Answers[pos]
+		av, inAnon := sub.Anonymous[pos]
+		switch {
+		case q.Anonymous && inAnswers:
+			problems = append(problems, fmt.Sprintf("question %d is anonymous; its answer cannot carry your name", pos))
+			continue
+		case !q.Anonymous && inAnon:
+			problems = append(problems, fmt.Sprintf("question %d is not anonymous", pos))
+			continue
+		}
+		if q.Anonymous {
+			v, inAnswers = av, inAnon
+		}
+		v = strings.TrimSpace(v)
+		if !inAnswers || v == "" {
+			if q.Required {
+				problems = append(problems, fmt.Sprintf("question %d (%q) needs an answer", pos, q.Prompt))
+			}
+			continue
+		}
+		switch q.Kind {
+		case KindScale:
+			if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 5 {
+				problems = append(problems, fmt.Sprintf("question %d takes a number from 1 to 5, not %q", pos, v))
+			}
+		case KindChoice:
+			if !slices.Contains(q.Options, v) {
+				problems = append(problems, fmt.Sprintf("question %d takes one of %s, not %q", pos, strings.Join(q.Options, ", "), v))
+			}
+		case KindBlocked:
+			if v != "yes" && v != "no" {
+				problems = append(problems, fmt.Sprintf("question %d takes yes or no, not %q", pos, v))
+			}
+		}
+	}
+	for pos := range sub.Answers {
+		if pos < 1 || pos > len(c.Questions) {
+			problems = append(problems, fmt.Sprintf("there is no question %d", pos))
+		}
+	}
+	for pos := range sub.Anonymous {
+		if pos < 1 || pos > len(c.Questions) {
+			problems = append(problems, fmt.Sprintf("there is no question %d", pos))
+		}
+	}
+	if len(problems) > 0 {
+		slices.Sort(problems)
+		return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func mapKeys[V any](m map[int]V) func(func(int) bool) {
+	return func(yield func(int) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// Response is what one person did with a round, with their identified
+// answers by position.
+type Response struct {
+	UserID  string
+	Status  string
+	Answers map[int]string
+}
+
+// Responses returns everyone's responses to a round, by user id order.
+func (s *Checkins) Responses(ctx context.Context, workspaceID string, roundID int64) ([]Response, error) {
+	var rs []responseRow
+	if err := s.db.conn(ctx).Where("round_id = ? AND workspace_id = ?", roundID, workspaceID).Order("user_id").Find(&rs).Error; err != nil {
+		return nil, fmt.Errorf("responses to round %d: %w", roundID, translate(err))
+	}
+	var as []answerRow
+	if err := s.db.conn(ctx).Where("round_id = ? AND workspace_id = ?", roundID, workspaceID).Find(&as).Error; err != nil {
+		return nil, fmt.Errorf("answers to round %d: %w", roundID, translate(err))
+	}
+	byUser := map[string]map[int]string{}
+	for _, a := range as {
+		if byUser[a.UserID] == nil {
+			byUser[a.UserID] = map[int]string{}
+		}
+		byUser[a.UserID][a.Position] = a.Value
+	}
+	out := make([]Response, len(rs))
+	for i, r := range rs {
+		out[i] = Response{UserID: r.UserID, Status: r.Status, Answers: byUser[r.UserID]}
+	}
+	return out, nil
+}
+
+// Aggregate sums up the answers to one scale or choice question of a
+// round. For an anonymous question with fewer answers than the
+// workspace's minimum group size, Hidden is set and nothing else is
+// filled in: a small group's "anonymous" answers would point at people.
+type Aggregate struct {
+	Position  int
+	Anonymous bool
+	Count     int
+	Hidden    bool
+	// Average is the mean of a scale question.
+	Average float64
+	// Counts is how many picked each option of a choice question.
+	Counts map[string]int
+}
+
+// Aggregates sums up a round's scale and choice questions, hiding
+// anonymous ones answered by fewer than minGroup people.
+func (s *Checkins) Aggregates(ctx context.Context, workspaceID string, roundID int64, minGroup int) ([]Aggregate, error) {
+	var round roundRow
+	if err := s.db.conn(ctx).Where("id = ? AND workspace_id = ?", roundID, workspaceID).Take(&round).Error; err != nil {
+		return nil, fmt.Errorf("aggregates of round %d: %w", roundID, translate(err))
+	}
+	c, err := s.Get(ctx, workspaceID, round.CheckinID)
+	if err != nil {
+		return nil, fmt.Errorf("aggregates of round %d: %w", roundID, err)
+	}
+	var named []answerRow
+	if err := s.db.conn(ctx).Where("round_id = ?", roundID).Find(&named).Error; err != nil {
+		return nil, fmt.Errorf("aggregates of round %d: %w", roundID, translate(err))
+	}
+	var anon []anonymousRow
+	if err := s.db.conn(ctx).Where("round_id = ?", roundID).Find(&anon).Error; err != nil {
+		return nil, fmt.Errorf("aggregates of round %d: %w", roundID, translate(err))
+	}
+	values := map[int][]string{}
+	for _, a := range named {
+		values[a.Position] = append(values[a.Position], a.Value)
+	}
+	for _, a := range anon {
+		values[a.Position] = append(values[a.Position], a.Value)
+	}
+	minGroup = max(minGroup, MinGroupSizeFloor)
+	var out []Aggregate
+	for i, q := range c.Questions {
+		if q.Kind != KindScale && q.Kind != KindChoice {
+			continue
+		}
+		pos := i + 1
+		vs := values[pos]
+		agg := Aggregate{Position: pos, Anonymous: q.Anonymous, Count: len(vs)}
+		if q.Anonymous && len(vs) < minGroup {
+			agg.Hidden = true
+			out = append(out, agg)
+			continue
+		}
+		if q.Kind == KindScale {
+			sum := 0
+			for _, v := range vs {
+				n, _ := strconv.Atoi(v)
+				sum += n
+			}
+			if len(vs) > 0 {
+				agg.Average = float64(sum) / float64(len(vs))
+			}
+		} else {
+			agg.Counts = map[string]int{}
+			for _, v := range vs {
+				agg.Counts[v]++
+			}
+		}
+		out = append(out, agg)
+	}
+	return out, nil
+}

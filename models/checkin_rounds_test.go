@@ -1,0 +1,167 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/modelstest"
+)
+
+// pulseRound creates the autonomy pulse (question 5 is an anonymous 1–5
+// scale, question 3 a choice) and opens its round on 2026-12-07.
+func pulseRound(t *testing.T, db *models.DB) (*models.Checkins, models.Round) {
+	t.Helper()
+	tpl, _ := models.FindCheckinTemplate("pulse")
+	c := tpl.Checkin
+	c.WorkspaceID, c.ChannelID, c.OwnerID = "T1", "C1", "UOWNER"
+	s := models.NewCheckins(db)
+	created, err := s.Create(context.Background(), c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	r, err := s.OpenRound(context.Background(), "T1", created.ID, date(t, "2026-12-07"), open, open.Add(7*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, r
+}
+
+func pulseAnswers(say string) models.Submission {
+	return models.Submission{
+		Answers:   map[int]string{1: "Ship the billing rewrite", 2: "Fewer meetings", 3: "Mostly"},
+		Anonymous: map[int]string{5: say},
+	}
+}
+
+// The anonymous aggregate appears at the workspace's minimum group size
+// (5) and not at 4; the answers are stored without the person.
+func TestAnonymousAggregateThreshold(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s, r := pulseRound(t, db)
+		for i, say := range []string{"4", "5", "3", "4"} {
+			if _, err := s.Answer(ctx, "T1", r.ID, fmt.Sprintf("U%d", i), pulseAnswers(say)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		aggs, err := s.Aggregates(ctx, "T1", r.ID, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		say := find(t, aggs, 5)
+		if !say.Hidden || say.Average != 0 || say.Count != 4 {
+			t.Errorf("at 4 answers: %+v, want hidden", say)
+		}
+		if choice := find(t, aggs, 3); choice.Hidden || choice.Counts["Mostly"] != 4 {
+			t.Errorf("named choice question: %+v", choice)
+		}
+		if _, err := s.Answer(ctx, "T1", r.ID, "U4", pulseAnswers("4")); err != nil {
+			t.Fatal(err)
+		}
+		aggs, _ = s.Aggregates(ctx, "T1", r.ID, 5)
+		if say := find(t, aggs, 5); say.Hidden || say.Count != 5 || say.Average != 4 {
+			t.Errorf("at 5 answers: %+v, want shown with average 4", say)
+		}
+		// Nothing ties an anonymous answer to a person.
+		resp, err := s.Responses(ctx, "T1", r.ID)
+		if err != nil || len(resp) != 5 {
+			t.Fatalf("responses = %+v, %v", resp, err)
+		}
+		for _, rr := range resp {
+			if _, ok := rr.Answers[5]; ok {
+				t.Errorf("%s's identified answers include the anonymous question: %v", rr.UserID, rr.Answers)
+			}
+		}
+		// With a group size of 3 set by an admin, 4 answers would show;
+		// nothing below the floor of 3 is ever used.
+		if say := find(t, mustAggs(t, s, r.ID, 1), 5); say.Hidden {
+			t.Errorf("min group 1 (floored to 3) with 5 answers: hidden")
+		}
+	})
+}
+
+func mustAggs(t *testing.T, s *models.Checkins, round int64, min int) []models.Aggregate {
+	t.Helper()
+	aggs, err := s.Aggregates(context.Background(), "T1", round, min)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aggs
+}
+
+func find(t *testing.T, aggs []models.Aggregate, pos int) models.Aggregate {
+	t.Helper()
+	for _, a := range aggs {
+		if a.Position == pos {
+			return a
+		}
+	}
+	t.Fatalf("no aggregate for question %d in %+v", pos, aggs)
+	return models.Aggregate{}
+}
+
+// Answers are checked against their questions; edits replace identified
+// answers and leave anonymous ones as first given; skipping after
+// answering keeps the answer.
+func TestAnswerRules(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s, r := pulseRound(t, db)
+		bad := []models.Submission{
+			{Answers: map[int]string{1: "x", 2: "y", 3: "Perhaps"}, Anonymous: map[int]string{5: "3"}},
+			{Answers: map[int]string{1: "x", 2: "y", 3: "Yes"}, Anonymous: map[int]string{5: "9"}},
+			{Answers: map[int]string{1: "x", 2: "y", 3: "Yes", 5: "3"}},
+			{Answers: map[int]string{2: "y", 3: "Yes"}, Anonymous: map[int]string{5: "3"}},
+			{Answers: map[int]string{1: "x", 2: "y", 3: "Yes", 9: "?"}, Anonymous: map[int]string{5: "3"}},
+		}
+		for i, sub := range bad {
+			if _, err := s.Answer(ctx, "T1", r.ID, "U1", sub); !errors.Is(err, models.ErrInvalid) {
+				t.Errorf("bad submission %d: %v, want ErrInvalid", i, err)
+			}
+		}
+		if resp, _ := s.Responses(ctx, "T1", r.ID); len(resp) != 0 {
+			t.Fatalf("bad submissions stored %+v", resp)
+		}
+		first, err := s.Answer(ctx, "T1", r.ID, "U1", pulseAnswers("2"))
+		if err != nil || !first {
+			t.Fatalf("first answer: %v, %v", first, err)
+		}
+		edit := pulseAnswers("5")
+		edit.Answers[1] = "Ship billing, then search"
+		first, err = s.Answer(ctx, "T1", r.ID, "U1", edit)
+		if err != nil || first {
+			t.Fatalf("edit: first=%v, %v", first, err)
+		}
+		resp, _ := s.Responses(ctx, "T1", r.ID)
+		if len(resp) != 1 || resp[0].Answers[1] != "Ship billing, then search" || resp[0].Status != models.ResponseAnswered {
+			t.Errorf("after the edit: %+v", resp)
+		}
+		if say := find(t, mustAggs(t, s, r.ID, 1), 5); say.Count != 1 {
+			t.Errorf("the anonymous answer was stored %d times", say.Count)
+		}
+		if err := s.Decline(ctx, "T1", r.ID, "U1", models.ResponseSkipped); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Decline(ctx, "T1", r.ID, "U2", models.ResponseSnoozed); err != nil {
+			t.Fatal(err)
+		}
+		resp, _ = s.Responses(ctx, "T1", r.ID)
+		if len(resp) != 2 || resp[0].Status != models.ResponseAnswered || resp[1].Status != models.ResponseSnoozed {
+			t.Errorf("after skip and snooze: %+v", resp)
+		}
+		if err := s.Decline(ctx, "T1", r.ID, "U2", "answered"); !errors.Is(err, models.ErrInvalid) {
+			t.Errorf("declining as answered: %v", err)
+		}
+		// Opening the same round again for a later zone widens it.
+		later := r.ClosesAt.Add(5 * time.Hour)
+		again, err := s.OpenRound(ctx, "T1", r.CheckinID, r.Date, r.OpenedAt.Add(time.Hour), later)
+		if err != nil || again.ID != r.ID || !again.OpenedAt.Equal(r.OpenedAt) || !again.ClosesAt.Equal(later) {
+			t.Errorf("reopened round = %+v, %v", again, err)
+		}
+	})
+}

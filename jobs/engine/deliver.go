@@ -214,9 +214,9 @@ func (e *Engine) load(ctx context.Context, wsID string, claims []models.Claim, n
 	seen := map[string]bool{}
 	for _, c := range claims {
 		o := c.Occurrence
-		if !keys[o.CadenceID] {
-			keys[o.CadenceID] = true
-			keyList = append(keyList, o.CadenceID)
+		if key, _ := splitCadenceID(o.CadenceID); !keys[key] {
+			keys[key] = true
+			keyList = append(keyList, key)
 		}
 		if isPerson(o.Recipient) && !seen[o.Recipient] {
 			seen[o.Recipient] = true
@@ -255,7 +255,8 @@ func (e *Engine) load(ctx context.Context, wsID string, claims []models.Claim, n
 	}
 	items := make([]item, 0, len(claims))
 	for _, c := range claims {
-		it := item{claim: c, schedule: scheds[c.Occurrence.CadenceID]}
+		key, _ := splitCadenceID(c.Occurrence.CadenceID)
+		it := item{claim: c, schedule: scheds[key]}
 		if p, ok := persons[c.Occurrence.Recipient]; ok {
 			it.person = &p
 			it.hours = p.WorkingHoursIn(ws)
@@ -319,6 +320,8 @@ func (e *Engine) decide(it item, now time.Time) verdict {
 	if err != nil {
 		return settle(models.OccurrenceSkipped, "the schedule's cadence cannot be read: "+err.Error())
 	}
+	_, tag := splitCadenceID(o.CadenceID)
+	oneOff := tag != ""
 	loc := it.person.Location()
 	off := attention.Off(it.rec, now)
 	if now.Sub(o.DeliverAt) > e.grace {
@@ -337,7 +340,9 @@ func (e *Engine) decide(it item, now time.Time) verdict {
 	case attention.Skip:
 		return settle(models.OccurrenceSkipped, d.Reason)
 	case attention.Defer:
-		if sup, why := cadence.Superseded(c, o.NominalAt, d.At, loc, it.hours, off); sup {
+		// Rule 5 belongs to a cadence's own occurrences; a one-off (a
+		// reminder, a snooze) has no next one to give way to.
+		if sup, why := cadence.Superseded(c, o.NominalAt, d.At, loc, it.hours, off); sup && !oneOff {
 			return settle(models.OccurrenceSuperseded, d.Reason+"; "+why)
 		}
 		return verdict{action: attention.Defer, at: d.At, reason: d.Reason}
@@ -345,7 +350,7 @@ func (e *Engine) decide(it item, now time.Time) verdict {
 	if now.Sub(o.NominalAt) <= e.grace {
 		return verdict{action: attention.Deliver, at: now}
 	}
-	if sup, why := cadence.Superseded(c, o.NominalAt, now, loc, it.hours, off); sup {
+	if sup, why := cadence.Superseded(c, o.NominalAt, now, loc, it.hours, off); sup && !oneOff {
 		return settle(models.OccurrenceSuperseded, why)
 	}
 	// Deferred, then delivered: say why it waited.
@@ -480,7 +485,8 @@ func (e *Engine) deliver(ctx context.Context, api Slack, wsID string, items []it
 		} else {
 			loc = channelLocation(it.schedule)
 		}
-		msg, err := comp.Compose(ctx, Context{Occurrence: it.claim.Occurrence, Schedule: it.schedule, Person: it.person, Location: loc})
+		_, tag := splitCadenceID(it.claim.Occurrence.CadenceID)
+		msg, err := comp.Compose(ctx, Context{Occurrence: it.claim.Occurrence, Schedule: it.schedule, Tag: tag, Person: it.person, Location: loc})
 		if reason, skip := isSkip(err); skip {
 			e.complete(ctx, &st, it.claim, models.OccurrenceSkipped, reason, models.Receipt{}, e.clock.Now())
 			continue

@@ -27,6 +27,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -164,6 +165,36 @@ func (e *Engine) composer(key string) (Composer, bool) {
 // Schedules is the engine's schedule store, for features registering what
 // they send.
 func (e *Engine) Schedules() *models.Schedules { return e.schedules }
+
+// oneOffSep separates a schedule's key from a one-off occurrence's tag in
+// the occurrence's CadenceID: "checkin:42#reminder:1".
+const oneOffSep = "#"
+
+// splitCadenceID returns the schedule key and the one-off tag (empty for
+// the schedule's own occurrences) of an occurrence's CadenceID.
+func splitCadenceID(id string) (key, tag string) {
+	key, tag, _ = strings.Cut(id, oneOffSep)
+	return key, tag
+}
+
+// PlanOnce asks for one message outside the schedule's cadence — a
+// reminder, a snoozed prompt, a round's summary — to recipient at at,
+// written by the schedule's composer (Context.Tag is tag). It goes through
+// the same policy, leases and reconciliation as the cadence's own, except
+// the supersede rule. Asking again for the same schedule, tag, recipient
+// and instant does nothing: it reports false.
+func (e *Engine) PlanOnce(ctx context.Context, workspaceID, key, tag, recipient string, at time.Time) (bool, error) {
+	if tag == "" || strings.Contains(key, oneOffSep) {
+		return false, fmt.Errorf("plan once: a one-off needs a tag and a schedule key without %q", oneOffSep)
+	}
+	n, err := e.occ.Plan(ctx, []models.Occurrence{{
+		WorkspaceID: workspaceID, CadenceID: key + oneOffSep + tag, Recipient: recipient, NominalAt: at, DeliverAt: at,
+	}})
+	if err != nil {
+		return false, fmt.Errorf("plan once: %w", err)
+	}
+	return n == 1, nil
+}
 
 // Stats counts what one Tick did.
 type Stats struct {

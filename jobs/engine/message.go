@@ -25,6 +25,9 @@ type Message struct {
 type Context struct {
 	Occurrence models.Occurrence
 	Schedule   models.Schedule
+	// Tag names a one-off occurrence (PlanOnce): "reminder:1", "snooze";
+	// empty for the schedule's own.
+	Tag string
 	// Person is the recipient of a DM; nil for a channel post.
 	Person *models.Person
 	// Location is the zone the occurrence was timed in.

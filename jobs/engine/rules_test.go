@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -166,5 +167,52 @@ func TestDailyBudget(t *testing.T) {
 				t.Errorf("Monday's fourth: %s (%s)", o.Status, o.Reason)
 			}
 		}
+	}
+}
+
+// A one-off (a reminder) goes through the policy — a weekend one waits
+// for Monday — but is never superseded by its schedule's next occurrence;
+// its composer sees the tag and may decline to send.
+func TestPlanOnce(t *testing.T) {
+	h := newHarness(t, harnessOpts{start: mustTime("2026-11-27T12:00:00Z")}) // Fri
+	ada := h.person("ada", "Europe/London", nil)
+	h.schedule("daily", "every day at 08:00", ada)
+	e := h.engines[0]
+	var tags []string
+	e.Register("test", ComposerFunc(func(ctx context.Context, c Context) (Message, error) {
+		tags = append(tags, c.Tag)
+		if c.Tag == "reminder:2" {
+			return Message{}, Skip("already answered")
+		}
+		return testComposer(ctx, c)
+	}))
+	ctx := context.Background()
+	for _, tag := range []string{"reminder:1", "reminder:2"} {
+		ok, err := e.PlanOnce(ctx, team, "test:daily", tag, ada, mustTime("2026-11-28T10:00:00Z")) // Sat
+		if err != nil || !ok {
+			t.Fatalf("PlanOnce %s = %v, %v", tag, ok, err)
+		}
+	}
+	if ok, err := e.PlanOnce(ctx, team, "test:daily", "reminder:1", ada, mustTime("2026-11-28T10:00:00Z")); err != nil || ok {
+		t.Errorf("planning the same one-off again = %v, %v; want false", ok, err)
+	}
+	if _, err := e.PlanOnce(ctx, team, "test:daily", "", ada, mustTime("2026-11-28T10:00:00Z")); err == nil {
+		t.Error("a one-off without a tag was accepted")
+	}
+	h.runTo(mustTime("2026-11-30T12:00:00Z"))
+	for _, o := range h.occurrences() {
+		switch o.CadenceID {
+		case "test:daily#reminder:1":
+			if o.Status != models.OccurrenceDelivered || !o.SentAt.Equal(mustTime("2026-11-30T09:00:00Z")) {
+				t.Errorf("reminder 1: %s at %s (%s), want delivered Monday 09:00", o.Status, o.SentAt, o.Reason)
+			}
+		case "test:daily#reminder:2":
+			if o.Status != models.OccurrenceSkipped || o.Reason != "already answered" {
+				t.Errorf("reminder 2: %s (%s), want skipped: already answered", o.Status, o.Reason)
+			}
+		}
+	}
+	if !slices.Contains(tags, "reminder:1") || !slices.Contains(tags, "") {
+		t.Errorf("composer saw tags %q", tags)
 	}
 }

@@ -177,7 +177,8 @@ func (c limitChecker) element(where string, e map[string]any) {
 }
 
 // submit fills view.state.values from a modal's initial values, as Slack
-// submits a form the person did not touch.
+// submits a form the person did not touch: a text input's value, a
+// radio's or menu's selected_option, a person picker's selected_user.
 func submit(t *testing.T, m slack.ModalViewRequest) map[string]map[string]slack.BlockAction {
 	t.Helper()
 	values := map[string]map[string]slack.BlockAction{}
@@ -192,8 +193,11 @@ func submit(t *testing.T, m slack.ModalViewRequest) map[string]map[string]slack.
 		case *slack.PlainTextInputBlockElement:
 			id, a.Type, a.Value = e.ActionID, "plain_text_input", e.InitialValue
 		case *slack.SelectBlockElement:
-			id, a.Type = e.ActionID, "static_select"
-			if e.InitialOption != nil {
+			id, a.Type = e.ActionID, slack.ActionType(e.Type)
+			switch {
+			case e.Type == slack.OptTypeUser:
+				a.SelectedUser = e.InitialUser
+			case e.InitialOption != nil:
 				a.SelectedOption = *e.InitialOption
 			}
 		case *slack.RadioButtonsBlockElement:

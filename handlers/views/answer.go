@@ -1,0 +1,336 @@
+package views
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/trellis-bot/trellis/models"
+)
+
+// The answer modal: its callback id and the values its options carry.
+//
+// Each question is one input block, AnswerBlockID(position); a blocked
+// question is followed by an optional "who could help?" person picker,
+// AnswerHelperBlockID(position). ParseAnswerSubmission reads blocks by
+// block id alone, so response_action "errors" can name the same ids.
+const (
+	CallbackAnswer = "checkin_answer"
+
+	// ValueYes and ValueNo are a blocked question's options, and the values
+	// models.Checkins.Answer takes for it.
+	ValueYes = "yes"
+	ValueNo  = "no"
+)
+
+// maxAnswerText is a free-text answer's max_length: SLACK.md's
+// plain_text_input limit.
+const maxAnswerText = 3000
+
+// anonymousLabel follows the prompt of an anonymous question.
+const anonymousLabel = " (anonymous — only shown as a total once enough people answer)"
+
+// AnswerBlockID is the block id of the question at position (1-based).
+func AnswerBlockID(position int) string { return "answer_" + strconv.Itoa(position) }
+
+// AnswerHelperBlockID is the block id of the "who could help?" picker that
+// follows the blocked question at position (1-based).
+func AnswerHelperBlockID(position int) string { return AnswerBlockID(position) + "_helper" }
+
+// answerLastTimeBlockID is the context line under a question filled in
+// from last time.
+func answerLastTimeBlockID(position int) string { return AnswerBlockID(position) + "_last" }
+
+// AnswerMetadata is the answer modal's private_metadata: the round id and
+// the check-in id in decimal, joined by a colon ("12:7"). It is far below
+// Slack's 3000-character limit.
+func AnswerMetadata(roundID, checkinID int64) string {
+	return strconv.FormatInt(roundID, 10) + ":" + strconv.FormatInt(checkinID, 10)
+}
+
+// errAnswerMetadata is what ParseAnswerMetadata wraps; the handler logs it
+// and shows the person a friendly message instead.
+var errAnswerMetadata = errors.New("answer modal metadata")
+
+// ParseAnswerMetadata reads what AnswerMetadata wrote. Both ids must be
+// positive.
+func ParseAnswerMetadata(s string) (roundID, checkinID int64, err error) {
+	r, c, found := strings.Cut(s, ":")
+	if !found {
+		return 0, 0, fmt.Errorf("%w: %q is not round:checkin", errAnswerMetadata, s)
+	}
+	roundID, err = strconv.ParseInt(r, 10, 64)
+	if err != nil || roundID <= 0 {
+		return 0, 0, fmt.Errorf("%w: bad round id in %q", errAnswerMetadata, s)
+	}
+	checkinID, err = strconv.ParseInt(c, 10, 64)
+	if err != nil || checkinID <= 0 {
+		return 0, 0, fmt.Errorf("%w: bad check-in id in %q", errAnswerMetadata, s)
+	}
+	return roundID, checkinID, nil
+}
+
+// AnswerModal is the form a person answers a round of check-in c with.
+// roundLabel heads it, such as "Daily stand-up · Mon 2 Mar"; the check-in's
+// name is used when it is empty.
+//
+// previous is the person's earlier answer to this round by question
+// position: a non-nil map (even an empty one) means they are editing it,
+// and the form then shows exactly what they sent, blanks included. On a
+// first answer (previous nil), lastTime, their answers to the previous
+// round, fills in the free-text questions only — recurring work often reads
+// the same — with a line under each saying so; a scale, choice or blocked
+// answer is a fresh judgement each time and starts empty.
+//
+// The "who could help?" picker is never filled in, since the helper is not
+// part of the stored answer. Anonymous answers are stored without the person,
+// so they are never in previous; when editing, the form says the first one
+// stays counted.
+func AnswerModal(c models.Checkin, round models.Round, roundLabel string, previous map[int]string, lastTime map[int]string) slack.ModalViewRequest {
+	editing := previous != nil
+	label := strings.TrimSpace(roundLabel)
+	if label == "" {
+		label = strings.TrimSpace(c.Name)
+	}
+	if label == "" {
+		label = "Check-in"
+	}
+	blocks := []slack.Block{slack.NewHeaderBlock(plain(clip(label, 150)))}
+	if intro := answerIntro(c, round, editing); intro != "" {
+		blocks = append(blocks, slack.NewContextBlock("", text(intro)))
+	}
+
+	for i, q := range c.Questions {
+		pos := i + 1
+		block := AnswerBlockID(pos)
+		action := "answer:" + strconv.Itoa(pos)
+		value, filled := previous[pos]
+		fromLastTime := false
+		if !editing && q.Kind == models.KindText {
+			if v := strings.TrimSpace(lastTime[pos]); v != "" {
+				value, filled, fromLastTime = v, true, true
+			}
+		}
+		value = strings.TrimSpace(value)
+
+		var el slack.BlockElement
+		var hint string
+		switch q.Kind {
+		case models.KindScale:
+			opts := scaleOptions(q.Options)
+			radio := slack.NewRadioButtonsBlockElement(action, opts...)
+			if filled {
+				radio.InitialOption = pick(value, opts...)
+			}
+			el = radio
+		case models.KindChoice:
+			opts := make([]*slack.OptionBlockObject, 0, len(q.Options))
+			for _, o := range q.Options {
+				o = strings.TrimSpace(o)
+				opts = append(opts, slack.NewOptionBlockObject(o, plain(clip(o, models.MaxOptionLen)), nil))
+			}
+			var initial *slack.OptionBlockObject
+			if filled {
+				initial = pick(value, opts...)
+			}
+			// Radio buttons show a few choices at a glance; a longer list
+			// reads better as a menu.
+			if len(opts) <= 5 {
+				radio := slack.NewRadioButtonsBlockElement(action, opts...)
+				radio.InitialOption = initial
+				el = radio
+			} else {
+				sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Pick one"), action, opts...)
+				sel.InitialOption = initial
+				el = sel
+			}
+		case models.KindBlocked:
+			yes := slack.NewOptionBlockObject(ValueYes, plain("Yes"), nil)
+			no := slack.NewOptionBlockObject(ValueNo, plain("No"), nil)
+			radio := slack.NewRadioButtonsBlockElement(action, yes, no)
+			if filled {
+				radio.InitialOption = pick(value, yes, no)
+			}
+			el = radio
+		default: // models.KindText, and any kind this code does not know yet
+			in := slack.NewPlainTextInputBlockElement(plain("Write your answer"), action)
+			in.Multiline = true
+			in.MaxLength = maxAnswerText
+			if filled {
+				in.InitialValue = clip(value, maxAnswerText)
+			}
+			el = in
+			hint = "Up to 3,000 characters. Long answers are kept in full, even where a report shows only the start."
+		}
+
+		prompt := strings.TrimSpace(q.Prompt)
+		if q.Anonymous {
+			prompt = clip(prompt, 2000-utf8.RuneCountInString(anonymousLabel)) + anonymousLabel
+			hint = "Stored without your name."
+			if editing {
+				hint = "Your first answer here was counted without your name, so it can't be changed; what you pick now is not counted again."
+			}
+		}
+		blocks = append(blocks, input(block, clip(prompt, 2000), el, !q.Required, hint))
+		if fromLastTime {
+			blocks = append(blocks, slack.NewContextBlock(answerLastTimeBlockID(pos),
+				text("Filled in as last time — change anything that's new.")))
+		}
+
+		if q.Kind == models.KindBlocked {
+			who := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, plain("Pick a person"), action+":helper")
+			blocks = append(blocks, input(AnswerHelperBlockID(pos), "If you're blocked: who could help?", who, true,
+				"Only this person is told, so they can reach out to you. Leave it empty if nobody comes to mind."))
+		}
+	}
+
+	title, submit := "Answer", "Send"
+	if editing {
+		title, submit = "Edit your answer", "Update"
+	}
+	m := modal(CallbackAnswer, title, submit, blocks...)
+	m.PrivateMetadata = AnswerMetadata(round.ID, c.ID)
+	return m
+}
+
+// answerIntro says where the answers go and whether the round is late.
+func answerIntro(c models.Checkin, round models.Round, editing bool) string {
+	var parts []string
+	channel := "the channel"
+	if c.ChannelID != "" {
+		channel = "<#" + c.ChannelID + ">"
+	}
+	switch c.Destination {
+	case models.DestinationThread:
+		parts = append(parts, "Your answers go in this round's thread in "+channel+".")
+	case models.DestinationChannel:
+		parts = append(parts, "Your answers are posted in "+channel+".")
+	case models.DestinationDigest:
+		parts = append(parts, "Your answers go in your teammates' daily digests.")
+	}
+	if editing {
+		parts = append(parts, "You can change them until the next round starts.")
+	}
+	if round.Closed {
+		parts = append(parts, "This round has closed, but late answers are welcome until the next one starts.")
+	}
+	return strings.Join(parts, " ")
+}
+
+// scaleOptions are 1 to 5, with the labels of 1 and 5 beside them.
+func scaleOptions(labels []string) []*slack.OptionBlockObject {
+	opts := make([]*slack.OptionBlockObject, 5)
+	for n := 1; n <= 5; n++ {
+		v := strconv.Itoa(n)
+		s := v
+		switch {
+		case n == 1 && len(labels) > 0 && strings.TrimSpace(labels[0]) != "":
+			s += " – " + strings.TrimSpace(labels[0])
+		case n == 5 && len(labels) > 1 && strings.TrimSpace(labels[1]) != "":
+			s += " – " + strings.TrimSpace(labels[1])
+		}
+		opts[n-1] = slack.NewOptionBlockObject(v, plain(clip(s, models.MaxOptionLen)), nil)
+	}
+	return opts
+}
+
+// ParseAnswerSubmission reads the answer modal's submitted state
+// (view.state.values: block id → action id → value) into a Submission for
+// models.Checkins.Answer: answers to anonymous questions in sub.Anonymous,
+// the others in sub.Answers, by question position, trimmed, and blank
+// answers left out. A scale answer is "1" to "5", a choice its option's
+// text, a blocked answer ValueYes or ValueNo.
+//
+// helpers holds, by position, the person picked as "who could help?" for a
+// blocked question answered yes; a pick beside a "no" is ignored, as Slack
+// offers no way to clear a person picker. The handler should drop a helper
+// who is the person answering.
+//
+// errs is nil when all is well, or a friendly message by block id, ready for
+// response_action "errors": a required question left blank, or a pick the
+// form no longer offers because the check-in changed while it was open.
+// sub and helpers are never nil.
+func ParseAnswerSubmission(c models.Checkin, values map[string]map[string]slack.BlockAction) (sub models.Submission, helpers map[int]string, errs map[string]string) {
+	sub = models.Submission{Answers: map[int]string{}, Anonymous: map[int]string{}}
+	helpers = map[int]string{}
+	errs = map[string]string{}
+	get := func(block string) slack.BlockAction {
+		for _, a := range values[block] { // one element per block
+			return a
+		}
+		return slack.BlockAction{}
+	}
+
+	for i, q := range c.Questions {
+		pos := i + 1
+		block := AnswerBlockID(pos)
+		a := get(block)
+
+		var v string
+		switch q.Kind {
+		case models.KindScale:
+			v = strings.TrimSpace(a.SelectedOption.Value)
+			if n, err := strconv.Atoi(v); v != "" && (err != nil || n < 1 || n > 5) {
+				errs[block] = "Pick a number from 1 to 5."
+				continue
+			}
+		case models.KindChoice:
+			v = strings.TrimSpace(a.SelectedOption.Value)
+			if v != "" && !slices.ContainsFunc(q.Options, func(o string) bool { return strings.TrimSpace(o) == v }) {
+				errs[block] = "That choice isn't offered any more (the check-in changed while you were answering). Please pick again."
+				continue
+			}
+		case models.KindBlocked:
+			v = strings.TrimSpace(a.SelectedOption.Value)
+			if v != "" && v != ValueYes && v != ValueNo {
+				errs[block] = "Pick yes or no."
+				continue
+			}
+		default:
+			v = strings.TrimSpace(a.Value)
+			if n := utf8.RuneCountInString(v); n > maxAnswerText {
+				errs[block] = fmt.Sprintf("That's %d characters; an answer holds up to 3,000. Please shorten it.", n)
+				continue
+			}
+		}
+
+		if v == "" {
+			if q.Required {
+				errs[block] = requiredMessage(q.Kind)
+			}
+			continue
+		}
+		if q.Anonymous {
+			sub.Anonymous[pos] = v
+		} else {
+			sub.Answers[pos] = v
+		}
+		if q.Kind == models.KindBlocked && v == ValueYes {
+			if u := strings.TrimSpace(get(AnswerHelperBlockID(pos)).SelectedUser); u != "" {
+				helpers[pos] = u
+			}
+		}
+	}
+	if len(errs) == 0 {
+		errs = nil
+	}
+	return sub, helpers, errs
+}
+
+// requiredMessage asks for an answer the way the question's element takes it.
+func requiredMessage(kind models.QuestionKind) string {
+	switch kind {
+	case models.KindScale:
+		return "This one needs an answer: pick a number from 1 to 5."
+	case models.KindChoice:
+		return "This one needs an answer: pick the option closest to yours."
+	case models.KindBlocked:
+		return "This one needs an answer: pick yes or no."
+	}
+	return "This one needs an answer. A few words are plenty."
+}

@@ -1,0 +1,557 @@
+package views
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/trellis-bot/trellis/models"
+)
+
+// Reports are what a check-in's readers see: the message that opens a round,
+// each person's answer in the round's thread (or a digest), the summary at
+// close, and the DM to someone named as able to help (issue 4, "Read
+// reports"). Every text a person typed is escaped before it reaches mrkdwn,
+// so a name, a question or an answer can never @-mention anyone; the only
+// mentions are the ones built here on purpose.
+
+// Limits a report message keeps to (../shared/SLACK.md).
+const (
+	reportMaxBlocks  = 50
+	reportSectionMax = 3000
+	reportHeaderMax  = 150
+	reportTextMax    = 4000
+	// reportTextBudget is the block text one message carries. Slack
+	// refuses somewhere around 12,000 characters (msg_blocks_too_long, not
+	// documented), so a message stays well below that.
+	reportTextBudget = 11000
+	// reportMinPiece is the smallest piece of an answer worth starting at
+	// the bottom of a message; below it the answer moves to the next one,
+	// so a question's header is never left alone at the end.
+	reportMinPiece = 500
+	// reportNameMax bounds a person's name (Slack display names are at
+	// most 80 characters).
+	reportNameMax = 80
+	// reportOptionMax bounds a choice shown in a summary, so ten of them
+	// and their counts stay short.
+	reportOptionMax = 60
+	// reportContinued ends a piece of an answer that goes on in the next
+	// section or message.
+	reportContinued = "… (continued)"
+)
+
+// ReportMessage is one message to post: the notification text and the
+// blocks. A long answer takes several, posted in order.
+type ReportMessage struct {
+	Text   string
+	Blocks []slack.Block
+}
+
+// RoundHeader is the channel message a round's thread hangs from, such as
+// "Daily stand-up — Tue 24 Nov: answers in the thread". It mentions nobody:
+// people are asked by DM, each at their own local time.
+func RoundHeader(c models.Checkin, roundLabel string) (string, []slack.Block) {
+	title := reportTitle(c, roundLabel, "")
+	where, how := "answers in the thread", "Answers appear in this thread as people send them, each at their own local time."
+	switch c.Destination {
+	case models.DestinationChannel:
+		where, how = "answers below", "Answers appear in the channel as people send them, each at their own local time."
+	case models.DestinationDigest:
+		where, how = "answers in your digest", "Answers reach each reader in their own digest, at the start of their day."
+	}
+	how += " A summary follows when the round closes."
+	if n := len(c.Questions); n > 0 {
+		how = count(n, "question", "questions") + " · " + how
+	}
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(reportPlain(reportClipPlain(title, reportHeaderMax))),
+		slack.NewContextBlock("", text(how)),
+	}
+	return reportFallback(reportEscape(title + ": " + where)), blocks
+}
+
+// AnswerMessage shows one person's answers to a round, for its thread or a
+// digest: their name, each question as a header, the answer under it. A
+// scale reads "4 / 5 (great)", a blocker stands out with the helper the
+// person named, if any, as a mention. Questions marked anonymous are never
+// shown, whatever answers holds for them; they appear only in the summary.
+//
+// person is the display name; userID stands in for it, as a mention, only
+// when there is no name, so a person is not pinged by their own answer.
+// helper holds the user id named as able to help, by question position.
+//
+// An answer too long for one message is split, never cut: each piece but
+// the last ends with "… (continued)", and the messages come back in the
+// order to post them, each within Slack's limits.
+func AnswerMessage(c models.Checkin, person string, userID string, answers map[int]string, helper map[int]string, edited bool) []ReportMessage {
+	who, whoText := reportWho(person, userID)
+	name := reportClip(strings.TrimSpace(c.Name), reportHeaderMax)
+	blocked := false
+	for i, q := range c.Questions {
+		if !q.Anonymous && q.Kind == models.KindBlocked && strings.TrimSpace(answers[i+1]) == "yes" {
+			blocked = true
+		}
+	}
+
+	lead := func(part, parts int) string {
+		var s string
+		if part == 1 {
+			s = fmt.Sprintf("%s answered *%s*", who, name)
+			if edited {
+				s += " _(edited)_"
+			}
+			if blocked {
+				s += " · :warning: *blocked*"
+			}
+		} else {
+			s = fmt.Sprintf("%s’s answer to *%s*, continued", who, name)
+		}
+		if parts > 1 {
+			s += fmt.Sprintf(" · part %d of %d", part, parts)
+		}
+		return s
+	}
+	// The lead goes in once the number of parts is known; keep room for
+	// the longest it can be.
+	reserve := max(utf8.RuneCountInString(lead(1, 9999)), utf8.RuneCountInString(lead(9999, 9999)))
+	p := reportPacker{budget: reportTextBudget - reserve, maxBlocks: reportMaxBlocks - 1}
+
+	for i, q := range c.Questions {
+		pos := i + 1
+		v := strings.TrimSpace(answers[pos])
+		if q.Anonymous || v == "" {
+			continue
+		}
+		switch q.Kind {
+		case models.KindScale, models.KindChoice, models.KindBlocked:
+			p.short(pos, q.Prompt, reportShortAnswer(q, v, helper[pos]))
+		default:
+			p.long(pos, q.Prompt, v)
+		}
+	}
+	p.flush()
+	if len(p.parts) == 0 {
+		p.parts = [][]slack.Block{{slack.NewContextBlock("", text("No answers to show here."))}}
+	}
+
+	out := make([]ReportMessage, len(p.parts))
+	for i, blocks := range p.parts {
+		part, parts := i+1, len(p.parts)
+		var first slack.Block = slack.NewSectionBlock(text(lead(part, parts)), nil, nil)
+		if part > 1 {
+			first = slack.NewContextBlock("", text(lead(part, parts)))
+		}
+		fallback := whoText + " answered " + name
+		if edited {
+			fallback += " (edited)"
+		}
+		if blocked {
+			fallback += " · blocked"
+		}
+		if parts > 1 {
+			fallback += fmt.Sprintf(" · part %d of %d", part, parts)
+		}
+		out[i] = ReportMessage{Text: reportFallback(fallback), Blocks: append([]slack.Block{first}, blocks...)}
+	}
+	return out
+}
+
+// reportWho is how a report names a person, in blocks (bold) and in the
+// notification text, both escaped mrkdwn: by name, or by a mention of
+// userID when there is no name.
+func reportWho(person, userID string) (bold, plainText string) {
+	person = strings.TrimSpace(person)
+	switch {
+	case person != "":
+		name := reportClip(person, reportNameMax)
+		return "*" + name + "*", name
+	case reportUserID.MatchString(userID):
+		return "<@" + userID + ">", "<@" + userID + ">"
+	}
+	return "Someone", "Someone"
+}
+
+// reportShortAnswer is the mrkdwn of a scale, choice or blocked answer.
+func reportShortAnswer(q models.Question, v, helper string) string {
+	switch q.Kind {
+	case models.KindScale:
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			break
+		}
+		s := fmt.Sprintf("*%d / 5*", n)
+		if len(q.Options) == 2 {
+			switch n {
+			case 1:
+				s += " (" + reportClip(q.Options[0], reportOptionMax) + ")"
+			case 5:
+				s += " (" + reportClip(q.Options[1], reportOptionMax) + ")"
+			default:
+				s += fmt.Sprintf(" (1 = %s, 5 = %s)", reportClip(q.Options[0], reportOptionMax), reportClip(q.Options[1], reportOptionMax))
+			}
+		}
+		return s
+	case models.KindBlocked:
+		switch v {
+		case "yes":
+			s := ":warning: *Blocked*"
+			if reportUserID.MatchString(helper) {
+				s += "\n<@" + helper + "> could help."
+			}
+			return s
+		case "no":
+			return "Not blocked"
+		}
+	}
+	return reportClip(v, reportSectionMax)
+}
+
+// reportPacker lays out questions and answers in as many messages as the
+// limits need. Widths are counted in characters of the escaped text, which
+// is what Slack counts.
+type reportPacker struct {
+	parts     [][]slack.Block
+	cur       []slack.Block
+	used      int
+	budget    int
+	maxBlocks int
+}
+
+func (p *reportPacker) fits(chars, blocks int) bool {
+	return p.used+chars <= p.budget && len(p.cur)+blocks <= p.maxBlocks
+}
+
+func (p *reportPacker) add(b slack.Block, chars int) {
+	p.cur = append(p.cur, b)
+	p.used += chars
+}
+
+func (p *reportPacker) flush() {
+	if len(p.cur) > 0 {
+		p.parts = append(p.parts, p.cur)
+	}
+	p.cur, p.used = nil, 0
+}
+
+// header is a question's header block and its width; continued marks the
+// header repeated at the top of the next message.
+func (p *reportPacker) header(pos int, prompt string, continued bool) (slack.Block, int) {
+	prompt = strings.TrimSpace(prompt)
+	if continued {
+		prompt = reportClipPlain(prompt, reportHeaderMax-len(" (continued)")) + " (continued)"
+	} else {
+		prompt = reportClipPlain(prompt, reportHeaderMax)
+	}
+	if prompt == "" {
+		prompt = fmt.Sprintf("Question %d", pos)
+	}
+	b := slack.NewHeaderBlock(reportPlain(prompt))
+	b.BlockID = fmt.Sprintf("report-question-%d", pos)
+	return b, utf8.RuneCountInString(prompt)
+}
+
+// short adds a question whose answer is one short section.
+func (p *reportPacker) short(pos int, prompt, body string) {
+	h, hw := p.header(pos, prompt, false)
+	bw := utf8.RuneCountInString(body)
+	if !p.fits(hw+bw, 2) {
+		p.flush()
+	}
+	p.add(h, hw)
+	p.add(reportAnswerSection(pos, 1, body), bw)
+}
+
+// long adds a free-text answer, split into sections of at most 3000
+// characters and across messages as the budget runs out. Nothing of the
+// answer is lost: the pieces joined give it back.
+func (p *reportPacker) long(pos int, prompt, v string) {
+	piece, continued := 1, false
+	for v != "" {
+		h, hw := p.header(pos, prompt, continued)
+		need := min(reportWidth(v), reportMinPiece)
+		if need < reportWidth(v) {
+			need += utf8.RuneCountInString(reportContinued)
+		}
+		if !p.fits(hw+need, 2) {
+			p.flush()
+		}
+		p.add(h, hw)
+		for v != "" && p.fits(0, 1) {
+			room := min(reportSectionMax, p.budget-p.used)
+			if reportWidth(v) <= room {
+				s := reportEscape(v)
+				p.add(reportAnswerSection(pos, piece, s), utf8.RuneCountInString(s))
+				v = ""
+				break
+			}
+			room -= utf8.RuneCountInString(reportContinued)
+			if room < reportMinPiece {
+				break
+			}
+			cut := reportCut(v, room, true)
+			s := reportEscape(v[:cut]) + reportContinued
+			p.add(reportAnswerSection(pos, piece, s), utf8.RuneCountInString(s))
+			v = v[cut:]
+			piece++
+		}
+		if v != "" {
+			p.flush()
+			continued = true
+		}
+	}
+}
+
+func reportAnswerSection(pos, piece int, s string) *slack.SectionBlock {
+	return slack.NewSectionBlock(text(s), nil, nil, slack.SectionBlockOptionBlockID(fmt.Sprintf("report-answer-%d-%d", pos, piece)))
+}
+
+// RoundSummary is posted when a round closes: how many answered, as a
+// number (never who did not), each scale's average, each choice's counts
+// and how many reported a blocker. An aggregate hidden to protect a small
+// group says so instead of showing anything. It mentions nobody.
+func RoundSummary(c models.Checkin, roundLabel string, answered, asked int, aggs []models.Aggregate, blockers int) (string, []slack.Block) {
+	title := reportTitle(c, roundLabel, "summary")
+	var took string
+	switch {
+	case asked <= 0:
+		took = "Nobody was asked this round."
+	default:
+		took = fmt.Sprintf("*%d of %d* answered.", answered, asked)
+	}
+	hasBlocked := slices.ContainsFunc(c.Questions, func(q models.Question) bool { return q.Kind == models.KindBlocked })
+	var blockerLine string
+	switch {
+	case blockers > 0:
+		blockerLine = fmt.Sprintf(":warning: *%s* reported.", count(blockers, "blocker", "blockers"))
+	case hasBlocked:
+		blockerLine = "No blockers reported."
+	}
+	first := took
+	if blockerLine != "" {
+		first += "\n" + blockerLine
+	}
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(reportPlain(reportClipPlain(title, reportHeaderMax))),
+		slack.NewSectionBlock(text(first), nil, nil),
+	}
+
+	seen := map[int]bool{}
+	for _, a := range aggs {
+		if a.Position < 1 || a.Position > len(c.Questions) || seen[a.Position] {
+			continue
+		}
+		seen[a.Position] = true
+		q := c.Questions[a.Position-1]
+		s := "*" + reportClip(strings.TrimSpace(q.Prompt), reportHeaderMax) + "*"
+		if a.Anonymous || q.Anonymous {
+			s += " _(anonymous)_"
+		}
+		s += "\n" + reportAggregate(q, a)
+		blocks = append(blocks, slack.NewSectionBlock(text(s), nil, nil))
+	}
+
+	fallback := reportEscape(title) + ": "
+	if asked > 0 {
+		fallback += fmt.Sprintf("%d of %d answered", answered, asked)
+	} else {
+		fallback += "nobody was asked"
+	}
+	if blockers > 0 || hasBlocked {
+		fallback += ", " + count(blockers, "blocker", "blockers")
+	}
+	return reportFallback(fallback), blocks
+}
+
+// reportAggregate is the mrkdwn of one question's totals.
+func reportAggregate(q models.Question, a models.Aggregate) string {
+	switch {
+	case a.Hidden:
+		return "_Not enough answers to show without identifying people._"
+	case a.Count == 0:
+		return "_No answers._"
+	case q.Kind == models.KindScale || (q.Kind != models.KindChoice && a.Counts == nil):
+		s := fmt.Sprintf("*%.1f / 5* average from %s", a.Average, count(a.Count, "answer", "answers"))
+		if len(q.Options) == 2 {
+			s += fmt.Sprintf(" (1 = %s, 5 = %s)", reportClip(q.Options[0], reportOptionMax), reportClip(q.Options[1], reportOptionMax))
+		}
+		return s
+	}
+	// Choices in the question's order, then any no longer offered (the
+	// question changed after people answered).
+	keys := slices.Clone(q.Options)
+	var gone []string
+	for k := range a.Counts {
+		if !slices.Contains(keys, k) {
+			gone = append(gone, k)
+		}
+	}
+	slices.Sort(gone)
+	keys = append(keys, gone...)
+	const most = models.MaxChoices + 2
+	var parts []string
+	for i, k := range keys {
+		if i == most {
+			parts = append(parts, fmt.Sprintf("and %d more", len(keys)-most))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s *%d*", reportClip(k, reportOptionMax), a.Counts[k]))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// HelperNotice is the DM to the person someone named as able to help with
+// their blocker: who asked, on which check-in and question, and nothing
+// else of their answers. asker is a user id (shown as a mention) or a
+// display name.
+func HelperNotice(c models.Checkin, asker string, question string) (string, []slack.Block) {
+	asker = strings.TrimSpace(asker)
+	who, whoText := reportWho(asker, "")
+	if reportUserID.MatchString(asker) {
+		who, whoText = reportWho("", asker)
+	}
+	name := reportClip(strings.TrimSpace(c.Name), reportHeaderMax)
+	where := "*" + name + "*"
+	if reportChannelID.MatchString(c.ChannelID) {
+		where += " in <#" + c.ChannelID + ">"
+	}
+	body := fmt.Sprintf("%s is blocked and named you as someone who could help.", who)
+	detail := "It came up in " + where
+	if q := strings.TrimSpace(question); q != "" {
+		detail += ", where they answered “" + reportClip(q, reportHeaderMax) + "” with yes"
+	}
+	detail += "."
+	blocks := []slack.Block{
+		slack.NewSectionBlock(text(body+"\n"+detail), nil, nil),
+		slack.NewContextBlock("", text("Only you were told. Their other answers stay in the check-in; "+
+			"a quick message to them is the best way to help.")),
+	}
+	return reportFallback(whoText + " is blocked on " + name + " and thinks you could help"), blocks
+}
+
+// reportTitle is "Daily stand-up — Tue 24 Nov", with an optional last word
+// ("summary").
+func reportTitle(c models.Checkin, roundLabel, suffix string) string {
+	title := reportClipPlain(strings.TrimSpace(c.Name), reportHeaderMax)
+	if title == "" {
+		title = "Check-in"
+	}
+	if l := strings.TrimSpace(roundLabel); l != "" {
+		title += " — " + reportClipPlain(l, 100)
+	}
+	if suffix != "" {
+		title += ": " + suffix
+	}
+	return title
+}
+
+// Slack ids worth a mention; anything else is shown as text or not at all.
+var (
+	reportUserID    = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+	reportChannelID = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
+)
+
+func reportPlain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+}
+
+// reportFallback is a message's notification text on one line, within the
+// 4000-character limit. s is mrkdwn, already escaped; its parts are bounded
+// well below the limit, so the final cut is only a safety net.
+func reportFallback(s string) string {
+	return clip(strings.Join(strings.Fields(s), " "), reportTextMax)
+}
+
+// reportEscape escapes what mrkdwn reads as markup for links and mentions,
+// so that "<!channel>" in an answer is shown, not sent.
+func reportEscape(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// reportRuneWidth is a character's width once escaped.
+func reportRuneWidth(r rune) int {
+	switch r {
+	case '&':
+		return 5
+	case '<', '>':
+		return 4
+	}
+	return 1
+}
+
+// reportWidth is s's width once escaped.
+func reportWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		n += reportRuneWidth(r)
+	}
+	return n
+}
+
+// reportCut returns how many bytes of s fit in n characters once escaped.
+// With nice set, it ends the piece after a line break or, failing that, a
+// space in the last third, rather than in the middle of a word.
+func reportCut(s string, n int, nice bool) int {
+	width, end, lastLine, lastSpace := 0, 0, 0, 0
+	for i, r := range s {
+		w := reportRuneWidth(r)
+		if width+w > n {
+			break
+		}
+		width += w
+		_, size := utf8.DecodeRuneInString(s[i:]) // 1 for an invalid byte
+		end = i + size
+		if width >= n*2/3 {
+			switch r {
+			case '\n':
+				lastLine = end
+			case ' ', '\t':
+				lastSpace = end
+			}
+		}
+	}
+	switch {
+	case !nice || end == len(s):
+		return end
+	case lastLine > 0:
+		return lastLine
+	case lastSpace > 0:
+		return lastSpace
+	}
+	return end
+}
+
+// reportClip escapes s for mrkdwn and cuts it to n characters, ending in
+// "…" when cut, without breaking an escape in two.
+func reportClip(s string, n int) string {
+	if reportWidth(s) <= n {
+		return reportEscape(s)
+	}
+	return reportEscape(s[:reportCut(s, n-1, false)]) + "…"
+}
+
+// reportClipPlain cuts plain text to n characters, ending in "…" when cut.
+func reportClipPlain(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return clip(s, n-1) + "…"
+}

@@ -149,9 +149,6 @@ func (s *Checkins) Answer(ctx context.Context, workspaceID string, roundID int64
 		if err != nil {
 			return err
 		}
-		if err := checkSubmission(c, sub); err != nil {
-			return err
-		}
 		var prev responseRow
 		err = s.db.conn(ctx).Where("round_id = ? AND user_id = ?", roundID, userID).Take(&prev).Error
 		switch err := translate(err); {
@@ -159,6 +156,11 @@ func (s *Checkins) Answer(ctx context.Context, workspaceID string, roundID int64
 		case errors.Is(err, ErrNotFound):
 			prev = responseRow{}
 		default:
+			return err
+		}
+		// Once a person's anonymous answers are in, an edit need not give
+		// them again: they are kept as first given.
+		if err := checkSubmission(c, sub, prev.AnonymousIn); err != nil {
 			return err
 		}
 		first = prev.Status != ResponseAnswered
@@ -226,8 +228,9 @@ func (s *Checkins) Decline(ctx context.Context, workspaceID string, roundID int6
 	return nil
 }
 
-// checkSubmission checks each value against its question.
-func checkSubmission(c Checkin, sub Submission) error {
+// checkSubmission checks each value against its question. With
+// anonymousDone, required anonymous questions may be left out.
+func checkSubmission(c Checkin, sub Submission, anonymousDone bool) error {
 	var problems []string
 	for i, q := range c.Questions {
 		pos := i + 1
@@ -246,7 +249,7 @@ func checkSubmission(c Checkin, sub Submission) error {
 		}
 		v = strings.TrimSpace(v)
 		if !inAnswers || v == "" {
-			if q.Required {
+			if q.Required && !(q.Anonymous && anonymousDone) {
 				problems = append(problems, fmt.Sprintf("question %d (%q) needs an answer", pos, q.Prompt))
 			}
 			continue

@@ -144,6 +144,15 @@ func TestAnswerRules(t *testing.T) {
 		if say := find(t, mustAggs(t, s, r.ID, 1), 5); say.Count != 1 {
 			t.Errorf("the anonymous answer was stored %d times", say.Count)
 		}
+		// An edit may leave the anonymous answer out: it is kept.
+		noAnon := pulseAnswers("")
+		noAnon.Anonymous = nil
+		if _, err := s.Answer(ctx, "T1", r.ID, "U1", noAnon); err != nil {
+			t.Errorf("an edit without the anonymous answer: %v", err)
+		}
+		if say := find(t, mustAggs(t, s, r.ID, 1), 5); say.Count != 1 {
+			t.Errorf("after an edit without it, the anonymous answer counts %d times", say.Count)
+		}
 		if err := s.Decline(ctx, "T1", r.ID, "U1", models.ResponseSkipped); err != nil {
 			t.Fatal(err)
 		}

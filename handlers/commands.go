@@ -74,7 +74,7 @@ func (h *Handlers) cmdBudget(ctx context.Context, req *bot.Request, p models.Per
 	switch {
 	case args == "":
 		return notice(fmt.Sprintf("You get at most %d proactive %s from Trellis a day (the workspace allows %d).",
-			p.DailyBudgetIn(ws), plural(p.DailyBudgetIn(ws), "message", "messages"), limit), budgetExample), nil
+			p.DailyBudgetIn(ws), views.Plural(p.DailyBudgetIn(ws), "message", "messages"), limit), budgetExample), nil
 	case strings.EqualFold(args, "default"):
 		if err := h.ppl.SetDailyBudget(ctx, req.TeamID, req.UserID, 0); err != nil {
 			return nil, err
@@ -93,15 +93,8 @@ func (h *Handlers) cmdBudget(ctx context.Context, req *bot.Request, p models.Per
 		return nil, err
 	}
 	req.After(h.refreshHome(req))
-	return notice(fmt.Sprintf("Saved: at most %d proactive %s from Trellis a day.", n, plural(n, "message", "messages")),
+	return notice(fmt.Sprintf("Saved: at most %d proactive %s from Trellis a day.", n, views.Plural(n, "message", "messages")),
 		"Anything more waits for your next working day, or is skipped when the next one is due by then."), nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func (h *Handlers) cmdMe(ctx context.Context, req *bot.Request) (*bot.Response, error) {
@@ -393,7 +386,7 @@ func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) 
 		if err := h.ws.SetDailyBudget(ctx, req.TeamID, n, req.UserID); err != nil {
 			return nil, err
 		}
-		return notice(fmt.Sprintf("Saved: people get at most %d proactive %s from Trellis a day.", n, plural(n, "message", "messages")),
+		return notice(fmt.Sprintf("Saved: people get at most %d proactive %s from Trellis a day.", n, views.Plural(n, "message", "messages")),
 			"Anyone can choose fewer for themselves with `/trellis budget`. Replies to what people do themselves don't count."), nil
 	case "audit":
 		entries, err := h.ws.Audit(ctx, req.TeamID, 20)

@@ -225,7 +225,7 @@ func describeReminders(n int) string {
 }
 
 // count is "1 day" or "3 days".
-func count(n int, one, many string) string { return fmt.Sprintf("%d %s", n, plural(n, one, many)) }
+func count(n int, one, many string) string { return fmt.Sprintf("%d %s", n, Plural(n, one, many)) }
 
 // clip cuts s to at most n characters, so that a value Slack would refuse
 // (longer than an input's max_length) never stops a modal from opening.

@@ -219,7 +219,7 @@ func summaryBlocks(s Summary, buttons bool) []slack.Block {
 	}
 	blocks = append(blocks, section(hol, acc(ActionEditRegion, "Change region")))
 
-	budget := fmt.Sprintf(":mailbox_with_mail: *Daily limit:* at most %d proactive %s a day", s.Budget, plural(s.Budget, "message", "messages"))
+	budget := fmt.Sprintf(":mailbox_with_mail: *Daily limit:* at most %d proactive %s a day", s.Budget, Plural(s.Budget, "message", "messages"))
 	if s.BudgetOwn {
 		budget += ", chosen by you (`/trellis budget default` follows the workspace)"
 	} else {
@@ -230,7 +230,8 @@ func summaryBlocks(s Summary, buttons bool) []slack.Block {
 	return blocks
 }
 
-func plural(n int, one, many string) string {
+// Plural is one when n is 1, else many.
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return one
 	}

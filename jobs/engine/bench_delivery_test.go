@@ -20,6 +20,8 @@ import (
 	"github.com/trellis-bot/trellis/kv/kvtest"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/modelstest"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // benchCap is the emulator's workspace message cap the benchmark delivers
@@ -368,7 +370,7 @@ func (d *deliveryBench) check(r deliveryRun) {
 
 	var expiries float64
 	for _, m := range d.metrics {
-		expiries += testutilCount(m.LeaseExpiries)
+		expiries += testutil.ToFloat64(m.LeaseExpiries)
 	}
 	span := last.Sub(first)
 	rate := 0.0

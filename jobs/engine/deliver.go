@@ -159,24 +159,53 @@ func (e *Engine) handleWorkspace(ctx context.Context, wsID string, claims []mode
 // those another replica has taken over.
 func (e *Engine) heartbeat(ctx context.Context, st *Stats, recipients []string, items map[string][]item, until time.Time) {
 	for _, r := range recipients {
-		held := items[r][:0]
-		for _, it := range items[r] {
-			err := e.occ.Renew(ctx, it.claim.Occurrence.ID, it.claim.Token, until)
-			if errors.Is(err, models.ErrLeaseLost) {
-				st.LeaseLost++
-				e.metrics.conflict()
-				e.log.WarnContext(ctx, "lease lost while waiting to send; another replica has it", "occurrence", it.claim.Occurrence.ID)
+		// On another error the item stays: deliver renews again before
+		// sending, and drops it then if the lease is gone.
+		items[r] = e.renew(ctx, st, items[r], until, true)
+	}
+}
+
+// renew extends the leases of items to until and returns those still held.
+// An item another replica took over is dropped and counted; one whose
+// renewal failed otherwise is kept only with keepUnsure.
+func (e *Engine) renew(ctx context.Context, st *Stats, items []item, until time.Time, keepUnsure bool) []item {
+	held := items[:0]
+	for _, it := range items {
+		err := e.occ.Renew(ctx, it.claim.Occurrence.ID, it.claim.Token, until)
+		switch {
+		case errors.Is(err, models.ErrLeaseLost):
+			st.LeaseLost++
+			e.metrics.conflict()
+			e.log.WarnContext(ctx, "lease lost before sending; another replica has it", "occurrence", it.claim.Occurrence.ID)
+			continue
+		case err != nil:
+			e.log.ErrorContext(ctx, "could not renew a lease", "occurrence", it.claim.Occurrence.ID, "err", err)
+			if !keepUnsure {
 				continue
 			}
-			if err != nil {
-				// deliver renews again before sending, and drops it then
-				// if the lease is gone.
-				e.log.ErrorContext(ctx, "could not renew a lease", "occurrence", it.claim.Occurrence.ID, "err", err)
-			}
-			held = append(held, it)
 		}
-		items[r] = held
+		held = append(held, it)
 	}
+	return held
+}
+
+// settleFound records as delivered the items a reconciliation found in
+// Slack, and returns the rest.
+func (e *Engine) settleFound(ctx context.Context, st *Stats, items []item, found map[int64]models.Receipt, cause string, now time.Time) []item {
+	rest := items[:0]
+	for _, it := range items {
+		r, ok := found[it.claim.Occurrence.ID]
+		if !ok {
+			rest = append(rest, it)
+			continue
+		}
+		if e.complete(ctx, st, it.claim, models.OccurrenceDelivered, it.note, r, now) {
+			st.Reconciled++
+			e.metrics.reconciled(cause, 1)
+			e.metrics.late(now.Sub(it.claim.Occurrence.DeliverAt))
+		}
+	}
+	return rest
 }
 
 // reasonUnsent starts the reason of an occurrence handed back before any
@@ -418,21 +447,7 @@ func (e *Engine) deliver(ctx context.Context, api Slack, wsID string, items []it
 	// Renew: a claimer that stalled past its lease learns it here, before
 	// it sends anything.
 	until := e.clock.Now().Add(e.lease)
-	held := items[:0]
-	for _, it := range items {
-		if err := e.occ.Renew(ctx, it.claim.Occurrence.ID, it.claim.Token, until); err != nil {
-			if errors.Is(err, models.ErrLeaseLost) {
-				st.LeaseLost++
-				e.metrics.conflict()
-				e.log.WarnContext(ctx, "lease lost before sending; another replica has it", "occurrence", it.claim.Occurrence.ID)
-			} else {
-				e.log.ErrorContext(ctx, "could not renew a lease", "occurrence", it.claim.Occurrence.ID, "err", err)
-			}
-			continue
-		}
-		held = append(held, it)
-	}
-	items = held
+	items = e.renew(ctx, &st, items, until, false)
 	if len(items) == 0 {
 		return st
 	}
@@ -454,18 +469,7 @@ func (e *Engine) deliver(ctx context.Context, api Slack, wsID string, items []it
 			}
 			return st
 		}
-		rest := items[:0]
-		for _, it := range items {
-			if r, ok := found[it.claim.Occurrence.ID]; ok {
-				if e.complete(ctx, &st, it.claim, models.OccurrenceDelivered, it.note, r, e.clock.Now()) {
-					st.Reconciled++
-					e.metrics.reconciled("takeover", 1)
-				}
-				continue
-			}
-			rest = append(rest, it)
-		}
-		items = rest
+		items = e.settleFound(ctx, &st, items, found, "takeover", e.clock.Now())
 		if len(items) == 0 {
 			return st
 		}
@@ -542,15 +546,11 @@ func (e *Engine) send(ctx context.Context, api Slack, wsID string, person *model
 		// again first).
 		e.log.WarnContext(ctx, "delivery outcome unknown; reconciling", "workspace", wsID, "recipient", recipient, "err", err)
 		found, rerr := e.reconcile(ctx, api, wsID, person, recipient, out.items)
-		for _, it := range out.items {
-			if r, ok := found[it.claim.Occurrence.ID]; ok && rerr == nil {
-				if e.complete(ctx, &st, it.claim, models.OccurrenceDelivered, it.note, r, now) {
-					st.Reconciled++
-					e.metrics.reconciled("ambiguous", 1)
-					e.metrics.late(now.Sub(it.claim.Occurrence.DeliverAt))
-				}
-				continue
-			}
+		if rerr != nil {
+			// found is nil: everything is checked again at the next claim.
+			e.log.WarnContext(ctx, "could not reconcile; checking again later", "workspace", wsID, "recipient", recipient, "err", rerr)
+		}
+		for _, it := range e.settleFound(ctx, &st, out.items, found, "ambiguous", now) {
 			e.release(ctx, &st, it.claim, now.Add(e.retryAfter), "Slack did not confirm the message; Trellis checks the conversation before trying again")
 		}
 	case errors.Is(err, errLeaseEnding):

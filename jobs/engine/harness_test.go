@@ -284,11 +284,6 @@ func (h *harness) occurrences() []models.Occurrence {
 	h.t.Helper()
 	var out []models.Occurrence
 	occ := models.NewOccurrences(h.dbs[0])
-	counts, err := occ.CountByStatus(context.Background(), team)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	_ = counts
 	h.mu.Lock()
 	users := make([]string, 0, len(h.byName))
 	for _, id := range h.byName {

@@ -162,14 +162,12 @@ func whyLine(it item, sentAt time.Time) string {
 	}
 	loc := it.person.Location()
 	local := sentAt.In(loc)
-	when := fmt.Sprintf("It reached you at %s your time (%s)", local.Format("15:04 Mon 2 Jan"), loc.String())
-	if late := sentAt.Sub(o.NominalAt); late > 2*time.Minute {
-		when += fmt.Sprintf(", inside your working hours (%s); it was due at %s", it.hours.String(), o.NominalAt.In(loc).Format("15:04 Mon"))
-		if it.note != "" {
-			when += " and waited: " + truncate(it.note, 400)
-		}
-	} else {
-		when += fmt.Sprintf(", inside your working hours (%s)", it.hours.String())
+	when := fmt.Sprintf("It reached you at %s your time (%s), inside your working hours (%s)",
+		local.Format("15:04 Mon 2 Jan"), loc.String(), it.hours.String())
+	// decide leaves a note exactly when the delivery is later than the
+	// cadence's time: it says why it waited.
+	if it.note != "" {
+		when += fmt.Sprintf("; it was due at %s and waited: %s", o.NominalAt.In(loc).Format("15:04 Mon"), truncate(it.note, 400))
 	}
 	return fmt.Sprintf("_Why did I get this?_ You are in *%s*, which asks %s in your time zone. %s. "+
 		"Change it: `/trellis hours`, `/trellis tz`, `/trellis away`, or `/trellis budget` (at most %d of these a day).",

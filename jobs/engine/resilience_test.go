@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/slack-go/slack"
 
@@ -74,7 +73,7 @@ func TestStalledReplicaCannotSendTwice(t *testing.T) {
 			if m := h.dms(ada); len(m) != 1 {
 				t.Errorf("ada got %d messages, want 1", len(m))
 			}
-			if got := testutilCount(b.metrics.LeaseExpiries); got != 1 {
+			if got := testutil.ToFloat64(b.metrics.LeaseExpiries); got != 1 {
 				t.Errorf("lease expiries = %v, want 1", got)
 			}
 		})
@@ -239,5 +238,3 @@ func TestRedisStoppedMidRun(t *testing.T) {
 		})
 	}
 }
-
-func testutilCount(c prometheus.Collector) float64 { return testutil.ToFloat64(c) }

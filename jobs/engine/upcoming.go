@@ -82,8 +82,7 @@ func Forecast(in ForecastInput, rec attention.Recipient, now time.Time, n int) [
 		for at := c.Next(now, loc); !at.IsZero() && at.Before(now.Add(forecastHorizon)) && count < n; at = c.Next(at, loc) {
 			count++
 			u := Upcoming{Title: title(sc), Cadence: sc.Cadence, Nominal: at.In(loc)}
-			switch {
-			case sc.Paused:
+			if sc.Paused {
 				u.Status, u.Reason = "paused", pausedReason(sc)
 				out = append(out, u)
 				continue

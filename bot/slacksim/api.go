@@ -70,6 +70,10 @@ func (s *Server) apiMethods() map[string]apiMethod {
 		"views.push":            {limit: tier4, fn: s.viewsPush},
 		"views.update":          {limit: tier4, fn: s.viewsUpdate},
 		"views.publish":         {limit: tier4, fn: s.viewsPublish},
+
+		// File uploads (files.go).
+		"files.getUploadURLExternal":   {limit: tier4, fn: s.filesGetUploadURLExternal},
+		"files.completeUploadExternal": {limit: tier4, fn: s.filesCompleteUploadExternal},
 	}
 }
 

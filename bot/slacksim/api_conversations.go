@@ -166,6 +166,15 @@ func (w *workspace) messageJSON(m *message, withMetadata bool) map[string]any {
 	if m.EditedTS != "" {
 		out["edited"] = map[string]any{"user": m.User, "ts": m.EditedTS}
 	}
+	if len(m.Files) > 0 {
+		files := make([]any, len(m.Files))
+		for i := range m.Files {
+			files[i] = fileJSON(&m.Files[i])
+		}
+		out["files"] = files
+		out["upload"] = true
+		out["display_as_bot"] = false
+	}
 	return out
 }
 
@@ -264,6 +273,7 @@ func controlMessage(channel string, m *message) Message {
 	out := Message{
 		TS: m.TS, Channel: channel, User: m.User, BotID: m.BotID, Text: m.Text, ThreadTS: m.ThreadTS,
 		Metadata: m.Metadata, Ephemeral: m.Ephemeral, VisibleTo: m.VisibleTo, Edited: m.EditedTS != "",
+		Files: controlFiles(channel, m),
 	}
 	if m.Blocks != nil {
 		out.Blocks, _ = json.Marshal(m.Blocks)

@@ -45,6 +45,7 @@ func (s *Server) controlRoutes() {
 	h("POST /control/home/open", s.ctlOpenHome)
 	h("GET /control/conversations", s.ctlConversations)
 	h("GET /control/conversations/{id}/messages", s.ctlMessages)
+	h("GET /control/conversations/{id}/files", s.ctlFiles)
 	h("POST /control/channels", s.ctlAddChannel)
 	h("POST /control/channels/{id}/members", s.ctlJoin)
 	h("DELETE /control/channels/{id}/members", s.ctlLeave)

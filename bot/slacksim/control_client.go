@@ -210,6 +210,17 @@ func (c *Control) Messages(ctx context.Context, channel, as string) ([]Message, 
 	return out.Messages, err
 }
 
+// Files lists the files the bot shared into a conversation, oldest first,
+// with their content (GET /control/conversations/{channel}/files). channel
+// may be a person's id, meaning their DM with the bot.
+func (c *Control) Files(ctx context.Context, channel string) ([]File, error) {
+	var out struct {
+		Files []File `json:"files"`
+	}
+	err := c.do(ctx, http.MethodGet, "/control/conversations/"+url.PathEscape(channel)+"/files", nil, &out)
+	return out.Files, err
+}
+
 // WaitMessages polls Messages until done returns true or ctx ends.
 func (c *Control) WaitMessages(ctx context.Context, channel, as string, done func([]Message) bool) ([]Message, error) {
 	t := time.NewTicker(20 * time.Millisecond)

@@ -222,6 +222,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /socket", s.hub.serveWS)
 	s.mux.HandleFunc("POST /response/{token}", s.serveResponseURL)
 	s.controlRoutes()
+	s.fileRoutes()
 	if s.cfg.UI != nil {
 		s.mux.Handle("/", s.cfg.UI)
 	}

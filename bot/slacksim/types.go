@@ -225,6 +225,8 @@ type Message struct {
 	Ephemeral bool            `json:"ephemeral,omitempty"`
 	VisibleTo string          `json:"visible_to,omitempty"`
 	Edited    bool            `json:"edited,omitempty"`
+	// Files are the files the message shares (files.completeUploadExternal).
+	Files []File `json:"files,omitempty"`
 }
 
 // PostMessageRequest makes a person type a message (POST /control/messages).

@@ -24,6 +24,7 @@ type workspace struct {
 	external map[string]string   // external_id → view id
 	triggers map[string]*trigger
 	rurls    map[string]*responseURL
+	uploads  map[string]*upload // file id → upload not yet shared
 
 	seq     int
 	salt    string // makes ids differ between emulator runs
@@ -42,6 +43,7 @@ func newWorkspace(cfg Config) *workspace {
 		external: map[string]string{},
 		triggers: map[string]*trigger{},
 		rurls:    map[string]*responseURL{},
+		uploads:  map[string]*upload{},
 		salt:     strings.ToUpper(uuid.NewString()[:2]),
 	}
 	w.people[cfg.BotUserID] = &person{
@@ -129,6 +131,7 @@ type message struct {
 	Ephemeral bool
 	VisibleTo string // the only person who sees an ephemeral message
 	EditedTS  string
+	Files     []sharedFile // shared with files.completeUploadExternal
 }
 
 // Metadata is message metadata as Slack stores it.

@@ -1466,8 +1466,10 @@
       act: actor(m.local ? { channel: conv } : { channel: conv, message_ts: m.ts }),
     };
     const body = h('div', { class: 'msg-body' });
+    const files = Array.isArray(m.files) ? m.files.filter(isObj) : [];
     if (Array.isArray(m.blocks) && m.blocks.length) body.append(renderBlocks(m.blocks, ctx));
-    else body.append(h('div', { class: 'bk-text' }, mrkdwn(m.text)));
+    else if (str(m.text) || !files.length) body.append(h('div', { class: 'bk-text' }, mrkdwn(m.text)));
+    for (const f of files) body.append(renderFile(f));
     const threaded = m.thread_ts && m.thread_ts !== m.ts;
     return h('article', {
       class: 'msg' + (m.ephemeral || m.local ? ' msg-ephemeral' : '') + (isBot ? ' msg-bot' : '') + (mine ? ' msg-mine' : ''),
@@ -1484,6 +1486,18 @@
       threaded ? h('div', { class: 'msg-thread' }, '↳ reply in thread') : null,
       body,
       m.ephemeral || m.local ? h('div', { class: 'msg-eph-note' }, h('span', { 'aria-hidden': 'true' }, '👁 '), 'Only visible to you') : null));
+  }
+
+  // renderFile shows a file the bot shared: its name, linking to the
+  // emulator's download endpoint, and its size.
+  function renderFile(f) {
+    const name = str(f.name) || str(f.id);
+    const size = Number(f.size) || 0;
+    const kb = size < 1024 ? size + ' B' : size < 1048576 ? (size / 1024).toFixed(1) + ' KB' : (size / 1048576).toFixed(1) + ' MB';
+    return h('div', { class: 'msg-file', 'data-testid': 'message-file', 'data-file-id': str(f.id) },
+      h('span', { 'aria-hidden': 'true' }, '📎 '),
+      h('a', { href: api.base + 'files/' + encodeURIComponent(str(f.id)) + '/download', download: name, title: str(f.title) || name }, name),
+      h('span', { class: 'msg-file-size' }, ' ' + kb));
   }
 
   // actor returns the function that sends an element's action, with the

@@ -28,6 +28,7 @@ import (
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers"
 	"github.com/trellis-bot/trellis/jobs"
+	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/kv"
 	"github.com/trellis-bot/trellis/models"
@@ -212,6 +213,19 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 		return err
 	}
 	engineRef.Store(eng)
+	// Check-ins: the engine writes their DMs and its ticks close their
+	// rounds and send their channel posts.
+	ck, err := checkins.New(checkins.Config{
+		DB:        db,
+		Engine:    eng,
+		Clients:   func(ctx context.Context, team string) (checkins.Slack, error) { return clients.ClientFor(ctx, team) },
+		BotUserID: clients.BotUserID,
+		Clock:     clk,
+		Logger:    log,
+	})
+	if err != nil {
+		return err
+	}
 	if sim != nil {
 		eng.Register("demo", engine.ComposerFunc(demoComposer))
 		if err := seedSandbox(ctx, eng, team.TeamID, clk.Now()); err != nil {
@@ -227,6 +241,7 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 		Workspaces:    workspaces,
 		Installations: installs,
 		Forecast:      eng,
+		Checkins:      ck,
 	}).Register(mux)
 
 	dispatcher := bot.NewDispatcher(bot.DispatcherConfig{

@@ -56,6 +56,8 @@ func (h *Handlers) command(ctx context.Context, req *bot.Request) (*bot.Response
 		return h.cmdBudget(ctx, req, p, rest)
 	case "admin":
 		return h.cmdAdmin(ctx, req, rest)
+	case "checkin", "checkins", "check-in":
+		return h.cmdCheckin(ctx, req, p, rest)
 	}
 	return notice(fmt.Sprintf("I don't know the command `%s`.", sub),
 		"Try `/trellis help` for the full list, or `/trellis me` to see your settings."), nil

@@ -19,6 +19,7 @@ import (
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/jobs/attention"
+	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/holidays"
@@ -73,6 +74,9 @@ type Config struct {
 	// Forecast, when set, lets /trellis me and the Home tab list the next
 	// proactive messages a person will get.
 	Forecast forecaster
+	// Checkins, when set, serves /trellis checkin, the answer form and the
+	// prompts' buttons.
+	Checkins *checkins.Service
 }
 
 // Handlers serves every Slack request Trellis understands.
@@ -83,6 +87,7 @@ type Handlers struct {
 	ws    workspaces
 	inst  installations
 	fc    forecaster
+	ck    *checkins.Service
 	cache wsCache
 }
 
@@ -91,7 +96,7 @@ func New(cfg Config) *Handlers {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System{}
 	}
-	return &Handlers{log: cfg.Logger, clock: cfg.Clock, ppl: cfg.People, ws: cfg.Workspaces, inst: cfg.Installations, fc: cfg.Forecast}
+	return &Handlers{log: cfg.Logger, clock: cfg.Clock, ppl: cfg.People, ws: cfg.Workspaces, inst: cfg.Installations, fc: cfg.Forecast, ck: cfg.Checkins}
 }
 
 // Command is the root slash command.
@@ -116,6 +121,7 @@ func (h *Handlers) Register(mux *bot.Mux) {
 	mux.Event("user_change", bot.HandlerFunc(h.userChanged))
 	mux.Event("app_uninstalled", bot.HandlerFunc(h.uninstalled))
 	mux.Event("tokens_revoked", bot.HandlerFunc(h.uninstalled))
+	h.registerCheckins(mux)
 }
 
 // person returns the stored person, fetching their Slack profile first when

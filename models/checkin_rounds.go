@@ -78,6 +78,9 @@ func (anonymousRow) TableName() string { return "checkin_anonymous" }
 
 // Response statuses.
 const (
+	// ResponseAsked means the person got the round and has not answered,
+	// skipped or snoozed it yet (see MarkAsked).
+	ResponseAsked    = "asked"
 	ResponseAnswered = "answered"
 	ResponseSkipped  = "skipped"
 	ResponseSnoozed  = "snoozed"
@@ -133,14 +136,36 @@ type Submission struct {
 	Anonymous map[int]string
 }
 
+// AnswerResult is what storing an answer did.
+type AnswerResult struct {
+	// First reports that this was the person's first answer to the round
+	// (they had not answered it before; being asked, skipping or snoozing
+	// do not count).
+	First bool
+	// Version is the version of the answer post queued for this answer: 1
+	// for the first answer, one more for each edit. It is 0 when the
+	// check-in posts nothing in the channel (DestinationDigest).
+	Version int
+	// Post is the answer post queued, in the same transaction, for the
+	// channel or the round's thread; zero for DestinationDigest.
+	Post CheckinPost
+	// Late reports that the round was already closed (its summary is due
+	// or out): the answer is kept all the same.
+	Late bool
+}
+
 // Answer stores a person's answers to a round, replacing their earlier
 // identified answers (answers can be edited). Each value is checked
 // against its question: a scale takes 1 to 5, a choice one of its
 // options, a blocked question yes or no; required questions need an
-// answer. Anonymous answers are taken the first time only. It reports
-// whether this was the person's first answer to the round.
-func (s *Checkins) Answer(ctx context.Context, workspaceID string, roundID int64, userID string, sub Submission) (first bool, err error) {
-	err = s.db.Tx(ctx, func(ctx context.Context) error {
+// answer. Anonymous answers are taken the first time only. When the
+// check-in's destination is the channel or a thread, it queues an answer
+// post (see QueuePost) in the same transaction, a new version for each
+// edit, so the answer is posted exactly once however the poster fares.
+func (s *Checkins) Answer(ctx context.Context, workspaceID string, roundID int64, userID string, sub Submission) (AnswerResult, error) {
+	var res AnswerResult
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		res = AnswerResult{}
 		var round roundRow
 		if err := s.db.conn(ctx).Where("id = ? AND workspace_id = ?", roundID, workspaceID).Take(&round).Error; err != nil {
 			return translate(err)
@@ -163,7 +188,8 @@ func (s *Checkins) Answer(ctx context.Context, workspaceID string, roundID int64
 		if err := checkSubmission(c, sub, prev.AnonymousIn); err != nil {
 			return err
 		}
-		first = prev.Status != ResponseAnswered
+		res.First = prev.Status != ResponseAnswered
+		res.Late = round.Closed
 		anonymousIn := prev.AnonymousIn
 		if !anonymousIn && len(sub.Anonymous) > 0 {
 			rows := make([]anonymousRow, 0, len(sub.Anonymous))
@@ -187,13 +213,26 @@ func (s *Checkins) Answer(ctx context.Context, workspaceID string, roundID int64
 				return translate(err)
 			}
 		}
-		return s.respond(ctx, responseRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: userID,
-			Status: ResponseAnswered, AnonymousIn: anonymousIn, UpdatedAt: s.db.now()})
+		if err := s.respond(ctx, responseRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: userID,
+			Status: ResponseAnswered, AnonymousIn: anonymousIn, UpdatedAt: s.db.now()}); err != nil {
+			return err
+		}
+		if c.Destination != DestinationChannel && c.Destination != DestinationThread {
+			return nil
+		}
+		version, err := s.lastAnswerVersion(ctx, roundID, userID)
+		if err != nil {
+			return err
+		}
+		res.Post, err = s.QueuePost(ctx, CheckinPost{WorkspaceID: workspaceID, RoundID: roundID, CheckinID: c.ID,
+			Kind: PostAnswer, UserID: userID, Version: version + 1, Channel: c.ChannelID})
+		res.Version = res.Post.Version
+		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("answer round %d: %w", roundID, err)
+		return AnswerResult{}, fmt.Errorf("answer round %d: %w", roundID, err)
 	}
-	return first, nil
+	return res, nil
 }
 
 func (s *Checkins) respond(ctx context.Context, r responseRow) error {

@@ -127,15 +127,15 @@ func TestAnswerRules(t *testing.T) {
 		if resp, _ := s.Responses(ctx, "T1", r.ID); len(resp) != 0 {
 			t.Fatalf("bad submissions stored %+v", resp)
 		}
-		first, err := s.Answer(ctx, "T1", r.ID, "U1", pulseAnswers("2"))
-		if err != nil || !first {
-			t.Fatalf("first answer: %v, %v", first, err)
+		res, err := s.Answer(ctx, "T1", r.ID, "U1", pulseAnswers("2"))
+		if err != nil || !res.First {
+			t.Fatalf("first answer: %+v, %v", res, err)
 		}
 		edit := pulseAnswers("5")
 		edit.Answers[1] = "Ship billing, then search"
-		first, err = s.Answer(ctx, "T1", r.ID, "U1", edit)
-		if err != nil || first {
-			t.Fatalf("edit: first=%v, %v", first, err)
+		res, err = s.Answer(ctx, "T1", r.ID, "U1", edit)
+		if err != nil || res.First {
+			t.Fatalf("edit: %+v, %v", res, err)
 		}
 		resp, _ := s.Responses(ctx, "T1", r.ID)
 		if len(resp) != 1 || resp[0].Answers[1] != "Ship billing, then search" || resp[0].Status != models.ResponseAnswered {

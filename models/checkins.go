@@ -94,20 +94,8 @@ func (s *Checkins) Create(ctx context.Context, c Checkin, parseCadence func(stri
 		if err := s.db.conn(ctx).Create(&row).Error; err != nil {
 			return translate(err)
 		}
-		qs := make([]questionRow, len(c.Questions))
-		for i, q := range c.Questions {
-			opts, err := json.Marshal(q.Options)
-			if err != nil {
-				return err
-			}
-			if q.Options == nil {
-				opts = []byte("[]")
-			}
-			qs[i] = questionRow{CheckinID: row.ID, WorkspaceID: c.WorkspaceID, Position: i + 1, Kind: string(q.Kind),
-				Prompt: strings.TrimSpace(q.Prompt), Options: string(opts), Anonymous: q.Anonymous, Required: q.Required}
-		}
-		if err := s.db.conn(ctx).Create(&qs).Error; err != nil {
-			return translate(err)
+		if err := s.insertQuestions(ctx, row.ID, c.WorkspaceID, c.Questions); err != nil {
+			return err
 		}
 		if c.Participants == ParticipantsChosen {
 			if err := s.setPeople(ctx, row.ID, c.WorkspaceID, c.People); err != nil {
@@ -132,6 +120,23 @@ func (s *Checkins) Create(ctx context.Context, c Checkin, parseCadence func(stri
 		return Checkin{}, fmt.Errorf("create check-in %q: %w", c.Name, err)
 	}
 	return out, nil
+}
+
+// insertQuestions stores a check-in's questions, by position from 1.
+func (s *Checkins) insertQuestions(ctx context.Context, id int64, workspaceID string, questions []Question) error {
+	qs := make([]questionRow, len(questions))
+	for i, q := range questions {
+		opts, err := json.Marshal(q.Options)
+		if err != nil {
+			return err
+		}
+		if q.Options == nil {
+			opts = []byte("[]")
+		}
+		qs[i] = questionRow{CheckinID: id, WorkspaceID: workspaceID, Position: i + 1, Kind: string(q.Kind),
+			Prompt: strings.TrimSpace(q.Prompt), Options: string(opts), Anonymous: q.Anonymous, Required: q.Required}
+	}
+	return translate(s.db.conn(ctx).Create(&qs).Error)
 }
 
 // setPeople replaces a check-in's chosen people.

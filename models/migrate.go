@@ -47,6 +47,10 @@ func migrations() []migration {
 			DialectPostgres: v5(DialectPostgres),
 			DialectSQLite:   v5(DialectSQLite),
 		}},
+		{version: 6, name: "check-in posts", sql: map[string][]string{
+			DialectPostgres: v6(DialectPostgres),
+			DialectSQLite:   v6(DialectSQLite),
+		}},
 	}
 }
 
@@ -54,7 +58,7 @@ func migrations() []migration {
 // before parents, for DeleteWorkspace. A migration adding a table adds it
 // here too (a test checks).
 func workspaceTables() []string {
-	return []string{"checkin_anonymous", "checkin_answers", "checkin_responses", "checkin_rounds", "checkin_people", "checkin_questions", "checkins", "schedule_targets", "schedules", "occurrences", "away_periods", "people", "holidays", "audit_log", "workspaces", "installations"}
+	return []string{"checkin_posts", "checkin_anonymous", "checkin_answers", "checkin_responses", "checkin_rounds", "checkin_people", "checkin_questions", "checkins", "schedule_targets", "schedules", "occurrences", "away_periods", "people", "holidays", "audit_log", "workspaces", "installations"}
 }
 
 func v1Postgres() []string {
@@ -421,6 +425,71 @@ func v5(dialect string) []string {
 		)`,
 		`CREATE INDEX checkin_anonymous_round ON checkin_anonymous (round_id, position)`,
 	}
+}
+
+// v6 adds check-in posts: every message a check-in posts in its channel
+// (a round's header and summary, each answer and each edit of it), queued
+// in the transaction that decides it and then claimed, posted and marked
+// under a lease, so a crash or a Slack error neither loses nor duplicates
+// one. The UNIQUE constraint is a post's identity, so queueing is
+// idempotent; checkin_posts_due serves the poster's search. ts holds the
+// message timestamps, comma-separated in posting order (a long answer
+// takes several messages).
+//
+// It also lets a response be "asked" (the person got the round and has not
+// answered yet), indexes responses by person for their pending rounds, and
+// indexes rounds by closing time for closing them. SQLite cannot change a
+// CHECK constraint, so there checkin_responses is rebuilt; nothing refers
+// to it.
+func v6(dialect string) []string {
+	id, ts := columnTypes(dialect)
+	stmts := []string{
+		`CREATE TABLE checkin_posts (
+			id              ` + id + `,
+			workspace_id    TEXT NOT NULL,
+			round_id        BIGINT NOT NULL REFERENCES checkin_rounds (id) ON DELETE CASCADE,
+			checkin_id      BIGINT NOT NULL,
+			kind            TEXT NOT NULL CHECK (kind IN ('header', 'answer', 'summary')),
+			user_id         TEXT NOT NULL DEFAULT '',
+			version         INTEGER NOT NULL CHECK (version >= 1),
+			channel         TEXT NOT NULL DEFAULT '',
+			ts              TEXT NOT NULL DEFAULT '',
+			posted          BOOLEAN NOT NULL DEFAULT FALSE,
+			attempts        INTEGER NOT NULL DEFAULT 0,
+			next_attempt_at ` + ts + ` NOT NULL,
+			claim_token     TEXT NOT NULL DEFAULT '',
+			claim_until     ` + ts + `,
+			created_at      ` + ts + ` NOT NULL,
+			CONSTRAINT checkin_posts_identity UNIQUE (round_id, kind, user_id, version),
+			CHECK ((kind = 'answer') = (user_id <> ''))
+		)`,
+		`CREATE INDEX checkin_posts_due ON checkin_posts (posted, next_attempt_at)`,
+		`CREATE INDEX checkin_rounds_closing ON checkin_rounds (closed, closes_at)`,
+	}
+	const statuses = `CHECK (status IN ('asked', 'answered', 'skipped', 'snoozed'))`
+	if dialect == DialectPostgres {
+		stmts = append(stmts,
+			`ALTER TABLE checkin_responses DROP CONSTRAINT checkin_responses_status_check`,
+			`ALTER TABLE checkin_responses ADD CONSTRAINT checkin_responses_status_check `+statuses,
+		)
+	} else {
+		stmts = append(stmts,
+			`CREATE TABLE checkin_responses_v6 (
+			round_id     BIGINT NOT NULL REFERENCES checkin_rounds (id) ON DELETE CASCADE,
+			workspace_id TEXT NOT NULL,
+			user_id      TEXT NOT NULL,
+			status       TEXT NOT NULL `+statuses+`,
+			anonymous_in BOOLEAN NOT NULL DEFAULT FALSE,
+			updated_at   `+ts+` NOT NULL,
+			PRIMARY KEY (round_id, user_id)
+		)`,
+			`INSERT INTO checkin_responses_v6 (round_id, workspace_id, user_id, status, anonymous_in, updated_at)
+			SELECT round_id, workspace_id, user_id, status, anonymous_in, updated_at FROM checkin_responses`,
+			`DROP TABLE checkin_responses`,
+			`ALTER TABLE checkin_responses_v6 RENAME TO checkin_responses`,
+		)
+	}
+	return append(stmts, `CREATE INDEX checkin_responses_person ON checkin_responses (workspace_id, user_id, status)`)
 }
 
 // schemaMigrationsDDL creates the version table; the time type differs.

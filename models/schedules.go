@@ -482,3 +482,18 @@ func (s *Schedules) ByKeys(ctx context.Context, workspaceID string, keys []strin
 	}
 	return out, nil
 }
+
+// Targets returns the recipients of the workspace's schedule with the key,
+// in order; none when there is no such schedule.
+func (s *Schedules) Targets(ctx context.Context, workspaceID, key string) ([]string, error) {
+	var out []string
+	err := s.db.conn(ctx).Model(&targetRow{}).
+		Joins("JOIN schedules s ON s.id = schedule_targets.schedule_id").
+		Where("s.workspace_id = ? AND s.key = ?", workspaceID, key).
+		Order("schedule_targets.recipient").
+		Pluck("schedule_targets.recipient", &out).Error
+	if err != nil {
+		return nil, fmt.Errorf("targets of schedule %s/%s: %w", workspaceID, key, translate(err))
+	}
+	return out, nil
+}

@@ -81,6 +81,12 @@ func TestSchedulePutAndTargets(t *testing.T) {
 			if got := targets(t, db, "T1", "U2"); len(got) != 0 {
 				t.Errorf("U2 still a target: %+v", got)
 			}
+			if all, err := s.Targets(ctx, "T1", "checkin:1"); err != nil || strings.Join(all, ",") != "U1,U3" {
+				t.Errorf("Targets = %v, %v; want U1,U3", all, err)
+			}
+			if none, err := s.Targets(ctx, "T2", "checkin:1"); err != nil || len(none) != 0 {
+				t.Errorf("Targets of another workspace = %v, %v; want none", none, err)
+			}
 
 			// Changing the cadence makes every target due for planning now.
 			if err := advanceAll(t, db, t0.Add(48*time.Hour)); err != nil {

@@ -344,6 +344,10 @@ func ParseCheckinSubmission(values map[string]map[string]slack.BlockAction) (mod
 	return c, out
 }
 
+// CheckinFieldBlock is the block id of the check-in form where a problem
+// with a models.Field* field is shown.
+func CheckinFieldBlock(field string) string { return checkinBlock(field) }
+
 // checkinBlock is the block id where a problem with field is shown.
 func checkinBlock(field string) string {
 	switch field {

@@ -67,6 +67,9 @@ type Summary struct {
 	BudgetOwn bool
 	// Upcoming are the next proactive messages, as the rules stand now.
 	Upcoming []Upcoming
+	// Checkins are the rounds waiting for the person's answer and the
+	// check-ins they take part in, for the Home tab.
+	Checkins HomeCheckins
 }
 
 // Upcoming is one forecast proactive message.
@@ -136,6 +139,9 @@ func Me(s Summary) []slack.Block {
 	return blocks
 }
 
+// homeMaxBlocks is SLACK.md's limit on the App Home tab.
+const homeMaxBlocks = 100
+
 // Home is the App Home tab.
 func Home(s Summary) slack.HomeTabViewRequest {
 	blocks := []slack.Block{
@@ -144,6 +150,14 @@ func Home(s Summary) slack.HomeTabViewRequest {
 		slack.NewDividerBlock(),
 	}
 	blocks = append(blocks, summaryBlocks(s, true)...)
+	blocks = append(blocks, slack.NewDividerBlock())
+	used := 0
+	for _, b := range blocks {
+		used += blockTextLen(b)
+	}
+	// The check-ins take what is left of Home's 100 blocks, keeping two for
+	// the end, and of the text a message may carry.
+	blocks = append(blocks, homeCheckinBlocks(s.Checkins, homeMaxBlocks-len(blocks)-2, reportTextBudget-used-100)...)
 	blocks = append(blocks, slack.NewDividerBlock(),
 		slack.NewContextBlock("", text("Type `/trellis help` anywhere for every command.")))
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}

@@ -29,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -98,6 +99,7 @@ type Engine struct {
 
 	mu        sync.RWMutex
 	composers map[string]Composer
+	steppers  []Stepper
 
 	// hooks for tests: called after a claim, before anything is sent.
 	afterClaim func(ctx context.Context, claims []models.Claim)
@@ -160,6 +162,47 @@ func (e *Engine) composer(key string) (Composer, bool) {
 	defer e.mu.RUnlock()
 	c, ok := e.composers[kind]
 	return c, ok
+}
+
+// Stepper is other time-driven work that runs with the engine's ticks:
+// the check-ins' round closing and channel posts. Tick runs it after its
+// own work, and RunUntil also stops at the instants it is due.
+type Stepper interface {
+	// NextDue is when the stepper next has work.
+	NextDue(ctx context.Context) (time.Time, bool, error)
+	// Tick does the work due at now.
+	Tick(ctx context.Context, now time.Time) error
+}
+
+// Step makes every Tick run s too.
+func (e *Engine) Step(s Stepper) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.steppers = append(e.steppers, s)
+}
+
+func (e *Engine) stepperList() []Stepper {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return slices.Clone(e.steppers)
+}
+
+// nextDue is the earliest instant the engine or a stepper has work.
+func (e *Engine) nextDue(ctx context.Context) (time.Time, bool, error) {
+	at, ok, err := e.schedules.NextDue(ctx)
+	if err != nil {
+		return at, ok, err
+	}
+	for _, s := range e.stepperList() {
+		t, sok, err := s.NextDue(ctx)
+		if err != nil {
+			return at, ok, err
+		}
+		if sok && (!ok || t.Before(at)) {
+			at, ok = t, true
+		}
+	}
+	return at, ok, nil
 }
 
 // Schedules is the engine's schedule store, for features registering what
@@ -268,6 +311,11 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (Stats, error) {
 			break
 		}
 	}
+	for _, st := range e.stepperList() {
+		if err := st.Tick(ctx, now); err != nil {
+			return total, err
+		}
+	}
 	if total.Claimed > 0 || total.Planned > 0 {
 		e.log.DebugContext(ctx, "engine tick", "now", now, "planned", total.Planned, "claimed", total.Claimed,
 			"delivered", total.Delivered, "messages", total.Messages, "deferred", total.Deferred, "settled", total.Settled)
@@ -285,7 +333,7 @@ func (e *Engine) RunUntil(ctx context.Context, to time.Time, before func(time.Ti
 	var total Stats
 	var last time.Time
 	for ctx.Err() == nil {
-		at, ok, err := e.schedules.NextDue(ctx)
+		at, ok, err := e.nextDue(ctx)
 		if err != nil {
 			return total, err
 		}

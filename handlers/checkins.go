@@ -1,0 +1,714 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/jobs/checkins"
+	"github.com/trellis-bot/trellis/models"
+)
+
+const checkinExample = "`/trellis checkin new` (in the team's channel), `/trellis checkin list`, " +
+	"`/trellis checkin edit|pause|resume|delete|run|export ID`."
+
+// registerCheckins adds the check-in routes.
+func (h *Handlers) registerCheckins(mux *bot.Mux) {
+	mux.Action(views.ActionCheckinTemplate, bot.HandlerFunc(h.checkinTemplate))
+	mux.View(views.CallbackCheckin, bot.HandlerFunc(h.submitCheckin))
+	mux.Action(views.ActionCheckinAnswer, bot.HandlerFunc(h.openAnswer))
+	mux.Action(views.ActionCheckinEdit, bot.HandlerFunc(h.openAnswer))
+	mux.Action(views.ActionCheckinSkip, bot.HandlerFunc(h.skipRound))
+	mux.Action(views.ActionCheckinSnooze, bot.HandlerFunc(h.snoozeRound))
+	mux.View(views.CallbackAnswer, bot.HandlerFunc(h.submitAnswer))
+	mux.Event("member_joined_channel", bot.HandlerFunc(h.membersChanged))
+	mux.Event("member_left_channel", bot.HandlerFunc(h.membersChanged))
+}
+
+// cmdCheckin serves /trellis checkin and its subcommands.
+func (h *Handlers) cmdCheckin(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
+	if h.ck == nil {
+		return notice("Check-ins are not switched on here.", ""), nil
+	}
+	sub, rest := splitCommand(args)
+	switch sub {
+	case "new", "create", "add":
+		return h.newCheckin(ctx, req)
+	case "list", "ls", "":
+		return h.listCheckins(ctx, req, p)
+	case "edit", "pause", "resume", "delete", "remove", "run", "export":
+		// "run now 12" reads as "run 12".
+		if sub == "run" {
+			if w, r := splitCommand(rest); w == "now" {
+				rest = r
+			}
+		}
+		c, resp, err := h.pickCheckin(ctx, req, sub, rest)
+		if resp != nil || err != nil {
+			return resp, err
+		}
+		switch sub {
+		case "edit":
+			return h.editCheckin(ctx, req, p, c)
+		case "pause", "resume":
+			return h.pauseCheckin(ctx, req, p, c, sub == "pause")
+		case "delete", "remove":
+			return h.deleteCheckin(ctx, req, p, c)
+		case "run":
+			return h.runCheckin(ctx, req, p, c)
+		case "export":
+			return h.exportCheckin(ctx, req, p, c, strings.Contains(rest, "mine"))
+		}
+	}
+	return notice(fmt.Sprintf("I don't know `/trellis checkin %s`.", sub), checkinExample), nil
+}
+
+// pickCheckin finds the check-in a command names by id, or the channel's
+// only one when no id is given.
+func (h *Handlers) pickCheckin(ctx context.Context, req *bot.Request, verb, args string) (models.Checkin, *bot.Response, error) {
+	store := h.ck.Store()
+	idText, _ := splitCommand(args)
+	if idText == "" {
+		cs, err := store.InChannel(ctx, req.TeamID, req.Command.ChannelID)
+		if err != nil {
+			return models.Checkin{}, nil, err
+		}
+		if len(cs) == 1 {
+			return cs[0], nil, nil
+		}
+		return models.Checkin{}, notice(fmt.Sprintf("Which check-in? Give its number, like `/trellis checkin %s 12`.", verb),
+			"`/trellis checkin list` shows the numbers."), nil
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(idText, "#"), 10, 64)
+	if err != nil || id <= 0 {
+		return models.Checkin{}, notice(fmt.Sprintf("`%s` isn't a check-in number.", idText), "`/trellis checkin list` shows the numbers."), nil
+	}
+	c, err := store.Get(ctx, req.TeamID, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return models.Checkin{}, notice(fmt.Sprintf("There is no check-in %d.", id), "`/trellis checkin list` shows the numbers."), nil
+	}
+	return c, nil, err
+}
+
+// mayChange reports whether the person may change c: its owner or a
+// workspace admin (read fresh from Slack, since it is a permission).
+func (h *Handlers) mayChange(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin) (admin, ok bool, err error) {
+	if c.OwnerID == p.UserID {
+		return p.IsAdmin, true, nil
+	}
+	fresh, err := h.person(ctx, req, true)
+	if err != nil {
+		return false, false, err
+	}
+	return fresh.IsAdmin, fresh.IsAdmin, nil
+}
+
+// notOwner is the friendly refusal for someone who may not change c.
+func notOwner(c models.Checkin) *bot.Response {
+	return notice(fmt.Sprintf("Only <@%s>, who set up *%s*, or a workspace admin can change it.", c.OwnerID, escapeText(c.Name)),
+		"You can still answer it, skip or snooze a round, and export your own answers with `/trellis checkin export "+strconv.FormatInt(c.ID, 10)+"`.")
+}
+
+func escapeText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// newCheckin opens the form in the channel the command came from.
+func (h *Handlers) newCheckin(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	ch := req.Command.ChannelID
+	if !strings.HasPrefix(ch, "C") && !strings.HasPrefix(ch, "G") {
+		return notice("Run `/trellis checkin new` in the channel of the team it is for: its answers are shown there, and its members can be the participants.",
+			"In a DM, `/trellis checkin list` shows the check-ins you are in."), nil
+	}
+	m := views.CheckinModal(models.NewCheckin(), models.CheckinTemplates(), "")
+	m.PrivateMetadata = "new:" + ch
+	return h.openModal(ctx, req, req.Command.TriggerID, m)
+}
+
+// checkinTemplate fills the form from the template picked.
+func (h *Handlers) checkinTemplate(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	view := req.Interaction.View
+	key := req.Interaction.ActionCallback.BlockActions[0].SelectedOption.Value
+	c := models.NewCheckin()
+	if tpl, ok := models.FindCheckinTemplate(key); ok {
+		c = tpl.Checkin
+	}
+	m := views.CheckinModal(c, models.CheckinTemplates(), key)
+	m.PrivateMetadata = view.PrivateMetadata
+	if req.Slack == nil {
+		return nil, nil
+	}
+	if _, err := req.Slack.UpdateViewContext(ctx, m, "", view.Hash, view.ID); err != nil {
+		h.log.WarnContext(ctx, "views.update failed", "view", view.ID, "err", err)
+	}
+	return nil, nil
+}
+
+// submitCheckin creates or edits a check-in from the form. Every problem
+// is shown under its field and nothing is stored until there are none.
+func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	if h.ck == nil {
+		return nil, errors.New("check-ins are not configured")
+	}
+	verb, arg, _ := strings.Cut(req.Interaction.View.PrivateMetadata, ":")
+	var values map[string]map[string]slack.BlockAction
+	if req.Interaction.View.State != nil {
+		values = req.Interaction.View.State.Values
+	}
+	c, errs := views.ParseCheckinSubmission(values)
+	if errs == nil {
+		errs = map[string]string{}
+	}
+	if _, bad := errs[views.BlockCheckinCadence]; !bad && c.Cadence != "" {
+		if err := checkins.ParseCadence(c.Cadence); err != nil {
+			errs[views.BlockCheckinCadence] = fmt.Sprintf("I couldn't read that: %v. Try “weekdays at 09:30”, “fridays at 14:00” or cron like “30 9 * * 1-5”.", err)
+		}
+	}
+	if len(errs) > 0 {
+		return fieldErrors(errs), nil
+	}
+	p, err := h.person(ctx, req, false)
+	if err != nil {
+		return nil, err
+	}
+	var saved models.Checkin
+	switch verb {
+	case "new":
+		c.WorkspaceID, c.ChannelID, c.OwnerID = req.TeamID, arg, req.UserID
+		saved, err = h.ck.Create(ctx, c)
+	case "edit":
+		id, perr := strconv.ParseInt(arg, 10, 64)
+		if perr != nil {
+			return nil, fmt.Errorf("check-in form: bad metadata %q", req.Interaction.View.PrivateMetadata)
+		}
+		old, gerr := h.ck.Store().Get(ctx, req.TeamID, id)
+		if gerr != nil {
+			return nil, gerr
+		}
+		admin, ok, merr := h.mayChange(ctx, req, p, old)
+		if merr != nil {
+			return nil, merr
+		}
+		if !ok {
+			return fieldErrors(map[string]string{views.BlockCheckinName: fmt.Sprintf("Only <@%s>, who set up this check-in, or a workspace admin can change it.", old.OwnerID)}), nil
+		}
+		c.ID, c.WorkspaceID, c.ChannelID, c.OwnerID = old.ID, old.WorkspaceID, old.ChannelID, old.OwnerID
+		c.Anchor, c.Paused = old.Anchor, old.Paused
+		saved, err = h.ck.Update(ctx, c, req.UserID, admin)
+	default:
+		return nil, fmt.Errorf("check-in form: bad metadata %q", req.Interaction.View.PrivateMetadata)
+	}
+	var ce *models.CheckinError
+	switch {
+	case errors.As(err, &ce):
+		out := map[string]string{}
+		for _, pr := range ce.Problems {
+			b := views.CheckinFieldBlock(pr.Field)
+			if out[b] == "" {
+				out[b] = pr.Message
+			}
+		}
+		return fieldErrors(out), nil
+	case errors.Is(err, models.ErrNotOwner):
+		return fieldErrors(map[string]string{views.BlockCheckinName: "Only the person who set up this check-in, or a workspace admin, can change it."}), nil
+	case err != nil:
+		return nil, err
+	}
+	created := verb == "new"
+	req.After(func(ctx context.Context) { h.afterCheckinSaved(ctx, req, saved, created) })
+	return nil, nil
+}
+
+// afterCheckinSaved reads the channel's members into a channel-mode
+// check-in and says in the channel what was set up, or tells the owner
+// privately what stops it.
+func (h *Handlers) afterCheckinSaved(ctx context.Context, req *bot.Request, c models.Checkin, created bool) {
+	if _, _, err := h.ck.SyncMembers(ctx, c); err != nil {
+		h.log.WarnContext(ctx, "could not read the channel's members", "checkin", c.ID, "err", err)
+		h.dm(ctx, req, fmt.Sprintf("I couldn't read the members of <#%s> for *%s* (%s). If it's a private channel, invite me with `/invite @Trellis`; I'll pick them up as soon as I'm in.",
+			c.ChannelID, escapeText(c.Name), slackErrorText(err)))
+	}
+	if req.Slack == nil {
+		return
+	}
+	people, err := h.ck.Participants(ctx, c)
+	if err != nil {
+		h.log.WarnContext(ctx, "could not count participants", "checkin", c.ID, "err", err)
+	}
+	verb := "set up"
+	if !created {
+		verb = "changed"
+	}
+	who := fmt.Sprintf("%d %s", len(people), views.Plural(len(people), "person", "people"))
+	if c.Participants == models.ParticipantsChannel {
+		who = "everyone in this channel (" + who + " now)"
+	}
+	text := fmt.Sprintf("*%s* was %s here (check-in %d): %s, each person at that time in their own timezone and only inside their working hours, by DM. It asks %s. Answers go to %s.",
+		escapeText(c.Name), verb, c.ID, escapeText(c.Cadence), who, checkins.AnswersGoTo(c))
+	_, _, err = req.Slack.PostMessageContext(ctx, c.ChannelID, slack.MsgOptionText(text, false),
+		slack.MsgOptionBlocks(slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil),
+			slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, "Nobody is ever named for not answering. `/trellis checkin list` shows this channel's check-ins.", false, false))))
+	if err != nil {
+		h.log.WarnContext(ctx, "could not announce a check-in", "checkin", c.ID, "err", err)
+		h.dm(ctx, req, fmt.Sprintf("*%s* is saved, but I couldn't post in <#%s> (%s). Invite me with `/invite @Trellis` so its answers can be posted there.",
+			escapeText(c.Name), c.ChannelID, slackErrorText(err)))
+	}
+}
+
+func slackErrorText(err error) string {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return "Slack did not answer"
+}
+
+// dm writes to the person who acted, in their DM with Trellis: a reply to
+// their own action, so not a proactive message.
+func (h *Handlers) dm(ctx context.Context, req *bot.Request, text string) {
+	if req.Slack == nil {
+		return
+	}
+	if _, _, err := req.Slack.PostMessageContext(ctx, req.UserID, slack.MsgOptionText(text, false)); err != nil {
+		h.log.WarnContext(ctx, "could not reply by DM", "user", req.UserID, "err", err)
+	}
+}
+
+// listCheckins lists the channel's check-ins, or in a DM the person's own.
+func (h *Handlers) listCheckins(ctx context.Context, req *bot.Request, p models.Person) (*bot.Response, error) {
+	store := h.ck.Store()
+	var (
+		cs    []models.Checkin
+		err   error
+		title string
+	)
+	ch := req.Command.ChannelID
+	if strings.HasPrefix(ch, "C") || strings.HasPrefix(ch, "G") {
+		cs, err = store.InChannel(ctx, req.TeamID, ch)
+		title = "Check-ins in this channel"
+	} else {
+		cs, err = store.ForPerson(ctx, req.TeamID, req.UserID)
+		title = "Your check-ins"
+	}
+	if err != nil {
+		return nil, err
+	}
+	items, err := h.checkinItems(ctx, req.TeamID, p, cs)
+	if err != nil {
+		return nil, err
+	}
+	return reply(fmt.Sprintf("%s: %d", title, len(items)), views.CheckinList(items, title)), nil
+}
+
+// checkinItems describes check-ins for the list and the Home tab, with
+// when each next reaches the person.
+func (h *Handlers) checkinItems(ctx context.Context, teamID string, p models.Person, cs []models.Checkin) ([]views.CheckinListItem, error) {
+	next := map[string]time.Time{}
+	if h.fc != nil && len(cs) > 0 {
+		in, err := h.fc.ForecastInput(ctx, teamID, p.UserID, h.clock.Now())
+		if err == nil {
+			for _, t := range in.Targets {
+				next[t.Schedule.Key] = t.NextAt
+			}
+		}
+	}
+	items := make([]views.CheckinListItem, 0, len(cs))
+	for _, c := range cs {
+		people, err := h.ck.Participants(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, views.CheckinListItem{
+			ID: c.ID, Name: c.Name, Cadence: c.Cadence, ChannelID: c.ChannelID, OwnerID: c.OwnerID,
+			Participants: len(people), Paused: c.Paused, NextForMe: next[models.CheckinScheduleKey(c.ID)],
+			Loc: p.Location(), CanChange: c.OwnerID == p.UserID || p.IsAdmin,
+		})
+	}
+	return items, nil
+}
+
+func (h *Handlers) editCheckin(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin) (*bot.Response, error) {
+	if _, ok, err := h.mayChange(ctx, req, p, c); err != nil || !ok {
+		return notOwner(c), err
+	}
+	m := views.CheckinModal(c, nil, "")
+	m.PrivateMetadata = "edit:" + strconv.FormatInt(c.ID, 10)
+	return h.openModal(ctx, req, req.Command.TriggerID, m)
+}
+
+func (h *Handlers) pauseCheckin(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin, pause bool) (*bot.Response, error) {
+	admin, ok, err := h.mayChange(ctx, req, p, c)
+	if err != nil || !ok {
+		return notOwner(c), err
+	}
+	if _, err := h.ck.Store().SetPaused(ctx, req.TeamID, c.ID, pause, req.UserID, admin); errors.Is(err, models.ErrNotOwner) {
+		return notOwner(c), nil
+	} else if err != nil {
+		return nil, err
+	}
+	if pause {
+		return notice(fmt.Sprintf("Paused *%s*: nobody is asked until you resume it.", escapeText(c.Name)), fmt.Sprintf("`/trellis checkin resume %d` starts it again.", c.ID)), nil
+	}
+	return notice(fmt.Sprintf("Resumed *%s*: people are asked again from its next time (%s).", escapeText(c.Name), escapeText(c.Cadence)), ""), nil
+}
+
+func (h *Handlers) deleteCheckin(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin) (*bot.Response, error) {
+	admin, ok, err := h.mayChange(ctx, req, p, c)
+	if err != nil || !ok {
+		return notOwner(c), err
+	}
+	if _, err := h.ck.Store().Delete(ctx, req.TeamID, c.ID, req.UserID, admin); errors.Is(err, models.ErrNotOwner) {
+		return notOwner(c), nil
+	} else if err != nil {
+		return nil, err
+	}
+	return notice(fmt.Sprintf("Deleted *%s* and its answers. Nothing more of it will be sent.", escapeText(c.Name)), ""), nil
+}
+
+func (h *Handlers) runCheckin(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin) (*bot.Response, error) {
+	if _, ok, err := h.mayChange(ctx, req, p, c); err != nil || !ok {
+		return notOwner(c), err
+	}
+	if c.Paused {
+		return notice(fmt.Sprintf("*%s* is paused.", escapeText(c.Name)), fmt.Sprintf("Resume it first: `/trellis checkin resume %d`.", c.ID)), nil
+	}
+	n, err := h.ck.RunNow(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return notice(fmt.Sprintf("Asking %d %s for *%s* now.", n, views.Plural(n, "person", "people"), escapeText(c.Name)),
+		"Those inside their working hours get it within a minute; the others when their working day starts. Nobody on holiday or away is asked."), nil
+}
+
+// exportCheckin sends a CSV of answers to the person's DM: everyone's to
+// the owner and admins (unless they ask for their own), each person's own
+// to anyone else. Anonymous answers are never in it: they are stored
+// without the person.
+func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin, mine bool) (*bot.Response, error) {
+	everyone := false
+	if !mine {
+		_, ok, err := h.mayChange(ctx, req, p, c)
+		if err != nil {
+			return nil, err
+		}
+		everyone = ok
+	}
+	filter := req.UserID
+	if everyone {
+		filter = ""
+	}
+	rows, err := h.ck.Store().Export(ctx, req.TeamID, c.ID, filter)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		if everyone {
+			return notice(fmt.Sprintf("*%s* has no answers yet.", escapeText(c.Name)), ""), nil
+		}
+		return notice(fmt.Sprintf("You haven't answered *%s* yet, so there is nothing to export.", escapeText(c.Name)), ""), nil
+	}
+	data, err := checkins.ExportCSV(ctx, h.ck, c, rows)
+	if err != nil {
+		return nil, err
+	}
+	whose := "your answers"
+	if everyone {
+		whose = "everyone's answers"
+	}
+	name := fmt.Sprintf("checkin-%d-%s.csv", c.ID, h.clock.Now().UTC().Format("2006-01-02"))
+	req.After(func(ctx context.Context) {
+		if req.Slack == nil {
+			return
+		}
+		ch, _, _, err := req.Slack.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{req.UserID}, ReturnIM: true})
+		if err == nil {
+			_, err = req.Slack.UploadFileContext(ctx, slack.UploadFileParameters{
+				Reader: strings.NewReader(string(data)), FileSize: len(data), Filename: name,
+				Title: c.Name + " — " + whose, Channel: ch.ID,
+				InitialComment: fmt.Sprintf("Here is %s to *%s* (%d %s). Anonymous answers are never exported: nobody knows whose they are.", whose, escapeText(c.Name), len(rows), views.Plural(len(rows), "row", "rows")),
+			})
+		}
+		if err != nil {
+			h.log.WarnContext(ctx, "could not send an export", "checkin", c.ID, "err", err)
+			h.dm(ctx, req, fmt.Sprintf("I couldn't send the export of *%s* (%s). Please try again.", escapeText(c.Name), slackErrorText(err)))
+		}
+	})
+	return notice(fmt.Sprintf("Exporting %s to *%s*: the CSV arrives in your DM with me in a moment.", whose, escapeText(c.Name)), ""), nil
+}
+
+// openAnswer opens the answer form of a round: a first answer, with free
+// text filled in from last time, or an edit of the person's answer. Only
+// people the round asked may open it.
+func (h *Handlers) openAnswer(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	if h.ck == nil {
+		return nil, errors.New("check-ins are not configured")
+	}
+	action := req.Interaction.ActionCallback.BlockActions[0]
+	roundID, checkinID, err := views.ParseAnswerMetadata(action.Value)
+	if err != nil {
+		return nil, err
+	}
+	store := h.ck.Store()
+	c, round, stop, err := h.openRound(ctx, req, roundID, checkinID)
+	if stop || err != nil {
+		return nil, err
+	}
+	resp, err := store.MyResponse(ctx, req.TeamID, roundID, req.UserID)
+	if errors.Is(err, models.ErrNotFound) {
+		h.tell(ctx, req, fmt.Sprintf("You aren't asked in *%s*, so there is nothing for you to answer.", escapeText(c.Name)))
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var previous, last map[int]string
+	if resp.Status == models.ResponseAnswered {
+		previous = resp.Answers
+		if previous == nil {
+			previous = map[int]string{}
+		}
+	} else if last, err = store.LastAnswers(ctx, req.TeamID, c.ID, req.UserID, round.Date); err != nil {
+		return nil, err
+	}
+	m := views.AnswerModal(c, round, checkins.RoundLabel(c, round.Date), previous, last)
+	m.PrivateMetadata = views.AnswerMetadata(roundID, checkinID) + "|" + promptRef(req)
+	return h.openModal(ctx, req, trigger(req), m)
+}
+
+// promptRef is "channel|ts" of the DM prompt a button was pressed in, so
+// the prompt can say "answered" afterwards; empty from the Home tab.
+func promptRef(req *bot.Request) string {
+	in := req.Interaction
+	if in.Container.Type == "message" && in.Container.ChannelID != "" {
+		return in.Container.ChannelID + "|" + in.Container.MessageTs
+	}
+	if in.Channel.ID != "" && in.Message.Timestamp != "" {
+		return in.Channel.ID + "|" + in.Message.Timestamp
+	}
+	return ""
+}
+
+// openRound loads a round a button names, and tells the person (stop)
+// when it cannot be answered any more.
+func (h *Handlers) openRound(ctx context.Context, req *bot.Request, roundID, checkinID int64) (models.Checkin, models.Round, bool, error) {
+	store := h.ck.Store()
+	c, err := store.Get(ctx, req.TeamID, checkinID)
+	if errors.Is(err, models.ErrNotFound) {
+		h.tell(ctx, req, "That check-in was deleted, so there is nothing to answer.")
+		return c, models.Round{}, true, nil
+	}
+	if err != nil {
+		return c, models.Round{}, true, err
+	}
+	round, err := store.Round(ctx, req.TeamID, roundID)
+	if err != nil || round.CheckinID != c.ID {
+		h.tell(ctx, req, "I can't find that round any more.")
+		return c, round, true, nil
+	}
+	latest, err := store.LatestRound(ctx, req.TeamID, c.ID)
+	if err != nil {
+		return c, round, true, err
+	}
+	if latest.ID != round.ID {
+		h.tell(ctx, req, fmt.Sprintf("That round of *%s* is over: a newer one has started. Answer that one instead.", escapeText(c.Name)))
+		return c, round, true, nil
+	}
+	return c, round, false, nil
+}
+
+// tell answers a button press privately: an ephemeral message where the
+// button was, or a DM from the Home tab.
+func (h *Handlers) tell(ctx context.Context, req *bot.Request, text string) {
+	if req.Slack == nil {
+		return
+	}
+	ch := req.Interaction.Container.ChannelID
+	if ch == "" {
+		ch = req.Interaction.Channel.ID
+	}
+	if ch == "" {
+		h.dm(ctx, req, text)
+		return
+	}
+	if _, err := req.Slack.PostEphemeralContext(ctx, ch, req.UserID, slack.MsgOptionText(text, false)); err != nil {
+		h.log.WarnContext(ctx, "could not answer a button", "user", req.UserID, "err", err)
+	}
+}
+
+// submitAnswer stores a round's answers — before Slack is acknowledged —
+// then posts them and marks the DM prompt answered.
+func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	if h.ck == nil {
+		return nil, errors.New("check-ins are not configured")
+	}
+	meta, ref, _ := strings.Cut(req.Interaction.View.PrivateMetadata, "|")
+	roundID, checkinID, err := views.ParseAnswerMetadata(meta)
+	if err != nil {
+		return nil, err
+	}
+	store := h.ck.Store()
+	c, err := store.Get(ctx, req.TeamID, checkinID)
+	if errors.Is(err, models.ErrNotFound) {
+		return fieldErrors(map[string]string{views.AnswerBlockID(1): "This check-in was deleted while you were answering, so there is nowhere to keep the answer."}), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	first := views.AnswerBlockID(1)
+	latest, err := store.LatestRound(ctx, req.TeamID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	if latest.ID != roundID {
+		return fieldErrors(map[string]string{first: "This round is over: a newer one has started. Close this and answer the new one from your DMs."}), nil
+	}
+	if _, err := store.MyResponse(ctx, req.TeamID, roundID, req.UserID); errors.Is(err, models.ErrNotFound) {
+		return fieldErrors(map[string]string{first: "You aren't asked in this check-in."}), nil
+	} else if err != nil {
+		return nil, err
+	}
+	var values map[string]map[string]slack.BlockAction
+	if req.Interaction.View.State != nil {
+		values = req.Interaction.View.State.Values
+	}
+	sub, helpers, errs := views.ParseAnswerSubmission(c, values)
+	if len(errs) > 0 {
+		return fieldErrors(errs), nil
+	}
+	res, err := h.ck.Submit(ctx, c, roundID, req.UserID, sub, helpers)
+	if errors.Is(err, models.ErrInvalid) {
+		return fieldErrors(map[string]string{first: "Some answers don't fit their questions: " + strings.TrimPrefix(err.Error(), "answer round ")}), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	req.After(func(ctx context.Context) {
+		if res.Post.ID != 0 {
+			h.ck.DeliverPost(ctx, res.Post)
+		}
+		h.markPrompt(ctx, req, ref, roundID, checkinID, models.ResponseAnswered, time.Time{})
+		h.publishHome(ctx, req)
+	})
+	return nil, nil
+}
+
+// markPrompt changes the DM prompt at ref ("channel|ts") to say what the
+// person did with the round, leaving any other check-in in the same
+// message as it was.
+func (h *Handlers) markPrompt(ctx context.Context, req *bot.Request, ref string, roundID, checkinID int64, status string, until time.Time) {
+	ch, ts, ok := strings.Cut(ref, "|")
+	if !ok || ch == "" || ts == "" || req.Slack == nil {
+		return
+	}
+	var msg slack.Message
+	if req.Interaction.Message.Timestamp == ts {
+		msg = req.Interaction.Message
+	} else {
+		hist, err := req.Slack.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: ch, Latest: ts, Oldest: ts, Inclusive: true, Limit: 1})
+		if err != nil || len(hist.Messages) == 0 {
+			h.log.WarnContext(ctx, "could not read the prompt to update it", "channel", ch, "ts", ts, "err", err)
+			return
+		}
+		msg = hist.Messages[0]
+	}
+	p, err := h.person(ctx, req, false)
+	if err != nil {
+		return
+	}
+	at := until
+	if at.IsZero() {
+		at = h.clock.Now()
+	}
+	blocks := views.PromptDone(msg.Blocks.BlockSet, roundID, checkinID, status, at, p.Location())
+	if _, _, _, err := req.Slack.UpdateMessageContext(ctx, ch, ts, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+		h.log.WarnContext(ctx, "could not update the prompt", "channel", ch, "ts", ts, "err", err)
+	}
+}
+
+// skipRound records a skip: no reminders, nothing posted for the person.
+func (h *Handlers) skipRound(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	if h.ck == nil {
+		return nil, errors.New("check-ins are not configured")
+	}
+	roundID, checkinID, err := views.ParseAnswerMetadata(req.Interaction.ActionCallback.BlockActions[0].Value)
+	if err != nil {
+		return nil, err
+	}
+	c, _, stop, err := h.openRound(ctx, req, roundID, checkinID)
+	if stop || err != nil {
+		return nil, err
+	}
+	if err := h.ck.Skip(ctx, c, roundID, req.UserID); err != nil {
+		return nil, err
+	}
+	ref := promptRef(req)
+	req.After(func(ctx context.Context) {
+		h.markPrompt(ctx, req, ref, roundID, checkinID, models.ResponseSkipped, time.Time{})
+		h.publishHome(ctx, req)
+	})
+	return nil, nil
+}
+
+// snoozeRound puts the round off to the time picked; the prompt comes back
+// then, inside the person's working hours.
+func (h *Handlers) snoozeRound(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	if h.ck == nil {
+		return nil, errors.New("check-ins are not configured")
+	}
+	minutes, roundID, checkinID, err := views.ParseSnoozeValue(req.Interaction.ActionCallback.BlockActions[0].SelectedOption.Value)
+	if err != nil {
+		return nil, err
+	}
+	c, _, stop, err := h.openRound(ctx, req, roundID, checkinID)
+	if stop || err != nil {
+		return nil, err
+	}
+	p, err := h.person(ctx, req, false)
+	if err != nil {
+		return nil, err
+	}
+	if resp, err := h.ck.Store().MyResponse(ctx, req.TeamID, roundID, req.UserID); err == nil && resp.Status == models.ResponseAnswered {
+		h.tell(ctx, req, "You've answered this one already; there is nothing to snooze.")
+		return nil, nil
+	}
+	until, err := h.ck.Snooze(ctx, c, roundID, p, minutes)
+	if err != nil {
+		return nil, err
+	}
+	ref := promptRef(req)
+	req.After(func(ctx context.Context) {
+		h.markPrompt(ctx, req, ref, roundID, checkinID, models.ResponseSnoozed, until)
+	})
+	return nil, nil
+}
+
+// membersChanged keeps channel-mode check-ins' participants in step with
+// the channel.
+func (h *Handlers) membersChanged(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	if h.ck == nil || req.Event == nil {
+		return nil, nil
+	}
+	var channel string
+	switch ev := req.Event.Data.(type) {
+	case *slackevents.MemberJoinedChannelEvent:
+		channel = ev.Channel
+	case *slackevents.MemberLeftChannelEvent:
+		channel = ev.Channel
+	default:
+		return nil, fmt.Errorf("%s: unexpected payload %T", req.Event.Type, req.Event.Data)
+	}
+	req.After(func(ctx context.Context) {
+		if err := h.ck.SyncChannel(ctx, req.TeamID, channel); err != nil {
+			h.log.WarnContext(ctx, "could not sync a channel's check-in participants", "channel", channel, "err", err)
+		}
+	})
+	return nil, nil
+}

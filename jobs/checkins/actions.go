@@ -1,0 +1,179 @@
+package checkins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/models"
+)
+
+// Create stores a check-in made with the form. A check-in that asks its
+// channel's members gets them with SyncMembers, which calls Slack and so
+// runs after the ack.
+func (s *Service) Create(ctx context.Context, c models.Checkin) (models.Checkin, error) {
+	if c.Anchor.IsZero() {
+		c.Anchor = models.DateOf(s.clock.Now().UTC())
+	}
+	return s.store.Create(ctx, c, ParseCadence)
+}
+
+// Update stores an edit made with the form by actor (admin says whether
+// they are a workspace admin); models.ErrNotOwner when they may not.
+func (s *Service) Update(ctx context.Context, c models.Checkin, actor string, admin bool) (models.Checkin, error) {
+	return s.store.Update(ctx, c, actor, admin, ParseCadence)
+}
+
+// SyncMembers makes a channel-mode check-in ask exactly its channel's
+// members (people, not Trellis itself), and reports how many joined and
+// left. Chosen-people check-ins are left as they are.
+func (s *Service) SyncMembers(ctx context.Context, c models.Checkin) (added, removed int, err error) {
+	if c.Participants != models.ParticipantsChannel {
+		return 0, 0, nil
+	}
+	api, err := s.clients(ctx, c.WorkspaceID)
+	if err != nil {
+		return 0, 0, err
+	}
+	var members []string
+	params := &slack.GetUsersInConversationParameters{ChannelID: c.ChannelID, Limit: 200}
+	for range 500 {
+		ids, cursor, err := api.GetUsersInConversationContext(ctx, params)
+		if err != nil {
+			return 0, 0, fmt.Errorf("members of %s: %w", c.ChannelID, err)
+		}
+		members = append(members, ids...)
+		if cursor == "" {
+			break
+		}
+		params.Cursor = cursor
+	}
+	if s.botUser != nil {
+		if me := s.botUser(ctx, c.WorkspaceID); me != "" {
+			members = slices.DeleteFunc(members, func(u string) bool { return u == me })
+		}
+	}
+	return s.store.SetParticipants(ctx, c.WorkspaceID, c.ID, members)
+}
+
+// SyncChannel brings every channel-mode check-in of a channel up to date
+// with its members: what member_joined_channel and member_left_channel
+// trigger. Reading the whole list each time, rather than adding or
+// removing the one person, is right however the events are ordered.
+func (s *Service) SyncChannel(ctx context.Context, workspaceID, channelID string) error {
+	cs, err := s.store.InChannel(ctx, workspaceID, channelID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, c := range cs {
+		if _, _, err := s.SyncMembers(ctx, c); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Participants are the people a check-in asks now.
+func (s *Service) Participants(ctx context.Context, c models.Checkin) ([]string, error) {
+	return s.eng.Schedules().Targets(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID))
+}
+
+// RunNow asks every participant now, as the owner's "run now": each gets
+// it at the engine's next tick if inside their working window, else when
+// their window opens. It returns how many were asked.
+func (s *Service) RunNow(ctx context.Context, c models.Checkin) (int, error) {
+	if c.Paused {
+		return 0, fmt.Errorf("run check-in %d: %w: it is paused", c.ID, models.ErrInvalid)
+	}
+	people, err := s.Participants(ctx, c)
+	if err != nil {
+		return 0, err
+	}
+	now := s.clock.Now().Truncate(time.Second)
+	tag := fmt.Sprintf("%s:%d", tagRun, now.Unix())
+	n := 0
+	for _, u := range people {
+		ok, err := s.eng.PlanOnce(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID), tag, u, now)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Submit stores a person's answers to a round — committed before the
+// answer form is acknowledged — and, for a blocker on which they named
+// someone who could help, plans that person's notice through the engine
+// (only when the answer newly says "blocked", so an edit does not notify
+// again). The answer's post is returned for DeliverPost to send after the
+// ack.
+func (s *Service) Submit(ctx context.Context, c models.Checkin, roundID int64, userID string, sub models.Submission, helpers map[int]string) (models.AnswerResult, error) {
+	prev, err := s.store.MyResponse(ctx, c.WorkspaceID, roundID, userID)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return models.AnswerResult{}, err
+	}
+	res, err := s.store.Answer(ctx, c.WorkspaceID, roundID, userID, sub)
+	if err != nil {
+		return res, err
+	}
+	now := s.clock.Now()
+	for pos, helper := range helpers {
+		if helper == "" || helper == userID || sub.Answers[pos] != views.ValueYes || prev.Answers[pos] == views.ValueYes {
+			continue
+		}
+		tag := fmt.Sprintf("%s:%d:%s:%d", tagHelper, roundID, userID, pos)
+		if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID), tag, helper, now); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// Skip records that a person skips a round: no reminders follow and
+// nothing is posted for them.
+func (s *Service) Skip(ctx context.Context, c models.Checkin, roundID int64, userID string) error {
+	return s.store.Decline(ctx, c.WorkspaceID, roundID, userID, models.ResponseSkipped)
+}
+
+// Snooze puts a round off for a person: minutes from now, or, for
+// minutes < 0, until the start of their next working day. The prompt
+// comes back then, through the engine, so still only inside their
+// working window. It returns when.
+func (s *Service) Snooze(ctx context.Context, c models.Checkin, roundID int64, p models.Person, minutes int) (time.Time, error) {
+	now := s.clock.Now()
+	at := now.Add(time.Duration(minutes) * time.Minute).Truncate(time.Minute)
+	if minutes <= 0 {
+		r, err := s.recipient(ctx, p)
+		if err != nil {
+			return time.Time{}, err
+		}
+		at = nextDayStart(r, now)
+	}
+	if err := s.store.Decline(ctx, c.WorkspaceID, roundID, p.UserID, models.ResponseSnoozed); err != nil {
+		return time.Time{}, err
+	}
+	tag := fmt.Sprintf("%s:%d:%d", tagSnooze, roundID, at.Unix())
+	if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID), tag, p.UserID, at); err != nil {
+		return time.Time{}, err
+	}
+	return at, nil
+}
+
+// WindowEnd is when the person's current working window ends (zero when
+// they are outside one): the snooze choices stop there.
+func (s *Service) WindowEnd(ctx context.Context, p models.Person) (time.Time, error) {
+	r, err := s.recipient(ctx, p)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return windowEnd(r, s.clock.Now()), nil
+}

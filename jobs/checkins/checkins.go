@@ -1,0 +1,196 @@
+// Package checkins runs check-ins (issue 4) once they exist: it writes the
+// DM that asks a person their questions (a composer of the delivery
+// engine, so every prompt, reminder, snoozed prompt, digest and helper
+// notice passes the attention policy), and it keeps the check-in's posts in
+// its channel — the round's thread, each answer, the closing summary —
+// through a small outbox in Postgres, so that a Slack error, a crash or a
+// second replica never loses or duplicates one.
+//
+// What a person does (commands, buttons, the answer form) is in package
+// handlers; it calls the Service here for everything past storing.
+package checkins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/trellis-bot/trellis/clock"
+	"github.com/trellis-bot/trellis/jobs/attention"
+	"github.com/trellis-bot/trellis/jobs/cadence"
+	"github.com/trellis-bot/trellis/jobs/engine"
+	"github.com/trellis-bot/trellis/models"
+)
+
+// Kind is the schedule kind of check-ins: their schedules are keyed
+// "checkin:<id>".
+const Kind = "checkin"
+
+// Slack is what check-ins need of a Web API client; *slack.Client has it.
+type Slack interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
+	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
+	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)
+	GetUsersInConversationContext(ctx context.Context, params *slack.GetUsersInConversationParameters) ([]string, string, error)
+	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
+}
+
+// ClientFunc returns the Slack client of a workspace.
+type ClientFunc func(ctx context.Context, teamID string) (Slack, error)
+
+// Config wires a Service. DB, Engine and Clients are required.
+type Config struct {
+	DB      *models.DB
+	Engine  *engine.Engine
+	Clients ClientFunc
+	// BotUserID returns the bot's own user id in a workspace, so it is
+	// never counted as a participant. May be nil.
+	BotUserID func(ctx context.Context, teamID string) string
+	Clock     clock.Clock
+	Logger    *slog.Logger
+	// Lease is how long one replica holds a post while sending it.
+	// Default 2 minutes.
+	Lease time.Duration
+	// RetryAfter is how long a post Slack could not take waits. Default
+	// 1 minute.
+	RetryAfter time.Duration
+}
+
+// Service runs check-ins. It is safe for concurrent use, on any number of
+// replicas.
+type Service struct {
+	store   *models.Checkins
+	ppl     *models.People
+	ws      *models.Workspaces
+	eng     *engine.Engine
+	clients ClientFunc
+	botUser func(ctx context.Context, teamID string) string
+	clock   clock.Clock
+	log     *slog.Logger
+	lease   time.Duration
+	retry   time.Duration
+}
+
+// New returns a Service, registers its composer with the engine and has
+// the engine's ticks run its Tick.
+func New(cfg Config) (*Service, error) {
+	if cfg.DB == nil || cfg.Engine == nil || cfg.Clients == nil {
+		return nil, errors.New("checkins: a database, the engine and a Slack client source are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{
+		store:   models.NewCheckins(cfg.DB),
+		ppl:     models.NewPeople(cfg.DB),
+		ws:      models.NewWorkspaces(cfg.DB),
+		eng:     cfg.Engine,
+		clients: cfg.Clients,
+		botUser: cfg.BotUserID,
+		clock:   cfg.Clock,
+		log:     cfg.Logger.With("component", "checkins"),
+		lease:   cfg.Lease,
+		retry:   cfg.RetryAfter,
+	}
+	if s.lease <= 0 {
+		s.lease = 2 * time.Minute
+	}
+	if s.retry <= 0 {
+		s.retry = time.Minute
+	}
+	cfg.Engine.Register(Kind, engine.ComposerFunc(s.compose))
+	cfg.Engine.Step(s)
+	return s, nil
+}
+
+// Store is the check-in store the service works on.
+func (s *Service) Store() *models.Checkins { return s.store }
+
+// ParseCadence checks a cadence the way the engine will read it.
+func ParseCadence(text string) error {
+	_, err := cadence.Parse(text, models.DateOf(time.Now().UTC()))
+	return err
+}
+
+// checkinID reads the check-in id from a schedule key "checkin:<id>".
+func checkinID(key string) (int64, error) {
+	kind, id, ok := strings.Cut(key, ":")
+	if !ok || kind != Kind {
+		return 0, fmt.Errorf("%q is not a check-in schedule", key)
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a check-in schedule", key)
+	}
+	return n, nil
+}
+
+// Tags of the one-off occurrences check-ins plan with the engine. Each
+// carries the round it is about.
+const (
+	tagRun      = "run"      // run:<unix> — the owner's "run now"
+	tagReminder = "reminder" // reminder:<round>:<n>
+	tagSnooze   = "snooze"   // snooze:<round>:<unix>
+	tagDigest   = "digest"   // digest:<round>
+	tagHelper   = "helper"   // helper:<round>:<asker>:<position>
+)
+
+// recipient reads what the attention policy needs of a person now, for
+// times the service picks itself (the end of a working window, the start
+// of the next day).
+func (s *Service) recipient(ctx context.Context, p models.Person) (attention.Recipient, error) {
+	ws, err := s.ws.Get(ctx, p.WorkspaceID)
+	if err != nil {
+		return attention.Recipient{}, fmt.Errorf("workspace %s: %w", p.WorkspaceID, err)
+	}
+	now := s.clock.Now()
+	today := models.DateOf(now.In(p.Location()))
+	away, err := s.ppl.AwayPeriods(ctx, p.WorkspaceID, p.UserID, today.AddDays(-1))
+	if err != nil {
+		return attention.Recipient{}, fmt.Errorf("time off of %s: %w", p.UserID, err)
+	}
+	hols, err := s.ws.Holidays(ctx, p.WorkspaceID, today.AddDays(-1), today.AddDays(cadence.WindowHorizonDays))
+	if err != nil {
+		return attention.Recipient{}, fmt.Errorf("holidays of %s: %w", p.WorkspaceID, err)
+	}
+	return attention.Recipient{Person: p, Workspace: ws, Away: away, CompanyHolidays: hols, DailyBudget: p.DailyBudgetIn(ws)}, nil
+}
+
+// windowEnd is when the person's working window that contains now ends;
+// zero when they are not inside one.
+func windowEnd(r attention.Recipient, now time.Time) time.Time {
+	loc := r.Person.Location()
+	end, ok := cadence.WindowEnd(now, loc, r.Person.WorkingHoursIn(r.Workspace), attention.Off(r, now))
+	if !ok {
+		return time.Time{}
+	}
+	return end
+}
+
+// nextDayStart is the start of the person's first working window on a
+// later local date than now's: "tomorrow morning", or the start of a night
+// shift.
+func nextDayStart(r attention.Recipient, now time.Time) time.Time {
+	loc := r.Person.Location()
+	hours := r.Person.WorkingHoursIn(r.Workspace)
+	if hours == (models.WorkingHours{}) {
+		hours = models.DefaultWorkingHours
+	}
+	tomorrow := models.DateOf(now.In(loc)).AddDays(1)
+	from := time.Date(tomorrow.Year, tomorrow.Month, tomorrow.Day, int(hours.Start)/60, int(hours.Start)%60, 0, 0, loc)
+	at, ok, _ := cadence.DeliverAt(from, loc, hours, attention.Off(r, now))
+	if !ok {
+		return from
+	}
+	return at
+}

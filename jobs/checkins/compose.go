@@ -1,0 +1,293 @@
+package checkins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/jobs/engine"
+	"github.com/trellis-bot/trellis/models"
+)
+
+// compose writes every DM a check-in sends, by the occurrence's tag: the
+// round's question (the cadence's own occurrences and "run now"), a
+// reminder, a snoozed prompt coming back, a reader's digest, and the
+// notice to someone named as able to help. Whatever no longer applies —
+// the person answered, the round closed, the check-in was deleted — is
+// declined with engine.Skip and the reason.
+func (s *Service) compose(ctx context.Context, ec engine.Context) (engine.Message, error) {
+	id, err := checkinID(ec.Schedule.Key)
+	if err != nil {
+		return engine.Message{}, engine.Skip(err.Error())
+	}
+	if ec.Person == nil {
+		return engine.Message{}, engine.Skip("check-ins only send direct messages")
+	}
+	c, err := s.store.Get(ctx, ec.Schedule.WorkspaceID, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return engine.Message{}, engine.Skip("the check-in was deleted")
+	}
+	if err != nil {
+		return engine.Message{}, err
+	}
+	kind, rest, _ := strings.Cut(ec.Tag, ":")
+	switch kind {
+	case "", tagRun:
+		return s.composeAsk(ctx, c, ec)
+	case tagReminder, tagSnooze:
+		roundID, n, err := tagInts(rest)
+		if err != nil {
+			return engine.Message{}, engine.Skip(err.Error())
+		}
+		return s.composeAgain(ctx, c, ec, roundID, kind, n)
+	case tagDigest:
+		roundID, _, err := tagInts(rest)
+		if err != nil {
+			return engine.Message{}, engine.Skip(err.Error())
+		}
+		return s.composeDigest(ctx, c, ec, roundID)
+	case tagHelper:
+		return s.composeHelper(ctx, c, ec, rest)
+	}
+	return engine.Message{}, engine.Skip(fmt.Sprintf("unknown check-in message %q", ec.Tag))
+}
+
+// tagInts reads "<round>" or "<round>:<n>".
+func tagInts(rest string) (roundID int64, n int64, err error) {
+	a, b, _ := strings.Cut(rest, ":")
+	roundID, err = strconv.ParseInt(a, 10, 64)
+	if err != nil || roundID <= 0 {
+		return 0, 0, fmt.Errorf("bad round in check-in tag %q", rest)
+	}
+	if b != "" {
+		if n, err = strconv.ParseInt(b, 10, 64); err != nil {
+			return 0, 0, fmt.Errorf("bad number in check-in tag %q", rest)
+		}
+	}
+	return roundID, n, nil
+}
+
+// RoundLabel names a round for people: "Daily stand-up · Tue 24 Nov".
+func RoundLabel(c models.Checkin, d models.Date) string {
+	return c.Name + " · " + d.Format("Mon 2 Jan")
+}
+
+// AnswersGoTo says where a check-in's answers are shown, for the prompt
+// and the answer form: people should know who reads them.
+func AnswersGoTo(c models.Checkin) string {
+	switch c.Destination {
+	case models.DestinationChannel:
+		return "<#" + c.ChannelID + ">"
+	case models.DestinationDigest:
+		return "a digest sent to the check-in's participants at the start of their day"
+	}
+	return "the round's thread in <#" + c.ChannelID + ">"
+}
+
+// composeAsk opens the person's round (the local date of the occurrence)
+// and asks its questions. The first time a person is asked in a round,
+// their reminders are planned: spread evenly over the time the round stays
+// open for them, each sent only inside their working window (the engine
+// defers it otherwise, and it is dropped once the round has closed).
+func (s *Service) composeAsk(ctx context.Context, c models.Checkin, ec engine.Context) (engine.Message, error) {
+	if c.Paused {
+		return engine.Message{}, engine.Skip("the check-in is paused")
+	}
+	p := *ec.Person
+	now := s.clock.Now()
+	loc := ec.Location
+	date := models.DateOf(ec.Occurrence.NominalAt.In(loc))
+	if kind, _, _ := strings.Cut(ec.Tag, ":"); kind == tagRun {
+		// "Run now" asks for today, wherever today is for the person when
+		// it reaches them.
+		date = models.DateOf(now.In(loc))
+	}
+	closes := now.Add(c.RoundLength)
+	round, err := s.store.OpenRound(ctx, c.WorkspaceID, c.ID, date, now, closes)
+	if err != nil {
+		return engine.Message{}, err
+	}
+	resp, err := s.store.MyResponse(ctx, c.WorkspaceID, round.ID, p.UserID)
+	switch {
+	case err == nil && resp.Status == models.ResponseAnswered:
+		return engine.Message{}, engine.Skip("already answered this round")
+	case err == nil && resp.Status == models.ResponseSkipped:
+		return engine.Message{}, engine.Skip("skipped this round")
+	case err == nil:
+		// Asked already (a retry after Slack failed, or "run now" on a day
+		// the cadence asked too): the reminders are planned.
+	case errors.Is(err, models.ErrNotFound):
+		if err := s.store.MarkAsked(ctx, c.WorkspaceID, round.ID, p.UserID); err != nil {
+			return engine.Message{}, err
+		}
+		for k := 1; k <= c.Reminders; k++ {
+			at := now.Add(c.RoundLength * time.Duration(k) / time.Duration(c.Reminders+1)).Truncate(time.Minute)
+			tag := fmt.Sprintf("%s:%d:%d", tagReminder, round.ID, k)
+			if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, ec.Schedule.Key, tag, p.UserID, at); err != nil {
+				return engine.Message{}, err
+			}
+		}
+	default:
+		return engine.Message{}, err
+	}
+	return s.prompt(ctx, c, round, p, 0, false, closes)
+}
+
+// composeAgain writes a reminder (n is its number) or a snoozed prompt
+// coming back, unless it no longer applies.
+func (s *Service) composeAgain(ctx context.Context, c models.Checkin, ec engine.Context, roundID int64, kind string, n int64) (engine.Message, error) {
+	if c.Paused {
+		return engine.Message{}, engine.Skip("the check-in is paused")
+	}
+	p := *ec.Person
+	round, err := s.store.Round(ctx, c.WorkspaceID, roundID)
+	if errors.Is(err, models.ErrNotFound) {
+		return engine.Message{}, engine.Skip("the round no longer exists")
+	}
+	if err != nil {
+		return engine.Message{}, err
+	}
+	now := s.clock.Now()
+	if kind == tagReminder && (round.Closed || !now.Before(round.ClosesAt)) {
+		return engine.Message{}, engine.Skip("the round closed before a reminder could reach you in your working hours")
+	}
+	latest, err := s.store.LatestRound(ctx, c.WorkspaceID, c.ID)
+	if err != nil {
+		return engine.Message{}, err
+	}
+	if latest.ID != round.ID {
+		return engine.Message{}, engine.Skip("a newer round has started")
+	}
+	resp, err := s.store.MyResponse(ctx, c.WorkspaceID, round.ID, p.UserID)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return engine.Message{}, err
+	}
+	switch resp.Status {
+	case models.ResponseAnswered:
+		return engine.Message{}, engine.Skip("already answered this round")
+	case models.ResponseSkipped:
+		return engine.Message{}, engine.Skip("skipped this round")
+	case models.ResponseSnoozed:
+		if kind == tagReminder {
+			return engine.Message{}, engine.Skip("snoozed: the snoozed prompt comes instead of a reminder")
+		}
+	}
+	if kind == tagSnooze {
+		// Back from snoozing: asked again, as a reminder would.
+		if err := s.store.MarkAsked(ctx, c.WorkspaceID, round.ID, p.UserID); err != nil {
+			return engine.Message{}, err
+		}
+		return s.prompt(ctx, c, round, p, 0, true, round.ClosesAt)
+	}
+	return s.prompt(ctx, c, round, p, int(n), false, round.ClosesAt)
+}
+
+// prompt is the DM asking a round's questions.
+func (s *Service) prompt(ctx context.Context, c models.Checkin, round models.Round, p models.Person, reminder int, snoozed bool, closes time.Time) (engine.Message, error) {
+	now := s.clock.Now()
+	r, err := s.recipient(ctx, p)
+	if err != nil {
+		return engine.Message{}, err
+	}
+	ploc := p.Location()
+	text, blocks := views.CheckinPrompt(views.PromptInput{
+		Checkin:       c,
+		Round:         round,
+		RoundLabel:    RoundLabel(c, round.Date),
+		Reminder:      reminder,
+		Snoozed:       snoozed,
+		AnswersGoTo:   AnswersGoTo(c),
+		ClosesAt:      closes,
+		Loc:           ploc,
+		SnoozeOptions: views.SnoozeOptions(now, windowEnd(r, now), ploc),
+	})
+	return engine.Message{Text: text, Blocks: blocks}, nil
+}
+
+// composeDigest is one reader's digest of a closed round: the summary and
+// everyone's answers, for check-ins whose answers go to digests.
+func (s *Service) composeDigest(ctx context.Context, c models.Checkin, ec engine.Context, roundID int64) (engine.Message, error) {
+	round, err := s.store.Round(ctx, c.WorkspaceID, roundID)
+	if errors.Is(err, models.ErrNotFound) {
+		return engine.Message{}, engine.Skip("the round no longer exists")
+	}
+	if err != nil {
+		return engine.Message{}, err
+	}
+	sum, err := s.summary(ctx, c, round)
+	if err != nil {
+		return engine.Message{}, err
+	}
+	resps, err := s.store.Responses(ctx, c.WorkspaceID, round.ID)
+	if err != nil {
+		return engine.Message{}, err
+	}
+	var answers []views.DigestAnswer
+	for _, r := range resps {
+		if r.Status != models.ResponseAnswered {
+			continue
+		}
+		answers = append(answers, views.DigestAnswer{Name: s.name(ctx, c.WorkspaceID, r.UserID), UserID: r.UserID, Answers: r.Answers})
+	}
+	text, blocks := views.CheckinDigest(c, RoundLabel(c, round.Date), sum.answered, sum.asked, sum.aggs, sum.blockers, answers,
+		fmt.Sprintf("`/trellis checkin export %d`", c.ID))
+	return engine.Message{Text: text, Blocks: blocks}, nil
+}
+
+// composeHelper tells the person someone named as able to help with their
+// blocker, if the asker still says they are blocked.
+func (s *Service) composeHelper(ctx context.Context, c models.Checkin, ec engine.Context, rest string) (engine.Message, error) {
+	parts := strings.Split(rest, ":")
+	if len(parts) != 3 {
+		return engine.Message{}, engine.Skip(fmt.Sprintf("bad helper tag %q", rest))
+	}
+	roundID, err1 := strconv.ParseInt(parts[0], 10, 64)
+	pos, err2 := strconv.Atoi(parts[2])
+	if err1 != nil || err2 != nil || pos < 1 || pos > len(c.Questions) {
+		return engine.Message{}, engine.Skip(fmt.Sprintf("bad helper tag %q", rest))
+	}
+	asker := parts[1]
+	resp, err := s.store.MyResponse(ctx, c.WorkspaceID, roundID, asker)
+	if errors.Is(err, models.ErrNotFound) || (err == nil && resp.Answers[pos] != views.ValueYes) {
+		return engine.Message{}, engine.Skip("the person is no longer blocked")
+	}
+	if err != nil {
+		return engine.Message{}, err
+	}
+	text, blocks := views.HelperNotice(c, asker, c.Questions[pos-1].Prompt)
+	return engine.Message{Text: text, Blocks: blocks}, nil
+}
+
+// roundSummary is what a closing summary and a digest count.
+type roundSummary struct {
+	asked, answered, blockers int
+	aggs                      []models.Aggregate
+}
+
+func (s *Service) summary(ctx context.Context, c models.Checkin, round models.Round) (roundSummary, error) {
+	var out roundSummary
+	var err error
+	if out.asked, out.answered, out.blockers, err = s.store.RoundCounts(ctx, c.WorkspaceID, round.ID); err != nil {
+		return out, err
+	}
+	ws, err := s.ws.Get(ctx, c.WorkspaceID)
+	if err != nil {
+		return out, fmt.Errorf("workspace %s: %w", c.WorkspaceID, err)
+	}
+	out.aggs, err = s.store.Aggregates(ctx, c.WorkspaceID, round.ID, ws.MinGroupSize)
+	return out, err
+}
+
+// name is a person's display name, or "" when Trellis does not know it (the
+// views then show a mention-free fallback).
+func (s *Service) name(ctx context.Context, workspaceID, userID string) string {
+	p, err := s.ppl.Get(ctx, workspaceID, userID)
+	if err != nil {
+		return ""
+	}
+	return p.Name
+}

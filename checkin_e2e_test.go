@@ -544,6 +544,21 @@ func TestCheckinTwoWeeks(t *testing.T) {
 		t.Errorf("%d rounds had a thread, want one per weekday (10)", summaries)
 	}
 
+	// Omar's Home tab offers the last round, still waiting for him.
+	if _, err := h.ctl.OpenHome(ctx, omar); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Omar's Home tab", func() error {
+		v, err := h.ctl.Home(ctx, omar)
+		if err != nil || v == nil {
+			return fmt.Errorf("home %v, %v", v, err)
+		}
+		if b := string(v.Blocks); !strings.Contains(b, `"`+views.ActionCheckinAnswer+`"`) || !strings.Contains(b, "Platform stand-up") {
+			return fmt.Errorf("no waiting round with an Answer button: %s", blockText(v.Blocks))
+		}
+		return nil
+	})
+
 	// Exports: everyone's for the owner, his own for Omar.
 	h.commandIn(t, lena, ch.ID, "/trellis checkin export "+id)
 	h.commandIn(t, omar, ch.ID, "/trellis checkin export "+id)

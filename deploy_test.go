@@ -72,13 +72,16 @@ func TestSlackManifest(t *testing.T) {
 	}
 	// Exactly the events the handlers register, and exactly the scopes the
 	// code calls for: commands; chat:write (postEphemeral, postMessage);
-	// im:write (conversations.open); users:read (users.info, user_change).
+	// im:write (conversations.open); im:history (reconciling DMs);
+	// users:read (users.info, user_change); channels:read and groups:read
+	// (check-in channel members and their events); channels:history and
+	// groups:history (reconciling check-in posts); files:write (exports).
 	events := slices.Sorted(slices.Values(m.Settings.Events.BotEvents))
-	if want := []string{"app_home_opened", "app_uninstalled", "tokens_revoked", "user_change"}; !slices.Equal(events, want) {
+	if want := []string{"app_home_opened", "app_uninstalled", "member_joined_channel", "member_left_channel", "tokens_revoked", "user_change"}; !slices.Equal(events, want) {
 		t.Errorf("bot events = %v, want %v", events, want)
 	}
 	scopes := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot))
-	if want := []string{"chat:write", "commands", "im:history", "im:write", "users:read"}; !slices.Equal(scopes, want) {
+	if want := []string{"channels:history", "channels:read", "chat:write", "commands", "files:write", "groups:history", "groups:read", "im:history", "im:write", "users:read"}; !slices.Equal(scopes, want) {
 		t.Errorf("bot scopes = %v, want exactly %v", scopes, want)
 	}
 }

@@ -712,3 +712,27 @@ func (h *Handlers) membersChanged(ctx context.Context, req *bot.Request) (*bot.R
 	})
 	return nil, nil
 }
+
+// homeCheckins is the Home tab's check-in section: the rounds waiting for
+// the person's answer, and their check-ins with when each next reaches
+// them.
+func (h *Handlers) homeCheckins(ctx context.Context, teamID string, p models.Person) (views.HomeCheckins, error) {
+	store := h.ck.Store()
+	var out views.HomeCheckins
+	pending, err := store.Pending(ctx, teamID, p.UserID)
+	if err != nil {
+		return out, err
+	}
+	for _, pr := range pending {
+		out.Waiting = append(out.Waiting, views.HomeWaiting{
+			RoundID: pr.Round.ID, CheckinID: pr.Checkin.ID, Label: checkins.RoundLabel(pr.Checkin, pr.Round.Date),
+			ClosesAt: pr.Round.ClosesAt, Loc: p.Location(), Status: pr.Status,
+		})
+	}
+	mine, err := store.ForPerson(ctx, teamID, p.UserID)
+	if err != nil {
+		return out, err
+	}
+	out.Mine, err = h.checkinItems(ctx, teamID, p, mine)
+	return out, err
+}

@@ -32,7 +32,7 @@ func (h *Handlers) command(ctx context.Context, req *bot.Request) (*bot.Response
 	sub, rest := splitCommand(req.Command.Text)
 	switch sub {
 	case "", "help":
-		return reply("Trellis commands: /trellis me, hours, tz, away, back, holidays, help.", views.Help()), nil
+		return reply("Trellis commands: /trellis me, hours, tz, away, back, holidays, budget, checkin, help.", views.Help()), nil
 	case "me":
 		return h.cmdMe(ctx, req)
 	}
@@ -347,7 +347,7 @@ func viewRegions() []views.Region {
 	return out
 }
 
-const adminExample = "Admin commands: `/trellis admin hours mon-fri 09:00-17:30`, `/trellis admin holidays region GB`, `/trellis admin holidays add 2026-12-24 Office closed`, `/trellis admin holidays remove 2026-12-24`, `/trellis admin audit`."
+const adminExample = "Admin commands: `/trellis admin hours mon-fri 09:00-17:30`, `/trellis admin holidays region GB`, `/trellis admin holidays add 2026-12-24 Office closed`, `/trellis admin holidays remove 2026-12-24`, `/trellis admin budget 3`, `/trellis admin min-group 5`, `/trellis admin audit`."
 
 func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
 	// Whatever an admin changes here, this replica shows at once.
@@ -390,6 +390,17 @@ func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) 
 		}
 		return notice(fmt.Sprintf("Saved: people get at most %d proactive %s from Trellis a day.", n, views.Plural(n, "message", "messages")),
 			"Anyone can choose fewer for themselves with `/trellis budget`. Replies to what people do themselves don't count."), nil
+	case "min-group", "mingroup", "group-size":
+		n, err := strconv.Atoi(strings.TrimSpace(rest))
+		if err != nil || n < models.MinGroupSizeFloor || n > 1000 {
+			return notice(fmt.Sprintf("The minimum group size must be a whole number from %d up; I got `%s`.", models.MinGroupSizeFloor, rest),
+				"For example `/trellis admin min-group 5`: an anonymous question's total shows only once 5 people have answered it."), nil
+		}
+		if err := h.ws.SetMinGroupSize(ctx, req.TeamID, n, req.UserID); err != nil {
+			return nil, err
+		}
+		return notice(fmt.Sprintf("Saved: anonymous answers are shown as a total only once at least %d people have answered.", n),
+			"Below that, summaries say there are not enough answers to show without identifying people."), nil
 	case "audit":
 		entries, err := h.ws.Audit(ctx, req.TeamID, 20)
 		if err != nil {

@@ -51,6 +51,7 @@ type workspaces interface {
 	Holidays(ctx context.Context, workspaceID string, from, to models.Date) ([]models.Holiday, error)
 	Audit(ctx context.Context, workspaceID string, limit int) ([]models.AuditEntry, error)
 	SetDailyBudget(ctx context.Context, id string, n int, actorID string) error
+	SetMinGroupSize(ctx context.Context, id string, n int, actorID string) error
 }
 
 // forecaster reads what the delivery engine needs to forecast a person's
@@ -298,6 +299,16 @@ func (h *Handlers) publishHome(ctx context.Context, req *bot.Request) {
 	if err != nil {
 		h.log.ErrorContext(ctx, "publish home: summary", "user", req.UserID, "err", err)
 		return
+	}
+	if h.ck != nil {
+		p, err := h.person(ctx, req, false)
+		if err == nil {
+			s.Checkins, err = h.homeCheckins(ctx, req.TeamID, p)
+		}
+		if err != nil {
+			// The settings are still worth showing.
+			h.log.WarnContext(ctx, "publish home: check-ins", "user", req.UserID, "err", err)
+		}
 	}
 	if req.Slack == nil {
 		return

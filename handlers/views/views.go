@@ -109,6 +109,9 @@ func Help() []slack.Block {
 			"`/trellis back` — end the time off that covers today",
 			"`/trellis budget 2` — at most 2 proactive messages a day (you can lower the workspace's limit; `/trellis budget default` follows it)",
 			"`/trellis holidays` — upcoming public holidays for you; `/trellis holidays region DE-BY` picks your region; `/trellis holidays regions` lists them",
+			"`/trellis checkin new` — in a channel, set up a check-in its team answers by DM (from a template: stand-up, weekly, autonomy pulse, retro)",
+			"`/trellis checkin list` — this channel's check-ins (in a DM: yours); `/trellis checkin edit|pause|resume|delete|run ID` for the owner",
+			"`/trellis checkin export ID` — a CSV of the answers (the owner gets everyone's, anyone else their own)",
 			"`/trellis help` — this message",
 		}, "\n"), nil),
 		section("*Admins*\n"+strings.Join([]string{
@@ -116,6 +119,7 @@ func Help() []slack.Block {
 			"`/trellis admin holidays region GB` — the workspace's public-holiday region",
 			"`/trellis admin holidays add 2026-12-24 Office closed` / `remove 2026-12-24` — company days off",
 			"`/trellis admin budget 3` — the workspace's daily limit of proactive messages per person (1–20)",
+			"`/trellis admin min-group 5` — the fewest answers an anonymous question needs before its total is shown (3 or more)",
 			"`/trellis admin audit` — recent admin changes",
 		}, "\n"), nil),
 		slack.NewContextBlock("", text("Open the Trellis *Home* tab to see and change the same settings with buttons.")),

@@ -435,7 +435,9 @@ func (s *Checkins) SetThreadTS(ctx context.Context, roundID int64, ts string) er
 // rolls back with the close; it must not call Slack. If onClose fails, that
 // round stays open (to be tried again on a later call), the other rounds
 // are still handled, and the errors are returned together with the rounds
-// that did close. A round whose check-in is gone is skipped.
+// that did close. When onClose returns a *PostponeClose, the round stays
+// open until its Until instead, with nothing else written. A round whose
+// check-in is gone is skipped.
 func (s *Checkins) CloseDueRounds(ctx context.Context, now time.Time, limit int, onClose func(ctx context.Context, c Checkin, r Round) error) ([]Round, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("close due rounds: %w: limit %d must be positive", ErrInvalid, limit)
@@ -474,7 +476,15 @@ func (s *Checkins) CloseDueRounds(ctx context.Context, now time.Time, limit int,
 			}
 			round = r.domain()
 			if onClose != nil {
-				if err := onClose(ctx, c, round); err != nil {
+				err := onClose(ctx, c, round)
+				var later *PostponeClose
+				if errors.As(err, &later) && later.Until.After(now) {
+					// Someone is still to be asked this round: it stays
+					// open until then.
+					return translate(s.db.conn(ctx).Model(&roundRow{}).Where("id = ?", d.ID).
+						Updates(map[string]any{"closed": false, "closes_at": dbTime(later.Until)}).Error)
+				}
+				if err != nil {
 					return err
 				}
 			}
@@ -493,6 +503,15 @@ func (s *Checkins) CloseDueRounds(ctx context.Context, now time.Time, limit int,
 		return closed, fmt.Errorf("close due rounds: %w", errors.Join(errs...))
 	}
 	return closed, nil
+}
+
+// PostponeClose is what a CloseDueRounds onClose returns to keep a round
+// open until Until instead of closing it: a participant further west is
+// still to be asked that day.
+type PostponeClose struct{ Until time.Time }
+
+func (p *PostponeClose) Error() string {
+	return "round stays open until " + p.Until.UTC().Format(time.RFC3339)
 }
 
 // NextRoundClose returns the earliest ClosesAt of the rounds still open;

@@ -589,3 +589,21 @@ func (s *Occurrences) ForRecipient(ctx context.Context, workspaceID, recipient s
 	}
 	return out, nil
 }
+
+// Waiting returns a cadence's occurrences not yet settled (planned,
+// deferred or claimed) whose nominal instant is in [from, to], in nominal
+// order: what a check-in round looks at before it closes.
+func (s *Occurrences) Waiting(ctx context.Context, workspaceID, cadenceID string, from, to time.Time) ([]Occurrence, error) {
+	var rows []occurrenceRow
+	err := s.db.conn(ctx).Where("workspace_id = ? AND cadence_id = ? AND status IN ? AND nominal_at >= ? AND nominal_at <= ?",
+		workspaceID, cadenceID, []string{OccurrencePlanned, OccurrenceDeferred, OccurrenceClaimed}, dbTime(from), dbTime(to)).
+		Order("nominal_at, id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("waiting occurrences of %s/%s: %w", workspaceID, cadenceID, translate(err))
+	}
+	out := make([]Occurrence, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}

@@ -497,3 +497,21 @@ func (s *Schedules) Targets(ctx context.Context, workspaceID, key string) ([]str
 	}
 	return out, nil
 }
+
+// TargetsOf returns the targets of the workspace's schedule with the key,
+// with where their planning stands, by recipient.
+func (s *Schedules) TargetsOf(ctx context.Context, workspaceID, key string) ([]Target, error) {
+	var rows []targetRow
+	err := s.db.conn(ctx).
+		Joins("JOIN schedules s ON s.id = schedule_targets.schedule_id").
+		Where("s.workspace_id = ? AND s.key = ?", workspaceID, key).
+		Order("schedule_targets.recipient").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("targets of schedule %s/%s: %w", workspaceID, key, translate(err))
+	}
+	out := make([]Target, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}

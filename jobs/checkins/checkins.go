@@ -67,6 +67,7 @@ type Config struct {
 // replicas.
 type Service struct {
 	store   *models.Checkins
+	occ     *models.Occurrences
 	ppl     *models.People
 	ws      *models.Workspaces
 	eng     *engine.Engine
@@ -92,6 +93,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		store:   models.NewCheckins(cfg.DB),
+		occ:     models.NewOccurrences(cfg.DB),
 		ppl:     models.NewPeople(cfg.DB),
 		ws:      models.NewWorkspaces(cfg.DB),
 		eng:     cfg.Engine,
@@ -175,6 +177,25 @@ func windowEnd(r attention.Recipient, now time.Time) time.Time {
 		return time.Time{}
 	}
 	return end
+}
+
+// dayStart is the start of the person's next working window that opens
+// after now: today's when their day has not begun yet, else the next
+// day's. What a digest waits for.
+func dayStart(r attention.Recipient, now time.Time) time.Time {
+	loc := r.Person.Location()
+	hours := r.Person.WorkingHoursIn(r.Workspace)
+	if hours == (models.WorkingHours{}) {
+		hours = models.DefaultWorkingHours
+	}
+	today := models.DateOf(now.In(loc))
+	start := time.Date(today.Year, today.Month, today.Day, int(hours.Start)/60, int(hours.Start)%60, 0, 0, loc)
+	if start.After(now) {
+		if at, ok, _ := cadence.DeliverAt(start, loc, hours, attention.Off(r, now)); ok && models.DateOf(at.In(loc)) == today {
+			return at
+		}
+	}
+	return nextDayStart(r, now)
 }
 
 // nextDayStart is the start of the person's first working window on a

@@ -11,7 +11,6 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models"
 )
@@ -21,9 +20,8 @@ import (
 // whose outcome is unknown is looked for before it is sent again.
 const postMetadataType = "trellis_checkin_post"
 
-// maxPostAttempts bounds how often a post Slack keeps refusing is tried:
-// about a day at the longest wait.
-const maxPostAttempts = 30
+// maxPostAge bounds how long a post Slack keeps refusing is tried.
+const maxPostAge = 24 * time.Hour
 
 // Tick closes the rounds whose time is up (queueing their summaries, or
 // planning each reader's digest) and sends the posts that are due. Every
@@ -75,6 +73,12 @@ func (s *Service) NextDue(ctx context.Context) (time.Time, bool, error) {
 // onClose runs in the transaction that closes a round: whatever it queues
 // or plans commits with the close, or not at all.
 func (s *Service) onClose(ctx context.Context, c models.Checkin, r models.Round) error {
+	now := s.clock.Now()
+	if last, ok, err := s.stillToAsk(ctx, c, r, now); err != nil {
+		return err
+	} else if ok {
+		return &models.PostponeClose{Until: last.Add(c.RoundLength)}
+	}
 	if c.Destination != models.DestinationDigest {
 		_, err := s.store.QueuePost(ctx, models.CheckinPost{WorkspaceID: c.WorkspaceID, RoundID: r.ID, CheckinID: c.ID,
 			Kind: models.PostSummary, Version: 1, Channel: c.ChannelID})
@@ -85,7 +89,6 @@ func (s *Service) onClose(ctx context.Context, c models.Checkin, r models.Round)
 	if err != nil {
 		return err
 	}
-	now := s.clock.Now()
 	key := models.CheckinScheduleKey(c.ID)
 	for _, u := range readers {
 		p, err := s.ppl.Get(ctx, c.WorkspaceID, u)
@@ -95,7 +98,7 @@ func (s *Service) onClose(ctx context.Context, c models.Checkin, r models.Round)
 			if rerr != nil {
 				return rerr
 			}
-			at = nextDayStart(rec, now)
+			at = dayStart(rec, now)
 		} else if !errors.Is(err, models.ErrNotFound) {
 			return err
 		}
@@ -104,6 +107,75 @@ func (s *Service) onClose(ctx context.Context, c models.Checkin, r models.Round)
 		}
 	}
 	return nil
+}
+
+// stillToAsk is the latest instant at which a participant is still to be
+// asked a round, on its date in their own zone: their cadence's instant
+// that day when it has not come yet (people further west), or their prompt
+// waiting for later that day (a night shift starting in the evening). A
+// prompt put off by more than a day — time off, a holiday — does not hold
+// the round open; it is superseded by the next one.
+func (s *Service) stillToAsk(ctx context.Context, c models.Checkin, r models.Round, now time.Time) (time.Time, bool, error) {
+	key := models.CheckinScheduleKey(c.ID)
+	// A date's instants run from its midnight at UTC+14 to its end at
+	// UTC-12.
+	from := time.Date(r.Date.Year, r.Date.Month, r.Date.Day, 0, 0, 0, 0, time.UTC).Add(-14 * time.Hour)
+	to := from.Add(50 * time.Hour)
+	targets, err := s.eng.Schedules().TargetsOf(ctx, c.WorkspaceID, key)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	waiting, err := s.occ.Waiting(ctx, c.WorkspaceID, key, from, to)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	var ids []string
+	for _, t := range targets {
+		ids = append(ids, t.Recipient)
+	}
+	for _, o := range waiting {
+		ids = append(ids, o.Recipient)
+	}
+	if len(ids) == 0 {
+		return time.Time{}, false, nil
+	}
+	people, _, err := s.ppl.GetMany(ctx, c.WorkspaceID, ids, r.Date)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	onDate := func(user string, t time.Time) bool {
+		loc := time.UTC
+		if p, ok := people[user]; ok {
+			loc = p.Location()
+		}
+		return models.DateOf(t.In(loc)) == r.Date
+	}
+	var last time.Time
+	found := false
+	later := func(t time.Time) {
+		if !found || t.After(last) {
+			last, found = t, true
+		}
+	}
+	for _, t := range targets {
+		if t.NextAt.After(now) && !t.NextAt.After(to) && onDate(t.Recipient, t.NextAt) {
+			later(t.NextAt)
+		}
+	}
+	for _, o := range waiting {
+		if onDate(o.Recipient, o.NominalAt) && o.DeliverAt.Sub(o.NominalAt) <= 24*time.Hour {
+			later(latest(o.DeliverAt, now))
+		}
+	}
+	return last, found, nil
+}
+
+// latest is the later of two instants.
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // readers are the people a digest goes to: the participants, and the owner.
@@ -157,6 +229,22 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 		s.log.ErrorContext(ctx, "check-in post given up", "post", p.ID, "kind", p.Kind, "attempts", p.Attempts, "err", cause)
 		return s.store.MarkPosted(ctx, p.ID, token, p.Channel, nil)
 	}
+	// retryAfterSlack waits as Slack's answer says: its Retry-After; for a
+	// refusal someone may fix (not_in_channel: invite Trellis back) longer
+	// each time, up to two hours, for a day; else a minute.
+	retryAfterSlack := func(err error) error {
+		var rl *slack.RateLimitedError
+		var se slack.SlackErrorResponse
+		switch {
+		case errors.As(err, &rl):
+			return retry(s.clock.Now().Add(max(rl.RetryAfter, time.Second)), err)
+		case errors.As(err, &se) && s.clock.Now().Sub(p.CreatedAt) > maxPostAge:
+			return giveUp(err)
+		case errors.As(err, &se):
+			return retry(s.clock.Now().Add(min(time.Duration(p.Attempts)*30*time.Minute, 2*time.Hour)), err)
+		}
+		return retry(s.clock.Now().Add(s.retry), err)
+	}
 
 	c, err := s.store.Get(ctx, p.WorkspaceID, p.CheckinID)
 	if errors.Is(err, models.ErrNotFound) {
@@ -188,11 +276,15 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 	thread := ""
 	if c.Destination == models.DestinationThread && p.Kind != models.PostHeader {
 		hdr, err := s.store.QueuePost(ctx, models.CheckinPost{WorkspaceID: p.WorkspaceID, RoundID: p.RoundID, CheckinID: p.CheckinID,
-			Kind: models.PostHeader, Version: 1, Channel: c.ChannelID})
+			Kind: models.PostHeader, Version: 1, Channel: c.ChannelID, NextAttemptAt: now})
 		if err != nil {
 			return retry(now.Add(s.retry), err)
 		}
-		if !hdr.Posted && depth == 0 {
+		if hdr.Posted && len(hdr.TS) == 0 {
+			// The thread was given up on (the channel is gone): post at
+			// the top level rather than lose the post.
+			hdr.TS = nil
+		} else if !hdr.Posted && depth == 0 && !hdr.NextAttemptAt.After(s.clock.Now()) {
 			if err := s.deliver(ctx, hdr, depth+1); err != nil {
 				s.log.WarnContext(ctx, "round thread not started yet", "round", p.RoundID, "err", err)
 			}
@@ -200,10 +292,13 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 				return retry(now.Add(s.retry), err)
 			}
 		}
-		if !hdr.Posted || len(hdr.TS) == 0 {
-			return retry(s.clock.Now().Add(s.retry), errors.New("the round's thread is not posted yet"))
+		switch {
+		case !hdr.Posted:
+			// Wait for the thread, as long as it waits for Slack.
+			return retry(latest(hdr.NextAttemptAt, s.clock.Now().Add(s.retry)), errors.New("the round's thread is not posted yet"))
+		case len(hdr.TS) > 0:
+			thread = hdr.TS[0]
 		}
-		thread = hdr.TS[0]
 	}
 
 	msgs, err := s.render(ctx, c, round, p)
@@ -214,7 +309,7 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 	if p.Attempts > 1 {
 		found, err := s.findPosted(ctx, api, c.ChannelID, thread, p)
 		if err != nil {
-			return retry(s.clock.Now().Add(s.retry), fmt.Errorf("look for an earlier attempt: %w", err))
+			return retryAfterSlack(fmt.Errorf("look for an earlier attempt: %w", err))
 		}
 		for i := range have {
 			have[i] = found[i]
@@ -236,22 +331,9 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 		}
 		_, ts, err := api.PostMessageContext(ctx, c.ChannelID, opts...)
 		if err != nil {
-			var rl *slack.RateLimitedError
-			var se slack.SlackErrorResponse
-			switch {
-			case errors.As(err, &rl):
-				return retry(s.clock.Now().Add(max(rl.RetryAfter, time.Second)), err)
-			case errors.As(err, &se) && p.Attempts >= maxPostAttempts:
-				return giveUp(err)
-			case errors.As(err, &se):
-				// not_in_channel, channel_not_found, …: someone may fix it
-				// (invite Trellis back); wait longer each time.
-				return retry(s.clock.Now().Add(time.Duration(p.Attempts)*time.Hour/2), err)
-			case errors.Is(err, bot.ErrAmbiguous):
-				// The next attempt looks for it first.
-				return retry(s.clock.Now().Add(s.retry), err)
-			}
-			return retry(s.clock.Now().Add(s.retry), err)
+			// An ambiguous failure is looked for first on the next
+			// attempt (Attempts > 1).
+			return retryAfterSlack(err)
 		}
 		have[i] = ts
 	}

@@ -326,14 +326,17 @@ func (s *Checkins) lastAnswerVersion(ctx context.Context, roundID int64, userID 
 	return v, translate(err)
 }
 
-// MarkAsked records that a person was sent a round, as a response with
-// status ResponseAsked. It never overwrites a response they already have
-// (answered, skipped, snoozed or asked); answering or declining later
-// replaces the asked status.
-func (s *Checkins) MarkAsked(ctx context.Context, workspaceID string, roundID int64, userID string) error {
+// MarkAsked records that a person was sent a round by the occurrence
+// with id by, as a response with status ResponseAsked. It never overwrites
+// a response they already have (answered, skipped, snoozed or asked);
+// answering or declining later replaces the asked status. It returns the
+// occurrence that asked them first (0 when they responded before being
+// asked), so a second message asking the same round can stand down.
+func (s *Checkins) MarkAsked(ctx context.Context, workspaceID string, roundID int64, userID string, by int64) (int64, error) {
 	if userID == "" {
-		return fmt.Errorf("mark asked in round %d: %w: no person", roundID, ErrInvalid)
+		return 0, fmt.Errorf("mark asked in round %d: %w: no person", roundID, ErrInvalid)
 	}
+	var first int64
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		var n int64
 		if err := s.db.conn(ctx).Model(&roundRow{}).Where("id = ? AND workspace_id = ?", roundID, workspaceID).Count(&n).Error; err != nil {
@@ -342,16 +345,24 @@ func (s *Checkins) MarkAsked(ctx context.Context, workspaceID string, roundID in
 		if n == 0 {
 			return ErrNotFound
 		}
-		row := responseRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: userID, Status: ResponseAsked, UpdatedAt: s.db.now()}
-		return translate(s.db.conn(ctx).Clauses(clause.OnConflict{
+		row := responseRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: userID, Status: ResponseAsked, AskedBy: by, UpdatedAt: s.db.now()}
+		if err := translate(s.db.conn(ctx).Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "round_id"}, {Name: "user_id"}},
 			DoNothing: true,
-		}).Create(&row).Error)
+		}).Create(&row).Error); err != nil {
+			return err
+		}
+		var got responseRow
+		if err := s.db.conn(ctx).Where("round_id = ? AND user_id = ?", roundID, userID).Take(&got).Error; err != nil {
+			return translate(err)
+		}
+		first = got.AskedBy
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("mark %s asked in round %d: %w", userID, roundID, err)
+		return 0, fmt.Errorf("mark %s asked in round %d: %w", userID, roundID, err)
 	}
-	return nil
+	return first, nil
 }
 
 // RoundCounts counts a round's responses: asked is everyone with a

@@ -339,7 +339,7 @@ func TestMarkAskedAndCounts(t *testing.T) {
 			return resp.Status
 		}
 		for _, u := range []string{"U1", "U2", "U3", "U4"} {
-			if err := s.MarkAsked(ctx, "T1", r.ID, u); err != nil {
+			if _, err := s.MarkAsked(ctx, "T1", r.ID, u, 1); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -350,7 +350,7 @@ func TestMarkAskedAndCounts(t *testing.T) {
 		if err != nil || !res.First {
 			t.Fatalf("answer over asked: %+v, %v", res, err)
 		}
-		if err := s.MarkAsked(ctx, "T1", r.ID, "U1"); err != nil {
+		if _, err := s.MarkAsked(ctx, "T1", r.ID, "U1", 1); err != nil {
 			t.Fatal(err)
 		}
 		if resp, _ := s.MyResponse(ctx, "T1", r.ID, "U1"); resp.Status != models.ResponseAnswered || resp.Answers[1] != "Shipped" {
@@ -362,7 +362,7 @@ func TestMarkAskedAndCounts(t *testing.T) {
 		if err := s.Decline(ctx, "T1", r.ID, "U3", models.ResponseSkipped); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.MarkAsked(ctx, "T1", r.ID, "U2"); err != nil {
+		if _, err := s.MarkAsked(ctx, "T1", r.ID, "U2", 1); err != nil {
 			t.Fatal(err)
 		}
 		if got, got3 := status("U2"), status("U3"); got != models.ResponseSnoozed || got3 != models.ResponseSkipped {
@@ -379,7 +379,7 @@ func TestMarkAskedAndCounts(t *testing.T) {
 		if _, err := s.MyResponse(ctx, "T1", r.ID, "U9"); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("MyResponse of someone never asked: %v", err)
 		}
-		if err := s.MarkAsked(ctx, "T2", r.ID, "U6"); !errors.Is(err, models.ErrNotFound) {
+		if _, err := s.MarkAsked(ctx, "T2", r.ID, "U6", 1); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("MarkAsked in another workspace: %v", err)
 		}
 		if _, _, _, err := s.RoundCounts(ctx, "T2", r.ID); !errors.Is(err, models.ErrNotFound) {
@@ -680,7 +680,7 @@ func TestPending(t *testing.T) {
 		}
 		b1 := openRound(t, s, b, "2026-12-01")
 		for _, r := range []models.Round{a1, a2, b1} {
-			if err := s.MarkAsked(ctx, "T1", r.ID, "U1"); err != nil {
+			if _, err := s.MarkAsked(ctx, "T1", r.ID, "U1", 1); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -713,7 +713,7 @@ func TestPending(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := openRound(t, s, created, fmt.Sprintf("2026-11-%02d", i+1))
-			if err := s.MarkAsked(ctx, "T1", r.ID, "U5"); err != nil {
+			if _, err := s.MarkAsked(ctx, "T1", r.ID, "U5", 1); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -741,7 +741,7 @@ func TestExport(t *testing.T) {
 		if err := s.Decline(ctx, "T1", r2.ID, "U2", models.ResponseSkipped); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.MarkAsked(ctx, "T1", r2.ID, "U3"); err != nil {
+		if _, err := s.MarkAsked(ctx, "T1", r2.ID, "U3", 1); err != nil {
 			t.Fatal(err)
 		}
 		sub := pulseAnswers("3")

@@ -51,7 +51,9 @@ type responseRow struct {
 	UserID      string    `gorm:"column:user_id;primaryKey"`
 	Status      string    `gorm:"column:status"`
 	AnonymousIn bool      `gorm:"column:anonymous_in"`
-	UpdatedAt   time.Time `gorm:"column:updated_at"`
+	// AskedBy is the occurrence whose message first asked the person.
+	AskedBy   int64     `gorm:"column:asked_by"`
+	UpdatedAt time.Time `gorm:"column:updated_at"`
 }
 
 func (responseRow) TableName() string { return "checkin_responses" }

@@ -489,7 +489,10 @@ func v6(dialect string) []string {
 			`ALTER TABLE checkin_responses_v6 RENAME TO checkin_responses`,
 		)
 	}
-	return append(stmts, `CREATE INDEX checkin_responses_person ON checkin_responses (workspace_id, user_id, status)`)
+	return append(stmts, `CREATE INDEX checkin_responses_person ON checkin_responses (workspace_id, user_id, status)`,
+		// The occurrence that first asked the person, so a second message
+		// asking the same round stands down.
+		`ALTER TABLE checkin_responses ADD COLUMN asked_by BIGINT NOT NULL DEFAULT 0`)
 }
 
 // schemaMigrationsDDL creates the version table; the time type differs.

@@ -121,6 +121,16 @@ func TestRunNow(t *testing.T) {
 				if ps := h.prompts(bob); len(ps) != 0 {
 					t.Fatalf("bob was asked at 06:00 his time")
 				}
+				if !pause {
+					// Pressed again a minute later: ada has the first one.
+					if n, err := h.svcs[0].RunNow(h.ctx, c); err != nil || n != 2 {
+						t.Fatalf("run now a minute later: %d, %v", n, err)
+					}
+					h.run(monday.Add(35*time.Hour + 2*time.Minute))
+					if ps := h.prompts(ada); len(ps) != 1 {
+						t.Errorf("after run now twice, ada has %d prompts, want 1", len(ps))
+					}
+				}
 				if pause {
 					if _, err := h.store.SetPaused(h.ctx, team, c.ID, true, ada, false); err != nil {
 						t.Fatal(err)
@@ -151,7 +161,7 @@ func TestRunNow(t *testing.T) {
 					return
 				}
 				if len(ps) != 1 || !msgTime(ps[0].msg).Equal(monday.Add(38*time.Hour)) {
-					t.Errorf("bob's prompts %+v; want one, at 09:00 his time (14:00 UTC)", ps)
+					t.Fatalf("bob's prompts %+v; want one, at 09:00 his time (14:00 UTC)", ps)
 				}
 				r, err := h.store.Round(h.ctx, team, ps[0].round)
 				if err != nil || r.Date != models.DateOf(monday.Add(24*time.Hour)) {

@@ -117,13 +117,21 @@ func (s *Service) composeAsk(ctx context.Context, c models.Checkin, ec engine.Co
 		return engine.Message{}, engine.Skip("already answered this round")
 	case err == nil && resp.Status == models.ResponseSkipped:
 		return engine.Message{}, engine.Skip("skipped this round")
-	case err == nil:
-		// Asked already (a retry after Slack failed, or "run now" on a day
-		// the cadence asked too): the reminders are planned.
-	case errors.Is(err, models.ErrNotFound):
-		if err := s.store.MarkAsked(ctx, c.WorkspaceID, round.ID, p.UserID); err != nil {
-			return engine.Message{}, err
-		}
+	case err != nil && !errors.Is(err, models.ErrNotFound):
+		return engine.Message{}, err
+	}
+	first, err := s.store.MarkAsked(ctx, c.WorkspaceID, round.ID, p.UserID, ec.Occurrence.ID)
+	if err != nil {
+		return engine.Message{}, err
+	}
+	if first != ec.Occurrence.ID {
+		// Another message asked this round ("run now" twice, or on a day
+		// the cadence asked too): its buttons still work.
+		return engine.Message{}, engine.Skip("already asked in this round; the earlier message's buttons still work")
+	}
+	if resp.Status == "" {
+		// Asked for the first time (a retry after Slack failed finds its
+		// own mark and its reminders planned).
 		for k := 1; k <= c.Reminders; k++ {
 			at := now.Add(c.RoundLength * time.Duration(k) / time.Duration(c.Reminders+1)).Truncate(time.Minute)
 			tag := fmt.Sprintf("%s:%d:%d", tagReminder, round.ID, k)
@@ -131,8 +139,6 @@ func (s *Service) composeAsk(ctx context.Context, c models.Checkin, ec engine.Co
 				return engine.Message{}, err
 			}
 		}
-	default:
-		return engine.Message{}, err
 	}
 	return s.prompt(ctx, c, round, p, 0, false, closes)
 }
@@ -178,7 +184,7 @@ func (s *Service) composeAgain(ctx context.Context, c models.Checkin, ec engine.
 	}
 	if kind == tagSnooze {
 		// Back from snoozing: asked again, as a reminder would.
-		if err := s.store.MarkAsked(ctx, c.WorkspaceID, round.ID, p.UserID); err != nil {
+		if _, err := s.store.MarkAsked(ctx, c.WorkspaceID, round.ID, p.UserID, ec.Occurrence.ID); err != nil {
 			return engine.Message{}, err
 		}
 		return s.prompt(ctx, c, round, p, 0, true, round.ClosesAt)

@@ -46,11 +46,11 @@ func (r roundRow) domain() Round {
 }
 
 type responseRow struct {
-	RoundID     int64     `gorm:"column:round_id;primaryKey"`
-	WorkspaceID string    `gorm:"column:workspace_id"`
-	UserID      string    `gorm:"column:user_id;primaryKey"`
-	Status      string    `gorm:"column:status"`
-	AnonymousIn bool      `gorm:"column:anonymous_in"`
+	RoundID     int64  `gorm:"column:round_id;primaryKey"`
+	WorkspaceID string `gorm:"column:workspace_id"`
+	UserID      string `gorm:"column:user_id;primaryKey"`
+	Status      string `gorm:"column:status"`
+	AnonymousIn bool   `gorm:"column:anonymous_in"`
 	// AskedBy is the occurrence whose message first asked the person.
 	AskedBy   int64     `gorm:"column:asked_by"`
 	UpdatedAt time.Time `gorm:"column:updated_at"`

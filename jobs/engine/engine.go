@@ -165,8 +165,9 @@ func (e *Engine) composer(key string) (Composer, bool) {
 }
 
 // Stepper is other time-driven work that runs with the engine's ticks:
-// the check-ins' round closing and channel posts. Tick runs it after its
-// own work, and RunUntil also stops at the instants it is due.
+// the check-ins' round closing and channel posts. Tick runs it once it has
+// planned, beside its own deliveries, and RunUntil also stops at the
+// instants it is due.
 type Stepper interface {
 	// NextDue is when the stepper next has work.
 	NextDue(ctx context.Context) (time.Time, bool, error)
@@ -296,6 +297,24 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (Stats, error) {
 	// that its leases run from when they are taken, not from when the tick
 	// began: leases counted from a stale instant would be over before the
 	// round reached them, and other replicas would take them over.
+	// Steppers (the check-ins' round closing and channel posts) run beside
+	// the deliveries: channel posts are paced by their channel, DMs by the
+	// workspace, so neither waits for the other, however long either takes.
+	var (
+		steps   sync.WaitGroup
+		stepErr error
+	)
+	if steppers := e.stepperList(); len(steppers) > 0 {
+		steps.Go(func() {
+			for _, st := range steppers {
+				if err := st.Tick(ctx, now); err != nil {
+					stepErr = err
+					return
+				}
+			}
+		})
+	}
+	defer steps.Wait()
 	began := e.clock.Now()
 	for range maxRounds {
 		at := now
@@ -311,10 +330,9 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (Stats, error) {
 			break
 		}
 	}
-	for _, st := range e.stepperList() {
-		if err := st.Tick(ctx, now); err != nil {
-			return total, err
-		}
+	steps.Wait()
+	if stepErr != nil {
+		return total, stepErr
 	}
 	if total.Claimed > 0 || total.Planned > 0 {
 		e.log.DebugContext(ctx, "engine tick", "now", now, "planned", total.Planned, "claimed", total.Claimed,

@@ -291,6 +291,18 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 			if hdr, err = s.store.RoundPost(ctx, p.RoundID, models.PostHeader); err != nil {
 				return retry(now.Add(s.retry), err)
 			}
+			// Another answer (or replica) is starting the thread right now:
+			// wait for it a few seconds rather than a minute.
+			for i := 0; i < 25 && !hdr.Posted && hdr.ClaimToken != "" && hdr.ClaimUntil.After(s.clock.Now()); i++ {
+				select {
+				case <-ctx.Done():
+					return retry(now.Add(s.retry), ctx.Err())
+				case <-time.After(200 * time.Millisecond):
+				}
+				if hdr, err = s.store.RoundPost(ctx, p.RoundID, models.PostHeader); err != nil {
+					return retry(now.Add(s.retry), err)
+				}
+			}
 		}
 		switch {
 		case !hdr.Posted:

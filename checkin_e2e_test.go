@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -559,6 +560,30 @@ func TestCheckinTwoWeeks(t *testing.T) {
 		return nil
 	})
 
+	// The owner edits, pauses, resumes and finally deletes it.
+	h.commandIn(t, lena, ch.ID, "/trellis checkin edit "+id)
+	ev := h.topView(t, lena, views.CallbackCheckin)
+	if !strings.Contains(string(ev.Blocks), "Platform stand-up") {
+		t.Fatalf("the edit form is not filled in: %s", blockText(ev.Blocks))
+	}
+	if got := h.submit(lena, ev, formState(t, ev.Blocks, map[string]any{views.BlockCheckinName: "Platform sync"})); got.ResponseAction == "errors" || !got.OK {
+		t.Fatalf("edit: %+v", got.Errors)
+	}
+	if c, err := store.Get(ctx, slacksim.DefaultTeamID, standupID); err != nil || c.Name != "Platform sync" || len(c.Questions) != 3 {
+		t.Fatalf("after the edit: %+v, %v", c, err)
+	}
+	for _, step := range []struct {
+		verb   string
+		paused bool
+	}{{"pause", true}, {"resume", false}} {
+		if got := h.commandIn(t, lena, ch.ID, "/trellis checkin "+step.verb+" "+id); !strings.Contains(got, "Platform sync") {
+			t.Errorf("%s: %q", step.verb, got)
+		}
+		if c, err := store.Get(ctx, slacksim.DefaultTeamID, standupID); err != nil || c.Paused != step.paused {
+			t.Errorf("after %s: paused %v, %v", step.verb, c.Paused, err)
+		}
+	}
+
 	// Exports: everyone's for the owner, his own for Omar.
 	h.commandIn(t, lena, ch.ID, "/trellis checkin export "+id)
 	h.commandIn(t, omar, ch.ID, "/trellis checkin export "+id)
@@ -579,5 +604,12 @@ func TestCheckinTwoWeeks(t *testing.T) {
 			}
 			return nil
 		})
+	}
+
+	if got := h.commandIn(t, lena, ch.ID, "/trellis checkin delete "+id); !strings.Contains(got, "Deleted") {
+		t.Errorf("delete: %q", got)
+	}
+	if _, err := store.Get(ctx, slacksim.DefaultTeamID, standupID); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("after delete: %v, want not found", err)
 	}
 }

@@ -163,7 +163,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	h := startBot(t, harnessOpts{transport: "http"})
 	got := h.command(slacksim.DemoMei, "/trellis help")
 	for _, want := range []string{"/trellis me", "/trellis hours", "/trellis tz", "/trellis tz auto", "/trellis away", "/trellis back",
-		"/trellis holidays", "/trellis holidays region", "/trellis admin hours", "/trellis admin holidays", "/trellis admin audit", "Home"} {
+		"/trellis holidays", "/trellis holidays region", "/trellis budget", "/trellis checkin new", "/trellis checkin list", "/trellis checkin export", "/trellis admin hours", "/trellis admin holidays", "/trellis admin budget", "/trellis admin min-group", "/trellis admin audit", "Home"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("help does not mention %q", want)
 		}

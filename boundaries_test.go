@@ -266,4 +266,21 @@ func TestBudgetCommands(t *testing.T) {
 	if p := h.person(user); p.DailyBudget != 0 {
 		t.Errorf("after default, stored budget = %d", p.DailyBudget)
 	}
+
+	// The minimum group size for anonymous totals: 3 at the least.
+	if got := h.command(user, "/trellis admin min-group 4"); !strings.Contains(got, "Only workspace admins") {
+		t.Errorf("min-group by a member → %q", got)
+	}
+	if got := h.command(admin, "/trellis admin min-group 2"); !strings.Contains(got, "from 3 up") {
+		t.Errorf("admin min-group 2 → %q", got)
+	}
+	if w, _ := models.NewWorkspaces(h.db).Get(ctx, slacksim.DefaultTeamID); w.MinGroupSize != 5 {
+		t.Errorf("after refused changes, min group = %d, want the default 5", w.MinGroupSize)
+	}
+	if got := h.command(admin, "/trellis admin min-group 3"); !strings.Contains(got, "at least 3 people") {
+		t.Errorf("admin min-group 3 → %q", got)
+	}
+	if w, _ := models.NewWorkspaces(h.db).Get(ctx, slacksim.DefaultTeamID); w.MinGroupSize != 3 {
+		t.Errorf("min group = %d, want 3", w.MinGroupSize)
+	}
 }

@@ -602,6 +602,9 @@ func TestCheckinTwoWeeks(t *testing.T) {
 			if user == omar && strings.Contains(body, "Billing retries") {
 				return fmt.Errorf("Omar's export holds Lena's answer")
 			}
+			if user == lena && strings.Contains(body, sam) {
+				return fmt.Errorf("the owner's export names Sam, who skipped a round:\n%s", body)
+			}
 			return nil
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -408,6 +409,13 @@ func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models
 	rows, err := h.ck.Store().Export(ctx, req.TeamID, c.ID, filter)
 	if err != nil {
 		return nil, err
+	}
+	if everyone {
+		// Nobody is named for not answering: the owner sees others'
+		// answers, never who skipped a round.
+		rows = slices.DeleteFunc(rows, func(r models.ExportRow) bool {
+			return r.Status == models.ResponseSkipped && r.UserID != req.UserID
+		})
 	}
 	if len(rows) == 0 {
 		if everyone {

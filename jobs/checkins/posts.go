@@ -11,6 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models"
 )
@@ -22,6 +23,9 @@ const postMetadataType = "trellis_checkin_post"
 
 // maxPostAge bounds how long a post Slack keeps refusing is tried.
 const maxPostAge = 24 * time.Hour
+
+// errLeaseEnding stops a post whose claim ran short before it was sent.
+var errLeaseEnding = errors.New("the post's lease ran short before it could be sent")
 
 // Tick closes the rounds whose time is up (queueing their summaries, or
 // planning each reader's digest) and sends the posts that are due. Every
@@ -219,6 +223,15 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 	if err != nil || !ok {
 		return err
 	}
+	// Never on the wire once the lease is nearly over (a wait for Slack's
+	// rate limit can outlast it): another replica may have taken it over.
+	deadline := p.ClaimUntil.Add(-s.lease / 4)
+	sendCtx := bot.WithSendCheck(ctx, func() error {
+		if !s.clock.Now().Before(deadline) {
+			return errLeaseEnding
+		}
+		return nil
+	})
 	retry := func(at time.Time, cause error) error {
 		if err := s.store.RetryPost(ctx, p.ID, token, at); err != nil {
 			return fmt.Errorf("%w (and releasing it failed: %v)", cause, err)
@@ -341,7 +354,7 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 		if thread != "" {
 			opts = append(opts, slack.MsgOptionTS(thread))
 		}
-		_, ts, err := api.PostMessageContext(ctx, c.ChannelID, opts...)
+		_, ts, err := api.PostMessageContext(sendCtx, c.ChannelID, opts...)
 		if err != nil {
 			// An ambiguous failure is looked for first on the next
 			// attempt (Attempts > 1).

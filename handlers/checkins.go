@@ -93,10 +93,29 @@ func (h *Handlers) pickCheckin(ctx context.Context, req *bot.Request, verb, args
 		return models.Checkin{}, notice(fmt.Sprintf("`%s` isn't a check-in number.", idText), "`/trellis checkin list` shows the numbers."), nil
 	}
 	c, err := store.Get(ctx, req.TeamID, id)
+	if err == nil && !h.maySee(ctx, req, c) {
+		// A check-in of another channel the person has no part in, which
+		// may be private: answer as if it did not exist.
+		err = models.ErrNotFound
+	}
 	if errors.Is(err, models.ErrNotFound) {
 		return models.Checkin{}, notice(fmt.Sprintf("There is no check-in %d.", id), "`/trellis checkin list` shows the numbers."), nil
 	}
 	return c, nil, err
+}
+
+// maySee reports whether the person may know of c: it belongs to the
+// channel the command came from, or they own it, answer it or administer
+// the workspace.
+func (h *Handlers) maySee(ctx context.Context, req *bot.Request, c models.Checkin) bool {
+	if c.ChannelID == req.Command.ChannelID || c.OwnerID == req.UserID {
+		return true
+	}
+	if people, err := h.ck.Participants(ctx, c); err == nil && slices.Contains(people, req.UserID) {
+		return true
+	}
+	p, err := h.person(ctx, req, false)
+	return err == nil && p.IsAdmin
 }
 
 // mayChange reports whether the person may change c: its owner or a
@@ -521,12 +540,19 @@ func (h *Handlers) openRound(ctx context.Context, req *bot.Request, roundID, che
 		h.tell(ctx, req, "I can't find that round any more.")
 		return c, round, true, nil
 	}
-	latest, err := store.LatestRound(ctx, req.TeamID, c.ID)
+	// Only people the round asked may act on it.
+	if _, err := store.MyResponse(ctx, req.TeamID, round.ID, req.UserID); errors.Is(err, models.ErrNotFound) {
+		h.tell(ctx, req, fmt.Sprintf("You aren't asked in *%s*, so there is nothing for you to answer.", escapeText(c.Name)))
+		return c, round, true, nil
+	} else if err != nil {
+		return c, round, true, err
+	}
+	later, err := store.AskedLater(ctx, req.TeamID, c.ID, req.UserID, round.Date)
 	if err != nil {
 		return c, round, true, err
 	}
-	if latest.ID != round.ID {
-		h.tell(ctx, req, fmt.Sprintf("That round of *%s* is over: a newer one has started. Answer that one instead.", escapeText(c.Name)))
+	if later {
+		h.tell(ctx, req, fmt.Sprintf("That round of *%s* is over: you've been asked a newer one. Answer that one instead.", escapeText(c.Name)))
 		return c, round, true, nil
 	}
 	return c, round, false, nil
@@ -571,17 +597,19 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 		return nil, err
 	}
 	first := views.AnswerBlockID(1)
-	latest, err := store.LatestRound(ctx, req.TeamID, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	if latest.ID != roundID {
-		return fieldErrors(map[string]string{first: "This round is over: a newer one has started. Close this and answer the new one from your DMs."}), nil
+	round, err := store.Round(ctx, req.TeamID, roundID)
+	if err != nil || round.CheckinID != c.ID {
+		return fieldErrors(map[string]string{first: "I can't find this round any more."}), nil
 	}
 	if _, err := store.MyResponse(ctx, req.TeamID, roundID, req.UserID); errors.Is(err, models.ErrNotFound) {
 		return fieldErrors(map[string]string{first: "You aren't asked in this check-in."}), nil
 	} else if err != nil {
 		return nil, err
+	}
+	if later, err := store.AskedLater(ctx, req.TeamID, c.ID, req.UserID, round.Date); err != nil {
+		return nil, err
+	} else if later {
+		return fieldErrors(map[string]string{first: "This round is over: you've been asked a newer one. Close this and answer that one from your DMs."}), nil
 	}
 	var values map[string]map[string]slack.BlockAction
 	if req.Interaction.View.State != nil {

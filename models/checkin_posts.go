@@ -516,6 +516,21 @@ func (s *Checkins) CloseDueRounds(ctx context.Context, now time.Time, limit int,
 	return closed, nil
 }
 
+// AskedLater reports whether the person has been asked (or has answered)
+// a round of the check-in dated after date: a round stays theirs to
+// answer until then, whatever later rounds people in other zones have
+// started.
+func (s *Checkins) AskedLater(ctx context.Context, workspaceID string, checkinID int64, userID string, date Date) (bool, error) {
+	var n int64
+	err := s.db.conn(ctx).Table("checkin_responses AS q").Joins("JOIN checkin_rounds n ON n.id = q.round_id").
+		Where("n.workspace_id = ? AND n.checkin_id = ? AND q.user_id = ? AND n.round_date > ?", workspaceID, checkinID, userID, date.String()).
+		Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("later rounds of check-in %d for %s: %w", checkinID, userID, translate(err))
+	}
+	return n > 0, nil
+}
+
 // PostponeClose is what a CloseDueRounds onClose returns to keep a round
 // open until Until instead of closing it: a participant further west is
 // still to be asked that day.
@@ -731,8 +746,8 @@ type PendingRound struct {
 const maxPending = 10
 
 // Pending returns the rounds a person was asked or snoozed and can still
-// answer — each the latest round of its check-in, as answers are taken
-// until the next round starts — newest first, at most 10.
+// answer — rounds the person has not been asked a later one of, as answers
+// are taken until their next round starts — newest first, at most 10.
 func (s *Checkins) Pending(ctx context.Context, workspaceID, userID string) ([]PendingRound, error) {
 	rows, err := queryRows[struct {
 		Round  roundRow `gorm:"embedded"`
@@ -741,7 +756,8 @@ func (s *Checkins) Pending(ctx context.Context, workspaceID, userID string) ([]P
 		SELECT r.id, r.checkin_id, r.workspace_id, r.round_date, r.opened_at, r.closes_at, r.thread_ts, r.closed, p.status
 		FROM checkin_responses p JOIN checkin_rounds r ON r.id = p.round_id
 		WHERE p.workspace_id = ? AND p.user_id = ? AND p.status IN (?, ?)
-		  AND NOT EXISTS (SELECT 1 FROM checkin_rounds n WHERE n.checkin_id = r.checkin_id AND n.round_date > r.round_date)
+		  AND NOT EXISTS (SELECT 1 FROM checkin_rounds n JOIN checkin_responses q ON q.round_id = n.id
+		                  WHERE n.checkin_id = r.checkin_id AND n.round_date > r.round_date AND q.user_id = p.user_id)
 		ORDER BY r.round_date DESC, r.opened_at DESC, r.id DESC
 		LIMIT ?`, workspaceID, userID, ResponseAsked, ResponseSnoozed, maxPending)
 	if err != nil {

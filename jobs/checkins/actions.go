@@ -117,25 +117,31 @@ func (s *Service) RunNow(ctx context.Context, c models.Checkin) (int, error) {
 // again). The answer's post is returned for DeliverPost to send after the
 // ack.
 func (s *Service) Submit(ctx context.Context, c models.Checkin, roundID int64, userID string, sub models.Submission, helpers map[int]string) (models.AnswerResult, error) {
-	prev, err := s.store.MyResponse(ctx, c.WorkspaceID, roundID, userID)
-	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		return models.AnswerResult{}, err
-	}
-	res, err := s.store.Answer(ctx, c.WorkspaceID, roundID, userID, sub)
-	if err != nil {
-		return res, err
-	}
-	now := s.clock.Now()
-	for pos, helper := range helpers {
-		if helper == "" || helper == userID || sub.Answers[pos] != views.ValueYes || prev.Answers[pos] == views.ValueYes {
-			continue
+	var res models.AnswerResult
+	// One transaction: the answer and its helper notices are stored
+	// together or not at all, so a person told "try again" never finds
+	// their retry counted as an edit with the notice lost.
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		prev, err := s.store.MyResponse(ctx, c.WorkspaceID, roundID, userID)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return err
 		}
-		tag := fmt.Sprintf("%s:%d:%s:%d", tagHelper, roundID, userID, pos)
-		if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID), tag, helper, now); err != nil {
-			return res, err
+		if res, err = s.store.Answer(ctx, c.WorkspaceID, roundID, userID, sub); err != nil {
+			return err
 		}
-	}
-	return res, nil
+		now := s.clock.Now()
+		for pos, helper := range helpers {
+			if helper == "" || helper == userID || sub.Answers[pos] != views.ValueYes || prev.Answers[pos] == views.ValueYes {
+				continue
+			}
+			tag := fmt.Sprintf("%s:%d:%s:%d", tagHelper, roundID, userID, pos)
+			if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID), tag, helper, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return res, err
 }
 
 // Skip records that a person skips a round: no reminders follow and

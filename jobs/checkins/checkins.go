@@ -66,6 +66,7 @@ type Config struct {
 // Service runs check-ins. It is safe for concurrent use, on any number of
 // replicas.
 type Service struct {
+	db      *models.DB
 	store   *models.Checkins
 	occ     *models.Occurrences
 	ppl     *models.People
@@ -92,6 +93,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{
+		db:      cfg.DB,
 		store:   models.NewCheckins(cfg.DB),
 		occ:     models.NewOccurrences(cfg.DB),
 		ppl:     models.NewPeople(cfg.DB),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -161,12 +162,12 @@ func (s *Service) composeAgain(ctx context.Context, c models.Checkin, ec engine.
 	if kind == tagReminder && (round.Closed || !now.Before(round.ClosesAt)) {
 		return engine.Message{}, engine.Skip("the round closed before a reminder could reach you in your working hours")
 	}
-	latest, err := s.store.LatestRound(ctx, c.WorkspaceID, c.ID)
+	later, err := s.store.AskedLater(ctx, c.WorkspaceID, c.ID, p.UserID, round.Date)
 	if err != nil {
 		return engine.Message{}, err
 	}
-	if latest.ID != round.ID {
-		return engine.Message{}, engine.Skip("a newer round has started")
+	if later {
+		return engine.Message{}, engine.Skip("you have been asked a newer round since")
 	}
 	resp, err := s.store.MyResponse(ctx, c.WorkspaceID, round.ID, p.UserID)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
@@ -217,6 +218,14 @@ func (s *Service) prompt(ctx context.Context, c models.Checkin, round models.Rou
 // composeDigest is one reader's digest of a closed round: the summary and
 // everyone's answers, for check-ins whose answers go to digests.
 func (s *Service) composeDigest(ctx context.Context, c models.Checkin, ec engine.Context, roundID int64) (engine.Message, error) {
+	// Only people still in the check-in read its answers.
+	readers, err := s.readers(ctx, c)
+	if err != nil {
+		return engine.Message{}, err
+	}
+	if !slices.Contains(readers, ec.Person.UserID) {
+		return engine.Message{}, engine.Skip("no longer a participant of the check-in")
+	}
 	round, err := s.store.Round(ctx, c.WorkspaceID, roundID)
 	if errors.Is(err, models.ErrNotFound) {
 		return engine.Message{}, engine.Skip("the round no longer exists")
@@ -288,12 +297,13 @@ func (s *Service) summary(ctx context.Context, c models.Checkin, round models.Ro
 	return out, err
 }
 
-// name is a person's display name, or "" when Trellis does not know it (the
-// views then show a mention-free fallback).
+// name is a person's display name, or "A teammate" when Trellis does not
+// know it: a report never falls back to a mention, which would notify the
+// person whatever their hours.
 func (s *Service) name(ctx context.Context, workspaceID, userID string) string {
 	p, err := s.ppl.Get(ctx, workspaceID, userID)
-	if err != nil {
-		return ""
+	if err != nil || strings.TrimSpace(p.Name) == "" {
+		return "A teammate"
 	}
 	return p.Name
 }

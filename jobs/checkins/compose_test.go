@@ -314,3 +314,47 @@ func TestRoundStaysOpenForTheLastZone(t *testing.T) {
 		}
 	})
 }
+
+// A round stays a person's to answer until they are asked a newer one,
+// whatever rounds people in other zones have started: Tokyo's Tuesday
+// begins (00:30 UTC) while it is still Monday afternoon in Los Angeles,
+// and Jo's Monday reminder still comes, and Monday stays waiting for her.
+func TestRoundStaysTheirsAcrossZones(t *testing.T) {
+	t.Parallel()
+	forDialects(t, func(t *testing.T, dialect string) {
+		h := newHarness(t, harnessOpts{dialect: dialect})
+		mei := h.person("mei", "Asia/Tokyo", "")
+		jo := h.person("jo", "America/Los_Angeles", "")
+		ch := h.channel("team", mei, jo)
+		c := checkinFor(ch, mei, jo)
+		c.RoundLength = 15 * time.Hour // one reminder 7.5 hours in: 17:00 in LA
+		c = h.create(c)
+
+		h.run(monday.Add(25*time.Hour + 5*time.Minute))
+		if n := countKind(h.prompts(mei), "ask"); n != 2 {
+			t.Fatalf("mei was asked %d times by Tuesday 09:35 Tokyo, want Monday and Tuesday", n)
+		}
+		var reminders []prompt
+		for _, p := range h.prompts(jo) {
+			if p.kind == "reminder" {
+				reminders = append(reminders, p)
+			}
+		}
+		if len(reminders) != 1 || !msgTime(reminders[0].msg).Truncate(time.Minute).Equal(monday.Add(25*time.Hour)) {
+			for _, o := range h.occurrences(jo, c, "#reminder:") {
+				t.Logf("jo's reminder: %s %s %q", o.DeliverAt, o.Status, o.Reason)
+			}
+			t.Fatalf("jo's reminders %+v; want one at 17:00 Monday her time", reminders)
+		}
+		pending, err := h.store.Pending(h.ctx, team, jo)
+		if err != nil || len(pending) != 1 || pending[0].Round.Date != models.DateOf(monday) {
+			t.Fatalf("jo's waiting rounds: %+v, %v; want Monday's", pending, err)
+		}
+		if later, err := h.store.AskedLater(h.ctx, team, c.ID, jo, models.DateOf(monday)); err != nil || later {
+			t.Errorf("AskedLater(jo, Monday) = %v, %v; want false until her Tuesday", later, err)
+		}
+		if later, err := h.store.AskedLater(h.ctx, team, c.ID, mei, models.DateOf(monday)); err != nil || !later {
+			t.Errorf("AskedLater(mei, Monday) = %v, %v; want true once her Tuesday came", later, err)
+		}
+	})
+}

@@ -32,15 +32,27 @@ var errLeaseEnding = errors.New("the post's lease ran short before it could be s
 // replica runs it each minute; the sandbox and tests step it with the
 // engine.
 func (s *Service) Tick(ctx context.Context, now time.Time) error {
-	if _, err := s.store.CloseDueRounds(ctx, now, 100, s.onClose); err != nil {
-		return fmt.Errorf("close rounds: %w", err)
+	// A round that cannot close does not hold the posts back.
+	_, closeErr := s.store.CloseDueRounds(ctx, now, 100, s.onClose)
+	if closeErr != nil {
+		closeErr = fmt.Errorf("close rounds: %w", closeErr)
 	}
+	// Posts go out at their channel's pace, about one a second; a backlog
+	// is sent over several ticks rather than holding this one (and the
+	// engine's next) for minutes.
+	start := time.Now()
 	for range 100 {
+		if time.Since(start) > postBudget {
+			break
+		}
 		due, err := s.store.DuePosts(ctx, now, 50)
 		if err != nil {
 			return fmt.Errorf("due posts: %w", err)
 		}
 		for _, p := range due {
+			if time.Since(start) > postBudget {
+				break
+			}
 			if err := s.deliver(ctx, p, 0); err != nil {
 				s.log.WarnContext(ctx, "check-in post not sent; it will be tried again", "post", p.ID, "err", err)
 			}
@@ -49,8 +61,11 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 			break
 		}
 	}
-	return nil
+	return closeErr
 }
+
+// postBudget is how long one Tick spends sending posts.
+const postBudget = 45 * time.Second
 
 // NextDue is when Tick next has work: a round closing or a post due.
 func (s *Service) NextDue(ctx context.Context) (time.Time, bool, error) {

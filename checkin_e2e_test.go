@@ -545,6 +545,35 @@ func TestCheckinTwoWeeks(t *testing.T) {
 		t.Errorf("%d rounds had a thread, want one per weekday (10)", summaries)
 	}
 
+	// A button's value is the person's to change: Omar skipping the round
+	// of Lena's weekly check-in, which never asked him, changes nothing.
+	var weekly promptPart
+	for _, p := range h.prompts(t, lena) {
+		if p.checkin == "Weekly priorities" {
+			weekly = p
+		}
+	}
+	weeklyCheckins, err := store.InChannel(ctx, slacksim.DefaultTeamID, ch.ID)
+	if err != nil || weekly.round == 0 {
+		t.Fatalf("weekly round %d, check-ins %v", weekly.round, err)
+	}
+	var weeklyID int64
+	for _, c := range weeklyCheckins {
+		if c.Name == "Weekly priorities" {
+			weeklyID = c.ID
+		}
+	}
+	ops := h.prompts(t, omar)
+	last := ops[len(ops)-1]
+	forged, err := h.ctl.Action(ctx, slacksim.ActionRequest{User: omar, Channel: last.msg.Channel, MessageTS: last.msg.TS,
+		ActionID: views.ActionCheckinSkip, BlockID: views.PromptActionsBlockID(last.round), Value: views.AnswerMetadata(weekly.round, weeklyID)})
+	if err != nil || !forged.OK {
+		t.Fatalf("forged skip: %+v, %v", forged, err)
+	}
+	if _, err := store.MyResponse(ctx, slacksim.DefaultTeamID, weekly.round, omar); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("a forged skip recorded Omar in a round that never asked him: %v", err)
+	}
+
 	// Omar's Home tab offers the last round, still waiting for him.
 	if _, err := h.ctl.OpenHome(ctx, omar); err != nil {
 		t.Fatal(err)

@@ -523,23 +523,12 @@ func (r *benchRun) benchReplica(ctx context.Context, i int, e *engine.Engine, do
 			r.log(slog.LevelError, fmt.Sprintf("replica %d: tick", i), "err", err)
 		}
 		mu.Lock()
-		benchAddStats(&r.stats, st)
+		r.stats.Add(st)
 		mu.Unlock()
 		if st.Claimed == 0 {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-}
-
-func benchAddStats(s *engine.Stats, o engine.Stats) {
-	s.Planned += o.Planned
-	s.Claimed += o.Claimed
-	s.Delivered += o.Delivered
-	s.Messages += o.Messages
-	s.Deferred += o.Deferred
-	s.Settled += o.Settled
-	s.LeaseLost += o.LeaseLost
-	s.Reconciled += o.Reconciled
 }
 
 func (r *benchRun) answered(i int) bool { return r.done[i] }

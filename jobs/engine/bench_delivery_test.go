@@ -250,7 +250,7 @@ func (d *deliveryBench) run() deliveryRun {
 					d.b.Errorf("replica %d: tick: %v", i, err)
 				}
 				mu.Lock()
-				total.add(st)
+				total.Add(st)
 				mu.Unlock()
 				if st.Claimed == 0 {
 					time.Sleep(100 * time.Millisecond)

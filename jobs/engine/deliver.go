@@ -80,7 +80,7 @@ func (e *Engine) claimAndDeliver(ctx context.Context, now time.Time) (Stats, err
 	}
 	for _, ws := range order {
 		wst, err := e.handleWorkspace(ctx, ws, byWS[ws], now)
-		st.add(wst)
+		st.Add(wst)
 		if err != nil {
 			return st, err
 		}
@@ -150,7 +150,7 @@ func (e *Engine) handleWorkspace(ctx context.Context, wsID string, claims []mode
 				continue
 			}
 		}
-		st.add(e.deliver(ctx, api, wsID, deliver[r]))
+		st.Add(e.deliver(ctx, api, wsID, deliver[r]))
 	}
 	return st, nil
 }
@@ -504,7 +504,7 @@ func (e *Engine) deliver(ctx context.Context, api Slack, wsID string, items []it
 	}
 	sentAt := e.clock.Now()
 	for _, out := range assemble(parts, func(it item) string { return whyLine(it, sentAt) }) {
-		st.add(e.send(ctx, api, wsID, person, recipient, out, until))
+		st.Add(e.send(ctx, api, wsID, person, recipient, out, until))
 	}
 	return st
 }

@@ -252,7 +252,8 @@ type Stats struct {
 	Reconciled int // occurrences found already delivered by a reconciliation
 }
 
-func (s *Stats) add(o Stats) {
+// Add adds o's counts to s.
+func (s *Stats) Add(o Stats) {
 	s.Planned += o.Planned
 	s.Claimed += o.Claimed
 	s.Delivered += o.Delivered
@@ -322,7 +323,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (Stats, error) {
 			at = now.Add(d)
 		}
 		st, err := e.claimAndDeliver(ctx, at)
-		total.add(st)
+		total.Add(st)
 		if err != nil {
 			return total, err
 		}
@@ -366,7 +367,7 @@ func (e *Engine) RunUntil(ctx context.Context, to time.Time, before func(time.Ti
 			before(tick)
 		}
 		st, err := e.Tick(ctx, tick)
-		total.add(st)
+		total.Add(st)
 		if err != nil {
 			return total, err
 		}

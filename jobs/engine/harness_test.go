@@ -218,7 +218,7 @@ func (h *harness) runToWith(to time.Time, engines []*Engine) Stats {
 					h.t.Errorf("tick at %s: %v", tick, err)
 				}
 				mu.Lock()
-				total.add(st)
+				total.Add(st)
 				mu.Unlock()
 			}()
 		}

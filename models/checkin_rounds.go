@@ -160,7 +160,9 @@ type AnswerResult struct {
 // identified answers (answers can be edited). Each value is checked
 // against its question: a scale takes 1 to 5, a choice one of its
 // options, a blocked question yes or no; required questions need an
-// answer. Anonymous answers are taken the first time only. When the
+// answer. Anonymous answers are taken the first time only, and only
+// while the round is open (afterwards they are dropped, so the totals
+// already shown cannot be compared to single out a late answer). When the
 // check-in's destination is the channel or a thread, it queues an answer
 // post (see QueuePost) in the same transaction, a new version for each
 // edit, so the answer is posted exactly once however the poster fares.
@@ -193,7 +195,10 @@ func (s *Checkins) Answer(ctx context.Context, workspaceID string, roundID int64
 		res.First = prev.Status != ResponseAnswered
 		res.Late = round.Closed
 		anonymousIn := prev.AnonymousIn
-		if !anonymousIn && len(sub.Anonymous) > 0 {
+		// Anonymous totals are final once a round closes: a late anonymous
+		// answer would change them between two readers' digests, and the
+		// difference would be that one person's answer. It is dropped.
+		if !anonymousIn && len(sub.Anonymous) > 0 && !round.Closed {
 			rows := make([]anonymousRow, 0, len(sub.Anonymous))
 			for _, pos := range slices.Sorted(mapKeys(sub.Anonymous)) {
 				rows = append(rows, anonymousRow{RoundID: roundID, WorkspaceID: workspaceID, Position: pos, Value: sub.Anonymous[pos]})

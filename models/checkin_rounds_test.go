@@ -174,3 +174,39 @@ func TestAnswerRules(t *testing.T) {
 		}
 	})
 }
+
+// Once a round has closed, a late answer is kept but its anonymous part is
+// not: the totals already shown cannot change, so comparing two readers'
+// digests cannot single out the late person's answer.
+func TestLateAnonymousAnswerDropped(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s, r := pulseRound(t, db)
+		for i, say := range []string{"4", "5", "3", "4", "2"} {
+			if _, err := s.Answer(ctx, "T1", r.ID, fmt.Sprintf("U%d", i), pulseAnswers(say)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before, err := s.Aggregates(ctx, "T1", r.ID, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CloseDueRounds(ctx, r.ClosesAt, 10, nil); err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Answer(ctx, "T1", r.ID, "ULATE", pulseAnswers("1"))
+		if err != nil || !res.Late {
+			t.Fatalf("late answer: %+v, %v; want kept and marked late", res, err)
+		}
+		after, err := s.Aggregates(ctx, "T1", r.ID, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, a := find(t, before, 5), find(t, after, 5); a.Count != b.Count || a.Average != b.Average {
+			t.Errorf("anonymous total changed after the close: %+v → %+v", b, a)
+		}
+		if got, err := s.MyResponse(ctx, "T1", r.ID, "ULATE"); err != nil || got.Answers[1] != "Ship the billing rewrite" {
+			t.Errorf("the late identified answers: %+v, %v", got, err)
+		}
+	})
+}

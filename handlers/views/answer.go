@@ -172,8 +172,11 @@ func AnswerModal(c models.Checkin, round models.Round, roundLabel string, previo
 		if q.Anonymous {
 			prompt = clip(prompt, 2000-utf8.RuneCountInString(anonymousLabel)) + anonymousLabel
 			hint = "Stored without your name."
-			if editing {
+			switch {
+			case editing:
 				hint = "Your first answer here was counted without your name, so it can't be changed; what you pick now is not counted again."
+			case round.Closed:
+				hint = "This round has closed and its totals are final, so an anonymous answer given now is not counted."
 			}
 		}
 		blocks = append(blocks, input(block, clip(prompt, 2000), el, !q.Required, hint))

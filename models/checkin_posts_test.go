@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -793,6 +794,38 @@ func TestExport(t *testing.T) {
 		}
 		if _, err := s.Export(ctx, "T2", pulse.ID, ""); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("export from another workspace: %v", err)
+		}
+	})
+}
+
+// Of two member lists read from Slack, the one read later stays, whichever
+// is applied last.
+func TestSetMembersKeepsTheLaterRead(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s := models.NewCheckins(db)
+		tpl, _ := models.FindCheckinTemplate("standup")
+		c := tpl.Checkin
+		c.WorkspaceID, c.ChannelID, c.OwnerID = "T1", "C1", "U1"
+		created, err := s.Create(ctx, c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+		// U3 left: the newer read (without U3) is applied first...
+		if _, _, ok, err := s.SetMembers(ctx, "T1", created.ID, []string{"U1", "U2"}, t0.Add(time.Second)); err != nil || !ok {
+			t.Fatalf("newer read: applied %v, %v", ok, err)
+		}
+		// ...then the older one (still with U3) arrives, and is not.
+		if _, _, ok, err := s.SetMembers(ctx, "T1", created.ID, []string{"U1", "U2", "U3"}, t0); err != nil || ok {
+			t.Fatalf("older read: applied %v, %v; want not applied", ok, err)
+		}
+		got, err := models.NewSchedules(db).Targets(ctx, "T1", models.CheckinScheduleKey(created.ID))
+		if err != nil || strings.Join(got, ",") != "U1,U2" {
+			t.Errorf("participants %v, %v; want U1,U2", got, err)
+		}
+		if _, _, ok, err := s.SetMembers(ctx, "T1", created.ID, []string{"U1"}, t0.Add(2*time.Second)); err != nil || !ok {
+			t.Errorf("a later read: applied %v, %v", ok, err)
 		}
 	})
 }

@@ -296,6 +296,32 @@ func (s *Checkins) Delete(ctx context.Context, workspaceID string, id int64, act
 	return out, nil
 }
 
+// SetMembers makes a channel-mode check-in ask the channel's members as
+// read from Slack at readAt, unless a list read later was applied already:
+// two replicas handling a join and a leave at once each read the list,
+// and the older read must not be the one that stays. It reports whether
+// the list was applied.
+func (s *Checkins) SetMembers(ctx context.Context, workspaceID string, id int64, users []string, readAt time.Time) (added, removed int, applied bool, err error) {
+	err = s.db.Tx(ctx, func(ctx context.Context) error {
+		res := s.db.conn(ctx).Model(&checkinRow{}).
+			Where("workspace_id = ? AND id = ? AND (members_read_at IS NULL OR members_read_at < ?)", workspaceID, id, dbTime(readAt)).
+			Update("members_read_at", dbTime(readAt))
+		if res.Error != nil {
+			return translate(res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil
+		}
+		applied = true
+		added, removed, err = s.SetParticipants(ctx, workspaceID, id, users)
+		return err
+	})
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("members of check-in %d: %w", id, err)
+	}
+	return added, removed, applied, nil
+}
+
 // SetParticipants makes users the people a check-in asks: the channel's
 // members in channel mode (kept in sync as people join and leave), its
 // chosen people otherwise. It returns how many were added and removed.

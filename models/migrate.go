@@ -492,7 +492,10 @@ func v6(dialect string) []string {
 	return append(stmts, `CREATE INDEX checkin_responses_person ON checkin_responses (workspace_id, user_id, status)`,
 		// The occurrence that first asked the person, so a second message
 		// asking the same round stands down.
-		`ALTER TABLE checkin_responses ADD COLUMN asked_by BIGINT NOT NULL DEFAULT 0`)
+		`ALTER TABLE checkin_responses ADD COLUMN asked_by BIGINT NOT NULL DEFAULT 0`,
+		// When the channel member list last applied was read from Slack, so
+		// an older read finishing later never undoes a newer one.
+		`ALTER TABLE checkins ADD COLUMN members_read_at `+ts+` NULL`)
 }
 
 // schemaMigrationsDDL creates the version table; the time type differs.

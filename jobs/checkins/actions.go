@@ -41,6 +41,9 @@ func (s *Service) SyncMembers(ctx context.Context, c models.Checkin) (added, rem
 		return 0, 0, err
 	}
 	var members []string
+	// Reads are ordered by when they began (the wall clock: this orders
+	// calls to Slack, not the simulated time of a test or the sandbox).
+	readAt := time.Now()
 	params := &slack.GetUsersInConversationParameters{ChannelID: c.ChannelID, Limit: 200}
 	for range 500 {
 		ids, cursor, err := api.GetUsersInConversationContext(ctx, params)
@@ -58,7 +61,8 @@ func (s *Service) SyncMembers(ctx context.Context, c models.Checkin) (added, rem
 			members = slices.DeleteFunc(members, func(u string) bool { return u == me })
 		}
 	}
-	return s.store.SetParticipants(ctx, c.WorkspaceID, c.ID, members)
+	added, removed, _, err = s.store.SetMembers(ctx, c.WorkspaceID, c.ID, members, readAt)
+	return added, removed, err
 }
 
 // SyncChannel brings every channel-mode check-in of a channel up to date

@@ -410,7 +410,19 @@ func (s *Service) render(ctx context.Context, c models.Checkin, round models.Rou
 		if err != nil {
 			return nil, err
 		}
-		return views.AnswerMessage(c, s.name(ctx, c.WorkspaceID, p.UserID), p.UserID, resp.Answers, nil, p.Version > 1), nil
+		// "Edited" only when an earlier version is in the channel for
+		// people to have read.
+		edited := false
+		if p.Version > 1 {
+			earlier, err := s.store.AnswerPosts(ctx, round.ID, p.UserID)
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range earlier {
+				edited = edited || (e.Version < p.Version && e.Posted && len(e.TS) > 0)
+			}
+		}
+		return views.AnswerMessage(c, s.name(ctx, c.WorkspaceID, p.UserID), p.UserID, resp.Answers, nil, edited), nil
 	}
 	return nil, fmt.Errorf("unknown post kind %q", p.Kind)
 }

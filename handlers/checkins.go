@@ -133,12 +133,8 @@ func (h *Handlers) mayChange(ctx context.Context, req *bot.Request, p models.Per
 
 // notOwner is the friendly refusal for someone who may not change c.
 func notOwner(c models.Checkin) *bot.Response {
-	return notice(fmt.Sprintf("Only <@%s>, who set up *%s*, or a workspace admin can change it.", c.OwnerID, escapeText(c.Name)),
+	return notice(fmt.Sprintf("Only <@%s>, who set up *%s*, or a workspace admin can change it.", c.OwnerID, views.Escape(c.Name)),
 		"You can still answer it, skip or snooze a round, and export your own answers with `/trellis checkin export "+strconv.FormatInt(c.ID, 10)+"`.")
-}
-
-func escapeText(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
 // newCheckin opens the form in the channel the command came from.
@@ -254,7 +250,7 @@ func (h *Handlers) afterCheckinSaved(ctx context.Context, req *bot.Request, c mo
 	if _, _, err := h.ck.SyncMembers(ctx, c); err != nil {
 		h.log.WarnContext(ctx, "could not read the channel's members", "checkin", c.ID, "err", err)
 		h.dm(ctx, req, fmt.Sprintf("I couldn't read the members of <#%s> for *%s* (%s). If it's a private channel, invite me with `/invite @Trellis`; I'll pick them up as soon as I'm in.",
-			c.ChannelID, escapeText(c.Name), slackErrorText(err)))
+			c.ChannelID, views.Escape(c.Name), slackErrorText(err)))
 	}
 	if req.Slack == nil {
 		return
@@ -272,14 +268,14 @@ func (h *Handlers) afterCheckinSaved(ctx context.Context, req *bot.Request, c mo
 		who = "everyone in this channel (" + who + " now)"
 	}
 	text := fmt.Sprintf("*%s* was %s here (check-in %d): %s, each person at that time in their own timezone and only inside their working hours, by DM. It asks %s. Answers go to %s.",
-		escapeText(c.Name), verb, c.ID, escapeText(c.Cadence), who, checkins.AnswersGoTo(c))
+		views.Escape(c.Name), verb, c.ID, views.Escape(c.Cadence), who, checkins.AnswersGoTo(c))
 	_, _, err = req.Slack.PostMessageContext(ctx, c.ChannelID, slack.MsgOptionText(text, false),
 		slack.MsgOptionBlocks(slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil),
 			slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, "Nobody is ever named for not answering. `/trellis checkin list` shows this channel's check-ins.", false, false))))
 	if err != nil {
 		h.log.WarnContext(ctx, "could not announce a check-in", "checkin", c.ID, "err", err)
 		h.dm(ctx, req, fmt.Sprintf("*%s* is saved, but I couldn't post in <#%s> (%s). Invite me with `/invite @Trellis` so its answers can be posted there.",
-			escapeText(c.Name), c.ChannelID, slackErrorText(err)))
+			views.Escape(c.Name), c.ChannelID, slackErrorText(err)))
 	}
 }
 
@@ -375,9 +371,9 @@ func (h *Handlers) pauseCheckin(ctx context.Context, req *bot.Request, p models.
 		return nil, err
 	}
 	if pause {
-		return notice(fmt.Sprintf("Paused *%s*: nobody is asked until you resume it.", escapeText(c.Name)), fmt.Sprintf("`/trellis checkin resume %d` starts it again.", c.ID)), nil
+		return notice(fmt.Sprintf("Paused *%s*: nobody is asked until you resume it.", views.Escape(c.Name)), fmt.Sprintf("`/trellis checkin resume %d` starts it again.", c.ID)), nil
 	}
-	return notice(fmt.Sprintf("Resumed *%s*: people are asked again from its next time (%s).", escapeText(c.Name), escapeText(c.Cadence)), ""), nil
+	return notice(fmt.Sprintf("Resumed *%s*: people are asked again from its next time (%s).", views.Escape(c.Name), views.Escape(c.Cadence)), ""), nil
 }
 
 func (h *Handlers) deleteCheckin(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin) (*bot.Response, error) {
@@ -390,7 +386,7 @@ func (h *Handlers) deleteCheckin(ctx context.Context, req *bot.Request, p models
 	} else if err != nil {
 		return nil, err
 	}
-	return notice(fmt.Sprintf("Deleted *%s* and its answers. Nothing more of it will be sent.", escapeText(c.Name)), ""), nil
+	return notice(fmt.Sprintf("Deleted *%s* and its answers. Nothing more of it will be sent.", views.Escape(c.Name)), ""), nil
 }
 
 func (h *Handlers) runCheckin(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin) (*bot.Response, error) {
@@ -398,13 +394,13 @@ func (h *Handlers) runCheckin(ctx context.Context, req *bot.Request, p models.Pe
 		return notOwner(c), err
 	}
 	if c.Paused {
-		return notice(fmt.Sprintf("*%s* is paused.", escapeText(c.Name)), fmt.Sprintf("Resume it first: `/trellis checkin resume %d`.", c.ID)), nil
+		return notice(fmt.Sprintf("*%s* is paused.", views.Escape(c.Name)), fmt.Sprintf("Resume it first: `/trellis checkin resume %d`.", c.ID)), nil
 	}
 	n, err := h.ck.RunNow(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	return notice(fmt.Sprintf("Asking %d %s for *%s* now.", n, views.Plural(n, "person", "people"), escapeText(c.Name)),
+	return notice(fmt.Sprintf("Asking %d %s for *%s* now.", n, views.Plural(n, "person", "people"), views.Escape(c.Name)),
 		"Those inside their working hours get it within a minute; the others when their working day starts. Nobody on holiday or away is asked."), nil
 }
 
@@ -438,9 +434,9 @@ func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models
 	}
 	if len(rows) == 0 {
 		if everyone {
-			return notice(fmt.Sprintf("*%s* has no answers yet.", escapeText(c.Name)), ""), nil
+			return notice(fmt.Sprintf("*%s* has no answers yet.", views.Escape(c.Name)), ""), nil
 		}
-		return notice(fmt.Sprintf("You haven't answered *%s* yet, so there is nothing to export.", escapeText(c.Name)), ""), nil
+		return notice(fmt.Sprintf("You haven't answered *%s* yet, so there is nothing to export.", views.Escape(c.Name)), ""), nil
 	}
 	data, err := checkins.ExportCSV(ctx, h.ck, c, rows)
 	if err != nil {
@@ -460,15 +456,15 @@ func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models
 			_, err = req.Slack.UploadFileContext(ctx, slack.UploadFileParameters{
 				Reader: strings.NewReader(string(data)), FileSize: len(data), Filename: name,
 				Title: c.Name + " — " + whose, Channel: ch.ID,
-				InitialComment: fmt.Sprintf("Here is %s to *%s* (%d %s). Anonymous answers are never exported: nobody knows whose they are.", whose, escapeText(c.Name), len(rows), views.Plural(len(rows), "row", "rows")),
+				InitialComment: fmt.Sprintf("Here is %s to *%s* (%d %s). Anonymous answers are never exported: nobody knows whose they are.", whose, views.Escape(c.Name), len(rows), views.Plural(len(rows), "row", "rows")),
 			})
 		}
 		if err != nil {
 			h.log.WarnContext(ctx, "could not send an export", "checkin", c.ID, "err", err)
-			h.dm(ctx, req, fmt.Sprintf("I couldn't send the export of *%s* (%s). Please try again.", escapeText(c.Name), slackErrorText(err)))
+			h.dm(ctx, req, fmt.Sprintf("I couldn't send the export of *%s* (%s). Please try again.", views.Escape(c.Name), slackErrorText(err)))
 		}
 	})
-	return notice(fmt.Sprintf("Exporting %s to *%s*: the CSV arrives in your DM with me in a moment.", whose, escapeText(c.Name)), ""), nil
+	return notice(fmt.Sprintf("Exporting %s to *%s*: the CSV arrives in your DM with me in a moment.", whose, views.Escape(c.Name)), ""), nil
 }
 
 // openAnswer opens the answer form of a round: a first answer, with free
@@ -484,18 +480,11 @@ func (h *Handlers) openAnswer(ctx context.Context, req *bot.Request) (*bot.Respo
 		return nil, err
 	}
 	store := h.ck.Store()
-	c, round, stop, err := h.openRound(ctx, req, roundID, checkinID)
+	ra, stop, err := h.openRound(ctx, req, roundID, checkinID)
 	if stop || err != nil {
 		return nil, err
 	}
-	resp, err := store.MyResponse(ctx, req.TeamID, roundID, req.UserID)
-	if errors.Is(err, models.ErrNotFound) {
-		h.tell(ctx, req, fmt.Sprintf("You aren't asked in *%s*, so there is nothing for you to answer.", escapeText(c.Name)))
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
+	c, round, resp := ra.c, ra.round, ra.resp
 	var previous, last map[int]string
 	if resp.Status == models.ResponseAnswered {
 		previous = resp.Answers
@@ -523,39 +512,44 @@ func promptRef(req *bot.Request) string {
 	return ""
 }
 
+// roundAction is a round a button names, with the check-in and the
+// person's response to it.
+type roundAction struct {
+	c     models.Checkin
+	round models.Round
+	resp  models.Response
+}
+
 // openRound loads a round a button names, and tells the person (stop)
-// when it cannot be answered any more.
-func (h *Handlers) openRound(ctx context.Context, req *bot.Request, roundID, checkinID int64) (models.Checkin, models.Round, bool, error) {
+// when it is not theirs or cannot be answered any more.
+func (h *Handlers) openRound(ctx context.Context, req *bot.Request, roundID, checkinID int64) (ra roundAction, stop bool, err error) {
 	store := h.ck.Store()
-	c, err := store.Get(ctx, req.TeamID, checkinID)
-	if errors.Is(err, models.ErrNotFound) {
+	if ra.c, err = store.Get(ctx, req.TeamID, checkinID); errors.Is(err, models.ErrNotFound) {
 		h.tell(ctx, req, "That check-in was deleted, so there is nothing to answer.")
-		return c, models.Round{}, true, nil
+		return ra, true, nil
+	} else if err != nil {
+		return ra, true, err
 	}
-	if err != nil {
-		return c, models.Round{}, true, err
-	}
-	round, err := store.Round(ctx, req.TeamID, roundID)
-	if err != nil || round.CheckinID != c.ID {
+	if ra.round, err = store.Round(ctx, req.TeamID, roundID); err != nil || ra.round.CheckinID != ra.c.ID {
 		h.tell(ctx, req, "I can't find that round any more.")
-		return c, round, true, nil
+		return ra, true, nil
 	}
 	// Only people the round asked may act on it.
-	if _, err := store.MyResponse(ctx, req.TeamID, round.ID, req.UserID); errors.Is(err, models.ErrNotFound) {
-		h.tell(ctx, req, fmt.Sprintf("You aren't asked in *%s*, so there is nothing for you to answer.", escapeText(c.Name)))
-		return c, round, true, nil
+	if ra.resp, err = store.MyResponse(ctx, req.TeamID, roundID, req.UserID); errors.Is(err, models.ErrNotFound) {
+		h.tell(ctx, req, fmt.Sprintf("You aren't asked in *%s*, so there is nothing for you to answer.", views.Escape(ra.c.Name)))
+		return ra, true, nil
 	} else if err != nil {
-		return c, round, true, err
+		return ra, true, err
 	}
-	later, err := store.AskedLater(ctx, req.TeamID, c.ID, req.UserID, round.Date)
+	later, err := store.AskedLater(ctx, req.TeamID, ra.c.ID, req.UserID, ra.round.Date)
 	if err != nil {
-		return c, round, true, err
+		return ra, true, err
 	}
 	if later {
-		h.tell(ctx, req, fmt.Sprintf("That round of *%s* is over: you've been asked a newer one. Answer that one instead.", escapeText(c.Name)))
-		return c, round, true, nil
+		h.tell(ctx, req, fmt.Sprintf("That round of *%s* is over: you've been asked a newer one. Answer that one instead.", views.Escape(ra.c.Name)))
+		return ra, true, nil
 	}
-	return c, round, false, nil
+	return ra, false, nil
 }
 
 // tell answers a button press privately: an ephemeral message where the
@@ -678,11 +672,11 @@ func (h *Handlers) skipRound(ctx context.Context, req *bot.Request) (*bot.Respon
 	if err != nil {
 		return nil, err
 	}
-	c, _, stop, err := h.openRound(ctx, req, roundID, checkinID)
+	ra, stop, err := h.openRound(ctx, req, roundID, checkinID)
 	if stop || err != nil {
 		return nil, err
 	}
-	if err := h.ck.Skip(ctx, c, roundID, req.UserID); err != nil {
+	if err := h.ck.Skip(ctx, ra.c, roundID, req.UserID); err != nil {
 		return nil, err
 	}
 	ref := promptRef(req)
@@ -703,19 +697,19 @@ func (h *Handlers) snoozeRound(ctx context.Context, req *bot.Request) (*bot.Resp
 	if err != nil {
 		return nil, err
 	}
-	c, _, stop, err := h.openRound(ctx, req, roundID, checkinID)
+	ra, stop, err := h.openRound(ctx, req, roundID, checkinID)
 	if stop || err != nil {
 		return nil, err
+	}
+	if ra.resp.Status == models.ResponseAnswered {
+		h.tell(ctx, req, "You've answered this one already; there is nothing to snooze.")
+		return nil, nil
 	}
 	p, err := h.person(ctx, req, false)
 	if err != nil {
 		return nil, err
 	}
-	if resp, err := h.ck.Store().MyResponse(ctx, req.TeamID, roundID, req.UserID); err == nil && resp.Status == models.ResponseAnswered {
-		h.tell(ctx, req, "You've answered this one already; there is nothing to snooze.")
-		return nil, nil
-	}
-	until, err := h.ck.Snooze(ctx, c, roundID, p, minutes)
+	until, err := h.ck.Snooze(ctx, ra.c, roundID, p, minutes)
 	if err != nil {
 		return nil, err
 	}

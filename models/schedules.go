@@ -486,14 +486,13 @@ func (s *Schedules) ByKeys(ctx context.Context, workspaceID string, keys []strin
 // Targets returns the recipients of the workspace's schedule with the key,
 // in order; none when there is no such schedule.
 func (s *Schedules) Targets(ctx context.Context, workspaceID, key string) ([]string, error) {
-	var out []string
-	err := s.db.conn(ctx).Model(&targetRow{}).
-		Joins("JOIN schedules s ON s.id = schedule_targets.schedule_id").
-		Where("s.workspace_id = ? AND s.key = ?", workspaceID, key).
-		Order("schedule_targets.recipient").
-		Pluck("schedule_targets.recipient", &out).Error
+	ts, err := s.TargetsOf(ctx, workspaceID, key)
 	if err != nil {
-		return nil, fmt.Errorf("targets of schedule %s/%s: %w", workspaceID, key, translate(err))
+		return nil, err
+	}
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Recipient
 	}
 	return out, nil
 }

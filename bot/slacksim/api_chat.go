@@ -61,19 +61,10 @@ func (c content) empty() bool {
 
 func (s *Server) chatPostMessage(c *apiCall) (map[string]any, *apiError) {
 	s.mu.Lock()
-	conv := s.ws.resolveChannel(c.a.str("channel"), c.now)
-	if conv == nil {
+	conv, aerr := s.postable(c, c.a.str("channel"))
+	if aerr != nil {
 		s.mu.Unlock()
-		return nil, fail("channel_not_found")
-	}
-	c.channel = conv.ID
-	if !conv.isMember(s.cfg.BotUserID) {
-		s.mu.Unlock()
-		return nil, fail("not_in_channel")
-	}
-	if conv.Kind == "im" && s.ws.people[conv.User] != nil && s.ws.people[conv.User].Deleted {
-		s.mu.Unlock()
-		return nil, fail("user_disabled")
+		return nil, aerr
 	}
 	body, aerr := s.ws.parseContent(c.a)
 	if aerr == nil && body.empty() {
@@ -110,6 +101,27 @@ func (s *Server) chatPostMessage(c *apiCall) (map[string]any, *apiError) {
 		s.emitEvent(echo)
 	}
 	return out, nil
+}
+
+// postable resolves a channel the bot posts into — C…, D…, #name or a user
+// id for their DM — and refuses it as Slack does: channel_not_found,
+// not_in_channel, user_disabled. The first channel resolved names the
+// call in the call log. The caller holds s.mu.
+func (s *Server) postable(c *apiCall, ch string) (*conversation, *apiError) {
+	conv := s.ws.resolveChannel(ch, c.now)
+	if conv == nil {
+		return nil, fail("channel_not_found")
+	}
+	if c.channel == "" {
+		c.channel = conv.ID
+	}
+	if !conv.isMember(s.cfg.BotUserID) {
+		return nil, fail("not_in_channel")
+	}
+	if conv.Kind == "im" && s.ws.people[conv.User] != nil && s.ws.people[conv.User].Deleted {
+		return nil, fail("user_disabled")
+	}
+	return conv, nil
 }
 
 // messageEvent builds the message event for m in conv.

@@ -267,21 +267,10 @@ func (s *Server) filesCompleteUploadExternal(c *apiCall) (map[string]any, *apiEr
 	}
 	var convs []*conversation
 	for _, ch := range chans {
-		conv := s.ws.resolveChannel(ch, c.now)
-		if conv == nil {
+		conv, aerr := s.postable(c, ch)
+		if aerr != nil {
 			s.mu.Unlock()
-			return nil, fail("channel_not_found")
-		}
-		if c.channel == "" {
-			c.channel = conv.ID
-		}
-		if !conv.isMember(s.cfg.BotUserID) {
-			s.mu.Unlock()
-			return nil, fail("not_in_channel")
-		}
-		if conv.Kind == "im" && s.ws.people[conv.User] != nil && s.ws.people[conv.User].Deleted {
-			s.mu.Unlock()
-			return nil, fail("user_disabled")
+			return nil, aerr
 		}
 		convs = append(convs, conv)
 	}

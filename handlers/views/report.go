@@ -466,6 +466,10 @@ func reportFallback(s string) string {
 	return clip(strings.Join(strings.Fields(s), " "), reportTextMax)
 }
 
+// Escape makes text a person typed safe inside mrkdwn: links and mentions
+// ("<!channel>") are shown, not sent.
+func Escape(s string) string { return reportEscape(s) }
+
 // reportEscape escapes what mrkdwn reads as markup for links and mentions,
 // so that "<!channel>" in an answer is shown, not sent.
 func reportEscape(s string) string {

@@ -170,32 +170,44 @@ func (s *Service) recipient(ctx context.Context, p models.Person) (attention.Rec
 	return attention.Recipient{Person: p, Workspace: ws, Away: away, CompanyHolidays: hols, DailyBudget: p.DailyBudgetIn(ws)}, nil
 }
 
+// hoursOf is the recipient's working hours, the default when none are set.
+func hoursOf(r attention.Recipient) models.WorkingHours {
+	if h := r.Person.WorkingHoursIn(r.Workspace); h != (models.WorkingHours{}) {
+		return h
+	}
+	return models.DefaultWorkingHours
+}
+
 // windowEnd is when the person's working window that contains now ends;
 // zero when they are not inside one.
 func windowEnd(r attention.Recipient, now time.Time) time.Time {
-	loc := r.Person.Location()
-	end, ok := cadence.WindowEnd(now, loc, r.Person.WorkingHoursIn(r.Workspace), attention.Off(r, now))
+	end, ok := cadence.WindowEnd(now, r.Person.Location(), hoursOf(r), attention.Off(r, now))
 	if !ok {
 		return time.Time{}
 	}
 	return end
 }
 
+// startOn is the first working instant from the start of the person's
+// hours on local date d (later when d is off); ok is false when no window
+// opens at all.
+func startOn(r attention.Recipient, d models.Date, now time.Time) (time.Time, bool) {
+	loc, hours := r.Person.Location(), hoursOf(r)
+	from := time.Date(d.Year, d.Month, d.Day, int(hours.Start)/60, int(hours.Start)%60, 0, 0, loc)
+	at, ok, _ := cadence.DeliverAt(from, loc, hours, attention.Off(r, now))
+	if !ok {
+		return from, false
+	}
+	return at, true
+}
+
 // dayStart is the start of the person's next working window that opens
 // after now: today's when their day has not begun yet, else the next
 // day's. What a digest waits for.
 func dayStart(r attention.Recipient, now time.Time) time.Time {
-	loc := r.Person.Location()
-	hours := r.Person.WorkingHoursIn(r.Workspace)
-	if hours == (models.WorkingHours{}) {
-		hours = models.DefaultWorkingHours
-	}
-	today := models.DateOf(now.In(loc))
-	start := time.Date(today.Year, today.Month, today.Day, int(hours.Start)/60, int(hours.Start)%60, 0, 0, loc)
-	if start.After(now) {
-		if at, ok, _ := cadence.DeliverAt(start, loc, hours, attention.Off(r, now)); ok && models.DateOf(at.In(loc)) == today {
-			return at
-		}
+	today := models.DateOf(now.In(r.Person.Location()))
+	if at, ok := startOn(r, today, now); ok && at.After(now) && models.DateOf(at.In(r.Person.Location())) == today {
+		return at
 	}
 	return nextDayStart(r, now)
 }
@@ -204,16 +216,6 @@ func dayStart(r attention.Recipient, now time.Time) time.Time {
 // later local date than now's: "tomorrow morning", or the start of a night
 // shift.
 func nextDayStart(r attention.Recipient, now time.Time) time.Time {
-	loc := r.Person.Location()
-	hours := r.Person.WorkingHoursIn(r.Workspace)
-	if hours == (models.WorkingHours{}) {
-		hours = models.DefaultWorkingHours
-	}
-	tomorrow := models.DateOf(now.In(loc)).AddDays(1)
-	from := time.Date(tomorrow.Year, tomorrow.Month, tomorrow.Day, int(hours.Start)/60, int(hours.Start)%60, 0, 0, loc)
-	at, ok, _ := cadence.DeliverAt(from, loc, hours, attention.Off(r, now))
-	if !ok {
-		return from
-	}
+	at, _ := startOn(r, models.DateOf(now.In(r.Person.Location())).AddDays(1), now)
 	return at
 }

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -339,4 +341,70 @@ func (c *Control) Deliveries(ctx context.Context) ([]Delivery, error) {
 	}
 	err := c.do(ctx, http.MethodGet, "/control/deliveries", nil, &out)
 	return out.Deliveries, err
+}
+
+// DMTally counts the bot's messages across many DMs.
+type DMTally struct {
+	Messages   int64 // the bot's messages in all the DMs
+	Missing    int64 // DMs without one
+	Duplicates int64 // messages past the first in a DM, plus keys seen in two messages
+}
+
+// TallyDMs reads the DMs in dms (user id → DM channel id), eight at a
+// time, and tallies the bot's messages there: what a benchmark checks
+// after delivering one message to each person. keys, when set, names what
+// a message delivers (the occurrence ids in its metadata, say); a key in
+// two messages is a duplicate too. It stops at the first error.
+func (c *Control) TallyDMs(ctx context.Context, dms map[string]string, keys func(Message) []string) (DMTally, error) {
+	users := make([]string, 0, len(dms))
+	for u := range dms {
+		users = append(users, u)
+	}
+	var (
+		msgs, missing, dupes atomic.Int64
+		next                 atomic.Int64
+		seen                 sync.Map
+		wg                   sync.WaitGroup
+		errOnce              sync.Once
+		firstErr             error
+	)
+	for range 8 {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(users) {
+					return
+				}
+				list, err := c.Messages(ctx, dms[users[i]], users[i])
+				if err != nil {
+					errOnce.Do(func() { firstErr = fmt.Errorf("messages of %s: %w", users[i], err) })
+					return
+				}
+				var bots int64
+				for _, m := range list {
+					if m.BotID == "" {
+						continue
+					}
+					bots++
+					if keys == nil {
+						continue
+					}
+					for _, k := range keys(m) {
+						if _, dup := seen.LoadOrStore(k, true); dup {
+							dupes.Add(1)
+						}
+					}
+				}
+				msgs.Add(bots)
+				switch {
+				case bots == 0:
+					missing.Add(1)
+				case bots > 1:
+					dupes.Add(bots - 1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return DMTally{Messages: msgs.Load(), Missing: missing.Load(), Duplicates: dupes.Load()}, firstErr
 }

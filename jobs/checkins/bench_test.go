@@ -658,46 +658,21 @@ func (r *benchRun) check() {
 
 	// Prompts: exactly one bot message in each participant's DM, no
 	// occurrence id in two messages.
-	var prompts, dupes, missing atomic.Int64
-	seen := sync.Map{}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(r.people) {
-					return
-				}
-				p := r.people[i]
-				msgs, err := r.ctl.Messages(ctx, p.DM, p.ID)
-				if err != nil {
-					r.b.Errorf("messages of %s: %v", p.ID, err)
-					return
-				}
-				var bots int64
-				for _, m := range msgs {
-					if m.BotID == "" {
-						continue
-					}
-					bots++
-					for _, id := range benchOccurrenceIDs(m) {
-						if _, dup := seen.LoadOrStore(id, true); dup {
-							dupes.Add(1)
-						}
-					}
-				}
-				prompts.Add(bots)
-				switch {
-				case bots == 0:
-					missing.Add(1)
-				case bots > 1:
-					dupes.Add(bots - 1)
-				}
-			}
-		})
+	dms := make(map[string]string, len(r.people))
+	for _, p := range r.people {
+		dms[p.ID] = p.DM
 	}
-	wg.Wait()
+	tally, err := r.ctl.TallyDMs(ctx, dms, func(m slacksim.Message) []string {
+		var keys []string
+		for _, id := range benchOccurrenceIDs(m) {
+			keys = append(keys, strconv.FormatInt(id, 10))
+		}
+		return keys
+	})
+	if err != nil {
+		r.b.Error(err)
+	}
+	prompts, dupes, missing := tally.Messages, tally.Duplicates, tally.Missing
 
 	// The channel: one header at the top, every answer and the summary
 	// once each in its thread.
@@ -785,10 +760,10 @@ func (r *benchRun) check() {
 	nrep := float64(len(r.engines))
 	d := profEnd.sub(r.profStart)
 	mb := func(v float64) float64 { return v / (1 << 20) }
-	r.b.ReportMetric(float64(prompts.Load()), "prompts")
+	r.b.ReportMetric(float64(prompts), "prompts")
 	r.b.ReportMetric(float64(answerMsgs), "answer-posts")
 	r.b.ReportMetric(float64(summaries), "summaries")
-	r.b.ReportMetric(float64(dupes.Load()+int64(postDupes)+int64(answerDupes)), "duplicates")
+	r.b.ReportMetric(float64(dupes+int64(postDupes)+int64(answerDupes)), "duplicates")
 	r.b.ReportMetric(float64(limitedDM+limitedChannel), "429s")
 	r.b.ReportMetric(rate, "msgs/min")
 	r.b.ReportMetric(r.took.Seconds(), "wall-s")
@@ -806,7 +781,7 @@ func (r *benchRun) check() {
 		r.n, len(r.zones), r.instants(), r.answers, len(r.engines), r.seedTook.Round(time.Millisecond), r.checkin.ID, r.createTook.Round(time.Millisecond),
 		r.took.Round(time.Second), r.jumps)
 	r.b.Logf("prompts: %d bot DMs (want %d, one each): %d people without one, %d duplicates; occurrences %v",
-		prompts.Load(), r.n, missing.Load(), dupes.Load(), st.occurrences)
+		prompts, r.n, missing, dupes, st.occurrences)
 	r.b.Logf("thread: %d header, %d answer posts (want %d; %d missing, %d duplicated), %d summary (%.120q); %d post parts duplicated, %d unknown bot messages, %d outside the thread; rounds %d, asked %d, answered %d, closed %v",
 		headers, answerMsgs, r.answers, answerMissing, answerDupes, summaries, summaryText, postDupes, strays, outside, st.rounds, st.asked, st.answered, st.closed)
 	r.b.Logf("chat.postMessage: %d calls, %d ok (want %d), 429s: %d in DMs, %d in the channel (%.2f%%); other methods answered 429: %d; conversations.replies %d, conversations.history %d",
@@ -834,14 +809,14 @@ func (r *benchRun) check() {
 		mb(d.alloc[benchClassEmulator]), mb(d.alloc[benchClassReplica]), mb(d.alloc[benchClassReplica])/nrep,
 		d.alloc[benchClassReplica]/1024/math.Max(1, float64(ok)), d.alloc[benchClassReplica]/1024/math.Max(1, float64(r.ticks.Load())), mb(d.alloc[benchClassOther]))
 
-	if prompts.Load() != int64(r.n) || missing.Load() != 0 {
-		r.b.Errorf("%d prompts, %d people without one; want exactly one each for %d people", prompts.Load(), missing.Load(), r.n)
+	if prompts != int64(r.n) || missing != 0 {
+		r.b.Errorf("%d prompts, %d people without one; want exactly one each for %d people", prompts, missing, r.n)
 	}
 	if headers != 1 || summaries != 1 || answerMsgs != r.answers || answerMissing != 0 || outside != 0 || strays != 0 {
 		r.b.Errorf("thread: %d headers, %d summaries, %d answer posts (%d missing), %d outside the thread, %d unknown; want 1, 1, %d (0), 0, 0",
 			headers, summaries, answerMsgs, answerMissing, outside, strays, r.answers)
 	}
-	if n := dupes.Load() + int64(postDupes) + int64(answerDupes); n != 0 {
+	if n := dupes + int64(postDupes) + int64(answerDupes); n != 0 {
 		r.b.Errorf("%d duplicates, want none", n)
 	}
 	if ok != want {

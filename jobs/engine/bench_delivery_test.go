@@ -323,45 +323,21 @@ func (d *deliveryBench) check(r deliveryRun) {
 
 	// Duplicates: any occurrence id in two messages, any DM with more than
 	// one message, and any person left without one.
-	var dupes, missing atomic.Int64
-	seen := sync.Map{}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(d.people) {
-					return
-				}
-				p := d.people[i]
-				msgs, err := d.ctl.Messages(ctx, p.DM, p.ID)
-				if err != nil {
-					d.b.Errorf("messages of %s: %v", p.ID, err)
-					return
-				}
-				var bots int
-				for _, m := range msgs {
-					if m.BotID == "" {
-						continue
-					}
-					bots++
-					for _, id := range ids(d.b, m) {
-						if _, dup := seen.LoadOrStore(id, true); dup {
-							dupes.Add(1)
-						}
-					}
-				}
-				switch {
-				case bots == 0:
-					missing.Add(1)
-				case bots > 1:
-					dupes.Add(int64(bots - 1))
-				}
-			}
-		})
+	dms := make(map[string]string, len(d.people))
+	for _, p := range d.people {
+		dms[p.ID] = p.DM
 	}
-	wg.Wait()
+	tally, err := d.ctl.TallyDMs(ctx, dms, func(m slacksim.Message) []string {
+		var keys []string
+		for _, id := range ids(d.b, m) {
+			keys = append(keys, strconv.FormatInt(id, 10))
+		}
+		return keys
+	})
+	if err != nil {
+		d.b.Error(err)
+	}
+	dupes, missing := tally.Duplicates, tally.Missing
 	for ch, c := range perChannel {
 		if c > 1 {
 			d.b.Logf("channel %s got %d posts", ch, c)
@@ -384,7 +360,7 @@ func (d *deliveryBench) check(r deliveryRun) {
 	d.b.ReportMetric(rate, "msgs/min")
 	d.b.ReportMetric(100*rate/benchCap, "%cap")
 	d.b.ReportMetric(pct429, "%429")
-	d.b.ReportMetric(float64(dupes.Load()), "duplicates")
+	d.b.ReportMetric(float64(dupes), "duplicates")
 	d.b.ReportMetric(float64(posts), "posts")
 	d.b.ReportMetric(float64(r.stats.LeaseLost), "leases-lost")
 	d.b.ReportMetric(expiries, "takeovers")
@@ -392,7 +368,7 @@ func (d *deliveryBench) check(r deliveryRun) {
 	d.b.Logf("%d DMs, %d replicas: %d posts (%d ok, %d answered 429) in %s from first to last post, %.1f msgs/min (%.1f%% of the cap); run %s; "+
 		"%d duplicates, %d missing; engine: %+v; lease takeovers %v; conversations.history calls %d",
 		d.n, len(d.engines), posts, ok, limited, span.Round(time.Millisecond), rate, 100*rate/benchCap, r.took.Round(time.Second),
-		dupes.Load(), missing.Load(), r.stats, expiries, history)
+		dupes, missing, r.stats, expiries, history)
 
 	if ok != d.n {
 		d.b.Errorf("%d successful posts, want %d", ok, d.n)
@@ -403,7 +379,7 @@ func (d *deliveryBench) check(r deliveryRun) {
 	if pct429 > 1 {
 		d.b.Errorf("%.2f%% of chat.postMessage calls answered 429, want at most 1%%", pct429)
 	}
-	if dupes.Load() != 0 || missing.Load() != 0 {
-		d.b.Errorf("%d duplicates and %d people without their DM, want none", dupes.Load(), missing.Load())
+	if dupes != 0 || missing != 0 {
+		d.b.Errorf("%d duplicates and %d people without their DM, want none", dupes, missing)
 	}
 }

@@ -14,7 +14,8 @@ import (
 	"github.com/trellis-bot/trellis/kv"
 )
 
-// Deduper drops repeated deliveries of one Slack event across replicas.
+// Deduper drops repeated deliveries of one Slack event, command or
+// interaction across replicas.
 //
 // Slack retries an event it thinks failed, and any replica may receive any
 // copy, so a claim lives in Redis: Begin claims a key for a short time while

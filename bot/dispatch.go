@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,7 +49,8 @@ type DispatcherConfig struct {
 	Logger *slog.Logger
 	// Handler serves every request, normally a *Mux.
 	Handler Handler
-	// Deduper drops repeated event deliveries. Nil disables dedupe.
+	// Deduper drops repeated deliveries of one event, command or
+	// interaction (see dedupeKeys). Nil disables dedupe.
 	Deduper *Deduper
 	Metrics *Metrics
 	// Clients sets Request.Slack for the request's workspace. Nil leaves it
@@ -66,7 +68,7 @@ type DispatcherConfig struct {
 }
 
 // Dispatcher is the one path from a transport (HTTP or Socket Mode) to the
-// handlers: it drops duplicate events, bounds the handler by the ack
+// handlers: it drops duplicate deliveries, bounds the handler by the ack
 // deadline, turns failures into friendly acks, and runs the work scheduled
 // with Request.After once the ack is on its way.
 type Dispatcher struct {
@@ -117,8 +119,8 @@ func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 }
 
 // Dispatch serves req and returns the ack body: nil for an empty 200, else
-// JSON. Events are deduplicated first (a duplicate acks empty and the
-// handler does not run). The handler runs with a deadline of AckTimeout.
+// JSON. Every delivery is deduplicated first (see dedupeKeys): a duplicate
+// acks empty and the handler does not run. The handler runs with a deadline of AckTimeout.
 //
 // A failed handler is logged with its error; the person sees a generic,
 // friendly message for a command, and its dedupe claim is released so that
@@ -135,15 +137,11 @@ func (d *Dispatcher) Dispatch(ctx context.Context, req *Request) (ack []byte, er
 		outcome = "ignored"
 		return nil, nil
 	}
-	var keys []string
-	if req.Kind == KindEvent {
-		var ok bool
-		if keys, ok = d.claim(ctx, req); !ok {
-			outcome = "duplicate"
-			d.log.DebugContext(ctx, "dropped duplicate event", "team", req.TeamID,
-				"event_id", req.EventID, "retry", req.RetryNum)
-			return nil, nil
-		}
+	keys, ok := d.claim(ctx, req)
+	if !ok {
+		outcome = "duplicate"
+		d.log.InfoContext(ctx, "dropped duplicate delivery", requestAttrs(req)...)
+		return nil, nil
 	}
 	d.attachClient(ctx, req)
 
@@ -282,17 +280,70 @@ func (d *Dispatcher) ownMessage(ctx context.Context, req *Request) bool {
 	return msg.User == d.botUserID(ctx, req.TeamID)
 }
 
-// dedupeKeys names an event delivery: by event_id, and for message events
-// also by (team, channel, ts), since Slack sometimes re-sends a message
-// under a new event_id.
+// dedupeKeys names a delivery, so that the same delivery seen again (a
+// Slack retry, a Socket Mode envelope sent again, a replay of the same
+// signed request inside its window) is dropped. Each key is built from
+// values Slack sets once per delivery and keeps in every copy of it:
+//
+//   - an event: its event_id, and for a message event also (team, channel,
+//     ts), since Slack sometimes re-sends a message under a new event_id;
+//   - a slash command: its trigger_id;
+//   - a block action: the acting user, the message or view it was clicked
+//     in, the action_id and the action_ts Slack stamps on each click (the
+//     trigger_id when there is no action_ts);
+//   - a view submission: the view's id and hash and the submission's
+//     trigger_id, so that submitting again after a validation error (same
+//     view, new trigger) is served;
+//   - a view closed: the view's id and hash (a view closes once).
+//
+// A double click is two deliveries with different values and is not
+// deduplicated here; handlers guard what must not happen twice. A request
+// without the values gets no key and is always served.
 func dedupeKeys(req *Request) []string {
 	var keys []string
-	if req.EventID != "" {
-		keys = append(keys, "event:"+req.EventID)
+	add := func(parts ...string) {
+		for _, p := range parts[1:] {
+			if p == "" {
+				return
+			}
+		}
+		keys = append(keys, strings.Join(parts, ":"))
 	}
-	if req.Event != nil {
-		if msg, ok := req.Event.Data.(*slackevents.MessageEvent); ok && msg.TimeStamp != "" && msg.Channel != "" {
-			keys = append(keys, "message:"+req.TeamID+":"+msg.Channel+":"+msg.TimeStamp)
+	switch req.Kind {
+	case KindEvent:
+		add("event", req.EventID)
+		if req.Event != nil {
+			if msg, ok := req.Event.Data.(*slackevents.MessageEvent); ok {
+				add("message", req.TeamID, msg.Channel, msg.TimeStamp)
+			}
+		}
+	case KindCommand:
+		if req.Command != nil {
+			add("command", req.TeamID, req.Command.TriggerID)
+		}
+	case KindBlockAction:
+		if cb := req.Interaction; cb != nil {
+			where := cb.Container.ViewID
+			if where == "" && cb.Container.MessageTs != "" {
+				where = cb.Container.ChannelID + "/" + cb.Container.MessageTs
+			}
+			var actionID, actionTS string
+			if a := cb.ActionCallback.BlockActions; len(a) > 0 {
+				actionID, actionTS = a[0].ActionID, a[0].ActionTs
+			}
+			if where != "" && actionTS != "" {
+				add("action", req.TeamID, req.UserID, where, actionID, actionTS)
+			} else {
+				add("action", req.TeamID, req.UserID, cb.TriggerID)
+			}
+		}
+	case KindViewSubmission:
+		if cb := req.Interaction; cb != nil {
+			add("view_submission", req.TeamID, cb.View.ID, cb.View.Hash, cb.TriggerID)
+		}
+	case KindViewClosed:
+		if cb := req.Interaction; cb != nil {
+			add("view_closed", req.TeamID, cb.View.ID, cb.View.Hash)
 		}
 	}
 	return keys

@@ -408,7 +408,7 @@ func serveFloor(ctx context.Context, addr, secret string) error {
 	if err != nil {
 		return fmt.Errorf("floor: %w", err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := bot.NewServer(mux, bot.ServerLimits{}, nil)
 	go func() {
 		<-ctx.Done()
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

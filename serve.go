@@ -270,7 +270,7 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 	if err != nil {
 		return fmt.Errorf("listen on %s (TRELLIS_ADDR): %w", cfg.Addr, err)
 	}
-	srv := &http.Server{Handler: httpMux, ReadHeaderTimeout: 5 * time.Second}
+	srv := bot.NewServer(httpMux, bot.ServerLimits{}, log)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {

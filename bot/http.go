@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 
@@ -22,7 +23,9 @@ const (
 	maxInteractionBody = 1 << 20
 )
 
-// NewHTTPHandler serves Slack's HTTP deliveries, each verified with
+// NewHTTPHandler serves Slack's HTTP deliveries. A request whose
+// Content-Type is not the one Slack sends to its endpoint (JSON for events,
+// a form for the others) gets 400; every other one is verified with
 // VerifySignature before it is parsed:
 //
 //   - POST /slack/events: url_verification answers the challenge;
@@ -41,14 +44,39 @@ func NewHTTPHandler(d *Dispatcher, signingSecret string, clk clock.Clock, log *s
 		log = slog.New(slog.DiscardHandler)
 	}
 	h := &httpTransport{d: d, log: log}
-	verify := func(limit int64, next http.HandlerFunc) http.Handler {
-		return VerifySignature(signingSecret, clk, limit, next, VerifyLogger(log), VerifyMetrics(d.metrics))
+	verify := func(mediaType string, limit int64, next http.HandlerFunc) http.Handler {
+		return requireContentType(mediaType, log,
+			VerifySignature(signingSecret, clk, limit, next, VerifyLogger(log), VerifyMetrics(d.metrics)))
 	}
 	mux := http.NewServeMux()
-	mux.Handle("POST /slack/events", verify(maxEventBody, h.events))
-	mux.Handle("POST /slack/commands", verify(maxCommandBody, h.commands))
-	mux.Handle("POST /slack/interactions", verify(maxInteractionBody, h.interactions))
+	mux.Handle("POST /slack/events", verify(contentJSON, maxEventBody, h.events))
+	mux.Handle("POST /slack/commands", verify(contentForm, maxCommandBody, h.commands))
+	mux.Handle("POST /slack/interactions", verify(contentForm, maxInteractionBody, h.interactions))
 	return mux
+}
+
+// The content types Slack sends: JSON for events, a form for commands and
+// interactions.
+const (
+	contentJSON = "application/json"
+	contentForm = "application/x-www-form-urlencoded"
+)
+
+// requireContentType answers 400 to a request whose Content-Type is not
+// mediaType (parameters such as charset aside), before its body is read or
+// its signature checked, so that nothing behind it ever parses a body it
+// was not built for.
+func requireContentType(mediaType string, log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || got != mediaType {
+			log.WarnContext(r.Context(), "rejected slack request", "reason", "content_type",
+				"path", r.URL.Path, "remote", r.RemoteAddr)
+			http.Error(w, "expected Content-Type "+mediaType, http.StatusBadRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 type httpTransport struct {

@@ -71,8 +71,9 @@ func TestHTTPURLVerification(t *testing.T) {
 func TestHTTPRejectsUnsigned(t *testing.T) {
 	rec := &recorder{}
 	in := newInstance(t, kvtest.New(t), rec, bot.DispatcherConfig{})
-	for _, p := range []string{"/slack/events", "/slack/commands", "/slack/interactions"} {
-		resp, err := http.Post(in.srv.URL+p, "application/json", strings.NewReader(`{"type":"url_verification","challenge":"x"}`))
+	for p, ctype := range map[string]string{"/slack/events": "application/json",
+		"/slack/commands": "application/x-www-form-urlencoded", "/slack/interactions": "application/x-www-form-urlencoded"} {
+		resp, err := http.Post(in.srv.URL+p, ctype, strings.NewReader(`{"type":"url_verification","challenge":"x"}`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,5 +269,53 @@ func TestHTTPWithMux(t *testing.T) {
 	status, body, _ := postForm(t, in, "/slack/commands", url.Values{"team_id": {"T1"}, "user_id": {"U1"}, "command": {"/trellis"}})
 	if status != 200 || !strings.Contains(string(body), "Something went wrong on my side") {
 		t.Errorf("panicking command: status %d body %s, want the friendly message", status, body)
+	}
+}
+
+// A correctly signed request with a Content-Type other than the one Slack
+// sends to that endpoint gets 400 and reaches no handler, on every
+// endpoint; the same request with the right type is served.
+func TestHTTPRejectsWrongContentType(t *testing.T) {
+	rec := &recorder{}
+	in := newInstance(t, kvtest.New(t), rec, bot.DispatcherConfig{})
+	const form, js = "application/x-www-form-urlencoded", "application/json"
+	endpoints := []struct {
+		path, want string
+		body       []byte
+	}{
+		{"/slack/events", js, eventBody(t, "EvCT", homeOpened("U1"))},
+		{"/slack/commands", form, []byte(url.Values{"command": {"/trellis"}, "text": {"help"}, "team_id": {"T1"},
+			"user_id": {"U1"}, "channel_id": {"C1"}, "trigger_id": {"ct.1"}}.Encode())},
+		{"/slack/interactions", form, []byte(url.Values{"payload": {`{"type":"view_closed","team":{"id":"T1"},` +
+			`"user":{"id":"U1"},"view":{"id":"VCT","hash":"h1","callback_id":"x"}}`}}.Encode())},
+	}
+	wrong := []string{"", "text/plain", "multipart/form-data; boundary=x", "application/xml", "application/json; charset=utf-8",
+		"application/x-www-form-urlencoded", "text/html; charset=utf-8", "not a media type"}
+	for _, e := range endpoints {
+		for _, ctype := range wrong {
+			if mt, _, _ := strings.Cut(ctype, ";"); mt == e.want {
+				continue
+			}
+			t.Run(e.path+"/"+ctype, func(t *testing.T) {
+				status, body, _ := post(t, in.srv.URL+e.path, ctype, e.body, nil)
+				if status != http.StatusBadRequest {
+					t.Errorf("POST %s as %q: status %d, want 400", e.path, ctype, status)
+				}
+				if !strings.Contains(string(body), e.want) {
+					t.Errorf("POST %s as %q: body %q, want it to name %s", e.path, ctype, body, e.want)
+				}
+			})
+		}
+	}
+	if n := rec.count(); n != 0 {
+		t.Fatalf("handler ran %d times for requests with the wrong content type", n)
+	}
+	for _, e := range endpoints {
+		if status, _, _ := post(t, in.srv.URL+e.path, e.want+"; charset=utf-8", e.body, nil); status != http.StatusOK {
+			t.Errorf("POST %s as %s: status %d, want 200", e.path, e.want, status)
+		}
+	}
+	if n := rec.count(); n != len(endpoints) {
+		t.Errorf("handler ran %d times for well-typed requests, want %d", n, len(endpoints))
 	}
 }

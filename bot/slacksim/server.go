@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 )
 
@@ -257,7 +258,7 @@ func (s *Server) Start(addr string) error {
 			return
 		}
 		s.ln = ln
-		s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+		s.srv = bot.NewServer(s.mux, bot.ServerLimits{}, s.log)
 		s.mu.Lock()
 		s.base = "http://" + ln.Addr().String()
 		s.mu.Unlock()

@@ -162,6 +162,7 @@ type Server struct {
 	log   *slog.Logger
 	clock clock.Clock
 	mux   *http.ServeMux
+	root  http.Handler // mux behind the browser guard
 
 	// mu guards ws, delivery and base.
 	mu       sync.Mutex
@@ -213,6 +214,7 @@ func New(cfg Config) *Server {
 	}
 	s.mux = http.NewServeMux()
 	s.routes()
+	s.root = s.guardBrowser(s.mux)
 	s.wg.Go(s.sweepLoop)
 	return s
 }
@@ -229,8 +231,9 @@ func (s *Server) routes() {
 }
 
 // Handler returns the emulator's HTTP handler, so tests can mount it on
-// their own server.
-func (s *Server) Handler() http.Handler { return s.mux }
+// their own server. It refuses browser requests from other origins and
+// hosts as Start's server does (see guardBrowser).
+func (s *Server) Handler() http.Handler { return s.root }
 
 // Start listens on addr (for example "127.0.0.1:0") and serves until Close.
 // The emulator only ever listens on loopback: a host that is empty or not a
@@ -257,7 +260,7 @@ func (s *Server) Start(addr string) error {
 			return
 		}
 		s.ln = ln
-		s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+		s.srv = &http.Server{Handler: s.root, ReadHeaderTimeout: 10 * time.Second}
 		s.mu.Lock()
 		s.base = "http://" + ln.Addr().String()
 		s.mu.Unlock()

@@ -163,6 +163,7 @@ type Server struct {
 	log   *slog.Logger
 	clock clock.Clock
 	mux   *http.ServeMux
+	root  http.Handler // mux behind the browser guard
 
 	// mu guards ws, delivery and base.
 	mu       sync.Mutex
@@ -214,6 +215,7 @@ func New(cfg Config) *Server {
 	}
 	s.mux = http.NewServeMux()
 	s.routes()
+	s.root = s.guardBrowser(s.mux)
 	s.wg.Go(s.sweepLoop)
 	return s
 }
@@ -230,8 +232,9 @@ func (s *Server) routes() {
 }
 
 // Handler returns the emulator's HTTP handler, so tests can mount it on
-// their own server.
-func (s *Server) Handler() http.Handler { return s.mux }
+// their own server. It refuses browser requests from other origins and
+// hosts as Start's server does (see guardBrowser).
+func (s *Server) Handler() http.Handler { return s.root }
 
 // Start listens on addr (for example "127.0.0.1:0") and serves until Close.
 // The emulator only ever listens on loopback: a host that is empty or not a
@@ -258,7 +261,7 @@ func (s *Server) Start(addr string) error {
 			return
 		}
 		s.ln = ln
-		s.srv = bot.NewServer(s.mux, bot.ServerLimits{}, s.log)
+		s.srv = bot.NewServer(s.root, bot.ServerLimits{}, s.log)
 		s.mu.Lock()
 		s.base = "http://" + ln.Addr().String()
 		s.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -248,6 +249,9 @@ func (h *Handlers) cmdAway(ctx context.Context, req *bot.Request, p models.Perso
 		return notice(msg, awayExample), nil
 	}
 	a, err := h.ppl.AddAway(ctx, models.AwayPeriod{WorkspaceID: req.TeamID, UserID: req.UserID, First: first, Last: last})
+	if errors.Is(err, models.ErrDuplicate) {
+		return notice("That time off is already recorded: "+views.DescribeAway(a)+". Nothing changed.", "`/trellis away` lists your time off."), nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -446,14 +450,22 @@ func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args 
 		if d.Before(models.DateOf(h.clock.Now().UTC()).AddDays(-1)) {
 			return notice(fmt.Sprintf("%s is in the past.", d), "Add a date from today on."), nil
 		}
-		err = h.ws.AddHoliday(ctx, models.Holiday{WorkspaceID: req.TeamID, Date: d, Name: strings.TrimSpace(name), AddedBy: req.UserID})
+		name = strings.TrimSpace(name)
+		if n := utf8.RuneCountInString(name); n > models.MaxHolidayNameLen {
+			return notice(fmt.Sprintf("That holiday name is %d characters long; keep it to %d.", n, models.MaxHolidayNameLen),
+				"For example `/trellis admin holidays add "+d.String()+" Office closed`."), nil
+		}
+		err = h.ws.AddHoliday(ctx, models.Holiday{WorkspaceID: req.TeamID, Date: d, Name: name, AddedBy: req.UserID})
+		if errors.Is(err, models.ErrDuplicate) {
+			return notice(fmt.Sprintf("%s — %s is already recorded as a workspace holiday. Nothing changed.", d.Format("Mon 2 Jan 2006"), views.Escape(name)), ""), nil
+		}
 		if errors.Is(err, models.ErrConflict) {
 			return notice(fmt.Sprintf("%s is already a workspace holiday.", d.Format("Mon 2 Jan 2006")), "Remove it first with `/trellis admin holidays remove "+d.String()+"`."), nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		return notice(fmt.Sprintf("Added: %s — %s. Nobody gets Trellis messages that day.", d.Format("Mon 2 Jan 2006"), strings.TrimSpace(name)), ""), nil
+		return notice(fmt.Sprintf("Added: %s — %s. Nobody gets Trellis messages that day.", d.Format("Mon 2 Jan 2006"), views.Escape(name)), ""), nil
 	case "remove":
 		d, err := models.ParseDate(rest)
 		if err != nil {

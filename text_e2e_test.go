@@ -88,3 +88,27 @@ func TestReplayedRecordsStoredOnce(t *testing.T) {
 		t.Errorf("holidays = %+v, %v; want only Office closed", hs, err)
 	}
 }
+
+// TestUnknownRegionSuggestsNearby: a person in a zone whose country has no
+// holiday list (India) who asks for it is told which covered regions are
+// nearest their zone and how to add their holidays otherwise, and nothing
+// changes. So is an admin.
+func TestUnknownRegionSuggestsNearby(t *testing.T) {
+	h := startBot(t, harnessOpts{transport: "http"})
+	for _, tt := range []struct{ user, line string }{
+		{slacksim.DemoCarlos, "/trellis holidays region IN"},
+		{slacksim.DemoAda, "/trellis admin holidays region IN"},
+	} {
+		h.command(tt.user, "/trellis tz Asia/Kolkata")
+		before := h.person(tt.user)
+		got := h.command(tt.user, tt.line)
+		for _, want := range []string{"`IN` isn't a holiday region", "Asia/Kolkata", "`JP` Japan", "/trellis admin holidays add", "/trellis away", "/trellis holidays regions"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s → %q, want it to say %q", tt.line, got, want)
+			}
+		}
+		if after := h.person(tt.user); after.HolidayRegion != before.HolidayRegion {
+			t.Errorf("%s changed the region: %q → %q", tt.line, before.HolidayRegion, after.HolidayRegion)
+		}
+	}
+}

@@ -311,7 +311,7 @@ func (h *Handlers) cmdHolidays(ctx context.Context, req *bot.Request, p models.P
 		}
 		var lines []string
 		for _, hd := range s.Holidays {
-			lines = append(lines, fmt.Sprintf("• %s — %s", hd.Date.Format("Mon 2 Jan 2006"), hd.Name))
+			lines = append(lines, "• "+views.DescribeHoliday(hd))
 		}
 		return notice("Holidays in the next 90 days:\n"+strings.Join(lines, "\n"), "Trellis sends nothing on these days."), nil
 	}
@@ -484,7 +484,7 @@ func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args 
 		}
 		err = h.ws.AddHoliday(ctx, models.Holiday{WorkspaceID: req.TeamID, Date: d, Name: name, AddedBy: req.UserID})
 		if errors.Is(err, models.ErrDuplicate) {
-			return notice(fmt.Sprintf("%s — %s is already recorded as a workspace holiday. Nothing changed.", d.Format("Mon 2 Jan 2006"), views.Escape(name)), ""), nil
+			return notice(views.DescribeHoliday(models.Holiday{Date: d, Name: name})+" is already recorded as a workspace holiday. Nothing changed.", ""), nil
 		}
 		if errors.Is(err, models.ErrConflict) {
 			return notice(fmt.Sprintf("%s is already a workspace holiday.", d.Format("Mon 2 Jan 2006")), "Remove it first with `/trellis admin holidays remove "+d.String()+"`."), nil
@@ -492,7 +492,7 @@ func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args 
 		if err != nil {
 			return nil, err
 		}
-		return notice(fmt.Sprintf("Added: %s — %s. Nobody gets Trellis messages that day.", d.Format("Mon 2 Jan 2006"), views.Escape(name)), ""), nil
+		return notice("Added: "+views.DescribeHoliday(models.Holiday{Date: d, Name: name})+". Nobody gets Trellis messages that day.", ""), nil
 	case "remove":
 		d, err := models.ParseDate(rest)
 		if err != nil {

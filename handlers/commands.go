@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -51,7 +52,7 @@ func (h *Handlers) command(ctx context.Context, req *bot.Request) (*bot.Response
 	case "back":
 		return h.cmdBack(ctx, req, p)
 	case "holidays", "holiday":
-		return h.cmdHolidays(ctx, req, rest)
+		return h.cmdHolidays(ctx, req, p, rest)
 	case "budget", "limit":
 		return h.cmdBudget(ctx, req, p, rest)
 	case "admin":
@@ -248,6 +249,9 @@ func (h *Handlers) cmdAway(ctx context.Context, req *bot.Request, p models.Perso
 		return notice(msg, awayExample), nil
 	}
 	a, err := h.ppl.AddAway(ctx, models.AwayPeriod{WorkspaceID: req.TeamID, UserID: req.UserID, First: first, Last: last})
+	if errors.Is(err, models.ErrDuplicate) {
+		return notice("That time off is already recorded: "+views.DescribeAway(a)+". Nothing changed.", "`/trellis away` lists your time off."), nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +280,7 @@ func (h *Handlers) cmdBack(ctx context.Context, req *bot.Request, p models.Perso
 
 const regionExample = "For example `/trellis holidays region GB`, `/trellis holidays region DE-BY` or `/trellis holidays region default`; `/trellis holidays regions` lists every code."
 
-func (h *Handlers) cmdHolidays(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
+func (h *Handlers) cmdHolidays(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
 	sub, rest := splitCommand(args)
 	switch sub {
 	case "regions":
@@ -287,7 +291,7 @@ func (h *Handlers) cmdHolidays(ctx context.Context, req *bot.Request, args strin
 		}
 		code, ok := normaliseRegion(rest, true)
 		if !ok {
-			return notice(fmt.Sprintf("`%s` isn't a holiday region I know.", rest), regionExample), nil
+			return unknownRegion(rest, p.TimeZone(), "/trellis holidays region"), nil
 		}
 		if err := h.ppl.SetHolidayRegion(ctx, req.TeamID, req.UserID, code); err != nil {
 			return nil, err
@@ -307,11 +311,34 @@ func (h *Handlers) cmdHolidays(ctx context.Context, req *bot.Request, args strin
 		}
 		var lines []string
 		for _, hd := range s.Holidays {
-			lines = append(lines, fmt.Sprintf("• %s — %s", hd.Date.Format("Mon 2 Jan 2006"), hd.Name))
+			lines = append(lines, "• "+views.DescribeHoliday(hd))
 		}
 		return notice("Holidays in the next 90 days:\n"+strings.Join(lines, "\n"), "Trellis sends nothing on these days."), nil
 	}
 	return notice(fmt.Sprintf("I don't know `/trellis holidays %s`.", sub), regionExample), nil
+}
+
+// nearCountries is how many covered countries an unknown region's reply
+// suggests.
+const nearCountries = 5
+
+// unknownRegion answers a region code the holidays table does not have:
+// the covered regions nearest the person's zone, and what to do when none
+// of them is theirs (company holidays, or their own time off).
+func unknownRegion(code, zone, command string) *bot.Response {
+	var near []string
+	for _, c := range holidays.Near(zone, nearCountries) {
+		codes := make([]string, len(c.Regions))
+		for i, r := range c.Regions {
+			codes[i] = "`" + r + "`"
+		}
+		near = append(near, strings.Join(codes, ", ")+" "+c.Name)
+	}
+	msg := fmt.Sprintf("`%s` isn't a holiday region I know. The covered regions nearest your timezone (%s): %s.",
+		views.Escape(code), views.Escape(zone), strings.Join(near, "; "))
+	return notice(msg, "Pick one with `"+command+" CODE`; `/trellis holidays regions` lists them all. "+
+		"Not covered? An admin can add your public holidays as company days off (`/trellis admin holidays add 2027-01-26 Republic Day`), "+
+		"or add them as your own time off (`/trellis away 2027-01-26`).")
 }
 
 // normaliseRegion validates a region code; "default" (when allowed) means
@@ -431,7 +458,11 @@ func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args 
 		}
 		code, ok := normaliseRegion(rest, false)
 		if !ok {
-			return notice(fmt.Sprintf("`%s` isn't a holiday region I know.", rest), "For example `/trellis admin holidays region GB`; `/trellis holidays regions` lists every code."), nil
+			p, err := h.person(ctx, req, false)
+			if err != nil {
+				return nil, err
+			}
+			return unknownRegion(rest, p.TimeZone(), "/trellis admin holidays region"), nil
 		}
 		if err := h.ws.SetHolidayRegion(ctx, req.TeamID, code, req.UserID); err != nil {
 			return nil, err
@@ -446,14 +477,22 @@ func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args 
 		if d.Before(models.DateOf(h.clock.Now().UTC()).AddDays(-1)) {
 			return notice(fmt.Sprintf("%s is in the past.", d), "Add a date from today on."), nil
 		}
-		err = h.ws.AddHoliday(ctx, models.Holiday{WorkspaceID: req.TeamID, Date: d, Name: strings.TrimSpace(name), AddedBy: req.UserID})
+		name = strings.TrimSpace(name)
+		if n := utf8.RuneCountInString(name); n > models.MaxHolidayNameLen {
+			return notice(fmt.Sprintf("That holiday name is %d characters long; keep it to %d.", n, models.MaxHolidayNameLen),
+				"For example `/trellis admin holidays add "+d.String()+" Office closed`."), nil
+		}
+		err = h.ws.AddHoliday(ctx, models.Holiday{WorkspaceID: req.TeamID, Date: d, Name: name, AddedBy: req.UserID})
+		if errors.Is(err, models.ErrDuplicate) {
+			return notice(views.DescribeHoliday(models.Holiday{Date: d, Name: name})+" is already recorded as a workspace holiday. Nothing changed.", ""), nil
+		}
 		if errors.Is(err, models.ErrConflict) {
 			return notice(fmt.Sprintf("%s is already a workspace holiday.", d.Format("Mon 2 Jan 2006")), "Remove it first with `/trellis admin holidays remove "+d.String()+"`."), nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		return notice(fmt.Sprintf("Added: %s — %s. Nobody gets Trellis messages that day.", d.Format("Mon 2 Jan 2006"), strings.TrimSpace(name)), ""), nil
+		return notice("Added: "+views.DescribeHoliday(models.Holiday{Date: d, Name: name})+". Nobody gets Trellis messages that day.", ""), nil
 	case "remove":
 		d, err := models.ParseDate(rest)
 		if err != nil {

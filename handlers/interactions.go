@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -214,7 +215,14 @@ func (h *Handlers) submitAway(ctx context.Context, req *bot.Request) (*bot.Respo
 		return fieldErrors(errs), nil
 	}
 	note := strings.TrimSpace(state(req, views.BlockNote).Value)
-	if _, err := h.ppl.AddAway(ctx, models.AwayPeriod{WorkspaceID: req.TeamID, UserID: req.UserID, First: first, Last: last, Note: note}); err != nil {
+	if n := utf8.RuneCountInString(note); n > models.MaxAwayNoteLen {
+		return fieldErrors(map[string]string{views.BlockNote: fmt.Sprintf("The note is %d characters long; keep it to %d.", n, models.MaxAwayNoteLen)}), nil
+	}
+	a, err := h.ppl.AddAway(ctx, models.AwayPeriod{WorkspaceID: req.TeamID, UserID: req.UserID, First: first, Last: last, Note: note})
+	if errors.Is(err, models.ErrDuplicate) {
+		return fieldErrors(map[string]string{views.BlockFirst: fmt.Sprintf("That time off is already recorded: you're off from %s to %s. Nothing changed.", a.First.Format("Mon 2 Jan"), a.Last.Format("Mon 2 Jan 2006"))}), nil
+	}
+	if err != nil {
 		return nil, err
 	}
 	req.After(h.refreshHome(req))

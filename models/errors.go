@@ -6,3 +6,8 @@ import "errors"
 // unknown time zone, an away period that ends before it starts, ...). The
 // wrapped message says what, in words a person can read.
 var ErrInvalid = errors.New("invalid")
+
+// ErrDuplicate means the very same record is already stored (the same time
+// off, the same company holiday): nothing changed, and the caller can say
+// so truthfully. The stored record is returned alongside where there is one.
+var ErrDuplicate = errors.New("already recorded")

@@ -66,3 +66,6 @@ func Pragma(ctx context.Context, db *DB, name string) (string, error) {
 	err := db.conn(ctx).Raw("PRAGMA " + name).Row().Scan(&v)
 	return v, err
 }
+
+// V8 is migration 8's statements, to replay on rows stored before it.
+func V8(dialect string) []string { return v8(dialect) }

@@ -51,6 +51,10 @@ func migrations() []migration {
 			DialectPostgres: v6(DialectPostgres),
 			DialectSQLite:   v6(DialectSQLite),
 		}},
+		{version: 8, name: "one row per time-off period", sql: map[string][]string{
+			DialectPostgres: v8(DialectPostgres),
+			DialectSQLite:   v8(DialectSQLite),
+		}},
 	}
 }
 
@@ -496,6 +500,18 @@ func v6(dialect string) []string {
 		// When the channel member list last applied was read from Slack, so
 		// an older read finishing later never undoes a newer one.
 		`ALTER TABLE checkins ADD COLUMN members_read_at `+ts+` NULL`)
+}
+
+// v8 makes a person's time off unique by its days: the same period added
+// twice (a double submit, a replayed command) is one row. Copies stored
+// before this version are merged into the oldest, which keeps its note.
+// Company holidays are already one per date (their primary key).
+func v8(string) []string {
+	return []string{
+		`DELETE FROM away_periods WHERE id NOT IN (
+			SELECT MIN(id) FROM away_periods GROUP BY workspace_id, user_id, first_day, last_day)`,
+		`CREATE UNIQUE INDEX away_periods_same_days ON away_periods (workspace_id, user_id, first_day, last_day)`,
+	}
 }
 
 // schemaMigrationsDDL creates the version table; the time type differs.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // zone names are validated the same way on every host
+	"unicode/utf8"
 
 	"gorm.io/gorm/clause"
 )
@@ -315,7 +316,9 @@ func (s *People) ensure(ctx context.Context, workspaceID, userID string) error {
 }
 
 // AddAway records a period of time off, First to Last inclusive, and
-// returns it with its ID.
+// returns it with its ID. The same days added again for the same person
+// store nothing: AddAway returns the period already stored and
+// ErrDuplicate. A note longer than MaxAwayNoteLen is ErrInvalid.
 func (s *People) AddAway(ctx context.Context, a AwayPeriod) (AwayPeriod, error) {
 	if err := checkPersonKey(a.WorkspaceID, a.UserID); err != nil {
 		return AwayPeriod{}, fmt.Errorf("add away: %w", err)
@@ -325,18 +328,35 @@ func (s *People) AddAway(ctx context.Context, a AwayPeriod) (AwayPeriod, error) 
 		return AwayPeriod{}, fmt.Errorf("add away: %w: a period needs a first and a last day", ErrInvalid)
 	case a.Last.Before(a.First):
 		return AwayPeriod{}, fmt.Errorf("add away: %w: the last day (%s) is before the first (%s)", ErrInvalid, a.Last, a.First)
+	case utf8.RuneCountInString(a.Note) > MaxAwayNoteLen:
+		return AwayPeriod{}, fmt.Errorf("add away: %w: the note is %d characters long; keep it to %d",
+			ErrInvalid, utf8.RuneCountInString(a.Note), MaxAwayNoteLen)
 	}
 	a.ID = 0
 	a.CreatedAt = s.db.now()
 	row := awayRowFrom(a)
+	dup := false
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		if err := s.ensure(ctx, a.WorkspaceID, a.UserID); err != nil {
 			return err
 		}
-		return translate(s.db.conn(ctx).Create(&row).Error)
+		// DO NOTHING rather than a failing insert: on Postgres a unique
+		// violation would abort a caller's surrounding transaction.
+		res := s.db.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		if res.Error != nil || res.RowsAffected == 1 {
+			return translate(res.Error)
+		}
+		dup = true
+		row = awayRow{}
+		return translate(s.db.conn(ctx).
+			Where("workspace_id = ? AND user_id = ? AND first_day = ? AND last_day = ?", a.WorkspaceID, a.UserID, a.First.String(), a.Last.String()).
+			Take(&row).Error)
 	})
 	if err != nil {
 		return AwayPeriod{}, fmt.Errorf("add away %s/%s: %w", a.WorkspaceID, a.UserID, err)
+	}
+	if dup {
+		return row.domain(), fmt.Errorf("add away %s/%s %s–%s: %w", a.WorkspaceID, a.UserID, a.First, a.Last, ErrDuplicate)
 	}
 	return row.domain(), nil
 }

@@ -97,6 +97,16 @@ func (p Person) HolidayRegionIn(ws Workspace) string {
 	return ws.HolidayRegion
 }
 
+// Lengths, in characters, of the text a person types into time off and
+// company holidays. Longer input is refused with ErrInvalid and a message
+// saying the limit, never cut silently.
+const (
+	// MaxAwayNoteLen bounds a time-off note (the modal's max_length).
+	MaxAwayNoteLen = 100
+	// MaxHolidayNameLen bounds a company holiday's name.
+	MaxHolidayNameLen = 100
+)
+
 // AwayPeriod is a span of whole local days on which a person is not to be
 // contacted. First and Last are inclusive, in the person's own timezone.
 type AwayPeriod struct {

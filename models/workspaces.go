@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -270,13 +271,18 @@ func (s *Workspaces) audit(ctx context.Context, e AuditEntry) error {
 }
 
 // AddHoliday declares a day off for the whole workspace; h.AddedBy is the
-// admin. It returns ErrConflict if the date already has one.
+// admin. The same holiday added again (same date, same name) stores nothing
+// and returns ErrDuplicate; another holiday on that date is ErrConflict. A
+// name longer than MaxHolidayNameLen is ErrInvalid.
 func (s *Workspaces) AddHoliday(ctx context.Context, h Holiday) error {
 	switch {
 	case h.WorkspaceID == "" || h.AddedBy == "":
 		return fmt.Errorf("add holiday: %w: a holiday needs a workspace id and who added it", ErrInvalid)
 	case h.Date.IsZero():
 		return fmt.Errorf("add holiday: %w: no date", ErrInvalid)
+	case utf8.RuneCountInString(h.Name) > MaxHolidayNameLen:
+		return fmt.Errorf("add holiday: %w: the name is %d characters long; keep it to %d",
+			ErrInvalid, utf8.RuneCountInString(h.Name), MaxHolidayNameLen)
 	case h.Name == "":
 		h.Name = "Holiday"
 	}
@@ -290,6 +296,13 @@ func (s *Workspaces) AddHoliday(ctx context.Context, h Holiday) error {
 			return translate(res.Error)
 		}
 		if res.RowsAffected == 0 {
+			var old holidayRow
+			if err := s.db.conn(ctx).Where("workspace_id = ? AND day = ?", h.WorkspaceID, h.Date.String()).Take(&old).Error; err != nil {
+				return translate(err)
+			}
+			if old.Name == h.Name {
+				return fmt.Errorf("%w: %s %s", ErrDuplicate, h.Date, h.Name)
+			}
 			return fmt.Errorf("%w: %s already has a holiday", ErrConflict, h.Date)
 		}
 		return s.audit(ctx, AuditEntry{WorkspaceID: h.WorkspaceID, ActorID: h.AddedBy, Action: AuditAddHoliday, Detail: h.Date.String() + " " + h.Name, At: row.CreatedAt})

@@ -227,15 +227,6 @@ func describeReminders(n int) string {
 // count is "1 day" or "3 days".
 func count(n int, one, many string) string { return fmt.Sprintf("%d %s", n, Plural(n, one, many)) }
 
-// clip cuts s to at most n characters, so that a value Slack would refuse
-// (longer than an input's max_length) never stops a modal from opening.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
-}
-
 // ParseCheckinSubmission reads the check-in modal's submitted state
 // (view.state.values: block id → action id → value) into a Checkin, and
 // returns what is wrong keyed by block id, ready for response_action

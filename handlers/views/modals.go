@@ -84,12 +84,12 @@ func HoursModal(h models.WorkingHours, followsDefault, workspace bool, def model
 func TZModal(current, slackTZ string, followsSlack bool) slack.ModalViewRequest {
 	in := slack.NewPlainTextInputBlockElement(plain("Europe/Berlin"), BlockTZ)
 	if !followsSlack {
-		in.InitialValue = current
+		in.InitialValue = clip(current, maxZone)
 	}
 	return modal(CallbackTZ, "Timezone", "Save",
-		section(fmt.Sprintf("Your timezone is *%s*. Every time Trellis shows you, and every message it sends you, follows it.", current), nil),
+		section(fmt.Sprintf("Your timezone is *%s*. Every time Trellis shows you, and every message it sends you, follows it.", Mrkdwn(current, maxZone)), nil),
 		input(BlockTZ, "Timezone (IANA name)", in, true,
-			fmt.Sprintf("Like America/New_York, Asia/Kolkata or Europe/London. Leave it empty to follow your Slack profile (%s).", orUnknown(slackTZ))),
+			fmt.Sprintf("Like America/New_York, Asia/Kolkata or Europe/London. Leave it empty to follow your Slack profile (%s).", Plain(orUnknown(slackTZ), maxZone))),
 	)
 }
 
@@ -107,7 +107,7 @@ func AwayModal(today models.Date) slack.ModalViewRequest {
 	last := slack.NewDatePickerBlockElement(BlockLast)
 	last.InitialDate = today.String()
 	note := slack.NewPlainTextInputBlockElement(plain("Holiday in Lisbon"), BlockNote)
-	note.MaxLength = 100
+	note.MaxLength = models.MaxAwayNoteLen
 	return modal(CallbackAway, "Time off", "Save",
 		section("While you're away, Trellis sends you nothing: check-ins and nudges wait or are skipped, and your team sees no gap.", nil),
 		input(BlockFirst, "First day off", first, false, ""),
@@ -140,11 +140,7 @@ func RegionModal(current string, regions []Region, workspace bool) slack.ModalVi
 		if len(opts) == 100 { // Slack's static_select limit
 			break
 		}
-		label := fmt.Sprintf("%s (%s)", r.Name, r.Code)
-		if len(label) > 75 {
-			label = label[:75]
-		}
-		o := slack.NewOptionBlockObject(r.Code, plain(label), nil)
+		o := slack.NewOptionBlockObject(r.Code, plain(Plain(fmt.Sprintf("%s (%s)", r.Name, r.Code), 75)), nil)
 		opts = append(opts, o)
 		if r.Code == current {
 			initial = o

@@ -466,96 +466,11 @@ func reportFallback(s string) string {
 	return clip(strings.Join(strings.Fields(s), " "), reportTextMax)
 }
 
-// Escape makes text a person typed safe inside mrkdwn: links and mentions
-// ("<!channel>") are shown, not sent.
-func Escape(s string) string { return reportEscape(s) }
-
-// reportEscape escapes what mrkdwn reads as markup for links and mentions,
-// so that "<!channel>" in an answer is shown, not sent.
-func reportEscape(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// reportRuneWidth is a character's width once escaped.
-func reportRuneWidth(r rune) int {
-	switch r {
-	case '&':
-		return 5
-	case '<', '>':
-		return 4
-	}
-	return 1
-}
-
-// reportWidth is s's width once escaped.
-func reportWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		n += reportRuneWidth(r)
-	}
-	return n
-}
-
-// reportCut returns how many bytes of s fit in n characters once escaped.
-// With nice set, it ends the piece after a line break or, failing that, a
-// space in the last third, rather than in the middle of a word.
-func reportCut(s string, n int, nice bool) int {
-	width, end, lastLine, lastSpace := 0, 0, 0, 0
-	for i, r := range s {
-		w := reportRuneWidth(r)
-		if width+w > n {
-			break
-		}
-		width += w
-		_, size := utf8.DecodeRuneInString(s[i:]) // 1 for an invalid byte
-		end = i + size
-		if width >= n*2/3 {
-			switch r {
-			case '\n':
-				lastLine = end
-			case ' ', '\t':
-				lastSpace = end
-			}
-		}
-	}
-	switch {
-	case !nice || end == len(s):
-		return end
-	case lastLine > 0:
-		return lastLine
-	case lastSpace > 0:
-		return lastSpace
-	}
-	return end
-}
-
-// reportClip escapes s for mrkdwn and cuts it to n characters, ending in
-// "…" when cut, without breaking an escape in two.
-func reportClip(s string, n int) string {
-	if reportWidth(s) <= n {
-		return reportEscape(s)
-	}
-	return reportEscape(s[:reportCut(s, n-1, false)]) + "…"
-}
-
-// reportClipPlain cuts plain text to n characters, ending in "…" when cut.
-func reportClipPlain(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return clip(s, n-1) + "…"
-}
+// report.go's names for the user-text functions of usertext.go.
+var (
+	reportEscape    = Escape
+	reportWidth     = escapedWidth
+	reportCut       = escapedCut
+	reportClip      = Mrkdwn
+	reportClipPlain = Plain
+)

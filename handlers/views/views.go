@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -78,14 +79,6 @@ type Upcoming struct {
 	Nominal, DeliverAt time.Time
 	// Status is "on time", "deferred", "superseded", "skipped" or "paused".
 	Status, Reason string
-}
-
-func text(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
-}
-
-func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
 }
 
 func section(s string, accessory *slack.Accessory) *slack.SectionBlock {
@@ -181,7 +174,7 @@ func summaryBlocks(s Summary, buttons bool) []slack.Block {
 		tzSource = "from your Slack profile"
 	}
 	blocks = append(blocks, section(fmt.Sprintf(":earth_africa: *Timezone:* %s (%s)\nIt's %s for you now.",
-		s.TimeZone, tzSource, s.LocalNow.Format("Mon 2 Jan, 15:04 MST")), acc(ActionEditTZ, "Change timezone")))
+		Mrkdwn(s.TimeZone, maxZone), tzSource, s.LocalNow.Format("Mon 2 Jan, 15:04 MST")), acc(ActionEditTZ, "Change timezone")))
 
 	hours := describeHours(s.Hours)
 	if s.HoursDefault {
@@ -195,9 +188,13 @@ func summaryBlocks(s Summary, buttons bool) []slack.Block {
 		if !s.StatusUntil.IsZero() {
 			until = "until " + s.StatusUntil.In(s.LocalNow.Location()).Format("Mon 2 Jan 15:04")
 		}
-		away = append(away, fmt.Sprintf("• Your Slack status says you're away (“%s”), %s", s.StatusText, until))
+		away = append(away, fmt.Sprintf("• Your Slack status says you're away (“%s”), %s", Mrkdwn(s.StatusText, maxStatus), until))
 	}
-	for _, a := range s.Away {
+	for i, a := range s.Away {
+		if i == maxListed {
+			away = append(away, fmt.Sprintf("…and %d more: `/trellis away` lists them all.", len(s.Away)-i))
+			break
+		}
 		away = append(away, "• "+DescribeAway(a))
 	}
 	awayText := ":palm_tree: *Time off:* none planned"
@@ -230,8 +227,12 @@ func summaryBlocks(s Summary, buttons bool) []slack.Block {
 		hol += "\nNo holidays in the next 90 days."
 	} else {
 		var lines []string
-		for _, h := range s.Holidays {
-			lines = append(lines, fmt.Sprintf("• %s — %s", h.Date.Format("Mon 2 Jan 2006"), h.Name))
+		for i, h := range s.Holidays {
+			if i == maxListed {
+				lines = append(lines, fmt.Sprintf("…and %d more: `/trellis holidays` lists them all.", len(s.Holidays)-i))
+				break
+			}
+			lines = append(lines, "• "+DescribeHoliday(h))
 		}
 		hol += "\n" + strings.Join(lines, "\n")
 	}
@@ -256,8 +257,20 @@ func Plural(n int, one, many string) string {
 	return many
 }
 
-// maxReason bounds one reason in the forecast, so five fit a section.
-const maxReason = 300
+// Bounds of what the summary shows, so that every line fits its section
+// (3000 characters) whatever was typed.
+const (
+	// maxReason bounds one reason in the forecast, so five fit a section.
+	maxReason = 300
+	// maxCadence bounds a cadence in the forecast.
+	maxCadence = 60
+	// maxZone bounds a timezone name (the longest IANA name is 32).
+	maxZone = 40
+	// maxStatus is Slack's limit on a status text.
+	maxStatus = 100
+	// maxListed is the most time-off periods or holidays listed.
+	maxListed = 10
+)
 
 // upcomingText lists the next proactive messages and why each comes when
 // it does.
@@ -266,8 +279,10 @@ func upcomingText(list []Upcoming) string {
 		return ":soon: *Coming up:* nothing scheduled for you. Check-ins and nudges you join will show here, in your time."
 	}
 	lines := []string{":soon: *Coming up* (as your settings stand now):"}
-	for _, u := range list {
+	used := utf8.RuneCountInString(lines[0])
+	for i, u := range list {
 		when := u.Nominal.Format("Mon 2 Jan 15:04")
+		u.Title, u.Cadence = Mrkdwn(u.Title, models.MaxNameLen), Mrkdwn(u.Cadence, maxCadence)
 		var line string
 		switch u.Status {
 		case "on time":
@@ -282,11 +297,15 @@ func upcomingText(list []Upcoming) string {
 			}[u.Status])
 		}
 		if u.Reason != "" && u.Status != "paused" {
-			reason := u.Reason
-			if r := []rune(reason); len(r) > maxReason {
-				reason = string(r[:maxReason]) + "…"
-			}
-			line += "\n    _Why: " + reason + "_"
+			line += "\n    _Why: " + Mrkdwn(u.Reason, maxReason) + "_"
+		}
+		// Keep the section within Slack's 3000 characters, with room for
+		// the line counting the rest.
+		if w := utf8.RuneCountInString(line) + 1; used+w > reportSectionMax-40 {
+			lines = append(lines, fmt.Sprintf("…and %d more.", len(list)-i))
+			break
+		} else {
+			used += w
 		}
 		lines = append(lines, line)
 	}
@@ -305,7 +324,8 @@ func describeHours(h models.WorkingHours) string {
 // DescribeHours is describeHours for handlers' confirmations.
 func DescribeHours(h models.WorkingHours) string { return describeHours(h) }
 
-// DescribeAway says "Mon 21 Dec – Thu 24 Dec 2026 (4 days)".
+// DescribeAway says "Mon 21 Dec – Thu 24 Dec 2026 (4 days) — note", as
+// mrkdwn: the note is escaped.
 func DescribeAway(a models.AwayPeriod) string {
 	days := int(a.Last.In(time.UTC).Sub(a.First.In(time.UTC)).Hours()/24) + 1
 	s := a.First.Format("Mon 2 Jan 2006")
@@ -318,9 +338,14 @@ func DescribeAway(a models.AwayPeriod) string {
 	}
 	s += fmt.Sprintf(" (%d %s)", days, unit)
 	if a.Note != "" {
-		s += " — " + a.Note
+		s += " — " + Mrkdwn(a.Note, models.MaxAwayNoteLen)
 	}
 	return s
+}
+
+// DescribeHoliday says "Thu 24 Dec 2026 — Office closed", as mrkdwn.
+func DescribeHoliday(h models.Holiday) string {
+	return h.Date.Format("Mon 2 Jan 2006") + " — " + Mrkdwn(h.Name, models.MaxHolidayNameLen)
 }
 
 func shortPeriod(a models.AwayPeriod) string {

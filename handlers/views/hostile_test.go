@@ -1,0 +1,215 @@
+package views
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trellis-bot/trellis/internal/blockkit"
+	"github.com/trellis-bot/trellis/models"
+)
+
+// hostile is text a person could type (or set as their Slack name or
+// status) meaning harm or just being unusual: broadcasts, mentions, links,
+// text already escaped, mrkdwn, very long text, newlines, emoji, right-to-
+// left marks, 3- and 4-byte characters.
+var hostile = map[string]string{
+	"channel":      "<!channel>",
+	"here":         "hi <!here|here> @here @channel",
+	"user":         "<@U123> and <@W9|boss>",
+	"conversation": "<#C1> <#C2|general>",
+	"link":         "<http://evil.example|click me> <https://x.example> <mailto:a@b.c|mail>",
+	"subteam":      "<!subteam^S1|@team> <!date^1392734382^{date}|x>",
+	"escaped":      "&lt;!channel&gt; &amp;lt;@U1&amp;gt;",
+	"markup":       "*bold* _it_ ~s~ `code` ```block``` > quote",
+	"newlines":     "one\n\n<!here>\r\ntwo\n",
+	"emoji":        "🌴🔥👩‍👩‍👧 :tada:",
+	"rtl":          "\u202eevil\u202c \u200fשלום\u200f",
+	"wide3":        strings.Repeat("€", 5000),
+	"wide4":        strings.Repeat("𝕏", 5000),
+	"long":         strings.Repeat("<!channel> & ", 2000),
+	"angles":       strings.Repeat("<>&", 3000),
+}
+
+// stored bounds s as the store would have bounded it before it could be
+// shown: a field with a storage limit never holds more.
+func stored(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
+
+// hostileCheckin is a check-in with v in every field a person typed, each
+// within its storage limit, with one question of every kind.
+func hostileCheckin(v string) models.Checkin {
+	opt := func(i int) string { return stored(fmt.Sprintf("%d %s", i, v), models.MaxOptionLen) }
+	choices := make([]string, models.MaxChoices)
+	for i := range choices {
+		choices[i] = opt(i)
+	}
+	c := models.NewCheckin()
+	c.ID, c.WorkspaceID, c.ChannelID, c.OwnerID = 7, "T1", "C0TEAM", "U0OWNER"
+	c.Name = stored(v, models.MaxNameLen)
+	c.Cadence = stored(v, models.MaxCadenceLen)
+	c.Reminders = 2
+	c.Questions = []models.Question{
+		{ID: 1, Kind: models.KindText, Prompt: stored(v, models.MaxPromptLen), Required: true},
+		{ID: 2, Kind: models.KindScale, Prompt: stored("2 "+v, models.MaxPromptLen), Options: []string{stored(v, models.MaxScaleLabelLen), stored("5 "+v, models.MaxScaleLabelLen)}},
+		{ID: 3, Kind: models.KindChoice, Prompt: stored("3 "+v, models.MaxPromptLen), Options: choices},
+		{ID: 4, Kind: models.KindBlocked, Prompt: stored("4 "+v, models.MaxPromptLen)},
+		{ID: 5, Kind: models.KindChoice, Prompt: stored("5 "+v, models.MaxPromptLen), Options: choices[:3], Anonymous: true},
+	}
+	for i := 6; i <= models.MaxQuestions; i++ {
+		c.Questions = append(c.Questions, models.Question{ID: int64(i), Kind: models.KindText, Prompt: stored(fmt.Sprint(i, v), models.MaxPromptLen)})
+	}
+	return c
+}
+
+// hostileAnswers answers every question of c with v where text is free.
+func hostileAnswers(c models.Checkin, v string) map[int]string {
+	a := map[int]string{}
+	for i, q := range c.Questions {
+		switch q.Kind {
+		case models.KindScale:
+			a[i+1] = "4"
+		case models.KindChoice:
+			a[i+1] = q.Options[1]
+		case models.KindBlocked:
+			a[i+1] = "yes"
+		default:
+			a[i+1] = stored(v, maxAnswerText)
+		}
+	}
+	return a
+}
+
+// surface is one thing Trellis shows: what it sends and where.
+type surface struct {
+	name string
+	kind blockkit.Surface
+	v    any
+	text string // notification text, if any
+}
+
+// surfaces builds every surface of this package with v in every user field.
+// The mentions Trellis builds on purpose are of these ids.
+var allowedMentions = []string{"@U0HELPER", "#C0TEAM", "@U0NONAME", "@U0OWNER"}
+
+func surfaces(v string) []surface {
+	loc := time.UTC
+	now := time.Date(2026, 11, 24, 10, 0, 0, 0, loc)
+	today := models.DateOf(now)
+	c := hostileCheckin(v)
+	answers := hostileAnswers(c, v)
+	helper := map[int]string{4: "U0HELPER"}
+	round := models.Round{ID: 12, CheckinID: c.ID, Date: today, OpenedAt: now, ClosesAt: now.Add(24 * time.Hour)}
+	label := stored(v, 200)
+	name := stored(v, 80) // Slack display names are at most 80 characters
+	var aways []models.AwayPeriod
+	var hols []models.Holiday
+	var upcoming []Upcoming
+	var items []CheckinListItem
+	var waiting []HomeWaiting
+	for i := range 20 {
+		d := today.AddDays(i)
+		aways = append(aways, models.AwayPeriod{ID: int64(i + 1), First: d, Last: d.AddDays(i), Note: stored(v, models.MaxAwayNoteLen)})
+		hols = append(hols, models.Holiday{Date: d, Name: stored(v, models.MaxHolidayNameLen)})
+		upcoming = append(upcoming, Upcoming{Title: c.Name, Cadence: c.Cadence, Nominal: now, DeliverAt: now.Add(time.Hour), Status: []string{"on time", "deferred", "superseded", "skipped", "paused"}[i%5], Reason: v})
+		items = append(items, CheckinListItem{ID: int64(i + 1), Name: c.Name, Cadence: c.Cadence, ChannelID: "C0TEAM", OwnerID: "U0OWNER", Participants: 3, NextForMe: now, Loc: loc, CanChange: i%2 == 0})
+		waiting = append(waiting, HomeWaiting{RoundID: int64(i + 1), CheckinID: c.ID, Label: label, ClosesAt: now, Loc: loc, Status: []string{"", models.ResponseSnoozed, models.ResponseSkipped}[i%3]})
+	}
+	sum := Summary{
+		UserID: "U1", TimeZone: stored(v, 64), LocalNow: now, Hours: models.DefaultWorkingHours,
+		Away: aways, StatusAway: true, StatusUntil: now.Add(48 * time.Hour), StatusText: stored(v, 100),
+		Region: "DE-BY", RegionName: "Germany — Bavaria", Holidays: hols, Budget: 3,
+		Upcoming: upcoming, Checkins: HomeCheckins{Mine: items, Waiting: waiting},
+	}
+	aggs := []models.Aggregate{
+		{Position: 2, Count: 6, Average: 3.5},
+		{Position: 3, Count: 6, Counts: map[string]int{c.Questions[2].Options[0]: 2, stored("gone "+v, 75): 4}},
+		{Position: 5, Anonymous: true, Hidden: true},
+	}
+	digest := []DigestAnswer{
+		{Name: name, UserID: "U1", Answers: answers, Helper: helper},
+		{Name: "", UserID: "U0NONAME", Answers: answers},
+	}
+	for i := range 30 {
+		digest = append(digest, DigestAnswer{Name: fmt.Sprint(i, name), UserID: "U2", Answers: answers})
+	}
+
+	out := []surface{
+		{name: "Me", kind: blockkit.Message, v: Me(sum)},
+		{name: "Home", kind: blockkit.Home, v: Home(sum)},
+		{name: "TZModal", kind: blockkit.Modal, v: TZModal(stored(v, 64), stored(v, 64), false)},
+		{name: "AwayModal", kind: blockkit.Modal, v: AwayModal(today)},
+		{name: "CheckinModal", kind: blockkit.Modal, v: CheckinModal(c, models.CheckinTemplates(), "")},
+		{name: "AnswerModal", kind: blockkit.Modal, v: AnswerModal(c, round, label, answers, answers)},
+		{name: "CheckinList", kind: blockkit.Message, v: CheckinList(items, stored(v, 200))},
+	}
+	ptext, pblocks := CheckinPrompt(PromptInput{Checkin: c, Round: round, RoundLabel: label, Reminder: 1, ClosesAt: round.ClosesAt, Loc: loc,
+		SnoozeOptions: SnoozeOptions(now, now.Add(6*time.Hour), loc)})
+	out = append(out, surface{name: "CheckinPrompt", kind: blockkit.Message, v: pblocks, text: ptext})
+	for _, st := range []string{models.ResponseAnswered, models.ResponseSkipped, models.ResponseSnoozed} {
+		out = append(out, surface{name: "PromptDone " + st, kind: blockkit.Message, v: PromptDone(pblocks, round.ID, c.ID, st, now, loc)})
+	}
+	for _, d := range []models.Destination{models.DestinationThread, models.DestinationChannel, models.DestinationDigest} {
+		cd := c
+		cd.Destination = d
+		t, b := RoundHeader(cd, label)
+		out = append(out, surface{name: "RoundHeader " + string(d), kind: blockkit.Message, v: b, text: t})
+	}
+	for i, m := range AnswerMessage(c, name, "U1", answers, helper, true) {
+		out = append(out, surface{name: fmt.Sprint("AnswerMessage ", i), kind: blockkit.Message, v: m.Blocks, text: m.Text})
+	}
+	for i, m := range AnswerMessage(c, "", "U0NONAME", answers, helper, false) {
+		out = append(out, surface{name: fmt.Sprint("AnswerMessage no name ", i), kind: blockkit.Message, v: m.Blocks, text: m.Text})
+	}
+	t, b := RoundSummary(c, label, 6, 9, aggs, 2)
+	out = append(out, surface{name: "RoundSummary", kind: blockkit.Message, v: b, text: t})
+	t, b = CheckinDigest(c, label, 6, 9, aggs, 2, digest, "`/trellis checkin export 7`")
+	out = append(out, surface{name: "CheckinDigest", kind: blockkit.Message, v: b, text: t})
+	for _, asker := range []string{name, "U0HELPER"} {
+		t, b = HelperNotice(c, asker, c.Questions[3].Prompt)
+		out = append(out, surface{name: "HelperNotice", kind: blockkit.Message, v: b, text: t})
+	}
+	return out
+}
+
+// TestHostileTextOnEverySurface: whatever a person typed, every surface
+// shows it as text (no live broadcast, mention or link but the ones built
+// on purpose, every mrkdwn text verbatim) and keeps every Block Kit limit.
+func TestHostileTextOnEverySurface(t *testing.T) {
+	for kind, v := range hostile {
+		for _, s := range surfaces(v) {
+			for _, p := range blockkit.Check(s.kind, s.v, allowedMentions...) {
+				t.Errorf("%s with %s text: %s", s.name, kind, p)
+			}
+			if s.text != "" {
+				for _, p := range blockkit.CheckText(s.text, allowedMentions...) {
+					t.Errorf("%s with %s text, notification: %s", s.name, kind, p)
+				}
+			}
+		}
+	}
+}
+
+// TestHostileTextShown: the text survives as text: a broadcast typed into
+// a holiday's name, a time-off note, a status or a check-in's name shows,
+// escaped, rather than vanishing.
+func TestHostileTextShown(t *testing.T) {
+	for _, s := range surfaces("<!channel>") {
+		raw, err := json.Marshal(s.v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.name == "AwayModal" {
+			continue // it shows nothing anyone typed
+		}
+		if !strings.Contains(string(raw), "!channel") {
+			t.Errorf("%s does not show the typed text", s.name)
+		}
+	}
+}

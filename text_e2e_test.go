@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trellis-bot/trellis/bot/slacksim"
+	"github.com/trellis-bot/trellis/models"
+)
+
+// TestReplayedRecordsStoredOnce: the same time off (by command or by the
+// Home tab's form) and the same company holiday, sent twice as a double
+// submit or a replayed command would, leave one row, and the second reply
+// says it was already recorded. Over-long text is refused with its limit
+// and stores nothing.
+func TestReplayedRecordsStoredOnce(t *testing.T) {
+	h := startBot(t, harnessOpts{transport: "http"})
+	ctx := context.Background()
+	user := slacksim.DemoCarlos
+	h.command(user, "/trellis tz UTC")
+	today := models.DateOf(time.Now().UTC())
+	first, last := today.AddDays(30), today.AddDays(34)
+	countAway := func() int {
+		t.Helper()
+		away, err := h.people.AwayPeriods(ctx, slacksim.DefaultTeamID, user, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(away)
+	}
+
+	// By command.
+	line := fmt.Sprintf("/trellis away %s to %s", first, last)
+	if got := h.command(user, line); !strings.Contains(got, "Enjoy your time off") {
+		t.Fatalf("%s → %q", line, got)
+	}
+	if got := h.command(user, line); !strings.Contains(got, "already recorded") {
+		t.Errorf("%s again → %q, want it to say it is already recorded", line, got)
+	}
+	if n := countAway(); n != 1 {
+		t.Errorf("after the replayed command, %d periods, want 1", n)
+	}
+
+	// By the form: the same days again, then other days with a note too long.
+	form := func(first, last models.Date, note string) map[string]map[string]json.RawMessage {
+		return map[string]map[string]json.RawMessage{
+			"first": {"first": raw(t, map[string]any{"type": "datepicker", "selected_date": first.String()})},
+			"last":  {"last": raw(t, map[string]any{"type": "datepicker", "selected_date": last.String()})},
+			"note":  {"note": raw(t, map[string]any{"type": "plain_text_input", "value": note})},
+		}
+	}
+	v := h.openFromHome(user, "home:away", "away")
+	if res := h.submit(user, v, form(first, last, "again")); !strings.Contains(res.Errors["first"], "already recorded") {
+		t.Errorf("same days by form: %+v, want an error on first saying already recorded", res)
+	}
+	long := strings.Repeat("é", models.MaxAwayNoteLen+1)
+	if res := h.submit(user, v, form(last.AddDays(1), last.AddDays(2), long)); !strings.Contains(res.Errors["note"], fmt.Sprint(models.MaxAwayNoteLen)) {
+		t.Errorf("note of %d characters: %+v, want an error on note saying the limit", models.MaxAwayNoteLen+1, res)
+	}
+	if n := countAway(); n != 1 {
+		t.Errorf("after the refused forms, %d periods, want 1", n)
+	}
+
+	// Company holidays.
+	day := today.AddDays(40)
+	add := fmt.Sprintf("/trellis admin holidays add %s Office closed", day)
+	if got := h.command(slacksim.DemoAda, add); !strings.Contains(got, "Added") {
+		t.Fatalf("%s → %q", add, got)
+	}
+	if got := h.command(slacksim.DemoAda, add); !strings.Contains(got, "already recorded") {
+		t.Errorf("%s again → %q, want already recorded", add, got)
+	}
+	other := fmt.Sprintf("/trellis admin holidays add %s Team offsite", day)
+	if got := h.command(slacksim.DemoAda, other); !strings.Contains(got, "already a workspace holiday") {
+		t.Errorf("%s → %q, want the date is taken", other, got)
+	}
+	tooLong := fmt.Sprintf("/trellis admin holidays add %s %s", day.AddDays(1), strings.Repeat("x", models.MaxHolidayNameLen+1))
+	if got := h.command(slacksim.DemoAda, tooLong); !strings.Contains(got, fmt.Sprintf("keep it to %d", models.MaxHolidayNameLen)) {
+		t.Errorf("long holiday name → %q, want the limit", got)
+	}
+	ws := models.NewWorkspaces(h.db)
+	hs, err := ws.Holidays(ctx, slacksim.DefaultTeamID, day, day.AddDays(1))
+	if err != nil || len(hs) != 1 || hs[0].Name != "Office closed" {
+		t.Errorf("holidays = %+v, %v; want only Office closed", hs, err)
+	}
+}
+
+// TestUnknownRegionSuggestsNearby: a person in a zone whose country has no
+// holiday list (India) who asks for it is told which covered regions are
+// nearest their zone and how to add their holidays otherwise, and nothing
+// changes. So is an admin.
+func TestUnknownRegionSuggestsNearby(t *testing.T) {
+	h := startBot(t, harnessOpts{transport: "http"})
+	for _, tt := range []struct{ user, line string }{
+		{slacksim.DemoCarlos, "/trellis holidays region IN"},
+		{slacksim.DemoAda, "/trellis admin holidays region IN"},
+	} {
+		h.command(tt.user, "/trellis tz Asia/Kolkata")
+		before := h.person(tt.user)
+		got := h.command(tt.user, tt.line)
+		for _, want := range []string{"`IN` isn't a holiday region", "Asia/Kolkata", "`JP` Japan", "/trellis admin holidays add", "/trellis away", "/trellis holidays regions"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s → %q, want it to say %q", tt.line, got, want)
+			}
+		}
+		if after := h.person(tt.user); after.HolidayRegion != before.HolidayRegion {
+			t.Errorf("%s changed the region: %q → %q", tt.line, before.HolidayRegion, after.HolidayRegion)
+		}
+	}
+}

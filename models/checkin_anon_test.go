@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -366,4 +367,67 @@ func TestAnonymousAnswersAreUnlinkable(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The store accepts a submission leaving a required anonymous question
+// blank exactly when its answer would not be counted: after the person's
+// anonymous answers are in, or once the round has closed. An answer given
+// then changes no count.
+func TestUncountedAnonymousAnswerMayBeLeftOut(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s := models.NewCheckins(db)
+		c, err := s.Create(ctx, anonCheckin("U1", "U2", "U3"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := openRound(t, s, c, "2026-12-07")
+		identified := func(sub models.Submission) models.Submission { return models.Submission{Answers: sub.Answers} }
+		full := anonAnswers(c, "Work", "3", "home", "yes", "no")
+		if _, err := s.Answer(ctx, "T1", r.ID, "U1", identified(full)); !errors.Is(err, models.ErrInvalid) {
+			t.Errorf("first answer in an open round without its required anonymous answers: %v, want ErrInvalid", err)
+		}
+		if _, err := s.Answer(ctx, "T1", r.ID, "U1", full); err != nil {
+			t.Fatal(err)
+		}
+		count := func() int {
+			aggs, err := s.Aggregates(ctx, "T1", r.ID, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return aggOf(t, aggs, c.Questions[1].ID).Count + aggOf(t, aggs, c.Questions[3].ID).Count
+		}
+		if got := count(); got != 2 {
+			t.Fatalf("anonymous answers counted = %d, want 2", got)
+		}
+		for _, tt := range []struct {
+			name, user string
+			sub        models.Submission
+		}{
+			{"edit without them", "U1", identified(full)},
+			{"edit with them", "U1", full},
+		} {
+			if _, err := s.Answer(ctx, "T1", r.ID, tt.user, tt.sub); err != nil {
+				t.Errorf("%s: %v, want accepted", tt.name, err)
+			}
+		}
+		if _, err := s.CloseDueRounds(ctx, r.ClosesAt, 10, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			name, user string
+			sub        models.Submission
+		}{
+			{"late without them", "U2", identified(full)},
+			{"late with them", "U3", full},
+		} {
+			res, err := s.Answer(ctx, "T1", r.ID, tt.user, tt.sub)
+			if err != nil || !res.Late {
+				t.Errorf("%s: %+v, %v; want accepted as late", tt.name, res, err)
+			}
+		}
+		if got := count(); got != 2 {
+			t.Errorf("anonymous answers counted after edits and late answers = %d, want still 2", got)
+		}
+	})
 }

@@ -485,6 +485,9 @@ func (h *Handlers) openAnswer(ctx context.Context, req *bot.Request) (*bot.Respo
 		return nil, err
 	}
 	c, round, resp := ra.c, ra.round, ra.resp
+	if !resp.AnonymousCounted(round) {
+		c = c.AnonymousOptional() // not counted, so not required
+	}
 	var previous, last map[int]string
 	if resp.Status == models.ResponseAnswered {
 		previous = resp.Answers
@@ -595,7 +598,8 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 	if err != nil || round.CheckinID != c.ID {
 		return fieldErrors(map[string]string{first: "I can't find this round any more."}), nil
 	}
-	if _, err := store.MyResponse(ctx, req.TeamID, roundID, req.UserID); errors.Is(err, models.ErrNotFound) {
+	resp, err := store.MyResponse(ctx, req.TeamID, roundID, req.UserID)
+	if errors.Is(err, models.ErrNotFound) {
 		return fieldErrors(map[string]string{first: "You aren't asked in this check-in."}), nil
 	} else if err != nil {
 		return nil, err
@@ -609,7 +613,11 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 	if req.Interaction.View.State != nil {
 		values = req.Interaction.View.State.Values
 	}
-	sub, helpers, errs := views.ParseAnswerSubmission(c, values)
+	form := c
+	if !resp.AnonymousCounted(round) {
+		form = c.AnonymousOptional() // not counted, so not required
+	}
+	sub, helpers, errs := views.ParseAnswerSubmission(form, values)
 	if len(errs) > 0 {
 		return fieldErrors(errs), nil
 	}

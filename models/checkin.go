@@ -124,6 +124,9 @@ type Checkin struct {
 
 // Question is one question of a check-in.
 type Question struct {
+	// ID is the question's stable id once stored (0 before). Answers
+	// belong to it, not to a position: editing a question's text, kind,
+	// options or anonymity makes a new question with a new id.
 	ID     int64
 	Kind   QuestionKind
 	Prompt string

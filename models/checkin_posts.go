@@ -369,12 +369,7 @@ func (s *Checkins) MarkAsked(ctx context.Context, workspaceID string, roundID in
 // response of any status, answered those who answered, and blockers the
 // identified "yes" answers to its blocked questions.
 func (s *Checkins) RoundCounts(ctx context.Context, workspaceID string, roundID int64) (asked, answered, blockers int, err error) {
-	r, err := s.Round(ctx, workspaceID, roundID)
-	if err != nil {
-		return 0, 0, 0, fmt.Errorf("count round %d: %w", roundID, err)
-	}
-	c, err := s.Get(ctx, workspaceID, r.CheckinID)
-	if err != nil {
+	if _, err := s.Round(ctx, workspaceID, roundID); err != nil {
 		return 0, 0, 0, fmt.Errorf("count round %d: %w", roundID, err)
 	}
 	var counts struct {
@@ -387,18 +382,13 @@ func (s *Checkins) RoundCounts(ctx context.Context, workspaceID string, roundID 
 		ResponseAnswered, roundID, workspaceID).Scan(&counts).Error; err != nil {
 		return 0, 0, 0, fmt.Errorf("count round %d: %w", roundID, translate(err))
 	}
-	var blocked []int
-	for i, q := range c.Questions {
-		if q.Kind == KindBlocked {
-			blocked = append(blocked, i+1)
-		}
-	}
+	// Blockers are the "yes" answers to the blocked questions they were
+	// given to, whatever the check-in asks now.
 	var n int64
-	if len(blocked) > 0 {
-		if err := s.db.conn(ctx).Model(&answerRow{}).Where("round_id = ? AND position IN ? AND value = ?", roundID, blocked, "yes").
-			Count(&n).Error; err != nil {
-			return 0, 0, 0, fmt.Errorf("count round %d: blockers: %w", roundID, translate(err))
-		}
+	if err := s.db.conn(ctx).Raw(`
+		SELECT COUNT(*) FROM checkin_answers a JOIN checkin_questions q ON q.id = a.question_id
+		WHERE a.round_id = ? AND q.kind = ? AND a.value = ?`, roundID, string(KindBlocked), "yes").Row().Scan(&n); err != nil {
+		return 0, 0, 0, fmt.Errorf("count round %d: blockers: %w", roundID, translate(err))
 	}
 	return counts.Asked, counts.Answered, int(n), nil
 }
@@ -484,6 +474,13 @@ func (s *Checkins) CloseDueRounds(ctx context.Context, now time.Time, limit int,
 			}
 			if err != nil {
 				return err
+			}
+			// The anonymous counts are final now; writing them all once
+			// more makes their Postgres xmin and ctid the close's, not the
+			// last anonymous answer's transaction (which also wrote that
+			// person's response).
+			if err := s.db.conn(ctx).Exec(`UPDATE checkin_anonymous SET n = n WHERE round_id = ?`, r.ID).Error; err != nil {
+				return translate(err)
 			}
 			round = r.domain()
 			if onClose != nil {
@@ -578,11 +575,11 @@ func (s *Checkins) MyResponse(ctx context.Context, workspaceID string, roundID i
 	if err != nil {
 		return Response{}, fmt.Errorf("response of %s to round %d: %w", userID, roundID, err)
 	}
-	return Response{UserID: r.UserID, Status: r.Status, Answers: answers}, nil
+	return Response{UserID: r.UserID, Status: r.Status, Answers: answers, AnonymousIn: r.AnonymousIn}, nil
 }
 
-// answersOf returns a person's identified answers to a round by position,
-// nil when there are none.
+// answersOf returns a person's identified answers to a round by question
+// id, nil when there are none.
 func (s *Checkins) answersOf(ctx context.Context, roundID int64, userID string) (map[int]string, error) {
 	var as []answerRow
 	if err := s.db.conn(ctx).Where("round_id = ? AND user_id = ?", roundID, userID).Find(&as).Error; err != nil {
@@ -593,12 +590,12 @@ func (s *Checkins) answersOf(ctx context.Context, roundID int64, userID string) 
 	}
 	out := make(map[int]string, len(as))
 	for _, a := range as {
-		out[a.Position] = a.Value
+		out[int(a.QuestionID)] = a.Value
 	}
 	return out, nil
 }
 
-// LastAnswers returns a person's identified answers, by position, to the
+// LastAnswers returns a person's identified answers, by question id, to the
 // latest round of the check-in dated before beforeDate that they
 // answered: what the answer form offers to start from. It is nil when
 // there is none.
@@ -667,9 +664,9 @@ func (s *Checkins) ForPerson(ctx context.Context, workspaceID, userID string) ([
 // channel mode the caller sets them from the channel's members with
 // SetParticipants, and until then the targets stay as they were.
 //
-// Questions are replaced by position. Answers already given stay at their
-// positions: after questions are reordered, an old round's answer at
-// position 2 reads as the answer to the new question 2.
+// Questions keep their ids only while their meaning is unchanged (see
+// saveQuestions): answers already given stay with the exact question they
+// were given to, whatever is reordered, reworded or made (not) anonymous.
 func (s *Checkins) Update(ctx context.Context, c Checkin, actor string, admin bool, parseCadence func(string) error) (Checkin, error) {
 	if c.WorkspaceID == "" || c.ID == 0 {
 		return Checkin{}, fmt.Errorf("update check-in: %w: which check-in? it needs a workspace and an id", ErrInvalid)
@@ -694,10 +691,7 @@ func (s *Checkins) Update(ctx context.Context, c Checkin, actor string, admin bo
 		}).Error; err != nil {
 			return translate(err)
 		}
-		if err := s.db.conn(ctx).Where("checkin_id = ?", c.ID).Delete(&questionRow{}).Error; err != nil {
-			return translate(err)
-		}
-		if err := s.insertQuestions(ctx, c.ID, c.WorkspaceID, c.Questions); err != nil {
+		if err := s.saveQuestions(ctx, c.ID, c.WorkspaceID, c.Questions); err != nil {
 			return err
 		}
 		var people []string
@@ -797,10 +791,11 @@ type ExportRow struct {
 	Date   Date
 	UserID string
 	Status string
-	// Position is the question's 1-based position, 0 for a skipped round.
+	// Position is the question's 1-based position (a retired question's
+	// last one), 0 for a skipped round.
 	Position int
-	// Question is the prompt now at Position ("" if there is none any
-	// more): answers keep their positions when questions change.
+	// Question is the prompt of the question the answer was given to,
+	// whatever the check-in asks now.
 	Question string
 	Answer   string
 }
@@ -808,31 +803,33 @@ type ExportRow struct {
 // Export returns a check-in's answers, of everyone or, with userID, of one
 // person: one row per identified answer and one per skipped round,
 // ordered by date, person and position. Anonymous answers are never
-// exported, not even to the person who gave them: they are stored without
-// anyone's name, so nothing says whose they are. Rounds a person was only
-// asked, or snoozed, have no rows. A missing check-in is ErrNotFound.
+// exported, not even to the person who gave them: they are stored as
+// counts without anyone's name, so nothing says whose they are. Rounds a
+// person was only asked, or snoozed, have no rows. A missing check-in is
+// ErrNotFound.
 func (s *Checkins) Export(ctx context.Context, workspaceID string, checkinID int64, userID string) ([]ExportRow, error) {
-	c, err := s.Get(ctx, workspaceID, checkinID)
-	if err != nil {
+	if _, err := s.Get(ctx, workspaceID, checkinID); err != nil {
 		return nil, fmt.Errorf("export check-in %d: %w", checkinID, err)
 	}
 	q := `
-		SELECT r.round_date, p.user_id, p.status, a.position, a.value
+		SELECT r.round_date, p.user_id, p.status, qn.position, qn.prompt, a.value
 		FROM checkin_rounds r
 		JOIN checkin_responses p ON p.round_id = r.id
 		LEFT JOIN checkin_answers a ON a.round_id = p.round_id AND a.user_id = p.user_id AND p.status = ?
+		LEFT JOIN checkin_questions qn ON qn.id = a.question_id
 		WHERE r.workspace_id = ? AND r.checkin_id = ? AND p.status IN (?, ?)`
 	args := []any{ResponseAnswered, workspaceID, checkinID, ResponseAnswered, ResponseSkipped}
 	if userID != "" {
 		q += ` AND p.user_id = ?`
 		args = append(args, userID)
 	}
-	q += ` ORDER BY r.round_date, p.user_id, a.position`
+	q += ` ORDER BY r.round_date, p.user_id, qn.position, qn.id`
 	rows, err := queryRows[struct {
 		Date     Date    `gorm:"column:round_date;type:text"`
 		UserID   string  `gorm:"column:user_id"`
 		Status   string  `gorm:"column:status"`
 		Position *int    `gorm:"column:position"`
+		Prompt   *string `gorm:"column:prompt"`
 		Value    *string `gorm:"column:value"`
 	}](ctx, s.db, q, args...)
 	if err != nil {
@@ -846,10 +843,7 @@ func (s *Checkins) Export(ctx context.Context, workspaceID string, checkinID int
 		case r.Position == nil:
 			continue // answered with anonymous answers only
 		default:
-			row.Position, row.Answer = *r.Position, fromNullString(r.Value)
-			if row.Position >= 1 && row.Position <= len(c.Questions) {
-				row.Question = c.Questions[row.Position-1].Prompt
-			}
+			row.Position, row.Question, row.Answer = *r.Position, fromNullString(r.Prompt), fromNullString(r.Value)
 		}
 		out = append(out, row)
 	}

@@ -315,7 +315,7 @@ func TestAnswerQueuesPosts(t *testing.T) {
 			t.Fatal(err)
 		}
 		dr := openRound(t, s, dc, "2026-12-07")
-		res, err = s.Answer(ctx, "T1", dr.ID, "U1", standupAnswers("Quiet", "no"))
+		res, err = s.Answer(ctx, "T1", dr.ID, "U1", atPositions(dc, standupAnswers("Quiet", "no")))
 		if err != nil || !res.First || res.Version != 0 || res.Post.ID != 0 {
 			t.Errorf("digest answer: %+v, %v", res, err)
 		}

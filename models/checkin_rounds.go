@@ -62,18 +62,22 @@ type answerRow struct {
 	RoundID     int64  `gorm:"column:round_id;primaryKey"`
 	WorkspaceID string `gorm:"column:workspace_id"`
 	UserID      string `gorm:"column:user_id;primaryKey"`
-	Position    int    `gorm:"column:position;primaryKey"`
+	QuestionID  int64  `gorm:"column:question_id;primaryKey"`
 	Value       string `gorm:"column:value"`
 }
 
 func (answerRow) TableName() string { return "checkin_answers" }
 
+// anonymousRow is how many people gave one value to one anonymous
+// question of a round. It has no id and no time, and every value's row
+// exists and is written by every anonymous submission (see countAnonymous),
+// so neither its order nor which row changed says who answered what.
 type anonymousRow struct {
-	ID          int64  `gorm:"column:id;primaryKey;autoIncrement"`
-	RoundID     int64  `gorm:"column:round_id"`
+	RoundID     int64  `gorm:"column:round_id;primaryKey"`
 	WorkspaceID string `gorm:"column:workspace_id"`
-	Position    int    `gorm:"column:position"`
-	Value       string `gorm:"column:value"`
+	QuestionID  int64  `gorm:"column:question_id;primaryKey"`
+	Value       string `gorm:"column:value;primaryKey"`
+	N           int    `gorm:"column:n"`
 }
 
 func (anonymousRow) TableName() string { return "checkin_anonymous" }
@@ -129,9 +133,9 @@ func (s *Checkins) OpenRound(ctx context.Context, workspaceID string, checkinID 
 	return out, nil
 }
 
-// Submission is one person's answers to a round, by question position
-// (1-based). Answers to anonymous questions go in Anonymous; they are
-// stored without the person and cannot be changed afterwards, since
+// Submission is one person's answers to a round, by question id
+// (Question.ID). Answers to anonymous questions go in Anonymous; they are
+// counted without the person and cannot be changed afterwards, since
 // nothing says whose they are.
 type Submission struct {
 	Answers   map[int]string
@@ -160,7 +164,9 @@ type AnswerResult struct {
 // identified answers (answers can be edited). Each value is checked
 // against its question: a scale takes 1 to 5, a choice one of its
 // options, a blocked question yes or no; required questions need an
-// answer. Anonymous answers are taken the first time only, and only
+// answer (an anonymous one only while it would be counted). Answers are
+// by question id and go to the check-in's current questions. Anonymous
+// answers are counted (see countAnonymous) the first time only, and only
 // while the round is open (afterwards they are dropped, so the totals
 // already shown cannot be compared to single out a late answer). When the
 // check-in's destination is the channel or a thread, it queues an answer
@@ -188,8 +194,9 @@ func (s *Checkins) Answer(ctx context.Context, workspaceID string, roundID int64
 			return err
 		}
 		// Once a person's anonymous answers are in, an edit need not give
-		// them again: they are kept as first given.
-		if err := checkSubmission(c, sub, prev.AnonymousIn); err != nil {
+		// them again: they are kept as first given. Nor need a late answer,
+		// which would not be counted.
+		if err := checkSubmission(c, sub, prev.AnonymousIn || round.Closed); err != nil {
 			return err
 		}
 		res.First = prev.Status != ResponseAnswered
@@ -199,12 +206,8 @@ func (s *Checkins) Answer(ctx context.Context, workspaceID string, roundID int64
 		// answer would change them between two readers' digests, and the
 		// difference would be that one person's answer. It is dropped.
 		if !anonymousIn && len(sub.Anonymous) > 0 && !round.Closed {
-			rows := make([]anonymousRow, 0, len(sub.Anonymous))
-			for _, pos := range slices.Sorted(mapKeys(sub.Anonymous)) {
-				rows = append(rows, anonymousRow{RoundID: roundID, WorkspaceID: workspaceID, Position: pos, Value: sub.Anonymous[pos]})
-			}
-			if err := s.db.conn(ctx).Create(&rows).Error; err != nil {
-				return translate(err)
+			if err := s.countAnonymous(ctx, workspaceID, roundID, c, sub.Anonymous); err != nil {
+				return err
 			}
 			anonymousIn = true
 		}
@@ -213,8 +216,8 @@ func (s *Checkins) Answer(ctx context.Context, workspaceID string, roundID int64
 		}
 		if len(sub.Answers) > 0 {
 			rows := make([]answerRow, 0, len(sub.Answers))
-			for _, pos := range slices.Sorted(mapKeys(sub.Answers)) {
-				rows = append(rows, answerRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: userID, Position: pos, Value: sub.Answers[pos]})
+			for _, id := range slices.Sorted(mapKeys(sub.Answers)) {
+				rows = append(rows, answerRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: userID, QuestionID: int64(id), Value: sub.Answers[id]})
 			}
 			if err := s.db.conn(ctx).Create(&rows).Error; err != nil {
 				return translate(err)
@@ -240,6 +243,52 @@ func (s *Checkins) Answer(ctx context.Context, workspaceID string, roundID int64
 		return AnswerResult{}, fmt.Errorf("answer round %d: %w", roundID, err)
 	}
 	return res, nil
+}
+
+// countAnonymous adds one person's anonymous answers to the round's
+// counts. Every value of every anonymous question of the check-in has its
+// row (created with 0 when missing), and every one of those rows is
+// written, the chosen value's with +1 and the others with +0: the rows a
+// transaction touched, and their Postgres xmin and ctid, are the same
+// whatever was answered, and a skipped optional question looks like an
+// answered one.
+func (s *Checkins) countAnonymous(ctx context.Context, workspaceID string, roundID int64, c Checkin, answers map[int]string) error {
+	var rows []anonymousRow
+	var ids []int64
+	for _, q := range c.Questions {
+		if !q.Anonymous {
+			continue
+		}
+		ids = append(ids, q.ID)
+		for _, v := range anonymousValues(q) {
+			rows = append(rows, anonymousRow{RoundID: roundID, WorkspaceID: workspaceID, QuestionID: q.ID, Value: v})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := s.db.conn(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "round_id"}, {Name: "question_id"}, {Name: "value"}},
+		DoNothing: true,
+	}).Create(&rows).Error; err != nil {
+		return translate(err)
+	}
+	for _, id := range ids {
+		if err := s.db.conn(ctx).Exec(`UPDATE checkin_anonymous SET n = n + CASE WHEN value = ? THEN 1 ELSE 0 END
+			WHERE round_id = ? AND question_id = ?`, strings.TrimSpace(answers[int(id)]), roundID, id).Error; err != nil {
+			return translate(err)
+		}
+	}
+	return nil
+}
+
+// anonymousValues are the values an anonymous question can be given: "1"
+// to "5" for a scale, the options of a choice.
+func anonymousValues(q Question) []string {
+	if q.Kind == KindScale {
+		return []string{"1", "2", "3", "4", "5"}
+	}
+	return q.Options
 }
 
 func (s *Checkins) respond(ctx context.Context, r responseRow) error {
@@ -274,14 +323,18 @@ func (s *Checkins) Decline(ctx context.Context, workspaceID string, roundID int6
 	return nil
 }
 
-// checkSubmission checks each value against its question. With
-// anonymousDone, required anonymous questions may be left out.
-func checkSubmission(c Checkin, sub Submission, anonymousDone bool) error {
+// checkSubmission checks each value against its question, by question
+// id. With uncounted (the person's anonymous answers are in already, or
+// the round is closed), anonymous questions may be left out even when
+// required: nothing given to them now would be counted.
+func checkSubmission(c Checkin, sub Submission, uncounted bool) error {
 	var problems []string
+	known := map[int]bool{}
 	for i, q := range c.Questions {
-		pos := i + 1
-		v, inAnswers := sub.Answers[pos]
-		av, inAnon := sub.Anonymous[pos]
+		pos, id := i+1, int(q.ID)
+		known[id] = true
+		v, inAnswers := sub.Answers[id]
+		av, inAnon := sub.Anonymous[id]
 		switch {
 		case q.Anonymous && inAnswers:
 			problems = append(problems, fmt.Sprintf("question %d is anonymous; its answer cannot carry your name", pos))
@@ -295,7 +348,7 @@ func checkSubmission(c Checkin, sub Submission, anonymousDone bool) error {
 		}
 		v = strings.TrimSpace(v)
 		if !inAnswers || v == "" {
-			if q.Required && !(q.Anonymous && anonymousDone) {
+			if q.Required && !(q.Anonymous && uncounted) {
 				problems = append(problems, fmt.Sprintf("question %d (%q) needs an answer", pos, q.Prompt))
 			}
 			continue
@@ -315,18 +368,16 @@ func checkSubmission(c Checkin, sub Submission, anonymousDone bool) error {
 			}
 		}
 	}
-	for pos := range sub.Answers {
-		if pos < 1 || pos > len(c.Questions) {
-			problems = append(problems, fmt.Sprintf("there is no question %d", pos))
-		}
-	}
-	for pos := range sub.Anonymous {
-		if pos < 1 || pos > len(c.Questions) {
-			problems = append(problems, fmt.Sprintf("there is no question %d", pos))
+	for _, m := range []map[int]string{sub.Answers, sub.Anonymous} {
+		for id := range m {
+			if !known[id] {
+				problems = append(problems, "one answer is to a question the check-in no longer asks (it changed while you were answering)")
+			}
 		}
 	}
 	if len(problems) > 0 {
 		slices.Sort(problems)
+		problems = slices.Compact(problems)
 		return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(problems, "; "))
 	}
 	return nil
@@ -343,11 +394,34 @@ func mapKeys[V any](m map[int]V) func(func(int) bool) {
 }
 
 // Response is what one person did with a round, with their identified
-// answers by position.
+// answers by question id.
 type Response struct {
 	UserID  string
 	Status  string
 	Answers map[int]string
+	// AnonymousIn reports that the person's anonymous answers to the round
+	// are counted (they cannot give them again). It says nothing of what
+	// they were.
+	AnonymousIn bool
+}
+
+// AnonymousCounted reports whether anonymous answers the person gives to
+// round now would be counted: only their first ones, and only while the
+// round is open. The answer form makes uncounted anonymous questions
+// optional (see Checkin.AnonymousOptional).
+func (r Response) AnonymousCounted(round Round) bool { return !r.AnonymousIn && !round.Closed }
+
+// AnonymousOptional returns c with its anonymous questions made optional,
+// for a person whose anonymous answers would not be counted.
+func (c Checkin) AnonymousOptional() Checkin {
+	qs := slices.Clone(c.Questions)
+	for i := range qs {
+		if qs[i].Anonymous {
+			qs[i].Required = false
+		}
+	}
+	c.Questions = qs
+	return c
 }
 
 // Responses returns everyone's responses to a round, by user id order.
@@ -365,13 +439,40 @@ func (s *Checkins) Responses(ctx context.Context, workspaceID string, roundID in
 		if byUser[a.UserID] == nil {
 			byUser[a.UserID] = map[int]string{}
 		}
-		byUser[a.UserID][a.Position] = a.Value
+		byUser[a.UserID][int(a.QuestionID)] = a.Value
 	}
 	out := make([]Response, len(rs))
 	for i, r := range rs {
-		out[i] = Response{UserID: r.UserID, Status: r.Status, Answers: byUser[r.UserID]}
+		out[i] = Response{UserID: r.UserID, Status: r.Status, Answers: byUser[r.UserID], AnonymousIn: r.AnonymousIn}
 	}
 	return out, nil
+}
+
+// AsAnswered returns c with the questions of one of its rounds: those the
+// round's answers and anonymous counts were given to — retired ones
+// included, as they were asked — and the check-in's current questions,
+// ordered by position (a retired question keeps its last one). Reports of
+// a round (its answers, summary, digest) read it, so an edit made since
+// never relabels an answer. A question added after the round closed shows
+// there unanswered.
+func (s *Checkins) AsAnswered(ctx context.Context, c Checkin, roundID int64) (Checkin, error) {
+	var rows []questionRow
+	if err := s.db.conn(ctx).Where(`checkin_id = ? AND (retired = ?
+		OR id IN (SELECT question_id FROM checkin_answers WHERE round_id = ?)
+		OR id IN (SELECT question_id FROM checkin_anonymous WHERE round_id = ? AND n > 0))`, c.ID, false, roundID, roundID).
+		Order("position, id").Find(&rows).Error; err != nil {
+		return Checkin{}, fmt.Errorf("questions of round %d: %w", roundID, translate(err))
+	}
+	qs := make([]Question, 0, len(rows))
+	for _, r := range rows {
+		q, err := r.domain()
+		if err != nil {
+			return Checkin{}, fmt.Errorf("questions of round %d: %w", roundID, err)
+		}
+		qs = append(qs, q)
+	}
+	c.Questions = qs
+	return c, nil
 }
 
 // Aggregate sums up the answers to one scale or choice question of a
@@ -379,24 +480,32 @@ func (s *Checkins) Responses(ctx context.Context, workspaceID string, roundID in
 // workspace's minimum group size, Hidden is set and nothing else is
 // filled in: a small group's "anonymous" answers would point at people.
 type Aggregate struct {
-	Position  int
-	Anonymous bool
-	Count     int
-	Hidden    bool
+	// Position is the question's 1-based position among the round's
+	// questions (AsAnswered), and QuestionID its id.
+	Position   int
+	QuestionID int64
+	Anonymous  bool
+	Count      int
+	Hidden     bool
 	// Average is the mean of a scale question.
 	Average float64
 	// Counts is how many picked each option of a choice question.
 	Counts map[string]int
 }
 
-// Aggregates sums up a round's scale and choice questions, hiding
-// anonymous ones answered by fewer than minGroup people.
+// Aggregates sums up a round's scale and choice questions — the questions
+// as answered (AsAnswered), so whether a total is hidden depends on how
+// its answers were given — hiding anonymous ones answered by fewer than
+// minGroup people (never fewer than MinGroupSizeFloor).
 func (s *Checkins) Aggregates(ctx context.Context, workspaceID string, roundID int64, minGroup int) ([]Aggregate, error) {
 	var round roundRow
 	if err := s.db.conn(ctx).Where("id = ? AND workspace_id = ?", roundID, workspaceID).Take(&round).Error; err != nil {
 		return nil, fmt.Errorf("aggregates of round %d: %w", roundID, translate(err))
 	}
 	c, err := s.Get(ctx, workspaceID, round.CheckinID)
+	if err == nil {
+		c, err = s.AsAnswered(ctx, c, roundID)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("aggregates of round %d: %w", roundID, err)
 	}
@@ -408,12 +517,28 @@ func (s *Checkins) Aggregates(ctx context.Context, workspaceID string, roundID i
 	if err := s.db.conn(ctx).Where("round_id = ?", roundID).Find(&anon).Error; err != nil {
 		return nil, fmt.Errorf("aggregates of round %d: %w", roundID, translate(err))
 	}
-	values := map[int][]string{}
+	// counts[question][value]; identified answers to an anonymous question
+	// and counts of a non-anonymous one cannot exist, and are ignored.
+	counts := map[int64]map[string]int{}
+	add := func(id int64, v string, n int) {
+		if counts[id] == nil {
+			counts[id] = map[string]int{}
+		}
+		counts[id][v] += n
+	}
+	anonymous := map[int64]bool{}
+	for _, q := range c.Questions {
+		anonymous[q.ID] = q.Anonymous
+	}
 	for _, a := range named {
-		values[a.Position] = append(values[a.Position], a.Value)
+		if !anonymous[a.QuestionID] {
+			add(a.QuestionID, a.Value, 1)
+		}
 	}
 	for _, a := range anon {
-		values[a.Position] = append(values[a.Position], a.Value)
+		if anonymous[a.QuestionID] && a.N > 0 {
+			add(a.QuestionID, a.Value, a.N)
+		}
 	}
 	minGroup = max(minGroup, MinGroupSizeFloor)
 	var out []Aggregate
@@ -421,27 +546,30 @@ func (s *Checkins) Aggregates(ctx context.Context, workspaceID string, roundID i
 		if q.Kind != KindScale && q.Kind != KindChoice {
 			continue
 		}
-		pos := i + 1
-		vs := values[pos]
-		agg := Aggregate{Position: pos, Anonymous: q.Anonymous, Count: len(vs)}
-		if q.Anonymous && len(vs) < minGroup {
+		agg := Aggregate{Position: i + 1, QuestionID: q.ID, Anonymous: q.Anonymous}
+		for _, n := range counts[q.ID] {
+			agg.Count += n
+		}
+		if q.Anonymous && agg.Count < minGroup {
 			agg.Hidden = true
 			out = append(out, agg)
 			continue
 		}
 		if q.Kind == KindScale {
 			sum := 0
-			for _, v := range vs {
-				n, _ := strconv.Atoi(v)
-				sum += n
+			for v, n := range counts[q.ID] {
+				x, _ := strconv.Atoi(v)
+				sum += x * n
 			}
-			if len(vs) > 0 {
-				agg.Average = float64(sum) / float64(len(vs))
+			if agg.Count > 0 {
+				agg.Average = float64(sum) / float64(agg.Count)
 			}
 		} else {
 			agg.Counts = map[string]int{}
-			for _, v := range vs {
-				agg.Counts[v]++
+			for v, n := range counts[q.ID] {
+				if n > 0 {
+					agg.Counts[v] = n
+				}
 			}
 		}
 		out = append(out, agg)

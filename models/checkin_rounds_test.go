@@ -31,6 +31,28 @@ func pulseRound(t *testing.T, db *models.DB) (*models.Checkins, models.Round) {
 	return s, r
 }
 
+// atPositions rekeys a submission written by question position (1-based)
+// to c's question ids, as the store takes it.
+func atPositions(c models.Checkin, sub models.Submission) models.Submission {
+	rekey := func(m map[int]string) map[int]string {
+		if m == nil {
+			return nil
+		}
+		out := make(map[int]string, len(m))
+		for pos, v := range m {
+			id := pos + 1000000 // no such question
+			if pos >= 1 && pos <= len(c.Questions) {
+				id = int(c.Questions[pos-1].ID)
+			}
+			out[id] = v
+		}
+		return out
+	}
+	return models.Submission{Answers: rekey(sub.Answers), Anonymous: rekey(sub.Anonymous)}
+}
+
+// pulseAnswers are answers to the autonomy pulse by position; the
+// question ids are the positions for the first check-in stored.
 func pulseAnswers(say string) models.Submission {
 	return models.Submission{
 		Answers:   map[int]string{1: "Ship the billing rewrite", 2: "Fewer meetings", 3: "Mostly"},

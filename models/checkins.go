@@ -45,18 +45,39 @@ type checkinRow struct {
 
 func (checkinRow) TableName() string { return "checkins" }
 
+// questionRow is one question of a check-in. Its id is stable: answers
+// refer to it, so a row is never changed in a way that changes what its
+// answers mean (see saveQuestions). A retired question is no longer asked
+// and stays for the rounds that asked it.
 type questionRow struct {
-	CheckinID   int64  `gorm:"column:checkin_id;primaryKey"`
+	ID          int64  `gorm:"column:id;primaryKey;autoIncrement"`
+	CheckinID   int64  `gorm:"column:checkin_id"`
 	WorkspaceID string `gorm:"column:workspace_id"`
-	Position    int    `gorm:"column:position;primaryKey"`
+	Position    int    `gorm:"column:position"`
 	Kind        string `gorm:"column:kind"`
 	Prompt      string `gorm:"column:prompt"`
 	Options     string `gorm:"column:options"`
 	Anonymous   bool   `gorm:"column:anonymous"`
 	Required    bool   `gorm:"column:required"`
+	Retired     bool   `gorm:"column:retired"`
 }
 
 func (questionRow) TableName() string { return "checkin_questions" }
+
+func (q questionRow) domain() (Question, error) {
+	var opts []string
+	if err := json.Unmarshal([]byte(q.Options), &opts); err != nil {
+		return Question{}, fmt.Errorf("question %d: options: %w", q.ID, err)
+	}
+	return Question{ID: q.ID, Kind: QuestionKind(q.Kind), Prompt: q.Prompt, Options: opts, Anonymous: q.Anonymous, Required: q.Required}, nil
+}
+
+// sameMeaning reports whether a stored question asks what q asks: the
+// same kind, text, options and anonymity. Only then may answers given to
+// one be read as answers to the other.
+func (q questionRow) sameMeaning(kind, prompt, options string, anonymous bool) bool {
+	return q.Kind == kind && q.Prompt == prompt && q.Options == options && q.Anonymous == anonymous
+}
 
 type checkinPersonRow struct {
 	CheckinID   int64  `gorm:"column:checkin_id;primaryKey"`
@@ -94,7 +115,7 @@ func (s *Checkins) Create(ctx context.Context, c Checkin, parseCadence func(stri
 		if err := s.db.conn(ctx).Create(&row).Error; err != nil {
 			return translate(err)
 		}
-		if err := s.insertQuestions(ctx, row.ID, c.WorkspaceID, c.Questions); err != nil {
+		if err := s.saveQuestions(ctx, row.ID, c.WorkspaceID, c.Questions); err != nil {
 			return err
 		}
 		if c.Participants == ParticipantsChosen {
@@ -122,21 +143,59 @@ func (s *Checkins) Create(ctx context.Context, c Checkin, parseCadence func(stri
 	return out, nil
 }
 
-// insertQuestions stores a check-in's questions, by position from 1.
-func (s *Checkins) insertQuestions(ctx context.Context, id int64, workspaceID string, questions []Question) error {
-	qs := make([]questionRow, len(questions))
-	for i, q := range questions {
-		opts, err := json.Marshal(q.Options)
-		if err != nil {
-			return err
-		}
-		if q.Options == nil {
-			opts = []byte("[]")
-		}
-		qs[i] = questionRow{CheckinID: id, WorkspaceID: workspaceID, Position: i + 1, Kind: string(q.Kind),
-			Prompt: strings.TrimSpace(q.Prompt), Options: string(opts), Anonymous: q.Anonymous, Required: q.Required}
+// saveQuestions makes questions, in order, the check-in's current
+// questions. A stored question (current or retired) with the same kind,
+// text, options and anonymity keeps its id and takes its new position and
+// required flag; any other question is stored anew with a new id; current
+// questions not asked any more are retired, keeping their last position.
+// So answers already given are never relabelled, re-aggregated or
+// revealed by an edit: a changed question is a new question. The ids the
+// caller puts in questions are ignored.
+func (s *Checkins) saveQuestions(ctx context.Context, id int64, workspaceID string, questions []Question) error {
+	var stored []questionRow
+	if err := s.db.conn(ctx).Where("checkin_id = ?", id).Order("retired, position, id").Find(&stored).Error; err != nil {
+		return translate(err)
 	}
-	return translate(s.db.conn(ctx).Create(&qs).Error)
+	taken := make([]bool, len(stored))
+	for i, q := range questions {
+		opts := []byte("[]")
+		if len(q.Options) > 0 {
+			var err error
+			if opts, err = json.Marshal(q.Options); err != nil {
+				return err
+			}
+		}
+		kind, prompt := string(q.Kind), strings.TrimSpace(q.Prompt)
+		match := -1
+		for j, r := range stored {
+			if !taken[j] && r.sameMeaning(kind, prompt, string(opts), q.Anonymous) {
+				match = j
+				break
+			}
+		}
+		if match < 0 {
+			row := questionRow{CheckinID: id, WorkspaceID: workspaceID, Position: i + 1, Kind: kind,
+				Prompt: prompt, Options: string(opts), Anonymous: q.Anonymous, Required: q.Required}
+			if err := s.db.conn(ctx).Create(&row).Error; err != nil {
+				return translate(err)
+			}
+			continue
+		}
+		taken[match] = true
+		if err := s.db.conn(ctx).Model(&questionRow{}).Where("id = ?", stored[match].ID).
+			Updates(map[string]any{"position": i + 1, "required": q.Required, "retired": false}).Error; err != nil {
+			return translate(err)
+		}
+	}
+	for j, r := range stored {
+		if taken[j] || r.Retired {
+			continue
+		}
+		if err := s.db.conn(ctx).Model(&questionRow{}).Where("id = ?", r.ID).Update("retired", true).Error; err != nil {
+			return translate(err)
+		}
+	}
+	return nil
 }
 
 // setPeople replaces a check-in's chosen people.
@@ -191,7 +250,7 @@ func (s *Checkins) complete(ctx context.Context, rows []checkinRow) ([]Checkin, 
 		ids[i] = r.ID
 	}
 	var qs []questionRow
-	if err := s.db.conn(ctx).Where("checkin_id IN ?", ids).Order("checkin_id, position").Find(&qs).Error; err != nil {
+	if err := s.db.conn(ctx).Where("checkin_id IN ? AND retired = ?", ids, false).Order("checkin_id, position, id").Find(&qs).Error; err != nil {
 		return nil, translate(err)
 	}
 	var ps []checkinPersonRow
@@ -210,12 +269,11 @@ func (s *Checkins) complete(ctx context.Context, rows []checkinRow) ([]Checkin, 
 			if q.CheckinID != r.ID {
 				continue
 			}
-			var opts []string
-			if err := json.Unmarshal([]byte(q.Options), &opts); err != nil {
-				return nil, fmt.Errorf("question %d of check-in %d: options: %w", q.Position, r.ID, err)
+			dq, err := q.domain()
+			if err != nil {
+				return nil, fmt.Errorf("check-in %d: %w", r.ID, err)
 			}
-			c.Questions = append(c.Questions, Question{ID: int64(q.Position), Kind: QuestionKind(q.Kind), Prompt: q.Prompt,
-				Options: opts, Anonymous: q.Anonymous, Required: q.Required})
+			c.Questions = append(c.Questions, dq)
 		}
 		for _, p := range ps {
 			if p.CheckinID == r.ID {

@@ -66,7 +66,7 @@ func seedWorkspace(t *testing.T, db *models.DB, inst *models.Installations, id s
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := checkins.Answer(ctx, id, round.ID, "U1", pulseAnswers("4")); err != nil {
+	if _, err := checkins.Answer(ctx, id, round.ID, "U1", atPositions(created, pulseAnswers("4"))); err != nil {
 		t.Fatal(err)
 	}
 }

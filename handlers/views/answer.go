@@ -38,6 +38,19 @@ const anonymousLabel = " (anonymous — only shown as a total once enough people
 // AnswerBlockID is the block id of the question at position (1-based).
 func AnswerBlockID(position int) string { return "answer_" + strconv.Itoa(position) }
 
+// AnswerKey is the key of question q, at index i of its check-in, in the
+// answer maps (models.Submission, models.Response) and in the answer
+// form's block ids: its stable id once stored, so an answer always goes to
+// the exact question it was given to, even when the check-in changed
+// while the form was open; its 1-based position for a question not stored
+// yet (ID 0, as in a preview).
+func AnswerKey(i int, q models.Question) int {
+	if q.ID != 0 {
+		return int(q.ID)
+	}
+	return i + 1
+}
+
 // AnswerHelperBlockID is the block id of the "who could help?" picker that
 // follows the blocked question at position (1-based).
 func AnswerHelperBlockID(position int) string { return AnswerBlockID(position) + "_helper" }
@@ -106,7 +119,7 @@ func AnswerModal(c models.Checkin, round models.Round, roundLabel string, previo
 	}
 
 	for i, q := range c.Questions {
-		pos := i + 1
+		pos := AnswerKey(i, q)
 		block := AnswerBlockID(pos)
 		action := "answer:" + strconv.Itoa(pos)
 		value, filled := previous[pos]
@@ -169,17 +182,20 @@ func AnswerModal(c models.Checkin, round models.Round, roundLabel string, previo
 		}
 
 		prompt := strings.TrimSpace(q.Prompt)
+		optional := !q.Required
 		if q.Anonymous {
 			prompt = clip(prompt, 2000-utf8.RuneCountInString(anonymousLabel)) + anonymousLabel
 			hint = "Stored without your name."
+			// An anonymous answer that would not be counted is never
+			// required: the store accepts its absence too.
 			switch {
 			case editing:
-				hint = "Your first answer here was counted without your name, so it can't be changed; what you pick now is not counted again."
+				hint, optional = "Already counted: your first answer here was counted without your name, so it can't be changed; what you pick now is not counted again.", true
 			case round.Closed:
-				hint = "This round has closed and its totals are final, so an anonymous answer given now is not counted."
+				hint, optional = "Not counted now: this round has closed and its totals are final, so an anonymous answer given now is not counted.", true
 			}
 		}
-		blocks = append(blocks, input(block, clip(prompt, 2000), el, !q.Required, hint))
+		blocks = append(blocks, input(block, clip(prompt, 2000), el, optional, hint))
 		if fromLastTime {
 			blocks = append(blocks, slack.NewContextBlock(answerLastTimeBlockID(pos),
 				text("Filled in as last time — change anything that's new.")))
@@ -245,11 +261,12 @@ func scaleOptions(labels []string) []*slack.OptionBlockObject {
 // ParseAnswerSubmission reads the answer modal's submitted state
 // (view.state.values: block id → action id → value) into a Submission for
 // models.Checkins.Answer: answers to anonymous questions in sub.Anonymous,
-// the others in sub.Answers, by question position, trimmed, and blank
-// answers left out. A scale answer is "1" to "5", a choice its option's
+// the others in sub.Answers, by AnswerKey, trimmed, and blank answers
+// left out. For a person whose anonymous answers would not be counted,
+// pass c.AnonymousOptional(), so that those questions are not required. A scale answer is "1" to "5", a choice its option's
 // text, a blocked answer ValueYes or ValueNo.
 //
-// helpers holds, by position, the person picked as "who could help?" for a
+// helpers holds, by AnswerKey, the person picked as "who could help?" for a
 // blocked question answered yes; a pick beside a "no" is ignored, as Slack
 // offers no way to clear a person picker. The handler should drop a helper
 // who is the person answering.
@@ -270,7 +287,7 @@ func ParseAnswerSubmission(c models.Checkin, values map[string]map[string]slack.
 	}
 
 	for i, q := range c.Questions {
-		pos := i + 1
+		pos := AnswerKey(i, q)
 		block := AnswerBlockID(pos)
 		a := get(block)
 

@@ -349,9 +349,9 @@ func SnoozeOptions(now time.Time, windowEnd time.Time, loc *time.Location) []Sno
 	return append(out, SnoozeOption{Minutes: SnoozeTomorrow, Label: "Tomorrow morning"})
 }
 
-// DigestAnswer is one person's answers in a reader's digest, by question
-// position (1-based). Helper holds the user id the person named as able to
-// help with a blocker, by position.
+// DigestAnswer is one person's answers in a reader's digest, by AnswerKey.
+// Helper holds the user id the person named as able to help with a
+// blocker, by AnswerKey.
 type DigestAnswer struct {
 	Name, UserID string
 	Answers      map[int]string
@@ -436,8 +436,8 @@ func digestSection(c models.Checkin, a DigestAnswer) (s string, trimmed, ok bool
 	var items []item
 	blocked := false
 	for i, q := range c.Questions {
-		pos := i + 1
-		v := strings.TrimSpace(a.Answers[pos])
+		pos, key := i+1, AnswerKey(i, q)
+		v := strings.TrimSpace(a.Answers[key])
 		if q.Anonymous || v == "" {
 			continue
 		}
@@ -451,7 +451,7 @@ func digestSection(c models.Checkin, a DigestAnswer) (s string, trimmed, ok bool
 			if q.Kind == models.KindBlocked && v == ValueYes {
 				blocked = true
 			}
-			it.body = reportShortAnswer(q, v, a.Helper[pos])
+			it.body = reportShortAnswer(q, v, a.Helper[key])
 			if utf8.RuneCountInString(it.body) > digestShortMax {
 				it.body = reportClip(v, digestShortMax)
 			}

@@ -83,7 +83,7 @@ func RoundHeader(c models.Checkin, roundLabel string) (string, []slack.Block) {
 //
 // person is the display name; userID stands in for it, as a mention, only
 // when there is no name, so a person is not pinged by their own answer.
-// helper holds the user id named as able to help, by question position.
+// answers and helper (the user id named as able to help) are by AnswerKey.
 //
 // An answer too long for one message is split, never cut: each piece but
 // the last ends with "… (continued)", and the messages come back in the
@@ -93,7 +93,7 @@ func AnswerMessage(c models.Checkin, person string, userID string, answers map[i
 	name := reportClip(strings.TrimSpace(c.Name), reportHeaderMax)
 	blocked := false
 	for i, q := range c.Questions {
-		if !q.Anonymous && q.Kind == models.KindBlocked && strings.TrimSpace(answers[i+1]) == "yes" {
+		if !q.Anonymous && q.Kind == models.KindBlocked && strings.TrimSpace(answers[AnswerKey(i, q)]) == "yes" {
 			blocked = true
 		}
 	}
@@ -122,14 +122,14 @@ func AnswerMessage(c models.Checkin, person string, userID string, answers map[i
 	p := reportPacker{budget: reportTextBudget - reserve, maxBlocks: reportMaxBlocks - 1}
 
 	for i, q := range c.Questions {
-		pos := i + 1
-		v := strings.TrimSpace(answers[pos])
+		pos, key := i+1, AnswerKey(i, q)
+		v := strings.TrimSpace(answers[key])
 		if q.Anonymous || v == "" {
 			continue
 		}
 		switch q.Kind {
 		case models.KindScale, models.KindChoice, models.KindBlocked:
-			p.short(pos, q.Prompt, reportShortAnswer(q, v, helper[pos]))
+			p.short(pos, q.Prompt, reportShortAnswer(q, v, helper[key]))
 		default:
 			p.long(pos, q.Prompt, v)
 		}

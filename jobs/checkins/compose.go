@@ -233,6 +233,11 @@ func (s *Service) composeDigest(ctx context.Context, c models.Checkin, ec engine
 	if err != nil {
 		return engine.Message{}, err
 	}
+	// The round's questions as they were answered, so an edit since
+	// relabels nothing.
+	if c, err = s.store.AsAnswered(ctx, c, round.ID); err != nil {
+		return engine.Message{}, err
+	}
 	sum, err := s.summary(ctx, c, round)
 	if err != nil {
 		return engine.Message{}, err
@@ -261,19 +266,29 @@ func (s *Service) composeHelper(ctx context.Context, c models.Checkin, ec engine
 		return engine.Message{}, engine.Skip(fmt.Sprintf("bad helper tag %q", rest))
 	}
 	roundID, err1 := strconv.ParseInt(parts[0], 10, 64)
-	pos, err2 := strconv.Atoi(parts[2])
-	if err1 != nil || err2 != nil || pos < 1 || pos > len(c.Questions) {
+	key, err2 := strconv.Atoi(parts[2])
+	if err1 != nil || err2 != nil {
+		return engine.Message{}, engine.Skip(fmt.Sprintf("bad helper tag %q", rest))
+	}
+	// The tag names the blocked question by its id (views.AnswerKey): the
+	// question the person answered, even if the check-in changed since.
+	asked, err := s.store.AsAnswered(ctx, c, roundID)
+	if err != nil {
+		return engine.Message{}, err
+	}
+	i := slices.IndexFunc(asked.Questions, func(q models.Question) bool { return views.AnswerKey(0, q) == key })
+	if i < 0 {
 		return engine.Message{}, engine.Skip(fmt.Sprintf("bad helper tag %q", rest))
 	}
 	asker := parts[1]
 	resp, err := s.store.MyResponse(ctx, c.WorkspaceID, roundID, asker)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && resp.Answers[pos] != views.ValueYes) {
+	if errors.Is(err, models.ErrNotFound) || (err == nil && resp.Answers[key] != views.ValueYes) {
 		return engine.Message{}, engine.Skip("the person is no longer blocked")
 	}
 	if err != nil {
 		return engine.Message{}, err
 	}
-	text, blocks := views.HelperNotice(c, asker, c.Questions[pos-1].Prompt)
+	text, blocks := views.HelperNotice(c, asker, asked.Questions[i].Prompt)
 	return engine.Message{Text: text, Blocks: blocks}, nil
 }
 

@@ -241,10 +241,10 @@ func TestAnonymousAggregateNeedsTheMinimumGroup(t *testing.T) {
 			return r.ID
 		}
 		for i, u := range people {
-			sub := models.Submission{Anonymous: map[int]string{1: values[i]}}
-			h.answer(h.svcs[0], five, roundOf(five), u, sub)
+			// Answers are by question id.
+			h.answer(h.svcs[0], five, roundOf(five), u, models.Submission{Anonymous: map[int]string{int(five.Questions[0].ID): values[i]}})
 			if i < 4 {
-				h.answer(h.svcs[0], four, roundOf(four), u, sub)
+				h.answer(h.svcs[0], four, roundOf(four), u, models.Submission{Anonymous: map[int]string{int(four.Questions[0].ID): values[i]}})
 			}
 		}
 		h.run(monday.Add(24 * time.Hour))

@@ -3,6 +3,7 @@ package checkins
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/bot"
@@ -62,6 +64,10 @@ type harnessOpts struct {
 	start    time.Time
 	// maxRetries is the transport's retries after a 429 (default 3).
 	maxRetries int
+	// logs, when set, also receives every log record, as text.
+	logs io.Writer
+	// metrics, when set, registers the engines' metrics.
+	metrics prometheus.Registerer
 }
 
 // forDialects runs fn as a parallel subtest on each database the tests
@@ -90,6 +96,13 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	ctx := context.Background()
 	clk := clock.NewFrozen(o.start)
 	log := testlog.Logger(t)
+	if o.logs != nil {
+		log = slog.New(teeHandler{log.Handler(), slog.NewTextHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})})
+	}
+	var metrics *engine.Metrics
+	if o.metrics != nil {
+		metrics = engine.NewMetrics(o.metrics)
+	}
 	sim := slacksim.New(slacksim.Config{Clock: clk, Logger: log.With("component", "slacksim"), RetryDelays: []time.Duration{}, MessageCapPerMinute: 1_000_000})
 	if err := sim.Start("127.0.0.1:0"); err != nil {
 		t.Fatalf("start emulator: %v", err)
@@ -144,6 +157,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 			Clients: func(context.Context, string) (engine.Slack, error) { return api, nil },
 			Clock:   clk,
 			Logger:  log.With("engine", i),
+			Metrics: metrics,
 		})
 		if err != nil {
 			t.Fatalf("engine: %v", err)
@@ -163,6 +177,31 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		h.svcs = append(h.svcs, svc)
 	}
 	return h
+}
+
+// teeHandler sends each record to both handlers.
+type teeHandler struct{ a, b slog.Handler }
+
+func (t teeHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return t.a.Enabled(ctx, l) || t.b.Enabled(ctx, l)
+}
+
+func (t teeHandler) Handle(ctx context.Context, r slog.Record) error {
+	if t.a.Enabled(ctx, r.Level) {
+		_ = t.a.Handle(ctx, r.Clone())
+	}
+	if t.b.Enabled(ctx, r.Level) {
+		return t.b.Handle(ctx, r.Clone())
+	}
+	return nil
+}
+
+func (t teeHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return teeHandler{t.a.WithAttrs(as), t.b.WithAttrs(as)}
+}
+
+func (t teeHandler) WithGroup(name string) slog.Handler {
+	return teeHandler{t.a.WithGroup(name), t.b.WithGroup(name)}
 }
 
 // countingHandler counts records at WARN and above.

@@ -394,6 +394,12 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 // render writes a post's messages as they should read now.
 func (s *Service) render(ctx context.Context, c models.Checkin, round models.Round, p models.CheckinPost) ([]views.ReportMessage, error) {
 	label := RoundLabel(c, round.Date)
+	// A round's posts show the questions as they were answered: an edit of
+	// the check-in since relabels nothing.
+	c, err := s.store.AsAnswered(ctx, c, round.ID)
+	if err != nil {
+		return nil, err
+	}
 	switch p.Kind {
 	case models.PostHeader:
 		text, blocks := views.RoundHeader(c, label)

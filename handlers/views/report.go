@@ -53,7 +53,8 @@ type ReportMessage struct {
 }
 
 // RoundHeader is the channel message a round's thread hangs from, such as
-// "Daily stand-up — Tue 24 Nov: answers in the thread". It mentions nobody:
+// "Daily stand-up · Tue 24 Nov: answers in the thread" for the round label
+// "Daily stand-up · Tue 24 Nov". It mentions nobody:
 // people are asked by DM, each at their own local time.
 func RoundHeader(c models.Checkin, roundLabel string) (string, []slack.Block) {
 	title := reportTitle(c, roundLabel, "")
@@ -433,15 +434,16 @@ func HelperNotice(c models.Checkin, asker string, question string) (string, []sl
 	return reportFallback(whoText + " is blocked on " + name + " and thinks you could help"), blocks
 }
 
-// reportTitle is "Daily stand-up — Tue 24 Nov", with an optional last word
-// ("summary").
+// reportTitle is a round's title, its label ("Daily stand-up · Tue 24
+// Nov", which names the check-in already), or the check-in's name when
+// there is no label, with an optional last word ("summary").
 func reportTitle(c models.Checkin, roundLabel, suffix string) string {
-	title := reportClipPlain(strings.TrimSpace(c.Name), reportHeaderMax)
+	title := reportClipPlain(strings.TrimSpace(roundLabel), reportHeaderMax)
+	if title == "" {
+		title = reportClipPlain(strings.TrimSpace(c.Name), reportHeaderMax)
+	}
 	if title == "" {
 		title = "Check-in"
-	}
-	if l := strings.TrimSpace(roundLabel); l != "" {
-		title += " — " + reportClipPlain(l, 100)
 	}
 	if suffix != "" {
 		title += ": " + suffix

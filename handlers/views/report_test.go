@@ -311,8 +311,8 @@ func TestAnswerMessageNames(t *testing.T) {
 
 func TestRoundHeader(t *testing.T) {
 	c := models.CheckinTemplates()[0].Checkin
-	got, blocks := views.RoundHeader(c, "Tue 24 Nov")
-	if want := "Daily stand-up — Tue 24 Nov: answers in the thread"; got != want {
+	got, blocks := views.RoundHeader(c, "Daily stand-up · Tue 24 Nov")
+	if want := "Daily stand-up · Tue 24 Nov: answers in the thread"; got != want {
 		t.Errorf("RoundHeader text = %q, want %q", got, want)
 	}
 	checkMessageLimits(t, "header", got, blocks)
@@ -339,7 +339,7 @@ func TestRoundSummary(t *testing.T) {
 		{Position: 7, Anonymous: true, Count: 4, Hidden: true},
 		{Position: 99, Count: 1, Average: 1},
 	}
-	got, blocks := views.RoundSummary(c, "Fri 27 Nov", 7, 9, aggs, 2)
+	got, blocks := views.RoundSummary(c, "Weekly check-in · Fri 27 Nov", 7, 9, aggs, 2)
 	checkMessageLimits(t, "summary", got, blocks)
 	all := reportJSON(t, []views.ReportMessage{{Text: got, Blocks: blocks}})
 	if strings.Contains(all, "<@") {
@@ -357,7 +357,7 @@ func TestRoundSummary(t *testing.T) {
 			t.Errorf("the summary lacks %q:\n%s", want, all)
 		}
 	}
-	if want := "Weekly check-in — Fri 27 Nov: summary: 7 of 9 answered, 2 blockers"; got != want {
+	if want := "Weekly check-in · Fri 27 Nov: summary: 7 of 9 answered, 2 blockers"; got != want {
 		t.Errorf("RoundSummary text = %q, want %q", got, want)
 	}
 
@@ -401,5 +401,45 @@ func TestHelperNotice(t *testing.T) {
 	}
 	if !strings.Contains(all, "*Alex &lt;!channel&gt;* is blocked") {
 		t.Errorf("the notice lacks the asker's name:\n%s", all)
+	}
+}
+
+// Every surface that heads a round names its check-in once: the label
+// ("Autonomy pulse · Mon 7 Dec") already holds the name, so no title or
+// lead repeats it, in the blocks or in the notification text.
+func TestCheckinNamedOnce(t *testing.T) {
+	c := models.CheckinTemplates()[0].Checkin
+	c.ID, c.ChannelID, c.Name = 7, "C0TEAM", "Autonomy pulse"
+	const label = "Autonomy pulse · Mon 7 Dec"
+	prompt := func(reminder int, snoozed bool) (string, []slack.Block) {
+		c := c
+		c.Reminders = 2
+		return views.CheckinPrompt(views.PromptInput{Checkin: c, Round: models.Round{ID: 3, CheckinID: 7}, RoundLabel: label,
+			Reminder: reminder, Snoozed: snoozed, AnswersGoTo: "the thread", SnoozeOptions: views.SnoozeOptions()})
+	}
+	for _, tt := range []struct {
+		surface string
+		render  func() (string, []slack.Block)
+	}{
+		{"round header", func() (string, []slack.Block) { return views.RoundHeader(c, label) }},
+		{"round summary", func() (string, []slack.Block) { return views.RoundSummary(c, label, 3, 5, nil, 0) }},
+		{"digest", func() (string, []slack.Block) {
+			return views.CheckinDigest(c, label, 1, 5, nil, 0, []views.DigestAnswer{{Name: "Ada", Answers: map[int]string{1: "shipped"}}}, "")
+		}},
+		{"prompt", func() (string, []slack.Block) { return prompt(0, false) }},
+		{"reminder", func() (string, []slack.Block) { return prompt(1, false) }},
+		{"last reminder", func() (string, []slack.Block) { return prompt(2, false) }},
+		{"snoozed prompt", func() (string, []slack.Block) { return prompt(0, true) }},
+	} {
+		msgText, blocks := tt.render()
+		if n := strings.Count(msgText, c.Name); n != 1 {
+			t.Errorf("%s: notification text names the check-in %d times, want once: %q", tt.surface, n, msgText)
+		}
+		// The first block heads the message: a header, or the prompt's
+		// section.
+		first := reportJSON(t, []views.ReportMessage{{Blocks: blocks[:1]}})
+		if n := strings.Count(first, c.Name); n != 1 {
+			t.Errorf("%s: the first block names the check-in %d times, want once: %s", tt.surface, n, first)
+		}
 	}
 }

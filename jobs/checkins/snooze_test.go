@@ -24,7 +24,9 @@ func TestSnoozeMeansWhenChosen(t *testing.T) {
 		h.run(monday.Add(10 * time.Hour))
 		round := h.roundOf(ada)
 
-		at := func(day, hh, mm int) time.Time { return monday.Add(time.Duration(day)*24*time.Hour + time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute) }
+		at := func(day, hh, mm int) time.Time {
+			return monday.Add(time.Duration(day)*24*time.Hour + time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute)
+		}
 		tue9, nextMon9 := at(1, 9, 0), at(7, 9, 0)
 		opts := views.SnoozeOptions()
 		for _, tt := range []struct {

@@ -153,6 +153,9 @@ func hugeAnswer(pos, n int) string {
 	return string([]rune(b.String())[:n-1]) + "."
 }
 
+// questionLine is a question in bold heading an answer's section.
+var questionLine = regexp.MustCompile(`^\*Question \d+ é+\?\*( _\(continued\)_)?\n`)
+
 func TestAnswerMessageHugeAnswers(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -196,6 +199,9 @@ func TestAnswerMessageHugeAnswers(t *testing.T) {
 						order = append(order, pos)
 					}
 					s := str(b["text"].(map[string]any)["text"])
+					// The question, in bold on the first line, heads the
+					// first piece in each message.
+					s = questionLine.ReplaceAllString(s, "")
 					got[pos] += reportUnescape(strings.TrimSuffix(s, "… (continued)"))
 				}
 			}
@@ -442,4 +448,82 @@ func TestCheckinNamedOnce(t *testing.T) {
 			t.Errorf("%s: the first block names the check-in %d times, want once: %s", tt.surface, n, first)
 		}
 	}
+}
+
+// An answer reads compactly, as stand-up bots post them: no header block
+// per question, each answer in a section under its question in bold.
+func TestAnswerMessageCompact(t *testing.T) {
+	c := models.CheckinTemplates()[1].Checkin // weekly: text, text, blocked, scale
+	msgs := views.AnswerMessage(c, "Alex", "U0ALEX", map[int]string{1: "Shipped", 2: "Polish", 3: "no", 4: "4"}, nil, false)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages, want 1", len(msgs))
+	}
+	for _, b := range reportBlocks(t, msgs[0].Blocks) {
+		if b["type"] == "header" {
+			t.Errorf("an answer has a header block: %v", b)
+		}
+	}
+	all := reportJSON(t, msgs)
+	for i, q := range c.Questions {
+		if want := "*" + q.Prompt + "*\\n"; !strings.Contains(all, want) {
+			t.Errorf("question %d is not in bold above its answer (%q):\n%s", i+1, want, all)
+		}
+	}
+}
+
+// PackAnswers puts as many people's answers as Slack's limits allow in one
+// message, in order, each under its person's name, with block ids that
+// never collide; an answer that needs messages of its own is never packed;
+// a replaced one shrinks to a pointer at the new version.
+func TestPackAnswers(t *testing.T) {
+	c := models.CheckinTemplates()[1].Checkin // weekly: text, text, blocked, scale
+	var many []views.PackedAnswer
+	for i := range 200 {
+		many = append(many, views.PackedAnswer{Name: fmt.Sprintf("Person %03d <!here>", i), UserID: fmt.Sprintf("U%03d", i),
+			Answers: map[int]string{1: strings.Repeat("did things & more ", 1+i%20), 2: "next <@U0BAD>", 3: []string{"yes", "no"}[i%2], 4: "3"},
+			Helper:  map[int]string{3: "U0HELP"}, Edited: i%3 == 0})
+	}
+	msg, n := views.PackAnswers(c, many)
+	if n < 5 || n >= len(many) {
+		t.Fatalf("packed %d of %d, want several and not all", n, len(many))
+	}
+	checkMessageLimits(t, "packed", msg.Text, msg.Blocks)
+	all := reportJSON(t, []views.ReportMessage{msg})
+	last := -1
+	for i := range n {
+		name := fmt.Sprintf("*Person %03d &lt;!here&gt;* answered", i)
+		at := strings.Index(all, name)
+		if at < 0 || at < last {
+			t.Errorf("person %d is missing or out of order", i)
+		}
+		last = at
+	}
+	if strings.Contains(all, fmt.Sprintf("Person %03d", n)) {
+		t.Errorf("person %d is in the message but not counted", n)
+	}
+	if strings.Contains(all, "<!here>") || strings.Contains(all, "<@U0BAD>") {
+		t.Errorf("packed text is not escaped:\n%s", all)
+	}
+	// Adding the next person would break a limit.
+	if _, m := views.PackAnswers(c, many[:n+1]); m != n {
+		t.Errorf("PackAnswers(%d) packed %d, want %d", n+1, m, n)
+	}
+
+	huge := views.PackedAnswer{Name: "Huge", UserID: "U0HUGE", Answers: map[int]string{1: strings.Repeat("long ", 3000)}}
+	if _, n := views.PackAnswers(c, []views.PackedAnswer{huge, many[0]}); n != 0 {
+		t.Errorf("a huge answer first was packed (%d)", n)
+	}
+	if _, n := views.PackAnswers(c, []views.PackedAnswer{many[0], huge, many[1]}); n != 1 {
+		t.Errorf("packing stopped at %d, want 1 (before the huge answer)", n)
+	}
+
+	replaced := many[1]
+	replaced.Replaced = true
+	msg, n = views.PackAnswers(c, []views.PackedAnswer{many[0], replaced, many[2]})
+	all = reportJSON(t, []views.ReportMessage{msg})
+	if n != 3 || !strings.Contains(all, "_*Person 001 &lt;!here&gt;*’s answer was edited; the new version is below._") ||
+		strings.Contains(all, "Person 001 &lt;!here&gt;* answered") || !strings.Contains(all, "Person 002 &lt;!here&gt;* answered") {
+		t.Errorf("a replaced answer in a packed message should be a pointer, the others as they were:\n%s", all)
+	}
+	checkMessageLimits(t, "packed with a replaced answer", msg.Text, msg.Blocks)
 }

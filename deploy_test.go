@@ -72,6 +72,7 @@ func TestSlackManifest(t *testing.T) {
 	}
 	// Exactly the events the handlers register, and exactly the scopes the
 	// code calls for: commands; chat:write (postEphemeral, postMessage);
+	// chat:write.customize (answers under each person's name and picture);
 	// im:write (conversations.open); im:history (reconciling DMs);
 	// users:read (users.info, user_change); channels:read and groups:read
 	// (check-in channel members and their events); channels:history and
@@ -81,7 +82,7 @@ func TestSlackManifest(t *testing.T) {
 		t.Errorf("bot events = %v, want %v", events, want)
 	}
 	scopes := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot))
-	if want := []string{"channels:history", "channels:read", "chat:write", "commands", "files:write", "groups:history", "groups:read", "im:history", "im:write", "users:read"}; !slices.Equal(scopes, want) {
+	if want := []string{"channels:history", "channels:read", "chat:write", "chat:write.customize", "commands", "files:write", "groups:history", "groups:read", "im:history", "im:write", "users:read"}; !slices.Equal(scopes, want) {
 		t.Errorf("bot scopes = %v, want exactly %v", scopes, want)
 	}
 }

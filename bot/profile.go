@@ -9,7 +9,7 @@ import (
 )
 
 // PersonFromSlack is what a Slack profile says about a person: name, zone,
-// admin rights and status, for People.SyncProfile. A zone the tz database
+// admin rights, status and picture, for People.SyncProfile. A zone the tz database
 // does not know is left empty.
 func PersonFromSlack(teamID string, u *slack.User) models.Person {
 	p := models.Person{
@@ -18,6 +18,7 @@ func PersonFromSlack(teamID string, u *slack.User) models.Person {
 		Name:        u.RealName,
 		SlackTZ:     u.TZ,
 		IsAdmin:     u.IsAdmin || u.IsOwner || u.IsPrimaryOwner,
+		AvatarURL:   u.Profile.Image72,
 		Status: models.Status{
 			Text:  u.Profile.StatusText,
 			Emoji: u.Profile.StatusEmoji,

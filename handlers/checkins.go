@@ -456,7 +456,7 @@ func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models
 			_, err = req.Slack.UploadFileContext(ctx, slack.UploadFileParameters{
 				Reader: strings.NewReader(string(data)), FileSize: len(data), Filename: name,
 				Title: c.Name + " — " + whose, Channel: ch.ID,
-				InitialComment: fmt.Sprintf("Here is %s to *%s* (%d %s). Anonymous answers are never exported: nobody knows whose they are.", whose, views.Escape(c.Name), len(rows), views.Plural(len(rows), "row", "rows")),
+				InitialComment: fmt.Sprintf("Here are %s to *%s* (%d %s). Anonymous answers are never exported: nobody knows whose they are.", whose, views.Escape(c.Name), len(rows), views.Plural(len(rows), "row", "rows")),
 			})
 		}
 		if err != nil {
@@ -717,13 +717,16 @@ func (h *Handlers) snoozeRound(ctx context.Context, req *bot.Request) (*bot.Resp
 	if err != nil {
 		return nil, err
 	}
-	until, err := h.ck.Snooze(ctx, ra.c, roundID, p, minutes)
+	until, moved, err := h.ck.Snooze(ctx, ra.c, roundID, p, minutes)
 	if err != nil {
 		return nil, err
 	}
 	ref := promptRef(req)
 	req.After(func(ctx context.Context) {
 		h.markPrompt(ctx, req, ref, roundID, checkinID, models.ResponseSnoozed, until)
+		if moved {
+			h.tell(ctx, req, views.SnoozeMoved(minutes, until, p.Location()))
+		}
 	})
 	return nil, nil
 }

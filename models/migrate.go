@@ -59,6 +59,10 @@ func migrations() []migration {
 			DialectPostgres: v8(DialectPostgres),
 			DialectSQLite:   v8(DialectSQLite),
 		}},
+		{version: 9, name: "profile pictures", sql: map[string][]string{
+			DialectPostgres: v9(DialectPostgres),
+			DialectSQLite:   v9(DialectSQLite),
+		}},
 	}
 }
 
@@ -781,4 +785,11 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]MigrationState, error) {
 		}
 	}
 	return out, nil
+}
+
+// v9 keeps each person's Slack profile picture (its 72-pixel URL), so
+// their check-in answers can be posted under their name and picture.
+func v9(dialect string) []string {
+	_ = dialect // the same statement on both
+	return []string{`ALTER TABLE people ADD COLUMN avatar_url TEXT NOT NULL DEFAULT ''`}
 }

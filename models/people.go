@@ -36,6 +36,7 @@ type personRow struct {
 	StatusExpiration *time.Time `gorm:"column:status_expiration"`
 	DailyBudget      *int       `gorm:"column:daily_budget"`
 	DMChannel        string     `gorm:"column:dm_channel"`
+	AvatarURL        string     `gorm:"column:avatar_url"`
 	CreatedAt        time.Time  `gorm:"column:created_at"`
 	UpdatedAt        time.Time  `gorm:"column:updated_at"`
 }
@@ -53,6 +54,7 @@ func (r personRow) domain() Person {
 		IsAdmin:       r.IsAdmin,
 		Status:        Status{Text: r.StatusText, Emoji: r.StatusEmoji},
 		DMChannel:     r.DMChannel,
+		AvatarURL:     r.AvatarURL,
 		CreatedAt:     r.CreatedAt.UTC(),
 		UpdatedAt:     r.UpdatedAt.UTC(),
 	}
@@ -80,6 +82,7 @@ func personRowFrom(p Person) personRow {
 		StatusText:    p.Status.Text,
 		StatusEmoji:   p.Status.Emoji,
 		DMChannel:     p.DMChannel,
+		AvatarURL:     p.AvatarURL,
 		CreatedAt:     p.CreatedAt,
 		UpdatedAt:     p.UpdatedAt,
 	}
@@ -163,7 +166,7 @@ func (s *People) List(ctx context.Context, workspaceID string) ([]Person, error)
 }
 
 // SyncProfile records what Slack says about a person (Name, SlackTZ,
-// IsAdmin, Status), creating the person if new. It never touches the
+// IsAdmin, Status, AvatarURL), creating the person if new. It never touches the
 // choices the person made (TZOverride, Hours, HolidayRegion). A zone name
 // the tz database does not know is stored as "" (the person then counts as
 // UTC until they set a zone). It returns the person as stored.
@@ -182,10 +185,11 @@ func (s *People) SyncProfile(ctx context.Context, p Person) (Person, error) {
 		SlackTZ:     p.SlackTZ,
 		IsAdmin:     p.IsAdmin,
 		Status:      p.Status,
+		AvatarURL:   avatarURL(p.AvatarURL),
 	})
 	var out Person
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		if err := s.upsert(ctx, row, "name", "slack_tz", "is_admin", "status_text", "status_emoji", "status_expiration"); err != nil {
+		if err := s.upsert(ctx, row, "name", "slack_tz", "is_admin", "status_text", "status_emoji", "status_expiration", "avatar_url"); err != nil {
 			return err
 		}
 		if err := touchTargets(ctx, s.db, p.WorkspaceID, p.UserID); err != nil {
@@ -460,4 +464,17 @@ func normalizeRegion(region string) string {
 		return "none"
 	}
 	return strings.ToUpper(region)
+}
+
+// maxAvatarURL bounds a stored profile picture's URL.
+const maxAvatarURL = 500
+
+// avatarURL is u when it is an https URL of a sane length, else "": it is
+// only ever given to Slack as a message's icon.
+func avatarURL(u string) string {
+	u = strings.TrimSpace(u)
+	if !strings.HasPrefix(u, "https://") || len(u) > maxAvatarURL || strings.ContainsAny(u, " \t\r\n") {
+		return ""
+	}
+	return u
 }

@@ -36,6 +36,9 @@ type Person struct {
 	HolidayRegion string
 	IsAdmin       bool
 	Status        Status
+	// AvatarURL is the person's Slack profile picture (https, 72 pixels),
+	// or "" when Slack gave none.
+	AvatarURL string
 	// DailyBudget is the most proactive DMs the person wants per local
 	// day; 0 follows the workspace's. A person can only lower it.
 	DailyBudget int

@@ -81,12 +81,17 @@ func (s *Server) chatPostMessage(c *apiCall) (map[string]any, *apiError) {
 	m := &message{
 		TS: s.ws.newTS(c.now), User: s.cfg.BotUserID, BotID: s.cfg.BotID,
 		Text: body.text, Blocks: body.blocks, Metadata: body.meta,
+		// As Slack: a name or picture of the app's choosing, which
+		// chat:write.customize allows.
+		Username: strings.TrimSpace(c.a.str("username")), IconURL: strings.TrimSpace(c.a.str("icon_url")),
 	}
 	if tts := c.a.str("thread_ts"); tts != "" {
 		m.ThreadTS = tts
 		if _, parent := conv.find(tts); parent != nil && parent.ThreadTS != "" {
 			m.ThreadTS = parent.ThreadTS
 		}
+		// A broadcast reply is in the thread and in the channel too.
+		m.Broadcast = c.a.bool("reply_broadcast")
 	}
 	conv.Messages = append(conv.Messages, m)
 	out := map[string]any{"channel": conv.ID, "ts": m.TS, "message": s.ws.messageJSON(m, true)}

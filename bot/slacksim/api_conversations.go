@@ -166,6 +166,16 @@ func (w *workspace) messageJSON(m *message, withMetadata bool) map[string]any {
 	if m.EditedTS != "" {
 		out["edited"] = map[string]any{"user": m.User, "ts": m.EditedTS}
 	}
+	if m.Username != "" {
+		out["username"] = m.Username
+	}
+	if m.IconURL != "" {
+		out["icons"] = map[string]any{"image_48": m.IconURL}
+	}
+	if m.Broadcast {
+		out["subtype"] = "thread_broadcast"
+		out["reply_broadcast"] = true
+	}
 	if len(m.Files) > 0 {
 		files := make([]any, len(m.Files))
 		for i := range m.Files {
@@ -213,7 +223,7 @@ func (s *Server) conversationsHistory(c *apiCall) (map[string]any, *apiError) {
 	next := ""
 	for i := len(conv.Messages) - 1; i >= 0; i-- {
 		m := conv.Messages[i]
-		if m.Ephemeral || (m.ThreadTS != "" && m.ThreadTS != m.TS) {
+		if m.Ephemeral || (m.ThreadTS != "" && m.ThreadTS != m.TS && !m.Broadcast) {
 			continue
 		}
 		v, _ := parseTS(m.TS)
@@ -273,7 +283,7 @@ func controlMessage(channel string, m *message) Message {
 	out := Message{
 		TS: m.TS, Channel: channel, User: m.User, BotID: m.BotID, Text: m.Text, ThreadTS: m.ThreadTS,
 		Metadata: m.Metadata, Ephemeral: m.Ephemeral, VisibleTo: m.VisibleTo, Edited: m.EditedTS != "",
-		Files: controlFiles(channel, m),
+		Files: controlFiles(channel, m), Username: m.Username, IconURL: m.IconURL, Broadcast: m.Broadcast,
 	}
 	if m.Blocks != nil {
 		out.Blocks, _ = json.Marshal(m.Blocks)

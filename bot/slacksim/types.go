@@ -227,6 +227,13 @@ type Message struct {
 	Edited    bool            `json:"edited,omitempty"`
 	// Files are the files the message shares (files.completeUploadExternal).
 	Files []File `json:"files,omitempty"`
+	// Username and IconURL are the name and picture a bot message was
+	// posted under (chat.postMessage's username and icon_url), if any.
+	Username string `json:"username,omitempty"`
+	IconURL  string `json:"icon_url,omitempty"`
+	// Broadcast marks a thread reply also shown in the channel
+	// (reply_broadcast).
+	Broadcast bool `json:"broadcast,omitempty"`
 }
 
 // PostMessageRequest makes a person type a message (POST /control/messages).

@@ -132,6 +132,13 @@ type message struct {
 	VisibleTo string // the only person who sees an ephemeral message
 	EditedTS  string
 	Files     []sharedFile // shared with files.completeUploadExternal
+	// Username and IconURL are the name and picture the bot posted the
+	// message under (chat:write.customize); "" shows the bot's own.
+	Username string
+	IconURL  string
+	// Broadcast marks a thread reply also shown in the channel
+	// (reply_broadcast).
+	Broadcast bool
 }
 
 // Metadata is message metadata as Slack stores it.

@@ -155,13 +155,13 @@ func CheckinPrompt(in PromptInput) (string, []slack.Block) {
 		lead = "You snoozed this earlier — here it is again."
 		fallback = "Snoozed earlier: " + label
 	case in.Reminder > 0:
-		lead = "Reminder: *" + name + "* is still waiting for your answer."
+		lead = "Reminder: this is still waiting for your answer."
 		if in.Reminder >= c.Reminders {
 			lead += " This is the last reminder for this round."
 		}
 		fallback = "Reminder: " + label
 	default:
-		lead = "Time for *" + name + "*. It takes a minute or two."
+		lead = "Time for your answers. It takes a minute or two."
 		fallback = label
 	}
 	fallback += ": " + count(len(c.Questions), "question", "questions") + " for you"
@@ -174,11 +174,11 @@ func CheckinPrompt(in PromptInput) (string, []slack.Block) {
 	}
 
 	info := "Your answers go to " + promptWhere(c, in.AnswersGoTo) + "."
-	if !in.ClosesAt.IsZero() {
-		info += " Open until " + localTime(in.ClosesAt, in.Loc).Format("Mon 2 Jan, 15:04") + " your time."
-	}
-	if in.Round.Closed {
+	switch {
+	case in.Round.Closed:
 		info += " This round has closed, but late answers are welcome until the next one starts."
+	case !in.ClosesAt.IsZero():
+		info += " Open until " + localTime(in.ClosesAt, in.Loc).Format("Mon 2 Jan, 15:04") + " your time."
 	}
 	info = clip(info, reportSectionMax)
 
@@ -328,25 +328,37 @@ func PromptDone(blocks []slack.Block, roundID, checkinID int64, status string, a
 	return out
 }
 
-// SnoozeOptions are the snoozes offered at now: 30 minutes, 1, 2 and 4
-// hours, each only if it ends before windowEnd, the end of the person's
-// working window (zero: unknown, all are offered), and always "Tomorrow
-// morning" (SnoozeTomorrow), the start of their next working window. The
-// labels say until when, in loc (nil means UTC).
-func SnoozeOptions(now time.Time, windowEnd time.Time, loc *time.Location) []SnoozeOption {
-	var out []SnoozeOption
+// SnoozeOptions are the snoozes the prompt offers: 30 minutes, 1, 2 and 4
+// hours, and "Tomorrow morning" (SnoozeTomorrow). The labels name no clock
+// time: a prompt can be read hours after it was sent, so what a choice
+// means is worked out when it is chosen, and the confirmation names the
+// time then (SnoozeMoved when it is not what the label says).
+func SnoozeOptions() []SnoozeOption {
+	out := make([]SnoozeOption, 0, len(snoozeLengths)+1)
 	for _, m := range snoozeLengths {
-		until := now.Add(time.Duration(m) * time.Minute)
-		if !windowEnd.IsZero() && !until.Before(windowEnd) {
-			continue
-		}
-		l := count(m, "minute", "minutes")
-		if m%60 == 0 {
-			l = count(m/60, "hour", "hours")
-		}
-		out = append(out, SnoozeOption{Minutes: m, Label: l + " (until " + localTime(until, loc).Format("15:04") + ")"})
+		out = append(out, SnoozeOption{Minutes: m, Label: snoozeLength(m)})
 	}
 	return append(out, SnoozeOption{Minutes: SnoozeTomorrow, Label: "Tomorrow morning"})
+}
+
+// snoozeLength is "30 minutes", "1 hour" or "2 hours".
+func snoozeLength(minutes int) string {
+	if minutes%60 == 0 {
+		return count(minutes/60, "hour", "hours")
+	}
+	return count(minutes, "minute", "minutes")
+}
+
+// SnoozeMoved tells a person why their snooze of minutes (SnoozeTomorrow
+// for "Tomorrow morning") lasts until until rather than what they chose:
+// that would have ended outside their working hours, so the prompt comes
+// back when those next start. until is shown in loc (nil means UTC).
+func SnoozeMoved(minutes int, until time.Time, loc *time.Location) string {
+	when := localTime(until, loc).Format("15:04 on Mon 2 Jan")
+	if minutes <= 0 {
+		return "I'll ask again at " + when + ", when your working hours next start."
+	}
+	return snoozeLength(minutes) + " from now is outside your working hours, so I'll ask again when they next start: " + when + "."
 }
 
 // DigestAnswer is one person's answers in a reader's digest, by AnswerKey.

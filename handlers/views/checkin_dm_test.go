@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -198,43 +199,38 @@ func TestSnoozeValue(t *testing.T) {
 	}
 }
 
+// The snooze menu names no clock time, so no label is untrue when the
+// prompt is read hours after it was sent; the confirmation of a moved
+// snooze names the time it was moved to, in the person's zone.
 func TestSnoozeOptions(t *testing.T) {
+	var got []string
+	for _, o := range views.SnoozeOptions() {
+		got = append(got, fmt.Sprintf("%d %s", o.Minutes, o.Label))
+		if regexp.MustCompile(`[0-9]:[0-9]|until`).MatchString(o.Label) {
+			t.Errorf("label %q names a clock time", o.Label)
+		}
+	}
+	want := []string{"30 30 minutes", "60 1 hour", "120 2 hours", "240 4 hours", "-1 Tomorrow morning"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("SnoozeOptions = %q, want %q", got, want)
+	}
+
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 11, 24, 14, 0, 0, 0, berlin).UTC()
-	labels := func(opts []views.SnoozeOption) []string {
-		var out []string
-		for _, o := range opts {
-			out = append(out, fmt.Sprintf("%d %s", o.Minutes, o.Label))
-		}
-		return out
-	}
+	until := time.Date(2026, 11, 24, 9, 0, 0, 0, berlin)
 	for _, tt := range []struct {
-		name string
-		end  time.Time
-		want []string
+		minutes int
+		want    string
 	}{
-		{"window ends at 17:00", time.Date(2026, 11, 24, 17, 0, 0, 0, berlin), []string{
-			"30 30 minutes (until 14:30)", "60 1 hour (until 15:00)", "120 2 hours (until 16:00)", "-1 Tomorrow morning"}},
-		{"window ends at 18:00 exactly", time.Date(2026, 11, 24, 18, 0, 0, 0, berlin), []string{
-			"30 30 minutes (until 14:30)", "60 1 hour (until 15:00)", "120 2 hours (until 16:00)", "-1 Tomorrow morning"}},
-		{"window ends later", time.Date(2026, 11, 24, 22, 0, 0, 0, berlin), []string{
-			"30 30 minutes (until 14:30)", "60 1 hour (until 15:00)", "120 2 hours (until 16:00)", "240 4 hours (until 18:00)", "-1 Tomorrow morning"}},
-		{"window ends in 30 minutes", now.Add(30 * time.Minute), []string{"-1 Tomorrow morning"}},
-		{"window already over", now.Add(-time.Hour), []string{"-1 Tomorrow morning"}},
-		{"window end unknown", time.Time{}, []string{
-			"30 30 minutes (until 14:30)", "60 1 hour (until 15:00)", "120 2 hours (until 16:00)", "240 4 hours (until 18:00)", "-1 Tomorrow morning"}},
+		{30, "30 minutes from now is outside your working hours, so I'll ask again when they next start: 09:00 on Tue 24 Nov."},
+		{240, "4 hours from now is outside your working hours, so I'll ask again when they next start: 09:00 on Tue 24 Nov."},
+		{views.SnoozeTomorrow, "I'll ask again at 09:00 on Tue 24 Nov, when your working hours next start."},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := labels(views.SnoozeOptions(now, tt.end, berlin)); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("SnoozeOptions = %q, want %q", got, tt.want)
-			}
-		})
-	}
-	if got := views.SnoozeOptions(now, time.Time{}, nil)[0].Label; got != "30 minutes (until 13:30)" {
-		t.Errorf("with no location, labels are in UTC: got %q", got)
+		if got := views.SnoozeMoved(tt.minutes, until, berlin); got != tt.want {
+			t.Errorf("SnoozeMoved(%d) = %q, want %q", tt.minutes, got, tt.want)
+		}
 	}
 }
 
@@ -248,7 +244,6 @@ func promptInput(t *testing.T, roundID, checkinID int64) views.PromptInput {
 	c := models.CheckinTemplates()[0].Checkin
 	c.ID, c.ChannelID = checkinID, "C0TEAM"
 	c.Questions = append(c.Questions, models.Question{Kind: models.KindScale, Prompt: "How's the team?", Options: []string{"low", "high"}, Anonymous: true})
-	now := time.Date(2026, 11, 24, 9, 30, 0, 0, berlin)
 	return views.PromptInput{
 		Checkin:       c,
 		Round:         models.Round{ID: roundID, CheckinID: checkinID},
@@ -256,7 +251,7 @@ func promptInput(t *testing.T, roundID, checkinID int64) views.PromptInput {
 		AnswersGoTo:   "the thread in <#C0TEAM>",
 		ClosesAt:      time.Date(2026, 11, 24, 16, 30, 0, 0, time.UTC),
 		Loc:           berlin,
-		SnoozeOptions: views.SnoozeOptions(now, now.Add(8*time.Hour), berlin),
+		SnoozeOptions: views.SnoozeOptions(),
 	}
 }
 
@@ -273,7 +268,7 @@ func TestCheckinPrompt(t *testing.T) {
 	}
 	body := mrkdwnOf(sec["text"])
 	for _, want := range []string{
-		"*Daily stand-up · Tue 24 Nov*\nTime for *Daily stand-up*",
+		"*Daily stand-up · Tue 24 Nov*\nTime for your answers.",
 		"• What did you get done yesterday?\n• What will you work on today?\n• Is anything blocking you?\n• How's the team? _(anonymous)_",
 	} {
 		if !strings.Contains(body, want) {
@@ -342,7 +337,7 @@ func TestCheckinPromptLeads(t *testing.T) {
 	}
 	in.Reminder = 1
 	got, body := lead(in)
-	if !strings.Contains(body, "\nReminder: *Daily stand-up* is still waiting for your answer.\n") || !strings.HasPrefix(got, "Reminder: ") {
+	if !strings.Contains(body, "\nReminder: this is still waiting for your answer.\n") || !strings.HasPrefix(got, "Reminder: ") {
 		t.Errorf("first reminder: %q\n%s", got, body)
 	}
 	in.Reminder = 2
@@ -504,9 +499,9 @@ func TestCheckinDigest(t *testing.T) {
 		{Name: "Quiet", UserID: "U0QUIET", Answers: map[int]string{5: "ANON-SECRET-3"}},
 		{UserID: "U0NONAME", Answers: map[int]string{2: "Tests"}},
 	}
-	got, blocks := views.CheckinDigest(c, "Tue 24 Nov", 4, 6, aggs, 1, answers, "`/trellis checkin export 12`")
+	got, blocks := views.CheckinDigest(c, "Daily stand-up · Tue 24 Nov", 4, 6, aggs, 1, answers, "`/trellis checkin export 12`")
 	checkDM(t, "digest", got, blocks)
-	if want := "Daily stand-up — Tue 24 Nov: summary: 4 of 6 answered, 1 blocker"; got != want {
+	if want := "Daily stand-up · Tue 24 Nov: summary: 4 of 6 answered, 1 blocker"; got != want {
 		t.Errorf("text = %q, want %q", got, want)
 	}
 	all := blockJSON(t, blocks)
@@ -537,7 +532,7 @@ func TestCheckinDigest(t *testing.T) {
 
 	// One long answer is cut, and the last line says where the rest is.
 	answers = []views.DigestAnswer{{Name: "Alex", Answers: map[int]string{1: strings.Repeat("word ", 500), 3: "no"}}}
-	_, blocks = views.CheckinDigest(c, "Tue 24 Nov", 1, 6, nil, 0, answers, "`/trellis checkin export 12`")
+	_, blocks = views.CheckinDigest(c, "Daily stand-up · Tue 24 Nov", 1, 6, nil, 0, answers, "`/trellis checkin export 12`")
 	all = blockJSON(t, blocks)
 	if !strings.Contains(all, "…") || !strings.Contains(all, "the full text: `/trellis checkin export 12`") || strings.Contains(all, strings.Repeat("word ", 100)) {
 		t.Errorf("a long answer should be cut with a pointer to the export:\n%s", all)

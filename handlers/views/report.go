@@ -53,7 +53,8 @@ type ReportMessage struct {
 }
 
 // RoundHeader is the channel message a round's thread hangs from, such as
-// "Daily stand-up — Tue 24 Nov: answers in the thread". It mentions nobody:
+// "Daily stand-up · Tue 24 Nov: answers in the thread" for the round label
+// "Daily stand-up · Tue 24 Nov". It mentions nobody:
 // people are asked by DM, each at their own local time.
 func RoundHeader(c models.Checkin, roundLabel string) (string, []slack.Block) {
 	title := reportTitle(c, roundLabel, "")
@@ -76,10 +77,12 @@ func RoundHeader(c models.Checkin, roundLabel string) (string, []slack.Block) {
 }
 
 // AnswerMessage shows one person's answers to a round, for its thread or a
-// digest: their name, each question as a header, the answer under it. A
-// scale reads "4 / 5 (great)", a blocker stands out with the helper the
-// person named, if any, as a mention. Questions marked anonymous are never
-// shown, whatever answers holds for them; they appear only in the summary.
+// digest, compactly, as stand-up bots do: a small line with their name
+// (the message itself is posted under their name and picture), then each
+// answer under its question in bold. A scale reads "4 / 5 (great)", a
+// blocker stands out with the helper the person named, if any, as a
+// mention. Questions marked anonymous are never shown, whatever answers
+// holds for them; they appear only in the summary.
 //
 // person is the display name; userID stands in for it, as a mention, only
 // when there is no name, so a person is not pinged by their own answer.
@@ -89,6 +92,12 @@ func RoundHeader(c models.Checkin, roundLabel string) (string, []slack.Block) {
 // the last ends with "… (continued)", and the messages come back in the
 // order to post them, each within Slack's limits.
 func AnswerMessage(c models.Checkin, person string, userID string, answers map[int]string, helper map[int]string, edited bool) []ReportMessage {
+	return answerMessages(c, person, userID, answers, helper, edited, "")
+}
+
+// answerMessages is AnswerMessage with every block id starting with
+// idPrefix, so several people's answers can share a message.
+func answerMessages(c models.Checkin, person string, userID string, answers map[int]string, helper map[int]string, edited bool, idPrefix string) []ReportMessage {
 	who, whoText := reportWho(person, userID)
 	name := reportClip(strings.TrimSpace(c.Name), reportHeaderMax)
 	blocked := false
@@ -119,7 +128,7 @@ func AnswerMessage(c models.Checkin, person string, userID string, answers map[i
 	// The lead goes in once the number of parts is known; keep room for
 	// the longest it can be.
 	reserve := max(utf8.RuneCountInString(lead(1, 9999)), utf8.RuneCountInString(lead(9999, 9999)))
-	p := reportPacker{budget: reportTextBudget - reserve, maxBlocks: reportMaxBlocks - 1}
+	p := reportPacker{budget: reportTextBudget - reserve, maxBlocks: reportMaxBlocks - 1, idPrefix: idPrefix}
 
 	for i, q := range c.Questions {
 		pos, key := i+1, AnswerKey(i, q)
@@ -136,16 +145,13 @@ func AnswerMessage(c models.Checkin, person string, userID string, answers map[i
 	}
 	p.flush()
 	if len(p.parts) == 0 {
-		p.parts = [][]slack.Block{{slack.NewContextBlock("", text("No answers to show here."))}}
+		p.parts = [][]slack.Block{{slack.NewContextBlock(idPrefix+"report-none", text("No answers to show here."))}}
 	}
 
 	out := make([]ReportMessage, len(p.parts))
 	for i, blocks := range p.parts {
 		part, parts := i+1, len(p.parts)
-		var first slack.Block = slack.NewSectionBlock(text(lead(part, parts)), nil, nil)
-		if part > 1 {
-			first = slack.NewContextBlock("", text(lead(part, parts)))
-		}
+		first := slack.NewContextBlock(idPrefix+"report-lead", text(lead(part, parts)))
 		fallback := whoText + " answered " + name
 		if edited {
 			fallback += " (edited)"
@@ -159,6 +165,71 @@ func AnswerMessage(c models.Checkin, person string, userID string, answers map[i
 		out[i] = ReportMessage{Text: reportFallback(fallback), Blocks: append([]slack.Block{first}, blocks...)}
 	}
 	return out
+}
+
+// PackedAnswer is one person's answer in a message holding several
+// (PackAnswers).
+type PackedAnswer struct {
+	// Name is the person's display name; UserID stands in for it only
+	// when there is none, as in AnswerMessage.
+	Name, UserID string
+	Answers      map[int]string
+	Helper       map[int]string
+	Edited       bool
+	// Replaced says a later version of this answer was posted since: the
+	// part shrinks to a line pointing at it.
+	Replaced bool
+}
+
+// PackAnswers lays out as many of answers, in order, as one message holds
+// within Slack's limits, each under the person's name as AnswerMessage
+// shows it alone, and returns the message and how many it holds. An
+// answer that needs a message of its own (it is split even alone) is never
+// packed: n is 0 when it comes first, and the caller posts it with
+// AnswerMessage.
+func PackAnswers(c models.Checkin, answers []PackedAnswer) (msg ReportMessage, n int) {
+	used := 0
+	var names []string
+	for i, a := range answers {
+		prefix := fmt.Sprintf("p%d-", i+1)
+		var blocks []slack.Block
+		if a.Replaced {
+			who, _ := reportWho(a.Name, a.UserID)
+			blocks = []slack.Block{slack.NewContextBlock(prefix+"report-lead", text("_"+who+"’s answer was edited; the new version is below._"))}
+		} else {
+			msgs := answerMessages(c, a.Name, a.UserID, a.Answers, a.Helper, a.Edited, prefix)
+			if len(msgs) != 1 {
+				break
+			}
+			blocks = msgs[0].Blocks
+		}
+		w := 0
+		for _, b := range blocks {
+			w += blockTextLen(b)
+		}
+		if len(msg.Blocks)+len(blocks) > reportMaxBlocks || used+w > reportTextBudget {
+			break
+		}
+		msg.Blocks = append(msg.Blocks, blocks...)
+		used += w
+		_, whoText := reportWho(a.Name, a.UserID)
+		names = append(names, whoText)
+		n++
+	}
+	if n == 0 {
+		return ReportMessage{}, 0
+	}
+	fallback := "Answers to " + reportClip(strings.TrimSpace(c.Name), reportHeaderMax) + " from "
+	switch {
+	case n == 1:
+		fallback += names[0]
+	case n <= 3:
+		fallback += strings.Join(names[:n-1], ", ") + " and " + names[n-1]
+	default:
+		fallback += strings.Join(names[:2], ", ") + fmt.Sprintf(" and %d more", n-2)
+	}
+	msg.Text = reportFallback(fallback)
+	return msg, n
 }
 
 // reportWho is how a report names a person, in blocks (bold) and in the
@@ -212,14 +283,16 @@ func reportShortAnswer(q models.Question, v, helper string) string {
 }
 
 // reportPacker lays out questions and answers in as many messages as the
-// limits need. Widths are counted in characters of the escaped text, which
-// is what Slack counts.
+// limits need: each answer in a section under its question in bold.
+// Widths are counted in characters of the escaped text, which is what
+// Slack counts.
 type reportPacker struct {
 	parts     [][]slack.Block
 	cur       []slack.Block
 	used      int
 	budget    int
 	maxBlocks int
+	idPrefix  string
 }
 
 func (p *reportPacker) fits(chars, blocks int) bool {
@@ -238,32 +311,28 @@ func (p *reportPacker) flush() {
 	p.cur, p.used = nil, 0
 }
 
-// header is a question's header block and its width; continued marks the
-// header repeated at the top of the next message.
-func (p *reportPacker) header(pos int, prompt string, continued bool) (slack.Block, int) {
+// label is a question in bold on its own line, above its answer;
+// continued marks it repeated at the top of the next message.
+func (p *reportPacker) label(pos int, prompt string, continued bool) string {
 	prompt = strings.TrimSpace(prompt)
-	if continued {
-		prompt = reportClipPlain(prompt, reportHeaderMax-len(" (continued)")) + " (continued)"
-	} else {
-		prompt = reportClipPlain(prompt, reportHeaderMax)
-	}
 	if prompt == "" {
 		prompt = fmt.Sprintf("Question %d", pos)
 	}
-	b := slack.NewHeaderBlock(reportPlain(prompt))
-	b.BlockID = fmt.Sprintf("report-question-%d", pos)
-	return b, utf8.RuneCountInString(prompt)
+	s := "*" + reportClip(prompt, reportHeaderMax) + "*"
+	if continued {
+		s += " _(continued)_"
+	}
+	return s + "\n"
 }
 
 // short adds a question whose answer is one short section.
 func (p *reportPacker) short(pos int, prompt, body string) {
-	h, hw := p.header(pos, prompt, false)
-	bw := utf8.RuneCountInString(body)
-	if !p.fits(hw+bw, 2) {
+	s := p.label(pos, prompt, false) + body
+	w := utf8.RuneCountInString(s)
+	if !p.fits(w, 1) {
 		p.flush()
 	}
-	p.add(h, hw)
-	p.add(reportAnswerSection(pos, 1, body), bw)
+	p.add(p.section(pos, 1, s), w)
 }
 
 // long adds a free-text answer, split into sections of at most 3000
@@ -272,20 +341,20 @@ func (p *reportPacker) short(pos int, prompt, body string) {
 func (p *reportPacker) long(pos int, prompt, v string) {
 	piece, continued := 1, false
 	for v != "" {
-		h, hw := p.header(pos, prompt, continued)
+		lbl := p.label(pos, prompt, continued)
+		lw := utf8.RuneCountInString(lbl)
 		need := min(reportWidth(v), reportMinPiece)
 		if need < reportWidth(v) {
 			need += utf8.RuneCountInString(reportContinued)
 		}
-		if !p.fits(hw+need, 2) {
+		if !p.fits(lw+need, 1) {
 			p.flush()
 		}
-		p.add(h, hw)
 		for v != "" && p.fits(0, 1) {
-			room := min(reportSectionMax, p.budget-p.used)
+			room := min(reportSectionMax, p.budget-p.used) - lw
 			if reportWidth(v) <= room {
-				s := reportEscape(v)
-				p.add(reportAnswerSection(pos, piece, s), utf8.RuneCountInString(s))
+				s := lbl + reportEscape(v)
+				p.add(p.section(pos, piece, s), utf8.RuneCountInString(s))
 				v = ""
 				break
 			}
@@ -294,10 +363,12 @@ func (p *reportPacker) long(pos int, prompt, v string) {
 				break
 			}
 			cut := reportCut(v, room, true)
-			s := reportEscape(v[:cut]) + reportContinued
-			p.add(reportAnswerSection(pos, piece, s), utf8.RuneCountInString(s))
+			s := lbl + reportEscape(v[:cut]) + reportContinued
+			p.add(p.section(pos, piece, s), utf8.RuneCountInString(s))
 			v = v[cut:]
 			piece++
+			// Later pieces in the same message follow on directly.
+			lbl, lw = "", 0
 		}
 		if v != "" {
 			p.flush()
@@ -306,8 +377,8 @@ func (p *reportPacker) long(pos int, prompt, v string) {
 	}
 }
 
-func reportAnswerSection(pos, piece int, s string) *slack.SectionBlock {
-	return slack.NewSectionBlock(text(s), nil, nil, slack.SectionBlockOptionBlockID(fmt.Sprintf("report-answer-%d-%d", pos, piece)))
+func (p *reportPacker) section(pos, piece int, s string) *slack.SectionBlock {
+	return slack.NewSectionBlock(text(s), nil, nil, slack.SectionBlockOptionBlockID(fmt.Sprintf("%sreport-answer-%d-%d", p.idPrefix, pos, piece)))
 }
 
 // RoundSummary is posted when a round closes: how many answered, as a
@@ -433,15 +504,16 @@ func HelperNotice(c models.Checkin, asker string, question string) (string, []sl
 	return reportFallback(whoText + " is blocked on " + name + " and thinks you could help"), blocks
 }
 
-// reportTitle is "Daily stand-up — Tue 24 Nov", with an optional last word
-// ("summary").
+// reportTitle is a round's title, its label ("Daily stand-up · Tue 24
+// Nov", which names the check-in already), or the check-in's name when
+// there is no label, with an optional last word ("summary").
 func reportTitle(c models.Checkin, roundLabel, suffix string) string {
-	title := reportClipPlain(strings.TrimSpace(c.Name), reportHeaderMax)
+	title := reportClipPlain(strings.TrimSpace(roundLabel), reportHeaderMax)
+	if title == "" {
+		title = reportClipPlain(strings.TrimSpace(c.Name), reportHeaderMax)
+	}
 	if title == "" {
 		title = "Check-in"
-	}
-	if l := strings.TrimSpace(roundLabel); l != "" {
-		title += " — " + reportClipPlain(l, 100)
 	}
 	if suffix != "" {
 		title += ": " + suffix

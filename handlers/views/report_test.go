@@ -153,6 +153,9 @@ func hugeAnswer(pos, n int) string {
 	return string([]rune(b.String())[:n-1]) + "."
 }
 
+// questionLine is a question in bold heading an answer's section.
+var questionLine = regexp.MustCompile(`^\*Question \d+ é+\?\*( _\(continued\)_)?\n`)
+
 func TestAnswerMessageHugeAnswers(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -196,6 +199,9 @@ func TestAnswerMessageHugeAnswers(t *testing.T) {
 						order = append(order, pos)
 					}
 					s := str(b["text"].(map[string]any)["text"])
+					// The question, in bold on the first line, heads the
+					// first piece in each message.
+					s = questionLine.ReplaceAllString(s, "")
 					got[pos] += reportUnescape(strings.TrimSuffix(s, "… (continued)"))
 				}
 			}
@@ -311,8 +317,8 @@ func TestAnswerMessageNames(t *testing.T) {
 
 func TestRoundHeader(t *testing.T) {
 	c := models.CheckinTemplates()[0].Checkin
-	got, blocks := views.RoundHeader(c, "Tue 24 Nov")
-	if want := "Daily stand-up — Tue 24 Nov: answers in the thread"; got != want {
+	got, blocks := views.RoundHeader(c, "Daily stand-up · Tue 24 Nov")
+	if want := "Daily stand-up · Tue 24 Nov: answers in the thread"; got != want {
 		t.Errorf("RoundHeader text = %q, want %q", got, want)
 	}
 	checkMessageLimits(t, "header", got, blocks)
@@ -339,7 +345,7 @@ func TestRoundSummary(t *testing.T) {
 		{Position: 7, Anonymous: true, Count: 4, Hidden: true},
 		{Position: 99, Count: 1, Average: 1},
 	}
-	got, blocks := views.RoundSummary(c, "Fri 27 Nov", 7, 9, aggs, 2)
+	got, blocks := views.RoundSummary(c, "Weekly check-in · Fri 27 Nov", 7, 9, aggs, 2)
 	checkMessageLimits(t, "summary", got, blocks)
 	all := reportJSON(t, []views.ReportMessage{{Text: got, Blocks: blocks}})
 	if strings.Contains(all, "<@") {
@@ -357,7 +363,7 @@ func TestRoundSummary(t *testing.T) {
 			t.Errorf("the summary lacks %q:\n%s", want, all)
 		}
 	}
-	if want := "Weekly check-in — Fri 27 Nov: summary: 7 of 9 answered, 2 blockers"; got != want {
+	if want := "Weekly check-in · Fri 27 Nov: summary: 7 of 9 answered, 2 blockers"; got != want {
 		t.Errorf("RoundSummary text = %q, want %q", got, want)
 	}
 
@@ -402,4 +408,122 @@ func TestHelperNotice(t *testing.T) {
 	if !strings.Contains(all, "*Alex &lt;!channel&gt;* is blocked") {
 		t.Errorf("the notice lacks the asker's name:\n%s", all)
 	}
+}
+
+// Every surface that heads a round names its check-in once: the label
+// ("Autonomy pulse · Mon 7 Dec") already holds the name, so no title or
+// lead repeats it, in the blocks or in the notification text.
+func TestCheckinNamedOnce(t *testing.T) {
+	c := models.CheckinTemplates()[0].Checkin
+	c.ID, c.ChannelID, c.Name = 7, "C0TEAM", "Autonomy pulse"
+	const label = "Autonomy pulse · Mon 7 Dec"
+	prompt := func(reminder int, snoozed bool) (string, []slack.Block) {
+		c := c
+		c.Reminders = 2
+		return views.CheckinPrompt(views.PromptInput{Checkin: c, Round: models.Round{ID: 3, CheckinID: 7}, RoundLabel: label,
+			Reminder: reminder, Snoozed: snoozed, AnswersGoTo: "the thread", SnoozeOptions: views.SnoozeOptions()})
+	}
+	for _, tt := range []struct {
+		surface string
+		render  func() (string, []slack.Block)
+	}{
+		{"round header", func() (string, []slack.Block) { return views.RoundHeader(c, label) }},
+		{"round summary", func() (string, []slack.Block) { return views.RoundSummary(c, label, 3, 5, nil, 0) }},
+		{"digest", func() (string, []slack.Block) {
+			return views.CheckinDigest(c, label, 1, 5, nil, 0, []views.DigestAnswer{{Name: "Ada", Answers: map[int]string{1: "shipped"}}}, "")
+		}},
+		{"prompt", func() (string, []slack.Block) { return prompt(0, false) }},
+		{"reminder", func() (string, []slack.Block) { return prompt(1, false) }},
+		{"last reminder", func() (string, []slack.Block) { return prompt(2, false) }},
+		{"snoozed prompt", func() (string, []slack.Block) { return prompt(0, true) }},
+	} {
+		msgText, blocks := tt.render()
+		if n := strings.Count(msgText, c.Name); n != 1 {
+			t.Errorf("%s: notification text names the check-in %d times, want once: %q", tt.surface, n, msgText)
+		}
+		// The first block heads the message: a header, or the prompt's
+		// section.
+		first := reportJSON(t, []views.ReportMessage{{Blocks: blocks[:1]}})
+		if n := strings.Count(first, c.Name); n != 1 {
+			t.Errorf("%s: the first block names the check-in %d times, want once: %s", tt.surface, n, first)
+		}
+	}
+}
+
+// An answer reads compactly, as stand-up bots post them: no header block
+// per question, each answer in a section under its question in bold.
+func TestAnswerMessageCompact(t *testing.T) {
+	c := models.CheckinTemplates()[1].Checkin // weekly: text, text, blocked, scale
+	msgs := views.AnswerMessage(c, "Alex", "U0ALEX", map[int]string{1: "Shipped", 2: "Polish", 3: "no", 4: "4"}, nil, false)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages, want 1", len(msgs))
+	}
+	for _, b := range reportBlocks(t, msgs[0].Blocks) {
+		if b["type"] == "header" {
+			t.Errorf("an answer has a header block: %v", b)
+		}
+	}
+	all := reportJSON(t, msgs)
+	for i, q := range c.Questions {
+		if want := "*" + q.Prompt + "*\\n"; !strings.Contains(all, want) {
+			t.Errorf("question %d is not in bold above its answer (%q):\n%s", i+1, want, all)
+		}
+	}
+}
+
+// PackAnswers puts as many people's answers as Slack's limits allow in one
+// message, in order, each under its person's name, with block ids that
+// never collide; an answer that needs messages of its own is never packed;
+// a replaced one shrinks to a pointer at the new version.
+func TestPackAnswers(t *testing.T) {
+	c := models.CheckinTemplates()[1].Checkin // weekly: text, text, blocked, scale
+	var many []views.PackedAnswer
+	for i := range 200 {
+		many = append(many, views.PackedAnswer{Name: fmt.Sprintf("Person %03d <!here>", i), UserID: fmt.Sprintf("U%03d", i),
+			Answers: map[int]string{1: strings.Repeat("did things & more ", 1+i%20), 2: "next <@U0BAD>", 3: []string{"yes", "no"}[i%2], 4: "3"},
+			Helper:  map[int]string{3: "U0HELP"}, Edited: i%3 == 0})
+	}
+	msg, n := views.PackAnswers(c, many)
+	if n < 5 || n >= len(many) {
+		t.Fatalf("packed %d of %d, want several and not all", n, len(many))
+	}
+	checkMessageLimits(t, "packed", msg.Text, msg.Blocks)
+	all := reportJSON(t, []views.ReportMessage{msg})
+	last := -1
+	for i := range n {
+		name := fmt.Sprintf("*Person %03d &lt;!here&gt;* answered", i)
+		at := strings.Index(all, name)
+		if at < 0 || at < last {
+			t.Errorf("person %d is missing or out of order", i)
+		}
+		last = at
+	}
+	if strings.Contains(all, fmt.Sprintf("Person %03d", n)) {
+		t.Errorf("person %d is in the message but not counted", n)
+	}
+	if strings.Contains(all, "<!here>") || strings.Contains(all, "<@U0BAD>") {
+		t.Errorf("packed text is not escaped:\n%s", all)
+	}
+	// Adding the next person would break a limit.
+	if _, m := views.PackAnswers(c, many[:n+1]); m != n {
+		t.Errorf("PackAnswers(%d) packed %d, want %d", n+1, m, n)
+	}
+
+	huge := views.PackedAnswer{Name: "Huge", UserID: "U0HUGE", Answers: map[int]string{1: strings.Repeat("long ", 3000)}}
+	if _, n := views.PackAnswers(c, []views.PackedAnswer{huge, many[0]}); n != 0 {
+		t.Errorf("a huge answer first was packed (%d)", n)
+	}
+	if _, n := views.PackAnswers(c, []views.PackedAnswer{many[0], huge, many[1]}); n != 1 {
+		t.Errorf("packing stopped at %d, want 1 (before the huge answer)", n)
+	}
+
+	replaced := many[1]
+	replaced.Replaced = true
+	msg, n = views.PackAnswers(c, []views.PackedAnswer{many[0], replaced, many[2]})
+	all = reportJSON(t, []views.ReportMessage{msg})
+	if n != 3 || !strings.Contains(all, "_*Person 001 &lt;!here&gt;*’s answer was edited; the new version is below._") ||
+		strings.Contains(all, "Person 001 &lt;!here&gt;* answered") || !strings.Contains(all, "Person 002 &lt;!here&gt;* answered") {
+		t.Errorf("a replaced answer in a packed message should be a pointer, the others as they were:\n%s", all)
+	}
+	checkMessageLimits(t, "packed with a replaced answer", msg.Text, msg.Blocks)
 }

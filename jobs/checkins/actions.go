@@ -155,27 +155,31 @@ func (s *Service) Skip(ctx context.Context, c models.Checkin, roundID int64, use
 }
 
 // Snooze puts a round off for a person: minutes from now, or, for
-// minutes < 0, until the start of their next working day. The prompt
-// comes back then, through the engine, so still only inside their
+// minutes < 0 ("Tomorrow morning"), until the start of their next working
+// window (today's when their day has not started yet). What a choice means
+// is decided now, when it is chosen, not when the prompt was sent: a
+// number of minutes that would end outside the person's current working
+// window is moved to the start of their next one, and moved says so. The
+// prompt comes back then, through the engine, so still only inside their
 // working window. It returns when.
-func (s *Service) Snooze(ctx context.Context, c models.Checkin, roundID int64, p models.Person, minutes int) (time.Time, error) {
+func (s *Service) Snooze(ctx context.Context, c models.Checkin, roundID int64, p models.Person, minutes int) (until time.Time, moved bool, err error) {
 	now := s.clock.Now()
+	r, err := s.recipient(ctx, p)
+	if err != nil {
+		return time.Time{}, false, err
+	}
 	at := now.Add(time.Duration(minutes) * time.Minute).Truncate(time.Minute)
-	if minutes <= 0 {
-		r, err := s.recipient(ctx, p)
-		if err != nil {
-			return time.Time{}, err
-		}
-		at = nextDayStart(r, now)
+	if end := windowEnd(r, now); minutes <= 0 || end.IsZero() || !at.Before(end) {
+		at, moved = dayStart(r, now), minutes > 0
 	}
 	if err := s.store.Decline(ctx, c.WorkspaceID, roundID, p.UserID, models.ResponseSnoozed); err != nil {
-		return time.Time{}, err
+		return time.Time{}, false, err
 	}
 	tag := fmt.Sprintf("%s:%d:%d", tagSnooze, roundID, at.Unix())
 	if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID), tag, p.UserID, at); err != nil {
-		return time.Time{}, err
+		return time.Time{}, false, err
 	}
-	return at, nil
+	return at, moved, nil
 }
 
 // WindowEnd is when the person's current working window ends (zero when

@@ -195,11 +195,6 @@ func (s *Service) composeAgain(ctx context.Context, c models.Checkin, ec engine.
 
 // prompt is the DM asking a round's questions.
 func (s *Service) prompt(ctx context.Context, c models.Checkin, round models.Round, p models.Person, reminder int, snoozed bool, closes time.Time) (engine.Message, error) {
-	now := s.clock.Now()
-	r, err := s.recipient(ctx, p)
-	if err != nil {
-		return engine.Message{}, err
-	}
 	ploc := p.Location()
 	text, blocks := views.CheckinPrompt(views.PromptInput{
 		Checkin:       c,
@@ -210,7 +205,7 @@ func (s *Service) prompt(ctx context.Context, c models.Checkin, round models.Rou
 		AnswersGoTo:   AnswersGoTo(c),
 		ClosesAt:      closes,
 		Loc:           ploc,
-		SnoozeOptions: views.SnoozeOptions(now, windowEnd(r, now), ploc),
+		SnoozeOptions: views.SnoozeOptions(),
 	})
 	return engine.Message{Text: text, Blocks: blocks}, nil
 }

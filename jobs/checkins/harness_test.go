@@ -233,7 +233,7 @@ func (h *harness) person(name, tz, hours string) string {
 	if err != nil {
 		h.t.Fatalf("add person %s: %v", name, err)
 	}
-	if _, err := h.people.SyncProfile(h.ctx, models.Person{WorkspaceID: team, UserID: p.ID, Name: name, SlackTZ: tz}); err != nil {
+	if _, err := h.people.SyncProfile(h.ctx, models.Person{WorkspaceID: team, UserID: p.ID, Name: name, SlackTZ: tz, AvatarURL: avatarOf(p.ID)}); err != nil {
 		h.t.Fatalf("store person %s: %v", name, err)
 	}
 	if hours != "" {
@@ -247,6 +247,9 @@ func (h *harness) person(name, tz, hours string) string {
 	}
 	return p.ID
 }
+
+// avatarOf is the profile picture the harness gives a person.
+func avatarOf(user string) string { return "https://avatars.slack-edge.com/test/" + user + "_72.png" }
 
 // channel creates a channel with the members and the bot.
 func (h *harness) channel(name string, members ...string) string {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -368,6 +369,14 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 		}
 		if thread != "" {
 			opts = append(opts, slack.MsgOptionTS(thread))
+			if p.Kind == models.PostSummary {
+				// The summary is also shown in the channel, so people
+				// see it without opening the thread.
+				opts = append(opts, slack.MsgOptionBroadcast())
+			}
+		}
+		if p.Kind == models.PostAnswer {
+			opts = append(opts, s.postedAs(ctx, p.WorkspaceID, p.UserID)...)
 		}
 		_, ts, err := api.PostMessageContext(sendCtx, c.ChannelID, opts...)
 		if err != nil {
@@ -389,6 +398,29 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 		s.markReplaced(ctx, api, c, p)
 	}
 	return nil
+}
+
+// maxUsername bounds the name a message is posted under (Slack's display
+// names are at most 80 characters).
+const maxUsername = 80
+
+// postedAs posts a person's answer under their name and profile picture,
+// as stand-up bots do (chat:write.customize); as the bot when Trellis does
+// not know the person.
+func (s *Service) postedAs(ctx context.Context, workspaceID, userID string) []slack.MsgOption {
+	p, err := s.ppl.Get(ctx, workspaceID, userID)
+	name := strings.Join(strings.Fields(p.Name), " ")
+	if err != nil || name == "" {
+		return nil
+	}
+	if r := []rune(name); len(r) > maxUsername {
+		name = string(r[:maxUsername-1]) + "…"
+	}
+	opts := []slack.MsgOption{slack.MsgOptionUsername(name)}
+	if p.AvatarURL != "" {
+		opts = append(opts, slack.MsgOptionIconURL(p.AvatarURL))
+	}
+	return opts
 }
 
 // render writes a post's messages as they should read now.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/bot/bottest"
+	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/kv"
 	"github.com/trellis-bot/trellis/kv/kvtest"
 )
@@ -410,9 +412,35 @@ func TestRedisGoesAway(t *testing.T) {
 
 	fake := newFakeAPI(t, nil)
 	m, reg := newMetrics()
+	// The Transport's waits are recorded, not slept: the test asserts on
+	// the schedule the limiter hands out, never on when calls arrive. A
+	// slow pace (one post per 10 s in a channel) costs nothing then, and
+	// keeps Redis's bucket keys alive for as long as any stall of the
+	// machine could last.
+	const interval = 10 * time.Second
+	clk := clock.NewFrozen(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	var (
+		sleepMu sync.Mutex
+		sleeps  []time.Duration
+	)
+	sleep := func(ctx context.Context, d time.Duration) error {
+		sleepMu.Lock()
+		sleeps = append(sleeps, d)
+		sleepMu.Unlock()
+		return ctx.Err()
+	}
+	takeSleeps := func() []time.Duration {
+		sleepMu.Lock()
+		defer sleepMu.Unlock()
+		out := sleeps
+		sleeps = nil
+		slices.Sort(out)
+		return out
+	}
 	tr := bot.NewTransport(bot.TransportConfig{
 		Store: store, Metrics: m, Logger: log, TeamID: "T1", RedisCooldown: 50 * time.Millisecond,
-		ChannelRates: map[string]bot.Rate{"chat.postMessage": {Limit: 10, Per: time.Second, Burst: 1}},
+		Clock: clk, Sleep: sleep,
+		ChannelRates: map[string]bot.Rate{"chat.postMessage": {Limit: 1, Per: interval, Burst: 1}},
 	})
 	api := slack.New("xoxb-test", slack.OptionAPIURL(fake.url()), slack.OptionHTTPClient(tr))
 	runs := map[string]int{}
@@ -437,40 +465,59 @@ func TestRedisGoesAway(t *testing.T) {
 		defer mu.Unlock()
 		return runs[id]
 	}
-	// postPaced sends n messages to one channel and checks their spacing.
-	postPaced := func(phase string, n int) {
+	// post sends n messages to channel at once.
+	post := func(phase, channel string, n int) {
 		t.Helper()
 		before, _, _ := fake.snapshot()
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Go(func() {
-				if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText(fmt.Sprint(phase, i), false)); err != nil {
+				if _, _, err := api.PostMessageContext(ctx, channel, slack.MsgOptionText(fmt.Sprint(phase, i), false)); err != nil {
 					t.Errorf("%s: PostMessage: %v", phase, err)
 				}
 			})
 		}
 		wg.Wait()
-		calls, _, _ := fake.snapshot()
-		calls = calls[len(before):]
-		if len(calls) != n {
-			t.Fatalf("%s: %d calls arrived, want %d", phase, len(calls), n)
+		if calls, _, _ := fake.snapshot(); len(calls)-len(before) != n {
+			t.Fatalf("%s: %d calls arrived, want %d", phase, len(calls)-len(before), n)
 		}
-		// Paced at 10/s: about 100ms apart. Arrival times jitter with the
-		// scheduler, so check the span and allow slack on single gaps;
-		// unpaced calls would arrive within a millisecond or two.
-		if span, want := calls[n-1].at.Sub(calls[0].at), time.Duration(n-1)*90*time.Millisecond; span < want {
-			t.Errorf("%s: %d calls within %v, want at least %v (10/s)", phase, n, span, want)
+	}
+	redisNow := func() time.Time {
+		t.Helper()
+		now, err := base.Client.Time(ctx).Result()
+		if err != nil {
+			t.Fatalf("redis TIME: %v", err)
 		}
-		for i := 1; i < len(calls); i++ {
-			if gap := calls[i].at.Sub(calls[i-1].at); gap < 40*time.Millisecond {
-				t.Errorf("%s: calls %d and %d only %v apart, want about 100ms (10/s)", phase, i-1, i, gap)
-			}
+		return now
+	}
+	// pacedInRedis sends n messages at once to a channel not used before
+	// and checks that the shared schedule in Redis gave each its own slot:
+	// the channel's bucket (a theoretical arrival time, in Redis's clock)
+	// ends at least n intervals after the Redis time read before the first
+	// call, and nothing fell back to the in-process limiter.
+	pacedInRedis := func(phase, channel string, n int) {
+		t.Helper()
+		fallbacks := metricValue(t, reg, "trellis_redis_fallbacks_total", nil)
+		start := redisNow()
+		post(phase, channel, n)
+		if got := metricValue(t, reg, "trellis_redis_fallbacks_total", nil); got != fallbacks {
+			t.Errorf("%s: %v operations fell back in-process with Redis up", phase, got-fallbacks)
+		}
+		key := base.Key("ratelimit", "{T1:chat.postMessage}:channel:"+channel)
+		us, err := base.Client.Get(ctx, key).Int64()
+		if err != nil {
+			t.Fatalf("%s: the channel's bucket %s in Redis: %v", phase, key, err)
+		}
+		tat := time.UnixMicro(us)
+		if want := start.Add(time.Duration(n) * interval); tat.Before(want) {
+			t.Errorf("%s: %d calls booked the channel until %v after the first could go, want at least %v (one slot of %v each)",
+				phase, n, tat.Sub(start), want.Sub(start), interval)
 		}
 	}
 
 	// Redis up.
 	deliver("EvUp", 2)
-	postPaced("up", 3)
+	pacedInRedis("up", "C1", 3)
 	if !store.Healthy() {
 		t.Fatalf("Healthy() = false with Redis up")
 	}
@@ -482,7 +529,14 @@ func TestRedisGoesAway(t *testing.T) {
 	proxy.Stop()
 	deliver("EvUp", 1)   // handled before the outage: still known locally
 	deliver("EvDown", 3) // first seen during the outage
-	postPaced("down", 4)
+	// In-process pacing runs on the Transport's clock, which stands still:
+	// four calls at once get the slots now, +10 s, +20 s and +30 s, so
+	// three of them wait exactly that long.
+	takeSleeps()
+	post("down", "C3", 4)
+	if got, want := takeSleeps(), []time.Duration{interval, 2 * interval, 3 * interval}; !slices.Equal(got, want) {
+		t.Errorf("down: waits %v, want %v (one slot each, paced in-process)", got, want)
+	}
 	if store.Healthy() {
 		t.Errorf("Healthy() = true with Redis gone")
 	}
@@ -514,10 +568,10 @@ func TestRedisGoesAway(t *testing.T) {
 		if _, _, err := api.PostMessageContext(ctx, "C2", slack.MsgOptionText("probe", false)); err != nil {
 			t.Fatalf("PostMessage: %v", err)
 		}
-		keys, err := base.Client.Keys(ctx, base.Key("ratelimit", "*")).Result()
-		return err == nil && len(keys) > 0
+		n, err := base.Client.Exists(ctx, base.Key("ratelimit", "{T1:chat.postMessage}:channel:C2")).Result()
+		return err == nil && n == 1
 	})
-	postPaced("back", 3)
+	pacedInRedis("back", "C4", 3)
 
 	for id, want := range map[string]int{"EvUp": 1, "EvDown": 1, "EvBack": 1} {
 		if got := runsOf(id); got != want {

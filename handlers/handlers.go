@@ -123,6 +123,7 @@ func (h *Handlers) Register(mux *bot.Mux) {
 	mux.Event("app_uninstalled", bot.HandlerFunc(h.uninstalled))
 	mux.Event("tokens_revoked", bot.HandlerFunc(h.uninstalled))
 	h.registerCheckins(mux)
+	h.registerHome(mux)
 }
 
 // person returns the stored person, fetching their Slack profile first when
@@ -234,6 +235,7 @@ func (h *Handlers) summary(ctx context.Context, req *bot.Request) (models.Person
 		WorkspaceHours: ws.DefaultHours,
 		Budget:         p.DailyBudgetIn(ws),
 		BudgetOwn:      p.DailyBudget > 0 && p.DailyBudget < ws.DailyBudget,
+		BudgetLimit:    ws.DailyBudget,
 		Upcoming:       forecast(fcIn, p, ws, away, own, h.clock.Now()),
 	}, nil
 }

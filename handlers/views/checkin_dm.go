@@ -554,12 +554,13 @@ type CheckinListItem struct {
 // the message text limit, saying "and N more" when it cuts the list; an
 // empty list says how to start a check-in. It mentions nobody.
 func CheckinList(checkins []CheckinListItem, title string) []slack.Block {
-	return checkinList(checkins, title, reportMaxBlocks, reportTextBudget)
+	return checkinList(checkins, title, reportMaxBlocks, reportTextBudget, false)
 }
 
 // checkinList is CheckinList within maxBlocks blocks and budget characters
 // of text.
-func checkinList(checkins []CheckinListItem, title string, maxBlocks, budget int) []slack.Block {
+// On the Home tab (buttons), each check-in has buttons instead of commands.
+func checkinList(checkins []CheckinListItem, title string, maxBlocks, budget int, buttons bool) []slack.Block {
 	var blocks []slack.Block
 	used := 0
 	if t := strings.TrimSpace(title); t != "" {
@@ -572,7 +573,7 @@ func checkinList(checkins []CheckinListItem, title string, maxBlocks, budget int
 	}
 	const reserve = 40 // the "and N more" line
 	for i, it := range checkins {
-		item := checkinListBlocks(it)
+		item := checkinListBlocks(it, buttons)
 		w := 0
 		for _, b := range item {
 			w += blockTextLen(b)
@@ -586,8 +587,9 @@ func checkinList(checkins []CheckinListItem, title string, maxBlocks, budget int
 	return blocks
 }
 
-// checkinListBlocks is one check-in of CheckinList.
-func checkinListBlocks(it CheckinListItem) []slack.Block {
+// checkinListBlocks is one check-in of CheckinList, with the Home tab's
+// buttons when buttons is set.
+func checkinListBlocks(it CheckinListItem, buttons bool) []slack.Block {
 	name := reportClip(strings.TrimSpace(it.Name), reportHeaderMax)
 	if name == "" {
 		name = "Check-in"
@@ -609,7 +611,19 @@ func checkinListBlocks(it CheckinListItem) []slack.Block {
 	case !it.NextForMe.IsZero():
 		facts = append(facts, "next for you: "+localTime(it.NextForMe, it.Loc).Format("Mon 2 Jan, 15:04"))
 	}
-	blocks := []slack.Block{section(first+"\n"+strings.Join(facts, " · "), nil)}
+	body := first + "\n" + strings.Join(facts, " · ")
+	if buttons {
+		if it.CanChange && it.ID > 0 {
+			// Deleting stays a typed command: it cannot be undone.
+			body += "\n_Delete it with_ `/trellis checkin delete " + strconv.FormatInt(it.ID, 10) + "`"
+		}
+		blocks := []slack.Block{section(body, nil)}
+		if row := homeCheckinActions(it); row != nil {
+			blocks = append(blocks, row)
+		}
+		return blocks
+	}
+	blocks := []slack.Block{section(body, nil)}
 	if it.CanChange && it.ID > 0 {
 		id := strconv.FormatInt(it.ID, 10)
 		toggle := "pause"
@@ -651,7 +665,7 @@ const homeMaxWaiting = 10
 
 // homeCheckinBlocks is the check-ins part of the Home tab: the rounds
 // waiting for an answer, each with an Answer button, then the person's
-// check-ins as CheckinList shows them. When the next one waits (outside
+// check-ins as CheckinList shows them, with buttons instead of commands. When the next one waits (outside
 // working hours, on a holiday), the Coming up list above says why. It
 // takes at most maxBlocks blocks (at least 4) and about budget characters
 // of text.
@@ -699,7 +713,7 @@ func homeCheckinBlocks(h HomeCheckins, maxBlocks, budget int) []slack.Block {
 		for _, b := range blocks {
 			used += blockTextLen(b)
 		}
-		blocks = append(blocks, checkinList(h.Mine, "", max(maxBlocks-len(blocks)-1, 1), max(budget-used, 0))...)
+		blocks = append(blocks, checkinList(h.Mine, "", max(maxBlocks-len(blocks)-1, 1), max(budget-used, 0), true)...)
 		blocks = append(blocks, why)
 	}
 	return blocks

@@ -66,6 +66,9 @@ type Summary struct {
 	// says they lowered it themselves.
 	Budget    int
 	BudgetOwn bool
+	// BudgetLimit is the workspace's daily limit: the most a person may
+	// choose on the Home tab.
+	BudgetLimit int
 	// Upcoming are the next proactive messages, as the rules stand now.
 	Upcoming []Upcoming
 	// Checkins are the rounds waiting for the person's answer and the
@@ -239,12 +242,24 @@ func summaryBlocks(s Summary, buttons bool) []slack.Block {
 	blocks = append(blocks, section(hol, acc(ActionEditRegion, "Change region")))
 
 	budget := fmt.Sprintf(":mailbox_with_mail: *Daily limit:* at most %d proactive %s a day", s.Budget, Plural(s.Budget, "message", "messages"))
-	if s.BudgetOwn {
-		budget += ", chosen by you (`/trellis budget default` follows the workspace)"
-	} else {
-		budget += " (the workspace's; lower it with `/trellis budget 1`)"
+	switch {
+	case buttons && s.BudgetLimit > 0:
+		// The menu beside it changes the limit, as /trellis budget does.
+		own := 0
+		if s.BudgetOwn {
+			budget += ", chosen by you"
+			own = s.Budget
+		} else {
+			budget += " (the workspace's; you can choose fewer)"
+		}
+		b := section(budget, slack.NewAccessory(homeBudgetMenu(s.BudgetLimit, own)))
+		b.BlockID = BlockHomeBudget
+		blocks = append(blocks, b)
+	case s.BudgetOwn:
+		blocks = append(blocks, section(budget+", chosen by you (`/trellis budget default` follows the workspace)", nil))
+	default:
+		blocks = append(blocks, section(budget+" (the workspace's; lower it with `/trellis budget 1`)", nil))
 	}
-	blocks = append(blocks, section(budget, nil))
 	blocks = append(blocks, section(upcomingText(s.Upcoming), nil))
 	return blocks
 }

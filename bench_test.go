@@ -104,34 +104,8 @@ func loadCommands(b *testing.B, base string, pid, rate, seconds int) *ackStats {
 	n := rate * seconds
 	// Bodies are built up front, so the generator does little while it
 	// measures; only the signature is made at send time, as Slack does.
-	bodies := make([][]byte, warm+n)
-	for i := range bodies {
-		user := benchUsers[i%len(benchUsers)]
-		bodies[i] = []byte(url.Values{
-			"command": {"/trellis"}, "text": {benchText()}, "team_id": {slacksim.DefaultTeamID},
-			"user_id": {user}, "channel_id": {"D" + user[1:]}, "trigger_id": {fmt.Sprintf("bench.%d", i)},
-			"response_url": {"http://127.0.0.1:1/unused"},
-		}.Encode())
-	}
-	send := func(body []byte) (time.Duration, bool) {
-		req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(body))
-		if err != nil {
-			return 0, false
-		}
-		ts := strconv.FormatInt(time.Now().Unix(), 10)
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("X-Slack-Request-Timestamp", ts)
-		req.Header.Set("X-Slack-Signature", bot.Sign(slacksim.DefaultSigningSecret, ts, body))
-		t0 := time.Now()
-		resp, err := client.Do(req)
-		if err != nil {
-			return time.Since(t0), false
-		}
-		ack, err := io.ReadAll(resp.Body)
-		d := time.Since(t0)
-		resp.Body.Close()
-		return d, err == nil && resp.StatusCode == http.StatusOK && !failedAck(ack)
-	}
+	bodies := commandBodies("bench", warm+n)
+	send := func(body []byte) (time.Duration, bool) { return sendCommand(client, target, body) }
 	// openLoop sends bodies on a fixed schedule, each from its own
 	// goroutine, so a slow answer never delays the next request.
 	openLoop := func(bodies [][]byte, lat []time.Duration, ok []bool) time.Duration {
@@ -172,6 +146,44 @@ func loadCommands(b *testing.B, base string, pid, rate, seconds int) *ackStats {
 		b.Errorf("%d of %d commands were not answered 200 with a reply", failures, n)
 	}
 	return s
+}
+
+// commandBodies builds n signed-to-be /trellis command forms from the
+// benchmark's people, each with its own trigger_id (prefix.i), as Slack
+// gives every command.
+func commandBodies(prefix string, n int) [][]byte {
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		user := benchUsers[i%len(benchUsers)]
+		bodies[i] = []byte(url.Values{
+			"command": {"/trellis"}, "text": {benchText()}, "team_id": {slacksim.DefaultTeamID},
+			"user_id": {user}, "channel_id": {"D" + user[1:]}, "trigger_id": {fmt.Sprintf("%s.%d", prefix, i)},
+			"response_url": {"http://127.0.0.1:1/unused"},
+		}.Encode())
+	}
+	return bodies
+}
+
+// sendCommand signs body now, as Slack does, posts it to target and
+// returns how long the answer took and whether it was a 200 with a reply.
+func sendCommand(client *http.Client, target string, body []byte) (time.Duration, bool) {
+	req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return 0, false
+	}
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", bot.Sign(slacksim.DefaultSigningSecret, ts, body))
+	t0 := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return time.Since(t0), false
+	}
+	ack, err := io.ReadAll(resp.Body)
+	d := time.Since(t0)
+	resp.Body.Close()
+	return d, err == nil && resp.StatusCode == http.StatusOK && !failedAck(ack)
 }
 
 // failedAck reports whether an ack is the apology the dispatcher sends when

@@ -51,6 +51,12 @@ type harnessOpts struct {
 	// benchmark's load generator shares no runtime with it. Its log goes to
 	// a file, shown when it fails.
 	process bool
+	// dialect picks the database ("sqlite" or "postgres"); empty is
+	// testDatabase's choice.
+	dialect string
+	// embeddedRedis runs Trellis on its embedded Redis, as the default
+	// install does, instead of the test Redis.
+	embeddedRedis bool
 }
 
 func freeAddr(t testing.TB) string {
@@ -94,6 +100,14 @@ func startBot(t testing.TB, o harnessOpts) *harness {
 	sim.SeedDemo()
 
 	env, dbURL := testDatabase(t)
+	switch o.dialect {
+	case models.DialectSQLite:
+		delete(env, "DATABASE_URL")
+		dbURL = env["TRELLIS_DATA_DIR"] + "/trellis.db"
+	case models.DialectPostgres:
+		dbURL = modelstest.URL(t, models.DialectPostgres)
+		env["DATABASE_URL"] = dbURL
+	}
 	addr := freeAddr(t)
 	redisURL := o.redisURL
 	if redisURL == "" {
@@ -110,6 +124,9 @@ func startBot(t testing.TB, o harnessOpts) *harness {
 		"TRELLIS_LOG_LEVEL":      "debug",
 	} {
 		env[k] = v
+	}
+	if o.embeddedRedis {
+		delete(env, "REDIS_URL")
 	}
 	botURL := "http://" + addr
 	switch o.transport {

@@ -48,7 +48,10 @@ type Deduper struct {
 }
 
 // DeduperConfig configures a Deduper. Only Store may be nil, which makes the
-// Deduper purely local (one replica only).
+// Deduper purely local (one replica only). An embedded Store (kv.Open with
+// no URL) is not used either: it lives in this process only, so a claim in
+// it is shared with no one, and the local record already holds every claim;
+// skipping it spares the default install two Lua scripts on every request.
 type DeduperConfig struct {
 	Store   *kv.Store
 	Logger  *slog.Logger
@@ -84,6 +87,9 @@ func NewDeduper(cfg DeduperConfig) *Deduper {
 	}
 	if cfg.LocalSize <= 0 {
 		cfg.LocalSize = 100_000
+	}
+	if cfg.Store != nil && cfg.Store.Embedded() {
+		cfg.Store = nil
 	}
 	return &Deduper{
 		guard:         newRedisGuard(cfg.Store, cfg.Metrics, cfg.RedisCooldown),

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/kv"
 	"github.com/trellis-bot/trellis/kv/kvtest"
 )
 
@@ -167,5 +168,37 @@ func TestDeduperLocalIsBounded(t *testing.T) {
 	}
 	if !d.Begin(ctx, "k0") {
 		t.Errorf("Begin(k0) = false, want true: the oldest key was evicted")
+	}
+}
+
+// On the embedded Redis (the default install, one process) the Deduper
+// keeps its claims in process: a repeat is still dropped, and Redis sees
+// no dedupe key, so no request waits on its scripts.
+func TestDeduperKeepsEmbeddedRedisOutOfTheWay(t *testing.T) {
+	ctx := context.Background()
+	store, err := kv.Open(ctx, kvtest.Logger(t), "", "trellis:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	if !store.Embedded() {
+		t.Fatal("kv.Open with no URL did not start the embedded Redis")
+	}
+	d := bot.NewDeduper(bot.DeduperConfig{Store: store, Logger: kvtest.Logger(t)})
+	for _, key := range []string{"command:T1:1.2", "event:Ev1"} {
+		if !d.Begin(ctx, key) {
+			t.Fatalf("first Begin(%s) = false", key)
+		}
+		d.Finish(ctx, key)
+		if d.Begin(ctx, key) {
+			t.Errorf("Begin(%s) after Finish = true, want the repeat dropped", key)
+		}
+	}
+	keys, err := store.Client.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 0 {
+		t.Errorf("embedded Redis holds %v, want no dedupe keys", keys)
 	}
 }

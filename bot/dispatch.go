@@ -65,6 +65,12 @@ type DispatcherConfig struct {
 	// AfterTimeout bounds each function scheduled with Request.After.
 	// Default 30 s.
 	AfterTimeout time.Duration
+	// AfterWorkers bounds how many functions scheduled with Request.After
+	// run at once; the others wait their turn. After work reads the same
+	// database the next acks need, and on SQLite's one connection an
+	// unbounded crowd of it (a burst of commands each refreshing a Home
+	// tab) would take the connection from the acks. Default 4.
+	AfterWorkers int
 }
 
 // Dispatcher is the one path from a transport (HTTP or Socket Mode) to the
@@ -80,6 +86,7 @@ type Dispatcher struct {
 	botUserID    func(ctx context.Context, teamID string) string
 	ackTimeout   time.Duration
 	afterTimeout time.Duration
+	afterSlots   chan struct{} // one token per After function running
 
 	// base is the parent of every After context: detached from requests,
 	// cancelled only when Shutdown runs out of time.
@@ -103,6 +110,9 @@ func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 	if cfg.AfterTimeout <= 0 {
 		cfg.AfterTimeout = 30 * time.Second
 	}
+	if cfg.AfterWorkers <= 0 {
+		cfg.AfterWorkers = 4
+	}
 	base, cancel := context.WithCancel(context.Background())
 	return &Dispatcher{
 		log:          cfg.Logger,
@@ -113,6 +123,7 @@ func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 		botUserID:    cfg.BotUserID,
 		ackTimeout:   cfg.AckTimeout,
 		afterTimeout: cfg.AfterTimeout,
+		afterSlots:   make(chan struct{}, cfg.AfterWorkers),
 		base:         base,
 		cancelBase:   cancel,
 	}
@@ -391,11 +402,19 @@ func (d *Dispatcher) attachClient(ctx context.Context, req *Request) {
 	req.Slack = api
 }
 
-// runAfter starts fns in the background, each with its own timeout on a
-// context detached from the request.
+// runAfter starts fns in the background, at most AfterWorkers at once
+// across the Dispatcher, each with its own timeout (counted from when it
+// starts) on a context detached from the request.
 func (d *Dispatcher) runAfter(req *Request, fns []func(context.Context)) {
 	for _, fn := range fns {
 		d.goTracked(func() {
+			select {
+			case d.afterSlots <- struct{}{}:
+			case <-d.base.Done():
+				d.log.Warn("after-ack work dropped at shutdown", requestAttrs(req)...)
+				return
+			}
+			defer func() { <-d.afterSlots }()
 			ctx, cancel := context.WithTimeout(d.base, d.afterTimeout)
 			defer cancel()
 			defer func() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -267,5 +268,52 @@ func TestDispatchLateCommandFailure(t *testing.T) {
 	calls, _, _ := fake.snapshot()
 	if len(calls) != 1 || calls[0].method != "chat.postEphemeral" || calls[0].channel != "C1" {
 		t.Errorf("calls = %+v, want one chat.postEphemeral to C1", calls)
+	}
+}
+
+// After work runs at most AfterWorkers functions at once, whatever the
+// number of requests that scheduled some: the rest wait their turn, and all
+// of it runs in the end. (Unbounded, a burst of commands each refreshing a
+// Home tab took SQLite's one connection from the acks that followed.)
+func TestDispatchAfterWorkersBound(t *testing.T) {
+	const workers, requests = 2, 12
+	var running, peak atomic.Int32
+	started := make(chan struct{}, requests)
+	release := make(chan struct{})
+	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		req.After(func(ctx context.Context) {
+			n := running.Add(1)
+			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+			}
+			started <- struct{}{}
+			<-release
+			running.Add(-1)
+		})
+		return nil, nil
+	})
+	d := bot.NewDispatcher(bot.DispatcherConfig{Logger: kvtest.Logger(t), Handler: h, AfterWorkers: workers})
+	for i := range requests {
+		if _, err := d.Dispatch(context.Background(), commandReq(fmt.Sprint(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every function has been scheduled; let the first ones start and
+	// hold them there.
+	for range workers {
+		<-started
+	}
+	for range requests {
+		release <- struct{}{}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if got := len(started) + workers; got != requests {
+		t.Errorf("%d of %d After functions ran, want all", got, requests)
+	}
+	if p := peak.Load(); p > workers {
+		t.Errorf("%d After functions ran at once, want at most %d", p, workers)
 	}
 }

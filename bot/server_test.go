@@ -66,7 +66,11 @@ func TestServerDropsSlowBodies(t *testing.T) {
 	if open := slow.Open(); open != 300 {
 		t.Fatalf("only %d of 300 slow clients were still open when the commands were answered; the test proves nothing", open)
 	}
-	slow.WaitDropped(30 * time.Second)
+	for i, a := range slow.WaitDropped(30 * time.Second) {
+		if !bottest.Refused(a) {
+			t.Errorf("slow client %d was answered %q, want it dropped or refused", i, a)
+		}
+	}
 	if n := rec.count(); n != normal {
 		t.Errorf("handler ran %d times, want %d (slow bodies must never reach it)", n, normal)
 	}

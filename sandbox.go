@@ -67,27 +67,26 @@ const (
 	dataFileMode fs.FileMode = 0o600
 )
 
+// dataFiles are the files Trellis keeps in the data directory.
+var dataFiles = []string{"trellis.db", "trellis.db-wal", "trellis.db-shm", "trellis.db-journal",
+	"encryption.key", "sandbox.json", clockFileName}
+
 // prepareDataDir creates the data directory readable by its owner only,
-// and tightens what an older Trellis left there: the directory, the files
-// in it and any directory below become owner-only.
+// and tightens what an older Trellis left there: the directory and
+// Trellis's own files in it become owner-only. Other files are left alone:
+// the directory is the operator's choice and may hold anything.
 func prepareDataDir(dir string) error {
 	if err := os.MkdirAll(dir, dataDirMode); err != nil {
 		return fmt.Errorf("create data directory %s: %w", dir, err)
 	}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			return os.Chmod(path, dataDirMode)
-		case d.Type().IsRegular():
-			return os.Chmod(path, dataFileMode)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := os.Chmod(dir, dataDirMode); err != nil {
 		return fmt.Errorf("data directory %s: make it private: %w", dir, err)
+	}
+	for _, name := range dataFiles {
+		err := os.Chmod(filepath.Join(dir, name), dataFileMode)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("data directory %s: make %s private: %w", dir, name, err)
+		}
 	}
 	return nil
 }

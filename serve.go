@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -39,8 +38,11 @@ import (
 func openDB(ctx context.Context, log *slog.Logger, cfg Config, opts ...models.Option) (*models.DB, error) {
 	url := cfg.DatabaseURL.Reveal()
 	if url == "" {
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+		if err := prepareDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
+		if err := createPrivateFile(cfg.sqlitePath()); err != nil {
+			return nil, fmt.Errorf("database: %w", err)
 		}
 		url = cfg.sqlitePath()
 	}
@@ -92,8 +94,8 @@ func encryptionKey(cfg Config) ([]byte, error) {
 		}
 		return key, nil
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
+	if err := prepareDataDir(cfg.DataDir); err != nil {
+		return nil, err
 	}
 	return models.LoadOrCreateKeyFile(cfg.keyPath())
 }
@@ -110,12 +112,25 @@ func randomSecret(n int) string {
 func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) error {
 	log.Info("starting trellis", "version", version, "mode", cfg.Mode)
 
-	// The sandbox runs on a clock its page can move; real Slack on the wall clock.
+	// The sandbox runs on a clock its page can move, kept in the data
+	// directory across restarts; real Slack on the wall clock.
 	var clk clock.Clock = clock.System{}
 	var simClock *clock.Sim
+	var sandboxClk *sandboxClock
 	if cfg.Mode == ModeSandbox {
-		simClock = clock.NewSim(time.Time{})
-		clk = simClock
+		if err := prepareDataDir(cfg.DataDir); err != nil {
+			return err
+		}
+		c, err := loadSandboxClock(cfg.DataDir, time.Now())
+		if err != nil {
+			return err
+		}
+		sandboxClk, simClock, clk = c, c.Sim, c.Sim
+		defer func() {
+			if err := sandboxClk.save(time.Now()); err != nil {
+				log.Warn("could not keep the sandbox clock", "err", err)
+			}
+		}()
 	}
 
 	db, err := openDB(ctx, log, cfg, models.WithClock(clk))
@@ -175,7 +190,15 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 				}
 				return nil
 			},
+			ClockMoved: func(time.Time) {
+				if err := sandboxClk.save(time.Now()); err != nil {
+					log.Warn("could not keep the sandbox clock", "err", err)
+				}
+			},
 		})
+		// Conversations kept from a sandbox older than its clock file may
+		// be ahead of the clock: never show time running backwards.
+		sandboxClk.catchUp(sim.NewestMessage())
 		if err := sim.Start(cfg.SandboxAddr); err != nil {
 			return fmt.Errorf("start the sandbox on %s (set TRELLIS_SANDBOX_ADDR to use another port): %w", cfg.SandboxAddr, err)
 		}
@@ -263,7 +286,10 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 		promHandler.ServeHTTP(w, r)
 	}))
 	if useHTTP {
-		slackHTTP := bot.NewHTTPHandler(dispatcher, signing, clk, log)
+		// Signatures are transport: their 5-minute window is checked
+		// against real time, as Slack (and the sandbox's emulator) signs
+		// with it, whatever the sandbox clock says.
+		slackHTTP := bot.NewHTTPHandler(dispatcher, signing, clock.System{}, log)
 		httpMux.Handle("/slack/", slackHTTP)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -516,6 +516,9 @@ func (s *Server) ctlSetClock(r *http.Request) (any, error) {
 		}
 	}
 	sim.Set(to)
+	if moved := s.cfg.ClockMoved; moved != nil {
+		moved(to)
+	}
 	s.sweepStatuses()
 	return s.clockState(), nil
 }

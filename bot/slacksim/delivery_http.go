@@ -61,6 +61,10 @@ func (s *Server) deliverHTTP(ctx context.Context, d deliveryConfig, kind string,
 	if err != nil {
 		return ack{err: err.Error(), reason: reasonConnectionFailed}
 	}
+	// Signatures are transport, like the ack timeout: they carry the real
+	// time, whatever the workspace clock says, and the bot checks them
+	// against its real clock (see serve.go), so moving the sandbox clock
+	// never makes them stale.
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	req.Header.Set("Content-Type", ctype)
 	req.Header.Set("User-Agent", "Slackbot 1.0 (+https://api.slack.com/robots)")

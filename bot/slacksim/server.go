@@ -96,6 +96,11 @@ type Config struct {
 	// at to. Moves backward always jump.
 	ClockMover func(ctx context.Context, to time.Time) error
 
+	// ClockMoved, when set, is called after each move of the clock through
+	// the control API, forward or back, with the clock's new instant (the
+	// sandbox saves it in its data directory).
+	ClockMoved func(now time.Time)
+
 	// Logger receives the emulator's logs. Default: discarded.
 	Logger *slog.Logger
 }

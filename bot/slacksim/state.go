@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // snapshot is what Config.StateFile holds: the parts of the workspace worth
@@ -98,4 +99,16 @@ func (s *Server) loadState() error {
 		s.ws.salt = snap.Salt
 	}
 	return nil
+}
+
+// NewestMessage returns the instant of the newest message ts the workspace
+// has handed out (kept in Config.StateFile), or the zero time when there is
+// none. A sandbox restarted on a clock behind it moves the clock there.
+func (s *Server) NewestMessage() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ws.lastTS == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(s.ws.lastTS)
 }

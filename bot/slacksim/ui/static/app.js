@@ -333,7 +333,8 @@
     one: '1️⃣', two: '2️⃣', three: '3️⃣', four: '4️⃣', five: '5️⃣', keycap_ten: '🔟', hundred: '💯', '100': '💯',
     moneybag: '💰', chart: '💹', scales: '⚖️', tent: '⛺', mountain: '⛰️', ocean: '🌊', tea: '🍵', pizza: '🍕',
     man: '👨', woman: '👩', technologist: '🧑‍💻', ghost: '👻', robot_face: '🤖', sleuth_or_spy: '🕵️', sunglasses: '😎',
-    calendar_spiral: '🗓️', trellis: '🌿',
+    calendar_spiral: '🗓️', trellis: '🌿', mailbox_with_mail: '📬', soon: '🔜', double_vertical_bar: '⏸️',
+    pause_button: '⏸️', mailbox_with_no_mail: '📭', mailbox_closed: '📪',
   };
 
   function emojify(s) {

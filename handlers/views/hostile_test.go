@@ -3,6 +3,7 @@ package views
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -210,6 +211,24 @@ func TestHostileTextShown(t *testing.T) {
 		}
 		if !strings.Contains(string(raw), "!channel") {
 			t.Errorf("%s does not show the typed text", s.name)
+		}
+	}
+}
+
+// TestStoredLimitsDocumented: docs/text.md lists every stored limit as the
+// code has it.
+func TestStoredLimitsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/text.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for field, n := range map[string]int{
+		"check-in name": models.MaxNameLen, "cadence": models.MaxCadenceLen, "question": models.MaxPromptLen,
+		"choice": models.MaxOptionLen, "scale label": models.MaxScaleLabelLen, "free-text answer": maxAnswerText,
+		"time-off note": models.MaxAwayNoteLen, "company holiday name": models.MaxHolidayNameLen,
+	} {
+		if row := fmt.Sprintf("| %s | %d |", field, n); !strings.Contains(string(doc), row) {
+			t.Errorf("docs/text.md lacks %q", row)
 		}
 	}
 }

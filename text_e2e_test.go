@@ -167,3 +167,40 @@ func TestHostileTextEndToEnd(t *testing.T) {
 		return nil
 	})
 }
+
+// TestHostileCommandArguments: whatever follows a command, the reply that
+// echoes it back shows it as text, within Slack's limits, and says what was
+// wrong.
+func TestHostileCommandArguments(t *testing.T) {
+	h := startBot(t, harnessOpts{transport: "http"})
+	ctx := context.Background()
+	for _, evil := range []string{"<!channel>", "<@U0BOSS|boss> <#C1>", "<http://evil.example|x>`<!here>`", strings.Repeat("<!everyone>", 500)} {
+		for _, tt := range []struct{ user, line string }{
+			{slacksim.DemoCarlos, evil},
+			{slacksim.DemoCarlos, "hours " + evil},
+			{slacksim.DemoCarlos, "tz " + evil},
+			{slacksim.DemoCarlos, "away " + evil},
+			{slacksim.DemoCarlos, "holidays " + evil},
+			{slacksim.DemoCarlos, "holidays region " + evil},
+			{slacksim.DemoCarlos, "budget " + evil},
+			{slacksim.DemoCarlos, "checkin edit " + evil},
+			{slacksim.DemoCarlos, "checkin " + evil},
+			{slacksim.DemoAda, "admin " + evil},
+			{slacksim.DemoAda, "admin holidays " + evil},
+			{slacksim.DemoAda, "admin budget " + evil},
+			{slacksim.DemoAda, "admin min-group " + evil},
+			{slacksim.DemoAda, "admin holidays add " + evil},
+			{slacksim.DemoAda, "admin holidays remove " + evil},
+			{slacksim.DemoAda, "admin holidays region " + evil},
+		} {
+			line := "/trellis " + tt.line
+			res, err := h.ctl.Command(ctx, slacksim.CommandRequest{User: tt.user, Text: line})
+			if err != nil || res.Response == nil {
+				t.Fatalf("%.40s: %+v, %v", line, res, err)
+			}
+			for _, p := range append(blockkit.Check(blockkit.Message, res.Response.Blocks), blockkit.CheckText(res.Response.Text)...) {
+				t.Errorf("%.40s: %s", line, p)
+			}
+		}
+	}
+}

@@ -108,7 +108,7 @@ func surfaces(v string) []surface {
 	helper := map[int]string{4: "U0HELPER"}
 	round := models.Round{ID: 12, CheckinID: c.ID, Date: today, OpenedAt: now, ClosesAt: now.Add(24 * time.Hour)}
 	label := stored(v, 200)
-	name := stored(v, 80) // Slack display names are at most 80 characters
+	name := v // Slack bounds display names (80); Trellis bounds them again where shown
 	var aways []models.AwayPeriod
 	var hols []models.Holiday
 	var upcoming []Upcoming

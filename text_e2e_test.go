@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/bot/slacksim"
+	"github.com/trellis-bot/trellis/internal/blockkit"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -109,6 +110,97 @@ func TestUnknownRegionSuggestsNearby(t *testing.T) {
 		}
 		if after := h.person(tt.user); after.HolidayRegion != before.HolidayRegion {
 			t.Errorf("%s changed the region: %q → %q", tt.line, before.HolidayRegion, after.HolidayRegion)
+		}
+	}
+}
+
+// TestHostileTextEndToEnd: a broadcast, a mention and a link typed into a
+// company holiday's name and a time-off note reach the replies and the
+// Home tab the emulator holds as text, escaped, and every Block Kit limit
+// holds there.
+func TestHostileTextEndToEnd(t *testing.T) {
+	h := startBot(t, harnessOpts{transport: "http"})
+	ctx := context.Background()
+	user := slacksim.DemoCarlos
+	const evil = "<!channel> <@U0BOSS> <http://evil.example|click>"
+	h.command(user, "/trellis tz UTC")
+	today := models.DateOf(time.Now().UTC())
+	if got := h.command(slacksim.DemoAda, fmt.Sprintf("/trellis admin holidays add %s %s", today.AddDays(3), evil)); !strings.Contains(got, "Added") {
+		t.Fatalf("holiday add → %q", got)
+	}
+	v := h.openFromHome(user, "home:away", "away")
+	form := map[string]map[string]json.RawMessage{
+		"first": {"first": raw(t, map[string]any{"type": "datepicker", "selected_date": today.AddDays(5).String()})},
+		"last":  {"last": raw(t, map[string]any{"type": "datepicker", "selected_date": today.AddDays(6).String()})},
+		"note":  {"note": raw(t, map[string]any{"type": "plain_text_input", "value": evil})},
+	}
+	if res := h.submit(user, v, form); len(res.Errors) > 0 {
+		t.Fatalf("time off: %+v", res)
+	}
+
+	for _, line := range []string{"/trellis me", "/trellis holidays", "/trellis away"} {
+		res, err := h.ctl.Command(ctx, slacksim.CommandRequest{User: user, Text: line})
+		if err != nil || res.Response == nil {
+			t.Fatalf("%s: %+v, %v", line, res, err)
+		}
+		for _, p := range blockkit.Check(blockkit.Message, res.Response.Blocks) {
+			t.Errorf("%s: %s", line, p)
+		}
+		for _, p := range blockkit.CheckText(res.Response.Text) {
+			t.Errorf("%s text: %s", line, p)
+		}
+		if !strings.Contains(string(res.Response.Blocks), "&lt;!channel&gt;") && !strings.Contains(string(res.Response.Blocks), `\u0026lt;!channel\u0026gt;`) {
+			t.Errorf("%s does not show the typed text: %s", line, res.Response.Blocks)
+		}
+	}
+	eventually(t, "home shows the note", func() error {
+		home, err := h.ctl.Home(ctx, user)
+		if err != nil || home == nil {
+			return fmt.Errorf("no home: %v", err)
+		}
+		if !strings.Contains(string(home.Blocks), "click") {
+			return fmt.Errorf("home lacks the note yet")
+		}
+		for _, p := range blockkit.Check(blockkit.Home, map[string]json.RawMessage{"blocks": home.Blocks}) {
+			t.Errorf("home: %s", p)
+		}
+		return nil
+	})
+}
+
+// TestHostileCommandArguments: whatever follows a command, the reply that
+// echoes it back shows it as text, within Slack's limits, and says what was
+// wrong.
+func TestHostileCommandArguments(t *testing.T) {
+	h := startBot(t, harnessOpts{transport: "http"})
+	ctx := context.Background()
+	for _, evil := range []string{"<!channel>", "<@U0BOSS|boss> <#C1>", "<http://evil.example|x>`<!here>`", strings.Repeat("<!everyone>", 500)} {
+		for _, tt := range []struct{ user, line string }{
+			{slacksim.DemoCarlos, evil},
+			{slacksim.DemoCarlos, "hours " + evil},
+			{slacksim.DemoCarlos, "tz " + evil},
+			{slacksim.DemoCarlos, "away " + evil},
+			{slacksim.DemoCarlos, "holidays " + evil},
+			{slacksim.DemoCarlos, "holidays region " + evil},
+			{slacksim.DemoCarlos, "budget " + evil},
+			{slacksim.DemoCarlos, "checkin edit " + evil},
+			{slacksim.DemoCarlos, "checkin " + evil},
+			{slacksim.DemoAda, "admin " + evil},
+			{slacksim.DemoAda, "admin holidays " + evil},
+			{slacksim.DemoAda, "admin budget " + evil},
+			{slacksim.DemoAda, "admin min-group " + evil},
+			{slacksim.DemoAda, "admin holidays add " + evil},
+			{slacksim.DemoAda, "admin holidays remove " + evil},
+			{slacksim.DemoAda, "admin holidays region " + evil},
+		} {
+			line := "/trellis " + tt.line
+			res, err := h.ctl.Command(ctx, slacksim.CommandRequest{User: tt.user, Text: line})
+			if err != nil || res.Response == nil {
+				t.Fatalf("%.40s: %+v, %v", line, res, err)
+			}
+			for _, p := range append(blockkit.Check(blockkit.Message, res.Response.Blocks), blockkit.CheckText(res.Response.Text)...) {
+				t.Errorf("%.40s: %s", line, p)
+			}
 		}
 	}
 }

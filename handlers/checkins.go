@@ -69,7 +69,7 @@ func (h *Handlers) cmdCheckin(ctx context.Context, req *bot.Request, p models.Pe
 			return h.exportCheckin(ctx, req, p, c, strings.Contains(rest, "mine"))
 		}
 	}
-	return notice(fmt.Sprintf("I don't know `/trellis checkin %s`.", sub), checkinExample), nil
+	return notice("I don't know "+views.Code("/trellis checkin "+sub)+".", checkinExample), nil
 }
 
 // pickCheckin finds the check-in a command names by id, or the channel's
@@ -90,7 +90,7 @@ func (h *Handlers) pickCheckin(ctx context.Context, req *bot.Request, verb, args
 	}
 	id, err := strconv.ParseInt(strings.TrimPrefix(idText, "#"), 10, 64)
 	if err != nil || id <= 0 {
-		return models.Checkin{}, notice(fmt.Sprintf("`%s` isn't a check-in number.", idText), "`/trellis checkin list` shows the numbers."), nil
+		return models.Checkin{}, notice(fmt.Sprintf("%s isn't a check-in number.", views.Code(idText)), "`/trellis checkin list` shows the numbers."), nil
 	}
 	c, err := store.Get(ctx, req.TeamID, id)
 	if err == nil && !h.maySee(ctx, req, c) {

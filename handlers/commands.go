@@ -60,7 +60,7 @@ func (h *Handlers) command(ctx context.Context, req *bot.Request) (*bot.Response
 	case "checkin", "checkins", "check-in":
 		return h.cmdCheckin(ctx, req, p, rest)
 	}
-	return notice(fmt.Sprintf("I don't know the command `%s`.", sub),
+	return notice(fmt.Sprintf("I don't know the command %s.", views.Code(sub)),
 		"Try `/trellis help` for the full list, or `/trellis me` to see your settings."), nil
 }
 
@@ -88,7 +88,7 @@ func (h *Handlers) cmdBudget(ctx context.Context, req *bot.Request, p models.Per
 	n, err := strconv.Atoi(args)
 	switch {
 	case err != nil || n < 1:
-		return notice(fmt.Sprintf("`%s` isn't a number of messages from 1 up.", args), budgetExample), nil
+		return notice(fmt.Sprintf("%s isn't a number of messages from 1 up.", views.Code(args)), budgetExample), nil
 	case n > limit:
 		return notice(fmt.Sprintf("The workspace allows at most %d a day, so %d would change nothing: you can only lower it.", limit, n), budgetExample), nil
 	}
@@ -141,15 +141,15 @@ func (h *Handlers) cmdHours(ctx context.Context, req *bot.Request, args string) 
 func hoursProblem(args string, err error) string {
 	switch {
 	case errors.Is(err, models.ErrZeroLength):
-		return fmt.Sprintf("`%s` starts and ends at the same time, so it has no working time at all.", args)
+		return fmt.Sprintf("%s starts and ends at the same time, so it has no working time at all.", views.Code(args))
 	case errors.Is(err, models.ErrInvalidTime):
-		return fmt.Sprintf("I couldn't read the times in `%s`: use 24-hour `HH:MM` from 00:00 to 23:59 (or `9am`).", args)
+		return fmt.Sprintf("I couldn't read the times in %s: use 24-hour `HH:MM` from 00:00 to 23:59 (or `9am`).", views.Code(args))
 	case errors.Is(err, models.ErrInvalidDays):
-		return fmt.Sprintf("I couldn't read the days in `%s`: use `mon-fri`, `sun-thu` or a list like `tue,thu,sat`.", args)
+		return fmt.Sprintf("I couldn't read the days in %s: use `mon-fri`, `sun-thu` or a list like `tue,thu,sat`.", views.Code(args))
 	case errors.Is(err, models.ErrInvalidHours):
-		return fmt.Sprintf("`%s` needs a start and an end, like 09:00-17:30.", args)
+		return fmt.Sprintf("%s needs a start and an end, like 09:00-17:30.", views.Code(args))
 	}
-	return fmt.Sprintf("I couldn't read `%s` as working hours: give days and a time span.", args)
+	return fmt.Sprintf("I couldn't read %s as working hours: give days and a time span.", views.Code(args))
 }
 
 const tzExample = "For example `/trellis tz Europe/Berlin`, `/trellis tz America/New_York` or `/trellis tz Asia/Kolkata`; `/trellis tz auto` follows your Slack profile."
@@ -171,7 +171,7 @@ func (h *Handlers) cmdTZ(ctx context.Context, req *bot.Request, args string) (*b
 	}
 	zone, ok := canonicalZone(args)
 	if !ok {
-		return notice(fmt.Sprintf("`%s` isn't a timezone I know. Use an IANA name (Region/City).", args), tzExample), nil
+		return notice(fmt.Sprintf("%s isn't a timezone I know. Use an IANA name (Region/City).", views.Code(args)), tzExample), nil
 	}
 	if err := h.ppl.SetTZOverride(ctx, req.TeamID, req.UserID, zone); err != nil {
 		return nil, err
@@ -240,11 +240,11 @@ func (h *Handlers) cmdAway(ctx context.Context, req *bot.Request, p models.Perso
 	}
 	first, last, err := parseAway(args, today)
 	if err != nil {
-		msg := fmt.Sprintf("I couldn't read `%s` as time off.", args)
+		msg := fmt.Sprintf("I couldn't read %s as time off.", views.Code(args))
 		if errors.Is(err, errPastDate) {
-			msg = fmt.Sprintf("`%s` is in the past: today is %s for you.", args, today.Format("Mon 2 Jan 2006"))
+			msg = fmt.Sprintf("%s is in the past: today is %s for you.", views.Code(args), today.Format("Mon 2 Jan 2006"))
 		} else if last.Before(first) && !first.IsZero() && !last.IsZero() {
-			msg = fmt.Sprintf("`%s` ends before it starts.", args)
+			msg = fmt.Sprintf("%s ends before it starts.", views.Code(args))
 		}
 		return notice(msg, awayExample), nil
 	}
@@ -315,7 +315,7 @@ func (h *Handlers) cmdHolidays(ctx context.Context, req *bot.Request, p models.P
 		}
 		return notice("Holidays in the next 90 days:\n"+strings.Join(lines, "\n"), "Trellis sends nothing on these days."), nil
 	}
-	return notice(fmt.Sprintf("I don't know `/trellis holidays %s`.", sub), regionExample), nil
+	return notice("I don't know "+views.Code("/trellis holidays "+sub)+".", regionExample), nil
 }
 
 // nearCountries is how many covered countries an unknown region's reply
@@ -334,8 +334,8 @@ func unknownRegion(code, zone, command string) *bot.Response {
 		}
 		near = append(near, strings.Join(codes, ", ")+" "+c.Name)
 	}
-	msg := fmt.Sprintf("`%s` isn't a holiday region I know. The covered regions nearest your timezone (%s): %s.",
-		views.Escape(code), views.Escape(zone), strings.Join(near, "; "))
+	msg := fmt.Sprintf("%s isn't a holiday region I know. The covered regions nearest your timezone (%s): %s.",
+		views.Code(code), views.Escape(zone), strings.Join(near, "; "))
 	return notice(msg, "Pick one with `"+command+" CODE`; `/trellis holidays regions` lists them all. "+
 		"Not covered? An admin can add your public holidays as company days off (`/trellis admin holidays add 2027-01-26 Republic Day`), "+
 		"or add them as your own time off (`/trellis away 2027-01-26`).")
@@ -409,7 +409,7 @@ func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) 
 	case "budget", "limit":
 		n, err := strconv.Atoi(strings.TrimSpace(rest))
 		if err != nil || n < 1 || n > models.MaxDailyBudget {
-			return notice(fmt.Sprintf("The daily limit must be a whole number from 1 to %d; I got `%s`.", models.MaxDailyBudget, rest),
+			return notice(fmt.Sprintf("The daily limit must be a whole number from 1 to %d; I got %s.", models.MaxDailyBudget, views.Code(rest)),
 				"For example `/trellis admin budget 3`: nobody gets more than 3 proactive messages from Trellis a day."), nil
 		}
 		if err := h.ws.SetDailyBudget(ctx, req.TeamID, n, req.UserID); err != nil {
@@ -420,7 +420,7 @@ func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) 
 	case "min-group", "mingroup", "group-size":
 		n, err := strconv.Atoi(strings.TrimSpace(rest))
 		if err != nil || n < models.MinGroupSizeFloor || n > 1000 {
-			return notice(fmt.Sprintf("The minimum group size must be a whole number from %d up; I got `%s`.", models.MinGroupSizeFloor, rest),
+			return notice(fmt.Sprintf("The minimum group size must be a whole number from %d up; I got %s.", models.MinGroupSizeFloor, views.Code(rest)),
 				"For example `/trellis admin min-group 5`: an anonymous question's total shows only once 5 people have answered it."), nil
 		}
 		if err := h.ws.SetMinGroupSize(ctx, req.TeamID, n, req.UserID); err != nil {
@@ -442,7 +442,7 @@ func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) 
 		}
 		return notice("Recent admin changes:\n"+strings.Join(lines, "\n"), ""), nil
 	}
-	return notice(fmt.Sprintf("I don't know `/trellis admin %s`.", sub), adminExample), nil
+	return notice("I don't know "+views.Code("/trellis admin "+sub)+".", adminExample), nil
 }
 
 func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
@@ -472,7 +472,7 @@ func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args 
 		dateText, name, _ := strings.Cut(rest, " ")
 		d, err := models.ParseDate(dateText)
 		if err != nil || strings.TrimSpace(name) == "" {
-			return notice(fmt.Sprintf("I need a date and a name, like `2026-12-24 Office closed`; I got `%s`.", rest), "For example `/trellis admin holidays add 2026-12-24 Office closed`."), nil
+			return notice(fmt.Sprintf("I need a date and a name, like `2026-12-24 Office closed`; I got %s.", views.Code(rest)), "For example `/trellis admin holidays add 2026-12-24 Office closed`."), nil
 		}
 		if d.Before(models.DateOf(h.clock.Now().UTC()).AddDays(-1)) {
 			return notice(fmt.Sprintf("%s is in the past.", d), "Add a date from today on."), nil
@@ -496,7 +496,7 @@ func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args 
 	case "remove":
 		d, err := models.ParseDate(rest)
 		if err != nil {
-			return notice(fmt.Sprintf("`%s` isn't a date like 2026-12-24.", rest), "For example `/trellis admin holidays remove 2026-12-24`."), nil
+			return notice(fmt.Sprintf("%s isn't a date like 2026-12-24.", views.Code(rest)), "For example `/trellis admin holidays remove 2026-12-24`."), nil
 		}
 		err = h.ws.RemoveHoliday(ctx, req.TeamID, d, req.UserID)
 		if errors.Is(err, models.ErrNotFound) {
@@ -507,7 +507,7 @@ func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args 
 		}
 		return notice(fmt.Sprintf("Removed the workspace holiday on %s.", d.Format("Mon 2 Jan 2006")), ""), nil
 	}
-	return notice(fmt.Sprintf("I don't know `/trellis admin holidays %s`.", sub), adminExample), nil
+	return notice("I don't know "+views.Code("/trellis admin holidays "+sub)+".", adminExample), nil
 }
 
 // refreshHome returns an After function that republishes the person's Home

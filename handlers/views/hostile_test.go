@@ -3,6 +3,7 @@ package views
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -107,7 +108,7 @@ func surfaces(v string) []surface {
 	helper := map[int]string{4: "U0HELPER"}
 	round := models.Round{ID: 12, CheckinID: c.ID, Date: today, OpenedAt: now, ClosesAt: now.Add(24 * time.Hour)}
 	label := stored(v, 200)
-	name := stored(v, 80) // Slack display names are at most 80 characters
+	name := v // Slack bounds display names (80); Trellis bounds them again where shown
 	var aways []models.AwayPeriod
 	var hols []models.Holiday
 	var upcoming []Upcoming
@@ -210,6 +211,24 @@ func TestHostileTextShown(t *testing.T) {
 		}
 		if !strings.Contains(string(raw), "!channel") {
 			t.Errorf("%s does not show the typed text", s.name)
+		}
+	}
+}
+
+// TestStoredLimitsDocumented: docs/text.md lists every stored limit as the
+// code has it.
+func TestStoredLimitsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/text.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for field, n := range map[string]int{
+		"check-in name": models.MaxNameLen, "cadence": models.MaxCadenceLen, "question": models.MaxPromptLen,
+		"choice": models.MaxOptionLen, "scale label": models.MaxScaleLabelLen, "free-text answer": maxAnswerText,
+		"time-off note": models.MaxAwayNoteLen, "company holiday name": models.MaxHolidayNameLen,
+	} {
+		if row := fmt.Sprintf("| %s | %d |", field, n); !strings.Contains(string(doc), row) {
+			t.Errorf("docs/text.md lacks %q", row)
 		}
 	}
 }

@@ -538,11 +538,10 @@ func reportFallback(s string) string {
 	return clip(strings.Join(strings.Fields(s), " "), reportTextMax)
 }
 
-// report.go's names for the user-text functions of usertext.go.
-var (
-	reportEscape    = Escape
-	reportWidth     = escapedWidth
-	reportCut       = escapedCut
-	reportClip      = Mrkdwn
-	reportClipPlain = Plain
-)
+// The report layout's names for the user-text path of usertext.go.
+
+func reportEscape(s string) string             { return Escape(s) }
+func reportWidth(s string) int                 { return escapedWidth(s) }
+func reportCut(s string, n int, nice bool) int { return escapedCut(s, n, nice) }
+func reportClip(s string, n int) string        { return Mrkdwn(s, n) }
+func reportClipPlain(s string, n int) string   { return Plain(s, n) }

@@ -16,6 +16,7 @@ import (
 //     never sent, and cut to the n characters its field allows;
 //   - in plain_text, Plain(s, n): cut to n characters (plain text is never
 //     parsed for mentions);
+//   - Code(s) to echo a command's argument back as inline code;
 //   - Escape(s) when the caller bounds the whole line itself.
 //
 // Every mrkdwn text object is verbatim (text below), so Slack does not turn
@@ -73,6 +74,16 @@ func Plain(s string, n int) string {
 		return s
 	}
 	return clip(s, n-1) + "…"
+}
+
+// maxCode bounds what a reply echoes back of a command.
+const maxCode = 100
+
+// Code echoes what a person typed (a command's argument) as inline code in
+// mrkdwn: escaped, bounded, and with its backticks made quotes so it stays
+// one code span.
+func Code(s string) string {
+	return "`" + Mrkdwn(strings.ReplaceAll(s, "`", "'"), maxCode) + "`"
 }
 
 // clip cuts s to at most n characters, without a mark: for a value Slack

@@ -277,6 +277,9 @@ func Plural(n int, one, many string) string {
 const (
 	// maxReason bounds one reason in the forecast, so five fit a section.
 	maxReason = 300
+	// maxTitle bounds a schedule's title in the forecast: a check-in's
+	// name and its channel.
+	maxTitle = 100
 	// maxCadence bounds a cadence in the forecast.
 	maxCadence = 60
 	// maxZone bounds a timezone name (the longest IANA name is 32).
@@ -297,7 +300,7 @@ func upcomingText(list []Upcoming) string {
 	used := utf8.RuneCountInString(lines[0])
 	for i, u := range list {
 		when := u.Nominal.Format("Mon 2 Jan 15:04")
-		u.Title, u.Cadence = Mrkdwn(u.Title, models.MaxNameLen), Mrkdwn(u.Cadence, maxCadence)
+		u.Title, u.Cadence = Mrkdwn(u.Title, maxTitle), Mrkdwn(u.Cadence, maxCadence)
 		var line string
 		switch u.Status {
 		case "on time":
@@ -316,12 +319,12 @@ func upcomingText(list []Upcoming) string {
 		}
 		// Keep the section within Slack's 3000 characters, with room for
 		// the line counting the rest.
-		if w := utf8.RuneCountInString(line) + 1; used+w > reportSectionMax-40 {
+		w := utf8.RuneCountInString(line) + 1
+		if used+w > reportSectionMax-40 {
 			lines = append(lines, fmt.Sprintf("…and %d more.", len(list)-i))
 			break
-		} else {
-			used += w
 		}
+		used += w
 		lines = append(lines, line)
 	}
 	return strings.Join(lines, "\n")

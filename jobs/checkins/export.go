@@ -44,10 +44,20 @@ func ExportCSV(ctx context.Context, s *Service, c models.Checkin, rows []models.
 	return buf.Bytes(), nil
 }
 
+// formulaStarts are the characters a spreadsheet reads as the start of a
+// formula, with their full-width forms (some locales accept those too).
+const formulaStarts = "=+-@＝＋－＠"
+
 // cell defuses formula injection: a spreadsheet runs a cell starting with
-// = + - @ (or a tab or carriage return) as a formula.
+// = + - @ as a formula, also after leading spaces, tabs or line breaks,
+// and a tab or carriage return can start one. Such a cell gets a leading
+// quote; the text after it is the person's, unchanged.
 func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if s == "" {
+		return s
+	}
+	rest := []rune(strings.TrimLeft(s, " \t\r\n"))
+	if strings.ContainsRune("\t\r\n", rune(s[0])) || len(rest) > 0 && strings.ContainsRune(formulaStarts, rest[0]) {
 		return "'" + s
 	}
 	return s

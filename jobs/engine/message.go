@@ -11,6 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -60,6 +61,9 @@ const (
 	maxBlocks      = 50
 	maxText        = 3900
 	maxContextText = 2900
+	// maxTitle bounds a schedule's title in the why line: a check-in's
+	// name and its channel.
+	maxTitle = 100
 )
 
 // metadataType is the event_type of the metadata every engine message
@@ -97,12 +101,12 @@ func assemble(parts []part, why func(item) string) []outgoing {
 	for _, p := range parts {
 		blocks := append([]slack.Block{}, p.msg.Blocks...)
 		if len(blocks) == 0 {
-			blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(p.msg.Text, maxText), false, false), nil, nil))
+			blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(p.msg.Text, maxText), false, true), nil, nil))
 		}
 		if len(blocks) > maxBlocks-1 {
 			blocks = blocks[:maxBlocks-1]
 		}
-		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, truncate(why(p.item), maxContextText), false, false)))
+		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, truncate(why(p.item), maxContextText), false, true)))
 		extra := 0
 		if len(cur.items) > 0 {
 			extra = 1 // the divider
@@ -158,7 +162,7 @@ func whyLine(it item, sentAt time.Time) string {
 	if it.person == nil {
 		loc := channelLocation(sc)
 		return fmt.Sprintf("_Why did I get this?_ *%s* posts here %s (%s time). Ask its owner to change or pause it.",
-			escape(title(sc)), escape(sc.Cadence), loc.String())
+			views.Mrkdwn(title(sc), maxTitle), views.Mrkdwn(sc.Cadence, models.MaxCadenceLen), loc.String())
 	}
 	loc := it.person.Location()
 	local := sentAt.In(loc)
@@ -167,16 +171,11 @@ func whyLine(it item, sentAt time.Time) string {
 	// decide leaves a note exactly when the delivery is later than the
 	// cadence's time: it says why it waited.
 	if it.note != "" {
-		when += fmt.Sprintf("; it was due at %s and waited: %s", o.NominalAt.In(loc).Format("15:04 Mon"), truncate(it.note, 400))
+		when += fmt.Sprintf("; it was due at %s and waited: %s", o.NominalAt.In(loc).Format("15:04 Mon"), views.Mrkdwn(it.note, 400))
 	}
 	return fmt.Sprintf("_Why did I get this?_ You are in *%s*, which asks %s in your time zone. %s. "+
 		"Change it: `/trellis hours`, `/trellis tz`, `/trellis away`, or `/trellis budget` (at most %d of these a day).",
-		escape(title(sc)), escape(sc.Cadence), when, it.budget)
-}
-
-// escape makes text safe inside mrkdwn.
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+		views.Mrkdwn(title(sc), maxTitle), views.Mrkdwn(sc.Cadence, models.MaxCadenceLen), when, it.budget)
 }
 
 // truncate cuts s to at most n bytes on a rune boundary, marking the cut.

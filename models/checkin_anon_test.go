@@ -31,6 +31,18 @@ func anonCheckin(people ...string) models.Checkin {
 	return c
 }
 
+// anonRound stores anonCheckin asking people and opens its round on
+// 2026-12-07.
+func anonRound(t *testing.T, db *models.DB, people ...string) (*models.Checkins, models.Checkin, models.Round) {
+	t.Helper()
+	s := models.NewCheckins(db)
+	c, err := s.Create(context.Background(), anonCheckin(people...), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, c, openRound(t, s, c, "2026-12-07")
+}
+
 // anonAnswers answers anonCheckin c by question id.
 func anonAnswers(c models.Checkin, text, say, where, trust, blocked string) models.Submission {
 	id := func(i int) int { return int(c.Questions[i].ID) }
@@ -42,13 +54,7 @@ func anonAnswers(c models.Checkin, text, say, where, trust, blocked string) mode
 
 func aggOf(t *testing.T, aggs []models.Aggregate, questionID int64) models.Aggregate {
 	t.Helper()
-	for _, a := range aggs {
-		if a.QuestionID == questionID {
-			return a
-		}
-	}
-	t.Fatalf("no aggregate for question id %d in %+v", questionID, aggs)
-	return models.Aggregate{}
+	return findAgg(t, aggs, fmt.Sprintf("question id %d", questionID), func(a models.Aggregate) bool { return a.QuestionID == questionID })
 }
 
 // Editing a check-in never relabels, re-aggregates or reveals answers
@@ -89,12 +95,7 @@ func TestEditKeepsAnswersWithTheirQuestions(t *testing.T) {
 		for _, tt := range edits {
 			t.Run(tt.name, func(t *testing.T) {
 				ctx := context.Background()
-				s := models.NewCheckins(db)
-				c, err := s.Create(ctx, anonCheckin(people...), nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r := openRound(t, s, c, "2026-12-07")
+				s, c, r := anonRound(t, db, people...)
 				for i, u := range people {
 					sub := anonAnswers(c, "Work of "+u, fmt.Sprint(1+i%2), "home", "no", "no")
 					if _, err := s.Answer(ctx, "T1", r.ID, u, sub); err != nil {
@@ -241,12 +242,7 @@ func dumpTable(t *testing.T, db *models.DB, table string) anonDump {
 func answerInOrder(t *testing.T, db *models.DB, order []string, values map[string][2]string) (models.Checkin, models.Round) {
 	t.Helper()
 	ctx := context.Background()
-	s := models.NewCheckins(db)
-	c, err := s.Create(ctx, anonCheckin(order...), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := openRound(t, s, c, "2026-12-07")
+	s, c, r := anonRound(t, db, order...)
 	for _, u := range order {
 		if _, err := s.MarkAsked(ctx, "T1", r.ID, u, 0); err != nil {
 			t.Fatal(err)
@@ -376,12 +372,7 @@ func TestAnonymousAnswersAreUnlinkable(t *testing.T) {
 func TestUncountedAnonymousAnswerMayBeLeftOut(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		s := models.NewCheckins(db)
-		c, err := s.Create(ctx, anonCheckin("U1", "U2", "U3"), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := openRound(t, s, c, "2026-12-07")
+		s, c, r := anonRound(t, db, "U1", "U2", "U3")
 		identified := func(sub models.Submission) models.Submission { return models.Submission{Answers: sub.Answers} }
 		full := anonAnswers(c, "Work", "3", "home", "yes", "no")
 		if _, err := s.Answer(ctx, "T1", r.ID, "U1", identified(full)); !errors.Is(err, models.ErrInvalid) {

@@ -185,6 +185,43 @@ func TestEditKeepsAnswersWithTheirQuestions(t *testing.T) {
 						}
 					}
 				}
+				// An edit of one's answer after the check-in changed
+				// replaces the answers to the questions asked now and
+				// keeps the one to a retired question with it.
+				before1, err := s.MyResponse(ctx, "T1", r.ID, "U1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.Answer(ctx, "T1", r.ID, "U1", fillIn(updated)); err != nil {
+					t.Fatalf("edit after the check-in changed: %v", err)
+				}
+				after1, err := s.MyResponse(ctx, "T1", r.ID, "U1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				for id, v := range before1.Answers {
+					if !slices.ContainsFunc(updated.Questions, func(q models.Question) bool { return int(q.ID) == id }) && after1.Answers[id] != v {
+						t.Errorf("U1's answer %q to retired question %d became %q", v, id, after1.Answers[id])
+					}
+				}
+				if _, err := s.Answer(ctx, "T1", r.ID, "U1", models.Submission{Answers: before1.Answers, Anonymous: map[int]string{}}); err == nil && tt.newID {
+					// Answers to questions no longer asked are refused.
+					for id := range before1.Answers {
+						if !slices.ContainsFunc(updated.Questions, func(q models.Question) bool { return int(q.ID) == id }) {
+							t.Errorf("an answer to retired question %d was accepted", id)
+						}
+					}
+				}
+				// Put U1's first answers back for the export comparison.
+				for id, v := range before1.Answers {
+					if err := models.Exec(ctx, db, `UPDATE checkin_answers SET value = ? WHERE round_id = ? AND user_id = 'U1' AND question_id = ?`, v, r.ID, id); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := models.Exec(ctx, db, `DELETE FROM checkin_answers WHERE round_id = ? AND user_id = 'U1' AND question_id NOT IN (?)`, r.ID, keys(before1.Answers)); err != nil {
+					t.Fatal(err)
+				}
+
 				afterExport, err := s.Export(ctx, "T1", c.ID, "")
 				if err != nil {
 					t.Fatal(err)
@@ -421,4 +458,34 @@ func TestUncountedAnonymousAnswerMayBeLeftOut(t *testing.T) {
 			t.Errorf("anonymous answers counted after edits and late answers = %d, want still 2", got)
 		}
 	})
+}
+
+// fillIn is a valid answer to every question of c, by question id.
+func fillIn(c models.Checkin) models.Submission {
+	sub := models.Submission{Answers: map[int]string{}, Anonymous: map[int]string{}}
+	for _, q := range c.Questions {
+		v := "Edited"
+		switch q.Kind {
+		case models.KindScale:
+			v = "3"
+		case models.KindChoice:
+			v = q.Options[0]
+		case models.KindBlocked:
+			v = "no"
+		}
+		if q.Anonymous {
+			sub.Anonymous[int(q.ID)] = v
+		} else {
+			sub.Answers[int(q.ID)] = v
+		}
+	}
+	return sub
+}
+
+func keys(m map[int]string) []int {
+	var out []int
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }

@@ -275,7 +275,8 @@ func dumpTable(t *testing.T, db *models.DB, table string) anonDump {
 
 // answerInOrder has people answer one round of anonCheckin in order, each
 // with the anonymous values of values (by person), identified answers, an
-// outbox post each (thread destination), then closes the round.
+// outbox post (thread destination) and a helper notice each, then closes
+// the round.
 func answerInOrder(t *testing.T, db *models.DB, order []string, values map[string][2]string) (models.Checkin, models.Round) {
 	t.Helper()
 	ctx := context.Background()
@@ -285,9 +286,21 @@ func answerInOrder(t *testing.T, db *models.DB, order []string, values map[strin
 			t.Fatal(err)
 		}
 	}
-	for _, u := range order {
+	occs := models.NewOccurrences(db)
+	for i, u := range order {
 		v := values[u]
-		if _, err := s.Answer(ctx, "T1", r.ID, u, anonAnswers(c, "Work of "+u, v[0], "home", v[1], "no")); err != nil {
+		// As the check-in service does: the answer and a helper notice
+		// to the next person, in one transaction.
+		helper := order[(i+1)%len(order)]
+		err := db.Tx(ctx, func(ctx context.Context) error {
+			if _, err := s.Answer(ctx, "T1", r.ID, u, anonAnswers(c, "Work of "+u, v[0], "home", v[1], "yes")); err != nil {
+				return err
+			}
+			_, err := occs.Plan(ctx, []models.Occurrence{{WorkspaceID: "T1", CadenceID: fmt.Sprintf("%s#helper:%d:%s:%d", models.CheckinScheduleKey(c.ID), r.ID, u, c.Questions[4].ID),
+				Recipient: helper, NominalAt: r.OpenedAt, DeliverAt: r.OpenedAt}})
+			return err
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -389,9 +402,13 @@ func TestAnonymousAnswersAreUnlinkable(t *testing.T) {
 				t.Errorf("the anonymous table depends on who answered what, in which order:\n%v\n%v", a, b)
 			}
 			for _, d := range dumps {
+				col := slices.Index(d.columns, "n")
+				if col < 0 {
+					t.Fatalf("checkin_anonymous has no count column: %v", d.columns)
+				}
 				total := 0
 				for _, row := range d.rows {
-					n, _ := strconv.Atoi(row[slices.Index(d.columns, "n")])
+					n, _ := strconv.Atoi(row[col])
 					total += n
 				}
 				if total != 2*len(people) {

@@ -31,6 +31,18 @@ func anonCheckin(people ...string) models.Checkin {
 	return c
 }
 
+// anonRound stores anonCheckin asking people and opens its round on
+// 2026-12-07.
+func anonRound(t *testing.T, db *models.DB, people ...string) (*models.Checkins, models.Checkin, models.Round) {
+	t.Helper()
+	s := models.NewCheckins(db)
+	c, err := s.Create(context.Background(), anonCheckin(people...), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, c, openRound(t, s, c, "2026-12-07")
+}
+
 // anonAnswers answers anonCheckin c by question id.
 func anonAnswers(c models.Checkin, text, say, where, trust, blocked string) models.Submission {
 	id := func(i int) int { return int(c.Questions[i].ID) }
@@ -42,13 +54,7 @@ func anonAnswers(c models.Checkin, text, say, where, trust, blocked string) mode
 
 func aggOf(t *testing.T, aggs []models.Aggregate, questionID int64) models.Aggregate {
 	t.Helper()
-	for _, a := range aggs {
-		if a.QuestionID == questionID {
-			return a
-		}
-	}
-	t.Fatalf("no aggregate for question id %d in %+v", questionID, aggs)
-	return models.Aggregate{}
+	return findAgg(t, aggs, fmt.Sprintf("question id %d", questionID), func(a models.Aggregate) bool { return a.QuestionID == questionID })
 }
 
 // Editing a check-in never relabels, re-aggregates or reveals answers
@@ -89,12 +95,7 @@ func TestEditKeepsAnswersWithTheirQuestions(t *testing.T) {
 		for _, tt := range edits {
 			t.Run(tt.name, func(t *testing.T) {
 				ctx := context.Background()
-				s := models.NewCheckins(db)
-				c, err := s.Create(ctx, anonCheckin(people...), nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r := openRound(t, s, c, "2026-12-07")
+				s, c, r := anonRound(t, db, people...)
 				for i, u := range people {
 					sub := anonAnswers(c, "Work of "+u, fmt.Sprint(1+i%2), "home", "no", "no")
 					if _, err := s.Answer(ctx, "T1", r.ID, u, sub); err != nil {
@@ -184,6 +185,43 @@ func TestEditKeepsAnswersWithTheirQuestions(t *testing.T) {
 						}
 					}
 				}
+				// An edit of one's answer after the check-in changed
+				// replaces the answers to the questions asked now and
+				// keeps the one to a retired question with it.
+				before1, err := s.MyResponse(ctx, "T1", r.ID, "U1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.Answer(ctx, "T1", r.ID, "U1", fillIn(updated)); err != nil {
+					t.Fatalf("edit after the check-in changed: %v", err)
+				}
+				after1, err := s.MyResponse(ctx, "T1", r.ID, "U1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				for id, v := range before1.Answers {
+					if !slices.ContainsFunc(updated.Questions, func(q models.Question) bool { return int(q.ID) == id }) && after1.Answers[id] != v {
+						t.Errorf("U1's answer %q to retired question %d became %q", v, id, after1.Answers[id])
+					}
+				}
+				if _, err := s.Answer(ctx, "T1", r.ID, "U1", models.Submission{Answers: before1.Answers, Anonymous: map[int]string{}}); err == nil && tt.newID {
+					// Answers to questions no longer asked are refused.
+					for id := range before1.Answers {
+						if !slices.ContainsFunc(updated.Questions, func(q models.Question) bool { return int(q.ID) == id }) {
+							t.Errorf("an answer to retired question %d was accepted", id)
+						}
+					}
+				}
+				// Put U1's first answers back for the export comparison.
+				for id, v := range before1.Answers {
+					if err := models.Exec(ctx, db, `UPDATE checkin_answers SET value = ? WHERE round_id = ? AND user_id = 'U1' AND question_id = ?`, v, r.ID, id); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := models.Exec(ctx, db, `DELETE FROM checkin_answers WHERE round_id = ? AND user_id = 'U1' AND question_id NOT IN (?)`, r.ID, keys(before1.Answers)); err != nil {
+					t.Fatal(err)
+				}
+
 				afterExport, err := s.Export(ctx, "T1", c.ID, "")
 				if err != nil {
 					t.Fatal(err)
@@ -237,24 +275,32 @@ func dumpTable(t *testing.T, db *models.DB, table string) anonDump {
 
 // answerInOrder has people answer one round of anonCheckin in order, each
 // with the anonymous values of values (by person), identified answers, an
-// outbox post each (thread destination), then closes the round.
+// outbox post (thread destination) and a helper notice each, then closes
+// the round.
 func answerInOrder(t *testing.T, db *models.DB, order []string, values map[string][2]string) (models.Checkin, models.Round) {
 	t.Helper()
 	ctx := context.Background()
-	s := models.NewCheckins(db)
-	c, err := s.Create(ctx, anonCheckin(order...), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := openRound(t, s, c, "2026-12-07")
+	s, c, r := anonRound(t, db, order...)
 	for _, u := range order {
 		if _, err := s.MarkAsked(ctx, "T1", r.ID, u, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, u := range order {
+	occs := models.NewOccurrences(db)
+	for i, u := range order {
 		v := values[u]
-		if _, err := s.Answer(ctx, "T1", r.ID, u, anonAnswers(c, "Work of "+u, v[0], "home", v[1], "no")); err != nil {
+		// As the check-in service does: the answer and a helper notice
+		// to the next person, in one transaction.
+		helper := order[(i+1)%len(order)]
+		err := db.Tx(ctx, func(ctx context.Context) error {
+			if _, err := s.Answer(ctx, "T1", r.ID, u, anonAnswers(c, "Work of "+u, v[0], "home", v[1], "yes")); err != nil {
+				return err
+			}
+			_, err := occs.Plan(ctx, []models.Occurrence{{WorkspaceID: "T1", CadenceID: fmt.Sprintf("%s#helper:%d:%s:%d", models.CheckinScheduleKey(c.ID), r.ID, u, c.Questions[4].ID),
+				Recipient: helper, NominalAt: r.OpenedAt, DeliverAt: r.OpenedAt}})
+			return err
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -356,9 +402,13 @@ func TestAnonymousAnswersAreUnlinkable(t *testing.T) {
 				t.Errorf("the anonymous table depends on who answered what, in which order:\n%v\n%v", a, b)
 			}
 			for _, d := range dumps {
+				col := slices.Index(d.columns, "n")
+				if col < 0 {
+					t.Fatalf("checkin_anonymous has no count column: %v", d.columns)
+				}
 				total := 0
 				for _, row := range d.rows {
-					n, _ := strconv.Atoi(row[slices.Index(d.columns, "n")])
+					n, _ := strconv.Atoi(row[col])
 					total += n
 				}
 				if total != 2*len(people) {
@@ -376,12 +426,7 @@ func TestAnonymousAnswersAreUnlinkable(t *testing.T) {
 func TestUncountedAnonymousAnswerMayBeLeftOut(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		s := models.NewCheckins(db)
-		c, err := s.Create(ctx, anonCheckin("U1", "U2", "U3"), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := openRound(t, s, c, "2026-12-07")
+		s, c, r := anonRound(t, db, "U1", "U2", "U3")
 		identified := func(sub models.Submission) models.Submission { return models.Submission{Answers: sub.Answers} }
 		full := anonAnswers(c, "Work", "3", "home", "yes", "no")
 		if _, err := s.Answer(ctx, "T1", r.ID, "U1", identified(full)); !errors.Is(err, models.ErrInvalid) {
@@ -430,4 +475,34 @@ func TestUncountedAnonymousAnswerMayBeLeftOut(t *testing.T) {
 			t.Errorf("anonymous answers counted after edits and late answers = %d, want still 2", got)
 		}
 	})
+}
+
+// fillIn is a valid answer to every question of c, by question id.
+func fillIn(c models.Checkin) models.Submission {
+	sub := models.Submission{Answers: map[int]string{}, Anonymous: map[int]string{}}
+	for _, q := range c.Questions {
+		v := "Edited"
+		switch q.Kind {
+		case models.KindScale:
+			v = "3"
+		case models.KindChoice:
+			v = q.Options[0]
+		case models.KindBlocked:
+			v = "no"
+		}
+		if q.Anonymous {
+			sub.Anonymous[int(q.ID)] = v
+		} else {
+			sub.Answers[int(q.ID)] = v
+		}
+	}
+	return sub
+}
+
+func keys(m map[int]string) []int {
+	var out []int
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }

@@ -161,7 +161,8 @@ type AnswerResult struct {
 }
 
 // Answer stores a person's answers to a round, replacing their earlier
-// identified answers (answers can be edited). Each value is checked
+// identified answers to the questions asked now (answers can be edited;
+// one to a question retired since is kept with it). Each value is checked
 // against its question: a scale takes 1 to 5, a choice one of its
 // options, a blocked question yes or no; required questions need an
 // answer (an anonymous one only while it would be counted). Answers are
@@ -211,7 +212,14 @@ func (s *Checkins) Answer(ctx context.Context, workspaceID string, roundID int64
 			}
 			anonymousIn = true
 		}
-		if err := s.db.conn(ctx).Where("round_id = ? AND user_id = ?", roundID, userID).Delete(&answerRow{}).Error; err != nil {
+		// An edit replaces the answers to the questions asked now; an
+		// answer to a question retired since stays with that question.
+		current := make([]int64, 0, len(c.Questions))
+		for _, q := range c.Questions {
+			current = append(current, q.ID)
+		}
+		if err := s.db.conn(ctx).Where("round_id = ? AND user_id = ? AND question_id IN ?", roundID, userID, current).
+			Delete(&answerRow{}).Error; err != nil {
 			return translate(err)
 		}
 		if len(sub.Answers) > 0 {

@@ -118,12 +118,18 @@ func mustAggs(t *testing.T, s *models.Checkins, round int64, min int) []models.A
 
 func find(t *testing.T, aggs []models.Aggregate, pos int) models.Aggregate {
 	t.Helper()
+	return findAgg(t, aggs, fmt.Sprintf("question %d", pos), func(a models.Aggregate) bool { return a.Position == pos })
+}
+
+// findAgg returns the aggregate that is, or fails naming what.
+func findAgg(t *testing.T, aggs []models.Aggregate, what string, is func(models.Aggregate) bool) models.Aggregate {
+	t.Helper()
 	for _, a := range aggs {
-		if a.Position == pos {
+		if is(a) {
 			return a
 		}
 	}
-	t.Fatalf("no aggregate for question %d in %+v", pos, aggs)
+	t.Fatalf("no aggregate for %s in %+v", what, aggs)
 	return models.Aggregate{}
 }
 

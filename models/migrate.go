@@ -586,7 +586,6 @@ func v7(dialect string) []string {
 		`ALTER TABLE checkin_answers_v7 RENAME TO checkin_answers`,
 		`ALTER TABLE checkin_anonymous_v7 RENAME TO checkin_anonymous`,
 		`CREATE INDEX checkin_questions_checkin ON checkin_questions (checkin_id, retired, position)`,
-		`CREATE INDEX checkin_answers_question ON checkin_answers (question_id)`,
 	}
 }
 

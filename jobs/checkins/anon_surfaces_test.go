@@ -1,11 +1,9 @@
 package checkins
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,26 +11,9 @@ import (
 
 	"github.com/trellis-bot/trellis/bot/slacksim"
 	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/models"
 )
-
-// lockedBuffer is a bytes.Buffer safe for concurrent writers.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // The anonymous options carry a marker no other text has, so any place
 // showing an anonymous value or total is found by looking for it.
@@ -66,7 +47,7 @@ func TestMinimumGroupOnEverySurface(t *testing.T) {
 // minGroupSurfaces is one case of TestMinimumGroupOnEverySurface: n
 // people answer a round of a check-in posting to dest.
 func minGroupSurfaces(t *testing.T, dialect string, dest models.Destination, n, minGroup int) {
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	reg := prometheus.NewRegistry()
 	h := newHarness(t, harnessOpts{dialect: dialect, logs: &logs, metrics: reg})
 	var people []string

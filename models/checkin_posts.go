@@ -849,3 +849,112 @@ func (s *Checkins) Export(ctx context.Context, workspaceID string, checkinID int
 	}
 	return out, nil
 }
+
+// ClaimRoundAnswers leases to token, like ClaimPost, up to limit more
+// answer posts of a round that are not posted, due at now and free to
+// claim, other than exceptID, by id: the answers waiting to be packed with
+// one being sent. Each returned post is claimed, counting the attempt; of
+// concurrent claimers each post goes to exactly one.
+func (s *Checkins) ClaimRoundAnswers(ctx context.Context, workspaceID string, roundID, exceptID int64, token string, now time.Time, lease time.Duration, limit int) ([]CheckinPost, error) {
+	if token == "" || lease <= 0 || limit <= 0 {
+		return nil, fmt.Errorf("claim answers of round %d: %w: a claim needs a token, a positive lease and a limit", roundID, ErrInvalid)
+	}
+	now = dbTime(now)
+	rows, err := queryRows[postRow](ctx, s.db, `
+		UPDATE checkin_posts
+		SET claim_token = ?, claim_until = ?, attempts = attempts + 1
+		WHERE id IN (
+			SELECT id FROM checkin_posts
+			WHERE round_id = ? AND workspace_id = ? AND kind = ? AND id <> ? AND posted = ? AND next_attempt_at <= ?
+			  AND (claim_until IS NULL OR claim_until <= ?)
+			ORDER BY id LIMIT ?)
+		  AND posted = ? AND (claim_until IS NULL OR claim_until <= ?)
+		RETURNING *`, token, dbTime(now.Add(lease)), roundID, workspaceID, string(PostAnswer), exceptID, false, now, now, limit, false, now)
+	if err != nil {
+		return nil, fmt.Errorf("claim answers of round %d: %w", roundID, err)
+	}
+	out := make([]CheckinPost, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	slices.SortFunc(out, func(a, b CheckinPost) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// ReleasePost gives back a claimed post that was not tried after all (it
+// did not fit the message it was claimed for): the claim ends and the
+// attempt is not counted, so it is not looked for in Slack before it is
+// sent. Like MarkPosted, only the claim's holder can, else ErrLeaseLost.
+func (s *Checkins) ReleasePost(ctx context.Context, id int64, token string) error {
+	if token == "" {
+		return fmt.Errorf("release post %d: %w: no claim token", id, ErrInvalid)
+	}
+	res := s.db.conn(ctx).Exec(`UPDATE checkin_posts SET claim_token = '', claim_until = NULL, attempts = attempts - 1
+		WHERE id = ? AND posted = ? AND claim_token = ?`, id, false, token)
+	if res.Error != nil {
+		return fmt.Errorf("release post %d: %w", id, translate(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("release post %d: %w", id, ErrLeaseLost)
+	}
+	return nil
+}
+
+// AnswerInFlight reports whether an answer post of a round other than
+// exceptID is claimed under a lease still running at now and not posted:
+// someone is sending the round's answers, and will take the ones waiting
+// next.
+func (s *Checkins) AnswerInFlight(ctx context.Context, roundID, exceptID int64, now time.Time) (bool, error) {
+	var n int64
+	err := s.db.conn(ctx).Model(&postRow{}).
+		Where("round_id = ? AND kind = ? AND id <> ? AND posted = ? AND claim_until > ?", roundID, string(PostAnswer), exceptID, false, dbTime(now)).
+		Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("answers in flight in round %d: %w", roundID, translate(err))
+	}
+	return n > 0, nil
+}
+
+// EarlierAnswerInFlight reports whether an answer post of a round with a
+// lower id than id is claimed at now by a claim other than token and not
+// posted: of two senders of a round's answers, the later one yields.
+func (s *Checkins) EarlierAnswerInFlight(ctx context.Context, roundID, id int64, token string, now time.Time) (bool, error) {
+	var n int64
+	err := s.db.conn(ctx).Model(&postRow{}).
+		Where("round_id = ? AND kind = ? AND id < ? AND claim_token <> ? AND posted = ? AND claim_until > ?", roundID, string(PostAnswer), id, token, false, dbTime(now)).
+		Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("earlier answers in flight in round %d: %w", roundID, translate(err))
+	}
+	return n > 0, nil
+}
+
+// NextDueAnswer returns the first answer post of a round, by id, that is
+// not posted, due at now and free to claim; ok is false when there is none.
+func (s *Checkins) NextDueAnswer(ctx context.Context, roundID int64, now time.Time) (p CheckinPost, ok bool, err error) {
+	now = dbTime(now)
+	var rows []postRow
+	if err := s.db.conn(ctx).Where("round_id = ? AND kind = ? AND posted = ? AND next_attempt_at <= ? AND (claim_until IS NULL OR claim_until <= ?)",
+		roundID, string(PostAnswer), false, now, now).Order("id").Limit(1).Find(&rows).Error; err != nil {
+		return CheckinPost{}, false, fmt.Errorf("next answer due in round %d: %w", roundID, translate(err))
+	}
+	if len(rows) == 0 {
+		return CheckinPost{}, false, nil
+	}
+	return rows[0].domain(), true, nil
+}
+
+// AnswersPostedAs returns the answer posts of a round posted as the
+// message ts, by id: several when the message holds several answers.
+func (s *Checkins) AnswersPostedAs(ctx context.Context, roundID int64, ts string) ([]CheckinPost, error) {
+	var rows []postRow
+	if err := s.db.conn(ctx).Where("round_id = ? AND kind = ? AND posted = ? AND ts = ?", roundID, string(PostAnswer), true, ts).
+		Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("answers posted as %s in round %d: %w", ts, roundID, translate(err))
+	}
+	out := make([]CheckinPost, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,9 +59,11 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 				s.log.WarnContext(ctx, "check-in post not sent; it will be tried again", "post", p.ID, "err", err)
 			}
 		}
-		if len(due) < 50 {
+		if len(due) == 0 {
 			break
 		}
+		// Posts queued meanwhile (answers coming in while others were
+		// sent) are due too: look again until none is left.
 	}
 	return closeErr
 }
@@ -217,9 +220,44 @@ func (s *Service) readers(ctx context.Context, c models.Checkin) ([]string, erro
 
 // DeliverPost sends a queued post now, after the ack of what queued it.
 // Whatever fails is left for Tick to try again.
+//
+// An answer waits when another answer of its round is being sent: that
+// sender takes the answers waiting once its message is out, several in one
+// message, so a busy round's thread fills at the channel's pace in
+// messages rather than in answers. Otherwise the answer goes out now (with
+// any others waiting), and then whatever answers of the round came in
+// meanwhile, within postBudget; what is left is Tick's.
 func (s *Service) DeliverPost(ctx context.Context, p models.CheckinPost) {
+	if p.Kind == models.PostAnswer {
+		busy, err := s.store.AnswerInFlight(ctx, p.RoundID, p.ID, s.clock.Now())
+		if err == nil && busy {
+			return
+		}
+	}
 	if err := s.deliver(ctx, p, 0); err != nil {
 		s.log.WarnContext(ctx, "check-in post not sent yet; it will be tried again", "post", p.ID, "err", err)
+		return
+	}
+	if p.Kind != models.PostAnswer {
+		return
+	}
+	if versions, err := s.store.AnswerPosts(ctx, p.RoundID, p.UserID); err != nil || !slices.ContainsFunc(versions, func(q models.CheckinPost) bool { return q.Posted }) {
+		// It yielded to another sender, which takes the rest.
+		return
+	}
+	start := time.Now()
+	for range 100 {
+		if time.Since(start) > postBudget {
+			return
+		}
+		next, ok, err := s.store.NextDueAnswer(ctx, p.RoundID, s.clock.Now())
+		if err != nil || !ok {
+			return
+		}
+		if err := s.deliver(ctx, next, 0); err != nil {
+			s.log.WarnContext(ctx, "check-in post not sent yet; it will be tried again", "post", next.ID, "err", err)
+			return
+		}
 	}
 }
 
@@ -262,17 +300,11 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 	// refusal someone may fix (not_in_channel: invite Trellis back) longer
 	// each time, up to two hours, for a day; else a minute.
 	retryAfterSlack := func(err error) error {
-		var rl *slack.RateLimitedError
-		var se slack.SlackErrorResponse
-		switch {
-		case errors.As(err, &rl):
-			return retry(s.clock.Now().Add(max(rl.RetryAfter, time.Second)), err)
-		case errors.As(err, &se) && s.clock.Now().Sub(p.CreatedAt) > maxPostAge:
+		at, never := s.retryAt(p, err)
+		if never {
 			return giveUp(err)
-		case errors.As(err, &se):
-			return retry(s.clock.Now().Add(min(time.Duration(p.Attempts)*30*time.Minute, 2*time.Hour)), err)
 		}
-		return retry(s.clock.Now().Add(s.retry), err)
+		return retry(at, err)
 	}
 
 	c, err := s.store.Get(ctx, p.WorkspaceID, p.CheckinID)
@@ -295,6 +327,11 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 		}
 		if len(later) > 0 && later[len(later)-1].Version > p.Version {
 			return s.store.MarkPosted(ctx, p.ID, token, p.Channel, nil)
+		}
+		if earlierInFlight(later, p, now) {
+			// The version this edit replaces is being sent: the edit
+			// follows it, never the other way round.
+			return retry(now.Add(editWait), errors.New("the answer's earlier version is being sent"))
 		}
 	}
 	api, err := s.clients(ctx, p.WorkspaceID)
@@ -339,6 +376,16 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 			return retry(latest(hdr.NextAttemptAt, s.clock.Now().Add(s.retry)), errors.New("the round's thread is not posted yet"))
 		case len(hdr.TS) > 0:
 			thread = hdr.TS[0]
+		}
+	}
+
+	if p.Kind == models.PostAnswer && depth == 0 {
+		done, err := s.deliverAnswers(ctx, sendCtx, api, c, round, thread, p, token)
+		if done {
+			return err
+		}
+		if err != nil {
+			return retry(now.Add(s.retry), err)
 		}
 	}
 
@@ -395,7 +442,7 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 		}
 	}
 	if p.Kind == models.PostAnswer && p.Version > 1 {
-		s.markReplaced(ctx, api, c, p)
+		s.markReplaced(ctx, api, c, round, p)
 	}
 	return nil
 }
@@ -444,23 +491,11 @@ func (s *Service) render(ctx context.Context, c models.Checkin, round models.Rou
 		text, blocks := views.RoundSummary(c, label, sum.answered, sum.asked, sum.aggs, sum.blockers)
 		return []views.ReportMessage{{Text: text, Blocks: blocks}}, nil
 	case models.PostAnswer:
-		resp, err := s.store.MyResponse(ctx, c.WorkspaceID, round.ID, p.UserID)
+		a, err := s.packedAnswer(ctx, c, round, p)
 		if err != nil {
 			return nil, err
 		}
-		// "Edited" only when an earlier version is in the channel for
-		// people to have read.
-		edited := false
-		if p.Version > 1 {
-			earlier, err := s.store.AnswerPosts(ctx, round.ID, p.UserID)
-			if err != nil {
-				return nil, err
-			}
-			for _, e := range earlier {
-				edited = edited || (e.Version < p.Version && e.Posted && len(e.TS) > 0)
-			}
-		}
-		return views.AnswerMessage(c, s.name(ctx, c.WorkspaceID, p.UserID), p.UserID, resp.Answers, nil, edited), nil
+		return views.AnswerMessage(c, a.Name, a.UserID, a.Answers, a.Helper, a.Edited), nil
 	}
 	return nil, fmt.Errorf("unknown post kind %q", p.Kind)
 }
@@ -469,7 +504,7 @@ func (s *Service) render(ctx context.Context, c models.Checkin, round models.Rou
 // by their metadata, and returns their timestamps by part.
 func (s *Service) findPosted(ctx context.Context, api Slack, channel, thread string, p models.CheckinPost) (map[int]string, error) {
 	found := map[int]string{}
-	match := func(m slack.Message) {
+	err := s.scanPosted(ctx, api, channel, thread, p.CreatedAt, func(m slack.Message) {
 		if m.Metadata.EventType != postMetadataType {
 			return
 		}
@@ -479,14 +514,20 @@ func (s *Service) findPosted(ctx context.Context, api Slack, channel, thread str
 		if id == strconv.FormatInt(p.ID, 10) && err == nil {
 			found[n] = m.Timestamp
 		}
-	}
-	oldest := strconv.FormatInt(p.CreatedAt.Add(-time.Minute).Unix(), 10) + ".000000"
+	})
+	return found, err
+}
+
+// scanPosted calls match on every message of the thread (or, with no
+// thread, the channel) posted since a minute before oldest.
+func (s *Service) scanPosted(ctx context.Context, api Slack, channel, thread string, oldest time.Time, match func(slack.Message)) error {
+	from := strconv.FormatInt(oldest.Add(-time.Minute).Unix(), 10) + ".000000"
 	if thread != "" {
-		params := &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: thread, Oldest: oldest, Limit: 200, IncludeAllMetadata: true}
+		params := &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: thread, Oldest: from, Limit: 200, IncludeAllMetadata: true}
 		for range 20 {
 			msgs, more, cursor, err := api.GetConversationRepliesContext(ctx, params)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			for _, m := range msgs {
 				match(m)
@@ -496,13 +537,13 @@ func (s *Service) findPosted(ctx context.Context, api Slack, channel, thread str
 			}
 			params.Cursor = cursor
 		}
-		return found, nil
+		return nil
 	}
-	params := &slack.GetConversationHistoryParameters{ChannelID: channel, Oldest: oldest, Limit: 200, IncludeAllMetadata: true}
+	params := &slack.GetConversationHistoryParameters{ChannelID: channel, Oldest: from, Limit: 200, IncludeAllMetadata: true}
 	for range 20 {
 		resp, err := api.GetConversationHistoryContext(ctx, params)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, m := range resp.Messages {
 			match(m)
@@ -512,12 +553,14 @@ func (s *Service) findPosted(ctx context.Context, api Slack, channel, thread str
 		}
 		params.Cursor = resp.ResponseMetaData.NextCursor
 	}
-	return found, nil
+	return nil
 }
 
 // markReplaced shortens the earlier versions of an edited answer to a line
-// pointing at the new one, so the thread does not show both in full.
-func (s *Service) markReplaced(ctx context.Context, api Slack, c models.Checkin, p models.CheckinPost) {
+// pointing at the new one, so the thread does not show both in full; an
+// earlier version inside a packed message shrinks to that line within it,
+// the other answers there unchanged.
+func (s *Service) markReplaced(ctx context.Context, api Slack, c models.Checkin, round models.Round, p models.CheckinPost) {
 	posts, err := s.store.AnswerPosts(ctx, p.RoundID, p.UserID)
 	if err != nil {
 		s.log.WarnContext(ctx, "could not read earlier answers", "post", p.ID, "err", err)
@@ -531,6 +574,19 @@ func (s *Service) markReplaced(ctx context.Context, api Slack, c models.Checkin,
 		for _, ts := range old.TS {
 			if ts == "" {
 				continue
+			}
+			if len(old.TS) == 1 {
+				inMsg, err := s.store.AnswersPostedAs(ctx, p.RoundID, ts)
+				if err != nil {
+					s.log.WarnContext(ctx, "could not mark an edited answer", "post", old.ID, "err", err)
+					continue
+				}
+				if len(inMsg) > 1 {
+					if err := s.repack(ctx, api, c, round, ts, inMsg); err != nil {
+						s.log.WarnContext(ctx, "could not mark an edited answer in a packed message", "post", old.ID, "err", err)
+					}
+					continue
+				}
 			}
 			if _, _, _, err := api.UpdateMessageContext(ctx, c.ChannelID, ts, slack.MsgOptionText(line, false),
 				slack.MsgOptionBlocks(slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, line, false, false)))); err != nil {

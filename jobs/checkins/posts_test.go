@@ -78,7 +78,8 @@ func TestAmbiguousPostIsReconciled(t *testing.T) {
 						}
 					}
 				}
-				if len(th) != 2 || count["ada"] != 1 || count["bob"] != 1 {
+				// Answers due together may share a message (packed).
+				if len(th) < 1 || len(th) > 2 || count["ada"] != 1 || count["bob"] != 1 {
 					t.Errorf("thread: %d messages, answers %v; want ada's and bob's once each", len(th), count)
 				}
 				// The outbox knows where each one is.
@@ -98,11 +99,11 @@ func TestAmbiguousPostIsReconciled(t *testing.T) {
 						t.Errorf("bob's post records ts %s, the message is %s", posts[0].TS[0], m.TS)
 					}
 				}
-				// The header and two answers; the one Slack kept despite the
-				// error was not sent again.
-				want := 3
+				// The header and the answers' messages; the one Slack kept
+				// despite the error was not sent again.
+				want := 1 + len(th)
 				if tt.afterEffect {
-					want = 2
+					want--
 				}
 				if n := h.postCalls(ch); n != want {
 					t.Errorf("%d chat.postMessage calls answered ok, want %d", n, want)

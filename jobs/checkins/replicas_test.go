@@ -66,6 +66,7 @@ func TestTwoReplicasPostEverythingOnce(t *testing.T) {
 		if len(top) != 2 {
 			t.Fatalf("%d top-level messages in the channel, want one round header per day (2): %+v", len(top), top)
 		}
+		posts := 0
 		for _, hdr := range top {
 			th := replies[hdr.TS]
 			answers, summaries := 0, 0
@@ -78,7 +79,9 @@ func TestTwoReplicasPostEverythingOnce(t *testing.T) {
 						t.Errorf("summary %q, want 2 of 3 answered", m.Text)
 					}
 				case strings.Contains(txt, "answer of "):
-					answers++
+					// Answers due together may share a message (packed).
+					answers += strings.Count(txt, "answer of ")
+					posts++
 				default:
 					t.Errorf("unexpected message in the thread: %s", txt)
 				}
@@ -87,8 +90,8 @@ func TestTwoReplicasPostEverythingOnce(t *testing.T) {
 				t.Errorf("thread of %q: %d answers and %d summaries, want 2 and 1", hdr.Text, answers, summaries)
 			}
 		}
-		if n := h.postCalls(ch); n != 8 {
-			t.Errorf("%d chat.postMessage calls into the channel, want 8 (per day a header, 2 answers, a summary)", n)
+		if n := h.postCalls(ch); n != 4+posts {
+			t.Errorf("%d chat.postMessage calls into the channel, want %d (per day a header and a summary, and the %d answers' messages)", n, 4+posts, posts)
 		}
 		due, err := h.store.DuePosts(h.ctx, h.clk.Now().Add(time.Hour), 50)
 		if err != nil || len(due) != 0 {

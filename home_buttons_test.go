@@ -109,7 +109,8 @@ func (h *ckHarness) clickHome(t *testing.T, user, blockID, actionID, value, want
 }
 
 // TestHomeCheckinButtonsTrust: the Home tab's check-in buttons are shown only to
-// the people allowed to use them, and do what the commands do for them.
+// the people allowed to use them (the owner and admins; Export for everyone
+// in it), and do what the commands do for them.
 // Every button's value names a check-in; a click with another check-in's
 // number (a forged value) is checked against stored state and Slack: a
 // participant who does not own it and a stranger each get a friendly
@@ -133,7 +134,8 @@ func TestHomeCheckinButtonsTrust(t *testing.T) {
 		return ch.ID
 	}
 	lena, omar, sam := add("Lena"), add("Omar"), add("Sam")
-	team := h.newCheckinIn(t, lena, channel("platform", lena, omar), "Platform stand-up")
+	ada := slacksim.DemoAda // a workspace admin
+	team := h.newCheckinIn(t, lena, channel("platform", lena, omar, ada), "Platform stand-up")
 	teamRow := views.HomeCheckinActionsBlockID(team)
 
 	// Omar and Sam each own a running and a paused check-in, so their Home
@@ -152,6 +154,7 @@ func TestHomeCheckinButtonsTrust(t *testing.T) {
 	running := []string{views.ActionHomeCheckinEdit, views.ActionHomeCheckinPause, views.ActionHomeCheckinRun, views.ActionHomeCheckinExport}
 	paused := []string{views.ActionHomeCheckinEdit, views.ActionHomeCheckinResume, views.ActionHomeCheckinRun, views.ActionHomeCheckinExport}
 	h.homeElements(t, lena, teamRow, running)
+	h.homeElements(t, ada, teamRow, running)
 	h.homeElements(t, omar, teamRow, []string{views.ActionHomeCheckinExport})
 	for _, who := range []string{omar, sam} {
 		h.homeElements(t, who, views.HomeCheckinActionsBlockID(own[who][0]), running)
@@ -167,7 +170,7 @@ func TestHomeCheckinButtonsTrust(t *testing.T) {
 	runs := func() int {
 		t.Helper()
 		n := 0
-		for _, who := range []string{lena, omar} {
+		for _, who := range []string{lena, omar, ada} {
 			list, err := occs.ForRecipient(ctx, slacksim.DefaultTeamID, who, time.Time{}, 1000)
 			if err != nil {
 				t.Fatal(err)
@@ -250,9 +253,15 @@ func TestHomeCheckinButtonsTrust(t *testing.T) {
 	// Export, with no answers yet, says so, as the command does.
 	h.clickHome(t, lena, teamRow, views.ActionHomeCheckinExport, teamID, "*Platform stand-up* has no answers yet")
 	// Run now asks everyone.
-	h.clickHome(t, lena, teamRow, views.ActionHomeCheckinRun, teamID, "Asking 2 people for *Platform stand-up* now")
-	if n := runs(); n != 2 {
-		t.Errorf("after Run now, %d people asked, want 2", n)
+	h.clickHome(t, lena, teamRow, views.ActionHomeCheckinRun, teamID, "Asking 3 people for *Platform stand-up* now")
+	if n := runs(); n != 3 {
+		t.Errorf("after Run now, %d people asked, want 3", n)
+	}
+
+	// A workspace admin who did not set it up may change it too.
+	h.clickHome(t, ada, teamRow, views.ActionHomeCheckinPause, teamID, "Paused *Platform stand-up*")
+	if c, err := store.Get(ctx, slacksim.DefaultTeamID, team); err != nil || !c.Paused {
+		t.Errorf("after the admin's pause: %+v, %v; want it paused", c, err)
 	}
 }
 

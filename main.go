@@ -1,7 +1,7 @@
-// Command trellis is the Trellis Slack bot: recurring check-ins, OKRs with
-// gentle nudges and manager peer networks that respect everyone's working
-// hours. With no Slack credentials it starts a sandbox: a built-in Slack
-// emulator with demo people and a web page to act as any of them.
+// Command trellis is the Trellis Slack bot: recurring check-ins by DM that
+// respect everyone's working hours. With no Slack credentials it starts a
+// sandbox: a built-in Slack emulator with demo people and a web page to act
+// as any of them.
 //
 // Usage:
 //

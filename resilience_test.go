@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/trellis-bot/trellis/bot/bottest"
 	"github.com/trellis-bot/trellis/bot/slacksim"
@@ -32,13 +31,11 @@ func TestRedisStopsMidRun(t *testing.T) {
 	if code, body := h.readyz(); code != http.StatusOK || !strings.HasPrefix(body["redis"], "unavailable") || body["database"] != "ok" {
 		t.Errorf("readyz without Redis = %d %v, want 200 with redis unavailable", code, body)
 	}
+	// The emulator, like Slack, gives up on an ack after 3 s and h.command
+	// then fails: each command is acknowledged in time without Redis.
 	for i, line := range []string{"/trellis hours mon-thu 07:00-15:00", "/trellis away tomorrow", "/trellis tz Asia/Kathmandu"} {
-		start := time.Now()
 		if got := h.command(user, line); !strings.Contains(got, "aved") && !strings.Contains(got, "Enjoy") {
 			t.Errorf("%d: %s without Redis → %q", i, line, got)
-		}
-		if d := time.Since(start); d > 2500*time.Millisecond {
-			t.Errorf("%s without Redis took %v, longer than Slack's 3 s ack budget allows", line, d)
 		}
 	}
 	p := h.person(user)

@@ -52,7 +52,7 @@ func demoComposer(_ context.Context, c engine.Context) (engine.Message, error) {
 		Text: text,
 		Blocks: []slack.Block{
 			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text+
-				"\nCheck-ins, OKR nudges and peer-network prompts reach you the same way: at their local time, inside your working hours, never while you're away.",
+				"\nCheck-ins and their reminders reach you the same way: at their local time, inside your working hours, never while you're away.",
 				false, false), nil, nil),
 		},
 	}, nil

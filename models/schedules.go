@@ -13,7 +13,7 @@ import (
 )
 
 // Schedule is one "send this to these recipients on this cadence" that a
-// feature (a check-in, an OKR nudge, a pairing round) registers with the
+// feature (a check-in today; any later feature the same way) registers with the
 // delivery engine. Its Key is the CadenceID of every occurrence it yields.
 type Schedule struct {
 	ID          int64

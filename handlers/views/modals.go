@@ -54,7 +54,7 @@ func HoursModal(h models.WorkingHours, followsDefault, workspace bool, def model
 	end.InitialTime = h.End.String()
 
 	title := "Working hours"
-	intro := "I only send check-ins, nudges and prompts inside these hours, in your own timezone."
+	intro := "I only send check-ins, their reminders and other prompts inside these hours, in your own timezone."
 	if workspace {
 		title = "Workspace hours"
 		intro = "The default for everyone who hasn't set their own hours."
@@ -109,7 +109,7 @@ func AwayModal(today models.Date) slack.ModalViewRequest {
 	note := slack.NewPlainTextInputBlockElement(plain("Holiday in Lisbon"), BlockNote)
 	note.MaxLength = models.MaxAwayNoteLen
 	return modal(CallbackAway, "Time off", "Save",
-		section("While you're away, Trellis sends you nothing: check-ins and nudges wait or are skipped, and your team sees no gap.", nil),
+		section("While you're away, Trellis sends you nothing: check-ins and their reminders wait or are skipped, and your team sees no gap.", nil),
 		input(BlockFirst, "First day off", first, false, ""),
 		input(BlockLast, "Last day off", last, false, "Both days are included."),
 		input(BlockNote, "Note (only you see it)", note, true, ""),

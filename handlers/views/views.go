@@ -95,7 +95,7 @@ func button(actionID, label, value string) *slack.ButtonBlockElement {
 // Help lists what Trellis does and every command.
 func Help() []slack.Block {
 	return []slack.Block{
-		section("*Trellis* runs light-touch check-ins, OKR nudges and manager peer networks — "+
+		section("*Trellis* runs light-touch check-ins by DM — "+
 			"and never messages you outside your working hours, on a holiday or while you're away.", nil),
 		section(strings.Join([]string{
 			"`/trellis me` — your timezone, working hours, time off and holidays",
@@ -294,7 +294,7 @@ const (
 // it does.
 func upcomingText(list []Upcoming) string {
 	if len(list) == 0 {
-		return ":soon: *Coming up:* nothing scheduled for you. Check-ins and nudges you join will show here, in your time."
+		return ":soon: *Coming up:* nothing scheduled for you. Check-ins you join, and their reminders, will show here, in your time."
 	}
 	lines := []string{":soon: *Coming up* (as your settings stand now):"}
 	used := utf8.RuneCountInString(lines[0])

@@ -1,6 +1,6 @@
 // Package engine is Trellis's time and delivery engine: the one path by
-// which every proactive message — check-in prompts, OKR nudges, peer
-// network posts — reaches a person or a channel.
+// which every proactive message — check-in prompts and reminders today, and
+// any later feature's messages — reaches a person or a channel.
 //
 // A feature registers a models.Schedule ("send this, to these recipients,
 // on this cadence") and a Composer for its kind. Each Tick, on every

@@ -51,6 +51,10 @@ func migrations() []migration {
 			DialectPostgres: v6(DialectPostgres),
 			DialectSQLite:   v6(DialectSQLite),
 		}},
+		{version: 10, name: "check-in prompt updates and opened views", sql: map[string][]string{
+			DialectPostgres: v10(DialectPostgres),
+			DialectSQLite:   v10(DialectSQLite),
+		}},
 	}
 }
 
@@ -58,7 +62,7 @@ func migrations() []migration {
 // before parents, for DeleteWorkspace. A migration adding a table adds it
 // here too (a test checks).
 func workspaceTables() []string {
-	return []string{"checkin_posts", "checkin_anonymous", "checkin_answers", "checkin_responses", "checkin_rounds", "checkin_people", "checkin_questions", "checkins", "schedule_targets", "schedules", "occurrences", "away_periods", "people", "holidays", "audit_log", "workspaces", "installations"}
+	return []string{"opened_views", "checkin_prompt_updates", "checkin_posts", "checkin_anonymous", "checkin_answers", "checkin_responses", "checkin_rounds", "checkin_people", "checkin_questions", "checkins", "schedule_targets", "schedules", "occurrences", "away_periods", "people", "holidays", "audit_log", "workspaces", "installations"}
 }
 
 func v1Postgres() []string {
@@ -496,6 +500,40 @@ func v6(dialect string) []string {
 		// When the channel member list last applied was read from Slack, so
 		// an older read finishing later never undoes a newer one.
 		`ALTER TABLE checkins ADD COLUMN members_read_at `+ts+` NULL`)
+}
+
+// v10 adds two tables for trusting nothing a person can change in a
+// payload. checkin_prompt_updates queues, in the transaction that closes a
+// round, the change of each asked person's DM prompts to say it closed;
+// it is claimed under a lease and marked done, so a change lost to a
+// crash is made later (chat.update is idempotent). opened_views records
+// the modals Trellis opened and for whom, so a view id in a payload is
+// used only by the person it was opened for.
+func v10(dialect string) []string {
+	_, ts := columnTypes(dialect)
+	return []string{
+		`CREATE TABLE checkin_prompt_updates (
+			round_id        BIGINT NOT NULL REFERENCES checkin_rounds (id) ON DELETE CASCADE,
+			workspace_id    TEXT NOT NULL,
+			user_id         TEXT NOT NULL,
+			done            BOOLEAN NOT NULL DEFAULT FALSE,
+			attempts        INTEGER NOT NULL DEFAULT 0,
+			next_attempt_at ` + ts + ` NOT NULL,
+			claim_token     TEXT NOT NULL DEFAULT '',
+			claim_until     ` + ts + `,
+			PRIMARY KEY (round_id, user_id)
+		)`,
+		`CREATE INDEX checkin_prompt_updates_due ON checkin_prompt_updates (done, next_attempt_at)`,
+		`CREATE TABLE opened_views (
+			workspace_id TEXT NOT NULL,
+			view_id      TEXT NOT NULL,
+			user_id      TEXT NOT NULL,
+			callback_id  TEXT NOT NULL,
+			opened_at    ` + ts + ` NOT NULL,
+			PRIMARY KEY (workspace_id, view_id)
+		)`,
+		`CREATE INDEX opened_views_age ON opened_views (opened_at)`,
+	}
 }
 
 // schemaMigrationsDDL creates the version table; the time type differs.

@@ -222,6 +222,8 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 		BotUserID: clients.BotUserID,
 		Clock:     clk,
 		Logger:    log,
+
+		BackgroundPromptUpdates: true,
 	})
 	if err != nil {
 		return err
@@ -240,6 +242,7 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 		People:        people,
 		Workspaces:    workspaces,
 		Installations: installs,
+		Views:         models.NewOpenedViews(db),
 		Forecast:      eng,
 		Checkins:      ck,
 	}).Register(mux)

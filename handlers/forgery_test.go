@@ -55,7 +55,7 @@ type fixture struct {
 	teamRound, secretRound, otherRound int64
 	// The prompts Trellis sent: Omar's of the team round, Lena's of the
 	// secret round.
-	omarMsg, lenaMsg slacksim.Message
+	omarMsg, lenaMsg models.Receipt
 	lenaAway         models.AwayPeriod
 }
 
@@ -198,45 +198,26 @@ func (f *fixture) checkin(svc *checkins.Service, ws, channel, owner string, peop
 	return c
 }
 
-// prompt is the DM that asked a person a round of a check-in, and the
-// round.
-func (f *fixture) prompt(user string, checkinID int64) (slacksim.Message, int64) {
+// prompt is the DM that asked a person a round of a check-in, as
+// recorded, and the round.
+func (f *fixture) prompt(user string, checkinID int64) (models.Receipt, int64) {
 	f.t.Helper()
-	convs, err := f.ctl.Conversations(f.ctx, user)
+	pending, err := f.store.Pending(f.ctx, team, user)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	for _, c := range convs {
-		if c.Kind != "im" {
+	for _, p := range pending {
+		if p.Checkin.ID != checkinID {
 			continue
 		}
-		msgs, err := f.ctl.Messages(f.ctx, c.ID, user)
-		if err != nil {
-			f.t.Fatal(err)
+		msgs, err := f.store.PromptMessages(f.ctx, team, checkinID, p.Round.ID, user)
+		if err != nil || len(msgs) != 1 {
+			f.t.Fatalf("prompts of %s: %v, %v; want one", user, msgs, err)
 		}
-		for _, m := range msgs {
-			var bs []map[string]any
-			_ = json.Unmarshal(m.Blocks, &bs)
-			for _, b := range bs {
-				id, _ := b["block_id"].(string)
-				rest, ok := strings.CutPrefix(id, "checkin_prompt_")
-				if !ok {
-					continue
-				}
-				round, _ := strconv.ParseInt(rest, 10, 64)
-				r, err := f.store.Round(f.ctx, team, round)
-				if err != nil {
-					f.t.Fatal(err)
-				}
-				if r.CheckinID != checkinID {
-					continue
-				}
-				return m, round
-			}
-		}
+		return msgs[0], p.Round.ID
 	}
 	f.t.Fatalf("%s has no prompt", user)
-	return slacksim.Message{}, 0
+	return models.Receipt{}, 0
 }
 
 // snapshot is everything stored that a forged payload could change.

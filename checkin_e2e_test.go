@@ -72,49 +72,12 @@ func (h *ckHarness) topView(t *testing.T, user, callback string) slacksim.View {
 }
 
 // formState is what Slack would submit for a modal: each input's initial
-// value, with overrides by block id (a string for a text input or a
-// single choice, []string for a multi-user pick).
+// value, with overrides by block id (slacksim.FormState).
 func formState(t *testing.T, blocks json.RawMessage, overrides map[string]any) map[string]map[string]json.RawMessage {
 	t.Helper()
-	var bs []map[string]any
-	if err := json.Unmarshal(blocks, &bs); err != nil {
+	out, err := slacksim.FormState(blocks, overrides)
+	if err != nil {
 		t.Fatal(err)
-	}
-	out := map[string]map[string]json.RawMessage{}
-	for _, b := range bs {
-		if b["type"] != "input" {
-			continue
-		}
-		id, _ := b["block_id"].(string)
-		el, _ := b["element"].(map[string]any)
-		typ, _ := el["type"].(string)
-		action, _ := el["action_id"].(string)
-		st := map[string]any{"type": typ}
-		switch typ {
-		case "plain_text_input":
-			st["value"] = el["initial_value"]
-		case "radio_buttons", "static_select":
-			if o, ok := el["initial_option"]; ok {
-				st["selected_option"] = o
-			}
-		case "multi_users_select":
-			st["selected_users"] = el["initial_users"]
-		case "users_select":
-			st["selected_user"] = el["initial_user"]
-		}
-		if v, ok := overrides[id]; ok {
-			switch typ {
-			case "plain_text_input":
-				st["value"] = v
-			case "radio_buttons", "static_select":
-				st["selected_option"] = map[string]any{"value": v}
-			case "multi_users_select":
-				st["selected_users"] = v
-			case "users_select":
-				st["selected_user"] = v
-			}
-		}
-		out[id] = map[string]json.RawMessage{action: raw(t, st)}
 	}
 	return out
 }
@@ -472,8 +435,13 @@ func TestCheckinTwoWeeks(t *testing.T) {
 		}
 	}
 
-	// Run to the end of the second week.
-	h.setClock(t, mon.Add(14*24*time.Hour))
+	// Run to the end of the second week, a day at a time: each move of the
+	// sandbox clock runs every tick on the way before it answers, and
+	// closing a round now also changes its waiting prompts, paced as Slack
+	// paces chat.update.
+	for d := 2; d <= 14; d++ {
+		h.setClock(t, mon.Add(time.Duration(d)*24*time.Hour))
+	}
 
 	// Every prompt once, at its local time; a reminder 4 hours later only
 	// while unanswered; none on a holiday or while away.

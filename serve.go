@@ -245,6 +245,8 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 		BotUserID: clients.BotUserID,
 		Clock:     clk,
 		Logger:    log,
+
+		BackgroundPromptUpdates: true,
 	})
 	if err != nil {
 		return err
@@ -263,6 +265,7 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 		People:        people,
 		Workspaces:    workspaces,
 		Installations: installs,
+		Views:         models.NewOpenedViews(db),
 		Forecast:      eng,
 		Checkins:      ck,
 	}).Register(mux)

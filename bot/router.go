@@ -7,6 +7,8 @@ package bot
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -152,6 +154,12 @@ func (m *Mux) ViewClosed(callbackID string, h Handler) { m.closed[callbackID] = 
 
 // Event routes Events API events by inner event type ("app_home_opened").
 func (m *Mux) Event(eventType string, h Handler) { m.events[eventType] = h }
+
+// Routes lists the action ids and view callback ids routed, each sorted:
+// what a test that must cover every button and form enumerates.
+func (m *Mux) Routes() (actions, views []string) {
+	return slices.Sorted(maps.Keys(m.actions)), slices.Sorted(maps.Keys(m.views))
+}
 
 // ErrNoRoute is returned for a request no handler is registered for.
 var ErrNoRoute = fmt.Errorf("bot: no handler for request")

@@ -156,6 +156,17 @@ func (h *Handlers) checkinTemplate(ctx context.Context, req *bot.Request) (*bot.
 	c := models.NewCheckin()
 	if tpl, ok := models.FindCheckinTemplate(key); ok {
 		c = tpl.Checkin
+	} else if key != views.ValueCheckinBlank {
+		h.tell(ctx, req, "That isn't one of the templates. Pick one from the list, or start from scratch.")
+		return nil, nil
+	}
+	// The view id comes with the payload: only a form Trellis opened for
+	// this person is changed.
+	if ok, err := h.openedFor(ctx, req, view.ID, views.CallbackCheckin); err != nil || !ok {
+		if err == nil {
+			h.tell(ctx, req, "I can only fill in a check-in form I opened for you. Run `/trellis checkin new` again.")
+		}
+		return nil, err
 	}
 	m := views.CheckinModal(c, models.CheckinTemplates(), key)
 	m.PrivateMetadata = view.PrivateMetadata
@@ -166,6 +177,15 @@ func (h *Handlers) checkinTemplate(ctx context.Context, req *bot.Request) (*bot.
 		h.log.WarnContext(ctx, "views.update failed", "view", view.ID, "err", err)
 	}
 	return nil, nil
+}
+
+// openedFor reports whether viewID is a form with callbackID that Trellis
+// opened for the person acting.
+func (h *Handlers) openedFor(ctx context.Context, req *bot.Request, viewID, callbackID string) (bool, error) {
+	if h.views == nil || viewID == "" {
+		return false, nil
+	}
+	return h.views.Opened(ctx, req.TeamID, viewID, req.UserID, callbackID)
 }
 
 // submitCheckin creates or edits a check-in from the form. Every problem
@@ -198,14 +218,22 @@ func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Re
 	var saved models.Checkin
 	switch verb {
 	case "new":
+		// The channel comes from private_metadata, which a person can
+		// change: they must be in it, asked of Slack now.
+		if resp, err := h.mayCreateIn(ctx, req, arg); resp != nil || err != nil {
+			return resp, err
+		}
 		c.WorkspaceID, c.ChannelID, c.OwnerID = req.TeamID, arg, req.UserID
 		saved, err = h.ck.Create(ctx, c)
 	case "edit":
 		id, perr := strconv.ParseInt(arg, 10, 64)
-		if perr != nil {
-			return nil, fmt.Errorf("check-in form: bad metadata %q", req.Interaction.View.PrivateMetadata)
+		if perr != nil || id <= 0 {
+			return fieldErrors(map[string]string{views.BlockCheckinName: "I can't tell which check-in this form is for. Close it and run `/trellis checkin edit ID` again."}), nil
 		}
 		old, gerr := h.ck.Store().Get(ctx, req.TeamID, id)
+		if errors.Is(gerr, models.ErrNotFound) {
+			return fieldErrors(map[string]string{views.BlockCheckinName: "There is no such check-in any more: it may have been deleted. Nothing was saved."}), nil
+		}
 		if gerr != nil {
 			return nil, gerr
 		}
@@ -220,7 +248,7 @@ func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Re
 		c.Anchor, c.Paused = old.Anchor, old.Paused
 		saved, err = h.ck.Update(ctx, c, req.UserID, admin)
 	default:
-		return nil, fmt.Errorf("check-in form: bad metadata %q", req.Interaction.View.PrivateMetadata)
+		return fieldErrors(map[string]string{views.BlockCheckinName: "I can't tell what this form is for. Close it and run `/trellis checkin new` in the team's channel again."}), nil
 	}
 	var ce *models.CheckinError
 	switch {
@@ -241,6 +269,38 @@ func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Re
 	created := verb == "new"
 	req.After(func(ctx context.Context) { h.afterCheckinSaved(ctx, req, saved, created) })
 	return nil, nil
+}
+
+// mayCreateIn checks, at submit time, that the person may set up a
+// check-in for channel: a channel id, and they are in it now, as Slack
+// says. It returns the friendly refusal, or nil when they may.
+func (h *Handlers) mayCreateIn(ctx context.Context, req *bot.Request, channel string) (*bot.Response, error) {
+	if !isChannelID(channel) {
+		return fieldErrors(map[string]string{views.BlockCheckinName: "I can't tell which channel this check-in is for. Close the form and run `/trellis checkin new` in the team's channel."}), nil
+	}
+	in, err := h.ck.Member(ctx, req.TeamID, channel, req.UserID)
+	if err != nil {
+		h.log.WarnContext(ctx, "could not check channel membership", "channel", channel, "err", err)
+		return fieldErrors(map[string]string{views.BlockCheckinName: fmt.Sprintf("I couldn't check with Slack that you're in <#%s> (%s). Nothing is saved yet; please try again in a moment. In a private channel, invite me first with `/invite @Trellis`.", channel, slackErrorText(err))}), nil
+	}
+	if !in {
+		return fieldErrors(map[string]string{views.BlockCheckinName: fmt.Sprintf("You can set up a check-in only for a channel you're in, and you aren't in <#%s>. Nothing was saved.", channel)}), nil
+	}
+	return nil, nil
+}
+
+// isChannelID reports whether id looks like a channel's id (public "C…"
+// or private "G…"), not a DM or anything else.
+func isChannelID(id string) bool {
+	if len(id) < 2 || len(id) > 32 || (id[0] != 'C' && id[0] != 'G') {
+		return false
+	}
+	for _, r := range id[1:] {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // afterCheckinSaved reads the channel's members into a channel-mode
@@ -313,6 +373,9 @@ func (h *Handlers) listCheckins(ctx context.Context, req *bot.Request, p models.
 	} else {
 		cs, err = store.ForPerson(ctx, req.TeamID, req.UserID)
 		title = "Your check-ins"
+		// Only check-ins of channels the person is in now.
+		in := h.inChannel(req.TeamID, req.UserID)
+		cs = slices.DeleteFunc(cs, func(c models.Checkin) bool { return !in(ctx, c.ChannelID) })
 	}
 	if err != nil {
 		return nil, err
@@ -322,6 +385,25 @@ func (h *Handlers) listCheckins(ctx context.Context, req *bot.Request, p models.
 		return nil, err
 	}
 	return reply(fmt.Sprintf("%s: %d", title, len(items)), views.CheckinList(items, title)), nil
+}
+
+// inChannel returns a test of whether the person is in a channel now,
+// asking Slack once per channel for as long as the returned func is kept
+// (one request). When Slack cannot be asked the answer is no: access is
+// never granted on a guess.
+func (h *Handlers) inChannel(teamID, userID string) func(ctx context.Context, channel string) bool {
+	known := map[string]bool{}
+	return func(ctx context.Context, channel string) bool {
+		if in, ok := known[channel]; ok {
+			return in
+		}
+		in, err := h.ck.Member(ctx, teamID, channel, userID)
+		if err != nil {
+			h.log.WarnContext(ctx, "could not check channel membership", "channel", channel, "err", err)
+		}
+		known[channel] = in && err == nil
+		return known[channel]
+	}
 }
 
 // checkinItems describes check-ins for the list and the Home tab, with
@@ -409,13 +491,23 @@ func (h *Handlers) runCheckin(ctx context.Context, req *bot.Request, p models.Pe
 // to anyone else. Anonymous answers are never in it: they are stored
 // without the person.
 func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin, mine bool) (*bot.Response, error) {
-	everyone := false
+	everyone, left := false, false
 	if !mine {
 		_, ok, err := h.mayChange(ctx, req, p, c)
 		if err != nil {
 			return nil, err
 		}
-		everyone = ok
+		if ok {
+			// Everyone's answers only while the owner or admin is in the
+			// channel they were given to, as Slack says now.
+			in, err := h.ck.Member(ctx, req.TeamID, c.ChannelID, req.UserID)
+			if err != nil {
+				h.log.WarnContext(ctx, "could not check channel membership", "channel", c.ChannelID, "err", err)
+				return notice(fmt.Sprintf("I couldn't check with Slack that you're in <#%s> (%s), so I can't export everyone's answers yet. Please try again in a moment.", c.ChannelID, slackErrorText(err)),
+					fmt.Sprintf("`/trellis checkin export %d mine` exports your own answers.", c.ID)), nil
+			}
+			everyone, left = in, !in
+		}
 	}
 	filter := req.UserID
 	if everyone {
@@ -436,7 +528,7 @@ func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models
 		if everyone {
 			return notice(fmt.Sprintf("*%s* has no answers yet.", views.Escape(c.Name)), ""), nil
 		}
-		return notice(fmt.Sprintf("You haven't answered *%s* yet, so there is nothing to export.", views.Escape(c.Name)), ""), nil
+		return notice(fmt.Sprintf("You haven't answered *%s* yet, so there is nothing to export.", views.Escape(c.Name)), leftNote(left, c)), nil
 	}
 	data, err := checkins.ExportCSV(ctx, h.ck, c, rows)
 	if err != nil {
@@ -464,7 +556,16 @@ func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models
 			h.dm(ctx, req, fmt.Sprintf("I couldn't send the export of *%s* (%s). Please try again.", views.Escape(c.Name), slackErrorText(err)))
 		}
 	})
-	return notice(fmt.Sprintf("Exporting %s to *%s*: the CSV arrives in your DM with me in a moment.", whose, views.Escape(c.Name)), ""), nil
+	return notice(fmt.Sprintf("Exporting %s to *%s*: the CSV arrives in your DM with me in a moment.", whose, views.Escape(c.Name)), leftNote(left, c)), nil
+}
+
+// leftNote tells an owner or admin who is not in a check-in's channel why
+// they get only their own answers.
+func leftNote(left bool, c models.Checkin) string {
+	if !left {
+		return ""
+	}
+	return fmt.Sprintf("Everyone's answers go only to people in <#%s>, and you aren't in it now, so this is only your own.", c.ChannelID)
 }
 
 // openAnswer opens the answer form of a round: a first answer, with free
@@ -477,7 +578,8 @@ func (h *Handlers) openAnswer(ctx context.Context, req *bot.Request) (*bot.Respo
 	action := req.Interaction.ActionCallback.BlockActions[0]
 	roundID, checkinID, err := views.ParseAnswerMetadata(action.Value)
 	if err != nil {
-		return nil, err
+		h.tell(ctx, req, "I can't tell which round that button is for. Use the buttons in your latest DM from me, or your Home tab.")
+		return nil, nil
 	}
 	store := h.ck.Store()
 	ra, stop, err := h.openRound(ctx, req, roundID, checkinID)
@@ -498,21 +600,8 @@ func (h *Handlers) openAnswer(ctx context.Context, req *bot.Request) (*bot.Respo
 		return nil, err
 	}
 	m := views.AnswerModal(c, round, checkins.RoundLabel(c, round.Date), previous, last)
-	m.PrivateMetadata = views.AnswerMetadata(roundID, checkinID) + "|" + promptRef(req)
+	m.PrivateMetadata = views.AnswerMetadata(roundID, checkinID)
 	return h.openModal(ctx, req, trigger(req), m)
-}
-
-// promptRef is "channel|ts" of the DM prompt a button was pressed in, so
-// the prompt can say "answered" afterwards; empty from the Home tab.
-func promptRef(req *bot.Request) string {
-	in := req.Interaction
-	if in.Container.Type == "message" && in.Container.ChannelID != "" {
-		return in.Container.ChannelID + "|" + in.Container.MessageTs
-	}
-	if in.Channel.ID != "" && in.Message.Timestamp != "" {
-		return in.Channel.ID + "|" + in.Message.Timestamp
-	}
-	return ""
 }
 
 // roundAction is a round a button names, with the check-in and the
@@ -580,10 +669,12 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 	if h.ck == nil {
 		return nil, errors.New("check-ins are not configured")
 	}
-	meta, ref, _ := strings.Cut(req.Interaction.View.PrivateMetadata, "|")
+	// Forms opened before prompts were found from stored state carry
+	// "|channel|ts" after the ids; it is ignored.
+	meta, _, _ := strings.Cut(req.Interaction.View.PrivateMetadata, "|")
 	roundID, checkinID, err := views.ParseAnswerMetadata(meta)
 	if err != nil {
-		return nil, err
+		return fieldErrors(map[string]string{views.AnswerBlockID(1): "I can't tell which round this form is for. Close it and press Answer in your DM again."}), nil
 	}
 	store := h.ck.Store()
 	c, err := store.Get(ctx, req.TeamID, checkinID)
@@ -632,30 +723,20 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 		if res.Post.ID != 0 {
 			h.ck.DeliverPost(ctx, res.Post)
 		}
-		h.markPrompt(ctx, req, ref, roundID, checkinID, models.ResponseAnswered, time.Time{})
+		h.markPrompt(ctx, req, c, roundID, models.ResponseAnswered, time.Time{})
 		h.publishHome(ctx, req)
 	})
 	return nil, nil
 }
 
-// markPrompt changes the DM prompt at ref ("channel|ts") to say what the
-// person did with the round, leaving any other check-in in the same
-// message as it was.
-func (h *Handlers) markPrompt(ctx context.Context, req *bot.Request, ref string, roundID, checkinID int64, status string, until time.Time) {
-	ch, ts, ok := strings.Cut(ref, "|")
-	if !ok || ch == "" || ts == "" || req.Slack == nil {
+// markPrompt changes the person's DM prompts of a round to say what they
+// did with it, leaving any other check-in in the same message as it was.
+// Only the messages Trellis recorded as asking this person this round are
+// changed — never one a payload names — and each is rebuilt from Slack's
+// copy of Trellis's own message, never from the blocks a payload carries.
+func (h *Handlers) markPrompt(ctx context.Context, req *bot.Request, c models.Checkin, roundID int64, status string, until time.Time) {
+	if req.Slack == nil {
 		return
-	}
-	var msg slack.Message
-	if req.Interaction.Message.Timestamp == ts {
-		msg = req.Interaction.Message
-	} else {
-		hist, err := req.Slack.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: ch, Latest: ts, Oldest: ts, Inclusive: true, Limit: 1})
-		if err != nil || len(hist.Messages) == 0 {
-			h.log.WarnContext(ctx, "could not read the prompt to update it", "channel", ch, "ts", ts, "err", err)
-			return
-		}
-		msg = hist.Messages[0]
 	}
 	p, err := h.person(ctx, req, false)
 	if err != nil {
@@ -665,9 +746,11 @@ func (h *Handlers) markPrompt(ctx context.Context, req *bot.Request, ref string,
 	if at.IsZero() {
 		at = h.clock.Now()
 	}
-	blocks := views.PromptDone(msg.Blocks.BlockSet, roundID, checkinID, status, at, p.Location())
-	if _, _, _, err := req.Slack.UpdateMessageContext(ctx, ch, ts, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
-		h.log.WarnContext(ctx, "could not update the prompt", "channel", ch, "ts", ts, "err", err)
+	err = h.ck.RewritePrompts(ctx, c, roundID, req.UserID, func(blocks []slack.Block) []slack.Block {
+		return views.PromptDone(blocks, roundID, c.ID, status, at, p.Location())
+	})
+	if err != nil {
+		h.log.WarnContext(ctx, "could not update the prompt", "round", roundID, "err", err)
 	}
 }
 
@@ -678,7 +761,8 @@ func (h *Handlers) skipRound(ctx context.Context, req *bot.Request) (*bot.Respon
 	}
 	roundID, checkinID, err := views.ParseAnswerMetadata(req.Interaction.ActionCallback.BlockActions[0].Value)
 	if err != nil {
-		return nil, err
+		h.tell(ctx, req, "I can't tell which round that button is for. Use the buttons in your latest DM from me, or your Home tab.")
+		return nil, nil
 	}
 	ra, stop, err := h.openRound(ctx, req, roundID, checkinID)
 	if stop || err != nil {
@@ -687,9 +771,8 @@ func (h *Handlers) skipRound(ctx context.Context, req *bot.Request) (*bot.Respon
 	if err := h.ck.Skip(ctx, ra.c, roundID, req.UserID); err != nil {
 		return nil, err
 	}
-	ref := promptRef(req)
 	req.After(func(ctx context.Context) {
-		h.markPrompt(ctx, req, ref, roundID, checkinID, models.ResponseSkipped, time.Time{})
+		h.markPrompt(ctx, req, ra.c, roundID, models.ResponseSkipped, time.Time{})
 		h.publishHome(ctx, req)
 	})
 	return nil, nil
@@ -702,8 +785,9 @@ func (h *Handlers) snoozeRound(ctx context.Context, req *bot.Request) (*bot.Resp
 		return nil, errors.New("check-ins are not configured")
 	}
 	minutes, roundID, checkinID, err := views.ParseSnoozeValue(req.Interaction.ActionCallback.BlockActions[0].SelectedOption.Value)
-	if err != nil {
-		return nil, err
+	if err != nil || !views.SnoozeOffered(minutes) {
+		h.tell(ctx, req, "That isn't one of the snooze choices. Pick one from the Snooze… menu.")
+		return nil, nil
 	}
 	ra, stop, err := h.openRound(ctx, req, roundID, checkinID)
 	if stop || err != nil {
@@ -721,9 +805,8 @@ func (h *Handlers) snoozeRound(ctx context.Context, req *bot.Request) (*bot.Resp
 	if err != nil {
 		return nil, err
 	}
-	ref := promptRef(req)
 	req.After(func(ctx context.Context) {
-		h.markPrompt(ctx, req, ref, roundID, checkinID, models.ResponseSnoozed, until)
+		h.markPrompt(ctx, req, ra.c, roundID, models.ResponseSnoozed, until)
 		if moved {
 			h.tell(ctx, req, views.SnoozeMoved(minutes, until, p.Location()))
 		}
@@ -764,7 +847,12 @@ func (h *Handlers) homeCheckins(ctx context.Context, teamID string, p models.Per
 	if err != nil {
 		return out, err
 	}
+	// Nothing of a channel the person is not in now is shown.
+	in := h.inChannel(teamID, p.UserID)
 	for _, pr := range pending {
+		if !in(ctx, pr.Checkin.ChannelID) {
+			continue
+		}
 		out.Waiting = append(out.Waiting, views.HomeWaiting{
 			RoundID: pr.Round.ID, CheckinID: pr.Checkin.ID, Label: checkins.RoundLabel(pr.Checkin, pr.Round.Date),
 			ClosesAt: pr.Round.ClosesAt, Loc: p.Location(), Status: pr.Status,
@@ -774,6 +862,7 @@ func (h *Handlers) homeCheckins(ctx context.Context, teamID string, p models.Per
 	if err != nil {
 		return out, err
 	}
+	mine = slices.DeleteFunc(mine, func(c models.Checkin) bool { return !in(ctx, c.ChannelID) })
 	out.Mine, err = h.checkinItems(ctx, teamID, p, mine)
 	return out, err
 }

@@ -65,6 +65,13 @@ type installations interface {
 	Deactivate(ctx context.Context, workspaceID string) error
 }
 
+// openedViews records the modals Trellis opens, so a view id in a payload
+// is checked before it is used.
+type openedViews interface {
+	Record(ctx context.Context, workspaceID, viewID, userID, callbackID string) error
+	Opened(ctx context.Context, workspaceID, viewID, userID, callbackID string) (bool, error)
+}
+
 // Config wires the handlers to their stores.
 type Config struct {
 	Logger        *slog.Logger
@@ -72,6 +79,9 @@ type Config struct {
 	People        people
 	Workspaces    workspaces
 	Installations installations
+	// Views records the modals Trellis opens; an action that updates a
+	// view is refused without it.
+	Views openedViews
 	// Forecast, when set, lets /trellis me and the Home tab list the next
 	// proactive messages a person will get.
 	Forecast forecaster
@@ -87,6 +97,7 @@ type Handlers struct {
 	ppl   people
 	ws    workspaces
 	inst  installations
+	views openedViews
 	fc    forecaster
 	ck    *checkins.Service
 	cache wsCache
@@ -97,7 +108,7 @@ func New(cfg Config) *Handlers {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System{}
 	}
-	return &Handlers{log: cfg.Logger, clock: cfg.Clock, ppl: cfg.People, ws: cfg.Workspaces, inst: cfg.Installations, fc: cfg.Forecast, ck: cfg.Checkins}
+	return &Handlers{log: cfg.Logger, clock: cfg.Clock, ppl: cfg.People, ws: cfg.Workspaces, inst: cfg.Installations, views: cfg.Views, fc: cfg.Forecast, ck: cfg.Checkins}
 }
 
 // Command is the root slash command.

@@ -22,9 +22,17 @@ func (h *Handlers) openModal(ctx context.Context, req *bot.Request, triggerID st
 	if req.Slack == nil || triggerID == "" {
 		return notice("I can't open a form from here; use the command with arguments instead.", "Try `/trellis help`."), nil
 	}
-	if _, err := req.Slack.OpenViewContext(ctx, triggerID, view); err != nil {
+	opened, err := req.Slack.OpenViewContext(ctx, triggerID, view)
+	if err != nil {
 		h.log.WarnContext(ctx, "views.open failed", "callback", view.CallbackID, "err", err)
 		return notice("Slack didn't let me open the form in time. Please try again.", "Or type the setting directly, see `/trellis help`."), nil
+	}
+	if h.views != nil && opened != nil && opened.ID != "" {
+		// What lets an action in the form change it later, for this
+		// person only.
+		if err := h.views.Record(ctx, req.TeamID, opened.ID, req.UserID, view.CallbackID); err != nil {
+			h.log.WarnContext(ctx, "could not record an opened view", "view", opened.ID, "err", err)
+		}
 	}
 	return nil, nil
 }
@@ -87,10 +95,15 @@ func (h *Handlers) openAwayModal(ctx context.Context, req *bot.Request) (*bot.Re
 func (h *Handlers) removeAway(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 	action := req.Interaction.ActionCallback.BlockActions[0]
 	id, err := strconv.ParseInt(action.Value, 10, 64)
-	if err != nil {
-		return nil, fmt.Errorf("remove away: bad value %q: %w", action.Value, err)
+	if err != nil || id <= 0 {
+		h.tell(ctx, req, "I couldn't tell which time off to remove. Open your Home tab again and use its button.")
+		return nil, nil
 	}
-	if err := h.ppl.DeleteAway(ctx, req.TeamID, req.UserID, id); err != nil && !errors.Is(err, models.ErrNotFound) {
+	// DeleteAway only removes the person's own periods.
+	if err := h.ppl.DeleteAway(ctx, req.TeamID, req.UserID, id); errors.Is(err, models.ErrNotFound) {
+		h.tell(ctx, req, "That time off isn't in your list any more, so there was nothing to remove.")
+		return nil, nil
+	} else if err != nil {
 		return nil, err
 	}
 	req.After(h.refreshHome(req))
@@ -192,6 +205,10 @@ func (h *Handlers) submitTZ(ctx context.Context, req *bot.Request) (*bot.Respons
 	return nil, nil
 }
 
+// maxAwayAhead is how far ahead, in days, time off can be entered: the
+// date pickers offer any date, and a period years away is a slip.
+const maxAwayAhead = 366
+
 func (h *Handlers) submitAway(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 	p, err := h.person(ctx, req, false)
 	if err != nil {
@@ -205,11 +222,20 @@ func (h *Handlers) submitAway(ctx context.Context, req *bot.Request) (*bot.Respo
 	} else if first.Before(today) {
 		errs[views.BlockFirst] = "That day is in the past; pick today or later."
 	}
+	horizon := today.AddDays(maxAwayAhead)
+	if err == nil && first.After(horizon) {
+		errs[views.BlockFirst] = fmt.Sprintf("Pick a day within the next year (until %s).", horizon.Format("2 Jan 2006"))
+	}
 	last, err := models.ParseDate(state(req, views.BlockLast).SelectedDate)
-	if err != nil {
+	switch {
+	case err != nil:
 		errs[views.BlockLast] = "Pick the last day off."
-	} else if _, ok := errs[views.BlockFirst]; !ok && last.Before(first) {
-		errs[views.BlockLast] = "The last day can't be before the first."
+	case last.After(horizon):
+		errs[views.BlockLast] = fmt.Sprintf("Pick a day within the next year (until %s).", horizon.Format("2 Jan 2006"))
+	default:
+		if _, ok := errs[views.BlockFirst]; !ok && last.Before(first) {
+			errs[views.BlockLast] = "The last day can't be before the first."
+		}
 	}
 	if len(errs) > 0 {
 		return fieldErrors(errs), nil

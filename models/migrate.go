@@ -63,6 +63,10 @@ func migrations() []migration {
 			DialectPostgres: v9(DialectPostgres),
 			DialectSQLite:   v9(DialectSQLite),
 		}},
+		{version: 10, name: "check-in prompt updates and opened views", sql: map[string][]string{
+			DialectPostgres: v10(DialectPostgres),
+			DialectSQLite:   v10(DialectSQLite),
+		}},
 	}
 }
 
@@ -70,7 +74,7 @@ func migrations() []migration {
 // before parents, for DeleteWorkspace. A migration adding a table adds it
 // here too (a test checks).
 func workspaceTables() []string {
-	return []string{"checkin_posts", "checkin_anonymous", "checkin_answers", "checkin_responses", "checkin_rounds", "checkin_people", "checkin_questions", "checkins", "schedule_targets", "schedules", "occurrences", "away_periods", "people", "holidays", "audit_log", "workspaces", "installations"}
+	return []string{"opened_views", "checkin_prompt_updates", "checkin_posts", "checkin_anonymous", "checkin_answers", "checkin_responses", "checkin_rounds", "checkin_people", "checkin_questions", "checkins", "schedule_targets", "schedules", "occurrences", "away_periods", "people", "holidays", "audit_log", "workspaces", "installations"}
 }
 
 func v1Postgres() []string {
@@ -598,6 +602,40 @@ func v8(string) []string {
 		`DELETE FROM away_periods WHERE id NOT IN (
 			SELECT MIN(id) FROM away_periods GROUP BY workspace_id, user_id, first_day, last_day)`,
 		`CREATE UNIQUE INDEX away_periods_same_days ON away_periods (workspace_id, user_id, first_day, last_day)`,
+	}
+}
+
+// v10 adds two tables for trusting nothing a person can change in a
+// payload. checkin_prompt_updates queues, in the transaction that closes a
+// round, the change of each asked person's DM prompts to say it closed;
+// it is claimed under a lease and marked done, so a change lost to a
+// crash is made later (chat.update is idempotent). opened_views records
+// the modals Trellis opened and for whom, so a view id in a payload is
+// used only by the person it was opened for.
+func v10(dialect string) []string {
+	_, ts := columnTypes(dialect)
+	return []string{
+		`CREATE TABLE checkin_prompt_updates (
+			round_id        BIGINT NOT NULL REFERENCES checkin_rounds (id) ON DELETE CASCADE,
+			workspace_id    TEXT NOT NULL,
+			user_id         TEXT NOT NULL,
+			done            BOOLEAN NOT NULL DEFAULT FALSE,
+			attempts        INTEGER NOT NULL DEFAULT 0,
+			next_attempt_at ` + ts + ` NOT NULL,
+			claim_token     TEXT NOT NULL DEFAULT '',
+			claim_until     ` + ts + `,
+			PRIMARY KEY (round_id, user_id)
+		)`,
+		`CREATE INDEX checkin_prompt_updates_due ON checkin_prompt_updates (done, next_attempt_at)`,
+		`CREATE TABLE opened_views (
+			workspace_id TEXT NOT NULL,
+			view_id      TEXT NOT NULL,
+			user_id      TEXT NOT NULL,
+			callback_id  TEXT NOT NULL,
+			opened_at    ` + ts + ` NOT NULL,
+			PRIMARY KEY (workspace_id, view_id)
+		)`,
+		`CREATE INDEX opened_views_age ON opened_views (opened_at)`,
 	}
 }
 

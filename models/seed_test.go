@@ -69,4 +69,13 @@ func seedWorkspace(t *testing.T, db *models.DB, inst *models.Installations, id s
 	if _, err := checkins.Answer(ctx, id, round.ID, "U1", atPositions(created, pulseAnswers("4"))); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := checkins.MarkAsked(ctx, id, round.ID, "U2", 0); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := checkins.QueuePromptUpdates(ctx, id, round.ID, at); err != nil || n != 1 {
+		t.Fatalf("QueuePromptUpdates = %d, %v; want 1", n, err)
+	}
+	if err := models.NewOpenedViews(db).Record(ctx, id, "V"+id, "U1", "checkin"); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -220,18 +220,20 @@ func AnswerModal(c models.Checkin, round models.Round, roundLabel string, previo
 // answerIntro says where the answers go and whether the round is late.
 func answerIntro(c models.Checkin, round models.Round, editing bool) string {
 	var parts []string
-	channel := "the channel"
+	channel := "the check-in's channel"
 	if c.ChannelID != "" {
 		channel = "<#" + c.ChannelID + ">"
 	}
 	switch c.Destination {
 	case models.DestinationThread:
-		parts = append(parts, "Your answers go in this round's thread in "+channel+".")
+		parts = append(parts, "Your answers go in this round's thread in "+channel+", read by its members now and later (a public channel can be opened by anyone in the workspace).")
 	case models.DestinationChannel:
-		parts = append(parts, "Your answers are posted in "+channel+".")
+		parts = append(parts, "Your answers are posted in "+channel+", read by its members now and later (a public channel can be opened by anyone in the workspace).")
 	case models.DestinationDigest:
-		parts = append(parts, "Your answers go in your teammates' daily digests.")
+		parts = append(parts, "Your answers go in the digests of this check-in's people who are in "+channel+" when each digest is written.")
 	}
+	parts = append(parts, "Trellis itself shows them — in digests, exports and the Home tab — only to people in "+channel+
+		" at that moment; the check-in's owner and workspace admins are no exception.")
 	if editing {
 		parts = append(parts, "You can change them until the next round starts.")
 	}

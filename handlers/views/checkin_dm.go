@@ -3,6 +3,7 @@ package views
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -87,6 +88,13 @@ func ParseSnoozeValue(v string) (minutes int, roundID, checkinID int64, err erro
 		return 0, 0, 0, fmt.Errorf("%w: %w", errSnoozeValue, err)
 	}
 	return minutes, roundID, checkinID, nil
+}
+
+// SnoozeOffered reports whether minutes is one of the snoozes
+// SnoozeOptions can offer: a snooze value comes back in a payload, which
+// a person can change.
+func SnoozeOffered(minutes int) bool {
+	return minutes == SnoozeTomorrow || slices.Contains(snoozeLengths, minutes)
 }
 
 // PromptBlockID is the block id of a round's prompt section. Block ids

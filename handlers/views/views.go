@@ -107,7 +107,7 @@ func Help() []slack.Block {
 			"`/trellis holidays` — upcoming public holidays for you; `/trellis holidays region DE-BY` picks your region; `/trellis holidays regions` lists them",
 			"`/trellis checkin new` — in a channel, set up a check-in its team answers by DM (from a template: stand-up, weekly, autonomy pulse, retro)",
 			"`/trellis checkin list` — this channel's check-ins (in a DM: yours); `/trellis checkin edit|pause|resume|delete|run ID` for the owner",
-			"`/trellis checkin export ID` — a CSV of the answers (the owner gets everyone's, anyone else their own)",
+			"`/trellis checkin export ID` — a CSV of the answers (the owner or an admin gets everyone's while in the channel, anyone else their own)",
 			"`/trellis help` — this message",
 		}, "\n"), nil),
 		section("*Admins*\n"+strings.Join([]string{

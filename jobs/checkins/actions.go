@@ -36,25 +36,12 @@ func (s *Service) SyncMembers(ctx context.Context, c models.Checkin) (added, rem
 	if c.Participants != models.ParticipantsChannel {
 		return 0, 0, nil
 	}
-	api, err := s.clients(ctx, c.WorkspaceID)
-	if err != nil {
-		return 0, 0, err
-	}
-	var members []string
 	// Reads are ordered by when they began (the wall clock: this orders
 	// calls to Slack, not the simulated time of a test or the sandbox).
 	readAt := time.Now()
-	params := &slack.GetUsersInConversationParameters{ChannelID: c.ChannelID, Limit: 200}
-	for range 500 {
-		ids, cursor, err := api.GetUsersInConversationContext(ctx, params)
-		if err != nil {
-			return 0, 0, fmt.Errorf("members of %s: %w", c.ChannelID, err)
-		}
-		members = append(members, ids...)
-		if cursor == "" {
-			break
-		}
-		params.Cursor = cursor
+	members, err := s.channelMembers(ctx, c.WorkspaceID, c.ChannelID, "")
+	if err != nil {
+		return 0, 0, err
 	}
 	if s.botUser != nil {
 		if me := s.botUser(ctx, c.WorkspaceID); me != "" {
@@ -63,6 +50,46 @@ func (s *Service) SyncMembers(ctx context.Context, c models.Checkin) (added, rem
 	}
 	added, removed, _, err = s.store.SetMembers(ctx, c.WorkspaceID, c.ID, members, readAt)
 	return added, removed, err
+}
+
+// channelMembers reads a channel's members from Slack, every page. With
+// stopAt set it stops at the page that holds that person (what Member
+// needs); the list is then incomplete.
+func (s *Service) channelMembers(ctx context.Context, workspaceID, channelID, stopAt string) ([]string, error) {
+	api, err := s.clients(ctx, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	var members []string
+	params := &slack.GetUsersInConversationParameters{ChannelID: channelID, Limit: 200}
+	for range 500 {
+		ids, cursor, err := api.GetUsersInConversationContext(ctx, params)
+		if err != nil {
+			return nil, fmt.Errorf("members of %s: %w", channelID, err)
+		}
+		members = append(members, ids...)
+		if cursor == "" || (stopAt != "" && slices.Contains(ids, stopAt)) {
+			break
+		}
+		params.Cursor = cursor
+	}
+	return members, nil
+}
+
+// Member reports whether a person is in a channel now, asked of Slack at
+// the moment of the question (conversations.members): what gives access
+// to a check-in's answers. Nothing stored is trusted for it, so a person
+// who left loses access at once; when Slack cannot be asked the answer is
+// an error, never a yes.
+func (s *Service) Member(ctx context.Context, workspaceID, channelID, userID string) (bool, error) {
+	if userID == "" || channelID == "" {
+		return false, nil
+	}
+	members, err := s.channelMembers(ctx, workspaceID, channelID, userID)
+	if err != nil {
+		return false, err
+	}
+	return slices.Contains(members, userID), nil
 }
 
 // SyncChannel brings every channel-mode check-in of a channel up to date

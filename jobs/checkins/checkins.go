@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -61,6 +62,10 @@ type Config struct {
 	// RetryAfter is how long a post Slack could not take waits. Default
 	// 1 minute.
 	RetryAfter time.Duration
+	// BackgroundPromptUpdates makes Tick change closed rounds' prompts
+	// beside the tick rather than in it (see sweepPrompts): what serve
+	// does; tests leave it off to step it with the tick.
+	BackgroundPromptUpdates bool
 }
 
 // Service runs check-ins. It is safe for concurrent use, on any number of
@@ -78,6 +83,9 @@ type Service struct {
 	log     *slog.Logger
 	lease   time.Duration
 	retry   time.Duration
+	// background and sweeping: see sweepPrompts.
+	background bool
+	sweeping   sync.Mutex
 }
 
 // New returns a Service, registers its composer with the engine and has
@@ -105,6 +113,8 @@ func New(cfg Config) (*Service, error) {
 		log:     cfg.Logger.With("component", "checkins"),
 		lease:   cfg.Lease,
 		retry:   cfg.RetryAfter,
+
+		background: cfg.BackgroundPromptUpdates,
 	}
 	if s.lease <= 0 {
 		s.lease = 2 * time.Minute

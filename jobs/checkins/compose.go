@@ -221,6 +221,16 @@ func (s *Service) composeDigest(ctx context.Context, c models.Checkin, ec engine
 	if !slices.Contains(readers, ec.Person.UserID) {
 		return engine.Message{}, engine.Skip("no longer a participant of the check-in")
 	}
+	// And only while they are in its channel, as Slack says now: a reader
+	// who left loses the answers at once. When Slack cannot say, the
+	// digest waits (the engine tries again) rather than guess.
+	in, err := s.Member(ctx, c.WorkspaceID, c.ChannelID, ec.Person.UserID)
+	if err != nil {
+		return engine.Message{}, fmt.Errorf("is %s in %s: %w", ec.Person.UserID, c.ChannelID, err)
+	}
+	if !in {
+		return engine.Message{}, engine.Skip("not in the check-in's channel: its answers reach only the channel's members")
+	}
 	round, err := s.store.Round(ctx, c.WorkspaceID, roundID)
 	if errors.Is(err, models.ErrNotFound) {
 		return engine.Message{}, engine.Skip("the round no longer exists")

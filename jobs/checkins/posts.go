@@ -39,6 +39,9 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 	if closeErr != nil {
 		closeErr = fmt.Errorf("close rounds: %w", closeErr)
 	}
+	if err := s.sweepPrompts(ctx, now); err != nil {
+		closeErr = errors.Join(closeErr, fmt.Errorf("mark prompts closed: %w", err))
+	}
 	// Posts go out at their channel's pace, about one a second; a backlog
 	// is sent over several ticks rather than holding this one (and the
 	// engine's next) for minutes.
@@ -101,6 +104,10 @@ func (s *Service) onClose(ctx context.Context, c models.Checkin, r models.Round)
 		return err
 	} else if ok {
 		return &models.PostponeClose{Until: last.Add(c.RoundLength)}
+	}
+	// Every asked person's prompt then says the round closed.
+	if _, err := s.store.QueuePromptUpdates(ctx, c.WorkspaceID, r.ID, now); err != nil {
+		return err
 	}
 	if c.Destination != models.DestinationDigest {
 		_, err := s.store.QueuePost(ctx, models.CheckinPost{WorkspaceID: c.WorkspaceID, RoundID: r.ID, CheckinID: c.ID,

@@ -1,0 +1,146 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// A check-in's DM prompts are engine occurrences: the first ask (the
+// occurrence checkin_responses.asked_by names), each reminder
+// ("checkin:<id>#reminder:<round>:<n>") and each snoozed prompt coming back
+// ("checkin:<id>#snooze:<round>:<unix>"). Their receipts are the only
+// messages Trellis changes when a person acts on a round or the round
+// closes: a message named by a button payload is never trusted.
+
+// PromptMessages returns where Slack put the DMs that asked userID the
+// round roundID of check-in checkinID: the receipts of those delivered
+// occurrences, each once (several occurrences merged into one DM share
+// it), in the order they were planned. The round must be checked to belong to the check-in
+// and workspace before; a person the round never asked has none.
+func (s *Checkins) PromptMessages(ctx context.Context, workspaceID string, checkinID, roundID int64, userID string) ([]Receipt, error) {
+	key := CheckinScheduleKey(checkinID)
+	round := strconv.FormatInt(roundID, 10)
+	rows, err := queryRows[struct {
+		Channel string `gorm:"column:slack_channel"`
+		TS      string `gorm:"column:slack_ts"`
+		First   int64  `gorm:"column:first_id"`
+	}](ctx, s.db, `
+		SELECT o.slack_channel, o.slack_ts, MIN(o.id) AS first_id FROM occurrences o
+		WHERE o.workspace_id = ? AND o.recipient = ? AND o.status = ?
+		  AND o.slack_channel IS NOT NULL AND o.slack_ts IS NOT NULL AND o.slack_ts <> ''
+		  AND (o.id IN (SELECT asked_by FROM checkin_responses WHERE round_id = ? AND user_id = ? AND workspace_id = ?)
+		       OR o.cadence_id LIKE ? OR o.cadence_id LIKE ?)
+		GROUP BY o.slack_channel, o.slack_ts
+		ORDER BY first_id`,
+		workspaceID, userID, OccurrenceDelivered, roundID, userID, workspaceID,
+		key+"#reminder:"+round+":%", key+"#snooze:"+round+":%")
+	if err != nil {
+		return nil, fmt.Errorf("prompts of round %d for %s: %w", roundID, userID, err)
+	}
+	out := make([]Receipt, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Receipt{Channel: r.Channel, TS: r.TS})
+	}
+	return out, nil
+}
+
+// PromptUpdate is one person's prompts of a closed round, queued to be
+// changed to say the round closed (see QueuePromptUpdates).
+type PromptUpdate struct {
+	RoundID     int64
+	WorkspaceID string
+	UserID      string
+	Attempts    int
+	Token       string
+}
+
+type promptUpdateRow struct {
+	RoundID       int64      `gorm:"column:round_id;primaryKey"`
+	WorkspaceID   string     `gorm:"column:workspace_id"`
+	UserID        string     `gorm:"column:user_id;primaryKey"`
+	Done          bool       `gorm:"column:done"`
+	Attempts      int        `gorm:"column:attempts"`
+	NextAttemptAt time.Time  `gorm:"column:next_attempt_at"`
+	ClaimToken    string     `gorm:"column:claim_token"`
+	ClaimUntil    *time.Time `gorm:"column:claim_until"`
+}
+
+func (promptUpdateRow) TableName() string { return "checkin_prompt_updates" }
+
+// QueuePromptUpdates queues, for everyone the round asked whose prompt
+// still has its first buttons (asked or snoozed: answering or skipping
+// already changed theirs), the change of their prompts to say it closed,
+// due at at. Call it in the transaction that closes the round, so the
+// change is queued if and only if the round closed; queueing twice is
+// harmless.
+func (s *Checkins) QueuePromptUpdates(ctx context.Context, workspaceID string, roundID int64, at time.Time) (int, error) {
+	var users []string
+	if err := s.db.conn(ctx).Model(&responseRow{}).Where("round_id = ? AND workspace_id = ? AND status IN ?", roundID, workspaceID, []string{ResponseAsked, ResponseSnoozed}).
+		Order("user_id").Pluck("user_id", &users).Error; err != nil {
+		return 0, fmt.Errorf("queue prompt updates of round %d: %w", roundID, translate(err))
+	}
+	if len(users) == 0 {
+		return 0, nil
+	}
+	rows := make([]promptUpdateRow, len(users))
+	for i, u := range users {
+		rows[i] = promptUpdateRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: u, NextAttemptAt: dbTime(at)}
+	}
+	res := s.db.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&rows, 200)
+	if res.Error != nil {
+		return 0, fmt.Errorf("queue prompt updates of round %d: %w", roundID, translate(res.Error))
+	}
+	return int(res.RowsAffected), nil
+}
+
+// ClaimPromptUpdates leases up to limit due prompt updates, of every
+// workspace, to the caller under token until now+lease, counting the
+// attempt. Of concurrent claimers each update goes to one; one whose
+// lease ran out (a replica that stopped half-way) is claimed again.
+func (s *Checkins) ClaimPromptUpdates(ctx context.Context, token string, now time.Time, lease time.Duration, limit int) ([]PromptUpdate, error) {
+	if token == "" || lease <= 0 || limit <= 0 {
+		return nil, fmt.Errorf("claim prompt updates: %w: a claim needs a token, a lease and a limit", ErrInvalid)
+	}
+	now = dbTime(now)
+	var due []promptUpdateRow
+	if err := s.db.conn(ctx).Where("done = ? AND next_attempt_at <= ? AND (claim_until IS NULL OR claim_until <= ?)", false, now, now).
+		Order("next_attempt_at, round_id, user_id").Limit(limit).Find(&due).Error; err != nil {
+		return nil, fmt.Errorf("claim prompt updates: %w", translate(err))
+	}
+	var out []PromptUpdate
+	for _, d := range due {
+		res := s.db.conn(ctx).Model(&promptUpdateRow{}).
+			Where("round_id = ? AND user_id = ? AND done = ? AND (claim_until IS NULL OR claim_until <= ?)", d.RoundID, d.UserID, false, now).
+			Updates(map[string]any{"claim_token": token, "claim_until": dbTime(now.Add(lease)), "attempts": d.Attempts + 1})
+		if res.Error != nil {
+			return out, fmt.Errorf("claim prompt update of round %d: %w", d.RoundID, translate(res.Error))
+		}
+		if res.RowsAffected == 1 {
+			out = append(out, PromptUpdate{RoundID: d.RoundID, WorkspaceID: d.WorkspaceID, UserID: d.UserID, Attempts: d.Attempts + 1, Token: token})
+		}
+	}
+	return out, nil
+}
+
+// FinishPromptUpdate ends a claimed prompt update: done, or (retryAt not
+// zero) due again then. Only the claim's holder can, else ErrLeaseLost.
+func (s *Checkins) FinishPromptUpdate(ctx context.Context, u PromptUpdate, retryAt time.Time) error {
+	upd := map[string]any{"claim_token": "", "claim_until": nil}
+	if retryAt.IsZero() {
+		upd["done"] = true
+	} else {
+		upd["next_attempt_at"] = dbTime(retryAt)
+	}
+	res := s.db.conn(ctx).Model(&promptUpdateRow{}).Where("round_id = ? AND user_id = ? AND done = ? AND claim_token = ?", u.RoundID, u.UserID, false, u.Token).Updates(upd)
+	if res.Error != nil {
+		return fmt.Errorf("finish prompt update of round %d: %w", u.RoundID, translate(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("finish prompt update of round %d: %w", u.RoundID, ErrLeaseLost)
+	}
+	return nil
+}

@@ -1,0 +1,67 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/modelstest"
+)
+
+// A closed round's prompt updates are queued once per waiting person,
+// held by one claimer under a lease, taken over only when the lease ran
+// out, ended only by the claim's holder, and retried until done.
+func TestPromptUpdateLease(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s, c, r := standupRound(t, db, "2026-12-07", "U1", "U2", "U3")
+		for _, u := range []string{"U1", "U2", "U3"} {
+			if _, err := s.MarkAsked(ctx, c.WorkspaceID, r.ID, u, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Decline(ctx, c.WorkspaceID, r.ID, "U3", models.ResponseSkipped); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // queueing twice queues nothing more
+			if _, err := s.QueuePromptUpdates(ctx, c.WorkspaceID, r.ID, postT0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a, err := s.ClaimPromptUpdates(ctx, "a", postT0, time.Minute, 10)
+		if err != nil || len(a) != 2 {
+			t.Fatalf("claim = %+v, %v; want U1 and U2 (U3 skipped: their prompt was changed then)", a, err)
+		}
+		if b, err := s.ClaimPromptUpdates(ctx, "b", postT0.Add(30*time.Second), time.Minute, 10); err != nil || len(b) != 0 {
+			t.Fatalf("a second claimer during the lease got %+v, %v", b, err)
+		}
+		stale := a[0]
+		stale.Token = "b"
+		if err := s.FinishPromptUpdate(ctx, stale, time.Time{}); !errors.Is(err, models.ErrLeaseLost) {
+			t.Errorf("finish by another token = %v, want ErrLeaseLost", err)
+		}
+		if err := s.FinishPromptUpdate(ctx, a[0], time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FinishPromptUpdate(ctx, a[1], postT0.Add(5*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := s.ClaimPromptUpdates(ctx, "b", postT0.Add(2*time.Minute), time.Minute, 10); err != nil || len(b) != 0 {
+			t.Fatalf("before its retry time: %+v, %v", b, err)
+		}
+		b, err := s.ClaimPromptUpdates(ctx, "b", postT0.Add(5*time.Minute), time.Minute, 10)
+		if err != nil || len(b) != 1 || b[0].UserID != a[1].UserID || b[0].Attempts != 2 {
+			t.Fatalf("retry claim = %+v, %v; want %s's second attempt", b, err, a[1].UserID)
+		}
+		// A claimer that stopped: its lease runs out and another takes it.
+		c2, err := s.ClaimPromptUpdates(ctx, "c", postT0.Add(7*time.Minute), time.Minute, 10)
+		if err != nil || len(c2) != 1 {
+			t.Fatalf("take-over after the lease = %+v, %v", c2, err)
+		}
+		if err := s.FinishPromptUpdate(ctx, b[0], time.Time{}); !errors.Is(err, models.ErrLeaseLost) {
+			t.Errorf("finish by the stopped claimer = %v, want ErrLeaseLost", err)
+		}
+	})
+}

@@ -551,7 +551,7 @@ func forgeries() map[string][]forgery {
 	answerForm := func(meta func(f *fixture) string) func(f *fixture) *bot.Request {
 		return func(f *fixture) *bot.Request {
 			m := views.AnswerModal(f.teamC, models.Round{ID: f.teamRound, CheckinID: f.teamC.ID}, "", nil, nil)
-			return f.submission(views.CallbackAnswer, meta(f), formValues(f.t, m, map[string]any{views.AnswerBlockID(1): "forged"}))
+			return f.submission(views.CallbackAnswer, meta(f), formValues(f.t, m, map[string]any{views.AnswerBlockID(views.AnswerKey(0, f.teamC.Questions[0])): "forged"}))
 		}
 	}
 	for _, rv := range roundValues() {
@@ -607,6 +607,46 @@ func forgeries() map[string][]forgery {
 		{name: "workspace region by a non-admin", req: settings(views.CallbackRegion, "workspace", region("DE"))},
 		{name: "region that does not exist", req: settings(views.CallbackRegion, "", region("XX-NOPE"))},
 	}
+
+	// The Home tab's check-in buttons name a check-in by its number only;
+	// Omar takes part in "team" but does not own it, and is not in
+	// "secret". Exporting "team" is his right (his own answers), so it is
+	// not forged here.
+	home := slack.Container{Type: "view", ViewID: "V0HOME"}
+	checkinIDs := []struct {
+		name  string
+		value func(f *fixture) string
+	}{
+		{"check-in of a channel they are not in", func(f *fixture) string { return strconv.FormatInt(f.secretC.ID, 10) }},
+		{"check-in of another workspace", func(f *fixture) string { return strconv.FormatInt(f.otherC.ID, 10) }},
+		{"check-in that does not exist", func(f *fixture) string { return strconv.FormatInt(f.teamC.ID+1000, 10) }},
+		{"not a number", func(*fixture) string { return "x" }},
+		{"zero", func(*fixture) string { return "0" }},
+		{"negative", func(*fixture) string { return "-3" }},
+		{"empty", func(*fixture) string { return "" }},
+	}
+	for _, id := range []string{views.ActionHomeCheckinEdit, views.ActionHomeCheckinPause, views.ActionHomeCheckinResume,
+		views.ActionHomeCheckinRun, views.ActionHomeCheckinExport} {
+		for _, cv := range checkinIDs {
+			out[id] = append(out[id], forgery{name: cv.name, req: func(f *fixture) *bot.Request {
+				return f.action(id, slack.BlockAction{Value: cv.value(f)}, home)
+			}})
+		}
+		if id == views.ActionHomeCheckinExport {
+			continue
+		}
+		out[id] = append(out[id], forgery{name: "check-in they take part in but do not own", req: func(f *fixture) *bot.Request {
+			return f.action(id, slack.BlockAction{Value: strconv.FormatInt(f.teamC.ID, 10)}, home)
+		}})
+	}
+	// The daily-limit menu offers the workspace default and 1 to the
+	// workspace's limit (3).
+	for _, v := range []string{"0", "4", "99", "-1", "abc", "", "2.5", "01"} {
+		out[views.ActionHomeBudget] = append(out[views.ActionHomeBudget], forgery{name: "limit " + strconv.Quote(v) + " not offered",
+			req: func(f *fixture) *bot.Request {
+				return f.action(views.ActionHomeBudget, slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: v}}, home)
+			}})
+	}
 	return out
 }
 
@@ -636,7 +676,7 @@ func TestAccessFollowsChannelMembership(t *testing.T) {
 				text  string
 			}{{f.lena, f.secretRound, f.secretC, "Lena-secret"}, {f.omar, f.teamRound, f.teamC, "Omar-team"}} {
 				m := views.AnswerModal(a.c, models.Round{ID: a.round, CheckinID: a.c.ID}, "", nil, nil)
-				req := f.submission(views.CallbackAnswer, views.AnswerMetadata(a.round, a.c.ID), formValues(t, m, map[string]any{views.AnswerBlockID(1): a.text}))
+				req := f.submission(views.CallbackAnswer, views.AnswerMetadata(a.round, a.c.ID), formValues(t, m, map[string]any{views.AnswerBlockID(views.AnswerKey(0, a.c.Questions[0])): a.text}))
 				req.UserID, req.Interaction.User.ID = a.user, a.user
 				if resp := f.do(req); resp != nil {
 					t.Fatalf("answer of %s: %+v", a.user, resp)

@@ -109,19 +109,19 @@ func (h *Handlers) homeCheckinEdit(ctx context.Context, req *bot.Request) (*bot.
 }
 
 func (h *Handlers) homeCheckinPause(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	return h.homeCheckinVerb(ctx, req, func(p models.Person, c models.Checkin) (*bot.Response, error) {
+	return h.homeCheckinVerb(ctx, req, true, func(p models.Person, c models.Checkin) (*bot.Response, error) {
 		return h.pauseCheckin(ctx, req, p, c, true)
 	})
 }
 
 func (h *Handlers) homeCheckinResume(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	return h.homeCheckinVerb(ctx, req, func(p models.Person, c models.Checkin) (*bot.Response, error) {
+	return h.homeCheckinVerb(ctx, req, true, func(p models.Person, c models.Checkin) (*bot.Response, error) {
 		return h.pauseCheckin(ctx, req, p, c, false)
 	})
 }
 
 func (h *Handlers) homeCheckinRun(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	return h.homeCheckinVerb(ctx, req, func(p models.Person, c models.Checkin) (*bot.Response, error) {
+	return h.homeCheckinVerb(ctx, req, true, func(p models.Person, c models.Checkin) (*bot.Response, error) {
 		return h.runCheckin(ctx, req, p, c)
 	})
 }
@@ -129,18 +129,30 @@ func (h *Handlers) homeCheckinRun(ctx context.Context, req *bot.Request) (*bot.R
 // homeCheckinExport sends the CSV of /trellis checkin export: everyone's
 // answers to the owner and admins, the person's own to anyone else.
 func (h *Handlers) homeCheckinExport(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	return h.homeCheckinVerb(ctx, req, func(p models.Person, c models.Checkin) (*bot.Response, error) {
+	return h.homeCheckinVerb(ctx, req, false, func(p models.Person, c models.Checkin) (*bot.Response, error) {
 		return h.exportCheckin(ctx, req, p, c, false)
 	})
 }
 
 // homeCheckinVerb runs the command behind a Home button on the check-in
 // it names — the command checks who may — and sends its answer to the
-// person, then republishes their Home tab.
-func (h *Handlers) homeCheckinVerb(ctx context.Context, req *bot.Request, do func(models.Person, models.Checkin) (*bot.Response, error)) (*bot.Response, error) {
+// person, then republishes their Home tab. For a button that changes the
+// check-in (manage), someone who may not change it is refused first, and
+// their Home tab is left as it is.
+func (h *Handlers) homeCheckinVerb(ctx context.Context, req *bot.Request, manage bool, do func(models.Person, models.Checkin) (*bot.Response, error)) (*bot.Response, error) {
 	c, p, stop, err := h.homeCheckin(ctx, req)
 	if stop || err != nil {
 		return nil, err
+	}
+	if manage {
+		_, ok, err := h.mayChange(ctx, req, p, c)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			h.replyLater(req, notOwner(c))
+			return nil, nil
+		}
 	}
 	resp, err := do(p, c)
 	if err != nil {

@@ -736,3 +736,32 @@ func TestHomeCheckins(t *testing.T) {
 		t.Errorf("a full Home should count what it leaves out:\n%.3000s", all)
 	}
 }
+
+// A prompt for a round that has closed (a reminder or snoozed prompt
+// coming back late, a "run now" after the close) says so and does not
+// also claim the round is open until its closing time; an open one says
+// until when, in the person's time.
+func TestCheckinPromptClosedRound(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		closed        bool
+		want, wantNot string
+	}{
+		{"open", false, "Open until Tue 24 Nov, 17:30 your time.", "has closed"},
+		{"closed", true, "This round has closed, but late answers are welcome until the next one starts.", "Open until"},
+	} {
+		for _, variant := range []struct {
+			reminder int
+			snoozed  bool
+		}{{0, false}, {1, false}, {0, true}} {
+			in := promptInput(t, 12, 7)
+			in.Checkin.Reminders = 1
+			in.Round.Closed, in.Reminder, in.Snoozed = tt.closed, variant.reminder, variant.snoozed
+			_, blocks := views.CheckinPrompt(in)
+			info := blockJSON(t, blocks)
+			if !strings.Contains(info, tt.want) || strings.Contains(info, tt.wantNot) {
+				t.Errorf("%s round, reminder %d, snoozed %v: want %q and not %q:\n%s", tt.name, variant.reminder, variant.snoozed, tt.want, tt.wantNot, info)
+			}
+		}
+	}
+}

@@ -208,13 +208,3 @@ func (s *Service) Snooze(ctx context.Context, c models.Checkin, roundID int64, p
 	}
 	return at, moved, nil
 }
-
-// WindowEnd is when the person's current working window ends (zero when
-// they are outside one): the snooze choices stop there.
-func (s *Service) WindowEnd(ctx context.Context, p models.Person) (time.Time, error) {
-	r, err := s.recipient(ctx, p)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return windowEnd(r, s.clock.Now()), nil
-}

@@ -30,6 +30,10 @@ import (
 // whose earlier version sits in a packed message rewrites that message
 // with the earlier version shrunk to a pointer, the others as they are.
 
+// errYielded is what sending an answer returns when it was left to
+// another sender of the round's answers (deliverAnswers).
+var errYielded = errors.New("another sender has the round's answers; it takes this one")
+
 // maxPack is the most answers claimed for one message; views.PackAnswers
 // takes as many of them as Slack's limits allow.
 const maxPack = 48
@@ -108,7 +112,7 @@ func (s *Service) deliverAnswers(ctx, sendCtx context.Context, api Slack, c mode
 		if err := s.store.ReleasePost(ctx, p.ID, token); err != nil {
 			return true, err
 		}
-		return true, nil
+		return true, errYielded
 	}
 	first, err := s.packedAnswer(ctx, c, round, p)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +45,8 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 	// is sent over several ticks rather than holding this one (and the
 	// engine's next) for minutes.
 	start := time.Now()
+	// Rounds whose answers another sender has: it takes the rest.
+	yielded := map[int64]bool{}
 	for range 100 {
 		if time.Since(start) > postBudget {
 			break
@@ -54,19 +55,28 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 		if err != nil {
 			return fmt.Errorf("due posts: %w", err)
 		}
+		progress := false
 		for _, p := range due {
 			if time.Since(start) > postBudget {
 				break
 			}
-			if err := s.deliver(ctx, p, 0); err != nil {
-				s.log.WarnContext(ctx, "check-in post not sent; it will be tried again", "post", p.ID, "err", err)
+			if p.Kind == models.PostAnswer && yielded[p.RoundID] {
+				continue
 			}
-		}
-		if len(due) == 0 {
-			break
+			switch err := s.deliver(ctx, p, 0); {
+			case errors.Is(err, errYielded):
+				yielded[p.RoundID] = true
+			case err != nil:
+				s.log.WarnContext(ctx, "check-in post not sent; it will be tried again", "post", p.ID, "err", err)
+			default:
+				progress = true
+			}
 		}
 		// Posts queued meanwhile (answers coming in while others were
 		// sent) are due too: look again until none is left.
+		if len(due) == 0 || !progress {
+			break
+		}
 	}
 	return closeErr
 }
@@ -241,15 +251,15 @@ func (s *Service) DeliverPost(ctx context.Context, p models.CheckinPost) {
 			return
 		}
 	}
-	if err := s.deliver(ctx, p, 0); err != nil {
+	switch err := s.deliver(ctx, p, 0); {
+	case errors.Is(err, errYielded):
+		// Another sender has the round's answers and takes the rest.
+		return
+	case err != nil:
 		s.log.WarnContext(ctx, "check-in post not sent yet; it will be tried again", "post", p.ID, "err", err)
 		return
 	}
 	if p.Kind != models.PostAnswer {
-		return
-	}
-	if versions, err := s.store.AnswerPosts(ctx, p.RoundID, p.UserID); err != nil || !slices.ContainsFunc(versions, func(q models.CheckinPost) bool { return q.Posted }) {
-		// It yielded to another sender, which takes the rest.
 		return
 	}
 	start := time.Now()
@@ -262,7 +272,9 @@ func (s *Service) DeliverPost(ctx context.Context, p models.CheckinPost) {
 			return
 		}
 		if err := s.deliver(ctx, next, 0); err != nil {
-			s.log.WarnContext(ctx, "check-in post not sent yet; it will be tried again", "post", next.ID, "err", err)
+			if !errors.Is(err, errYielded) {
+				s.log.WarnContext(ctx, "check-in post not sent yet; it will be tried again", "post", next.ID, "err", err)
+			}
 			return
 		}
 	}
@@ -283,6 +295,11 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 	p, ok, err := s.store.ClaimPost(ctx, p.WorkspaceID, p.ID, token, now, s.lease)
 	if err != nil || !ok {
 		return err
+	}
+	if p.NextAttemptAt.After(now) {
+		// Put off since it was found due (it failed in a packed message
+		// meanwhile): not yet.
+		return s.store.ReleasePost(ctx, p.ID, token)
 	}
 	// Never on the wire once the lease is nearly over (a wait for Slack's
 	// rate limit can outlast it): another replica may have taken it over.

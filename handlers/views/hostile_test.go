@@ -151,10 +151,13 @@ func surfaces(v string) []surface {
 		{name: "CheckinList", kind: blockkit.Message, v: CheckinList(items, stored(v, 200))},
 	}
 	ptext, pblocks := CheckinPrompt(PromptInput{Checkin: c, Round: round, RoundLabel: label, Reminder: 1, ClosesAt: round.ClosesAt, Loc: loc,
-		SnoozeOptions: SnoozeOptions(now, now.Add(6*time.Hour), loc)})
+		SnoozeOptions: SnoozeOptions()})
 	out = append(out, surface{name: "CheckinPrompt", kind: blockkit.Message, v: pblocks, text: ptext})
 	for _, st := range []string{models.ResponseAnswered, models.ResponseSkipped, models.ResponseSnoozed} {
 		out = append(out, surface{name: "PromptDone " + st, kind: blockkit.Message, v: PromptDone(pblocks, round.ID, c.ID, st, now, loc)})
+	}
+	for _, st := range []string{models.ResponseAsked, models.ResponseAnswered, models.ResponseSkipped, models.ResponseSnoozed} {
+		out = append(out, surface{name: "PromptClosed " + st, kind: blockkit.Message, v: PromptClosed(pblocks, c, round.ID, st, now, loc, "")})
 	}
 	for _, d := range []models.Destination{models.DestinationThread, models.DestinationChannel, models.DestinationDigest} {
 		cd := c
@@ -167,6 +170,19 @@ func surfaces(v string) []surface {
 	}
 	for i, m := range AnswerMessage(c, "", "U0NONAME", answers, helper, false) {
 		out = append(out, surface{name: fmt.Sprint("AnswerMessage no name ", i), kind: blockkit.Message, v: m.Blocks, text: m.Text})
+	}
+	var packed []PackedAnswer
+	for i := range 12 {
+		packed = append(packed, PackedAnswer{Name: fmt.Sprint(name, i), UserID: "U1", Answers: answers, Helper: helper, Edited: i%3 == 1, Replaced: i%4 == 2})
+	}
+	for i := 0; i < len(packed); {
+		m, n := PackAnswers(c, packed[i:])
+		if n == 0 {
+			n = 1 // an answer that needs messages of its own is shown by AnswerMessage above
+		} else {
+			out = append(out, surface{name: fmt.Sprint("PackAnswers from ", i), kind: blockkit.Message, v: m.Blocks, text: m.Text})
+		}
+		i += n
 	}
 	t, b := RoundSummary(c, label, 6, 9, aggs, 2)
 	out = append(out, surface{name: "RoundSummary", kind: blockkit.Message, v: b, text: t})

@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/mrkdwn"
 )
 
 // Reports are what a check-in's readers see: the message that opens a round,
@@ -541,7 +542,7 @@ func reportFallback(s string) string {
 // The report layout's names for the user-text path of usertext.go.
 
 func reportEscape(s string) string             { return Escape(s) }
-func reportWidth(s string) int                 { return escapedWidth(s) }
-func reportCut(s string, n int, nice bool) int { return escapedCut(s, n, nice) }
+func reportWidth(s string) int                 { return mrkdwn.Width(s) }
+func reportCut(s string, n int, nice bool) int { return mrkdwn.Cut(s, n, nice) }
 func reportClip(s string, n int) string        { return Mrkdwn(s, n) }
 func reportClipPlain(s string, n int) string   { return Plain(s, n) }

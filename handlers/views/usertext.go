@@ -5,6 +5,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
+
+	"github.com/trellis-bot/trellis/mrkdwn"
 )
 
 // Text a person typed — names of check-ins and holidays, questions,
@@ -38,34 +40,14 @@ func plain(s string) *slack.TextBlockObject {
 
 // Escape makes text a person typed safe inside mrkdwn: "&", "<" and ">"
 // become entities, so links and mentions ("<!channel>") are shown, not
-// sent. It does not bound the text; Mrkdwn does both.
-func Escape(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// sent. It does not bound the text; Mrkdwn does both. It is mrkdwn.Escape,
+// the path every layer shares.
+func Escape(s string) string { return mrkdwn.Escape(s) }
 
 // Mrkdwn is text a person typed, for a mrkdwn field that holds n
 // characters: escaped, and cut to n characters once escaped (which is
-// what Slack counts), ending in "…" when cut.
-func Mrkdwn(s string, n int) string {
-	if escapedWidth(s) <= n {
-		return Escape(s)
-	}
-	return Escape(s[:escapedCut(s, n-1, false)]) + "…"
-}
+// what Slack counts), ending in "…" when cut (mrkdwn.Bound).
+func Mrkdwn(s string, n int) string { return mrkdwn.Bound(s, n) }
 
 // Plain is text a person typed, for a plain_text field that holds n
 // characters: cut to n characters, ending in "…" when cut.
@@ -94,57 +76,4 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n])
-}
-
-// escapedRuneWidth is a character's width once escaped.
-func escapedRuneWidth(r rune) int {
-	switch r {
-	case '&':
-		return 5
-	case '<', '>':
-		return 4
-	}
-	return 1
-}
-
-// escapedWidth is s's width once escaped.
-func escapedWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		n += escapedRuneWidth(r)
-	}
-	return n
-}
-
-// escapedCut returns how many bytes of s fit in n characters once escaped.
-// With nice set, it ends the piece after a line break or, failing that, a
-// space in the last third, rather than in the middle of a word.
-func escapedCut(s string, n int, nice bool) int {
-	width, end, lastLine, lastSpace := 0, 0, 0, 0
-	for i, r := range s {
-		w := escapedRuneWidth(r)
-		if width+w > n {
-			break
-		}
-		width += w
-		_, size := utf8.DecodeRuneInString(s[i:]) // 1 for an invalid byte
-		end = i + size
-		if width >= n*2/3 {
-			switch r {
-			case '\n':
-				lastLine = end
-			case ' ', '\t':
-				lastSpace = end
-			}
-		}
-	}
-	switch {
-	case !nice || end == len(s):
-		return end
-	case lastLine > 0:
-		return lastLine
-	case lastSpace > 0:
-		return lastSpace
-	}
-	return end
 }

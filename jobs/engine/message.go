@@ -11,8 +11,8 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/mrkdwn"
 )
 
 // Message is what a Composer writes for one occurrence: the notification
@@ -162,7 +162,7 @@ func whyLine(it item, sentAt time.Time) string {
 	if it.person == nil {
 		loc := channelLocation(sc)
 		return fmt.Sprintf("_Why did I get this?_ *%s* posts here %s (%s time). Ask its owner to change or pause it.",
-			views.Mrkdwn(title(sc), maxTitle), views.Mrkdwn(sc.Cadence, models.MaxCadenceLen), loc.String())
+			mrkdwn.Bound(title(sc), maxTitle), mrkdwn.Bound(sc.Cadence, models.MaxCadenceLen), loc.String())
 	}
 	loc := it.person.Location()
 	local := sentAt.In(loc)
@@ -171,11 +171,11 @@ func whyLine(it item, sentAt time.Time) string {
 	// decide leaves a note exactly when the delivery is later than the
 	// cadence's time: it says why it waited.
 	if it.note != "" {
-		when += fmt.Sprintf("; it was due at %s and waited: %s", o.NominalAt.In(loc).Format("15:04 Mon"), views.Mrkdwn(it.note, 400))
+		when += fmt.Sprintf("; it was due at %s and waited: %s", o.NominalAt.In(loc).Format("15:04 Mon"), mrkdwn.Bound(it.note, 400))
 	}
 	return fmt.Sprintf("_Why did I get this?_ You are in *%s*, which asks %s in your time zone. %s. "+
 		"Change it: `/trellis hours`, `/trellis tz`, `/trellis away`, or `/trellis budget` (at most %d of these a day).",
-		views.Mrkdwn(title(sc), maxTitle), views.Mrkdwn(sc.Cadence, models.MaxCadenceLen), when, it.budget)
+		mrkdwn.Bound(title(sc), maxTitle), mrkdwn.Bound(sc.Cadence, models.MaxCadenceLen), when, it.budget)
 }
 
 // truncate cuts s to at most n bytes on a rune boundary, marking the cut.

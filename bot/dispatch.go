@@ -218,6 +218,12 @@ func (d *Dispatcher) complete(ctx context.Context, req *Request, keys []string, 
 		}
 	}
 	switch {
+	case r.err == nil && req.Kind == KindViewSubmission && refusedForm(ack):
+		// The form stays open for the person to correct; its next
+		// submission is a new one.
+		d.abort(ctx, keys)
+		d.runAfter(req, req.TakeAfter())
+		return ack, "ok", nil
 	case r.err == nil:
 		d.finish(ctx, keys)
 		d.runAfter(req, req.TakeAfter())
@@ -245,6 +251,18 @@ func (d *Dispatcher) complete(ctx context.Context, req *Request, keys []string, 
 		return nil, "error", fmt.Errorf("%s %s: %w", req.Kind, routeOf(req), ErrHandlerFailed)
 	}
 	return nil, "error", nil
+}
+
+// refusedForm reports whether a view submission's ack keeps the form open
+// with field errors (response_action "errors").
+func refusedForm(ack []byte) bool {
+	if len(ack) == 0 {
+		return false
+	}
+	var r struct {
+		Action string `json:"response_action"`
+	}
+	return json.Unmarshal(ack, &r) == nil && r.Action == "errors"
 }
 
 // tellFailure lets the person who clicked a button (or whose slow command
@@ -349,8 +367,13 @@ func dedupeKeys(req *Request) []string {
 			}
 		}
 	case KindViewSubmission:
+		// The view as submitted, without the submission's trigger: a
+		// double click on Submit sends the same view twice under two
+		// triggers, and acts once. A submission refused with field errors
+		// gives its key back (see complete), so the corrected form, which
+		// Slack sends with the same id and hash, is served.
 		if cb := req.Interaction; cb != nil {
-			add("view_submission", req.TeamID, cb.View.ID, cb.View.Hash, cb.TriggerID)
+			add("view_submission", req.TeamID, cb.View.ID, cb.View.Hash)
 		}
 	case KindViewClosed:
 		if cb := req.Interaction; cb != nil {

@@ -80,7 +80,7 @@ func replayCases() []replayCase {
 			payload: func(run string, n int) map[string]any {
 				return map[string]any{"type": "view_submission", "team": team, "user": user,
 					"trigger_id": fmt.Sprintf("%s.s%d", run, n),
-					"view":       map[string]any{"id": "V" + run, "hash": "1700000000.abc", "type": "modal", "callback_id": "checkin:answer"}}
+					"view":       map[string]any{"id": "V" + run, "hash": fmt.Sprintf("1700000000.h%d", n), "type": "modal", "callback_id": "checkin:answer"}}
 			}},
 		{kind: bot.KindViewClosed, socketType: "interactive", path: "/slack/interactions",
 			payload: func(run string, n int) map[string]any {
@@ -234,5 +234,60 @@ func TestReplayOverSocketModeActsOnce(t *testing.T) {
 		if got := h.count(c.kind); got != 2 {
 			t.Errorf("after a different %s over Socket Mode: handler ran %d times, want 2", c.name(), got)
 		}
+	}
+}
+
+// refuseFirst answers the first view submission it serves with field
+// errors and accepts the rest, counting them.
+type refuseFirst struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (r *refuseFirst) ServeSlack(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.n++
+	if r.n == 1 {
+		return &bot.Response{Body: map[string]any{"response_action": "errors", "errors": map[string]string{"name": "Give it a name."}}}, nil
+	}
+	return nil, nil
+}
+
+func (r *refuseFirst) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
+}
+
+// A form submitted twice (a double click on Submit: the same view and hash
+// under two triggers, to two replicas) acts once; a submission refused
+// with field errors does not count, so the corrected form is served.
+func TestDoubleSubmitActsOnce(t *testing.T) {
+	storeA := kvtest.New(t)
+	h := &refuseFirst{}
+	a := newInstance(t, storeA, h, bot.DispatcherConfig{})
+	b := newInstance(t, replicaStore(t, storeA), h, bot.DispatcherConfig{})
+	run := uuid.NewString()[:8]
+	submit := func(in *instance, trigger string) []byte {
+		t.Helper()
+		p := map[string]any{"type": "view_submission", "team": map[string]any{"id": "T1"}, "user": map[string]any{"id": "U1"},
+			"trigger_id": run + trigger,
+			"view":       map[string]any{"id": "V" + run, "hash": "1700000000.same", "type": "modal", "callback_id": "checkin:new"}}
+		body := []byte(url.Values{"payload": {mustJSON(t, p)}}.Encode())
+		status, ack, _ := post(t, in.srv.URL+"/slack/interactions", "application/x-www-form-urlencoded", body, nil)
+		if status != http.StatusOK {
+			t.Fatalf("submit %s: status %d", trigger, status)
+		}
+		return ack
+	}
+	if ack := submit(a, ".1"); !bytes.Contains(ack, []byte(`"errors"`)) {
+		t.Fatalf("first submission's ack %s; want the field errors", ack)
+	}
+	submit(b, ".2") // corrected: served
+	submit(a, ".3") // a second click on the same corrected form: dropped
+	submit(b, ".4")
+	if got := h.count(); got != 2 {
+		t.Errorf("handler ran %d times, want 2 (the refused submission and the corrected one)", got)
 	}
 }

@@ -590,6 +590,21 @@ func (s *Occurrences) ForRecipient(ctx context.Context, workspaceID, recipient s
 	return out, nil
 }
 
+// PlannedAfter reports whether the recipient has an occurrence, of any
+// status, whose CadenceID starts with prefix and that was planned after the
+// occurrence id: a one-off asked for again since (a prompt snoozed a
+// second time) makes the earlier one stale.
+func (s *Occurrences) PlannedAfter(ctx context.Context, workspaceID, recipient, prefix string, id int64) (bool, error) {
+	var n int64
+	err := s.db.conn(ctx).Model(&occurrenceRow{}).
+		Where("workspace_id = ? AND recipient = ? AND id > ? AND substr(cadence_id, 1, ?) = ?", workspaceID, recipient, id, len(prefix), prefix).
+		Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("occurrences of %s after %d: %w", recipient, id, translate(err))
+	}
+	return n > 0, nil
+}
+
 // Waiting returns a cadence's occurrences not yet settled (planned,
 // deferred or claimed) whose nominal instant is in [from, to], in nominal
 // order: what a check-in round looks at before it closes.

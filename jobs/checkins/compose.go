@@ -184,6 +184,19 @@ func (s *Service) composeAgain(ctx context.Context, c models.Checkin, ec engine.
 		}
 	}
 	if kind == tagSnooze {
+		// Snoozed again since (a double click, or a change of mind): the
+		// later snooze brings the prompt back, this one does not.
+		// Its cadence id ends in "snooze:<round>:<unix>"; every snooze of
+		// this round shares what comes before the time.
+		id := ec.Occurrence.CadenceID
+		sameRound := id[:strings.LastIndex(id, ":")+1]
+		again, err := s.occ.PlannedAfter(ctx, c.WorkspaceID, p.UserID, sameRound, ec.Occurrence.ID)
+		if err != nil {
+			return engine.Message{}, err
+		}
+		if again {
+			return engine.Message{}, engine.Skip("you snoozed this round again; the later snooze brings it back")
+		}
 		// Back from snoozing: asked again, as a reminder would.
 		if _, err := s.store.MarkAsked(ctx, c.WorkspaceID, round.ID, p.UserID, ec.Occurrence.ID); err != nil {
 			return engine.Message{}, err

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/models"
 )
 
 // Every snooze choice means what its label says when it is chosen, not
@@ -61,6 +62,52 @@ func TestSnoozeMeansWhenChosen(t *testing.T) {
 					t.Errorf("%s, %q: no snoozed prompt planned at %s", tt.name, o.Label, until)
 				}
 			}
+		}
+	})
+}
+
+// A round snoozed twice — a double click, or a change of mind — comes back
+// once, at the later choice's time, however the two choices' times fall.
+func TestSnoozedTwiceComesBackOnce(t *testing.T) {
+	t.Parallel()
+	forDialects(t, func(t *testing.T, dialect string) {
+		for _, tt := range []struct {
+			name          string
+			first, second int // minutes
+			want          time.Duration
+		}{
+			{"shorter second", 60, 30, 10*time.Hour + 2*time.Minute + 30*time.Minute},
+			{"longer second", 30, 60, 10*time.Hour + 2*time.Minute + 60*time.Minute},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				h := newHarness(t, harnessOpts{dialect: dialect})
+				ada := h.person("ada", "Europe/London", "mon-fri 09:00-17:00")
+				ch := h.channel("team", ada)
+				c := h.create(checkinFor(ch, ada))
+				h.run(monday.Add(10 * time.Hour))
+				round := h.roundOf(ada)
+				asked := len(h.prompts(ada))
+				for i, m := range []int{tt.first, tt.second} {
+					h.clk.Set(monday.Add(10*time.Hour + time.Duration(i+1)*time.Minute))
+					if _, _, err := h.svcs[0].Snooze(h.ctx, c, round, h.person1(ada), m); err != nil {
+						t.Fatal(err)
+					}
+				}
+				h.run(monday.Add(16 * time.Hour))
+				back := h.prompts(ada)[asked:]
+				if len(back) != 1 {
+					t.Fatalf("the prompt came back %d times, want once", len(back))
+				}
+				var sent []time.Time
+				for _, o := range h.occurrences(ada, c, "#snooze:") {
+					if o.Status == models.OccurrenceDelivered {
+						sent = append(sent, o.SentAt)
+					}
+				}
+				if len(sent) != 1 || !sent[0].Equal(monday.Add(tt.want)) {
+					t.Errorf("snoozed prompts sent at %v, want one at %s", sent, monday.Add(tt.want))
+				}
+			})
 		}
 	})
 }

@@ -114,6 +114,12 @@ func (s *Service) deliverAnswers(ctx, sendCtx context.Context, api Slack, c mode
 		}
 		return true, errYielded
 	}
+	// The answers show the questions as they were answered, as render
+	// does: an edit of the check-in since relabels and drops nothing.
+	c, err = s.store.AsAnswered(ctx, c, round.ID)
+	if err != nil {
+		return false, err
+	}
 	first, err := s.packedAnswer(ctx, c, round, p)
 	if err != nil {
 		return false, err
@@ -298,6 +304,10 @@ func (s *Service) findPostedIDs(ctx context.Context, api Slack, channel, thread 
 // later version shrinks to a pointer at it, the others read as they do
 // now.
 func (s *Service) repack(ctx context.Context, api Slack, c models.Checkin, round models.Round, ts string, inMsg []models.CheckinPost) error {
+	c, err := s.store.AsAnswered(ctx, c, round.ID)
+	if err != nil {
+		return err
+	}
 	list := make([]views.PackedAnswer, 0, len(inMsg))
 	for _, q := range inMsg {
 		versions, err := s.store.AnswerPosts(ctx, round.ID, q.UserID)
@@ -319,6 +329,6 @@ func (s *Service) repack(ctx context.Context, api Slack, c models.Checkin, round
 	if n != len(list) {
 		return fmt.Errorf("the packed message no longer fits (%d of %d answers)", n, len(list))
 	}
-	_, _, _, err := api.UpdateMessageContext(ctx, c.ChannelID, ts, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
+	_, _, _, err = api.UpdateMessageContext(ctx, c.ChannelID, ts, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
 	return err
 }

@@ -224,3 +224,56 @@ func TestEditWaitsForItsEarlierVersion(t *testing.T) {
 		}
 	})
 }
+
+// Answers queued when the check-in's question is reworded go out with the
+// question they were given to, packed, and an edit of one of them (to the
+// question as it is now) rewrites the packed message without dropping the
+// others' answers.
+func TestPackedAnswersKeepTheirQuestions(t *testing.T) {
+	t.Parallel()
+	forDialects(t, func(t *testing.T, dialect string) {
+		h := newHarness(t, harnessOpts{dialect: dialect})
+		ada := h.person("ada", "Europe/London", "")
+		bob := h.person("bob", "Europe/London", "")
+		cy := h.person("cy", "Europe/London", "")
+		ch := h.channel("team", ada, bob, cy)
+		c := h.create(checkinFor(ch, ada, bob, cy))
+		h.run(monday.Add(9*time.Hour + 31*time.Minute))
+		for _, u := range []struct{ id, txt string }{{ada, "ada-first"}, {bob, "bob-first"}, {cy, "cy-first"}} {
+			if _, err := h.svcs[0].Submit(h.ctx, c, h.roundOf(u.id), u.id, text(u.txt), nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The owner rewords the question before the queue drains.
+		edited := c
+		edited.Questions = []models.Question{{Kind: models.KindText, Prompt: "What will you do today?", Required: true}}
+		now, err := h.svcs[0].Update(h.ctx, edited, ada, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.run(monday.Add(9*time.Hour + 40*time.Minute))
+		top, replies := h.channelMsgs(ch, ada)
+		if len(top) != 1 || len(replies[top[0].TS]) == 0 {
+			t.Fatalf("want the round's thread with its answers; got %d top, %+v", len(top), replies)
+		}
+		var all strings.Builder
+		for _, m := range replies[top[0].TS] {
+			all.WriteString(msgText(m))
+		}
+		for _, want := range []string{"ada-first", "bob-first", "cy-first", "What are you working on?"} {
+			if !strings.Contains(all.String(), want) {
+				t.Errorf("the thread does not show %q:\n%s", want, all.String())
+			}
+		}
+		if strings.Contains(all.String(), "What will you do today?") || strings.Contains(all.String(), "No answers to show") {
+			t.Errorf("the answers were shown against the reworded question:\n%s", all.String())
+		}
+
+		h.answer(h.svcs[0], now, h.roundOf(bob), bob, models.Submission{Answers: map[int]string{int(now.Questions[0].ID): "bob-second"}})
+		_, replies = h.channelMsgs(ch, ada)
+		packed := msgText(replies[top[0].TS][0])
+		if !strings.Contains(packed, "ada-first") || !strings.Contains(packed, "cy-first") || strings.Contains(packed, "bob-first") {
+			t.Errorf("the packed message after bob's edit, want ada's and cy's answers and a pointer for bob's:\n%s", packed)
+		}
+	})
+}

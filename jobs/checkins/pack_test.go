@@ -277,3 +277,42 @@ func TestPackedAnswersKeepTheirQuestions(t *testing.T) {
 		}
 	})
 }
+
+// While another sender holds a round's answers, this one leaves the rest
+// of them to it and holds the round's summary back too, so the summary
+// never comes before answers it counts.
+func TestSummaryWaitsForAnswersInFlight(t *testing.T) {
+	t.Parallel()
+	forDialects(t, func(t *testing.T, dialect string) {
+		h := newHarness(t, harnessOpts{dialect: dialect})
+		ada := h.person("ada", "Europe/London", "")
+		bob := h.person("bob", "Europe/London", "")
+		ch := h.channel("team", ada, bob)
+		c := h.create(checkinFor(ch, ada, bob))
+		h.run(monday.Add(9*time.Hour + 31*time.Minute))
+		first, err := h.svcs[0].Submit(h.ctx, c, h.roundOf(ada), ada, text("ada-first"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Another replica is in the middle of sending Ada's answer.
+		if _, ok, err := h.store.ClaimPost(h.ctx, team, first.Post.ID, "other-replica", h.clk.Now(), 2*time.Minute); err != nil || !ok {
+			t.Fatalf("claim: %v, %v", ok, err)
+		}
+		if _, err := h.svcs[0].Submit(h.ctx, c, h.roundOf(bob), bob, text("bob-first"), nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.store.QueuePost(h.ctx, models.CheckinPost{WorkspaceID: team, RoundID: first.Post.RoundID, Kind: models.PostSummary, Channel: ch}); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.svcs[0].Tick(h.ctx, h.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := h.store.RoundPost(h.ctx, first.Post.RoundID, models.PostSummary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Posted {
+			t.Errorf("the summary was posted while the round's answers were still being sent")
+		}
+	})
+}

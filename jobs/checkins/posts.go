@@ -45,7 +45,9 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 	// is sent over several ticks rather than holding this one (and the
 	// engine's next) for minutes.
 	start := time.Now()
-	// Rounds whose answers another sender has: it takes the rest.
+	// Rounds whose answers another sender has: it takes the rest, and
+	// their summary waits for a later tick, so it never comes before
+	// answers it counts.
 	yielded := map[int64]bool{}
 	for range 100 {
 		if time.Since(start) > postBudget {
@@ -60,7 +62,9 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 			if time.Since(start) > postBudget {
 				break
 			}
-			if p.Kind == models.PostAnswer && yielded[p.RoundID] {
+			// The round's answers, and its summary after them, are the
+			// other sender's to post.
+			if yielded[p.RoundID] {
 				continue
 			}
 			switch err := s.deliver(ctx, p, 0); {

@@ -156,7 +156,7 @@ const (
 	tagReminder = "reminder" // reminder:<round>:<n>
 	tagSnooze   = "snooze"   // snooze:<round>:<unix>
 	tagDigest   = "digest"   // digest:<round>
-	tagHelper   = "helper"   // helper:<round>:<asker>:<position>
+	tagHelper   = "helper"   // helper:<round>:<asker>:<question id> (a position before migration 7)
 )
 
 // recipient reads what the attention policy needs of a person now, for

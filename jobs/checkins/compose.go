@@ -294,7 +294,18 @@ func (s *Service) composeHelper(ctx context.Context, c models.Checkin, ec engine
 	if err != nil {
 		return engine.Message{}, err
 	}
-	i := slices.IndexFunc(asked.Questions, func(q models.Question) bool { return views.AnswerKey(0, q) == key })
+	i := slices.IndexFunc(asked.Questions, func(q models.Question) bool {
+		return q.Kind == models.KindBlocked && views.AnswerKey(0, q) == key
+	})
+	if i < 0 {
+		// Planned before questions had ids (migration 7), the tag names
+		// the blocked question by its 1-based position among the
+		// questions asked now.
+		if cur := c.Questions; key >= 1 && key <= len(cur) && cur[key-1].Kind == models.KindBlocked {
+			i = slices.IndexFunc(asked.Questions, func(q models.Question) bool { return q.ID == cur[key-1].ID })
+			key = views.AnswerKey(0, cur[key-1])
+		}
+	}
 	if i < 0 {
 		return engine.Message{}, engine.Skip(fmt.Sprintf("bad helper tag %q", rest))
 	}

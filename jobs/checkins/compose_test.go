@@ -1,6 +1,7 @@
 package checkins
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -355,6 +356,46 @@ func TestRoundStaysTheirsAcrossZones(t *testing.T) {
 		}
 		if later, err := h.store.AskedLater(h.ctx, team, c.ID, mei, models.DateOf(monday)); err != nil || !later {
 			t.Errorf("AskedLater(mei, Monday) = %v, %v; want true once her Tuesday came", later, err)
+		}
+	})
+}
+
+// A helper notice planned before questions had ids (its tag names the
+// blocked question by position) still reaches the helper, about the right
+// question, after the upgrade.
+func TestHelperNoticePlannedBeforeQuestionIDs(t *testing.T) {
+	t.Parallel()
+	forDialects(t, func(t *testing.T, dialect string) {
+		h := newHarness(t, harnessOpts{dialect: dialect})
+		ada := h.person("ada", "Europe/London", "")
+		sam := h.person("sam", "Europe/London", "")
+		ch := h.channel("team", ada, sam)
+		h.create(checkinFor(ch, ada)) // takes the first question ids
+		cfg := checkinFor(ch, ada)
+		cfg.Questions = append(cfg.Questions, models.Question{Kind: models.KindBlocked, Prompt: "Anything in your way?", Required: true})
+		c := h.create(cfg)
+		if blocked := c.Questions[1]; blocked.ID == 2 {
+			t.Fatalf("the blocked question's id %d equals its position; the test proves nothing", blocked.ID)
+		}
+		h.run(monday.Add(9*time.Hour + 31*time.Minute))
+		round := h.roundOf(ada)
+		sub := models.Submission{Answers: map[int]string{int(c.Questions[0].ID): "work", int(c.Questions[1].ID): "yes"}}
+		if _, err := h.svcs[0].Submit(h.ctx, c, round, ada, sub, nil); err != nil {
+			t.Fatal(err)
+		}
+		tag := fmt.Sprintf("%s:%d:%s:%d", tagHelper, round, ada, 2)
+		if _, err := h.engines[0].PlanOnce(h.ctx, team, models.CheckinScheduleKey(c.ID), tag, sam, h.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		h.run(monday.Add(10 * time.Hour))
+		var got []string
+		for _, m := range h.dms(sam) {
+			if txt := msgText(m); strings.Contains(txt, "named you as someone who could help") {
+				got = append(got, txt)
+			}
+		}
+		if len(got) != 1 || !strings.Contains(got[0], "Anything in your way?") {
+			t.Errorf("sam's helper notices %q, want one about “Anything in your way?”; occurrences %+v", got, h.occurrences(sam, c, "#helper:"))
 		}
 	})
 }

@@ -387,17 +387,18 @@ func (h *Handlers) listCheckins(ctx context.Context, req *bot.Request, p models.
 	return reply(fmt.Sprintf("%s: %d", title, len(items)), views.CheckinList(items, title)), nil
 }
 
-// inChannel returns a test of whether the person is in a channel now,
-// asking Slack once per channel for as long as the returned func is kept
-// (one request). When Slack cannot be asked the answer is no: access is
-// never granted on a guess.
+// inChannel returns a test of whether the person is in a channel, by its
+// member list at most a minute old (RecentMember), looked up once per
+// channel for as long as the returned func is kept (one request). When
+// Slack cannot be asked the answer is no: access is never granted on a
+// guess.
 func (h *Handlers) inChannel(teamID, userID string) func(ctx context.Context, channel string) bool {
 	known := map[string]bool{}
 	return func(ctx context.Context, channel string) bool {
 		if in, ok := known[channel]; ok {
 			return in
 		}
-		in, err := h.ck.Member(ctx, teamID, channel, userID)
+		in, err := h.ck.RecentMember(ctx, teamID, channel, userID)
 		if err != nil {
 			h.log.WarnContext(ctx, "could not check channel membership", "channel", channel, "err", err)
 		}

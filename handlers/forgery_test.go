@@ -730,9 +730,13 @@ func TestAccessFollowsChannelMembership(t *testing.T) {
 					t.Errorf("%s: hidden from the owner while she is in the channel", s.name)
 				}
 			}
+			// She leaves; Slack tells Trellis (member_left_channel), which
+			// drops the member list it kept for the channel.
 			if _, err := f.ctl.LeaveChannel(f.ctx, f.secretCh, f.lena); err != nil {
 				t.Fatal(err)
 			}
+			f.do(&bot.Request{Kind: bot.KindEvent, Event: &slackevents.EventsAPIInnerEvent{Type: "member_left_channel",
+				Data: &slackevents.MemberLeftChannelEvent{Type: "member_left_channel", User: f.lena, Channel: f.secretCh}}})
 			for _, s := range surfaces {
 				if s.shows(t) {
 					t.Errorf("%s: still shown to the owner after she left the channel", s.name)

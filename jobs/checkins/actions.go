@@ -92,11 +92,62 @@ func (s *Service) Member(ctx context.Context, workspaceID, channelID, userID str
 	return slices.Contains(members, userID), nil
 }
 
+// memberListAge is how long RecentMember trusts a channel's member list.
+const memberListAge = time.Minute
+
+// memberList is a channel's members as read in full from Slack.
+type memberList struct {
+	ids    map[string]bool
+	readAt time.Time
+}
+
+// RecentMember reports whether a person is in a channel by its member
+// list as Slack gave it at most memberListAge ago: what the Home tab, the
+// DM list and digests use, so that a busy channel's many readers share
+// one read (a big channel's list takes a call per 200 members, and
+// conversations.members allows about 50 a minute). A member event this
+// replica handles for the channel drops the list at once (SyncChannel).
+// Creating a check-in and exporting everyone's answers ask Slack at the
+// moment (Member). When Slack cannot be asked the answer is an error,
+// never a yes.
+func (s *Service) RecentMember(ctx context.Context, workspaceID, channelID, userID string) (bool, error) {
+	if userID == "" || channelID == "" {
+		return false, nil
+	}
+	key := workspaceID + "/" + channelID
+	now := s.clock.Now()
+	s.membersMu.Lock()
+	l, ok := s.memberLists[key]
+	s.membersMu.Unlock()
+	if !ok || now.Sub(l.readAt) >= memberListAge || now.Before(l.readAt) {
+		ids, err := s.channelMembers(ctx, workspaceID, channelID, "")
+		if err != nil {
+			return false, err
+		}
+		l = memberList{ids: make(map[string]bool, len(ids)), readAt: now}
+		for _, id := range ids {
+			l.ids[id] = true
+		}
+		s.membersMu.Lock()
+		s.memberLists[key] = l
+		s.membersMu.Unlock()
+	}
+	return l.ids[userID], nil
+}
+
+// forgetMembers drops a channel's member list kept by RecentMember.
+func (s *Service) forgetMembers(workspaceID, channelID string) {
+	s.membersMu.Lock()
+	delete(s.memberLists, workspaceID+"/"+channelID)
+	s.membersMu.Unlock()
+}
+
 // SyncChannel brings every channel-mode check-in of a channel up to date
 // with its members: what member_joined_channel and member_left_channel
 // trigger. Reading the whole list each time, rather than adding or
 // removing the one person, is right however the events are ordered.
 func (s *Service) SyncChannel(ctx context.Context, workspaceID, channelID string) error {
+	s.forgetMembers(workspaceID, channelID)
 	cs, err := s.store.InChannel(ctx, workspaceID, channelID)
 	if err != nil {
 		return err

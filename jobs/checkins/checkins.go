@@ -83,6 +83,10 @@ type Service struct {
 	log     *slog.Logger
 	lease   time.Duration
 	retry   time.Duration
+	// memberLists are the channels' member lists RecentMember keeps, by
+	// workspace/channel.
+	membersMu   sync.Mutex
+	memberLists map[string]memberList
 	// background and sweeping: see sweepPrompts.
 	background bool
 	sweeping   sync.Mutex
@@ -114,7 +118,8 @@ func New(cfg Config) (*Service, error) {
 		lease:   cfg.Lease,
 		retry:   cfg.RetryAfter,
 
-		background: cfg.BackgroundPromptUpdates,
+		background:  cfg.BackgroundPromptUpdates,
+		memberLists: map[string]memberList{},
 	}
 	if s.lease <= 0 {
 		s.lease = 2 * time.Minute

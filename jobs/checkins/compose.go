@@ -234,10 +234,11 @@ func (s *Service) composeDigest(ctx context.Context, c models.Checkin, ec engine
 	if !slices.Contains(readers, ec.Person.UserID) {
 		return engine.Message{}, engine.Skip("no longer a participant of the check-in")
 	}
-	// And only while they are in its channel, as Slack says now: a reader
-	// who left loses the answers at once. When Slack cannot say, the
-	// digest waits (the engine tries again) rather than guess.
-	in, err := s.Member(ctx, c.WorkspaceID, c.ChannelID, ec.Person.UserID)
+	// And only while they are in its channel, as Slack says (a member
+	// list at most a minute old, shared by the round's readers): a reader
+	// who left loses the answers. When Slack cannot say, the digest waits
+	// (the engine tries again) rather than guess.
+	in, err := s.RecentMember(ctx, c.WorkspaceID, c.ChannelID, ec.Person.UserID)
 	if err != nil {
 		return engine.Message{}, fmt.Errorf("is %s in %s: %w", ec.Person.UserID, c.ChannelID, err)
 	}

@@ -293,3 +293,31 @@ func TestBrowserMrkdwn(t *testing.T) {
 		}
 	}
 }
+
+// A bot message posted under a person's name and picture (username,
+// icon_url) shows that name, with the APP badge, as Slack shows it; one
+// without them shows as Trellis.
+func TestBrowserCustomizedBotMessage(t *testing.T) {
+	ctx := browser(t)
+	srv := httptest.NewServer(newFakeControl().handler())
+	t.Cleanup(srv.Close)
+	run(t, ctx, "open the page",
+		chromedp.Navigate(srv.URL+"/#user=U1"),
+		chromedp.WaitVisible(css(`[data-testid="person-U1"][aria-current="true"]`)),
+	)
+	for _, tc := range []struct {
+		msg  string
+		want string
+	}{
+		{`{"ts":"1700000000.000100","bot_id":"B0TRELLIS","text":"hi","username":"Ada Lovelace","icon_url":"https://x.test/a.png"}`, "Ada Lovelace|AL|APP"},
+		{`{"ts":"1700000000.000200","bot_id":"B0TRELLIS","text":"hi"}`, "Trellis|T|APP"},
+	} {
+		got := value(t, ctx, "render "+tc.msg, chromedp.Evaluate[string](`(() => {
+			const a = window.trellisSandbox.renderMessage(`+tc.msg+`, 'C1');
+			return [a.querySelector('.msg-author').textContent, a.querySelector('.avatar').textContent, (a.querySelector('.badge') || {}).textContent].join('|');
+		})()`))
+		if got != tc.want {
+			t.Errorf("renderMessage(%s) = %q, want %q", tc.msg, got, tc.want)
+		}
+	}
+}

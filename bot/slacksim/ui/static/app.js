@@ -1457,7 +1457,10 @@
     const isBot = !!m.bot_id || (m.user && m.user === info.bot_user_id) || m.local;
     const isTrellis = m.local || (info.bot_id && m.bot_id === info.bot_id) || (m.user && m.user === info.bot_user_id) || (!info.bot_id && m.bot_id);
     const person = directory.byId.get(m.user);
-    const author = m.slackbot ? 'Slackbot' : isTrellis ? 'Trellis' : isBot ? 'App' : (person ? person.real_name || person.name : m.user || 'Someone');
+    // A bot message posted under a person's name (chat:write.customize:
+    // username, icon_url) shows that name, as Slack does, with the APP badge.
+    const custom = isBot && !m.slackbot ? str(m.username) : '';
+    const author = m.slackbot ? 'Slackbot' : custom ? custom : isTrellis ? 'Trellis' : isBot ? 'App' : (person ? person.real_name || person.name : m.user || 'Someone');
     const ms = tsMs(m.ts);
     const tz = directory.tz();
     const mine = m.user && m.user === state.user && !isBot;
@@ -1477,7 +1480,7 @@
       'data-testid': 'message', 'data-ts': m.ts, 'data-ephemeral': m.ephemeral || m.local ? 'true' : undefined,
       'data-local': m.local ? 'true' : undefined,
     },
-    h('span', { class: m.slackbot ? 'avatar av-sb' : isTrellis ? 'avatar av-bot' : avatarClass(m.user), 'aria-hidden': 'true' }, m.slackbot ? 'S' : isTrellis ? 'T' : initials(person || { name: author })),
+    h('span', { class: m.slackbot ? 'avatar av-sb' : custom ? avatarClass(custom) : isTrellis ? 'avatar av-bot' : avatarClass(m.user), 'aria-hidden': 'true' }, m.slackbot ? 'S' : custom ? initials({ name: custom }) : isTrellis ? 'T' : initials(person || { name: author })),
     h('div', { class: 'msg-main' },
       h('div', { class: 'msg-head' },
         h('span', { class: 'msg-author' }, author),
@@ -2080,7 +2083,7 @@
 
   // Exposed for debugging from the console and for tests; the page does not
   // rely on it.
-  window.trellisSandbox = { api, mrkdwn, renderBlocks, gatherValues, state };
+  window.trellisSandbox = { api, mrkdwn, renderBlocks, renderMessage, gatherValues, state };
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();

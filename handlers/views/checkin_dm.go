@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/mrkdwn"
 )
 
 // The check-in runtime's surfaces: the DM that asks a person a round's
@@ -148,11 +149,11 @@ type PromptInput struct {
 // prompts fit one message.
 func CheckinPrompt(in PromptInput) (string, []slack.Block) {
 	c, roundID := in.Checkin, in.Round.ID
-	name := reportClip(strings.TrimSpace(c.Name), reportHeaderMax)
+	name := Mrkdwn(strings.TrimSpace(c.Name), reportHeaderMax)
 	if name == "" {
 		name = "your check-in"
 	}
-	label := reportClip(strings.TrimSpace(in.RoundLabel), reportHeaderMax)
+	label := Mrkdwn(strings.TrimSpace(in.RoundLabel), reportHeaderMax)
 	if label == "" {
 		label = name
 	}
@@ -224,7 +225,7 @@ func promptQuestions(qs []models.Question, room int) string {
 	var lines []string
 	used := 0
 	for i, q := range qs {
-		line := "• " + reportClip(strings.TrimSpace(q.Prompt), models.MaxPromptLen)
+		line := "• " + Mrkdwn(strings.TrimSpace(q.Prompt), models.MaxPromptLen)
 		if q.Anonymous {
 			line += " _(anonymous)_"
 		}
@@ -461,7 +462,7 @@ func digestSection(c models.Checkin, a DigestAnswer) (s string, trimmed, ok bool
 		if q.Anonymous || v == "" {
 			continue
 		}
-		prompt := reportClip(strings.TrimSpace(q.Prompt), reportHeaderMax)
+		prompt := Mrkdwn(strings.TrimSpace(q.Prompt), reportHeaderMax)
 		if prompt == "" {
 			prompt = fmt.Sprintf("Question %d", pos)
 		}
@@ -473,7 +474,7 @@ func digestSection(c models.Checkin, a DigestAnswer) (s string, trimmed, ok bool
 			}
 			it.body = reportShortAnswer(q, v, a.Helper[key])
 			if utf8.RuneCountInString(it.body) > digestShortMax {
-				it.body = reportClip(v, digestShortMax)
+				it.body = Mrkdwn(v, digestShortMax)
 			}
 		default:
 			it.body, it.long = v, true
@@ -494,10 +495,10 @@ func digestSection(c models.Checkin, a DigestAnswer) (s string, trimmed, ok bool
 		for _, it := range items {
 			body := it.body
 			if it.long {
-				if reportWidth(body) > limit {
+				if mrkdwn.Width(body) > limit {
 					cut = true
 				}
-				body = reportClip(body, limit)
+				body = Mrkdwn(body, limit)
 			}
 			parts = append(parts, it.prompt+"\n"+body)
 		}
@@ -572,7 +573,7 @@ func checkinList(checkins []CheckinListItem, title string, maxBlocks, budget int
 	var blocks []slack.Block
 	used := 0
 	if t := strings.TrimSpace(title); t != "" {
-		h := slack.NewHeaderBlock(reportPlain(reportClipPlain(t, reportHeaderMax)))
+		h := slack.NewHeaderBlock(reportPlain(Plain(t, reportHeaderMax)))
 		blocks = append(blocks, h)
 		used += blockTextLen(h)
 	}
@@ -598,7 +599,7 @@ func checkinList(checkins []CheckinListItem, title string, maxBlocks, budget int
 // checkinListBlocks is one check-in of CheckinList, with the Home tab's
 // buttons when buttons is set.
 func checkinListBlocks(it CheckinListItem, buttons bool) []slack.Block {
-	name := reportClip(strings.TrimSpace(it.Name), reportHeaderMax)
+	name := Mrkdwn(strings.TrimSpace(it.Name), reportHeaderMax)
 	if name == "" {
 		name = "Check-in"
 	}
@@ -611,7 +612,7 @@ func checkinListBlocks(it CheckinListItem, buttons bool) []slack.Block {
 	}
 	var facts []string
 	if cad := strings.TrimSpace(it.Cadence); cad != "" {
-		facts = append(facts, reportClip(cad, models.MaxCadenceLen))
+		facts = append(facts, Mrkdwn(cad, models.MaxCadenceLen))
 	}
 	facts = append(facts, count(max(it.Participants, 0), "person", "people"))
 	switch {
@@ -693,7 +694,7 @@ func homeCheckinBlocks(h HomeCheckins, maxBlocks, budget int) []slack.Block {
 		if waiting++; waiting > homeMaxWaiting {
 			continue
 		}
-		label := reportClip(strings.TrimSpace(w.Label), reportHeaderMax)
+		label := Mrkdwn(strings.TrimSpace(w.Label), reportHeaderMax)
 		if label == "" {
 			label = "A check-in"
 		}

@@ -55,7 +55,7 @@ func homeCheckinActions(it CheckinListItem) slack.Block {
 		if it.Paused {
 			toggle = button(ActionHomeCheckinResume, "Resume", id)
 		}
-		name := reportClipPlain(strings.TrimSpace(it.Name), homeConfirmMax)
+		name := Plain(strings.TrimSpace(it.Name), homeConfirmMax)
 		run := button(ActionHomeCheckinRun, "Run now", id).WithConfirm(slack.NewConfirmationBlockObject(
 			plain("Ask everyone now?"),
 			plain(fmt.Sprintf("Everyone in “%s” gets it now, inside their working hours; nobody on holiday or away is asked.", name)),

@@ -71,10 +71,10 @@ func RoundHeader(c models.Checkin, roundLabel string) (string, []slack.Block) {
 		how = count(n, "question", "questions") + " · " + how
 	}
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(reportPlain(reportClipPlain(title, reportHeaderMax))),
+		slack.NewHeaderBlock(reportPlain(Plain(title, reportHeaderMax))),
 		slack.NewContextBlock("", text(how)),
 	}
-	return reportFallback(reportEscape(title + ": " + where)), blocks
+	return reportFallback(Escape(title + ": " + where)), blocks
 }
 
 // AnswerMessage shows one person's answers to a round, for its thread or a
@@ -100,7 +100,7 @@ func AnswerMessage(c models.Checkin, person string, userID string, answers map[i
 // idPrefix, so several people's answers can share a message.
 func answerMessages(c models.Checkin, person string, userID string, answers map[int]string, helper map[int]string, edited bool, idPrefix string) []ReportMessage {
 	who, whoText := reportWho(person, userID)
-	name := reportClip(strings.TrimSpace(c.Name), reportHeaderMax)
+	name := Mrkdwn(strings.TrimSpace(c.Name), reportHeaderMax)
 	blocked := false
 	for i, q := range c.Questions {
 		if !q.Anonymous && q.Kind == models.KindBlocked && strings.TrimSpace(answers[AnswerKey(i, q)]) == "yes" {
@@ -220,7 +220,7 @@ func PackAnswers(c models.Checkin, answers []PackedAnswer) (msg ReportMessage, n
 	if n == 0 {
 		return ReportMessage{}, 0
 	}
-	fallback := "Answers to " + reportClip(strings.TrimSpace(c.Name), reportHeaderMax) + " from "
+	fallback := "Answers to " + Mrkdwn(strings.TrimSpace(c.Name), reportHeaderMax) + " from "
 	switch {
 	case n == 1:
 		fallback += names[0]
@@ -240,7 +240,7 @@ func reportWho(person, userID string) (bold, plainText string) {
 	person = strings.TrimSpace(person)
 	switch {
 	case person != "":
-		name := reportClip(person, reportNameMax)
+		name := Mrkdwn(person, reportNameMax)
 		return "*" + name + "*", name
 	case reportUserID.MatchString(userID):
 		return "<@" + userID + ">", "<@" + userID + ">"
@@ -260,11 +260,11 @@ func reportShortAnswer(q models.Question, v, helper string) string {
 		if len(q.Options) == 2 {
 			switch n {
 			case 1:
-				s += " (" + reportClip(q.Options[0], reportOptionMax) + ")"
+				s += " (" + Mrkdwn(q.Options[0], reportOptionMax) + ")"
 			case 5:
-				s += " (" + reportClip(q.Options[1], reportOptionMax) + ")"
+				s += " (" + Mrkdwn(q.Options[1], reportOptionMax) + ")"
 			default:
-				s += fmt.Sprintf(" (1 = %s, 5 = %s)", reportClip(q.Options[0], reportOptionMax), reportClip(q.Options[1], reportOptionMax))
+				s += fmt.Sprintf(" (1 = %s, 5 = %s)", Mrkdwn(q.Options[0], reportOptionMax), Mrkdwn(q.Options[1], reportOptionMax))
 			}
 		}
 		return s
@@ -280,7 +280,7 @@ func reportShortAnswer(q models.Question, v, helper string) string {
 			return "Not blocked"
 		}
 	}
-	return reportClip(v, reportSectionMax)
+	return Mrkdwn(v, reportSectionMax)
 }
 
 // reportPacker lays out questions and answers in as many messages as the
@@ -319,7 +319,7 @@ func (p *reportPacker) label(pos int, prompt string, continued bool) string {
 	if prompt == "" {
 		prompt = fmt.Sprintf("Question %d", pos)
 	}
-	s := "*" + reportClip(prompt, reportHeaderMax) + "*"
+	s := "*" + Mrkdwn(prompt, reportHeaderMax) + "*"
 	if continued {
 		s += " _(continued)_"
 	}
@@ -344,8 +344,8 @@ func (p *reportPacker) long(pos int, prompt, v string) {
 	for v != "" {
 		lbl := p.label(pos, prompt, continued)
 		lw := utf8.RuneCountInString(lbl)
-		need := min(reportWidth(v), reportMinPiece)
-		if need < reportWidth(v) {
+		need := min(mrkdwn.Width(v), reportMinPiece)
+		if need < mrkdwn.Width(v) {
 			need += utf8.RuneCountInString(reportContinued)
 		}
 		if !p.fits(lw+need, 1) {
@@ -353,8 +353,8 @@ func (p *reportPacker) long(pos int, prompt, v string) {
 		}
 		for v != "" && p.fits(0, 1) {
 			room := min(reportSectionMax, p.budget-p.used) - lw
-			if reportWidth(v) <= room {
-				s := lbl + reportEscape(v)
+			if mrkdwn.Width(v) <= room {
+				s := lbl + Escape(v)
 				p.add(p.section(pos, piece, s), utf8.RuneCountInString(s))
 				v = ""
 				break
@@ -363,8 +363,8 @@ func (p *reportPacker) long(pos int, prompt, v string) {
 			if room < reportMinPiece {
 				break
 			}
-			cut := reportCut(v, room, true)
-			s := lbl + reportEscape(v[:cut]) + reportContinued
+			cut := mrkdwn.Cut(v, room, true)
+			s := lbl + Escape(v[:cut]) + reportContinued
 			p.add(p.section(pos, piece, s), utf8.RuneCountInString(s))
 			v = v[cut:]
 			piece++
@@ -408,7 +408,7 @@ func RoundSummary(c models.Checkin, roundLabel string, answered, asked int, aggs
 		first += "\n" + blockerLine
 	}
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(reportPlain(reportClipPlain(title, reportHeaderMax))),
+		slack.NewHeaderBlock(reportPlain(Plain(title, reportHeaderMax))),
 		slack.NewSectionBlock(text(first), nil, nil),
 	}
 
@@ -419,7 +419,7 @@ func RoundSummary(c models.Checkin, roundLabel string, answered, asked int, aggs
 		}
 		seen[a.Position] = true
 		q := c.Questions[a.Position-1]
-		s := "*" + reportClip(strings.TrimSpace(q.Prompt), reportHeaderMax) + "*"
+		s := "*" + Mrkdwn(strings.TrimSpace(q.Prompt), reportHeaderMax) + "*"
 		if a.Anonymous || q.Anonymous {
 			s += " _(anonymous)_"
 		}
@@ -427,7 +427,7 @@ func RoundSummary(c models.Checkin, roundLabel string, answered, asked int, aggs
 		blocks = append(blocks, slack.NewSectionBlock(text(s), nil, nil))
 	}
 
-	fallback := reportEscape(title) + ": "
+	fallback := Escape(title) + ": "
 	if asked > 0 {
 		fallback += fmt.Sprintf("%d of %d answered", answered, asked)
 	} else {
@@ -449,7 +449,7 @@ func reportAggregate(q models.Question, a models.Aggregate) string {
 	case q.Kind == models.KindScale || (q.Kind != models.KindChoice && a.Counts == nil):
 		s := fmt.Sprintf("*%.1f / 5* average from %s", a.Average, count(a.Count, "answer", "answers"))
 		if len(q.Options) == 2 {
-			s += fmt.Sprintf(" (1 = %s, 5 = %s)", reportClip(q.Options[0], reportOptionMax), reportClip(q.Options[1], reportOptionMax))
+			s += fmt.Sprintf(" (1 = %s, 5 = %s)", Mrkdwn(q.Options[0], reportOptionMax), Mrkdwn(q.Options[1], reportOptionMax))
 		}
 		return s
 	}
@@ -471,7 +471,7 @@ func reportAggregate(q models.Question, a models.Aggregate) string {
 			parts = append(parts, fmt.Sprintf("and %d more", len(keys)-most))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s *%d*", reportClip(k, reportOptionMax), a.Counts[k]))
+		parts = append(parts, fmt.Sprintf("%s *%d*", Mrkdwn(k, reportOptionMax), a.Counts[k]))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -486,7 +486,7 @@ func HelperNotice(c models.Checkin, asker string, question string) (string, []sl
 	if reportUserID.MatchString(asker) {
 		who, whoText = reportWho("", asker)
 	}
-	name := reportClip(strings.TrimSpace(c.Name), reportHeaderMax)
+	name := Mrkdwn(strings.TrimSpace(c.Name), reportHeaderMax)
 	where := "*" + name + "*"
 	if reportChannelID.MatchString(c.ChannelID) {
 		where += " in <#" + c.ChannelID + ">"
@@ -494,7 +494,7 @@ func HelperNotice(c models.Checkin, asker string, question string) (string, []sl
 	body := fmt.Sprintf("%s is blocked and named you as someone who could help.", who)
 	detail := "It came up in " + where
 	if q := strings.TrimSpace(question); q != "" {
-		detail += ", where they answered “" + reportClip(q, reportHeaderMax) + "” with yes"
+		detail += ", where they answered “" + Mrkdwn(q, reportHeaderMax) + "” with yes"
 	}
 	detail += "."
 	blocks := []slack.Block{
@@ -509,9 +509,9 @@ func HelperNotice(c models.Checkin, asker string, question string) (string, []sl
 // Nov", which names the check-in already), or the check-in's name when
 // there is no label, with an optional last word ("summary").
 func reportTitle(c models.Checkin, roundLabel, suffix string) string {
-	title := reportClipPlain(strings.TrimSpace(roundLabel), reportHeaderMax)
+	title := Plain(strings.TrimSpace(roundLabel), reportHeaderMax)
 	if title == "" {
-		title = reportClipPlain(strings.TrimSpace(c.Name), reportHeaderMax)
+		title = Plain(strings.TrimSpace(c.Name), reportHeaderMax)
 	}
 	if title == "" {
 		title = "Check-in"
@@ -538,11 +538,3 @@ func reportPlain(s string) *slack.TextBlockObject {
 func reportFallback(s string) string {
 	return clip(strings.Join(strings.Fields(s), " "), reportTextMax)
 }
-
-// The report layout's names for the user-text path of usertext.go.
-
-func reportEscape(s string) string             { return Escape(s) }
-func reportWidth(s string) int                 { return mrkdwn.Width(s) }
-func reportCut(s string, n int, nice bool) int { return mrkdwn.Cut(s, n, nice) }
-func reportClip(s string, n int) string        { return Mrkdwn(s, n) }
-func reportClipPlain(s string, n int) string   { return Plain(s, n) }

@@ -144,3 +144,49 @@ func (s *Checkins) FinishPromptUpdate(ctx context.Context, u PromptUpdate, retry
 	}
 	return nil
 }
+
+// messageLockRow is a writer's hold on one Slack message.
+type messageLockRow struct {
+	Channel     string    `gorm:"column:channel;primaryKey"`
+	TS          string    `gorm:"column:ts;primaryKey"`
+	WorkspaceID string    `gorm:"column:workspace_id"`
+	Token       string    `gorm:"column:token"`
+	HeldUntil   time.Time `gorm:"column:held_until"`
+}
+
+func (messageLockRow) TableName() string { return "message_locks" }
+
+// LockMessage holds the message channel/ts for the caller under token
+// until now+lease, so that one writer at a time reads, changes and writes
+// it back (several rounds' prompts share one DM). It reports false, and
+// changes nothing, while another token holds it; a hold whose lease ran
+// out (a replica that stopped) is taken over. UnlockMessage ends it.
+func (s *Checkins) LockMessage(ctx context.Context, workspaceID, channel, ts, token string, now time.Time, lease time.Duration) (bool, error) {
+	if channel == "" || ts == "" || token == "" || lease <= 0 {
+		return false, fmt.Errorf("lock message: %w: a lock needs a message, a token and a lease", ErrInvalid)
+	}
+	now = dbTime(now)
+	row := messageLockRow{Channel: channel, TS: ts, WorkspaceID: workspaceID, Token: token, HeldUntil: dbTime(now.Add(lease))}
+	res := s.db.conn(ctx).Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "channel"}, {Name: "ts"}},
+		DoUpdates: clause.Set{
+			{Column: clause.Column{Name: "workspace_id"}, Value: workspaceID},
+			{Column: clause.Column{Name: "token"}, Value: token},
+			{Column: clause.Column{Name: "held_until"}, Value: row.HeldUntil},
+		},
+		Where: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "message_locks.held_until <= ?", Vars: []any{now}}}},
+	}).Create(&row)
+	if res.Error != nil {
+		return false, fmt.Errorf("lock message %s/%s: %w", channel, ts, translate(res.Error))
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// UnlockMessage ends the hold token has on channel/ts; it does nothing
+// when the hold is another's (its lease ran out and it was taken over).
+func (s *Checkins) UnlockMessage(ctx context.Context, channel, ts, token string) error {
+	if err := s.db.conn(ctx).Where("channel = ? AND ts = ? AND token = ?", channel, ts, token).Delete(&messageLockRow{}).Error; err != nil {
+		return fmt.Errorf("unlock message %s/%s: %w", channel, ts, translate(err))
+	}
+	return nil
+}

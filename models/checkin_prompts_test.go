@@ -65,3 +65,46 @@ func TestPromptUpdateLease(t *testing.T) {
 		}
 	})
 }
+
+// A message is held by one writer at a time: a second token is refused
+// while the hold lasts, takes it over once its lease ran out, and only the
+// holder's unlock frees it.
+func TestMessageLock(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s := models.NewCheckins(db)
+		now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+		lock := func(token string, at time.Time) bool {
+			t.Helper()
+			ok, err := s.LockMessage(ctx, "T1", "D1", "1700000000.000100", token, at, 30*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if !lock("a", now) {
+			t.Fatal("a free message was not locked")
+		}
+		if lock("b", now.Add(10*time.Second)) {
+			t.Error("a held message was locked by another writer")
+		}
+		if ok, err := s.LockMessage(ctx, "T1", "D1", "1700000000.000200", "b", now, 30*time.Second); err != nil || !ok {
+			t.Errorf("another message: %v, %v; want it locked", ok, err)
+		}
+		if err := s.UnlockMessage(ctx, "D1", "1700000000.000100", "b"); err != nil {
+			t.Fatal(err)
+		}
+		if lock("c", now.Add(20*time.Second)) {
+			t.Error("another writer's unlock freed a's hold")
+		}
+		if !lock("b", now.Add(30*time.Second)) {
+			t.Error("a hold whose lease ran out was not taken over")
+		}
+		if err := s.UnlockMessage(ctx, "D1", "1700000000.000100", "b"); err != nil {
+			t.Fatal(err)
+		}
+		if !lock("c", now.Add(31*time.Second)) {
+			t.Error("the holder's unlock did not free the message")
+		}
+	})
+}

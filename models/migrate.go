@@ -63,7 +63,7 @@ func migrations() []migration {
 			DialectPostgres: v9(DialectPostgres),
 			DialectSQLite:   v9(DialectSQLite),
 		}},
-		{version: 10, name: "check-in prompt updates and opened views", sql: map[string][]string{
+		{version: 10, name: "check-in prompt updates, opened views and message locks", sql: map[string][]string{
 			DialectPostgres: v10(DialectPostgres),
 			DialectSQLite:   v10(DialectSQLite),
 		}},
@@ -74,7 +74,7 @@ func migrations() []migration {
 // before parents, for DeleteWorkspace. A migration adding a table adds it
 // here too (a test checks).
 func workspaceTables() []string {
-	return []string{"opened_views", "checkin_prompt_updates", "checkin_posts", "checkin_anonymous", "checkin_answers", "checkin_responses", "checkin_rounds", "checkin_people", "checkin_questions", "checkins", "schedule_targets", "schedules", "occurrences", "away_periods", "people", "holidays", "audit_log", "workspaces", "installations"}
+	return []string{"message_locks", "opened_views", "checkin_prompt_updates", "checkin_posts", "checkin_anonymous", "checkin_answers", "checkin_responses", "checkin_rounds", "checkin_people", "checkin_questions", "checkins", "schedule_targets", "schedules", "occurrences", "away_periods", "people", "holidays", "audit_log", "workspaces", "installations"}
 }
 
 func v1Postgres() []string {
@@ -611,7 +611,9 @@ func v8(string) []string {
 // it is claimed under a lease and marked done, so a change lost to a
 // crash is made later (chat.update is idempotent). opened_views records
 // the modals Trellis opened and for whom, so a view id in a payload is
-// used only by the person it was opened for.
+// used only by the person it was opened for. message_locks lets one
+// writer at a time read, change and write back a message that several
+// rounds share (a merged DM prompt), so no change is written over.
 func v10(dialect string) []string {
 	_, ts := columnTypes(dialect)
 	return []string{
@@ -636,6 +638,14 @@ func v10(dialect string) []string {
 			PRIMARY KEY (workspace_id, view_id)
 		)`,
 		`CREATE INDEX opened_views_age ON opened_views (opened_at)`,
+		`CREATE TABLE message_locks (
+			channel      TEXT NOT NULL,
+			ts           TEXT NOT NULL,
+			workspace_id TEXT NOT NULL,
+			token        TEXT NOT NULL,
+			held_until   ` + ts + ` NOT NULL,
+			PRIMARY KEY (channel, ts)
+		)`,
 	}
 }
 

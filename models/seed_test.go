@@ -78,4 +78,7 @@ func seedWorkspace(t *testing.T, db *models.DB, inst *models.Installations, id s
 	if err := models.NewOpenedViews(db).Record(ctx, id, "V"+id, "U1", "checkin"); err != nil {
 		t.Fatal(err)
 	}
+	if ok, err := checkins.LockMessage(ctx, id, "D"+id, "1700000000.000100", "seed", at, time.Hour); err != nil || !ok {
+		t.Fatalf("LockMessage = %v, %v; want it locked", ok, err)
+	}
 }

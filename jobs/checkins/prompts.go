@@ -32,26 +32,77 @@ func (s *Service) RewritePrompts(ctx context.Context, c models.Checkin, roundID 
 	}
 	var errs []error
 	for _, m := range msgs {
-		hist, err := api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
-			ChannelID: m.Channel, Latest: m.TS, Oldest: m.TS, Inclusive: true, Limit: 1})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("read prompt %s/%s: %w", m.Channel, m.TS, err))
-			continue
-		}
-		i := slices.IndexFunc(hist.Messages, func(x slack.Message) bool { return x.Timestamp == m.TS })
-		if i < 0 {
-			continue // deleted in Slack: nothing to change
-		}
-		msg := hist.Messages[i]
-		blocks := change(msg.Blocks.BlockSet)
-		if sameBlocks(blocks, msg.Blocks.BlockSet) {
-			continue
-		}
-		if _, _, _, err := api.UpdateMessageContext(ctx, m.Channel, m.TS, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
-			errs = append(errs, fmt.Errorf("update prompt %s/%s: %w", m.Channel, m.TS, err))
+		if err := s.rewritePrompt(ctx, api, c.WorkspaceID, m, change); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// errPromptBusy is a prompt another writer kept changing for longer than
+// rewritePrompt waits; the caller tries again later (or gives up).
+var errPromptBusy = errors.New("another change of the prompt is under way")
+
+// Several rounds' prompts can share one DM, and each change reads the
+// message, changes its round's part and writes the whole message back: a
+// writer holds the message (models.Checkins.LockMessage) from its read to
+// its write, so no change is written over. promptLockLease bounds a hold
+// a stopped replica leaves; promptLockWait is how long a writer waits for
+// another's, in steps of promptLockStep.
+const (
+	promptLockLease = time.Minute
+	promptLockWait  = 3 * time.Second
+	promptLockStep  = 100 * time.Millisecond
+)
+
+// rewritePrompt changes one recorded prompt message, holding it while it
+// reads and writes it.
+func (s *Service) rewritePrompt(ctx context.Context, api Slack, workspaceID string, m models.Receipt, change func([]slack.Block) []slack.Block) error {
+	token := newToken()
+	for waited := time.Duration(0); ; waited += promptLockStep {
+		held, err := s.store.LockMessage(ctx, workspaceID, m.Channel, m.TS, token, s.clock.Now(), promptLockLease)
+		if err != nil {
+			return err
+		}
+		if held {
+			break
+		}
+		if waited >= promptLockWait {
+			return fmt.Errorf("prompt %s/%s: %w", m.Channel, m.TS, errPromptBusy)
+		}
+		// Real time, whatever the injected clock says: the other writer
+		// is a real goroutine or replica.
+		t := time.NewTimer(promptLockStep)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	defer func() {
+		if err := s.store.UnlockMessage(context.WithoutCancel(ctx), m.Channel, m.TS, token); err != nil {
+			s.log.WarnContext(ctx, "could not release a prompt message", "channel", m.Channel, "ts", m.TS, "err", err)
+		}
+	}()
+	hist, err := api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+		ChannelID: m.Channel, Latest: m.TS, Oldest: m.TS, Inclusive: true, Limit: 1})
+	if err != nil {
+		return fmt.Errorf("read prompt %s/%s: %w", m.Channel, m.TS, err)
+	}
+	i := slices.IndexFunc(hist.Messages, func(x slack.Message) bool { return x.Timestamp == m.TS })
+	if i < 0 {
+		return nil // deleted in Slack: nothing to change
+	}
+	msg := hist.Messages[i]
+	blocks := change(msg.Blocks.BlockSet)
+	if sameBlocks(blocks, msg.Blocks.BlockSet) {
+		return nil
+	}
+	if _, _, _, err := api.UpdateMessageContext(ctx, m.Channel, m.TS, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+		return fmt.Errorf("update prompt %s/%s: %w", m.Channel, m.TS, err)
+	}
+	return nil
 }
 
 // sameBlocks reports whether two block lists say the same in Slack's JSON.

@@ -1,7 +1,10 @@
 package checkins
 
 import (
+	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -192,6 +195,82 @@ func TestDigestOnlyForChannelMembersNow(t *testing.T) {
 		}
 		for _, d := range h.digests(cy) {
 			t.Errorf("cy, who left the channel, got a digest: %q", msgText(d))
+		}
+	})
+}
+
+// Two check-ins' prompts share one DM, and each change of one reads the
+// message and writes it all back. While one writer holds the message
+// another neither reads nor writes it (it says it is busy when the hold
+// outlasts its wait); two writers at once, each changing its own round,
+// both end up in the message.
+func TestMergedPromptChangesNotWrittenOver(t *testing.T) {
+	t.Parallel()
+	forDialects(t, func(t *testing.T, dialect string) {
+		h := newHarness(t, harnessOpts{dialect: dialect})
+		ann := h.person("ann", "Europe/London", "")
+		ch := h.channel("team", ann)
+		cfgA, cfgB := checkinFor(ch, ann), checkinFor(ch, ann)
+		cfgA.Reminders, cfgB.Reminders, cfgB.Name = 0, 0, "Retro"
+		a, b := h.create(cfgA), h.create(cfgB)
+		h.run(monday.Add(9*time.Hour + 31*time.Minute))
+		ps := h.prompts(ann)
+		if len(ps) != 2 || ps[0].msg.TS != ps[1].msg.TS {
+			t.Fatalf("want both check-ins' prompts in one DM; got %d prompts", len(ps))
+		}
+		roundOf := func(c models.Checkin) int64 {
+			t.Helper()
+			r, err := h.store.LatestRound(h.ctx, team, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.ID
+		}
+		ra, rb := roundOf(a), roundOf(b)
+		msgs, err := h.store.PromptMessages(h.ctx, team, a.ID, ra, ann)
+		if err != nil || len(msgs) != 1 {
+			t.Fatalf("prompt messages %v, %v", msgs, err)
+		}
+		m := msgs[0]
+		mark := func(round int64) func([]slack.Block) []slack.Block {
+			return func(bs []slack.Block) []slack.Block {
+				return append(bs, slack.NewContextBlock(fmt.Sprint("mark_", round), slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprint("changed ", round), false, false)))
+			}
+		}
+
+		// Another writer holds the message longer than a change waits.
+		if ok, err := h.store.LockMessage(h.ctx, team, m.Channel, m.TS, "other-writer", h.clk.Now(), time.Hour); err != nil || !ok {
+			t.Fatalf("lock: %v, %v", ok, err)
+		}
+		before := h.updateCalls()
+		if err := h.svcs[0].RewritePrompts(h.ctx, a, ra, ann, mark(ra)); !errors.Is(err, errPromptBusy) {
+			t.Errorf("a change while another writer held the message: %v, want it busy", err)
+		}
+		if got := h.updateCalls() - before; got != 0 {
+			t.Errorf("the held message was written %d times", got)
+		}
+		if err := h.store.UnlockMessage(h.ctx, m.Channel, m.TS, "other-writer"); err != nil {
+			t.Fatal(err)
+		}
+
+		// Two writers at once, one per round, on two replicas.
+		var wg sync.WaitGroup
+		for i, w := range []struct {
+			c     models.Checkin
+			round int64
+		}{{a, ra}, {b, rb}} {
+			wg.Go(func() {
+				if err := h.svcs[i%len(h.svcs)].RewritePrompts(h.ctx, w.c, w.round, ann, mark(w.round)); err != nil {
+					t.Errorf("round %d: %v", w.round, err)
+				}
+			})
+		}
+		wg.Wait()
+		final := string(h.prompts(ann)[0].msg.Blocks)
+		for _, r := range []int64{ra, rb} {
+			if !strings.Contains(final, fmt.Sprint("changed ", r)) {
+				t.Errorf("the change of round %d was written over:\n%s", r, final)
+			}
 		}
 	})
 }

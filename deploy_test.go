@@ -85,6 +85,16 @@ func TestSlackManifest(t *testing.T) {
 	if want := []string{"channels:history", "channels:read", "chat:write", "chat:write.customize", "commands", "files:write", "groups:history", "groups:read", "im:history", "im:write", "users:read"}; !slices.Equal(scopes, want) {
 		t.Errorf("bot scopes = %v, want exactly %v", scopes, want)
 	}
+	// The README's install step names every scope the manifest asks for.
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range scopes {
+		if !strings.Contains(string(readme), "`"+sc+"`") {
+			t.Errorf("README.md does not say why Trellis asks for %s", sc)
+		}
+	}
 }
 
 // TestComposeFile checks deploy/compose.yaml without a Docker engine: the

@@ -302,7 +302,11 @@ func (s *Server) Close() error {
 		s.cancel()
 		s.hub.closeAll()
 		if s.srv != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			// Longer than the five seconds net/http gives a connection
+			// that was opened but never sent a request (a client's spare
+			// dial) before Shutdown closes it: such a connection is not
+			// work in progress, and must not make closing fail.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if err := s.srv.Shutdown(ctx); err != nil {
 				s.closeErr = fmt.Errorf("slacksim: shutdown: %w", err)

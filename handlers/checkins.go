@@ -23,15 +23,15 @@ const checkinExample = "`/trellis checkin new` (in the team's channel), `/trelli
 
 // registerCheckins adds the check-in routes.
 func (h *Handlers) registerCheckins(mux *bot.Mux) {
-	mux.Action(views.ActionCheckinTemplate, bot.HandlerFunc(h.checkinTemplate))
-	mux.View(views.CallbackCheckin, bot.HandlerFunc(h.submitCheckin))
-	mux.Action(views.ActionCheckinAnswer, bot.HandlerFunc(h.openAnswer))
-	mux.Action(views.ActionCheckinEdit, bot.HandlerFunc(h.openAnswer))
-	mux.Action(views.ActionCheckinSkip, bot.HandlerFunc(h.skipRound))
-	mux.Action(views.ActionCheckinSnooze, bot.HandlerFunc(h.snoozeRound))
-	mux.View(views.CallbackAnswer, bot.HandlerFunc(h.submitAnswer))
-	mux.Event("member_joined_channel", bot.HandlerFunc(h.membersChanged))
-	mux.Event("member_left_channel", bot.HandlerFunc(h.membersChanged))
+	mux.Action(views.ActionCheckinTemplate, onAckPath(h.checkinTemplate))
+	mux.View(views.CallbackCheckin, onAckPath(h.submitCheckin))
+	mux.Action(views.ActionCheckinAnswer, onAckPath(h.openAnswer))
+	mux.Action(views.ActionCheckinEdit, onAckPath(h.openAnswer))
+	mux.Action(views.ActionCheckinSkip, onAckPath(h.skipRound))
+	mux.Action(views.ActionCheckinSnooze, onAckPath(h.snoozeRound))
+	mux.View(views.CallbackAnswer, onAckPath(h.submitAnswer))
+	mux.Event("member_joined_channel", onAckPath(h.membersChanged))
+	mux.Event("member_left_channel", onAckPath(h.membersChanged))
 }
 
 // cmdCheckin serves /trellis checkin and its subcommands.
@@ -114,7 +114,7 @@ func (h *Handlers) maySee(ctx context.Context, req *bot.Request, c models.Checki
 	if people, err := h.ck.Participants(ctx, c); err == nil && slices.Contains(people, req.UserID) {
 		return true
 	}
-	p, err := h.person(ctx, req, false)
+	p, err := h.person(ctx, req)
 	return err == nil && p.IsAdmin
 }
 
@@ -124,7 +124,7 @@ func (h *Handlers) mayChange(ctx context.Context, req *bot.Request, p models.Per
 	if c.OwnerID == p.UserID {
 		return p.IsAdmin, true, nil
 	}
-	fresh, err := h.person(ctx, req, true)
+	fresh, _, err := h.freshPerson(ctx, req)
 	if err != nil {
 		return false, false, err
 	}
@@ -173,9 +173,12 @@ func (h *Handlers) checkinTemplate(ctx context.Context, req *bot.Request) (*bot.
 	if req.Slack == nil {
 		return nil, nil
 	}
-	if _, err := req.Slack.UpdateViewContext(ctx, m, "", view.Hash, view.ID); err != nil {
-		h.log.WarnContext(ctx, "views.update failed", "view", view.ID, "err", err)
-	}
+	// The view id and hash need no trigger: the form changes after the ack.
+	req.After(func(ctx context.Context) {
+		if _, err := req.Slack.UpdateViewContext(ctx, m, "", view.Hash, view.ID); err != nil {
+			h.log.WarnContext(ctx, "views.update failed", "view", view.ID, "err", err)
+		}
+	})
 	return nil, nil
 }
 
@@ -211,7 +214,7 @@ func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Re
 	if len(errs) > 0 {
 		return fieldErrors(errs), nil
 	}
-	p, err := h.person(ctx, req, false)
+	p, err := h.person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +281,7 @@ func (h *Handlers) mayCreateIn(ctx context.Context, req *bot.Request, channel st
 	if !isChannelID(channel) {
 		return fieldErrors(map[string]string{views.BlockCheckinName: "I can't tell which channel this check-in is for. Close the form and run `/trellis checkin new` in the team's channel."}), nil
 	}
-	in, err := h.ck.Member(ctx, req.TeamID, channel, req.UserID)
+	in, err := h.member(ctx, req.TeamID, channel, req.UserID)
 	if err != nil {
 		h.log.WarnContext(ctx, "could not check channel membership", "channel", channel, "err", err)
 		return fieldErrors(map[string]string{views.BlockCheckinName: fmt.Sprintf("I couldn't check with Slack that you're in <#%s> (%s). Nothing is saved yet; please try again in a moment. In a private channel, invite me first with `/invite @Trellis`.", channel, slackErrorText(err))}), nil
@@ -287,6 +290,14 @@ func (h *Handlers) mayCreateIn(ctx context.Context, req *bot.Request, channel st
 		return fieldErrors(map[string]string{views.BlockCheckinName: fmt.Sprintf("You can set up a check-in only for a channel you're in, and you aren't in <#%s>. Nothing was saved.", channel)}), nil
 	}
 	return nil, nil
+}
+
+// member asks Slack now whether a person is in a channel, within what is
+// left of the request's Slack budget on the ack path.
+func (h *Handlers) member(ctx context.Context, teamID, channel, userID string) (bool, error) {
+	sctx, cancel := slackCtx(ctx)
+	defer cancel()
+	return h.ck.Member(sctx, teamID, channel, userID)
 }
 
 // isChannelID reports whether id looks like a channel's id (public "C…"
@@ -398,7 +409,9 @@ func (h *Handlers) inChannel(teamID, userID string) func(ctx context.Context, ch
 		if in, ok := known[channel]; ok {
 			return in
 		}
-		in, err := h.ck.RecentMember(ctx, teamID, channel, userID)
+		sctx, cancel := slackCtx(ctx)
+		in, err := h.ck.RecentMember(sctx, teamID, channel, userID)
+		cancel()
 		if err != nil {
 			h.log.WarnContext(ctx, "could not check channel membership", "channel", channel, "err", err)
 		}
@@ -501,7 +514,7 @@ func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models
 		if ok {
 			// Everyone's answers only while the owner or admin is in the
 			// channel they were given to, as Slack says now.
-			in, err := h.ck.Member(ctx, req.TeamID, c.ChannelID, req.UserID)
+			in, err := h.member(ctx, req.TeamID, c.ChannelID, req.UserID)
 			if err != nil {
 				h.log.WarnContext(ctx, "could not check channel membership", "channel", c.ChannelID, "err", err)
 				return notice(fmt.Sprintf("I couldn't check with Slack that you're in <#%s> (%s), so I can't export everyone's answers yet. Please try again in a moment.", c.ChannelID, slackErrorText(err)),
@@ -646,9 +659,14 @@ func (h *Handlers) openRound(ctx context.Context, req *bot.Request, roundID, che
 }
 
 // tell answers a button press privately: an ephemeral message where the
-// button was, or a DM from the Home tab.
+// button was, or a DM from the Home tab. On the ack path it is sent after
+// the ack: chat.postEphemeral is paced like any method.
 func (h *Handlers) tell(ctx context.Context, req *bot.Request, text string) {
 	if req.Slack == nil {
+		return
+	}
+	if acking(ctx) {
+		req.After(func(ctx context.Context) { h.tell(ctx, req, text) })
 		return
 	}
 	ch := req.Interaction.Container.ChannelID
@@ -739,7 +757,7 @@ func (h *Handlers) markPrompt(ctx context.Context, req *bot.Request, c models.Ch
 	if req.Slack == nil {
 		return
 	}
-	p, err := h.person(ctx, req, false)
+	p, err := h.person(ctx, req)
 	if err != nil {
 		return
 	}
@@ -798,7 +816,7 @@ func (h *Handlers) snoozeRound(ctx context.Context, req *bot.Request) (*bot.Resp
 		h.tell(ctx, req, "You've answered this one already; there is nothing to snooze.")
 		return nil, nil
 	}
-	p, err := h.person(ctx, req, false)
+	p, err := h.person(ctx, req)
 	if err != nil {
 		return nil, err
 	}

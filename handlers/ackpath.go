@@ -17,6 +17,10 @@ import (
 // and answers the person in words.
 const slackAckBudget = 2 * time.Second
 
+// profileWait bounds how long reading a profile after the ack may wait
+// for users.info.
+const profileWait = 10 * time.Second
+
 // ackPathKey marks a context as the ack path of a request: its value is
 // the time the Slack budget runs out.
 type ackPathKey struct{}

@@ -209,6 +209,11 @@ func (h *Handlers) learnProfile(ctx context.Context, req *bot.Request) bool {
 		return false
 	}
 	defer h.learning.Delete(key)
+	// After-ack work shares a few workers (bot.DispatcherConfig's
+	// AfterWorkers): a profile held behind a long 429 must not keep one
+	// from other people's replies for long. The next request tries again.
+	ctx, cancel := context.WithTimeout(ctx, profileWait)
+	defer cancel()
 	u, err := req.Slack.GetUserInfoContext(ctx, req.UserID)
 	if err != nil {
 		h.log.WarnContext(ctx, "users.info failed; the profile is read again on the next request", "user", req.UserID, "err", err)

@@ -72,7 +72,11 @@ func (h *Handlers) openTZFor(ctx context.Context, req *bot.Request, trigger stri
 	if err != nil {
 		return nil, err
 	}
-	return h.openModal(ctx, req, trigger, views.TZModal(p.TimeZone(), p.SlackTZ, p.TZOverride == ""))
+	current := p.TimeZone()
+	if p.TZOverride == "" && p.SlackTZ == "" {
+		current = "" // not read from Slack yet: the form must not name a stand-in
+	}
+	return h.openModal(ctx, req, trigger, views.TZModal(current, p.SlackTZ, p.TZOverride == ""))
 }
 
 func (h *Handlers) openRegionFor(ctx context.Context, req *bot.Request, trigger string, workspace bool) (*bot.Response, error) {

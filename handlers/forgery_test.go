@@ -38,6 +38,7 @@ type fixture struct {
 	t     *testing.T
 	ctx   context.Context
 	clk   *clock.Sim
+	sim   *slacksim.Server
 	ctl   *slacksim.Control
 	api   *slack.Client
 	db    *models.DB
@@ -72,7 +73,7 @@ func newFixture(t *testing.T, dialect string) *fixture {
 		t.Fatalf("start emulator: %v", err)
 	}
 	t.Cleanup(func() { _ = sim.Close() })
-	f := &fixture{t: t, ctx: ctx, clk: clk, ctl: slacksim.NewControl(sim.URL())}
+	f := &fixture{t: t, ctx: ctx, clk: clk, sim: sim, ctl: slacksim.NewControl(sim.URL())}
 	unlimited := map[string]int{}
 	for _, m := range []string{"conversations.history", "conversations.open", "conversations.members", "users.info", "chat.update",
 		"chat.postEphemeral", "views.open", "views.update", "views.publish"} {

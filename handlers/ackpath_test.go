@@ -1,0 +1,246 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/bot/slacksim"
+	"github.com/trellis-bot/trellis/clock"
+	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/internal/testlog"
+	"github.com/trellis-bot/trellis/models/modelstest"
+)
+
+// liveBot serves the fixture's handlers as Trellis does in production: the
+// emulator delivers signed HTTP requests, with Slack's own 3 s ack
+// deadline, to a Dispatcher whose Slack client goes through the paced
+// Transport. The Transport's clock is its own, so a test lapses a 429
+// block by moving it instead of waiting.
+type liveBot struct {
+	clk *clock.Sim
+}
+
+func (f *fixture) live(t *testing.T) *liveBot {
+	t.Helper()
+	log := testlog.Logger(t)
+	tclk := clock.NewSim(time.Now())
+	tr := bot.NewTransport(bot.TransportConfig{TeamID: team, Clock: tclk, Logger: log.With("component", "transport"),
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			until := tclk.Now().Add(d)
+			tick := time.NewTicker(2 * time.Millisecond)
+			defer tick.Stop()
+			for tclk.Now().Before(until) {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-tick.C:
+				}
+			}
+			return nil
+		}})
+	api := slack.New(slacksim.DefaultBotToken, slack.OptionAPIURL(f.sim.APIURL()), slack.OptionHTTPClient(tr))
+	d := bot.NewDispatcher(bot.DispatcherConfig{Logger: log.With("component", "dispatch"), Handler: f.mux,
+		Clients: fixedClient{api}, AfterTimeout: time.Minute})
+	srv := httptest.NewServer(bot.NewHTTPHandler(d, slacksim.DefaultSigningSecret, clock.System{}, log))
+	t.Cleanup(func() {
+		srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = d.Shutdown(ctx)
+	})
+	f.sim.SetHTTPDelivery(srv.URL+"/slack/events", srv.URL+"/slack/commands", srv.URL+"/slack/interactions")
+	return &liveBot{clk: tclk}
+}
+
+type fixedClient struct{ api *slack.Client }
+
+func (c fixedClient) ClientFor(context.Context, string) (*slack.Client, error) { return c.api, nil }
+
+// blockings are the ways users.info can keep a caller waiting: held
+// unanswered until released, or answered 429 with an hour's Retry-After,
+// which the Transport honours for every later call of the method.
+var blockings = []struct {
+	name    string
+	block   func(f *fixture) error
+	release func(f *fixture, lb *liveBot) error
+}{
+	{"hangs",
+		func(f *fixture) error {
+			_, err := f.ctl.AddFault(f.ctx, slacksim.Fault{Method: "users.info", Hang: true})
+			return err
+		},
+		func(f *fixture, _ *liveBot) error { return f.ctl.ClearFaults(f.ctx, "users.info") }},
+	{"429 for an hour",
+		func(f *fixture) error {
+			_, err := f.ctl.AddFault(f.ctx, slacksim.Fault{Method: "users.info", Every: 1, RetryAfter: 3600})
+			return err
+		},
+		func(f *fixture, lb *liveBot) error {
+			// Slack answers again before the hour is up for the Transport,
+			// so nothing it sends after the hour meets the old 429.
+			err := f.ctl.ClearFaults(f.ctx, "users.info")
+			lb.clk.Advance(61 * time.Minute)
+			return err
+		}},
+}
+
+// TestFirstSeenPersonIsAckedWhileUsersInfoIsBlocked: a person Trellis has
+// never read from Slack runs /trellis me, opens the Home tab, presses a Home
+// button and runs /trellis tz (whose purpose is a form) while users.info is
+// blocked. Every one is acked before Slack's deadline (the emulator
+// records none as timed out) with a reply that claims no timezone Trellis
+// does not know, and the form opens. Once users.info answers again the
+// profile is stored and the next command shows the zone from Slack.
+func TestFirstSeenPersonIsAckedWhileUsersInfoIsBlocked(t *testing.T) {
+	for _, dialect := range modelstest.Dialects() {
+		for _, b := range blockings {
+			t.Run(dialect+"/"+b.name, func(t *testing.T) {
+				f := newFixture(t, dialect)
+				lb := f.live(t)
+				ctx := f.ctx
+				nia, err := f.ctl.AddPerson(ctx, slacksim.NewPerson{Name: "nia", RealName: "Nia Okafor", TZ: "Asia/Tokyo"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := b.block(f); err != nil {
+					t.Fatal(err)
+				}
+
+				me := f.liveCommand(nia.ID, "/trellis me")
+				if strings.Contains(me, "Asia/Tokyo") || strings.Contains(me, "UTC (from your Slack profile)") || !strings.Contains(me, "not known yet") {
+					t.Errorf("/trellis me before the profile is read claims a zone or hides that it is unknown:\n%s", me)
+				}
+
+				home, err := f.ctl.OpenHome(ctx, nia.ID)
+				if err != nil || !home.OK {
+					t.Fatalf("app_home_opened: %+v, %v; want it acked", home, err)
+				}
+				v := waitHome(t, f, nia.ID, func(blocks string) bool { return strings.Contains(blocks, views.ActionEditHours) })
+				if !strings.Contains(v, "not known yet") || strings.Contains(v, "Asia/Tokyo") {
+					t.Errorf("the Home tab before the profile is read claims a zone or hides that it is unknown:\n%s", v)
+				}
+
+				res, err := f.ctl.Action(ctx, slacksim.ActionRequest{User: nia.ID, ActionID: views.ActionEditHours})
+				if err != nil || !res.OK {
+					t.Fatalf("Home button: %+v, %v; want it acked", res, err)
+				}
+				f.wantModal(nia.ID, views.CallbackHours)
+				if _, err := f.ctl.CloseView(ctx, topView(t, f, nia.ID), nia.ID); err != nil {
+					t.Fatal(err)
+				}
+
+				tz := f.liveCommand(nia.ID, "/trellis tz")
+				if tz != "" {
+					t.Errorf("/trellis tz answered %q; want its form", tz)
+				}
+				f.wantModal(nia.ID, views.CallbackTZ)
+
+				for _, d := range f.deliveries() {
+					// Those before the live bot went to no one.
+					if d.Mode == slacksim.ModeHTTP && !d.Acked {
+						t.Errorf("delivery %s %s was not acked in time: %s", d.Kind, d.Type, d.Error)
+					}
+				}
+				if p, err := f.ppl.Get(ctx, team, nia.ID); err == nil && p.SlackTZ != "" {
+					t.Fatalf("the profile was read while users.info was blocked: %+v", p)
+				}
+
+				if err := b.release(f, lb); err != nil {
+					t.Fatal(err)
+				}
+				// The reads scheduled after the acks, or the next command's,
+				// store the profile; the command after that shows it.
+				deadline := time.Now().Add(30 * time.Second)
+				for {
+					me = f.liveCommand(nia.ID, "/trellis me")
+					if strings.Contains(me, "Asia/Tokyo") {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("the profile was never stored after users.info answered again; /trellis me:\n%s", me)
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+				p, err := f.ppl.Get(ctx, team, nia.ID)
+				if err != nil || p.Name != "Nia Okafor" || p.SlackTZ != "Asia/Tokyo" {
+					t.Errorf("stored profile %+v, %v; want Nia Okafor in Asia/Tokyo", p, err)
+				}
+				if _, err := f.ctl.OpenHome(ctx, nia.ID); err != nil {
+					t.Fatal(err)
+				}
+				waitHome(t, f, nia.ID, func(blocks string) bool { return strings.Contains(blocks, "Asia/Tokyo") })
+			})
+		}
+	}
+}
+
+// liveCommand runs a command through the emulator and returns the text of
+// its ack, after checking it was acked in time and is not the "still
+// working" note of a handler that missed the deadline.
+func (f *fixture) liveCommand(user, line string) string {
+	f.t.Helper()
+	res, err := f.ctl.Command(f.ctx, slacksim.CommandRequest{User: user, Text: line})
+	if err != nil || !res.OK {
+		f.t.Fatalf("%s: %+v, %v; want it acked in time", line, res, err)
+	}
+	if res.Response == nil {
+		return ""
+	}
+	text := res.Response.Text + "\n" + string(res.Response.Blocks)
+	if strings.Contains(text, "taking longer than it should") || strings.Contains(text, "Something went wrong") {
+		f.t.Fatalf("%s: the handler missed the ack or failed: %s", line, text)
+	}
+	return text
+}
+
+func (f *fixture) wantModal(user, callbackID string) {
+	f.t.Helper()
+	stack, err := f.ctl.Views(f.ctx, user)
+	if err != nil || len(stack) == 0 || stack[len(stack)-1].CallbackID != callbackID {
+		f.t.Fatalf("views of %s = %+v, %v; want the %s form open", user, stack, err, callbackID)
+	}
+}
+
+func topView(t *testing.T, f *fixture, user string) string {
+	t.Helper()
+	stack, err := f.ctl.Views(f.ctx, user)
+	if err != nil || len(stack) == 0 {
+		t.Fatalf("views of %s = %+v, %v", user, stack, err)
+	}
+	return stack[len(stack)-1].ID
+}
+
+func (f *fixture) deliveries() []slacksim.Delivery {
+	f.t.Helper()
+	ds, err := f.ctl.Deliveries(f.ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return ds
+}
+
+// waitHome waits for the person's published Home tab to satisfy ok: it is
+// published after the ack. The wait only stops a hang.
+func waitHome(t *testing.T, f *fixture, user string, ok func(blocks string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		v, err := f.ctl.Home(f.ctx, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v != nil && ok(string(v.Blocks)) {
+			return string(v.Blocks)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Home tab of %s never became as expected: %v", user, v)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -2,18 +2,23 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/bot/slacksim"
 	"github.com/trellis-bot/trellis/clock"
+	"github.com/trellis-bot/trellis/handlers"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/internal/testlog"
+	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -242,5 +247,128 @@ func waitHome(t *testing.T, f *fixture, user string, ok func(blocks string) bool
 			t.Fatalf("Home tab of %s never became as expected: %v", user, v)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestNoRouteWaitsOnUsersInfo is the property over every surface: with
+// users.info hung for good, every action id and view callback id the
+// router knows (each with every payload of forgeries()), every /trellis
+// subcommand and every event Trellis subscribes to is answered — its
+// handler returns — from a person whose Slack profile was never read, and
+// no reply names a zone "from your Slack profile" that Trellis does not
+// know. A handler that waited on users.info would never return.
+func TestNoRouteWaitsOnUsersInfo(t *testing.T) {
+	for _, dialect := range modelstest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, dialect)
+			// Omar, whom every payload comes from, has never been read from
+			// Slack: his row has his settings and no name or zone.
+			if _, err := f.ppl.SyncProfile(f.ctx, models.Person{WorkspaceID: team, UserID: f.omar}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.ctl.AddFault(f.ctx, slacksim.Fault{Method: "users.info", Hang: true}); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = f.ctl.ClearFaults(context.Background(), "") })
+
+			cases := forgeries()
+			actions, callbacks := f.mux.Routes()
+			for _, id := range append(actions, callbacks...) {
+				if len(cases[id]) == 0 {
+					t.Errorf("no payloads for %q: add its cases to forgeries()", id)
+				}
+				for _, fc := range cases[id] {
+					t.Run(id+"/"+fc.name, func(t *testing.T) {
+						f.t = t
+						f.ack(fc.req(f))
+					})
+				}
+			}
+			for _, line := range ackCommands(f) {
+				for _, ch := range []string{f.omarMsg.Channel, f.teamCh} {
+					t.Run("/trellis "+line+" in "+ch, func(t *testing.T) {
+						f.t = t
+						resp := f.ack(&bot.Request{Kind: bot.KindCommand, UserID: f.omar, ChannelID: ch,
+							Command: &slack.SlashCommand{Command: handlers.Command, Text: line, UserID: f.omar, ChannelID: ch, TeamID: team}})
+						if resp == nil || resp.Body == nil {
+							t.Errorf("no reply")
+						}
+					})
+				}
+			}
+			for _, ev := range ackEvents(f) {
+				t.Run("event "+ev.Type, func(t *testing.T) {
+					f.t = t
+					f.ack(&bot.Request{Kind: bot.KindEvent, UserID: f.omar, EventID: "Ev" + ev.Type, Event: ev})
+				})
+			}
+			if p, err := f.ppl.Get(f.ctx, team, f.omar); err != nil || p.SlackTZ != "" {
+				t.Errorf("Omar's profile %+v, %v: read while users.info hung", p, err)
+			}
+		})
+	}
+}
+
+// ack serves req on the ack path, as the dispatcher would but with no
+// deadline, and returns the ack. The work left for after the ack is
+// dropped: it may wait on users.info, which is its right. The generous
+// wait only stops a hung test.
+func (f *fixture) ack(req *bot.Request) *bot.Response {
+	f.t.Helper()
+	req.TeamID, req.Slack = team, f.api
+	type result struct {
+		resp *bot.Response
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := f.mux.ServeSlack(context.Background(), req)
+		done <- result{resp, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(time.Minute):
+		f.t.Fatalf("the handler has not returned while users.info hangs: it waits on Slack before the ack")
+	}
+	req.TakeAfter()
+	if r.err != nil {
+		f.t.Fatalf("handler error (a person would see a failure): %v", r.err)
+	}
+	if r.resp != nil {
+		raw, err := json.Marshal(r.resp.Body)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		if strings.Contains(string(raw), "UTC (from your Slack profile)") || strings.Contains(string(raw), "follows your Slack profile (now") {
+			f.t.Errorf("the reply names a zone from Slack that Trellis does not know: %s", raw)
+		}
+	}
+	return r.resp
+}
+
+// ackCommands are /trellis lines covering every subcommand, with and
+// without arguments.
+func ackCommands(f *fixture) []string {
+	id := strconv.FormatInt(f.teamC.ID, 10)
+	return []string{"", "help", "me", "hours", "hours mon-fri 09:00-17:00", "hours default", "tz", "tz Europe/Berlin", "tz auto",
+		"away", "away 3d", "back", "holidays", "holidays regions", "holidays region", "holidays region GB", "holidays region XX",
+		"budget", "budget 2", "budget default", "admin", "admin audit", "admin hours", "admin budget 3", "admin holidays region GB",
+		"checkin", "checkin list", "checkin new", "checkin edit " + id, "checkin pause " + id, "checkin resume " + id,
+		"checkin run " + id, "checkin export " + id, "checkin delete 999999", "nonsense"}
+}
+
+// ackEvents are the events Trellis subscribes to.
+func ackEvents(f *fixture) []*slackevents.EventsAPIInnerEvent {
+	var change slackevents.UserChangeEvent
+	change.User.ID, change.User.TZ = f.lena, "UTC"
+	return []*slackevents.EventsAPIInnerEvent{
+		{Type: "app_home_opened", Data: &slackevents.AppHomeOpenedEvent{User: f.omar, Tab: "home"}},
+		{Type: "user_change", Data: &change},
+		{Type: "member_joined_channel", Data: &slackevents.MemberJoinedChannelEvent{Type: "member_joined_channel", User: f.omar, Channel: f.teamCh}},
+		{Type: "member_left_channel", Data: &slackevents.MemberLeftChannelEvent{Type: "member_left_channel", User: f.omar, Channel: f.secretCh}},
+		{Type: "app_uninstalled"},
+		{Type: "tokens_revoked"},
 	}
 }

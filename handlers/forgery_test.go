@@ -47,6 +47,8 @@ type fixture struct {
 	ws    *models.Workspaces
 	occ   *models.Occurrences
 	mux   *bot.Mux
+	svc   *checkins.Service
+	eng   *engine.Engine
 
 	lena, omar       string
 	teamCh, secretCh string
@@ -111,6 +113,7 @@ func newFixture(t *testing.T, dialect string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.svc, f.eng = svc, eng
 	f.mux = bot.NewMux()
 	handlers.New(handlers.Config{Logger: log, Clock: clk, People: f.ppl, Workspaces: f.ws, Views: models.NewOpenedViews(db),
 		Forecast: eng, Checkins: svc}).Register(f.mux)

@@ -17,6 +17,10 @@ import (
 // and answers the person in words.
 const slackAckBudget = 2 * time.Second
 
+// ackMargin is the time kept, before the deadline of the handler's
+// context, for the reply to be made after the Slack budget runs out.
+const ackMargin = 500 * time.Millisecond
+
 // profileWait bounds how long reading a profile after the ack may wait
 // for users.info.
 const profileWait = 10 * time.Second
@@ -30,8 +34,14 @@ type ackPathKey struct{}
 func onAckPath(next bot.HandlerFunc) bot.Handler {
 	return bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 		// Wall-clock time, not the injected clock: the budget is about
-		// Slack's real ack deadline.
-		ctx = context.WithValue(ctx, ackPathKey{}, time.Now().Add(slackAckBudget))
+		// Slack's real ack deadline. When the caller set a deadline for the
+		// ack (the dispatcher does), the budget also ends early enough
+		// before it for the reply to be written.
+		until := time.Now().Add(slackAckBudget)
+		if dl, ok := ctx.Deadline(); ok && dl.Add(-ackMargin).Before(until) {
+			until = dl.Add(-ackMargin)
+		}
+		ctx = context.WithValue(ctx, ackPathKey{}, until)
 		return next(ctx, req)
 	})
 }

@@ -373,9 +373,10 @@ func (h *Handlers) dm(ctx context.Context, req *bot.Request, text string) {
 func (h *Handlers) listCheckins(ctx context.Context, req *bot.Request, p models.Person) (*bot.Response, error) {
 	store := h.ck.Store()
 	var (
-		cs    []models.Checkin
-		err   error
-		title string
+		cs      []models.Checkin
+		err     error
+		title   string
+		unknown int // channels Slack could not be asked about in time
 	)
 	ch := req.Command.ChannelID
 	if strings.HasPrefix(ch, "C") || strings.HasPrefix(ch, "G") {
@@ -385,7 +386,7 @@ func (h *Handlers) listCheckins(ctx context.Context, req *bot.Request, p models.
 		cs, err = store.ForPerson(ctx, req.TeamID, req.UserID)
 		title = "Your check-ins"
 		// Only check-ins of channels the person is in now.
-		in := h.inChannel(req.TeamID, req.UserID)
+		in := h.inChannel(req.TeamID, req.UserID, &unknown)
 		cs = slices.DeleteFunc(cs, func(c models.Checkin) bool { return !in(ctx, c.ChannelID) })
 	}
 	if err != nil {
@@ -395,15 +396,22 @@ func (h *Handlers) listCheckins(ctx context.Context, req *bot.Request, p models.
 	if err != nil {
 		return nil, err
 	}
-	return reply(fmt.Sprintf("%s: %d", title, len(items)), views.CheckinList(items, title)), nil
+	blocks := views.CheckinList(items, title)
+	if unknown > 0 {
+		// Hidden, not shown on a guess: say so rather than look complete.
+		blocks = append(blocks, views.Notice(fmt.Sprintf("Slack didn't tell me in time whether you're in %d of your check-ins' %s, so %s not listed. Please try again in a minute.",
+			unknown, views.Plural(unknown, "channel", "channels"), views.Plural(unknown, "that one is", "those are")), "")...)
+	}
+	return reply(fmt.Sprintf("%s: %d", title, len(items)), blocks), nil
 }
 
 // inChannel returns a test of whether the person is in a channel, by its
 // member list at most a minute old (RecentMember), looked up once per
 // channel for as long as the returned func is kept (one request). When
 // Slack cannot be asked the answer is no: access is never granted on a
-// guess.
-func (h *Handlers) inChannel(teamID, userID string) func(ctx context.Context, channel string) bool {
+// guess; unknown, when not nil, counts the channels Slack could not be
+// asked about.
+func (h *Handlers) inChannel(teamID, userID string, unknown *int) func(ctx context.Context, channel string) bool {
 	known := map[string]bool{}
 	return func(ctx context.Context, channel string) bool {
 		if in, ok := known[channel]; ok {
@@ -414,6 +422,9 @@ func (h *Handlers) inChannel(teamID, userID string) func(ctx context.Context, ch
 		cancel()
 		if err != nil {
 			h.log.WarnContext(ctx, "could not check channel membership", "channel", channel, "err", err)
+			if unknown != nil {
+				*unknown++
+			}
 		}
 		known[channel] = in && err == nil
 		return known[channel]
@@ -867,7 +878,7 @@ func (h *Handlers) homeCheckins(ctx context.Context, teamID string, p models.Per
 		return out, err
 	}
 	// Nothing of a channel the person is not in now is shown.
-	in := h.inChannel(teamID, p.UserID)
+	in := h.inChannel(teamID, p.UserID, nil)
 	for _, pr := range pending {
 		if !in(ctx, pr.Checkin.ChannelID) {
 			continue

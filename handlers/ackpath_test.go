@@ -372,3 +372,75 @@ func ackEvents(f *fixture) []*slackevents.EventsAPIInnerEvent {
 		{Type: "tokens_revoked"},
 	}
 }
+
+// TestNeededSlackCallsGiveUpInTime: a call a reply cannot do without waits
+// for Slack no longer than the ack allows. With views.open 429-blocked for
+// an hour (the Transport holds every later call back for that hour),
+// /trellis tz is acked in Slack's time saying Slack is busy, and a Home
+// button that opens a form tells its presser so by DM after the ack; with
+// conversations.members hung, exporting everyone's answers and listing
+// one's check-ins in a DM are acked saying Slack could not be asked. The
+// emulator records every delivery as acked before its 3 s deadline.
+func TestNeededSlackCallsGiveUpInTime(t *testing.T) {
+	for _, dialect := range modelstest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			f := newFixture(t, dialect)
+			f.live(t)
+			ctx := f.ctx
+			t.Cleanup(func() { _ = f.ctl.ClearFaults(context.Background(), "") })
+			if _, err := f.ctl.AddFault(ctx, slacksim.Fault{Method: "views.open", Every: 1, RetryAfter: 3600}); err != nil {
+				t.Fatal(err)
+			}
+			busy := "Slack is busy and didn't let me open the form in time"
+			if got := f.liveCommand(f.lena, "/trellis tz"); !strings.Contains(got, busy) {
+				t.Errorf("/trellis tz with views.open blocked answered %q; want it to say Slack is busy", got)
+			}
+			if got := f.liveCommand(f.lena, "/trellis tz"); !strings.Contains(got, busy) {
+				t.Errorf("/trellis tz again, while the Transport holds views.open back, answered %q; want it to say Slack is busy", got)
+			}
+			if _, err := f.ctl.OpenHome(ctx, f.lena); err != nil {
+				t.Fatal(err)
+			}
+			waitHome(t, f, f.lena, func(blocks string) bool { return strings.Contains(blocks, views.ActionEditHours) })
+			res, err := f.ctl.Action(ctx, slacksim.ActionRequest{User: f.lena, ActionID: views.ActionEditHours})
+			if err != nil || !res.OK {
+				t.Fatalf("Home button with views.open blocked: %+v, %v; want it acked", res, err)
+			}
+			wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			if _, err := f.ctl.WaitMessages(wctx, f.lena, f.lena, func(ms []slacksim.Message) bool {
+				for _, m := range ms {
+					if strings.Contains(m.Text, busy) {
+						return true
+					}
+				}
+				return false
+			}); err != nil {
+				t.Errorf("the Home button's presser was never told the form could not open: %v", err)
+			}
+			if stack, err := f.ctl.Views(ctx, f.lena); err != nil || len(stack) != 0 {
+				t.Errorf("views %+v, %v; want none open", stack, err)
+			}
+
+			if _, err := f.ctl.AddFault(ctx, slacksim.Fault{Method: "conversations.members", Hang: true}); err != nil {
+				t.Fatal(err)
+			}
+			lenaDM := f.lenaMsg.Channel
+			res2, err := f.ctl.Command(ctx, slacksim.CommandRequest{User: f.lena, Channel: lenaDM, Text: "/trellis checkin export " + strconv.FormatInt(f.teamC.ID, 10)})
+			if err != nil || !res2.OK || res2.Response == nil || !strings.Contains(res2.Response.Text, "couldn't check with Slack") {
+				t.Errorf("export of everyone's answers with conversations.members hung: %+v, %v; want an ack saying Slack could not be asked", res2, err)
+			}
+			// The member lists the Home tab read are a minute old by now.
+			f.clk.Advance(2 * time.Minute)
+			list := f.liveCommand(f.lena, "/trellis checkin list")
+			if !strings.Contains(list, "Slack didn't tell me in time") {
+				t.Errorf("/trellis checkin list in a DM with conversations.members hung answered %q; want it to say some are not listed", list)
+			}
+			for _, d := range f.deliveries() {
+				if d.Mode == slacksim.ModeHTTP && !d.Acked {
+					t.Errorf("delivery %s %s was not acked in time: %s", d.Kind, d.Type, d.Error)
+				}
+			}
+		})
+	}
+}

@@ -152,7 +152,7 @@ func (h *Handlers) person(ctx context.Context, req *bot.Request) (models.Person,
 		return p, err
 	}
 	if !synced && acking(ctx) {
-		req.After(func(ctx context.Context) { h.learnProfile(ctx, req) })
+		h.learnLater(req)
 	}
 	return p, nil
 }
@@ -190,16 +190,27 @@ func (h *Handlers) freshPerson(ctx context.Context, req *bot.Request) (p models.
 	}
 	p, _, err = h.stored(ctx, req)
 	if err == nil && acking(ctx) {
-		req.After(func(ctx context.Context) { h.learnProfile(ctx, req) })
+		h.learnLater(req)
 	}
 	return p, false, err
 }
 
+// learnLater reads the person's Slack profile after the ack, unless
+// another read stored it first (a request may ask more than once).
+func (h *Handlers) learnLater(req *bot.Request) {
+	req.After(func(ctx context.Context) {
+		if _, synced, err := h.stored(ctx, req); err == nil && synced {
+			return
+		}
+		h.learnProfile(ctx, req)
+	})
+}
+
 // learnProfile reads the person's Slack profile and stores it. It runs
-// after the ack, so it may wait for users.info as long as the transport
-// asks. At most one read per person runs at a time in this process; a
-// request that finds one running leaves it to that one. It reports
-// whether the profile was stored.
+// after the ack, where waiting for users.info keeps no one from an ack,
+// but for at most profileWait. At most one read per person runs at a time
+// in this process; a request that finds one running leaves it to that
+// one. It reports whether the profile was stored.
 func (h *Handlers) learnProfile(ctx context.Context, req *bot.Request) bool {
 	if req.Slack == nil {
 		return false
@@ -281,7 +292,7 @@ func (h *Handlers) summary(ctx context.Context, req *bot.Request) (models.Person
 		p = models.Person{WorkspaceID: req.TeamID, UserID: req.UserID}
 	}
 	if pending && acking(ctx) {
-		req.After(func(ctx context.Context) { h.learnProfile(ctx, req) })
+		h.learnLater(req)
 	}
 	if pending && p.TZOverride == "" {
 		// A forecast in a zone that is only a stand-in would be wrong.

@@ -173,12 +173,17 @@ func (h *Handlers) checkinTemplate(ctx context.Context, req *bot.Request) (*bot.
 	if req.Slack == nil {
 		return nil, nil
 	}
-	// The view id and hash need no trigger: the form changes after the ack.
-	req.After(func(ctx context.Context) {
-		if _, err := req.Slack.UpdateViewContext(ctx, m, "", view.Hash, view.ID); err != nil {
-			h.log.WarnContext(ctx, "views.update failed", "view", view.ID, "err", err)
+	// Filling the form is what the pick is for, so the form is filled by
+	// the time the pick is acked — unless Slack does not take it within
+	// the request's Slack budget.
+	sctx, cancel := slackCtx(ctx)
+	defer cancel()
+	if _, err := req.Slack.UpdateViewContext(sctx, m, "", view.Hash, view.ID); err != nil {
+		h.log.WarnContext(ctx, "views.update failed", "view", view.ID, "err", err)
+		if sctx.Err() != nil {
+			h.tell(ctx, req, "Slack is busy and didn't let me fill in the form in time. Pick the template again in a minute.")
 		}
-	})
+	}
 	return nil, nil
 }
 

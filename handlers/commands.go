@@ -166,17 +166,14 @@ func (h *Handlers) cmdTZ(ctx context.Context, req *bot.Request, args string) (*b
 		if err := h.ppl.SetTZOverride(ctx, req.TeamID, req.UserID, ""); err != nil {
 			return nil, err
 		}
-		// The stored zone is Slack's as last heard (user_change keeps it);
-		// the profile is read again after the ack all the same.
-		p, synced, err := h.stored(ctx, req)
+		// Slack's zone is what the person asked for: read it now, within
+		// the request's Slack budget; failing that it is read after the ack.
+		p, confirmed, err := h.freshPerson(ctx, req)
 		if err != nil {
 			return nil, err
 		}
-		req.After(func(ctx context.Context) {
-			h.learnProfile(ctx, req)
-			h.publishHome(ctx, req)
-		})
-		if !synced || p.SlackTZ == "" {
+		req.After(h.refreshHome(req))
+		if !confirmed && p.SlackTZ == "" {
 			return notice("Done: your timezone follows your Slack profile. I'm reading it from Slack now; `/trellis me` shows it in a moment.", ""), nil
 		}
 		return notice(fmt.Sprintf("Done: your timezone follows your Slack profile (now *%s*).", p.TimeZone()), ""), nil

@@ -444,3 +444,50 @@ func TestNeededSlackCallsGiveUpInTime(t *testing.T) {
 		})
 	}
 }
+
+// TestDatesWaitForTheZone: which day "tomorrow" is depends on the person's
+// timezone. A person Trellis has not read from Slack yet, in Kiritimati
+// (UTC+14, where Monday 10:00 UTC is already Tuesday), asks for tomorrow
+// off. While users.info is blocked, the command changes nothing and says
+// why, instead of taking UTC's date for theirs; once Slack answers, the
+// same command reads the profile first and records their Wednesday.
+func TestDatesWaitForTheZone(t *testing.T) {
+	for _, dialect := range modelstest.Dialects() {
+		for _, b := range blockings {
+			t.Run(dialect+"/"+b.name, func(t *testing.T) {
+				f := newFixture(t, dialect)
+				lb := f.live(t)
+				ctx := f.ctx
+				kai, err := f.ctl.AddPerson(ctx, slacksim.NewPerson{Name: "kai", RealName: "Kai Teuea", TZ: "Pacific/Kiritimati"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := b.block(f); err != nil {
+					t.Fatal(err)
+				}
+				for _, line := range []string{"/trellis away tomorrow", "/trellis back"} {
+					if got := f.liveCommand(kai.ID, line); !strings.Contains(got, "still reading your timezone") {
+						t.Errorf("%s before the zone is known answered %q; want it to wait for the zone", line, got)
+					}
+				}
+				if got, err := f.ppl.AwayPeriods(ctx, team, kai.ID, models.DateOf(monday10).AddDays(-7)); err != nil || len(got) != 0 {
+					t.Fatalf("time off recorded without a known zone: %+v, %v", got, err)
+				}
+
+				if err := b.release(f, lb); err != nil {
+					t.Fatal(err)
+				}
+				if got := f.liveCommand(kai.ID, "/trellis away tomorrow"); !strings.Contains(got, "Enjoy your time off") {
+					t.Fatalf("/trellis away tomorrow once Slack answers: %q", got)
+				}
+				got, err := f.ppl.AwayPeriods(ctx, team, kai.ID, models.DateOf(monday10).AddDays(-7))
+				if err != nil || len(got) != 1 {
+					t.Fatalf("time off: %+v, %v; want one period", got, err)
+				}
+				if want := models.DateOf(monday10).AddDays(2); got[0].First != want || got[0].Last != want {
+					t.Errorf("tomorrow in Kiritimati recorded as %v–%v, want %v (Wednesday there)", got[0].First, got[0].Last, want)
+				}
+			})
+		}
+	}
+}

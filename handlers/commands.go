@@ -231,7 +231,35 @@ func mustLoad(zone string) *time.Location {
 
 const awayExample = "For example `/trellis away until 2026-12-24`, `/trellis away 3d`, `/trellis away tomorrow` or `/trellis away 2026-12-20 to 2026-12-31`."
 
+// msgZoneUnknown answers a command whose meaning depends on the person's
+// date ("tomorrow", "today") while their Slack profile, and so their
+// timezone, has not been read yet and Slack did not answer in time.
+const msgZoneUnknown = "I'm still reading your timezone from your Slack profile, and which day it is for you depends on it, so nothing was changed. Please try again in a moment, or set it yourself with `/trellis tz Europe/Berlin`."
+
+// zoned returns the person with a known timezone for a command that works
+// out their local date: as given when they have one, else read from
+// Slack within the request's budget. ok is false when the zone is still
+// unknown; the command must then change nothing and say so
+// (msgZoneUnknown) rather than take UTC's date for theirs.
+func (h *Handlers) zoned(ctx context.Context, req *bot.Request, p models.Person) (models.Person, bool, error) {
+	if p.TZOverride != "" || p.SlackTZ != "" {
+		return p, true, nil
+	}
+	fresh, confirmed, err := h.freshPerson(ctx, req)
+	if err != nil {
+		return p, false, err
+	}
+	return fresh, confirmed && (fresh.TZOverride != "" || fresh.SlackTZ != ""), nil
+}
+
 func (h *Handlers) cmdAway(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
+	p, ok, err := h.zoned(ctx, req, p)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return notice(msgZoneUnknown, ""), nil
+	}
 	today := localToday(h.clock.Now(), p.Location())
 	if args == "" {
 		periods, err := h.ppl.AwayPeriods(ctx, req.TeamID, req.UserID, today)
@@ -270,6 +298,13 @@ func (h *Handlers) cmdAway(ctx context.Context, req *bot.Request, p models.Perso
 }
 
 func (h *Handlers) cmdBack(ctx context.Context, req *bot.Request, p models.Person) (*bot.Response, error) {
+	p, ok, err := h.zoned(ctx, req, p)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return notice(msgZoneUnknown, ""), nil
+	}
 	today := localToday(h.clock.Now(), p.Location())
 	n, err := h.ppl.EndAway(ctx, req.TeamID, req.UserID, today)
 	if err != nil {

@@ -243,6 +243,86 @@ func TestTransportBlocksOnlyTheLimitedMethod(t *testing.T) {
 	}
 }
 
+// A 429 seen by one replica holds back the others: replica A gets an
+// hour-long Retry-After; once the block is in the shared store, replica B
+// starts a post of its own. B waits for the block instead of sending, and
+// when its caller gives up it returns context.Canceled without having
+// reached Slack. Nothing here depends on timing: B is cancelled only once
+// it is waiting, and the block outlasts the test by far.
+func TestTransportBlockHoldsBackOtherReplicas(t *testing.T) {
+	t.Parallel()
+	fake := newFakeAPI(t, func(method string, n int, w http.ResponseWriter, r *http.Request) int {
+		if method == "chat.postMessage" && n == 1 {
+			w.Header().Set("Retry-After", "3600")
+			return http.StatusTooManyRequests
+		}
+		return 0
+	})
+	storeA := kvtest.New(t)
+	storeB := replicaStore(t, storeA)
+	waits := make(chan time.Duration, 8)
+	sleepB := func(ctx context.Context, d time.Duration) error {
+		waits <- d
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	log := kvtest.Logger(t)
+	apiA := slack.New("xoxb-test", slack.OptionAPIURL(fake.url()), slack.OptionHTTPClient(bot.NewTransport(bot.TransportConfig{
+		Store: storeA, Logger: log.With("replica", "A"), TeamID: "T1",
+	})))
+	apiB := slack.New("xoxb-test", slack.OptionAPIURL(fake.url()), slack.OptionHTTPClient(bot.NewTransport(bot.TransportConfig{
+		Store: storeB, Logger: log.With("replica", "B"), TeamID: "T1", Sleep: sleepB,
+	})))
+
+	ctxA, cancelA := context.WithCancel(context.Background())
+	defer cancelA()
+	postedA := make(chan error, 1)
+	go func() {
+		_, _, err := apiA.PostMessageContext(ctxA, "C1", slack.MsgOptionText("from A", false))
+		postedA <- err
+	}()
+	blockKey := storeA.Key("ratelimit", "{T1:chat.postMessage}:blocked")
+	waitFor(t, 10*time.Second, "replica A to record the 429 in the shared store", func() bool {
+		n, err := storeA.Client.Exists(context.Background(), blockKey).Result()
+		return err == nil && n == 1
+	})
+
+	ctxB, cancelB := context.WithCancel(context.Background())
+	defer cancelB()
+	postedB := make(chan error, 1)
+	go func() {
+		_, _, err := apiB.PostMessageContext(ctxB, "C2", slack.MsgOptionText("from B", false))
+		postedB <- err
+	}()
+	select {
+	case d := <-waits:
+		if d < 59*time.Minute {
+			t.Errorf("replica B waits %v, want the rest of the hour-long block", d)
+		}
+	case err := <-postedB:
+		t.Fatalf("replica B's post returned (%v) without waiting for the block", err)
+	case <-time.After(time.Minute): // only so that a hang fails
+		t.Fatal("replica B neither waited nor returned")
+	}
+	cancelB()
+	if err := <-postedB; !errors.Is(err, context.Canceled) {
+		t.Errorf("replica B's post after its caller gave up: %v, want context.Canceled", err)
+	}
+	calls, _ := fake.snapshot()
+	for _, c := range calls {
+		if c.text != "from A" {
+			t.Errorf("Slack got %s %q with status %d during the block, want only A's first post", c.method, c.text, c.status)
+		}
+	}
+	if len(calls) != 1 {
+		t.Errorf("Slack got %d calls, want 1 (A's, answered 429)", len(calls))
+	}
+	cancelA()
+	if err := <-postedA; !errors.Is(err, context.Canceled) {
+		t.Errorf("replica A's post after its caller gave up: %v, want context.Canceled", err)
+	}
+}
+
 // Server errors and network failures: safe methods are retried; a post that
 // may have reached Slack is not resent and comes back as ErrAmbiguous; a
 // post that never left (the dial failed) is retried.

@@ -1,0 +1,244 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/clock"
+	"github.com/trellis-bot/trellis/kv/kvtest"
+)
+
+// These tests are about what the rate limiter reserves: a slot is held no
+// further ahead than the bucket's horizon, so callers that die while they
+// wait (a crash loop of `trellis serve`, each start asking for an
+// apps.connections.open slot) cannot push everyone else's slots into the
+// future; a slot given up before it was used goes back; and a 429's
+// Retry-After, however large, blocks a method for an hour at most.
+
+// tier1Horizon is how far ahead an apps.connections.open slot may be held
+// with the default rates (Slack's tier 1, one a minute).
+const tier1Horizon = time.Minute
+
+// connectionsOpen is the request slack-go's socketmode client sends when
+// it connects.
+func connectionsOpen(ctx context.Context, t *testing.T, fake *fakeAPI) *http.Request {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fake.url()+"apps.connections.open", strings.NewReader(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req
+}
+
+// roundTripFunc is an http.RoundTripper made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// doFunc sends one request the way a process's Transport does.
+type doFunc func(*http.Request) (*http.Response, error)
+
+// crashLoop starts n processes that each ask for an apps.connections.open
+// slot and die before they give anything back: one that got its slot at
+// once dies on the wire, the others die while they wait. newDo builds
+// process i's Transport around the Base and Sleep it is given; ctx is the
+// context of their requests. crashLoop returns once all n are dead, with
+// the longest wait any of them was told to take; they stay dead until the
+// test ends.
+func crashLoop(t *testing.T, ctx context.Context, fake *fakeAPI, n int, newDo func(i int, base *http.Client, sleep func(context.Context, time.Duration) error) doFunc) time.Duration {
+	t.Helper()
+	killed := make(chan struct{})
+	var (
+		dead    atomic.Int32
+		mu      sync.Mutex
+		longest time.Duration
+		wg      sync.WaitGroup
+	)
+	t.Cleanup(func() {
+		close(killed)
+		wg.Wait()
+	})
+	die := func() { dead.Add(1); <-killed }
+	base := &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) {
+		die()
+		return nil, errors.New("process killed")
+	})}
+	sleep := func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		longest = max(longest, d)
+		mu.Unlock()
+		die()
+		return errors.New("process killed")
+	}
+	for i := range n {
+		do := newDo(i, base, sleep)
+		req := connectionsOpen(ctx, t, fake)
+		wg.Go(func() {
+			if resp, err := do(req); err == nil {
+				discardBody(resp)
+			}
+		})
+	}
+	waitFor(t, 30*time.Second, fmt.Sprintf("%d processes to die", n), func() bool { return int(dead.Load()) == n })
+	mu.Lock()
+	defer mu.Unlock()
+	return longest
+}
+
+func discardBody(resp *http.Response) { _ = resp.Body.Close() }
+
+// Thirty processes sharing Redis each take or wait for an
+// apps.connections.open slot (Slack's tier 1: one a minute, bursts of
+// five) and die. None of them was told to wait longer than the horizon,
+// and neither is the next process: its wait for a slot, whatever else it
+// waits for, is at most a minute, not the half hour thirty reservations
+// would have put the bucket ahead.
+func TestCrashLoopCannotHoldUpReconnects(t *testing.T) {
+	t.Parallel()
+	fake := newFakeAPI(t, nil)
+	first := kvtest.New(t)
+	log := kvtest.Logger(t)
+	const processes = 30
+	longest := crashLoop(t, context.Background(), fake, processes, func(i int, base *http.Client, sleep func(context.Context, time.Duration) error) doFunc {
+		return bot.NewTransport(bot.TransportConfig{
+			Base: base, Sleep: sleep, Store: replicaStore(t, first), Logger: log.With("process", i), TeamID: "T1",
+		}).Do
+	})
+	if longest > tier1Horizon {
+		t.Errorf("a dying process was told to wait %v for its slot, want at most %v", longest, tier1Horizon)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var waits []time.Duration
+	next := bot.NewTransport(bot.TransportConfig{
+		Store: replicaStore(t, first), Logger: log.With("process", "next"), TeamID: "T1",
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			waits = append(waits, d)
+			cancel() // one answer is enough; the wait itself is the next test's
+			return ctx.Err()
+		},
+	})
+	_, err := next.Do(connectionsOpen(ctx, t, fake))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("the next process's apps.connections.open: %v, want to wait and then context.Canceled", err)
+	}
+	if len(waits) != 1 || waits[0] > tier1Horizon {
+		t.Errorf("after %d dead processes the next is told to wait %v, want at most %v", processes, waits, tier1Horizon)
+	}
+	if got := fake.count("apps.connections.open"); got != 0 {
+		t.Errorf("Slack got %d apps.connections.open calls, want 0 (the dead never sent, the next was cancelled)", got)
+	}
+}
+
+// The same crash loop, followed to the end: the next process really gets
+// its slot and connects, and all it waited for it adds up to no more than
+// the horizon. Shared through Redis (a faster pace, so the test takes
+// seconds: 1 per 400 ms in bursts of 5, a horizon of 2 s) and in-process
+// (the default tier 1, on a simulated clock that only the caller's waits
+// move; there the dead are callers of one process that never come back).
+func TestCrashLoopNextProcessConnects(t *testing.T) {
+	t.Parallel()
+	t.Run("redis", func(t *testing.T) {
+		t.Parallel()
+		fake := newFakeAPI(t, nil)
+		first := kvtest.New(t)
+		log := kvtest.Logger(t)
+		rates := map[string]bot.Rate{"apps.connections.open": {Limit: 1, Per: 400 * time.Millisecond, Burst: 5}}
+		const horizon = 2 * time.Second
+		crashLoop(t, context.Background(), fake, 30, func(i int, base *http.Client, sleep func(context.Context, time.Duration) error) doFunc {
+			return bot.NewTransport(bot.TransportConfig{
+				Base: base, Sleep: sleep, Store: replicaStore(t, first), Logger: log.With("process", i), TeamID: "T1", Rates: rates,
+			}).Do
+		})
+		var waited time.Duration
+		next := bot.NewTransport(bot.TransportConfig{
+			Store: replicaStore(t, first), Logger: log.With("process", "next"), TeamID: "T1", Rates: rates,
+			Sleep: func(ctx context.Context, d time.Duration) error {
+				waited += d
+				return sleepFor(ctx, d)
+			},
+		})
+		connectWithin(t, fake, next.Do, &waited, horizon)
+	})
+	t.Run("in-process", func(t *testing.T) {
+		t.Parallel()
+		fake := newFakeAPI(t, nil)
+		clk := clock.NewFrozen(time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC))
+		type deadKey struct{}
+		var (
+			tr     *bot.Transport
+			waited time.Duration
+		)
+		// One process: its dying callers and the next caller share its
+		// in-process buckets. The dying callers' requests carry deadKey.
+		dying := context.WithValue(context.Background(), deadKey{}, true)
+		crashLoop(t, dying, fake, 30, func(i int, kill *http.Client, killSleep func(context.Context, time.Duration) error) doFunc {
+			if tr == nil {
+				tr = bot.NewTransport(bot.TransportConfig{
+					Logger: kvtest.Logger(t), TeamID: "T1", Clock: clk,
+					Base: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+						if r.Context().Value(deadKey{}) != nil {
+							return kill.Transport.RoundTrip(r)
+						}
+						return http.DefaultTransport.RoundTrip(r)
+					})},
+					Sleep: func(ctx context.Context, d time.Duration) error {
+						if ctx.Value(deadKey{}) != nil {
+							return killSleep(ctx, d)
+						}
+						waited += d
+						clk.Advance(d)
+						return ctx.Err()
+					},
+				})
+			}
+			return tr.Do
+		})
+		connectWithin(t, fake, tr.Do, &waited, tier1Horizon)
+	})
+}
+
+// connectWithin sends apps.connections.open through do and checks that it
+// reached Slack and that the waits it took (added up in *waited by its
+// Sleep) came to no more than horizon.
+func connectWithin(t *testing.T, fake *fakeAPI, do doFunc, waited *time.Duration, horizon time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // only so that a hang fails
+	defer cancel()
+	resp, err := do(connectionsOpen(ctx, t, fake))
+	if err != nil {
+		t.Fatalf("the next process's apps.connections.open: %v", err)
+	}
+	discardBody(resp)
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("apps.connections.open: HTTP %d, want 200", resp.StatusCode)
+	}
+	if got := fake.count("apps.connections.open"); got != 1 {
+		t.Errorf("Slack got %d apps.connections.open calls, want 1 (the dead never sent)", got)
+	}
+	if *waited > horizon {
+		t.Errorf("the next process waited %v in all for its slot, want at most the horizon, %v", *waited, horizon)
+	}
+}
+
+// sleepFor waits d or until ctx ends.
+func sleepFor(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}

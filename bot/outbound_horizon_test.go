@@ -242,3 +242,263 @@ func sleepFor(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// paceModes are the two ways a Transport paces: through the shared Redis
+// (embedded, or TEST_REDIS_URL) and in-process, on a simulated clock that
+// stands still unless a test moves it.
+func paceModes(t *testing.T) map[string]func(cfg bot.TransportConfig) *bot.Transport {
+	return map[string]func(cfg bot.TransportConfig) *bot.Transport{
+		"redis": func(cfg bot.TransportConfig) *bot.Transport {
+			cfg.Store = kvtest.New(t)
+			return bot.NewTransport(cfg)
+		},
+		"in-process": func(cfg bot.TransportConfig) *bot.Transport {
+			cfg.Clock = clock.NewFrozen(time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC))
+			return bot.NewTransport(cfg)
+		},
+	}
+}
+
+// waitRecorder is a Sleep that reports each wait it is asked for, by the
+// request id its context carries, and then waits until that context ends.
+type waitRecorder struct {
+	waits chan recordedWait
+}
+
+type recordedWait struct {
+	id string
+	d  time.Duration
+}
+
+type waitIDKey struct{}
+
+func newWaitRecorder() *waitRecorder { return &waitRecorder{waits: make(chan recordedWait, 16)} }
+
+func (w *waitRecorder) sleep(ctx context.Context, d time.Duration) error {
+	id, _ := ctx.Value(waitIDKey{}).(string)
+	w.waits <- recordedWait{id: id, d: d}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// next returns the next wait asked for, which must be id's.
+func (w *waitRecorder) next(t *testing.T, id string) time.Duration {
+	t.Helper()
+	select {
+	case got := <-w.waits:
+		if got.id != id {
+			t.Fatalf("%s waits %v; want %s to be the next to wait", got.id, got.d, id)
+		}
+		return got.d
+	case <-time.After(time.Minute): // only so that a hang fails
+		t.Fatalf("%s never waited", id)
+		return 0
+	}
+}
+
+// A slot a caller gave up on before sending (its context ended while it
+// waited: a graceful shutdown) goes back to the bucket, so the next caller
+// gets that slot instead of the one after it; but only while no one has
+// reserved after it, so giving back never frees a slot someone else
+// holds. One users.info a 10 s, no bursts (a horizon of 40 s): A sends at
+// once, B waits for the next slot and gives up, C is offered B's slot. Then
+// D and E queue up, D gives up, and F still queues behind E.
+func TestTransportGivesBackAnUnusedSlot(t *testing.T) {
+	t.Parallel()
+	for name, newTransport := range paceModes(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fake := newFakeAPI(t, nil)
+			rec := newWaitRecorder()
+			tr := newTransport(bot.TransportConfig{
+				Logger: kvtest.Logger(t), TeamID: "T1", Sleep: rec.sleep,
+				Rates: map[string]bot.Rate{"users.info": {Limit: 1, Per: 10 * time.Second, Burst: 1}},
+			})
+			type call struct {
+				cancel context.CancelFunc
+				done   chan error
+			}
+			start := func(id string) *call {
+				ctx, cancel := context.WithCancel(context.WithValue(context.Background(), waitIDKey{}, id))
+				c := &call{cancel: cancel, done: make(chan error, 1)}
+				t.Cleanup(cancel)
+				req, err := http.NewRequestWithContext(ctx, http.MethodPost, fake.url()+"users.info", strings.NewReader("user=U1"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				go func() {
+					resp, err := tr.Do(req)
+					if err == nil {
+						discardBody(resp)
+					}
+					c.done <- err
+				}()
+				return c
+			}
+			giveUp := func(id string, c *call) {
+				t.Helper()
+				c.cancel()
+				if err := <-c.done; !errors.Is(err, context.Canceled) {
+					t.Errorf("%s after its caller gave up: %v, want context.Canceled", id, err)
+				}
+			}
+
+			if err := <-start("A").done; err != nil {
+				t.Fatalf("A: %v", err)
+			}
+			b := start("B")
+			wB := rec.next(t, "B")
+			giveUp("B", b)
+			c := start("C")
+			if wC := rec.next(t, "C"); wC > wB {
+				t.Errorf("C waits %v, B waited %v for the slot it gave up: C must get that slot", wC, wB)
+			}
+			giveUp("C", c)
+
+			d := start("D")
+			wD := rec.next(t, "D")
+			start("E")
+			wE := rec.next(t, "E")
+			giveUp("D", d)
+			start("F")
+			if wF := rec.next(t, "F"); wF <= wE {
+				t.Errorf("F waits %v, E %v: D gave up a slot before E's, which must not free E's or let F ahead of E (D waited %v)", wF, wE, wD)
+			}
+			if got := fake.count("users.info"); got != 1 {
+				t.Errorf("Slack got %d users.info calls, want 1 (A's)", got)
+			}
+		})
+	}
+}
+
+// Whatever a caller waits for — a slot it holds, a slot beyond the
+// horizon it does not hold yet, or a 429's block — its context ends the
+// wait, and nothing is sent. The waits here are an hour long, so a
+// Transport that ignored the context would hang until the test binary's
+// timeout; no duration is asserted.
+func TestTransportEveryWaitHonoursContext(t *testing.T) {
+	t.Parallel()
+	for name, newTransport := range paceModes(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fake := newFakeAPI(t, func(method string, n int, w http.ResponseWriter, r *http.Request) int {
+				if method == "chat.postMessage" && n == 1 {
+					w.Header().Set("Retry-After", "3600")
+					return http.StatusTooManyRequests
+				}
+				return 0
+			})
+			tr := newTransport(bot.TransportConfig{
+				Logger: kvtest.Logger(t), TeamID: "T1",
+				Rates: map[string]bot.Rate{
+					"users.info":         {Limit: 1, Per: time.Hour, Burst: 1},   // the second waits an hour, beyond the horizon
+					"conversations.info": {Limit: 4, Per: time.Minute, Burst: 1}, // the second holds a slot 15 s ahead
+				},
+			})
+			send := func(ctx context.Context, method string) error {
+				req, err := http.NewRequestWithContext(ctx, http.MethodPost, fake.url()+method, strings.NewReader("channel=C1"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				resp, err := tr.Do(req)
+				if err == nil {
+					discardBody(resp)
+				}
+				return err
+			}
+			for _, method := range []string{"users.info", "conversations.info", "chat.postMessage"} {
+				if method != "chat.postMessage" {
+					if err := send(context.Background(), method); err != nil {
+						t.Fatalf("first %s: %v", method, err)
+					}
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+				err := send(ctx, method)
+				cancel()
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("%s while it must wait: %v, want context.DeadlineExceeded", method, err)
+				}
+			}
+			for method, want := range map[string]int{"users.info": 1, "conversations.info": 1, "chat.postMessage": 1} {
+				if got := fake.count(method); got != want {
+					t.Errorf("Slack got %d %s calls, want %d", got, method, want)
+				}
+			}
+		})
+	}
+}
+
+// A 429's Retry-After blocks its method for at most an hour, however large
+// or long the header: the wait the next call is asked for, and the block
+// stored in Redis for every replica, end within the hour. A header in
+// range is honoured as it is.
+func TestTransportCapsRetryAfter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		header   string
+		min, max time.Duration
+	}{
+		{"7200", 59 * time.Minute, bot.MaxRetryAfter},
+		{"864000000", 59 * time.Minute, bot.MaxRetryAfter},
+		{"99999999999999999999999999", 59 * time.Minute, bot.MaxRetryAfter},
+		{"3600", 59 * time.Minute, time.Hour},
+		{"30", 25 * time.Second, 30 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.header, func(t *testing.T) {
+			t.Parallel()
+			fake := newFakeAPI(t, func(method string, n int, w http.ResponseWriter, r *http.Request) int {
+				if n == 1 {
+					w.Header().Set("Retry-After", tt.header)
+					return http.StatusTooManyRequests
+				}
+				return 0
+			})
+			store := kvtest.New(t)
+			rec := newWaitRecorder()
+			tr := bot.NewTransport(bot.TransportConfig{Store: store, Logger: kvtest.Logger(t), TeamID: "T1", Sleep: rec.sleep})
+			ctx, cancel := context.WithCancel(context.WithValue(context.Background(), waitIDKey{}, "post"))
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				req, err := http.NewRequestWithContext(ctx, http.MethodPost, fake.url()+"chat.postMessage", strings.NewReader("channel=C1&text=hi"))
+				if err != nil {
+					done <- err
+					return
+				}
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				resp, err := tr.Do(req)
+				if err == nil {
+					discardBody(resp)
+				}
+				done <- err
+			}()
+			// The wait may be asked for in steps (beyond the horizon, the
+			// caller asks again); the first is the longest.
+			if d := rec.next(t, "post"); d < tt.min || d > tt.max {
+				t.Errorf("Retry-After: %s: the retry waits %v, want between %v and %v", tt.header, d, tt.min, tt.max)
+			}
+			bg := context.Background()
+			until, err := store.Client.Get(bg, store.Key("ratelimit", "{T1:chat.postMessage}:blocked")).Int64()
+			if err != nil {
+				t.Fatalf("the stored block: %v", err)
+			}
+			now, err := store.Client.Time(bg).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if left := time.UnixMicro(until).Sub(now); left > tt.max || left < tt.min {
+				t.Errorf("Retry-After: %s: the stored block has %v left, want between %v and %v", tt.header, left, tt.min, tt.max)
+			}
+			cancel()
+			if err := <-done; !errors.Is(err, context.Canceled) {
+				t.Errorf("the post after its caller gave up: %v, want context.Canceled", err)
+			}
+			if got := fake.count("chat.postMessage"); got != 1 {
+				t.Errorf("Slack got %d posts, want 1: nothing is sent into the block", got)
+			}
+		})
+	}
+}

@@ -502,3 +502,75 @@ func TestTransportCapsRetryAfter(t *testing.T) {
 		})
 	}
 }
+
+// For every method with a default pace (and the per-channel pace of the
+// methods that have one), however many callers pile up and hold their
+// slots without using them, no caller is told to wait longer than the
+// horizon: four intervals of the slowest bucket the call draws from, at
+// least 2 s, at most a minute. On Redis and in-process.
+func TestEveryDefaultRateHoldsSlotsWithinTheHorizon(t *testing.T) {
+	t.Parallel()
+	interval := func(r bot.Rate) time.Duration { return r.Per / time.Duration(r.Limit) }
+	for name, newTransport := range paceModes(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fake := newFakeAPI(t, nil)
+			var (
+				mu    sync.Mutex
+				waits = map[string][]time.Duration{}
+			)
+			release := make(chan struct{})
+			var wg sync.WaitGroup
+			t.Cleanup(func() {
+				close(release)
+				wg.Wait()
+			})
+			tr := newTransport(bot.TransportConfig{
+				Logger: kvtest.Logger(t), TeamID: "T1",
+				Sleep: func(ctx context.Context, d time.Duration) error {
+					method, _ := ctx.Value(waitIDKey{}).(string)
+					mu.Lock()
+					waits[method] = append(waits[method], d)
+					mu.Unlock()
+					<-release
+					return errors.New("test over")
+				},
+			})
+			channelRates := bot.DefaultChannelRates()
+			const callers = 40
+			for method, rate := range bot.DefaultRates() {
+				slowest := interval(rate)
+				if cr, ok := channelRates[method]; ok {
+					slowest = max(slowest, interval(cr))
+				}
+				horizon := min(time.Minute, max(2*time.Second, 4*slowest))
+				ctx := context.WithValue(context.Background(), waitIDKey{}, method)
+				for range callers {
+					req, err := http.NewRequestWithContext(ctx, http.MethodPost, fake.url()+method, strings.NewReader("channel=C1&text=hi"))
+					if err != nil {
+						t.Fatal(err)
+					}
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					wg.Go(func() {
+						if resp, err := tr.Do(req); err == nil {
+							discardBody(resp)
+						}
+					})
+				}
+				waitFor(t, 30*time.Second, method+" callers to send or wait", func() bool {
+					mu.Lock()
+					defer mu.Unlock()
+					return fake.count(method)+len(waits[method]) == callers
+				})
+				mu.Lock()
+				for _, d := range waits[method] {
+					if d > horizon {
+						t.Errorf("%s: a caller is told to wait %v, want at most %v (%v a call)", method, d, horizon, slowest)
+						break
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+}

@@ -44,11 +44,13 @@ var (
 //
 // A caller reserves its slot in the bucket before it waits for it, so
 // concurrent callers queue up behind each other; but never further ahead
-// than the bucket's horizon (four intervals, at least 2 s and at most a
-// minute, and never less than one interval). A caller whose slot would lie
-// beyond the horizon waits without reserving and asks again, so the bucket
-// never stands more than the horizon ahead, however many callers asked and
-// whether or not they lived to use their slot.
+// than the horizon: four intervals, at least 2 s and at most a minute (but
+// never less than one interval), of the slowest bucket the call draws
+// from. A caller whose slot would lie beyond the horizon waits without
+// reserving and asks again, so a bucket never stands more than that far
+// ahead, however many callers asked and whether or not they lived to use
+// their slot: with the default rates, a minute for apps.connections.open,
+// a few seconds for most methods.
 type Rate struct {
 	Limit int
 	Per   time.Duration

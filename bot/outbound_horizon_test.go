@@ -382,13 +382,7 @@ func TestTransportEveryWaitHonoursContext(t *testing.T) {
 	for name, newTransport := range paceModes(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			fake := newFakeAPI(t, func(method string, n int, w http.ResponseWriter, r *http.Request) int {
-				if method == "chat.postMessage" && n == 1 {
-					w.Header().Set("Retry-After", "3600")
-					return http.StatusTooManyRequests
-				}
-				return 0
-			})
+			fake := newFakeAPI(t, firstAnswered429("chat.postMessage", "3600"))
 			tr := newTransport(bot.TransportConfig{
 				Logger: kvtest.Logger(t), TeamID: "T1",
 				Rates: map[string]bot.Rate{
@@ -449,13 +443,7 @@ func TestTransportCapsRetryAfter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.header, func(t *testing.T) {
 			t.Parallel()
-			fake := newFakeAPI(t, func(method string, n int, w http.ResponseWriter, r *http.Request) int {
-				if n == 1 {
-					w.Header().Set("Retry-After", tt.header)
-					return http.StatusTooManyRequests
-				}
-				return 0
-			})
+			fake := newFakeAPI(t, firstAnswered429("", tt.header))
 			store := kvtest.New(t)
 			rec := newWaitRecorder()
 			tr := bot.NewTransport(bot.TransportConfig{Store: store, Logger: kvtest.Logger(t), TeamID: "T1", Sleep: rec.sleep})

@@ -93,12 +93,8 @@ func (o *sendOrder) sleep(ctx context.Context, d time.Duration) error {
 		}
 		o.mu.Unlock()
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
+	if err := sleepFor(ctx, d); err != nil {
+		return err
 	}
 	if ok {
 		o.mu.Lock()

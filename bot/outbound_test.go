@@ -50,6 +50,18 @@ func newFakeAPI(t *testing.T, respond func(method string, n int, w http.Response
 	return f
 }
 
+// firstAnswered429 is a fakeAPI answer: 429 with Retry-After: retryAfter
+// to the first call of method ("" for any method), 200 to everything else.
+func firstAnswered429(method, retryAfter string) func(string, int, http.ResponseWriter, *http.Request) int {
+	return func(m string, n int, w http.ResponseWriter, _ *http.Request) int {
+		if (method == "" || m == method) && n == 1 {
+			w.Header().Set("Retry-After", retryAfter)
+			return http.StatusTooManyRequests
+		}
+		return 0
+	}
+}
+
 func (f *fakeAPI) url() string { return f.srv.URL + "/api/" }
 
 func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
@@ -203,13 +215,7 @@ func TestTransportPacesAndHonoursRetryAfter(t *testing.T) {
 // still waits, and the post, cancelled then, was never sent again.
 func TestTransportBlocksOnlyTheLimitedMethod(t *testing.T) {
 	t.Parallel()
-	fake := newFakeAPI(t, func(method string, n int, w http.ResponseWriter, r *http.Request) int {
-		if method == "chat.postMessage" && n == 1 {
-			w.Header().Set("Retry-After", "3600")
-			return http.StatusTooManyRequests
-		}
-		return 0
-	})
+	fake := newFakeAPI(t, firstAnswered429("chat.postMessage", "3600"))
 	tr := bot.NewTransport(bot.TransportConfig{Store: kvtest.New(t), Logger: kvtest.Logger(t), TeamID: "T1"})
 	api := slack.New("xoxb-test", slack.OptionAPIURL(fake.url()), slack.OptionHTTPClient(tr))
 	ctx := context.Background()
@@ -251,13 +257,7 @@ func TestTransportBlocksOnlyTheLimitedMethod(t *testing.T) {
 // it is waiting, and the block outlasts the test by far.
 func TestTransportBlockHoldsBackOtherReplicas(t *testing.T) {
 	t.Parallel()
-	fake := newFakeAPI(t, func(method string, n int, w http.ResponseWriter, r *http.Request) int {
-		if method == "chat.postMessage" && n == 1 {
-			w.Header().Set("Retry-After", "3600")
-			return http.StatusTooManyRequests
-		}
-		return 0
-	})
+	fake := newFakeAPI(t, firstAnswered429("chat.postMessage", "3600"))
 	storeA := kvtest.New(t)
 	storeB := replicaStore(t, storeA)
 	waits := make(chan time.Duration, 8)

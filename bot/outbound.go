@@ -606,10 +606,10 @@ type bucket struct {
 // so no slot is wasted. Calls reserve their slot before they wait, so
 // concurrent callers on every replica queue up behind each other — but
 // only while the slot and every bucket's next free slot, TAT − τ after the
-// update, stay within the call's horizon H of now (callHorizon). Otherwise nothing is written
-// and the caller is told how long until its reservation would fit. So a
-// bucket never stands more than H ahead, even if every caller that
-// reserved died before its slot came. Check and reservation are one Lua
+// update, stay within the call's horizon H of now (callHorizon).
+// Otherwise nothing is written and the caller is told how long until its
+// reservation would fit. So a bucket never stands more than H ahead, even
+// if every caller that reserved died before its slot came. Check and reservation are one Lua
 // script (or one critical section in-process), so concurrent callers
 // cannot both pass the check and then overshoot together.
 //
@@ -762,7 +762,7 @@ func localKey(team, method, suffix string) string {
 }
 
 // reserve asks for a slot in every bucket. It returns the slot and how
-// long until it comes, or, when the slot would lie beyond a bucket's
+// long until it comes, or, when the slot would lie beyond the call's
 // horizon, no slot and how long to wait before asking again.
 func (l *limiter) reserve(ctx context.Context, team, method string, buckets []bucket) (time.Duration, *reservation) {
 	// A 429 seen here is honoured even if Redis lost it.

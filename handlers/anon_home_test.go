@@ -63,7 +63,7 @@ func TestMinimumGroupOnTheHomeTab(t *testing.T) {
 				for i, u := range people {
 					_, round = f.prompt(u, c.ID)
 					m := views.AnswerModal(c, models.Round{ID: round, CheckinID: c.ID}, "", nil, nil)
-					req := f.submission(views.CallbackAnswer, views.AnswerMetadata(round, c.ID), formValues(t, m, map[string]any{
+					req := f.submission(views.CallbackAnswer, views.AnswerFormMetadata(round, c.ID), formValues(t, m, map[string]any{
 						views.AnswerBlockID(views.AnswerKey(0, c.Questions[0])): "Text of " + u,
 						views.AnswerBlockID(views.AnswerKey(1, c.Questions[1])): homeAnonOptions[i%2],
 					}))

@@ -704,10 +704,10 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 	if h.ck == nil {
 		return nil, errors.New("check-ins are not configured")
 	}
-	// Forms opened before prompts were found from stored state carry
-	// "|channel|ts" after the ids; it is ignored.
-	meta, _, _ := strings.Cut(req.Interaction.View.PrivateMetadata, "|")
-	roundID, checkinID, err := views.ParseAnswerMetadata(meta)
+	roundID, checkinID, err := views.ParseAnswerForm(req.Interaction.View.PrivateMetadata)
+	if errors.Is(err, views.ErrAnswerFormOutdated) {
+		return fieldErrors(map[string]string{views.AnswerBlockID(1): "This form was opened before Trellis was updated, so nothing was saved. Close it and press Answer in your DM again."}), nil
+	}
 	if err != nil {
 		return fieldErrors(map[string]string{views.AnswerBlockID(1): "I can't tell which round this form is for. Close it and press Answer in your DM again."}), nil
 	}

@@ -558,12 +558,23 @@ func forgeries() map[string][]forgery {
 			return f.submission(views.CallbackAnswer, meta(f), formValues(f.t, m, map[string]any{views.AnswerBlockID(views.AnswerKey(0, f.teamC.Questions[0])): "forged"}))
 		}
 	}
+	// The form's mark (its blocks are keyed by question id) follows the
+	// ids in its private_metadata.
+	mark := strings.TrimPrefix(views.AnswerFormMetadata(1, 1), views.AnswerMetadata(1, 1))
 	for _, rv := range roundValues() {
-		out[views.CallbackAnswer] = append(out[views.CallbackAnswer], forgery{name: rv.name, req: answerForm(rv.value)})
+		out[views.CallbackAnswer] = append(out[views.CallbackAnswer], forgery{name: rv.name, req: answerForm(func(f *fixture) string { return rv.value(f) + mark })})
 	}
-	out[views.CallbackAnswer] = append(out[views.CallbackAnswer], forgery{name: "message Trellis did not send them", legit: true,
-		req: answerForm(func(f *fixture) string {
-			return views.AnswerMetadata(f.teamRound, f.teamC.ID) + "|" + f.lenaMsg.Channel + "|" + f.lenaMsg.TS
+	out[views.CallbackAnswer] = append(out[views.CallbackAnswer],
+		forgery{name: "message Trellis did not send them", req: answerForm(func(f *fixture) string {
+			return views.AnswerMetadata(f.teamRound, f.teamC.ID) + "|" + f.lenaMsg.Channel + "|" + f.lenaMsg.TS + mark
+		})},
+		// A form an older Trellis opened keys its blocks by position, which
+		// can equal another question's id: it is refused, never read.
+		forgery{name: "form opened by an older Trellis", req: answerForm(func(f *fixture) string {
+			return views.AnswerMetadata(f.teamRound, f.teamC.ID)
+		})},
+		forgery{name: "their own form", legit: true, req: answerForm(func(f *fixture) string {
+			return views.AnswerFormMetadata(f.teamRound, f.teamC.ID)
 		})})
 
 	// The settings forms.
@@ -680,7 +691,7 @@ func TestAccessFollowsChannelMembership(t *testing.T) {
 				text  string
 			}{{f.lena, f.secretRound, f.secretC, "Lena-secret"}, {f.omar, f.teamRound, f.teamC, "Omar-team"}} {
 				m := views.AnswerModal(a.c, models.Round{ID: a.round, CheckinID: a.c.ID}, "", nil, nil)
-				req := f.submission(views.CallbackAnswer, views.AnswerMetadata(a.round, a.c.ID), formValues(t, m, map[string]any{views.AnswerBlockID(views.AnswerKey(0, a.c.Questions[0])): a.text}))
+				req := f.submission(views.CallbackAnswer, views.AnswerFormMetadata(a.round, a.c.ID), formValues(t, m, map[string]any{views.AnswerBlockID(views.AnswerKey(0, a.c.Questions[0])): a.text}))
 				req.UserID, req.Interaction.User.ID = a.user, a.user
 				if resp := f.do(req); resp != nil {
 					t.Fatalf("answer of %s: %+v", a.user, resp)

@@ -66,6 +66,32 @@ func AnswerMetadata(roundID, checkinID int64) string {
 	return strconv.FormatInt(roundID, 10) + ":" + strconv.FormatInt(checkinID, 10)
 }
 
+// answerFormMark ends an answer form's private_metadata. It says the
+// form's blocks are keyed by question id (AnswerKey). A form opened by an
+// older Trellis keyed them by position, and a position can equal another
+// question's id: reading such a form by id could give an answer to the
+// wrong question, anonymous or not. ParseAnswerForm refuses it instead.
+const answerFormMark = ";ids"
+
+// ErrAnswerFormOutdated means an answer form was opened by an older
+// version of Trellis and cannot be read safely; the person opens it again.
+var ErrAnswerFormOutdated = errors.New("the answer form was opened by an older Trellis")
+
+// AnswerFormMetadata is an answer form's private_metadata.
+func AnswerFormMetadata(roundID, checkinID int64) string {
+	return AnswerMetadata(roundID, checkinID) + answerFormMark
+}
+
+// ParseAnswerForm reads what AnswerFormMetadata wrote. A form without the
+// mark is ErrAnswerFormOutdated.
+func ParseAnswerForm(s string) (roundID, checkinID int64, err error) {
+	meta, ok := strings.CutSuffix(s, answerFormMark)
+	if !ok {
+		return 0, 0, fmt.Errorf("%w: %q", ErrAnswerFormOutdated, s)
+	}
+	return ParseAnswerMetadata(meta)
+}
+
 // errAnswerMetadata is what ParseAnswerMetadata wraps; the handler logs it
 // and shows the person a friendly message instead.
 var errAnswerMetadata = errors.New("answer modal metadata")
@@ -213,7 +239,7 @@ func AnswerModal(c models.Checkin, round models.Round, roundLabel string, previo
 		title, submit = "Edit your answer", "Update"
 	}
 	m := modal(CallbackAnswer, title, submit, blocks...)
-	m.PrivateMetadata = AnswerMetadata(round.ID, c.ID)
+	m.PrivateMetadata = AnswerFormMetadata(round.ID, c.ID)
 	return m
 }
 

@@ -158,7 +158,7 @@ func TestAnswerModalShape(t *testing.T) {
 		{"submit", first.Submit.Text, "Send"},
 		{"edit title", edit.Title.Text, "Edit your answer"},
 		{"edit submit", edit.Submit.Text, "Update"},
-		{"private_metadata", first.PrivateMetadata, views.AnswerMetadata(aRound.ID, c.ID)},
+		{"private_metadata", first.PrivateMetadata, views.AnswerFormMetadata(aRound.ID, c.ID)},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

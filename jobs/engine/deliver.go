@@ -128,7 +128,15 @@ func (e *Engine) claimAndDeliver(ctx context.Context, at func() time.Time) (Stat
 // then, so a decision is never older than one recipient's send.
 func (e *Engine) handleWorkspace(ctx context.Context, wsID string, claims []models.Claim, at func() time.Time) (Stats, error) {
 	var st Stats
+	if ctx.Err() != nil {
+		e.handBackClaims(ctx, &st, claims, unsentCause(ctx.Err()))
+		return st, nil
+	}
 	items, err := e.load(ctx, wsID, claims, at())
+	if ctx.Err() != nil {
+		e.handBackClaims(ctx, &st, claims, unsentCause(ctx.Err()))
+		return st, nil
+	}
 	if err != nil {
 		// Without the settings the policy cannot be asked: hand the
 		// claims back for the next tick.
@@ -326,13 +334,22 @@ func unsent(c models.Claim) bool {
 // are. It runs when the tick's context may have ended, so it writes with
 // a short context of its own.
 func (e *Engine) handBack(ctx context.Context, st *Stats, items []item, cause string) {
+	claims := make([]models.Claim, len(items))
+	for i, it := range items {
+		claims[i] = it.claim
+	}
+	e.handBackClaims(ctx, st, claims, cause)
+}
+
+// handBackClaims is handBack for claims not yet loaded.
+func (e *Engine) handBackClaims(ctx context.Context, st *Stats, claims []models.Claim, cause string) {
 	now := e.clock.Now()
-	for _, it := range items {
-		due := it.claim.Occurrence.DeliverAt
+	for _, c := range claims {
+		due := c.Occurrence.DeliverAt
 		if due.IsZero() || due.After(now) {
 			due = now
 		}
-		e.release(ctx, st, it.claim, due, reasonUnsent+cause)
+		e.release(ctx, st, c, due, reasonUnsent+cause)
 		st.HandedBack++
 	}
 }

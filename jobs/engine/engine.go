@@ -3,23 +3,35 @@
 // any later feature's messages — reaches a person or a channel.
 //
 // A feature registers a models.Schedule ("send this, to these recipients,
-// on this cadence") and a Composer for its kind. Each Tick, on every
-// replica:
+// on this cadence") and a Composer for its kind. Each minute's Tick, on
+// every replica, plans, and then, like the Sweep every replica runs every
+// few seconds between ticks, claims, decides and delivers:
 //
-//  1. Plan: targets whose next instant has come are locked (FOR UPDATE SKIP
-//     LOCKED) and their nominal instants, computed in the recipient's zone,
-//     become occurrences — idempotently, on their identity (workspace,
-//     schedule, recipient, nominal instant).
-//  2. Claim: due occurrences are leased to this replica with a token.
-//  3. Decide: the attention policy is asked again, now, with the settings
-//     as they are now: deliver, defer (released to a later time) or skip;
-//     late ones follow the catch-up rule (sent while their window is open,
-//     else missed) and deferred ones the supersede rule.
-//  4. Deliver: what one person gets in one tick goes out as one DM, with
-//     the occurrence ids in the message metadata. The lease is renewed, and
-//     checked again right before the call goes on the wire; an ambiguous
-//     failure, or a claim taken over from a stalled replica, is reconciled
-//     against the conversation's history instead of being sent again.
+//  1. Plan (Tick only): targets whose next instant has come are locked
+//     (FOR UPDATE SKIP LOCKED) and their nominal instants, computed in the
+//     recipient's zone, become occurrences — idempotently, on their
+//     identity (workspace, schedule, recipient, nominal instant).
+//  2. Claim: a few recipients at a time are leased to this replica, each
+//     with all they are due; no recipient is claimed while another claim on
+//     them is live. So one replica at a time decides and sends for one
+//     person, and the daily budget and the merging of what is due together
+//     see everything sent or on its way. Leases are short (DefaultLease)
+//     and a heartbeat renews every claim a replica holds while it works, so
+//     a replica that dies holds its recipients up for one lease.
+//  3. Decide, one recipient at a time right before sending: anything that
+//     may already be in Slack (a takeover, a send Slack did not confirm) is
+//     looked for in the conversation first; then the attention policy is
+//     asked, now, with the settings as they are now: deliver, defer
+//     (released to a later time) or skip; late ones follow the catch-up rule
+//     (sent while their window is open, else missed) and deferred ones the
+//     supersede rule.
+//  4. Deliver: what one person is due together goes out as one DM, with
+//     the occurrence ids in the message metadata. Right before the call goes
+//     on the wire (after the transport's wait for a rate-limit slot) the
+//     leases, the decision's age and the person's working window are checked
+//     again, without a query; what fails is handed back unsent, to be
+//     decided again at once. An ambiguous failure is reconciled against the
+//     conversation's history instead of being sent again.
 //
 // Postgres decides at-most-once delivery; Redis only paces the calls.
 package engine

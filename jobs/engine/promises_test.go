@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/slack-go/slack"
 
+	"github.com/trellis-bot/trellis/bot/slacksim"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
@@ -477,5 +479,82 @@ func TestHeartbeatKeepsClaims(t *testing.T) {
 				t.Errorf("ada %d, bo %d messages; want 1 each", len(h.dms(ada)), len(h.dms(bo)))
 			}
 		})
+	}
+}
+
+// Two messages due to one person in the same minute — a cadence's at the
+// minute and a one-off (a reminder, a snooze) later in it — arrive as one
+// DM, though a sweep found the first due before the second was.
+func TestSameMinuteArrivesAsOneDM(t *testing.T) {
+	for _, dialect := range modelstest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			due := mustTime("2026-11-23T10:00:00Z")
+			h := newHarness(t, harnessOpts{dialect: dialect, start: due.Add(-time.Minute)})
+			ada := h.person("ada", "Europe/London", nil)
+			h.schedule("standup", "weekdays at 10:00", ada)
+			ctx := context.Background()
+			if _, err := h.engines[0].PlanOnce(ctx, team, "test:standup", "reminder:1", ada, due.Add(40*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			h.clk.Set(due)
+			if _, err := h.engines[0].Tick(ctx, due); err != nil {
+				t.Fatal(err)
+			}
+			h.runTo(due.Add(10 * time.Minute))
+			msgs := h.dms(ada)
+			if len(msgs) != 1 || len(ids(t, msgs[0])) != 2 {
+				t.Fatalf("ada got %d messages, want one carrying both", len(msgs))
+			}
+		})
+	}
+}
+
+// A send whose outcome Slack left unknown, and whose conversation could
+// not be read, counts against the daily budget until it is looked for: a
+// message due meanwhile waits for the next day rather than risk a fourth.
+func TestUnconfirmedSendCountsAgainstBudget(t *testing.T) {
+	due := mustTime("2026-11-23T10:00:00Z")
+	// Retried an hour later: the 10:30 pulse is decided while the 10:00
+	// send is unconfirmed.
+	h := newHarness(t, harnessOpts{start: due.Add(-time.Minute), cfg: func(_ int, c *Config) { c.RetryAfter = time.Hour }})
+	ada := h.person("ada", "Europe/London", nil)
+	ctx := context.Background()
+	if err := models.NewPeople(h.dbs[0]).SetDailyBudget(ctx, team, ada, 1); err != nil {
+		t.Fatal(err)
+	}
+	h.schedule("standup", "weekdays at 10:00", ada)
+	h.schedule("pulse", "weekdays at 10:30", ada)
+	// The post fails after Slack may have taken it, and so does the look
+	// in the history that follows, with each of the transport's retries.
+	if _, err := h.ctl.AddFault(ctx, slacksim.Fault{Method: "chat.postMessage", Next: 1, Status: http.StatusBadGateway, AfterEffect: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.ctl.AddFault(ctx, slacksim.Fault{Method: "conversations.history", Next: 4, Status: http.StatusBadGateway}); err != nil {
+		t.Fatal(err)
+	}
+	h.clk.Set(due)
+	if _, err := h.engines[0].Tick(ctx, due); err != nil {
+		t.Fatal(err)
+	}
+	// The 10:30 pulse is planned and decided while the 10:00 send is
+	// still unconfirmed: it counts, so the pulse waits; at 11:00 the
+	// retry finds the 10:00 message in the conversation.
+	h.runTo(mustTime("2026-11-23T12:00:00Z"))
+	var pulse models.Occurrence
+	for _, o := range h.occurrences() {
+		if o.CadenceID == "test:pulse" {
+			pulse = o
+		}
+	}
+	if pulse.Status == models.OccurrenceDelivered || !strings.Contains(pulse.Reason, "budget") {
+		t.Errorf("10:30 pulse: %s (%s), want it held back by the budget", pulse.Status, pulse.Reason)
+	}
+	if n := len(h.dms(ada)); n != 1 {
+		t.Errorf("ada got %d messages, want 1 (her limit)", n)
+	}
+	for _, o := range h.occurrences() {
+		if o.CadenceID == "test:standup" && o.Status != models.OccurrenceDelivered {
+			t.Errorf("10:00 standup: %s (%s), want found delivered", o.Status, o.Reason)
+		}
 	}
 }

@@ -666,31 +666,39 @@ func (e *Engine) deliver(ctx context.Context, api Slack, wsID string, items []it
 func (e *Engine) sendCheck(out outgoing) func() error {
 	return func() error {
 		now := e.clock.Now()
+		if err := e.inWindow(out.items[0], now); err != nil {
+			return err
+		}
 		for _, it := range out.items {
-			if !e.held.holds(it.claim.Occurrence.ID, now.Add(e.lease/4)) {
-				return errLeaseEnding
-			}
 			if now.Sub(it.decided) > e.grace {
 				return errStale
 			}
-		}
-		it := out.items[0]
-		if it.person == nil {
-			if now.Sub(it.claim.Occurrence.DeliverAt) > e.channelWindow {
-				return errWindowClosed
+			if !e.held.holds(it.claim.Occurrence.ID, now.Add(e.lease/4)) {
+				return errLeaseEnding
 			}
-			return nil
-		}
-		// The budget was counted when it was decided, and nothing else
-		// is sent to the recipient while the claim is held: ask only
-		// whether now is inside their window.
-		rec := it.rec
-		rec.SentToday = 0
-		if d := attention.Decide(rec, now, now); d.Action != attention.Deliver {
-			return fmt.Errorf("%w: %s", errWindowClosed, d.Reason)
 		}
 		return nil
 	}
+}
+
+// inWindow reports, as errWindowClosed, whether the recipient of it may
+// not get a message at now.
+func (e *Engine) inWindow(it item, now time.Time) error {
+	if it.person == nil {
+		if now.Sub(it.claim.Occurrence.DeliverAt) > e.channelWindow {
+			return errWindowClosed
+		}
+		return nil
+	}
+	// The budget was counted when it was decided, and nothing else is sent
+	// to the recipient while the claim is held: ask only whether now is
+	// inside their window.
+	rec := it.rec
+	rec.SentToday = 0
+	if d := attention.Decide(rec, now, now); d.Action != attention.Deliver {
+		return fmt.Errorf("%w: %s", errWindowClosed, d.Reason)
+	}
+	return nil
 }
 
 // send posts one message and settles its occurrences by the outcome.

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -318,8 +319,8 @@ const PlanningWait = time.Minute
 
 // claimScan is how many due rows Claim reads per recipient it may take:
 // enough to find that many distinct recipients when some have several
-// rows due, or are locked by another claimer.
-const claimScan = 4
+// rows due, are being claimed by another claimer, or may not be claimed.
+const claimScan = 8
 
 // recipientKey names one recipient of one workspace.
 type recipientKey struct{ workspace, recipient string }
@@ -358,7 +359,13 @@ func (s *Occurrences) Claim(ctx context.Context, now time.Time, lease time.Durat
 	var claims []Claim
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		claims = nil
-		cands, err := queryRows[claimCandidate](ctx, s.db, s.claimQuery(), s.claimArgs(now, recipients*claimScan)...)
+		scan := recipients * claimScan
+		cands, err := queryRows[claimCandidate](ctx, s.db, s.claimQuery(), s.claimArgs(now, scan)...)
+		if err == nil && len(cands) == 0 {
+			// Every one of the earliest due rows belongs to a recipient
+			// that may not be claimed now: look past them.
+			cands, err = queryRows[claimCandidate](ctx, s.db, s.claimQuery(), s.claimArgs(now, noLimit)...)
+		}
 		if err != nil {
 			return fmt.Errorf("select due: %w", err)
 		}
@@ -534,17 +541,23 @@ func queryRows[T any](ctx context.Context, db *DB, sql string, args ...any) ([]T
 }
 
 // claimQuery selects due rows of recipients a claim may take: none with
-// a live claim, none with a schedule target due but not planned yet. Each
-// branch of the OR matches one index: (status, deliver_at) for planned and
-// deferred rows, lease_until for claims; the live-claim test reads
-// occurrences_waiting, the targets' test schedule_targets_recipient.
+// a live claim, none with a schedule target due but not planned yet. The
+// inner search takes the earliest due rows, at most its limit: each branch
+// of its OR matches one index, (status, deliver_at) for planned and
+// deferred rows, lease_until for claims. Only those are tested for a live
+// claim (occurrences_waiting) and for a target awaiting planning
+// (schedule_targets_recipient), so a claim's cost follows the few rows it
+// may take, not everything due.
 func (s *Occurrences) claimQuery() string {
 	return `
-		SELECT o.id, o.workspace_id, o.recipient, o.status FROM occurrences o
-		WHERE ((o.status = 'planned' AND o.deliver_at <= ?)
-		    OR (o.status = 'deferred' AND o.deliver_at <= ?)
-		    OR (o.status = 'claimed' AND o.lease_until < ?))
-		  AND NOT EXISTS (
+		SELECT o.id, o.workspace_id, o.recipient, o.status FROM (
+		  SELECT id, workspace_id, recipient, status, deliver_at FROM occurrences
+		  WHERE (status = 'planned' AND deliver_at <= ?)
+		     OR (status = 'deferred' AND deliver_at <= ?)
+		     OR (status = 'claimed' AND lease_until < ?)
+		  ORDER BY deliver_at, id
+		  LIMIT ?) o
+		WHERE NOT EXISTS (
 		    SELECT 1 FROM occurrences l
 		    WHERE l.workspace_id = o.workspace_id AND l.recipient = o.recipient
 		      AND l.status = 'claimed' AND l.lease_until >= ?)
@@ -552,13 +565,16 @@ func (s *Occurrences) claimQuery() string {
 		    SELECT 1 FROM schedule_targets t
 		    WHERE t.workspace_id = o.workspace_id AND t.recipient = o.recipient
 		      AND t.next_at <= ? AND t.next_at > ?)
-		ORDER BY o.deliver_at, o.id
-		LIMIT ?`
+		ORDER BY o.deliver_at, o.id`
 }
 
-// claimArgs are claimQuery's arguments at now.
-func (s *Occurrences) claimArgs(now time.Time, limit int) []any {
-	return []any{now, now, now, now, now, dbTime(now.Add(-PlanningWait)), limit}
+// noLimit is an inner limit that does not limit.
+const noLimit = math.MaxInt32
+
+// claimArgs are claimQuery's arguments at now, looking at the earliest
+// scan due rows.
+func (s *Occurrences) claimArgs(now time.Time, scan int) []any {
+	return []any{now, now, now, scan, now, now, dbTime(now.Add(-PlanningWait))}
 }
 
 // ExplainClaim returns the database's plan for Claim's search, for an

@@ -239,3 +239,29 @@ func TestUnconfirmedSendCountsAsSent(t *testing.T) {
 		}
 	})
 }
+
+// Rows of recipients that may not be claimed now, however many come first
+// in delivery order, do not hide a recipient that may: the claim looks
+// past them.
+func TestClaimLooksPastBlockedRecipients(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		s := models.NewOccurrences(db)
+		plan(t, s, []models.Occurrence{occ("U1", t0.Add(-time.Hour))})
+		held := claim(t, s, t0, time.Hour, 1)
+		if len(held) != 1 {
+			t.Fatalf("claimed %d, want U1's one", len(held))
+		}
+		// Many more of U1's come due before U2's one, while U1 is held.
+		var more []models.Occurrence
+		for i := range 50 {
+			o := occ("U1", t0.Add(-time.Hour+time.Duration(i+1)*time.Second))
+			o.CadenceID = fmt.Sprintf("checkin:%d", 100+i)
+			more = append(more, o)
+		}
+		plan(t, s, append(more, occ("U2", t0)))
+		cs := claim(t, s, t0, time.Minute, 1)
+		if len(cs) != 1 || cs[0].Occurrence.Recipient != "U2" {
+			t.Errorf("claim = %+v, want U2's", cs)
+		}
+	})
+}

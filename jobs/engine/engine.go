@@ -87,7 +87,7 @@ type Config struct {
 	// Recipients is how many recipients one claim takes, each with all
 	// they are due: few enough that a replica sends them well within a
 	// lease at Slack's pace, so that replicas share a minute's work claim
-	// by claim. Default 10.
+	// by claim. Default 25.
 	Recipients int
 	// Grace is how late a delivery may be and still count as on time (the
 	// tick runs once a minute). Default 2 minutes.
@@ -173,7 +173,7 @@ func New(cfg Config) (*Engine, error) {
 		e.batch = 500
 	}
 	if e.recipients <= 0 {
-		e.recipients = 10
+		e.recipients = 25
 	}
 	return e, nil
 }

@@ -472,7 +472,7 @@ func (e *Engine) decide(it item, now time.Time) verdict {
 		if late := now.Sub(o.DeliverAt); late > e.channelWindow {
 			return settle(models.OccurrenceMissed, fmt.Sprintf(
 				"missed: %s; posts more than %s late are not sent",
-				lateWhy(it.claim, o.DeliverAt.In(channelLocation(sc)).Format(whenLayout)), e.channelWindow))
+				e.lateWhy(it.claim, o.DeliverAt.In(channelLocation(sc)).Format(whenLayout)), e.channelWindow))
 		}
 		return verdict{action: attention.Deliver, at: now}
 	}
@@ -494,7 +494,7 @@ func (e *Engine) decide(it item, now time.Time) verdict {
 			if end, ok := cadence.WindowEnd(first, loc, it.hours, off); ok && !now.Before(end) {
 				return settle(models.OccurrenceMissed, fmt.Sprintf(
 					"missed: %s; that working window closed at %s, so it is not sent late",
-					lateWhy(it.claim, first.In(loc).Format(whenLayout)), end.In(loc).Format(whenLayout)))
+					e.lateWhy(it.claim, first.In(loc).Format(whenLayout)), end.In(loc).Format(whenLayout)))
 			}
 		}
 	}
@@ -525,7 +525,7 @@ func (e *Engine) decide(it item, now time.Time) verdict {
 	// Deferred, then delivered: say why it waited.
 	why := o.Reason
 	if now.Sub(o.DeliverAt) > e.grace {
-		why = "sent late: " + lateWhy(it.claim, o.DeliverAt.In(loc).Format(whenLayout))
+		why = "sent late: " + e.lateWhy(it.claim, o.DeliverAt.In(loc).Format(whenLayout))
 	} else if unsent(it.claim) {
 		why = ""
 	}
@@ -534,14 +534,20 @@ func (e *Engine) decide(it item, now time.Time) verdict {
 
 // lateWhy says why a claimed occurrence due at due (as a reason shows it)
 // comes late: a replica that had claimed it stopped (its lease ran out
-// and this claim took it over), it was handed back unsent, or nobody
-// claimed it in time — Trellis was not running.
-func lateWhy(c models.Claim, due string) string {
+// and this claim took it over); it was handed back unsent; this engine was
+// running when it fell due but reached it late (a backlog behind Slack's
+// pace, or a slow or unreachable database or Slack); or nobody claimed it
+// in time and this engine was not running then either — Trellis was not
+// running. Runs no further apart than the grace count as running
+// throughout (see Engine.upSince).
+func (e *Engine) lateWhy(c models.Claim, due string) string {
 	switch {
 	case c.LeaseExpired:
 		return fmt.Sprintf("a Trellis replica stopped while sending it (it was due %s)", due)
 	case unsent(c):
 		return fmt.Sprintf("it was handed back unsent, as %s (it was due %s)", strings.TrimPrefix(c.Occurrence.Reason, reasonUnsent), due)
+	case !e.upSince.IsZero() && !c.Occurrence.DeliverAt.Before(e.upSince.Add(-e.grace)):
+		return fmt.Sprintf("Trellis was running but reached it late, behind other work or a slow Slack or database (it was due %s)", due)
 	}
 	return fmt.Sprintf("Trellis was not running while it was due (%s)", due)
 }

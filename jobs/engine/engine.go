@@ -135,6 +135,12 @@ type Engine struct {
 	afterClaim func(ctx context.Context, claims []models.Claim)
 	beforeSend func(ctx context.Context, items []item)
 	running    sync.Mutex // one Tick or Sweep at a time per Engine
+
+	// upSince is when this engine's current stretch of runs began: runs
+	// (ticks and sweeps) no further apart than the grace, by the instants
+	// they ran at. lastEnd is when the last run ended. Both are guarded by
+	// running; lateWhy reads them to tell downtime from a backlog.
+	upSince, lastEnd time.Time
 }
 
 // New returns an Engine for cfg.
@@ -390,6 +396,10 @@ func (e *Engine) deliverDue(ctx context.Context, now time.Time) (Stats, error) {
 		}
 		return now
 	}
+	if e.lastEnd.IsZero() || now.Sub(e.lastEnd) > e.grace {
+		e.upSince = now
+	}
+	defer func() { e.lastEnd = at() }()
 	for range maxRounds {
 		if ctx.Err() != nil {
 			break

@@ -120,6 +120,8 @@ func reasonCode(status, reason string) string {
 		return "replica_stopped"
 	case strings.Contains(r, "handed back unsent"):
 		return "handed_back"
+	case strings.Contains(r, "reached it late"):
+		return "backlog"
 	case strings.Contains(r, "not running") || status == "missed":
 		return "downtime"
 	case strings.Contains(r, "budget"):

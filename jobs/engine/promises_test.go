@@ -558,3 +558,69 @@ func TestUnconfirmedSendCountsAgainstBudget(t *testing.T) {
 		}
 	}
 }
+
+// A late occurrence's reason says what made it late. Three people are due
+// at 10:00 and a claim takes one recipient at a time; each send takes 70
+// seconds (a slow Slack), so the engine, running all along, reaches the
+// third more than the grace late: its DM says Trellis was running but
+// reached it late — not that it was not running. The same lateness with
+// no run at all in between (Trellis stopped) says it was not running.
+func TestLateReasonTellsBacklogFromDowntime(t *testing.T) {
+	for _, dialect := range modelstest.Dialects() {
+		for _, tc := range []struct {
+			name    string
+			running bool
+			want    string
+		}{
+			{"running behind a slow Slack", true, "sent late: Trellis was running but reached it late"},
+			{"stopped", false, "sent late: Trellis was not running while it was due"},
+		} {
+			t.Run(dialect+"/"+tc.name, func(t *testing.T) {
+				due := mustTime("2026-11-23T10:00:00Z")
+				h := newHarness(t, harnessOpts{dialect: dialect, start: due.Add(-time.Minute),
+					cfg: func(_ int, c *Config) { c.Recipients, c.Lease = 1, 10*time.Minute }})
+				ada := h.person("ada", "Europe/London", nil)
+				bo := h.person("bo", "Europe/London", nil)
+				cy := h.person("cy", "Europe/London", nil)
+				h.schedule("standup", "weekdays at 10:00", ada, bo, cy)
+				ctx := context.Background()
+				e := h.engines[0]
+				h.clk.Set(due.Add(-30 * time.Second))
+				if _, err := e.Tick(ctx, h.clk.Now()); err != nil {
+					t.Fatal(err)
+				}
+				at := due
+				if tc.running {
+					e.beforeSend = func(context.Context, []item) { h.clk.Set(h.clk.Now().Add(70 * time.Second)) }
+				} else {
+					// Stopped from before 10:00 until 10:03.
+					at = due.Add(3 * time.Minute)
+				}
+				h.clk.Set(at)
+				if _, err := e.Tick(ctx, at); err != nil {
+					t.Fatal(err)
+				}
+				var late []models.Occurrence
+				for _, o := range h.occurrences() {
+					if o.Status != models.OccurrenceDelivered {
+						t.Errorf("occurrence %+v not delivered", o)
+					}
+					if o.Reason != "" {
+						late = append(late, o)
+					}
+				}
+				if len(late) == 0 {
+					t.Fatalf("no occurrence says why it was late: %+v", h.occurrences())
+				}
+				for _, o := range late {
+					if !strings.HasPrefix(o.Reason, tc.want) {
+						t.Errorf("late occurrence for %s says %q, want %q…", o.Recipient, o.Reason, tc.want)
+					}
+				}
+				if tc.running && len(late) != 1 {
+					t.Errorf("%d late occurrences, want only the third person's", len(late))
+				}
+			})
+		}
+	}
+}

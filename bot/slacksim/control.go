@@ -546,14 +546,27 @@ func (s *Server) ctlAddFault(r *http.Request) (any, error) {
 	if f.Every < 0 || f.Next < 0 {
 		return nil, bad("every and next must be positive")
 	}
-	if f.Status == 0 {
+	var hold time.Duration
+	if f.Hold != "" {
+		d, err := time.ParseDuration(f.Hold)
+		if err != nil || d <= 0 {
+			return nil, bad("hold must be a positive duration like 4s")
+		}
+		hold = d
+	}
+	switch {
+	case f.Status == 0 && hold > 0:
+		// A slow answer, not an error: the call takes effect.
+	case f.Status == 0:
 		f.Status = http.StatusInternalServerError
 		if f.Every > 0 {
 			f.Status = http.StatusTooManyRequests
 		}
-	}
-	if f.Status < 400 || f.Status > 599 {
-		return nil, bad("status must be an HTTP error status")
+		fallthrough
+	default:
+		if f.Status < 400 || f.Status > 599 {
+			return nil, bad("status must be an HTTP error status")
+		}
 	}
 	if f.AfterEffect && f.Status == http.StatusTooManyRequests {
 		return nil, bad("after_effect needs a status other than 429: a rate-limited call never takes effect")
@@ -561,7 +574,7 @@ func (s *Server) ctlAddFault(r *http.Request) (any, error) {
 	if f.Status == http.StatusTooManyRequests && f.RetryAfter <= 0 {
 		f.RetryAfter = 1
 	}
-	s.limits.addFault(f)
+	s.limits.addFault(f, hold)
 	return f, nil
 }
 

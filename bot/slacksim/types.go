@@ -282,6 +282,12 @@ type Call struct {
 // answered with Status (default 500). With AfterEffect the call takes
 // effect first (the message is posted) and only the answer is the error:
 // the timeout-after-Slack-accepted case a sender must reconcile.
+//
+// Hold (a duration like "4s") holds the answer back that long after the
+// call was handled: with no Status the call takes effect and its normal
+// answer comes late (a slow Slack); a Hold longer than the client waits is
+// a message Slack accepted whose answer never arrives. The emulator stops
+// holding when the client hangs up.
 type Fault struct {
 	Method      string `json:"method"`
 	Every       int    `json:"every,omitempty"`
@@ -289,6 +295,7 @@ type Fault struct {
 	Status      int    `json:"status,omitempty"`
 	RetryAfter  int    `json:"retry_after,omitempty"`
 	AfterEffect bool   `json:"after_effect,omitempty"`
+	Hold        string `json:"hold,omitempty"`
 }
 
 // Limits changes rate limits (POST /control/limits).

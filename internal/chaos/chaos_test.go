@@ -251,15 +251,15 @@ type faults struct {
 	c    *cluster
 	plan plan
 
-	mu      sync.Mutex
-	kills   int
-	stalls  int
-	pgCuts  int
-	redis   int
-	parts   int
-	slow    int
-	cuts    []Interval // outages, for the checks
-	exempt  map[int]bool // replicas the kill storm leaves alone
+	mu     sync.Mutex
+	kills  int
+	stalls int
+	pgCuts int
+	redis  int
+	parts  int
+	slow   int
+	cuts   []Interval   // outages, for the checks
+	exempt map[int]bool // replicas the kill storm leaves alone
 }
 
 func (f *faults) outage(from, to time.Time) {
@@ -391,7 +391,7 @@ func (f *faults) schedule(t *testing.T, first, end time.Time) {
 			f.mu.Unlock()
 		}
 		// A replica stopped while it delivers, past its lease.
-		if at(base.Add(2*time.Minute + 500*time.Millisecond)) && base.Add(2*time.Minute).Before(end) {
+		if at(base.Add(2*time.Minute+500*time.Millisecond)) && base.Add(2*time.Minute).Before(end) {
 			r := f.c.replicas[(round+1)%len(f.c.replicas)]
 			f.mu.Lock()
 			if f.exempt == nil {

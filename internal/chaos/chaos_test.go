@@ -35,16 +35,19 @@ type plan struct {
 	// stall is how long the stalled replica stays stopped: past the
 	// engine's lease in the long form.
 	stall time.Duration
-	// rounds of faults: each injects one Postgres cut, one Redis restart,
-	// one partition and one stall, a minute apart.
+	// rounds of faults, every so often from the first due minute: each
+	// injects one Postgres cut, one Redis restart, one partition and one
+	// stall, all within its first two minutes.
 	rounds int
-	// settle is how long after the last due minute the run is read.
+	every  time.Duration
+	// settle is how long after the last due minute the run is read: long
+	// enough that the last fault ended well over a minute before.
 	settle time.Duration
 }
 
 var (
-	shortPlan = plan{replicas: 3, people: 32, dueMinutes: 3, stall: 40 * time.Second, rounds: 1, settle: 100 * time.Second}
-	longPlan  = plan{replicas: 4, people: 60, dueMinutes: 8, stall: 150 * time.Second, rounds: 3, settle: 4 * time.Minute}
+	shortPlan = plan{replicas: 3, people: 32, dueMinutes: 3, stall: 40 * time.Second, rounds: 1, every: 0, settle: 100 * time.Second}
+	longPlan  = plan{replicas: 4, people: 60, dueMinutes: 10, stall: 150 * time.Second, rounds: 3, every: 4 * time.Minute, settle: 5 * time.Minute}
 )
 
 // zones spread the people round the world, with offsets of 30 and 45
@@ -94,7 +97,14 @@ func TestChaos(t *testing.T) {
 	f.heal(t)
 	_ = c.ctl.ClearFaults(ctx, "")
 
+	// Read the run once the last due minute and the last outage are both
+	// well over a minute behind.
 	checkAt := last.Add(p.settle)
+	for _, out := range f.outages() {
+		if end := out.To.Add(OpenFor + tickSlack + 15*time.Second); end.After(checkAt) {
+			checkAt = end
+		}
+	}
 	t.Logf("faults over at %s; reading the run at %s", time.Now().UTC().Format(time.TimeOnly), checkAt.Format(time.TimeOnly))
 	time.Sleep(time.Until(checkAt))
 
@@ -127,6 +137,7 @@ func waitSockets(ctx context.Context, ctl *slacksim.Control, n int) error {
 type workload struct {
 	people   map[string]Person
 	dms      map[string]string // person → DM channel
+	channel  string            // the check-ins' channel
 	checkins int
 	first    time.Time // the first due minute
 }
@@ -166,6 +177,7 @@ func seedWorkload(t *testing.T, c *cluster, p plan) workload {
 	if err != nil {
 		t.Fatalf("channel: %v", err)
 	}
+	w.channel = ch.ID
 
 	// Who gets what, by class (person i's class is i%4):
 	//  0  window open all run, budget 3: two check-ins in the first
@@ -336,21 +348,22 @@ func (f *faults) slowSlack(ctx context.Context, t *testing.T) {
 }
 
 // schedule runs the timed faults, in the test's goroutine (the proxies
-// report through t): per round, a Postgres cut of every replica for 15 s,
-// a Redis restart, a partition of one replica from Postgres, and a stall
-// of one replica at a due minute.
+// report through t). Each round, from its start: every replica cut from
+// Postgres at +10 s for 15 s, Redis restarted at +30 s, one replica cut
+// from Postgres at +40 s for 20 s, and at the next due minute (+60.5 s,
+// while the replicas deliver) one replica stalled.
 func (f *faults) schedule(t *testing.T, first, end time.Time) {
 	at := func(d time.Time) bool {
-		if time.Until(d) < 0 {
+		if time.Until(d) < 0 || d.After(end) {
 			return false
 		}
 		time.Sleep(time.Until(d))
 		return true
 	}
 	for round := range f.plan.rounds {
-		base := first.Add(time.Duration(round*2) * time.Minute)
+		base := first.Add(time.Duration(round) * f.plan.every)
 		// Postgres "restarts": every connection dropped, refused for 15 s.
-		if at(base.Add(20 * time.Second)) {
+		if at(base.Add(10 * time.Second)) {
 			from := time.Now()
 			for _, r := range f.c.replicas {
 				r.pg.Stop()
@@ -365,7 +378,7 @@ func (f *faults) schedule(t *testing.T, first, end time.Time) {
 			f.mu.Unlock()
 		}
 		// Redis killed and restarted empty.
-		if at(base.Add(45 * time.Second)) {
+		if at(base.Add(30 * time.Second)) {
 			for _, r := range f.c.replicas {
 				r.redis.Stop()
 			}
@@ -379,7 +392,7 @@ func (f *faults) schedule(t *testing.T, first, end time.Time) {
 			f.mu.Unlock()
 		}
 		// One replica cut off from Postgres for 20 s.
-		if at(base.Add(65 * time.Second)) {
+		if at(base.Add(40 * time.Second)) {
 			r := f.c.replicas[round%len(f.c.replicas)]
 			from := time.Now()
 			r.pg.Stop()
@@ -390,8 +403,8 @@ func (f *faults) schedule(t *testing.T, first, end time.Time) {
 			f.parts++
 			f.mu.Unlock()
 		}
-		// A replica stopped while it delivers, past its lease.
-		if at(base.Add(2*time.Minute+500*time.Millisecond)) && base.Add(2*time.Minute).Before(end) {
+		// A replica stopped while it delivers, then let go.
+		if at(base.Add(time.Minute + 500*time.Millisecond)) {
 			r := f.c.replicas[(round+1)%len(f.c.replicas)]
 			f.mu.Lock()
 			if f.exempt == nil {
@@ -578,6 +591,32 @@ func observe(t *testing.T, c *cluster, w workload, acks []Ack, outages []Interva
 			}
 			o.Messages = append(o.Messages, msg)
 		}
+	}
+
+	posts, err := c.ctl.Messages(ctx, w.channel, "")
+	if err != nil {
+		t.Fatalf("messages of the check-ins' channel: %v", err)
+	}
+	for _, m := range posts {
+		if m.BotID == "" || m.Metadata == nil || m.Metadata.EventType != "trellis_checkin_post" {
+			continue
+		}
+		var payload struct {
+			PostID string `json:"post_id"`
+			Part   string `json:"part"`
+			IDs    string `json:"post_ids"`
+		}
+		_ = json.Unmarshal(m.Metadata.EventPayload, &payload)
+		p := Post{Channel: m.Channel, TS: m.TS}
+		if payload.PostID != "" {
+			p.Parts = append(p.Parts, payload.PostID+"/"+payload.Part)
+		}
+		for _, id := range strings.Split(payload.IDs, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				p.Parts = append(p.Parts, id+"/0")
+			}
+		}
+		o.Posts = append(o.Posts, p)
 	}
 
 	db, err := gorm.Open(postgres.Open(c.dbURL), &gorm.Config{Logger: logger.Discard})

@@ -64,6 +64,13 @@ type Message struct {
 	Occurrences []int64
 }
 
+// Post is one message in a check-in's channel and the check-in posts (and
+// parts of them) its metadata says it carries, as "post/part".
+type Post struct {
+	Channel, TS string
+	Parts       []string
+}
+
 // Occurrence is one row of the occurrences table, as read after the run.
 type Occurrence struct {
 	ID         int64
@@ -97,6 +104,7 @@ type AnswerKey struct {
 type Observed struct {
 	People      map[string]Person
 	Messages    []Message
+	Posts       []Post
 	Occurrences []Occurrence
 	Acks        []Ack
 	// Stored says, per acknowledged (person, round), whether the
@@ -113,7 +121,7 @@ type Observed struct {
 // Report is the outcome of every check: each list names its offenders,
 // one line each. A passing run has every list empty.
 type Report struct {
-	Duplicates    []string // an occurrence in more than one message
+	Duplicates    []string // an occurrence, or a channel post's part, in more than one message
 	OutsideWindow []string // a message outside its person's working window
 	OverBudget    []string // more messages in a local day than the budget
 	LostAnswers   []string // an acknowledged answer not stored
@@ -238,6 +246,24 @@ func Check(o Observed) Report {
 				where = append(where, m.Channel+"/"+m.TS)
 			}
 			r.Duplicates = append(r.Duplicates, fmt.Sprintf("occurrence %d in %d messages: %s", id, len(ms), strings.Join(where, ", ")))
+		}
+	}
+
+	// Channel posts: each part of each post in one message.
+	postedIn := map[string][]string{}
+	var parts []string
+	for _, p := range o.Posts {
+		for _, part := range p.Parts {
+			if len(postedIn[part]) == 0 {
+				parts = append(parts, part)
+			}
+			postedIn[part] = append(postedIn[part], p.Channel+"/"+p.TS)
+		}
+	}
+	slices.Sort(parts)
+	for _, part := range parts {
+		if where := postedIn[part]; len(where) > 1 {
+			r.Duplicates = append(r.Duplicates, fmt.Sprintf("check-in post %s in %d messages: %s", part, len(where), strings.Join(where, ", ")))
 		}
 	}
 

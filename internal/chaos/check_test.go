@@ -37,6 +37,11 @@ func cleanRun() Observed {
 			// Due later than the run: waiting is fine.
 			{ID: 7, Cadence: "checkin:3", Recipient: "U2", Nominal: at(30), DeliverAt: at(30), Status: "planned"},
 		},
+		Posts: []Post{
+			{Channel: "C1", TS: "3.1", Parts: []string{"1/0"}},
+			{Channel: "C1", TS: "3.2", Parts: []string{"2/0", "3/0"}},
+			{Channel: "C1", TS: "3.3", Parts: []string{"4/0", "4/1"}},
+		},
 		Acks:      []Ack{{Person: "U1", Round: 9, At: at(2)}},
 		Stored:    map[AnswerKey]bool{{"U1", 9}: true},
 		Outages:   []Interval{{at(7), at(9).Add(10 * time.Second)}},
@@ -73,6 +78,9 @@ func TestCheckFindsEachOffender(t *testing.T) {
 		{"an occurrence sent twice", func(o *Observed) {
 			o.Messages = append(o.Messages, Message{Person: "U2", Channel: "D2", TS: "2.9", At: at(4), Occurrences: []int64{5}})
 		}, func(r Report) []string { return r.Duplicates }, "occurrence 5 in 2 messages"},
+		{"a check-in post sent twice", func(o *Observed) {
+			o.Posts = append(o.Posts, Post{Channel: "C1", TS: "3.4", Parts: []string{"5/0", "3/0"}})
+		}, func(r Report) []string { return r.Duplicates }, "check-in post 3/0 in 2 messages: C1/3.2, C1/3.4"},
 		{"a message before the window opened", func(o *Observed) {
 			o.Messages[2].At = at(2)
 			o.Occurrences[4].SentAt = at(2)

@@ -127,7 +127,7 @@ type Report struct {
 	LostAnswers   []string // an acknowledged answer not stored
 	FalseReasons  []string // a status or reason the DMs or the rules contradict
 	Stuck         []string // a lease long run out, an occurrence long due still open
-	Undelivered   []string // due with an open window for over a minute after faults, not sent
+	Undelivered   []string // due with an open window for over a minute after faults, not sent within that minute
 
 	// Open lists the occurrences not settled when the run was read, for
 	// the record: waiting for a later window is not a failure.
@@ -170,7 +170,7 @@ func (r Report) lists() []namedList {
 		{"acknowledged answers lost", r.LostAnswers},
 		{"untrue statuses or reasons", r.FalseReasons},
 		{"stuck", r.Stuck},
-		{"due with an open window, not delivered", r.Undelivered},
+		{"due with an open window, not delivered within a minute", r.Undelivered},
 	}
 }
 
@@ -362,7 +362,18 @@ func Check(o Observed) Report {
 			}
 		}
 		need := from.Add(OpenFor + tickSlack)
-		if need.After(w.To) || need.After(o.CheckedAt) || oc.Status == "delivered" || oc.Status == "superseded" || len(ms) > 0 {
+		if need.After(w.To) || need.After(o.CheckedAt) || oc.Status == "superseded" {
+			continue
+		}
+		if oc.Status == "delivered" || len(ms) > 0 {
+			sent := oc.SentAt
+			if sent.IsZero() {
+				sent = ms[0].At
+			}
+			if sent.After(need) {
+				r.Undelivered = append(r.Undelivered, fmt.Sprintf("%s, due %s, delivered late at %s (%v after it was due)",
+					label, from.UTC().Format(time.TimeOnly), sent.UTC().Format(time.TimeOnly), sent.Sub(from).Round(time.Second)))
+			}
 			continue
 		}
 		if strings.Contains(oc.Reason, budgetReason) && spentBefore(perDay, p, oc.Nominal) >= p.Budget {

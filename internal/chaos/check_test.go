@@ -116,6 +116,15 @@ func TestCheckFindsEachOffender(t *testing.T) {
 		{"missed though the window stayed open after the outage", func(o *Observed) {
 			o.Outages[0].To = at(8)
 		}, func(r Report) []string { return r.Undelivered }, "occurrence 6"},
+		{"delivered two minutes after it was due", func(o *Observed) {
+			o.Messages[1].At = at(4)
+			o.Occurrences[2].SentAt = at(4)
+		}, func(r Report) []string { return r.Undelivered }, "occurrence 3 (checkin:3 to U1, nominal 12:02:00), due 12:02:00, delivered late at 12:04:00 (2m0s"},
+		{"delivered right after the outage, but later than a minute after it", func(o *Observed) {
+			o.Occurrences[5].Status, o.Occurrences[5].Reason, o.Occurrences[5].SentAt, o.Occurrences[5].TS = "delivered", "", at(9).Add(20*time.Second), "2.2"
+			o.Messages = append(o.Messages, Message{Person: "U2", Channel: "D2", TS: "2.2", At: at(9).Add(20 * time.Second), Occurrences: []int64{6}})
+			o.Outages[0].To = at(8)
+		}, func(r Report) []string { return r.Undelivered }, "occurrence 6"},
 		{"deferred for budget that was not spent", func(o *Observed) {
 			o.People["U1"] = Person{ID: "U1", Loc: time.UTC, Windows: o.People["U1"].Windows, Budget: 3}
 		}, func(r Report) []string { return r.Undelivered }, "occurrence 4"},

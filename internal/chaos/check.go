@@ -12,6 +12,7 @@ package chaos
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -191,16 +192,22 @@ func (r Report) String() string {
 }
 
 func statusCounts(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// repeated names, in key order, each key found in more than one message.
+func repeated[K cmp.Ordered](what string, where map[K][]string) []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(where)) {
+		if ms := where[k]; len(ms) > 1 {
+			out = append(out, fmt.Sprintf(what+" in %d messages: %s", k, len(ms), strings.Join(ms, ", ")))
+		}
+	}
+	return out
 }
 
 // Slack timing the checks allow for.
@@ -227,45 +234,22 @@ const budgetReason = "daily budget of"
 func Check(o Observed) Report {
 	r := Report{Figures: Figures{Occurrences: len(o.Occurrences), Messages: len(o.Messages), Acks: len(o.Acks), ByStatus: map[string]int{}}}
 
-	// Which messages carry each occurrence.
+	// Which messages carry each occurrence, and each part of a post.
 	carriers := map[int64][]Message{}
+	occWhere := map[int64][]string{}
 	for _, m := range o.Messages {
 		for _, id := range m.Occurrences {
 			carriers[id] = append(carriers[id], m)
+			occWhere[id] = append(occWhere[id], m.Channel+"/"+m.TS)
 		}
 	}
-	ids := make([]int64, 0, len(carriers))
-	for id := range carriers {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		if ms := carriers[id]; len(ms) > 1 {
-			var where []string
-			for _, m := range ms {
-				where = append(where, m.Channel+"/"+m.TS)
-			}
-			r.Duplicates = append(r.Duplicates, fmt.Sprintf("occurrence %d in %d messages: %s", id, len(ms), strings.Join(where, ", ")))
-		}
-	}
-
-	// Channel posts: each part of each post in one message.
-	postedIn := map[string][]string{}
-	var parts []string
+	postWhere := map[string][]string{}
 	for _, p := range o.Posts {
 		for _, part := range p.Parts {
-			if len(postedIn[part]) == 0 {
-				parts = append(parts, part)
-			}
-			postedIn[part] = append(postedIn[part], p.Channel+"/"+p.TS)
+			postWhere[part] = append(postWhere[part], p.Channel+"/"+p.TS)
 		}
 	}
-	slices.Sort(parts)
-	for _, part := range parts {
-		if where := postedIn[part]; len(where) > 1 {
-			r.Duplicates = append(r.Duplicates, fmt.Sprintf("check-in post %s in %d messages: %s", part, len(where), strings.Join(where, ", ")))
-		}
-	}
+	r.Duplicates = append(repeated("occurrence %v", occWhere), repeated("check-in post %v", postWhere)...)
 
 	// Windows and budgets, message by message.
 	perDay := map[string][]Message{}
@@ -281,11 +265,7 @@ func Check(o Observed) Report {
 		key := m.Person + " " + m.At.In(p.Loc).Format(time.DateOnly)
 		perDay[key] = append(perDay[key], m)
 	}
-	days := make([]string, 0, len(perDay))
-	for k := range perDay {
-		days = append(days, k)
-	}
-	slices.Sort(days)
+	days := slices.Sorted(maps.Keys(perDay))
 	for _, k := range days {
 		ms := perDay[k]
 		p := o.People[ms[0].Person]

@@ -350,7 +350,8 @@ func (f *faults) slowSlack(ctx context.Context, t *testing.T) {
 // schedule runs the timed faults, in the test's goroutine (the proxies
 // report through t). Each round, from its start: every replica cut from
 // Postgres at +10 s for 15 s, Redis restarted at +30 s, one replica cut
-// from Postgres at +40 s for 20 s, and at the next due minute (+60.5 s,
+// from Postgres (a partition: its queries hang) at +40 s for 20 s, and at
+// the next due minute (+60.5 s,
 // while the replicas deliver) one replica stalled.
 func (f *faults) schedule(t *testing.T, first, end time.Time) {
 	at := func(d time.Time) bool {
@@ -391,13 +392,14 @@ func (f *faults) schedule(t *testing.T, first, end time.Time) {
 			f.redis++
 			f.mu.Unlock()
 		}
-		// One replica cut off from Postgres for 20 s.
+		// One replica partitioned from Postgres for 20 s: its queries
+		// hang, then go through.
 		if at(base.Add(40 * time.Second)) {
 			r := f.c.replicas[round%len(f.c.replicas)]
 			from := time.Now()
-			r.pg.Stop()
+			r.pg.Freeze()
 			time.Sleep(20 * time.Second)
-			r.pg.Start()
+			r.pg.Thaw()
 			f.outage(from, time.Now())
 			f.mu.Lock()
 			f.parts++

@@ -46,7 +46,7 @@ type plan struct {
 }
 
 var (
-	shortPlan = plan{replicas: 3, people: 32, dueMinutes: 3, stall: 40 * time.Second, rounds: 1, every: 0, settle: 100 * time.Second}
+	shortPlan = plan{replicas: 3, people: 32, dueMinutes: 3, stall: 40 * time.Second, rounds: 1, every: 0, settle: 90 * time.Second}
 	longPlan  = plan{replicas: 4, people: 60, dueMinutes: 10, stall: 150 * time.Second, rounds: 3, every: 4 * time.Minute, settle: 5 * time.Minute}
 )
 
@@ -157,8 +157,8 @@ func seedWorkload(t *testing.T, c *cluster, p plan) workload {
 	defer db.Close()
 	people, store := models.NewPeople(db), models.NewCheckins(db)
 
-	// The first due minute leaves time to seed.
-	first := time.Now().UTC().Add(45 * time.Second).Truncate(time.Minute).Add(time.Minute)
+	// The first due minute leaves at least 15 s to seed.
+	first := time.Now().UTC().Add(15 * time.Second).Truncate(time.Minute).Add(time.Minute)
 	due := func(k int) time.Time { return first.Add(time.Duration(k) * time.Minute) }
 	last := due(p.dueMinutes - 1)
 	w := workload{people: map[string]Person{}, dms: map[string]string{}, first: first}

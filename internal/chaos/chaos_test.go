@@ -46,7 +46,7 @@ type plan struct {
 }
 
 var (
-	shortPlan = plan{replicas: 3, people: 32, dueMinutes: 3, stall: 40 * time.Second, rounds: 1, every: 0, settle: 90 * time.Second}
+	shortPlan = plan{replicas: 3, people: 32, dueMinutes: 3, stall: 70 * time.Second, rounds: 1, every: 0, settle: 90 * time.Second}
 	longPlan  = plan{replicas: 4, people: 60, dueMinutes: 10, stall: 150 * time.Second, rounds: 3, every: 4 * time.Minute, settle: 5 * time.Minute}
 )
 

@@ -320,22 +320,40 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 	if err := scheduler.Add("@hourly", "retention", retention.Run); err != nil {
 		return fmt.Errorf("schedule retention: %w", err)
 	}
-	// The engine ticks at the start of every minute. In the sandbox it
-	// runs to the clock's now, so a clock that jumped is caught up tick by
-	// tick rather than as one late burst.
-	tick := func(ctx context.Context) error {
-		_, err := eng.Tick(ctx, clk.Now())
+	// The engine ticks at the start of every minute: it plans, runs the
+	// steppers and delivers. In the sandbox it runs to the clock's now, so
+	// a clock that jumped is caught up tick by tick rather than as one late
+	// burst. Unlike other jobs, the engine's runs end as soon as serve's
+	// ctx does (SIGTERM): a run that stops hands every claim it holds back
+	// unsent, at once, so another replica sends them without waiting for
+	// their leases.
+	engineCtx := func(job context.Context) (context.Context, context.CancelFunc) {
+		run, cancel := context.WithCancel(job)
+		stop := context.AfterFunc(ctx, cancel)
+		return run, func() { stop(); cancel() }
+	}
+	tick := func(job context.Context) error {
+		run, done := engineCtx(job)
+		defer done()
+		_, err := eng.Tick(run, clk.Now())
 		return err
 	}
 	if simClock != nil {
-		tick = func(ctx context.Context) error {
-			_, err := eng.RunUntil(ctx, clk.Now(), nil)
+		tick = func(job context.Context) error {
+			run, done := engineCtx(job)
+			defer done()
+			_, err := eng.RunUntil(run, clk.Now(), nil)
 			return err
 		}
 	}
 	if err := scheduler.Add("* * * * *", "engine", tick); err != nil {
 		return fmt.Errorf("schedule the engine: %w", err)
 	}
+	// Between the minute ticks every replica sweeps for due work every few
+	// seconds: what a stopped replica held is taken up once its lease runs
+	// out, what was handed back at once, and the replicas share a minute's
+	// deliveries claim by claim.
+	wg.Go(func() { sweep(ctx, log, eng, clk) })
 	scheduler.Start(ctx)
 
 	socketCtx, stopSocket := context.WithCancel(context.Background())
@@ -377,7 +395,8 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 		log.Warn("http shutdown", "err", err)
 	}
 	// Then finish the slow work handlers scheduled after their acks, and any
-	// job still running.
+	// job still running. The engine's tick and sweep saw ctx end: they hand
+	// back what they held and return, before the database closes.
 	if err := dispatcher.Shutdown(shutdownCtx); err != nil {
 		log.Warn("dispatcher shutdown", "err", err)
 	}
@@ -387,6 +406,28 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 	wg.Wait()
 	log.Info("stopped")
 	return nil
+}
+
+// sweepEvery is how often serve sweeps for due deliveries between the
+// engine's minute ticks: a small part of the 30-second lease, so a
+// replica that stops delays what it held by little more than its lease.
+const sweepEvery = 5 * time.Second
+
+// sweep runs the engine's Sweep every sweepEvery until ctx ends, with the
+// clock's now; the ticker only wakes it.
+func sweep(ctx context.Context, log *slog.Logger, eng *engine.Engine, clk clock.Clock) {
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := eng.Sweep(ctx, clk.Now()); err != nil && ctx.Err() == nil {
+			log.Warn("engine sweep failed", "err", err)
+		}
+	}
 }
 
 // dataRetention is how long a workspace's data is kept after Trellis is

@@ -67,6 +67,10 @@ func migrations() []migration {
 			DialectPostgres: v10(DialectPostgres),
 			DialectSQLite:   v10(DialectSQLite),
 		}},
+		{version: 11, name: "claims by recipient", sql: map[string][]string{
+			DialectPostgres: v11(DialectPostgres),
+			DialectSQLite:   v11(DialectSQLite),
+		}},
 	}
 }
 
@@ -839,4 +843,18 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]MigrationState, error) {
 func v9(dialect string) []string {
 	_ = dialect // the same statement on both
 	return []string{`ALTER TABLE people ADD COLUMN avatar_url TEXT NOT NULL DEFAULT ''`}
+}
+
+// v11 serves claims by recipient: Claim takes all of one recipient's
+// waiting occurrences together, and none while another claim on that
+// recipient is live, so it looks a recipient's unsettled rows up by
+// (workspace, recipient). On Postgres the index holds only unsettled rows,
+// so its size follows what is waiting, not the history; SQLite uses a
+// partial index only for a WHERE that repeats its condition, so it gets a
+// whole one with status in it.
+func v11(dialect string) []string {
+	if dialect == DialectSQLite {
+		return []string{`CREATE INDEX occurrences_waiting ON occurrences (workspace_id, recipient, status)`}
+	}
+	return []string{`CREATE INDEX occurrences_waiting ON occurrences (workspace_id, recipient) WHERE status IN ('planned', 'deferred', 'claimed')`}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -54,7 +55,8 @@ type Occurrence struct {
 	LeaseUntil time.Time
 	// Attempts counts the claims taken on the occurrence.
 	Attempts int
-	// SentAt is when it was delivered; zero until then.
+	// SentAt is when it was delivered; zero until then, except while it
+	// waits after a send Slack did not confirm (see ReleaseUnconfirmed).
 	SentAt    time.Time
 	Receipt   Receipt
 	CreatedAt time.Time
@@ -290,50 +292,118 @@ func validPlanned(o Occurrence) error {
 	return nil
 }
 
-// claimCandidate is a row Claim has locked, with the status it had.
+// claimCandidate is a due row the search of Claim found.
 type claimCandidate struct {
-	ID     int64  `gorm:"column:id"`
-	Status string `gorm:"column:status"`
+	ID          int64  `gorm:"column:id"`
+	WorkspaceID string `gorm:"column:workspace_id"`
+	Recipient   string `gorm:"column:recipient"`
+	Status      string `gorm:"column:status"`
 }
 
-// Claim takes up to limit occurrences that are due at now — planned or
-// deferred with DeliverAt at or before now, or claimed by someone whose
-// lease ran out before now — earliest DeliverAt first, and leases each to
-// the caller until now+lease, counting the attempt. Each Claim has its own
-// fresh token; LeaseExpired marks a takeover.
+// waitingRow is one of a recipient's waiting rows Claim takes.
+type waitingRow struct {
+	ID          int64      `gorm:"column:id"`
+	WorkspaceID string     `gorm:"column:workspace_id"`
+	Recipient   string     `gorm:"column:recipient"`
+	Status      string     `gorm:"column:status"`
+	DeliverAt   *time.Time `gorm:"column:deliver_at"`
+}
+
+// PlanningWait is how long Claim leaves a recipient alone while one of
+// their schedule targets is due but not planned yet: a planner (on this
+// replica or another) is about to store an occurrence that must go out in
+// the same DM as what is due already. A target due for longer than that is
+// not waited for, so a target that cannot be planned never holds its
+// recipient's messages back for more than PlanningWait.
+const PlanningWait = time.Minute
+
+// claimScan is how many due rows Claim reads per recipient it may take:
+// enough to find that many distinct recipients when some have several
+// rows due, are being claimed by another claimer, or may not be claimed.
+const claimScan = 8
+
+// recipientKey names one recipient of one workspace.
+type recipientKey struct{ workspace, recipient string }
+
+// Claim takes the due occurrences of up to recipients recipients and
+// leases each to the caller until now+lease, counting the attempt. A
+// recipient's occurrences are claimed together or not at all: all that are
+// due at now — planned or deferred with DeliverAt at or before now, or
+// claimed by someone whose lease ran out before now — and those due later
+// in now's minute, so that what one person is due in one minute goes out as
+// one message. A recipient is not claimed while another claim on them is
+// live (its lease not run out), nor while one of their schedule targets is
+// due but not yet planned (see PlanningWait): one claimer at a time decides
+// and sends for one person, so a daily budget and the merging of messages
+// see everything that is sent or on its way. Recipients are taken earliest
+// DeliverAt first. Each Claim has its own fresh token; LeaseExpired marks a
+// takeover.
 //
-// On Postgres, concurrent claimers skip each other's locked rows (FOR
-// UPDATE SKIP LOCKED), so replicas share the due work without waiting and
-// never take the same row. On SQLite the transaction holds the database's
-// write lock from its start (BEGIN IMMEDIATE), which serialises claimers.
-// Either way the search uses the occurrences_due and occurrences_lease
-// indexes, so its cost follows what is due, not the size of the table.
-func (s *Occurrences) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Claim, error) {
-	if lease <= 0 || limit <= 0 {
-		return nil, fmt.Errorf("claim occurrences: %w: lease %v and limit %d must be positive", ErrInvalid, lease, limit)
+// On Postgres, concurrent claimers serialise per recipient with a
+// transaction-scoped advisory lock on the recipient, taken without
+// waiting: a recipient another claimer is taking is skipped, and once the
+// lock is held the recipient's rows are read again, so a claim committed
+// meanwhile is seen. On SQLite the transaction holds the database's write
+// lock from its start (BEGIN IMMEDIATE), which serialises claimers. Either
+// way the search uses the occurrences_due, occurrences_lease and
+// occurrences_waiting indexes, so its cost follows what is due, not the
+// size of the table.
+func (s *Occurrences) Claim(ctx context.Context, now time.Time, lease time.Duration, recipients int) ([]Claim, error) {
+	if lease <= 0 || recipients <= 0 {
+		return nil, fmt.Errorf("claim occurrences: %w: lease %v and recipients %d must be positive", ErrInvalid, lease, recipients)
 	}
 	now = dbTime(now)
 	until := dbTime(now.Add(lease))
+	horizon := now.Truncate(time.Minute).Add(time.Minute)
 	batch := rand.Text()
 	var claims []Claim
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		claims = nil
-		cands, err := queryRows[claimCandidate](ctx, s.db, s.claimQuery(), now, now, now, limit)
+		scan := recipients * claimScan
+		cands, err := queryRows[claimCandidate](ctx, s.db, s.claimQuery(), s.claimArgs(now, scan)...)
+		if err == nil && len(cands) == 0 {
+			// Every one of the earliest due rows belongs to a recipient
+			// that may not be claimed now: look past them.
+			cands, err = queryRows[claimCandidate](ctx, s.db, s.claimQuery(), s.claimArgs(now, noLimit)...)
+		}
 		if err != nil {
 			return fmt.Errorf("select due: %w", err)
 		}
-		if len(cands) == 0 {
+		var keys []recipientKey
+		seen := map[recipientKey]bool{}
+		for _, c := range cands {
+			k := recipientKey{c.WorkspaceID, c.Recipient}
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+		if s.db.dialect == DialectPostgres {
+			if keys, err = s.lockRecipients(ctx, keys, recipients); err != nil {
+				return err
+			}
+		} else if len(keys) > recipients {
+			keys = keys[:recipients]
+		}
+		if len(keys) == 0 {
 			return nil
 		}
-		ids := make([]int64, len(cands))
-		expired := make(map[int64]bool, len(cands))
-		for i, c := range cands {
-			ids[i] = c.ID
-			expired[c.ID] = c.Status == OccurrenceClaimed
+		rows, err := s.waitingOf(ctx, keys, now, horizon)
+		if err != nil {
+			return err
+		}
+		ids := make([]int64, 0, len(rows))
+		expired := make(map[int64]bool, len(rows))
+		for _, r := range rows {
+			ids = append(ids, r.ID)
+			expired[r.ID] = r.Status == OccurrenceClaimed
+		}
+		if len(ids) == 0 {
+			return nil
 		}
 		// The token is random per call, and the id makes it one per
 		// occurrence: a later claim of the same row gets a different one.
-		rows, err := queryRows[occurrenceRow](ctx, s.db, `
+		taken, err := queryRows[occurrenceRow](ctx, s.db, `
 			UPDATE occurrences
 			SET status = 'claimed', lease_token = ? || '.' || CAST(id AS TEXT), lease_until = ?,
 			    attempts = attempts + 1, updated_at = ?
@@ -342,8 +412,8 @@ func (s *Occurrences) Claim(ctx context.Context, now time.Time, lease time.Durat
 		if err != nil {
 			return fmt.Errorf("lease: %w", err)
 		}
-		claims = make([]Claim, len(rows))
-		for i, r := range rows {
+		claims = make([]Claim, len(taken))
+		for i, r := range taken {
 			claims[i] = Claim{
 				Occurrence:   r.domain(),
 				Token:        fromNullString(r.LeaseToken),
@@ -359,6 +429,90 @@ func (s *Occurrences) Claim(ctx context.Context, now time.Time, lease time.Durat
 		return cmp.Or(a.Occurrence.DeliverAt.Compare(b.Occurrence.DeliverAt), cmp.Compare(a.Occurrence.ID, b.Occurrence.ID))
 	})
 	return claims, nil
+}
+
+// lockRecipients takes, without waiting, the transaction's advisory lock
+// on each recipient in keys, in order, until it holds want of them, and
+// returns those it holds. A recipient whose lock another claimer holds is
+// being claimed by it, and is left to it.
+func (s *Occurrences) lockRecipients(ctx context.Context, keys []recipientKey, want int) ([]recipientKey, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	values := make([]string, len(keys))
+	args := make([]any, 0, 2*len(keys)+1)
+	for i, k := range keys {
+		values[i] = "(?, ?)"
+		args = append(args, k.workspace, k.recipient)
+	}
+	args = append(args, want)
+	// The scan of the list is in its order, and the LIMIT stops it, and so
+	// the locking, once want are held.
+	rows, err := queryRows[struct {
+		W string `gorm:"column:w"`
+		R string `gorm:"column:r"`
+	}](ctx, s.db, `
+		SELECT w, r FROM (VALUES `+strings.Join(values, ", ")+`) AS v (w, r)
+		WHERE pg_try_advisory_xact_lock(hashtextextended('trellis.occurrences/' || w || '/' || r, 0))
+		LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("lock recipients: %w", err)
+	}
+	out := make([]recipientKey, len(rows))
+	for i, r := range rows {
+		out[i] = recipientKey{r.W, r.R}
+	}
+	return out, nil
+}
+
+// waitingOf returns, for each recipient in keys that has no live claim,
+// all their rows a claim takes at now — due ones, and those due before
+// horizon — locked on Postgres; a recipient with nothing due at now (what
+// was due was taken or settled meanwhile) is left out.
+func (s *Occurrences) waitingOf(ctx context.Context, keys []recipientKey, now, horizon time.Time) ([]waitingRow, error) {
+	byWS := map[string][]string{}
+	var order []string
+	for _, k := range keys {
+		if _, ok := byWS[k.workspace]; !ok {
+			order = append(order, k.workspace)
+		}
+		byWS[k.workspace] = append(byWS[k.workspace], k.recipient)
+	}
+	lock := ""
+	if s.db.dialect == DialectPostgres {
+		// The recipient's advisory lock keeps other claimers away; the row
+		// locks wait for a holder settling a row at this moment (whose
+		// lease ran out), so a row it settles is not claimed again.
+		lock = ` FOR UPDATE OF o`
+	}
+	var out []waitingRow
+	for _, ws := range order {
+		rows, err := queryRows[waitingRow](ctx, s.db, `
+			SELECT o.id, o.workspace_id, o.recipient, o.status, o.deliver_at FROM occurrences o
+			WHERE o.workspace_id = ? AND o.recipient IN ?
+			  AND ((o.status IN ('planned', 'deferred') AND o.deliver_at < ?)
+			    OR (o.status = 'claimed' AND o.lease_until < ?))
+			  AND NOT EXISTS (
+			    SELECT 1 FROM occurrences l
+			    WHERE l.workspace_id = o.workspace_id AND l.recipient = o.recipient
+			      AND l.status = 'claimed' AND l.lease_until >= ?)
+			ORDER BY o.id`+lock, ws, byWS[ws], horizon, now, now)
+		if err != nil {
+			return nil, fmt.Errorf("select waiting: %w", err)
+		}
+		due := map[string]bool{}
+		for _, r := range rows {
+			if r.Status == OccurrenceClaimed || (r.DeliverAt != nil && !r.DeliverAt.After(now)) {
+				due[r.Recipient] = true
+			}
+		}
+		for _, r := range rows {
+			if due[r.Recipient] {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
 }
 
 // queryRows runs a statement that returns rows and scans each into a T.
@@ -386,21 +540,41 @@ func queryRows[T any](ctx context.Context, db *DB, sql string, args ...any) ([]T
 	return out, nil
 }
 
-// claimQuery selects the due rows, locking them on Postgres. Each branch
-// of the OR matches one index: (status, deliver_at) for planned and
-// deferred rows, lease_until for claims.
+// claimQuery selects due rows of recipients a claim may take: none with
+// a live claim, none with a schedule target due but not planned yet. The
+// inner search takes the earliest due rows, at most its limit: each branch
+// of its OR matches one index, (status, deliver_at) for planned and
+// deferred rows, lease_until for claims. Only those are tested for a live
+// claim (occurrences_waiting) and for a target awaiting planning
+// (schedule_targets_recipient), so a claim's cost follows the few rows it
+// may take, not everything due.
 func (s *Occurrences) claimQuery() string {
-	q := `
-		SELECT id, status FROM occurrences
-		WHERE (status = 'planned' AND deliver_at <= ?)
-		   OR (status = 'deferred' AND deliver_at <= ?)
-		   OR (status = 'claimed' AND lease_until < ?)
-		ORDER BY deliver_at, id
-		LIMIT ?`
-	if s.db.dialect == DialectPostgres {
-		q += ` FOR UPDATE SKIP LOCKED`
-	}
-	return q
+	return `
+		SELECT o.id, o.workspace_id, o.recipient, o.status FROM (
+		  SELECT id, workspace_id, recipient, status, deliver_at FROM occurrences
+		  WHERE (status = 'planned' AND deliver_at <= ?)
+		     OR (status = 'deferred' AND deliver_at <= ?)
+		     OR (status = 'claimed' AND lease_until < ?)
+		  ORDER BY deliver_at, id
+		  LIMIT ?) o
+		WHERE NOT EXISTS (
+		    SELECT 1 FROM occurrences l
+		    WHERE l.workspace_id = o.workspace_id AND l.recipient = o.recipient
+		      AND l.status = 'claimed' AND l.lease_until >= ?)
+		  AND NOT EXISTS (
+		    SELECT 1 FROM schedule_targets t
+		    WHERE t.workspace_id = o.workspace_id AND t.recipient = o.recipient
+		      AND t.next_at <= ? AND t.next_at > ?)
+		ORDER BY o.deliver_at, o.id`
+}
+
+// noLimit is an inner limit that does not limit.
+const noLimit = math.MaxInt32
+
+// claimArgs are claimQuery's arguments at now, looking at the earliest
+// scan due rows.
+func (s *Occurrences) claimArgs(now time.Time, scan int) []any {
+	return []any{now, now, now, scan, now, now, dbTime(now.Add(-PlanningWait))}
 }
 
 // ExplainClaim returns the database's plan for Claim's search, for an
@@ -414,7 +588,7 @@ func (s *Occurrences) ExplainClaim(ctx context.Context, now time.Time, limit int
 	if s.db.dialect == DialectSQLite {
 		explain, col = "EXPLAIN QUERY PLAN ", 3
 	}
-	rows, err := s.db.conn(ctx).Raw(explain+s.claimQuery(), now, now, now, limit).Rows()
+	rows, err := s.db.conn(ctx).Raw(explain+s.claimQuery(), s.claimArgs(now, limit)...).Rows()
 	if err != nil {
 		return "", fmt.Errorf("explain claim: %w", translate(err))
 	}
@@ -476,17 +650,35 @@ func (s *Occurrences) Complete(ctx context.Context, id int64, token, status, rea
 // Release gives a claimed occurrence back, deferred to deliverAt with the
 // reason (the person is in quiet hours, Slack asked to retry later, ...),
 // and ends the lease; Claim takes it again once deliverAt is due. Like
-// Complete, only the lease's holder can release it, else ErrLeaseLost.
+// Complete, only the lease's holder can release it, else ErrLeaseLost. It
+// records that nothing of it is in Slack: a mark left by
+// ReleaseUnconfirmed is cleared.
 func (s *Occurrences) Release(ctx context.Context, id int64, token string, deliverAt time.Time, reason string) error {
+	return s.release(ctx, id, token, deliverAt, reason, time.Time{})
+}
+
+// ReleaseUnconfirmed is Release for an occurrence a send of which may have
+// reached Slack at sentAt (Slack's answer was lost): the occurrence keeps
+// sentAt as its SentAt while it waits, so SentSince counts it, against the
+// daily budget, as if it had been sent, until a claim finds out from the
+// conversation and completes or releases it.
+func (s *Occurrences) ReleaseUnconfirmed(ctx context.Context, id int64, token string, deliverAt, sentAt time.Time, reason string) error {
+	if sentAt.IsZero() {
+		return fmt.Errorf("release occurrence %d: %w: no send time", id, ErrInvalid)
+	}
+	return s.release(ctx, id, token, deliverAt, reason, sentAt)
+}
+
+func (s *Occurrences) release(ctx context.Context, id int64, token string, deliverAt time.Time, reason string, sentAt time.Time) error {
 	if deliverAt.IsZero() {
 		return fmt.Errorf("release occurrence %d: %w: no delivery time", id, ErrInvalid)
 	}
 	res := s.db.conn(ctx).Exec(`
 		UPDATE occurrences
-		SET status = 'deferred', deliver_at = ?, reason = ?,
+		SET status = 'deferred', deliver_at = ?, reason = ?, sent_at = ?,
 		    lease_token = NULL, lease_until = NULL, updated_at = ?
 		WHERE id = ? AND status = 'claimed' AND lease_token = ?`,
-		dbTime(deliverAt), reason, s.db.now(), id, token)
+		dbTime(deliverAt), reason, toNullTime(sentAt), s.db.now(), id, token)
 	if res.Error != nil {
 		return fmt.Errorf("release occurrence %d: %w", id, translate(res.Error))
 	}
@@ -541,33 +733,41 @@ func (s *Occurrences) Renew(ctx context.Context, id int64, token string, until t
 }
 
 // Sent is one delivered proactive message: what a daily budget counts.
-// Occurrences merged into one DM share a Receipt and count once.
+// Occurrences merged into one DM share a Receipt and count once. An
+// Unconfirmed one is an occurrence whose send may have reached Slack but
+// was not confirmed yet (see ReleaseUnconfirmed): it counts as sent, alone.
 type Sent struct {
-	Recipient string
-	At        time.Time
-	Receipt   Receipt
+	Recipient   string
+	At          time.Time
+	Receipt     Receipt
+	Occurrence  int64
+	Unconfirmed bool
 }
 
 // SentSince lists the messages delivered to the recipients at or after
-// since, for counting against their daily budgets.
+// since, and the sends not confirmed yet, for counting against their daily
+// budgets.
 func (s *Occurrences) SentSince(ctx context.Context, workspaceID string, recipients []string, since time.Time) ([]Sent, error) {
 	var out []Sent
 	for chunk := range slices.Chunk(recipients, 500) {
 		rows, err := queryRows[struct {
+			ID           int64     `gorm:"column:id"`
 			Recipient    string    `gorm:"column:recipient"`
+			Status       string    `gorm:"column:status"`
 			SentAt       time.Time `gorm:"column:sent_at"`
 			SlackChannel *string   `gorm:"column:slack_channel"`
 			SlackTS      *string   `gorm:"column:slack_ts"`
 		}](ctx, s.db, `
-			SELECT recipient, sent_at, slack_channel, slack_ts FROM occurrences
+			SELECT id, recipient, status, sent_at, slack_channel, slack_ts FROM occurrences
 			WHERE workspace_id = ? AND recipient IN ? AND sent_at >= ?`,
 			workspaceID, chunk, dbTime(since))
 		if err != nil {
 			return nil, fmt.Errorf("sent since: %w", err)
 		}
 		for _, r := range rows {
-			out = append(out, Sent{Recipient: r.Recipient, At: r.SentAt.UTC(),
-				Receipt: Receipt{Channel: fromNullString(r.SlackChannel), TS: fromNullString(r.SlackTS)}})
+			out = append(out, Sent{Recipient: r.Recipient, At: r.SentAt.UTC(), Occurrence: r.ID,
+				Unconfirmed: r.Status != OccurrenceDelivered,
+				Receipt:     Receipt{Channel: fromNullString(r.SlackChannel), TS: fromNullString(r.SlackTS)}})
 		}
 	}
 	return out, nil

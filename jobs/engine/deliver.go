@@ -30,6 +30,8 @@ type item struct {
 	// note is why a delivery was not on time (it waited for working hours,
 	// or Trellis was down), kept with the delivered occurrence.
 	note string
+	// decided is when it was decided to deliver it now.
+	decided time.Time
 }
 
 // verdict is what the engine does with a claimed occurrence.
@@ -44,14 +46,42 @@ func settle(status, reason string) verdict {
 	return verdict{action: attention.Skip, status: status, reason: reason}
 }
 
-// errLeaseEnding stops a send whose lease would run out before Slack
-// answers.
-var errLeaseEnding = errors.New("the delivery lease is about to run out")
+// Reasons a send is stopped right before the wire; the occurrences are
+// handed back unsent and decided again at the next claim.
+var (
+	// errLeaseEnding stops a send whose lease would run out before Slack
+	// answers.
+	errLeaseEnding = errors.New("the delivery lease is about to run out")
+	// errStale stops a send decided too long ago: what was decided may
+	// not hold any more.
+	errStale = errors.New("the decision to send is stale")
+	// errWindowClosed stops a send whose recipient may not get it now:
+	// their working window closed, or they went away, while it waited.
+	errWindowClosed = errors.New("the recipient's working window closed")
+)
 
-// claimAndDeliver claims up to Batch due occurrences and handles them.
-func (e *Engine) claimAndDeliver(ctx context.Context, now time.Time) (Stats, error) {
+// unsentCause is how a hand-back's reason names why a send was stopped.
+func unsentCause(err error) string {
+	switch {
+	case errors.Is(err, errWindowClosed):
+		return "its working window closed while it waited for Slack's rate limit"
+	case errors.Is(err, errStale):
+		return "it waited too long for Slack's rate limit to be sent on an old decision"
+	case errors.Is(err, errLeaseEnding):
+		return "the lease ran short while waiting for Slack's rate limit"
+	}
+	return "the replica sending it stopped before it was sent"
+}
+
+// claimAndDeliver claims the due occurrences of up to Recipients
+// recipients, and decides and delivers them, one recipient at a time.
+// While it works a heartbeat renews the leases of every claim it still
+// holds, so none runs out while it waits for Slack. at is the instant the
+// decisions are taken at: now, moved on by the time the round has taken.
+func (e *Engine) claimAndDeliver(ctx context.Context, at func() time.Time) (Stats, error) {
 	var st Stats
-	claims, err := e.occ.Claim(ctx, now, e.lease, e.batch)
+	now := at()
+	claims, err := e.occ.Claim(ctx, now, e.lease, e.recipients)
 	if err != nil {
 		return st, err
 	}
@@ -59,6 +89,10 @@ func (e *Engine) claimAndDeliver(ctx context.Context, now time.Time) (Stats, err
 	if len(claims) == 0 {
 		return st, nil
 	}
+	e.held.add(claims, now.Add(e.lease))
+	defer e.held.dropAll(claims)
+	stop := e.heartbeat(ctx)
+	defer stop()
 	for _, c := range claims {
 		if c.LeaseExpired {
 			e.metrics.expired()
@@ -78,30 +112,123 @@ func (e *Engine) claimAndDeliver(ctx context.Context, now time.Time) (Stats, err
 		}
 		byWS[ws] = append(byWS[ws], c)
 	}
+	var firstErr error
 	for _, ws := range order {
-		wst, err := e.handleWorkspace(ctx, ws, byWS[ws], now)
+		wst, err := e.handleWorkspace(ctx, ws, byWS[ws], at)
 		st.Add(wst)
-		if err != nil {
-			return st, err
+		if err != nil && firstErr == nil {
+			firstErr = err
 		}
 	}
-	return st, nil
+	return st, firstErr
 }
 
-// handleWorkspace decides and delivers one workspace's claims.
-func (e *Engine) handleWorkspace(ctx context.Context, wsID string, claims []models.Claim, now time.Time) (Stats, error) {
+// handleWorkspace decides and delivers one workspace's claims, recipient
+// by recipient: each is decided right before it is sent, with the time
+// then, so a decision is never older than one recipient's send.
+func (e *Engine) handleWorkspace(ctx context.Context, wsID string, claims []models.Claim, at func() time.Time) (Stats, error) {
 	var st Stats
-	items, err := e.load(ctx, wsID, claims, now)
+	if ctx.Err() != nil {
+		e.handBackClaims(ctx, &st, claims, unsentCause(ctx.Err()))
+		return st, nil
+	}
+	items, err := e.load(ctx, wsID, claims, at())
+	if ctx.Err() != nil {
+		e.handBackClaims(ctx, &st, claims, unsentCause(ctx.Err()))
+		return st, nil
+	}
 	if err != nil {
 		// Without the settings the policy cannot be asked: hand the
 		// claims back for the next tick.
 		for _, c := range claims {
-			e.release(ctx, &st, c, now.Add(e.retryAfter), "could not read the recipient's settings; trying again")
+			e.release(ctx, &st, c, at().Add(e.retryAfter), "could not read the recipient's settings; trying again")
 		}
 		return st, err
 	}
-	deliver := map[string][]item{}
+	byRecipient := map[string][]item{}
 	var recipients []string
+	for _, it := range items {
+		r := it.claim.Occurrence.Recipient
+		if _, ok := byRecipient[r]; !ok {
+			recipients = append(recipients, r)
+		}
+		byRecipient[r] = append(byRecipient[r], it)
+	}
+	var api Slack
+	var apiErr error
+	client := func() (Slack, error) {
+		if api == nil && apiErr == nil {
+			api, apiErr = e.clients(ctx, wsID)
+			if apiErr != nil {
+				apiErr = fmt.Errorf("slack client for %s: %w", wsID, apiErr)
+			}
+		}
+		return api, apiErr
+	}
+	for i, r := range recipients {
+		if ctx.Err() != nil {
+			// The tick was cancelled (the replica is stopping): hand back
+			// what was not sent, so another replica takes it at once,
+			// without reconciling it.
+			for _, r := range recipients[i:] {
+				e.handBack(ctx, &st, byRecipient[r], unsentCause(ctx.Err()))
+			}
+			break
+		}
+		st.Add(e.handleRecipient(ctx, wsID, byRecipient[r], at, client))
+	}
+	return st, apiErr
+}
+
+// handleRecipient settles one recipient's claims: it first looks in Slack
+// for any that may have been sent already (a takeover, a send Slack did
+// not confirm), then decides the rest with everything sent counted, then
+// delivers what is to go now as one message.
+func (e *Engine) handleRecipient(ctx context.Context, wsID string, items []item, at func() time.Time, client func() (Slack, error)) Stats {
+	var st Stats
+	var check []item
+	for _, it := range items {
+		if mayBeSent(it.claim) {
+			check = append(check, it)
+		}
+	}
+	if len(check) > 0 {
+		api, err := client()
+		var found map[int64]models.Receipt
+		if err == nil {
+			found, err = e.reconcile(ctx, api, wsID, items[0].person, items[0].claim.Occurrence.Recipient, check)
+		}
+		if err != nil {
+			e.log.WarnContext(ctx, "could not check with Slack whether a message was already delivered", "workspace", wsID, "err", err)
+			for _, it := range items {
+				e.release(ctx, &st, it.claim, at().Add(e.retryAfter), "could not check with Slack whether it was already delivered; trying again")
+			}
+			return st
+		}
+		// What was found counts as sent; what was looked for and is not
+		// there was not sent, and no longer counts.
+		receipts := map[models.Receipt]bool{}
+		for _, it := range check {
+			if r, ok := found[it.claim.Occurrence.ID]; ok {
+				if it.claim.Occurrence.SentAt.IsZero() && !receipts[r] {
+					receipts[r] = true
+				}
+				continue
+			}
+			if !it.claim.Occurrence.SentAt.IsZero() {
+				adjustSent(items, -1)
+			}
+		}
+		adjustSent(items, len(receipts))
+		for i := range items {
+			if _, ok := found[items[i].claim.Occurrence.ID]; !ok {
+				items[i].claim.Occurrence.SentAt = time.Time{}
+			}
+		}
+		items = e.settleFound(ctx, &st, items, found, "takeover", at())
+	}
+	now := at()
+	var deliver []item
 	for _, it := range items {
 		v := e.decide(it, now)
 		switch v.action {
@@ -110,59 +237,38 @@ func (e *Engine) handleWorkspace(ctx context.Context, wsID string, claims []mode
 		case attention.Defer:
 			e.release(ctx, &st, it.claim, v.at, v.reason)
 		case attention.Deliver:
-			r := it.claim.Occurrence.Recipient
-			if _, ok := deliver[r]; !ok {
-				recipients = append(recipients, r)
-			}
 			it.note = v.reason
-			deliver[r] = append(deliver[r], it)
+			it.decided = now
+			deliver = append(deliver, it)
 		}
 	}
-	if len(recipients) == 0 {
-		return st, nil
+	if len(deliver) == 0 {
+		return st
 	}
-	api, err := e.clients(ctx, wsID)
+	api, err := client()
 	if err != nil {
-		for _, r := range recipients {
-			for _, it := range deliver[r] {
-				e.release(ctx, &st, it.claim, now.Add(e.retryAfter), "Slack is not reachable for this workspace; trying again")
-			}
+		for _, it := range deliver {
+			e.release(ctx, &st, it.claim, now.Add(e.retryAfter), "Slack is not reachable for this workspace; trying again")
 		}
-		return st, fmt.Errorf("slack client for %s: %w", wsID, err)
+		return st
 	}
-	// At Slack's pace a round of claims takes a while to send (500 DMs at
-	// 600 a minute, shared by the replicas, take a minute or more), so the
-	// leases of the recipients still waiting are renewed whenever a third
-	// of the lease has passed: they never run out while this replica works
-	// through them, and no other replica takes them over.
-	renewed := now
-	for i, r := range recipients {
-		if ctx.Err() != nil {
-			// The tick was cancelled: hand back what was not sent, so the
-			// next tick takes it at once, without reconciling it.
-			e.handBack(ctx, &st, recipients[i:], deliver)
-			break
-		}
-		if t := e.clock.Now(); t.Sub(renewed) >= e.lease/3 {
-			renewed = t
-			e.heartbeat(ctx, &st, recipients[i:], deliver, t.Add(e.lease))
-			if len(deliver[r]) == 0 {
-				continue
-			}
-		}
-		st.Add(e.deliver(ctx, api, wsID, deliver[r]))
-	}
-	return st, nil
+	st.Add(e.deliver(ctx, api, wsID, deliver))
+	return st
 }
 
-// heartbeat renews until the leases of the recipients' items, dropping
-// those another replica has taken over.
-func (e *Engine) heartbeat(ctx context.Context, st *Stats, recipients []string, items map[string][]item, until time.Time) {
-	for _, r := range recipients {
-		// On another error the item stays: deliver renews again before
-		// sending, and drops it then if the lease is gone.
-		items[r] = e.renew(ctx, st, items[r], until, true)
+// adjustSent moves the count of messages sent today that the recipient
+// of items is decided with by n.
+func adjustSent(items []item, n int) {
+	for i := range items {
+		items[i].rec.SentToday = max(items[i].rec.SentToday+n, 0)
 	}
+}
+
+// mayBeSent reports whether a claimed occurrence may be in Slack already:
+// taken over from a replica whose lease ran out, or retried after a send
+// Slack did not confirm. One its last holder handed back unsent cannot be.
+func mayBeSent(c models.Claim) bool {
+	return !c.Occurrence.SentAt.IsZero() || (c.Occurrence.Attempts > 1 && !unsent(c))
 }
 
 // renew extends the leases of items to until and returns those still held.
@@ -172,6 +278,7 @@ func (e *Engine) renew(ctx context.Context, st *Stats, items []item, until time.
 	held := items[:0]
 	for _, it := range items {
 		err := e.occ.Renew(ctx, it.claim.Occurrence.ID, it.claim.Token, until)
+		e.held.renewed(it.claim.Occurrence.ID, until, err)
 		switch {
 		case errors.Is(err, models.ErrLeaseLost):
 			st.LeaseLost++
@@ -220,18 +327,38 @@ func unsent(c models.Claim) bool {
 	return !c.LeaseExpired && strings.HasPrefix(c.Occurrence.Reason, reasonUnsent)
 }
 
-// handBack releases the recipients' items, unsent, due now. It runs when
-// the tick's context has ended, so it writes with a short context of its
-// own.
-func (e *Engine) handBack(ctx context.Context, st *Stats, recipients []string, items map[string][]item) {
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	now := e.clock.Now()
-	for _, r := range recipients {
-		for _, it := range items[r] {
-			e.release(wctx, st, it.claim, now, reasonUnsent+"the engine's tick ended before it was sent")
-		}
+// handBack releases items unsent, due again at once: the next claim, on
+// any replica, decides them again and sends them without reconciling. They
+// keep the instant they were due, so that the rules for a late delivery
+// (sent late while its window is open, else missed) see how late they
+// are. It runs when the tick's context may have ended, so it writes with
+// a short context of its own.
+func (e *Engine) handBack(ctx context.Context, st *Stats, items []item, cause string) {
+	claims := make([]models.Claim, len(items))
+	for i, it := range items {
+		claims[i] = it.claim
 	}
+	e.handBackClaims(ctx, st, claims, cause)
+}
+
+// handBackClaims is handBack for claims not yet loaded.
+func (e *Engine) handBackClaims(ctx context.Context, st *Stats, claims []models.Claim, cause string) {
+	now := e.clock.Now()
+	for _, c := range claims {
+		due := c.Occurrence.DeliverAt
+		if due.IsZero() || due.After(now) {
+			due = now
+		}
+		e.release(ctx, st, c, due, reasonUnsent+cause)
+		st.HandedBack++
+	}
+}
+
+// writeCtx is the context a claim's outcome is written with: not
+// cancelled with ctx, so that a replica that is stopping still records
+// what it sent and hands back what it did not, but bounded.
+func writeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 }
 
 // load reads, for one workspace's claims, the schedules, the workspace,
@@ -308,17 +435,24 @@ func (e *Engine) load(ctx context.Context, wsID string, claims []models.Claim, n
 }
 
 // sentToday counts the distinct messages among sent delivered on the local
-// date of now: occurrences merged into one DM count once.
+// date of now: occurrences merged into one DM count once, and a send Slack
+// did not confirm counts as one message of its own.
 func sentToday(sent []models.Sent, loc *time.Location, now time.Time) int {
 	day := models.DateOf(now.In(loc))
 	from, to := day.In(loc), day.AddDays(1).In(loc)
 	msgs := map[models.Receipt]bool{}
+	unconfirmed := 0
 	for _, s := range sent {
-		if !s.At.Before(from) && s.At.Before(to) {
-			msgs[s.Receipt] = true
+		if s.At.Before(from) || !s.At.Before(to) {
+			continue
 		}
+		if s.Unconfirmed {
+			unconfirmed++
+			continue
+		}
+		msgs[s.Receipt] = true
 	}
-	return len(msgs)
+	return len(msgs) + unconfirmed
 }
 
 // decide applies the rules to one claimed occurrence at now: a removed or
@@ -337,8 +471,8 @@ func (e *Engine) decide(it item, now time.Time) verdict {
 	if !isPerson(o.Recipient) {
 		if late := now.Sub(o.DeliverAt); late > e.channelWindow {
 			return settle(models.OccurrenceMissed, fmt.Sprintf(
-				"missed: Trellis was not running when this post was due (%s); posts more than %s late are not sent",
-				o.DeliverAt.In(channelLocation(sc)).Format(whenLayout), e.channelWindow))
+				"missed: %s; posts more than %s late are not sent",
+				lateWhy(it.claim, o.DeliverAt.In(channelLocation(sc)).Format(whenLayout)), e.channelWindow))
 		}
 		return verdict{action: attention.Deliver, at: now}
 	}
@@ -354,17 +488,23 @@ func (e *Engine) decide(it item, now time.Time) verdict {
 	loc := it.person.Location()
 	off := attention.Off(it.rec, now)
 	if now.Sub(o.DeliverAt) > e.grace {
-		// Rule 6: late after downtime. Sent late only while the window it
-		// was due in is still open.
+		// Rule 6: late. Sent late only while the window it was due in is
+		// still open.
 		if first, ok, _ := cadence.DeliverAt(o.DeliverAt, loc, it.hours, off); ok {
 			if end, ok := cadence.WindowEnd(first, loc, it.hours, off); ok && !now.Before(end) {
 				return settle(models.OccurrenceMissed, fmt.Sprintf(
-					"missed: Trellis was not running while it was due (%s); that working window closed at %s, so it is not sent late",
-					first.In(loc).Format(whenLayout), end.In(loc).Format(whenLayout)))
+					"missed: %s; that working window closed at %s, so it is not sent late",
+					lateWhy(it.claim, first.In(loc).Format(whenLayout)), end.In(loc).Format(whenLayout)))
 			}
 		}
 	}
-	d := attention.Decide(it.rec, o.NominalAt, now)
+	// A claim takes what is due later in the same minute with what is due
+	// now, to send it in the same message: it is decided as due now.
+	nominal := o.NominalAt
+	if nominal.After(now) {
+		nominal = now
+	}
+	d := attention.Decide(it.rec, nominal, now)
 	switch d.Action {
 	case attention.Skip:
 		return settle(models.OccurrenceSkipped, d.Reason)
@@ -385,9 +525,25 @@ func (e *Engine) decide(it item, now time.Time) verdict {
 	// Deferred, then delivered: say why it waited.
 	why := o.Reason
 	if now.Sub(o.DeliverAt) > e.grace {
-		why = fmt.Sprintf("sent late: Trellis was not running when it was due (%s)", o.DeliverAt.In(loc).Format(whenLayout))
+		why = "sent late: " + lateWhy(it.claim, o.DeliverAt.In(loc).Format(whenLayout))
+	} else if unsent(it.claim) {
+		why = ""
 	}
 	return verdict{action: attention.Deliver, at: now, reason: why}
+}
+
+// lateWhy says why a claimed occurrence due at due (as a reason shows it)
+// comes late: a replica that had claimed it stopped (its lease ran out
+// and this claim took it over), it was handed back unsent, or nobody
+// claimed it in time — Trellis was not running.
+func lateWhy(c models.Claim, due string) string {
+	switch {
+	case c.LeaseExpired:
+		return fmt.Sprintf("a Trellis replica stopped while sending it (it was due %s)", due)
+	case unsent(c):
+		return fmt.Sprintf("it was handed back unsent, as %s (it was due %s)", strings.TrimPrefix(c.Occurrence.Reason, reasonUnsent), due)
+	}
+	return fmt.Sprintf("Trellis was not running while it was due (%s)", due)
 }
 
 // whenLayout is how an instant appears in a reason.
@@ -395,7 +551,10 @@ const whenLayout = "Mon 2 Jan 15:04 MST"
 
 // complete settles a claim, counting it.
 func (e *Engine) complete(ctx context.Context, st *Stats, c models.Claim, status, reason string, receipt models.Receipt, at time.Time) bool {
-	err := e.occ.Complete(ctx, c.Occurrence.ID, c.Token, status, reason, receipt, at)
+	wctx, cancel := writeCtx(ctx)
+	defer cancel()
+	err := e.occ.Complete(wctx, c.Occurrence.ID, c.Token, status, reason, receipt, at)
+	e.held.drop(c.Occurrence.ID)
 	if errors.Is(err, models.ErrLeaseLost) {
 		st.LeaseLost++
 		e.metrics.conflict()
@@ -418,9 +577,19 @@ func (e *Engine) complete(ctx context.Context, st *Stats, c models.Claim, status
 	return true
 }
 
-// release hands a claim back, deferred to at.
+// release hands a claim back, deferred to at. One a send of which Slack
+// did not confirm keeps that mark, so it counts as sent until a claim has
+// looked for it.
 func (e *Engine) release(ctx context.Context, st *Stats, c models.Claim, at time.Time, reason string) {
-	err := e.occ.Release(ctx, c.Occurrence.ID, c.Token, at, reason)
+	wctx, cancel := writeCtx(ctx)
+	defer cancel()
+	var err error
+	if sent := c.Occurrence.SentAt; !sent.IsZero() {
+		err = e.occ.ReleaseUnconfirmed(wctx, c.Occurrence.ID, c.Token, at, sent, reason)
+	} else {
+		err = e.occ.Release(wctx, c.Occurrence.ID, c.Token, at, reason)
+	}
+	e.held.drop(c.Occurrence.ID)
 	if errors.Is(err, models.ErrLeaseLost) {
 		st.LeaseLost++
 		e.metrics.conflict()
@@ -435,7 +604,8 @@ func (e *Engine) release(ctx context.Context, st *Stats, c models.Claim, at time
 }
 
 // deliver sends one recipient's deliverable occurrences, merged into as
-// few messages as Block Kit allows (normally one).
+// few messages as Block Kit allows (normally one). Any that may be in
+// Slack already were looked for before they were decided.
 func (e *Engine) deliver(ctx context.Context, api Slack, wsID string, items []item) Stats {
 	var st Stats
 	slices.SortFunc(items, func(a, b item) int {
@@ -450,29 +620,6 @@ func (e *Engine) deliver(ctx context.Context, api Slack, wsID string, items []it
 	items = e.renew(ctx, &st, items, until, false)
 	if len(items) == 0 {
 		return st
-	}
-
-	// A claim taken over from a stalled replica, or retried after Slack
-	// left the outcome unknown, may have been delivered already: look
-	// before sending. One its last holder handed back unsent cannot be.
-	var check []item
-	for _, it := range items {
-		if it.claim.Occurrence.Attempts > 1 && !unsent(it.claim) {
-			check = append(check, it)
-		}
-	}
-	if len(check) > 0 {
-		found, err := e.reconcile(ctx, api, wsID, person, recipient, check)
-		if err != nil {
-			for _, it := range items {
-				e.release(ctx, &st, it.claim, e.clock.Now().Add(e.retryAfter), "could not check with Slack whether it was already delivered; trying again")
-			}
-			return st
-		}
-		items = e.settleFound(ctx, &st, items, found, "takeover", e.clock.Now())
-		if len(items) == 0 {
-			return st
-		}
 	}
 
 	// Compose.
@@ -504,27 +651,73 @@ func (e *Engine) deliver(ctx context.Context, api Slack, wsID string, items []it
 	}
 	sentAt := e.clock.Now()
 	for _, out := range assemble(parts, func(it item) string { return whyLine(it, sentAt) }) {
-		st.Add(e.send(ctx, api, wsID, person, recipient, out, until))
+		st.Add(e.send(ctx, api, wsID, person, recipient, out))
 	}
 	return st
 }
 
-// send posts one message and settles its occurrences by the outcome.
-func (e *Engine) send(ctx context.Context, api Slack, wsID string, person *models.Person, recipient string, out outgoing, until time.Time) Stats {
-	var st Stats
-	// Never on the wire once the lease is nearly over: by then another
-	// replica may have taken the occurrences over.
-	deadline := until.Add(-e.lease / 4)
-	sctx := bot.WithSendCheck(ctx, func() error {
-		if !e.clock.Now().Before(deadline) {
-			return errLeaseEnding
+// sendCheck is what must still hold for out to go on the wire at the
+// clock's now: every lease held with a quarter of it left (by then
+// another replica may take the occurrences over), a decision not older
+// than grace, and the recipient still inside the window the decision
+// counted on — their working window, not away, or for a channel post its
+// ChannelWindow. It reads nothing from the database: the transport calls
+// it after its wait for a rate-limit slot, right before the request.
+func (e *Engine) sendCheck(out outgoing) func() error {
+	return func() error {
+		now := e.clock.Now()
+		if err := e.inWindow(out.items[0], now); err != nil {
+			return err
+		}
+		for _, it := range out.items {
+			if now.Sub(it.decided) > e.grace {
+				return errStale
+			}
+			if !e.held.holds(it.claim.Occurrence.ID, now.Add(e.lease/4)) {
+				return errLeaseEnding
+			}
 		}
 		return nil
-	})
-	channel, ts, err := api.PostMessageContext(sctx, recipient,
-		slack.MsgOptionText(out.text, false),
-		slack.MsgOptionBlocks(out.blocks...),
-		slack.MsgOptionMetadata(metadata(wsID, out.items)))
+	}
+}
+
+// inWindow reports, as errWindowClosed, whether the recipient of it may
+// not get a message at now.
+func (e *Engine) inWindow(it item, now time.Time) error {
+	if it.person == nil {
+		if now.Sub(it.claim.Occurrence.DeliverAt) > e.channelWindow {
+			return errWindowClosed
+		}
+		return nil
+	}
+	// The budget was counted when it was decided, and nothing else is sent
+	// to the recipient while the claim is held: ask only whether now is
+	// inside their window.
+	rec := it.rec
+	rec.SentToday = 0
+	if d := attention.Decide(rec, now, now); d.Action != attention.Deliver {
+		return fmt.Errorf("%w: %s", errWindowClosed, d.Reason)
+	}
+	return nil
+}
+
+// send posts one message and settles its occurrences by the outcome.
+func (e *Engine) send(ctx context.Context, api Slack, wsID string, person *models.Person, recipient string, out outgoing) Stats {
+	var st Stats
+	if e.beforeSend != nil {
+		e.beforeSend(ctx, out.items)
+	}
+	check := e.sendCheck(out)
+	// The transport asks again after its pacing wait; a client without it
+	// is asked here, right before the call.
+	err := check()
+	var channel, ts string
+	if err == nil {
+		channel, ts, err = api.PostMessageContext(bot.WithSendCheck(ctx, check), recipient,
+			slack.MsgOptionText(out.text, false),
+			slack.MsgOptionBlocks(out.blocks...),
+			slack.MsgOptionMetadata(metadata(wsID, out.items)))
+	}
 	now := e.clock.Now()
 	switch {
 	case err == nil:
@@ -536,27 +729,37 @@ func (e *Engine) send(ctx context.Context, api Slack, wsID string, person *model
 			}
 		}
 		if person != nil && channel != "" && channel != person.DMChannel {
-			if err := e.people.SetDMChannel(ctx, wsID, person.UserID, channel); err != nil {
+			wctx, cancel := writeCtx(ctx)
+			if err := e.people.SetDMChannel(wctx, wsID, person.UserID, channel); err != nil {
 				e.log.WarnContext(ctx, "could not store a DM channel", "user", person.UserID, "err", err)
 			}
+			cancel()
 		}
 	case errors.Is(err, bot.ErrAmbiguous):
 		// Slack may have the message. Look for it; resend only what is
 		// certainly not there, and only on a later claim (which looks
-		// again first).
+		// again first). Until then it counts as sent.
 		e.log.WarnContext(ctx, "delivery outcome unknown; reconciling", "workspace", wsID, "recipient", recipient, "err", err)
-		found, rerr := e.reconcile(ctx, api, wsID, person, recipient, out.items)
+		rctx, cancel := writeCtx(ctx)
+		found, rerr := e.reconcile(rctx, api, wsID, person, recipient, out.items)
+		cancel()
 		if rerr != nil {
 			// found is nil: everything is checked again at the next claim.
 			e.log.WarnContext(ctx, "could not reconcile; checking again later", "workspace", wsID, "recipient", recipient, "err", rerr)
 		}
 		for _, it := range e.settleFound(ctx, &st, out.items, found, "ambiguous", now) {
+			if rerr != nil {
+				it.claim.Occurrence.SentAt = now
+			}
 			e.release(ctx, &st, it.claim, now.Add(e.retryAfter), "Slack did not confirm the message; Trellis checks the conversation before trying again")
 		}
-	case errors.Is(err, errLeaseEnding):
-		for _, it := range out.items {
-			e.release(ctx, &st, it.claim, now, reasonUnsent+"the lease ran short while waiting for Slack's rate limit")
-		}
+	case errors.Is(err, errLeaseEnding), errors.Is(err, errStale), errors.Is(err, errWindowClosed):
+		e.log.InfoContext(ctx, "not sent; handed back to be decided again", "workspace", wsID, "recipient", recipient, "why", err)
+		e.handBack(ctx, &st, out.items, unsentCause(err))
+	case ctx.Err() != nil:
+		// Stopped before the call went on the wire (an ambiguous one is
+		// the case above): hand it back at once.
+		e.handBack(ctx, &st, out.items, unsentCause(ctx.Err()))
 	default:
 		var se slack.SlackErrorResponse
 		if errors.As(err, &se) && permanent(se.Err) {

@@ -3,23 +3,35 @@
 // any later feature's messages — reaches a person or a channel.
 //
 // A feature registers a models.Schedule ("send this, to these recipients,
-// on this cadence") and a Composer for its kind. Each Tick, on every
-// replica:
+// on this cadence") and a Composer for its kind. Each minute's Tick, on
+// every replica, plans, and then, like the Sweep every replica runs every
+// few seconds between ticks, claims, decides and delivers:
 //
-//  1. Plan: targets whose next instant has come are locked (FOR UPDATE SKIP
-//     LOCKED) and their nominal instants, computed in the recipient's zone,
-//     become occurrences — idempotently, on their identity (workspace,
-//     schedule, recipient, nominal instant).
-//  2. Claim: due occurrences are leased to this replica with a token.
-//  3. Decide: the attention policy is asked again, now, with the settings
-//     as they are now: deliver, defer (released to a later time) or skip;
-//     late ones follow the catch-up rule (sent while their window is open,
-//     else missed) and deferred ones the supersede rule.
-//  4. Deliver: what one person gets in one tick goes out as one DM, with
-//     the occurrence ids in the message metadata. The lease is renewed, and
-//     checked again right before the call goes on the wire; an ambiguous
-//     failure, or a claim taken over from a stalled replica, is reconciled
-//     against the conversation's history instead of being sent again.
+//  1. Plan (Tick only): targets whose next instant has come are locked
+//     (FOR UPDATE SKIP LOCKED) and their nominal instants, computed in the
+//     recipient's zone, become occurrences — idempotently, on their
+//     identity (workspace, schedule, recipient, nominal instant).
+//  2. Claim: a few recipients at a time are leased to this replica, each
+//     with all they are due; no recipient is claimed while another claim on
+//     them is live. So one replica at a time decides and sends for one
+//     person, and the daily budget and the merging of what is due together
+//     see everything sent or on its way. Leases are short (DefaultLease)
+//     and a heartbeat renews every claim a replica holds while it works, so
+//     a replica that dies holds its recipients up for one lease.
+//  3. Decide, one recipient at a time right before sending: anything that
+//     may already be in Slack (a takeover, a send Slack did not confirm) is
+//     looked for in the conversation first; then the attention policy is
+//     asked, now, with the settings as they are now: deliver, defer
+//     (released to a later time) or skip; late ones follow the catch-up rule
+//     (sent while their window is open, else missed) and deferred ones the
+//     supersede rule.
+//  4. Deliver: what one person is due together goes out as one DM, with
+//     the occurrence ids in the message metadata. Right before the call goes
+//     on the wire (after the transport's wait for a rate-limit slot) the
+//     leases, the decision's age and the person's working window are checked
+//     again, without a query; what fails is handed back unsent, to be
+//     decided again at once. An ambiguous failure is reconciled against the
+//     conversation's history instead of being sent again.
 //
 // Postgres decides at-most-once delivery; Redis only paces the calls.
 package engine
@@ -53,6 +65,9 @@ type Slack interface {
 // ClientFunc returns the Slack client of a workspace.
 type ClientFunc func(ctx context.Context, teamID string) (Slack, error)
 
+// DefaultLease is how long a claim holds its occurrences unless renewed.
+const DefaultLease = 30 * time.Second
+
 // Config configures an Engine. DB and Clients are required.
 type Config struct {
 	DB      *models.DB
@@ -61,11 +76,19 @@ type Config struct {
 	Logger  *slog.Logger
 	// Metrics may be nil.
 	Metrics *Metrics
-	// Lease is how long a claim holds an occurrence. Default 2 minutes.
+	// Lease is how long a claim holds an occurrence without being
+	// renewed. While a replica works on its claims a heartbeat renews
+	// them every third of it, so it bounds how long a replica that died
+	// holds up the messages it had claimed. Default 30 seconds.
 	Lease time.Duration
-	// Batch is how many targets or occurrences one round handles; a tick
-	// runs rounds until nothing is due. Default 500.
+	// Batch is how many schedule targets one planning round handles; a
+	// tick runs rounds until nothing is due. Default 500.
 	Batch int
+	// Recipients is how many recipients one claim takes, each with all
+	// they are due: few enough that a replica sends them well within a
+	// lease at Slack's pace, so that replicas share a minute's work claim
+	// by claim. Default 10.
+	Recipients int
 	// Grace is how late a delivery may be and still count as on time (the
 	// tick runs once a minute). Default 2 minutes.
 	Grace time.Duration
@@ -95,15 +118,23 @@ type Engine struct {
 	metrics   *Metrics
 
 	lease, grace, catchUp, channelWindow, retryAfter time.Duration
-	batch                                            int
+	batch, recipients                                int
+
+	// held is every claim this engine holds, with its lease, for the
+	// heartbeat and the check before the wire.
+	held leases
+	// pulse paces the heartbeat's look at the clock.
+	pulse func() (<-chan time.Time, func())
 
 	mu        sync.RWMutex
 	composers map[string]Composer
 	steppers  []Stepper
 
-	// hooks for tests: called after a claim, before anything is sent.
+	// hooks for tests: called after a claim, before anything is sent, and
+	// right before a message is checked and sent.
 	afterClaim func(ctx context.Context, claims []models.Claim)
-	running    sync.Mutex // one Tick at a time per Engine
+	beforeSend func(ctx context.Context, items []item)
+	running    sync.Mutex // one Tick or Sweep at a time per Engine
 }
 
 // New returns an Engine for cfg.
@@ -127,16 +158,22 @@ func New(cfg Config) (*Engine, error) {
 		clock:         cfg.Clock,
 		log:           cfg.Logger.With("component", "engine"),
 		metrics:       cfg.Metrics,
-		lease:         orDuration(cfg.Lease, 2*time.Minute),
+		lease:         orDuration(cfg.Lease, DefaultLease),
 		grace:         orDuration(cfg.Grace, 2*time.Minute),
 		catchUp:       orDuration(cfg.CatchUp, 24*time.Hour),
 		channelWindow: orDuration(cfg.ChannelWindow, time.Hour),
 		retryAfter:    orDuration(cfg.RetryAfter, time.Minute),
 		batch:         cfg.Batch,
+		recipients:    cfg.Recipients,
 		composers:     map[string]Composer{},
+		held:          leases{m: map[int64]*heldLease{}},
+		pulse:         realPulse,
 	}
 	if e.batch <= 0 {
 		e.batch = 500
+	}
+	if e.recipients <= 0 {
+		e.recipients = 10
 	}
 	return e, nil
 }
@@ -250,6 +287,7 @@ type Stats struct {
 	Settled    int // occurrences settled as skipped, superseded or missed
 	LeaseLost  int // claims lost to another replica before completing
 	Reconciled int // occurrences found already delivered by a reconciliation
+	HandedBack int // occurrences handed back unsent, to be decided again at once
 }
 
 // Add adds o's counts to s.
@@ -262,6 +300,7 @@ func (s *Stats) Add(o Stats) {
 	s.Settled += o.Settled
 	s.LeaseLost += o.LeaseLost
 	s.Reconciled += o.Reconciled
+	s.HandedBack += o.HandedBack
 }
 
 // maxRounds bounds the rounds of one Tick, so a tick always ends; what is
@@ -269,8 +308,8 @@ func (s *Stats) Add(o Stats) {
 const maxRounds = 1000
 
 // Tick does the engine's work due at now: it plans what has come due,
-// then claims and delivers due occurrences, in rounds of Batch, until
-// nothing more is due. The scheduler calls it every minute with the clock's
+// then claims and delivers due occurrences, a few recipients at a time
+// (Recipients), until nothing more is due. The scheduler calls it every minute with the clock's
 // time; the sandbox and tests call it with the instants they step through.
 func (e *Engine) Tick(ctx context.Context, now time.Time) (Stats, error) {
 	e.running.Lock()
@@ -292,12 +331,6 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (Stats, error) {
 			break
 		}
 	}
-	// A tick that delivers thousands of messages at Slack's pace runs for
-	// minutes. Each round claims at the instant it starts — the tick's now
-	// moved on by the time the tick has taken, by the engine's clock — so
-	// that its leases run from when they are taken, not from when the tick
-	// began: leases counted from a stale instant would be over before the
-	// round reached them, and other replicas would take them over.
 	// Steppers (the check-ins' round closing and channel posts) run beside
 	// the deliveries: channel posts are paced by their channel, DMs by the
 	// workspace, so neither waits for the other, however long either takes.
@@ -316,20 +349,10 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (Stats, error) {
 		})
 	}
 	defer steps.Wait()
-	began := e.clock.Now()
-	for range maxRounds {
-		at := now
-		if d := e.clock.Now().Sub(began); d > 0 {
-			at = now.Add(d)
-		}
-		st, err := e.claimAndDeliver(ctx, at)
-		total.Add(st)
-		if err != nil {
-			return total, err
-		}
-		if st.Claimed < e.batch {
-			break
-		}
+	st, err := e.deliverDue(ctx, now)
+	total.Add(st)
+	if err != nil {
+		return total, err
 	}
 	steps.Wait()
 	if stepErr != nil {
@@ -338,6 +361,49 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (Stats, error) {
 	if total.Claimed > 0 || total.Planned > 0 {
 		e.log.DebugContext(ctx, "engine tick", "now", now, "planned", total.Planned, "claimed", total.Claimed,
 			"delivered", total.Delivered, "messages", total.Messages, "deferred", total.Deferred, "settled", total.Settled)
+	}
+	return total, nil
+}
+
+// Sweep claims and delivers what is due at now, as a tick does, without
+// planning or steppers: serve runs it every few seconds between the minute
+// ticks, so that what a stopped replica held, or a claim handed back, is
+// taken up within seconds, and replicas share a minute's work claim by
+// claim.
+func (e *Engine) Sweep(ctx context.Context, now time.Time) (Stats, error) {
+	e.running.Lock()
+	defer e.running.Unlock()
+	return e.deliverDue(ctx, now)
+}
+
+// deliverDue claims and delivers, claim by claim, until nothing more is
+// due or ctx ends. A round of claims takes a while at Slack's pace, so each
+// claims at the instant it starts — now moved on by the time taken so far,
+// by the engine's clock — so that its leases run from when they are taken
+// and its decisions are taken at the time they are sent.
+func (e *Engine) deliverDue(ctx context.Context, now time.Time) (Stats, error) {
+	var total Stats
+	began := e.clock.Now()
+	at := func() time.Time {
+		if d := e.clock.Now().Sub(began); d > 0 {
+			return now.Add(d)
+		}
+		return now
+	}
+	for range maxRounds {
+		if ctx.Err() != nil {
+			break
+		}
+		st, err := e.claimAndDeliver(ctx, at)
+		total.Add(st)
+		if err != nil {
+			return total, err
+		}
+		// Nothing claimed, or nothing but hand-backs (a pace too slow for
+		// the lease): the next sweep tries again.
+		if st.Claimed == 0 || st.HandedBack == st.Claimed {
+			break
+		}
 	}
 	return total, nil
 }

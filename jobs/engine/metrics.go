@@ -13,7 +13,8 @@ type Metrics struct {
 	// Occurrences counts occurrences reaching a final status (delivered,
 	// skipped, superseded, missed), and deferrals, by status and reason
 	// (a short code: quiet_hours, away, holiday, status, budget, paused,
-	// next_due, downtime, removed, slack_error, none, other).
+	// next_due, downtime, replica_stopped, handed_back, removed,
+	// slack_error, none, other).
 	Occurrences *prometheus.CounterVec
 	// Lateness observes delivery minus planned delivery, in seconds.
 	Lateness prometheus.Histogram
@@ -115,7 +116,11 @@ func reasonCode(status, reason string) string {
 		return "removed"
 	case strings.Contains(r, "slack refused"):
 		return "slack_error"
-	case status == "missed":
+	case strings.Contains(r, "replica stopped"):
+		return "replica_stopped"
+	case strings.Contains(r, "handed back unsent"):
+		return "handed_back"
+	case strings.Contains(r, "not running") || status == "missed":
 		return "downtime"
 	case strings.Contains(r, "budget"):
 		return "budget"

@@ -208,7 +208,7 @@ func TestDispatchFailure(t *testing.T) {
 	if afterRan.Load() {
 		t.Errorf("After ran although the handler failed")
 	}
-	calls, _, _ := fake.snapshot()
+	calls, _ := fake.snapshot()
 	if len(calls) != 1 || calls[0].method != "chat.postEphemeral" || !strings.Contains(calls[0].text, "Something went wrong") {
 		t.Errorf("calls = %+v, want one chat.postEphemeral with the friendly message", calls)
 	}
@@ -281,7 +281,7 @@ func TestDispatchLateCommandFailure(t *testing.T) {
 	if err := d.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	calls, _, _ := fake.snapshot()
+	calls, _ := fake.snapshot()
 	if len(calls) != 1 || calls[0].method != "chat.postEphemeral" || calls[0].channel != "C1" {
 		t.Errorf("calls = %+v, want one chat.postEphemeral to C1", calls)
 	}

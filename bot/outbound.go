@@ -41,6 +41,16 @@ var (
 
 // Rate is a pace for one rate-limit bucket: Limit calls per Per on average,
 // with up to Burst calls back to back.
+//
+// A caller reserves its slot in the bucket before it waits for it, so
+// concurrent callers queue up behind each other; but never further ahead
+// than the horizon: four intervals, at least 2 s and at most a minute (but
+// never less than one interval), of the slowest bucket the call draws
+// from. A caller whose slot would lie beyond the horizon waits without
+// reserving and asks again, so a bucket never stands more than that far
+// ahead, however many callers asked and whether or not they lived to use
+// their slot: with the default rates, a minute for apps.connections.open,
+// a few seconds for most methods.
 type Rate struct {
 	Limit int
 	Per   time.Duration
@@ -53,6 +63,31 @@ func (r Rate) interval() time.Duration {
 	}
 	return r.Per / time.Duration(r.Limit)
 }
+
+// Bounds of a bucket's horizon; see Rate.
+const (
+	minHorizon = 2 * time.Second
+	maxHorizon = time.Minute
+)
+
+// horizon is how far ahead of now a caller may hold a slot in the bucket:
+// after any reservation, the bucket's next free slot is at most this far
+// away.
+func (r Rate) horizon() time.Duration {
+	iv := r.interval()
+	return max(iv, min(maxHorizon, max(minHorizon, 4*iv)))
+}
+
+// tolerance is GCRA's τ: how far ahead of its theoretical arrival time a
+// call may go, which is what lets Burst calls through back to back.
+func (r Rate) tolerance() time.Duration {
+	return time.Duration(max(r.Burst, 1)-1) * r.interval()
+}
+
+// MaxRetryAfter caps the wait a 429's Retry-After imposes: a longer (or
+// garbled) header is taken as this long, so one bad answer cannot lock a
+// method out for days.
+const MaxRetryAfter = time.Hour
 
 // DefaultRates returns the workspace-wide pace per Web API method, from
 // Slack's tiers (per method, per workspace, per app, per minute). Methods
@@ -162,13 +197,18 @@ type TransportConfig struct {
 	// after 5xx answers or network errors. Default 3.
 	MaxRetries int
 	// DefaultRetryAfter is the wait after a 429 without Retry-After.
-	// Default 2 s.
+	// Default 2 s. A Retry-After above MaxRetryAfter counts as
+	// MaxRetryAfter.
 	DefaultRetryAfter time.Duration
 	// Backoff is the first wait before retrying a 5xx or network error; it
 	// doubles per retry, up to 8 s. Default 500 ms.
 	Backoff time.Duration
 	// Rates overrides DefaultRates per method; MethodRate overrides
-	// DefaultMethodRate; ChannelRates overrides DefaultChannelRates.
+	// DefaultMethodRate; ChannelRates overrides DefaultChannelRates. Each
+	// bucket holds reservations no further ahead than its horizon (see
+	// Rate); a slot a caller reserved but gave up on before sending (its
+	// context ended, or WithSendCheck refused) is given back when no one
+	// has reserved after it.
 	Rates        map[string]Rate
 	MethodRate   Rate
 	ChannelRates map[string]Rate
@@ -189,9 +229,12 @@ type TransportConfig struct {
 //   - waits for a slot of the method's workspace-wide rate and, for
 //     chat.postMessage and chat.scheduleMessage, of the channel's rate
 //     (read from the form or JSON body). The buckets are GCRA state in
-//     Redis, shared by every replica; when Redis fails it paces in-process;
-//   - on HTTP 429 records "blocked until now + Retry-After" for the
-//     workspace and method (in Redis and in-process), sends nothing of that
+//     Redis, shared by every replica; when Redis fails it paces in-process.
+//     No slot is reserved beyond the bucket's horizon (see Rate), so a
+//     replica that dies while it waits holds up the others by at most that;
+//   - on HTTP 429 records "blocked until now + Retry-After" (at most
+//     MaxRetryAfter) for the workspace and method (in Redis and
+//     in-process), sends nothing of that
 //     method before then — other methods keep flowing — and retries the
 //     call: a 429 means Slack did not accept it;
 //   - on a 5xx or a network error, retries with backoff if nothing was
@@ -299,7 +342,8 @@ func (t *Transport) Do(req *http.Request) (*http.Response, error) {
 
 	var limited, failed int
 	for {
-		if err := t.pace(ctx, method, buckets); err != nil {
+		slot, err := t.pace(ctx, method, buckets)
+		if err != nil {
 			t.metrics.apiCall(method, "canceled")
 			return nil, fmt.Errorf("%s: waiting for a rate-limit slot: %w", method, err)
 		}
@@ -307,6 +351,7 @@ func (t *Transport) Do(req *http.Request) (*http.Response, error) {
 			// The wait for a slot may have outlasted what allows the call
 			// (a delivery lease, say): ask again just before the wire.
 			if err := check(); err != nil {
+				t.limiter.release(ctx, slot)
 				t.metrics.apiCall(method, "canceled")
 				return nil, fmt.Errorf("%s: not sent: %w", method, err)
 			}
@@ -409,24 +454,38 @@ func (t *Transport) send(ctx context.Context, req *http.Request, method string, 
 }
 
 // pace waits until the call may go: for a slot in every bucket and for any
-// 429 block of the method to lapse. If a block appears while it waits (a
-// 429 seen by a concurrent call, here or on another replica), it takes a
-// new slot after the block instead of sending into it.
-func (t *Transport) pace(ctx context.Context, method string, buckets []bucket) error {
+// 429 block of the method to lapse, and returns the slot it took. While
+// the next slot lies beyond the buckets' horizon it waits without holding
+// one and asks again. If a block appears while it waits for a slot (a 429
+// seen by a concurrent call, here or on another replica), it gives the
+// slot back and queues after the block instead of sending into it. A slot
+// it gave up on because ctx ended is given back too.
+//
+// Every decision to send rests on what the limiter answered after the
+// last wait ended, so a block recorded before that is always seen.
+func (t *Transport) pace(ctx context.Context, method string, buckets []bucket) (*reservation, error) {
 	var total time.Duration
 	defer func() { t.metrics.paceWait(method, total.Seconds()) }()
 	for {
-		wait := t.limiter.reserve(ctx, t.team, method, buckets)
-		if wait <= 0 {
-			return nil
+		wait, slot := t.limiter.reserve(ctx, t.team, method, buckets)
+		if slot == nil {
+			// Beyond the horizon: hold nothing while waiting.
+			wait = max(wait, time.Millisecond)
+		} else if wait <= 0 {
+			return slot, nil
 		}
 		if err := t.sleep(ctx, wait); err != nil {
-			return err
+			t.limiter.release(context.WithoutCancel(ctx), slot)
+			return nil, err
 		}
 		total += wait
-		if t.limiter.blocked(ctx, t.team, method) <= 0 {
-			return nil
+		if slot == nil {
+			continue
 		}
+		if t.limiter.blocked(ctx, t.team, method) <= 0 {
+			return slot, nil
+		}
+		t.limiter.release(ctx, slot)
 	}
 }
 
@@ -452,11 +511,17 @@ func (t *Transport) buckets(req *http.Request, method string, body []byte) []buc
 	return bs
 }
 
+// parseRetryAfter reads a 429's Retry-After (whole seconds), capped at
+// MaxRetryAfter; a missing or unreadable header gives the default wait.
 func (t *Transport) parseRetryAfter(v string) time.Duration {
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
+	v = strings.TrimSpace(v)
+	if s, err := strconv.ParseUint(v, 10, 64); err == nil {
+		return time.Duration(min(s, uint64(MaxRetryAfter/time.Second))) * time.Second
 	}
-	return t.retryAfter
+	if v != "" && strings.Trim(v, "0123456789") == "" {
+		return MaxRetryAfter // all digits, too many for a uint64
+	}
+	return min(t.retryAfter, MaxRetryAfter)
 }
 
 func (t *Transport) backoffFor(retry int) time.Duration {
@@ -511,6 +576,18 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// callHorizon is how far ahead a call drawing from buckets may hold its
+// slot: the longest horizon among them, so that a slow per-channel pace
+// can still queue a few calls; a faster bucket reserved with it (the
+// method's workspace-wide one) stands at most that far ahead too.
+func callHorizon(buckets []bucket) time.Duration {
+	var h time.Duration
+	for _, b := range buckets {
+		h = max(h, b.rate.horizon())
+	}
+	return h
+}
+
 // bucket is one rate-limit bucket of a call: the method's workspace-wide
 // bucket (suffix "") or a per-channel one.
 type bucket struct {
@@ -527,7 +604,19 @@ type bucket struct {
 // s = max(now, TAT − τ) and moves TAT to max(TAT, s) + T. A call drawing
 // from several buckets goes at the latest of their s and updates them all,
 // so no slot is wasted. Calls reserve their slot before they wait, so
-// concurrent callers on every replica queue up behind each other.
+// concurrent callers on every replica queue up behind each other — but
+// only while the slot and every bucket's next free slot, TAT − τ after the
+// update, stay within the call's horizon H of now (callHorizon).
+// Otherwise nothing is written and the caller is told how long until its
+// reservation would fit. So a bucket never stands more than H ahead, even
+// if every caller that reserved died before its slot came. Check and reservation are one Lua
+// script (or one critical section in-process), so concurrent callers
+// cannot both pass the check and then overshoot together.
+//
+// A reservation remembers each bucket's TAT before and after it; giving it
+// back restores the old TAT only where the bucket still holds the new one
+// (no one reserved after it), so it can never free a slot someone else
+// holds.
 //
 // Redis keys (one hash tag per workspace and method, so a cluster keeps
 // them in one slot):
@@ -542,6 +631,7 @@ type limiter struct {
 	clk     clock.Clock
 
 	reserveScript *redis.Script
+	releaseScript *redis.Script
 	blockScript   *redis.Script
 	blockedScript *redis.Script
 
@@ -552,6 +642,16 @@ type limiter struct {
 	lastErr time.Time
 }
 
+// reservation is a slot a caller holds in every bucket of its call: in
+// Redis (keys, TATs in µs) or in-process (localKeys, TATs as times).
+type reservation struct {
+	keys         []string
+	before, tats []int64
+
+	localKeys              []string
+	localBefore, localTats []time.Time
+}
+
 func newLimiter(store *kv.Store, m *Metrics, log *slog.Logger, clk clock.Clock, cooldown time.Duration) *limiter {
 	return &limiter{
 		guard:         newRedisGuard(store, m, cooldown),
@@ -559,6 +659,7 @@ func newLimiter(store *kv.Store, m *Metrics, log *slog.Logger, clk clock.Clock, 
 		log:           log,
 		clk:           clk,
 		reserveScript: redis.NewScript(limiterReserveLua),
+		releaseScript: redis.NewScript(limiterReleaseLua),
 		blockScript:   redis.NewScript(limiterBlockLua),
 		blockedScript: redis.NewScript(limiterBlockedLua),
 		tats:          map[string]time.Time{},
@@ -568,30 +669,68 @@ func newLimiter(store *kv.Store, m *Metrics, log *slog.Logger, clk clock.Clock, 
 
 const (
 	// KEYS[1] = blocked key, KEYS[2..n] = bucket keys.
-	// ARGV[2i-1], ARGV[2i] = interval and tolerance (µs) of KEYS[i+1].
-	// Returns the wait in µs.
+	// ARGV[1] = a block known in-process only (µs from now, 0 for none);
+	// ARGV[2] = the call's horizon (µs); ARGV[2i+1], ARGV[2i+2] = interval
+	// and tolerance (µs) of KEYS[i+1].
+	// Returns {wait µs, 0} when the slot lies beyond the horizon (nothing
+	// written), or {wait µs, 1, TAT before, TAT after, ...} per bucket.
 	limiterReserveLua = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local at = now
-local b = tonumber(redis.call('GET', KEYS[1]) or '0')
-if b and b > at then at = b end
-local tats = {}
+local horizon = tonumber(ARGV[2])
+local at = now + tonumber(ARGV[1])
+local b = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if b > at then at = b end
+local olds, tats = {}, {}
 for i = 2, #KEYS do
-  local tau = tonumber(ARGV[2 * (i - 1)])
-  local tat = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
+  local tau = tonumber(ARGV[2 * i])
+  local old = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
+  local tat = old
   if tat < now then tat = now end
+  olds[i] = old
   tats[i] = tat
   if tat - tau > at then at = tat - tau end
 end
+local over = at - now - horizon
 for i = 2, #KEYS do
-  local interval = tonumber(ARGV[2 * (i - 1) - 1])
+  local interval = tonumber(ARGV[2 * i - 1])
+  local tau = tonumber(ARGV[2 * i])
   local tat = tats[i]
   if tat < at then tat = at end
-  tat = tat + interval
-  redis.call('SET', KEYS[i], string.format('%.0f', tat), 'PX', math.ceil((tat - now) / 1000) + 1000)
+  tats[i] = tat + interval
+  local beyond = tats[i] - tau - now - horizon
+  if beyond > over then over = beyond end
 end
-return math.floor(at - now)
+if over > 0 then
+  return {math.ceil(over), 0}
+end
+local out = {math.floor(at - now), 1}
+for i = 2, #KEYS do
+  redis.call('SET', KEYS[i], string.format('%.0f', tats[i]), 'PX', math.ceil((tats[i] - now) / 1000) + 1000)
+  table.insert(out, olds[i])
+  table.insert(out, tats[i])
+end
+return out
+`
+	// KEYS = bucket keys; ARGV[2i-1], ARGV[2i] = TAT before and after the
+	// reservation in KEYS[i] (µs). Restores a bucket only if it still
+	// holds the reservation's TAT.
+	limiterReleaseLua = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+for i = 1, #KEYS do
+  local before = tonumber(ARGV[2 * i - 1])
+  local after = tonumber(ARGV[2 * i])
+  local cur = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
+  if cur == after then
+    if before > now then
+      redis.call('SET', KEYS[i], string.format('%.0f', before), 'PX', math.ceil((before - now) / 1000) + 1000)
+    else
+      redis.call('DEL', KEYS[i])
+    end
+  end
+end
+return 1
 `
 	// KEYS[1] = blocked key; ARGV[1] = block length (µs).
 	limiterBlockLua = `
@@ -622,44 +761,60 @@ func localKey(team, method, suffix string) string {
 	return team + "\x00" + method + "\x00" + suffix
 }
 
-// reserve takes a slot in every bucket and returns how long to wait for it.
-func (l *limiter) reserve(ctx context.Context, team, method string, buckets []bucket) time.Duration {
-	wait := l.reserveRedis(ctx, team, method, buckets)
-	if wait < 0 {
-		l.metrics.redisFallback("ratelimit")
-		wait = l.reserveLocal(team, method, buckets)
-	}
+// reserve asks for a slot in every bucket. It returns the slot and how
+// long until it comes, or, when the slot would lie beyond the call's
+// horizon, no slot and how long to wait before asking again.
+func (l *limiter) reserve(ctx context.Context, team, method string, buckets []bucket) (time.Duration, *reservation) {
 	// A 429 seen here is honoured even if Redis lost it.
-	return max(wait, l.localBlocked(team, method))
+	localBlock := max(l.localBlocked(team, method), 0)
+	wait, slot, ok := l.reserveRedis(ctx, team, method, buckets, localBlock)
+	if !ok {
+		l.metrics.redisFallback("ratelimit")
+		wait, slot = l.reserveLocal(team, method, buckets)
+	}
+	return wait, slot
 }
 
-// reserveRedis returns -1 when Redis could not answer.
-func (l *limiter) reserveRedis(ctx context.Context, team, method string, buckets []bucket) time.Duration {
+// reserveRedis reports ok false when Redis could not answer.
+func (l *limiter) reserveRedis(ctx context.Context, team, method string, buckets []bucket, localBlock time.Duration) (time.Duration, *reservation, bool) {
 	client, ok := l.guard.client()
 	if !ok {
-		return -1
+		return 0, nil, false
 	}
 	base := l.baseKey(team, method)
 	keys := []string{base + ":blocked"}
-	args := make([]any, 0, 2*len(buckets))
+	args := make([]any, 0, 2+2*len(buckets))
+	args = append(args, localBlock.Microseconds(), callHorizon(buckets).Microseconds())
 	for _, b := range buckets {
 		k := base
 		if b.suffix != "" {
 			k += ":" + b.suffix
 		}
 		keys = append(keys, k)
-		interval := b.rate.interval()
-		args = append(args, interval.Microseconds(), (time.Duration(max(b.rate.Burst, 1)-1) * interval).Microseconds())
+		args = append(args, b.rate.interval().Microseconds(), b.rate.tolerance().Microseconds())
 	}
-	us, err := l.reserveScript.Run(ctx, client, keys, args...).Int64()
+	out, err := l.reserveScript.Run(ctx, client, keys, args...).Int64Slice()
 	l.observe(ctx, err)
-	if err != nil {
-		return -1
+	if err == nil && (len(out) < 2 || (out[1] == 1 && len(out) != 2+2*len(buckets))) {
+		err = fmt.Errorf("rate limiter: unexpected reply %v", out)
+		l.log.ErrorContext(ctx, "rate limiter: bad reply from redis", "err", err)
 	}
-	return time.Duration(us) * time.Microsecond
+	if err != nil {
+		return 0, nil, false
+	}
+	wait := time.Duration(out[0]) * time.Microsecond
+	if out[1] == 0 {
+		return wait, nil, true
+	}
+	slot := &reservation{keys: keys[1:]}
+	for i := range buckets {
+		slot.before = append(slot.before, out[2+2*i])
+		slot.tats = append(slot.tats, out[3+2*i])
+	}
+	return wait, slot, true
 }
 
-func (l *limiter) reserveLocal(team, method string, buckets []bucket) time.Duration {
+func (l *limiter) reserveLocal(team, method string, buckets []bucket) (time.Duration, *reservation) {
 	now := l.clk.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -668,30 +823,75 @@ func (l *limiter) reserveLocal(team, method string, buckets []bucket) time.Durat
 	if b := l.blocks[localKey(team, method, "")]; b.After(at) {
 		at = b
 	}
+	slot := &reservation{}
 	tats := make([]time.Time, len(buckets))
 	for i, b := range buckets {
-		tat := l.tats[localKey(team, method, b.suffix)]
+		k := localKey(team, method, b.suffix)
+		old := l.tats[k]
+		tat := old
 		if tat.Before(now) {
 			tat = now
 		}
+		slot.localKeys = append(slot.localKeys, k)
+		slot.localBefore = append(slot.localBefore, old)
 		tats[i] = tat
-		tau := time.Duration(max(b.rate.Burst, 1)-1) * b.rate.interval()
-		if s := tat.Add(-tau); s.After(at) {
+		if s := tat.Add(-b.rate.tolerance()); s.After(at) {
 			at = s
 		}
 	}
+	horizon := callHorizon(buckets)
+	over := at.Sub(now) - horizon
 	for i, b := range buckets {
 		tat := tats[i]
 		if tat.Before(at) {
 			tat = at
 		}
-		l.tats[localKey(team, method, b.suffix)] = tat.Add(b.rate.interval())
+		tats[i] = tat.Add(b.rate.interval())
+		over = max(over, tats[i].Add(-b.rate.tolerance()).Sub(now)-horizon)
 	}
-	return at.Sub(now)
+	if over > 0 {
+		return over, nil
+	}
+	for i, k := range slot.localKeys {
+		l.tats[k] = tats[i]
+	}
+	slot.localTats = tats
+	return at.Sub(now), slot
+}
+
+// release gives back a slot its caller will not use, in every bucket
+// where no one has reserved after it. A nil slot is ignored.
+func (l *limiter) release(ctx context.Context, slot *reservation) {
+	if slot == nil {
+		return
+	}
+	if len(slot.localKeys) > 0 {
+		l.mu.Lock()
+		for i, k := range slot.localKeys {
+			if l.tats[k].Equal(slot.localTats[i]) {
+				l.tats[k] = slot.localBefore[i]
+			}
+		}
+		l.mu.Unlock()
+	}
+	if len(slot.keys) == 0 {
+		return
+	}
+	client, ok := l.guard.client()
+	if !ok {
+		return
+	}
+	args := make([]any, 0, 2*len(slot.keys))
+	for i := range slot.keys {
+		args = append(args, slot.before[i], slot.tats[i])
+	}
+	err := l.releaseScript.Run(ctx, client, slot.keys, args...).Err()
+	l.observe(ctx, err)
 }
 
 // block records a 429: nothing of method goes out for team before d passes.
 func (l *limiter) block(ctx context.Context, team, method string, d time.Duration) {
+	d = min(d, MaxRetryAfter)
 	until := l.clk.Now().Add(d)
 	l.mu.Lock()
 	if k := localKey(team, method, ""); until.After(l.blocks[k]) {

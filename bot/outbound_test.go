@@ -35,8 +35,6 @@ type fakeAPI struct {
 	calls    []apiCall
 	counts   map[string]int
 	accepted map[string]int // text → accepted chat.postMessage calls
-	blocked  map[string]time.Time
-	early    []string // calls that arrived while their method was blocked
 }
 
 type apiCall struct {
@@ -46,10 +44,22 @@ type apiCall struct {
 }
 
 func newFakeAPI(t *testing.T, respond func(method string, n int, w http.ResponseWriter, r *http.Request) int) *fakeAPI {
-	f := &fakeAPI{t: t, respond: respond, counts: map[string]int{}, accepted: map[string]int{}, blocked: map[string]time.Time{}}
+	f := &fakeAPI{t: t, respond: respond, counts: map[string]int{}, accepted: map[string]int{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
+}
+
+// firstAnswered429 is a fakeAPI answer: 429 with Retry-After: retryAfter
+// to the first call of method ("" for any method), 200 to everything else.
+func firstAnswered429(method, retryAfter string) func(string, int, http.ResponseWriter, *http.Request) int {
+	return func(m string, n int, w http.ResponseWriter, _ *http.Request) int {
+		if (method == "" || m == method) && n == 1 {
+			w.Header().Set("Retry-After", retryAfter)
+			return http.StatusTooManyRequests
+		}
+		return 0
+	}
 }
 
 func (f *fakeAPI) url() string { return f.srv.URL + "/api/" }
@@ -61,9 +71,6 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.counts[method]++
 	n := f.counts[method]
-	if until, ok := f.blocked[method]; ok && now.Before(until) {
-		f.early = append(f.early, fmt.Sprintf("%s call %d arrived %v before Retry-After elapsed", method, n, until.Sub(now)))
-	}
 	f.mu.Unlock()
 
 	status := 0
@@ -81,15 +88,6 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		default:
 			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.%06d"}`, r.PostForm.Get("channel"), n)
 		}
-	} else if status == http.StatusTooManyRequests {
-		f.mu.Lock()
-		if ra := w.Header().Get("Retry-After"); ra != "" {
-			var s int
-			fmt.Sscan(ra, &s)
-			f.blocked[method] = time.Now().Add(time.Duration(s) * time.Second)
-		}
-		f.mu.Unlock()
-		w.WriteHeader(status)
 	} else {
 		w.WriteHeader(status)
 	}
@@ -108,20 +106,22 @@ func (f *fakeAPI) count(method string) int {
 	return f.counts[method]
 }
 
-func (f *fakeAPI) snapshot() ([]apiCall, map[string]int, []string) {
+func (f *fakeAPI) snapshot() ([]apiCall, map[string]int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	acc := map[string]int{}
 	for k, v := range f.accepted {
 		acc[k] = v
 	}
-	return append([]apiCall(nil), f.calls...), acc, append([]string(nil), f.early...)
+	return append([]apiCall(nil), f.calls...), acc
 }
 
-// Fifteen-odd chat.postMessage calls from two replicas sharing Redis; the
-// fake answers every fifth with 429 and Retry-After: 2. Every message
-// arrives exactly once, none arrives while the method is blocked (not even
-// from the replica that did not get the 429), and the channel's pace holds.
+// Ten chat.postMessage calls from two replicas sharing Redis; the fake
+// answers every fifth with 429 and Retry-After: 2. Every message arrives
+// exactly once, the channel's pace holds, and no request leaves inside a
+// block its Transport knew of, not even on the replica that did not get
+// the 429 (sendOrder says what "knew of" means: a call already decided or
+// on the wire when the 429 came back cannot be recalled).
 func TestTransportPacesAndHonoursRetryAfter(t *testing.T) {
 	t.Parallel()
 	fake := newFakeAPI(t, func(method string, n int, w http.ResponseWriter, r *http.Request) int {
@@ -138,9 +138,11 @@ func TestTransportPacesAndHonoursRetryAfter(t *testing.T) {
 	newClient := func(tr *bot.Transport) *slack.Client {
 		return slack.New("xoxb-test", slack.OptionAPIURL(fake.url()), slack.OptionHTTPClient(tr))
 	}
+	order := newSendOrder()
 	var clients []*slack.Client
 	for i, store := range []*kv.Store{storeA, storeB} {
 		clients = append(clients, newClient(bot.NewTransport(bot.TransportConfig{
+			Base: order.client(), Sleep: order.sleep,
 			Store: store, Metrics: m, Logger: kvtest.Logger(t).With("replica", i), TeamID: "T1",
 			ChannelRates: map[string]bot.Rate{"chat.postMessage": channelRate},
 		})))
@@ -154,7 +156,7 @@ func TestTransportPacesAndHonoursRetryAfter(t *testing.T) {
 	for i := range messages {
 		wg.Go(func() {
 			text := fmt.Sprintf("message %d", i)
-			if _, _, err := clients[i%2].PostMessageContext(ctx, "C1", slack.MsgOptionText(text, false)); err != nil {
+			if _, _, err := clients[i%2].PostMessageContext(order.start(ctx, i), "C1", slack.MsgOptionText(text, false)); err != nil {
 				t.Errorf("PostMessage(%q): %v", text, err)
 			}
 		})
@@ -162,14 +164,14 @@ func TestTransportPacesAndHonoursRetryAfter(t *testing.T) {
 	wg.Wait()
 	t.Logf("sent %d messages in %v", messages, time.Since(start))
 
-	calls, accepted, early := fake.snapshot()
+	calls, accepted := fake.snapshot()
 	for i := range messages {
 		text := fmt.Sprintf("message %d", i)
 		if accepted[text] != 1 {
 			t.Errorf("%q accepted %d times, want exactly 1", text, accepted[text])
 		}
 	}
-	for _, e := range early {
+	for _, e := range order.early() {
 		t.Error(e)
 	}
 	var limited int
@@ -178,8 +180,8 @@ func TestTransportPacesAndHonoursRetryAfter(t *testing.T) {
 			limited++
 		}
 	}
-	if limited == 0 {
-		t.Fatalf("the fake never answered 429; the test proves nothing")
+	if limited == 0 || order.knownBlocks("chat.postMessage") == 0 {
+		t.Fatalf("the fake answered %d 429s, %d blocks recorded; the test proves nothing", limited, order.knownBlocks("chat.postMessage"))
 	}
 	if got := metricValue(t, reg, "trellis_redis_fallbacks_total", nil); got != 0 {
 		t.Errorf("%v operations fell back in-process; the replicas must share Redis", got)
@@ -213,13 +215,7 @@ func TestTransportPacesAndHonoursRetryAfter(t *testing.T) {
 // still waits, and the post, cancelled then, was never sent again.
 func TestTransportBlocksOnlyTheLimitedMethod(t *testing.T) {
 	t.Parallel()
-	fake := newFakeAPI(t, func(method string, n int, w http.ResponseWriter, r *http.Request) int {
-		if method == "chat.postMessage" && n == 1 {
-			w.Header().Set("Retry-After", "3600")
-			return http.StatusTooManyRequests
-		}
-		return 0
-	})
+	fake := newFakeAPI(t, firstAnswered429("chat.postMessage", "3600"))
 	tr := bot.NewTransport(bot.TransportConfig{Store: kvtest.New(t), Logger: kvtest.Logger(t), TeamID: "T1"})
 	api := slack.New("xoxb-test", slack.OptionAPIURL(fake.url()), slack.OptionHTTPClient(tr))
 	ctx := context.Background()
@@ -251,8 +247,79 @@ func TestTransportBlocksOnlyTheLimitedMethod(t *testing.T) {
 	if got := fake.count("chat.postMessage"); got != 1 {
 		t.Errorf("chat.postMessage arrived %d times, want 1: nothing is sent into a block", got)
 	}
-	if _, _, early := fake.snapshot(); len(early) > 0 {
-		t.Error(early)
+}
+
+// A 429 seen by one replica holds back the others: replica A gets an
+// hour-long Retry-After; once the block is in the shared store, replica B
+// starts a post of its own. B waits for the block instead of sending, and
+// when its caller gives up it returns context.Canceled without having
+// reached Slack. Nothing here depends on timing: B is cancelled only once
+// it is waiting, and the block outlasts the test by far.
+func TestTransportBlockHoldsBackOtherReplicas(t *testing.T) {
+	t.Parallel()
+	fake := newFakeAPI(t, firstAnswered429("chat.postMessage", "3600"))
+	storeA := kvtest.New(t)
+	storeB := replicaStore(t, storeA)
+	waits := make(chan time.Duration, 8)
+	sleepB := func(ctx context.Context, d time.Duration) error {
+		waits <- d
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	log := kvtest.Logger(t)
+	apiA := slack.New("xoxb-test", slack.OptionAPIURL(fake.url()), slack.OptionHTTPClient(bot.NewTransport(bot.TransportConfig{
+		Store: storeA, Logger: log.With("replica", "A"), TeamID: "T1",
+	})))
+	apiB := slack.New("xoxb-test", slack.OptionAPIURL(fake.url()), slack.OptionHTTPClient(bot.NewTransport(bot.TransportConfig{
+		Store: storeB, Logger: log.With("replica", "B"), TeamID: "T1", Sleep: sleepB,
+	})))
+
+	ctxA, cancelA := context.WithCancel(context.Background())
+	defer cancelA()
+	postedA := make(chan error, 1)
+	go func() {
+		_, _, err := apiA.PostMessageContext(ctxA, "C1", slack.MsgOptionText("from A", false))
+		postedA <- err
+	}()
+	blockKey := storeA.Key("ratelimit", "{T1:chat.postMessage}:blocked")
+	waitFor(t, 10*time.Second, "replica A to record the 429 in the shared store", func() bool {
+		n, err := storeA.Client.Exists(context.Background(), blockKey).Result()
+		return err == nil && n == 1
+	})
+
+	ctxB, cancelB := context.WithCancel(context.Background())
+	defer cancelB()
+	postedB := make(chan error, 1)
+	go func() {
+		_, _, err := apiB.PostMessageContext(ctxB, "C2", slack.MsgOptionText("from B", false))
+		postedB <- err
+	}()
+	select {
+	case d := <-waits:
+		if d < 59*time.Minute {
+			t.Errorf("replica B waits %v, want the rest of the hour-long block", d)
+		}
+	case err := <-postedB:
+		t.Fatalf("replica B's post returned (%v) without waiting for the block", err)
+	case <-time.After(time.Minute): // only so that a hang fails
+		t.Fatal("replica B neither waited nor returned")
+	}
+	cancelB()
+	if err := <-postedB; !errors.Is(err, context.Canceled) {
+		t.Errorf("replica B's post after its caller gave up: %v, want context.Canceled", err)
+	}
+	calls, _ := fake.snapshot()
+	for _, c := range calls {
+		if c.text != "from A" {
+			t.Errorf("Slack got %s %q with status %d during the block, want only A's first post", c.method, c.text, c.status)
+		}
+	}
+	if len(calls) != 1 {
+		t.Errorf("Slack got %d calls, want 1 (A's, answered 429)", len(calls))
+	}
+	cancelA()
+	if err := <-postedA; !errors.Is(err, context.Canceled) {
+		t.Errorf("replica A's post after its caller gave up: %v, want context.Canceled", err)
 	}
 }
 
@@ -485,7 +552,7 @@ func TestRedisGoesAway(t *testing.T) {
 	// post sends n messages to channel at once.
 	post := func(phase, channel string, n int) {
 		t.Helper()
-		before, _, _ := fake.snapshot()
+		before, _ := fake.snapshot()
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Go(func() {
@@ -495,7 +562,7 @@ func TestRedisGoesAway(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		if calls, _, _ := fake.snapshot(); len(calls)-len(before) != n {
+		if calls, _ := fake.snapshot(); len(calls)-len(before) != n {
 			t.Fatalf("%s: %d calls arrived, want %d", phase, len(calls)-len(before), n)
 		}
 	}
@@ -580,12 +647,17 @@ func TestRedisGoesAway(t *testing.T) {
 		t.Errorf("retry to the other replica: status %d", status)
 	}
 	// The limiter may still be in its cool-down; it returns to Redis by
-	// itself.
+	// itself. Each probe posts to a channel of its own: one channel's
+	// bucket takes no more than its horizon of calls at once, and this
+	// Transport's sleeps take no time.
+	probes := 0
 	waitFor(t, 5*time.Second, "rate-limit state in Redis again", func() bool {
-		if _, _, err := api.PostMessageContext(ctx, "C2", slack.MsgOptionText("probe", false)); err != nil {
+		probes++
+		channel := fmt.Sprintf("C2-%d", probes)
+		if _, _, err := api.PostMessageContext(ctx, channel, slack.MsgOptionText("probe", false)); err != nil {
 			t.Fatalf("PostMessage: %v", err)
 		}
-		n, err := base.Client.Exists(ctx, base.Key("ratelimit", "{T1:chat.postMessage}:channel:C2")).Result()
+		n, err := base.Client.Exists(ctx, base.Key("ratelimit", "{T1:chat.postMessage}:channel:"+channel)).Result()
 		return err == nil && n == 1
 	})
 	pacedInRedis("back", "C4", 3)

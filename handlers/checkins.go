@@ -23,15 +23,15 @@ const checkinExample = "`/trellis checkin new` (in the team's channel), `/trelli
 
 // registerCheckins adds the check-in routes.
 func (h *Handlers) registerCheckins(mux *bot.Mux) {
-	mux.Action(views.ActionCheckinTemplate, bot.HandlerFunc(h.checkinTemplate))
-	mux.View(views.CallbackCheckin, bot.HandlerFunc(h.submitCheckin))
-	mux.Action(views.ActionCheckinAnswer, bot.HandlerFunc(h.openAnswer))
-	mux.Action(views.ActionCheckinEdit, bot.HandlerFunc(h.openAnswer))
-	mux.Action(views.ActionCheckinSkip, bot.HandlerFunc(h.skipRound))
-	mux.Action(views.ActionCheckinSnooze, bot.HandlerFunc(h.snoozeRound))
-	mux.View(views.CallbackAnswer, bot.HandlerFunc(h.submitAnswer))
-	mux.Event("member_joined_channel", bot.HandlerFunc(h.membersChanged))
-	mux.Event("member_left_channel", bot.HandlerFunc(h.membersChanged))
+	mux.Action(views.ActionCheckinTemplate, onAckPath(h.checkinTemplate))
+	mux.View(views.CallbackCheckin, onAckPath(h.submitCheckin))
+	mux.Action(views.ActionCheckinAnswer, onAckPath(h.openAnswer))
+	mux.Action(views.ActionCheckinEdit, onAckPath(h.openAnswer))
+	mux.Action(views.ActionCheckinSkip, onAckPath(h.skipRound))
+	mux.Action(views.ActionCheckinSnooze, onAckPath(h.snoozeRound))
+	mux.View(views.CallbackAnswer, onAckPath(h.submitAnswer))
+	mux.Event("member_joined_channel", onAckPath(h.membersChanged))
+	mux.Event("member_left_channel", onAckPath(h.membersChanged))
 }
 
 // cmdCheckin serves /trellis checkin and its subcommands.
@@ -114,7 +114,7 @@ func (h *Handlers) maySee(ctx context.Context, req *bot.Request, c models.Checki
 	if people, err := h.ck.Participants(ctx, c); err == nil && slices.Contains(people, req.UserID) {
 		return true
 	}
-	p, err := h.person(ctx, req, false)
+	p, err := h.person(ctx, req)
 	return err == nil && p.IsAdmin
 }
 
@@ -124,7 +124,7 @@ func (h *Handlers) mayChange(ctx context.Context, req *bot.Request, p models.Per
 	if c.OwnerID == p.UserID {
 		return p.IsAdmin, true, nil
 	}
-	fresh, err := h.person(ctx, req, true)
+	fresh, _, err := h.freshPerson(ctx, req)
 	if err != nil {
 		return false, false, err
 	}
@@ -173,8 +173,16 @@ func (h *Handlers) checkinTemplate(ctx context.Context, req *bot.Request) (*bot.
 	if req.Slack == nil {
 		return nil, nil
 	}
-	if _, err := req.Slack.UpdateViewContext(ctx, m, "", view.Hash, view.ID); err != nil {
+	// Filling the form is what the pick is for, so the form is filled by
+	// the time the pick is acked — unless Slack does not take it within
+	// the request's Slack budget.
+	sctx, cancel := slackCtx(ctx)
+	defer cancel()
+	if _, err := req.Slack.UpdateViewContext(sctx, m, "", view.Hash, view.ID); err != nil {
 		h.log.WarnContext(ctx, "views.update failed", "view", view.ID, "err", err)
+		if sctx.Err() != nil {
+			h.tell(ctx, req, "Slack is busy and didn't let me fill in the form in time. Pick the template again in a minute.")
+		}
 	}
 	return nil, nil
 }
@@ -211,7 +219,7 @@ func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Re
 	if len(errs) > 0 {
 		return fieldErrors(errs), nil
 	}
-	p, err := h.person(ctx, req, false)
+	p, err := h.person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +286,7 @@ func (h *Handlers) mayCreateIn(ctx context.Context, req *bot.Request, channel st
 	if !isChannelID(channel) {
 		return fieldErrors(map[string]string{views.BlockCheckinName: "I can't tell which channel this check-in is for. Close the form and run `/trellis checkin new` in the team's channel."}), nil
 	}
-	in, err := h.ck.Member(ctx, req.TeamID, channel, req.UserID)
+	in, err := h.member(ctx, req.TeamID, channel, req.UserID)
 	if err != nil {
 		h.log.WarnContext(ctx, "could not check channel membership", "channel", channel, "err", err)
 		return fieldErrors(map[string]string{views.BlockCheckinName: fmt.Sprintf("I couldn't check with Slack that you're in <#%s> (%s). Nothing is saved yet; please try again in a moment. In a private channel, invite me first with `/invite @Trellis`.", channel, slackErrorText(err))}), nil
@@ -287,6 +295,14 @@ func (h *Handlers) mayCreateIn(ctx context.Context, req *bot.Request, channel st
 		return fieldErrors(map[string]string{views.BlockCheckinName: fmt.Sprintf("You can set up a check-in only for a channel you're in, and you aren't in <#%s>. Nothing was saved.", channel)}), nil
 	}
 	return nil, nil
+}
+
+// member asks Slack now whether a person is in a channel, within what is
+// left of the request's Slack budget on the ack path.
+func (h *Handlers) member(ctx context.Context, teamID, channel, userID string) (bool, error) {
+	sctx, cancel := slackCtx(ctx)
+	defer cancel()
+	return h.ck.Member(sctx, teamID, channel, userID)
 }
 
 // isChannelID reports whether id looks like a channel's id (public "C…"
@@ -362,9 +378,10 @@ func (h *Handlers) dm(ctx context.Context, req *bot.Request, text string) {
 func (h *Handlers) listCheckins(ctx context.Context, req *bot.Request, p models.Person) (*bot.Response, error) {
 	store := h.ck.Store()
 	var (
-		cs    []models.Checkin
-		err   error
-		title string
+		cs      []models.Checkin
+		err     error
+		title   string
+		unknown int // channels Slack could not be asked about in time
 	)
 	ch := req.Command.ChannelID
 	if strings.HasPrefix(ch, "C") || strings.HasPrefix(ch, "G") {
@@ -374,7 +391,7 @@ func (h *Handlers) listCheckins(ctx context.Context, req *bot.Request, p models.
 		cs, err = store.ForPerson(ctx, req.TeamID, req.UserID)
 		title = "Your check-ins"
 		// Only check-ins of channels the person is in now.
-		in := h.inChannel(req.TeamID, req.UserID)
+		in := h.inChannel(req.TeamID, req.UserID, &unknown)
 		cs = slices.DeleteFunc(cs, func(c models.Checkin) bool { return !in(ctx, c.ChannelID) })
 	}
 	if err != nil {
@@ -384,23 +401,35 @@ func (h *Handlers) listCheckins(ctx context.Context, req *bot.Request, p models.
 	if err != nil {
 		return nil, err
 	}
-	return reply(fmt.Sprintf("%s: %d", title, len(items)), views.CheckinList(items, title)), nil
+	blocks := views.CheckinList(items, title)
+	if unknown > 0 {
+		// Hidden, not shown on a guess: say so rather than look complete.
+		blocks = append(blocks, views.Notice(fmt.Sprintf("Slack didn't tell me in time whether you're in %d of your check-ins' %s, so %s not listed. Please try again in a minute.",
+			unknown, views.Plural(unknown, "channel", "channels"), views.Plural(unknown, "that one is", "those are")), "")...)
+	}
+	return reply(fmt.Sprintf("%s: %d", title, len(items)), blocks), nil
 }
 
 // inChannel returns a test of whether the person is in a channel, by its
 // member list at most a minute old (RecentMember), looked up once per
 // channel for as long as the returned func is kept (one request). When
 // Slack cannot be asked the answer is no: access is never granted on a
-// guess.
-func (h *Handlers) inChannel(teamID, userID string) func(ctx context.Context, channel string) bool {
+// guess; unknown, when not nil, counts the channels Slack could not be
+// asked about.
+func (h *Handlers) inChannel(teamID, userID string, unknown *int) func(ctx context.Context, channel string) bool {
 	known := map[string]bool{}
 	return func(ctx context.Context, channel string) bool {
 		if in, ok := known[channel]; ok {
 			return in
 		}
-		in, err := h.ck.RecentMember(ctx, teamID, channel, userID)
+		sctx, cancel := slackCtx(ctx)
+		in, err := h.ck.RecentMember(sctx, teamID, channel, userID)
+		cancel()
 		if err != nil {
 			h.log.WarnContext(ctx, "could not check channel membership", "channel", channel, "err", err)
+			if unknown != nil {
+				*unknown++
+			}
 		}
 		known[channel] = in && err == nil
 		return known[channel]
@@ -501,7 +530,7 @@ func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models
 		if ok {
 			// Everyone's answers only while the owner or admin is in the
 			// channel they were given to, as Slack says now.
-			in, err := h.ck.Member(ctx, req.TeamID, c.ChannelID, req.UserID)
+			in, err := h.member(ctx, req.TeamID, c.ChannelID, req.UserID)
 			if err != nil {
 				h.log.WarnContext(ctx, "could not check channel membership", "channel", c.ChannelID, "err", err)
 				return notice(fmt.Sprintf("I couldn't check with Slack that you're in <#%s> (%s), so I can't export everyone's answers yet. Please try again in a moment.", c.ChannelID, slackErrorText(err)),
@@ -646,9 +675,14 @@ func (h *Handlers) openRound(ctx context.Context, req *bot.Request, roundID, che
 }
 
 // tell answers a button press privately: an ephemeral message where the
-// button was, or a DM from the Home tab.
+// button was, or a DM from the Home tab. On the ack path it is sent after
+// the ack: chat.postEphemeral is paced like any method.
 func (h *Handlers) tell(ctx context.Context, req *bot.Request, text string) {
 	if req.Slack == nil {
+		return
+	}
+	if acking(ctx) {
+		req.After(func(ctx context.Context) { h.tell(ctx, req, text) })
 		return
 	}
 	ch := req.Interaction.Container.ChannelID
@@ -739,7 +773,7 @@ func (h *Handlers) markPrompt(ctx context.Context, req *bot.Request, c models.Ch
 	if req.Slack == nil {
 		return
 	}
-	p, err := h.person(ctx, req, false)
+	p, err := h.person(ctx, req)
 	if err != nil {
 		return
 	}
@@ -798,7 +832,7 @@ func (h *Handlers) snoozeRound(ctx context.Context, req *bot.Request) (*bot.Resp
 		h.tell(ctx, req, "You've answered this one already; there is nothing to snooze.")
 		return nil, nil
 	}
-	p, err := h.person(ctx, req, false)
+	p, err := h.person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -849,7 +883,7 @@ func (h *Handlers) homeCheckins(ctx context.Context, teamID string, p models.Per
 		return out, err
 	}
 	// Nothing of a channel the person is not in now is shown.
-	in := h.inChannel(teamID, p.UserID)
+	in := h.inChannel(teamID, p.UserID, nil)
 	for _, pr := range pending {
 		if !in(ctx, pr.Checkin.ChannelID) {
 			continue

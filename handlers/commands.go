@@ -38,7 +38,7 @@ func (h *Handlers) command(ctx context.Context, req *bot.Request) (*bot.Response
 		return h.cmdMe(ctx, req)
 	}
 	// Know the person (and their Slack timezone) before any setting is stored.
-	p, err := h.person(ctx, req, false)
+	p, err := h.person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,11 @@ func (h *Handlers) cmdMe(ctx context.Context, req *bot.Request) (*bot.Response, 
 	if err != nil {
 		return nil, err
 	}
-	text := fmt.Sprintf("Timezone %s; working hours %s.", s.TimeZone, views.DescribeHours(s.Hours))
+	zone := s.TimeZone
+	if s.TZPending {
+		zone = "not known yet (reading it from Slack)"
+	}
+	text := fmt.Sprintf("Timezone %s; working hours %s.", zone, views.DescribeHours(s.Hours))
 	return reply(text, views.Me(s)), nil
 }
 
@@ -162,11 +166,16 @@ func (h *Handlers) cmdTZ(ctx context.Context, req *bot.Request, args string) (*b
 		if err := h.ppl.SetTZOverride(ctx, req.TeamID, req.UserID, ""); err != nil {
 			return nil, err
 		}
-		p, err := h.person(ctx, req, true)
+		// Slack's zone is what the person asked for: read it now, within
+		// the request's Slack budget; failing that it is read after the ack.
+		p, confirmed, err := h.freshPerson(ctx, req)
 		if err != nil {
 			return nil, err
 		}
 		req.After(h.refreshHome(req))
+		if !confirmed && p.SlackTZ == "" {
+			return notice("Done: your timezone follows your Slack profile. I'm reading it from Slack now; `/trellis me` shows it in a moment.", ""), nil
+		}
 		return notice(fmt.Sprintf("Done: your timezone follows your Slack profile (now *%s*).", p.TimeZone()), ""), nil
 	}
 	zone, ok := canonicalZone(args)
@@ -379,9 +388,12 @@ const adminExample = "Admin commands: `/trellis admin hours mon-fri 09:00-17:30`
 func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
 	// Whatever an admin changes here, this replica shows at once.
 	defer h.cache.forget(req.TeamID)
-	p, err := h.person(ctx, req, true)
+	p, confirmed, err := h.freshPerson(ctx, req)
 	if err != nil {
 		return nil, err
+	}
+	if !p.IsAdmin && !confirmed {
+		return notice(msgAdminUnconfirmed, "Your own settings are yours to change at any time: `/trellis me`."), nil
 	}
 	if !p.IsAdmin {
 		return notice("Only workspace admins and owners can change workspace settings.", "Your own settings are yours to change: `/trellis me`."), nil
@@ -458,7 +470,7 @@ func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args 
 		}
 		code, ok := normaliseRegion(rest, false)
 		if !ok {
-			p, err := h.person(ctx, req, false)
+			p, err := h.person(ctx, req)
 			if err != nil {
 				return nil, err
 			}

@@ -38,6 +38,7 @@ type fixture struct {
 	t     *testing.T
 	ctx   context.Context
 	clk   *clock.Sim
+	sim   *slacksim.Server
 	ctl   *slacksim.Control
 	api   *slack.Client
 	db    *models.DB
@@ -46,6 +47,8 @@ type fixture struct {
 	ws    *models.Workspaces
 	occ   *models.Occurrences
 	mux   *bot.Mux
+	svc   *checkins.Service
+	eng   *engine.Engine
 
 	lena, omar       string
 	teamCh, secretCh string
@@ -72,7 +75,7 @@ func newFixture(t *testing.T, dialect string) *fixture {
 		t.Fatalf("start emulator: %v", err)
 	}
 	t.Cleanup(func() { _ = sim.Close() })
-	f := &fixture{t: t, ctx: ctx, clk: clk, ctl: slacksim.NewControl(sim.URL())}
+	f := &fixture{t: t, ctx: ctx, clk: clk, sim: sim, ctl: slacksim.NewControl(sim.URL())}
 	unlimited := map[string]int{}
 	for _, m := range []string{"conversations.history", "conversations.open", "conversations.members", "users.info", "chat.update",
 		"chat.postEphemeral", "views.open", "views.update", "views.publish"} {
@@ -110,6 +113,7 @@ func newFixture(t *testing.T, dialect string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.svc, f.eng = svc, eng
 	f.mux = bot.NewMux()
 	handlers.New(handlers.Config{Logger: log, Clock: clk, People: f.ppl, Workspaces: f.ws, Views: models.NewOpenedViews(db),
 		Forecast: eng, Checkins: svc}).Register(f.mux)

@@ -101,6 +101,9 @@ type Handlers struct {
 	fc    forecaster
 	ck    *checkins.Service
 	cache wsCache
+	// learning holds the people whose Slack profile is being read after
+	// an ack ("team/user"), so a burst of their requests reads it once.
+	learning sync.Map
 }
 
 // New returns Handlers over the given stores.
@@ -116,52 +119,122 @@ const Command = "/trellis"
 
 // Register adds every route to mux.
 func (h *Handlers) Register(mux *bot.Mux) {
-	mux.Command(Command, bot.HandlerFunc(h.command))
+	mux.Command(Command, onAckPath(h.command))
 
-	mux.Action(views.ActionEditHours, bot.HandlerFunc(h.openHoursModal))
-	mux.Action(views.ActionEditTZ, bot.HandlerFunc(h.openTZModal))
-	mux.Action(views.ActionAddAway, bot.HandlerFunc(h.openAwayModal))
-	mux.Action(views.ActionEditRegion, bot.HandlerFunc(h.openRegionModal))
-	mux.Action(views.ActionRemoveAway, bot.HandlerFunc(h.removeAway))
+	mux.Action(views.ActionEditHours, onAckPath(h.openHoursModal))
+	mux.Action(views.ActionEditTZ, onAckPath(h.openTZModal))
+	mux.Action(views.ActionAddAway, onAckPath(h.openAwayModal))
+	mux.Action(views.ActionEditRegion, onAckPath(h.openRegionModal))
+	mux.Action(views.ActionRemoveAway, onAckPath(h.removeAway))
 
-	mux.View(views.CallbackHours, bot.HandlerFunc(h.submitHours))
-	mux.View(views.CallbackTZ, bot.HandlerFunc(h.submitTZ))
-	mux.View(views.CallbackAway, bot.HandlerFunc(h.submitAway))
-	mux.View(views.CallbackRegion, bot.HandlerFunc(h.submitRegion))
+	mux.View(views.CallbackHours, onAckPath(h.submitHours))
+	mux.View(views.CallbackTZ, onAckPath(h.submitTZ))
+	mux.View(views.CallbackAway, onAckPath(h.submitAway))
+	mux.View(views.CallbackRegion, onAckPath(h.submitRegion))
 
-	mux.Event("app_home_opened", bot.HandlerFunc(h.homeOpened))
-	mux.Event("user_change", bot.HandlerFunc(h.userChanged))
-	mux.Event("app_uninstalled", bot.HandlerFunc(h.uninstalled))
-	mux.Event("tokens_revoked", bot.HandlerFunc(h.uninstalled))
+	mux.Event("app_home_opened", onAckPath(h.homeOpened))
+	mux.Event("user_change", onAckPath(h.userChanged))
+	mux.Event("app_uninstalled", onAckPath(h.uninstalled))
+	mux.Event("tokens_revoked", onAckPath(h.uninstalled))
 	h.registerCheckins(mux)
 	h.registerHome(mux)
 }
 
-// person returns the stored person, fetching their Slack profile first when
-// Trellis has not seen them yet (or fresh is set, for admin checks). A Slack
-// failure is not fatal: the person is served with what is stored.
-func (h *Handlers) person(ctx context.Context, req *bot.Request, fresh bool) (models.Person, error) {
-	p, err := h.ppl.Get(ctx, req.TeamID, req.UserID)
-	// A row made by a setting before Slack's profile was read has no name
-	// and no zone: read the profile then too.
-	synced := err == nil && (p.Name != "" || p.SlackTZ != "")
-	if synced && !fresh {
-		return p, nil
+// person returns the stored person. Someone whose Slack profile Trellis
+// has not read yet is served at once with what is stored (their own
+// settings, else the workspace's defaults), never after waiting on
+// users.info: that method is paced and can be held behind a 429 for far
+// longer than the ack allows. On the ack path their profile is read after
+// the ack (learnProfile), so the next request has it.
+func (h *Handlers) person(ctx context.Context, req *bot.Request) (models.Person, error) {
+	p, synced, err := h.stored(ctx, req)
+	if err != nil {
+		return p, err
 	}
-	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		return p, fmt.Errorf("load person: %w", err)
+	if !synced && acking(ctx) {
+		h.learnLater(req)
 	}
+	return p, nil
+}
+
+// stored reads the person as stored, or a blank person of the request's
+// workspace when there is no row yet. synced reports whether Slack's
+// profile has been read into it: a row made by a setting before that has
+// no name and no zone.
+func (h *Handlers) stored(ctx context.Context, req *bot.Request) (p models.Person, synced bool, err error) {
+	p, err = h.ppl.Get(ctx, req.TeamID, req.UserID)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return models.Person{WorkspaceID: req.TeamID, UserID: req.UserID}, false, nil
+	case err != nil:
+		return p, false, fmt.Errorf("load person: %w", err)
+	}
+	return p, p.Name != "" || p.SlackTZ != "", nil
+}
+
+// freshPerson reads the person's profile from Slack now, for a check of
+// their admin rights, within what is left of the request's Slack budget.
+// When Slack does not answer in time (or fails) the stored person is
+// returned with confirmed unset, and on the ack path the profile is read
+// again after the ack.
+func (h *Handlers) freshPerson(ctx context.Context, req *bot.Request) (p models.Person, confirmed bool, err error) {
 	if req.Slack != nil {
-		u, serr := req.Slack.GetUserInfoContext(ctx, req.UserID)
+		sctx, cancel := slackCtx(ctx)
+		u, serr := req.Slack.GetUserInfoContext(sctx, req.UserID)
+		cancel()
 		if serr == nil {
-			return h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u))
+			p, err = h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u))
+			return p, err == nil, err
 		}
-		h.log.WarnContext(ctx, "users.info failed; using stored profile", "user", req.UserID, "err", serr)
+		h.log.WarnContext(ctx, "users.info failed; using the stored profile", "user", req.UserID, "err", serr)
 	}
-	if err == nil {
-		return p, nil
+	p, _, err = h.stored(ctx, req)
+	if err == nil && acking(ctx) {
+		h.learnLater(req)
 	}
-	return models.Person{WorkspaceID: req.TeamID, UserID: req.UserID}, nil
+	return p, false, err
+}
+
+// learnLater reads the person's Slack profile after the ack, unless
+// another read stored it first (a request may ask more than once).
+func (h *Handlers) learnLater(req *bot.Request) {
+	req.After(func(ctx context.Context) {
+		if _, synced, err := h.stored(ctx, req); err == nil && synced {
+			return
+		}
+		h.learnProfile(ctx, req)
+	})
+}
+
+// learnProfile reads the person's Slack profile and stores it. It runs
+// after the ack, where waiting for users.info keeps no one from an ack,
+// but for at most profileWait. At most one read per person runs at a time
+// in this process; a request that finds one running leaves it to that
+// one. It reports whether the profile was stored.
+func (h *Handlers) learnProfile(ctx context.Context, req *bot.Request) bool {
+	if req.Slack == nil {
+		return false
+	}
+	key := req.TeamID + "/" + req.UserID
+	if _, busy := h.learning.LoadOrStore(key, struct{}{}); busy {
+		return false
+	}
+	defer h.learning.Delete(key)
+	// After-ack work shares a few workers (bot.DispatcherConfig's
+	// AfterWorkers): a profile held behind a long 429 must not keep one
+	// from other people's replies for long. The next request tries again.
+	ctx, cancel := context.WithTimeout(ctx, profileWait)
+	defer cancel()
+	u, err := req.Slack.GetUserInfoContext(ctx, req.UserID)
+	if err != nil {
+		h.log.WarnContext(ctx, "users.info failed; the profile is read again on the next request", "user", req.UserID, "err", err)
+		return false
+	}
+	if _, err := h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u)); err != nil {
+		h.log.WarnContext(ctx, "could not store a Slack profile", "user", req.UserID, "err", err)
+		return false
+	}
+	return true
 }
 
 // workspace reads a workspace's settings. Start-up and installs create the
@@ -212,12 +285,18 @@ func (h *Handlers) summary(ctx context.Context, req *bot.Request) (models.Person
 	case wsErr != nil:
 		return p, views.Summary{}, fmt.Errorf("load workspace: %w", wsErr)
 	}
-	if pErr != nil || (p.Name == "" && p.SlackTZ == "") {
-		// Not yet seen from Slack: read the profile first.
-		var err error
-		if p, err = h.person(ctx, req, false); err != nil {
-			return p, views.Summary{}, err
-		}
+	// Not yet read from Slack: show what is known now and say the zone is
+	// on its way; the profile is read after the ack.
+	pending := pErr != nil || (p.Name == "" && p.SlackTZ == "")
+	if pErr != nil {
+		p = models.Person{WorkspaceID: req.TeamID, UserID: req.UserID}
+	}
+	if pending && acking(ctx) {
+		h.learnLater(req)
+	}
+	if pending && p.TZOverride == "" {
+		// A forecast in a zone that is only a stand-in would be wrong.
+		fcIn = engine.ForecastInput{}
 	}
 
 	now := h.clock.Now().In(p.Location())
@@ -231,6 +310,7 @@ func (h *Handlers) summary(ctx context.Context, req *bot.Request) (models.Person
 		UserID:         p.UserID,
 		TimeZone:       p.TimeZone(),
 		TZFromSlack:    p.TZOverride == "",
+		TZPending:      pending && p.TZOverride == "",
 		LocalNow:       now,
 		Hours:          p.WorkingHoursIn(ws),
 		HoursDefault:   p.Hours == nil,
@@ -306,15 +386,24 @@ func regionName(code string) string {
 }
 
 // publishHome renders and publishes a person's Home tab. It calls Slack, so it
-// runs after the ack.
+// runs after the ack. For someone whose Slack profile is not read yet the
+// tab is published at once with what is known, then again once the
+// profile is in.
 func (h *Handlers) publishHome(ctx context.Context, req *bot.Request) {
+	s, ok := h.publishHomeOnce(ctx, req)
+	if ok && s.TZPending && h.learnProfile(ctx, req) {
+		h.publishHomeOnce(ctx, req)
+	}
+}
+
+func (h *Handlers) publishHomeOnce(ctx context.Context, req *bot.Request) (views.Summary, bool) {
 	_, s, err := h.summary(ctx, req)
 	if err != nil {
 		h.log.ErrorContext(ctx, "publish home: summary", "user", req.UserID, "err", err)
-		return
+		return s, false
 	}
 	if h.ck != nil {
-		p, err := h.person(ctx, req, false)
+		p, err := h.person(ctx, req)
 		if err == nil {
 			s.Checkins, err = h.homeCheckins(ctx, req.TeamID, p)
 		}
@@ -324,9 +413,11 @@ func (h *Handlers) publishHome(ctx context.Context, req *bot.Request) {
 		}
 	}
 	if req.Slack == nil {
-		return
+		return s, false
 	}
 	if _, err := req.Slack.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: req.UserID, View: views.Home(s)}); err != nil {
 		h.log.ErrorContext(ctx, "views.publish failed", "user", req.UserID, "err", err)
+		return s, false
 	}
+	return s, true
 }

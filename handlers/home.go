@@ -17,12 +17,12 @@ import (
 // registerHome adds the routes of the Home tab's check-in buttons and its
 // daily-limit menu.
 func (h *Handlers) registerHome(mux *bot.Mux) {
-	mux.Action(views.ActionHomeCheckinEdit, bot.HandlerFunc(h.homeCheckinEdit))
-	mux.Action(views.ActionHomeCheckinPause, bot.HandlerFunc(h.homeCheckinPause))
-	mux.Action(views.ActionHomeCheckinResume, bot.HandlerFunc(h.homeCheckinResume))
-	mux.Action(views.ActionHomeCheckinRun, bot.HandlerFunc(h.homeCheckinRun))
-	mux.Action(views.ActionHomeCheckinExport, bot.HandlerFunc(h.homeCheckinExport))
-	mux.Action(views.ActionHomeBudget, bot.HandlerFunc(h.homeBudget))
+	mux.Action(views.ActionHomeCheckinEdit, onAckPath(h.homeCheckinEdit))
+	mux.Action(views.ActionHomeCheckinPause, onAckPath(h.homeCheckinPause))
+	mux.Action(views.ActionHomeCheckinResume, onAckPath(h.homeCheckinResume))
+	mux.Action(views.ActionHomeCheckinRun, onAckPath(h.homeCheckinRun))
+	mux.Action(views.ActionHomeCheckinExport, onAckPath(h.homeCheckinExport))
+	mux.Action(views.ActionHomeBudget, onAckPath(h.homeBudget))
 }
 
 // homeCheckin loads the check-in a Home button names. The value is only a
@@ -50,7 +50,7 @@ func (h *Handlers) homeCheckin(ctx context.Context, req *bot.Request) (c models.
 	if err != nil {
 		return c, p, true, err
 	}
-	if p, err = h.person(ctx, req, false); err != nil {
+	if p, err = h.person(ctx, req); err != nil {
 		return c, p, true, err
 	}
 	known, err := h.mayKnow(ctx, req, p, c)
@@ -78,7 +78,7 @@ func (h *Handlers) mayKnow(ctx context.Context, req *bot.Request, p models.Perso
 	if slices.Contains(people, p.UserID) {
 		return true, nil
 	}
-	fresh, err := h.person(ctx, req, true)
+	fresh, _, err := h.freshPerson(ctx, req)
 	if err != nil {
 		return false, err
 	}
@@ -103,9 +103,7 @@ func (h *Handlers) homeCheckinEdit(ctx context.Context, req *bot.Request) (*bot.
 	m := views.CheckinModal(c, nil, "")
 	m.PrivateMetadata = "edit:" + strconv.FormatInt(c.ID, 10)
 	// The trigger lives three seconds: the form opens before the ack.
-	resp, err := h.openModal(ctx, req, trigger(req), m)
-	h.replyLater(req, resp)
-	return nil, err
+	return h.openModal(ctx, req, trigger(req), m)
 }
 
 func (h *Handlers) homeCheckinPause(ctx context.Context, req *bot.Request) (*bot.Response, error) {

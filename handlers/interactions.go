@@ -17,28 +17,46 @@ import (
 )
 
 // openModal opens view with the trigger. It runs before the ack because a
-// trigger_id lives only three seconds.
+// trigger_id lives only three seconds, and gives up when the request's
+// Slack budget runs out (views.open held behind a 429, say), answering in
+// words instead of missing the ack. A button press, whose ack carries no
+// message, gets that answer after the ack.
 func (h *Handlers) openModal(ctx context.Context, req *bot.Request, triggerID string, view slack.ModalViewRequest) (*bot.Response, error) {
-	if req.Slack == nil || triggerID == "" {
-		return notice("I can't open a form from here; use the command with arguments instead.", "Try `/trellis help`."), nil
-	}
-	opened, err := req.Slack.OpenViewContext(ctx, triggerID, view)
-	if err != nil {
+	var refusal *bot.Response
+	switch {
+	case req.Slack == nil || triggerID == "":
+		refusal = notice("I can't open a form from here; use the command with arguments instead.", "Try `/trellis help`.")
+	default:
+		sctx, cancel := slackCtx(ctx)
+		opened, err := req.Slack.OpenViewContext(sctx, triggerID, view)
+		cancel()
+		if err == nil {
+			h.recordOpened(ctx, req, opened, view.CallbackID)
+			return nil, nil
+		}
 		h.log.WarnContext(ctx, "views.open failed", "callback", view.CallbackID, "err", err)
-		return notice("Slack didn't let me open the form in time. Please try again.", "Or type the setting directly, see `/trellis help`."), nil
+		refusal = notice("Slack is busy and didn't let me open the form in time. Please try again in a minute.", "Or type the setting directly, see `/trellis help`.")
 	}
+	if req.Kind == bot.KindBlockAction {
+		h.replyLater(req, refusal)
+		return nil, nil
+	}
+	return refusal, nil
+}
+
+// recordOpened records a modal Trellis opened for the person.
+func (h *Handlers) recordOpened(ctx context.Context, req *bot.Request, opened *slack.ViewResponse, callbackID string) {
 	if h.views != nil && opened != nil && opened.ID != "" {
 		// What lets an action in the form change it later, for this
 		// person only.
-		if err := h.views.Record(ctx, req.TeamID, opened.ID, req.UserID, view.CallbackID); err != nil {
+		if err := h.views.Record(ctx, req.TeamID, opened.ID, req.UserID, callbackID); err != nil {
 			h.log.WarnContext(ctx, "could not record an opened view", "view", opened.ID, "err", err)
 		}
 	}
-	return nil, nil
 }
 
 func (h *Handlers) openHoursFor(ctx context.Context, req *bot.Request, trigger string) (*bot.Response, error) {
-	p, err := h.person(ctx, req, false)
+	p, err := h.person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -50,15 +68,19 @@ func (h *Handlers) openHoursFor(ctx context.Context, req *bot.Request, trigger s
 }
 
 func (h *Handlers) openTZFor(ctx context.Context, req *bot.Request, trigger string) (*bot.Response, error) {
-	p, err := h.person(ctx, req, false)
+	p, err := h.person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	return h.openModal(ctx, req, trigger, views.TZModal(p.TimeZone(), p.SlackTZ, p.TZOverride == ""))
+	current := p.TimeZone()
+	if p.TZOverride == "" && p.SlackTZ == "" {
+		current = "" // not read from Slack yet: the form must not name a stand-in
+	}
+	return h.openModal(ctx, req, trigger, views.TZModal(current, p.SlackTZ, p.TZOverride == ""))
 }
 
 func (h *Handlers) openRegionFor(ctx context.Context, req *bot.Request, trigger string, workspace bool) (*bot.Response, error) {
-	p, err := h.person(ctx, req, false)
+	p, err := h.person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +107,7 @@ func (h *Handlers) openRegionModal(ctx context.Context, req *bot.Request) (*bot.
 }
 
 func (h *Handlers) openAwayModal(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	p, err := h.person(ctx, req, false)
+	p, err := h.person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -161,9 +183,12 @@ func (h *Handlers) submitHours(ctx context.Context, req *bot.Request) (*bot.Resp
 	}
 	if workspace {
 		defer h.cache.forget(req.TeamID)
-		p, err := h.person(ctx, req, true)
+		p, confirmed, err := h.freshPerson(ctx, req)
 		if err != nil {
 			return nil, err
+		}
+		if !p.IsAdmin && !confirmed {
+			return fieldErrors(map[string]string{views.BlockDays: msgAdminUnconfirmed}), nil
 		}
 		if !p.IsAdmin {
 			return fieldErrors(map[string]string{views.BlockDays: "Only workspace admins can change the workspace default."}), nil
@@ -210,7 +235,7 @@ func (h *Handlers) submitTZ(ctx context.Context, req *bot.Request) (*bot.Respons
 const maxAwayAhead = 366
 
 func (h *Handlers) submitAway(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	p, err := h.person(ctx, req, false)
+	p, err := h.person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -263,9 +288,12 @@ func (h *Handlers) submitRegion(ctx context.Context, req *bot.Request) (*bot.Res
 	}
 	if workspace {
 		defer h.cache.forget(req.TeamID)
-		p, err := h.person(ctx, req, true)
+		p, confirmed, err := h.freshPerson(ctx, req)
 		if err != nil {
 			return nil, err
+		}
+		if !p.IsAdmin && !confirmed {
+			return fieldErrors(map[string]string{views.BlockRegion: msgAdminUnconfirmed}), nil
 		}
 		if !p.IsAdmin {
 			return fieldErrors(map[string]string{views.BlockRegion: "Only workspace admins can change the workspace region."}), nil

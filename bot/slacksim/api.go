@@ -114,6 +114,18 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		reply(http.StatusOK, map[string]any{"ok": false, "error": code})
 		return
 	}
+	if held := s.limits.hang(name); held != nil {
+		select {
+		case <-held:
+		case <-r.Context().Done():
+			// The caller gave up on a call that never took effect.
+			call.Status, call.Error, call.Answered = 0, "hung_up", time.Now()
+			return
+		case <-s.ctx.Done():
+			reply(http.StatusServiceUnavailable, map[string]any{"ok": false, "error": "emulator_closing"})
+			return
+		}
+	}
 	hit, faulted := s.limits.fault(name)
 	if faulted && hit.hold > 0 {
 		// Whatever the answer turns out to be, it is held back first.

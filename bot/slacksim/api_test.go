@@ -363,6 +363,59 @@ func TestFaultInjection(t *testing.T) {
 	}
 }
 
+// TestFaultHang: a hung method holds every call, and only that method's,
+// unanswered until the fault is cleared; a caller that gives up is logged
+// as having hung up, and a held call is served once the hang is cleared.
+func TestFaultHang(t *testing.T) {
+	e := newEnv(t, Config{})
+	ctx := testCtx(t)
+	for _, bad := range []Fault{{Method: "users.info", Hang: true, Next: 1}, {Method: "users.info", Hang: true, Status: 500}, {Method: "users.info", Hang: true, Hold: "1s"}} {
+		if _, err := e.ctl.AddFault(ctx, bad); err == nil {
+			t.Errorf("AddFault(%+v) accepted a hang with another fault's fields", bad)
+		}
+	}
+	if _, err := e.ctl.AddFault(ctx, Fault{Method: "users.info", Hang: true}); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		u   *slack.User
+		err error
+	}
+	held := make(chan result, 1)
+	go func() {
+		u, err := e.api.GetUserInfoContext(ctx, DemoAda)
+		held <- result{u, err}
+	}()
+	// A caller that gives up gets its own error back, never an answer.
+	gaveUp, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := e.api.GetUserInfoContext(gaveUp, DemoRavi); !errors.Is(err, context.Canceled) {
+		t.Errorf("users.info with a cancelled context = %v, want context.Canceled", err)
+	}
+	// Other methods flow.
+	if _, err := e.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: "D0DEMOCARL"}); err != nil {
+		var se slack.SlackErrorResponse
+		if !errors.As(err, &se) {
+			t.Errorf("conversations.info while users.info hangs = %v, want an answer", err)
+		}
+	}
+	select {
+	case r := <-held:
+		t.Fatalf("a held users.info was answered before the hang was cleared: %+v", r)
+	default:
+	}
+	if err := e.ctl.ClearFaults(ctx, "users.info"); err != nil {
+		t.Fatal(err)
+	}
+	r := <-held
+	if r.err != nil || r.u == nil || r.u.ID != DemoAda {
+		t.Fatalf("held users.info after the hang was cleared = %+v, %v; want Ada", r.u, r.err)
+	}
+	if _, err := e.api.GetUserInfoContext(ctx, DemoRavi); err != nil {
+		t.Errorf("users.info after the hang was cleared = %v", err)
+	}
+}
+
 func TestConversations(t *testing.T) {
 	e := newEnv(t, Config{})
 	ch, noOp, already, err := e.api.OpenConversation(&slack.OpenConversationParameters{Users: []string{DemoCarlos}})

@@ -540,6 +540,13 @@ func (s *Server) ctlAddFault(r *http.Request) (any, error) {
 	if f.Method == "" {
 		return nil, bad("method is required (or \"*\" for every method)")
 	}
+	if f.Hang {
+		if f.Every != 0 || f.Next != 0 || f.Status != 0 || f.RetryAfter != 0 || f.AfterEffect || f.Hold != "" {
+			return nil, bad("hang holds every call until the fault is cleared: give it no every, next, status, retry_after, after_effect or hold")
+		}
+		s.limits.addHang(f.Method)
+		return f, nil
+	}
 	if (f.Every > 0) == (f.Next > 0) {
 		return nil, bad("give exactly one of every (every Nth call) or next (the next K calls)")
 	}

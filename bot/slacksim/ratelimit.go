@@ -33,6 +33,9 @@ type limiter struct {
 	buckets   map[string]*bucket
 	capHits   []time.Time
 	faults    []*faultRule
+	// hangs holds, per method (or "*"), a channel closed when its hang
+	// fault is cleared.
+	hangs map[string]chan struct{}
 }
 
 type bucket struct {
@@ -63,6 +66,7 @@ func newLimiter(window time.Duration, msgCap int) *limiter {
 		overrides: map[string]int{},
 		hits:      map[string][]time.Time{},
 		buckets:   map[string]*bucket{},
+		hangs:     map[string]chan struct{}{},
 	}
 }
 
@@ -158,11 +162,38 @@ func (l *limiter) addFault(f Fault, hold time.Duration) {
 func (l *limiter) clearFaults(method string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	for m, ch := range l.hangs {
+		if method == "" || m == method {
+			close(ch)
+			delete(l.hangs, m)
+		}
+	}
 	if method == "" {
 		l.faults = nil
 		return
 	}
 	l.faults = slices.DeleteFunc(l.faults, func(r *faultRule) bool { return r.Method == method })
+}
+
+// addHang holds every call to method from now on until its faults are
+// cleared.
+func (l *limiter) addHang(method string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.hangs[method]; !ok {
+		l.hangs[method] = make(chan struct{})
+	}
+}
+
+// hang returns a channel that is closed when a call to method may be
+// served, or nil when no hang holds it.
+func (l *limiter) hang(method string) <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ch, ok := l.hangs[method]; ok {
+		return ch
+	}
+	return l.hangs["*"]
 }
 
 // fault reports whether an injected fault answers this call to method,

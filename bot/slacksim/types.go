@@ -281,7 +281,10 @@ type Call struct {
 // with Retry-After RetryAfter, default 1). With Next, the next K calls are
 // answered with Status (default 500). With AfterEffect the call takes
 // effect first (the message is posted) and only the answer is the error:
-// the timeout-after-Slack-accepted case a sender must reconcile.
+// the timeout-after-Slack-accepted case a sender must reconcile. With
+// Hang (and neither Every nor Next), every call is held unanswered until
+// the fault is cleared — then it is served as usual — or the caller gives
+// up: a method that is slow without end.
 //
 // Hold (a duration like "4s") holds the answer back that long after the
 // call was handled: with no Status the call takes effect and its normal
@@ -296,6 +299,7 @@ type Fault struct {
 	RetryAfter  int    `json:"retry_after,omitempty"`
 	AfterEffect bool   `json:"after_effect,omitempty"`
 	Hold        string `json:"hold,omitempty"`
+	Hang        bool   `json:"hang,omitempty"`
 }
 
 // Limits changes rate limits (POST /control/limits).

@@ -80,14 +80,19 @@ func HoursModal(h models.WorkingHours, followsDefault, workspace bool, def model
 }
 
 // TZModal edits a person's timezone. An empty field means "follow my Slack
-// profile", so there is no separate switch to forget.
+// profile", so there is no separate switch to forget. An empty current
+// means the zone is not known yet (the Slack profile is still being read).
 func TZModal(current, slackTZ string, followsSlack bool) slack.ModalViewRequest {
 	in := slack.NewPlainTextInputBlockElement(plain("Europe/Berlin"), BlockTZ)
 	if !followsSlack {
 		in.InitialValue = clip(current, maxZone)
 	}
+	intro := fmt.Sprintf("Your timezone is *%s*. Every time Trellis shows you, and every message it sends you, follows it.", Mrkdwn(current, maxZone))
+	if current == "" {
+		intro = "I haven't read your timezone from your Slack profile yet. Every time Trellis shows you, and every message it sends you, follows it."
+	}
 	return modal(CallbackTZ, "Timezone", "Save",
-		section(fmt.Sprintf("Your timezone is *%s*. Every time Trellis shows you, and every message it sends you, follows it.", Mrkdwn(current, maxZone)), nil),
+		section(intro, nil),
 		input(BlockTZ, "Timezone (IANA name)", in, true,
 			fmt.Sprintf("Like America/New_York, Asia/Kolkata or Europe/London. Leave it empty to follow your Slack profile (%s).", Plain(orUnknown(slackTZ), maxZone))),
 	)

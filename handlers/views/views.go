@@ -46,9 +46,12 @@ const (
 
 // Summary is everything Trellis knows of one person's boundaries, ready to show.
 type Summary struct {
-	UserID         string
-	TimeZone       string
-	TZFromSlack    bool
+	UserID      string
+	TimeZone    string
+	TZFromSlack bool
+	// TZPending says the person's Slack profile has not been read yet:
+	// TimeZone is only the stand-in Trellis uses until it is.
+	TZPending      bool
 	LocalNow       time.Time
 	Hours          models.WorkingHours
 	HoursDefault   bool
@@ -176,8 +179,13 @@ func summaryBlocks(s Summary, buttons bool) []slack.Block {
 	if s.TZFromSlack {
 		tzSource = "from your Slack profile"
 	}
-	blocks = append(blocks, section(fmt.Sprintf(":earth_africa: *Timezone:* %s (%s)\nIt's %s for you now.",
-		Mrkdwn(s.TimeZone, maxZone), tzSource, s.LocalNow.Format("Mon 2 Jan, 15:04 MST")), acc(ActionEditTZ, "Change timezone")))
+	tz := fmt.Sprintf(":earth_africa: *Timezone:* %s (%s)\nIt's %s for you now.",
+		Mrkdwn(s.TimeZone, maxZone), tzSource, s.LocalNow.Format("Mon 2 Jan, 15:04 MST"))
+	if s.TZPending {
+		tz = fmt.Sprintf(":earth_africa: *Timezone:* not known yet: I'm reading it from your Slack profile, and it shows here in a moment. Until then I use %s.",
+			Mrkdwn(s.TimeZone, maxZone))
+	}
+	blocks = append(blocks, section(tz, acc(ActionEditTZ, "Change timezone")))
 
 	hours := describeHours(s.Hours)
 	if s.HoursDefault {
@@ -259,6 +267,10 @@ func summaryBlocks(s Summary, buttons bool) []slack.Block {
 		blocks = append(blocks, section(budget+", chosen by you (`/trellis budget default` follows the workspace)", nil))
 	default:
 		blocks = append(blocks, section(budget+" (the workspace's; lower it with `/trellis budget 1`)", nil))
+	}
+	if s.TZPending {
+		blocks = append(blocks, section(":soon: *Coming up:* I'll list your next messages from Trellis, in your own time, once I know your timezone.", nil))
+		return blocks
 	}
 	blocks = append(blocks, section(upcomingText(s.Upcoming), nil))
 	return blocks

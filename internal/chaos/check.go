@@ -307,7 +307,7 @@ func Check(o Observed) Report {
 		}
 		if !final[oc.Status] {
 			r.Open = append(r.Open, fmt.Sprintf("%s: %s until %s, %q", label, oc.Status,
-				cmp.Or(oc.LeaseUntil, oc.DeliverAt).UTC().Format(time.TimeOnly), oc.Reason))
+				cmp.Or(oc.LeaseUntil, oc.DeliverAt).UTC().Format("Jan 2 15:04:05"), oc.Reason))
 		}
 
 		switch {

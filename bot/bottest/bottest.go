@@ -82,11 +82,7 @@ func (p *Proxy) Addr() string { return p.addr }
 func (p *Proxy) Stop() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	select {
-	case <-p.thawed:
-	default:
-		close(p.thawed)
-	}
+	p.thawLocked()
 	if p.ln != nil {
 		_ = p.ln.Close()
 		p.ln = nil
@@ -115,6 +111,11 @@ func (p *Proxy) Freeze() {
 func (p *Proxy) Thaw() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.thawLocked()
+}
+
+// thawLocked lets held bytes through; p.mu is held.
+func (p *Proxy) thawLocked() {
 	select {
 	case <-p.thawed:
 	default:

@@ -10,6 +10,7 @@
 //	trellis migrate status   list applied and pending migrations
 //	trellis schedule preview show when a cadence fires for a person, and why
 //	trellis healthcheck      exit 0 when the local /healthz answers (for Docker)
+//	trellis emulator         run the Slack emulator on its own (process-level tests)
 //	trellis version          print the version
 package main
 
@@ -48,7 +49,7 @@ func main() {
 	}
 }
 
-const usage = `usage: trellis [serve | migrate [status] | schedule preview --help | healthcheck | version]
+const usage = `usage: trellis [serve | migrate [status] | schedule preview --help | emulator --help | healthcheck | version]
 
 With no Slack credentials Trellis starts a sandbox on localhost. See README.md
 for the environment variables that connect it to a real Slack workspace.`
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
+	case "emulator":
+		return emulator(ctx, args[1:], getenv, stdout, stderr)
 	case "schedule":
 		if len(args) < 2 || args[1] != "preview" {
 			return errUsage

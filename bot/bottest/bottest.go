@@ -40,23 +40,27 @@ func SignRequest(tb testing.TB, r *http.Request, secret string, at time.Time) {
 
 // Proxy forwards TCP connections from a local port to a target address.
 // Stop closes the listener and every forwarded connection, as if the target
-// went away; Start listens again on the same port.
+// went away; Start listens again on the same port. Freeze is a network
+// partition instead: connections stay open but no byte passes either way
+// and new ones wait, until Thaw lets everything through again.
 type Proxy struct {
 	tb     testing.TB
 	target string
 	addr   string
 
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  map[net.Conn]struct{}
+	thawed chan struct{} // closed while not frozen
+	wg     sync.WaitGroup
 }
 
 // NewProxy starts a proxy to target on a free 127.0.0.1 port. It stops when
 // the test ends.
 func NewProxy(tb testing.TB, target string) *Proxy {
 	tb.Helper()
-	p := &Proxy{tb: tb, target: target, conns: map[net.Conn]struct{}{}}
+	p := &Proxy{tb: tb, target: target, conns: map[net.Conn]struct{}{}, thawed: make(chan struct{})}
+	close(p.thawed)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("bottest: listen: %v", err)
@@ -73,10 +77,12 @@ func NewProxy(tb testing.TB, target string) *Proxy {
 // Addr is the proxy's address, the same across Stop and Start.
 func (p *Proxy) Addr() string { return p.addr }
 
-// Stop closes the listener and cuts every open connection.
+// Stop closes the listener and cuts every open connection. It ends a
+// Freeze too: what was held back finds its connection gone.
 func (p *Proxy) Stop() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.thawLocked()
 	if p.ln != nil {
 		_ = p.ln.Close()
 		p.ln = nil
@@ -85,6 +91,43 @@ func (p *Proxy) Stop() {
 		_ = c.Close()
 	}
 	clear(p.conns)
+}
+
+// Freeze stops every byte in both directions, on open connections and on
+// new ones, which are accepted but wait: what a network partition does to
+// a client, whose calls hang rather than fail.
+func (p *Proxy) Freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.thawed:
+		p.thawed = make(chan struct{})
+	default: // already frozen
+	}
+}
+
+// Thaw ends a Freeze: what waited is delivered, as when a partition heals
+// before the connections time out.
+func (p *Proxy) Thaw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.thawLocked()
+}
+
+// thawLocked lets held bytes through; p.mu is held.
+func (p *Proxy) thawLocked() {
+	select {
+	case <-p.thawed:
+	default:
+		close(p.thawed)
+	}
+}
+
+// gate returns a channel closed while the proxy is not frozen.
+func (p *Proxy) gate() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.thawed
 }
 
 // Start listens again on the proxy's address.
@@ -124,6 +167,7 @@ func (p *Proxy) serve(ln net.Listener) {
 }
 
 func (p *Proxy) forward(in net.Conn) {
+	<-p.gate() // a frozen proxy accepts, but does not connect yet
 	out, err := net.DialTimeout("tcp", p.target, time.Second)
 	if err != nil {
 		_ = in.Close()
@@ -140,7 +184,19 @@ func (p *Proxy) forward(in net.Conn) {
 	p.conns[out] = struct{}{}
 	p.mu.Unlock()
 	pipe := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src)
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				<-p.gate()
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
 		_ = dst.Close()
 		_ = src.Close()
 		p.mu.Lock()

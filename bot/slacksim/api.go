@@ -126,17 +126,27 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	status, retryAfter, afterEffect, faulted := s.limits.fault(name)
-	fault := func() {
-		call.Status = status
-		call.Error = "injected_fault"
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(status)
-		_, _ = fmt.Fprintf(w, "<html><body>%d %s</body></html>", status, http.StatusText(status))
+	hit, faulted := s.limits.fault(name)
+	if faulted && hit.hold > 0 {
+		// Whatever the answer turns out to be, it is held back first.
+		answer := reply
+		reply = func(status int, body map[string]any) {
+			s.holdAnswer(r, hit.hold)
+			answer(status, body)
+		}
 	}
-	if faulted && !afterEffect {
-		if status == http.StatusTooManyRequests {
-			limited(retryAfter)
+	fault := func() {
+		s.holdAnswer(r, hit.hold)
+		call.Status = hit.status
+		call.Error = "injected_fault"
+		call.Answered = time.Now()
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(hit.status)
+		_, _ = fmt.Fprintf(w, "<html><body>%d %s</body></html>", hit.status, http.StatusText(hit.status))
+	}
+	if faulted && !hit.afterEffect {
+		if hit.status == http.StatusTooManyRequests {
+			limited(hit.retryAfter)
 			return
 		}
 		fault()
@@ -151,7 +161,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if c.channel != "" {
 		call.Channel = c.channel
 	}
-	if faulted {
+	if faulted && hit.status != 0 {
 		// The call took effect; its answer is lost.
 		fault()
 		return
@@ -172,6 +182,21 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		body["ok"] = true
 		reply(http.StatusOK, body)
+	}
+}
+
+// holdAnswer waits d before an answer is written, or until the client hangs
+// up or the emulator closes.
+func (s *Server) holdAnswer(r *http.Request, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	case <-s.ctx.Done():
 	}
 }
 

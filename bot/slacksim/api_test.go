@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -368,7 +369,7 @@ func TestFaultInjection(t *testing.T) {
 func TestFaultHang(t *testing.T) {
 	e := newEnv(t, Config{})
 	ctx := testCtx(t)
-	for _, bad := range []Fault{{Method: "users.info", Hang: true, Next: 1}, {Method: "users.info", Hang: true, Status: 500}} {
+	for _, bad := range []Fault{{Method: "users.info", Hang: true, Next: 1}, {Method: "users.info", Hang: true, Status: 500}, {Method: "users.info", Hang: true, Hold: "1s"}} {
 		if _, err := e.ctl.AddFault(ctx, bad); err == nil {
 			t.Errorf("AddFault(%+v) accepted a hang with another fault's fields", bad)
 		}
@@ -473,5 +474,73 @@ func TestDNDInfo(t *testing.T) {
 	team, err := e.api.GetDNDTeamInfo([]string{DemoMei, DemoAda})
 	if err != nil || !team[DemoMei].Enabled || team[DemoAda].Enabled {
 		t.Errorf("dnd.teamInfo = %+v, %v", team, err)
+	}
+}
+
+// TestHeldAnswers: a hold fault makes the call take effect and holds its
+// answer back; a hold longer than the client waits is a message Slack
+// accepted whose answer never reached the sender.
+func TestHeldAnswers(t *testing.T) {
+	e := newEnv(t, Config{})
+	ctx := testCtx(t)
+	for _, bad := range []Fault{
+		{Method: "chat.postMessage", Next: 1, Hold: "soon"},
+		{Method: "chat.postMessage", Next: 1, Hold: "-1s"},
+		{Method: "chat.postMessage", Next: 1, Hold: "1s", Status: 200},
+	} {
+		if _, err := e.ctl.AddFault(ctx, bad); err == nil {
+			t.Errorf("fault %+v was accepted", bad)
+		}
+	}
+
+	// Slow: every call is answered, each after the hold.
+	const hold = 300 * time.Millisecond
+	if _, err := e.ctl.AddFault(ctx, Fault{Method: "chat.postMessage", Next: 2, Hold: hold.String()}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, _, err := e.api.PostMessage(DemoRavi, slack.MsgOptionText(fmt.Sprintf("slow %d", i), false)); err != nil {
+			t.Errorf("held call %d = %v, want success", i, err)
+		}
+	}
+	calls, err := e.ctl.Calls(ctx, "chat.postMessage")
+	if err != nil || len(calls) != 3 {
+		t.Fatalf("calls = %+v, %v", calls, err)
+	}
+	for i, c := range calls {
+		held := c.Answered.Sub(c.Time) >= hold
+		if want := i < 2; held != want || !c.OK {
+			t.Errorf("call %d answered after %v (ok %v), want held %v", i, c.Answered.Sub(c.Time), c.OK, want)
+		}
+	}
+
+	// Accepted, then never answered in time: the client gives up, the
+	// message is in the conversation all the same.
+	if _, err := e.ctl.AddFault(ctx, Fault{Method: "chat.postMessage", Next: 1, Hold: "1m"}); err != nil {
+		t.Fatal(err)
+	}
+	impatient := slack.New(DefaultBotToken, slack.OptionAPIURL(e.srv.APIURL()),
+		slack.OptionHTTPClient(&http.Client{Timeout: 200 * time.Millisecond}))
+	// (Another person's DM: Ravi's has used its burst of messages.)
+	if _, _, err := impatient.PostMessage(DemoCarlos, slack.MsgOptionText("accepted", false)); err == nil {
+		t.Error("a post held past the client's timeout succeeded")
+	}
+	msgs, err := e.ctl.Messages(ctx, DemoCarlos, DemoCarlos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(msgs); n == 0 || msgs[n-1].Text != "accepted" {
+		t.Errorf("after the timeout the DM holds %+v, want the accepted message last", msgs)
+	}
+
+	// A held error: the call takes effect with after_effect, and the 500
+	// comes late.
+	if _, err := e.ctl.AddFault(ctx, Fault{Method: "chat.postMessage", Next: 1, Status: 503, AfterEffect: true, Hold: hold.String()}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = e.api.PostMessage(DemoMei, slack.MsgOptionText("late error", false))
+	var sc slack.StatusCodeError
+	if !errors.As(err, &sc) || sc.Code != 503 {
+		t.Errorf("held error = %v, want HTTP 503", err)
 	}
 }

@@ -541,8 +541,8 @@ func (s *Server) ctlAddFault(r *http.Request) (any, error) {
 		return nil, bad("method is required (or \"*\" for every method)")
 	}
 	if f.Hang {
-		if f.Every != 0 || f.Next != 0 || f.Status != 0 || f.RetryAfter != 0 || f.AfterEffect {
-			return nil, bad("hang holds every call until the fault is cleared: give it no every, next, status, retry_after or after_effect")
+		if f.Every != 0 || f.Next != 0 || f.Status != 0 || f.RetryAfter != 0 || f.AfterEffect || f.Hold != "" {
+			return nil, bad("hang holds every call until the fault is cleared: give it no every, next, status, retry_after, after_effect or hold")
 		}
 		s.limits.addHang(f.Method)
 		return f, nil
@@ -553,14 +553,27 @@ func (s *Server) ctlAddFault(r *http.Request) (any, error) {
 	if f.Every < 0 || f.Next < 0 {
 		return nil, bad("every and next must be positive")
 	}
-	if f.Status == 0 {
+	var hold time.Duration
+	if f.Hold != "" {
+		d, err := time.ParseDuration(f.Hold)
+		if err != nil || d <= 0 {
+			return nil, bad("hold must be a positive duration like 4s")
+		}
+		hold = d
+	}
+	switch {
+	case f.Status == 0 && hold > 0:
+		// A slow answer, not an error: the call takes effect.
+	case f.Status == 0:
 		f.Status = http.StatusInternalServerError
 		if f.Every > 0 {
 			f.Status = http.StatusTooManyRequests
 		}
-	}
-	if f.Status < 400 || f.Status > 599 {
-		return nil, bad("status must be an HTTP error status")
+		fallthrough
+	default:
+		if f.Status < 400 || f.Status > 599 {
+			return nil, bad("status must be an HTTP error status")
+		}
 	}
 	if f.AfterEffect && f.Status == http.StatusTooManyRequests {
 		return nil, bad("after_effect needs a status other than 429: a rate-limited call never takes effect")
@@ -568,7 +581,7 @@ func (s *Server) ctlAddFault(r *http.Request) (any, error) {
 	if f.Status == http.StatusTooManyRequests && f.RetryAfter <= 0 {
 		f.RetryAfter = 1
 	}
-	s.limits.addFault(f)
+	s.limits.addFault(f, hold)
 	return f, nil
 }
 

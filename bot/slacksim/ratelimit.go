@@ -45,7 +45,18 @@ type bucket struct {
 
 type faultRule struct {
 	Fault
+	hold time.Duration
 	seen int
+}
+
+// faultHit is what an injected fault does to one call: the HTTP status of
+// its error (0: the call's own answer), a 429's Retry-After, whether the
+// call takes effect first, and how long its answer is held back.
+type faultHit struct {
+	status      int
+	retryAfter  int
+	afterEffect bool
+	hold        time.Duration
 }
 
 func newLimiter(window time.Duration, msgCap int) *limiter {
@@ -142,10 +153,10 @@ func (l *limiter) setLimits(in Limits, window time.Duration) {
 	}
 }
 
-func (l *limiter) addFault(f Fault) {
+func (l *limiter) addFault(f Fault, hold time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.faults = append(l.faults, &faultRule{Fault: f})
+	l.faults = append(l.faults, &faultRule{Fault: f, hold: hold})
 }
 
 func (l *limiter) clearFaults(method string) {
@@ -186,9 +197,8 @@ func (l *limiter) hang(method string) <-chan struct{} {
 }
 
 // fault reports whether an injected fault answers this call to method,
-// with which HTTP status and Retry-After, and whether the call takes
-// effect before the fault answers.
-func (l *limiter) fault(method string) (status, retryAfter int, afterEffect, hit bool) {
+// and what it does to it.
+func (l *limiter) fault(method string) (faultHit, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for i, r := range l.faults {
@@ -196,18 +206,19 @@ func (l *limiter) fault(method string) (status, retryAfter int, afterEffect, hit
 			continue
 		}
 		r.seen++
+		hit := faultHit{status: r.Status, retryAfter: r.RetryAfter, afterEffect: r.AfterEffect || r.Status == 0, hold: r.hold}
 		switch {
 		case r.Next > 0:
 			r.Next--
 			if r.Next == 0 {
 				l.faults = slices.Delete(l.faults, i, i+1)
 			}
-			return r.Status, r.RetryAfter, r.AfterEffect, true
+			return hit, true
 		case r.Every > 0 && r.seen%r.Every == 0:
-			return r.Status, r.RetryAfter, r.AfterEffect, true
+			return hit, true
 		}
 	}
-	return 0, 0, false, false
+	return faultHit{}, false
 }
 
 // callLog records every Web API call so tests can check the bot's manners.

@@ -285,6 +285,12 @@ type Call struct {
 // Hang (and neither Every nor Next), every call is held unanswered until
 // the fault is cleared — then it is served as usual — or the caller gives
 // up: a method that is slow without end.
+//
+// Hold (a duration like "4s") holds the answer back that long after the
+// call was handled: with no Status the call takes effect and its normal
+// answer comes late (a slow Slack); a Hold longer than the client waits is
+// a message Slack accepted whose answer never arrives. The emulator stops
+// holding when the client hangs up.
 type Fault struct {
 	Method      string `json:"method"`
 	Every       int    `json:"every,omitempty"`
@@ -292,6 +298,7 @@ type Fault struct {
 	Status      int    `json:"status,omitempty"`
 	RetryAfter  int    `json:"retry_after,omitempty"`
 	AfterEffect bool   `json:"after_effect,omitempty"`
+	Hold        string `json:"hold,omitempty"`
 	Hang        bool   `json:"hang,omitempty"`
 }
 

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/trellis-bot/trellis/bot/slacksim"
+)
+
+// emulatorUsage explains the `trellis emulator` verb's flags.
+const emulatorUsage = `usage: trellis emulator [flags]
+
+Runs the Slack emulator on its own, on loopback, until SIGTERM. It prints one
+JSON line with its URLs on stdout. Point replicas at it with SLACK_API_URL set
+to api_url, SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode) or
+SLACK_SIGNING_SECRET (HTTP, with -http). Drive it with its control API.`
+
+// emulatorReady is the line `trellis emulator` prints once it listens.
+type emulatorReady struct {
+	URL        string `json:"url"`
+	APIURL     string `json:"api_url"`
+	ControlURL string `json:"control_url"`
+	TeamID     string `json:"team_id"`
+	Delivery   string `json:"delivery"`
+}
+
+// emulator is the `trellis emulator` verb: the Slack emulator as a process
+// of its own, for tests that run several Trellis processes against one
+// workspace and kill them at will.
+func emulator(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("trellis emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, emulatorUsage)
+		fs.PrintDefaults()
+	}
+	env := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	addr := fs.String("addr", env("TRELLIS_EMULATOR_ADDR", "127.0.0.1:0"), "loopback host:port to listen on (env TRELLIS_EMULATOR_ADDR)")
+	team := fs.String("team", slacksim.DefaultTeamID, "the workspace's team id")
+	teamName := fs.String("team-name", slacksim.DefaultTeamName, "the workspace's name")
+	botToken := fs.String("bot-token", env("SLACK_BOT_TOKEN", slacksim.DefaultBotToken), "the one xoxb- token the Web API accepts (env SLACK_BOT_TOKEN)")
+	appToken := fs.String("app-token", env("SLACK_APP_TOKEN", slacksim.DefaultAppToken), "the one xapp- token apps.connections.open accepts (env SLACK_APP_TOKEN)")
+	signing := fs.String("signing-secret", env("SLACK_SIGNING_SECRET", slacksim.DefaultSigningSecret), "signs HTTP deliveries (env SLACK_SIGNING_SECRET)")
+	demo := fs.Bool("demo", false, "add the sandbox's demo people and channel")
+	httpBase := fs.String("http", "", "deliver over signed HTTP to this bot base URL (its /slack/events, /slack/commands, /slack/interactions) instead of Socket Mode")
+	level := fs.String("log-level", env("TRELLIS_LOG_LEVEL", "info"), "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "trellis emulator: unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		return &ConfigError{"TRELLIS_LOG_LEVEL", "must be debug, info, warn or error"}
+	}
+	if !strings.HasPrefix(*botToken, "xoxb-") {
+		return &ConfigError{"SLACK_BOT_TOKEN", "must start with xoxb-"}
+	}
+	if !strings.HasPrefix(*appToken, "xapp-") {
+		return &ConfigError{"SLACK_APP_TOKEN", "must start with xapp-"}
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+
+	sim := slacksim.New(slacksim.Config{
+		TeamID:        *team,
+		TeamName:      *teamName,
+		BotToken:      *botToken,
+		AppToken:      *appToken,
+		SigningSecret: *signing,
+		Logger:        log.With("component", "slacksim"),
+	})
+	if err := sim.Start(*addr); err != nil {
+		_ = sim.Close()
+		return err
+	}
+	if *demo {
+		sim.SeedDemo()
+	}
+	delivery := slacksim.ModeSocket
+	if base := strings.TrimSuffix(*httpBase, "/"); base != "" {
+		sim.SetHTTPDelivery(base+"/slack/events", base+"/slack/commands", base+"/slack/interactions")
+		delivery = slacksim.ModeHTTP
+	}
+	ready := emulatorReady{URL: sim.URL(), APIURL: sim.APIURL(), ControlURL: sim.URL() + "/control/", TeamID: *team, Delivery: delivery}
+	if err := json.NewEncoder(stdout).Encode(ready); err != nil {
+		_ = sim.Close()
+		return fmt.Errorf("emulator: %w", err)
+	}
+	<-ctx.Done()
+	log.Info("emulator shutting down")
+	return sim.Close()
+}

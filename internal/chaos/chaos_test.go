@@ -76,6 +76,7 @@ func TestChaos(t *testing.T) {
 		t.Fatalf("replicas' Socket Mode connections: %v", err)
 	}
 
+	firstSeen(t, c)
 	w := seedWorkload(t, c, p)
 	t.Logf("workload: %d people, %d check-ins, due from %s for %d minutes", len(w.people), w.checkins, w.first.Format(time.TimeOnly), p.dueMinutes)
 
@@ -681,4 +682,51 @@ func tsTime(ts string) time.Time {
 	secs, _, _ := strings.Cut(ts, ".")
 	n, _ := strconv.ParseInt(secs, 10, 64)
 	return time.Unix(n, 0).UTC()
+}
+
+// firstSeen: people Trellis has never read from Slack run /trellis me
+// while users.info hangs. Each command is acknowledged within Slack's 3 s
+// (the emulator gives up on an ack after that, as Slack does) by whichever
+// replica takes it, and says the zone is still being read rather than
+// claiming one. Once users.info answers again, their profile is read and a
+// later /trellis me shows their zone.
+func firstSeen(t *testing.T, c *cluster) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if _, err := c.ctl.AddFault(ctx, slacksim.Fault{Method: "users.info", Hang: true}); err != nil {
+		t.Fatalf("hang users.info: %v", err)
+	}
+	var ids []string
+	for i := range 3 {
+		sp, err := c.ctl.AddPerson(ctx, slacksim.NewPerson{Name: fmt.Sprintf("newcomer-%d", i), TZ: "Asia/Tokyo"})
+		if err != nil {
+			t.Fatalf("add a newcomer: %v", err)
+		}
+		ids = append(ids, sp.ID)
+		res, err := c.ctl.Command(ctx, slacksim.CommandRequest{User: sp.ID, Text: "/trellis me"})
+		switch {
+		case err != nil:
+			t.Errorf("newcomer %s: /trellis me: %v", sp.ID, err)
+		case !res.OK || res.Response == nil:
+			t.Errorf("newcomer %s: /trellis me not acknowledged in Slack's time while users.info hangs: %+v", sp.ID, res)
+		case !strings.Contains(res.Response.Text+string(res.Response.Blocks), "not known yet"):
+			t.Errorf("newcomer %s: /trellis me while the profile is unread claims a zone: %q", sp.ID, res.Response.Text)
+		}
+	}
+	if err := c.ctl.ClearFaults(ctx, "users.info"); err != nil {
+		t.Fatalf("clear the users.info fault: %v", err)
+	}
+	for _, id := range ids {
+		for {
+			res, err := c.ctl.Command(ctx, slacksim.CommandRequest{User: id, Text: "/trellis me"})
+			if err == nil && res.OK && res.Response != nil && strings.Contains(res.Response.Text+string(res.Response.Blocks), "Asia/Tokyo") {
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("newcomer %s: the profile was never read after users.info answered again (last: %+v, %v)", id, res, err)
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+	}
 }

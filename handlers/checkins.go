@@ -630,7 +630,7 @@ func (h *Handlers) openAnswer(ctx context.Context, req *bot.Request) (*bot.Respo
 		return nil, err
 	}
 	m := views.AnswerModal(c, round, checkins.RoundLabel(c, round.Date), previous, last)
-	m.PrivateMetadata = views.AnswerMetadata(roundID, checkinID)
+	m.PrivateMetadata = views.AnswerFormMetadata(roundID, checkinID)
 	return h.openModal(ctx, req, trigger(req), m)
 }
 

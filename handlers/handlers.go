@@ -140,21 +140,52 @@ func (h *Handlers) Register(mux *bot.Mux) {
 	h.registerHome(mux)
 }
 
+// firstReadBudget is how long the ack path gives Slack to answer the
+// users.info of someone Trellis has not read yet, so that a newcomer's
+// first reply already knows their zone when Slack is quick.
+const firstReadBudget = 500 * time.Millisecond
+
 // person returns the stored person. Someone whose Slack profile Trellis
-// has not read yet is served at once with what is stored (their own
-// settings, else the workspace's defaults), never after waiting on
-// users.info: that method is paced and can be held behind a 429 for far
-// longer than the ack allows. On the ack path their profile is read after
-// the ack (learnProfile), so the next request has it.
+// has not read yet is served with what is stored (their own settings,
+// else the workspace's defaults) unless Slack answers users.info within
+// firstReadBudget: that method is paced and can be held behind a 429 for
+// far longer than the ack allows, so the ack never waits on it longer. On
+// the ack path a profile not read in time is read after the ack
+// (learnLater), so the next request has it.
 func (h *Handlers) person(ctx context.Context, req *bot.Request) (models.Person, error) {
 	p, synced, err := h.stored(ctx, req)
 	if err != nil {
 		return p, err
 	}
 	if !synced && acking(ctx) {
+		if fresh, ok := h.quickProfile(ctx, req); ok {
+			return fresh, nil
+		}
 		h.learnLater(req)
 	}
 	return p, nil
+}
+
+// quickProfile reads and stores the person's Slack profile if Slack
+// answers within firstReadBudget (and the request's Slack budget).
+func (h *Handlers) quickProfile(ctx context.Context, req *bot.Request) (models.Person, bool) {
+	if req.Slack == nil {
+		return models.Person{}, false
+	}
+	sctx, cancel := slackCtx(ctx)
+	defer cancel()
+	qctx, qcancel := context.WithTimeout(sctx, firstReadBudget)
+	defer qcancel()
+	u, err := req.Slack.GetUserInfoContext(qctx, req.UserID)
+	if err != nil {
+		return models.Person{}, false
+	}
+	p, err := h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u))
+	if err != nil {
+		h.log.WarnContext(ctx, "could not store a Slack profile", "user", req.UserID, "err", err)
+		return models.Person{}, false
+	}
+	return p, true
 }
 
 // stored reads the person as stored, or a blank person of the request's
@@ -253,6 +284,12 @@ func (h *Handlers) workspace(ctx context.Context, id string) (models.Workspace, 
 // the person's timezone, so dated rows are read for a day either side of
 // UTC's today and trimmed once the zone is known.
 func (h *Handlers) summary(ctx context.Context, req *bot.Request) (models.Person, views.Summary, error) {
+	// A newcomer's zone, if Slack tells it within firstReadBudget.
+	if acking(ctx) {
+		if _, synced, err := h.stored(ctx, req); err == nil && !synced {
+			h.quickProfile(ctx, req)
+		}
+	}
 	utcToday := models.DateOf(h.clock.Now().UTC())
 	from, to := utcToday.AddDays(-1), utcToday.AddDays(91)
 	var (

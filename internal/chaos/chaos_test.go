@@ -117,6 +117,30 @@ func TestChaos(t *testing.T) {
 	if r.Failed() {
 		t.Errorf("the chaos run broke Trellis's promises; see the report above")
 	}
+	// A run in which nothing happened would pass every check: it proves
+	// nothing, so it fails.
+	if err := f.allInjected(); err != nil {
+		t.Errorf("the run proves nothing: %v", err)
+	}
+	if fg := r.Figures; fg.Occurrences == 0 || fg.Delivered == 0 || fg.Messages == 0 || fg.Acks == 0 {
+		t.Errorf("the run proves nothing: %d occurrences, %d delivered, %d messages, %d acknowledged answers; each must be above 0",
+			fg.Occurrences, fg.Delivered, fg.Messages, fg.Acks)
+	}
+}
+
+// allInjected reports a kind of fault the run never injected.
+func (f *faults) allInjected() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, k := range []struct {
+		name string
+		n    int
+	}{{"kills", f.kills}, {"stalls", f.stalls}, {"Postgres cuts", f.pgCuts}, {"Redis restarts", f.redis}, {"partitions", f.parts}, {"slow-Slack faults", f.slow}} {
+		if k.n == 0 {
+			return fmt.Errorf("no %s were injected", k.name)
+		}
+	}
+	return nil
 }
 
 // waitSockets waits until n Socket Mode connections are open.

@@ -265,10 +265,14 @@ func adjustSent(items []item, n int) {
 }
 
 // mayBeSent reports whether a claimed occurrence may be in Slack already:
-// taken over from a replica whose lease ran out, or retried after a send
-// Slack did not confirm. One its last holder handed back unsent cannot be.
+// taken over from a replica whose lease ran out (it may have sent before
+// it stopped), or retried after a send Slack did not confirm (which keeps
+// its SentAt until it is found or not). One released for any other reason
+// — deferred, handed back unsent, refused by Slack before it took it — was
+// not sent, and is not looked for: a window's worth of deferred DMs would
+// otherwise each wait on a conversations.history call.
 func mayBeSent(c models.Claim) bool {
-	return !c.Occurrence.SentAt.IsZero() || (c.Occurrence.Attempts > 1 && !unsent(c))
+	return !c.Occurrence.SentAt.IsZero() || c.LeaseExpired
 }
 
 // renew extends the leases of items to until and returns those still held.
@@ -754,9 +758,9 @@ func (e *Engine) send(ctx context.Context, api Slack, wsID string, person *model
 			e.log.WarnContext(ctx, "could not reconcile; checking again later", "workspace", wsID, "recipient", recipient, "err", rerr)
 		}
 		for _, it := range e.settleFound(ctx, &st, out.items, found, "ambiguous", now) {
-			if rerr != nil {
-				it.claim.Occurrence.SentAt = now
-			}
+			// Not found yet is not proof: Slack may still store the post.
+			// It counts as sent until the next claim looks again.
+			it.claim.Occurrence.SentAt = now
 			e.release(ctx, &st, it.claim, now.Add(e.retryAfter), "Slack did not confirm the message; Trellis checks the conversation before trying again")
 		}
 	case errors.Is(err, errLeaseEnding), errors.Is(err, errStale), errors.Is(err, errWindowClosed):

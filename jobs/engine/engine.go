@@ -318,6 +318,7 @@ const maxRounds = 1000
 // (Recipients), until nothing more is due. The scheduler calls it every minute with the clock's
 // time; the sandbox and tests call it with the instants they step through.
 func (e *Engine) Tick(ctx context.Context, now time.Time) (Stats, error) {
+	began := e.clock.Now()
 	e.running.Lock()
 	defer e.running.Unlock()
 	start := time.Now()
@@ -355,7 +356,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (Stats, error) {
 		})
 	}
 	defer steps.Wait()
-	st, err := e.deliverDue(ctx, now)
+	st, err := e.deliverDue(ctx, now, began, 0)
 	total.Add(st)
 	if err != nil {
 		return total, err
@@ -376,20 +377,34 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (Stats, error) {
 // ticks, so that what a stopped replica held, or a claim handed back, is
 // taken up within seconds, and replicas share a minute's work claim by
 // claim.
+//
+// A sweep that finds this engine already running (a tick, or a sweep still
+// working through a backlog) does nothing: that run is delivering. A sweep
+// stops claiming after sweepFor, so a backlog never keeps the minute's
+// tick — and its planning — waiting for long.
 func (e *Engine) Sweep(ctx context.Context, now time.Time) (Stats, error) {
-	e.running.Lock()
+	began := e.clock.Now()
+	if !e.running.TryLock() {
+		return Stats{}, nil
+	}
 	defer e.running.Unlock()
-	return e.deliverDue(ctx, now)
+	return e.deliverDue(ctx, now, began, sweepFor)
 }
+
+// sweepFor is how long one Sweep goes on claiming.
+const sweepFor = 50 * time.Second
 
 // deliverDue claims and delivers, claim by claim, until nothing more is
 // due or ctx ends. A round of claims takes a while at Slack's pace, so each
 // claims at the instant it starts — now moved on by the time taken so far,
 // by the engine's clock — so that its leases run from when they are taken
 // and its decisions are taken at the time they are sent.
-func (e *Engine) deliverDue(ctx context.Context, now time.Time) (Stats, error) {
+//
+// began is when the caller was asked to run, by the engine's clock (before
+// it waited for another run to end), so that at() is never behind. With
+// limit > 0 no claim is started once limit has passed.
+func (e *Engine) deliverDue(ctx context.Context, now, began time.Time, limit time.Duration) (Stats, error) {
 	var total Stats
-	began := e.clock.Now()
 	at := func() time.Time {
 		if d := e.clock.Now().Sub(began); d > 0 {
 			return now.Add(d)
@@ -401,7 +416,7 @@ func (e *Engine) deliverDue(ctx context.Context, now time.Time) (Stats, error) {
 	}
 	defer func() { e.lastEnd = at() }()
 	for range maxRounds {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || (limit > 0 && at().Sub(now) >= limit) {
 			break
 		}
 		st, err := e.claimAndDeliver(ctx, at)

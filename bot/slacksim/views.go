@@ -3,6 +3,7 @@ package slacksim
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -251,9 +252,11 @@ func (w *workspace) viewJSON(v *view) View {
 	if err != nil || v.Blocks == nil {
 		blocks = json.RawMessage("[]")
 	}
-	values := v.State
-	if values == nil {
-		values = map[string]map[string]json.RawMessage{}
+	// A copy: the answer is encoded after the lock is let go, while an
+	// action in the same view may write its state.
+	values := make(map[string]map[string]json.RawMessage, len(v.State))
+	for block, actions := range v.State {
+		values[block] = maps.Clone(actions)
 	}
 	out := View{
 		ID: v.ID, TeamID: w.cfg.TeamID, Type: v.Type,

@@ -22,8 +22,8 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/bot"
-	"github.com/trellis-bot/trellis/bot/slacksim"
 	"github.com/trellis-bot/trellis/clock"
+	"github.com/trellis-bot/trellis/internal/slacksim"
 )
 
 // BenchmarkCommandAck measures how fast a slash command is acknowledged over

@@ -6,8 +6,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/trellis-bot/trellis/bot/slacksim"
-	"github.com/trellis-bot/trellis/bot/slacksim/ui/browsertest"
+	"github.com/trellis-bot/trellis/internal/slacksim"
+	"github.com/trellis-bot/trellis/internal/slacksim/ui/browsertest"
 )
 
 // TestSandboxInBrowser drives the sandbox page in headless Chromium the way

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trellis-bot/trellis/bot/slacksim"
 	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/holidays"
 	"github.com/trellis-bot/trellis/models/modelstest"

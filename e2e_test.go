@@ -17,7 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/trellis-bot/trellis/bot/slacksim"
+	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/kv/kvtest"
 	"github.com/trellis-bot/trellis/models"

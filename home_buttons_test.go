@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trellis-bot/trellis/bot/slacksim"
 	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/models"
 )
 

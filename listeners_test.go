@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/bot/bottest"
-	"github.com/trellis-bot/trellis/bot/slacksim"
+	"github.com/trellis-bot/trellis/internal/slacksim"
 )
 
 // Every listener Trellis opens (the bot's: Slack endpoints, health and

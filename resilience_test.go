@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/trellis-bot/trellis/bot/bottest"
-	"github.com/trellis-bot/trellis/bot/slacksim"
+	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/kv/kvtest"
 	"github.com/trellis-bot/trellis/models"
 )

@@ -12,8 +12,8 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/bot/slacksim"
 	"github.com/trellis-bot/trellis/clock"
+	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
 )

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trellis-bot/trellis/bot/slacksim"
+	"github.com/trellis-bot/trellis/internal/slacksim"
 )
 
 // sandboxEnv is the environment of a sandbox keeping its data in dir, on

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trellis-bot/trellis/bot/slacksim"
+	"github.com/trellis-bot/trellis/internal/slacksim"
 )
 
 // The sandbox's clock runs the delivery engine: moving it forward a week

@@ -22,10 +22,10 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/bot"
-	"github.com/trellis-bot/trellis/bot/slacksim"
-	"github.com/trellis-bot/trellis/bot/slacksim/ui"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers"
+	"github.com/trellis-bot/trellis/internal/slacksim"
+	"github.com/trellis-bot/trellis/internal/slacksim/ui"
 	"github.com/trellis-bot/trellis/jobs"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/jobs/engine"

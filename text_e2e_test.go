@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trellis-bot/trellis/bot/slacksim"
 	"github.com/trellis-bot/trellis/internal/blockkit"
+	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/models"
 )
 

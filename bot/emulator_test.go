@@ -14,7 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/bot"
-	"github.com/trellis-bot/trellis/bot/slacksim"
+	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/kv/kvtest"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )

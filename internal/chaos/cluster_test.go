@@ -26,7 +26,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/trellis-bot/trellis/bot/bottest"
-	"github.com/trellis-bot/trellis/bot/slacksim"
+	"github.com/trellis-bot/trellis/internal/slacksim"
 )
 
 // redisDB is the Redis database index the suite's replicas use on

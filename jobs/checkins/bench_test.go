@@ -24,9 +24,9 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/trellis-bot/trellis/bot"
-	"github.com/trellis-bot/trellis/bot/slacksim"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/kv/kvtest"
@@ -1232,7 +1232,7 @@ func benchClassify(stack []uintptr, names map[uintptr]string) int {
 	for _, pc := range stack {
 		name := fn(pc)
 		switch {
-		case strings.Contains(name, "trellis/bot/slacksim."),
+		case strings.Contains(name, "trellis/internal/slacksim."),
 			strings.HasPrefix(name, "net/http.(*conn)"), strings.HasPrefix(name, "net/http.(*response)"),
 			strings.HasPrefix(name, "net/http.(*chunkWriter)"), strings.HasPrefix(name, "net/http.serverHandler"),
 			strings.HasPrefix(name, "net/http.(*Server)"):

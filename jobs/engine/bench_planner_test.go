@@ -22,8 +22,8 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/trellis-bot/trellis/bot"
-	"github.com/trellis-bot/trellis/bot/slacksim"
 	"github.com/trellis-bot/trellis/clock"
+	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/jobs/cadence"
 	"github.com/trellis-bot/trellis/kv/kvtest"

@@ -10,7 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/trellis-bot/trellis/bot/slacksim/ui/browsertest"
+	"github.com/trellis-bot/trellis/internal/slacksim/ui/browsertest"
 )
 
 // browser starts headless Chromium (see browsertest for when it skips).

@@ -86,7 +86,7 @@ type Config struct {
 	StateFile string
 
 	// UI, when set, is mounted at "/": the sandbox's web page
-	// (bot/slacksim/ui), which talks to the control API.
+	// (internal/slacksim/ui), which talks to the control API.
 	UI http.Handler
 
 	// ClockMover, when set, moves a simulated clock forward in place of a

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trellis-bot/trellis/bot/slacksim/ui"
+	"github.com/trellis-bot/trellis/internal/slacksim/ui"
 )
 
 // browserSurfaces lists every route a browser can reach: each control

@@ -3,8 +3,6 @@ package models
 import (
 	"context"
 	"fmt"
-
-	"gorm.io/gorm"
 )
 
 // RawRows runs a query and returns its column names and every row as
@@ -48,22 +46,5 @@ func RawRows(ctx context.Context, db *DB, query string, args ...any) ([]string, 
 // Migrate would, so a test can store data in an older schema and then
 // migrate it.
 func MigrateThrough(ctx context.Context, db *DB, version int) error {
-	g := db.gorm.WithContext(ctx)
-	if err := g.Exec(schemaMigrationsDDL(db.dialect)).Error; err != nil {
-		return err
-	}
-	for _, m := range migrations() {
-		if m.version > version {
-			break
-		}
-		if err := g.Transaction(func(tx *gorm.DB) error {
-			if err := m.apply(tx, db.dialect); err != nil {
-				return err
-			}
-			return tx.Create(&schemaMigrationRow{Version: m.version, Name: m.name, AppliedAt: db.now()}).Error
-		}); err != nil {
-			return fmt.Errorf("version %d: %w", m.version, err)
-		}
-	}
-	return nil
+	return db.migrateThrough(ctx, version)
 }

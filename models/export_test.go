@@ -67,5 +67,12 @@ func Pragma(ctx context.Context, db *DB, name string) (string, error) {
 	return v, err
 }
 
-// V8 is migration 8's statements, to replay on rows stored before it.
-func V8(dialect string) []string { return v8(dialect) }
+// V8 is migration 8's statements (models/migrations/<dialect>/0008_*.sql),
+// to replay on rows stored before it.
+func V8(dialect string) []string {
+	ms, err := embeddedMigrations(dialect)
+	if err != nil {
+		panic(err)
+	}
+	return ms[7].statements
+}

@@ -70,9 +70,9 @@ func Pragma(ctx context.Context, db *DB, name string) (string, error) {
 // V8 is migration 8's statements (models/migrations/<dialect>/0008_*.sql),
 // to replay on rows stored before it.
 func V8(dialect string) []string {
-	ms, err := embeddedMigrations(dialect)
+	ms, err := MigrationFiles(dialect)
 	if err != nil {
 		panic(err)
 	}
-	return ms[7].statements
+	return ms[7].Statements
 }

@@ -74,6 +74,12 @@ func (db *DB) migrateThrough(ctx context.Context, through int) error {
 	if err != nil {
 		return err
 	}
+	return db.runMigrations(ctx, ms, through)
+}
+
+// runMigrations applies ms through version through (0: all), under the
+// Postgres lock.
+func (db *DB) runMigrations(ctx context.Context, ms []migration, through int) error {
 	run := func(ctx context.Context, g *gorm.DB) error { return db.migrate(ctx, g, ms, through) }
 	if db.dialect == DialectPostgres {
 		return db.withMigrationLock(ctx, run)

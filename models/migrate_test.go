@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/modelstest"
@@ -153,4 +155,46 @@ func TestEveryTableIsWorkspaceKeyed(t *testing.T) {
 			t.Errorf("tables = %v, want %v (update workspaceTables)", got, want)
 		}
 	})
+}
+
+// TestFailedMigrationLeavesNoTrace: each migration runs in its own
+// transaction, so one that fails midway changes nothing and is not
+// recorded, while those before it stay applied.
+func TestFailedMigrationLeavesNoTrace(t *testing.T) {
+	for _, dialect := range modelstest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			db := modelstest.Open(t, modelstest.URL(t, dialect))
+			file := func(sql string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(sql)} }
+			first := file("-- name: first\nCREATE TABLE first_table (id INTEGER);\n")
+			broken := fstest.MapFS{
+				dialect + "/0001_first.sql":  first,
+				dialect + "/0002_second.sql": file("-- name: second\nCREATE TABLE second_table (id INTEGER);\nINSERT INTO no_such_table VALUES (1);\n"),
+			}
+			err := models.MigrateFrom(ctx, db, broken)
+			if err == nil || !strings.Contains(err.Error(), "version 2 (second)") {
+				t.Fatalf("Migrate with a failing version 2 = %v, want its error", err)
+			}
+			tables, err := models.Tables(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Contains(tables, "first_table") || slices.Contains(tables, "second_table") {
+				t.Errorf("tables after the failure = %v, want first_table and no second_table", tables)
+			}
+			if counts, err := models.CountMigrations(ctx, db); err != nil || counts[1] != 1 || counts[2] != 0 {
+				t.Errorf("recorded versions = %v (%v), want 1 only", counts, err)
+			}
+			fixed := fstest.MapFS{
+				dialect + "/0001_first.sql":  first,
+				dialect + "/0002_second.sql": file("-- name: second\nCREATE TABLE second_table (id INTEGER);\n"),
+			}
+			if err := models.MigrateFrom(ctx, db, fixed); err != nil {
+				t.Fatalf("Migrate once fixed: %v", err)
+			}
+			if !models.HasColumn(ctx, db, "second_table", "id") {
+				t.Error("second_table missing after the fixed migration ran")
+			}
+		})
+	}
 }

@@ -123,14 +123,14 @@ func (db *DB) migrate(ctx context.Context, g *gorm.DB, ms []migration, through i
 			}
 			for _, s := range m.statements {
 				if err := tx.Exec(s).Error; err != nil {
-					return fmt.Errorf("%s: %w", m.file, err)
+					return err
 				}
 			}
 			ran = true
 			return tx.Create(&schemaMigrationRow{Version: m.version, Name: m.name, AppliedAt: db.now()}).Error
 		})
 		if err != nil {
-			return fmt.Errorf("migrate: version %d (%s): %w", m.version, m.name, err)
+			return fmt.Errorf("migrate: version %d (%s) in models/migrations/%s: %w", m.version, m.name, m.file, err)
 		}
 		if ran {
 			db.log.InfoContext(ctx, "applied migration", "version", m.version, "name", m.name)

@@ -1,4 +1,4 @@
-package views_test
+package checkins_test
 
 import (
 	"encoding/json"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -152,19 +152,19 @@ func mrkdwnOf(v any) string {
 
 func TestCheckinActionIDs(t *testing.T) {
 	for got, want := range map[string]string{
-		views.ActionCheckinAnswer: "checkin:answer",
-		views.ActionCheckinSkip:   "checkin:skip",
-		views.ActionCheckinSnooze: "checkin:snooze",
-		views.ActionCheckinEdit:   "checkin:edit",
+		checkins.ActionCheckinAnswer: "checkin:answer",
+		checkins.ActionCheckinSkip:   "checkin:skip",
+		checkins.ActionCheckinSnooze: "checkin:snooze",
+		checkins.ActionCheckinEdit:   "checkin:edit",
 	} {
 		if got != want {
 			t.Errorf("action id %q, want %q", got, want)
 		}
 	}
-	if got := views.PromptBlockID(12); got != "checkin_prompt_12" {
+	if got := checkins.PromptBlockID(12); got != "checkin_prompt_12" {
 		t.Errorf("PromptBlockID(12) = %q", got)
 	}
-	if got := views.PromptActionsBlockID(12); got != "checkin_actions_12" {
+	if got := checkins.PromptActionsBlockID(12); got != "checkin_actions_12" {
 		t.Errorf("PromptActionsBlockID(12) = %q", got)
 	}
 }
@@ -177,23 +177,23 @@ func TestSnoozeValue(t *testing.T) {
 	}{
 		{30, 12, 7, "30|12:7"},
 		{240, 1, 1, "240|1:1"},
-		{views.SnoozeTomorrow, 12, 7, "-1|12:7"},
+		{checkins.SnoozeTomorrow, 12, 7, "-1|12:7"},
 		{60, 1<<63 - 1, 1<<63 - 1, "60|9223372036854775807:9223372036854775807"},
 	} {
-		got := views.SnoozeValue(tt.minutes, tt.round, tt.checkin)
+		got := checkins.SnoozeValue(tt.minutes, tt.round, tt.checkin)
 		if got != tt.want {
 			t.Errorf("SnoozeValue(%d, %d, %d) = %q, want %q", tt.minutes, tt.round, tt.checkin, got, tt.want)
 		}
 		if len(got) > 150 {
 			t.Errorf("SnoozeValue %q is longer than an option value may be", got)
 		}
-		m, r, c, err := views.ParseSnoozeValue(got)
+		m, r, c, err := checkins.ParseSnoozeValue(got)
 		if err != nil || m != tt.minutes || r != tt.round || c != tt.checkin {
 			t.Errorf("ParseSnoozeValue(%q) = %d, %d, %d, %v", got, m, r, c, err)
 		}
 	}
 	for _, bad := range []string{"", "30", "30|", "|12:7", "0|12:7", "-2|12:7", "x|12:7", "30|12", "30|0:7", "30|12:-1", "30|12:7|1", "12:7"} {
-		if m, r, c, err := views.ParseSnoozeValue(bad); err == nil {
+		if m, r, c, err := checkins.ParseSnoozeValue(bad); err == nil {
 			t.Errorf("ParseSnoozeValue(%q) = %d, %d, %d, nil; want an error", bad, m, r, c)
 		}
 	}
@@ -204,7 +204,7 @@ func TestSnoozeValue(t *testing.T) {
 // snooze names the time it was moved to, in the person's zone.
 func TestSnoozeOptions(t *testing.T) {
 	var got []string
-	for _, o := range views.SnoozeOptions() {
+	for _, o := range checkins.SnoozeOptions() {
 		got = append(got, fmt.Sprintf("%d %s", o.Minutes, o.Label))
 		if regexp.MustCompile(`[0-9]:[0-9]|until`).MatchString(o.Label) {
 			t.Errorf("label %q names a clock time", o.Label)
@@ -226,16 +226,16 @@ func TestSnoozeOptions(t *testing.T) {
 	}{
 		{30, "30 minutes from now is outside your working hours, so I'll ask again when they next start: 09:00 on Tue 24 Nov."},
 		{240, "4 hours from now is outside your working hours, so I'll ask again when they next start: 09:00 on Tue 24 Nov."},
-		{views.SnoozeTomorrow, "I'll ask again at 09:00 on Tue 24 Nov, when your working hours next start."},
+		{checkins.SnoozeTomorrow, "I'll ask again at 09:00 on Tue 24 Nov, when your working hours next start."},
 	} {
-		if got := views.SnoozeMoved(tt.minutes, until, berlin); got != tt.want {
+		if got := checkins.SnoozeMoved(tt.minutes, until, berlin); got != tt.want {
 			t.Errorf("SnoozeMoved(%d) = %q, want %q", tt.minutes, got, tt.want)
 		}
 	}
 }
 
 // promptInput is a stand-up's first ask, in Berlin.
-func promptInput(t *testing.T, roundID, checkinID int64) views.PromptInput {
+func promptInput(t *testing.T, roundID, checkinID int64) checkins.PromptInput {
 	t.Helper()
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -244,20 +244,20 @@ func promptInput(t *testing.T, roundID, checkinID int64) views.PromptInput {
 	c := models.CheckinTemplates()[0].Checkin
 	c.ID, c.ChannelID = checkinID, "C0TEAM"
 	c.Questions = append(c.Questions, models.Question{Kind: models.KindScale, Prompt: "How's the team?", Options: []string{"low", "high"}, Anonymous: true})
-	return views.PromptInput{
+	return checkins.PromptInput{
 		Checkin:       c,
 		Round:         models.Round{ID: roundID, CheckinID: checkinID},
 		RoundLabel:    "Daily stand-up · Tue 24 Nov",
 		AnswersGoTo:   "the thread in <#C0TEAM>",
 		ClosesAt:      time.Date(2026, 11, 24, 16, 30, 0, 0, time.UTC),
 		Loc:           berlin,
-		SnoozeOptions: views.SnoozeOptions(),
+		SnoozeOptions: checkins.SnoozeOptions(),
 	}
 }
 
 func TestCheckinPrompt(t *testing.T) {
 	in := promptInput(t, 12, 7)
-	got, blocks := views.CheckinPrompt(in)
+	got, blocks := checkins.CheckinPrompt(in)
 	checkDM(t, "prompt", got, blocks)
 	if want := "Daily stand-up · Tue 24 Nov: 4 questions for you"; got != want {
 		t.Errorf("text = %q, want %q", got, want)
@@ -311,7 +311,7 @@ func TestCheckinPrompt(t *testing.T) {
 	for i, o := range opts {
 		o := o.(map[string]any)
 		want := in.SnoozeOptions[i]
-		if str(o["value"]) != views.SnoozeValue(want.Minutes, 12, 7) || mrkdwnOf(o["text"]) != want.Label {
+		if str(o["value"]) != checkins.SnoozeValue(want.Minutes, 12, 7) || mrkdwnOf(o["text"]) != want.Label {
 			t.Errorf("snooze option %d = %v, want %+v", i, o, want)
 		}
 	}
@@ -321,7 +321,7 @@ func TestCheckinPrompt(t *testing.T) {
 
 	// No snooze options: no menu.
 	in.SnoozeOptions = nil
-	_, blocks = views.CheckinPrompt(in)
+	_, blocks = checkins.CheckinPrompt(in)
 	if els := elements(blockByID(t, blocks, "checkin_actions_12")); len(els) != 2 {
 		t.Errorf("without snooze options, %d elements, want 2: %v", len(els), els)
 	}
@@ -330,8 +330,8 @@ func TestCheckinPrompt(t *testing.T) {
 func TestCheckinPromptLeads(t *testing.T) {
 	in := promptInput(t, 12, 7)
 	in.Checkin.Reminders = 2
-	lead := func(in views.PromptInput) (string, string) {
-		got, blocks := views.CheckinPrompt(in)
+	lead := func(in checkins.PromptInput) (string, string) {
+		got, blocks := checkins.CheckinPrompt(in)
 		checkDM(t, "prompt", got, blocks)
 		return got, mrkdwnOf(blockByID(t, blocks, "checkin_prompt_12")["text"])
 	}
@@ -354,7 +354,7 @@ func TestCheckinPromptLeads(t *testing.T) {
 	in.AnswersGoTo = ""
 	in.ClosesAt = time.Time{}
 	in.Checkin.Destination = models.DestinationDigest
-	_, blocks := views.CheckinPrompt(in)
+	_, blocks := checkins.CheckinPrompt(in)
 	info := blockJSON(t, blocks)
 	if !strings.Contains(info, "Your answers go to your teammates' digests.") || strings.Contains(info, "Open until") {
 		t.Errorf("digest destination, no closing time:\n%s", info)
@@ -381,10 +381,10 @@ func TestCheckinPromptLimits(t *testing.T) {
 		in.RoundLabel = strings.Repeat("<日>", 300)
 		in.Reminder, in.Snoozed = 1, true
 		for i := range 150 {
-			in.SnoozeOptions = append(in.SnoozeOptions, views.SnoozeOption{Minutes: i + 1, Label: strings.Repeat("é", 200)})
+			in.SnoozeOptions = append(in.SnoozeOptions, checkins.SnoozeOption{Minutes: i + 1, Label: strings.Repeat("é", 200)})
 		}
 		where := fmt.Sprintf("%d long questions", n)
-		got, blocks := views.CheckinPrompt(in)
+		got, blocks := checkins.CheckinPrompt(in)
 		checkDM(t, where, got, blocks)
 		if all := reportMrkdwn(t, got, blocks); strings.Contains(all, "<@") || strings.Contains(all, "<!") {
 			t.Errorf("%s: the prompt mentions someone:\n%.2000s", where, all)
@@ -400,17 +400,17 @@ func TestCheckinPromptLimits(t *testing.T) {
 // their block ids differ, and PromptDone changes only its own round.
 func TestPromptMerged(t *testing.T) {
 	berlin := promptInput(t, 1, 1).Loc
-	t1, b1 := views.CheckinPrompt(promptInput(t, 12, 7))
+	t1, b1 := checkins.CheckinPrompt(promptInput(t, 12, 7))
 	in2 := promptInput(t, 13, 8)
 	in2.Checkin.Name = "Weekly check-in"
-	t2, b2 := views.CheckinPrompt(in2)
+	t2, b2 := checkins.CheckinPrompt(in2)
 	merged := append(append([]slack.Block{}, b1...), b2...)
 	checkDM(t, "merged", t1+" "+t2, merged)
 
 	sent := viaSlack(t, merged)
 	before := reportBlocks(t, sent)
 	at := time.Date(2026, 11, 24, 14, 30, 0, 0, time.UTC)
-	done := views.PromptDone(sent, 13, 8, models.ResponseSnoozed, at, berlin)
+	done := checkins.PromptDone(sent, 13, 8, models.ResponseSnoozed, at, berlin)
 	checkDM(t, "snoozed", "x", done)
 	if !reflect.DeepEqual(reportBlocks(t, sent), before) {
 		t.Errorf("PromptDone changed the blocks it was given")
@@ -437,7 +437,7 @@ func TestPromptMerged(t *testing.T) {
 	}
 
 	// Then they answer: the snoozed line is replaced, not added to.
-	done = views.PromptDone(viaSlack(t, done), 13, 8, models.ResponseAnswered, at, berlin)
+	done = checkins.PromptDone(viaSlack(t, done), 13, 8, models.ResponseAnswered, at, berlin)
 	checkDM(t, "answered", "x", done)
 	if got := len(reportBlocks(t, done)); got != len(before)+1 {
 		t.Errorf("%d blocks after a second PromptDone, want %d", got, len(before)+1)
@@ -452,7 +452,7 @@ func TestPromptMerged(t *testing.T) {
 	}
 
 	// Round 12 skipped.
-	done = views.PromptDone(viaSlack(t, done), 12, 7, models.ResponseSkipped, at, berlin)
+	done = checkins.PromptDone(viaSlack(t, done), 12, 7, models.ResponseSkipped, at, berlin)
 	checkDM(t, "skipped", "x", done)
 	s = blockJSON(t, done)
 	if !strings.Contains(s, "Skipped — nothing is posted for you this round. Changed your mind?") || !strings.Contains(s, "your answer is in") {
@@ -471,7 +471,7 @@ func TestPromptMerged(t *testing.T) {
 		round  int64
 		status string
 	}{{99, models.ResponseAnswered}, {12, "maybe"}} {
-		if got := views.PromptDone(sent, tt.round, 7, tt.status, at, berlin); !reflect.DeepEqual(reportBlocks(t, got), before) {
+		if got := checkins.PromptDone(sent, tt.round, 7, tt.status, at, berlin); !reflect.DeepEqual(reportBlocks(t, got), before) {
 			t.Errorf("PromptDone(round %d, %q) changed the message", tt.round, tt.status)
 		}
 	}
@@ -492,14 +492,14 @@ func digestCheckin() models.Checkin {
 func TestCheckinDigest(t *testing.T) {
 	c := digestCheckin()
 	aggs := []models.Aggregate{{Position: 4, Count: 2, Average: 3.5}, {Position: 5, Anonymous: true, Count: 2, Hidden: true}}
-	answers := []views.DigestAnswer{
+	answers := []checkins.DigestAnswer{
 		{Name: "Alex", UserID: "U0ALEX", Answers: map[int]string{1: "Shipped <the thing> & more", 2: "Reviews", 3: "yes", 4: "4", 5: "ANON-SECRET-1"},
 			Helper: map[int]string{3: "U0HELP"}},
 		{Name: "Sam", UserID: "U0SAM", Answers: map[int]string{1: "Docs", 3: "no", 5: "ANON-SECRET-2"}},
 		{Name: "Quiet", UserID: "U0QUIET", Answers: map[int]string{5: "ANON-SECRET-3"}},
 		{UserID: "U0NONAME", Answers: map[int]string{2: "Tests"}},
 	}
-	got, blocks := views.CheckinDigest(c, "Daily stand-up · Tue 24 Nov", 4, 6, aggs, 1, answers, "`/trellis checkin export 12`")
+	got, blocks := checkins.CheckinDigest(c, "Daily stand-up · Tue 24 Nov", 4, 6, aggs, 1, answers, "`/trellis checkin export 12`")
 	checkDM(t, "digest", got, blocks)
 	if want := "Daily stand-up · Tue 24 Nov: summary: 4 of 6 answered, 1 blocker"; got != want {
 		t.Errorf("text = %q, want %q", got, want)
@@ -531,8 +531,8 @@ func TestCheckinDigest(t *testing.T) {
 	}
 
 	// One long answer is cut, and the last line says where the rest is.
-	answers = []views.DigestAnswer{{Name: "Alex", Answers: map[int]string{1: strings.Repeat("word ", 500), 3: "no"}}}
-	_, blocks = views.CheckinDigest(c, "Daily stand-up · Tue 24 Nov", 1, 6, nil, 0, answers, "`/trellis checkin export 12`")
+	answers = []checkins.DigestAnswer{{Name: "Alex", Answers: map[int]string{1: strings.Repeat("word ", 500), 3: "no"}}}
+	_, blocks = checkins.CheckinDigest(c, "Daily stand-up · Tue 24 Nov", 1, 6, nil, 0, answers, "`/trellis checkin export 12`")
 	all = blockJSON(t, blocks)
 	if !strings.Contains(all, "…") || !strings.Contains(all, "the full text: `/trellis checkin export 12`") || strings.Contains(all, strings.Repeat("word ", 100)) {
 		t.Errorf("a long answer should be cut with a pointer to the export:\n%s", all)
@@ -555,9 +555,9 @@ func TestCheckinDigestLimits(t *testing.T) {
 			aggs = append(aggs, models.Aggregate{Position: i + 1, Anonymous: q.Anonymous, Count: 200, Counts: map[string]int{"a": 100, "b": 100}})
 		}
 	}
-	var answers []views.DigestAnswer
+	var answers []checkins.DigestAnswer
 	for p := range 200 {
-		a := views.DigestAnswer{Name: fmt.Sprintf("Person %d <!here> %s", p, strings.Repeat("é", 100)), UserID: fmt.Sprintf("U0P%d", p),
+		a := checkins.DigestAnswer{Name: fmt.Sprintf("Person %d <!here> %s", p, strings.Repeat("é", 100)), UserID: fmt.Sprintf("U0P%d", p),
 			Answers: map[int]string{}, Helper: map[int]string{}}
 		for i, q := range c.Questions {
 			switch q.Kind {
@@ -578,7 +578,7 @@ func TestCheckinDigestLimits(t *testing.T) {
 			visibleChoice = i + 1
 		}
 	}
-	got, blocks := views.CheckinDigest(c, strings.Repeat("<", 300), 200, 250, aggs, 200, answers, "`/trellis checkin export 12`")
+	got, blocks := checkins.CheckinDigest(c, strings.Repeat("<", 300), 200, 250, aggs, 200, answers, "`/trellis checkin export 12`")
 	checkDM(t, "200 long answers", got, blocks)
 	bs := reportBlocks(t, blocks)
 	shown := 0
@@ -614,129 +614,6 @@ func TestCheckinDigestLimits(t *testing.T) {
 	}
 }
 
-func TestCheckinList(t *testing.T) {
-	if got := blockJSON(t, views.CheckinList(nil, "Check-ins in #team")); !strings.Contains(got, "`/trellis checkin new` in the channel") ||
-		!strings.Contains(got, `"type":"header"`) {
-		t.Errorf("empty list: %s", got)
-	}
-	berlin := promptInput(t, 1, 1).Loc
-	items := []views.CheckinListItem{
-		{ID: 12, Name: "Daily stand-up", Cadence: "weekdays at 09:30", ChannelID: "C0TEAM", OwnerID: "U0OWNER", Participants: 8,
-			NextForMe: time.Date(2026, 11, 24, 8, 30, 0, 0, time.UTC), Loc: berlin, CanChange: true},
-		{ID: 13, Name: "Retro", Cadence: "every 2 weeks on fri at 15:00", ChannelID: "C0TEAM", OwnerID: "U0OWNER", Participants: 1, Paused: true, CanChange: true},
-		{ID: 14, Name: "Weekly <!channel>", Cadence: "fridays at 14:00", ChannelID: "not a channel", OwnerID: "U0OTHER", Participants: 3},
-	}
-	blocks := views.CheckinList(items, "")
-	checkDM(t, "list", "x", blocks)
-	all := blockJSON(t, blocks)
-	for _, want := range []string{
-		`*Daily stand-up* in <#C0TEAM>\nweekdays at 09:30 · 8 people · next for you: Tue 24 Nov, 09:30`,
-		"`/trellis checkin edit 12` · `/trellis checkin pause 12` · `/trellis checkin run 12` · `/trellis checkin export 12` · `/trellis checkin delete 12`",
-		`*Retro* in <#C0TEAM> · :double_vertical_bar: _paused_\nevery 2 weeks on fri at 15:00 · 1 person"`,
-		"`/trellis checkin resume 13`",
-		`*Weekly &lt;!channel&gt;*\nfridays at 14:00 · 3 people"`,
-	} {
-		if !strings.Contains(all, want) {
-			t.Errorf("list lacks %s:\n%s", want, all)
-		}
-	}
-	if strings.Contains(all, "checkin edit 14") || strings.Contains(all, "header") {
-		t.Errorf("commands shown for a check-in the reader can't change, or a header without a title:\n%s", all)
-	}
-	if m := reportMrkdwn(t, "", blocks); strings.Contains(m, "<@") || strings.Contains(m, "<!") {
-		t.Errorf("the list mentions someone:\n%s", m)
-	}
-
-	// 200 long ones are cut, and counted.
-	var many []views.CheckinListItem
-	for i := range 200 {
-		many = append(many, views.CheckinListItem{ID: int64(i + 1), Name: strings.Repeat("<&", 100), Cadence: strings.Repeat("é<", 150),
-			ChannelID: "C0TEAM", Participants: 5, NextForMe: time.Now(), CanChange: true})
-	}
-	blocks = views.CheckinList(many, strings.Repeat("日", 300))
-	checkDM(t, "200 check-ins", "x", blocks)
-	bs := reportBlocks(t, blocks)
-	sections := 0
-	for _, b := range bs {
-		if b["type"] == "section" {
-			sections++
-		}
-	}
-	last := bs[len(bs)-1]
-	els, _ := last["elements"].([]any)
-	if want := fmt.Sprintf("and %d more", 200-sections); len(els) != 1 || mrkdwnOf(els[0]) != want {
-		t.Errorf("%d shown, last block %v; want %q", sections, last, want)
-	}
-}
-
-func TestHomeCheckins(t *testing.T) {
-	s := views.Summary{TimeZone: "Europe/Berlin", LocalNow: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), Budget: 3}
-	home := func(s views.Summary) ([]slack.Block, string) {
-		v := views.Home(s)
-		checkBlockLimits(t, "home", v.Blocks.BlockSet, 100)
-		return v.Blocks.BlockSet, blockJSON(t, v.Blocks.BlockSet)
-	}
-	_, all := home(s)
-	if !strings.Contains(all, "*Check-ins:* you're not in any yet. Start one with `/trellis checkin new`") {
-		t.Errorf("Home without check-ins should say how to start one:\n%s", all)
-	}
-	if !strings.Contains(all, "*Coming up:*") || !strings.Contains(all, "home:tz") {
-		t.Errorf("Home lost its existing sections:\n%s", all)
-	}
-
-	berlin := promptInput(t, 1, 1).Loc
-	s.Checkins = views.HomeCheckins{
-		Waiting: []views.HomeWaiting{
-			{RoundID: 12, CheckinID: 7, Label: "Daily stand-up · Tue 24 Nov", ClosesAt: time.Date(2026, 11, 24, 16, 30, 0, 0, time.UTC), Loc: berlin},
-			{RoundID: 13, CheckinID: 8, Label: "Retro <!here>", Status: models.ResponseSnoozed},
-		},
-		Mine: []views.CheckinListItem{{ID: 7, Name: "Daily stand-up", Cadence: "weekdays at 09:30", ChannelID: "C0TEAM", Participants: 8}},
-	}
-	blocks, all := home(s)
-	for _, tt := range []struct {
-		id, text, value string
-	}{
-		{"home_checkin_12", "*Daily stand-up · Tue 24 Nov* is waiting for your answer · open until Tue 24 Nov, 17:30", "12:7"},
-		{"home_checkin_13", "*Retro &lt;!here&gt;* is waiting for your answer · _Snoozed_", "13:8"},
-	} {
-		b := blockByID(t, blocks, tt.id)
-		if b == nil {
-			t.Fatalf("Home has no block %s:\n%s", tt.id, all)
-		}
-		acc, _ := b["accessory"].(map[string]any)
-		if mrkdwnOf(b["text"]) != tt.text || acc["action_id"] != "checkin:answer" || acc["value"] != tt.value || mrkdwnOf(acc["text"]) != "Answer" {
-			t.Errorf("block %s = %v, want %q with an Answer button worth %s", tt.id, b, tt.text, tt.value)
-		}
-	}
-	for _, want := range []string{"*Daily stand-up* in <#C0TEAM>", "*Coming up* above says when one will wait"} {
-		if !strings.Contains(all, want) {
-			t.Errorf("Home lacks %q:\n%s", want, all)
-		}
-	}
-	if strings.Contains(all, "you're not in any yet") {
-		t.Errorf("Home says there are no check-ins")
-	}
-	if m := reportMrkdwn(t, "", blocks); strings.Contains(m, "<@") || strings.Contains(m, "<!") {
-		t.Errorf("Home mentions someone:\n%s", m)
-	}
-
-	// The most Home can hold stays within 100 blocks.
-	for i := range 20 {
-		s.Away = append(s.Away, models.AwayPeriod{ID: int64(i + 1), Note: strings.Repeat("n", 100)})
-	}
-	s.Checkins = views.HomeCheckins{}
-	for i := range 100 {
-		s.Checkins.Waiting = append(s.Checkins.Waiting, views.HomeWaiting{RoundID: int64(i + 1), CheckinID: 1, Label: strings.Repeat("<", 200)})
-	}
-	for i := range 200 {
-		s.Checkins.Mine = append(s.Checkins.Mine, views.CheckinListItem{ID: int64(i + 1), Name: "x", CanChange: true})
-	}
-	_, all = home(s)
-	if !strings.Contains(all, "and 90 more waiting for you") || !strings.Contains(all, "more\"") {
-		t.Errorf("a full Home should count what it leaves out:\n%.3000s", all)
-	}
-}
-
 // A prompt for a round that has closed (a reminder or snoozed prompt
 // coming back late, a "run now" after the close) says so and does not
 // also claim the round is open until its closing time; an open one says
@@ -757,7 +634,7 @@ func TestCheckinPromptClosedRound(t *testing.T) {
 			in := promptInput(t, 12, 7)
 			in.Checkin.Reminders = 1
 			in.Round.Closed, in.Reminder, in.Snoozed = tt.closed, variant.reminder, variant.snoozed
-			_, blocks := views.CheckinPrompt(in)
+			_, blocks := checkins.CheckinPrompt(in)
 			info := blockJSON(t, blocks)
 			if !strings.Contains(info, tt.want) || strings.Contains(info, tt.wantNot) {
 				t.Errorf("%s round, reminder %d, snoozed %v: want %q and not %q:\n%s", tt.name, variant.reminder, variant.snoozed, tt.want, tt.wantNot, info)

@@ -176,7 +176,7 @@ func holidayRegion(t *testing.T, mon models.Date) (string, models.Date) {
 	return "", models.Date{}
 }
 
-// TestCheckinTwoWeeks is issue 4's end-to-end test. A check-in is created
+// TestCheckinTwoWeeks is the check-ins' end-to-end test. A check-in is created
 // through /trellis checkin new and its modal (after each kind of bad input
 // is refused on its field with nothing stored); then the clock runs two
 // weeks for three participants: Lena in Vienna (the owner, with a public

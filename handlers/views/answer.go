@@ -24,8 +24,8 @@ const (
 	CallbackAnswer = "checkin_answer"
 )
 
-// maxAnswerText is a free-text answer's max_length: SLACK.md's
-// plain_text_input limit.
+// maxAnswerText is a free-text answer's max_length: the most Slack allows
+// in a plain_text_input.
 const maxAnswerText = 3000
 
 // anonymousLabel follows the prompt of an anonymous question.

@@ -12,9 +12,11 @@ import (
 
 // The checks every message and Home tab test here shares.
 
-// checkBlockLimits reports every limit of ../shared/SLACK.md that blocks
-// break, for a message (maxBlocks 50) or the Home tab (100), including the
-// ~12k cumulative text of a message.
+// checkBlockLimits reports every Block Kit limit that blocks break, for a
+// message (maxBlocks 50) or the Home tab (100): block ids of at most 255
+// characters and unique, 150 characters a header, 3000 a section or context
+// text, 10 elements a context block and 25 an actions block, the elements'
+// own limits (limitChecker), and the ~12k cumulative text of a message.
 func checkBlockLimits(t *testing.T, where string, blocks []slack.Block, maxBlocks int) {
 	t.Helper()
 	c := limitChecker{t: t}

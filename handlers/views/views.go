@@ -143,7 +143,7 @@ func Me(s Summary) []slack.Block {
 	return blocks
 }
 
-// homeMaxBlocks is SLACK.md's limit on the App Home tab.
+// homeMaxBlocks is the most blocks Slack allows on the App Home tab.
 const homeMaxBlocks = 100
 
 // Home is the App Home tab.

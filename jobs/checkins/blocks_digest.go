@@ -41,7 +41,7 @@ const (
 // questions are never shown, whatever answers holds for them; they count
 // only in the summary. Long answers are cut with "…".
 //
-// The message keeps to SLACK.md's limits (50 blocks, 3000 characters a
+// The message keeps to Slack's limits (50 blocks, 3000 characters a
 // section, the ~12,000 characters of block text); people who do not fit are
 // counted in a last line, "and N more — moreLink", where moreLink is mrkdwn
 // such as "`/trellis checkin export 12`". When everyone fits but an answer

@@ -38,10 +38,10 @@ const (
 	ActionCheckinEdit = "checkin:edit"
 )
 
-// promptMaxOptions is SLACK.md's static select limit.
+// promptMaxOptions is the most options Slack allows in a static select.
 const promptMaxOptions = 100
 
-// promptTextMax bounds a DM's notification text, in bytes: SLACK.md's 4000
+// promptTextMax bounds a DM's notification text, in bytes: Slack's 4000
 // characters with a margin, and in bytes so that no character count can
 // exceed it.
 const promptTextMax = 3900

@@ -28,15 +28,17 @@ func reportBlocks(t *testing.T, blocks []slack.Block) []map[string]any {
 	return out
 }
 
-// reportTextMax is SLACK.md's limit on a message's text; reportBlockText is
-// the undocumented cumulative limit (~12k) behind msg_blocks_too_long.
+// reportTextMax is Slack's limit on a message's text (4000 characters);
+// reportBlockText is the undocumented cumulative limit (~12k) behind
+// msg_blocks_too_long.
 const (
 	reportTextMax   = 4000
 	reportBlockText = 12000
 )
 
-// checkMessageLimits reports every limit of ../shared/SLACK.md a message
-// breaks.
+// checkMessageLimits reports every Block Kit limit a message breaks: at
+// most 50 blocks, 150 characters a header, 3000 a section or context text,
+// 10 elements a context block, unique block ids, and the text limits above.
 func checkMessageLimits(t *testing.T, where, msgText string, blocks []slack.Block) {
 	t.Helper()
 	c := limitChecker{t: t}

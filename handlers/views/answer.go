@@ -14,15 +14,14 @@ import (
 	"github.com/trellis-bot/trellis/models"
 )
 
-// The answer modal: its callback id and the values its options carry.
+// CallbackAnswer is the answer modal's callback id. A blocked question's
+// options carry checkins.ValueYes and checkins.ValueNo.
 //
 // Each question is one input block, AnswerBlockID(position); a blocked
 // question is followed by an optional "who could help?" person picker,
 // AnswerHelperBlockID(position). ParseAnswerSubmission reads blocks by
 // block id alone, so response_action "errors" can name the same ids.
-const (
-	CallbackAnswer = "checkin_answer"
-)
+const CallbackAnswer = "checkin_answer"
 
 // maxAnswerText is a free-text answer's max_length: the most Slack allows
 // in a plain_text_input.
@@ -43,8 +42,8 @@ func AnswerHelperBlockID(position int) string { return AnswerBlockID(position) +
 func answerLastTimeBlockID(position int) string { return AnswerBlockID(position) + "_last" }
 
 // answerFormMark ends an answer form's private_metadata. It says the
-// form's blocks are keyed by question id (checkins.AnswerKey). A form opened by an
-// older Trellis keyed them by position, and a position can equal another
+// form's blocks are keyed by question id (checkins.AnswerKey). A form
+// opened by an older Trellis keyed them by position, and a position can equal another
 // question's id: reading such a form by id could give an answer to the
 // wrong question, anonymous or not. ParseAnswerForm refuses it instead.
 const answerFormMark = ";ids"

@@ -41,14 +41,14 @@ type CheckinListItem struct {
 // title heads it as a header unless empty. It stays within 50 blocks and
 // the message text limit, saying "and N more" when it cuts the list; an
 // empty list says how to start a check-in. It mentions nobody.
-func CheckinList(checkins []CheckinListItem, title string) []slack.Block {
-	return checkinList(checkins, title, mrkdwn.MaxMessageBlocks, mrkdwn.MessageTextBudget, false)
+func CheckinList(items []CheckinListItem, title string) []slack.Block {
+	return checkinList(items, title, mrkdwn.MaxMessageBlocks, mrkdwn.MessageTextBudget, false)
 }
 
 // checkinList is CheckinList within maxBlocks blocks and budget characters
 // of text.
 // On the Home tab (buttons), each check-in has buttons instead of commands.
-func checkinList(checkins []CheckinListItem, title string, maxBlocks, budget int, buttons bool) []slack.Block {
+func checkinList(items []CheckinListItem, title string, maxBlocks, budget int, buttons bool) []slack.Block {
 	var blocks []slack.Block
 	used := 0
 	if t := strings.TrimSpace(title); t != "" {
@@ -56,18 +56,18 @@ func checkinList(checkins []CheckinListItem, title string, maxBlocks, budget int
 		blocks = append(blocks, h)
 		used += mrkdwn.TextLen(h)
 	}
-	if len(checkins) == 0 {
+	if len(items) == 0 {
 		return append(blocks, section("No check-ins yet. Start one with `/trellis checkin new` in the channel it's for.", nil))
 	}
 	const reserve = 40 // the "and N more" line
-	for i, it := range checkins {
+	for i, it := range items {
 		item := checkinListBlocks(it, buttons)
 		w := 0
 		for _, b := range item {
 			w += mrkdwn.TextLen(b)
 		}
 		if len(blocks)+len(item)+1 > maxBlocks || used+w+reserve > budget {
-			return append(blocks, slack.NewContextBlock("", text(fmt.Sprintf("and %d more", len(checkins)-i))))
+			return append(blocks, slack.NewContextBlock("", text(fmt.Sprintf("and %d more", len(items)-i))))
 		}
 		blocks = append(blocks, item...)
 		used += w

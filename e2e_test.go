@@ -372,7 +372,7 @@ func TestTransports(t *testing.T) {
 				t.Errorf("/trellis me after saving = %q, want the night shift", got)
 			}
 
-			// Secrets never reach the logs (invariant 6), though requests did.
+			// Secrets never reach the logs, though requests did.
 			logged := h.logs.String()
 			if !strings.Contains(logged, "slack request") {
 				t.Errorf("no request was logged: %q", logged)

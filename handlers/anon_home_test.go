@@ -10,6 +10,7 @@ import (
 
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
@@ -64,8 +65,8 @@ func TestMinimumGroupOnTheHomeTab(t *testing.T) {
 					_, round = f.prompt(u, c.ID)
 					m := views.AnswerModal(c, models.Round{ID: round, CheckinID: c.ID}, "", nil, nil)
 					req := f.submission(views.CallbackAnswer, views.AnswerFormMetadata(round, c.ID), formValues(t, m, map[string]any{
-						views.AnswerBlockID(views.AnswerKey(0, c.Questions[0])): "Text of " + u,
-						views.AnswerBlockID(views.AnswerKey(1, c.Questions[1])): homeAnonOptions[i%2],
+						views.AnswerBlockID(checkins.AnswerKey(0, c.Questions[0])): "Text of " + u,
+						views.AnswerBlockID(checkins.AnswerKey(1, c.Questions[1])): homeAnonOptions[i%2],
 					}))
 					req.UserID, req.Interaction.User.ID = u, u
 					if resp := f.do(req); resp != nil {
@@ -101,7 +102,7 @@ func TestMinimumGroupOnTheHomeTab(t *testing.T) {
 					if !strings.Contains(home, "Weekly pulse") || !strings.Contains(home, views.ActionHomeCheckinExport) {
 						t.Errorf("%s's Home tab does not show the check-in, so it proves nothing:\n%.300s", u, home)
 					}
-					if u == late && !strings.Contains(home, views.ActionCheckinAnswer) {
+					if u == late && !strings.Contains(home, checkins.ActionCheckinAnswer) {
 						t.Errorf("the Home tab of a person not yet answering does not show the round waiting:\n%.300s", home)
 					}
 				}

@@ -25,10 +25,10 @@ const checkinExample = "`/trellis checkin new` (in the team's channel), `/trelli
 func (h *Handlers) registerCheckins(mux *bot.Mux) {
 	mux.Action(views.ActionCheckinTemplate, onAckPath(h.checkinTemplate))
 	mux.View(views.CallbackCheckin, onAckPath(h.submitCheckin))
-	mux.Action(views.ActionCheckinAnswer, onAckPath(h.openAnswer))
-	mux.Action(views.ActionCheckinEdit, onAckPath(h.openAnswer))
-	mux.Action(views.ActionCheckinSkip, onAckPath(h.skipRound))
-	mux.Action(views.ActionCheckinSnooze, onAckPath(h.snoozeRound))
+	mux.Action(checkins.ActionCheckinAnswer, onAckPath(h.openAnswer))
+	mux.Action(checkins.ActionCheckinEdit, onAckPath(h.openAnswer))
+	mux.Action(checkins.ActionCheckinSkip, onAckPath(h.skipRound))
+	mux.Action(checkins.ActionCheckinSnooze, onAckPath(h.snoozeRound))
 	mux.View(views.CallbackAnswer, onAckPath(h.submitAnswer))
 	mux.Event("member_joined_channel", onAckPath(h.membersChanged))
 	mux.Event("member_left_channel", onAckPath(h.membersChanged))
@@ -606,7 +606,7 @@ func (h *Handlers) openAnswer(ctx context.Context, req *bot.Request) (*bot.Respo
 		return nil, errors.New("check-ins are not configured")
 	}
 	action := req.Interaction.ActionCallback.BlockActions[0]
-	roundID, checkinID, err := views.ParseAnswerMetadata(action.Value)
+	roundID, checkinID, err := checkins.ParseAnswerMetadata(action.Value)
 	if err != nil {
 		h.tell(ctx, req, "I can't tell which round that button is for. Use the buttons in your latest DM from me, or your Home tab.")
 		return nil, nil
@@ -782,7 +782,7 @@ func (h *Handlers) markPrompt(ctx context.Context, req *bot.Request, c models.Ch
 		at = h.clock.Now()
 	}
 	err = h.ck.RewritePrompts(ctx, c, roundID, req.UserID, func(blocks []slack.Block) []slack.Block {
-		return views.PromptDone(blocks, roundID, c.ID, status, at, p.Location())
+		return checkins.PromptDone(blocks, roundID, c.ID, status, at, p.Location())
 	})
 	if err != nil {
 		h.log.WarnContext(ctx, "could not update the prompt", "round", roundID, "err", err)
@@ -794,7 +794,7 @@ func (h *Handlers) skipRound(ctx context.Context, req *bot.Request) (*bot.Respon
 	if h.ck == nil {
 		return nil, errors.New("check-ins are not configured")
 	}
-	roundID, checkinID, err := views.ParseAnswerMetadata(req.Interaction.ActionCallback.BlockActions[0].Value)
+	roundID, checkinID, err := checkins.ParseAnswerMetadata(req.Interaction.ActionCallback.BlockActions[0].Value)
 	if err != nil {
 		h.tell(ctx, req, "I can't tell which round that button is for. Use the buttons in your latest DM from me, or your Home tab.")
 		return nil, nil
@@ -819,8 +819,8 @@ func (h *Handlers) snoozeRound(ctx context.Context, req *bot.Request) (*bot.Resp
 	if h.ck == nil {
 		return nil, errors.New("check-ins are not configured")
 	}
-	minutes, roundID, checkinID, err := views.ParseSnoozeValue(req.Interaction.ActionCallback.BlockActions[0].SelectedOption.Value)
-	if err != nil || !views.SnoozeOffered(minutes) {
+	minutes, roundID, checkinID, err := checkins.ParseSnoozeValue(req.Interaction.ActionCallback.BlockActions[0].SelectedOption.Value)
+	if err != nil || !checkins.SnoozeOffered(minutes) {
 		h.tell(ctx, req, "That isn't one of the snooze choices. Pick one from the Snooze… menu.")
 		return nil, nil
 	}
@@ -843,7 +843,7 @@ func (h *Handlers) snoozeRound(ctx context.Context, req *bot.Request) (*bot.Resp
 	req.After(func(ctx context.Context) {
 		h.markPrompt(ctx, req, ra.c, roundID, models.ResponseSnoozed, until)
 		if moved {
-			h.tell(ctx, req, views.SnoozeMoved(minutes, until, p.Location()))
+			h.tell(ctx, req, checkins.SnoozeMoved(minutes, until, p.Location()))
 		}
 	})
 	return nil, nil

@@ -447,11 +447,11 @@ func roundValues() []struct {
 		name  string
 		value func(f *fixture) string
 	}{
-		{"round of another check-in", func(f *fixture) string { return views.AnswerMetadata(f.teamRound, f.secretC.ID) }},
-		{"check-in of another round", func(f *fixture) string { return views.AnswerMetadata(f.secretRound, f.teamC.ID) }},
-		{"round that never asked them", func(f *fixture) string { return views.AnswerMetadata(f.secretRound, f.secretC.ID) }},
-		{"round of another workspace", func(f *fixture) string { return views.AnswerMetadata(f.otherRound, f.otherC.ID) }},
-		{"round that does not exist", func(f *fixture) string { return views.AnswerMetadata(f.teamRound+1000, f.teamC.ID) }},
+		{"round of another check-in", func(f *fixture) string { return checkins.AnswerMetadata(f.teamRound, f.secretC.ID) }},
+		{"check-in of another round", func(f *fixture) string { return checkins.AnswerMetadata(f.secretRound, f.teamC.ID) }},
+		{"round that never asked them", func(f *fixture) string { return checkins.AnswerMetadata(f.secretRound, f.secretC.ID) }},
+		{"round of another workspace", func(f *fixture) string { return checkins.AnswerMetadata(f.otherRound, f.otherC.ID) }},
+		{"round that does not exist", func(f *fixture) string { return checkins.AnswerMetadata(f.teamRound+1000, f.teamC.ID) }},
 		{"not ids", func(*fixture) string { return "12:x" }},
 		{"negative ids", func(*fixture) string { return "-1:-2" }},
 		{"empty", func(*fixture) string { return "" }},
@@ -461,29 +461,29 @@ func roundValues() []struct {
 func forgeries() map[string][]forgery {
 	out := map[string][]forgery{}
 	// The prompt's buttons.
-	for _, id := range []string{views.ActionCheckinAnswer, views.ActionCheckinEdit, views.ActionCheckinSkip} {
+	for _, id := range []string{checkins.ActionCheckinAnswer, checkins.ActionCheckinEdit, checkins.ActionCheckinSkip} {
 		for _, rv := range roundValues() {
 			out[id] = append(out[id], forgery{name: rv.name, req: func(f *fixture) *bot.Request {
 				return f.action(id, slack.BlockAction{Value: rv.value(f)}, f.inDM())
 			}})
 		}
 	}
-	out[views.ActionCheckinSkip] = append(out[views.ActionCheckinSkip], forgery{name: "message Trellis did not send them", legit: true,
+	out[checkins.ActionCheckinSkip] = append(out[checkins.ActionCheckinSkip], forgery{name: "message Trellis did not send them", legit: true,
 		req: func(f *fixture) *bot.Request {
-			return f.action(views.ActionCheckinSkip, slack.BlockAction{Value: views.AnswerMetadata(f.teamRound, f.teamC.ID)}, f.inLenaDM())
+			return f.action(checkins.ActionCheckinSkip, slack.BlockAction{Value: checkins.AnswerMetadata(f.teamRound, f.teamC.ID)}, f.inLenaDM())
 		}})
 	snooze := func(v func(f *fixture) string) func(f *fixture) *bot.Request {
 		return func(f *fixture) *bot.Request {
-			return f.action(views.ActionCheckinSnooze, slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: v(f)}}, f.inDM())
+			return f.action(checkins.ActionCheckinSnooze, slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: v(f)}}, f.inDM())
 		}
 	}
 	for _, rv := range roundValues() {
-		out[views.ActionCheckinSnooze] = append(out[views.ActionCheckinSnooze], forgery{name: rv.name,
+		out[checkins.ActionCheckinSnooze] = append(out[checkins.ActionCheckinSnooze], forgery{name: rv.name,
 			req: snooze(func(f *fixture) string { return "30|" + rv.value(f) })})
 	}
 	for _, m := range []string{"45", "0", "-5", "100000", "x"} {
-		out[views.ActionCheckinSnooze] = append(out[views.ActionCheckinSnooze], forgery{name: "minutes " + m + " not offered",
-			req: snooze(func(f *fixture) string { return m + "|" + views.AnswerMetadata(f.teamRound, f.teamC.ID) })})
+		out[checkins.ActionCheckinSnooze] = append(out[checkins.ActionCheckinSnooze], forgery{name: "minutes " + m + " not offered",
+			req: snooze(func(f *fixture) string { return m + "|" + checkins.AnswerMetadata(f.teamRound, f.teamC.ID) })})
 	}
 
 	// The check-in form's template picker updates the view it names.
@@ -555,23 +555,23 @@ func forgeries() map[string][]forgery {
 	answerForm := func(meta func(f *fixture) string) func(f *fixture) *bot.Request {
 		return func(f *fixture) *bot.Request {
 			m := views.AnswerModal(f.teamC, models.Round{ID: f.teamRound, CheckinID: f.teamC.ID}, "", nil, nil)
-			return f.submission(views.CallbackAnswer, meta(f), formValues(f.t, m, map[string]any{views.AnswerBlockID(views.AnswerKey(0, f.teamC.Questions[0])): "forged"}))
+			return f.submission(views.CallbackAnswer, meta(f), formValues(f.t, m, map[string]any{views.AnswerBlockID(checkins.AnswerKey(0, f.teamC.Questions[0])): "forged"}))
 		}
 	}
 	// The form's mark (its blocks are keyed by question id) follows the
 	// ids in its private_metadata.
-	mark := strings.TrimPrefix(views.AnswerFormMetadata(1, 1), views.AnswerMetadata(1, 1))
+	mark := strings.TrimPrefix(views.AnswerFormMetadata(1, 1), checkins.AnswerMetadata(1, 1))
 	for _, rv := range roundValues() {
 		out[views.CallbackAnswer] = append(out[views.CallbackAnswer], forgery{name: rv.name, req: answerForm(func(f *fixture) string { return rv.value(f) + mark })})
 	}
 	out[views.CallbackAnswer] = append(out[views.CallbackAnswer],
 		forgery{name: "message Trellis did not send them", req: answerForm(func(f *fixture) string {
-			return views.AnswerMetadata(f.teamRound, f.teamC.ID) + "|" + f.lenaMsg.Channel + "|" + f.lenaMsg.TS + mark
+			return checkins.AnswerMetadata(f.teamRound, f.teamC.ID) + "|" + f.lenaMsg.Channel + "|" + f.lenaMsg.TS + mark
 		})},
 		// A form an older Trellis opened keys its blocks by position, which
 		// can equal another question's id: it is refused, never read.
 		forgery{name: "form opened by an older Trellis", req: answerForm(func(f *fixture) string {
-			return views.AnswerMetadata(f.teamRound, f.teamC.ID)
+			return checkins.AnswerMetadata(f.teamRound, f.teamC.ID)
 		})},
 		forgery{name: "their own form", legit: true, req: answerForm(func(f *fixture) string {
 			return views.AnswerFormMetadata(f.teamRound, f.teamC.ID)
@@ -691,7 +691,7 @@ func TestAccessFollowsChannelMembership(t *testing.T) {
 				text  string
 			}{{f.lena, f.secretRound, f.secretC, "Lena-secret"}, {f.omar, f.teamRound, f.teamC, "Omar-team"}} {
 				m := views.AnswerModal(a.c, models.Round{ID: a.round, CheckinID: a.c.ID}, "", nil, nil)
-				req := f.submission(views.CallbackAnswer, views.AnswerFormMetadata(a.round, a.c.ID), formValues(t, m, map[string]any{views.AnswerBlockID(views.AnswerKey(0, a.c.Questions[0])): a.text}))
+				req := f.submission(views.CallbackAnswer, views.AnswerFormMetadata(a.round, a.c.ID), formValues(t, m, map[string]any{views.AnswerBlockID(checkins.AnswerKey(0, a.c.Questions[0])): a.text}))
 				req.UserID, req.Interaction.User.ID = a.user, a.user
 				if resp := f.do(req); resp != nil {
 					t.Fatalf("answer of %s: %+v", a.user, resp)

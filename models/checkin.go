@@ -8,8 +8,9 @@ import (
 )
 
 // A check-in is a small set of questions a team answers on a cadence, each
-// person at their own local time, by DM (issue 4). This file holds the domain
-// types, their validation and the built-in templates; storage comes later.
+// person at their own local time, by DM (docs/checkins.md). This file holds
+// the domain types, their validation and the built-in templates; the store
+// is in checkins.go and the checkin_*.go files.
 
 // ParticipantMode says who is asked a check-in's questions.
 type ParticipantMode string
@@ -55,17 +56,17 @@ const (
 	KindBlocked QuestionKind = "blocked"
 )
 
-// Limits of a check-in. Most come from the Block Kit limits in
-// ../shared/SLACK.md, so that whatever a person saves can always be shown.
+// Limits of a check-in. Most come from Slack's Block Kit limits, so that
+// whatever a person saves can always be shown.
 const (
-	// MaxQuestions is the most questions a check-in has (issue 4).
+	// MaxQuestions is the most questions a check-in has.
 	MaxQuestions = 10
 	// MaxPromptLen is the longest question, in characters. Reports show each
-	// question as a header block, SLACK.md's strictest place for it (header
+	// question as a header block, Slack's strictest place for it (header
 	// ≤ 150); the answer form shows it as an input label, which Slack allows
 	// up to 2000.
 	MaxPromptLen = 150
-	// MaxOptionLen is the longest choice, in characters: SLACK.md's option
+	// MaxOptionLen is the longest choice, in characters: Slack's option
 	// text limit (≤ 75), as the answer form offers choices as options.
 	MaxOptionLen = 75
 	// MaxScaleLabelLen is the longest scale label. The answer form shows it
@@ -73,11 +74,11 @@ const (
 	// the number within the 75-character option text.
 	MaxScaleLabelLen = 70
 	// MinChoices and MaxChoices bound the options of a choice question
-	// (SLACK.md: radio buttons ≤ 10).
+	// (Slack: radio buttons ≤ 10).
 	MinChoices = 2
 	MaxChoices = 10
 	// MaxNameLen is the longest name. A name must fit whole in an option or
-	// button text (SLACK.md: ≤ 75) with a short word or date beside it, as in
+	// button text (Slack: ≤ 75) with a short word or date beside it, as in
 	// a list of check-ins to pick from ("Daily stand-up · Mon 2 Mar"). Modal
 	// titles (≤ 24) are too short for most names, so Trellis never puts the
 	// name there; headers (≤ 150) are roomier.

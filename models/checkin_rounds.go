@@ -584,3 +584,47 @@ func (s *Checkins) Aggregates(ctx context.Context, workspaceID string, roundID i
 	}
 	return out, nil
 }
+
+// Round returns a round, or ErrNotFound.
+func (s *Checkins) Round(ctx context.Context, workspaceID string, id int64) (Round, error) {
+	var r roundRow
+	if err := s.db.conn(ctx).Where("id = ? AND workspace_id = ?", id, workspaceID).Take(&r).Error; err != nil {
+		return Round{}, fmt.Errorf("get round %d: %w", id, translate(err))
+	}
+	return r.domain(), nil
+}
+
+// SetThreadTS records the round's thread, the timestamp of its header
+// post. It sets it only while none is recorded: a thread, once there,
+// stays the round's thread. A missing round is ErrNotFound.
+func (s *Checkins) SetThreadTS(ctx context.Context, roundID int64, ts string) error {
+	if ts == "" {
+		return fmt.Errorf("set thread of round %d: %w: no timestamp", roundID, ErrInvalid)
+	}
+	res := s.db.conn(ctx).Model(&roundRow{}).Where("id = ? AND thread_ts = ''", roundID).Update("thread_ts", ts)
+	if res.Error != nil {
+		return fmt.Errorf("set thread of round %d: %w", roundID, translate(res.Error))
+	}
+	if res.RowsAffected > 0 {
+		return nil
+	}
+	var n int64
+	if err := s.db.conn(ctx).Model(&roundRow{}).Where("id = ?", roundID).Count(&n).Error; err != nil {
+		return fmt.Errorf("set thread of round %d: %w", roundID, translate(err))
+	}
+	if n == 0 {
+		return fmt.Errorf("set thread of round %d: %w", roundID, ErrNotFound)
+	}
+	return nil
+}
+
+// LatestRound returns the check-in's round with the latest date, or
+// ErrNotFound when it has none yet.
+func (s *Checkins) LatestRound(ctx context.Context, workspaceID string, checkinID int64) (Round, error) {
+	var r roundRow
+	if err := s.db.conn(ctx).Where("workspace_id = ? AND checkin_id = ?", workspaceID, checkinID).
+		Order("round_date DESC").Take(&r).Error; err != nil {
+		return Round{}, fmt.Errorf("latest round of check-in %d: %w", checkinID, translate(err))
+	}
+	return r.domain(), nil
+}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -402,4 +403,111 @@ func (s *Checkins) SetParticipants(ctx context.Context, workspaceID string, id i
 		return 0, 0, fmt.Errorf("participants of check-in %d: %w", id, err)
 	}
 	return added, removed, nil
+}
+
+// ForPerson returns the check-ins a person owns or is asked (a target of
+// the check-in's schedule), ordered by name then id.
+func (s *Checkins) ForPerson(ctx context.Context, workspaceID, userID string) ([]Checkin, error) {
+	targets, err := s.schedules.ForRecipient(ctx, workspaceID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("check-ins of %s: %w", userID, err)
+	}
+	var ids []int64
+	for _, t := range targets {
+		kind, id, _ := strings.Cut(t.Schedule.Key, ":")
+		if n, err := strconv.ParseInt(id, 10, 64); kind == "checkin" && err == nil {
+			ids = append(ids, n)
+		}
+	}
+	q := s.db.conn(ctx).Where("workspace_id = ?", workspaceID)
+	if len(ids) > 0 {
+		q = q.Where("(owner_id = ? OR id IN ?)", userID, ids)
+	} else {
+		q = q.Where("owner_id = ?", userID)
+	}
+	var rows []checkinRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("check-ins of %s: %w", userID, translate(err))
+	}
+	out, err := s.complete(ctx, rows)
+	if err != nil {
+		return nil, fmt.Errorf("check-ins of %s: %w", userID, err)
+	}
+	// Sorted here, so both databases agree whatever their collation.
+	slices.SortFunc(out, func(a, b Checkin) int { return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+	return out, nil
+}
+
+// Update changes a check-in for actor (its owner, or an admin when admin
+// is set; anyone else gets ErrNotOwner): its name, questions, cadence,
+// anchor (kept when c.Anchor is zero), participants mode, chosen people,
+// destination, round length and reminders. The channel, owner and paused
+// state are not changed here. c is checked as Create checks it (a
+// *CheckinError, nothing stored). The schedule follows in the same
+// transaction (title, cadence, anchor; its paused state and channel zone
+// kept). In chosen mode the schedule's targets become the people; in
+// channel mode the caller sets them from the channel's members with
+// SetParticipants, and until then the targets stay as they were.
+//
+// Questions keep their ids only while their meaning is unchanged (see
+// saveQuestions): answers already given stay with the exact question they
+// were given to, whatever is reordered, reworded or made (not) anonymous.
+func (s *Checkins) Update(ctx context.Context, c Checkin, actor string, admin bool, parseCadence func(string) error) (Checkin, error) {
+	if c.WorkspaceID == "" || c.ID == 0 {
+		return Checkin{}, fmt.Errorf("update check-in: %w: which check-in? it needs a workspace and an id", ErrInvalid)
+	}
+	var out Checkin
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		old, err := s.mayChange(ctx, c.WorkspaceID, c.ID, actor, admin)
+		if err != nil {
+			return err
+		}
+		if c.Anchor.IsZero() {
+			c.Anchor = old.Anchor
+		}
+		if err := c.Validate(parseCadence); err != nil {
+			return err
+		}
+		name, cadence := strings.TrimSpace(c.Name), strings.TrimSpace(c.Cadence)
+		if err := s.db.conn(ctx).Model(&checkinRow{}).Where("id = ?", c.ID).Updates(map[string]any{
+			"name": name, "cadence": cadence, "anchor": c.Anchor, "participants": string(c.Participants),
+			"destination": string(c.Destination), "round_minutes": int(c.RoundLength / time.Minute),
+			"reminders": c.Reminders, "updated_at": s.db.now(),
+		}).Error; err != nil {
+			return translate(err)
+		}
+		if err := s.saveQuestions(ctx, c.ID, c.WorkspaceID, c.Questions); err != nil {
+			return err
+		}
+		var people []string
+		if c.Participants == ParticipantsChosen {
+			people = c.People
+		}
+		if err := s.setPeople(ctx, c.ID, c.WorkspaceID, people); err != nil {
+			return err
+		}
+		key := CheckinScheduleKey(c.ID)
+		sc, err := s.schedules.Get(ctx, c.WorkspaceID, key)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			sc = Schedule{WorkspaceID: c.WorkspaceID, Key: key}
+		case err != nil:
+			return err
+		}
+		sc.Title, sc.Cadence, sc.Anchor, sc.Paused = name, cadence, c.Anchor, old.Paused
+		if _, err := s.schedules.Put(ctx, sc); err != nil {
+			return err
+		}
+		if c.Participants == ParticipantsChosen {
+			if _, _, err := s.schedules.SetTargets(ctx, c.WorkspaceID, key, c.People, s.db.now()); err != nil {
+				return err
+			}
+		}
+		out, err = s.Get(ctx, c.WorkspaceID, c.ID)
+		return err
+	})
+	if err != nil {
+		return Checkin{}, fmt.Errorf("update check-in %d: %w", c.ID, err)
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,6 +134,149 @@ func TestCheckinOwnership(t *testing.T) {
 		left, _ := occs.ForRecipient(ctx, "T1", "U1", time.Time{}, 10)
 		if len(left) != 1 || left[0].Status != models.OccurrenceSkipped {
 			t.Errorf("pending round after delete: %+v", left)
+		}
+	})
+}
+
+// Update: only the owner or an admin; questions, cadence, people and the
+// schedule change together.
+func TestCheckinUpdate(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s := models.NewCheckins(db)
+		orig, err := s.Create(ctx, standup(t, "U1"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change := orig
+		change.Name, change.Cadence, change.Anchor = "Weekly sync", "fridays at 14:00", models.Date{}
+		change.Questions = []models.Question{
+			{Kind: models.KindText, Prompt: "What moved?", Required: true},
+			{Kind: models.KindScale, Prompt: "How was it?", Options: []string{"rough", "great"}, Anonymous: true},
+		}
+		change.People = []string{"U2", "U3"}
+		change.Reminders = 2
+
+		if _, err := s.Update(ctx, change, "USOMEONE", false, nil); !errors.Is(err, models.ErrNotOwner) {
+			t.Errorf("a stranger updating: %v, want ErrNotOwner", err)
+		}
+		if got, _ := s.Get(ctx, "T1", orig.ID); got.Name != orig.Name || len(got.Questions) != 3 || !slices.Equal(got.People, []string{"U1"}) {
+			t.Errorf("after a refused update: %+v", got)
+		}
+		if sc, _ := models.NewSchedules(db).Get(ctx, "T1", models.CheckinScheduleKey(orig.ID)); sc.Cadence != orig.Cadence {
+			t.Errorf("schedule after a refused update: %+v", sc)
+		}
+		bad := change
+		bad.Questions = nil
+		var ce *models.CheckinError
+		if _, err := s.Update(ctx, bad, "UOWNER", false, nil); !errors.As(err, &ce) || len(ce.On(models.FieldQuestions)) == 0 {
+			t.Errorf("no questions: %v", err)
+		}
+		if _, err := s.SetPaused(ctx, "T1", orig.ID, true, "UOWNER", false); err != nil {
+			t.Fatal(err)
+		}
+
+		got, err := s.Update(ctx, change, "UOWNER", false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Name != "Weekly sync" || got.Cadence != "fridays at 14:00" || got.Anchor != orig.Anchor || got.Reminders != 2 ||
+			len(got.Questions) != 2 || got.Questions[1].Prompt != "How was it?" || !got.Questions[1].Anonymous ||
+			!slices.Equal(got.People, []string{"U2", "U3"}) || !got.Paused || got.ChannelID != "C1" || got.OwnerID != "UOWNER" {
+			t.Errorf("updated = %+v", got)
+		}
+		sc, err := models.NewSchedules(db).Get(ctx, "T1", models.CheckinScheduleKey(orig.ID))
+		if err != nil || sc.Cadence != "fridays at 14:00" || sc.Title != "Weekly sync" || !sc.Paused || sc.Anchor != orig.Anchor {
+			t.Errorf("schedule = %+v, %v", sc, err)
+		}
+		if len(targets(t, db, "T1", "U1")) != 0 || len(targets(t, db, "T1", "U2")) != 1 || len(targets(t, db, "T1", "U3")) != 1 {
+			t.Error("the schedule's targets did not follow the people")
+		}
+
+		// An admin may; a new anchor is kept; channel mode leaves the
+		// targets to the caller.
+		change.Participants, change.People = models.ParticipantsChannel, nil
+		change.Anchor = date(t, "2026-12-04")
+		got, err = s.Update(ctx, change, "UADMIN", true, nil)
+		if err != nil || got.Participants != models.ParticipantsChannel || len(got.People) != 0 || got.Anchor != change.Anchor {
+			t.Errorf("admin update to channel mode: %+v, %v", got, err)
+		}
+		if len(targets(t, db, "T1", "U2")) != 1 {
+			t.Error("switching to channel mode changed the targets")
+		}
+	})
+}
+
+// ForPerson lists what a person owns or is asked, by name.
+func TestCheckinsForPerson(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s := models.NewCheckins(db)
+		mk := func(name, owner string, people ...string) models.Checkin {
+			c := standup(t, people...)
+			c.Name, c.OwnerID = name, owner
+			got, err := s.Create(ctx, c, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		b := mk("B stand-up", "U1", "U2")
+		a := mk("A stand-up", "U2", "U3")
+		mk("C stand-up", "U3", "U3")
+		a2 := mk("A stand-up", "U4", "U1")
+		names := func(u string) []int64 {
+			t.Helper()
+			list, err := s.ForPerson(ctx, "T1", u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, c := range list {
+				ids = append(ids, c.ID)
+			}
+			return ids
+		}
+		if got := names("U1"); !slices.Equal(got, []int64{a2.ID, b.ID}) {
+			t.Errorf("U1: %v, want %d, %d", got, a2.ID, b.ID)
+		}
+		if got := names("U2"); !slices.Equal(got, []int64{a.ID, b.ID}) {
+			t.Errorf("U2: %v, want %d, %d", got, a.ID, b.ID)
+		}
+		if got := names("U9"); len(got) != 0 {
+			t.Errorf("U9: %v", got)
+		}
+	})
+}
+
+// Of two member lists read from Slack, the one read later stays, whichever
+// is applied last.
+func TestSetMembersKeepsTheLaterRead(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s := models.NewCheckins(db)
+		tpl, _ := models.FindCheckinTemplate("standup")
+		c := tpl.Checkin
+		c.WorkspaceID, c.ChannelID, c.OwnerID = "T1", "C1", "U1"
+		created, err := s.Create(ctx, c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+		// U3 left: the newer read (without U3) is applied first...
+		if _, _, ok, err := s.SetMembers(ctx, "T1", created.ID, []string{"U1", "U2"}, t0.Add(time.Second)); err != nil || !ok {
+			t.Fatalf("newer read: applied %v, %v", ok, err)
+		}
+		// ...then the older one (still with U3) arrives, and is not.
+		if _, _, ok, err := s.SetMembers(ctx, "T1", created.ID, []string{"U1", "U2", "U3"}, t0); err != nil || ok {
+			t.Fatalf("older read: applied %v, %v; want not applied", ok, err)
+		}
+		got, err := models.NewSchedules(db).Targets(ctx, "T1", models.CheckinScheduleKey(created.ID))
+		if err != nil || strings.Join(got, ",") != "U1,U2" {
+			t.Errorf("participants %v, %v; want U1,U2", got, err)
+		}
+		if _, _, ok, err := s.SetMembers(ctx, "T1", created.ID, []string{"U1"}, t0.Add(2*time.Second)); err != nil || !ok {
+			t.Errorf("a later read: applied %v, %v", ok, err)
 		}
 	})
 }

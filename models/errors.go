@@ -2,6 +2,12 @@ package models
 
 import "errors"
 
+// Errors the stores return for callers to branch on.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
 // ErrInvalid means a value was refused before reaching the database (an
 // unknown time zone, an away period that ends before it starts, ...). The
 // wrapped message says what, in words a person can read.

@@ -9,6 +9,18 @@ import (
 	"gorm.io/gorm/clause"
 )
 
+// Installation is Trellis installed in one Slack workspace.
+type Installation struct {
+	WorkspaceID  string // Slack team id
+	EnterpriseID string
+	AppID        string
+	BotUserID    string
+	// BotToken is the xoxb- token in clear; stores encrypt it at rest.
+	BotToken    string
+	InstalledAt time.Time
+	Active      bool
+}
+
 // Installations stores where Trellis is installed and the bot token for
 // each workspace, encrypted at rest.
 type Installations struct {

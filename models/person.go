@@ -1,16 +1,9 @@
 package models
 
 import (
-	"errors"
 	"regexp"
 	"strings"
 	"time"
-)
-
-// Errors the stores return for callers to branch on.
-var (
-	ErrNotFound = errors.New("not found")
-	ErrConflict = errors.New("conflict")
 )
 
 // Status is a person's Slack status.
@@ -175,59 +168,4 @@ func StatusAway(s Status, now time.Time) (away bool, until time.Time) {
 		return true, s.Expiration
 	}
 	return false, time.Time{}
-}
-
-// Workspace holds the defaults an admin sets for everyone in a Slack team.
-type Workspace struct {
-	ID            string
-	Name          string
-	DefaultHours  WorkingHours
-	HolidayRegion string
-	// MinGroupSize is the smallest group whose anonymous aggregates are shown.
-	MinGroupSize int
-	// DailyBudget is the workspace's default number of proactive DMs a
-	// person gets per local day.
-	DailyBudget int
-	UpdatedAt   time.Time
-}
-
-// Bounds of a daily budget of proactive DMs.
-const (
-	DefaultDailyBudget = 3
-	MaxDailyBudget     = 20
-)
-
-// NewWorkspace returns a workspace with Trellis's defaults.
-func NewWorkspace(id, name string) Workspace {
-	return Workspace{ID: id, Name: name, DefaultHours: DefaultWorkingHours, MinGroupSize: 5, DailyBudget: DefaultDailyBudget}
-}
-
-// Holiday is a date an admin declared a day off for the whole workspace.
-type Holiday struct {
-	WorkspaceID string
-	Date        Date
-	Name        string
-	AddedBy     string
-}
-
-// Installation is Trellis installed in one Slack workspace.
-type Installation struct {
-	WorkspaceID  string // Slack team id
-	EnterpriseID string
-	AppID        string
-	BotUserID    string
-	// BotToken is the xoxb- token in clear; stores encrypt it at rest.
-	BotToken    string
-	InstalledAt time.Time
-	Active      bool
-}
-
-// AuditEntry records an admin change: who changed what, when.
-type AuditEntry struct {
-	ID          int64
-	WorkspaceID string
-	ActorID     string
-	Action      string
-	Detail      string
-	At          time.Time
 }

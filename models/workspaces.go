@@ -11,15 +11,38 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// Audit actions written by Workspaces; AuditEntry.Action holds one.
+// Workspace holds the defaults an admin sets for everyone in a Slack team.
+type Workspace struct {
+	ID            string
+	Name          string
+	DefaultHours  WorkingHours
+	HolidayRegion string
+	// MinGroupSize is the smallest group whose anonymous aggregates are shown.
+	MinGroupSize int
+	// DailyBudget is the workspace's default number of proactive DMs a
+	// person gets per local day.
+	DailyBudget int
+	UpdatedAt   time.Time
+}
+
+// Bounds of a daily budget of proactive DMs.
 const (
-	AuditSetDefaultHours  = "set_default_hours"
-	AuditSetHolidayRegion = "set_holiday_region"
-	AuditSetMinGroupSize  = "set_min_group_size"
-	AuditAddHoliday       = "add_holiday"
-	AuditRemoveHoliday    = "remove_holiday"
-	AuditSetDailyBudget   = "set_daily_budget"
+	DefaultDailyBudget = 3
+	MaxDailyBudget     = 20
 )
+
+// NewWorkspace returns a workspace with Trellis's defaults.
+func NewWorkspace(id, name string) Workspace {
+	return Workspace{ID: id, Name: name, DefaultHours: DefaultWorkingHours, MinGroupSize: 5, DailyBudget: DefaultDailyBudget}
+}
+
+// Holiday is a date an admin declared a day off for the whole workspace.
+type Holiday struct {
+	WorkspaceID string
+	Date        Date
+	Name        string
+	AddedBy     string
+}
 
 // MinGroupSizeFloor is the smallest minimum group size an admin may set:
 // below it, an "anonymous" aggregate points at individuals.
@@ -96,25 +119,6 @@ func (r holidayRow) domain() Holiday {
 
 func holidayRowFrom(h Holiday) holidayRow {
 	return holidayRow{WorkspaceID: h.WorkspaceID, Day: h.Date, Name: h.Name, AddedBy: h.AddedBy}
-}
-
-type auditRow struct {
-	ID          int64     `gorm:"column:id;primaryKey;autoIncrement"`
-	WorkspaceID string    `gorm:"column:workspace_id"`
-	ActorID     string    `gorm:"column:actor_id"`
-	Action      string    `gorm:"column:action"`
-	Detail      string    `gorm:"column:detail"`
-	At          time.Time `gorm:"column:at"`
-}
-
-func (auditRow) TableName() string { return "audit_log" }
-
-func (r auditRow) domain() AuditEntry {
-	return AuditEntry{ID: r.ID, WorkspaceID: r.WorkspaceID, ActorID: r.ActorID, Action: r.Action, Detail: r.Detail, At: r.At.UTC()}
-}
-
-func auditRowFrom(e AuditEntry) auditRow {
-	return auditRow{ID: e.ID, WorkspaceID: e.WorkspaceID, ActorID: e.ActorID, Action: e.Action, Detail: e.Detail, At: e.At}
 }
 
 // Ensure returns the workspace, creating it with Trellis's defaults
@@ -261,15 +265,6 @@ func (s *Workspaces) forUpdate(g *gorm.DB) *gorm.DB {
 	return g
 }
 
-func (s *Workspaces) audit(ctx context.Context, e AuditEntry) error {
-	if e.At.IsZero() {
-		e.At = s.db.now()
-	}
-	row := auditRowFrom(e)
-	row.ID = 0
-	return translate(s.db.conn(ctx).Create(&row).Error)
-}
-
 // AddHoliday declares a day off for the whole workspace; h.AddedBy is the
 // admin. The same holiday added again (same date, same name) stores nothing
 // and returns ErrDuplicate; another holiday on that date is ErrConflict. A
@@ -356,24 +351,6 @@ func (s *Workspaces) Holidays(ctx context.Context, workspaceID string, from, to 
 		return nil, fmt.Errorf("holidays %s: %w", workspaceID, translate(err))
 	}
 	out := make([]Holiday, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
-}
-
-// Audit returns the workspace's latest admin changes, newest first; limit
-// <= 0 means 100.
-func (s *Workspaces) Audit(ctx context.Context, workspaceID string, limit int) ([]AuditEntry, error) {
-	if limit <= 0 {
-		limit = 100
-	}
-	var rows []auditRow
-	err := s.db.conn(ctx).Where("workspace_id = ?", workspaceID).Order("at DESC, id DESC").Limit(limit).Find(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("audit log %s: %w", workspaceID, translate(err))
-	}
-	out := make([]AuditEntry, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()
 	}

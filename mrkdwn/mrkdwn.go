@@ -1,9 +1,12 @@
 // Package mrkdwn makes text a person typed safe and bounded inside Slack's
 // mrkdwn: escaped, so "<!channel>" or "<@U1>" is shown and never sent, and
 // cut to what a field holds, counted as Slack counts it (after escaping).
-// It depends on nothing of Trellis, so every layer that writes mrkdwn —
-// handlers/views for Block Kit, jobs/engine for the "Why did I get this?"
-// line — shares the one path (invariant 9 of the design).
+// It also holds the Block Kit text objects (Text, PlainText) and the
+// message limits every layer keeps to. It depends on nothing of Trellis, so
+// every layer that writes mrkdwn — handlers/views and jobs/checkins for
+// Block Kit, jobs/engine for the "Why did I get this?" line — shares the
+// one path: text a person typed is shown as text, never as a live mention,
+// broadcast or link.
 package mrkdwn
 
 import (

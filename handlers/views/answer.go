@@ -10,26 +10,21 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
 )
 
-// The answer modal: its callback id and the values its options carry.
+// CallbackAnswer is the answer modal's callback id. A blocked question's
+// options carry checkins.ValueYes and checkins.ValueNo.
 //
 // Each question is one input block, AnswerBlockID(position); a blocked
 // question is followed by an optional "who could help?" person picker,
 // AnswerHelperBlockID(position). ParseAnswerSubmission reads blocks by
 // block id alone, so response_action "errors" can name the same ids.
-const (
-	CallbackAnswer = "checkin_answer"
+const CallbackAnswer = "checkin_answer"
 
-	// ValueYes and ValueNo are a blocked question's options, and the values
-	// models.Checkins.Answer takes for it.
-	ValueYes = "yes"
-	ValueNo  = "no"
-)
-
-// maxAnswerText is a free-text answer's max_length: SLACK.md's
-// plain_text_input limit.
+// maxAnswerText is a free-text answer's max_length: the most Slack allows
+// in a plain_text_input.
 const maxAnswerText = 3000
 
 // anonymousLabel follows the prompt of an anonymous question.
@@ -37,19 +32,6 @@ const anonymousLabel = " (anonymous — only shown as a total once enough people
 
 // AnswerBlockID is the block id of the question at position (1-based).
 func AnswerBlockID(position int) string { return "answer_" + strconv.Itoa(position) }
-
-// AnswerKey is the key of question q, at index i of its check-in, in the
-// answer maps (models.Submission, models.Response) and in the answer
-// form's block ids: its stable id once stored, so an answer always goes to
-// the exact question it was given to, even when the check-in changed
-// while the form was open; its 1-based position for a question not stored
-// yet (ID 0, as in a preview).
-func AnswerKey(i int, q models.Question) int {
-	if q.ID != 0 {
-		return int(q.ID)
-	}
-	return i + 1
-}
 
 // AnswerHelperBlockID is the block id of the "who could help?" picker that
 // follows the blocked question at position (1-based).
@@ -59,16 +41,9 @@ func AnswerHelperBlockID(position int) string { return AnswerBlockID(position) +
 // from last time.
 func answerLastTimeBlockID(position int) string { return AnswerBlockID(position) + "_last" }
 
-// AnswerMetadata is the answer modal's private_metadata: the round id and
-// the check-in id in decimal, joined by a colon ("12:7"). It is far below
-// Slack's 3000-character limit.
-func AnswerMetadata(roundID, checkinID int64) string {
-	return strconv.FormatInt(roundID, 10) + ":" + strconv.FormatInt(checkinID, 10)
-}
-
 // answerFormMark ends an answer form's private_metadata. It says the
-// form's blocks are keyed by question id (AnswerKey). A form opened by an
-// older Trellis keyed them by position, and a position can equal another
+// form's blocks are keyed by question id (checkins.AnswerKey). A form
+// opened by an older Trellis keyed them by position, and a position can equal another
 // question's id: reading such a form by id could give an answer to the
 // wrong question, anonymous or not. ParseAnswerForm refuses it instead.
 const answerFormMark = ";ids"
@@ -79,7 +54,7 @@ var ErrAnswerFormOutdated = errors.New("the answer form was opened by an older T
 
 // AnswerFormMetadata is an answer form's private_metadata.
 func AnswerFormMetadata(roundID, checkinID int64) string {
-	return AnswerMetadata(roundID, checkinID) + answerFormMark
+	return checkins.AnswerMetadata(roundID, checkinID) + answerFormMark
 }
 
 // ParseAnswerForm reads what AnswerFormMetadata wrote. A form without the
@@ -89,29 +64,7 @@ func ParseAnswerForm(s string) (roundID, checkinID int64, err error) {
 	if !ok {
 		return 0, 0, fmt.Errorf("%w: %q", ErrAnswerFormOutdated, s)
 	}
-	return ParseAnswerMetadata(meta)
-}
-
-// errAnswerMetadata is what ParseAnswerMetadata wraps; the handler logs it
-// and shows the person a friendly message instead.
-var errAnswerMetadata = errors.New("answer modal metadata")
-
-// ParseAnswerMetadata reads what AnswerMetadata wrote. Both ids must be
-// positive.
-func ParseAnswerMetadata(s string) (roundID, checkinID int64, err error) {
-	r, c, found := strings.Cut(s, ":")
-	if !found {
-		return 0, 0, fmt.Errorf("%w: %q is not round:checkin", errAnswerMetadata, s)
-	}
-	roundID, err = strconv.ParseInt(r, 10, 64)
-	if err != nil || roundID <= 0 {
-		return 0, 0, fmt.Errorf("%w: bad round id in %q", errAnswerMetadata, s)
-	}
-	checkinID, err = strconv.ParseInt(c, 10, 64)
-	if err != nil || checkinID <= 0 {
-		return 0, 0, fmt.Errorf("%w: bad check-in id in %q", errAnswerMetadata, s)
-	}
-	return roundID, checkinID, nil
+	return checkins.ParseAnswerMetadata(meta)
 }
 
 // AnswerModal is the form a person answers a round of check-in c with.
@@ -145,7 +98,7 @@ func AnswerModal(c models.Checkin, round models.Round, roundLabel string, previo
 	}
 
 	for i, q := range c.Questions {
-		pos := AnswerKey(i, q)
+		pos := checkins.AnswerKey(i, q)
 		block := AnswerBlockID(pos)
 		action := "answer:" + strconv.Itoa(pos)
 		value, filled := previous[pos]
@@ -189,8 +142,8 @@ func AnswerModal(c models.Checkin, round models.Round, roundLabel string, previo
 				el = sel
 			}
 		case models.KindBlocked:
-			yes := slack.NewOptionBlockObject(ValueYes, plain("Yes"), nil)
-			no := slack.NewOptionBlockObject(ValueNo, plain("No"), nil)
+			yes := slack.NewOptionBlockObject(checkins.ValueYes, plain("Yes"), nil)
+			no := slack.NewOptionBlockObject(checkins.ValueNo, plain("No"), nil)
 			radio := slack.NewRadioButtonsBlockElement(action, yes, no)
 			if filled {
 				radio.InitialOption = pick(value, yes, no)
@@ -289,12 +242,12 @@ func scaleOptions(labels []string) []*slack.OptionBlockObject {
 // ParseAnswerSubmission reads the answer modal's submitted state
 // (view.state.values: block id → action id → value) into a Submission for
 // models.Checkins.Answer: answers to anonymous questions in sub.Anonymous,
-// the others in sub.Answers, by AnswerKey, trimmed, and blank answers
+// the others in sub.Answers, by checkins.AnswerKey, trimmed, and blank answers
 // left out. For a person whose anonymous answers would not be counted,
 // pass c.AnonymousOptional(), so that those questions are not required. A scale answer is "1" to "5", a choice its option's
-// text, a blocked answer ValueYes or ValueNo.
+// text, a blocked answer checkins.ValueYes or checkins.ValueNo.
 //
-// helpers holds, by AnswerKey, the person picked as "who could help?" for a
+// helpers holds, by checkins.AnswerKey, the person picked as "who could help?" for a
 // blocked question answered yes; a pick beside a "no" is ignored, as Slack
 // offers no way to clear a person picker. The handler should drop a helper
 // who is the person answering.
@@ -315,7 +268,7 @@ func ParseAnswerSubmission(c models.Checkin, values map[string]map[string]slack.
 	}
 
 	for i, q := range c.Questions {
-		pos := AnswerKey(i, q)
+		pos := checkins.AnswerKey(i, q)
 		block := AnswerBlockID(pos)
 		a := get(block)
 
@@ -335,7 +288,7 @@ func ParseAnswerSubmission(c models.Checkin, values map[string]map[string]slack.
 			}
 		case models.KindBlocked:
 			v = strings.TrimSpace(a.SelectedOption.Value)
-			if v != "" && v != ValueYes && v != ValueNo {
+			if v != "" && v != checkins.ValueYes && v != checkins.ValueNo {
 				errs[block] = "Pick yes or no."
 				continue
 			}
@@ -358,7 +311,7 @@ func ParseAnswerSubmission(c models.Checkin, values map[string]map[string]slack.
 		} else {
 			sub.Answers[pos] = v
 		}
-		if q.Kind == models.KindBlocked && v == ValueYes {
+		if q.Kind == models.KindBlocked && v == checkins.ValueYes {
 			if u := strings.TrimSpace(get(AnswerHelperBlockID(pos)).SelectedUser); u != "" {
 				helpers[pos] = u
 			}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -45,7 +46,7 @@ func TestUncountedAnonymousQuestionsAreOptional(t *testing.T) {
 			m := views.AnswerModal(form, tt.round, "", tt.previous, nil)
 			values := submit(t, m)
 			for i, q := range c.Questions {
-				block := views.AnswerBlockID(views.AnswerKey(i, q))
+				block := views.AnswerBlockID(checkins.AnswerKey(i, q))
 				in := inputBlock(t, m, block)
 				switch {
 				case !q.Anonymous:
@@ -70,7 +71,7 @@ func TestUncountedAnonymousQuestionsAreOptional(t *testing.T) {
 				if !q.Anonymous {
 					continue // identified questions are the form's usual business
 				}
-				block := views.AnswerBlockID(views.AnswerKey(i, q))
+				block := views.AnswerBlockID(checkins.AnswerKey(i, q))
 				_, refused := errs[block]
 				if want := q.Required && tt.counted; refused != want {
 					t.Errorf("question %d left blank: refused = %v, want %v (errors %v)", i+1, refused, want, errs)

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -218,19 +219,6 @@ func TestAnswerModalShape(t *testing.T) {
 	}
 }
 
-func TestAnswerMetadata(t *testing.T) {
-	s := views.AnswerMetadata(12, 7)
-	round, checkin, err := views.ParseAnswerMetadata(s)
-	if err != nil || round != 12 || checkin != 7 {
-		t.Errorf("ParseAnswerMetadata(%q) = %d, %d, %v, want 12, 7, nil", s, round, checkin, err)
-	}
-	for _, bad := range []string{"", "12", "12:", ":7", "x:7", "12:y", "0:7", "12:-1", "12:7:1", "workspace"} {
-		if r, c, err := views.ParseAnswerMetadata(bad); err == nil {
-			t.Errorf("ParseAnswerMetadata(%q) = %d, %d, nil, want an error", bad, r, c)
-		}
-	}
-}
-
 func TestAnswerRoundTrip(t *testing.T) {
 	c := everyKind()
 	m := views.AnswerModal(c, aRound, "", nil, nil)
@@ -240,7 +228,7 @@ func TestAnswerRoundTrip(t *testing.T) {
 		views.AnswerBlockID(2):       "4",
 		views.AnswerBlockID(3):       "home",
 		views.AnswerBlockID(4):       "Fri",
-		views.AnswerBlockID(5):       views.ValueYes,
+		views.AnswerBlockID(5):       checkins.ValueYes,
 		views.AnswerHelperBlockID(5): "U0HELPER",
 		views.AnswerBlockID(6):       "2",
 		views.AnswerBlockID(7):       "Not yet",
@@ -303,7 +291,7 @@ func TestAnswerTemplatesRoundTrip(t *testing.T) {
 				case models.KindChoice:
 					v = q.Options[len(q.Options)-1]
 				case models.KindBlocked:
-					v = views.ValueNo
+					v = checkins.ValueNo
 				}
 				answer(t, m, values, views.AnswerBlockID(pos), v)
 				if q.Anonymous {

@@ -56,8 +56,8 @@ const (
 	ValueCheckinBlank = "blank"
 )
 
-// maxQuestionsText is the questions box's max_length: SLACK.md's
-// plain_text_input limit.
+// maxQuestionsText is the questions box's max_length: the most Slack allows
+// in a plain_text_input.
 const maxQuestionsText = 3000
 
 // roundLengths are the round lengths the modal offers.
@@ -99,7 +99,7 @@ func CheckinModal(c models.Checkin, templates []models.CheckinTemplate, template
 			initial = blank
 		}
 		for _, t := range templates {
-			if len(opts) == 100 { // SLACK.md: static select ≤ 100 options
+			if len(opts) == 100 { // Slack: a static select holds ≤ 100 options
 				break
 			}
 			o := slack.NewOptionBlockObject(t.Key, plain(clip(t.Title, 75)), nil)

@@ -17,9 +17,9 @@ import (
 	"github.com/trellis-bot/trellis/models"
 )
 
-// checkModalLimits reports every Block Kit limit a modal breaks. The numbers
-// are ../shared/SLACK.md's; label, hint and placeholder lengths (2000, 2000,
-// 150) are Slack's documented ones, which SLACK.md does not list.
+// checkModalLimits reports every Block Kit limit a modal breaks, as Slack
+// documents them: blocks, titles, texts, elements and options, and label,
+// hint and placeholder lengths (2000, 2000, 150).
 func checkModalLimits(t *testing.T, m slack.ModalViewRequest) {
 	t.Helper()
 	raw, err := json.Marshal(m)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/internal/blockkit"
+	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -133,12 +134,12 @@ func surfaces(v string) []surface {
 		{Position: 3, Count: 6, Counts: map[string]int{c.Questions[2].Options[0]: 2, stored("gone "+v, 75): 4}},
 		{Position: 5, Anonymous: true, Hidden: true},
 	}
-	digest := []DigestAnswer{
+	digest := []checkins.DigestAnswer{
 		{Name: name, UserID: "U1", Answers: answers, Helper: helper},
 		{Name: "", UserID: "U0NONAME", Answers: answers},
 	}
 	for i := range 30 {
-		digest = append(digest, DigestAnswer{Name: fmt.Sprint(i, name), UserID: "U2", Answers: answers})
+		digest = append(digest, checkins.DigestAnswer{Name: fmt.Sprint(i, name), UserID: "U2", Answers: answers})
 	}
 
 	out := []surface{
@@ -150,46 +151,46 @@ func surfaces(v string) []surface {
 		{name: "AnswerModal", kind: blockkit.Modal, v: AnswerModal(c, round, label, answers, answers)},
 		{name: "CheckinList", kind: blockkit.Message, v: CheckinList(items, stored(v, 200))},
 	}
-	ptext, pblocks := CheckinPrompt(PromptInput{Checkin: c, Round: round, RoundLabel: label, Reminder: 1, ClosesAt: round.ClosesAt, Loc: loc,
-		SnoozeOptions: SnoozeOptions()})
+	ptext, pblocks := checkins.CheckinPrompt(checkins.PromptInput{Checkin: c, Round: round, RoundLabel: label, Reminder: 1, ClosesAt: round.ClosesAt, Loc: loc,
+		SnoozeOptions: checkins.SnoozeOptions()})
 	out = append(out, surface{name: "CheckinPrompt", kind: blockkit.Message, v: pblocks, text: ptext})
 	for _, st := range []string{models.ResponseAnswered, models.ResponseSkipped, models.ResponseSnoozed} {
-		out = append(out, surface{name: "PromptDone " + st, kind: blockkit.Message, v: PromptDone(pblocks, round.ID, c.ID, st, now, loc)})
+		out = append(out, surface{name: "PromptDone " + st, kind: blockkit.Message, v: checkins.PromptDone(pblocks, round.ID, c.ID, st, now, loc)})
 	}
 	for _, st := range []string{models.ResponseAsked, models.ResponseAnswered, models.ResponseSkipped, models.ResponseSnoozed} {
-		out = append(out, surface{name: "PromptClosed " + st, kind: blockkit.Message, v: PromptClosed(pblocks, c, round.ID, st, now, loc, "")})
+		out = append(out, surface{name: "PromptClosed " + st, kind: blockkit.Message, v: checkins.PromptClosed(pblocks, c, round.ID, st, now, loc, "")})
 	}
 	for _, d := range []models.Destination{models.DestinationThread, models.DestinationChannel, models.DestinationDigest} {
 		cd := c
 		cd.Destination = d
-		t, b := RoundHeader(cd, label)
+		t, b := checkins.RoundHeader(cd, label)
 		out = append(out, surface{name: "RoundHeader " + string(d), kind: blockkit.Message, v: b, text: t})
 	}
-	for i, m := range AnswerMessage(c, name, "U1", answers, helper, true) {
-		out = append(out, surface{name: fmt.Sprint("AnswerMessage ", i), kind: blockkit.Message, v: m.Blocks, text: m.Text})
+	for i, m := range checkins.AnswerMessage(c, name, "U1", answers, helper, true) {
+		out = append(out, surface{name: fmt.Sprint("checkins.AnswerMessage ", i), kind: blockkit.Message, v: m.Blocks, text: m.Text})
 	}
-	for i, m := range AnswerMessage(c, "", "U0NONAME", answers, helper, false) {
-		out = append(out, surface{name: fmt.Sprint("AnswerMessage no name ", i), kind: blockkit.Message, v: m.Blocks, text: m.Text})
+	for i, m := range checkins.AnswerMessage(c, "", "U0NONAME", answers, helper, false) {
+		out = append(out, surface{name: fmt.Sprint("checkins.AnswerMessage no name ", i), kind: blockkit.Message, v: m.Blocks, text: m.Text})
 	}
-	var packed []PackedAnswer
+	var packed []checkins.PackedAnswer
 	for i := range 12 {
-		packed = append(packed, PackedAnswer{Name: fmt.Sprint(name, i), UserID: "U1", Answers: answers, Helper: helper, Edited: i%3 == 1, Replaced: i%4 == 2})
+		packed = append(packed, checkins.PackedAnswer{Name: fmt.Sprint(name, i), UserID: "U1", Answers: answers, Helper: helper, Edited: i%3 == 1, Replaced: i%4 == 2})
 	}
 	for i := 0; i < len(packed); {
-		m, n := PackAnswers(c, packed[i:])
+		m, n := checkins.PackAnswers(c, packed[i:])
 		if n == 0 {
-			n = 1 // an answer that needs messages of its own is shown by AnswerMessage above
+			n = 1 // an answer that needs messages of its own is shown by checkins.AnswerMessage above
 		} else {
-			out = append(out, surface{name: fmt.Sprint("PackAnswers from ", i), kind: blockkit.Message, v: m.Blocks, text: m.Text})
+			out = append(out, surface{name: fmt.Sprint("checkins.PackAnswers from ", i), kind: blockkit.Message, v: m.Blocks, text: m.Text})
 		}
 		i += n
 	}
-	t, b := RoundSummary(c, label, 6, 9, aggs, 2)
+	t, b := checkins.RoundSummary(c, label, 6, 9, aggs, 2)
 	out = append(out, surface{name: "RoundSummary", kind: blockkit.Message, v: b, text: t})
-	t, b = CheckinDigest(c, label, 6, 9, aggs, 2, digest, "`/trellis checkin export 7`")
+	t, b = checkins.CheckinDigest(c, label, 6, 9, aggs, 2, digest, "`/trellis checkin export 7`")
 	out = append(out, surface{name: "CheckinDigest", kind: blockkit.Message, v: b, text: t})
 	for _, asker := range []string{name, "U0HELPER"} {
-		t, b = HelperNotice(c, asker, c.Questions[3].Prompt)
+		t, b = checkins.HelperNotice(c, asker, c.Questions[3].Prompt)
 		out = append(out, surface{name: "HelperNotice", kind: blockkit.Message, v: b, text: t})
 	}
 	return out

@@ -2,7 +2,6 @@ package views
 
 import (
 	"strings"
-	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -11,8 +10,10 @@ import (
 
 // Text a person typed — names of check-ins and holidays, questions,
 // answers, time-off notes, Slack display names and statuses, anything a
-// later feature adds — reaches Block Kit only through the functions below
-// (invariant 9 of the design):
+// later feature adds — reaches Block Kit only through the functions below,
+// which are package mrkdwn's (the check-ins' messages in jobs/checkins call
+// mrkdwn directly), so it is shown as text and never becomes a live
+// mention, broadcast or link:
 //
 //   - in mrkdwn, Mrkdwn(s, n): escaped, so "<!channel>" or "<@U1>" is shown,
 //     never sent, and cut to the n characters its field allows;
@@ -29,14 +30,10 @@ import (
 // text is a mrkdwn text object. It is verbatim: Slack's own parsing would
 // link a bare address or "#channel" a person typed; the mentions Trellis
 // builds ("<@U1>") still work.
-func text(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, true)
-}
+func text(s string) *slack.TextBlockObject { return mrkdwn.Text(s) }
 
 // plain is a plain_text text object.
-func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
-}
+func plain(s string) *slack.TextBlockObject { return mrkdwn.PlainText(s) }
 
 // Escape makes text a person typed safe inside mrkdwn: "&", "<" and ">"
 // become entities, so links and mentions ("<!channel>") are shown, not
@@ -51,12 +48,7 @@ func Mrkdwn(s string, n int) string { return mrkdwn.Bound(s, n) }
 
 // Plain is text a person typed, for a plain_text field that holds n
 // characters: cut to n characters, ending in "…" when cut.
-func Plain(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return clip(s, n-1) + "…"
-}
+func Plain(s string, n int) string { return mrkdwn.Plain(s, n) }
 
 // maxCode bounds what a reply echoes back of a command.
 const maxCode = 100
@@ -71,9 +63,4 @@ func Code(s string) string {
 // clip cuts s to at most n characters, without a mark: for a value Slack
 // would refuse if longer (an input's initial_value, its max_length), which
 // must stay what was stored.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
-}
+func clip(s string, n int) string { return mrkdwn.Clip(s, n) }

@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/mrkdwn"
 )
 
 // Callback ids of the modals, and the action ids of the buttons that open
@@ -142,7 +143,7 @@ func Me(s Summary) []slack.Block {
 	return blocks
 }
 
-// homeMaxBlocks is SLACK.md's limit on the App Home tab.
+// homeMaxBlocks is the most blocks Slack allows on the App Home tab.
 const homeMaxBlocks = 100
 
 // Home is the App Home tab.
@@ -156,11 +157,11 @@ func Home(s Summary) slack.HomeTabViewRequest {
 	blocks = append(blocks, slack.NewDividerBlock())
 	used := 0
 	for _, b := range blocks {
-		used += blockTextLen(b)
+		used += mrkdwn.TextLen(b)
 	}
 	// The check-ins take what is left of Home's 100 blocks, keeping two for
 	// the end, and of the text a message may carry.
-	blocks = append(blocks, homeCheckinBlocks(s.Checkins, homeMaxBlocks-len(blocks)-2, reportTextBudget-used-100)...)
+	blocks = append(blocks, homeCheckinBlocks(s.Checkins, homeMaxBlocks-len(blocks)-2, mrkdwn.MessageTextBudget-used-100)...)
 	blocks = append(blocks, slack.NewDividerBlock(),
 		slack.NewContextBlock("", text("Type `/trellis help` anywhere for every command.")))
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
@@ -332,7 +333,7 @@ func upcomingText(list []Upcoming) string {
 		// Keep the section within Slack's 3000 characters, with room for
 		// the line counting the rest.
 		w := utf8.RuneCountInString(line) + 1
-		if used+w > reportSectionMax-40 {
+		if used+w > mrkdwn.MaxSectionText-40 {
 			lines = append(lines, fmt.Sprintf("…and %d more.", len(list)-i))
 			break
 		}

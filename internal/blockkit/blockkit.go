@@ -1,5 +1,5 @@
 // Package blockkit checks Block Kit surfaces the way Slack would, for tests:
-// every limit of SLACK.md ("Surfaces and Block Kit limits"), and that no
+// every limit Slack documents for its surfaces and Block Kit, and that no
 // mention, broadcast or link is live except the ones a test allows. It
 // walks the JSON Slack receives, so it sees every text object and every
 // field, whatever built them.
@@ -23,8 +23,7 @@ const (
 	Modal                  // ≤ 100 blocks, title/submit/close ≤ 24, private_metadata ≤ 3000
 )
 
-// Limits from ../../../shared/SLACK.md (and Slack's Block Kit reference for
-// the ids).
+// Limits from Slack's Block Kit reference.
 const (
 	MaxMessageBlocks = 50
 	MaxViewBlocks    = 100

@@ -519,7 +519,7 @@ func (a *answerer) answerOne(ctx context.Context, ctl *slacksim.Control, user, d
 				continue
 			}
 			res, err := ctl.Action(ctx, slacksim.ActionRequest{User: user, Channel: m.Channel, MessageTS: m.TS,
-				ActionID: views.ActionCheckinAnswer, BlockID: views.PromptActionsBlockID(round)})
+				ActionID: checkins.ActionCheckinAnswer, BlockID: checkins.PromptActionsBlockID(round)})
 			if err != nil || !res.OK {
 				return
 			}

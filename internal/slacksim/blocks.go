@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// Block Kit limits Slack enforces (see SLACK.md).
+// Block Kit limits Slack enforces.
 const (
 	maxMessageBlocks = 50
 	maxViewBlocks    = 100

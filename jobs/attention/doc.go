@@ -1,5 +1,7 @@
-// Package attention is the one gate every proactive message passes (DESIGN.md
-// invariant 1 and "Time rules"; issue 3, "Attention policy"). Given what
+// Package attention is the one gate every proactive message passes: none is
+// ever delivered inside a recipient's quiet hours, outside their working
+// days or while they are away, and all follow the time rules of package
+// cadence. Given what
 // Trellis knows about a recipient — timezone, working days and hours, public
 // and company holidays, time away, Slack status and how many proactive DMs
 // they already got today — Decide says deliver now, defer to an instant, or
@@ -24,8 +26,9 @@
 //     when the status is read again.
 //   - Working hours are Person.WorkingHoursIn(Workspace); the zero value (a
 //     workspace not yet configured) means models.DefaultWorkingHours, because
-//     a person always has a window — DESIGN's "no working hours" rule is for
-//     channel posts, which do not pass this gate.
+//     a person always has a window — the "no working hours" case of the time
+//     rules (package cadence, rule 3) is for channel posts, which do not pass
+//     this gate.
 //   - The daily budget counts proactive DMs per local date of the person
 //     (SentToday is for the local date of now). DailyBudget 0 or less means
 //     DefaultDailyBudget (3). The budget only limits deliveries today: when

@@ -89,7 +89,8 @@ func randomRecipient(rng *rand.Rand, t *testing.T, now time.Time) Recipient {
 	return r
 }
 
-// TestDecideProperty checks invariant 1 over random instants, zones, hours,
+// TestDecideProperty checks that no proactive message is delivered outside a
+// recipient's working time, over random instants, zones, hours,
 // holidays, time away, statuses and budgets: a Deliver or Defer lands inside a
 // working window, on a day that is not off, outside a Slack-status block, not
 // before now or the nominal instant, and not today once today's budget is

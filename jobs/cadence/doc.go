@@ -1,6 +1,24 @@
 // Package cadence turns the way a person writes a schedule ("weekdays at
 // 09:30", "every 2 weeks on tue at 10:00", "30 9 * * 1-5") into local
-// occurrences, and applies the time rules of DESIGN.md and issue 3:
+// occurrences, and applies the time rules. The code's comments cite them by
+// number:
+//
+//  1. A local time inside a spring-forward gap fires at the first instant
+//     after the gap (the transition).
+//  2. A local time that occurs twice (fall-back) fires once, at its first
+//     occurrence.
+//  3. Delivery is at the first instant, at or after the nominal one, inside
+//     the recipient's working window; with no working hours (a channel post,
+//     a preview), at the nominal instant.
+//  4. A working window is a working day's hours (a night shift ends the next
+//     morning), on a day that is not a holiday and not away.
+//  5. An occurrence deferred into a window is superseded (skipped, with the
+//     reason recorded) when the next occurrence of the same cadence falls in
+//     that same window: a person is asked once, not twice.
+//  6. After downtime, a missed occurrence is sent late only while its working
+//     window is still open; otherwise it is recorded as missed.
+//
+// What does what:
 //
 //   - Parse reads friendly forms and standard 5-field cron (robfig/cron v3).
 //   - Cadence.Next gives nominal instants on the recipient's wall clock

@@ -9,7 +9,6 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -213,7 +212,7 @@ func (s *Service) Submit(ctx context.Context, c models.Checkin, roundID int64, u
 		}
 		now := s.clock.Now()
 		for pos, helper := range helpers {
-			if helper == "" || helper == userID || sub.Answers[pos] != views.ValueYes || prev.Answers[pos] == views.ValueYes {
+			if helper == "" || helper == userID || sub.Answers[pos] != ValueYes || prev.Answers[pos] == ValueYes {
 				continue
 			}
 			tag := fmt.Sprintf("%s:%d:%s:%d", tagHelper, roundID, userID, pos)

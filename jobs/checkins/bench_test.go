@@ -25,7 +25,6 @@ import (
 
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
-	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/jobs/engine"
@@ -453,10 +452,10 @@ func (r *benchRun) run() {
 			sub := models.Submission{Answers: map[int]string{
 				1: fmt.Sprintf("Finished task %d.", i),
 				2: fmt.Sprintf("Working on task %d.", i+1),
-				3: views.ValueNo,
+				3: checkins.ValueNo,
 			}}
 			if i%10 == 0 {
-				sub.Answers[3] = views.ValueYes
+				sub.Answers[3] = checkins.ValueYes
 			}
 			res, err := svc.Submit(ctx, r.checkin, round.ID, r.people[i].ID, sub, nil)
 			r.markAnswered(i)

@@ -1,5 +1,5 @@
-// Package checkins runs check-ins (issue 4) once they exist: it writes the
-// DM that asks a person their questions (a composer of the delivery
+// Package checkins runs check-ins (docs/checkins.md) once they exist: it
+// writes the DM that asks a person their questions (a composer of the delivery
 // engine, so every prompt, reminder, snoozed prompt, digest and helper
 // notice passes the attention policy), and it keeps the check-in's posts in
 // its channel — the round's thread, each answer, the closing summary —

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
 )
@@ -209,7 +208,7 @@ func (s *Service) composeAgain(ctx context.Context, c models.Checkin, ec engine.
 // prompt is the DM asking a round's questions.
 func (s *Service) prompt(ctx context.Context, c models.Checkin, round models.Round, p models.Person, reminder int, snoozed bool, closes time.Time) (engine.Message, error) {
 	ploc := p.Location()
-	text, blocks := views.CheckinPrompt(views.PromptInput{
+	text, blocks := CheckinPrompt(PromptInput{
 		Checkin:       c,
 		Round:         round,
 		RoundLabel:    RoundLabel(c, round.Date),
@@ -218,7 +217,7 @@ func (s *Service) prompt(ctx context.Context, c models.Checkin, round models.Rou
 		AnswersGoTo:   AnswersGoTo(c),
 		ClosesAt:      closes,
 		Loc:           ploc,
-		SnoozeOptions: views.SnoozeOptions(),
+		SnoozeOptions: SnoozeOptions(),
 	})
 	return engine.Message{Text: text, Blocks: blocks}, nil
 }
@@ -265,14 +264,14 @@ func (s *Service) composeDigest(ctx context.Context, c models.Checkin, ec engine
 	if err != nil {
 		return engine.Message{}, err
 	}
-	var answers []views.DigestAnswer
+	var answers []DigestAnswer
 	for _, r := range resps {
 		if r.Status != models.ResponseAnswered {
 			continue
 		}
-		answers = append(answers, views.DigestAnswer{Name: s.name(ctx, c.WorkspaceID, r.UserID), UserID: r.UserID, Answers: r.Answers})
+		answers = append(answers, DigestAnswer{Name: s.name(ctx, c.WorkspaceID, r.UserID), UserID: r.UserID, Answers: r.Answers})
 	}
-	text, blocks := views.CheckinDigest(c, RoundLabel(c, round.Date), sum.answered, sum.asked, sum.aggs, sum.blockers, answers,
+	text, blocks := CheckinDigest(c, RoundLabel(c, round.Date), sum.answered, sum.asked, sum.aggs, sum.blockers, answers,
 		fmt.Sprintf("`/trellis checkin export %d`", c.ID))
 	return engine.Message{Text: text, Blocks: blocks}, nil
 }
@@ -289,14 +288,14 @@ func (s *Service) composeHelper(ctx context.Context, c models.Checkin, ec engine
 	if err1 != nil || err2 != nil {
 		return engine.Message{}, engine.Skip(fmt.Sprintf("bad helper tag %q", rest))
 	}
-	// The tag names the blocked question by its id (views.AnswerKey): the
+	// The tag names the blocked question by its id (AnswerKey): the
 	// question the person answered, even if the check-in changed since.
 	asked, err := s.store.AsAnswered(ctx, c, roundID)
 	if err != nil {
 		return engine.Message{}, err
 	}
 	i := slices.IndexFunc(asked.Questions, func(q models.Question) bool {
-		return q.Kind == models.KindBlocked && views.AnswerKey(0, q) == key
+		return q.Kind == models.KindBlocked && AnswerKey(0, q) == key
 	})
 	if i < 0 {
 		// Planned before questions had ids (migration 7), the tag names
@@ -304,7 +303,7 @@ func (s *Service) composeHelper(ctx context.Context, c models.Checkin, ec engine
 		// questions asked now.
 		if cur := c.Questions; key >= 1 && key <= len(cur) && cur[key-1].Kind == models.KindBlocked {
 			i = slices.IndexFunc(asked.Questions, func(q models.Question) bool { return q.ID == cur[key-1].ID })
-			key = views.AnswerKey(0, cur[key-1])
+			key = AnswerKey(0, cur[key-1])
 		}
 	}
 	if i < 0 {
@@ -312,13 +311,13 @@ func (s *Service) composeHelper(ctx context.Context, c models.Checkin, ec engine
 	}
 	asker := parts[1]
 	resp, err := s.store.MyResponse(ctx, c.WorkspaceID, roundID, asker)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && resp.Answers[key] != views.ValueYes) {
+	if errors.Is(err, models.ErrNotFound) || (err == nil && resp.Answers[key] != ValueYes) {
 		return engine.Message{}, engine.Skip("the person is no longer blocked")
 	}
 	if err != nil {
 		return engine.Message{}, err
 	}
-	text, blocks := views.HelperNotice(c, asker, asked.Questions[i].Prompt)
+	text, blocks := HelperNotice(c, asker, asked.Questions[i].Prompt)
 	return engine.Message{Text: text, Blocks: blocks}, nil
 }
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -20,7 +19,7 @@ import (
 // round whose answers queue up (a big team answering at 09:30) would fill
 // its thread one answer a second. Answers of a round that are due together
 // go out as one message holding several, each under its person's name in
-// the text, within Block Kit's limits (views.PackAnswers). The outbox's
+// the text, within Block Kit's limits (PackAnswers). The outbox's
 // guarantees hold for a packed message as for one answer: every post in
 // it is claimed under the sender's lease, the message's metadata lists
 // their ids (so an ambiguous send is found before any of them is sent
@@ -34,7 +33,7 @@ import (
 // another sender of the round's answers (deliverAnswers).
 var errYielded = errors.New("another sender has the round's answers; it takes this one")
 
-// maxPack is the most answers claimed for one message; views.PackAnswers
+// maxPack is the most answers claimed for one message; PackAnswers
 // takes as many of them as Slack's limits allow.
 const maxPack = 48
 
@@ -80,22 +79,22 @@ func earlierInFlight(posts []models.CheckinPost, p models.CheckinPost, now time.
 // packedAnswer is a post's answer as it should read now: the person's
 // current answers, "edited" only when an earlier version is in the
 // channel for people to have read.
-func (s *Service) packedAnswer(ctx context.Context, c models.Checkin, round models.Round, p models.CheckinPost) (views.PackedAnswer, error) {
+func (s *Service) packedAnswer(ctx context.Context, c models.Checkin, round models.Round, p models.CheckinPost) (PackedAnswer, error) {
 	resp, err := s.store.MyResponse(ctx, c.WorkspaceID, round.ID, p.UserID)
 	if err != nil {
-		return views.PackedAnswer{}, err
+		return PackedAnswer{}, err
 	}
 	edited := false
 	if p.Version > 1 {
 		earlier, err := s.store.AnswerPosts(ctx, round.ID, p.UserID)
 		if err != nil {
-			return views.PackedAnswer{}, err
+			return PackedAnswer{}, err
 		}
 		for _, e := range earlier {
 			edited = edited || (e.Version < p.Version && e.Posted && len(e.TS) > 0)
 		}
 	}
-	return views.PackedAnswer{Name: s.name(ctx, c.WorkspaceID, p.UserID), UserID: p.UserID, Answers: resp.Answers, Edited: edited}, nil
+	return PackedAnswer{Name: s.name(ctx, c.WorkspaceID, p.UserID), UserID: p.UserID, Answers: resp.Answers, Edited: edited}, nil
 }
 
 // deliverAnswers sends p, a claimed answer of round, with the round's
@@ -124,7 +123,7 @@ func (s *Service) deliverAnswers(ctx, sendCtx context.Context, api Slack, c mode
 	if err != nil {
 		return false, err
 	}
-	if len(views.AnswerMessage(c, first.Name, first.UserID, first.Answers, first.Helper, first.Edited)) != 1 {
+	if len(AnswerMessage(c, first.Name, first.UserID, first.Answers, first.Helper, first.Edited)) != 1 {
 		return false, nil
 	}
 	now := s.clock.Now()
@@ -138,7 +137,7 @@ func (s *Service) deliverAnswers(ctx, sendCtx context.Context, api Slack, c mode
 		}
 	}
 	batch := []models.CheckinPost{p}
-	items := map[int64]views.PackedAnswer{p.ID: first}
+	items := map[int64]PackedAnswer{p.ID: first}
 	for _, q := range others {
 		versions, err := s.store.AnswerPosts(ctx, q.RoundID, q.UserID)
 		if err != nil {
@@ -154,7 +153,7 @@ func (s *Service) deliverAnswers(ctx, sendCtx context.Context, api Slack, c mode
 		}
 		a, err := s.packedAnswer(ctx, c, round, q)
 		if err != nil || earlierInFlight(versions, q, now) || q.UserID == p.UserID ||
-			len(views.AnswerMessage(c, a.Name, a.UserID, a.Answers, a.Helper, a.Edited)) != 1 {
+			len(AnswerMessage(c, a.Name, a.UserID, a.Answers, a.Helper, a.Edited)) != 1 {
 			// It goes later, or alone.
 			release(q)
 			continue
@@ -198,11 +197,11 @@ func (s *Service) deliverAnswers(ctx, sendCtx context.Context, api Slack, c mode
 		return true, nil
 	}
 
-	list := make([]views.PackedAnswer, len(batch))
+	list := make([]PackedAnswer, len(batch))
 	for i, q := range batch {
 		list[i] = items[q.ID]
 	}
-	msg, n := views.PackAnswers(c, list)
+	msg, n := PackAnswers(c, list)
 	if n == 0 {
 		// Cannot happen: each was checked to fit a message alone.
 		n = 1
@@ -215,7 +214,7 @@ func (s *Service) deliverAnswers(ctx, sendCtx context.Context, api Slack, c mode
 	var opts []slack.MsgOption
 	if n == 1 {
 		a := list[0]
-		m := views.AnswerMessage(c, a.Name, a.UserID, a.Answers, a.Helper, a.Edited)[0]
+		m := AnswerMessage(c, a.Name, a.UserID, a.Answers, a.Helper, a.Edited)[0]
 		opts = append(opts, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...),
 			slack.MsgOptionMetadata(slack.SlackMetadata{EventType: postMetadataType, EventPayload: map[string]any{
 				"post_id": strconv.FormatInt(batch[0].ID, 10), "part": "0", "workspace": p.WorkspaceID,
@@ -308,7 +307,7 @@ func (s *Service) repack(ctx context.Context, api Slack, c models.Checkin, round
 	if err != nil {
 		return err
 	}
-	list := make([]views.PackedAnswer, 0, len(inMsg))
+	list := make([]PackedAnswer, 0, len(inMsg))
 	for _, q := range inMsg {
 		versions, err := s.store.AnswerPosts(ctx, round.ID, q.UserID)
 		if err != nil {
@@ -317,7 +316,7 @@ func (s *Service) repack(ctx context.Context, api Slack, c models.Checkin, round
 		replaced := slices.ContainsFunc(versions, func(v models.CheckinPost) bool {
 			return v.Version > q.Version && !(v.Posted && len(v.TS) == 0)
 		})
-		a := views.PackedAnswer{Name: s.name(ctx, c.WorkspaceID, q.UserID), UserID: q.UserID, Replaced: true}
+		a := PackedAnswer{Name: s.name(ctx, c.WorkspaceID, q.UserID), UserID: q.UserID, Replaced: true}
 		if !replaced {
 			if a, err = s.packedAnswer(ctx, c, round, q); err != nil {
 				return err
@@ -325,7 +324,7 @@ func (s *Service) repack(ctx context.Context, api Slack, c models.Checkin, round
 		}
 		list = append(list, a)
 	}
-	msg, n := views.PackAnswers(c, list)
+	msg, n := PackAnswers(c, list)
 	if n != len(list) {
 		return fmt.Errorf("the packed message no longer fits (%d of %d answers)", n, len(list))
 	}

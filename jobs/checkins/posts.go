@@ -13,7 +13,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/bot"
-	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -499,7 +498,7 @@ func (s *Service) postedAs(ctx context.Context, workspaceID, userID string) []sl
 }
 
 // render writes a post's messages as they should read now.
-func (s *Service) render(ctx context.Context, c models.Checkin, round models.Round, p models.CheckinPost) ([]views.ReportMessage, error) {
+func (s *Service) render(ctx context.Context, c models.Checkin, round models.Round, p models.CheckinPost) ([]ReportMessage, error) {
 	label := RoundLabel(c, round.Date)
 	// A round's posts show the questions as they were answered: an edit of
 	// the check-in since relabels nothing.
@@ -509,21 +508,21 @@ func (s *Service) render(ctx context.Context, c models.Checkin, round models.Rou
 	}
 	switch p.Kind {
 	case models.PostHeader:
-		text, blocks := views.RoundHeader(c, label)
-		return []views.ReportMessage{{Text: text, Blocks: blocks}}, nil
+		text, blocks := RoundHeader(c, label)
+		return []ReportMessage{{Text: text, Blocks: blocks}}, nil
 	case models.PostSummary:
 		sum, err := s.summary(ctx, c, round)
 		if err != nil {
 			return nil, err
 		}
-		text, blocks := views.RoundSummary(c, label, sum.answered, sum.asked, sum.aggs, sum.blockers)
-		return []views.ReportMessage{{Text: text, Blocks: blocks}}, nil
+		text, blocks := RoundSummary(c, label, sum.answered, sum.asked, sum.aggs, sum.blockers)
+		return []ReportMessage{{Text: text, Blocks: blocks}}, nil
 	case models.PostAnswer:
 		a, err := s.packedAnswer(ctx, c, round, p)
 		if err != nil {
 			return nil, err
 		}
-		return views.AnswerMessage(c, a.Name, a.UserID, a.Answers, a.Helper, a.Edited), nil
+		return AnswerMessage(c, a.Name, a.UserID, a.Answers, a.Helper, a.Edited), nil
 	}
 	return nil, fmt.Errorf("unknown post kind %q", p.Kind)
 }

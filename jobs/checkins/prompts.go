@@ -10,7 +10,6 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -206,6 +205,6 @@ func (s *Service) closePrompt(ctx context.Context, u models.PromptUpdate) error 
 	}
 	where := AnswersGoTo(c)
 	return s.RewritePrompts(ctx, c, round.ID, u.UserID, func(b []slack.Block) []slack.Block {
-		return views.PromptClosed(b, c, round.ID, resp.Status, round.ClosesAt, loc, where)
+		return PromptClosed(b, c, round.ID, resp.Status, round.ClosesAt, loc, where)
 	})
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/models"
 )
@@ -51,7 +50,7 @@ func TestClosedRoundUpdatesEveryPrompt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := h.svcs[0].Snooze(h.ctx, c, round, cyP, views.SnoozeTomorrow); err != nil {
+		if _, _, err := h.svcs[0].Snooze(h.ctx, c, round, cyP, SnoozeTomorrow); err != nil {
 			t.Fatal(err)
 		}
 		h.run(monday.Add(17 * time.Hour))
@@ -76,7 +75,7 @@ func TestClosedRoundUpdatesEveryPrompt(t *testing.T) {
 				if strings.Contains(txt, "Open until") || !strings.Contains(txt, "Closed at Mon 23 Nov, 17:30 your time — you can still answer until your next round") {
 					t.Errorf("%s's %s after the close says %q", user, p.kind, txt)
 				}
-				if strings.Contains(blocks, views.ActionCheckinSnooze) || !strings.Contains(blocks, `"`+views.ActionCheckinAnswer+`"`) {
+				if strings.Contains(blocks, ActionCheckinSnooze) || !strings.Contains(blocks, `"`+ActionCheckinAnswer+`"`) {
 					t.Errorf("%s's %s after the close has buttons %s; want Answer and no Snooze", user, p.kind, blocks)
 				}
 			}

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -29,7 +28,7 @@ func TestSnoozeMeansWhenChosen(t *testing.T) {
 			return monday.Add(time.Duration(day)*24*time.Hour + time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute)
 		}
 		tue9, nextMon9 := at(1, 9, 0), at(7, 9, 0)
-		opts := views.SnoozeOptions()
+		opts := SnoozeOptions()
 		for _, tt := range []struct {
 			name string
 			now  time.Time

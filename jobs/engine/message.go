@@ -56,7 +56,9 @@ func (e *SkipError) Error() string { return "nothing to send: " + e.Reason }
 // Skip returns a SkipError with reason.
 func Skip(reason string) error { return &SkipError{Reason: reason} }
 
-// Block Kit limits a delivery keeps to (see SLACK.md).
+// Block Kit limits a delivery keeps to: Slack allows 50 blocks and 4000
+// characters of notification text, 3000 of a context block's text; the
+// texts keep a margin.
 const (
 	maxBlocks      = 50
 	maxText        = 3900

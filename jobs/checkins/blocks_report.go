@@ -1,8 +1,7 @@
-package views
+package checkins
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,21 +15,21 @@ import (
 
 // Reports are what a check-in's readers see: the message that opens a round,
 // each person's answer in the round's thread (or a digest), the summary at
-// close, and the DM to someone named as able to help (issue 4, "Read
-// reports"). Every text a person typed is escaped before it reaches mrkdwn,
+// close, and the DM to someone named as able to help (docs/checkins.md,
+// "Reports"). Every text a person typed is escaped before it reaches mrkdwn,
 // so a name, a question or an answer can never @-mention anyone; the only
 // mentions are the ones built here on purpose.
 
-// Limits a report message keeps to (../shared/SLACK.md).
+// Limits a report message keeps to: Slack's (mrkdwn's limits), and the
+// bounds of what a report shows.
 const (
-	reportMaxBlocks  = 50
-	reportSectionMax = 3000
-	reportHeaderMax  = 150
-	reportTextMax    = 4000
-	// reportTextBudget is the block text one message carries. Slack
-	// refuses somewhere around 12,000 characters (msg_blocks_too_long, not
-	// documented), so a message stays well below that.
-	reportTextBudget = 11000
+	reportMaxBlocks  = mrkdwn.MaxMessageBlocks
+	reportSectionMax = mrkdwn.MaxSectionText
+	reportHeaderMax  = mrkdwn.MaxHeaderText
+	reportTextMax    = mrkdwn.MaxMessageText
+	// reportTextBudget is the block text one message carries
+	// (mrkdwn.MessageTextBudget).
+	reportTextBudget = mrkdwn.MessageTextBudget
 	// reportMinPiece is the smallest piece of an answer worth starting at
 	// the bottom of a message; below it the answer moves to the next one,
 	// so a question's header is never left alone at the end.
@@ -71,10 +70,10 @@ func RoundHeader(c models.Checkin, roundLabel string) (string, []slack.Block) {
 		how = count(n, "question", "questions") + " · " + how
 	}
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(reportPlain(Plain(title, reportHeaderMax))),
-		slack.NewContextBlock("", text(how)),
+		slack.NewHeaderBlock(mrkdwn.HeaderText(mrkdwn.Plain(title, reportHeaderMax))),
+		slack.NewContextBlock("", mrkdwn.Text(how)),
 	}
-	return reportFallback(Escape(title + ": " + where)), blocks
+	return reportFallback(mrkdwn.Escape(title + ": " + where)), blocks
 }
 
 // AnswerMessage shows one person's answers to a round, for its thread or a
@@ -100,7 +99,7 @@ func AnswerMessage(c models.Checkin, person string, userID string, answers map[i
 // idPrefix, so several people's answers can share a message.
 func answerMessages(c models.Checkin, person string, userID string, answers map[int]string, helper map[int]string, edited bool, idPrefix string) []ReportMessage {
 	who, whoText := reportWho(person, userID)
-	name := Mrkdwn(strings.TrimSpace(c.Name), reportHeaderMax)
+	name := mrkdwn.Bound(strings.TrimSpace(c.Name), reportHeaderMax)
 	blocked := false
 	for i, q := range c.Questions {
 		if !q.Anonymous && q.Kind == models.KindBlocked && strings.TrimSpace(answers[AnswerKey(i, q)]) == "yes" {
@@ -146,13 +145,13 @@ func answerMessages(c models.Checkin, person string, userID string, answers map[
 	}
 	p.flush()
 	if len(p.parts) == 0 {
-		p.parts = [][]slack.Block{{slack.NewContextBlock(idPrefix+"report-none", text("No answers to show here."))}}
+		p.parts = [][]slack.Block{{slack.NewContextBlock(idPrefix+"report-none", mrkdwn.Text("No answers to show here."))}}
 	}
 
 	out := make([]ReportMessage, len(p.parts))
 	for i, blocks := range p.parts {
 		part, parts := i+1, len(p.parts)
-		first := slack.NewContextBlock(idPrefix+"report-lead", text(lead(part, parts)))
+		first := slack.NewContextBlock(idPrefix+"report-lead", mrkdwn.Text(lead(part, parts)))
 		fallback := whoText + " answered " + name
 		if edited {
 			fallback += " (edited)"
@@ -196,7 +195,7 @@ func PackAnswers(c models.Checkin, answers []PackedAnswer) (msg ReportMessage, n
 		var blocks []slack.Block
 		if a.Replaced {
 			who, _ := reportWho(a.Name, a.UserID)
-			blocks = []slack.Block{slack.NewContextBlock(prefix+"report-lead", text("_"+who+"’s answer was edited; the new version is below._"))}
+			blocks = []slack.Block{slack.NewContextBlock(prefix+"report-lead", mrkdwn.Text("_"+who+"’s answer was edited; the new version is below._"))}
 		} else {
 			msgs := answerMessages(c, a.Name, a.UserID, a.Answers, a.Helper, a.Edited, prefix)
 			if len(msgs) != 1 {
@@ -206,7 +205,7 @@ func PackAnswers(c models.Checkin, answers []PackedAnswer) (msg ReportMessage, n
 		}
 		w := 0
 		for _, b := range blocks {
-			w += blockTextLen(b)
+			w += mrkdwn.TextLen(b)
 		}
 		if len(msg.Blocks)+len(blocks) > reportMaxBlocks || used+w > reportTextBudget {
 			break
@@ -220,7 +219,7 @@ func PackAnswers(c models.Checkin, answers []PackedAnswer) (msg ReportMessage, n
 	if n == 0 {
 		return ReportMessage{}, 0
 	}
-	fallback := "Answers to " + Mrkdwn(strings.TrimSpace(c.Name), reportHeaderMax) + " from "
+	fallback := "Answers to " + mrkdwn.Bound(strings.TrimSpace(c.Name), reportHeaderMax) + " from "
 	switch {
 	case n == 1:
 		fallback += names[0]
@@ -240,9 +239,9 @@ func reportWho(person, userID string) (bold, plainText string) {
 	person = strings.TrimSpace(person)
 	switch {
 	case person != "":
-		name := Mrkdwn(person, reportNameMax)
+		name := mrkdwn.Bound(person, reportNameMax)
 		return "*" + name + "*", name
-	case reportUserID.MatchString(userID):
+	case mrkdwn.IsUserID(userID):
 		return "<@" + userID + ">", "<@" + userID + ">"
 	}
 	return "Someone", "Someone"
@@ -260,11 +259,11 @@ func reportShortAnswer(q models.Question, v, helper string) string {
 		if len(q.Options) == 2 {
 			switch n {
 			case 1:
-				s += " (" + Mrkdwn(q.Options[0], reportOptionMax) + ")"
+				s += " (" + mrkdwn.Bound(q.Options[0], reportOptionMax) + ")"
 			case 5:
-				s += " (" + Mrkdwn(q.Options[1], reportOptionMax) + ")"
+				s += " (" + mrkdwn.Bound(q.Options[1], reportOptionMax) + ")"
 			default:
-				s += fmt.Sprintf(" (1 = %s, 5 = %s)", Mrkdwn(q.Options[0], reportOptionMax), Mrkdwn(q.Options[1], reportOptionMax))
+				s += fmt.Sprintf(" (1 = %s, 5 = %s)", mrkdwn.Bound(q.Options[0], reportOptionMax), mrkdwn.Bound(q.Options[1], reportOptionMax))
 			}
 		}
 		return s
@@ -272,7 +271,7 @@ func reportShortAnswer(q models.Question, v, helper string) string {
 		switch v {
 		case "yes":
 			s := ":warning: *Blocked*"
-			if reportUserID.MatchString(helper) {
+			if mrkdwn.IsUserID(helper) {
 				s += "\n<@" + helper + "> could help."
 			}
 			return s
@@ -280,7 +279,7 @@ func reportShortAnswer(q models.Question, v, helper string) string {
 			return "Not blocked"
 		}
 	}
-	return Mrkdwn(v, reportSectionMax)
+	return mrkdwn.Bound(v, reportSectionMax)
 }
 
 // reportPacker lays out questions and answers in as many messages as the
@@ -319,7 +318,7 @@ func (p *reportPacker) label(pos int, prompt string, continued bool) string {
 	if prompt == "" {
 		prompt = fmt.Sprintf("Question %d", pos)
 	}
-	s := "*" + Mrkdwn(prompt, reportHeaderMax) + "*"
+	s := "*" + mrkdwn.Bound(prompt, reportHeaderMax) + "*"
 	if continued {
 		s += " _(continued)_"
 	}
@@ -354,7 +353,7 @@ func (p *reportPacker) long(pos int, prompt, v string) {
 		for v != "" && p.fits(0, 1) {
 			room := min(reportSectionMax, p.budget-p.used) - lw
 			if mrkdwn.Width(v) <= room {
-				s := lbl + Escape(v)
+				s := lbl + mrkdwn.Escape(v)
 				p.add(p.section(pos, piece, s), utf8.RuneCountInString(s))
 				v = ""
 				break
@@ -364,7 +363,7 @@ func (p *reportPacker) long(pos int, prompt, v string) {
 				break
 			}
 			cut := mrkdwn.Cut(v, room, true)
-			s := lbl + Escape(v[:cut]) + reportContinued
+			s := lbl + mrkdwn.Escape(v[:cut]) + reportContinued
 			p.add(p.section(pos, piece, s), utf8.RuneCountInString(s))
 			v = v[cut:]
 			piece++
@@ -379,7 +378,7 @@ func (p *reportPacker) long(pos int, prompt, v string) {
 }
 
 func (p *reportPacker) section(pos, piece int, s string) *slack.SectionBlock {
-	return slack.NewSectionBlock(text(s), nil, nil, slack.SectionBlockOptionBlockID(fmt.Sprintf("%sreport-answer-%d-%d", p.idPrefix, pos, piece)))
+	return slack.NewSectionBlock(mrkdwn.Text(s), nil, nil, slack.SectionBlockOptionBlockID(fmt.Sprintf("%sreport-answer-%d-%d", p.idPrefix, pos, piece)))
 }
 
 // RoundSummary is posted when a round closes: how many answered, as a
@@ -408,8 +407,8 @@ func RoundSummary(c models.Checkin, roundLabel string, answered, asked int, aggs
 		first += "\n" + blockerLine
 	}
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(reportPlain(Plain(title, reportHeaderMax))),
-		slack.NewSectionBlock(text(first), nil, nil),
+		slack.NewHeaderBlock(mrkdwn.HeaderText(mrkdwn.Plain(title, reportHeaderMax))),
+		slack.NewSectionBlock(mrkdwn.Text(first), nil, nil),
 	}
 
 	seen := map[int]bool{}
@@ -419,15 +418,15 @@ func RoundSummary(c models.Checkin, roundLabel string, answered, asked int, aggs
 		}
 		seen[a.Position] = true
 		q := c.Questions[a.Position-1]
-		s := "*" + Mrkdwn(strings.TrimSpace(q.Prompt), reportHeaderMax) + "*"
+		s := "*" + mrkdwn.Bound(strings.TrimSpace(q.Prompt), reportHeaderMax) + "*"
 		if a.Anonymous || q.Anonymous {
 			s += " _(anonymous)_"
 		}
 		s += "\n" + reportAggregate(q, a)
-		blocks = append(blocks, slack.NewSectionBlock(text(s), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn.Text(s), nil, nil))
 	}
 
-	fallback := Escape(title) + ": "
+	fallback := mrkdwn.Escape(title) + ": "
 	if asked > 0 {
 		fallback += fmt.Sprintf("%d of %d answered", answered, asked)
 	} else {
@@ -449,7 +448,7 @@ func reportAggregate(q models.Question, a models.Aggregate) string {
 	case q.Kind == models.KindScale || (q.Kind != models.KindChoice && a.Counts == nil):
 		s := fmt.Sprintf("*%.1f / 5* average from %s", a.Average, count(a.Count, "answer", "answers"))
 		if len(q.Options) == 2 {
-			s += fmt.Sprintf(" (1 = %s, 5 = %s)", Mrkdwn(q.Options[0], reportOptionMax), Mrkdwn(q.Options[1], reportOptionMax))
+			s += fmt.Sprintf(" (1 = %s, 5 = %s)", mrkdwn.Bound(q.Options[0], reportOptionMax), mrkdwn.Bound(q.Options[1], reportOptionMax))
 		}
 		return s
 	}
@@ -471,7 +470,7 @@ func reportAggregate(q models.Question, a models.Aggregate) string {
 			parts = append(parts, fmt.Sprintf("and %d more", len(keys)-most))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s *%d*", Mrkdwn(k, reportOptionMax), a.Counts[k]))
+		parts = append(parts, fmt.Sprintf("%s *%d*", mrkdwn.Bound(k, reportOptionMax), a.Counts[k]))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -483,23 +482,23 @@ func reportAggregate(q models.Question, a models.Aggregate) string {
 func HelperNotice(c models.Checkin, asker string, question string) (string, []slack.Block) {
 	asker = strings.TrimSpace(asker)
 	who, whoText := reportWho(asker, "")
-	if reportUserID.MatchString(asker) {
+	if mrkdwn.IsUserID(asker) {
 		who, whoText = reportWho("", asker)
 	}
-	name := Mrkdwn(strings.TrimSpace(c.Name), reportHeaderMax)
+	name := mrkdwn.Bound(strings.TrimSpace(c.Name), reportHeaderMax)
 	where := "*" + name + "*"
-	if reportChannelID.MatchString(c.ChannelID) {
+	if mrkdwn.IsChannelID(c.ChannelID) {
 		where += " in <#" + c.ChannelID + ">"
 	}
 	body := fmt.Sprintf("%s is blocked and named you as someone who could help.", who)
 	detail := "It came up in " + where
 	if q := strings.TrimSpace(question); q != "" {
-		detail += ", where they answered “" + Mrkdwn(q, reportHeaderMax) + "” with yes"
+		detail += ", where they answered “" + mrkdwn.Bound(q, reportHeaderMax) + "” with yes"
 	}
 	detail += "."
 	blocks := []slack.Block{
-		slack.NewSectionBlock(text(body+"\n"+detail), nil, nil),
-		slack.NewContextBlock("", text("Only you were told. Their other answers stay in the check-in; "+
+		slack.NewSectionBlock(mrkdwn.Text(body+"\n"+detail), nil, nil),
+		slack.NewContextBlock("", mrkdwn.Text("Only you were told. Their other answers stay in the check-in; "+
 			"a quick message to them is the best way to help.")),
 	}
 	return reportFallback(whoText + " is blocked on " + name + " and thinks you could help"), blocks
@@ -509,9 +508,9 @@ func HelperNotice(c models.Checkin, asker string, question string) (string, []sl
 // Nov", which names the check-in already), or the check-in's name when
 // there is no label, with an optional last word ("summary").
 func reportTitle(c models.Checkin, roundLabel, suffix string) string {
-	title := Plain(strings.TrimSpace(roundLabel), reportHeaderMax)
+	title := mrkdwn.Plain(strings.TrimSpace(roundLabel), reportHeaderMax)
 	if title == "" {
-		title = Plain(strings.TrimSpace(c.Name), reportHeaderMax)
+		title = mrkdwn.Plain(strings.TrimSpace(c.Name), reportHeaderMax)
 	}
 	if title == "" {
 		title = "Check-in"
@@ -522,19 +521,9 @@ func reportTitle(c models.Checkin, roundLabel, suffix string) string {
 	return title
 }
 
-// Slack ids worth a mention; anything else is shown as text or not at all.
-var (
-	reportUserID    = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
-	reportChannelID = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
-)
-
-func reportPlain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
-}
-
 // reportFallback is a message's notification text on one line, within the
 // 4000-character limit. s is mrkdwn, already escaped; its parts are bounded
 // well below the limit, so the final cut is only a safety net.
 func reportFallback(s string) string {
-	return clip(strings.Join(strings.Fields(s), " "), reportTextMax)
+	return mrkdwn.Clip(strings.Join(strings.Fields(s), " "), reportTextMax)
 }

@@ -1,4 +1,4 @@
-package views_test
+package checkins_test
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -28,15 +28,17 @@ func reportBlocks(t *testing.T, blocks []slack.Block) []map[string]any {
 	return out
 }
 
-// reportTextMax is SLACK.md's limit on a message's text; reportBlockText is
-// the undocumented cumulative limit (~12k) behind msg_blocks_too_long.
+// reportTextMax is Slack's limit on a message's text (4000 characters);
+// reportBlockText is the undocumented cumulative limit (~12k) behind
+// msg_blocks_too_long.
 const (
 	reportTextMax   = 4000
 	reportBlockText = 12000
 )
 
-// checkMessageLimits reports every limit of ../shared/SLACK.md a message
-// breaks.
+// checkMessageLimits reports every Block Kit limit a message breaks: at
+// most 50 blocks, 150 characters a header, 3000 a section or context text,
+// 10 elements a context block, unique block ids, and the text limits above.
 func checkMessageLimits(t *testing.T, where, msgText string, blocks []slack.Block) {
 	t.Helper()
 	c := limitChecker{t: t}
@@ -91,7 +93,7 @@ func checkMessageLimits(t *testing.T, where, msgText string, blocks []slack.Bloc
 }
 
 // reportJSON is everything a message sends, for searching.
-func reportJSON(t *testing.T, msgs []views.ReportMessage) string {
+func reportJSON(t *testing.T, msgs []checkins.ReportMessage) string {
 	t.Helper()
 	raw, err := json.Marshal(msgs)
 	if err != nil {
@@ -175,7 +177,7 @@ func TestAnswerMessageHugeAnswers(t *testing.T) {
 				c.Questions = append(c.Questions, models.Question{Kind: models.KindText, Prompt: fmt.Sprintf("Question %d %s?", i+1, strings.Repeat("é", 130))})
 				answers[i+1] = tt.answer(i + 1)
 			}
-			msgs := views.AnswerMessage(c, "Alex", "U0ALEX", answers, nil, true)
+			msgs := checkins.AnswerMessage(c, "Alex", "U0ALEX", answers, nil, true)
 			if len(msgs) < 2 {
 				t.Fatalf("AnswerMessage gave %d message(s) for 30,000 characters, want several", len(msgs))
 			}
@@ -233,7 +235,7 @@ func TestAnswerMessageNeverShowsAnonymous(t *testing.T) {
 		models.Question{Kind: models.KindScale, Prompt: "Secret mood?", Options: []string{"SECRETLOW", "SECRETHIGH"}, Anonymous: true},
 	)
 	answers := map[int]string{1: "Shipped it", 2: "More of it", 3: "no", 4: "4", 5: "SECRETCHOICE", 6: "5", 11: "SECRETSTRAY"}
-	msgs := views.AnswerMessage(c, "Alex", "U0ALEX", answers, map[int]string{6: "U0SECRET"}, false)
+	msgs := checkins.AnswerMessage(c, "Alex", "U0ALEX", answers, map[int]string{6: "U0SECRET"}, false)
 	all := reportJSON(t, msgs)
 	for _, secret := range []string{"SECRET", "Secret", "U0SECRET"} {
 		if strings.Contains(all, secret) {
@@ -272,7 +274,7 @@ func TestAnswerMessageBlockersAndHelpers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			answers := map[int]string{1: "Shipped", 2: "Polish", 3: tt.blocked, 4: tt.scale}
-			msgs := views.AnswerMessage(c, "Alex <@U0BAD>", "U0ALEX", answers, tt.helper, false)
+			msgs := checkins.AnswerMessage(c, "Alex <@U0BAD>", "U0ALEX", answers, tt.helper, false)
 			if len(msgs) != 1 {
 				t.Fatalf("AnswerMessage gave %d messages, want 1", len(msgs))
 			}
@@ -302,13 +304,13 @@ func TestAnswerMessageBlockersAndHelpers(t *testing.T) {
 func TestAnswerMessageNames(t *testing.T) {
 	c := models.CheckinTemplates()[0].Checkin
 	answers := map[int]string{1: "a", 2: "b", 3: "no"}
-	if got := reportJSON(t, views.AnswerMessage(c, "Alex", "U0ALEX", answers, nil, false)); strings.Contains(got, "<@") || !strings.Contains(got, "*Alex* answered *Daily stand-up*") {
+	if got := reportJSON(t, checkins.AnswerMessage(c, "Alex", "U0ALEX", answers, nil, false)); strings.Contains(got, "<@") || !strings.Contains(got, "*Alex* answered *Daily stand-up*") {
 		t.Errorf("with a name, the answer should show it and mention nobody:\n%s", got)
 	}
-	if got := reportJSON(t, views.AnswerMessage(c, "", "U0ALEX", answers, nil, false)); !strings.Contains(got, "<@U0ALEX> answered") {
+	if got := reportJSON(t, checkins.AnswerMessage(c, "", "U0ALEX", answers, nil, false)); !strings.Contains(got, "<@U0ALEX> answered") {
 		t.Errorf("without a name, the answer should mention its author:\n%s", got)
 	}
-	msgs := views.AnswerMessage(c, "Alex", "U0ALEX", nil, nil, false)
+	msgs := checkins.AnswerMessage(c, "Alex", "U0ALEX", nil, nil, false)
 	if len(msgs) != 1 {
 		t.Fatalf("no answers gave %d messages, want 1", len(msgs))
 	}
@@ -317,14 +319,14 @@ func TestAnswerMessageNames(t *testing.T) {
 
 func TestRoundHeader(t *testing.T) {
 	c := models.CheckinTemplates()[0].Checkin
-	got, blocks := views.RoundHeader(c, "Daily stand-up · Tue 24 Nov")
+	got, blocks := checkins.RoundHeader(c, "Daily stand-up · Tue 24 Nov")
 	if want := "Daily stand-up · Tue 24 Nov: answers in the thread"; got != want {
 		t.Errorf("RoundHeader text = %q, want %q", got, want)
 	}
 	checkMessageLimits(t, "header", got, blocks)
 
 	c.Name = "<!here> " + strings.Repeat("n", 200)
-	got, blocks = views.RoundHeader(c, strings.Repeat("l", 500))
+	got, blocks = checkins.RoundHeader(c, strings.Repeat("l", 500))
 	checkMessageLimits(t, "long header", got, blocks)
 	if all := reportMrkdwn(t, got, blocks); strings.Contains(all, "<!") || strings.Contains(all, "<@") {
 		t.Errorf("the round header mentions someone:\n%s", all)
@@ -345,9 +347,9 @@ func TestRoundSummary(t *testing.T) {
 		{Position: 7, Anonymous: true, Count: 4, Hidden: true},
 		{Position: 99, Count: 1, Average: 1},
 	}
-	got, blocks := views.RoundSummary(c, "Weekly check-in · Fri 27 Nov", 7, 9, aggs, 2)
+	got, blocks := checkins.RoundSummary(c, "Weekly check-in · Fri 27 Nov", 7, 9, aggs, 2)
 	checkMessageLimits(t, "summary", got, blocks)
-	all := reportJSON(t, []views.ReportMessage{{Text: got, Blocks: blocks}})
+	all := reportJSON(t, []checkins.ReportMessage{{Text: got, Blocks: blocks}})
 	if strings.Contains(all, "<@") {
 		t.Errorf("the summary mentions someone:\n%s", all)
 	}
@@ -383,23 +385,23 @@ func TestRoundSummary(t *testing.T) {
 		big.Questions = append(big.Questions, q)
 		aggs = append(aggs, models.Aggregate{Position: i + 1, Anonymous: true, Count: 10000, Counts: counts})
 	}
-	got, blocks = views.RoundSummary(big, strings.Repeat("<", 300), 10000, 10000, aggs, 10000)
+	got, blocks = checkins.RoundSummary(big, strings.Repeat("<", 300), 10000, 10000, aggs, 10000)
 	checkMessageLimits(t, "largest summary", got, blocks)
 }
 
 func TestHelperNotice(t *testing.T) {
 	c := models.CheckinTemplates()[0].Checkin
 	c.ChannelID = "C0TEAM"
-	got, blocks := views.HelperNotice(c, "U0ALEX", "Is anything blocking you?")
+	got, blocks := checkins.HelperNotice(c, "U0ALEX", "Is anything blocking you?")
 	checkMessageLimits(t, "helper notice", got, blocks)
-	all := reportJSON(t, []views.ReportMessage{{Text: got, Blocks: blocks}})
+	all := reportJSON(t, []checkins.ReportMessage{{Text: got, Blocks: blocks}})
 	for _, want := range []string{"<@U0ALEX> is blocked", "*Daily stand-up* in <#C0TEAM>", "“Is anything blocking you?”"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("the notice lacks %q:\n%s", want, all)
 		}
 	}
 
-	got, blocks = views.HelperNotice(c, "Alex <!channel>", "<@U0X>?")
+	got, blocks = checkins.HelperNotice(c, "Alex <!channel>", "<@U0X>?")
 	checkMessageLimits(t, "helper notice by name", got, blocks)
 	all = reportMrkdwn(t, got, blocks)
 	if strings.Contains(all, "<@") || strings.Contains(all, "<!") {
@@ -420,17 +422,17 @@ func TestCheckinNamedOnce(t *testing.T) {
 	prompt := func(reminder int, snoozed bool) (string, []slack.Block) {
 		c := c
 		c.Reminders = 2
-		return views.CheckinPrompt(views.PromptInput{Checkin: c, Round: models.Round{ID: 3, CheckinID: 7}, RoundLabel: label,
-			Reminder: reminder, Snoozed: snoozed, AnswersGoTo: "the thread", SnoozeOptions: views.SnoozeOptions()})
+		return checkins.CheckinPrompt(checkins.PromptInput{Checkin: c, Round: models.Round{ID: 3, CheckinID: 7}, RoundLabel: label,
+			Reminder: reminder, Snoozed: snoozed, AnswersGoTo: "the thread", SnoozeOptions: checkins.SnoozeOptions()})
 	}
 	for _, tt := range []struct {
 		surface string
 		render  func() (string, []slack.Block)
 	}{
-		{"round header", func() (string, []slack.Block) { return views.RoundHeader(c, label) }},
-		{"round summary", func() (string, []slack.Block) { return views.RoundSummary(c, label, 3, 5, nil, 0) }},
+		{"round header", func() (string, []slack.Block) { return checkins.RoundHeader(c, label) }},
+		{"round summary", func() (string, []slack.Block) { return checkins.RoundSummary(c, label, 3, 5, nil, 0) }},
 		{"digest", func() (string, []slack.Block) {
-			return views.CheckinDigest(c, label, 1, 5, nil, 0, []views.DigestAnswer{{Name: "Ada", Answers: map[int]string{1: "shipped"}}}, "")
+			return checkins.CheckinDigest(c, label, 1, 5, nil, 0, []checkins.DigestAnswer{{Name: "Ada", Answers: map[int]string{1: "shipped"}}}, "")
 		}},
 		{"prompt", func() (string, []slack.Block) { return prompt(0, false) }},
 		{"reminder", func() (string, []slack.Block) { return prompt(1, false) }},
@@ -443,7 +445,7 @@ func TestCheckinNamedOnce(t *testing.T) {
 		}
 		// The first block heads the message: a header, or the prompt's
 		// section.
-		first := reportJSON(t, []views.ReportMessage{{Blocks: blocks[:1]}})
+		first := reportJSON(t, []checkins.ReportMessage{{Blocks: blocks[:1]}})
 		if n := strings.Count(first, c.Name); n != 1 {
 			t.Errorf("%s: the first block names the check-in %d times, want once: %s", tt.surface, n, first)
 		}
@@ -454,7 +456,7 @@ func TestCheckinNamedOnce(t *testing.T) {
 // per question, each answer in a section under its question in bold.
 func TestAnswerMessageCompact(t *testing.T) {
 	c := models.CheckinTemplates()[1].Checkin // weekly: text, text, blocked, scale
-	msgs := views.AnswerMessage(c, "Alex", "U0ALEX", map[int]string{1: "Shipped", 2: "Polish", 3: "no", 4: "4"}, nil, false)
+	msgs := checkins.AnswerMessage(c, "Alex", "U0ALEX", map[int]string{1: "Shipped", 2: "Polish", 3: "no", 4: "4"}, nil, false)
 	if len(msgs) != 1 {
 		t.Fatalf("%d messages, want 1", len(msgs))
 	}
@@ -477,18 +479,18 @@ func TestAnswerMessageCompact(t *testing.T) {
 // a replaced one shrinks to a pointer at the new version.
 func TestPackAnswers(t *testing.T) {
 	c := models.CheckinTemplates()[1].Checkin // weekly: text, text, blocked, scale
-	var many []views.PackedAnswer
+	var many []checkins.PackedAnswer
 	for i := range 200 {
-		many = append(many, views.PackedAnswer{Name: fmt.Sprintf("Person %03d <!here>", i), UserID: fmt.Sprintf("U%03d", i),
+		many = append(many, checkins.PackedAnswer{Name: fmt.Sprintf("Person %03d <!here>", i), UserID: fmt.Sprintf("U%03d", i),
 			Answers: map[int]string{1: strings.Repeat("did things & more ", 1+i%20), 2: "next <@U0BAD>", 3: []string{"yes", "no"}[i%2], 4: "3"},
 			Helper:  map[int]string{3: "U0HELP"}, Edited: i%3 == 0})
 	}
-	msg, n := views.PackAnswers(c, many)
+	msg, n := checkins.PackAnswers(c, many)
 	if n < 5 || n >= len(many) {
 		t.Fatalf("packed %d of %d, want several and not all", n, len(many))
 	}
 	checkMessageLimits(t, "packed", msg.Text, msg.Blocks)
-	all := reportJSON(t, []views.ReportMessage{msg})
+	all := reportJSON(t, []checkins.ReportMessage{msg})
 	last := -1
 	for i := range n {
 		name := fmt.Sprintf("*Person %03d &lt;!here&gt;* answered", i)
@@ -505,22 +507,22 @@ func TestPackAnswers(t *testing.T) {
 		t.Errorf("packed text is not escaped:\n%s", all)
 	}
 	// Adding the next person would break a limit.
-	if _, m := views.PackAnswers(c, many[:n+1]); m != n {
+	if _, m := checkins.PackAnswers(c, many[:n+1]); m != n {
 		t.Errorf("PackAnswers(%d) packed %d, want %d", n+1, m, n)
 	}
 
-	huge := views.PackedAnswer{Name: "Huge", UserID: "U0HUGE", Answers: map[int]string{1: strings.Repeat("long ", 3000)}}
-	if _, n := views.PackAnswers(c, []views.PackedAnswer{huge, many[0]}); n != 0 {
+	huge := checkins.PackedAnswer{Name: "Huge", UserID: "U0HUGE", Answers: map[int]string{1: strings.Repeat("long ", 3000)}}
+	if _, n := checkins.PackAnswers(c, []checkins.PackedAnswer{huge, many[0]}); n != 0 {
 		t.Errorf("a huge answer first was packed (%d)", n)
 	}
-	if _, n := views.PackAnswers(c, []views.PackedAnswer{many[0], huge, many[1]}); n != 1 {
+	if _, n := checkins.PackAnswers(c, []checkins.PackedAnswer{many[0], huge, many[1]}); n != 1 {
 		t.Errorf("packing stopped at %d, want 1 (before the huge answer)", n)
 	}
 
 	replaced := many[1]
 	replaced.Replaced = true
-	msg, n = views.PackAnswers(c, []views.PackedAnswer{many[0], replaced, many[2]})
-	all = reportJSON(t, []views.ReportMessage{msg})
+	msg, n = checkins.PackAnswers(c, []checkins.PackedAnswer{many[0], replaced, many[2]})
+	all = reportJSON(t, []checkins.ReportMessage{msg})
 	if n != 3 || !strings.Contains(all, "_*Person 001 &lt;!here&gt;*’s answer was edited; the new version is below._") ||
 		strings.Contains(all, "Person 001 &lt;!here&gt;* answered") || !strings.Contains(all, "Person 002 &lt;!here&gt;* answered") {
 		t.Errorf("a replaced answer in a packed message should be a pointer, the others as they were:\n%s", all)

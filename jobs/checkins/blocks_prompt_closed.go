@@ -1,4 +1,4 @@
-package views
+package checkins
 
 import (
 	"time"
@@ -6,6 +6,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/mrkdwn"
 )
 
 // PromptClosed is a round's prompt once the round has closed: blocks are
@@ -40,7 +41,7 @@ func PromptClosed(blocks []slack.Block, c models.Checkin, roundID int64, status 
 	} else {
 		info += " This round has closed"
 	}
-	info = clip(info+" — you can still answer until your next round.", reportSectionMax)
+	info = mrkdwn.Clip(info+" — you can still answer until your next round.", reportSectionMax)
 	meta := AnswerMetadata(roundID, c.ID)
 	var buttons []slack.BlockElement
 	switch status {
@@ -57,7 +58,7 @@ func PromptClosed(blocks []slack.Block, c models.Checkin, roundID int64, status 
 		case b == nil:
 			out = append(out, b)
 		case b.ID() == infoID:
-			out = append(out, slack.NewContextBlock(infoID, text(info)))
+			out = append(out, slack.NewContextBlock(infoID, mrkdwn.Text(info)))
 		case b.ID() == actionsID && !done:
 			out = append(out, slack.NewActionBlock(actionsID, buttons...))
 		default:

@@ -18,7 +18,6 @@ import (
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers/views"
-	"github.com/trellis-bot/trellis/jobs/attention"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
@@ -373,7 +372,7 @@ const forecastLen = 5
 
 // forecast turns the engine's forecast into what the views show.
 func forecast(in engine.ForecastInput, p models.Person, ws models.Workspace, away []models.AwayPeriod, own []models.Holiday, now time.Time) []views.Upcoming {
-	rec := attention.Recipient{Person: p, Workspace: ws, Away: away, CompanyHolidays: own}
+	rec := engine.RecipientView(p, ws, away, own)
 	var out []views.Upcoming
 	for _, u := range engine.Forecast(in, rec, now, forecastLen) {
 		out = append(out, views.Upcoming{Title: u.Title, Cadence: u.Cadence, Nominal: u.Nominal, DeliverAt: u.DeliverAt, Status: u.Status, Reason: u.Reason})
@@ -404,7 +403,7 @@ func mergeHolidays(own []models.Holiday, region string, from, to models.Date) []
 		for _, hd := range cal.Between(from, to) {
 			if !seen[hd.Date] {
 				seen[hd.Date] = true
-				out = append(out, hd)
+				out = append(out, models.Holiday{Date: hd.Date, Name: hd.Name})
 			}
 		}
 	}

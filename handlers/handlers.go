@@ -179,7 +179,7 @@ func (h *Handlers) quickProfile(ctx context.Context, req *bot.Request) (models.P
 	if err != nil {
 		return models.Person{}, false
 	}
-	p, err := h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u))
+	p, err := h.ppl.SyncProfile(ctx, engine.PersonFromSlack(req.TeamID, u))
 	if err != nil {
 		h.log.WarnContext(ctx, "could not store a Slack profile", "user", req.UserID, "err", err)
 		return models.Person{}, false
@@ -213,7 +213,7 @@ func (h *Handlers) freshPerson(ctx context.Context, req *bot.Request) (p models.
 		u, serr := req.Slack.GetUserInfoContext(sctx, req.UserID)
 		cancel()
 		if serr == nil {
-			p, err = h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u))
+			p, err = h.ppl.SyncProfile(ctx, engine.PersonFromSlack(req.TeamID, u))
 			return p, err == nil, err
 		}
 		h.log.WarnContext(ctx, "users.info failed; using the stored profile", "user", req.UserID, "err", serr)
@@ -260,7 +260,7 @@ func (h *Handlers) learnProfile(ctx context.Context, req *bot.Request) bool {
 		h.log.WarnContext(ctx, "users.info failed; the profile is read again on the next request", "user", req.UserID, "err", err)
 		return false
 	}
-	if _, err := h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u)); err != nil {
+	if _, err := h.ppl.SyncProfile(ctx, engine.PersonFromSlack(req.TeamID, u)); err != nil {
 		h.log.WarnContext(ctx, "could not store a Slack profile", "user", req.UserID, "err", err)
 		return false
 	}

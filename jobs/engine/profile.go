@@ -1,4 +1,4 @@
-package bot
+package engine
 
 import (
 	"time"
@@ -9,8 +9,9 @@ import (
 )
 
 // PersonFromSlack is what a Slack profile says about a person: name, zone,
-// admin rights, status and picture, for People.SyncProfile. A zone the tz database
-// does not know is left empty.
+// admin rights, status and picture, for People.SyncProfile. A zone the tz
+// database does not know is left empty. The engine learns profiles of the
+// recipients it meets, the handlers those of the people who act.
 func PersonFromSlack(teamID string, u *slack.User) models.Person {
 	p := models.Person{
 		WorkspaceID: teamID,

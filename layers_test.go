@@ -67,6 +67,11 @@ var layerRules = []layerRule{
 		forbids: func(_, dep string) bool { return layerOf(dep) == mainLayer },
 	},
 	{
+		name:    "models knows nothing of Slack's transport: it imports no bot",
+		applies: func(p string) bool { return layerOf(p) == modelsLayer },
+		forbids: func(_, dep string) bool { return under(dep, "bot") },
+	},
+	{
 		name:    "bot is the Slack transport alone: it imports no models, jobs, handlers or emulator",
 		applies: func(p string) bool { return under(p, "bot") },
 		forbids: func(_, dep string) bool {
@@ -348,6 +353,7 @@ func TestCheckLayersFindsViolations(t *testing.T) {
 	add("jobs/cadence", "models")         // the time rules reach gorm through models
 	add("handlers/checkins", "jobs/okrs") // one capability into another
 	broken["jobs/okrs"] = []string{"models"}
+	add("models/checkins", "bot")             // storage that calls Slack
 	add("clock", "internal/slacksim")         // a leaf that is no longer one
 	add("jobs/checkins", "handlers/checkins") // tolerated below: pending
 
@@ -369,6 +375,7 @@ func TestCheckLayersFindsViolations(t *testing.T) {
 		"the time rules and the values they use depend on no database driver or ORM: jobs/cadence → models → gorm.io/gorm",
 		"the time rules and the values they use depend on no database driver or ORM: jobs/attention → jobs/cadence → models → gorm.io/gorm",
 		"a capability imports no other capability: handlers/checkins → jobs/okrs",
+		"models knows nothing of Slack's transport: it imports no bot: models/checkins → bot",
 		"leaf packages import only leaf packages: clock → internal/slacksim",
 	} {
 		if !slices.Contains(lines, want) {

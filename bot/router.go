@@ -2,6 +2,9 @@
 // HTTP, drops duplicates, acknowledges within Slack's three seconds, and hands
 // each request to the handler registered for it. It also owns the one
 // outbound path to the Slack Web API, which paces calls and honours 429s.
+// It knows nothing of Trellis's domain: it imports no models, jobs or
+// handlers, and what it needs of them (a workspace's bot token) it asks
+// through small interfaces of its own.
 package bot
 
 import (

@@ -18,7 +18,6 @@ import (
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers/views"
-	"github.com/trellis-bot/trellis/jobs/attention"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
@@ -180,7 +179,7 @@ func (h *Handlers) quickProfile(ctx context.Context, req *bot.Request) (models.P
 	if err != nil {
 		return models.Person{}, false
 	}
-	p, err := h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u))
+	p, err := h.ppl.SyncProfile(ctx, engine.PersonFromSlack(req.TeamID, u))
 	if err != nil {
 		h.log.WarnContext(ctx, "could not store a Slack profile", "user", req.UserID, "err", err)
 		return models.Person{}, false
@@ -214,7 +213,7 @@ func (h *Handlers) freshPerson(ctx context.Context, req *bot.Request) (p models.
 		u, serr := req.Slack.GetUserInfoContext(sctx, req.UserID)
 		cancel()
 		if serr == nil {
-			p, err = h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u))
+			p, err = h.ppl.SyncProfile(ctx, engine.PersonFromSlack(req.TeamID, u))
 			return p, err == nil, err
 		}
 		h.log.WarnContext(ctx, "users.info failed; using the stored profile", "user", req.UserID, "err", serr)
@@ -261,7 +260,7 @@ func (h *Handlers) learnProfile(ctx context.Context, req *bot.Request) bool {
 		h.log.WarnContext(ctx, "users.info failed; the profile is read again on the next request", "user", req.UserID, "err", err)
 		return false
 	}
-	if _, err := h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u)); err != nil {
+	if _, err := h.ppl.SyncProfile(ctx, engine.PersonFromSlack(req.TeamID, u)); err != nil {
 		h.log.WarnContext(ctx, "could not store a Slack profile", "user", req.UserID, "err", err)
 		return false
 	}
@@ -373,7 +372,7 @@ const forecastLen = 5
 
 // forecast turns the engine's forecast into what the views show.
 func forecast(in engine.ForecastInput, p models.Person, ws models.Workspace, away []models.AwayPeriod, own []models.Holiday, now time.Time) []views.Upcoming {
-	rec := attention.Recipient{Person: p, Workspace: ws, Away: away, CompanyHolidays: own}
+	rec := engine.RecipientView(p, ws, away, own)
 	var out []views.Upcoming
 	for _, u := range engine.Forecast(in, rec, now, forecastLen) {
 		out = append(out, views.Upcoming{Title: u.Title, Cadence: u.Cadence, Nominal: u.Nominal, DeliverAt: u.DeliverAt, Status: u.Status, Reason: u.Reason})
@@ -404,7 +403,7 @@ func mergeHolidays(own []models.Holiday, region string, from, to models.Date) []
 		for _, hd := range cal.Between(from, to) {
 			if !seen[hd.Date] {
 				seen[hd.Date] = true
-				out = append(out, hd)
+				out = append(out, models.Holiday{Date: hd.Date, Name: hd.Name})
 			}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -329,7 +330,7 @@ func (h *Handlers) userChanged(ctx context.Context, req *bot.Request) (*bot.Resp
 		return nil, fmt.Errorf("user_change: unexpected payload %T", req.Event.Data)
 	}
 	u := slackUserFromEvent(ev)
-	if _, err := h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u)); err != nil {
+	if _, err := h.ppl.SyncProfile(ctx, engine.PersonFromSlack(req.TeamID, u)); err != nil {
 		return nil, err
 	}
 	return nil, nil

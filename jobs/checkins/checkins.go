@@ -182,21 +182,13 @@ func (s *Service) recipient(ctx context.Context, p models.Person) (attention.Rec
 	if err != nil {
 		return attention.Recipient{}, fmt.Errorf("holidays of %s: %w", p.WorkspaceID, err)
 	}
-	return attention.Recipient{Person: p, Workspace: ws, Away: away, CompanyHolidays: hols, DailyBudget: p.DailyBudgetIn(ws)}, nil
-}
-
-// hoursOf is the recipient's working hours, the default when none are set.
-func hoursOf(r attention.Recipient) models.WorkingHours {
-	if h := r.Person.WorkingHoursIn(r.Workspace); h != (models.WorkingHours{}) {
-		return h
-	}
-	return models.DefaultWorkingHours
+	return engine.RecipientView(p, ws, away, hols), nil
 }
 
 // windowEnd is when the person's working window that contains now ends;
 // zero when they are not inside one.
 func windowEnd(r attention.Recipient, now time.Time) time.Time {
-	end, ok := cadence.WindowEnd(now, r.Person.Location(), hoursOf(r), attention.Off(r, now))
+	end, ok := cadence.WindowEnd(now, r.Loc(), r.WorkingHours(), attention.Off(r, now))
 	if !ok {
 		return time.Time{}
 	}
@@ -207,7 +199,7 @@ func windowEnd(r attention.Recipient, now time.Time) time.Time {
 // hours on local date d (later when d is off); ok is false when no window
 // opens at all.
 func startOn(r attention.Recipient, d models.Date, now time.Time) (time.Time, bool) {
-	loc, hours := r.Person.Location(), hoursOf(r)
+	loc, hours := r.Loc(), r.WorkingHours()
 	from := time.Date(d.Year, d.Month, d.Day, int(hours.Start)/60, int(hours.Start)%60, 0, 0, loc)
 	at, ok, _ := cadence.DeliverAt(from, loc, hours, attention.Off(r, now))
 	if !ok {
@@ -220,8 +212,8 @@ func startOn(r attention.Recipient, d models.Date, now time.Time) (time.Time, bo
 // after now: today's when their day has not begun yet, else the next
 // day's. What a digest waits for.
 func dayStart(r attention.Recipient, now time.Time) time.Time {
-	today := models.DateOf(now.In(r.Person.Location()))
-	if at, ok := startOn(r, today, now); ok && at.After(now) && models.DateOf(at.In(r.Person.Location())) == today {
+	today := models.DateOf(now.In(r.Loc()))
+	if at, ok := startOn(r, today, now); ok && at.After(now) && models.DateOf(at.In(r.Loc())) == today {
 		return at
 	}
 	return nextDayStart(r, now)
@@ -231,6 +223,6 @@ func dayStart(r attention.Recipient, now time.Time) time.Time {
 // later local date than now's: "tomorrow morning", or the start of a night
 // shift.
 func nextDayStart(r attention.Recipient, now time.Time) time.Time {
-	at, _ := startOn(r, models.DateOf(now.In(r.Person.Location())).AddDays(1), now)
+	at, _ := startOn(r, models.DateOf(now.In(r.Loc())).AddDays(1), now)
 	return at
 }

@@ -419,19 +419,10 @@ func (e *Engine) load(ctx context.Context, wsID string, claims []models.Claim, n
 		it := item{claim: c, schedule: scheds[key]}
 		if p, ok := persons[c.Occurrence.Recipient]; ok {
 			it.person = &p
-			it.hours = p.WorkingHoursIn(ws)
-			if it.hours == (models.WorkingHours{}) {
-				it.hours = models.DefaultWorkingHours
-			}
-			it.budget = p.DailyBudgetIn(ws)
-			it.rec = attention.Recipient{
-				Person:          p,
-				Workspace:       ws,
-				Away:            away[p.UserID],
-				CompanyHolidays: hols,
-				SentToday:       sentToday(sentBy[p.UserID], p.Location(), now),
-				DailyBudget:     it.budget,
-			}
+			it.rec = RecipientView(p, ws, away[p.UserID], hols)
+			it.rec.SentToday = sentToday(sentBy[p.UserID], it.rec.Loc(), now)
+			it.hours = it.rec.WorkingHours()
+			it.budget = it.rec.DailyBudget
 		}
 		items = append(items, it)
 	}

@@ -48,7 +48,6 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/models"
 )
@@ -496,7 +495,7 @@ func (e *Engine) syncProfiles(ctx context.Context, people []personKey) {
 			e.log.WarnContext(ctx, "could not read a recipient's profile", "workspace", p.workspace, "user", p.user, "err", err)
 			continue
 		}
-		if _, err := e.people.SyncProfile(ctx, bot.PersonFromSlack(p.workspace, u)); err != nil {
+		if _, err := e.people.SyncProfile(ctx, PersonFromSlack(p.workspace, u)); err != nil {
 			e.log.WarnContext(ctx, "could not store a recipient's profile", "workspace", p.workspace, "user", p.user, "err", err)
 		}
 	}

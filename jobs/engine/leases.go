@@ -151,11 +151,16 @@ func (e *Engine) keepAlive(ctx context.Context) (release func()) {
 	return func() {
 		once.Do(func() {
 			e.beat.mu.Lock()
-			defer e.beat.mu.Unlock()
 			e.beat.users--
+			var stop func()
 			if e.beat.users == 0 {
-				e.beat.stop()
-				e.beat.stop = nil
+				stop, e.beat.stop = e.beat.stop, nil
+			}
+			e.beat.mu.Unlock()
+			// Stopped outside the lock: a renewal in flight never holds up
+			// another sender starting the next heartbeat.
+			if stop != nil {
+				stop()
 			}
 		})
 	}

@@ -85,12 +85,18 @@ func (p *postHarness) hold(ctx context.Context, id int64, token string) *Hold {
 
 // beat moves the clock on by d and makes the heartbeat look, waiting until
 // it has.
-func (p *postHarness) beat(d time.Duration) {
+func (p *postHarness) beat(t *testing.T, d time.Duration) {
+	t.Helper()
 	p.clk.Advance(d)
-	p.pulse <- p.clk.Now()
 	// The pulse channel is unbuffered: a second send returns once the
 	// heartbeat has finished the renewals the first one started.
-	p.pulse <- p.clk.Now()
+	for range 2 {
+		select {
+		case p.pulse <- p.clk.Now():
+		case <-time.After(10 * time.Second):
+			t.Fatal("no heartbeat is running")
+		}
+	}
 }
 
 func postMeta(id string) slack.MsgOption {
@@ -277,7 +283,7 @@ func TestPostLeaseRenewedOrHandedBack(t *testing.T) {
 		hold := p.hold(ctx, 1, "mine")
 		defer hold.Release()
 		for range 4 {
-			p.beat(p.e.Lease() / 3)
+			p.beat(t, p.e.Lease()/3)
 		}
 		if got, want := p.out.renewedTo(1), p.clk.Now().Add(p.e.Lease()); !got.Equal(want) {
 			t.Fatalf("renewed to %v, want %v", got, want)
@@ -294,7 +300,7 @@ func TestPostLeaseRenewedOrHandedBack(t *testing.T) {
 		hold := p.hold(ctx, 1, "mine")
 		defer hold.Release()
 		p.out.claim(1, "theirs")
-		p.beat(p.e.Lease() / 3)
+		p.beat(t, p.e.Lease()/3)
 		_, err := hold.Post(ctx, p.api, p.channel, []int64{1}, slack.MsgOptionText("not mine any more", false), postMeta("1"))
 		if !Unsent(ctx, err) {
 			t.Errorf("post after a takeover = %v, want unsent", err)
@@ -318,4 +324,22 @@ func TestPostLeaseRenewedOrHandedBack(t *testing.T) {
 			t.Errorf("%d chat.postMessage calls, want none", n)
 		}
 	})
+}
+
+// One heartbeat serves every holder: one sender letting its posts go does
+// not stop the renewal of another's.
+func TestHeartbeatOutlivesOneHolder(t *testing.T) {
+	ctx := context.Background()
+	p := newPostHarness(t)
+	first := p.hold(ctx, 1, "first")
+	second := p.hold(ctx, 2, "second")
+	defer second.Release()
+	first.Release()
+	p.beat(t, p.e.Lease()/3)
+	if got, want := p.out.renewedTo(2), p.clk.Now().Add(p.e.Lease()); !got.Equal(want) {
+		t.Errorf("second holder's post renewed to %v, want %v", got, want)
+	}
+	if got := p.out.renewedTo(1); !got.IsZero() {
+		t.Errorf("a released post was renewed to %v", got)
+	}
 }

@@ -102,8 +102,8 @@ func (h *Hold) Release() {
 // its text, blocks, metadata and thread), and returns its timestamp. It
 // goes on the wire only while every one of the claims is held with a
 // quarter of its lease left, asked again by the transport right before the
-// request; otherwise nothing is sent and the error reads as unsent to
-// RetryPost's callers (Unsent reports it).
+// request; otherwise nothing is sent, and Unsent reports the error as
+// such.
 func (h *Hold) Post(ctx context.Context, api Poster, channel string, ids []int64, options ...slack.MsgOption) (string, error) {
 	keys := make([]leaseKey, len(ids))
 	for i, id := range ids {

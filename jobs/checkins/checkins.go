@@ -2,9 +2,11 @@
 // writes the DM that asks a person their questions (a composer of the delivery
 // engine, so every prompt, reminder, snoozed prompt, digest and helper
 // notice passes the attention policy), and it keeps the check-in's posts in
-// its channel — the round's thread, each answer, the closing summary —
-// through a small outbox in Postgres, so that a Slack error, a crash or a
-// second replica never loses or duplicates one.
+// its channel — the round's thread, each answer, the closing summary — in
+// an outbox in Postgres, sent through the engine's post path (one lease,
+// renewal, check before the wire, reconciliation and Slack error policy
+// with DMs), so that a Slack error, a crash or a second replica never
+// loses or duplicates one.
 //
 // What a person does (commands, buttons, the answer form) is in package
 // handlers; it calls the Service here for everything past storing.
@@ -56,11 +58,14 @@ type Config struct {
 	BotUserID func(ctx context.Context, teamID string) string
 	Clock     clock.Clock
 	Logger    *slog.Logger
-	// Lease is how long one replica holds a post while sending it.
-	// Default 2 minutes.
+	// Lease is how long one replica holds a closed round's prompt updates
+	// while making them. Default 2 minutes. Channel posts are held under
+	// the engine's lease, renewed by its heartbeat.
 	Lease time.Duration
-	// RetryAfter is how long a post Slack could not take waits. Default
-	// 1 minute.
+	// RetryAfter is how long a post or a prompt update waits when Trellis
+	// itself could not prepare it (a database error), and a prompt update
+	// Slack did not take. Default 1 minute. What Slack does not
+	// take waits as the engine's rule for Slack's answers says.
 	RetryAfter time.Duration
 	// BackgroundPromptUpdates makes Tick change closed rounds' prompts
 	// beside the tick rather than in it (see sweepPrompts): what serve

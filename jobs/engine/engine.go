@@ -33,6 +33,10 @@
 //     decided again at once. An ambiguous failure is reconciled against the
 //     conversation's history instead of being sent again.
 //
+// Channel and thread posts of a feature's own outbox (posts.go) go
+// through the same leases, heartbeat, check before the wire,
+// reconciliation and Slack error policy.
+//
 // Postgres decides at-most-once delivery; Redis only paces the calls.
 package engine
 
@@ -57,6 +61,7 @@ import (
 type Slack interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
+	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)
 	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
 	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
 }
@@ -122,6 +127,8 @@ type Engine struct {
 	// held is every claim this engine holds, with its lease, for the
 	// heartbeat and the check before the wire.
 	held leases
+	// beat is the heartbeat renewing held, while anyone holds a claim.
+	beat beat
 	// pulse paces the heartbeat's look at the clock.
 	pulse func() (<-chan time.Time, func())
 
@@ -171,9 +178,9 @@ func New(cfg Config) (*Engine, error) {
 		batch:         cfg.Batch,
 		recipients:    cfg.Recipients,
 		composers:     map[string]Composer{},
-		held:          leases{m: map[int64]*heldLease{}},
 		pulse:         realPulse,
 	}
+	e.held = leases{m: map[leaseKey]*heldLease{}, occ: e.occ.Renew}
 	if e.batch <= 0 {
 		e.batch = 500
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers"
+	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/internal/testlog"
@@ -115,8 +116,10 @@ func newFixture(t *testing.T, dialect string) *fixture {
 	}
 	f.svc, f.eng = svc, eng
 	f.mux = bot.NewMux()
-	handlers.New(handlers.Config{Logger: log, Clock: clk, People: f.ppl, Workspaces: f.ws, Views: models.NewOpenedViews(db),
-		Forecast: eng, Checkins: svc}).Register(f.mux)
+	core := handlers.New(handlers.Config{Logger: log, Clock: clk, People: f.ppl, Workspaces: f.ws, Views: models.NewOpenedViews(db), Forecast: eng})
+	if err := core.Register(f.mux, eng, checkinhandlers.New(core, svc).Feature()); err != nil {
+		t.Fatal(err)
+	}
 
 	f.lena, f.omar = f.person("lena"), f.person("omar")
 	// Omar's day ends at noon: a snooze past it is not offered.

@@ -162,11 +162,10 @@ func (h *Handlers) registerFeature(mux *bot.Mux, jobs jobs, reg *registry, f Fea
 			fail(fmt.Errorf("subcommand %q has no Serve", sc.Name))
 			continue
 		}
-		if !reg.take("subcommand", sc.Name, f.Name) {
-			continue
+		if reg.take("subcommand", sc.Name, f.Name) {
+			h.subcommands[sc.Name] = sc
+			h.commandNames = append(h.commandNames, sc.Name)
 		}
-		h.subcommands[sc.Name] = sc
-		h.commandNames = append(h.commandNames, sc.Name)
 		for _, a := range sc.Aliases {
 			if reg.take("subcommand", a, f.Name) {
 				h.subcommands[a] = sc

@@ -29,7 +29,9 @@ type echoStepper struct {
 	ran []time.Time
 }
 
-func (s *echoStepper) NextDue(context.Context) (time.Time, bool, error) { return time.Time{}, false, nil }
+func (s *echoStepper) NextDue(context.Context) (time.Time, bool, error) {
+	return time.Time{}, false, nil
+}
 
 func (s *echoStepper) Tick(_ context.Context, now time.Time) error {
 	s.mu.Lock()

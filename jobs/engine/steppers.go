@@ -88,7 +88,8 @@ func (s *steppers) all() []*stepper {
 // start starts a run of every stepper not still running, each at now on
 // its own goroutine with a context ending at its budget, and returns a
 // wait that returns once each run has returned or reached its budget.
-// A run past its budget is left to finish on its own.
+// A run past its budget is left to finish on its own; when ctx ends
+// first, wait waits for every run to return.
 func (s *steppers) start(ctx context.Context, now time.Time) (wait func()) {
 	var waits sync.WaitGroup
 	for _, st := range s.all() {
@@ -116,6 +117,13 @@ func (s *steppers) start(ctx context.Context, now time.Time) (wait func()) {
 			select {
 			case <-done:
 			default:
+				if ctx.Err() != nil {
+					// The tick itself is stopping (shutdown): the stepper
+					// saw it too, and is waited for, so nothing it does
+					// outlives the tick.
+					<-done
+					return
+				}
 				s.log.ErrorContext(ctx, "stepper ran past its budget; the tick goes on without it", "stepper", st.Name, "budget", st.Budget)
 				s.metrics.step(st.Name, "overran")
 			}

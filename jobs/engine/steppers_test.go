@@ -176,3 +176,38 @@ func TestRegistrationRefusesDuplicates(t *testing.T) {
 		}
 	}
 }
+
+// When the tick's own context ends (shutdown), the tick waits for its
+// steppers to return rather than leave them running.
+func TestStepperWaitedForOnShutdown(t *testing.T) {
+	s, m := newSteppers(t)
+	stopped := make(chan struct{})
+	var returned bool
+	slow := &fakeStepper{tick: func(ctx context.Context) error {
+		<-ctx.Done()
+		<-stopped // returns only once the test lets it
+		returned = true
+		return ctx.Err()
+	}}
+	if err := s.add(StepperSpec{Name: "slow", Stepper: slow}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := s.start(ctx, time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+	cancel()
+	waited := make(chan struct{})
+	go func() { wait(); close(waited) }()
+	select {
+	case <-waited:
+		t.Fatal("the tick stopped waiting for a stepper still running at shutdown")
+	default:
+	}
+	close(stopped)
+	<-waited
+	if !returned {
+		t.Error("wait returned before the stepper did")
+	}
+	if got := stepCount(m, "slow", "overran"); got != 0 {
+		t.Errorf("a stepper stopped by shutdown was counted as overran %d times", got)
+	}
+}

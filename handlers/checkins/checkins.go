@@ -129,7 +129,7 @@ func (h *Handlers) newCheckin(ctx context.Context, req *bot.Request) (*bot.Respo
 		return handlers.Notice("Run `/trellis checkin new` in the channel of the team it is for: its answers are shown there, and its members can be the participants.",
 			"In a DM, `/trellis checkin list` shows the check-ins you are in."), nil
 	}
-	m := views.CheckinModal(models.NewCheckin(), models.CheckinTemplates(), "")
+	m := CheckinModal(models.NewCheckin(), models.CheckinTemplates(), "")
 	m.PrivateMetadata = "new:" + ch
 	return h.core.OpenModal(ctx, req, req.Command.TriggerID, m)
 }
@@ -141,19 +141,19 @@ func (h *Handlers) checkinTemplate(ctx context.Context, req *bot.Request) (*bot.
 	c := models.NewCheckin()
 	if tpl, ok := models.FindCheckinTemplate(key); ok {
 		c = tpl.Checkin
-	} else if key != views.ValueCheckinBlank {
+	} else if key != ValueCheckinBlank {
 		h.core.Tell(ctx, req, "That isn't one of the templates. Pick one from the list, or start from scratch.")
 		return nil, nil
 	}
 	// The view id comes with the payload: only a form Trellis opened for
 	// this person is changed.
-	if ok, err := h.core.OpenedFor(ctx, req, view.ID, views.CallbackCheckin); err != nil || !ok {
+	if ok, err := h.core.OpenedFor(ctx, req, view.ID, CallbackCheckin); err != nil || !ok {
 		if err == nil {
 			h.core.Tell(ctx, req, "I can only fill in a check-in form I opened for you. Run `/trellis checkin new` again.")
 		}
 		return nil, err
 	}
-	m := views.CheckinModal(c, models.CheckinTemplates(), key)
+	m := CheckinModal(c, models.CheckinTemplates(), key)
 	m.PrivateMetadata = view.PrivateMetadata
 	if req.Slack == nil {
 		return nil, nil
@@ -180,13 +180,13 @@ func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Re
 	if req.Interaction.View.State != nil {
 		values = req.Interaction.View.State.Values
 	}
-	c, errs := views.ParseCheckinSubmission(values)
+	c, errs := ParseCheckinSubmission(values)
 	if errs == nil {
 		errs = map[string]string{}
 	}
-	if _, bad := errs[views.BlockCheckinCadence]; !bad && c.Cadence != "" {
+	if _, bad := errs[BlockCheckinCadence]; !bad && c.Cadence != "" {
 		if err := jobcheckins.ParseCadence(c.Cadence); err != nil {
-			errs[views.BlockCheckinCadence] = fmt.Sprintf("I couldn't read that: %v. Try “weekdays at 09:30”, “fridays at 14:00” or cron like “30 9 * * 1-5”.", err)
+			errs[BlockCheckinCadence] = fmt.Sprintf("I couldn't read that: %v. Try “weekdays at 09:30”, “fridays at 14:00” or cron like “30 9 * * 1-5”.", err)
 		}
 	}
 	if len(errs) > 0 {
@@ -209,11 +209,11 @@ func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Re
 	case "edit":
 		id, perr := strconv.ParseInt(arg, 10, 64)
 		if perr != nil || id <= 0 {
-			return handlers.FieldErrors(map[string]string{views.BlockCheckinName: "I can't tell which check-in this form is for. Close it and run `/trellis checkin edit ID` again."}), nil
+			return handlers.FieldErrors(map[string]string{BlockCheckinName: "I can't tell which check-in this form is for. Close it and run `/trellis checkin edit ID` again."}), nil
 		}
 		old, gerr := h.ck.Store().Get(ctx, req.TeamID, id)
 		if errors.Is(gerr, models.ErrNotFound) {
-			return handlers.FieldErrors(map[string]string{views.BlockCheckinName: "There is no such check-in any more: it may have been deleted. Nothing was saved."}), nil
+			return handlers.FieldErrors(map[string]string{BlockCheckinName: "There is no such check-in any more: it may have been deleted. Nothing was saved."}), nil
 		}
 		if gerr != nil {
 			return nil, gerr
@@ -223,27 +223,27 @@ func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Re
 			return nil, merr
 		}
 		if !ok {
-			return handlers.FieldErrors(map[string]string{views.BlockCheckinName: fmt.Sprintf("Only <@%s>, who set up this check-in, or a workspace admin can change it.", old.OwnerID)}), nil
+			return handlers.FieldErrors(map[string]string{BlockCheckinName: fmt.Sprintf("Only <@%s>, who set up this check-in, or a workspace admin can change it.", old.OwnerID)}), nil
 		}
 		c.ID, c.WorkspaceID, c.ChannelID, c.OwnerID = old.ID, old.WorkspaceID, old.ChannelID, old.OwnerID
 		c.Anchor, c.Paused = old.Anchor, old.Paused
 		saved, err = h.ck.Update(ctx, c, req.UserID, admin)
 	default:
-		return handlers.FieldErrors(map[string]string{views.BlockCheckinName: "I can't tell what this form is for. Close it and run `/trellis checkin new` in the team's channel again."}), nil
+		return handlers.FieldErrors(map[string]string{BlockCheckinName: "I can't tell what this form is for. Close it and run `/trellis checkin new` in the team's channel again."}), nil
 	}
 	var ce *models.CheckinError
 	switch {
 	case errors.As(err, &ce):
 		out := map[string]string{}
 		for _, pr := range ce.Problems {
-			b := views.CheckinFieldBlock(pr.Field)
+			b := CheckinFieldBlock(pr.Field)
 			if out[b] == "" {
 				out[b] = pr.Message
 			}
 		}
 		return handlers.FieldErrors(out), nil
 	case errors.Is(err, models.ErrNotOwner):
-		return handlers.FieldErrors(map[string]string{views.BlockCheckinName: "Only the person who set up this check-in, or a workspace admin, can change it."}), nil
+		return handlers.FieldErrors(map[string]string{BlockCheckinName: "Only the person who set up this check-in, or a workspace admin, can change it."}), nil
 	case err != nil:
 		return nil, err
 	}
@@ -257,15 +257,15 @@ func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Re
 // says. It returns the friendly refusal, or nil when they may.
 func (h *Handlers) mayCreateIn(ctx context.Context, req *bot.Request, channel string) (*bot.Response, error) {
 	if !isChannelID(channel) {
-		return handlers.FieldErrors(map[string]string{views.BlockCheckinName: "I can't tell which channel this check-in is for. Close the form and run `/trellis checkin new` in the team's channel."}), nil
+		return handlers.FieldErrors(map[string]string{BlockCheckinName: "I can't tell which channel this check-in is for. Close the form and run `/trellis checkin new` in the team's channel."}), nil
 	}
 	in, err := h.member(ctx, req.TeamID, channel, req.UserID)
 	if err != nil {
 		h.log.WarnContext(ctx, "could not check channel membership", "channel", channel, "err", err)
-		return handlers.FieldErrors(map[string]string{views.BlockCheckinName: fmt.Sprintf("I couldn't check with Slack that you're in <#%s> (%s). Nothing is saved yet; please try again in a moment. In a private channel, invite me first with `/invite @Trellis`.", channel, handlers.SlackErrorText(err))}), nil
+		return handlers.FieldErrors(map[string]string{BlockCheckinName: fmt.Sprintf("I couldn't check with Slack that you're in <#%s> (%s). Nothing is saved yet; please try again in a moment. In a private channel, invite me first with `/invite @Trellis`.", channel, handlers.SlackErrorText(err))}), nil
 	}
 	if !in {
-		return handlers.FieldErrors(map[string]string{views.BlockCheckinName: fmt.Sprintf("You can set up a check-in only for a channel you're in, and you aren't in <#%s>. Nothing was saved.", channel)}), nil
+		return handlers.FieldErrors(map[string]string{BlockCheckinName: fmt.Sprintf("You can set up a check-in only for a channel you're in, and you aren't in <#%s>. Nothing was saved.", channel)}), nil
 	}
 	return nil, nil
 }
@@ -421,7 +421,7 @@ func (h *Handlers) editCheckin(ctx context.Context, req *bot.Request, p models.P
 	if _, ok, err := h.mayChange(ctx, req, p, c); err != nil || !ok {
 		return notOwner(c), err
 	}
-	m := views.CheckinModal(c, nil, "")
+	m := CheckinModal(c, nil, "")
 	m.PrivateMetadata = "edit:" + strconv.FormatInt(c.ID, 10)
 	return h.core.OpenModal(ctx, req, req.Command.TriggerID, m)
 }

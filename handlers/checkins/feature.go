@@ -42,7 +42,7 @@ func (h *Handlers) Feature() handlers.Feature {
 		Help: HelpLines(),
 		Home: &handlers.HomeSection{Order: 100, Build: h.homeSection},
 		Actions: map[string]bot.HandlerFunc{
-			views.ActionCheckinTemplate:   h.checkinTemplate,
+			ActionCheckinTemplate:         h.checkinTemplate,
 			views.ActionCheckinAnswer:     h.openAnswer,
 			views.ActionCheckinEdit:       h.openAnswer,
 			views.ActionCheckinSkip:       h.skipRound,
@@ -54,8 +54,8 @@ func (h *Handlers) Feature() handlers.Feature {
 			views.ActionHomeCheckinExport: h.homeCheckinExport,
 		},
 		Views: map[string]bot.HandlerFunc{
-			views.CallbackCheckin: h.submitCheckin,
-			views.CallbackAnswer:  h.submitAnswer,
+			CallbackCheckin:      h.submitCheckin,
+			views.CallbackAnswer: h.submitAnswer,
 		},
 		Events: map[string]bot.HandlerFunc{
 			"member_joined_channel": h.membersChanged,

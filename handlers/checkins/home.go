@@ -126,7 +126,7 @@ func (h *Handlers) homeCheckinEdit(ctx context.Context, req *bot.Request) (*bot.
 		h.core.ReplyLater(req, notOwner(c))
 		return nil, nil
 	}
-	m := views.CheckinModal(c, nil, "")
+	m := CheckinModal(c, nil, "")
 	m.PrivateMetadata = "edit:" + strconv.FormatInt(c.ID, 10)
 	// The trigger lives three seconds: the form opens before the ack.
 	return h.core.OpenModal(ctx, req, handlers.Trigger(req), m)

@@ -147,7 +147,6 @@ func surfaces(v string) []surface {
 		{name: "Home", kind: blockkit.Home, v: Home(sum, HomeCheckinSection(homeCheckins))},
 		{name: "TZModal", kind: blockkit.Modal, v: TZModal(stored(v, 64), stored(v, 64), false)},
 		{name: "AwayModal", kind: blockkit.Modal, v: AwayModal(today)},
-		{name: "CheckinModal", kind: blockkit.Modal, v: CheckinModal(c, models.CheckinTemplates(), "")},
 		{name: "AnswerModal", kind: blockkit.Modal, v: AnswerModal(c, round, label, answers, answers)},
 		{name: "CheckinList", kind: blockkit.Message, v: CheckinList(items, stored(v, 200))},
 	}

@@ -1,6 +1,8 @@
-// Package views builds every Block Kit surface Trellis shows for people's
-// boundaries: the help text, the /trellis me summary, the App Home tab and the
-// modals that edit settings. Handlers never assemble Block Kit themselves.
+// Package views builds the Block Kit surfaces Trellis shows for people's
+// boundaries: the help text, the /trellis me summary, the App Home tab's
+// frame (features fill in their sections) and the modals that edit
+// settings, and the builders features' own forms share (Modal, Input).
+// Handlers never assemble Block Kit themselves.
 package views
 
 import (

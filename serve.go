@@ -24,6 +24,7 @@ import (
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers"
+	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/internal/slacksim/ui"
 	"github.com/trellis-bot/trellis/jobs"
@@ -237,7 +238,7 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 	}
 	engineRef.Store(eng)
 	// Check-ins: the engine writes their DMs and its ticks close their
-	// rounds and send their channel posts.
+	// rounds and send their channel posts, once the feature is registered.
 	ck, err := checkins.New(checkins.Config{
 		DB:        db,
 		Engine:    eng,
@@ -252,14 +253,16 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 		return err
 	}
 	if sim != nil {
-		eng.Register("demo", engine.ComposerFunc(demoComposer))
+		if err := eng.Register("demo", engine.ComposerFunc(demoComposer)); err != nil {
+			return err
+		}
 		if err := seedSandbox(ctx, eng, team.TeamID, clk.Now()); err != nil {
 			return err
 		}
 	}
 	mux := bot.NewMux()
 	mux.Use(bot.Recover(), bot.Logging(log))
-	handlers.New(handlers.Config{
+	core := handlers.New(handlers.Config{
 		Logger:        log,
 		Clock:         clk,
 		People:        people,
@@ -267,8 +270,15 @@ func serve(ctx context.Context, log *slog.Logger, cfg Config, out io.Writer) err
 		Installations: installs,
 		Views:         models.NewOpenedViews(db),
 		Forecast:      eng,
-		Checkins:      ck,
-	}).Register(mux)
+	})
+	// Every feature plugs in here, one line each; a name two of them
+	// claim stops the start.
+	features := []handlers.Feature{
+		checkinhandlers.New(core, ck).Feature(),
+	}
+	if err := core.Register(mux, eng, features...); err != nil {
+		return fmt.Errorf("register features: %w", err)
+	}
 
 	dispatcher := bot.NewDispatcher(bot.DispatcherConfig{
 		Logger:    log,

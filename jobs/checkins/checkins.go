@@ -97,8 +97,9 @@ type Service struct {
 	sweeping   sync.Mutex
 }
 
-// New returns a Service, registers its composer with the engine and has
-// the engine's ticks run its Tick.
+// New returns a Service. Its composer (Composer) and its minute work
+// (Stepper) are plugged into the engine by whoever wires the application,
+// through the one contract every feature uses.
 func New(cfg Config) (*Service, error) {
 	if cfg.DB == nil || cfg.Engine == nil || cfg.Clients == nil {
 		return nil, errors.New("checkins: a database, the engine and a Slack client source are required")
@@ -132,9 +133,21 @@ func New(cfg Config) (*Service, error) {
 	if s.retry <= 0 {
 		s.retry = time.Minute
 	}
-	cfg.Engine.Register(Kind, engine.ComposerFunc(s.compose))
-	cfg.Engine.Step(s)
 	return s, nil
+}
+
+// StepBudget bounds one run of the check-ins' minute work: the sending of
+// posts stops after postBudget, and the rest of a minute is left so that
+// a run never reaches the next tick.
+const StepBudget = 55 * time.Second
+
+// Composer writes the DMs of check-in schedules (kind Kind).
+func (s *Service) Composer() engine.Composer { return engine.ComposerFunc(s.compose) }
+
+// Stepper is the check-ins' minute work — closing rounds, marking their
+// prompts closed, sending channel posts — for the engine's ticks to run.
+func (s *Service) Stepper() engine.StepperSpec {
+	return engine.StepperSpec{Name: "checkins", Budget: StepBudget, Stepper: s}
 }
 
 // Store is the check-in store the service works on.

@@ -173,6 +173,12 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		if err != nil {
 			t.Fatalf("check-ins: %v", err)
 		}
+		if err := eng.Register(Kind, svc.Composer()); err != nil {
+			t.Fatalf("check-ins composer: %v", err)
+		}
+		if err := eng.AddStepper(svc.Stepper()); err != nil {
+			t.Fatalf("check-ins stepper: %v", err)
+		}
 		h.engines = append(h.engines, eng)
 		h.svcs = append(h.svcs, svc)
 	}

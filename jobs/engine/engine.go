@@ -45,7 +45,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -134,7 +133,7 @@ type Engine struct {
 
 	mu        sync.RWMutex
 	composers map[string]Composer
-	steppers  []Stepper
+	steppers  steppers
 
 	// hooks for tests: called after a claim, before anything is sent, and
 	// right before a message is checked and sent.
@@ -178,6 +177,7 @@ func New(cfg Config) (*Engine, error) {
 		batch:         cfg.Batch,
 		recipients:    cfg.Recipients,
 		composers:     map[string]Composer{},
+		steppers:      steppers{log: cfg.Logger.With("component", "engine"), metrics: cfg.Metrics},
 		pulse:         realPulse,
 	}
 	e.held = leases{m: map[leaseKey]*heldLease{}, occ: e.occ.Renew}
@@ -198,11 +198,19 @@ func orDuration(d, def time.Duration) time.Duration {
 }
 
 // Register makes c write the messages of schedules of kind (the part of a
-// schedule's key before the colon: "checkin" for "checkin:42").
-func (e *Engine) Register(kind string, c Composer) {
+// schedule's key before the colon: "checkin" for "checkin:42"). A kind
+// already registered is refused: an error wrapping ErrDuplicate.
+func (e *Engine) Register(kind string, c Composer) error {
+	if kind == "" || c == nil || strings.ContainsAny(kind, ":"+oneOffSep) {
+		return fmt.Errorf("engine: composer kind %q needs a composer and no %q or %q", kind, ":", oneOffSep)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if _, taken := e.composers[kind]; taken {
+		return fmt.Errorf("%w: composer kind %q", ErrDuplicate, kind)
+	}
 	e.composers[kind] = c
+	return nil
 }
 
 func (e *Engine) composer(key string) (Composer, bool) {
@@ -213,29 +221,10 @@ func (e *Engine) composer(key string) (Composer, bool) {
 	return c, ok
 }
 
-// Stepper is other time-driven work that runs with the engine's ticks:
-// the check-ins' round closing and channel posts. Tick runs it once it has
-// planned, beside its own deliveries, and RunUntil also stops at the
-// instants it is due.
-type Stepper interface {
-	// NextDue is when the stepper next has work.
-	NextDue(ctx context.Context) (time.Time, bool, error)
-	// Tick does the work due at now.
-	Tick(ctx context.Context, now time.Time) error
-}
-
-// Step makes every Tick run s too.
-func (e *Engine) Step(s Stepper) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.steppers = append(e.steppers, s)
-}
-
-func (e *Engine) stepperList() []Stepper {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	return slices.Clone(e.steppers)
-}
+// AddStepper makes every Tick run spec's stepper, isolated from the
+// others (see StepperSpec). A name already taken is refused: an error
+// wrapping ErrDuplicate.
+func (e *Engine) AddStepper(spec StepperSpec) error { return e.steppers.add(spec) }
 
 // nextDue is the earliest instant the engine or a stepper has work.
 func (e *Engine) nextDue(ctx context.Context) (time.Time, bool, error) {
@@ -243,14 +232,8 @@ func (e *Engine) nextDue(ctx context.Context) (time.Time, bool, error) {
 	if err != nil {
 		return at, ok, err
 	}
-	for _, s := range e.stepperList() {
-		t, sok, err := s.NextDue(ctx)
-		if err != nil {
-			return at, ok, err
-		}
-		if sok && (!ok || t.Before(at)) {
-			at, ok = t, true
-		}
+	if t, sok := e.steppers.nextDue(ctx); sok && (!ok || t.Before(at)) {
+		at, ok = t, true
 	}
 	return at, ok, nil
 }
@@ -347,30 +330,16 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (Stats, error) {
 	// Steppers (the check-ins' round closing and channel posts) run beside
 	// the deliveries: channel posts are paced by their channel, DMs by the
 	// workspace, so neither waits for the other, however long either takes.
-	var (
-		steps   sync.WaitGroup
-		stepErr error
-	)
-	if steppers := e.stepperList(); len(steppers) > 0 {
-		steps.Go(func() {
-			for _, st := range steppers {
-				if err := st.Tick(ctx, now); err != nil {
-					stepErr = err
-					return
-				}
-			}
-		})
-	}
-	defer steps.Wait()
+	// Each runs isolated, within its own budget; one that fails is logged
+	// and counted, and fails neither the tick nor another stepper.
+	waitSteps := e.steppers.start(ctx, now)
+	defer waitSteps()
 	st, err := e.deliverDue(ctx, now, began, 0)
 	total.Add(st)
 	if err != nil {
 		return total, err
 	}
-	steps.Wait()
-	if stepErr != nil {
-		return total, stepErr
-	}
+	waitSteps()
 	if total.Claimed > 0 || total.Planned > 0 {
 		e.log.DebugContext(ctx, "engine tick", "now", now, "planned", total.Planned, "claimed", total.Claimed,
 			"delivered", total.Delivered, "messages", total.Messages, "deferred", total.Deferred, "settled", total.Settled)

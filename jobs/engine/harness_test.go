@@ -49,6 +49,10 @@ type harnessOpts struct {
 	// redisURL overrides the shared Redis (a proxy that a test cuts).
 	redisURL string
 	cfg      func(replica int, c *Config)
+	// composer writes the "test" schedules' messages; testComposer when
+	// nil. A kind is registered once, so a test that needs its own
+	// composer gives it here.
+	composer Composer
 }
 
 func newHarness(t testing.TB, o harnessOpts) *harness {
@@ -128,7 +132,13 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		if err != nil {
 			t.Fatalf("engine: %v", err)
 		}
-		e.Register("test", ComposerFunc(testComposer))
+		composer := o.composer
+		if composer == nil {
+			composer = ComposerFunc(testComposer)
+		}
+		if err := e.Register("test", composer); err != nil {
+			t.Fatalf("register the test composer: %v", err)
+		}
 		h.engines = append(h.engines, e)
 	}
 	return h

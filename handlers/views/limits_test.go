@@ -10,9 +10,9 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// checkModalLimits reports every Block Kit limit a modal breaks. The numbers
-// are ../shared/SLACK.md's; label, hint and placeholder lengths (2000, 2000,
-// 150) are Slack's documented ones, which SLACK.md does not list.
+// checkModalLimits reports every Block Kit limit a modal breaks: Slack's
+// documented limits on blocks, titles, labels (2000), hints (2000) and
+// placeholders (150).
 func checkModalLimits(t *testing.T, m slack.ModalViewRequest) {
 	t.Helper()
 	raw, err := json.Marshal(m)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/trellis-bot/trellis/app"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 )
 
@@ -67,13 +68,13 @@ func emulator(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
-		return &ConfigError{"TRELLIS_LOG_LEVEL", "must be debug, info, warn or error"}
+		return &app.ConfigError{Var: "TRELLIS_LOG_LEVEL", Msg: "must be debug, info, warn or error"}
 	}
 	if !strings.HasPrefix(*botToken, "xoxb-") {
-		return &ConfigError{"SLACK_BOT_TOKEN", "must start with xoxb-"}
+		return &app.ConfigError{Var: "SLACK_BOT_TOKEN", Msg: "must start with xoxb-"}
 	}
 	if !strings.HasPrefix(*appToken, "xapp-") {
-		return &ConfigError{"SLACK_APP_TOKEN", "must start with xapp-"}
+		return &app.ConfigError{Var: "SLACK_APP_TOKEN", Msg: "must start with xapp-"}
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 

@@ -1,7 +1,6 @@
-package main
+package app
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -74,9 +73,9 @@ type ConfigError struct {
 
 func (e *ConfigError) Error() string { return e.Var + ": " + e.Msg }
 
-// loadConfig reads the environment through getenv. The first invalid or
+// LoadConfig reads the environment through getenv. The first invalid or
 // missing value stops it with an error naming the variable.
-func loadConfig(getenv func(string) string) (Config, error) {
+func LoadConfig(getenv func(string) string) (Config, error) {
 	get := func(k, def string) string {
 		if v := strings.TrimSpace(getenv(k)); v != "" {
 			return v
@@ -172,6 +171,3 @@ func (c Config) sqlitePath() string { return filepath.Join(c.DataDir, "trellis.d
 
 // keyPath is where the sandbox keeps its generated encryption key.
 func (c Config) keyPath() string { return filepath.Join(c.DataDir, "encryption.key") }
-
-// errUsage is returned for a command line Trellis does not understand.
-var errUsage = errors.New("usage")

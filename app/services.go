@@ -1,0 +1,73 @@
+package app
+
+import (
+	"context"
+
+	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/handlers"
+	"github.com/trellis-bot/trellis/jobs/checkins"
+	"github.com/trellis-bot/trellis/jobs/engine"
+	"github.com/trellis-bot/trellis/models"
+)
+
+// openServices builds the delivery engine, the capabilities on it, the
+// handlers and the dispatcher that runs them. A capability's wiring is
+// here: its service, and what it registers with the engine.
+func (a *App) openServices(ctx context.Context) error {
+	// The delivery engine: every proactive message goes through it.
+	eng, err := engine.New(engine.Config{
+		DB:      a.db,
+		Clients: func(ctx context.Context, team string) (engine.Slack, error) { return a.clients.ClientFor(ctx, team) },
+		Clock:   a.clk,
+		Logger:  a.log,
+		Metrics: engine.NewMetrics(a.reg),
+	})
+	if err != nil {
+		return err
+	}
+	a.eng = eng
+	a.engineRef.Store(eng)
+	// Check-ins: the engine writes their DMs and its ticks close their
+	// rounds and send their channel posts.
+	a.checkins, err = checkins.New(checkins.Config{
+		DB:        a.db,
+		Engine:    eng,
+		Clients:   func(ctx context.Context, team string) (checkins.Slack, error) { return a.clients.ClientFor(ctx, team) },
+		BotUserID: a.clients.BotUserID,
+		Clock:     a.clk,
+		Logger:    a.log,
+
+		BackgroundPromptUpdates: true,
+	})
+	if err != nil {
+		return err
+	}
+	if a.sim != nil {
+		eng.Register("demo", engine.ComposerFunc(DemoComposer))
+		if err := seedSandbox(ctx, eng, a.team.TeamID, a.clk.Now()); err != nil {
+			return err
+		}
+	}
+
+	mux := bot.NewMux()
+	mux.Use(bot.Recover(), bot.Logging(a.log))
+	handlers.New(handlers.Config{
+		Logger:        a.log,
+		Clock:         a.clk,
+		People:        models.NewPeople(a.db),
+		Workspaces:    a.workspaces,
+		Installations: a.installs,
+		Views:         models.NewOpenedViews(a.db),
+		Forecast:      eng,
+		Checkins:      a.checkins,
+	}).Register(mux)
+	a.dispatcher = bot.NewDispatcher(bot.DispatcherConfig{
+		Logger:    a.log,
+		Handler:   mux,
+		Deduper:   bot.NewDeduper(bot.DeduperConfig{Store: a.store, Logger: a.log, Metrics: a.metrics}),
+		Metrics:   a.metrics,
+		Clients:   a.clients,
+		BotUserID: a.clients.BotUserID,
+	})
+	return nil
+}

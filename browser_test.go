@@ -6,6 +6,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/trellis-bot/trellis/app/apptest"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/internal/slacksim/ui/browsertest"
 )
@@ -17,12 +18,7 @@ func TestSandboxInBrowser(t *testing.T) {
 	ctx := browsertest.Start(t)
 
 	sandbox, addr := freeAddr(t), freeAddr(t)
-	env := map[string]string{
-		"TRELLIS_DATA_DIR":     t.TempDir(),
-		"TRELLIS_SANDBOX_ADDR": sandbox,
-		"TRELLIS_ADDR":         addr,
-		"TRELLIS_LOG_FORMAT":   "text",
-	}
+	env := apptest.SandboxEnv(t.TempDir(), sandbox, addr, "")
 	h := &harness{t: t, ctl: slacksim.NewControl("http://" + sandbox), botURL: "http://" + addr}
 	defer h.launch(env)()
 	h.waitReady("socket")

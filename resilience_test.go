@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trellis-bot/trellis/app/apptest"
 	"github.com/trellis-bot/trellis/bot/bottest"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/kv/kvtest"
@@ -82,12 +83,7 @@ func metric(t *testing.T, h *harness, name string) string {
 func TestSandboxSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	sandbox, addr := freeAddr(t), freeAddr(t)
-	env := map[string]string{
-		"TRELLIS_DATA_DIR":     dir,
-		"TRELLIS_SANDBOX_ADDR": sandbox,
-		"TRELLIS_ADDR":         addr,
-		"TRELLIS_LOG_FORMAT":   "text",
-	}
+	env := apptest.SandboxEnv(dir, sandbox, addr, "")
 	ctl := slacksim.NewControl("http://" + sandbox)
 	h := &harness{t: t, ctl: ctl, botURL: "http://" + addr}
 	startSandbox := func() func() {

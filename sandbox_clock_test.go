@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trellis-bot/trellis/app/apptest"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 )
 
@@ -18,13 +19,7 @@ import (
 func sandboxEnv(t *testing.T, dir, transport string) (map[string]string, *harness) {
 	t.Helper()
 	sandbox, addr := freeAddr(t), freeAddr(t)
-	env := map[string]string{
-		"TRELLIS_DATA_DIR":          dir,
-		"TRELLIS_SANDBOX_ADDR":      sandbox,
-		"TRELLIS_ADDR":              addr,
-		"TRELLIS_SANDBOX_TRANSPORT": transport,
-		"TRELLIS_LOG_FORMAT":        "text",
-	}
+	env := apptest.SandboxEnv(dir, sandbox, addr, transport)
 	return env, &harness{t: t, ctl: slacksim.NewControl("http://" + sandbox), botURL: "http://" + addr}
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trellis-bot/trellis/app/apptest"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 )
 
@@ -16,12 +17,7 @@ import (
 // /trellis me forecasts the next one.
 func TestSandboxClockRunsTheEngine(t *testing.T) {
 	sandbox, addr := freeAddr(t), freeAddr(t)
-	env := map[string]string{
-		"TRELLIS_DATA_DIR":     t.TempDir(),
-		"TRELLIS_SANDBOX_ADDR": sandbox,
-		"TRELLIS_ADDR":         addr,
-		"TRELLIS_LOG_FORMAT":   "text",
-	}
+	env := apptest.SandboxEnv(t.TempDir(), sandbox, addr, "")
 	ctl := slacksim.NewControl("http://" + sandbox)
 	h := &harness{t: t, ctl: ctl, botURL: "http://" + addr}
 	stop := h.launch(env)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/trellis-bot/trellis/app/apptest"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/internal/slacksim/ui/browsertest"
 )
@@ -17,18 +16,17 @@ import (
 func TestSandboxInBrowser(t *testing.T) {
 	ctx := browsertest.Start(t)
 
-	sandbox, addr := freeAddr(t), freeAddr(t)
-	env := apptest.SandboxEnv(t.TempDir(), sandbox, addr, "")
-	h := &harness{t: t, ctl: slacksim.NewControl("http://" + sandbox), botURL: "http://" + addr}
+	env, h := sandboxEnv(t, t.TempDir(), "")
 	defer h.launch(env)()
 	h.waitReady("socket")
+	page := h.app.Emulator().URL()
 
 	user := slacksim.DemoRavi
 	q := func(sel string) string { return "document.querySelector(" + jsString(sel) + ")" }
 	textOf := func(sel string) string { return "(" + q(sel) + "?.innerText || '')" }
 
 	browsertest.Do(t, ctx, "open the page and pick Ravi",
-		chromedp.Navigate("http://"+sandbox+"/"),
+		chromedp.Navigate(page+"/"),
 		chromedp.WaitVisible(`[data-testid="person-`+user+`"]`),
 		chromedp.Click(`[data-testid="person-`+user+`"]`),
 	)

@@ -35,7 +35,6 @@ func startSandbox(t *testing.T) *ckHarness {
 	h := &harness{t: t}
 	stop := h.launch(env)
 	t.Cleanup(stop)
-	h.botURL, h.ctl = h.app.URL(), slacksim.NewControl(h.app.Emulator().URL())
 	h.waitReady("socket")
 	return &ckHarness{harness: h, ctx: context.Background(), db: h.app.DB()}
 }

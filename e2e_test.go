@@ -109,7 +109,6 @@ func startBot(t testing.TB, o harnessOpts) *harness {
 		h.db = modelstest.Open(t, dbURL)
 	} else {
 		h.stop = h.launch(env)
-		h.botURL = h.app.URL()
 		if o.transport == "http" {
 			h.app.DeliverHTTP(sim)
 		}
@@ -121,13 +120,18 @@ func startBot(t testing.TB, o harnessOpts) *harness {
 }
 
 // launch runs Trellis with env in this process, as the App that serve
-// runs, until the returned stop is called or the test ends.
+// runs, until the returned stop is called or the test ends. The harness
+// then reaches it at its address, and a sandbox's emulator at its own.
 func (h *harness) launch(env map[string]string) (stop func()) {
 	var logs io.Writer = io.MultiWriter(testlog.NewWriter(h.t), &h.logs)
 	if h.quiet {
 		logs = io.Discard
 	}
 	h.app = apptest.Start(h.t, env, apptest.Options{Logs: logs})
+	h.botURL = h.app.URL()
+	if sim := h.app.Emulator(); sim != nil {
+		h.ctl = slacksim.NewControl(sim.URL())
+	}
 	return h.app.Stop
 }
 

@@ -15,12 +15,11 @@ import (
 )
 
 // sandboxEnv is the environment of a sandbox keeping its data in dir, on
-// fresh ports, over the given transport.
+// free ports (launch learns which), over the given transport (the
+// default when "").
 func sandboxEnv(t *testing.T, dir, transport string) (map[string]string, *harness) {
 	t.Helper()
-	sandbox, addr := freeAddr(t), freeAddr(t)
-	env := apptest.SandboxEnv(dir, sandbox, addr, transport)
-	return env, &harness{t: t, ctl: slacksim.NewControl("http://" + sandbox), botURL: "http://" + addr}
+	return apptest.SandboxEnv(dir, "127.0.0.1:0", "127.0.0.1:0", transport), &harness{t: t}
 }
 
 // runSandbox launches the sandbox and waits until the emulator delivers

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trellis-bot/trellis/app/apptest"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 )
 
@@ -16,13 +15,11 @@ import (
 // their own weekdays, once per day, never to Noor while she is away, and
 // /trellis me forecasts the next one.
 func TestSandboxClockRunsTheEngine(t *testing.T) {
-	sandbox, addr := freeAddr(t), freeAddr(t)
-	env := apptest.SandboxEnv(t.TempDir(), sandbox, addr, "")
-	ctl := slacksim.NewControl("http://" + sandbox)
-	h := &harness{t: t, ctl: ctl, botURL: "http://" + addr}
+	env, h := sandboxEnv(t, t.TempDir(), "")
 	stop := h.launch(env)
 	defer stop()
 	h.waitReady("socket")
+	ctl := h.ctl
 	ctx := context.Background()
 
 	start, err := ctl.Clock(ctx)

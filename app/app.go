@@ -95,7 +95,7 @@ func WithVersion(v string) Option { return func(a *App) { a.version = v } }
 // New opens everything cfg names, in order: the clock, the database
 // (migrated), Redis, the encryption key, metrics, Slack (or the sandbox's
 // emulator) and the installation, the delivery engine and the check-ins
-// service, the handlers and the HTTP listener. Nothing serves until Run.
+// service, the handlers, and the HTTP listener. Nothing serves until Run.
 // On error New releases what it had opened.
 func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 	a := &App{cfg: cfg, out: io.Discard, version: "dev"}
@@ -111,6 +111,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 		a.openStorage,
 		a.openSlack,
 		a.openServices,
+		a.openHandlers,
 		a.openHTTP,
 	}
 	for _, step := range steps {

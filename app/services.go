@@ -10,9 +10,9 @@ import (
 	"github.com/trellis-bot/trellis/models"
 )
 
-// openServices builds the delivery engine, the capabilities on it, the
-// handlers and the dispatcher that runs them. A capability's wiring is
-// here: its service, and what it registers with the engine.
+// openServices builds the delivery engine and the capabilities on it. A
+// capability's wiring is here: its service, and what it registers with
+// the engine.
 func (a *App) openServices(ctx context.Context) error {
 	// The delivery engine: every proactive message goes through it.
 	eng, err := engine.New(engine.Config{
@@ -48,7 +48,12 @@ func (a *App) openServices(ctx context.Context) error {
 			return err
 		}
 	}
+	return nil
+}
 
+// openHandlers builds what happens when a person acts: the handlers on a
+// router, and the dispatcher that acks Slack and runs them.
+func (a *App) openHandlers(context.Context) error {
 	mux := bot.NewMux()
 	mux.Use(bot.Recover(), bot.Logging(a.log))
 	handlers.New(handlers.Config{
@@ -58,7 +63,7 @@ func (a *App) openServices(ctx context.Context) error {
 		Workspaces:    a.workspaces,
 		Installations: a.installs,
 		Views:         models.NewOpenedViews(a.db),
-		Forecast:      eng,
+		Forecast:      a.eng,
 		Checkins:      a.checkins,
 	}).Register(mux)
 	a.dispatcher = bot.NewDispatcher(bot.DispatcherConfig{

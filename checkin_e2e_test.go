@@ -11,13 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trellis-bot/trellis/app/apptest"
 	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/holidays"
-	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
 // ckHarness drives a sandbox Trellis (its clock is the emulator's) for the
@@ -30,17 +30,15 @@ type ckHarness struct {
 
 func startSandbox(t *testing.T) *ckHarness {
 	t.Helper()
-	env, dbURL := testDatabase(t)
-	sandbox, addr := freeAddr(t), freeAddr(t)
-	env["TRELLIS_SANDBOX_ADDR"] = sandbox
-	env["TRELLIS_ADDR"] = addr
-	env["TRELLIS_LOG_FORMAT"] = "text"
-	ctl := slacksim.NewControl("http://" + sandbox)
-	h := &harness{t: t, ctl: ctl, botURL: "http://" + addr}
+	env, _ := testDatabase(t)
+	for k, v := range apptest.SandboxEnv(env["TRELLIS_DATA_DIR"], "127.0.0.1:0", "127.0.0.1:0", "") {
+		env[k] = v
+	}
+	h := &harness{t: t}
 	stop := h.launch(env)
 	t.Cleanup(stop)
 	h.waitReady("socket")
-	return &ckHarness{harness: h, ctx: context.Background(), db: modelstest.Open(t, dbURL)}
+	return &ckHarness{harness: h, ctx: context.Background(), db: h.app.DB()}
 }
 
 func (h *ckHarness) setClock(t *testing.T, at time.Time) {

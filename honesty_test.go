@@ -13,6 +13,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/trellis-bot/trellis/app"
 	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/jobs/engine"
@@ -74,7 +75,7 @@ func TestNothingPromisesWhatIsNotBuilt(t *testing.T) {
 	blocks("time-off form", views.AwayModal(models.DateOf(now)))
 	blocks("region form", views.RegionModal("DE", nil, false))
 
-	demo, err := demoComposer(context.Background(), engine.Context{Occurrence: models.Occurrence{NominalAt: now}, Location: loc})
+	demo, err := app.DemoComposer(context.Background(), engine.Context{Occurrence: models.Occurrence{NominalAt: now}, Location: loc})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,9 +41,9 @@ type Occurrence struct {
 	// such as "checkin:42".
 	CadenceID string
 	// Payload is what a one-off occurrence carries for the feature that
-	// planned it, as JSON the engine writes and reads (jobs/engine
-	// oneoff.go); empty for a cadence's own occurrences and for one-offs
-	// planned before payloads existed.
+	// planned it, as JSON the engine writes and reads
+	// (jobs/engine/oneoff.go); empty for a cadence's own occurrences and
+	// for one-offs planned before payloads existed.
 	Payload string
 	// Recipient is a Slack user id (a DM) or channel id (a post).
 	Recipient string

@@ -16,23 +16,17 @@ import (
 func TestSandboxInBrowser(t *testing.T) {
 	ctx := browsertest.Start(t)
 
-	sandbox, addr := freeAddr(t), freeAddr(t)
-	env := map[string]string{
-		"TRELLIS_DATA_DIR":     t.TempDir(),
-		"TRELLIS_SANDBOX_ADDR": sandbox,
-		"TRELLIS_ADDR":         addr,
-		"TRELLIS_LOG_FORMAT":   "text",
-	}
-	h := &harness{t: t, ctl: slacksim.NewControl("http://" + sandbox), botURL: "http://" + addr}
+	env, h := sandboxEnv(t, t.TempDir(), "")
 	defer h.launch(env)()
 	h.waitReady("socket")
+	page := h.app.Emulator().URL()
 
 	user := slacksim.DemoRavi
 	q := func(sel string) string { return "document.querySelector(" + jsString(sel) + ")" }
 	textOf := func(sel string) string { return "(" + q(sel) + "?.innerText || '')" }
 
 	browsertest.Do(t, ctx, "open the page and pick Ravi",
-		chromedp.Navigate("http://"+sandbox+"/"),
+		chromedp.Navigate(page+"/"),
 		chromedp.WaitVisible(`[data-testid="person-`+user+`"]`),
 		chromedp.Click(`[data-testid="person-`+user+`"]`),
 	)

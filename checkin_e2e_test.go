@@ -11,12 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trellis-bot/trellis/app/apptest"
+	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/holidays"
-	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
 // ckHarness drives a sandbox Trellis (its clock is the emulator's) for the
@@ -29,17 +30,15 @@ type ckHarness struct {
 
 func startSandbox(t *testing.T) *ckHarness {
 	t.Helper()
-	env, dbURL := testDatabase(t)
-	sandbox, addr := freeAddr(t), freeAddr(t)
-	env["TRELLIS_SANDBOX_ADDR"] = sandbox
-	env["TRELLIS_ADDR"] = addr
-	env["TRELLIS_LOG_FORMAT"] = "text"
-	ctl := slacksim.NewControl("http://" + sandbox)
-	h := &harness{t: t, ctl: ctl, botURL: "http://" + addr}
+	env, _ := testDatabase(t)
+	for k, v := range apptest.SandboxEnv(env["TRELLIS_DATA_DIR"], "127.0.0.1:0", "127.0.0.1:0", "") {
+		env[k] = v
+	}
+	h := &harness{t: t}
 	stop := h.launch(env)
 	t.Cleanup(stop)
 	h.waitReady("socket")
-	return &ckHarness{harness: h, ctx: context.Background(), db: modelstest.Open(t, dbURL)}
+	return &ckHarness{harness: h, ctx: context.Background(), db: h.app.DB()}
 }
 
 func (h *ckHarness) setClock(t *testing.T, at time.Time) {
@@ -223,13 +222,13 @@ func TestCheckinTwoWeeks(t *testing.T) {
 
 	// Create, through the modal, after every kind of bad input.
 	h.commandIn(t, lena, ch.ID, "/trellis checkin new")
-	v := h.topView(t, lena, views.CallbackCheckin)
-	res, err := h.ctl.Action(ctx, slacksim.ActionRequest{User: lena, ViewID: v.ID, ActionID: views.ActionCheckinTemplate,
-		BlockID: views.BlockCheckinTemplate, SelectedOption: raw(t, map[string]any{"value": "standup"})})
+	v := h.topView(t, lena, checkinhandlers.CallbackCheckin)
+	res, err := h.ctl.Action(ctx, slacksim.ActionRequest{User: lena, ViewID: v.ID, ActionID: checkinhandlers.ActionCheckinTemplate,
+		BlockID: checkinhandlers.BlockCheckinTemplate, SelectedOption: raw(t, map[string]any{"value": "standup"})})
 	if err != nil || !res.OK {
 		t.Fatalf("pick the template: %+v, %v", res, err)
 	}
-	v = h.topView(t, lena, views.CallbackCheckin)
+	v = h.topView(t, lena, checkinhandlers.CallbackCheckin)
 	if !strings.Contains(string(v.Blocks), "What did you get done yesterday?") {
 		t.Fatalf("the template did not fill the form: %s", v.Blocks)
 	}
@@ -240,11 +239,11 @@ func TestCheckinTwoWeeks(t *testing.T) {
 		over  map[string]any
 		block string
 	}{
-		{"no questions", map[string]any{views.BlockCheckinQuestions: ""}, views.BlockCheckinQuestions},
-		{"eleven questions", map[string]any{views.BlockCheckinQuestions: eleven}, views.BlockCheckinQuestions},
-		{"a question over the label limit", map[string]any{views.BlockCheckinQuestions: longQ}, views.BlockCheckinQuestions},
-		{"an unparseable cadence", map[string]any{views.BlockCheckinCadence: "every blue moon"}, views.BlockCheckinCadence},
-		{"a round of zero", map[string]any{views.BlockCheckinRoundLength: "0m"}, views.BlockCheckinRoundLength},
+		{"no questions", map[string]any{checkinhandlers.BlockCheckinQuestions: ""}, checkinhandlers.BlockCheckinQuestions},
+		{"eleven questions", map[string]any{checkinhandlers.BlockCheckinQuestions: eleven}, checkinhandlers.BlockCheckinQuestions},
+		{"a question over the label limit", map[string]any{checkinhandlers.BlockCheckinQuestions: longQ}, checkinhandlers.BlockCheckinQuestions},
+		{"an unparseable cadence", map[string]any{checkinhandlers.BlockCheckinCadence: "every blue moon"}, checkinhandlers.BlockCheckinCadence},
+		{"a round of zero", map[string]any{checkinhandlers.BlockCheckinRoundLength: "0m"}, checkinhandlers.BlockCheckinRoundLength},
 	} {
 		// An empty required input is refused by Slack itself, which shows
 		// its own error on the field; the rest are Trellis's errors.
@@ -260,7 +259,7 @@ func TestCheckinTwoWeeks(t *testing.T) {
 	if stored, err := store.InChannel(ctx, slacksim.DefaultTeamID, ch.ID); err != nil || len(stored) != 0 {
 		t.Fatalf("after bad input, check-ins stored: %+v, %v; want none", stored, err)
 	}
-	got := h.submit(lena, v, formState(t, v.Blocks, map[string]any{views.BlockCheckinName: "Platform stand-up"}))
+	got := h.submit(lena, v, formState(t, v.Blocks, map[string]any{checkinhandlers.BlockCheckinName: "Platform stand-up"}))
 	if got.ResponseAction == "errors" || !got.OK {
 		t.Fatalf("create: %+v", got)
 	}
@@ -292,11 +291,11 @@ func TestCheckinTwoWeeks(t *testing.T) {
 
 	// A second check-in, for Lena alone, on Mondays at the same time.
 	h.commandIn(t, lena, ch.ID, "/trellis checkin new")
-	v = h.topView(t, lena, views.CallbackCheckin)
+	v = h.topView(t, lena, checkinhandlers.CallbackCheckin)
 	got = h.submit(lena, v, formState(t, v.Blocks, map[string]any{
-		views.BlockCheckinName: "Weekly priorities", views.BlockCheckinCadence: "mondays at 09:30",
-		views.BlockCheckinQuestions: "What matters most this week?", views.BlockCheckinParticipants: "chosen",
-		views.BlockCheckinPeople: []string{lena}, views.BlockCheckinDestination: "channel", views.BlockCheckinReminders: "0",
+		checkinhandlers.BlockCheckinName: "Weekly priorities", checkinhandlers.BlockCheckinCadence: "mondays at 09:30",
+		checkinhandlers.BlockCheckinQuestions: "What matters most this week?", checkinhandlers.BlockCheckinParticipants: "chosen",
+		checkinhandlers.BlockCheckinPeople: []string{lena}, checkinhandlers.BlockCheckinDestination: "channel", checkinhandlers.BlockCheckinReminders: "0",
 	}))
 	if got.ResponseAction == "errors" || !got.OK {
 		t.Fatalf("create the weekly: %+v", got)
@@ -567,11 +566,11 @@ func TestCheckinTwoWeeks(t *testing.T) {
 
 	// The owner edits, pauses, resumes and finally deletes it.
 	h.commandIn(t, lena, ch.ID, "/trellis checkin edit "+id)
-	ev := h.topView(t, lena, views.CallbackCheckin)
+	ev := h.topView(t, lena, checkinhandlers.CallbackCheckin)
 	if !strings.Contains(string(ev.Blocks), "Platform stand-up") {
 		t.Fatalf("the edit form is not filled in: %s", blockText(ev.Blocks))
 	}
-	if got := h.submit(lena, ev, formState(t, ev.Blocks, map[string]any{views.BlockCheckinName: "Platform sync"})); got.ResponseAction == "errors" || !got.OK {
+	if got := h.submit(lena, ev, formState(t, ev.Blocks, map[string]any{checkinhandlers.BlockCheckinName: "Platform sync"})); got.ResponseAction == "errors" || !got.OK {
 		t.Fatalf("edit: %+v", got.Errors)
 	}
 	if c, err := store.Get(ctx, slacksim.DefaultTeamID, standupID); err != nil || c.Name != "Platform sync" || len(c.Questions) != 3 {

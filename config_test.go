@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/trellis-bot/trellis/app"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -15,20 +17,20 @@ func envOf(m map[string]string) func(string) string { return func(k string) stri
 func TestLoadConfigModes(t *testing.T) {
 	tests := []struct {
 		env  map[string]string
-		want Mode
+		want app.Mode
 	}{
-		{map[string]string{}, ModeSandbox},
-		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "TRELLIS_ENCRYPTION_KEY": "k"}, ModeSocket},
-		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "TRELLIS_ENCRYPTION_KEY": "k"}, ModeHTTP},
-		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_SIGNING_SECRET": "s", "TRELLIS_ENCRYPTION_KEY": "k"}, ModeBoth},
+		{map[string]string{}, app.ModeSandbox},
+		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "TRELLIS_ENCRYPTION_KEY": "k"}, app.ModeSocket},
+		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "TRELLIS_ENCRYPTION_KEY": "k"}, app.ModeHTTP},
+		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_SIGNING_SECRET": "s", "TRELLIS_ENCRYPTION_KEY": "k"}, app.ModeBoth},
 	}
 	for _, tt := range tests {
-		c, err := loadConfig(envOf(tt.env))
+		c, err := app.LoadConfig(envOf(tt.env))
 		if err != nil || c.Mode != tt.want {
-			t.Errorf("loadConfig(%v) = %v, %v; want mode %v", tt.env, c.Mode, err, tt.want)
+			t.Errorf("LoadConfig(%v) = %v, %v; want mode %v", tt.env, c.Mode, err, tt.want)
 		}
 	}
-	c, _ := loadConfig(envOf(nil))
+	c, _ := app.LoadConfig(envOf(nil))
 	if c.Addr != "127.0.0.1:8080" || c.SandboxAddr != "127.0.0.1:3000" || c.DataDir != "trellis-data" {
 		t.Errorf("sandbox defaults = %q %q %q", c.Addr, c.SandboxAddr, c.DataDir)
 	}
@@ -68,10 +70,10 @@ func TestLoadConfigNamesTheVariable(t *testing.T) {
 		{with("TRELLIS_LOG_FORMAT", "xml"), "TRELLIS_LOG_FORMAT"},
 	}
 	for _, tt := range tests {
-		_, err := loadConfig(envOf(tt.env))
-		var ce *ConfigError
+		_, err := app.LoadConfig(envOf(tt.env))
+		var ce *app.ConfigError
 		if !errors.As(err, &ce) || ce.Var != tt.wantVar {
-			t.Errorf("loadConfig(%v) error = %v, want one naming %s", tt.env, err, tt.wantVar)
+			t.Errorf("LoadConfig(%v) error = %v, want one naming %s", tt.env, err, tt.wantVar)
 			continue
 		}
 		if msg := err.Error(); !strings.HasPrefix(msg, tt.wantVar+": ") || strings.Contains(msg, "\n") {
@@ -97,7 +99,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		"DATABASE_URL":           "postgres://u:very-secret-password@db/trellis",
 		"REDIS_URL":              "redis://:very-secret-redis@redis:6379/0",
 	}
-	c, err := loadConfig(envOf(secrets))
+	c, err := app.LoadConfig(envOf(secrets))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/trellis-bot/trellis/app"
 )
 
 // manifest is the part of a Slack app manifest Trellis depends on.
@@ -125,7 +127,7 @@ func TestComposeFile(t *testing.T) {
 		t.Fatalf("no trellis service built from the Dockerfile: %+v", c.Services)
 	}
 	env := func(k string) string { return bot.Environment[k] }
-	cfg, err := loadConfig(func(k string) string {
+	cfg, err := app.LoadConfig(func(k string) string {
 		switch k {
 		case "SLACK_BOT_TOKEN":
 			return "xoxb-compose"

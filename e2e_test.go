@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,20 +9,19 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
+	"github.com/trellis-bot/trellis/app/apptest"
 	"github.com/trellis-bot/trellis/internal/slacksim"
+	"github.com/trellis-bot/trellis/internal/testenv"
 	"github.com/trellis-bot/trellis/internal/testlog"
-	"github.com/trellis-bot/trellis/kv/kvtest"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
-// harness is one Trellis process started through run(), talking to a Slack
+// harness is one Trellis (the App that serve runs, in this process, or
+// the built binary as a process of its own), talking to a Slack
 // emulator owned by the test, on the real Postgres and Redis when
 // TEST_DATABASE_URL / TEST_REDIS_URL are set (else SQLite and embedded Redis).
 type harness struct {
@@ -38,6 +35,7 @@ type harness struct {
 	quiet  bool
 	logs   testlog.Buffer // every line Trellis logged
 
+	app  *apptest.App // the running App; nil with harnessOpts.process
 	stop func()
 	pid  int // Trellis's process, with harnessOpts.process; else 0
 }
@@ -69,145 +67,77 @@ func freeAddr(t testing.TB) string {
 	return ln.Addr().String()
 }
 
-func randomKey(t testing.TB) string {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return base64.StdEncoding.EncodeToString(b)
-}
-
 // testDatabase picks Postgres when CI provides it, SQLite otherwise, and
 // returns the env entries that point Trellis at it plus its URL.
 func testDatabase(t testing.TB) (map[string]string, string) {
-	env := map[string]string{"TRELLIS_DATA_DIR": t.TempDir()}
-	dialects := modelstest.Dialects()
-	if dialects[len(dialects)-1] == models.DialectPostgres {
-		url := modelstest.URL(t, models.DialectPostgres)
-		env["DATABASE_URL"] = url
-		return env, url
-	}
-	return env, env["TRELLIS_DATA_DIR"] + "/trellis.db"
+	return apptest.DatabaseEnv(t, "")
 }
 
 func startBot(t testing.TB, o harnessOpts) *harness {
 	t.Helper()
-	sim := slacksim.New(slacksim.Config{Logger: kvtest.Logger(t).With("component", "slacksim"), RetryDelays: []time.Duration{0, 500 * time.Millisecond, time.Second}})
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
+	slack := testenv.StartSlack(t, slacksim.Config{RetryDelays: []time.Duration{0, 500 * time.Millisecond, time.Second}})
+	sim := slack.Server
 	sim.SeedDemo()
 
-	env, dbURL := testDatabase(t)
-	switch o.dialect {
-	case models.DialectSQLite:
-		delete(env, "DATABASE_URL")
-		dbURL = env["TRELLIS_DATA_DIR"] + "/trellis.db"
-	case models.DialectPostgres:
-		dbURL = modelstest.URL(t, models.DialectPostgres)
-		env["DATABASE_URL"] = dbURL
-	}
-	addr := freeAddr(t)
-	redisURL := o.redisURL
-	if redisURL == "" {
-		redisURL = kvtest.URL()
-	}
-	for k, v := range map[string]string{
-		"SLACK_BOT_TOKEN":        slacksim.DefaultBotToken,
-		"SLACK_API_URL":          sim.APIURL(),
-		"TRELLIS_ENCRYPTION_KEY": randomKey(t),
-		"TRELLIS_ADDR":           addr,
-		"REDIS_URL":              redisURL,
-		"TRELLIS_REDIS_PREFIX":   "trellis-e2e:" + uuid.NewString()[:8] + ":",
-		"TRELLIS_LOG_FORMAT":     "text",
-		"TRELLIS_LOG_LEVEL":      "debug",
-	} {
+	env, dbURL := apptest.DatabaseEnv(t, o.dialect)
+	for k, v := range apptest.SlackEnv(t, sim, o.transport) {
 		env[k] = v
+	}
+	if o.redisURL != "" {
+		env["REDIS_URL"] = o.redisURL
 	}
 	if o.embeddedRedis {
 		delete(env, "REDIS_URL")
 	}
-	botURL := "http://" + addr
-	switch o.transport {
-	case "socket":
-		env["SLACK_APP_TOKEN"] = slacksim.DefaultAppToken
-		sim.SetSocketDelivery()
-	case "http":
-		env["SLACK_SIGNING_SECRET"] = slacksim.DefaultSigningSecret
-		sim.SetHTTPDelivery(botURL+"/slack/events", botURL+"/slack/commands", botURL+"/slack/interactions")
-	default:
-		t.Fatalf("unknown transport %q", o.transport)
-	}
-
-	h := &harness{t: t, sim: sim, ctl: slacksim.NewControl(sim.URL()), botURL: botURL, env: env}
+	h := &harness{t: t, sim: sim, ctl: slack.Control, env: env}
 	if o.quiet {
 		env["TRELLIS_LOG_FORMAT"], env["TRELLIS_LOG_LEVEL"] = "json", "info"
 		h.quiet = true
 	}
 	if o.process {
+		addr := freeAddr(t)
+		env["TRELLIS_ADDR"], h.botURL = addr, "http://"+addr
+		if o.transport == "http" {
+			sim.SetHTTPDelivery(h.botURL+"/slack/events", h.botURL+"/slack/commands", h.botURL+"/slack/interactions")
+		}
 		// startServer waits for /healthz itself.
 		srv := startServer(t, "trellis", env)
 		h.stop, h.pid = srv.stop, srv.pid
 		if o.transport == "socket" {
 			h.waitReady(o.transport)
 		}
+		h.db = modelstest.Open(t, dbURL)
 	} else {
 		h.stop = h.launch(env)
-		t.Cleanup(h.stop)
+		if o.transport == "http" {
+			h.app.DeliverHTTP(sim)
+		}
 		h.waitReady(o.transport)
+		h.db = h.app.DB()
 	}
-
-	h.db = modelstest.Open(t, dbURL)
 	h.people = models.NewPeople(h.db)
 	return h
 }
 
-// launch runs Trellis with env until the returned stop is called.
+// launch runs Trellis with env in this process, as the App that serve
+// runs, until the returned stop is called or the test ends. The harness
+// then reaches it at its address, and a sandbox's emulator at its own.
 func (h *harness) launch(env map[string]string) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
 	var logs io.Writer = io.MultiWriter(testlog.NewWriter(h.t), &h.logs)
 	if h.quiet {
 		logs = io.Discard
 	}
-	go func() {
-		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, logs)
-	}()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					h.t.Errorf("run returned %v", err)
-				}
-			case <-time.After(30 * time.Second):
-				h.t.Error("trellis did not shut down within 30s")
-			}
-		})
+	h.app = apptest.Start(h.t, env, apptest.Options{Logs: logs})
+	h.botURL = h.app.URL()
+	if sim := h.app.Emulator(); sim != nil {
+		h.ctl = slacksim.NewControl(sim.URL())
 	}
+	return h.app.Stop
 }
 
 func (h *harness) waitReady(transport string) {
 	h.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(h.botURL + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if transport != "socket" {
-				return
-			}
-			info, err := h.ctl.Info(context.Background())
-			if err == nil && info.SocketConnections > 0 {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	h.t.Fatalf("trellis was not ready within 20s")
+	apptest.WaitReady(h.t, h.botURL, h.ctl, transport)
 }
 
 // command runs a slash command as user and returns the reply's text: the

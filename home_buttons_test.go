@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/models"
@@ -20,9 +21,9 @@ import (
 func (h *ckHarness) newCheckinIn(t *testing.T, owner, channel, name string) int64 {
 	t.Helper()
 	h.commandIn(t, owner, channel, "/trellis checkin new")
-	v := h.topView(t, owner, views.CallbackCheckin)
-	got := h.submit(owner, v, formState(t, v.Blocks, map[string]any{views.BlockCheckinName: name,
-		views.BlockCheckinCadence: "mondays at 09:30", views.BlockCheckinQuestions: "What matters most this week?"}))
+	v := h.topView(t, owner, checkinhandlers.CallbackCheckin)
+	got := h.submit(owner, v, formState(t, v.Blocks, map[string]any{checkinhandlers.BlockCheckinName: name,
+		checkinhandlers.BlockCheckinCadence: "mondays at 09:30", checkinhandlers.BlockCheckinQuestions: "What matters most this week?"}))
 	if got.ResponseAction == "errors" || !got.OK {
 		t.Fatalf("create %s: %s %v %s", name, got.ResponseAction, got.Errors, got.Error)
 	}
@@ -247,7 +248,7 @@ func TestHomeCheckinButtonsTrust(t *testing.T) {
 
 	// Edit opens the form of /trellis checkin edit.
 	h.clickHome(t, lena, teamRow, views.ActionHomeCheckinEdit, teamID, "")
-	if v := h.topView(t, lena, views.CallbackCheckin); v.PrivateMetadata != "edit:"+teamID || !strings.Contains(string(v.Blocks), "Platform stand-up") {
+	if v := h.topView(t, lena, checkinhandlers.CallbackCheckin); v.PrivateMetadata != "edit:"+teamID || !strings.Contains(string(v.Blocks), "Platform stand-up") {
 		t.Errorf("the edit form: metadata %q, blocks %.300s", v.PrivateMetadata, v.Blocks)
 	}
 	// Export, with no answers yet, says so, as the command does.

@@ -13,6 +13,8 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/trellis-bot/trellis/app"
+	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
@@ -59,21 +61,21 @@ func TestNothingPromisesWhatIsNotBuilt(t *testing.T) {
 	empty := views.Summary{TimeZone: "Europe/Berlin", LocalNow: now, Hours: models.DefaultWorkingHours, Budget: 3, BudgetLimit: 3}
 	full := empty
 	full.Upcoming = []views.Upcoming{{Title: "Stand-up", Cadence: "weekdays at 09:30", Nominal: now, DeliverAt: now, Status: "on time"}}
-	full.Checkins = views.HomeCheckins{
+	fullCheckins := views.HomeCheckins{
 		Waiting: []views.HomeWaiting{{RoundID: 1, CheckinID: 1, Label: "Stand-up · Tue 24 Nov"}},
 		Mine:    []views.CheckinListItem{{ID: 1, Name: "Stand-up", CanChange: true}},
 	}
-	blocks("/trellis help", views.Help())
+	blocks("/trellis help", views.Help(checkinhandlers.HelpLines()...))
 	blocks("/trellis me", views.Me(full))
-	blocks("Home tab (empty)", views.Home(empty))
-	blocks("Home tab", views.Home(full))
+	blocks("Home tab (empty)", views.Home(empty, views.HomeCheckinSection(views.HomeCheckins{})))
+	blocks("Home tab", views.Home(full, views.HomeCheckinSection(fullCheckins)))
 	blocks("hours form", views.HoursModal(models.DefaultWorkingHours, true, false, models.DefaultWorkingHours))
 	blocks("workspace hours form", views.HoursModal(models.DefaultWorkingHours, false, true, models.DefaultWorkingHours))
 	blocks("timezone form", views.TZModal("Europe/Berlin", "Europe/Berlin", true))
 	blocks("time-off form", views.AwayModal(models.DateOf(now)))
 	blocks("region form", views.RegionModal("DE", nil, false))
 
-	demo, err := demoComposer(context.Background(), engine.Context{Occurrence: models.Occurrence{NominalAt: now}, Location: loc})
+	demo, err := app.DemoComposer(context.Background(), engine.Context{Occurrence: models.Occurrence{NominalAt: now}, Location: loc})
 	if err != nil {
 		t.Fatal(err)
 	}

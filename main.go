@@ -30,8 +30,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/trellis-bot/trellis/app"
 	"github.com/trellis-bot/trellis/clock"
 )
+
+// errUsage is returned for a command line Trellis does not understand.
+var errUsage = errors.New("usage")
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
@@ -82,11 +86,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errUsage
 	}
 
-	cfg, err := loadConfig(getenv)
+	cfg, err := app.LoadConfig(getenv)
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg)
+	log := app.NewLogger(stderr, cfg)
 	// go-redis reports dial failures through its own logger; send them to
 	// ours, at debug: kv.Store already reports Redis health once per change.
 	redis.SetLogger(redisLogger{log})
@@ -99,14 +103,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 }
 
-func newLogger(w io.Writer, cfg Config) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
-	if cfg.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
-	}
-	return slog.New(slog.NewJSONHandler(w, opts))
-}
-
 // healthcheck asks the local server's /healthz, for container health checks
 // in images without curl.
 func healthcheck(ctx context.Context, getenv func(string) string) error {
@@ -116,7 +112,7 @@ func healthcheck(ctx context.Context, getenv func(string) string) error {
 	}
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return &ConfigError{"TRELLIS_ADDR", fmt.Sprintf("%q is not host:port", addr)}
+		return &app.ConfigError{Var: "TRELLIS_ADDR", Msg: fmt.Sprintf("%q is not host:port", addr)}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()

@@ -81,15 +81,7 @@ func metric(t *testing.T, h *harness, name string) string {
 // setting back.
 func TestSandboxSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
-	sandbox, addr := freeAddr(t), freeAddr(t)
-	env := map[string]string{
-		"TRELLIS_DATA_DIR":     dir,
-		"TRELLIS_SANDBOX_ADDR": sandbox,
-		"TRELLIS_ADDR":         addr,
-		"TRELLIS_LOG_FORMAT":   "text",
-	}
-	ctl := slacksim.NewControl("http://" + sandbox)
-	h := &harness{t: t, ctl: ctl, botURL: "http://" + addr}
+	env, h := sandboxEnv(t, dir, "")
 	startSandbox := func() func() {
 		stop := h.launch(env)
 		h.waitReady("socket")
@@ -97,7 +89,7 @@ func TestSandboxSurvivesRestart(t *testing.T) {
 	}
 
 	stop := startSandbox()
-	people, err := ctl.People(context.Background())
+	people, err := h.ctl.People(context.Background())
 	if err != nil || len(people) < 5 {
 		t.Fatalf("sandbox people = %d, %v; want at least 5", len(people), err)
 	}

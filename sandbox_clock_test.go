@@ -10,22 +10,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trellis-bot/trellis/app/apptest"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 )
 
 // sandboxEnv is the environment of a sandbox keeping its data in dir, on
-// fresh ports, over the given transport.
+// free ports (launch learns which), over the given transport (the
+// default when "").
 func sandboxEnv(t *testing.T, dir, transport string) (map[string]string, *harness) {
 	t.Helper()
-	sandbox, addr := freeAddr(t), freeAddr(t)
-	env := map[string]string{
-		"TRELLIS_DATA_DIR":          dir,
-		"TRELLIS_SANDBOX_ADDR":      sandbox,
-		"TRELLIS_ADDR":              addr,
-		"TRELLIS_SANDBOX_TRANSPORT": transport,
-		"TRELLIS_LOG_FORMAT":        "text",
-	}
-	return env, &harness{t: t, ctl: slacksim.NewControl("http://" + sandbox), botURL: "http://" + addr}
+	return apptest.SandboxEnv(dir, "127.0.0.1:0", "127.0.0.1:0", transport), &harness{t: t}
 }
 
 // runSandbox launches the sandbox and waits until the emulator delivers
@@ -153,7 +147,7 @@ func TestSandboxClockSurvivesRestart(t *testing.T) {
 // and is left as it was.
 func TestSandboxDamagedClockFile(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, clockFileName)
+	path := filepath.Join(dir, "clock.json")
 	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -231,52 +225,7 @@ func TestSandboxDataDirIsPrivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.command(slacksim.DemoAda, "/trellis hours mon-fri 08:00-16:00")
-	check("while running", "data", "trellis.db", "trellis.db-wal", "trellis.db-shm", "encryption.key", clockFileName, "sandbox.json")
+	check("while running", "data", "trellis.db", "trellis.db-wal", "trellis.db-shm", "encryption.key", "clock.json", "sandbox.json")
 	stop()
-	check("after stopping", "data", "trellis.db", "encryption.key", clockFileName, "sandbox.json")
-}
-
-// The saved clock goes on by the real time that passed while the sandbox
-// was stopped (none if the real clock went back); a data directory without
-// a saved clock, whose conversations are ahead of the real time, starts at
-// its newest message; a saved clock stays where it was put.
-func TestLoadSandboxClock(t *testing.T) {
-	saved := time.Date(2031, 5, 6, 9, 30, 0, 0, time.UTC)
-	real := time.Now()
-	for _, tc := range []struct {
-		name    string
-		savedAt time.Time
-		want    time.Time
-	}{
-		{"stopped for two hours", real.Add(-2 * time.Hour), saved.Add(2 * time.Hour)},
-		{"real clock went back", real.Add(time.Hour), saved},
-	} {
-		dir := t.TempDir()
-		b := []byte(`{"now":"` + saved.Format(time.RFC3339Nano) + `","saved_at":"` + tc.savedAt.Format(time.RFC3339Nano) + `"}`)
-		if err := os.WriteFile(filepath.Join(dir, clockFileName), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		c, err := loadSandboxClock(dir, real)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		// The clock flows from the moment it was loaded; an hour is ample.
-		if got := c.Now(); got.Before(tc.want) || got.After(tc.want.Add(time.Hour)) {
-			t.Errorf("%s: clock at %s, want %s", tc.name, got, tc.want)
-		}
-		c.catchUp(saved.Add(30 * 24 * time.Hour))
-		if got := c.Now(); got.After(tc.want.Add(time.Hour)) {
-			t.Errorf("%s: a saved clock moved to the newest message: %s", tc.name, got)
-		}
-	}
-
-	c, err := loadSandboxClock(t.TempDir(), real)
-	if err != nil {
-		t.Fatal(err)
-	}
-	newest := real.Add(10 * 24 * time.Hour)
-	c.catchUp(newest)
-	if got := c.Now(); got.Before(newest) {
-		t.Errorf("without a saved clock, conversations up to %s: clock at %s, want at or after them", newest, got)
-	}
+	check("after stopping", "data", "trellis.db", "encryption.key", "clock.json", "sandbox.json")
 }

@@ -15,18 +15,11 @@ import (
 // their own weekdays, once per day, never to Noor while she is away, and
 // /trellis me forecasts the next one.
 func TestSandboxClockRunsTheEngine(t *testing.T) {
-	sandbox, addr := freeAddr(t), freeAddr(t)
-	env := map[string]string{
-		"TRELLIS_DATA_DIR":     t.TempDir(),
-		"TRELLIS_SANDBOX_ADDR": sandbox,
-		"TRELLIS_ADDR":         addr,
-		"TRELLIS_LOG_FORMAT":   "text",
-	}
-	ctl := slacksim.NewControl("http://" + sandbox)
-	h := &harness{t: t, ctl: ctl, botURL: "http://" + addr}
+	env, h := sandboxEnv(t, t.TempDir(), "")
 	stop := h.launch(env)
 	defer stop()
 	h.waitReady("socket")
+	ctl := h.ctl
 	ctx := context.Background()
 
 	start, err := ctl.Clock(ctx)

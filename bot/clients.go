@@ -7,20 +7,19 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-
-	"github.com/trellis-bot/trellis/models"
 )
 
-// installationStore is what Clients needs of the installations store.
-type installationStore interface {
-	Get(ctx context.Context, workspaceID string) (models.Installation, error)
+// tokenStore is what Clients needs of where installations are kept: the
+// bot token, in clear, and the bot's user id of an installed workspace.
+type tokenStore interface {
+	BotToken(ctx context.Context, workspaceID string) (token, botUserID string, err error)
 }
 
 // Clients hands out the Web API client of each workspace. Every client it
 // builds sends through that workspace's paced Transport, so all of Trellis's
 // Slack calls share one rate-limit view per workspace, across replicas.
 type Clients struct {
-	store  installationStore
+	store  tokenStore
 	apiURL string
 	base   TransportConfig
 	ttl    time.Duration
@@ -40,7 +39,7 @@ type cachedClient struct {
 // NewClients returns Clients that read tokens from store and build
 // Transports from base (its TeamID is set per workspace). apiURL overrides
 // Slack's Web API address (the emulator); empty means Slack's.
-func NewClients(store installationStore, apiURL string, base TransportConfig) *Clients {
+func NewClients(store tokenStore, apiURL string, base TransportConfig) *Clients {
 	return &Clients{
 		store:      store,
 		apiURL:     apiURL,
@@ -104,13 +103,13 @@ func (c *Clients) lookup(ctx context.Context, teamID string) (cachedClient, erro
 	if ok && time.Since(cc.at) < c.ttl {
 		return cc, nil
 	}
-	inst, err := c.store.Get(ctx, teamID)
+	token, botUser, err := c.store.BotToken(ctx, teamID)
 	if err != nil {
 		return cachedClient{}, fmt.Errorf("installation of %s: %w", teamID, err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cc, ok := c.clients[teamID]; ok && cc.token == inst.BotToken {
+	if cc, ok := c.clients[teamID]; ok && cc.token == token {
 		cc.at = time.Now()
 		c.clients[teamID] = cc
 		return cc, nil
@@ -119,7 +118,7 @@ func (c *Clients) lookup(ctx context.Context, teamID string) (cachedClient, erro
 	if c.apiURL != "" {
 		opts = append(opts, slack.OptionAPIURL(c.apiURL))
 	}
-	cc = cachedClient{client: slack.New(inst.BotToken, opts...), token: inst.BotToken, botUser: inst.BotUserID, at: time.Now()}
+	cc = cachedClient{client: slack.New(token, opts...), token: token, botUser: botUser, at: time.Now()}
 	c.clients[teamID] = cc
 	return cc, nil
 }

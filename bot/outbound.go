@@ -22,8 +22,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/trellis-bot/trellis/clock"
+	"github.com/trellis-bot/trellis/internal/txn"
 	"github.com/trellis-bot/trellis/kv"
-	"github.com/trellis-bot/trellis/models"
 )
 
 // Errors the Transport returns; callers branch on them with errors.Is.
@@ -225,7 +225,8 @@ type TransportConfig struct {
 //
 // Per call (the method is the last element of the URL path) it:
 //
-//   - refuses, with ErrInTransaction, when models.InTransaction(ctx);
+//   - refuses, with ErrInTransaction, when ctx is inside a database
+//     transaction (txn.Inside);
 //   - waits for a slot of the method's workspace-wide rate and, for
 //     chat.postMessage and chat.scheduleMessage, of the channel's rate
 //     (read from the form or JSON body). The buckets are GCRA state in
@@ -326,7 +327,7 @@ func WithSendCheck(ctx context.Context, check func() error) context.Context {
 func (t *Transport) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	method := path.Base(req.URL.Path)
-	if models.InTransaction(ctx) {
+	if txn.Inside(ctx) {
 		if req.Body != nil {
 			_ = req.Body.Close()
 		}

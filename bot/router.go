@@ -2,12 +2,17 @@
 // HTTP, drops duplicates, acknowledges within Slack's three seconds, and hands
 // each request to the handler registered for it. It also owns the one
 // outbound path to the Slack Web API, which paces calls and honours 429s.
+// It knows nothing of Trellis's domain: it imports no models, jobs or
+// handlers, and what it needs of them (a workspace's bot token) it asks
+// through small interfaces of its own.
 package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -117,100 +122,232 @@ type Middleware func(Handler) Handler
 // callback_id or event type. Action and view routes match by prefix up to a
 // colon, so "checkin:answer" is served by the handler registered for
 // "checkin:answer" or, failing that, "checkin".
+//
+// A command, action id or callback id has one handler: registering one
+// that is taken is refused with an error naming both owners, and Err keeps
+// every refusal so that start-up can check them all at once. An event type
+// may have several subscribers: each is served (see ServeSlack).
+//
+// Owner returns a view of the same Mux whose registrations are credited to
+// a named owner (a feature), for those errors. Register every route before
+// the Mux serves its first request.
 type Mux struct {
-	commands map[string]Handler
-	actions  map[string]Handler
-	views    map[string]Handler
-	closed   map[string]Handler
-	events   map[string]Handler
+	t     *routeTable
+	owner string
+}
+
+// routeTable is what every view of one Mux shares.
+type routeTable struct {
+	commands map[string]route
+	actions  map[string]route
+	views    map[string]route
+	closed   map[string]route
+	events   map[string][]route
 	mw       []Middleware
+	errs     []error
+}
+
+// route is a handler and who registered it.
+type route struct {
+	h     Handler
+	owner string
 }
 
 // NewMux returns an empty Mux.
 func NewMux() *Mux {
-	return &Mux{
-		commands: map[string]Handler{},
-		actions:  map[string]Handler{},
-		views:    map[string]Handler{},
-		closed:   map[string]Handler{},
-		events:   map[string]Handler{},
-	}
+	return &Mux{t: &routeTable{
+		commands: map[string]route{},
+		actions:  map[string]route{},
+		views:    map[string]route{},
+		closed:   map[string]route{},
+		events:   map[string][]route{},
+	}}
 }
 
+// Owner returns a view of m whose registrations are credited to owner.
+// Routes and middleware are shared with m.
+func (m *Mux) Owner(owner string) *Mux { return &Mux{t: m.t, owner: owner} }
+
 // Use adds middleware applied to every route, outermost first.
-func (m *Mux) Use(mw ...Middleware) { m.mw = append(m.mw, mw...) }
+func (m *Mux) Use(mw ...Middleware) { m.t.mw = append(m.t.mw, mw...) }
+
+// ErrDuplicateRoute is wrapped by the error of a registration refused
+// because its command, action id or callback id is taken.
+var ErrDuplicateRoute = errors.New("bot: route registered twice")
 
 // Command routes a slash command, given with its slash ("/trellis").
-func (m *Mux) Command(name string, h Handler) { m.commands[name] = h }
+func (m *Mux) Command(name string, h Handler) error {
+	return m.add(m.t.commands, "command", name, h)
+}
 
 // Action routes block_actions by action_id.
-func (m *Mux) Action(actionID string, h Handler) { m.actions[actionID] = h }
+func (m *Mux) Action(actionID string, h Handler) error {
+	return m.add(m.t.actions, "action id", actionID, h)
+}
 
 // View routes view_submission by callback_id.
-func (m *Mux) View(callbackID string, h Handler) { m.views[callbackID] = h }
+func (m *Mux) View(callbackID string, h Handler) error {
+	return m.add(m.t.views, "view callback id", callbackID, h)
+}
 
 // ViewClosed routes view_closed by callback_id.
-func (m *Mux) ViewClosed(callbackID string, h Handler) { m.closed[callbackID] = h }
+func (m *Mux) ViewClosed(callbackID string, h Handler) error {
+	return m.add(m.t.closed, "view_closed callback id", callbackID, h)
+}
 
-// Event routes Events API events by inner event type ("app_home_opened").
-func (m *Mux) Event(eventType string, h Handler) { m.events[eventType] = h }
+// Event subscribes h to Events API events of an inner event type
+// ("app_home_opened"). Several handlers may subscribe to one type.
+func (m *Mux) Event(eventType string, h Handler) error {
+	if eventType == "" || h == nil {
+		return m.refuse(fmt.Errorf("bot: event subscription by %s needs a type and a handler", ownerName(m.owner)))
+	}
+	m.t.events[eventType] = append(m.t.events[eventType], route{h: h, owner: m.owner})
+	return nil
+}
+
+func (m *Mux) add(routes map[string]route, what, id string, h Handler) error {
+	if id == "" || h == nil {
+		return m.refuse(fmt.Errorf("bot: %s route by %s needs an id and a handler", what, ownerName(m.owner)))
+	}
+	if old, taken := routes[id]; taken {
+		return m.refuse(fmt.Errorf("%w: %s %q of %s is already registered by %s", ErrDuplicateRoute, what, id, ownerName(m.owner), ownerName(old.owner)))
+	}
+	routes[id] = route{h: h, owner: m.owner}
+	return nil
+}
+
+func (m *Mux) refuse(err error) error {
+	m.t.errs = append(m.t.errs, err)
+	return err
+}
+
+// ownerName names an owner in an error; routes registered without one
+// belong to the core.
+func ownerName(owner string) string {
+	if owner == "" {
+		return "the core"
+	}
+	return owner
+}
+
+// Err reports every registration refused so far, joined, or nil. Start-up
+// checks it once every route is registered, and refuses to serve if it is
+// not nil.
+func (m *Mux) Err() error { return errors.Join(m.t.errs...) }
 
 // Routes lists the action ids and view callback ids routed, each sorted:
 // what a test that must cover every button and form enumerates.
 func (m *Mux) Routes() (actions, views []string) {
-	return slices.Sorted(maps.Keys(m.actions)), slices.Sorted(maps.Keys(m.views))
+	return slices.Sorted(maps.Keys(m.t.actions)), slices.Sorted(maps.Keys(m.t.views))
 }
 
 // ErrNoRoute is returned for a request no handler is registered for.
 var ErrNoRoute = fmt.Errorf("bot: no handler for request")
 
 // ServeSlack dispatches req to its handler through the middleware.
+//
+// An event goes to every subscriber of its type, each through the
+// middleware, all at once, each isolated: one that fails or panics does
+// not stop the others. The event is acked as handled only when every
+// subscriber succeeded; otherwise the subscribers' errors are returned,
+// joined, so that Slack retries the event, and every subscriber sees the
+// retry (event handlers are idempotent: Slack may deliver any event more
+// than once). The response is the first subscriber's, in the order they
+// subscribed, that is not nil.
 func (m *Mux) ServeSlack(ctx context.Context, req *Request) (*Response, error) {
-	h := m.route(req)
-	if h == nil {
+	if req.Kind == KindEvent {
+		if req.Event == nil {
+			return nil, ErrNoRoute
+		}
+		subs := m.t.events[req.Event.Type]
+		switch len(subs) {
+		case 0:
+			return nil, ErrNoRoute
+		case 1:
+			return m.wrap(subs[0].h).ServeSlack(ctx, req)
+		}
+		return m.fanOut(ctx, req, subs)
+	}
+	r, ok := m.route(req)
+	if !ok {
 		return nil, ErrNoRoute
 	}
-	for i := len(m.mw) - 1; i >= 0; i-- {
-		h = m.mw[i](h)
-	}
-	return h.ServeSlack(ctx, req)
+	return m.wrap(r.h).ServeSlack(ctx, req)
 }
 
-func (m *Mux) route(req *Request) Handler {
+// wrap applies the middleware to h.
+func (m *Mux) wrap(h Handler) Handler {
+	for i := len(m.t.mw) - 1; i >= 0; i-- {
+		h = m.t.mw[i](h)
+	}
+	return h
+}
+
+// fanOut serves an event to each of its subscribers on its own goroutine.
+func (m *Mux) fanOut(ctx context.Context, req *Request, subs []route) (*Response, error) {
+	res := make([]*Response, len(subs))
+	errs := make([]error, len(subs))
+	var wg sync.WaitGroup
+	for i, sub := range subs {
+		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil {
+					errs[i] = fmt.Errorf("%w: %v\n%s", ErrHandlerPanic, p, debug.Stack())
+				}
+			}()
+			res[i], errs[i] = m.wrap(sub.h).ServeSlack(ctx, req)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			errs[i] = fmt.Errorf("%s's %s subscriber: %w", ownerName(subs[i].owner), req.Event.Type, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for _, r := range res {
+		if r != nil {
+			return r, nil
+		}
+	}
+	return nil, nil
+}
+
+func (m *Mux) route(req *Request) (route, bool) {
+	var r route
+	var ok bool
 	switch req.Kind {
 	case KindCommand:
 		if req.Command != nil {
-			return m.commands[req.Command.Command]
+			r, ok = m.t.commands[req.Command.Command]
 		}
 	case KindBlockAction:
 		if req.Interaction != nil && len(req.Interaction.ActionCallback.BlockActions) > 0 {
-			return byPrefix(m.actions, req.Interaction.ActionCallback.BlockActions[0].ActionID)
+			r, ok = byPrefix(m.t.actions, req.Interaction.ActionCallback.BlockActions[0].ActionID)
 		}
 	case KindViewSubmission:
 		if req.Interaction != nil {
-			return byPrefix(m.views, req.Interaction.View.CallbackID)
+			r, ok = byPrefix(m.t.views, req.Interaction.View.CallbackID)
 		}
 	case KindViewClosed:
 		if req.Interaction != nil {
-			return byPrefix(m.closed, req.Interaction.View.CallbackID)
-		}
-	case KindEvent:
-		if req.Event != nil {
-			return m.events[req.Event.Type]
+			r, ok = byPrefix(m.t.closed, req.Interaction.View.CallbackID)
 		}
 	}
-	return nil
+	return r, ok
 }
 
 // byPrefix finds the handler for id, trying ever shorter colon-separated prefixes.
-func byPrefix(routes map[string]Handler, id string) Handler {
+func byPrefix(routes map[string]route, id string) (route, bool) {
 	for {
-		if h, ok := routes[id]; ok {
-			return h
+		if r, ok := routes[id]; ok {
+			return r, true
 		}
 		i := strings.LastIndexByte(id, ':')
 		if i < 0 {
-			return nil
+			return route{}, false
 		}
 		id = id[:i]
 	}

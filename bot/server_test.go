@@ -26,7 +26,7 @@ var shortLimits = bot.ServerLimits{
 }
 
 // serveHardened serves the Slack endpoints and /healthz through NewServer
-// with limits, as serve.go does, and returns the address.
+// with limits, as app/http.go does, and returns the address.
 func serveHardened(t *testing.T, h bot.Handler, limits bot.ServerLimits) string {
 	t.Helper()
 	log := kvtest.Logger(t)

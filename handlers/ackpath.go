@@ -46,17 +46,17 @@ func onAckPath(next bot.HandlerFunc) bot.Handler {
 	})
 }
 
-// acking reports whether ctx is a request's ack path, where nothing may
+// Acking reports whether ctx is a request's ack path, where nothing may
 // wait on a Slack call that is not the reply's purpose.
-func acking(ctx context.Context) bool {
+func Acking(ctx context.Context) bool {
 	_, ok := ctx.Value(ackPathKey{}).(time.Time)
 	return ok
 }
 
-// slackCtx bounds a Slack call the reply needs by what is left of the
+// SlackCtx bounds a Slack call the reply needs by what is left of the
 // request's Slack budget. After the ack (no budget) ctx is returned as it
 // is, with its own timeout.
-func slackCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+func SlackCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	until, ok := ctx.Value(ackPathKey{}).(time.Time)
 	if !ok {
 		return ctx, func() {}

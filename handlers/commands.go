@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,27 +19,28 @@ import (
 	"github.com/trellis-bot/trellis/models/holidays"
 )
 
-// reply is an ephemeral answer to a slash command.
-func reply(text string, blocks []slack.Block) *bot.Response {
+// Reply is an ephemeral answer to a slash command.
+func Reply(text string, blocks []slack.Block) *bot.Response {
 	return &bot.Response{Body: slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: text, Blocks: slack.Blocks{BlockSet: blocks}}}
 }
 
-// notice is a short ephemeral answer with an optional example underneath.
-func notice(msg, hint string) *bot.Response {
-	return reply(msg, views.Notice(msg, hint))
+// Notice is a short ephemeral answer with an optional example underneath.
+func Notice(msg, hint string) *bot.Response {
+	return Reply(msg, views.Notice(msg, hint))
 }
 
 // command serves /trellis and its subcommands.
 func (h *Handlers) command(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	sub, rest := splitCommand(req.Command.Text)
+	sub, rest := SplitCommand(req.Command.Text)
 	switch sub {
 	case "", "help":
-		return reply("Trellis commands: /trellis me, hours, tz, away, back, holidays, budget, checkin, help.", views.Help()), nil
+		names := slices.Concat(coreSubcommands, h.commandNames, []string{"help"})
+		return Reply("Trellis commands: /trellis "+strings.Join(names, ", ")+".", views.Help(h.helpLines...)), nil
 	case "me":
 		return h.cmdMe(ctx, req)
 	}
 	// Know the person (and their Slack timezone) before any setting is stored.
-	p, err := h.person(ctx, req)
+	p, err := h.Person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -57,10 +59,11 @@ func (h *Handlers) command(ctx context.Context, req *bot.Request) (*bot.Response
 		return h.cmdBudget(ctx, req, p, rest)
 	case "admin":
 		return h.cmdAdmin(ctx, req, rest)
-	case "checkin", "checkins", "check-in":
-		return h.cmdCheckin(ctx, req, p, rest)
 	}
-	return notice(fmt.Sprintf("I don't know the command %s.", views.Code(sub)),
+	if sc, ok := h.subcommands[sub]; ok {
+		return sc.Serve(ctx, req, p, rest)
+	}
+	return Notice(fmt.Sprintf("I don't know the command %s.", views.Code(sub)),
 		"Try `/trellis help` for the full list, or `/trellis me` to see your settings."), nil
 }
 
@@ -76,27 +79,27 @@ func (h *Handlers) cmdBudget(ctx context.Context, req *bot.Request, p models.Per
 	args = strings.TrimSpace(args)
 	switch {
 	case args == "":
-		return notice(fmt.Sprintf("You get at most %d proactive %s from Trellis a day (the workspace allows %d).",
+		return Notice(fmt.Sprintf("You get at most %d proactive %s from Trellis a day (the workspace allows %d).",
 			p.DailyBudgetIn(ws), views.Plural(p.DailyBudgetIn(ws), "message", "messages"), limit), budgetExample), nil
 	case strings.EqualFold(args, "default"):
 		if err := h.ppl.SetDailyBudget(ctx, req.TeamID, req.UserID, 0); err != nil {
 			return nil, err
 		}
-		req.After(h.refreshHome(req))
-		return notice(fmt.Sprintf("Done: you follow the workspace's limit of %d a day.", limit), ""), nil
+		req.After(h.RefreshHome(req))
+		return Notice(fmt.Sprintf("Done: you follow the workspace's limit of %d a day.", limit), ""), nil
 	}
 	n, err := strconv.Atoi(args)
 	switch {
 	case err != nil || n < 1:
-		return notice(fmt.Sprintf("%s isn't a number of messages from 1 up.", views.Code(args)), budgetExample), nil
+		return Notice(fmt.Sprintf("%s isn't a number of messages from 1 up.", views.Code(args)), budgetExample), nil
 	case n > limit:
-		return notice(fmt.Sprintf("The workspace allows at most %d a day, so %d would change nothing: you can only lower it.", limit, n), budgetExample), nil
+		return Notice(fmt.Sprintf("The workspace allows at most %d a day, so %d would change nothing: you can only lower it.", limit, n), budgetExample), nil
 	}
 	if err := h.ppl.SetDailyBudget(ctx, req.TeamID, req.UserID, n); err != nil {
 		return nil, err
 	}
-	req.After(h.refreshHome(req))
-	return notice(fmt.Sprintf("Saved: at most %d proactive %s from Trellis a day.", n, views.Plural(n, "message", "messages")),
+	req.After(h.RefreshHome(req))
+	return Notice(fmt.Sprintf("Saved: at most %d proactive %s from Trellis a day.", n, views.Plural(n, "message", "messages")),
 		"Anything more waits for your next working day, or is skipped when the next one is due by then."), nil
 }
 
@@ -110,7 +113,7 @@ func (h *Handlers) cmdMe(ctx context.Context, req *bot.Request) (*bot.Response, 
 		zone = "not known yet (reading it from Slack)"
 	}
 	text := fmt.Sprintf("Timezone %s; working hours %s.", zone, views.DescribeHours(s.Hours))
-	return reply(text, views.Me(s)), nil
+	return Reply(text, views.Me(s)), nil
 }
 
 const hoursExample = "For example `/trellis hours mon-fri 09:00-17:30`, `/trellis hours sun-thu 8:00-16:00` or a night shift `/trellis hours mon-fri 22:00-06:00`. `/trellis hours default` follows the workspace."
@@ -127,18 +130,18 @@ func (h *Handlers) cmdHours(ctx context.Context, req *bot.Request, args string) 
 		if err != nil {
 			return nil, err
 		}
-		req.After(h.refreshHome(req))
-		return notice("Done: you follow the workspace's working hours, "+views.DescribeHours(ws.DefaultHours)+".", ""), nil
+		req.After(h.RefreshHome(req))
+		return Notice("Done: you follow the workspace's working hours, "+views.DescribeHours(ws.DefaultHours)+".", ""), nil
 	}
 	wh, err := models.ParseWorkingHours(args)
 	if err != nil {
-		return notice(hoursProblem(args, err), hoursExample), nil
+		return Notice(hoursProblem(args, err), hoursExample), nil
 	}
 	if err := h.ppl.SetHours(ctx, req.TeamID, req.UserID, &wh); err != nil {
 		return nil, err
 	}
-	req.After(h.refreshHome(req))
-	return notice("Saved: your working hours are "+views.DescribeHours(wh)+".", "I'll only message you inside them, in your own timezone."), nil
+	req.After(h.RefreshHome(req))
+	return Notice("Saved: your working hours are "+views.DescribeHours(wh)+".", "I'll only message you inside them, in your own timezone."), nil
 }
 
 // hoursProblem says, in plain words, what is wrong with working hours text.
@@ -168,26 +171,26 @@ func (h *Handlers) cmdTZ(ctx context.Context, req *bot.Request, args string) (*b
 		}
 		// Slack's zone is what the person asked for: read it now, within
 		// the request's Slack budget; failing that it is read after the ack.
-		p, confirmed, err := h.freshPerson(ctx, req)
+		p, confirmed, err := h.FreshPerson(ctx, req)
 		if err != nil {
 			return nil, err
 		}
-		req.After(h.refreshHome(req))
+		req.After(h.RefreshHome(req))
 		if !confirmed && p.SlackTZ == "" {
-			return notice("Done: your timezone follows your Slack profile. I'm reading it from Slack now; `/trellis me` shows it in a moment.", ""), nil
+			return Notice("Done: your timezone follows your Slack profile. I'm reading it from Slack now; `/trellis me` shows it in a moment.", ""), nil
 		}
-		return notice(fmt.Sprintf("Done: your timezone follows your Slack profile (now *%s*).", p.TimeZone()), ""), nil
+		return Notice(fmt.Sprintf("Done: your timezone follows your Slack profile (now *%s*).", p.TimeZone()), ""), nil
 	}
 	zone, ok := canonicalZone(args)
 	if !ok {
-		return notice(fmt.Sprintf("%s isn't a timezone I know. Use an IANA name (Region/City).", views.Code(args)), tzExample), nil
+		return Notice(fmt.Sprintf("%s isn't a timezone I know. Use an IANA name (Region/City).", views.Code(args)), tzExample), nil
 	}
 	if err := h.ppl.SetTZOverride(ctx, req.TeamID, req.UserID, zone); err != nil {
 		return nil, err
 	}
-	req.After(h.refreshHome(req))
+	req.After(h.RefreshHome(req))
 	now := h.clock.Now().In(mustLoad(zone))
-	return notice(fmt.Sprintf("Saved: your timezone is *%s* (it's %s there now).", zone, now.Format("Mon 15:04")),
+	return Notice(fmt.Sprintf("Saved: your timezone is *%s* (it's %s there now).", zone, now.Format("Mon 15:04")),
 		"Your Slack profile's timezone no longer changes it; `/trellis tz auto` undoes this."), nil
 }
 
@@ -245,7 +248,7 @@ func (h *Handlers) zoned(ctx context.Context, req *bot.Request, p models.Person)
 	if p.TZOverride != "" || p.SlackTZ != "" {
 		return p, true, nil
 	}
-	fresh, confirmed, err := h.freshPerson(ctx, req)
+	fresh, confirmed, err := h.FreshPerson(ctx, req)
 	if err != nil {
 		return p, false, err
 	}
@@ -258,7 +261,7 @@ func (h *Handlers) cmdAway(ctx context.Context, req *bot.Request, p models.Perso
 		return nil, err
 	}
 	if !ok {
-		return notice(msgZoneUnknown, ""), nil
+		return Notice(msgZoneUnknown, ""), nil
 	}
 	today := localToday(h.clock.Now(), p.Location())
 	if args == "" {
@@ -267,13 +270,13 @@ func (h *Handlers) cmdAway(ctx context.Context, req *bot.Request, p models.Perso
 			return nil, err
 		}
 		if len(periods) == 0 {
-			return notice("You have no time off planned.", awayExample), nil
+			return Notice("You have no time off planned.", awayExample), nil
 		}
 		var lines []string
 		for _, a := range periods {
 			lines = append(lines, "• "+views.DescribeAway(a))
 		}
-		return notice("Your time off:\n"+strings.Join(lines, "\n"), "`/trellis back` ends the one covering today; the Home tab can remove any of them."), nil
+		return Notice("Your time off:\n"+strings.Join(lines, "\n"), "`/trellis back` ends the one covering today; the Home tab can remove any of them."), nil
 	}
 	first, last, err := parseAway(args, today)
 	if err != nil {
@@ -283,17 +286,17 @@ func (h *Handlers) cmdAway(ctx context.Context, req *bot.Request, p models.Perso
 		} else if last.Before(first) && !first.IsZero() && !last.IsZero() {
 			msg = fmt.Sprintf("%s ends before it starts.", views.Code(args))
 		}
-		return notice(msg, awayExample), nil
+		return Notice(msg, awayExample), nil
 	}
 	a, err := h.ppl.AddAway(ctx, models.AwayPeriod{WorkspaceID: req.TeamID, UserID: req.UserID, First: first, Last: last})
 	if errors.Is(err, models.ErrDuplicate) {
-		return notice("That time off is already recorded: "+views.DescribeAway(a)+". Nothing changed.", "`/trellis away` lists your time off."), nil
+		return Notice("That time off is already recorded: "+views.DescribeAway(a)+". Nothing changed.", "`/trellis away` lists your time off."), nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	req.After(h.refreshHome(req))
-	return notice("Enjoy your time off: "+views.DescribeAway(a)+". I won't message you on those days.",
+	req.After(h.RefreshHome(req))
+	return Notice("Enjoy your time off: "+views.DescribeAway(a)+". I won't message you on those days.",
 		fmt.Sprintf("Back early? `/trellis back`. I'll be in touch again from %s.", last.AddDays(1).Format("Mon 2 Jan"))), nil
 }
 
@@ -303,14 +306,14 @@ func (h *Handlers) cmdBack(ctx context.Context, req *bot.Request, p models.Perso
 		return nil, err
 	}
 	if !ok {
-		return notice(msgZoneUnknown, ""), nil
+		return Notice(msgZoneUnknown, ""), nil
 	}
 	today := localToday(h.clock.Now(), p.Location())
 	n, err := h.ppl.EndAway(ctx, req.TeamID, req.UserID, today)
 	if err != nil {
 		return nil, err
 	}
-	req.After(h.refreshHome(req))
+	req.After(h.RefreshHome(req))
 	msg := "Welcome back! Your time off is over."
 	if n == 0 {
 		msg = "You weren't away today, so nothing changed."
@@ -319,16 +322,16 @@ func (h *Handlers) cmdBack(ctx context.Context, req *bot.Request, p models.Perso
 	if away, _ := models.StatusAway(p.Status, h.clock.Now()); away {
 		hint = "Your Slack status still says you're away; clear it and I'll notice."
 	}
-	return notice(msg, hint), nil
+	return Notice(msg, hint), nil
 }
 
 const regionExample = "For example `/trellis holidays region GB`, `/trellis holidays region DE-BY` or `/trellis holidays region default`; `/trellis holidays regions` lists every code."
 
 func (h *Handlers) cmdHolidays(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
-	sub, rest := splitCommand(args)
+	sub, rest := SplitCommand(args)
 	switch sub {
 	case "regions":
-		return notice("Holiday regions: "+regionList(), "Pick yours with `/trellis holidays region CODE`."), nil
+		return Notice("Holiday regions: "+regionList(), "Pick yours with `/trellis holidays region CODE`."), nil
 	case "region":
 		if rest == "" {
 			return h.openRegionFor(ctx, req, req.Command.TriggerID, false)
@@ -340,26 +343,26 @@ func (h *Handlers) cmdHolidays(ctx context.Context, req *bot.Request, p models.P
 		if err := h.ppl.SetHolidayRegion(ctx, req.TeamID, req.UserID, code); err != nil {
 			return nil, err
 		}
-		req.After(h.refreshHome(req))
+		req.After(h.RefreshHome(req))
 		if code == "" {
-			return notice("Done: you follow the workspace's holiday region.", ""), nil
+			return Notice("Done: you follow the workspace's holiday region.", ""), nil
 		}
-		return notice(fmt.Sprintf("Saved: the public holidays of *%s* apply to you.", regionName(code)), ""), nil
+		return Notice(fmt.Sprintf("Saved: the public holidays of *%s* apply to you.", regionName(code)), ""), nil
 	case "":
 		_, s, err := h.summary(ctx, req)
 		if err != nil {
 			return nil, err
 		}
 		if len(s.Holidays) == 0 {
-			return notice("No holidays apply to you in the next 90 days.", regionExample), nil
+			return Notice("No holidays apply to you in the next 90 days.", regionExample), nil
 		}
 		var lines []string
 		for _, hd := range s.Holidays {
 			lines = append(lines, "• "+views.DescribeHoliday(hd))
 		}
-		return notice("Holidays in the next 90 days:\n"+strings.Join(lines, "\n"), "Trellis sends nothing on these days."), nil
+		return Notice("Holidays in the next 90 days:\n"+strings.Join(lines, "\n"), "Trellis sends nothing on these days."), nil
 	}
-	return notice("I don't know "+views.Code("/trellis holidays "+sub)+".", regionExample), nil
+	return Notice("I don't know "+views.Code("/trellis holidays "+sub)+".", regionExample), nil
 }
 
 // nearCountries is how many covered countries an unknown region's reply
@@ -380,7 +383,7 @@ func unknownRegion(code, zone, command string) *bot.Response {
 	}
 	msg := fmt.Sprintf("%s isn't a holiday region I know. The covered regions nearest your timezone (%s): %s.",
 		views.Code(code), views.Escape(zone), strings.Join(near, "; "))
-	return notice(msg, "Pick one with `"+command+" CODE`; `/trellis holidays regions` lists them all. "+
+	return Notice(msg, "Pick one with `"+command+" CODE`; `/trellis holidays regions` lists them all. "+
 		"Not covered? An admin can add your public holidays as company days off (`/trellis admin holidays add 2027-01-26 Republic Day`), "+
 		"or add them as your own time off (`/trellis away 2027-01-26`).")
 }
@@ -423,17 +426,17 @@ const adminExample = "Admin commands: `/trellis admin hours mon-fri 09:00-17:30`
 func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
 	// Whatever an admin changes here, this replica shows at once.
 	defer h.cache.forget(req.TeamID)
-	p, confirmed, err := h.freshPerson(ctx, req)
+	p, confirmed, err := h.FreshPerson(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	if !p.IsAdmin && !confirmed {
-		return notice(msgAdminUnconfirmed, "Your own settings are yours to change at any time: `/trellis me`."), nil
+		return Notice(msgAdminUnconfirmed, "Your own settings are yours to change at any time: `/trellis me`."), nil
 	}
 	if !p.IsAdmin {
-		return notice("Only workspace admins and owners can change workspace settings.", "Your own settings are yours to change: `/trellis me`."), nil
+		return Notice("Only workspace admins and owners can change workspace settings.", "Your own settings are yours to change: `/trellis me`."), nil
 	}
-	sub, rest := splitCommand(args)
+	sub, rest := SplitCommand(args)
 	switch sub {
 	case "hours":
 		if rest == "" {
@@ -441,39 +444,39 @@ func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) 
 			if err != nil {
 				return nil, err
 			}
-			return h.openModal(ctx, req, req.Command.TriggerID, views.HoursModal(ws.DefaultHours, false, true, ws.DefaultHours))
+			return h.OpenModal(ctx, req, req.Command.TriggerID, views.HoursModal(ws.DefaultHours, false, true, ws.DefaultHours))
 		}
 		wh, err := models.ParseWorkingHours(rest)
 		if err != nil {
-			return notice(hoursProblem(rest, err), "For example `/trellis admin hours mon-fri 09:00-17:30`."), nil
+			return Notice(hoursProblem(rest, err), "For example `/trellis admin hours mon-fri 09:00-17:30`."), nil
 		}
 		if err := h.ws.SetDefaultHours(ctx, req.TeamID, wh, req.UserID); err != nil {
 			return nil, err
 		}
-		return notice("Saved: the workspace default is "+views.DescribeHours(wh)+".", "People who set their own hours keep them."), nil
+		return Notice("Saved: the workspace default is "+views.DescribeHours(wh)+".", "People who set their own hours keep them."), nil
 	case "holidays":
 		return h.cmdAdminHolidays(ctx, req, rest)
 	case "budget", "limit":
 		n, err := strconv.Atoi(strings.TrimSpace(rest))
 		if err != nil || n < 1 || n > models.MaxDailyBudget {
-			return notice(fmt.Sprintf("The daily limit must be a whole number from 1 to %d; I got %s.", models.MaxDailyBudget, views.Code(rest)),
+			return Notice(fmt.Sprintf("The daily limit must be a whole number from 1 to %d; I got %s.", models.MaxDailyBudget, views.Code(rest)),
 				"For example `/trellis admin budget 3`: nobody gets more than 3 proactive messages from Trellis a day."), nil
 		}
 		if err := h.ws.SetDailyBudget(ctx, req.TeamID, n, req.UserID); err != nil {
 			return nil, err
 		}
-		return notice(fmt.Sprintf("Saved: people get at most %d proactive %s from Trellis a day.", n, views.Plural(n, "message", "messages")),
+		return Notice(fmt.Sprintf("Saved: people get at most %d proactive %s from Trellis a day.", n, views.Plural(n, "message", "messages")),
 			"Anyone can choose fewer for themselves with `/trellis budget`. Replies to what people do themselves don't count."), nil
 	case "min-group", "mingroup", "group-size":
 		n, err := strconv.Atoi(strings.TrimSpace(rest))
 		if err != nil || n < models.MinGroupSizeFloor || n > 1000 {
-			return notice(fmt.Sprintf("The minimum group size must be a whole number from %d up; I got %s.", models.MinGroupSizeFloor, views.Code(rest)),
+			return Notice(fmt.Sprintf("The minimum group size must be a whole number from %d up; I got %s.", models.MinGroupSizeFloor, views.Code(rest)),
 				"For example `/trellis admin min-group 5`: an anonymous question's total shows only once 5 people have answered it."), nil
 		}
 		if err := h.ws.SetMinGroupSize(ctx, req.TeamID, n, req.UserID); err != nil {
 			return nil, err
 		}
-		return notice(fmt.Sprintf("Saved: anonymous answers are shown as a total only once at least %d people have answered.", n),
+		return Notice(fmt.Sprintf("Saved: anonymous answers are shown as a total only once at least %d people have answered.", n),
 			"Below that, summaries say there are not enough answers to show without identifying people."), nil
 	case "audit":
 		entries, err := h.ws.Audit(ctx, req.TeamID, 20)
@@ -481,19 +484,19 @@ func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) 
 			return nil, err
 		}
 		if len(entries) == 0 {
-			return notice("No admin changes yet.", ""), nil
+			return Notice("No admin changes yet.", ""), nil
 		}
 		var lines []string
 		for _, e := range entries {
 			lines = append(lines, fmt.Sprintf("• %s <@%s> %s: %s", e.At.UTC().Format("2006-01-02 15:04 UTC"), e.ActorID, e.Action, e.Detail))
 		}
-		return notice("Recent admin changes:\n"+strings.Join(lines, "\n"), ""), nil
+		return Notice("Recent admin changes:\n"+strings.Join(lines, "\n"), ""), nil
 	}
-	return notice("I don't know "+views.Code("/trellis admin "+sub)+".", adminExample), nil
+	return Notice("I don't know "+views.Code("/trellis admin "+sub)+".", adminExample), nil
 }
 
 func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
-	sub, rest := splitCommand(args)
+	sub, rest := SplitCommand(args)
 	switch sub {
 	case "region":
 		if rest == "" {
@@ -501,11 +504,11 @@ func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args 
 			if err != nil {
 				return nil, err
 			}
-			return h.openModal(ctx, req, req.Command.TriggerID, views.RegionModal(ws.HolidayRegion, viewRegions(), true))
+			return h.OpenModal(ctx, req, req.Command.TriggerID, views.RegionModal(ws.HolidayRegion, viewRegions(), true))
 		}
 		code, ok := normaliseRegion(rest, false)
 		if !ok {
-			p, err := h.person(ctx, req)
+			p, err := h.Person(ctx, req)
 			if err != nil {
 				return nil, err
 			}
@@ -514,51 +517,51 @@ func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args 
 		if err := h.ws.SetHolidayRegion(ctx, req.TeamID, code, req.UserID); err != nil {
 			return nil, err
 		}
-		return notice(fmt.Sprintf("Saved: the workspace follows the public holidays of *%s*.", regionName(code)), "People can pick their own with `/trellis holidays region`."), nil
+		return Notice(fmt.Sprintf("Saved: the workspace follows the public holidays of *%s*.", regionName(code)), "People can pick their own with `/trellis holidays region`."), nil
 	case "add":
 		dateText, name, _ := strings.Cut(rest, " ")
 		d, err := models.ParseDate(dateText)
 		if err != nil || strings.TrimSpace(name) == "" {
-			return notice(fmt.Sprintf("I need a date and a name, like `2026-12-24 Office closed`; I got %s.", views.Code(rest)), "For example `/trellis admin holidays add 2026-12-24 Office closed`."), nil
+			return Notice(fmt.Sprintf("I need a date and a name, like `2026-12-24 Office closed`; I got %s.", views.Code(rest)), "For example `/trellis admin holidays add 2026-12-24 Office closed`."), nil
 		}
 		if d.Before(models.DateOf(h.clock.Now().UTC()).AddDays(-1)) {
-			return notice(fmt.Sprintf("%s is in the past.", d), "Add a date from today on."), nil
+			return Notice(fmt.Sprintf("%s is in the past.", d), "Add a date from today on."), nil
 		}
 		name = strings.TrimSpace(name)
 		if n := utf8.RuneCountInString(name); n > models.MaxHolidayNameLen {
-			return notice(fmt.Sprintf("That holiday name is %d characters long; keep it to %d.", n, models.MaxHolidayNameLen),
+			return Notice(fmt.Sprintf("That holiday name is %d characters long; keep it to %d.", n, models.MaxHolidayNameLen),
 				"For example `/trellis admin holidays add "+d.String()+" Office closed`."), nil
 		}
 		err = h.ws.AddHoliday(ctx, models.Holiday{WorkspaceID: req.TeamID, Date: d, Name: name, AddedBy: req.UserID})
 		if errors.Is(err, models.ErrDuplicate) {
-			return notice(views.DescribeHoliday(models.Holiday{Date: d, Name: name})+" is already recorded as a workspace holiday. Nothing changed.", ""), nil
+			return Notice(views.DescribeHoliday(models.Holiday{Date: d, Name: name})+" is already recorded as a workspace holiday. Nothing changed.", ""), nil
 		}
 		if errors.Is(err, models.ErrConflict) {
-			return notice(fmt.Sprintf("%s is already a workspace holiday.", d.Format("Mon 2 Jan 2006")), "Remove it first with `/trellis admin holidays remove "+d.String()+"`."), nil
+			return Notice(fmt.Sprintf("%s is already a workspace holiday.", d.Format("Mon 2 Jan 2006")), "Remove it first with `/trellis admin holidays remove "+d.String()+"`."), nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		return notice("Added: "+views.DescribeHoliday(models.Holiday{Date: d, Name: name})+". Nobody gets Trellis messages that day.", ""), nil
+		return Notice("Added: "+views.DescribeHoliday(models.Holiday{Date: d, Name: name})+". Nobody gets Trellis messages that day.", ""), nil
 	case "remove":
 		d, err := models.ParseDate(rest)
 		if err != nil {
-			return notice(fmt.Sprintf("%s isn't a date like 2026-12-24.", views.Code(rest)), "For example `/trellis admin holidays remove 2026-12-24`."), nil
+			return Notice(fmt.Sprintf("%s isn't a date like 2026-12-24.", views.Code(rest)), "For example `/trellis admin holidays remove 2026-12-24`."), nil
 		}
 		err = h.ws.RemoveHoliday(ctx, req.TeamID, d, req.UserID)
 		if errors.Is(err, models.ErrNotFound) {
-			return notice(fmt.Sprintf("%s isn't a workspace holiday.", d), ""), nil
+			return Notice(fmt.Sprintf("%s isn't a workspace holiday.", d), ""), nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		return notice(fmt.Sprintf("Removed the workspace holiday on %s.", d.Format("Mon 2 Jan 2006")), ""), nil
+		return Notice(fmt.Sprintf("Removed the workspace holiday on %s.", d.Format("Mon 2 Jan 2006")), ""), nil
 	}
-	return notice("I don't know "+views.Code("/trellis admin holidays "+sub)+".", adminExample), nil
+	return Notice("I don't know "+views.Code("/trellis admin holidays "+sub)+".", adminExample), nil
 }
 
-// refreshHome returns an After function that republishes the person's Home
+// RefreshHome returns an After function that republishes the person's Home
 // tab, so a change made by command shows there too.
-func (h *Handlers) refreshHome(req *bot.Request) func(context.Context) {
-	return func(ctx context.Context) { h.publishHome(ctx, req) }
+func (h *Handlers) RefreshHome(req *bot.Request) func(context.Context) {
+	return func(ctx context.Context) { h.PublishHome(ctx, req) }
 }

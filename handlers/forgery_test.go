@@ -15,6 +15,7 @@ import (
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers"
+	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/internal/testlog"
@@ -115,8 +116,10 @@ func newFixture(t *testing.T, dialect string) *fixture {
 	}
 	f.svc, f.eng = svc, eng
 	f.mux = bot.NewMux()
-	handlers.New(handlers.Config{Logger: log, Clock: clk, People: f.ppl, Workspaces: f.ws, Views: models.NewOpenedViews(db),
-		Forecast: eng, Checkins: svc}).Register(f.mux)
+	core := handlers.New(handlers.Config{Logger: log, Clock: clk, People: f.ppl, Workspaces: f.ws, Views: models.NewOpenedViews(db), Forecast: eng})
+	if err := core.Register(f.mux, eng, checkinhandlers.New(core, svc).Feature()); err != nil {
+		t.Fatal(err)
+	}
 
 	f.lena, f.omar = f.person("lena"), f.person("omar")
 	// Omar's day ends at noon: a snooze past it is not offered.
@@ -140,7 +143,7 @@ func newFixture(t *testing.T, dialect string) *fixture {
 	f.lenaMsg, f.secretRound = f.prompt(f.lena, f.secretC.ID)
 	opened := models.NewOpenedViews(db)
 	for _, v := range []struct{ id, user string }{{"V0OMAR", f.omar}, {"V0LENA", f.lena}} {
-		if err := opened.Record(ctx, team, v.id, v.user, views.CallbackCheckin); err != nil {
+		if err := opened.Record(ctx, team, v.id, v.user, checkinhandlers.CallbackCheckin); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -304,7 +307,7 @@ func (f *fixture) action(actionID string, el slack.BlockAction, container slack.
 		User: slack.User{ID: f.omar}}
 	in.ActionCallback.BlockActions = []*slack.BlockAction{&el}
 	if container.Type == "view" {
-		in.View = slack.View{ID: container.ViewID, CallbackID: views.CallbackCheckin}
+		in.View = slack.View{ID: container.ViewID, CallbackID: checkinhandlers.CallbackCheckin}
 	}
 	return &bot.Request{Kind: bot.KindBlockAction, UserID: f.omar, ChannelID: container.ChannelID, Interaction: in}
 }
@@ -492,11 +495,11 @@ func forgeries() map[string][]forgery {
 			if viewID == "mine" {
 				viewID = "V0OMAR"
 			}
-			return f.action(views.ActionCheckinTemplate, slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: key}},
+			return f.action(checkinhandlers.ActionCheckinTemplate, slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: key}},
 				slack.Container{Type: "view", ViewID: viewID})
 		}
 	}
-	out[views.ActionCheckinTemplate] = []forgery{
+	out[checkinhandlers.ActionCheckinTemplate] = []forgery{
 		{name: "view opened for someone else", req: template("V0LENA", "standup")},
 		{name: "view never opened", req: template("V0NEVER", "standup")},
 		{name: "template that does not exist", req: template("mine", "nope")},
@@ -524,7 +527,7 @@ func forgeries() map[string][]forgery {
 	checkinForm := func(meta string) func(f *fixture) *bot.Request {
 		return func(f *fixture) *bot.Request {
 			tpl, _ := models.FindCheckinTemplate("standup")
-			m := views.CheckinModal(tpl.Checkin, nil, "")
+			m := checkinhandlers.CheckinModal(tpl.Checkin, nil, "")
 			switch meta {
 			case "secret":
 				meta = "new:" + f.secretCh
@@ -533,7 +536,7 @@ func forgeries() map[string][]forgery {
 			case "edit other":
 				meta = "edit:" + strconv.FormatInt(f.otherC.ID, 10)
 			}
-			return f.submission(views.CallbackCheckin, meta, formValues(f.t, m, map[string]any{views.BlockCheckinName: "Forged"}))
+			return f.submission(checkinhandlers.CallbackCheckin, meta, formValues(f.t, m, map[string]any{checkinhandlers.BlockCheckinName: "Forged"}))
 		}
 	}
 	for _, c := range []struct{ name, meta string }{
@@ -548,7 +551,7 @@ func forgeries() map[string][]forgery {
 		{"unknown verb", "delete:1"},
 		{"empty", ""},
 	} {
-		out[views.CallbackCheckin] = append(out[views.CallbackCheckin], forgery{name: c.name, req: checkinForm(c.meta)})
+		out[checkinhandlers.CallbackCheckin] = append(out[checkinhandlers.CallbackCheckin], forgery{name: c.name, req: checkinForm(c.meta)})
 	}
 
 	// The answer form.

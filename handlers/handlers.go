@@ -18,8 +18,6 @@ import (
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers/views"
-	"github.com/trellis-bot/trellis/jobs/attention"
-	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/holidays"
@@ -85,9 +83,6 @@ type Config struct {
 	// Forecast, when set, lets /trellis me and the Home tab list the next
 	// proactive messages a person will get.
 	Forecast forecaster
-	// Checkins, when set, serves /trellis checkin, the answer form and the
-	// prompts' buttons.
-	Checkins *checkins.Service
 }
 
 // Handlers serves every Slack request Trellis understands.
@@ -99,8 +94,16 @@ type Handlers struct {
 	inst  installations
 	views openedViews
 	fc    forecaster
-	ck    *checkins.Service
 	cache wsCache
+
+	// What the features registered (see Register): their subcommands by
+	// word, their names in the order the reply to a bare /trellis lists
+	// them, their help lines and their Home sections in order.
+	subcommands  map[string]Subcommand
+	commandNames []string
+	helpLines    []string
+	home         []homeSection
+
 	// learning holds the people whose Slack profile is being read after
 	// an ack ("team/user"), so a burst of their requests reads it once.
 	learning sync.Map
@@ -111,15 +114,18 @@ func New(cfg Config) *Handlers {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System{}
 	}
-	return &Handlers{log: cfg.Logger, clock: cfg.Clock, ppl: cfg.People, ws: cfg.Workspaces, inst: cfg.Installations, views: cfg.Views, fc: cfg.Forecast, ck: cfg.Checkins}
+	return &Handlers{log: cfg.Logger, clock: cfg.Clock, ppl: cfg.People, ws: cfg.Workspaces, inst: cfg.Installations, views: cfg.Views, fc: cfg.Forecast}
 }
 
 // Command is the root slash command.
 const Command = "/trellis"
 
-// Register adds every route to mux.
-func (h *Handlers) Register(mux *bot.Mux) {
+// registerCore adds the core's own routes to mux: /trellis, the settings'
+// buttons and forms, the Home tab's daily-limit menu and the events the
+// core subscribes to. Refusals are read from mux.Err.
+func (h *Handlers) registerCore(mux *bot.Mux) {
 	mux.Command(Command, onAckPath(h.command))
+	mux.Action(views.ActionHomeBudget, onAckPath(h.homeBudget))
 
 	mux.Action(views.ActionEditHours, onAckPath(h.openHoursModal))
 	mux.Action(views.ActionEditTZ, onAckPath(h.openTZModal))
@@ -136,8 +142,6 @@ func (h *Handlers) Register(mux *bot.Mux) {
 	mux.Event("user_change", onAckPath(h.userChanged))
 	mux.Event("app_uninstalled", onAckPath(h.uninstalled))
 	mux.Event("tokens_revoked", onAckPath(h.uninstalled))
-	h.registerCheckins(mux)
-	h.registerHome(mux)
 }
 
 // firstReadBudget is how long the ack path gives Slack to answer the
@@ -145,19 +149,19 @@ func (h *Handlers) Register(mux *bot.Mux) {
 // first reply already knows their zone when Slack is quick.
 const firstReadBudget = 500 * time.Millisecond
 
-// person returns the stored person. Someone whose Slack profile Trellis
+// Person returns the stored person. Someone whose Slack profile Trellis
 // has not read yet is served with what is stored (their own settings,
 // else the workspace's defaults) unless Slack answers users.info within
 // firstReadBudget: that method is paced and can be held behind a 429 for
 // far longer than the ack allows, so the ack never waits on it longer. On
 // the ack path a profile not read in time is read after the ack
 // (learnLater), so the next request has it.
-func (h *Handlers) person(ctx context.Context, req *bot.Request) (models.Person, error) {
+func (h *Handlers) Person(ctx context.Context, req *bot.Request) (models.Person, error) {
 	p, synced, err := h.stored(ctx, req)
 	if err != nil {
 		return p, err
 	}
-	if !synced && acking(ctx) {
+	if !synced && Acking(ctx) {
 		if fresh, ok := h.quickProfile(ctx, req); ok {
 			return fresh, nil
 		}
@@ -172,7 +176,7 @@ func (h *Handlers) quickProfile(ctx context.Context, req *bot.Request) (models.P
 	if req.Slack == nil {
 		return models.Person{}, false
 	}
-	sctx, cancel := slackCtx(ctx)
+	sctx, cancel := SlackCtx(ctx)
 	defer cancel()
 	qctx, qcancel := context.WithTimeout(sctx, firstReadBudget)
 	defer qcancel()
@@ -180,7 +184,7 @@ func (h *Handlers) quickProfile(ctx context.Context, req *bot.Request) (models.P
 	if err != nil {
 		return models.Person{}, false
 	}
-	p, err := h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u))
+	p, err := h.ppl.SyncProfile(ctx, engine.PersonFromSlack(req.TeamID, u))
 	if err != nil {
 		h.log.WarnContext(ctx, "could not store a Slack profile", "user", req.UserID, "err", err)
 		return models.Person{}, false
@@ -203,24 +207,24 @@ func (h *Handlers) stored(ctx context.Context, req *bot.Request) (p models.Perso
 	return p, p.Name != "" || p.SlackTZ != "", nil
 }
 
-// freshPerson reads the person's profile from Slack now, for a check of
+// FreshPerson reads the person's profile from Slack now, for a check of
 // their admin rights, within what is left of the request's Slack budget.
 // When Slack does not answer in time (or fails) the stored person is
 // returned with confirmed unset, and on the ack path the profile is read
 // again after the ack.
-func (h *Handlers) freshPerson(ctx context.Context, req *bot.Request) (p models.Person, confirmed bool, err error) {
+func (h *Handlers) FreshPerson(ctx context.Context, req *bot.Request) (p models.Person, confirmed bool, err error) {
 	if req.Slack != nil {
-		sctx, cancel := slackCtx(ctx)
+		sctx, cancel := SlackCtx(ctx)
 		u, serr := req.Slack.GetUserInfoContext(sctx, req.UserID)
 		cancel()
 		if serr == nil {
-			p, err = h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u))
+			p, err = h.ppl.SyncProfile(ctx, engine.PersonFromSlack(req.TeamID, u))
 			return p, err == nil, err
 		}
 		h.log.WarnContext(ctx, "users.info failed; using the stored profile", "user", req.UserID, "err", serr)
 	}
 	p, _, err = h.stored(ctx, req)
-	if err == nil && acking(ctx) {
+	if err == nil && Acking(ctx) {
 		h.learnLater(req)
 	}
 	return p, false, err
@@ -261,7 +265,7 @@ func (h *Handlers) learnProfile(ctx context.Context, req *bot.Request) bool {
 		h.log.WarnContext(ctx, "users.info failed; the profile is read again on the next request", "user", req.UserID, "err", err)
 		return false
 	}
-	if _, err := h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u)); err != nil {
+	if _, err := h.ppl.SyncProfile(ctx, engine.PersonFromSlack(req.TeamID, u)); err != nil {
 		h.log.WarnContext(ctx, "could not store a Slack profile", "user", req.UserID, "err", err)
 		return false
 	}
@@ -285,7 +289,7 @@ func (h *Handlers) workspace(ctx context.Context, id string) (models.Workspace, 
 // UTC's today and trimmed once the zone is known.
 func (h *Handlers) summary(ctx context.Context, req *bot.Request) (models.Person, views.Summary, error) {
 	// A newcomer's zone, if Slack tells it within firstReadBudget.
-	if acking(ctx) {
+	if Acking(ctx) {
 		if _, synced, err := h.stored(ctx, req); err == nil && !synced {
 			h.quickProfile(ctx, req)
 		}
@@ -328,7 +332,7 @@ func (h *Handlers) summary(ctx context.Context, req *bot.Request) (models.Person
 	if pErr != nil {
 		p = models.Person{WorkspaceID: req.TeamID, UserID: req.UserID}
 	}
-	if pending && acking(ctx) {
+	if pending && Acking(ctx) {
 		h.learnLater(req)
 	}
 	if pending && p.TZOverride == "" {
@@ -373,7 +377,7 @@ const forecastLen = 5
 
 // forecast turns the engine's forecast into what the views show.
 func forecast(in engine.ForecastInput, p models.Person, ws models.Workspace, away []models.AwayPeriod, own []models.Holiday, now time.Time) []views.Upcoming {
-	rec := attention.Recipient{Person: p, Workspace: ws, Away: away, CompanyHolidays: own}
+	rec := engine.RecipientView(p, ws, away, own)
 	var out []views.Upcoming
 	for _, u := range engine.Forecast(in, rec, now, forecastLen) {
 		out = append(out, views.Upcoming{Title: u.Title, Cadence: u.Cadence, Nominal: u.Nominal, DeliverAt: u.DeliverAt, Status: u.Status, Reason: u.Reason})
@@ -404,7 +408,7 @@ func mergeHolidays(own []models.Holiday, region string, from, to models.Date) []
 		for _, hd := range cal.Between(from, to) {
 			if !seen[hd.Date] {
 				seen[hd.Date] = true
-				out = append(out, hd)
+				out = append(out, models.Holiday{Date: hd.Date, Name: hd.Name})
 			}
 		}
 	}
@@ -422,11 +426,11 @@ func regionName(code string) string {
 	return code
 }
 
-// publishHome renders and publishes a person's Home tab. It calls Slack, so it
+// PublishHome renders and publishes a person's Home tab. It calls Slack, so it
 // runs after the ack. For someone whose Slack profile is not read yet the
 // tab is published at once with what is known, then again once the
 // profile is in.
-func (h *Handlers) publishHome(ctx context.Context, req *bot.Request) {
+func (h *Handlers) PublishHome(ctx context.Context, req *bot.Request) {
 	s, ok := h.publishHomeOnce(ctx, req)
 	if ok && s.TZPending && h.learnProfile(ctx, req) {
 		h.publishHomeOnce(ctx, req)
@@ -439,20 +443,20 @@ func (h *Handlers) publishHomeOnce(ctx context.Context, req *bot.Request) (views
 		h.log.ErrorContext(ctx, "publish home: summary", "user", req.UserID, "err", err)
 		return s, false
 	}
-	if h.ck != nil {
-		p, err := h.person(ctx, req)
-		if err == nil {
-			s.Checkins, err = h.homeCheckins(ctx, req.TeamID, p)
-		}
+	var sections []views.HomeSectionFunc
+	if len(h.home) > 0 {
+		p, err := h.Person(ctx, req)
 		if err != nil {
 			// The settings are still worth showing.
-			h.log.WarnContext(ctx, "publish home: check-ins", "user", req.UserID, "err", err)
+			h.log.WarnContext(ctx, "publish home: features' sections", "user", req.UserID, "err", err)
+		} else {
+			sections = h.homeSections(ctx, req, p)
 		}
 	}
 	if req.Slack == nil {
 		return s, false
 	}
-	if _, err := req.Slack.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: req.UserID, View: views.Home(s)}); err != nil {
+	if _, err := req.Slack.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: req.UserID, View: views.Home(s, sections...)}); err != nil {
 		h.log.ErrorContext(ctx, "views.publish failed", "user", req.UserID, "err", err)
 		return s, false
 	}

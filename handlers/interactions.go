@@ -13,21 +13,22 @@ import (
 
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
 )
 
-// openModal opens view with the trigger. It runs before the ack because a
+// OpenModal opens view with the trigger. It runs before the ack because a
 // trigger_id lives only three seconds, and gives up when the request's
 // Slack budget runs out (views.open held behind a 429, say), answering in
 // words instead of missing the ack. A button press, whose ack carries no
 // message, gets that answer after the ack.
-func (h *Handlers) openModal(ctx context.Context, req *bot.Request, triggerID string, view slack.ModalViewRequest) (*bot.Response, error) {
+func (h *Handlers) OpenModal(ctx context.Context, req *bot.Request, triggerID string, view slack.ModalViewRequest) (*bot.Response, error) {
 	var refusal *bot.Response
 	switch {
 	case req.Slack == nil || triggerID == "":
-		refusal = notice("I can't open a form from here; use the command with arguments instead.", "Try `/trellis help`.")
+		refusal = Notice("I can't open a form from here; use the command with arguments instead.", "Try `/trellis help`.")
 	default:
-		sctx, cancel := slackCtx(ctx)
+		sctx, cancel := SlackCtx(ctx)
 		opened, err := req.Slack.OpenViewContext(sctx, triggerID, view)
 		cancel()
 		if err == nil {
@@ -35,10 +36,10 @@ func (h *Handlers) openModal(ctx context.Context, req *bot.Request, triggerID st
 			return nil, nil
 		}
 		h.log.WarnContext(ctx, "views.open failed", "callback", view.CallbackID, "err", err)
-		refusal = notice("Slack is busy and didn't let me open the form in time. Please try again in a minute.", "Or type the setting directly, see `/trellis help`.")
+		refusal = Notice("Slack is busy and didn't let me open the form in time. Please try again in a minute.", "Or type the setting directly, see `/trellis help`.")
 	}
 	if req.Kind == bot.KindBlockAction {
-		h.replyLater(req, refusal)
+		h.ReplyLater(req, refusal)
 		return nil, nil
 	}
 	return refusal, nil
@@ -56,7 +57,7 @@ func (h *Handlers) recordOpened(ctx context.Context, req *bot.Request, opened *s
 }
 
 func (h *Handlers) openHoursFor(ctx context.Context, req *bot.Request, trigger string) (*bot.Response, error) {
-	p, err := h.person(ctx, req)
+	p, err := h.Person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -64,11 +65,11 @@ func (h *Handlers) openHoursFor(ctx context.Context, req *bot.Request, trigger s
 	if err != nil {
 		return nil, err
 	}
-	return h.openModal(ctx, req, trigger, views.HoursModal(p.WorkingHoursIn(ws), p.Hours == nil, false, ws.DefaultHours))
+	return h.OpenModal(ctx, req, trigger, views.HoursModal(p.WorkingHoursIn(ws), p.Hours == nil, false, ws.DefaultHours))
 }
 
 func (h *Handlers) openTZFor(ctx context.Context, req *bot.Request, trigger string) (*bot.Response, error) {
-	p, err := h.person(ctx, req)
+	p, err := h.Person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -76,18 +77,18 @@ func (h *Handlers) openTZFor(ctx context.Context, req *bot.Request, trigger stri
 	if p.TZOverride == "" && p.SlackTZ == "" {
 		current = "" // not read from Slack yet: the form must not name a stand-in
 	}
-	return h.openModal(ctx, req, trigger, views.TZModal(current, p.SlackTZ, p.TZOverride == ""))
+	return h.OpenModal(ctx, req, trigger, views.TZModal(current, p.SlackTZ, p.TZOverride == ""))
 }
 
 func (h *Handlers) openRegionFor(ctx context.Context, req *bot.Request, trigger string, workspace bool) (*bot.Response, error) {
-	p, err := h.person(ctx, req)
+	p, err := h.Person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	return h.openModal(ctx, req, trigger, views.RegionModal(p.HolidayRegion, viewRegions(), workspace))
+	return h.OpenModal(ctx, req, trigger, views.RegionModal(p.HolidayRegion, viewRegions(), workspace))
 }
 
-func trigger(req *bot.Request) string {
+func Trigger(req *bot.Request) string {
 	if req.Interaction != nil {
 		return req.Interaction.TriggerID
 	}
@@ -95,40 +96,40 @@ func trigger(req *bot.Request) string {
 }
 
 func (h *Handlers) openHoursModal(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	return h.openHoursFor(ctx, req, trigger(req))
+	return h.openHoursFor(ctx, req, Trigger(req))
 }
 
 func (h *Handlers) openTZModal(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	return h.openTZFor(ctx, req, trigger(req))
+	return h.openTZFor(ctx, req, Trigger(req))
 }
 
 func (h *Handlers) openRegionModal(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	return h.openRegionFor(ctx, req, trigger(req), false)
+	return h.openRegionFor(ctx, req, Trigger(req), false)
 }
 
 func (h *Handlers) openAwayModal(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	p, err := h.person(ctx, req)
+	p, err := h.Person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	return h.openModal(ctx, req, trigger(req), views.AwayModal(localToday(h.clock.Now(), p.Location())))
+	return h.OpenModal(ctx, req, Trigger(req), views.AwayModal(localToday(h.clock.Now(), p.Location())))
 }
 
 func (h *Handlers) removeAway(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 	action := req.Interaction.ActionCallback.BlockActions[0]
 	id, err := strconv.ParseInt(action.Value, 10, 64)
 	if err != nil || id <= 0 {
-		h.tell(ctx, req, "I couldn't tell which time off to remove. Open your Home tab again and use its button.")
+		h.Tell(ctx, req, "I couldn't tell which time off to remove. Open your Home tab again and use its button.")
 		return nil, nil
 	}
 	// DeleteAway only removes the person's own periods.
 	if err := h.ppl.DeleteAway(ctx, req.TeamID, req.UserID, id); errors.Is(err, models.ErrNotFound) {
-		h.tell(ctx, req, "That time off isn't in your list any more, so there was nothing to remove.")
+		h.Tell(ctx, req, "That time off isn't in your list any more, so there was nothing to remove.")
 		return nil, nil
 	} else if err != nil {
 		return nil, err
 	}
-	req.After(h.refreshHome(req))
+	req.After(h.RefreshHome(req))
 	return nil, nil
 }
 
@@ -148,7 +149,7 @@ func state(req *bot.Request, blockID string) slack.BlockAction {
 	return slack.BlockAction{}
 }
 
-func fieldErrors(errs map[string]string) *bot.Response {
+func FieldErrors(errs map[string]string) *bot.Response {
 	return &bot.Response{Body: slack.NewErrorsViewSubmissionResponse(errs)}
 }
 
@@ -158,7 +159,7 @@ func (h *Handlers) submitHours(ctx context.Context, req *bot.Request) (*bot.Resp
 	for _, o := range state(req, views.BlockDays).SelectedOptions {
 		d, err := models.ParseWeekdays(o.Value)
 		if err != nil {
-			return fieldErrors(map[string]string{views.BlockDays: "Pick days from the list."}), nil
+			return FieldErrors(map[string]string{views.BlockDays: "Pick days from the list."}), nil
 		}
 		days |= d
 	}
@@ -179,19 +180,19 @@ func (h *Handlers) submitHours(ctx context.Context, req *bot.Request) (*bot.Resp
 		errs[views.BlockEnd] = "The end can't equal the start: that leaves no working time. For a night shift, end before the start (22:00 to 06:00)."
 	}
 	if len(errs) > 0 {
-		return fieldErrors(errs), nil
+		return FieldErrors(errs), nil
 	}
 	if workspace {
 		defer h.cache.forget(req.TeamID)
-		p, confirmed, err := h.freshPerson(ctx, req)
+		p, confirmed, err := h.FreshPerson(ctx, req)
 		if err != nil {
 			return nil, err
 		}
 		if !p.IsAdmin && !confirmed {
-			return fieldErrors(map[string]string{views.BlockDays: msgAdminUnconfirmed}), nil
+			return FieldErrors(map[string]string{views.BlockDays: msgAdminUnconfirmed}), nil
 		}
 		if !p.IsAdmin {
-			return fieldErrors(map[string]string{views.BlockDays: "Only workspace admins can change the workspace default."}), nil
+			return FieldErrors(map[string]string{views.BlockDays: "Only workspace admins can change the workspace default."}), nil
 		}
 		if err := h.ws.SetDefaultHours(ctx, req.TeamID, wh, req.UserID); err != nil {
 			return nil, err
@@ -209,7 +210,7 @@ func (h *Handlers) submitHours(ctx context.Context, req *bot.Request) (*bot.Resp
 			return nil, err
 		}
 	}
-	req.After(h.refreshHome(req))
+	req.After(h.RefreshHome(req))
 	return nil, nil
 }
 
@@ -219,14 +220,14 @@ func (h *Handlers) submitTZ(ctx context.Context, req *bot.Request) (*bot.Respons
 	if raw != "" {
 		z, ok := canonicalZone(raw)
 		if !ok {
-			return fieldErrors(map[string]string{views.BlockTZ: fmt.Sprintf("“%s” isn't a timezone I know: use a Region/City name like Europe/Berlin.", raw)}), nil
+			return FieldErrors(map[string]string{views.BlockTZ: fmt.Sprintf("“%s” isn't a timezone I know: use a Region/City name like Europe/Berlin.", raw)}), nil
 		}
 		zone = z
 	}
 	if err := h.ppl.SetTZOverride(ctx, req.TeamID, req.UserID, zone); err != nil {
 		return nil, err
 	}
-	req.After(h.refreshHome(req))
+	req.After(h.RefreshHome(req))
 	return nil, nil
 }
 
@@ -235,7 +236,7 @@ func (h *Handlers) submitTZ(ctx context.Context, req *bot.Request) (*bot.Respons
 const maxAwayAhead = 366
 
 func (h *Handlers) submitAway(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	p, err := h.person(ctx, req)
+	p, err := h.Person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -263,20 +264,20 @@ func (h *Handlers) submitAway(ctx context.Context, req *bot.Request) (*bot.Respo
 		}
 	}
 	if len(errs) > 0 {
-		return fieldErrors(errs), nil
+		return FieldErrors(errs), nil
 	}
 	note := strings.TrimSpace(state(req, views.BlockNote).Value)
 	if n := utf8.RuneCountInString(note); n > models.MaxAwayNoteLen {
-		return fieldErrors(map[string]string{views.BlockNote: fmt.Sprintf("The note is %d characters long; keep it to %d.", n, models.MaxAwayNoteLen)}), nil
+		return FieldErrors(map[string]string{views.BlockNote: fmt.Sprintf("The note is %d characters long; keep it to %d.", n, models.MaxAwayNoteLen)}), nil
 	}
 	a, err := h.ppl.AddAway(ctx, models.AwayPeriod{WorkspaceID: req.TeamID, UserID: req.UserID, First: first, Last: last, Note: note})
 	if errors.Is(err, models.ErrDuplicate) {
-		return fieldErrors(map[string]string{views.BlockFirst: fmt.Sprintf("That time off is already recorded: you're off from %s to %s. Nothing changed.", a.First.Format("Mon 2 Jan"), a.Last.Format("Mon 2 Jan 2006"))}), nil
+		return FieldErrors(map[string]string{views.BlockFirst: fmt.Sprintf("That time off is already recorded: you're off from %s to %s. Nothing changed.", a.First.Format("Mon 2 Jan"), a.Last.Format("Mon 2 Jan 2006"))}), nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	req.After(h.refreshHome(req))
+	req.After(h.RefreshHome(req))
 	return nil, nil
 }
 
@@ -284,19 +285,19 @@ func (h *Handlers) submitRegion(ctx context.Context, req *bot.Request) (*bot.Res
 	workspace := req.Interaction.View.PrivateMetadata == "workspace"
 	code, ok := normaliseRegion(state(req, views.BlockRegion).SelectedOption.Value, !workspace)
 	if !ok {
-		return fieldErrors(map[string]string{views.BlockRegion: "Pick a region from the list."}), nil
+		return FieldErrors(map[string]string{views.BlockRegion: "Pick a region from the list."}), nil
 	}
 	if workspace {
 		defer h.cache.forget(req.TeamID)
-		p, confirmed, err := h.freshPerson(ctx, req)
+		p, confirmed, err := h.FreshPerson(ctx, req)
 		if err != nil {
 			return nil, err
 		}
 		if !p.IsAdmin && !confirmed {
-			return fieldErrors(map[string]string{views.BlockRegion: msgAdminUnconfirmed}), nil
+			return FieldErrors(map[string]string{views.BlockRegion: msgAdminUnconfirmed}), nil
 		}
 		if !p.IsAdmin {
-			return fieldErrors(map[string]string{views.BlockRegion: "Only workspace admins can change the workspace region."}), nil
+			return FieldErrors(map[string]string{views.BlockRegion: "Only workspace admins can change the workspace region."}), nil
 		}
 		if err := h.ws.SetHolidayRegion(ctx, req.TeamID, code, req.UserID); err != nil {
 			return nil, err
@@ -306,7 +307,7 @@ func (h *Handlers) submitRegion(ctx context.Context, req *bot.Request) (*bot.Res
 	if err := h.ppl.SetHolidayRegion(ctx, req.TeamID, req.UserID, code); err != nil {
 		return nil, err
 	}
-	req.After(h.refreshHome(req))
+	req.After(h.RefreshHome(req))
 	return nil, nil
 }
 
@@ -317,7 +318,7 @@ func (h *Handlers) homeOpened(ctx context.Context, req *bot.Request) (*bot.Respo
 			return nil, nil
 		}
 	}
-	req.After(h.refreshHome(req))
+	req.After(h.RefreshHome(req))
 	return nil, nil
 }
 
@@ -329,7 +330,7 @@ func (h *Handlers) userChanged(ctx context.Context, req *bot.Request) (*bot.Resp
 		return nil, fmt.Errorf("user_change: unexpected payload %T", req.Event.Data)
 	}
 	u := slackUserFromEvent(ev)
-	if _, err := h.ppl.SyncProfile(ctx, bot.PersonFromSlack(req.TeamID, u)); err != nil {
+	if _, err := h.ppl.SyncProfile(ctx, engine.PersonFromSlack(req.TeamID, u)); err != nil {
 		return nil, err
 	}
 	return nil, nil

@@ -131,8 +131,8 @@ func localToday(now time.Time, loc *time.Location) models.Date {
 	return models.DateOf(now.In(loc))
 }
 
-// splitCommand separates the first word (the subcommand) from the rest.
-func splitCommand(text string) (sub, rest string) {
+// SplitCommand separates the first word (the subcommand) from the rest.
+func SplitCommand(text string) (sub, rest string) {
 	text = strings.TrimSpace(text)
 	sub, rest, _ = strings.Cut(text, " ")
 	return strings.ToLower(sub), strings.TrimSpace(rest)

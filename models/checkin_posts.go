@@ -95,16 +95,6 @@ func (r postRow) domain() CheckinPost {
 	}
 }
 
-// joinTS stores message timestamps as one comma-separated text.
-func joinTS(ts []string) (string, error) {
-	for _, t := range ts {
-		if t == "" || strings.Contains(t, ",") {
-			return "", fmt.Errorf("%w: %q is not a message timestamp", ErrInvalid, t)
-		}
-	}
-	return strings.Join(ts, ","), nil
-}
-
 // QueuePost stores a post to be made, and returns it as stored. Queueing
 // is idempotent on the post's identity (round, kind, person, version):
 // queueing it again returns the stored post unchanged. A zero Version is
@@ -176,15 +166,7 @@ func (s *Checkins) QueuePost(ctx context.Context, p CheckinPost) (CheckinPost, e
 // not run out, get false and no error. It does not look at NextAttemptAt:
 // DuePosts finds the posts that are due.
 func (s *Checkins) ClaimPost(ctx context.Context, workspaceID string, id int64, token string, now time.Time, lease time.Duration) (CheckinPost, bool, error) {
-	if token == "" || lease <= 0 {
-		return CheckinPost{}, false, fmt.Errorf("claim post %d: %w: a claim needs a token and a positive lease", id, ErrInvalid)
-	}
-	now = dbTime(now)
-	rows, err := queryRows[postRow](ctx, s.db, `
-		UPDATE checkin_posts
-		SET claim_token = ?, claim_until = ?, attempts = attempts + 1
-		WHERE id = ? AND workspace_id = ? AND posted = ? AND (claim_until IS NULL OR claim_until <= ?)
-		RETURNING *`, token, dbTime(now.Add(lease)), id, workspaceID, false, now)
+	rows, err := s.posts().Claim(ctx, workspaceID, id, token, now, lease)
 	if err != nil {
 		return CheckinPost{}, false, fmt.Errorf("claim post %d: %w", id, err)
 	}
@@ -194,18 +176,16 @@ func (s *Checkins) ClaimPost(ctx context.Context, workspaceID string, id int64, 
 	return rows[0].domain(), true, nil
 }
 
+// posts is the check-ins' post outbox.
+func (s *Checkins) posts() Outbox[postRow] { return NewOutbox[postRow](s.db, "checkin_posts") }
+
 // DuePosts returns up to limit posts, of every workspace, that are not
 // posted, due at now and free to claim (never claimed, or their lease ran
 // out), by id. The search uses checkin_posts_due.
 func (s *Checkins) DuePosts(ctx context.Context, now time.Time, limit int) ([]CheckinPost, error) {
-	if limit <= 0 {
-		return nil, fmt.Errorf("due posts: %w: limit %d must be positive", ErrInvalid, limit)
-	}
-	now = dbTime(now)
-	var rows []postRow
-	if err := s.db.conn(ctx).Where("posted = ? AND next_attempt_at <= ? AND (claim_until IS NULL OR claim_until <= ?)", false, now, now).
-		Order("id").Limit(limit).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("due posts: %w", translate(err))
+	rows, err := s.posts().Due(ctx, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("due posts: %w", err)
 	}
 	out := make([]CheckinPost, len(rows))
 	for i, r := range rows {
@@ -218,25 +198,9 @@ func (s *Checkins) DuePosts(ctx context.Context, now time.Time, limit int) ([]Ch
 // is due and free to claim: its NextAttemptAt, or its ClaimUntil if that
 // is later. ok is false when every post is posted.
 func (s *Checkins) NextPostDue(ctx context.Context) (at time.Time, ok bool, err error) {
-	// One look for the posts whose lease (if any) ends first and one for
-	// the others, each ordered by a column, so the type survives on SQLite.
-	for _, q := range []string{
-		`SELECT next_attempt_at AS at FROM checkin_posts
-		 WHERE posted = ? AND (claim_until IS NULL OR claim_until <= next_attempt_at)
-		 ORDER BY next_attempt_at LIMIT 1`,
-		`SELECT claim_until AS at FROM checkin_posts
-		 WHERE posted = ? AND claim_until > next_attempt_at
-		 ORDER BY claim_until LIMIT 1`,
-	} {
-		rows, err := queryRows[struct {
-			At time.Time `gorm:"column:at"`
-		}](ctx, s.db, q, false)
-		if err != nil {
-			return time.Time{}, false, fmt.Errorf("next post due: %w", err)
-		}
-		if len(rows) == 1 && (!ok || rows[0].At.Before(at)) {
-			at, ok = rows[0].At.UTC(), true
-		}
+	at, ok, err = s.posts().NextDue(ctx)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next post due: %w", err)
 	}
 	return at, ok, nil
 }
@@ -248,23 +212,18 @@ func (s *Checkins) NextPostDue(ctx context.Context) (at time.Time, ok bool, err 
 // nothing changes and the error is ErrLeaseLost. A lease that ran out
 // still marks while nobody else has claimed the post.
 func (s *Checkins) MarkPosted(ctx context.Context, id int64, token, channel string, ts []string) error {
-	joined, err := joinTS(ts)
-	if err != nil {
+	if err := s.posts().MarkPosted(ctx, id, token, channel, ts); err != nil {
 		return fmt.Errorf("mark post %d posted: %w", id, err)
 	}
-	if token == "" {
-		return fmt.Errorf("mark post %d posted: %w: no claim token", id, ErrInvalid)
-	}
-	upd := map[string]any{"posted": true, "ts": joined, "claim_token": "", "claim_until": nil}
-	if channel != "" {
-		upd["channel"] = channel
-	}
-	res := s.db.conn(ctx).Model(&postRow{}).Where("id = ? AND posted = ? AND claim_token = ?", id, false, token).Updates(upd)
-	if res.Error != nil {
-		return fmt.Errorf("mark post %d posted: %w", id, translate(res.Error))
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("mark post %d posted: %w", id, ErrLeaseLost)
+	return nil
+}
+
+// RenewPost extends the lease of a claimed post to until. Only the
+// claim's holder can: if the post is not held under token any more, or is
+// posted, nothing changes and the error is ErrLeaseLost.
+func (s *Checkins) RenewPost(ctx context.Context, id int64, token string, until time.Time) error {
+	if err := s.posts().Renew(ctx, id, token, until); err != nil {
+		return fmt.Errorf("renew post %d: %w", id, err)
 	}
 	return nil
 }
@@ -273,16 +232,8 @@ func (s *Checkins) MarkPosted(ctx context.Context, id int64, token, channel stri
 // claim (Slack failed or asked to wait). Like MarkPosted, only the claim's
 // holder can, else ErrLeaseLost.
 func (s *Checkins) RetryPost(ctx context.Context, id int64, token string, at time.Time) error {
-	if token == "" || at.IsZero() {
-		return fmt.Errorf("retry post %d: %w: a retry needs the claim token and a time", id, ErrInvalid)
-	}
-	res := s.db.conn(ctx).Model(&postRow{}).Where("id = ? AND posted = ? AND claim_token = ?", id, false, token).
-		Updates(map[string]any{"next_attempt_at": dbTime(at), "claim_token": "", "claim_until": nil})
-	if res.Error != nil {
-		return fmt.Errorf("retry post %d: %w", id, translate(res.Error))
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("retry post %d: %w", id, ErrLeaseLost)
+	if err := s.posts().Retry(ctx, id, token, at); err != nil {
+		return fmt.Errorf("retry post %d: %w", id, err)
 	}
 	return nil
 }
@@ -355,20 +306,13 @@ func (s *Checkins) ClaimRoundAnswers(ctx context.Context, workspaceID string, ro
 }
 
 // ReleasePost gives back a claimed post that was not tried after all (it
-// did not fit the message it was claimed for): the claim ends and the
-// attempt is not counted, so it is not looked for in Slack before it is
-// sent. Like MarkPosted, only the claim's holder can, else ErrLeaseLost.
+// did not fit the message it was claimed for, or was stopped before the
+// wire): the claim ends and the attempt is not counted, so it is not
+// looked for in Slack before it is sent. Like MarkPosted, only the claim's
+// holder can, else ErrLeaseLost.
 func (s *Checkins) ReleasePost(ctx context.Context, id int64, token string) error {
-	if token == "" {
-		return fmt.Errorf("release post %d: %w: no claim token", id, ErrInvalid)
-	}
-	res := s.db.conn(ctx).Exec(`UPDATE checkin_posts SET claim_token = '', claim_until = NULL, attempts = attempts - 1
-		WHERE id = ? AND posted = ? AND claim_token = ?`, id, false, token)
-	if res.Error != nil {
-		return fmt.Errorf("release post %d: %w", id, translate(res.Error))
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("release post %d: %w", id, ErrLeaseLost)
+	if err := s.posts().Release(ctx, id, token); err != nil {
+		return fmt.Errorf("release post %d: %w", id, err)
 	}
 	return nil
 }

@@ -187,6 +187,44 @@ func TestPostLeaseExpiry(t *testing.T) {
 	})
 }
 
+// A claim's holder renews its lease, so nobody else claims it while the
+// lease holds; a claim taken over, or a post already posted, cannot be
+// renewed.
+func TestRenewPost(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s, _, r := standupRound(t, db, "2026-12-07", "U1")
+		p, err := s.QueuePost(ctx, models.CheckinPost{WorkspaceID: "T1", RoundID: r.ID, Kind: models.PostHeader, Channel: "C1", NextAttemptAt: postT0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, err := s.ClaimPost(ctx, "T1", p.ID, "A", postT0, time.Minute); !ok || err != nil {
+			t.Fatalf("first claim: %v, %v", ok, err)
+		}
+		if err := s.RenewPost(ctx, p.ID, "A", postT0.Add(2*time.Minute)); err != nil {
+			t.Fatalf("renew: %v", err)
+		}
+		if _, ok, _ := s.ClaimPost(ctx, "T1", p.ID, "B", postT0.Add(90*time.Second), time.Minute); ok {
+			t.Error("claimed while the renewed lease holds")
+		}
+		if err := s.RenewPost(ctx, p.ID, "B", postT0.Add(3*time.Minute)); !errors.Is(err, models.ErrLeaseLost) {
+			t.Errorf("renew under another token: %v, want ErrLeaseLost", err)
+		}
+		if _, ok, _ := s.ClaimPost(ctx, "T1", p.ID, "B", postT0.Add(2*time.Minute), time.Minute); !ok {
+			t.Fatal("not claimed once the renewed lease ran out")
+		}
+		if err := s.RenewPost(ctx, p.ID, "A", postT0.Add(4*time.Minute)); !errors.Is(err, models.ErrLeaseLost) {
+			t.Errorf("renew after a takeover: %v, want ErrLeaseLost", err)
+		}
+		if err := s.MarkPosted(ctx, p.ID, "B", "C1", []string{"1.1"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RenewPost(ctx, p.ID, "B", postT0.Add(4*time.Minute)); !errors.Is(err, models.ErrLeaseLost) {
+			t.Errorf("renew a posted post: %v, want ErrLeaseLost", err)
+		}
+	})
+}
+
 func TestDuePostsAndRetry(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()

@@ -113,6 +113,17 @@ func (s *Installations) Get(ctx context.Context, workspaceID string) (Installati
 	return s.open(row)
 }
 
+// BotToken returns the bot token, in clear, and the bot's user id of a
+// workspace where Trellis is installed: what the Slack clients need, as
+// plain values, so the transport depends on no store.
+func (s *Installations) BotToken(ctx context.Context, workspaceID string) (token, botUserID string, err error) {
+	in, err := s.Get(ctx, workspaceID)
+	if err != nil {
+		return "", "", err
+	}
+	return in.BotToken, in.BotUserID, nil
+}
+
 func (s *Installations) open(row installationRow) (Installation, error) {
 	in := row.domain()
 	token, err := s.cipher.Open(row.BotTokenEnc, []byte(row.WorkspaceID))

@@ -48,6 +48,13 @@ func TestInstallations(t *testing.T) {
 		if _, err := s.Get(ctx, "T404"); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("Get(unknown) = %v, want ErrNotFound", err)
 		}
+		// What the Slack clients read: the token in clear and the bot's id.
+		if token, botUser, err := s.BotToken(ctx, "T1"); err != nil || token != in.BotToken || botUser != "UBOT" {
+			t.Errorf("BotToken = %q, %q, %v; want %q, UBOT", token, botUser, err, in.BotToken)
+		}
+		if _, _, err := s.BotToken(ctx, "T404"); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("BotToken(unknown) = %v, want ErrNotFound", err)
+		}
 
 		in2 := models.Installation{WorkspaceID: "T2", BotToken: "xoxb-2222"}
 		if err := s.Save(ctx, in2); err != nil {
@@ -75,6 +82,9 @@ func TestInstallations(t *testing.T) {
 		}
 		if _, err := s.Get(ctx, "T1"); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("Get(deactivated) = %v, want ErrNotFound", err)
+		}
+		if _, _, err := s.BotToken(ctx, "T1"); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("BotToken(deactivated) = %v, want ErrNotFound", err)
 		}
 		if raw, err := models.RawBotToken(ctx, db, "T1"); err != nil || raw != nil {
 			t.Errorf("bot_token_enc after Deactivate = %q, %v; want NULL", raw, err)

@@ -9,6 +9,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // Workspace holds the defaults an admin sets for everyone in a Slack team.
@@ -27,7 +29,7 @@ type Workspace struct {
 
 // Bounds of a daily budget of proactive DMs.
 const (
-	DefaultDailyBudget = 3
+	DefaultDailyBudget = calendar.DefaultDailyBudget
 	MaxDailyBudget     = 20
 )
 

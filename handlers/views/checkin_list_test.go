@@ -79,8 +79,9 @@ func TestCheckinList(t *testing.T) {
 
 func TestHomeCheckins(t *testing.T) {
 	s := views.Summary{TimeZone: "Europe/Berlin", LocalNow: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), Budget: 3}
+	var ck views.HomeCheckins
 	home := func(s views.Summary) ([]slack.Block, string) {
-		v := views.Home(s)
+		v := views.Home(s, views.HomeCheckinSection(ck))
 		checkBlockLimits(t, "home", v.Blocks.BlockSet, 100)
 		return v.Blocks.BlockSet, blockJSON(t, v.Blocks.BlockSet)
 	}
@@ -93,7 +94,7 @@ func TestHomeCheckins(t *testing.T) {
 	}
 
 	berlin := berlinZone(t)
-	s.Checkins = views.HomeCheckins{
+	ck = views.HomeCheckins{
 		Waiting: []views.HomeWaiting{
 			{RoundID: 12, CheckinID: 7, Label: "Daily stand-up · Tue 24 Nov", ClosesAt: time.Date(2026, 11, 24, 16, 30, 0, 0, time.UTC), Loc: berlin},
 			{RoundID: 13, CheckinID: 8, Label: "Retro <!here>", Status: models.ResponseSnoozed},
@@ -132,12 +133,12 @@ func TestHomeCheckins(t *testing.T) {
 	for i := range 20 {
 		s.Away = append(s.Away, models.AwayPeriod{ID: int64(i + 1), Note: strings.Repeat("n", 100)})
 	}
-	s.Checkins = views.HomeCheckins{}
+	ck = views.HomeCheckins{}
 	for i := range 100 {
-		s.Checkins.Waiting = append(s.Checkins.Waiting, views.HomeWaiting{RoundID: int64(i + 1), CheckinID: 1, Label: strings.Repeat("<", 200)})
+		ck.Waiting = append(ck.Waiting, views.HomeWaiting{RoundID: int64(i + 1), CheckinID: 1, Label: strings.Repeat("<", 200)})
 	}
 	for i := range 200 {
-		s.Checkins.Mine = append(s.Checkins.Mine, views.CheckinListItem{ID: int64(i + 1), Name: "x", CanChange: true})
+		ck.Mine = append(ck.Mine, views.CheckinListItem{ID: int64(i + 1), Name: "x", CanChange: true})
 	}
 	_, all = home(s)
 	if !strings.Contains(all, "and 90 more waiting for you") || !strings.Contains(all, "more\"") {

@@ -30,6 +30,12 @@ const (
 // BlockHomeBudget is the block id of the daily-limit section.
 const BlockHomeBudget = "home_budget"
 
+// HomeCheckinSection is the Home tab's check-in section: the rounds
+// waiting for the person's answer, and their check-ins with buttons.
+func HomeCheckinSection(h HomeCheckins) HomeSectionFunc {
+	return func(room HomeRoom) []slack.Block { return homeCheckinBlocks(h, room.Blocks, room.Text) }
+}
+
 // HomeCheckinActionsBlockID is the block id of one check-in's buttons on
 // the Home tab.
 func HomeCheckinActionsBlockID(checkinID int64) string {

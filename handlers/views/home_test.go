@@ -8,14 +8,22 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/slack-go/slack"
+
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models"
 )
 
-// homeSummary is a Home tab's summary with the given check-ins.
-func homeSummary(mine ...views.CheckinListItem) views.Summary {
+// homeSummary is a Home tab's summary, and its check-in section with the
+// given check-ins.
+func homeSummary(mine ...views.CheckinListItem) (views.Summary, views.HomeCheckins) {
 	return views.Summary{TimeZone: "Europe/Berlin", LocalNow: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC),
-		Budget: 3, BudgetLimit: 3, Checkins: views.HomeCheckins{Mine: mine}}
+		Budget: 3, BudgetLimit: 3}, views.HomeCheckins{Mine: mine}
+}
+
+// homeTab is the Home tab of s with the check-in section ck.
+func homeTab(s views.Summary, ck views.HomeCheckins) slack.HomeTabViewRequest {
+	return views.Home(s, views.HomeCheckinSection(ck))
 }
 
 // TestHomeCheckinButtons: on the Home tab every check-in has buttons, not
@@ -40,7 +48,7 @@ func TestHomeCheckinButtons(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			it := views.CheckinListItem{ID: 42, Name: "Stand-up <!channel>", Cadence: "weekdays at 09:30", ChannelID: "C0TEAM",
 				Participants: 4, Paused: tt.paused, CanChange: tt.canChange}
-			v := views.Home(homeSummary(it))
+			v := homeTab(homeSummary(it))
 			blocks := v.Blocks.BlockSet
 			checkBlockLimits(t, "home", blocks, 100)
 			all := blockJSON(t, blocks)
@@ -117,9 +125,9 @@ func TestHomeBudgetMenu(t *testing.T) {
 		{limit: 1, budget: 1, initial: views.ValueDefault},
 		{limit: models.MaxDailyBudget, budget: 7, own: true, initial: "7"},
 	} {
-		s := homeSummary()
+		s, ck := homeSummary()
 		s.Budget, s.BudgetOwn, s.BudgetLimit = tt.budget, tt.own, tt.limit
-		blocks := views.Home(s).Blocks.BlockSet
+		blocks := homeTab(s, ck).Blocks.BlockSet
 		checkBlockLimits(t, "home", blocks, 100)
 		b := blockByID(t, blocks, views.BlockHomeBudget)
 		if b == nil {
@@ -161,7 +169,8 @@ func TestHomeBudgetMenu(t *testing.T) {
 		}
 	}
 	// /trellis me has no menu.
-	if all := blockJSON(t, views.Me(homeSummary())); strings.Contains(all, views.ActionHomeBudget) {
+	me, _ := homeSummary()
+	if all := blockJSON(t, views.Me(me)); strings.Contains(all, views.ActionHomeBudget) {
 		t.Errorf("/trellis me has the Home menu:\n%s", all)
 	}
 }
@@ -169,19 +178,19 @@ func TestHomeBudgetMenu(t *testing.T) {
 // TestHomeFullWithButtons: the fullest Home — every kind of check-in row,
 // the most time off, rounds and check-ins — stays within Slack's limits.
 func TestHomeFullWithButtons(t *testing.T) {
-	s := homeSummary()
+	s, ck := homeSummary()
 	s.BudgetLimit = models.MaxDailyBudget
 	for i := range 20 {
 		s.Away = append(s.Away, models.AwayPeriod{ID: int64(i + 1), Note: strings.Repeat("n", 100)})
 	}
 	for i := range 30 {
-		s.Checkins.Waiting = append(s.Checkins.Waiting, views.HomeWaiting{RoundID: int64(i + 1), CheckinID: 1, Label: strings.Repeat("<", 200)})
+		ck.Waiting = append(ck.Waiting, views.HomeWaiting{RoundID: int64(i + 1), CheckinID: 1, Label: strings.Repeat("<", 200)})
 	}
 	for i := range 200 {
-		s.Checkins.Mine = append(s.Checkins.Mine, views.CheckinListItem{ID: int64(i + 1), Name: strings.Repeat("“<&", 200),
+		ck.Mine = append(ck.Mine, views.CheckinListItem{ID: int64(i + 1), Name: strings.Repeat("“<&", 200),
 			Cadence: strings.Repeat("é", 200), CanChange: i%2 == 0, Paused: i%3 == 0})
 	}
-	blocks := views.Home(s).Blocks.BlockSet
+	blocks := homeTab(s, ck).Blocks.BlockSet
 	checkBlockLimits(t, "full home", blocks, 100)
 	all := blockJSON(t, blocks)
 	if !strings.Contains(all, "more\"") {

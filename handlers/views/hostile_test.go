@@ -127,8 +127,9 @@ func surfaces(v string) []surface {
 		UserID: "U1", TimeZone: stored(v, 64), LocalNow: now, Hours: models.DefaultWorkingHours,
 		Away: aways, StatusAway: true, StatusUntil: now.Add(48 * time.Hour), StatusText: stored(v, 100),
 		Region: "DE-BY", RegionName: "Germany — Bavaria", Holidays: hols, Budget: 3,
-		Upcoming: upcoming, Checkins: HomeCheckins{Mine: items, Waiting: waiting},
+		Upcoming: upcoming,
 	}
+	homeCheckins := HomeCheckins{Mine: items, Waiting: waiting}
 	aggs := []models.Aggregate{
 		{Position: 2, Count: 6, Average: 3.5},
 		{Position: 3, Count: 6, Counts: map[string]int{c.Questions[2].Options[0]: 2, stored("gone "+v, 75): 4}},
@@ -144,10 +145,9 @@ func surfaces(v string) []surface {
 
 	out := []surface{
 		{name: "Me", kind: blockkit.Message, v: Me(sum)},
-		{name: "Home", kind: blockkit.Home, v: Home(sum)},
+		{name: "Home", kind: blockkit.Home, v: Home(sum, HomeCheckinSection(homeCheckins))},
 		{name: "TZModal", kind: blockkit.Modal, v: TZModal(stored(v, 64), stored(v, 64), false)},
 		{name: "AwayModal", kind: blockkit.Modal, v: AwayModal(today)},
-		{name: "CheckinModal", kind: blockkit.Modal, v: CheckinModal(c, models.CheckinTemplates(), "")},
 		{name: "AnswerModal", kind: blockkit.Modal, v: AnswerModal(c, round, label, answers, answers)},
 		{name: "CheckinList", kind: blockkit.Message, v: CheckinList(items, stored(v, 200))},
 	}

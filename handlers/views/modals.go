@@ -9,6 +9,32 @@ import (
 	"github.com/trellis-bot/trellis/models"
 )
 
+// Modal is a modal with a Cancel button: what every form of Trellis is,
+// whichever package draws it.
+func Modal(callbackID, title, submit string, blocks ...slack.Block) slack.ModalViewRequest {
+	return modal(callbackID, title, submit, blocks...)
+}
+
+// Input is an input block with a label, and a hint when hint is set.
+func Input(blockID, label string, el slack.BlockElement, optional bool, hint string) *slack.InputBlock {
+	return input(blockID, label, el, optional, hint)
+}
+
+// PlainText is a plain_text text object.
+func PlainText(s string) *slack.TextBlockObject { return plain(s) }
+
+// MrkdwnText is a verbatim mrkdwn text object, for text Trellis wrote.
+func MrkdwnText(s string) *slack.TextBlockObject { return text(s) }
+
+// Clip cuts s to at most n characters, without a mark: for an input's
+// initial value, which Slack refuses when longer than its max_length.
+func Clip(s string, n int) string { return clip(s, n) }
+
+// Pick returns the option with value, or nil.
+func Pick(value string, opts ...*slack.OptionBlockObject) *slack.OptionBlockObject {
+	return pick(value, opts...)
+}
+
 func modal(callbackID, title, submit string, blocks ...slack.Block) slack.ModalViewRequest {
 	return slack.ModalViewRequest{
 		Type:       slack.VTModal,
@@ -28,6 +54,19 @@ func input(blockID, label string, el slack.BlockElement, optional bool, hint str
 	}
 	return b
 }
+
+// pick returns the option with value, or nil.
+func pick(value string, opts ...*slack.OptionBlockObject) *slack.OptionBlockObject {
+	for _, o := range opts {
+		if o.Value == value {
+			return o
+		}
+	}
+	return nil
+}
+
+// count is "1 day" or "3 days".
+func count(n int, one, many string) string { return fmt.Sprintf("%d %s", n, Plural(n, one, many)) }
 
 var weekdayOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
 

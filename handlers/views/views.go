@@ -1,6 +1,8 @@
-// Package views builds every Block Kit surface Trellis shows for people's
-// boundaries: the help text, the /trellis me summary, the App Home tab and the
-// modals that edit settings. Handlers never assemble Block Kit themselves.
+// Package views builds the Block Kit surfaces Trellis shows for people's
+// boundaries: the help text, the /trellis me summary, the App Home tab's
+// frame (features fill in their sections) and the modals that edit
+// settings, and the builders features' own forms share (Modal, Input).
+// Handlers never assemble Block Kit themselves.
 package views
 
 import (
@@ -75,9 +77,6 @@ type Summary struct {
 	BudgetLimit int
 	// Upcoming are the next proactive messages, as the rules stand now.
 	Upcoming []Upcoming
-	// Checkins are the rounds waiting for the person's answer and the
-	// check-ins they take part in, for the Home tab.
-	Checkins HomeCheckins
 }
 
 // Upcoming is one forecast proactive message.
@@ -96,24 +95,24 @@ func button(actionID, label, value string) *slack.ButtonBlockElement {
 	return slack.NewButtonBlockElement(actionID, value, plain(label))
 }
 
-// Help lists what Trellis does and every command.
-func Help() []slack.Block {
+// Help lists what Trellis does and every command: the core's, then
+// features (the lines each feature gives, in order), then help itself.
+func Help(features ...string) []slack.Block {
+	lines := []string{
+		"`/trellis me` — your timezone, working hours, time off and holidays",
+		"`/trellis hours mon-fri 09:00-17:30` — set your working hours (`/trellis hours` opens a form; `22:00-06:00` works for night shifts; `/trellis hours default` follows the workspace)",
+		"`/trellis tz Europe/Berlin` — set your timezone; `/trellis tz auto` follows your Slack profile",
+		"`/trellis away until 2026-12-24` — time off (also `away 3d`, `away tomorrow`, `away 2026-12-20 to 2026-12-31`); `/trellis away` lists it",
+		"`/trellis back` — end the time off that covers today",
+		"`/trellis budget 2` — at most 2 proactive messages a day (you can lower the workspace's limit; `/trellis budget default` follows it)",
+		"`/trellis holidays` — upcoming public holidays for you; `/trellis holidays region DE-BY` picks your region; `/trellis holidays regions` lists them",
+	}
+	lines = append(lines, features...)
+	lines = append(lines, "`/trellis help` — this message")
 	return []slack.Block{
 		section("*Trellis* runs light-touch check-ins by DM — "+
 			"and never messages you outside your working hours, on a holiday or while you're away.", nil),
-		section(strings.Join([]string{
-			"`/trellis me` — your timezone, working hours, time off and holidays",
-			"`/trellis hours mon-fri 09:00-17:30` — set your working hours (`/trellis hours` opens a form; `22:00-06:00` works for night shifts; `/trellis hours default` follows the workspace)",
-			"`/trellis tz Europe/Berlin` — set your timezone; `/trellis tz auto` follows your Slack profile",
-			"`/trellis away until 2026-12-24` — time off (also `away 3d`, `away tomorrow`, `away 2026-12-20 to 2026-12-31`); `/trellis away` lists it",
-			"`/trellis back` — end the time off that covers today",
-			"`/trellis budget 2` — at most 2 proactive messages a day (you can lower the workspace's limit; `/trellis budget default` follows it)",
-			"`/trellis holidays` — upcoming public holidays for you; `/trellis holidays region DE-BY` picks your region; `/trellis holidays regions` lists them",
-			"`/trellis checkin new` — in a channel, set up a check-in its team answers by DM (from a template: stand-up, weekly, autonomy pulse, retro)",
-			"`/trellis checkin list` — this channel's check-ins (in a DM: yours); `/trellis checkin edit|pause|resume|delete|run ID` for the owner",
-			"`/trellis checkin export ID` — a CSV of the answers (the owner or an admin gets everyone's while in the channel, anyone else their own)",
-			"`/trellis help` — this message",
-		}, "\n"), nil),
+		section(strings.Join(lines, "\n"), nil),
 		section("*Admins*\n"+strings.Join([]string{
 			"`/trellis admin hours mon-fri 09:00-17:30` — workspace default working hours",
 			"`/trellis admin holidays region GB` — the workspace's public-holiday region",
@@ -146,8 +145,18 @@ func Me(s Summary) []slack.Block {
 // homeMaxBlocks is the most blocks Slack allows on the App Home tab.
 const homeMaxBlocks = 100
 
-// Home is the App Home tab.
-func Home(s Summary) slack.HomeTabViewRequest {
+// HomeRoom is what is left of the Home tab for a feature's section: its
+// blocks, and the characters of text it may carry.
+type HomeRoom struct {
+	Blocks, Text int
+}
+
+// HomeSectionFunc builds a feature's section of the Home tab to fit room.
+type HomeSectionFunc func(room HomeRoom) []slack.Block
+
+// Home is the App Home tab: the person's settings, then each feature's
+// section in order, each given the room the ones before it left.
+func Home(s Summary, sections ...HomeSectionFunc) slack.HomeTabViewRequest {
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain("Trellis")),
 		slack.NewContextBlock("", text("Structure without surveillance: I only message you inside your working hours, never on holidays or while you're away.")),
@@ -159,9 +168,17 @@ func Home(s Summary) slack.HomeTabViewRequest {
 	for _, b := range blocks {
 		used += mrkdwn.TextLen(b)
 	}
-	// The check-ins take what is left of Home's 100 blocks, keeping two for
+	// The features take what is left of Home's 100 blocks, keeping two for
 	// the end, and of the text a message may carry.
-	blocks = append(blocks, homeCheckinBlocks(s.Checkins, homeMaxBlocks-len(blocks)-2, mrkdwn.MessageTextBudget-used-100)...)
+	room := HomeRoom{Blocks: homeMaxBlocks - len(blocks) - 2, Text: mrkdwn.MessageTextBudget - used - 100}
+	for _, section := range sections {
+		got := section(room)
+		for _, b := range got {
+			room.Text -= mrkdwn.TextLen(b)
+		}
+		room.Blocks -= len(got)
+		blocks = append(blocks, got...)
+	}
 	blocks = append(blocks, slack.NewDividerBlock(),
 		slack.NewContextBlock("", text("Type `/trellis help` anywhere for every command.")))
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}

@@ -63,7 +63,7 @@ func (s *Server) deliverHTTP(ctx context.Context, d deliveryConfig, kind string,
 	}
 	// Signatures are transport, like the ack timeout: they carry the real
 	// time, whatever the workspace clock says, and the bot checks them
-	// against its real clock (see serve.go), so moving the sandbox clock
+	// against its real clock (see app/http.go), so moving the sandbox clock
 	// never makes them stale.
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	req.Header.Set("Content-Type", ctype)

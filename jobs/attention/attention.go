@@ -6,25 +6,36 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/jobs/cadence"
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/holidays"
 )
 
 // DefaultDailyBudget is the workspace default number of proactive DMs a
 // person gets per local day.
-const DefaultDailyBudget = models.DefaultDailyBudget
+const DefaultDailyBudget = calendar.DefaultDailyBudget
 
 // whenLayout is how an instant appears in a reason, in the person's zone.
 const whenLayout = "Mon 2 Jan 15:04 MST"
 
-// Recipient is everything the policy needs to know about one person.
+// Recipient is everything the policy needs to know about one person, as
+// plain values: the policy reads no stored record. jobs/engine's
+// RecipientView builds it from what Trellis stores.
 type Recipient struct {
-	Person    models.Person
-	Workspace models.Workspace
-	// Away are the person's away periods (whole local dates).
-	Away []models.AwayPeriod
+	// Location is the zone the person's dates and hours are in; nil means
+	// UTC.
+	Location *time.Location
+	// Hours are the person's working days and daily window; the zero value
+	// (a workspace not yet configured) means calendar.DefaultWorkingHours.
+	Hours calendar.WorkingHours
+	// HolidayRegion is the region whose public holidays are off dates; ""
+	// or "none" means none, and an unknown code is treated as none.
+	HolidayRegion string
+	// Status is the person's Slack status.
+	Status calendar.Status
+	// Away are the person's periods of time off (whole local dates).
+	Away []TimeOff
 	// CompanyHolidays are the days off the workspace declared.
-	CompanyHolidays []models.Holiday
+	CompanyHolidays []calendar.Holiday
 	// SentToday is how many proactive DMs the person got on the local date
 	// of now.
 	SentToday int
@@ -32,6 +43,15 @@ type Recipient struct {
 	// means DefaultDailyBudget.
 	DailyBudget int
 }
+
+// TimeOff is a span of whole local dates on which the person is away,
+// First and Last included.
+type TimeOff struct {
+	First, Last calendar.Date
+}
+
+// covers reports whether d falls in the span.
+func (a TimeOff) covers(d calendar.Date) bool { return !d.Before(a.First) && !d.After(a.Last) }
 
 // Budget is the recipient's effective daily budget.
 func (r Recipient) Budget() int {
@@ -41,13 +61,21 @@ func (r Recipient) Budget() int {
 	return r.DailyBudget
 }
 
-// hours is the recipient's working hours, the default when unset.
-func (r Recipient) hours() models.WorkingHours {
-	h := r.Person.WorkingHoursIn(r.Workspace)
-	if h == (models.WorkingHours{}) {
-		return models.DefaultWorkingHours
+// Loc is the recipient's zone: Location, or UTC when it is unset.
+func (r Recipient) Loc() *time.Location {
+	if r.Location == nil {
+		return time.UTC
 	}
-	return h
+	return r.Location
+}
+
+// WorkingHours is the recipient's working hours: Hours, or
+// calendar.DefaultWorkingHours when Hours is the zero value.
+func (r Recipient) WorkingHours() calendar.WorkingHours {
+	if r.Hours == (calendar.WorkingHours{}) {
+		return calendar.DefaultWorkingHours
+	}
+	return r.Hours
 }
 
 // Action is what the policy says to do with a message.
@@ -93,15 +121,15 @@ type Decision struct {
 // an expiry is not a date; Decide handles it as a block of instants.
 func Off(r Recipient, now time.Time) cadence.OffFunc {
 	var cal *holidays.Calendar
-	if region := strings.TrimSpace(r.Person.HolidayRegionIn(r.Workspace)); region != "" && !strings.EqualFold(region, "none") {
+	if region := strings.TrimSpace(r.HolidayRegion); region != "" && !strings.EqualFold(region, "none") {
 		cal, _ = holidays.Lookup(region)
 	}
-	loc := r.Person.Location()
-	statusDay, statusReason, statusAllDay := models.Date{}, "", false
-	if away, until := models.StatusAway(r.Person.Status, now); away && until.IsZero() {
-		statusDay, statusReason, statusAllDay = models.DateOf(now.In(loc)), statusText(r.Person.Status)+" (no end set, so today is off)", true
+	loc := r.Loc()
+	statusDay, statusReason, statusAllDay := calendar.Date{}, "", false
+	if away, until := calendar.StatusAway(r.Status, now); away && until.IsZero() {
+		statusDay, statusReason, statusAllDay = calendar.DateOf(now.In(loc)), statusText(r.Status)+" (no end set, so today is off)", true
 	}
-	return func(d models.Date) (bool, string) {
+	return func(d calendar.Date) (bool, string) {
 		if cal != nil {
 			if name, ok := cal.On(d); ok {
 				return true, "public holiday: " + name
@@ -116,9 +144,9 @@ func Off(r Recipient, now time.Time) cadence.OffFunc {
 				return true, "company holiday: " + name
 			}
 		}
-		var last models.Date
+		var last calendar.Date
 		for _, a := range r.Away {
-			if a.Covers(d) && (last.IsZero() || a.Last.After(last)) {
+			if a.covers(d) && (last.IsZero() || a.Last.After(last)) {
 				last = a.Last
 			}
 		}
@@ -134,7 +162,7 @@ func Off(r Recipient, now time.Time) cadence.OffFunc {
 
 // awayUntil extends last through away periods that overlap or follow it
 // without a gap, so the reason names the day the person is back after.
-func awayUntil(periods []models.AwayPeriod, last models.Date) models.Date {
+func awayUntil(periods []TimeOff, last calendar.Date) calendar.Date {
 	for changed := true; changed; {
 		changed = false
 		for _, a := range periods {
@@ -147,7 +175,7 @@ func awayUntil(periods []models.AwayPeriod, last models.Date) models.Date {
 }
 
 // statusText describes a status that means away.
-func statusText(s models.Status) string {
+func statusText(s calendar.Status) string {
 	label := strings.TrimSpace(strings.TrimSpace(s.Emoji) + " " + strings.TrimSpace(s.Text))
 	return fmt.Sprintf("your Slack status %q says you are away", label)
 }
@@ -171,16 +199,16 @@ func StatusBlock(r Recipient, now time.Time) (from, until time.Time, ok bool) {
 }
 
 func statusBlock(r Recipient, now time.Time) block {
-	away, until := models.StatusAway(r.Person.Status, now)
+	away, until := calendar.StatusAway(r.Status, now)
 	if !away {
 		return block{}
 	}
-	loc := r.Person.Location()
+	loc := r.Loc()
 	if until.IsZero() {
-		end := models.DateOf(now.In(loc)).AddDays(1).In(loc)
-		return block{from: now, until: end, reason: statusText(r.Person.Status) + " (no end set, so today is off)"}
+		end := calendar.DateOf(now.In(loc)).AddDays(1).In(loc)
+		return block{from: now, until: end, reason: statusText(r.Status) + " (no end set, so today is off)"}
 	}
-	return block{from: now, until: until, reason: statusText(r.Person.Status) + " until " + until.In(loc).Format(whenLayout)}
+	return block{from: now, until: until, reason: statusText(r.Status) + " until " + until.In(loc).Format(whenLayout)}
 }
 
 // Decide is the attention policy for one proactive message due at nominal,
@@ -192,8 +220,8 @@ func statusBlock(r Recipient, now time.Time) block {
 // the message is deferred to the opening of the next working window that
 // belongs to a later local date. Every Defer and Skip has a reason.
 func Decide(r Recipient, nominal, now time.Time) Decision {
-	loc := r.Person.Location()
-	hours := r.hours()
+	loc := r.Loc()
+	hours := r.WorkingHours()
 	off := Off(r, now)
 	st := statusBlock(r, now)
 
@@ -205,17 +233,17 @@ func Decide(r Recipient, nominal, now time.Time) Decision {
 	if !ok {
 		// "No working window in 60 days" alone would not say why: name
 		// what blocks the first day.
-		if isOff, first := off(models.DateOf(from.In(loc))); isOff && !strings.Contains(why, first) {
+		if isOff, first := off(calendar.DateOf(from.In(loc))); isOff && !strings.Contains(why, first) {
 			why = first + "; " + why
 		}
 		return Decision{Action: Skip, Reason: why}
 	}
 
-	today := models.DateOf(now.In(loc))
+	today := calendar.DateOf(now.In(loc))
 	tomorrow := today.AddDays(1).In(loc)
 	if budget := r.Budget(); r.SentToday >= budget && at.Before(tomorrow) {
 		spent := fmt.Sprintf("daily budget of %d reached", budget)
-		later := func(d models.Date) (bool, string) {
+		later := func(d calendar.Date) (bool, string) {
 			if !d.After(today) {
 				return true, spent
 			}
@@ -253,7 +281,7 @@ func messages(n int) string {
 // search returns the first instant at or after from inside a working window
 // (per off) and outside st, with the reason it is later than from (empty if
 // it is from), or ok false and the reason there is none.
-func search(from time.Time, loc *time.Location, hours models.WorkingHours, off cadence.OffFunc, st block) (time.Time, string, bool) {
+func search(from time.Time, loc *time.Location, hours calendar.WorkingHours, off cadence.OffFunc, st block) (time.Time, string, bool) {
 	at, ok, why := cadence.DeliverAt(from, loc, hours, off)
 	if !ok {
 		return time.Time{}, why, false
@@ -278,14 +306,14 @@ const maxSkipped = 3
 // including, the local date of at that were passed over because they are
 // off (a holiday, time away), so that "deferred to Thursday" also says why
 // not Wednesday. Days whose reason already appears in why are left out.
-func skipped(from, at time.Time, loc *time.Location, hours models.WorkingHours, off cadence.OffFunc, why string) string {
+func skipped(from, at time.Time, loc *time.Location, hours calendar.WorkingHours, off cadence.OffFunc, why string) string {
 	if !at.After(from) {
 		return ""
 	}
 	var parts []string
 	more := 0
-	last := models.DateOf(at.In(loc))
-	for d := models.DateOf(from.In(loc)); d.Before(last); d = d.AddDays(1) {
+	last := calendar.DateOf(at.In(loc))
+	for d := calendar.DateOf(from.In(loc)); d.Before(last); d = d.AddDays(1) {
 		if !hours.Days.Has(d.Weekday()) {
 			continue
 		}

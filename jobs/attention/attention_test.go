@@ -5,30 +5,30 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 func mustLoc(t testing.TB, name string) *time.Location {
 	t.Helper()
-	loc, err := models.LoadLocation(name)
+	loc, err := calendar.LoadLocation(name)
 	if err != nil {
 		t.Fatalf("LoadLocation(%q): %v", name, err)
 	}
 	return loc
 }
 
-func mustHours(t testing.TB, s string) *models.WorkingHours {
+func mustHours(t testing.TB, s string) calendar.WorkingHours {
 	t.Helper()
-	h, err := models.ParseWorkingHours(s)
+	h, err := calendar.ParseWorkingHours(s)
 	if err != nil {
 		t.Fatalf("ParseWorkingHours(%q): %v", s, err)
 	}
-	return &h
+	return h
 }
 
-func mustDate(t testing.TB, s string) models.Date {
+func mustDate(t testing.TB, s string) calendar.Date {
 	t.Helper()
-	d, err := models.ParseDate(s)
+	d, err := calendar.ParseDate(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,11 +54,11 @@ const (
 // default, mon-fri 09:00-17:30) and no holiday region.
 func person(t testing.TB, zone, hours string) Recipient {
 	t.Helper()
-	p := models.Person{WorkspaceID: "T1", UserID: "U1", SlackTZ: zone}
+	r := Recipient{Location: mustLoc(t, zone), Hours: calendar.DefaultWorkingHours}
 	if hours != "" {
-		p.Hours = mustHours(t, hours)
+		r.Hours = mustHours(t, hours)
 	}
-	return Recipient{Person: p, Workspace: models.NewWorkspace("T1", "Acme")}
+	return r
 }
 
 func TestDecide(t *testing.T) {
@@ -76,9 +76,9 @@ func TestDecide(t *testing.T) {
 	with := func(r Recipient, f func(*Recipient)) Recipient { f(&r); return r }
 
 	night := person(t, kolkata, "mon-fri 22:00-06:00")
-	munich := with(person(t, berlin, ""), func(r *Recipient) { r.Person.HolidayRegion = "DE-BY" })
+	munich := with(person(t, berlin, ""), func(r *Recipient) { r.HolidayRegion = "DE-BY" })
 	palm := func(r Recipient, expiry time.Time) Recipient {
-		r.Person.Status = models.Status{Emoji: ":palm_tree:", Text: "Vacation", Expiration: expiry}
+		r.Status = calendar.Status{Emoji: ":palm_tree:", Text: "Vacation", Expiration: expiry}
 		return r
 	}
 
@@ -91,7 +91,7 @@ func TestDecide(t *testing.T) {
 		{name: "at end is outside", r: person(t, berlin, ""), nominal: b("2026-11-23 17:30"), now: b("2026-11-23 17:30"), want: Defer, wantAt: b("2026-11-24 09:00"), wantReason: "outside working hours"},
 		{name: "future nominal in window", r: person(t, berlin, ""), nominal: b("2026-11-23 17:29"), now: b("2026-11-23 10:00"), want: Defer, wantAt: b("2026-11-23 17:29"), wantReason: "scheduled for Mon 23 Nov 17:29 CET"},
 		{name: "weekend", r: person(t, berlin, ""), nominal: b("2026-11-28 10:00"), now: b("2026-11-28 10:00"), want: Defer, wantAt: b("2026-11-30 09:00"), wantReason: "not a working day"},
-		{name: "zero hours mean the default", r: with(person(t, berlin, ""), func(r *Recipient) { r.Workspace.DefaultHours = models.WorkingHours{} }), nominal: b("2026-11-23 07:00"), now: b("2026-11-23 07:00"), want: Defer, wantAt: b("2026-11-23 09:00"), wantReason: "outside working hours"},
+		{name: "zero hours mean the default", r: with(person(t, berlin, ""), func(r *Recipient) { r.Hours = calendar.WorkingHours{} }), nominal: b("2026-11-23 07:00"), now: b("2026-11-23 07:00"), want: Defer, wantAt: b("2026-11-23 09:00"), wantReason: "outside working hours"},
 
 		// Night shift 22:00-06:00 in Kolkata; the window belongs to the day it opens.
 		{name: "night: before opening", r: night, nominal: k("2026-11-23 21:59"), now: k("2026-11-23 21:59"), want: Defer, wantAt: k("2026-11-23 22:00"), wantReason: "outside working hours"},
@@ -104,21 +104,21 @@ func TestDecide(t *testing.T) {
 		// Public holidays: Epiphany is a holiday in Bavaria, not in Germany as a whole.
 		{name: "DE-BY Epiphany", r: munich, nominal: b("2027-01-06 10:00"), now: b("2027-01-06 10:00"), want: Defer, wantAt: b("2027-01-07 09:00"), wantReason: "public holiday: "},
 		{name: "DE-BY Epiphany from the evening before", r: munich, nominal: b("2027-01-05 18:00"), now: b("2027-01-05 18:00"), want: Defer, wantAt: b("2027-01-07 09:00"), wantReason: "skipped Wed 6 Jan: public holiday: "},
-		{name: "DE has no Epiphany", r: with(person(t, berlin, ""), func(r *Recipient) { r.Workspace.HolidayRegion = "DE" }), nominal: b("2027-01-06 10:00"), now: b("2027-01-06 10:00"), want: Deliver, wantAt: b("2027-01-06 10:00")},
-		{name: "workspace DE-BY applies", r: with(person(t, berlin, ""), func(r *Recipient) { r.Workspace.HolidayRegion = "DE-BY" }), nominal: b("2027-01-06 10:00"), now: b("2027-01-06 10:00"), want: Defer, wantAt: b("2027-01-07 09:00"), wantReason: "public holiday: "},
-		{name: "person opts out with none", r: with(munich, func(r *Recipient) { r.Person.HolidayRegion = "none"; r.Workspace.HolidayRegion = "DE-BY" }), nominal: b("2027-01-06 10:00"), now: b("2027-01-06 10:00"), want: Deliver, wantAt: b("2027-01-06 10:00")},
+		{name: "DE has no Epiphany", r: with(person(t, berlin, ""), func(r *Recipient) { r.HolidayRegion = "DE" }), nominal: b("2027-01-06 10:00"), now: b("2027-01-06 10:00"), want: Deliver, wantAt: b("2027-01-06 10:00")},
+		{name: "region DE-BY applies", r: with(person(t, berlin, ""), func(r *Recipient) { r.HolidayRegion = "DE-BY" }), nominal: b("2027-01-06 10:00"), now: b("2027-01-06 10:00"), want: Defer, wantAt: b("2027-01-07 09:00"), wantReason: "public holiday: "},
+		{name: "none opts out", r: with(munich, func(r *Recipient) { r.HolidayRegion = "none" }), nominal: b("2027-01-06 10:00"), now: b("2027-01-06 10:00"), want: Deliver, wantAt: b("2027-01-06 10:00")},
 
 		// Company holiday.
 		{name: "company holiday", r: with(person(t, berlin, ""), func(r *Recipient) {
-			r.CompanyHolidays = []models.Holiday{{WorkspaceID: "T1", Date: mustDate(t, "2026-12-24"), Name: "Christmas Eve"}}
+			r.CompanyHolidays = []calendar.Holiday{{Date: mustDate(t, "2026-12-24"), Name: "Christmas Eve"}}
 		}), nominal: b("2026-12-24 10:00"), now: b("2026-12-24 10:00"), want: Defer, wantAt: b("2026-12-25 09:00"), wantReason: "company holiday: Christmas Eve"},
 
 		// Away period, inclusive of its last day.
 		{name: "away period", r: with(person(t, berlin, ""), func(r *Recipient) {
-			r.Away = []models.AwayPeriod{{First: mustDate(t, "2026-11-23"), Last: mustDate(t, "2026-11-25")}}
+			r.Away = []TimeOff{{First: mustDate(t, "2026-11-23"), Last: mustDate(t, "2026-11-25")}}
 		}), nominal: b("2026-11-23 10:00"), now: b("2026-11-23 10:00"), want: Defer, wantAt: b("2026-11-26 09:00"), wantReason: "away (time off until Wed 25 Nov 2026)"},
 		{name: "away for the whole horizon", r: with(person(t, berlin, ""), func(r *Recipient) {
-			r.Away = []models.AwayPeriod{{First: mustDate(t, "2026-11-01"), Last: mustDate(t, "2027-06-30")}}
+			r.Away = []TimeOff{{First: mustDate(t, "2026-11-01"), Last: mustDate(t, "2027-06-30")}}
 		}), nominal: b("2026-11-23 10:00"), now: b("2026-11-23 10:00"), want: Skip, wantReason: "away (time off until Wed 30 Jun 2027); no working window in the next 60 days"},
 
 		// Slack status.
@@ -128,7 +128,7 @@ func TestDecide(t *testing.T) {
 		{name: "status without expiry: today off", r: palm(person(t, berlin, ""), time.Time{}), nominal: b("2026-11-23 10:00"), now: b("2026-11-23 10:00"), want: Defer, wantAt: b("2026-11-24 09:00"), wantReason: "no end set"},
 		{name: "status without expiry: tomorrow fine", r: palm(person(t, berlin, ""), time.Time{}), nominal: b("2026-11-24 09:30"), now: b("2026-11-23 10:00"), want: Defer, wantAt: b("2026-11-24 09:30"), wantReason: "scheduled for"},
 		{name: "status without expiry: night shift after midnight", r: palm(night, time.Time{}), nominal: k("2026-11-24 02:00"), now: k("2026-11-24 02:00"), want: Defer, wantAt: k("2026-11-25 22:00"), wantReason: "no end set"},
-		{name: "status text means away", r: with(person(t, berlin, ""), func(r *Recipient) { r.Person.Status = models.Status{Text: "OOO", Expiration: b("2026-11-23 15:00")} }), nominal: b("2026-11-23 10:00"), now: b("2026-11-23 10:00"), want: Defer, wantAt: b("2026-11-23 15:00"), wantReason: "away until Mon 23 Nov 15:00 CET"},
+		{name: "status text means away", r: with(person(t, berlin, ""), func(r *Recipient) { r.Status = calendar.Status{Text: "OOO", Expiration: b("2026-11-23 15:00")} }), nominal: b("2026-11-23 10:00"), now: b("2026-11-23 10:00"), want: Defer, wantAt: b("2026-11-23 15:00"), wantReason: "away until Mon 23 Nov 15:00 CET"},
 
 		// Daily budget, per local day.
 		{name: "budget reached", r: with(person(t, berlin, ""), func(r *Recipient) { r.SentToday = 3 }), nominal: b("2026-11-23 10:00"), now: b("2026-11-23 10:00"), want: Defer, wantAt: b("2026-11-24 09:00"), wantReason: "daily budget of 3 reached"},
@@ -160,15 +160,15 @@ func TestDecide(t *testing.T) {
 func TestOff(t *testing.T) {
 	now := at(t, berlin, "2026-11-23 10:00") // a Monday
 	r := person(t, berlin, "")
-	r.Person.HolidayRegion = "DE-BY"
-	r.CompanyHolidays = []models.Holiday{{Date: mustDate(t, "2026-12-24"), Name: "Christmas Eve"}}
-	r.Away = []models.AwayPeriod{
+	r.HolidayRegion = "DE-BY"
+	r.CompanyHolidays = []calendar.Holiday{{Date: mustDate(t, "2026-12-24"), Name: "Christmas Eve"}}
+	r.Away = []TimeOff{
 		{First: mustDate(t, "2026-11-30"), Last: mustDate(t, "2026-12-02")},
 		{First: mustDate(t, "2026-12-02"), Last: mustDate(t, "2026-12-04")},
 	}
-	r.Person.Status = models.Status{Emoji: "🌴", Text: "Vacation"} // no expiry
+	r.Status = calendar.Status{Emoji: "🌴", Text: "Vacation"} // no expiry
 	withExpiry := r
-	withExpiry.Person.Status.Expiration = at(t, berlin, "2026-11-25 12:00")
+	withExpiry.Status.Expiration = at(t, berlin, "2026-11-25 12:00")
 
 	tests := []struct {
 		r      Recipient

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/jobs/cadence"
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/holidays"
 )
 
@@ -27,12 +27,12 @@ var propertyRegions = []string{"", "none", "DE-BY", "DE", "US", "GB-SCT", "AU-NS
 // the rules rather than from Off.
 func oracleOff(r Recipient, now time.Time) cadence.OffFunc {
 	var cal *holidays.Calendar
-	if region := r.Person.HolidayRegionIn(r.Workspace); region != "" && region != "none" {
+	if region := r.HolidayRegion; region != "" && region != "none" {
 		cal, _ = holidays.Lookup(region)
 	}
-	today := models.DateOf(now.In(r.Person.Location()))
-	away, until := models.StatusAway(r.Person.Status, now)
-	return func(d models.Date) (bool, string) {
+	today := calendar.DateOf(now.In(r.Loc()))
+	away, until := calendar.StatusAway(r.Status, now)
+	return func(d calendar.Date) (bool, string) {
 		if cal != nil {
 			if _, ok := cal.On(d); ok {
 				return true, "holiday"
@@ -58,33 +58,34 @@ func oracleOff(r Recipient, now time.Time) cadence.OffFunc {
 func randomRecipient(rng *rand.Rand, t *testing.T, now time.Time) Recipient {
 	zone := propertyZones[rng.IntN(len(propertyZones))]
 	loc := mustLoc(t, zone)
-	start := models.TimeOfDay(rng.IntN(24*60/15) * 15)
-	end := models.TimeOfDay(rng.IntN(24*60/15) * 15)
+	start := calendar.TimeOfDay(rng.IntN(24*60/15) * 15)
+	end := calendar.TimeOfDay(rng.IntN(24*60/15) * 15)
 	if end == start {
 		end = (start + 8*60) % (24 * 60)
 	}
-	hours := models.WorkingHours{Days: models.Weekdays(1 + rng.IntN(127)), Start: start, End: end}
+	hours := calendar.WorkingHours{Days: calendar.Weekdays(1 + rng.IntN(127)), Start: start, End: end}
 	r := Recipient{
-		Person:      models.Person{WorkspaceID: "T1", UserID: "U1", SlackTZ: zone, Hours: &hours, HolidayRegion: propertyRegions[rng.IntN(len(propertyRegions))]},
-		Workspace:   models.NewWorkspace("T1", "Acme"),
-		SentToday:   rng.IntN(5),
-		DailyBudget: rng.IntN(5),
+		Location:      loc,
+		Hours:         hours,
+		HolidayRegion: propertyRegions[rng.IntN(len(propertyRegions))],
+		SentToday:     rng.IntN(5),
+		DailyBudget:   rng.IntN(5),
 	}
-	today := models.DateOf(now.In(loc))
+	today := calendar.DateOf(now.In(loc))
 	for range rng.IntN(3) {
 		first := today.AddDays(rng.IntN(20) - 5)
-		r.Away = append(r.Away, models.AwayPeriod{First: first, Last: first.AddDays(rng.IntN(10))})
+		r.Away = append(r.Away, TimeOff{First: first, Last: first.AddDays(rng.IntN(10))})
 	}
 	for range rng.IntN(4) {
-		r.CompanyHolidays = append(r.CompanyHolidays, models.Holiday{Date: today.AddDays(rng.IntN(20) - 2), Name: "Founders' day"})
+		r.CompanyHolidays = append(r.CompanyHolidays, calendar.Holiday{Date: today.AddDays(rng.IntN(20) - 2), Name: "Founders' day"})
 	}
 	switch rng.IntN(4) {
 	case 0:
-		r.Person.Status = models.Status{Emoji: ":palm_tree:", Expiration: now.Add(time.Duration(rng.IntN(7*24*60)) * time.Minute)}
+		r.Status = calendar.Status{Emoji: ":palm_tree:", Expiration: now.Add(time.Duration(rng.IntN(7*24*60)) * time.Minute)}
 	case 1:
-		r.Person.Status = models.Status{Text: "sick today"}
+		r.Status = calendar.Status{Text: "sick today"}
 	case 2:
-		r.Person.Status = models.Status{Text: "In a meeting", Emoji: ":spiral_calendar_pad:"}
+		r.Status = calendar.Status{Text: "In a meeting", Emoji: ":spiral_calendar_pad:"}
 	}
 	return r
 }
@@ -117,11 +118,11 @@ func TestDecideProperty(t *testing.T) {
 			counts[got.Action]++
 		}
 
-		loc := r.Person.Location()
-		hours := *r.Person.Hours
+		loc := r.Loc()
+		hours := r.Hours
 		fail := func(what string) {
 			t.Fatalf("case %d: %s\nzone %s hours %s region %q status %+v away %v company %v sent %d/%d\nnominal %v now %v\n= %v at %v (%q)",
-				i, what, r.Person.TimeZone(), hours, r.Person.HolidayRegion, r.Person.Status, r.Away, r.CompanyHolidays,
+				i, what, r.Loc(), hours, r.HolidayRegion, r.Status, r.Away, r.CompanyHolidays,
 				r.SentToday, r.Budget(), nominal.In(loc), now.In(loc), got.Action, got.At.In(loc), got.Reason)
 		}
 		switch got.Action {
@@ -150,15 +151,15 @@ func TestDecideProperty(t *testing.T) {
 		if _, ok := cadence.WindowEnd(got.At, loc, hours, oracleOff(r, now)); !ok {
 			fail("outside a working window, or in the window of an off day")
 		}
-		if away, until := models.StatusAway(r.Person.Status, now); away {
+		if away, until := calendar.StatusAway(r.Status, now); away {
 			if until.IsZero() {
-				until = models.DateOf(now.In(loc)).AddDays(1).In(loc)
+				until = calendar.DateOf(now.In(loc)).AddDays(1).In(loc)
 			}
 			if got.At.Before(until) {
 				fail("inside a Slack-status block")
 			}
 		}
-		if r.SentToday >= r.Budget() && got.At.Before(models.DateOf(now.In(loc)).AddDays(1).In(loc)) {
+		if r.SentToday >= r.Budget() && got.At.Before(calendar.DateOf(now.In(loc)).AddDays(1).In(loc)) {
 			fail("today, with today's budget spent")
 		}
 	}

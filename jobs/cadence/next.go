@@ -4,7 +4,7 @@ import (
 	"math/bits"
 	"time"
 
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // nextHorizonDays bounds the search for the next occurrence. Nine years
@@ -27,7 +27,7 @@ func (c Cadence) Next(after time.Time, loc *time.Location) time.Time {
 	}
 	// Start a day early: a gap that crosses midnight can move an occurrence
 	// of the previous date onto after's date.
-	start := models.DateOf(after.In(loc)).AddDays(-1)
+	start := calendar.DateOf(after.In(loc)).AddDays(-1)
 	for i := 0; i <= nextHorizonDays; i++ {
 		d := start.AddDays(i)
 		if c.kind == kindCron {
@@ -47,7 +47,7 @@ func (c Cadence) Next(after time.Time, loc *time.Location) time.Time {
 }
 
 // fallsOn reports whether a friendly cadence has an occurrence on d.
-func (c Cadence) fallsOn(d models.Date) bool {
+func (c Cadence) fallsOn(d calendar.Date) bool {
 	switch c.kind {
 	case kindWeekly:
 		return c.days.Has(d.Weekday())
@@ -72,7 +72,7 @@ func (c Cadence) fallsOn(d models.Date) bool {
 }
 
 // nextCronOn returns the first occurrence on date d strictly after after.
-func (c Cadence) nextCronOn(d models.Date, after time.Time, loc *time.Location) (time.Time, bool) {
+func (c Cadence) nextCronOn(d calendar.Date, after time.Time, loc *time.Location) (time.Time, bool) {
 	s := c.spec
 	if s.Month&(1<<uint(d.Month)) == 0 {
 		return time.Time{}, false
@@ -107,7 +107,7 @@ func (c Cadence) nextCronOn(d models.Date, after time.Time, loc *time.Location) 
 				}
 				continue
 			}
-			if t := LocalInstant(d, models.TimeOfDay(h*60+m), loc); t.After(after) {
+			if t := LocalInstant(d, calendar.TimeOfDay(h*60+m), loc); t.After(after) {
 				return t, true
 			}
 		}
@@ -119,7 +119,7 @@ func (c Cadence) nextCronOn(d models.Date, after time.Time, loc *time.Location) 
 // exactly one instant with a single UTC offset, and that offset. It is a
 // fast path for cron minutes; near a transition it reports false and
 // LocalInstant decides.
-func uniformOffset(d models.Date, loc *time.Location) (offset int64, ok bool) {
+func uniformOffset(d calendar.Date, loc *time.Location) (offset int64, ok bool) {
 	midnight := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC).Unix()
 	probe := time.Unix(midnight, 0).In(loc)
 	_, off := probe.Zone()
@@ -136,7 +136,7 @@ func uniformOffset(d models.Date, loc *time.Location) (offset int64, ok bool) {
 }
 
 // daysBetween is the number of calendar days from a to b.
-func daysBetween(a, b models.Date) int {
+func daysBetween(a, b calendar.Date) int {
 	ua := time.Date(a.Year, a.Month, a.Day, 0, 0, 0, 0, time.UTC)
 	ub := time.Date(b.Year, b.Month, b.Day, 0, 0, 0, 0, time.UTC)
 	return int(ub.Sub(ua).Hours() / 24)

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 func mustLoc(t testing.TB, name string) *time.Location {
@@ -79,11 +79,11 @@ func TestLocalInstantRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		loc := mustLoc(t, tt.zone)
-		d, err := models.ParseDate(tt.date)
+		d, err := calendar.ParseDate(tt.date)
 		if err != nil {
 			t.Fatal(err)
 		}
-		at, err := models.ParseTimeOfDay(tt.at)
+		at, err := calendar.ParseTimeOfDay(tt.at)
 		if err != nil {
 			t.Fatal(err)
 		}

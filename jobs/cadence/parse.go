@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // AcceptedForms lists the cadence forms Parse understands, for help text.
@@ -47,13 +47,13 @@ const (
 // occurrences. A Cadence has no zone: it is evaluated in the recipient's.
 type Cadence struct {
 	kind     kind
-	days     models.Weekdays  // kindWeekly, kindEveryNWeeks
-	at       models.TimeOfDay // all friendly kinds
-	interval int              // kindEveryNWeeks: weeks between occurrences
-	anchor   models.Date      // kindEveryNWeeks: Monday of the anchor week
-	nth      int              // kindNthWeekday: 1..4, or -1 for last
-	weekday  time.Weekday     // kindNthWeekday
-	monthDay int              // kindMonthDay: 1..31
+	days     calendar.Weekdays  // kindWeekly, kindEveryNWeeks
+	at       calendar.TimeOfDay // all friendly kinds
+	interval int                // kindEveryNWeeks: weeks between occurrences
+	anchor   calendar.Date      // kindEveryNWeeks: Monday of the anchor week
+	nth      int                // kindNthWeekday: 1..4, or -1 for last
+	weekday  time.Weekday       // kindNthWeekday
+	monthDay int                // kindMonthDay: 1..31
 	spec     *cron.SpecSchedule
 	cronText string // kindCron: normalised fields
 }
@@ -77,7 +77,7 @@ var weekdayNames = []string{"sunday", "monday", "tuesday", "wednesday", "thursda
 //
 // "monthly on day N" skips months that have no day N (day 31 fires in seven
 // months a year), as cron does.
-func Parse(text string, anchor models.Date) (Cadence, error) {
+func Parse(text string, anchor calendar.Date) (Cadence, error) {
 	norm := strings.Join(strings.Fields(strings.ToLower(text)), " ")
 	if norm == "" {
 		return Cadence{}, &ParseError{Text: text, Part: text, Problem: "is empty"}
@@ -97,7 +97,7 @@ func Parse(text string, anchor models.Date) (Cadence, error) {
 		return Cadence{}, &ParseError{Text: text, Part: norm, Problem: `has no time: end it with "at HH:MM"`}
 	}
 	head, clock := norm[:i], norm[i+len(" at "):]
-	at, err := models.ParseTimeOfDay(clock)
+	at, err := calendar.ParseTimeOfDay(clock)
 	if err != nil {
 		return Cadence{}, &ParseError{Text: text, Part: clock, Problem: "is not a time of day like 09:30", Err: err}
 	}
@@ -111,10 +111,10 @@ func Parse(text string, anchor models.Date) (Cadence, error) {
 }
 
 // parseHead reads everything before " at HH:MM".
-func parseHead(head string, anchor models.Date) (Cadence, *ParseError) {
+func parseHead(head string, anchor calendar.Date) (Cadence, *ParseError) {
 	switch head {
 	case "weekdays", "every weekday", "on weekdays":
-		return Cadence{kind: kindWeekly, days: models.MonFri}, nil
+		return Cadence{kind: kindWeekly, days: calendar.MonFri}, nil
 	case "every day", "daily", "everyday":
 		return Cadence{kind: kindWeekly, days: 0x7f}, nil
 	}
@@ -220,17 +220,17 @@ func weekdayOf(s string) (time.Weekday, bool) {
 }
 
 // parseDays reads "mondays", "tue,thu", "mon-fri", "weekends".
-func parseDays(s string) (models.Weekdays, *ParseError) {
+func parseDays(s string) (calendar.Weekdays, *ParseError) {
 	s = strings.ReplaceAll(strings.ReplaceAll(s, ", ", ","), " and ", ",")
 	switch s {
 	case "weekdays":
-		return models.MonFri, nil
+		return calendar.MonFri, nil
 	case "weekends":
 		return 1<<time.Saturday | 1<<time.Sunday, nil
 	case "day":
 		return 0x7f, nil
 	}
-	var w models.Weekdays
+	var w calendar.Weekdays
 	for _, part := range strings.Split(s, ",") {
 		from, to, isRange := strings.Cut(part, "-")
 		a, ok := weekdayOf(from)
@@ -256,7 +256,7 @@ func parseDays(s string) (models.Weekdays, *ParseError) {
 }
 
 // mondayOf returns the Monday of the week containing d.
-func mondayOf(d models.Date) models.Date {
+func mondayOf(d calendar.Date) calendar.Date {
 	back := (int(d.Weekday()) + 6) % 7
 	return d.AddDays(-back)
 }
@@ -305,9 +305,9 @@ func (c Cadence) String() string {
 	return ""
 }
 
-func daysText(w models.Weekdays) string {
+func daysText(w calendar.Weekdays) string {
 	switch w {
-	case models.MonFri:
+	case calendar.MonFri:
 		return "weekdays"
 	case 0x7f:
 		return "every day"

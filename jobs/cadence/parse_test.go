@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
-var anchor = models.Date{Year: 2026, Month: time.January, Day: 7} // a Wednesday
+var anchor = calendar.Date{Year: 2026, Month: time.January, Day: 7} // a Wednesday
 
 func TestParseFriendly(t *testing.T) {
 	tests := []struct {
@@ -144,7 +144,7 @@ func TestParseErrors(t *testing.T) {
 
 func TestParseErrorUnwrap(t *testing.T) {
 	_, err := Parse("weekdays at 25:00", anchor)
-	if !errors.Is(err, models.ErrInvalidTime) {
-		t.Errorf("Parse error %v does not wrap models.ErrInvalidTime", err)
+	if !errors.Is(err, calendar.ErrInvalidTime) {
+		t.Errorf("Parse error %v does not wrap calendar.ErrInvalidTime", err)
 	}
 }

@@ -3,7 +3,7 @@ package cadence
 import (
 	"time"
 
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // Status is how the time rules settle an occurrence. Budget, pauses and
@@ -28,7 +28,7 @@ type Occurrence struct {
 }
 
 // Plan applies rules 3 to 5 to the occurrence of c at nominal.
-func Plan(c Cadence, nominal time.Time, loc *time.Location, hours models.WorkingHours, off OffFunc) Occurrence {
+func Plan(c Cadence, nominal time.Time, loc *time.Location, hours calendar.WorkingHours, off OffFunc) Occurrence {
 	o := Occurrence{Nominal: nominal.In(loc)}
 	at, ok, reason := DeliverAt(nominal, loc, hours, off)
 	switch {
@@ -49,7 +49,7 @@ func Plan(c Cadence, nominal time.Time, loc *time.Location, hours models.Working
 // Between lists the occurrences of c whose nominal instants lie in
 // [from, to), in order, each settled by Plan. It is what a schedule preview
 // shows.
-func Between(c Cadence, from, to time.Time, loc *time.Location, hours models.WorkingHours, off OffFunc) []Occurrence {
+func Between(c Cadence, from, to time.Time, loc *time.Location, hours calendar.WorkingHours, off OffFunc) []Occurrence {
 	var out []Occurrence
 	for n := c.Next(from.Add(-time.Nanosecond), loc); !n.IsZero() && n.Before(to); n = c.Next(n, loc) {
 		out = append(out, Plan(c, n, loc, hours, off))

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 func TestBetween(t *testing.T) {
@@ -42,7 +42,7 @@ func TestBetween(t *testing.T) {
 		},
 		{
 			name: "away for the horizon", cadence: "weekdays at 09:30", zone: "Europe/London",
-			hours: "mon-fri 09:00-17:30", off: func(models.Date) (bool, string) { return true, "away" },
+			hours: "mon-fri 09:00-17:30", off: func(calendar.Date) (bool, string) { return true, "away" },
 			from: "2026-01-12T00:00:00Z", to: "2026-01-13T00:00:00Z",
 			want: []occ{{"2026-01-12T09:30:00Z", "", StatusSkipped, "no working window"}},
 		},
@@ -55,7 +55,7 @@ func TestBetween(t *testing.T) {
 	}
 	for _, tt := range tests {
 		loc := mustLoc(t, tt.zone)
-		var hours models.WorkingHours
+		var hours calendar.WorkingHours
 		if tt.hours != "" {
 			hours = mustHours(t, tt.hours)
 		}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // fallbackZones is used when the Go root's zoneinfo.zip cannot be found
@@ -115,7 +115,7 @@ var propertyCadences = []propertyCadence{
 var propertyHours = []string{"mon-fri 09:00-17:30", "sun-thu 22:00-02:30", "mon-sun 00:00-01:00", "sat 01:30-03:00"}
 
 // propertyOff: a sprinkling of days off, so windows are skipped too.
-func propertyOff(d models.Date) (bool, string) {
+func propertyOff(d calendar.Date) (bool, string) {
 	if (d.Year*372+int(d.Month)*31+d.Day)%11 == 0 {
 		return true, "holiday"
 	}
@@ -147,9 +147,9 @@ func resolvesTo(w, n time.Time, loc *time.Location) bool {
 
 // inWindow reports, without the package's window code, whether u is inside
 // a working window: read u's local wall time and check the day and time.
-func inWindow(u time.Time, loc *time.Location, h models.WorkingHours) bool {
+func inWindow(u time.Time, loc *time.Location, h calendar.WorkingHours) bool {
 	d, tod := wallOfIndependent(u, loc)
-	works := func(d models.Date) bool {
+	works := func(d calendar.Date) bool {
 		isOff, _ := propertyOff(d)
 		return h.Days.Has(d.Weekday()) && !isOff
 	}
@@ -159,10 +159,10 @@ func inWindow(u time.Time, loc *time.Location, h models.WorkingHours) bool {
 	return works(d) && tod >= h.Start || works(d.AddDays(-1)) && tod < h.End
 }
 
-func wallOfIndependent(u time.Time, loc *time.Location) (models.Date, models.TimeOfDay) {
+func wallOfIndependent(u time.Time, loc *time.Location) (calendar.Date, calendar.TimeOfDay) {
 	y, m, d := u.In(loc).Date()
 	hh, mm, _ := u.In(loc).Clock()
-	return models.Date{Year: y, Month: m, Day: d}, models.TimeOfDay(hh*60 + mm)
+	return calendar.Date{Year: y, Month: m, Day: d}, calendar.TimeOfDay(hh*60 + mm)
 }
 
 // sampleStarts returns instants to start walking from in 2026-2028: a day
@@ -207,7 +207,7 @@ func TestPropertyAllZones(t *testing.T) {
 	for _, pc := range propertyCadences {
 		cads = append(cads, compiled{mustParse(t, pc.text), pc.oracle(t), pc.text})
 	}
-	var hours []models.WorkingHours
+	var hours []calendar.WorkingHours
 	for _, h := range propertyHours {
 		hours = append(hours, mustHours(t, h))
 	}

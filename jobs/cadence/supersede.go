@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // Superseded applies rule 5 to an occurrence of c with the given nominal
@@ -12,7 +12,7 @@ import (
 // (deliver after nominal) and the next occurrence of c is nominally due
 // before the end of the working window it was deferred into, the occurrence
 // is superseded: a person is asked once, not twice. reason explains it.
-func Superseded(c Cadence, nominal, deliver time.Time, loc *time.Location, hours models.WorkingHours, off OffFunc) (superseded bool, reason string) {
+func Superseded(c Cadence, nominal, deliver time.Time, loc *time.Location, hours calendar.WorkingHours, off OffFunc) (superseded bool, reason string) {
 	if !deliver.After(nominal) {
 		return false, ""
 	}

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 func TestSuperseded(t *testing.T) {
@@ -39,7 +39,7 @@ func TestSuperseded(t *testing.T) {
 	for _, tt := range tests {
 		c := mustParse(t, tt.cadence)
 		loc := mustLoc(t, tt.zone)
-		var hours models.WorkingHours
+		var hours calendar.WorkingHours
 		if tt.hours != "" {
 			hours = mustHours(t, tt.hours)
 		}

@@ -4,7 +4,7 @@ import (
 	"time"
 	_ "time/tzdata" // cadences are evaluated in recipients' zones, whatever the host has
 
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // LocalInstant turns the wall-clock time t on date d in loc into an instant,
@@ -16,7 +16,7 @@ import (
 //   - rule 1: a wall time inside a spring-forward gap resolves to the first
 //     instant after the gap (the transition instant);
 //   - rule 2: a wall time that occurs twice resolves to its first occurrence.
-func LocalInstant(d models.Date, t models.TimeOfDay, loc *time.Location) time.Time {
+func LocalInstant(d calendar.Date, t calendar.TimeOfDay, loc *time.Location) time.Time {
 	// wall is the wall time read as if it were UTC; an instant u shows this
 	// wall time in loc exactly when u + offset(u) == wall.
 	wall := time.Date(d.Year, d.Month, d.Day, int(t)/60, int(t)%60, 0, 0, time.UTC).Unix()

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // WindowHorizonDays bounds how far DeliverAt looks for a working window.
@@ -12,19 +12,19 @@ const WindowHorizonDays = 60
 
 // OffFunc reports whether a person is off on a local date (a holiday, time
 // away) and, if so, a reason a person can read ("holiday: Thanksgiving").
-type OffFunc func(models.Date) (bool, string)
+type OffFunc func(calendar.Date) (bool, string)
 
 // window is one working window: it opens on a working day at the start of
 // working hours and closes, exclusively, at their end (the next day for a
 // night shift). Edges inside a gap follow rule 1 (see LocalInstant).
 type window struct {
-	day         models.Date // the working day the window belongs to
+	day         calendar.Date // the working day the window belongs to
 	open, close time.Time
 }
 
 // windowOn returns the window belonging to day d, whether or not d is a
 // working day.
-func windowOn(d models.Date, loc *time.Location, hours models.WorkingHours) window {
+func windowOn(d calendar.Date, loc *time.Location, hours calendar.WorkingHours) window {
 	endDay := d
 	if hours.Overnight() {
 		endDay = d.AddDays(1)
@@ -37,13 +37,13 @@ func (w window) contains(u time.Time) bool { return !u.Before(w.open) && u.Befor
 
 // noHours reports whether hours is the zero value: no working-window rule
 // (rule 3: a channel post, or a preview without working hours).
-func noHours(hours models.WorkingHours) bool { return hours == models.WorkingHours{} }
+func noHours(hours calendar.WorkingHours) bool { return hours == calendar.WorkingHours{} }
 
 // findWindow returns the first working window, in date order, that closes
 // after u (so at or after u it is open for max(open, u)).
-func findWindow(u time.Time, loc *time.Location, hours models.WorkingHours, off OffFunc) (window, bool) {
+func findWindow(u time.Time, loc *time.Location, hours calendar.WorkingHours, off OffFunc) (window, bool) {
 	// Start a day early: yesterday's night shift may still be open.
-	start := models.DateOf(u.In(loc)).AddDays(-1)
+	start := calendar.DateOf(u.In(loc)).AddDays(-1)
 	for i := 0; i <= WindowHorizonDays+1; i++ {
 		d := start.AddDays(i)
 		if !hours.Days.Has(d.Weekday()) {
@@ -71,7 +71,7 @@ func findWindow(u time.Time, loc *time.Location, hours models.WorkingHours, off 
 // WorkingHours the nominal instant is returned unchanged (rule 3). When the
 // delivery is later than nominal, reason says why; when no window opens
 // within WindowHorizonDays, ok is false and reason says why.
-func DeliverAt(nominal time.Time, loc *time.Location, hours models.WorkingHours, off OffFunc) (at time.Time, ok bool, reason string) {
+func DeliverAt(nominal time.Time, loc *time.Location, hours calendar.WorkingHours, off OffFunc) (at time.Time, ok bool, reason string) {
 	if noHours(hours) {
 		return nominal, true, ""
 	}
@@ -90,9 +90,9 @@ func DeliverAt(nominal time.Time, loc *time.Location, hours models.WorkingHours,
 }
 
 // blockedReason explains why nominal is not inside a working window.
-func blockedReason(nominal time.Time, loc *time.Location, hours models.WorkingHours, off OffFunc) string {
-	today := models.DateOf(nominal.In(loc))
-	for _, d := range []models.Date{today.AddDays(-1), today} {
+func blockedReason(nominal time.Time, loc *time.Location, hours calendar.WorkingHours, off OffFunc) string {
+	today := calendar.DateOf(nominal.In(loc))
+	for _, d := range []calendar.Date{today.AddDays(-1), today} {
 		w := windowOn(d, loc, hours)
 		if !w.contains(nominal) {
 			continue
@@ -115,7 +115,7 @@ func blockedReason(nominal time.Time, loc *time.Location, hours models.WorkingHo
 // WindowEnd returns the end (exclusive) of the working window that contains
 // at, or ok false if at is in none. With the zero WorkingHours there are no
 // windows and ok is false.
-func WindowEnd(at time.Time, loc *time.Location, hours models.WorkingHours, off OffFunc) (end time.Time, ok bool) {
+func WindowEnd(at time.Time, loc *time.Location, hours calendar.WorkingHours, off OffFunc) (end time.Time, ok bool) {
 	if noHours(hours) || hours.Validate() != nil {
 		return time.Time{}, false
 	}

@@ -5,12 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
-func mustHours(t testing.TB, s string) models.WorkingHours {
+func mustHours(t testing.TB, s string) calendar.WorkingHours {
 	t.Helper()
-	h, err := models.ParseWorkingHours(s)
+	h, err := calendar.ParseWorkingHours(s)
 	if err != nil {
 		t.Fatalf("ParseWorkingHours(%q): %v", s, err)
 	}
@@ -23,7 +23,7 @@ func offOn(reason string, dates ...string) OffFunc {
 	for _, d := range dates {
 		set[d] = true
 	}
-	return func(d models.Date) (bool, string) {
+	return func(d calendar.Date) (bool, string) {
 		if set[d.String()] {
 			return true, reason
 		}
@@ -32,7 +32,7 @@ func offOn(reason string, dates ...string) OffFunc {
 }
 
 func TestDeliverAt(t *testing.T) {
-	never := func(models.Date) (bool, string) { return true, "away" }
+	never := func(calendar.Date) (bool, string) { return true, "away" }
 	tests := []struct {
 		name       string
 		zone       string
@@ -74,7 +74,7 @@ func TestDeliverAt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		loc := mustLoc(t, tt.zone)
-		var hours models.WorkingHours
+		var hours calendar.WorkingHours
 		if tt.hours != "" {
 			hours = mustHours(t, tt.hours)
 		}
@@ -93,7 +93,7 @@ func TestDeliverAt(t *testing.T) {
 }
 
 func TestDeliverAtInvalidHours(t *testing.T) {
-	h := models.WorkingHours{Days: models.MonFri, Start: 9 * 60, End: 9 * 60}
+	h := calendar.WorkingHours{Days: calendar.MonFri, Start: 9 * 60, End: 9 * 60}
 	if _, ok, reason := DeliverAt(time.Now(), time.UTC, h, nil); ok || reason == "" {
 		t.Errorf("DeliverAt with zero-length hours = ok %v, reason %q; want ok=false with a reason", ok, reason)
 	}
@@ -125,7 +125,7 @@ func TestWindowEnd(t *testing.T) {
 			t.Errorf("WindowEnd(%v, %s) = %v, %v; want %v", at, tt.hours, got.UTC(), ok, want)
 		}
 	}
-	if _, ok := WindowEnd(time.Now(), time.UTC, models.WorkingHours{}, nil); ok {
+	if _, ok := WindowEnd(time.Now(), time.UTC, calendar.WorkingHours{}, nil); ok {
 		t.Errorf("WindowEnd with no working hours = ok; want not ok")
 	}
 }

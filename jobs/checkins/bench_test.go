@@ -328,6 +328,12 @@ func benchNewRun(b *testing.B, n, answers, replicas int) *benchRun {
 		if err != nil {
 			b.Fatalf("check-ins: %v", err)
 		}
+		if err := e.Register(checkins.Kind, svc.Composer()); err != nil {
+			b.Fatalf("check-ins composer: %v", err)
+		}
+		if err := e.AddStepper(svc.Stepper()); err != nil {
+			b.Fatalf("check-ins stepper: %v", err)
+		}
 		r.engines = append(r.engines, e)
 		r.svcs = append(r.svcs, svc)
 		r.metrics = append(r.metrics, m)

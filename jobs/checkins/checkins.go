@@ -2,9 +2,11 @@
 // writes the DM that asks a person their questions (a composer of the delivery
 // engine, so every prompt, reminder, snoozed prompt, digest and helper
 // notice passes the attention policy), and it keeps the check-in's posts in
-// its channel — the round's thread, each answer, the closing summary —
-// through a small outbox in Postgres, so that a Slack error, a crash or a
-// second replica never loses or duplicates one.
+// its channel — the round's thread, each answer, the closing summary — in
+// an outbox in Postgres, sent through the engine's post path (one lease,
+// renewal, check before the wire, reconciliation and Slack error policy
+// with DMs), so that a Slack error, a crash or a second replica never
+// loses or duplicates one.
 //
 // What a person does (commands, buttons, the answer form) is in package
 // handlers; it calls the Service here for everything past storing.
@@ -56,11 +58,14 @@ type Config struct {
 	BotUserID func(ctx context.Context, teamID string) string
 	Clock     clock.Clock
 	Logger    *slog.Logger
-	// Lease is how long one replica holds a post while sending it.
-	// Default 2 minutes.
+	// Lease is how long one replica holds a closed round's prompt updates
+	// while making them. Default 2 minutes. Channel posts are held under
+	// the engine's lease, renewed by its heartbeat.
 	Lease time.Duration
-	// RetryAfter is how long a post Slack could not take waits. Default
-	// 1 minute.
+	// RetryAfter is how long a post or a prompt update waits when Trellis
+	// itself could not prepare it (a database error), and a prompt update
+	// Slack did not take. Default 1 minute. What Slack does not
+	// take waits as the engine's rule for Slack's answers says.
 	RetryAfter time.Duration
 	// BackgroundPromptUpdates makes Tick change closed rounds' prompts
 	// beside the tick rather than in it (see sweepPrompts): what serve
@@ -92,8 +97,9 @@ type Service struct {
 	sweeping   sync.Mutex
 }
 
-// New returns a Service, registers its composer with the engine and has
-// the engine's ticks run its Tick.
+// New returns a Service. Its composer (Composer) and its minute work
+// (Stepper) are plugged into the engine by whoever wires the application,
+// through the one contract every feature uses.
 func New(cfg Config) (*Service, error) {
 	if cfg.DB == nil || cfg.Engine == nil || cfg.Clients == nil {
 		return nil, errors.New("checkins: a database, the engine and a Slack client source are required")
@@ -127,12 +133,26 @@ func New(cfg Config) (*Service, error) {
 	if s.retry <= 0 {
 		s.retry = time.Minute
 	}
+	// The one-off types are the engine's to read back for the composer
+	// (Composer), however the composer is registered.
 	if err := acceptOneOffs(cfg.Engine); err != nil {
 		return nil, fmt.Errorf("checkins: %w", err)
 	}
-	cfg.Engine.Register(Kind, engine.ComposerFunc(s.compose))
-	cfg.Engine.Step(s)
 	return s, nil
+}
+
+// StepBudget bounds one run of the check-ins' minute work: the sending of
+// posts stops after postBudget, and the rest of a minute is left so that
+// a run never reaches the next tick.
+const StepBudget = 55 * time.Second
+
+// Composer writes the DMs of check-in schedules (kind Kind).
+func (s *Service) Composer() engine.Composer { return engine.ComposerFunc(s.compose) }
+
+// Stepper is the check-ins' minute work — closing rounds, marking their
+// prompts closed, sending channel posts — for the engine's ticks to run.
+func (s *Service) Stepper() engine.StepperSpec {
+	return engine.StepperSpec{Name: "checkins", Budget: StepBudget, Stepper: s}
 }
 
 // Store is the check-in store the service works on.
@@ -175,21 +195,13 @@ func (s *Service) recipient(ctx context.Context, p models.Person) (attention.Rec
 	if err != nil {
 		return attention.Recipient{}, fmt.Errorf("holidays of %s: %w", p.WorkspaceID, err)
 	}
-	return attention.Recipient{Person: p, Workspace: ws, Away: away, CompanyHolidays: hols, DailyBudget: p.DailyBudgetIn(ws)}, nil
-}
-
-// hoursOf is the recipient's working hours, the default when none are set.
-func hoursOf(r attention.Recipient) models.WorkingHours {
-	if h := r.Person.WorkingHoursIn(r.Workspace); h != (models.WorkingHours{}) {
-		return h
-	}
-	return models.DefaultWorkingHours
+	return engine.RecipientView(p, ws, away, hols), nil
 }
 
 // windowEnd is when the person's working window that contains now ends;
 // zero when they are not inside one.
 func windowEnd(r attention.Recipient, now time.Time) time.Time {
-	end, ok := cadence.WindowEnd(now, r.Person.Location(), hoursOf(r), attention.Off(r, now))
+	end, ok := cadence.WindowEnd(now, r.Loc(), r.WorkingHours(), attention.Off(r, now))
 	if !ok {
 		return time.Time{}
 	}
@@ -200,7 +212,7 @@ func windowEnd(r attention.Recipient, now time.Time) time.Time {
 // hours on local date d (later when d is off); ok is false when no window
 // opens at all.
 func startOn(r attention.Recipient, d models.Date, now time.Time) (time.Time, bool) {
-	loc, hours := r.Person.Location(), hoursOf(r)
+	loc, hours := r.Loc(), r.WorkingHours()
 	from := time.Date(d.Year, d.Month, d.Day, int(hours.Start)/60, int(hours.Start)%60, 0, 0, loc)
 	at, ok, _ := cadence.DeliverAt(from, loc, hours, attention.Off(r, now))
 	if !ok {
@@ -213,8 +225,8 @@ func startOn(r attention.Recipient, d models.Date, now time.Time) (time.Time, bo
 // after now: today's when their day has not begun yet, else the next
 // day's. What a digest waits for.
 func dayStart(r attention.Recipient, now time.Time) time.Time {
-	today := models.DateOf(now.In(r.Person.Location()))
-	if at, ok := startOn(r, today, now); ok && at.After(now) && models.DateOf(at.In(r.Person.Location())) == today {
+	today := models.DateOf(now.In(r.Loc()))
+	if at, ok := startOn(r, today, now); ok && at.After(now) && models.DateOf(at.In(r.Loc())) == today {
 		return at
 	}
 	return nextDayStart(r, now)
@@ -224,6 +236,6 @@ func dayStart(r attention.Recipient, now time.Time) time.Time {
 // later local date than now's: "tomorrow morning", or the start of a night
 // shift.
 func nextDayStart(r attention.Recipient, now time.Time) time.Time {
-	at, _ := startOn(r, models.DateOf(now.In(r.Person.Location())).AddDays(1), now)
+	at, _ := startOn(r, models.DateOf(now.In(r.Loc())).AddDays(1), now)
 	return at
 }

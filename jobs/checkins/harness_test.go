@@ -18,9 +18,9 @@ import (
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/internal/slacksim"
+	"github.com/trellis-bot/trellis/internal/testenv"
 	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/jobs/engine"
-	"github.com/trellis-bot/trellis/kv/kvtest"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
@@ -84,17 +84,10 @@ func forDialects(t *testing.T, fn func(t *testing.T, dialect string)) {
 
 func newHarness(t testing.TB, o harnessOpts) *harness {
 	t.Helper()
-	if o.replicas == 0 {
-		o.replicas = 1
-	}
-	if o.dialect == "" {
-		o.dialect = models.DialectSQLite
-	}
 	if o.start.IsZero() {
 		o.start = monday.Add(-12 * time.Hour)
 	}
 	ctx := context.Background()
-	clk := clock.NewFrozen(o.start)
 	log := testlog.Logger(t)
 	if o.logs != nil {
 		log = slog.New(teeHandler{log.Handler(), slog.NewTextHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})})
@@ -103,51 +96,22 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	if o.metrics != nil {
 		metrics = engine.NewMetrics(o.metrics)
 	}
-	sim := slacksim.New(slacksim.Config{Clock: clk, Logger: log.With("component", "slacksim"), RetryDelays: []time.Duration{}, MessageCapPerMinute: 1_000_000})
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatalf("start emulator: %v", err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
-	h := &harness{t: t, ctx: ctx, clk: clk, sim: sim, ctl: slacksim.NewControl(sim.URL())}
-	if err := h.ctl.SetLimits(ctx, slacksim.Limits{Methods: map[string]int{
-		"conversations.history": 0, "conversations.replies": 0, "conversations.open": 0, "conversations.members": 0,
-		"users.info": 0, "chat.update": 0,
-	}}); err != nil {
-		t.Fatalf("limits: %v", err)
-	}
-	info, err := h.ctl.Info(ctx)
-	if err != nil {
-		t.Fatalf("emulator info: %v", err)
-	}
-	h.botUser = info.BotUserID
-
-	kvs := kvtest.New(t)
-	fast := bot.Rate{Limit: 1_000_000, Per: time.Minute, Burst: 1_000_000}
-	tcfg := bot.TransportConfig{Store: kvs, Logger: log, TeamID: team, Backoff: 10 * time.Millisecond, MaxRetries: o.maxRetries,
-		Rates: map[string]bot.Rate{"chat.postMessage": fast, "chat.update": fast, "conversations.history": fast, "conversations.replies": fast,
-			"conversations.open": fast, "conversations.members": fast, "users.info": fast}}
-
 	// One fresh database (a SQLite file, or a Postgres schema), opened
 	// once per replica; the databases read the simulated clock too.
-	url := modelstest.URL(t, o.dialect)
-	for i := range o.replicas {
-		db, err := models.Open(ctx, log.With("replica", i), url, models.WithClock(clk))
-		if err != nil {
-			t.Fatalf("open db: %v", err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		if i == 0 {
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatalf("migrate: %v", err)
-			}
-		}
-		h.dbs = append(h.dbs, db)
-	}
-	if _, err := models.NewWorkspaces(h.dbs[0]).Ensure(ctx, team, "Sandbox"); err != nil {
-		t.Fatalf("workspace: %v", err)
-	}
+	env := testenv.New(t, testenv.Options{Dialect: o.dialect, Replicas: o.replicas, Start: o.start, Logger: log,
+		Slack: slacksim.Config{RetryDelays: []time.Duration{}, MessageCapPerMinute: 1_000_000},
+		Unlimited: []string{"conversations.history", "conversations.replies", "conversations.open", "conversations.members",
+			"users.info", "chat.update"}})
+	clk := env.Clock
+	h := &harness{t: t, ctx: ctx, clk: clk, sim: env.Slack.Server, ctl: env.Slack.Control, dbs: env.DBs, botUser: env.Slack.BotUserID}
+	sim := h.sim
 	h.store = models.NewCheckins(h.dbs[0])
 	h.people = models.NewPeople(h.dbs[0])
+
+	fast := bot.Rate{Limit: 1_000_000, Per: time.Minute, Burst: 1_000_000}
+	tcfg := bot.TransportConfig{Store: env.Redis, Logger: log, TeamID: team, Backoff: 10 * time.Millisecond, MaxRetries: o.maxRetries,
+		Rates: map[string]bot.Rate{"chat.postMessage": fast, "chat.update": fast, "conversations.history": fast, "conversations.replies": fast,
+			"conversations.open": fast, "conversations.members": fast, "users.info": fast}}
 
 	svcLog := slog.New(&countingHandler{Handler: log.Handler(), n: &h.warnings})
 	for i, db := range h.dbs {
@@ -172,6 +136,12 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		})
 		if err != nil {
 			t.Fatalf("check-ins: %v", err)
+		}
+		if err := eng.Register(Kind, svc.Composer()); err != nil {
+			t.Fatalf("check-ins composer: %v", err)
+		}
+		if err := eng.AddStepper(svc.Stepper()); err != nil {
+			t.Fatalf("check-ins stepper: %v", err)
 		}
 		h.engines = append(h.engines, eng)
 		h.svcs = append(h.svcs, svc)

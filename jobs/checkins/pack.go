@@ -12,6 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -44,25 +45,6 @@ const editWait = 5 * time.Second
 // postIDsKey is the metadata field listing the posts a packed message
 // carries, as comma-separated ids.
 const postIDsKey = "post_ids"
-
-// retryAt is when a post Slack refused with err is tried again: Slack's
-// Retry-After; for a refusal someone may fix (not_in_channel: invite
-// Trellis back) longer each time, up to two hours, for a day (never, after
-// that); else after s.retry.
-func (s *Service) retryAt(p models.CheckinPost, err error) (at time.Time, never bool) {
-	now := s.clock.Now()
-	var rl *slack.RateLimitedError
-	var se slack.SlackErrorResponse
-	switch {
-	case errors.As(err, &rl):
-		return now.Add(max(rl.RetryAfter, time.Second)), false
-	case errors.As(err, &se) && now.Sub(p.CreatedAt) > maxPostAge:
-		return time.Time{}, true
-	case errors.As(err, &se):
-		return now.Add(min(time.Duration(p.Attempts)*30*time.Minute, 2*time.Hour)), false
-	}
-	return now.Add(s.retry), false
-}
 
 // earlierInFlight reports whether an earlier version of p's answer, among
 // posts (the person's answer posts in the round), is held by another
@@ -103,7 +85,7 @@ func (s *Service) packedAnswer(ctx context.Context, c models.Checkin, round mode
 // nothing claimed beyond p, when p needs messages of its own (a long
 // answer): the caller then sends it alone. When done, err is what the
 // caller returns.
-func (s *Service) deliverAnswers(ctx, sendCtx context.Context, api Slack, c models.Checkin, round models.Round, thread string, p models.CheckinPost, token string) (done bool, err error) {
+func (s *Service) deliverAnswers(ctx context.Context, hold *engine.Hold, api Slack, c models.Checkin, round models.Round, thread string, p models.CheckinPost, token string) (done bool, err error) {
 	// Two senders of a round's answers at once would each send a few;
 	// the one holding the later answer yields, leaving its answer to the
 	// other, which takes the answers waiting once its message is out.
@@ -127,11 +109,15 @@ func (s *Service) deliverAnswers(ctx, sendCtx context.Context, api Slack, c mode
 		return false, nil
 	}
 	now := s.clock.Now()
-	others, err := s.store.ClaimRoundAnswers(ctx, p.WorkspaceID, p.RoundID, p.ID, token, now, s.lease, maxPack)
+	others, err := s.store.ClaimRoundAnswers(ctx, p.WorkspaceID, p.RoundID, p.ID, token, now, s.eng.Lease(), maxPack)
 	if err != nil {
 		return false, err
 	}
+	for _, q := range others {
+		hold.Add(engine.PostClaim{ID: q.ID, Token: token, Until: q.ClaimUntil})
+	}
 	release := func(q models.CheckinPost) {
+		hold.Drop(q.ID)
 		if err := s.store.ReleasePost(ctx, q.ID, token); err != nil {
 			s.log.WarnContext(ctx, "could not release a check-in post", "post", q.ID, "err", err)
 		}
@@ -174,7 +160,7 @@ func (s *Service) deliverAnswers(ctx, sendCtx context.Context, api Slack, c mode
 		}
 		found, err := s.findPostedIDs(ctx, api, c.ChannelID, thread, oldest)
 		if err != nil {
-			return true, s.retryAll(ctx, batch, token, fmt.Errorf("look for an earlier attempt: %w", err))
+			return true, s.retryAll(ctx, hold, batch, token, fmt.Errorf("look for an earlier attempt: %w", err))
 		}
 		kept := batch[:0]
 		for _, q := range batch {
@@ -233,10 +219,14 @@ func (s *Service) deliverAnswers(ctx, sendCtx context.Context, api Slack, c mode
 	if thread != "" {
 		opts = append(opts, slack.MsgOptionTS(thread))
 	}
-	_, ts, err := api.PostMessageContext(sendCtx, c.ChannelID, opts...)
+	ids := make([]int64, len(batch))
+	for i, q := range batch {
+		ids[i] = q.ID
+	}
+	ts, err := hold.Post(ctx, api, c.ChannelID, ids, opts...)
 	if err != nil {
 		// An ambiguous failure is looked for first on the next attempt.
-		return true, s.retryAll(ctx, batch, token, err)
+		return true, s.retryAll(ctx, hold, batch, token, err)
 	}
 	var errs []error
 	for _, q := range batch {
@@ -253,10 +243,20 @@ func (s *Service) deliverAnswers(ctx, sendCtx context.Context, api Slack, c mode
 }
 
 // retryAll gives back every post of a message Slack did not take, each
-// due again as retryAt says (or given up), and returns cause.
-func (s *Service) retryAll(ctx context.Context, batch []models.CheckinPost, token string, cause error) error {
+// due again as the engine's rule for Slack's answers says (or given up) —
+// or at once, not counting the attempt, when it was stopped before the
+// wire — and returns cause.
+func (s *Service) retryAll(ctx context.Context, hold *engine.Hold, batch []models.CheckinPost, token string, cause error) error {
+	unsent := engine.Unsent(ctx, cause)
 	for _, q := range batch {
-		at, never := s.retryAt(q, cause)
+		hold.Drop(q.ID)
+		if unsent {
+			if err := s.store.ReleasePost(ctx, q.ID, token); err != nil {
+				s.log.WarnContext(ctx, "could not give a check-in post back", "post", q.ID, "err", err)
+			}
+			continue
+		}
+		at, never := s.eng.RetryPost(ctx, cause, q.Attempts, q.CreatedAt)
 		var err error
 		if never {
 			s.log.ErrorContext(ctx, "check-in post given up", "post", q.ID, "kind", q.Kind, "attempts", q.Attempts, "err", cause)
@@ -277,22 +277,19 @@ func (s *Service) retryAll(ctx context.Context, batch []models.CheckinPost, toke
 // answer's first part for its post.
 func (s *Service) findPostedIDs(ctx context.Context, api Slack, channel, thread string, oldest time.Time) (map[int64]string, error) {
 	found := map[int64]string{}
-	err := s.scanPosted(ctx, api, channel, thread, oldest, func(m slack.Message) {
-		if m.Metadata.EventType != postMetadataType {
-			return
-		}
-		if list, ok := m.Metadata.EventPayload[postIDsKey].(string); ok {
+	err := s.eng.FindPosts(ctx, api, channel, thread, oldest, postMetadataType, func(payload map[string]any, ts string) {
+		if list, ok := payload[postIDsKey].(string); ok {
 			for _, id := range strings.Split(list, ",") {
 				if n, err := strconv.ParseInt(id, 10, 64); err == nil {
-					found[n] = m.Timestamp
+					found[n] = ts
 				}
 			}
 			return
 		}
-		id, _ := m.Metadata.EventPayload["post_id"].(string)
-		part, _ := m.Metadata.EventPayload["part"].(string)
+		id, _ := payload["post_id"].(string)
+		part, _ := payload["part"].(string)
 		if n, err := strconv.ParseInt(id, 10, 64); err == nil && part == "0" {
-			found[n] = m.Timestamp
+			found[n] = ts
 		}
 	})
 	return found, err

@@ -12,7 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -21,11 +21,9 @@ import (
 // whose outcome is unknown is looked for before it is sent again.
 const postMetadataType = "trellis_checkin_post"
 
-// maxPostAge bounds how long a post Slack keeps refusing is tried.
-const maxPostAge = 24 * time.Hour
-
-// errLeaseEnding stops a post whose claim ran short before it was sent.
-var errLeaseEnding = errors.New("the post's lease ran short before it could be sent")
+// postOutbox names the check-ins' post outbox to the engine, which holds
+// and renews its claims.
+const postOutbox = "checkin_posts"
 
 // Tick closes the rounds whose time is up (queueing their summaries, or
 // planning each reader's digest) and sends the posts that are due. Every
@@ -43,13 +41,13 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 	// Posts go out at their channel's pace, about one a second; a backlog
 	// is sent over several ticks rather than holding this one (and the
 	// engine's next) for minutes.
-	start := time.Now()
+	start := s.clock.Now()
 	// Rounds whose answers another sender has: it takes the rest, and
 	// their summary waits for a later tick, so it never comes before
 	// answers it counts.
 	yielded := map[int64]bool{}
 	for range 100 {
-		if time.Since(start) > postBudget {
+		if s.clock.Now().Sub(start) > postBudget {
 			break
 		}
 		due, err := s.store.DuePosts(ctx, now, 50)
@@ -58,7 +56,7 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 		}
 		progress := false
 		for _, p := range due {
-			if time.Since(start) > postBudget {
+			if s.clock.Now().Sub(start) > postBudget {
 				break
 			}
 			// The round's answers, and its summary after them, are the
@@ -265,9 +263,9 @@ func (s *Service) DeliverPost(ctx context.Context, p models.CheckinPost) {
 	if p.Kind != models.PostAnswer {
 		return
 	}
-	start := time.Now()
+	start := s.clock.Now()
 	for range 100 {
-		if time.Since(start) > postBudget {
+		if s.clock.Now().Sub(start) > postBudget {
 			return
 		}
 		next, ok, err := s.store.NextDueAnswer(ctx, p.RoundID, s.clock.Now())
@@ -292,27 +290,25 @@ func newToken() string {
 // deliver claims a post and sends it: the round's thread first, when the
 // post goes in one. A post tried before is looked for in the channel (or
 // thread) by its metadata first, and only its missing parts are sent.
+//
+// The engine holds the claim: its heartbeat renews the lease while the
+// post waits for Slack, the post goes on the wire only while the lease is
+// held with a quarter left, and what Slack does not take is tried again by
+// the engine's rule for Slack's errors and Retry-After.
 func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) error {
 	now := s.clock.Now()
 	token := newToken()
-	p, ok, err := s.store.ClaimPost(ctx, p.WorkspaceID, p.ID, token, now, s.lease)
+	p, ok, err := s.store.ClaimPost(ctx, p.WorkspaceID, p.ID, token, now, s.eng.Lease())
 	if err != nil || !ok {
 		return err
 	}
+	hold := s.eng.HoldPosts(ctx, postOutbox, s.store.RenewPost, engine.PostClaim{ID: p.ID, Token: token, Until: p.ClaimUntil})
+	defer hold.Release()
 	if p.NextAttemptAt.After(now) {
 		// Put off since it was found due (it failed in a packed message
 		// meanwhile): not yet.
 		return s.store.ReleasePost(ctx, p.ID, token)
 	}
-	// Never on the wire once the lease is nearly over (a wait for Slack's
-	// rate limit can outlast it): another replica may have taken it over.
-	deadline := p.ClaimUntil.Add(-s.lease / 4)
-	sendCtx := bot.WithSendCheck(ctx, func() error {
-		if !s.clock.Now().Before(deadline) {
-			return errLeaseEnding
-		}
-		return nil
-	})
 	retry := func(at time.Time, cause error) error {
 		if err := s.store.RetryPost(ctx, p.ID, token, at); err != nil {
 			return fmt.Errorf("%w (and releasing it failed: %v)", cause, err)
@@ -323,11 +319,17 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 		s.log.ErrorContext(ctx, "check-in post given up", "post", p.ID, "kind", p.Kind, "attempts", p.Attempts, "err", cause)
 		return s.store.MarkPosted(ctx, p.ID, token, p.Channel, nil)
 	}
-	// retryAfterSlack waits as Slack's answer says: its Retry-After; for a
-	// refusal someone may fix (not_in_channel: invite Trellis back) longer
-	// each time, up to two hours, for a day; else a minute.
+	// retryAfterSlack hands the post back as the engine's rule for Slack's
+	// answers says (engine.RetryPost), or at once, not counting the
+	// attempt, when it was stopped before the wire.
 	retryAfterSlack := func(err error) error {
-		at, never := s.retryAt(p, err)
+		if engine.Unsent(ctx, err) {
+			if rerr := s.store.ReleasePost(ctx, p.ID, token); rerr != nil {
+				return fmt.Errorf("%w (and handing it back failed: %v)", err, rerr)
+			}
+			return err
+		}
+		at, never := s.eng.RetryPost(ctx, err, p.Attempts, p.CreatedAt)
 		if never {
 			return giveUp(err)
 		}
@@ -384,17 +386,15 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 			if hdr, err = s.store.RoundPost(ctx, p.RoundID, models.PostHeader); err != nil {
 				return retry(now.Add(s.retry), err)
 			}
-			// Another answer (or replica) is starting the thread right now:
-			// wait for it a few seconds rather than a minute.
-			for i := 0; i < 25 && !hdr.Posted && hdr.ClaimToken != "" && hdr.ClaimUntil.After(s.clock.Now()); i++ {
-				select {
-				case <-ctx.Done():
-					return retry(now.Add(s.retry), ctx.Err())
-				case <-time.After(200 * time.Millisecond):
+			if !hdr.Posted && hdr.ClaimToken != "" && hdr.ClaimUntil.After(s.clock.Now()) {
+				// Another sender (an answer's, on this replica or another)
+				// is starting the thread right now: it takes the round's
+				// answers due once the thread is there, this one with them,
+				// rather than this one waiting a minute.
+				if err := s.store.ReleasePost(ctx, p.ID, token); err != nil {
+					return err
 				}
-				if hdr, err = s.store.RoundPost(ctx, p.RoundID, models.PostHeader); err != nil {
-					return retry(now.Add(s.retry), err)
-				}
+				return errYielded
 			}
 		}
 		switch {
@@ -407,7 +407,7 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 	}
 
 	if p.Kind == models.PostAnswer && depth == 0 {
-		done, err := s.deliverAnswers(ctx, sendCtx, api, c, round, thread, p, token)
+		done, err := s.deliverAnswers(ctx, hold, api, c, round, thread, p, token)
 		if done {
 			return err
 		}
@@ -452,7 +452,7 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 		if p.Kind == models.PostAnswer {
 			opts = append(opts, s.postedAs(ctx, p.WorkspaceID, p.UserID)...)
 		}
-		_, ts, err := api.PostMessageContext(sendCtx, c.ChannelID, opts...)
+		ts, err := hold.Post(ctx, api, c.ChannelID, []int64{p.ID}, opts...)
 		if err != nil {
 			// An ambiguous failure is looked for first on the next
 			// attempt (Attempts > 1).
@@ -531,56 +531,15 @@ func (s *Service) render(ctx context.Context, c models.Checkin, round models.Rou
 // by their metadata, and returns their timestamps by part.
 func (s *Service) findPosted(ctx context.Context, api Slack, channel, thread string, p models.CheckinPost) (map[int]string, error) {
 	found := map[int]string{}
-	err := s.scanPosted(ctx, api, channel, thread, p.CreatedAt, func(m slack.Message) {
-		if m.Metadata.EventType != postMetadataType {
-			return
-		}
-		id, _ := m.Metadata.EventPayload["post_id"].(string)
-		part, _ := m.Metadata.EventPayload["part"].(string)
+	err := s.eng.FindPosts(ctx, api, channel, thread, p.CreatedAt, postMetadataType, func(payload map[string]any, ts string) {
+		id, _ := payload["post_id"].(string)
+		part, _ := payload["part"].(string)
 		n, err := strconv.Atoi(part)
 		if id == strconv.FormatInt(p.ID, 10) && err == nil {
-			found[n] = m.Timestamp
+			found[n] = ts
 		}
 	})
 	return found, err
-}
-
-// scanPosted calls match on every message of the thread (or, with no
-// thread, the channel) posted since a minute before oldest.
-func (s *Service) scanPosted(ctx context.Context, api Slack, channel, thread string, oldest time.Time, match func(slack.Message)) error {
-	from := strconv.FormatInt(oldest.Add(-time.Minute).Unix(), 10) + ".000000"
-	if thread != "" {
-		params := &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: thread, Oldest: from, Limit: 200, IncludeAllMetadata: true}
-		for range 20 {
-			msgs, more, cursor, err := api.GetConversationRepliesContext(ctx, params)
-			if err != nil {
-				return err
-			}
-			for _, m := range msgs {
-				match(m)
-			}
-			if !more || cursor == "" {
-				break
-			}
-			params.Cursor = cursor
-		}
-		return nil
-	}
-	params := &slack.GetConversationHistoryParameters{ChannelID: channel, Oldest: from, Limit: 200, IncludeAllMetadata: true}
-	for range 20 {
-		resp, err := api.GetConversationHistoryContext(ctx, params)
-		if err != nil {
-			return err
-		}
-		for _, m := range resp.Messages {
-			match(m)
-		}
-		if !resp.HasMore || resp.ResponseMetaData.NextCursor == "" {
-			break
-		}
-		params.Cursor = resp.ResponseMetaData.NextCursor
-	}
-	return nil
 }
 
 // markReplaced shortens the earlier versions of an edited answer to a line

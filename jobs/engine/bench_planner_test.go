@@ -428,6 +428,10 @@ func (s *benchStubSlack) GetConversationHistoryContext(context.Context, *slack.G
 	return &slack.GetConversationHistoryResponse{}, nil
 }
 
+func (s *benchStubSlack) GetConversationRepliesContext(context.Context, *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error) {
+	return nil, false, "", nil
+}
+
 func (s *benchStubSlack) OpenConversationContext(_ context.Context, p *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error) {
 	ch := &slack.Channel{}
 	ch.ID = "D" + strings.Join(p.Users, "")

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -91,8 +90,8 @@ func (e *Engine) claimAndDeliver(ctx context.Context, at func() time.Time) (Stat
 	}
 	e.held.add(claims, now.Add(e.lease))
 	defer e.held.dropAll(claims)
-	stop := e.heartbeat(ctx)
-	defer stop()
+	release := e.keepAlive(ctx)
+	defer release()
 	for _, c := range claims {
 		if c.LeaseExpired {
 			e.metrics.expired()
@@ -419,19 +418,10 @@ func (e *Engine) load(ctx context.Context, wsID string, claims []models.Claim, n
 		it := item{claim: c, schedule: scheds[key]}
 		if p, ok := persons[c.Occurrence.Recipient]; ok {
 			it.person = &p
-			it.hours = p.WorkingHoursIn(ws)
-			if it.hours == (models.WorkingHours{}) {
-				it.hours = models.DefaultWorkingHours
-			}
-			it.budget = p.DailyBudgetIn(ws)
-			it.rec = attention.Recipient{
-				Person:          p,
-				Workspace:       ws,
-				Away:            away[p.UserID],
-				CompanyHolidays: hols,
-				SentToday:       sentToday(sentBy[p.UserID], p.Location(), now),
-				DailyBudget:     it.budget,
-			}
+			it.rec = RecipientView(p, ws, away[p.UserID], hols)
+			it.rec.SentToday = sentToday(sentBy[p.UserID], it.rec.Loc(), now)
+			it.hours = it.rec.WorkingHours()
+			it.budget = it.rec.DailyBudget
 		}
 		items = append(items, it)
 	}
@@ -685,16 +675,37 @@ func (e *Engine) sendCheck(out outgoing) func() error {
 		if err := e.inWindow(out.items[0], now); err != nil {
 			return err
 		}
-		for _, it := range out.items {
+		keys := make([]leaseKey, len(out.items))
+		for i, it := range out.items {
 			if now.Sub(it.decided) > e.grace {
 				return errStale
 			}
-			if !e.held.holds(it.claim.Occurrence.ID, now.Add(e.lease/4)) {
-				return errLeaseEnding
-			}
+			keys[i] = occurrenceKey(it.claim.Occurrence.ID)
 		}
-		return nil
+		return e.leasesHeld(keys, now)
 	}
+}
+
+// leasesHeld is the part of the check before the wire that DMs and posts
+// share: every lease the message depends on is still this engine's, with
+// a quarter of it left (by then another replica may take it over).
+func (e *Engine) leasesHeld(keys []leaseKey, now time.Time) error {
+	for _, k := range keys {
+		if !e.held.holdsKey(k, now.Add(e.lease/4)) {
+			return errLeaseEnding
+		}
+	}
+	return nil
+}
+
+// onTheWire posts a message with check asked right before the call: by
+// the transport after its wait for a rate-limit slot, and here first for
+// a client without it.
+func onTheWire(ctx context.Context, api poster, channel string, check func() error, opts ...slack.MsgOption) (string, string, error) {
+	if err := check(); err != nil {
+		return "", "", err
+	}
+	return api.PostMessageContext(bot.WithSendCheck(ctx, check), channel, opts...)
 }
 
 // inWindow reports, as errWindowClosed, whether the recipient of it may
@@ -723,18 +734,15 @@ func (e *Engine) send(ctx context.Context, api Slack, wsID string, person *model
 	if e.beforeSend != nil {
 		e.beforeSend(ctx, out.items)
 	}
-	check := e.sendCheck(out)
-	// The transport asks again after its pacing wait; a client without it
-	// is asked here, right before the call.
-	err := check()
-	var channel, ts string
-	if err == nil {
-		channel, ts, err = api.PostMessageContext(bot.WithSendCheck(ctx, check), recipient,
-			slack.MsgOptionText(out.text, false),
-			slack.MsgOptionBlocks(out.blocks...),
-			slack.MsgOptionMetadata(metadata(wsID, out.items)))
-	}
+	channel, ts, err := onTheWire(ctx, api, recipient, e.sendCheck(out),
+		slack.MsgOptionText(out.text, false),
+		slack.MsgOptionBlocks(out.blocks...),
+		slack.MsgOptionMetadata(metadata(wsID, out.items)))
 	now := e.clock.Now()
+	var f slackFailure
+	if err != nil {
+		f = readFailure(ctx, err)
+	}
 	switch {
 	case err == nil:
 		st.Messages++
@@ -751,7 +759,7 @@ func (e *Engine) send(ctx context.Context, api Slack, wsID string, person *model
 			}
 			cancel()
 		}
-	case errors.Is(err, bot.ErrAmbiguous):
+	case f.kind == failAmbiguous:
 		// Slack may have the message. Look for it; resend only what is
 		// certainly not there, and only on a later claim (which looks
 		// again first). Until then it counts as sent.
@@ -769,39 +777,25 @@ func (e *Engine) send(ctx context.Context, api Slack, wsID string, person *model
 			it.claim.Occurrence.SentAt = now
 			e.release(ctx, &st, it.claim, now.Add(e.retryAfter), "Slack did not confirm the message; Trellis checks the conversation before trying again")
 		}
-	case errors.Is(err, errLeaseEnding), errors.Is(err, errStale), errors.Is(err, errWindowClosed):
+	case f.kind == failUnsent:
+		// Stopped before the call went on the wire: hand it back at once,
+		// to be decided again.
 		e.log.InfoContext(ctx, "not sent; handed back to be decided again", "workspace", wsID, "recipient", recipient, "why", err)
 		e.handBack(ctx, &st, out.items, unsentCause(err))
-	case ctx.Err() != nil:
-		// Stopped before the call went on the wire (an ambiguous one is
-		// the case above): hand it back at once.
-		e.handBack(ctx, &st, out.items, unsentCause(ctx.Err()))
 	default:
-		var se slack.SlackErrorResponse
-		if errors.As(err, &se) && permanent(se.Err) {
+		at, giveUp := e.retryAt(f, false, 0, time.Time{}, now)
+		if giveUp {
 			for _, it := range out.items {
-				e.complete(ctx, &st, it.claim, models.OccurrenceSkipped, "Slack refused the message: "+se.Err, models.Receipt{}, now)
+				e.complete(ctx, &st, it.claim, models.OccurrenceSkipped, "Slack refused the message: "+f.code, models.Receipt{}, now)
 			}
 			return st
 		}
 		e.log.WarnContext(ctx, "delivery failed; trying again later", "workspace", wsID, "recipient", recipient, "err", err)
 		for _, it := range out.items {
-			e.release(ctx, &st, it.claim, now.Add(e.retryAfter), "Slack could not take the message; trying again")
+			e.release(ctx, &st, it.claim, at, "Slack could not take the message; trying again")
 		}
 	}
 	return st
-}
-
-// permanent reports whether a Slack error code means the message can
-// never be delivered, so trying again would only repeat it.
-func permanent(code string) bool {
-	switch code {
-	case "channel_not_found", "user_not_found", "account_inactive", "user_disabled", "is_archived",
-		"not_in_channel", "cannot_dm_bot", "messages_tab_disabled", "restricted_action", "msg_too_long",
-		"invalid_blocks", "msg_blocks_too_long", "no_text", "too_many_attachments":
-		return true
-	}
-	return false
 }
 
 // reconcile looks in the recipient's conversation for messages carrying
@@ -829,30 +823,17 @@ func (e *Engine) reconcile(ctx context.Context, api Slack, wsID string, person *
 			oldest = c
 		}
 	}
-	oldest = oldest.Add(-time.Minute)
 	found := map[int64]models.Receipt{}
-	params := &slack.GetConversationHistoryParameters{
-		ChannelID:          channel,
-		Oldest:             strconv.FormatInt(oldest.Unix(), 10) + ".000000",
-		Limit:              200,
-		IncludeAllMetadata: true,
-	}
-	for page := 0; page < 10; page++ {
-		resp, err := api.GetConversationHistoryContext(ctx, params)
-		if err != nil {
-			return nil, fmt.Errorf("read the history of %s: %w", channel, err)
-		}
-		for _, m := range resp.Messages {
-			for _, id := range occurrenceIDs(m.Metadata) {
-				if want[id] {
-					found[id] = models.Receipt{Channel: channel, TS: m.Timestamp}
-				}
+	err := scanConversation(ctx, api, channel, "", oldest.Add(-time.Minute), func(m slack.Message) bool {
+		for _, id := range occurrenceIDs(m.Metadata) {
+			if want[id] {
+				found[id] = models.Receipt{Channel: channel, TS: m.Timestamp}
 			}
 		}
-		if len(found) == len(want) || !resp.HasMore || resp.ResponseMetaData.NextCursor == "" {
-			break
-		}
-		params.Cursor = resp.ResponseMetaData.NextCursor
+		return len(found) == len(want)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the history of %s: %w", channel, err)
 	}
 	return found, nil
 }

@@ -33,6 +33,10 @@
 //     decided again at once. An ambiguous failure is reconciled against the
 //     conversation's history instead of being sent again.
 //
+// Channel and thread posts of a feature's own outbox (posts.go) go
+// through the same leases, heartbeat, check before the wire,
+// reconciliation and Slack error policy.
+//
 // Postgres decides at-most-once delivery; Redis only paces the calls.
 package engine
 
@@ -41,14 +45,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/models"
 )
@@ -58,6 +60,7 @@ import (
 type Slack interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
+	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)
 	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
 	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
 }
@@ -123,12 +126,14 @@ type Engine struct {
 	// held is every claim this engine holds, with its lease, for the
 	// heartbeat and the check before the wire.
 	held leases
+	// beat is the heartbeat renewing held, while anyone holds a claim.
+	beat beat
 	// pulse paces the heartbeat's look at the clock.
 	pulse func() (<-chan time.Time, func())
 
 	mu        sync.RWMutex
 	composers map[string]Composer
-	steppers  []Stepper
+	steppers  steppers
 	// oneOffs are the one-off payload types declared per schedule kind,
 	// by their kind (AcceptOneOff).
 	oneOffs map[string]map[string]oneOffType
@@ -176,9 +181,10 @@ func New(cfg Config) (*Engine, error) {
 		recipients:    cfg.Recipients,
 		composers:     map[string]Composer{},
 		oneOffs:       map[string]map[string]oneOffType{},
-		held:          leases{m: map[int64]*heldLease{}},
+		steppers:      steppers{log: cfg.Logger.With("component", "engine"), metrics: cfg.Metrics},
 		pulse:         realPulse,
 	}
+	e.held = leases{m: map[leaseKey]*heldLease{}, occ: e.occ.Renew}
 	if e.batch <= 0 {
 		e.batch = 500
 	}
@@ -196,11 +202,19 @@ func orDuration(d, def time.Duration) time.Duration {
 }
 
 // Register makes c write the messages of schedules of kind (the part of a
-// schedule's key before the colon: "checkin" for "checkin:42").
-func (e *Engine) Register(kind string, c Composer) {
+// schedule's key before the colon: "checkin" for "checkin:42"). A kind
+// already registered is refused: an error wrapping ErrDuplicate.
+func (e *Engine) Register(kind string, c Composer) error {
+	if kind == "" || c == nil || strings.ContainsAny(kind, ":"+oneOffSep) {
+		return fmt.Errorf("engine: composer kind %q needs a composer and no %q or %q", kind, ":", oneOffSep)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if _, taken := e.composers[kind]; taken {
+		return fmt.Errorf("%w: composer kind %q", ErrDuplicate, kind)
+	}
 	e.composers[kind] = c
+	return nil
 }
 
 func (e *Engine) composer(key string) (Composer, bool) {
@@ -211,29 +225,10 @@ func (e *Engine) composer(key string) (Composer, bool) {
 	return c, ok
 }
 
-// Stepper is other time-driven work that runs with the engine's ticks:
-// the check-ins' round closing and channel posts. Tick runs it once it has
-// planned, beside its own deliveries, and RunUntil also stops at the
-// instants it is due.
-type Stepper interface {
-	// NextDue is when the stepper next has work.
-	NextDue(ctx context.Context) (time.Time, bool, error)
-	// Tick does the work due at now.
-	Tick(ctx context.Context, now time.Time) error
-}
-
-// Step makes every Tick run s too.
-func (e *Engine) Step(s Stepper) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.steppers = append(e.steppers, s)
-}
-
-func (e *Engine) stepperList() []Stepper {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	return slices.Clone(e.steppers)
-}
+// AddStepper makes every Tick run spec's stepper, isolated from the
+// others (see StepperSpec). A name already taken is refused: an error
+// wrapping ErrDuplicate.
+func (e *Engine) AddStepper(spec StepperSpec) error { return e.steppers.add(spec) }
 
 // nextDue is the earliest instant the engine or a stepper has work.
 func (e *Engine) nextDue(ctx context.Context) (time.Time, bool, error) {
@@ -241,14 +236,8 @@ func (e *Engine) nextDue(ctx context.Context) (time.Time, bool, error) {
 	if err != nil {
 		return at, ok, err
 	}
-	for _, s := range e.stepperList() {
-		t, sok, err := s.NextDue(ctx)
-		if err != nil {
-			return at, ok, err
-		}
-		if sok && (!ok || t.Before(at)) {
-			at, ok = t, true
-		}
+	if t, sok := e.steppers.nextDue(ctx); sok && (!ok || t.Before(at)) {
+		at, ok = t, true
 	}
 	return at, ok, nil
 }
@@ -341,30 +330,16 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (Stats, error) {
 	// Steppers (the check-ins' round closing and channel posts) run beside
 	// the deliveries: channel posts are paced by their channel, DMs by the
 	// workspace, so neither waits for the other, however long either takes.
-	var (
-		steps   sync.WaitGroup
-		stepErr error
-	)
-	if steppers := e.stepperList(); len(steppers) > 0 {
-		steps.Go(func() {
-			for _, st := range steppers {
-				if err := st.Tick(ctx, now); err != nil {
-					stepErr = err
-					return
-				}
-			}
-		})
-	}
-	defer steps.Wait()
+	// Each runs isolated, within its own budget; one that fails is logged
+	// and counted, and fails neither the tick nor another stepper.
+	waitSteps := e.steppers.start(ctx, now)
+	defer waitSteps()
 	st, err := e.deliverDue(ctx, now, began, 0)
 	total.Add(st)
 	if err != nil {
 		return total, err
 	}
-	steps.Wait()
-	if stepErr != nil {
-		return total, stepErr
-	}
+	waitSteps()
 	if total.Claimed > 0 || total.Planned > 0 {
 		e.log.DebugContext(ctx, "engine tick", "now", now, "planned", total.Planned, "claimed", total.Claimed,
 			"delivered", total.Delivered, "messages", total.Messages, "deferred", total.Deferred, "settled", total.Settled)
@@ -496,7 +471,7 @@ func (e *Engine) syncProfiles(ctx context.Context, people []personKey) {
 			e.log.WarnContext(ctx, "could not read a recipient's profile", "workspace", p.workspace, "user", p.user, "err", err)
 			continue
 		}
-		if _, err := e.people.SyncProfile(ctx, bot.PersonFromSlack(p.workspace, u)); err != nil {
+		if _, err := e.people.SyncProfile(ctx, PersonFromSlack(p.workspace, u)); err != nil {
 			e.log.WarnContext(ctx, "could not store a recipient's profile", "workspace", p.workspace, "user", p.user, "err", err)
 		}
 	}

@@ -15,11 +15,9 @@ import (
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/internal/slacksim"
-	"github.com/trellis-bot/trellis/internal/testlog"
+	"github.com/trellis-bot/trellis/internal/testenv"
 	"github.com/trellis-bot/trellis/kv"
-	"github.com/trellis-bot/trellis/kv/kvtest"
 	"github.com/trellis-bot/trellis/models"
-	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
 const team = slacksim.DefaultTeamID
@@ -49,64 +47,26 @@ type harnessOpts struct {
 	// redisURL overrides the shared Redis (a proxy that a test cuts).
 	redisURL string
 	cfg      func(replica int, c *Config)
+	// composer writes the "test" schedules' messages; testComposer when
+	// nil. A kind is registered once, so a test that needs its own
+	// composer gives it here.
+	composer Composer
 }
 
 func newHarness(t testing.TB, o harnessOpts) *harness {
 	t.Helper()
-	if o.replicas == 0 {
-		o.replicas = 1
-	}
-	if o.dialect == "" {
-		o.dialect = models.DialectSQLite
-	}
-	clk := clock.NewFrozen(o.start)
-	log := testlog.Logger(t)
-	simCfg := slacksim.Config{Clock: clk, Logger: log.With("component", "slacksim"), RetryDelays: []time.Duration{}}
+	opts := testenv.Options{Dialect: o.dialect, Replicas: o.replicas, Start: o.start, RedisURL: o.redisURL,
+		Slack: slacksim.Config{RetryDelays: []time.Duration{}}}
 	if o.fast {
-		simCfg.MessageCapPerMinute = 1_000_000
+		opts.Slack.MessageCapPerMinute = 1_000_000
+		opts.Unlimited = []string{"conversations.history", "conversations.open", "users.info"}
 	}
-	sim := slacksim.New(simCfg)
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatalf("start emulator: %v", err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
-	h := &harness{t: t, clk: clk, sim: sim, ctl: slacksim.NewControl(sim.URL()), byName: map[string]string{}}
-	if o.fast {
-		if err := h.ctl.SetLimits(context.Background(), slacksim.Limits{Methods: map[string]int{"conversations.history": 0, "conversations.open": 0, "users.info": 0}}); err != nil {
-			t.Fatalf("limits: %v", err)
-		}
-	}
+	env := testenv.New(t, opts)
+	log := env.Log
+	h := &harness{t: t, clk: env.Clock, sim: env.Slack.Server, ctl: env.Slack.Control, store: env.Redis, dbs: env.DBs, byName: map[string]string{}}
+	sim := h.sim
 
-	store := kvtest.New(t)
-	if o.redisURL != "" {
-		var err error
-		store, err = kv.Open(context.Background(), log, o.redisURL, "engine-test:"+strconv.FormatInt(time.Now().UnixNano(), 36)+":")
-		if err != nil {
-			t.Fatalf("redis: %v", err)
-		}
-		t.Cleanup(func() { _ = store.Close() })
-	}
-	h.store = store
-
-	url := modelstest.URL(t, o.dialect)
-	for i := range o.replicas {
-		db, err := models.Open(context.Background(), log.With("replica", i), url, models.WithClock(clk))
-		if err != nil {
-			t.Fatalf("open db: %v", err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		if i == 0 {
-			if err := db.Migrate(context.Background()); err != nil {
-				t.Fatalf("migrate: %v", err)
-			}
-		}
-		h.dbs = append(h.dbs, db)
-	}
-	if _, err := models.NewWorkspaces(h.dbs[0]).Ensure(context.Background(), team, "Sandbox"); err != nil {
-		t.Fatalf("workspace: %v", err)
-	}
-
-	tcfg := bot.TransportConfig{Store: store, Logger: log, TeamID: team, Backoff: 10 * time.Millisecond}
+	tcfg := bot.TransportConfig{Store: h.store, Logger: log, TeamID: team, Backoff: 10 * time.Millisecond}
 	if o.fast {
 		fast := bot.Rate{Limit: 1_000_000, Per: time.Minute, Burst: 1_000_000}
 		tcfg.Rates = map[string]bot.Rate{"chat.postMessage": fast, "conversations.history": fast, "conversations.open": fast, "users.info": fast}
@@ -117,7 +77,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		cfg := Config{
 			DB:      db,
 			Clients: func(context.Context, string) (Slack, error) { return api, nil },
-			Clock:   clk,
+			Clock:   h.clk,
 			Logger:  log.With("engine", i),
 			Metrics: NewMetrics(nil),
 		}
@@ -128,7 +88,13 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		if err != nil {
 			t.Fatalf("engine: %v", err)
 		}
-		e.Register("test", ComposerFunc(testComposer))
+		composer := o.composer
+		if composer == nil {
+			composer = ComposerFunc(testComposer)
+		}
+		if err := e.Register("test", composer); err != nil {
+			t.Fatalf("register the test composer: %v", err)
+		}
 		if err := AcceptOneOff[testReminder](e, "test"); err != nil {
 			t.Fatalf("accept one-off: %v", err)
 		}

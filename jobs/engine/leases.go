@@ -9,51 +9,77 @@ import (
 	"github.com/trellis-bot/trellis/models"
 )
 
+// leaseKey names one claim an engine holds: a row of an outbox (the
+// occurrences, or a feature's channel posts) and its id.
+type leaseKey struct {
+	outbox string
+	id     int64
+}
+
+// occurrenceOutbox is the leaseKey outbox of occurrences.
+const occurrenceOutbox = "occurrences"
+
+func occurrenceKey(id int64) leaseKey { return leaseKey{outbox: occurrenceOutbox, id: id} }
+
+// Renewer extends the lease of a claim on one row of an outbox to until,
+// if token still holds it; otherwise it returns models.ErrLeaseLost.
+// models.Occurrences.Renew is the occurrences' one.
+type Renewer func(ctx context.Context, id int64, token string, until time.Time) error
+
 // heldLease is one claim an engine holds.
 type heldLease struct {
 	token string
 	until time.Time
 	lost  bool
+	renew Renewer
 }
 
-// leases is every claim an engine holds: what its heartbeat renews, and
-// what the check before the wire reads, without a query, to know a claim
-// is still its own.
+// leases is every claim an engine holds, of occurrences and of posts:
+// what its heartbeat renews, and what the check before the wire reads,
+// without a query, to know a claim is still its own.
 type leases struct {
 	mu sync.Mutex
-	m  map[int64]*heldLease
+	m  map[leaseKey]*heldLease
+	// occ renews occurrences.
+	occ Renewer
 }
 
-// add records claims, leased until until.
+// hold records one claim, leased until until, renewed by renew.
+func (l *leases) hold(k leaseKey, token string, until time.Time, renew Renewer) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.m[k] = &heldLease{token: token, until: until, renew: renew}
+}
+
+// add records claims on occurrences, leased until until.
 func (l *leases) add(claims []models.Claim, until time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	for _, c := range claims {
-		l.m[c.Occurrence.ID] = &heldLease{token: c.Token, until: until}
+		l.hold(occurrenceKey(c.Occurrence.ID), c.Token, until, l.occ)
 	}
 }
 
-// drop forgets a claim that was settled or released.
-func (l *leases) drop(id int64) {
+// forget forgets a claim that was settled or released.
+func (l *leases) forget(k leaseKey) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.m, id)
+	delete(l.m, k)
 }
 
-// dropAll forgets claims, whatever became of them.
+// drop forgets a claim on an occurrence.
+func (l *leases) drop(id int64) { l.forget(occurrenceKey(id)) }
+
+// dropAll forgets claims on occurrences, whatever became of them.
 func (l *leases) dropAll(claims []models.Claim) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	for _, c := range claims {
-		delete(l.m, c.Occurrence.ID)
+		l.drop(c.Occurrence.ID)
 	}
 }
 
-// renewed records the outcome of renewing a claim to until.
-func (l *leases) renewed(id int64, until time.Time, err error) {
+// renewedKey records the outcome of renewing a claim to until.
+func (l *leases) renewedKey(k leaseKey, until time.Time, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	h, ok := l.m[id]
+	h, ok := l.m[k]
 	switch {
 	case !ok:
 	case err == nil:
@@ -63,22 +89,30 @@ func (l *leases) renewed(id int64, until time.Time, err error) {
 	}
 }
 
-// holds reports whether the claim is held, and its lease runs past t.
-func (l *leases) holds(id int64, t time.Time) bool {
+// renewed records the outcome of renewing a claim on an occurrence.
+func (l *leases) renewed(id int64, until time.Time, err error) {
+	l.renewedKey(occurrenceKey(id), until, err)
+}
+
+// holdsKey reports whether the claim is held, and its lease runs past t.
+func (l *leases) holdsKey(k leaseKey, t time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	h, ok := l.m[id]
+	h, ok := l.m[k]
 	return ok && !h.lost && h.until.After(t)
 }
 
+// holds reports whether the claim on an occurrence is held past t.
+func (l *leases) holds(id int64, t time.Time) bool { return l.holdsKey(occurrenceKey(id), t) }
+
 // snapshot lists the claims held and not lost.
-func (l *leases) snapshot() map[int64]string {
+func (l *leases) snapshot() map[leaseKey]heldLease {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make(map[int64]string, len(l.m))
-	for id, h := range l.m {
+	out := make(map[leaseKey]heldLease, len(l.m))
+	for k, h := range l.m {
 		if !h.lost {
-			out[id] = h.token
+			out[k] = *h
 		}
 	}
 	return out
@@ -95,19 +129,56 @@ func realPulse() (<-chan time.Time, func()) {
 	return t.C, t.Stop
 }
 
+// beat counts the users of the engine's one heartbeat: a run delivering
+// occurrences, and each sender of posts.
+type beat struct {
+	mu    sync.Mutex
+	users int
+	stop  func()
+}
+
+// keepAlive makes sure the heartbeat runs until the returned release is
+// called (by every caller that asked): one heartbeat renews every claim the
+// engine holds, whoever holds it.
+func (e *Engine) keepAlive(ctx context.Context) (release func()) {
+	e.beat.mu.Lock()
+	defer e.beat.mu.Unlock()
+	e.beat.users++
+	if e.beat.users == 1 {
+		e.beat.stop = e.heartbeat(context.WithoutCancel(ctx))
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			e.beat.mu.Lock()
+			e.beat.users--
+			var stop func()
+			if e.beat.users == 0 {
+				stop, e.beat.stop = e.beat.stop, nil
+			}
+			e.beat.mu.Unlock()
+			// Stopped outside the lock: a renewal in flight never holds up
+			// another sender starting the next heartbeat.
+			if stop != nil {
+				stop()
+			}
+		})
+	}
+}
+
 // heartbeat renews, every third of a lease by the engine's clock, the
-// lease of every claim the engine holds — those being sent and those
-// waiting their turn behind Slack's pace — until the returned stop is
-// called. A claim another replica took over is marked lost, so it is not
-// sent.
+// lease of every claim the engine holds — occurrences being sent and
+// waiting their turn behind Slack's pace, and posts — until the returned
+// stop is called. A claim another replica took over is marked lost, so it
+// is not sent.
 func (e *Engine) heartbeat(ctx context.Context) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	pulse, stopPulse := e.pulse()
+	last := e.clock.Now()
 	go func() {
 		defer close(finished)
 		defer stopPulse()
-		last := e.clock.Now()
 		for {
 			select {
 			case <-done:
@@ -132,14 +203,16 @@ func (e *Engine) heartbeat(ctx context.Context) (stop func()) {
 
 // renewHeld extends every held claim's lease to until.
 func (e *Engine) renewHeld(ctx context.Context, until time.Time) {
-	for id, token := range e.held.snapshot() {
-		err := e.occ.Renew(ctx, id, token, until)
-		e.held.renewed(id, until, err)
+	for k, h := range e.held.snapshot() {
+		wctx, cancel := writeCtx(ctx)
+		err := h.renew(wctx, k.id, h.token, until)
+		cancel()
+		e.held.renewedKey(k, until, err)
 		switch {
 		case errors.Is(err, models.ErrLeaseLost):
 			// Settled a moment ago by this engine, or taken over.
 		case err != nil:
-			e.log.WarnContext(ctx, "heartbeat could not renew a lease", "occurrence", id, "err", err)
+			e.log.WarnContext(ctx, "heartbeat could not renew a lease", "outbox", k.outbox, "id", k.id, "err", err)
 		}
 	}
 }

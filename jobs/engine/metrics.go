@@ -29,6 +29,10 @@ type Metrics struct {
 	Reconciled *prometheus.CounterVec
 	// TickDuration observes how long each tick took.
 	TickDuration prometheus.Histogram
+	// Steps counts steppers' runs by stepper and outcome: ok, error,
+	// panic, overran (still running at its budget's end) or skipped
+	// (not started, a run from an earlier tick still going).
+	Steps *prometheus.CounterVec
 }
 
 // NewMetrics creates the collectors and registers them with reg; a nil reg
@@ -61,9 +65,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "How long each engine tick took.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 9),
 		}),
+		Steps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "trellis_stepper_runs_total",
+			Help: "Steppers' runs by stepper and outcome (ok, error, panic, overran, skipped).",
+		}, []string{"stepper", "outcome"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Occurrences, m.Lateness, m.ClaimConflicts, m.LeaseExpiries, m.Reconciled, m.TickDuration)
+		reg.MustRegister(m.Occurrences, m.Lateness, m.ClaimConflicts, m.LeaseExpiries, m.Reconciled, m.TickDuration, m.Steps)
 	}
 	return m
 }
@@ -101,6 +109,12 @@ func (m *Metrics) reconciled(cause string, n int) {
 func (m *Metrics) tick(d time.Duration) {
 	if m != nil {
 		m.TickDuration.Observe(d.Seconds())
+	}
+}
+
+func (m *Metrics) step(stepper, outcome string) {
+	if m != nil {
+		m.Steps.WithLabelValues(stepper, outcome).Inc()
 	}
 }
 

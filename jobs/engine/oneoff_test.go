@@ -90,20 +90,20 @@ func TestPlanOnceRefusesUndeclaredPayloads(t *testing.T) {
 func TestOneOffPayloadsReachTheComposer(t *testing.T) {
 	for _, dialect := range modelstest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
-			h := newHarness(t, harnessOpts{dialect: dialect, start: mustTime("2026-11-27T12:00:00Z")}) // Fri
+			var seen []OneOff
+			composer := ComposerFunc(func(ctx context.Context, c Context) (Message, error) {
+				if c.OneOff != nil {
+					seen = append(seen, c.OneOff)
+				}
+				return testComposer(ctx, c)
+			})
+			h := newHarness(t, harnessOpts{dialect: dialect, start: mustTime("2026-11-27T12:00:00Z"), composer: composer}) // Fri
 			ada := h.person("ada", "Europe/London", nil)
 			h.schedule("daily", "every day at 08:00", ada)
 			e, ctx := h.engines[0], context.Background()
 			if err := AcceptOneOff[testNote](e, "test"); err != nil {
 				t.Fatal(err)
 			}
-			var seen []OneOff
-			e.Register("test", ComposerFunc(func(ctx context.Context, c Context) (Message, error) {
-				if c.OneOff != nil {
-					seen = append(seen, c.OneOff)
-				}
-				return testComposer(ctx, c)
-			}))
 			at := mustTime("2026-11-27T13:00:00Z")
 			if _, err := e.PlanOnce(ctx, team, "test:daily", testNote{Text: "a:b c"}, ada, at); err != nil {
 				t.Fatal(err)

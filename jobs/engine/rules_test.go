@@ -174,18 +174,18 @@ func TestDailyBudget(t *testing.T) {
 // for Monday — but is never superseded by its schedule's next occurrence;
 // its composer sees the tag and may decline to send.
 func TestPlanOnce(t *testing.T) {
-	h := newHarness(t, harnessOpts{start: mustTime("2026-11-27T12:00:00Z")}) // Fri
-	ada := h.person("ada", "Europe/London", nil)
-	h.schedule("daily", "every day at 08:00", ada)
-	e := h.engines[0]
 	var tags []string
-	e.Register("test", ComposerFunc(func(ctx context.Context, c Context) (Message, error) {
+	composer := ComposerFunc(func(ctx context.Context, c Context) (Message, error) {
 		tags = append(tags, tagOf(c))
 		if tagOf(c) == "reminder:2" {
 			return Message{}, Skip("already answered")
 		}
 		return testComposer(ctx, c)
-	}))
+	})
+	h := newHarness(t, harnessOpts{start: mustTime("2026-11-27T12:00:00Z"), composer: composer}) // Fri
+	ada := h.person("ada", "Europe/London", nil)
+	h.schedule("daily", "every day at 08:00", ada)
+	e := h.engines[0]
 	ctx := context.Background()
 	for _, n := range []int{1, 2} {
 		ok, err := e.PlanOnce(ctx, team, "test:daily", testReminder{N: n}, ada, mustTime("2026-11-28T10:00:00Z")) // Sat

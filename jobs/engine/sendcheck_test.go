@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/clock"
-	"github.com/trellis-bot/trellis/jobs/attention"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
@@ -29,9 +28,10 @@ func TestSendCheck(t *testing.T) {
 		return &models.Person{WorkspaceID: team, UserID: "U1", SlackTZ: "Europe/London", Status: status}
 	}
 	dm := func(p *models.Person, id int64) item {
+		rec := RecipientView(*p, ws, nil, nil)
+		rec.SentToday, rec.DailyBudget = 3, 3
 		return item{claim: models.Claim{Occurrence: models.Occurrence{ID: id, Recipient: "U1", DeliverAt: decided}, Token: "t"},
-			person: p, decided: decided, hours: models.DefaultWorkingHours,
-			rec: attention.Recipient{Person: *p, Workspace: ws, SentToday: 3, DailyBudget: 3}}
+			person: p, decided: decided, hours: models.DefaultWorkingHours, rec: rec}
 	}
 	post := item{claim: models.Claim{Occurrence: models.Occurrence{ID: 3, Recipient: "C1", DeliverAt: decided}, Token: "t"}, decided: decided}
 	vacation := models.Status{Emoji: ":palm_tree:", Text: "Vacationing", Expiration: decided.Add(2 * time.Minute)}

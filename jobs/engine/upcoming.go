@@ -56,20 +56,15 @@ const forecastHorizon = 14 * 24 * time.Hour
 // nominal instants of the person's schedules after now, and returns the
 // first n, in order. rec needs no SentToday: it is counted from in.Sent.
 // A forecast cannot know what features will ask later, so it shows each
-// occurrence as if it were the only one that day.
+// occurrence as if it were the only one that day. rec comes from
+// RecipientView, as at claim time.
 func Forecast(in ForecastInput, rec attention.Recipient, now time.Time, n int) []Upcoming {
 	if len(in.Targets) == 0 || n <= 0 {
 		return nil
 	}
-	loc := rec.Person.Location()
+	loc := rec.Loc()
 	rec.SentToday = sentToday(in.Sent, loc, now)
-	if rec.DailyBudget <= 0 {
-		rec.DailyBudget = rec.Person.DailyBudgetIn(rec.Workspace)
-	}
-	hours := rec.Person.WorkingHoursIn(rec.Workspace)
-	if hours == (models.WorkingHours{}) {
-		hours = models.DefaultWorkingHours
-	}
+	hours := rec.WorkingHours()
 	off := attention.Off(rec, now)
 	var out []Upcoming
 	for _, t := range in.Targets {

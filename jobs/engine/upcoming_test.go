@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trellis-bot/trellis/jobs/attention"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -22,9 +21,9 @@ func TestForecast(t *testing.T) {
 		sched("early", "every day at 07:00", false),
 		sched("retro", "fridays at 16:00", true),
 	}}
-	rec := attention.Recipient{Person: p, Workspace: ws, Away: []models.AwayPeriod{
+	rec := RecipientView(p, ws, []models.AwayPeriod{
 		{First: models.Date{Year: 2026, Month: 12, Day: 1}, Last: models.Date{Year: 2026, Month: 12, Day: 1}},
-	}}
+	}, nil)
 	got := Forecast(in, rec, now, 8)
 	var lines []string
 	for _, u := range got {

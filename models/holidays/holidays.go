@@ -46,7 +46,7 @@ import (
 	"github.com/rickar/cal/v2/us"
 	"github.com/rickar/cal/v2/za"
 
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // Region is a place with its own public holidays.
@@ -252,13 +252,12 @@ func (c *Calendar) Region() Region { return c.region }
 
 // Between returns the holidays observed from from to to, both inclusive,
 // ordered by date. A holiday moved off a weekend is returned on the day it
-// is observed, named "... (observed)". WorkspaceID and AddedBy are empty:
-// these are public holidays, not a workspace's own.
-func (c *Calendar) Between(from, to models.Date) []models.Holiday {
+// is observed, named "... (observed)".
+func (c *Calendar) Between(from, to calendar.Date) []calendar.Holiday {
 	if to.Before(from) {
 		return nil
 	}
-	var out []models.Holiday
+	var out []calendar.Holiday
 	// A holiday can be observed in the year before or after its own
 	// (New Year's Day on a Saturday is observed on 31 December in the US).
 	for year := from.Year - 1; year <= to.Year+1; year++ {
@@ -267,18 +266,18 @@ func (c *Calendar) Between(from, to models.Date) []models.Holiday {
 			if observed.IsZero() {
 				continue
 			}
-			d := models.DateOf(observed)
+			d := calendar.DateOf(observed)
 			if d.Before(from) || d.After(to) {
 				continue
 			}
 			name := h.Name
-			if models.DateOf(actual) != d {
+			if calendar.DateOf(actual) != d {
 				name += " (observed)"
 			}
-			out = append(out, models.Holiday{Date: d, Name: name})
+			out = append(out, calendar.Holiday{Date: d, Name: name})
 		}
 	}
-	slices.SortFunc(out, func(a, b models.Holiday) int {
+	slices.SortFunc(out, func(a, b calendar.Holiday) int {
 		switch {
 		case a.Date.Before(b.Date):
 			return -1
@@ -292,7 +291,7 @@ func (c *Calendar) Between(from, to models.Date) []models.Holiday {
 
 // On reports whether d is an observed holiday, and its name (names joined
 // with " / " when two fall on the same day).
-func (c *Calendar) On(d models.Date) (name string, ok bool) {
+func (c *Calendar) On(d calendar.Date) (name string, ok bool) {
 	hs := c.Between(d, d)
 	if len(hs) == 0 {
 		return "", false

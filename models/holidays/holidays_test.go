@@ -5,13 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/holidays"
 )
 
-func d(t *testing.T, s string) models.Date {
+func d(t *testing.T, s string) calendar.Date {
 	t.Helper()
-	x, err := models.ParseDate(s)
+	x, err := calendar.ParseDate(s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package views_test
+package checkins_test
 
 import (
 	"encoding/json"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/handlers/views"
+	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	"github.com/trellis-bot/trellis/jobs/cadence"
 	"github.com/trellis-bot/trellis/models"
 )
@@ -227,25 +227,25 @@ func TestCheckinModalLimits(t *testing.T) {
 	templates := models.CheckinTemplates()
 	for _, tt := range templates {
 		t.Run(tt.Key, func(t *testing.T) {
-			checkModalLimits(t, views.CheckinModal(tt.Checkin, templates, tt.Key))
+			checkModalLimits(t, checkinhandlers.CheckinModal(tt.Checkin, templates, tt.Key))
 		})
 	}
 	t.Run("blank", func(t *testing.T) {
-		checkModalLimits(t, views.CheckinModal(models.NewCheckin(), templates, ""))
+		checkModalLimits(t, checkinhandlers.CheckinModal(models.NewCheckin(), templates, ""))
 	})
 	t.Run("largest", func(t *testing.T) {
 		c := largestCheckin()
 		if err := c.Validate(nil); err != nil {
 			t.Fatalf("the largest check-in is invalid: %v", err)
 		}
-		checkModalLimits(t, views.CheckinModal(c, templates, ""))
+		checkModalLimits(t, checkinhandlers.CheckinModal(c, templates, ""))
 	})
 	t.Run("edit", func(t *testing.T) {
 		c := templates[0].Checkin
 		c.ID = 7
-		m := views.CheckinModal(c, templates, "")
+		m := checkinhandlers.CheckinModal(c, templates, "")
 		checkModalLimits(t, m)
-		if got := blockIDs(m); got[0] == views.BlockCheckinTemplate {
+		if got := blockIDs(m); got[0] == checkinhandlers.BlockCheckinTemplate {
 			t.Errorf("editing offers the template picker: %v", got)
 		}
 	})
@@ -284,17 +284,17 @@ func blockIDs(m slack.ModalViewRequest) []string {
 
 func TestCheckinModalTemplatePicker(t *testing.T) {
 	templates := models.CheckinTemplates()
-	m := views.CheckinModal(models.NewCheckin(), templates, "")
-	if m.CallbackID != views.CallbackCheckin {
-		t.Errorf("callback id = %q, want %q", m.CallbackID, views.CallbackCheckin)
+	m := checkinhandlers.CheckinModal(models.NewCheckin(), templates, "")
+	if m.CallbackID != checkinhandlers.CallbackCheckin {
+		t.Errorf("callback id = %q, want %q", m.CallbackID, checkinhandlers.CallbackCheckin)
 	}
 	picker, ok := m.Blocks.BlockSet[0].(*slack.InputBlock)
-	if !ok || picker.BlockID != views.BlockCheckinTemplate || !picker.DispatchAction {
+	if !ok || picker.BlockID != checkinhandlers.BlockCheckinTemplate || !picker.DispatchAction {
 		t.Fatalf("first block = %+v, want the template picker with dispatch_action", m.Blocks.BlockSet[0])
 	}
 	sel := picker.Element.(*slack.SelectBlockElement)
-	if sel.ActionID != views.ActionCheckinTemplate {
-		t.Errorf("picker action id = %q, want %q", sel.ActionID, views.ActionCheckinTemplate)
+	if sel.ActionID != checkinhandlers.ActionCheckinTemplate {
+		t.Errorf("picker action id = %q, want %q", sel.ActionID, checkinhandlers.ActionCheckinTemplate)
 	}
 	if got, want := len(sel.Options), len(templates)+1; got != want {
 		t.Errorf("picker has %d options, want %d", got, want)
@@ -303,15 +303,15 @@ func TestCheckinModalTemplatePicker(t *testing.T) {
 	// Picking a template redraws the form with new action ids, or Slack
 	// would keep the old name and questions in place.
 	nameAction := func(m slack.ModalViewRequest) string {
-		for id := range submit(t, m)[views.BlockCheckinName] {
+		for id := range submit(t, m)[checkinhandlers.BlockCheckinName] {
 			return id
 		}
 		return ""
 	}
-	standup := views.CheckinModal(templates[0].Checkin, templates, templates[0].Key)
-	weekly := views.CheckinModal(templates[1].Checkin, templates, templates[1].Key)
-	if a, b := nameAction(standup), nameAction(weekly); a == b || !strings.HasPrefix(a, views.ActionCheckinName) {
-		t.Errorf("name action ids %q and %q, want distinct ids starting %q", a, b, views.ActionCheckinName)
+	standup := checkinhandlers.CheckinModal(templates[0].Checkin, templates, templates[0].Key)
+	weekly := checkinhandlers.CheckinModal(templates[1].Checkin, templates, templates[1].Key)
+	if a, b := nameAction(standup), nameAction(weekly); a == b || !strings.HasPrefix(a, checkinhandlers.ActionCheckinName) {
+		t.Errorf("name action ids %q and %q, want distinct ids starting %q", a, b, checkinhandlers.ActionCheckinName)
 	}
 	if got := standup.Blocks.BlockSet[0].(*slack.InputBlock).Element.(*slack.SelectBlockElement).InitialOption; got == nil || got.Value != templates[0].Key {
 		t.Errorf("picker shows %+v, want %q", got, templates[0].Key)
@@ -347,8 +347,8 @@ func TestCheckinRoundTrip(t *testing.T) {
 	}
 	for name, want := range cases {
 		t.Run(name, func(t *testing.T) {
-			m := views.CheckinModal(want, templates, "")
-			got, errs := views.ParseCheckinSubmission(submit(t, m))
+			m := checkinhandlers.CheckinModal(want, templates, "")
+			got, errs := checkinhandlers.ParseCheckinSubmission(submit(t, m))
 			if errs != nil {
 				t.Fatalf("ParseCheckinSubmission errors = %v, want none", errs)
 			}
@@ -360,11 +360,11 @@ func TestCheckinRoundTrip(t *testing.T) {
 }
 
 func TestCheckinQuestionSyntax(t *testing.T) {
-	values := submit(t, views.CheckinModal(models.CheckinTemplates()[0].Checkin, nil, ""))
-	set(values, views.BlockCheckinQuestions, func(a *slack.BlockAction) {
+	values := submit(t, checkinhandlers.CheckinModal(models.CheckinTemplates()[0].Checkin, nil, ""))
+	set(values, checkinhandlers.BlockCheckinQuestions, func(a *slack.BlockAction) {
 		a.Value = "- What's new?\n\n2) optional: Anything else?\nANON Choice: Where? | office | home |\nblocked:Stuck?\nscale: How much say? | none | all"
 	})
-	got, errs := views.ParseCheckinSubmission(values)
+	got, errs := checkinhandlers.ParseCheckinSubmission(values)
 	if errs != nil {
 		t.Fatalf("errors = %v", errs)
 	}
@@ -382,7 +382,7 @@ func TestCheckinQuestionSyntax(t *testing.T) {
 
 // TestCheckinHelpExamplesParse: the examples the modal shows are correct.
 func TestCheckinHelpExamplesParse(t *testing.T) {
-	m := views.CheckinModal(models.NewCheckin(), models.CheckinTemplates(), "")
+	m := checkinhandlers.CheckinModal(models.NewCheckin(), models.CheckinTemplates(), "")
 	raw, _ := json.Marshal(m)
 	var v struct {
 		Blocks []struct {
@@ -396,7 +396,7 @@ func TestCheckinHelpExamplesParse(t *testing.T) {
 	}
 	anchor := models.Date{Year: 2026, Month: time.March, Day: 2}
 	for _, b := range v.Blocks {
-		if b.BlockID != views.BlockCheckinCadence {
+		if b.BlockID != checkinhandlers.BlockCheckinCadence {
 			continue
 		}
 		examples := regexp.MustCompile(`“([^”]+)”`).FindAllStringSubmatch(b.Hint.Text, -1)
@@ -416,11 +416,11 @@ func TestCheckinHelpExamplesParse(t *testing.T) {
 func TestCheckinSubmissionErrors(t *testing.T) {
 	base := func() map[string]map[string]slack.BlockAction {
 		templates := models.CheckinTemplates()
-		return submit(t, views.CheckinModal(templates[0].Checkin, templates, templates[0].Key))
+		return submit(t, checkinhandlers.CheckinModal(templates[0].Checkin, templates, templates[0].Key))
 	}
 	questions := func(s string) func(map[string]map[string]slack.BlockAction) {
 		return func(v map[string]map[string]slack.BlockAction) {
-			set(v, views.BlockCheckinQuestions, func(a *slack.BlockAction) { a.Value = s })
+			set(v, checkinhandlers.BlockCheckinQuestions, func(a *slack.BlockAction) { a.Value = s })
 		}
 	}
 	lines := func(n int) string {
@@ -436,45 +436,45 @@ func TestCheckinSubmissionErrors(t *testing.T) {
 		block  string
 		want   string
 	}{
-		{"no questions", questions(" \n\n"), views.BlockCheckinQuestions, "at least one question"},
-		{"11 questions", questions(lines(11)), views.BlockCheckinQuestions, "There are 11 questions"},
-		{"question over the label limit", questions("Fine?\n" + strings.Repeat("x", 2001)), views.BlockCheckinQuestions, "Line 2: This question is 2001 characters"},
-		{"question over the header limit", questions(strings.Repeat("x", 151)), views.BlockCheckinQuestions, "Line 1:"},
-		{"options without a type", questions("Fine?\nWhere? | office | home"), views.BlockCheckinQuestions, "Line 2 has options"},
-		{"two types", questions("scale choice: Where? | a | b"), views.BlockCheckinQuestions, "two types"},
-		{"type without a question", questions("blocked:"), views.BlockCheckinQuestions, "no question"},
-		{"choice with one option", questions("choice: Where? | home"), views.BlockCheckinQuestions, "Line 1: A choice needs 2 to 10"},
-		{"anonymous text", questions("anon: Secret?"), views.BlockCheckinQuestions, "can be anonymous"},
+		{"no questions", questions(" \n\n"), checkinhandlers.BlockCheckinQuestions, "at least one question"},
+		{"11 questions", questions(lines(11)), checkinhandlers.BlockCheckinQuestions, "There are 11 questions"},
+		{"question over the label limit", questions("Fine?\n" + strings.Repeat("x", 2001)), checkinhandlers.BlockCheckinQuestions, "Line 2: This question is 2001 characters"},
+		{"question over the header limit", questions(strings.Repeat("x", 151)), checkinhandlers.BlockCheckinQuestions, "Line 1:"},
+		{"options without a type", questions("Fine?\nWhere? | office | home"), checkinhandlers.BlockCheckinQuestions, "Line 2 has options"},
+		{"two types", questions("scale choice: Where? | a | b"), checkinhandlers.BlockCheckinQuestions, "two types"},
+		{"type without a question", questions("blocked:"), checkinhandlers.BlockCheckinQuestions, "no question"},
+		{"choice with one option", questions("choice: Where? | home"), checkinhandlers.BlockCheckinQuestions, "Line 1: A choice needs 2 to 10"},
+		{"anonymous text", questions("anon: Secret?"), checkinhandlers.BlockCheckinQuestions, "can be anonymous"},
 		{"round length missing", func(v map[string]map[string]slack.BlockAction) {
-			delete(v, views.BlockCheckinRoundLength)
-		}, views.BlockCheckinRoundLength, "how long a round"},
+			delete(v, checkinhandlers.BlockCheckinRoundLength)
+		}, checkinhandlers.BlockCheckinRoundLength, "how long a round"},
 		{"round length unreadable", func(v map[string]map[string]slack.BlockAction) {
-			set(v, views.BlockCheckinRoundLength, func(a *slack.BlockAction) { a.SelectedOption.Value = "soon" })
-		}, views.BlockCheckinRoundLength, "from the list"},
+			set(v, checkinhandlers.BlockCheckinRoundLength, func(a *slack.BlockAction) { a.SelectedOption.Value = "soon" })
+		}, checkinhandlers.BlockCheckinRoundLength, "from the list"},
 		{"unknown template", func(v map[string]map[string]slack.BlockAction) {
-			set(v, views.BlockCheckinTemplate, func(a *slack.BlockAction) { a.SelectedOption.Value = "okr" })
-		}, views.BlockCheckinTemplate, "don't know that template"},
+			set(v, checkinhandlers.BlockCheckinTemplate, func(a *slack.BlockAction) { a.SelectedOption.Value = "okr" })
+		}, checkinhandlers.BlockCheckinTemplate, "don't know that template"},
 		{"no name", func(v map[string]map[string]slack.BlockAction) {
-			set(v, views.BlockCheckinName, func(a *slack.BlockAction) { a.Value = " " })
-		}, views.BlockCheckinName, "Give the check-in a name"},
+			set(v, checkinhandlers.BlockCheckinName, func(a *slack.BlockAction) { a.Value = " " })
+		}, checkinhandlers.BlockCheckinName, "Give the check-in a name"},
 		{"no cadence", func(v map[string]map[string]slack.BlockAction) {
-			set(v, views.BlockCheckinCadence, func(a *slack.BlockAction) { a.Value = "" })
-		}, views.BlockCheckinCadence, "weekdays at 09:30"},
+			set(v, checkinhandlers.BlockCheckinCadence, func(a *slack.BlockAction) { a.Value = "" })
+		}, checkinhandlers.BlockCheckinCadence, "weekdays at 09:30"},
 		{"chosen without people", func(v map[string]map[string]slack.BlockAction) {
-			set(v, views.BlockCheckinParticipants, func(a *slack.BlockAction) { a.SelectedOption.Value = string(models.ParticipantsChosen) })
-		}, views.BlockCheckinPeople, "at least one person"},
+			set(v, checkinhandlers.BlockCheckinParticipants, func(a *slack.BlockAction) { a.SelectedOption.Value = string(models.ParticipantsChosen) })
+		}, checkinhandlers.BlockCheckinPeople, "at least one person"},
 		{"no destination", func(v map[string]map[string]slack.BlockAction) {
-			delete(v, views.BlockCheckinDestination)
-		}, views.BlockCheckinDestination, "where answers go"},
+			delete(v, checkinhandlers.BlockCheckinDestination)
+		}, checkinhandlers.BlockCheckinDestination, "where answers go"},
 		{"reminders missing", func(v map[string]map[string]slack.BlockAction) {
-			delete(v, views.BlockCheckinReminders)
-		}, views.BlockCheckinReminders, "0, 1 or 2"},
+			delete(v, checkinhandlers.BlockCheckinReminders)
+		}, checkinhandlers.BlockCheckinReminders, "0, 1 or 2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			values := base()
 			tt.change(values)
-			_, errs := views.ParseCheckinSubmission(values)
+			_, errs := checkinhandlers.ParseCheckinSubmission(values)
 			if len(errs) != 1 {
 				t.Errorf("errors = %v, want exactly one, on %s", errs, tt.block)
 			}
@@ -486,12 +486,12 @@ func TestCheckinSubmissionErrors(t *testing.T) {
 }
 
 func TestCheckinSubmissionManyProblemsStayShort(t *testing.T) {
-	values := submit(t, views.CheckinModal(models.NewCheckin(), nil, ""))
-	set(values, views.BlockCheckinQuestions, func(a *slack.BlockAction) {
+	values := submit(t, checkinhandlers.CheckinModal(models.NewCheckin(), nil, ""))
+	set(values, checkinhandlers.BlockCheckinQuestions, func(a *slack.BlockAction) {
 		a.Value = strings.Repeat("Where? | a | b\n", 10)
 	})
-	_, errs := views.ParseCheckinSubmission(values)
-	got := errs[views.BlockCheckinQuestions]
+	_, errs := checkinhandlers.ParseCheckinSubmission(values)
+	got := errs[checkinhandlers.BlockCheckinQuestions]
 	if !strings.HasPrefix(got, "Line 1 has options") || !strings.Contains(got, "(And 7 more.)") {
 		t.Errorf("error = %q, want the first three lines and a count of the rest", got)
 	}

@@ -1,4 +1,4 @@
-package views
+package checkins
 
 import (
 	"errors"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -92,7 +93,7 @@ func CheckinModal(c models.Checkin, templates []models.CheckinTemplate, template
 	var blocks []slack.Block
 
 	if c.ID == 0 && len(templates) > 0 {
-		blank := slack.NewOptionBlockObject(ValueCheckinBlank, plain("Start from scratch"), nil)
+		blank := slack.NewOptionBlockObject(ValueCheckinBlank, views.PlainText("Start from scratch"), nil)
 		opts := []*slack.OptionBlockObject{blank}
 		var initial *slack.OptionBlockObject
 		if template == ValueCheckinBlank {
@@ -102,52 +103,52 @@ func CheckinModal(c models.Checkin, templates []models.CheckinTemplate, template
 			if len(opts) == 100 { // Slack: a static select holds ≤ 100 options
 				break
 			}
-			o := slack.NewOptionBlockObject(t.Key, plain(clip(t.Title, 75)), nil)
+			o := slack.NewOptionBlockObject(t.Key, views.PlainText(views.Clip(t.Title, 75)), nil)
 			opts = append(opts, o)
 			if t.Key == template {
 				initial = o
 			}
 		}
-		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Pick a template"), ActionCheckinTemplate, opts...)
+		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, views.PlainText("Pick a template"), ActionCheckinTemplate, opts...)
 		sel.InitialOption = initial
-		in := input(BlockCheckinTemplate, "Start from a template", sel, true, "Fills in the form below; you can change everything.")
+		in := views.Input(BlockCheckinTemplate, "Start from a template", sel, true, "Fills in the form below; you can change everything.")
 		in.DispatchAction = true
 		blocks = append(blocks, in)
 	}
 
-	name := slack.NewPlainTextInputBlockElement(plain("Team stand-up"), action(ActionCheckinName))
+	name := slack.NewPlainTextInputBlockElement(views.PlainText("Team stand-up"), action(ActionCheckinName))
 	name.MaxLength = models.MaxNameLen
-	name.InitialValue = clip(strings.TrimSpace(c.Name), models.MaxNameLen)
-	blocks = append(blocks, input(BlockCheckinName, "Name", name, false, ""))
+	name.InitialValue = views.Clip(strings.TrimSpace(c.Name), models.MaxNameLen)
+	blocks = append(blocks, views.Input(BlockCheckinName, "Name", name, false, ""))
 
-	cad := slack.NewPlainTextInputBlockElement(plain("weekdays at 09:30"), action(ActionCheckinCadence))
+	cad := slack.NewPlainTextInputBlockElement(views.PlainText("weekdays at 09:30"), action(ActionCheckinCadence))
 	cad.MaxLength = models.MaxCadenceLen
-	cad.InitialValue = clip(strings.TrimSpace(c.Cadence), models.MaxCadenceLen)
-	blocks = append(blocks, input(BlockCheckinCadence, "When", cad, false,
+	cad.InitialValue = views.Clip(strings.TrimSpace(c.Cadence), models.MaxCadenceLen)
+	blocks = append(blocks, views.Input(BlockCheckinCadence, "When", cad, false,
 		"Like “weekdays at 09:30”, “fridays at 14:00”, “every 2 weeks on tue at 10:00”, "+
 			"“monthly on the first monday at 10:00”, “last friday of the month at 15:00”, or cron like “30 9 * * 1-5”. "+
 			"Everyone gets it at that time in their own timezone, and only inside their working hours."))
 
-	qs := slack.NewPlainTextInputBlockElement(plain("What will you work on today?"), action(ActionCheckinQuestions))
+	qs := slack.NewPlainTextInputBlockElement(views.PlainText("What will you work on today?"), action(ActionCheckinQuestions))
 	qs.Multiline = true
 	qs.MaxLength = maxQuestionsText
-	qs.InitialValue = clip(formatQuestions(c.Questions), maxQuestionsText)
+	qs.InitialValue = views.Clip(formatQuestions(c.Questions), maxQuestionsText)
 	blocks = append(blocks,
-		input(BlockCheckinQuestions, "Questions (1 to 10)", qs, false, ""),
-		slack.NewContextBlock("", text(questionsHelp)),
+		views.Input(BlockCheckinQuestions, "Questions (1 to 10)", qs, false, ""),
+		slack.NewContextBlock("", views.MrkdwnText(questionsHelp)),
 	)
 
 	everyone := radioOption(string(models.ParticipantsChannel), "Everyone in this channel", "Kept in sync as people join and leave")
 	chosen := radioOption(string(models.ParticipantsChosen), "Only the people I pick below", "")
 	who := slack.NewRadioButtonsBlockElement(action(ActionCheckinParticipants), everyone, chosen)
-	who.InitialOption = pick(string(c.Participants), everyone, chosen)
-	blocks = append(blocks, input(BlockCheckinParticipants, "Who answers", who, false, ""))
+	who.InitialOption = views.Pick(string(c.Participants), everyone, chosen)
+	blocks = append(blocks, views.Input(BlockCheckinParticipants, "Who answers", who, false, ""))
 
-	people := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeUser, plain("Pick people"), action(ActionCheckinPeople))
+	people := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeUser, views.PlainText("Pick people"), action(ActionCheckinPeople))
 	if c.Participants == models.ParticipantsChosen {
 		people.InitialUsers = c.People
 	}
-	blocks = append(blocks, input(BlockCheckinPeople, "People", people, true, "Only used when you choose “Only the people I pick below”."))
+	blocks = append(blocks, views.Input(BlockCheckinPeople, "People", people, true, "Only used when you choose “Only the people I pick below”."))
 
 	dests := []*slack.OptionBlockObject{
 		radioOption(string(models.DestinationThread), "One thread per round in this channel", "Each round is one message; answers go in its thread"),
@@ -155,52 +156,42 @@ func CheckinModal(c models.Checkin, templates []models.CheckinTemplate, template
 		radioOption(string(models.DestinationDigest), "Each reader's own digest", "A DM at the start of their day; nothing in the channel"),
 	}
 	dest := slack.NewRadioButtonsBlockElement(action(ActionCheckinDestination), dests...)
-	dest.InitialOption = pick(string(c.Destination), dests...)
-	blocks = append(blocks, input(BlockCheckinDestination, "Where answers go", dest, false, ""))
+	dest.InitialOption = views.Pick(string(c.Destination), dests...)
+	blocks = append(blocks, views.Input(BlockCheckinDestination, "Where answers go", dest, false, ""))
 
 	var rounds []*slack.OptionBlockObject
 	for _, d := range roundLengths {
-		rounds = append(rounds, slack.NewOptionBlockObject(roundValue(d), plain(describeDuration(d)), nil))
+		rounds = append(rounds, slack.NewOptionBlockObject(roundValue(d), views.PlainText(describeDuration(d)), nil))
 	}
-	if c.RoundLength > 0 && c.RoundLength <= models.MaxRoundLength && pick(roundValue(c.RoundLength), rounds...) == nil {
-		rounds = append(rounds, slack.NewOptionBlockObject(roundValue(c.RoundLength), plain(describeDuration(c.RoundLength)), nil))
+	if c.RoundLength > 0 && c.RoundLength <= models.MaxRoundLength && views.Pick(roundValue(c.RoundLength), rounds...) == nil {
+		rounds = append(rounds, slack.NewOptionBlockObject(roundValue(c.RoundLength), views.PlainText(describeDuration(c.RoundLength)), nil))
 	}
-	round := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Pick a length"), action(ActionCheckinRoundLength), rounds...)
-	round.InitialOption = pick(roundValue(c.RoundLength), rounds...)
-	blocks = append(blocks, input(BlockCheckinRoundLength, "A round stays open for", round, false,
+	round := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, views.PlainText("Pick a length"), action(ActionCheckinRoundLength), rounds...)
+	round.InitialOption = views.Pick(roundValue(c.RoundLength), rounds...)
+	blocks = append(blocks, views.Input(BlockCheckinRoundLength, "A round stays open for", round, false,
 		"How long each round waits for answers; reminders go out within it. Late answers are still welcome until the next round starts."))
 
 	var rems []*slack.OptionBlockObject
 	for n := 0; n <= models.MaxReminders; n++ {
-		rems = append(rems, slack.NewOptionBlockObject(strconv.Itoa(n), plain(describeReminders(n)), nil))
+		rems = append(rems, slack.NewOptionBlockObject(strconv.Itoa(n), views.PlainText(describeReminders(n)), nil))
 	}
-	rem := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Pick a number"), action(ActionCheckinReminders), rems...)
-	rem.InitialOption = pick(strconv.Itoa(c.Reminders), rems...)
-	blocks = append(blocks, input(BlockCheckinReminders, "Reminders", rem, false,
+	rem := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, views.PlainText("Pick a number"), action(ActionCheckinReminders), rems...)
+	rem.InitialOption = views.Pick(strconv.Itoa(c.Reminders), rems...)
+	blocks = append(blocks, views.Input(BlockCheckinReminders, "Reminders", rem, false,
 		"Sent by DM while the round is open, only inside each person's working hours. Nobody is ever called out in the channel."))
 
 	if c.ID != 0 {
-		return modal(CallbackCheckin, "Edit check-in", "Save", blocks...)
+		return views.Modal(CallbackCheckin, "Edit check-in", "Save", blocks...)
 	}
-	return modal(CallbackCheckin, "New check-in", "Create", blocks...)
+	return views.Modal(CallbackCheckin, "New check-in", "Create", blocks...)
 }
 
 func radioOption(value, label, description string) *slack.OptionBlockObject {
 	var desc *slack.TextBlockObject
 	if description != "" {
-		desc = plain(description)
+		desc = views.PlainText(description)
 	}
-	return slack.NewOptionBlockObject(value, plain(label), desc)
-}
-
-// pick returns the option with value, or nil.
-func pick(value string, opts ...*slack.OptionBlockObject) *slack.OptionBlockObject {
-	for _, o := range opts {
-		if o.Value == value {
-			return o
-		}
-	}
-	return nil
+	return slack.NewOptionBlockObject(value, views.PlainText(label), desc)
 }
 
 func roundValue(d time.Duration) string { return strconv.FormatInt(int64(d/time.Minute), 10) + "m" }
@@ -223,9 +214,6 @@ func describeReminders(n int) string {
 	}
 	return count(n, "reminder", "reminders")
 }
-
-// count is "1 day" or "3 days".
-func count(n int, one, many string) string { return fmt.Sprintf("%d %s", n, Plural(n, one, many)) }
 
 // ParseCheckinSubmission reads the check-in modal's submitted state
 // (view.state.values: block id → action id → value) into a Checkin, and
@@ -521,4 +509,9 @@ func formatQuestions(qs []models.Question) string {
 		}
 	}
 	return b.String()
+}
+
+// count is "1 day" or "3 days".
+func count(n int, one, many string) string {
+	return fmt.Sprintf("%d %s", n, views.Plural(n, one, many))
 }

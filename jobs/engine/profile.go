@@ -1,4 +1,4 @@
-package bot
+package engine
 
 import (
 	"time"
@@ -6,11 +6,13 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // PersonFromSlack is what a Slack profile says about a person: name, zone,
-// admin rights, status and picture, for People.SyncProfile. A zone the tz database
-// does not know is left empty.
+// admin rights, status and picture, for People.SyncProfile. A zone the tz
+// database does not know is left empty. The engine learns profiles of the
+// recipients it meets, the handlers those of the people who act.
 func PersonFromSlack(teamID string, u *slack.User) models.Person {
 	p := models.Person{
 		WorkspaceID: teamID,
@@ -19,7 +21,7 @@ func PersonFromSlack(teamID string, u *slack.User) models.Person {
 		SlackTZ:     u.TZ,
 		IsAdmin:     u.IsAdmin || u.IsOwner || u.IsPrimaryOwner,
 		AvatarURL:   u.Profile.Image72,
-		Status: models.Status{
+		Status: calendar.Status{
 			Text:  u.Profile.StatusText,
 			Emoji: u.Profile.StatusEmoji,
 		},
@@ -30,7 +32,7 @@ func PersonFromSlack(teamID string, u *slack.User) models.Person {
 	if u.Profile.StatusExpiration > 0 {
 		p.Status.Expiration = time.Unix(int64(u.Profile.StatusExpiration), 0).UTC()
 	}
-	if _, err := models.LoadLocation(p.SlackTZ); err != nil {
+	if _, err := calendar.LoadLocation(p.SlackTZ); err != nil {
 		p.SlackTZ = ""
 	}
 	return p

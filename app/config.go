@@ -1,7 +1,6 @@
-package main
+package app
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -72,11 +71,12 @@ type ConfigError struct {
 	Msg string
 }
 
+// Error says which variable is wrong and why, on one line.
 func (e *ConfigError) Error() string { return e.Var + ": " + e.Msg }
 
-// loadConfig reads the environment through getenv. The first invalid or
+// LoadConfig reads the environment through getenv. The first invalid or
 // missing value stops it with an error naming the variable.
-func loadConfig(getenv func(string) string) (Config, error) {
+func LoadConfig(getenv func(string) string) (Config, error) {
 	get := func(k, def string) string {
 		if v := strings.TrimSpace(getenv(k)); v != "" {
 			return v
@@ -97,16 +97,40 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		SandboxTransport: strings.ToLower(get("TRELLIS_SANDBOX_TRANSPORT", "socket")),
 		LogFormat:        strings.ToLower(get("TRELLIS_LOG_FORMAT", "json")),
 	}
+	if err := c.pickMode(); err != nil {
+		return c, err
+	}
+	def := "0.0.0.0:8080"
+	if c.Mode == ModeSandbox {
+		def = "127.0.0.1:8080"
+	}
+	c.Addr = get("TRELLIS_ADDR", def)
+	for _, check := range []func() error{c.checkAddrs, c.checkStorage} {
+		if err := check(); err != nil {
+			return c, err
+		}
+	}
+	if err := c.readLogLevel(get("TRELLIS_LOG_LEVEL", "info")); err != nil {
+		return c, err
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return c, &ConfigError{"TRELLIS_LOG_FORMAT", "must be json or text"}
+	}
+	return c, nil
+}
 
+// pickMode decides how Trellis reaches Slack from the credentials given:
+// none is the sandbox.
+func (c *Config) pickMode() error {
 	switch {
 	case c.BotToken == "" && (c.AppToken != "" || c.SigningSecret != ""):
-		return c, &ConfigError{"SLACK_BOT_TOKEN", "is required when SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set (the xoxb- token from OAuth & Permissions)"}
+		return &ConfigError{"SLACK_BOT_TOKEN", "is required when SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set (the xoxb- token from OAuth & Permissions)"}
 	case c.BotToken == "":
 		c.Mode = ModeSandbox
 	case !strings.HasPrefix(c.BotToken.Reveal(), "xoxb-") && !strings.HasPrefix(c.BotToken.Reveal(), "xoxe.xoxb-"):
-		return c, &ConfigError{"SLACK_BOT_TOKEN", "must be a bot token starting with xoxb-"}
+		return &ConfigError{"SLACK_BOT_TOKEN", "must be a bot token starting with xoxb-"}
 	case c.AppToken != "" && !strings.HasPrefix(c.AppToken.Reveal(), "xapp-"):
-		return c, &ConfigError{"SLACK_APP_TOKEN", "must be an app-level token starting with xapp- (Basic Information → App-Level Tokens, scope connections:write)"}
+		return &ConfigError{"SLACK_APP_TOKEN", "must be an app-level token starting with xapp- (Basic Information → App-Level Tokens, scope connections:write)"}
 	case c.AppToken != "" && c.SigningSecret != "":
 		c.Mode = ModeBoth
 	case c.AppToken != "":
@@ -114,42 +138,54 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	case c.SigningSecret != "":
 		c.Mode = ModeHTTP
 	default:
-		return c, &ConfigError{"SLACK_APP_TOKEN", "or SLACK_SIGNING_SECRET must be set with SLACK_BOT_TOKEN: xapp- for Socket Mode, the signing secret for HTTP"}
+		return &ConfigError{"SLACK_APP_TOKEN", "or SLACK_SIGNING_SECRET must be set with SLACK_BOT_TOKEN: xapp- for Socket Mode, the signing secret for HTTP"}
 	}
+	return nil
+}
 
-	def := "0.0.0.0:8080"
-	if c.Mode == ModeSandbox {
-		def = "127.0.0.1:8080"
-	}
-	c.Addr = get("TRELLIS_ADDR", def)
+// checkAddrs checks the listening addresses; the sandbox, which has no
+// authentication, listens on loopback only.
+func (c *Config) checkAddrs() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return c, &ConfigError{"TRELLIS_ADDR", fmt.Sprintf("%q is not host:port", c.Addr)}
+		return &ConfigError{"TRELLIS_ADDR", fmt.Sprintf("%q is not host:port", c.Addr)}
 	}
-	if c.Mode == ModeSandbox {
-		host, _, err := net.SplitHostPort(c.SandboxAddr)
-		if err != nil {
-			return c, &ConfigError{"TRELLIS_SANDBOX_ADDR", fmt.Sprintf("%q is not host:port", c.SandboxAddr)}
-		}
-		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			return c, &ConfigError{"TRELLIS_SANDBOX_ADDR", "must be a loopback address such as 127.0.0.1:3000: the sandbox has no authentication"}
-		}
-		if host, _, _ := net.SplitHostPort(c.Addr); host != "localhost" && !net.ParseIP(host).IsLoopback() {
-			return c, &ConfigError{"TRELLIS_ADDR", "must be a loopback address in the sandbox"}
-		}
-		if c.SandboxTransport != "socket" && c.SandboxTransport != "http" {
-			return c, &ConfigError{"TRELLIS_SANDBOX_TRANSPORT", "must be socket or http"}
-		}
+	if c.Mode != ModeSandbox {
+		return nil
 	}
+	host, _, err := net.SplitHostPort(c.SandboxAddr)
+	if err != nil {
+		return &ConfigError{"TRELLIS_SANDBOX_ADDR", fmt.Sprintf("%q is not host:port", c.SandboxAddr)}
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return &ConfigError{"TRELLIS_SANDBOX_ADDR", "must be a loopback address such as 127.0.0.1:3000: the sandbox has no authentication"}
+	}
+	if host, _, _ := net.SplitHostPort(c.Addr); host != "localhost" && !net.ParseIP(host).IsLoopback() {
+		return &ConfigError{"TRELLIS_ADDR", "must be a loopback address in the sandbox"}
+	}
+	if c.SandboxTransport != "socket" && c.SandboxTransport != "http" {
+		return &ConfigError{"TRELLIS_SANDBOX_TRANSPORT", "must be socket or http"}
+	}
+	return nil
+}
+
+// checkStorage checks the database and Redis URLs and that a real
+// workspace has an encryption key.
+func (c *Config) checkStorage() error {
 	if u := c.DatabaseURL.Reveal(); u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
-		return c, &ConfigError{"DATABASE_URL", "must be a postgres:// URL (leave it unset for the embedded SQLite)"}
+		return &ConfigError{"DATABASE_URL", "must be a postgres:// URL (leave it unset for the embedded SQLite)"}
 	}
 	if u := c.RedisURL.Reveal(); u != "" && !strings.HasPrefix(u, "redis://") && !strings.HasPrefix(u, "rediss://") {
-		return c, &ConfigError{"REDIS_URL", "must be a redis:// or rediss:// URL (leave it unset for the embedded Redis)"}
+		return &ConfigError{"REDIS_URL", "must be a redis:// or rediss:// URL (leave it unset for the embedded Redis)"}
 	}
 	if c.Mode != ModeSandbox && c.EncryptionKey == "" {
-		return c, &ConfigError{"TRELLIS_ENCRYPTION_KEY", "is required with a real Slack workspace (it encrypts the bot token at rest): 32 random bytes, e.g. `openssl rand -base64 32`"}
+		return &ConfigError{"TRELLIS_ENCRYPTION_KEY", "is required with a real Slack workspace (it encrypts the bot token at rest): 32 random bytes, e.g. `openssl rand -base64 32`"}
 	}
-	switch get("TRELLIS_LOG_LEVEL", "info") {
+	return nil
+}
+
+// readLogLevel reads TRELLIS_LOG_LEVEL.
+func (c *Config) readLogLevel(level string) error {
+	switch level {
 	case "debug":
 		c.LogLevel = slog.LevelDebug
 	case "info":
@@ -159,12 +195,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	case "error":
 		c.LogLevel = slog.LevelError
 	default:
-		return c, &ConfigError{"TRELLIS_LOG_LEVEL", "must be debug, info, warn or error"}
+		return &ConfigError{"TRELLIS_LOG_LEVEL", "must be debug, info, warn or error"}
 	}
-	if c.LogFormat != "json" && c.LogFormat != "text" {
-		return c, &ConfigError{"TRELLIS_LOG_FORMAT", "must be json or text"}
-	}
-	return c, nil
+	return nil
 }
 
 // sqlitePath is where the embedded database lives.
@@ -172,6 +205,3 @@ func (c Config) sqlitePath() string { return filepath.Join(c.DataDir, "trellis.d
 
 // keyPath is where the sandbox keeps its generated encryption key.
 func (c Config) keyPath() string { return filepath.Join(c.DataDir, "encryption.key") }
-
-// errUsage is returned for a command line Trellis does not understand.
-var errUsage = errors.New("usage")

@@ -1,4 +1,4 @@
-package handlers
+package checkins
 
 import (
 	"context"
@@ -13,33 +13,18 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/handlers"
 	"github.com/trellis-bot/trellis/handlers/views"
-	"github.com/trellis-bot/trellis/jobs/checkins"
+	jobcheckins "github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
 )
 
 const checkinExample = "`/trellis checkin new` (in the team's channel), `/trellis checkin list`, " +
 	"`/trellis checkin edit|pause|resume|delete|run|export ID`."
 
-// registerCheckins adds the check-in routes.
-func (h *Handlers) registerCheckins(mux *bot.Mux) {
-	mux.Action(views.ActionCheckinTemplate, onAckPath(h.checkinTemplate))
-	mux.View(views.CallbackCheckin, onAckPath(h.submitCheckin))
-	mux.Action(checkins.ActionCheckinAnswer, onAckPath(h.openAnswer))
-	mux.Action(checkins.ActionCheckinEdit, onAckPath(h.openAnswer))
-	mux.Action(checkins.ActionCheckinSkip, onAckPath(h.skipRound))
-	mux.Action(checkins.ActionCheckinSnooze, onAckPath(h.snoozeRound))
-	mux.View(views.CallbackAnswer, onAckPath(h.submitAnswer))
-	mux.Event("member_joined_channel", onAckPath(h.membersChanged))
-	mux.Event("member_left_channel", onAckPath(h.membersChanged))
-}
-
 // cmdCheckin serves /trellis checkin and its subcommands.
 func (h *Handlers) cmdCheckin(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
-	if h.ck == nil {
-		return notice("Check-ins are not switched on here.", ""), nil
-	}
-	sub, rest := splitCommand(args)
+	sub, rest := handlers.SplitCommand(args)
 	switch sub {
 	case "new", "create", "add":
 		return h.newCheckin(ctx, req)
@@ -48,7 +33,7 @@ func (h *Handlers) cmdCheckin(ctx context.Context, req *bot.Request, p models.Pe
 	case "edit", "pause", "resume", "delete", "remove", "run", "export":
 		// "run now 12" reads as "run 12".
 		if sub == "run" {
-			if w, r := splitCommand(rest); w == "now" {
+			if w, r := handlers.SplitCommand(rest); w == "now" {
 				rest = r
 			}
 		}
@@ -69,14 +54,14 @@ func (h *Handlers) cmdCheckin(ctx context.Context, req *bot.Request, p models.Pe
 			return h.exportCheckin(ctx, req, p, c, strings.Contains(rest, "mine"))
 		}
 	}
-	return notice("I don't know "+views.Code("/trellis checkin "+sub)+".", checkinExample), nil
+	return handlers.Notice("I don't know "+views.Code("/trellis checkin "+sub)+".", checkinExample), nil
 }
 
 // pickCheckin finds the check-in a command names by id, or the channel's
 // only one when no id is given.
 func (h *Handlers) pickCheckin(ctx context.Context, req *bot.Request, verb, args string) (models.Checkin, *bot.Response, error) {
 	store := h.ck.Store()
-	idText, _ := splitCommand(args)
+	idText, _ := handlers.SplitCommand(args)
 	if idText == "" {
 		cs, err := store.InChannel(ctx, req.TeamID, req.Command.ChannelID)
 		if err != nil {
@@ -85,12 +70,12 @@ func (h *Handlers) pickCheckin(ctx context.Context, req *bot.Request, verb, args
 		if len(cs) == 1 {
 			return cs[0], nil, nil
 		}
-		return models.Checkin{}, notice(fmt.Sprintf("Which check-in? Give its number, like `/trellis checkin %s 12`.", verb),
+		return models.Checkin{}, handlers.Notice(fmt.Sprintf("Which check-in? Give its number, like `/trellis checkin %s 12`.", verb),
 			"`/trellis checkin list` shows the numbers."), nil
 	}
 	id, err := strconv.ParseInt(strings.TrimPrefix(idText, "#"), 10, 64)
 	if err != nil || id <= 0 {
-		return models.Checkin{}, notice(fmt.Sprintf("%s isn't a check-in number.", views.Code(idText)), "`/trellis checkin list` shows the numbers."), nil
+		return models.Checkin{}, handlers.Notice(fmt.Sprintf("%s isn't a check-in number.", views.Code(idText)), "`/trellis checkin list` shows the numbers."), nil
 	}
 	c, err := store.Get(ctx, req.TeamID, id)
 	if err == nil && !h.maySee(ctx, req, c) {
@@ -99,7 +84,7 @@ func (h *Handlers) pickCheckin(ctx context.Context, req *bot.Request, verb, args
 		err = models.ErrNotFound
 	}
 	if errors.Is(err, models.ErrNotFound) {
-		return models.Checkin{}, notice(fmt.Sprintf("There is no check-in %d.", id), "`/trellis checkin list` shows the numbers."), nil
+		return models.Checkin{}, handlers.Notice(fmt.Sprintf("There is no check-in %d.", id), "`/trellis checkin list` shows the numbers."), nil
 	}
 	return c, nil, err
 }
@@ -114,7 +99,7 @@ func (h *Handlers) maySee(ctx context.Context, req *bot.Request, c models.Checki
 	if people, err := h.ck.Participants(ctx, c); err == nil && slices.Contains(people, req.UserID) {
 		return true
 	}
-	p, err := h.person(ctx, req)
+	p, err := h.core.Person(ctx, req)
 	return err == nil && p.IsAdmin
 }
 
@@ -124,7 +109,7 @@ func (h *Handlers) mayChange(ctx context.Context, req *bot.Request, p models.Per
 	if c.OwnerID == p.UserID {
 		return p.IsAdmin, true, nil
 	}
-	fresh, _, err := h.freshPerson(ctx, req)
+	fresh, _, err := h.core.FreshPerson(ctx, req)
 	if err != nil {
 		return false, false, err
 	}
@@ -133,7 +118,7 @@ func (h *Handlers) mayChange(ctx context.Context, req *bot.Request, p models.Per
 
 // notOwner is the friendly refusal for someone who may not change c.
 func notOwner(c models.Checkin) *bot.Response {
-	return notice(fmt.Sprintf("Only <@%s>, who set up *%s*, or a workspace admin can change it.", c.OwnerID, views.Escape(c.Name)),
+	return handlers.Notice(fmt.Sprintf("Only <@%s>, who set up *%s*, or a workspace admin can change it.", c.OwnerID, views.Escape(c.Name)),
 		"You can still answer it, skip or snooze a round, and export your own answers with `/trellis checkin export "+strconv.FormatInt(c.ID, 10)+"`.")
 }
 
@@ -141,12 +126,12 @@ func notOwner(c models.Checkin) *bot.Response {
 func (h *Handlers) newCheckin(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 	ch := req.Command.ChannelID
 	if !strings.HasPrefix(ch, "C") && !strings.HasPrefix(ch, "G") {
-		return notice("Run `/trellis checkin new` in the channel of the team it is for: its answers are shown there, and its members can be the participants.",
+		return handlers.Notice("Run `/trellis checkin new` in the channel of the team it is for: its answers are shown there, and its members can be the participants.",
 			"In a DM, `/trellis checkin list` shows the check-ins you are in."), nil
 	}
-	m := views.CheckinModal(models.NewCheckin(), models.CheckinTemplates(), "")
+	m := CheckinModal(models.NewCheckin(), models.CheckinTemplates(), "")
 	m.PrivateMetadata = "new:" + ch
-	return h.openModal(ctx, req, req.Command.TriggerID, m)
+	return h.core.OpenModal(ctx, req, req.Command.TriggerID, m)
 }
 
 // checkinTemplate fills the form from the template picked.
@@ -156,19 +141,19 @@ func (h *Handlers) checkinTemplate(ctx context.Context, req *bot.Request) (*bot.
 	c := models.NewCheckin()
 	if tpl, ok := models.FindCheckinTemplate(key); ok {
 		c = tpl.Checkin
-	} else if key != views.ValueCheckinBlank {
-		h.tell(ctx, req, "That isn't one of the templates. Pick one from the list, or start from scratch.")
+	} else if key != ValueCheckinBlank {
+		h.core.Tell(ctx, req, "That isn't one of the templates. Pick one from the list, or start from scratch.")
 		return nil, nil
 	}
 	// The view id comes with the payload: only a form Trellis opened for
 	// this person is changed.
-	if ok, err := h.openedFor(ctx, req, view.ID, views.CallbackCheckin); err != nil || !ok {
+	if ok, err := h.core.OpenedFor(ctx, req, view.ID, CallbackCheckin); err != nil || !ok {
 		if err == nil {
-			h.tell(ctx, req, "I can only fill in a check-in form I opened for you. Run `/trellis checkin new` again.")
+			h.core.Tell(ctx, req, "I can only fill in a check-in form I opened for you. Run `/trellis checkin new` again.")
 		}
 		return nil, err
 	}
-	m := views.CheckinModal(c, models.CheckinTemplates(), key)
+	m := CheckinModal(c, models.CheckinTemplates(), key)
 	m.PrivateMetadata = view.PrivateMetadata
 	if req.Slack == nil {
 		return nil, nil
@@ -176,50 +161,38 @@ func (h *Handlers) checkinTemplate(ctx context.Context, req *bot.Request) (*bot.
 	// Filling the form is what the pick is for, so the form is filled by
 	// the time the pick is acked — unless Slack does not take it within
 	// the request's Slack budget.
-	sctx, cancel := slackCtx(ctx)
+	sctx, cancel := handlers.SlackCtx(ctx)
 	defer cancel()
 	if _, err := req.Slack.UpdateViewContext(sctx, m, "", view.Hash, view.ID); err != nil {
 		h.log.WarnContext(ctx, "views.update failed", "view", view.ID, "err", err)
 		if sctx.Err() != nil {
-			h.tell(ctx, req, "Slack is busy and didn't let me fill in the form in time. Pick the template again in a minute.")
+			h.core.Tell(ctx, req, "Slack is busy and didn't let me fill in the form in time. Pick the template again in a minute.")
 		}
 	}
 	return nil, nil
 }
 
-// openedFor reports whether viewID is a form with callbackID that Trellis
-// opened for the person acting.
-func (h *Handlers) openedFor(ctx context.Context, req *bot.Request, viewID, callbackID string) (bool, error) {
-	if h.views == nil || viewID == "" {
-		return false, nil
-	}
-	return h.views.Opened(ctx, req.TeamID, viewID, req.UserID, callbackID)
-}
-
 // submitCheckin creates or edits a check-in from the form. Every problem
 // is shown under its field and nothing is stored until there are none.
 func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	if h.ck == nil {
-		return nil, errors.New("check-ins are not configured")
-	}
 	verb, arg, _ := strings.Cut(req.Interaction.View.PrivateMetadata, ":")
 	var values map[string]map[string]slack.BlockAction
 	if req.Interaction.View.State != nil {
 		values = req.Interaction.View.State.Values
 	}
-	c, errs := views.ParseCheckinSubmission(values)
+	c, errs := ParseCheckinSubmission(values)
 	if errs == nil {
 		errs = map[string]string{}
 	}
-	if _, bad := errs[views.BlockCheckinCadence]; !bad && c.Cadence != "" {
-		if err := checkins.ParseCadence(c.Cadence); err != nil {
-			errs[views.BlockCheckinCadence] = fmt.Sprintf("I couldn't read that: %v. Try “weekdays at 09:30”, “fridays at 14:00” or cron like “30 9 * * 1-5”.", err)
+	if _, bad := errs[BlockCheckinCadence]; !bad && c.Cadence != "" {
+		if err := jobcheckins.ParseCadence(c.Cadence); err != nil {
+			errs[BlockCheckinCadence] = fmt.Sprintf("I couldn't read that: %v. Try “weekdays at 09:30”, “fridays at 14:00” or cron like “30 9 * * 1-5”.", err)
 		}
 	}
 	if len(errs) > 0 {
-		return fieldErrors(errs), nil
+		return handlers.FieldErrors(errs), nil
 	}
-	p, err := h.person(ctx, req)
+	p, err := h.core.Person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -236,11 +209,11 @@ func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Re
 	case "edit":
 		id, perr := strconv.ParseInt(arg, 10, 64)
 		if perr != nil || id <= 0 {
-			return fieldErrors(map[string]string{views.BlockCheckinName: "I can't tell which check-in this form is for. Close it and run `/trellis checkin edit ID` again."}), nil
+			return handlers.FieldErrors(map[string]string{BlockCheckinName: "I can't tell which check-in this form is for. Close it and run `/trellis checkin edit ID` again."}), nil
 		}
 		old, gerr := h.ck.Store().Get(ctx, req.TeamID, id)
 		if errors.Is(gerr, models.ErrNotFound) {
-			return fieldErrors(map[string]string{views.BlockCheckinName: "There is no such check-in any more: it may have been deleted. Nothing was saved."}), nil
+			return handlers.FieldErrors(map[string]string{BlockCheckinName: "There is no such check-in any more: it may have been deleted. Nothing was saved."}), nil
 		}
 		if gerr != nil {
 			return nil, gerr
@@ -250,27 +223,27 @@ func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Re
 			return nil, merr
 		}
 		if !ok {
-			return fieldErrors(map[string]string{views.BlockCheckinName: fmt.Sprintf("Only <@%s>, who set up this check-in, or a workspace admin can change it.", old.OwnerID)}), nil
+			return handlers.FieldErrors(map[string]string{BlockCheckinName: fmt.Sprintf("Only <@%s>, who set up this check-in, or a workspace admin can change it.", old.OwnerID)}), nil
 		}
 		c.ID, c.WorkspaceID, c.ChannelID, c.OwnerID = old.ID, old.WorkspaceID, old.ChannelID, old.OwnerID
 		c.Anchor, c.Paused = old.Anchor, old.Paused
 		saved, err = h.ck.Update(ctx, c, req.UserID, admin)
 	default:
-		return fieldErrors(map[string]string{views.BlockCheckinName: "I can't tell what this form is for. Close it and run `/trellis checkin new` in the team's channel again."}), nil
+		return handlers.FieldErrors(map[string]string{BlockCheckinName: "I can't tell what this form is for. Close it and run `/trellis checkin new` in the team's channel again."}), nil
 	}
 	var ce *models.CheckinError
 	switch {
 	case errors.As(err, &ce):
 		out := map[string]string{}
 		for _, pr := range ce.Problems {
-			b := views.CheckinFieldBlock(pr.Field)
+			b := CheckinFieldBlock(pr.Field)
 			if out[b] == "" {
 				out[b] = pr.Message
 			}
 		}
-		return fieldErrors(out), nil
+		return handlers.FieldErrors(out), nil
 	case errors.Is(err, models.ErrNotOwner):
-		return fieldErrors(map[string]string{views.BlockCheckinName: "Only the person who set up this check-in, or a workspace admin, can change it."}), nil
+		return handlers.FieldErrors(map[string]string{BlockCheckinName: "Only the person who set up this check-in, or a workspace admin, can change it."}), nil
 	case err != nil:
 		return nil, err
 	}
@@ -284,15 +257,15 @@ func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Re
 // says. It returns the friendly refusal, or nil when they may.
 func (h *Handlers) mayCreateIn(ctx context.Context, req *bot.Request, channel string) (*bot.Response, error) {
 	if !isChannelID(channel) {
-		return fieldErrors(map[string]string{views.BlockCheckinName: "I can't tell which channel this check-in is for. Close the form and run `/trellis checkin new` in the team's channel."}), nil
+		return handlers.FieldErrors(map[string]string{BlockCheckinName: "I can't tell which channel this check-in is for. Close the form and run `/trellis checkin new` in the team's channel."}), nil
 	}
 	in, err := h.member(ctx, req.TeamID, channel, req.UserID)
 	if err != nil {
 		h.log.WarnContext(ctx, "could not check channel membership", "channel", channel, "err", err)
-		return fieldErrors(map[string]string{views.BlockCheckinName: fmt.Sprintf("I couldn't check with Slack that you're in <#%s> (%s). Nothing is saved yet; please try again in a moment. In a private channel, invite me first with `/invite @Trellis`.", channel, slackErrorText(err))}), nil
+		return handlers.FieldErrors(map[string]string{BlockCheckinName: fmt.Sprintf("I couldn't check with Slack that you're in <#%s> (%s). Nothing is saved yet; please try again in a moment. In a private channel, invite me first with `/invite @Trellis`.", channel, handlers.SlackErrorText(err))}), nil
 	}
 	if !in {
-		return fieldErrors(map[string]string{views.BlockCheckinName: fmt.Sprintf("You can set up a check-in only for a channel you're in, and you aren't in <#%s>. Nothing was saved.", channel)}), nil
+		return handlers.FieldErrors(map[string]string{BlockCheckinName: fmt.Sprintf("You can set up a check-in only for a channel you're in, and you aren't in <#%s>. Nothing was saved.", channel)}), nil
 	}
 	return nil, nil
 }
@@ -300,7 +273,7 @@ func (h *Handlers) mayCreateIn(ctx context.Context, req *bot.Request, channel st
 // member asks Slack now whether a person is in a channel, within what is
 // left of the request's Slack budget on the ack path.
 func (h *Handlers) member(ctx context.Context, teamID, channel, userID string) (bool, error) {
-	sctx, cancel := slackCtx(ctx)
+	sctx, cancel := handlers.SlackCtx(ctx)
 	defer cancel()
 	return h.ck.Member(sctx, teamID, channel, userID)
 }
@@ -325,8 +298,8 @@ func isChannelID(id string) bool {
 func (h *Handlers) afterCheckinSaved(ctx context.Context, req *bot.Request, c models.Checkin, created bool) {
 	if _, _, err := h.ck.SyncMembers(ctx, c); err != nil {
 		h.log.WarnContext(ctx, "could not read the channel's members", "checkin", c.ID, "err", err)
-		h.dm(ctx, req, fmt.Sprintf("I couldn't read the members of <#%s> for *%s* (%s). If it's a private channel, invite me with `/invite @Trellis`; I'll pick them up as soon as I'm in.",
-			c.ChannelID, views.Escape(c.Name), slackErrorText(err)))
+		h.core.DM(ctx, req, fmt.Sprintf("I couldn't read the members of <#%s> for *%s* (%s). If it's a private channel, invite me with `/invite @Trellis`; I'll pick them up as soon as I'm in.",
+			c.ChannelID, views.Escape(c.Name), handlers.SlackErrorText(err)))
 	}
 	if req.Slack == nil {
 		return
@@ -344,33 +317,14 @@ func (h *Handlers) afterCheckinSaved(ctx context.Context, req *bot.Request, c mo
 		who = "everyone in this channel (" + who + " now)"
 	}
 	text := fmt.Sprintf("*%s* was %s here (check-in %d): %s, each person at that time in their own timezone and only inside their working hours, by DM. It asks %s. Answers go to %s.",
-		views.Escape(c.Name), verb, c.ID, views.Escape(c.Cadence), who, checkins.AnswersGoTo(c))
+		views.Escape(c.Name), verb, c.ID, views.Escape(c.Cadence), who, jobcheckins.AnswersGoTo(c))
 	_, _, err = req.Slack.PostMessageContext(ctx, c.ChannelID, slack.MsgOptionText(text, false),
 		slack.MsgOptionBlocks(slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil),
 			slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, "Nobody is ever named for not answering. `/trellis checkin list` shows this channel's check-ins.", false, false))))
 	if err != nil {
 		h.log.WarnContext(ctx, "could not announce a check-in", "checkin", c.ID, "err", err)
-		h.dm(ctx, req, fmt.Sprintf("*%s* is saved, but I couldn't post in <#%s> (%s). Invite me with `/invite @Trellis` so its answers can be posted there.",
-			views.Escape(c.Name), c.ChannelID, slackErrorText(err)))
-	}
-}
-
-func slackErrorText(err error) string {
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		return se.Err
-	}
-	return "Slack did not answer"
-}
-
-// dm writes to the person who acted, in their DM with Trellis: a reply to
-// their own action, so not a proactive message.
-func (h *Handlers) dm(ctx context.Context, req *bot.Request, text string) {
-	if req.Slack == nil {
-		return
-	}
-	if _, _, err := req.Slack.PostMessageContext(ctx, req.UserID, slack.MsgOptionText(text, false)); err != nil {
-		h.log.WarnContext(ctx, "could not reply by DM", "user", req.UserID, "err", err)
+		h.core.DM(ctx, req, fmt.Sprintf("*%s* is saved, but I couldn't post in <#%s> (%s). Invite me with `/invite @Trellis` so its answers can be posted there.",
+			views.Escape(c.Name), c.ChannelID, handlers.SlackErrorText(err)))
 	}
 }
 
@@ -407,7 +361,7 @@ func (h *Handlers) listCheckins(ctx context.Context, req *bot.Request, p models.
 		blocks = append(blocks, views.Notice(fmt.Sprintf("Slack didn't tell me in time whether you're in %d of your check-ins' %s, so %s not listed. Please try again in a minute.",
 			unknown, views.Plural(unknown, "channel", "channels"), views.Plural(unknown, "that one is", "those are")), "")...)
 	}
-	return reply(fmt.Sprintf("%s: %d", title, len(items)), blocks), nil
+	return handlers.Reply(fmt.Sprintf("%s: %d", title, len(items)), blocks), nil
 }
 
 // inChannel returns a test of whether the person is in a channel, by its
@@ -422,7 +376,7 @@ func (h *Handlers) inChannel(teamID, userID string, unknown *int) func(ctx conte
 		if in, ok := known[channel]; ok {
 			return in
 		}
-		sctx, cancel := slackCtx(ctx)
+		sctx, cancel := handlers.SlackCtx(ctx)
 		in, err := h.ck.RecentMember(sctx, teamID, channel, userID)
 		cancel()
 		if err != nil {
@@ -440,9 +394,9 @@ func (h *Handlers) inChannel(teamID, userID string, unknown *int) func(ctx conte
 // when each next reaches the person.
 func (h *Handlers) checkinItems(ctx context.Context, teamID string, p models.Person, cs []models.Checkin) ([]views.CheckinListItem, error) {
 	next := map[string]time.Time{}
-	if h.fc != nil && len(cs) > 0 {
-		in, err := h.fc.ForecastInput(ctx, teamID, p.UserID, h.clock.Now())
-		if err == nil {
+	if len(cs) > 0 {
+		in, ok, err := h.core.Forecast(ctx, teamID, p.UserID)
+		if ok && err == nil {
 			for _, t := range in.Targets {
 				next[t.Schedule.Key] = t.NextAt
 			}
@@ -467,9 +421,9 @@ func (h *Handlers) editCheckin(ctx context.Context, req *bot.Request, p models.P
 	if _, ok, err := h.mayChange(ctx, req, p, c); err != nil || !ok {
 		return notOwner(c), err
 	}
-	m := views.CheckinModal(c, nil, "")
+	m := CheckinModal(c, nil, "")
 	m.PrivateMetadata = "edit:" + strconv.FormatInt(c.ID, 10)
-	return h.openModal(ctx, req, req.Command.TriggerID, m)
+	return h.core.OpenModal(ctx, req, req.Command.TriggerID, m)
 }
 
 func (h *Handlers) pauseCheckin(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin, pause bool) (*bot.Response, error) {
@@ -483,9 +437,9 @@ func (h *Handlers) pauseCheckin(ctx context.Context, req *bot.Request, p models.
 		return nil, err
 	}
 	if pause {
-		return notice(fmt.Sprintf("Paused *%s*: nobody is asked until you resume it.", views.Escape(c.Name)), fmt.Sprintf("`/trellis checkin resume %d` starts it again.", c.ID)), nil
+		return handlers.Notice(fmt.Sprintf("Paused *%s*: nobody is asked until you resume it.", views.Escape(c.Name)), fmt.Sprintf("`/trellis checkin resume %d` starts it again.", c.ID)), nil
 	}
-	return notice(fmt.Sprintf("Resumed *%s*: people are asked again from its next time (%s).", views.Escape(c.Name), views.Escape(c.Cadence)), ""), nil
+	return handlers.Notice(fmt.Sprintf("Resumed *%s*: people are asked again from its next time (%s).", views.Escape(c.Name), views.Escape(c.Cadence)), ""), nil
 }
 
 func (h *Handlers) deleteCheckin(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin) (*bot.Response, error) {
@@ -498,7 +452,7 @@ func (h *Handlers) deleteCheckin(ctx context.Context, req *bot.Request, p models
 	} else if err != nil {
 		return nil, err
 	}
-	return notice(fmt.Sprintf("Deleted *%s* and its answers. Nothing more of it will be sent.", views.Escape(c.Name)), ""), nil
+	return handlers.Notice(fmt.Sprintf("Deleted *%s* and its answers. Nothing more of it will be sent.", views.Escape(c.Name)), ""), nil
 }
 
 func (h *Handlers) runCheckin(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin) (*bot.Response, error) {
@@ -506,13 +460,13 @@ func (h *Handlers) runCheckin(ctx context.Context, req *bot.Request, p models.Pe
 		return notOwner(c), err
 	}
 	if c.Paused {
-		return notice(fmt.Sprintf("*%s* is paused.", views.Escape(c.Name)), fmt.Sprintf("Resume it first: `/trellis checkin resume %d`.", c.ID)), nil
+		return handlers.Notice(fmt.Sprintf("*%s* is paused.", views.Escape(c.Name)), fmt.Sprintf("Resume it first: `/trellis checkin resume %d`.", c.ID)), nil
 	}
 	n, err := h.ck.RunNow(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	return notice(fmt.Sprintf("Asking %d %s for *%s* now.", n, views.Plural(n, "person", "people"), views.Escape(c.Name)),
+	return handlers.Notice(fmt.Sprintf("Asking %d %s for *%s* now.", n, views.Plural(n, "person", "people"), views.Escape(c.Name)),
 		"Those inside their working hours get it within a minute; the others when their working day starts. Nobody on holiday or away is asked."), nil
 }
 
@@ -533,7 +487,7 @@ func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models
 			in, err := h.member(ctx, req.TeamID, c.ChannelID, req.UserID)
 			if err != nil {
 				h.log.WarnContext(ctx, "could not check channel membership", "channel", c.ChannelID, "err", err)
-				return notice(fmt.Sprintf("I couldn't check with Slack that you're in <#%s> (%s), so I can't export everyone's answers yet. Please try again in a moment.", c.ChannelID, slackErrorText(err)),
+				return handlers.Notice(fmt.Sprintf("I couldn't check with Slack that you're in <#%s> (%s), so I can't export everyone's answers yet. Please try again in a moment.", c.ChannelID, handlers.SlackErrorText(err)),
 					fmt.Sprintf("`/trellis checkin export %d mine` exports your own answers.", c.ID)), nil
 			}
 			everyone, left = in, !in
@@ -556,11 +510,11 @@ func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models
 	}
 	if len(rows) == 0 {
 		if everyone {
-			return notice(fmt.Sprintf("*%s* has no answers yet.", views.Escape(c.Name)), ""), nil
+			return handlers.Notice(fmt.Sprintf("*%s* has no answers yet.", views.Escape(c.Name)), ""), nil
 		}
-		return notice(fmt.Sprintf("You haven't answered *%s* yet, so there is nothing to export.", views.Escape(c.Name)), leftNote(left, c)), nil
+		return handlers.Notice(fmt.Sprintf("You haven't answered *%s* yet, so there is nothing to export.", views.Escape(c.Name)), leftNote(left, c)), nil
 	}
-	data, err := checkins.ExportCSV(ctx, h.ck, c, rows)
+	data, err := jobcheckins.ExportCSV(ctx, h.ck, c, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -583,10 +537,10 @@ func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models
 		}
 		if err != nil {
 			h.log.WarnContext(ctx, "could not send an export", "checkin", c.ID, "err", err)
-			h.dm(ctx, req, fmt.Sprintf("I couldn't send the export of *%s* (%s). Please try again.", views.Escape(c.Name), slackErrorText(err)))
+			h.core.DM(ctx, req, fmt.Sprintf("I couldn't send the export of *%s* (%s). Please try again.", views.Escape(c.Name), handlers.SlackErrorText(err)))
 		}
 	})
-	return notice(fmt.Sprintf("Exporting %s to *%s*: the CSV arrives in your DM with me in a moment.", whose, views.Escape(c.Name)), leftNote(left, c)), nil
+	return handlers.Notice(fmt.Sprintf("Exporting %s to *%s*: the CSV arrives in your DM with me in a moment.", whose, views.Escape(c.Name)), leftNote(left, c)), nil
 }
 
 // leftNote tells an owner or admin who is not in a check-in's channel why
@@ -602,13 +556,10 @@ func leftNote(left bool, c models.Checkin) string {
 // text filled in from last time, or an edit of the person's answer. Only
 // people the round asked may open it.
 func (h *Handlers) openAnswer(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	if h.ck == nil {
-		return nil, errors.New("check-ins are not configured")
-	}
 	action := req.Interaction.ActionCallback.BlockActions[0]
-	roundID, checkinID, err := checkins.ParseAnswerMetadata(action.Value)
+	roundID, checkinID, err := jobcheckins.ParseAnswerMetadata(action.Value)
 	if err != nil {
-		h.tell(ctx, req, "I can't tell which round that button is for. Use the buttons in your latest DM from me, or your Home tab.")
+		h.core.Tell(ctx, req, "I can't tell which round that button is for. Use the buttons in your latest DM from me, or your Home tab.")
 		return nil, nil
 	}
 	store := h.ck.Store()
@@ -629,9 +580,9 @@ func (h *Handlers) openAnswer(ctx context.Context, req *bot.Request) (*bot.Respo
 	} else if last, err = store.LastAnswers(ctx, req.TeamID, c.ID, req.UserID, round.Date); err != nil {
 		return nil, err
 	}
-	m := views.AnswerModal(c, round, checkins.RoundLabel(c, round.Date), previous, last)
+	m := views.AnswerModal(c, round, jobcheckins.RoundLabel(c, round.Date), previous, last)
 	m.PrivateMetadata = views.AnswerFormMetadata(roundID, checkinID)
-	return h.openModal(ctx, req, trigger(req), m)
+	return h.core.OpenModal(ctx, req, handlers.Trigger(req), m)
 }
 
 // roundAction is a round a button names, with the check-in and the
@@ -647,18 +598,18 @@ type roundAction struct {
 func (h *Handlers) openRound(ctx context.Context, req *bot.Request, roundID, checkinID int64) (ra roundAction, stop bool, err error) {
 	store := h.ck.Store()
 	if ra.c, err = store.Get(ctx, req.TeamID, checkinID); errors.Is(err, models.ErrNotFound) {
-		h.tell(ctx, req, "That check-in was deleted, so there is nothing to answer.")
+		h.core.Tell(ctx, req, "That check-in was deleted, so there is nothing to answer.")
 		return ra, true, nil
 	} else if err != nil {
 		return ra, true, err
 	}
 	if ra.round, err = store.Round(ctx, req.TeamID, roundID); err != nil || ra.round.CheckinID != ra.c.ID {
-		h.tell(ctx, req, "I can't find that round any more.")
+		h.core.Tell(ctx, req, "I can't find that round any more.")
 		return ra, true, nil
 	}
 	// Only people the round asked may act on it.
 	if ra.resp, err = store.MyResponse(ctx, req.TeamID, roundID, req.UserID); errors.Is(err, models.ErrNotFound) {
-		h.tell(ctx, req, fmt.Sprintf("You aren't asked in *%s*, so there is nothing for you to answer.", views.Escape(ra.c.Name)))
+		h.core.Tell(ctx, req, fmt.Sprintf("You aren't asked in *%s*, so there is nothing for you to answer.", views.Escape(ra.c.Name)))
 		return ra, true, nil
 	} else if err != nil {
 		return ra, true, err
@@ -668,53 +619,26 @@ func (h *Handlers) openRound(ctx context.Context, req *bot.Request, roundID, che
 		return ra, true, err
 	}
 	if later {
-		h.tell(ctx, req, fmt.Sprintf("That round of *%s* is over: you've been asked a newer one. Answer that one instead.", views.Escape(ra.c.Name)))
+		h.core.Tell(ctx, req, fmt.Sprintf("That round of *%s* is over: you've been asked a newer one. Answer that one instead.", views.Escape(ra.c.Name)))
 		return ra, true, nil
 	}
 	return ra, false, nil
 }
 
-// tell answers a button press privately: an ephemeral message where the
-// button was, or a DM from the Home tab. On the ack path it is sent after
-// the ack: chat.postEphemeral is paced like any method.
-func (h *Handlers) tell(ctx context.Context, req *bot.Request, text string) {
-	if req.Slack == nil {
-		return
-	}
-	if acking(ctx) {
-		req.After(func(ctx context.Context) { h.tell(ctx, req, text) })
-		return
-	}
-	ch := req.Interaction.Container.ChannelID
-	if ch == "" {
-		ch = req.Interaction.Channel.ID
-	}
-	if ch == "" {
-		h.dm(ctx, req, text)
-		return
-	}
-	if _, err := req.Slack.PostEphemeralContext(ctx, ch, req.UserID, slack.MsgOptionText(text, false)); err != nil {
-		h.log.WarnContext(ctx, "could not answer a button", "user", req.UserID, "err", err)
-	}
-}
-
 // submitAnswer stores a round's answers — before Slack is acknowledged —
 // then posts them and marks the DM prompt answered.
 func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	if h.ck == nil {
-		return nil, errors.New("check-ins are not configured")
-	}
 	roundID, checkinID, err := views.ParseAnswerForm(req.Interaction.View.PrivateMetadata)
 	if errors.Is(err, views.ErrAnswerFormOutdated) {
-		return fieldErrors(map[string]string{views.AnswerBlockID(1): "This form was opened before Trellis was updated, so nothing was saved. Close it and press Answer in your DM again."}), nil
+		return handlers.FieldErrors(map[string]string{views.AnswerBlockID(1): "This form was opened before Trellis was updated, so nothing was saved. Close it and press Answer in your DM again."}), nil
 	}
 	if err != nil {
-		return fieldErrors(map[string]string{views.AnswerBlockID(1): "I can't tell which round this form is for. Close it and press Answer in your DM again."}), nil
+		return handlers.FieldErrors(map[string]string{views.AnswerBlockID(1): "I can't tell which round this form is for. Close it and press Answer in your DM again."}), nil
 	}
 	store := h.ck.Store()
 	c, err := store.Get(ctx, req.TeamID, checkinID)
 	if errors.Is(err, models.ErrNotFound) {
-		return fieldErrors(map[string]string{views.AnswerBlockID(1): "This check-in was deleted while you were answering, so there is nowhere to keep the answer."}), nil
+		return handlers.FieldErrors(map[string]string{views.AnswerBlockID(1): "This check-in was deleted while you were answering, so there is nowhere to keep the answer."}), nil
 	}
 	if err != nil {
 		return nil, err
@@ -722,18 +646,18 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 	first := views.AnswerBlockID(1)
 	round, err := store.Round(ctx, req.TeamID, roundID)
 	if err != nil || round.CheckinID != c.ID {
-		return fieldErrors(map[string]string{first: "I can't find this round any more."}), nil
+		return handlers.FieldErrors(map[string]string{first: "I can't find this round any more."}), nil
 	}
 	resp, err := store.MyResponse(ctx, req.TeamID, roundID, req.UserID)
 	if errors.Is(err, models.ErrNotFound) {
-		return fieldErrors(map[string]string{first: "You aren't asked in this check-in."}), nil
+		return handlers.FieldErrors(map[string]string{first: "You aren't asked in this check-in."}), nil
 	} else if err != nil {
 		return nil, err
 	}
 	if later, err := store.AskedLater(ctx, req.TeamID, c.ID, req.UserID, round.Date); err != nil {
 		return nil, err
 	} else if later {
-		return fieldErrors(map[string]string{first: "This round is over: you've been asked a newer one. Close this and answer that one from your DMs."}), nil
+		return handlers.FieldErrors(map[string]string{first: "This round is over: you've been asked a newer one. Close this and answer that one from your DMs."}), nil
 	}
 	var values map[string]map[string]slack.BlockAction
 	if req.Interaction.View.State != nil {
@@ -745,11 +669,11 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 	}
 	sub, helpers, errs := views.ParseAnswerSubmission(form, values)
 	if len(errs) > 0 {
-		return fieldErrors(errs), nil
+		return handlers.FieldErrors(errs), nil
 	}
 	res, err := h.ck.Submit(ctx, c, roundID, req.UserID, sub, helpers)
 	if errors.Is(err, models.ErrInvalid) {
-		return fieldErrors(map[string]string{first: "Some answers don't fit their questions: " + strings.TrimPrefix(err.Error(), "answer round ")}), nil
+		return handlers.FieldErrors(map[string]string{first: "Some answers don't fit their questions: " + strings.TrimPrefix(err.Error(), "answer round ")}), nil
 	}
 	if err != nil {
 		return nil, err
@@ -759,7 +683,7 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 			h.ck.DeliverPost(ctx, res.Post)
 		}
 		h.markPrompt(ctx, req, c, roundID, models.ResponseAnswered, time.Time{})
-		h.publishHome(ctx, req)
+		h.core.PublishHome(ctx, req)
 	})
 	return nil, nil
 }
@@ -773,7 +697,7 @@ func (h *Handlers) markPrompt(ctx context.Context, req *bot.Request, c models.Ch
 	if req.Slack == nil {
 		return
 	}
-	p, err := h.person(ctx, req)
+	p, err := h.core.Person(ctx, req)
 	if err != nil {
 		return
 	}
@@ -782,7 +706,7 @@ func (h *Handlers) markPrompt(ctx context.Context, req *bot.Request, c models.Ch
 		at = h.clock.Now()
 	}
 	err = h.ck.RewritePrompts(ctx, c, roundID, req.UserID, func(blocks []slack.Block) []slack.Block {
-		return checkins.PromptDone(blocks, roundID, c.ID, status, at, p.Location())
+		return jobcheckins.PromptDone(blocks, roundID, c.ID, status, at, p.Location())
 	})
 	if err != nil {
 		h.log.WarnContext(ctx, "could not update the prompt", "round", roundID, "err", err)
@@ -791,12 +715,9 @@ func (h *Handlers) markPrompt(ctx context.Context, req *bot.Request, c models.Ch
 
 // skipRound records a skip: no reminders, nothing posted for the person.
 func (h *Handlers) skipRound(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	if h.ck == nil {
-		return nil, errors.New("check-ins are not configured")
-	}
-	roundID, checkinID, err := checkins.ParseAnswerMetadata(req.Interaction.ActionCallback.BlockActions[0].Value)
+	roundID, checkinID, err := jobcheckins.ParseAnswerMetadata(req.Interaction.ActionCallback.BlockActions[0].Value)
 	if err != nil {
-		h.tell(ctx, req, "I can't tell which round that button is for. Use the buttons in your latest DM from me, or your Home tab.")
+		h.core.Tell(ctx, req, "I can't tell which round that button is for. Use the buttons in your latest DM from me, or your Home tab.")
 		return nil, nil
 	}
 	ra, stop, err := h.openRound(ctx, req, roundID, checkinID)
@@ -808,7 +729,7 @@ func (h *Handlers) skipRound(ctx context.Context, req *bot.Request) (*bot.Respon
 	}
 	req.After(func(ctx context.Context) {
 		h.markPrompt(ctx, req, ra.c, roundID, models.ResponseSkipped, time.Time{})
-		h.publishHome(ctx, req)
+		h.core.PublishHome(ctx, req)
 	})
 	return nil, nil
 }
@@ -816,12 +737,9 @@ func (h *Handlers) skipRound(ctx context.Context, req *bot.Request) (*bot.Respon
 // snoozeRound puts the round off to the time picked; the prompt comes back
 // then, inside the person's working hours.
 func (h *Handlers) snoozeRound(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	if h.ck == nil {
-		return nil, errors.New("check-ins are not configured")
-	}
-	minutes, roundID, checkinID, err := checkins.ParseSnoozeValue(req.Interaction.ActionCallback.BlockActions[0].SelectedOption.Value)
-	if err != nil || !checkins.SnoozeOffered(minutes) {
-		h.tell(ctx, req, "That isn't one of the snooze choices. Pick one from the Snooze… menu.")
+	minutes, roundID, checkinID, err := jobcheckins.ParseSnoozeValue(req.Interaction.ActionCallback.BlockActions[0].SelectedOption.Value)
+	if err != nil || !jobcheckins.SnoozeOffered(minutes) {
+		h.core.Tell(ctx, req, "That isn't one of the snooze choices. Pick one from the Snooze… menu.")
 		return nil, nil
 	}
 	ra, stop, err := h.openRound(ctx, req, roundID, checkinID)
@@ -829,10 +747,10 @@ func (h *Handlers) snoozeRound(ctx context.Context, req *bot.Request) (*bot.Resp
 		return nil, err
 	}
 	if ra.resp.Status == models.ResponseAnswered {
-		h.tell(ctx, req, "You've answered this one already; there is nothing to snooze.")
+		h.core.Tell(ctx, req, "You've answered this one already; there is nothing to snooze.")
 		return nil, nil
 	}
-	p, err := h.person(ctx, req)
+	p, err := h.core.Person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -843,7 +761,7 @@ func (h *Handlers) snoozeRound(ctx context.Context, req *bot.Request) (*bot.Resp
 	req.After(func(ctx context.Context) {
 		h.markPrompt(ctx, req, ra.c, roundID, models.ResponseSnoozed, until)
 		if moved {
-			h.tell(ctx, req, checkins.SnoozeMoved(minutes, until, p.Location()))
+			h.core.Tell(ctx, req, jobcheckins.SnoozeMoved(minutes, until, p.Location()))
 		}
 	})
 	return nil, nil
@@ -852,7 +770,7 @@ func (h *Handlers) snoozeRound(ctx context.Context, req *bot.Request) (*bot.Resp
 // membersChanged keeps channel-mode check-ins' participants in step with
 // the channel.
 func (h *Handlers) membersChanged(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	if h.ck == nil || req.Event == nil {
+	if req.Event == nil {
 		return nil, nil
 	}
 	var channel string
@@ -870,34 +788,4 @@ func (h *Handlers) membersChanged(ctx context.Context, req *bot.Request) (*bot.R
 		}
 	})
 	return nil, nil
-}
-
-// homeCheckins is the Home tab's check-in section: the rounds waiting for
-// the person's answer, and their check-ins with when each next reaches
-// them.
-func (h *Handlers) homeCheckins(ctx context.Context, teamID string, p models.Person) (views.HomeCheckins, error) {
-	store := h.ck.Store()
-	var out views.HomeCheckins
-	pending, err := store.Pending(ctx, teamID, p.UserID)
-	if err != nil {
-		return out, err
-	}
-	// Nothing of a channel the person is not in now is shown.
-	in := h.inChannel(teamID, p.UserID, nil)
-	for _, pr := range pending {
-		if !in(ctx, pr.Checkin.ChannelID) {
-			continue
-		}
-		out.Waiting = append(out.Waiting, views.HomeWaiting{
-			RoundID: pr.Round.ID, CheckinID: pr.Checkin.ID, Label: checkins.RoundLabel(pr.Checkin, pr.Round.Date),
-			ClosesAt: pr.Round.ClosesAt, Loc: p.Location(), Status: pr.Status,
-		})
-	}
-	mine, err := store.ForPerson(ctx, teamID, p.UserID)
-	if err != nil {
-		return out, err
-	}
-	mine = slices.DeleteFunc(mine, func(c models.Checkin) bool { return !in(ctx, c.ChannelID) })
-	out.Mine, err = h.checkinItems(ctx, teamID, p, mine)
-	return out, err
 }

@@ -1,7 +1,9 @@
-package main
+package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/internal/slacksim"
+	"github.com/trellis-bot/trellis/internal/slacksim/ui"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
 )
@@ -44,8 +47,8 @@ func seedSandbox(ctx context.Context, eng *engine.Engine, team string, now time.
 	return nil
 }
 
-// demoComposer writes the demo schedule's message.
-func demoComposer(_ context.Context, c engine.Context) (engine.Message, error) {
+// DemoComposer writes the message of the sandbox's demo schedule.
+func DemoComposer(_ context.Context, c engine.Context) (engine.Message, error) {
 	local := c.Occurrence.NominalAt.In(c.Location)
 	text := fmt.Sprintf("Good morning! This is the sandbox's scheduled message for %s.", local.Format("Monday 2 January"))
 	return engine.Message{
@@ -56,82 +59,6 @@ func demoComposer(_ context.Context, c engine.Context) (engine.Message, error) {
 				false, false), nil, nil),
 		},
 	}, nil
-}
-
-// The data directory holds the SQLite database, the generated encryption
-// key, the emulator's state and the sandbox clock: all private. Modes are
-// set explicitly, since a process's umask may leave files readable by
-// others.
-const (
-	dataDirMode  fs.FileMode = 0o700
-	dataFileMode fs.FileMode = 0o600
-)
-
-// dataFiles are the files Trellis keeps in the data directory.
-var dataFiles = []string{"trellis.db", "trellis.db-wal", "trellis.db-shm", "trellis.db-journal",
-	"encryption.key", "sandbox.json", clockFileName}
-
-// prepareDataDir creates the data directory readable by its owner only,
-// and tightens what an older Trellis left there: the directory and
-// Trellis's own files in it become owner-only. Other files are left alone:
-// the directory is the operator's choice and may hold anything.
-func prepareDataDir(dir string) error {
-	if err := os.MkdirAll(dir, dataDirMode); err != nil {
-		return fmt.Errorf("create data directory %s: %w", dir, err)
-	}
-	if err := os.Chmod(dir, dataDirMode); err != nil {
-		return fmt.Errorf("data directory %s: make it private: %w", dir, err)
-	}
-	for _, name := range dataFiles {
-		err := os.Chmod(filepath.Join(dir, name), dataFileMode)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("data directory %s: make %s private: %w", dir, name, err)
-		}
-	}
-	return nil
-}
-
-// createPrivateFile creates path empty and owner-only if it does not exist.
-// SQLite gives its -wal and -shm files the database file's mode, so a
-// database created this way stays private with them.
-func createPrivateFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, dataFileMode)
-	if err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
-	}
-	if err := f.Chmod(dataFileMode); err != nil {
-		f.Close()
-		return fmt.Errorf("create %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
-	}
-	return nil
-}
-
-// writePrivateFile replaces path with data, owner-only, atomically: a
-// reader sees the old file or the new one, never a part.
-func writePrivateFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(dataFileMode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // clockFileName is the sandbox clock's file in the data directory.
@@ -197,4 +124,96 @@ func (c *sandboxClock) save(real time.Time) error {
 		return fmt.Errorf("save the sandbox clock: %w", err)
 	}
 	return writePrivateFile(c.path, b)
+}
+
+// openClock picks the App's clock. The sandbox runs on a clock its page can
+// move, kept in the data directory across restarts (saved again when the
+// App closes); a real Slack on the wall clock.
+func (a *App) openClock(context.Context) error {
+	a.clk = clock.System{}
+	if a.cfg.Mode != ModeSandbox {
+		return nil
+	}
+	if err := prepareDataDir(a.cfg.DataDir); err != nil {
+		return err
+	}
+	c, err := loadSandboxClock(a.cfg.DataDir, time.Now())
+	if err != nil {
+		return err
+	}
+	a.sandboxClk, a.simClock, a.clk = c, c.Sim, c.Sim
+	a.onClose(func() error {
+		a.keepSandboxClock()
+		return nil
+	})
+	return nil
+}
+
+// keepSandboxClock saves the sandbox clock, warning when it cannot.
+func (a *App) keepSandboxClock() {
+	if err := a.sandboxClk.save(time.Now()); err != nil {
+		a.log.Warn("could not keep the sandbox clock", "err", err)
+	}
+}
+
+// startEmulator starts the sandbox: an emulated Slack on loopback, with
+// fresh credentials, on the sandbox clock. Moving its clock forward runs
+// the delivery engine through every instant on the way, as if the time had
+// passed.
+func (a *App) startEmulator() error {
+	a.slack.botToken, a.slack.appToken, a.slack.signing = "xoxb-sandbox-"+randomSecret(12), "xapp-sandbox-"+randomSecret(12), randomSecret(16)
+	sim := slacksim.New(slacksim.Config{
+		Clock:         a.simClock,
+		BotToken:      a.slack.botToken,
+		AppToken:      a.slack.appToken,
+		SigningSecret: a.slack.signing,
+		UI:            ui.Handler(),
+		StateFile:     filepath.Join(a.cfg.DataDir, "sandbox.json"),
+		Logger:        a.log.With("component", "slacksim"),
+		ClockMover: func(ctx context.Context, to time.Time) error {
+			if e := a.engineRef.Load(); e != nil {
+				_, err := e.RunUntil(ctx, to, a.simClock.Set)
+				return err
+			}
+			return nil
+		},
+		ClockMoved: func(time.Time) { a.keepSandboxClock() },
+	})
+	// Conversations kept from a sandbox older than its clock file may be
+	// ahead of the clock: never show time running backwards.
+	a.sandboxClk.catchUp(sim.NewestMessage())
+	if err := sim.Start(a.cfg.SandboxAddr); err != nil {
+		return fmt.Errorf("start the sandbox on %s (set TRELLIS_SANDBOX_ADDR to use another port): %w", a.cfg.SandboxAddr, err)
+	}
+	a.sim = sim
+	a.onClose(sim.Close)
+	sim.SeedDemo()
+	a.slack.apiURL = sim.APIURL()
+	a.slack.socket = a.cfg.SandboxTransport == "socket"
+	a.slack.http = !a.slack.socket
+	return nil
+}
+
+// startDelivery points the sandbox's emulator at the App, over the
+// transport the sandbox uses, and tells the person at the terminal where
+// the sandbox is.
+func (a *App) startDelivery() {
+	if a.sim == nil {
+		return
+	}
+	if a.slack.http {
+		botURL := "http://" + a.Addr()
+		a.sim.SetHTTPDelivery(botURL+"/slack/events", botURL+"/slack/commands", botURL+"/slack/interactions")
+	} else {
+		a.sim.SetSocketDelivery()
+	}
+	fmt.Fprintf(a.out, "\nTrellis sandbox is running: open %s in your browser.\n"+
+		"Pick a demo person and type /trellis help. Data is kept in %s.\n\n", a.sim.URL(), a.cfg.DataDir)
+}
+
+// randomSecret returns n random bytes in hex, for the sandbox's credentials.
+func randomSecret(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

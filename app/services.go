@@ -1,0 +1,90 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/handlers"
+	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
+	"github.com/trellis-bot/trellis/jobs/checkins"
+	"github.com/trellis-bot/trellis/jobs/engine"
+	"github.com/trellis-bot/trellis/models"
+)
+
+// openServices builds the delivery engine and the capabilities on it. A
+// capability's wiring is here: its service, and what it registers with
+// the engine.
+func (a *App) openServices(ctx context.Context) error {
+	// The delivery engine: every proactive message goes through it.
+	eng, err := engine.New(engine.Config{
+		DB:      a.db,
+		Clients: func(ctx context.Context, team string) (engine.Slack, error) { return a.clients.ClientFor(ctx, team) },
+		Clock:   a.clk,
+		Logger:  a.log,
+		Metrics: engine.NewMetrics(a.reg),
+	})
+	if err != nil {
+		return err
+	}
+	a.eng = eng
+	a.engineRef.Store(eng)
+	// Check-ins: the engine writes their DMs and its ticks close their
+	// rounds and send their channel posts, once the feature is registered
+	// (openHandlers).
+	a.checkins, err = checkins.New(checkins.Config{
+		DB:        a.db,
+		Engine:    eng,
+		Clients:   func(ctx context.Context, team string) (checkins.Slack, error) { return a.clients.ClientFor(ctx, team) },
+		BotUserID: a.clients.BotUserID,
+		Clock:     a.clk,
+		Logger:    a.log,
+
+		BackgroundPromptUpdates: true,
+	})
+	if err != nil {
+		return err
+	}
+	if a.sim != nil {
+		if err := eng.Register("demo", engine.ComposerFunc(DemoComposer)); err != nil {
+			return err
+		}
+		if err := seedSandbox(ctx, eng, a.team.TeamID, a.clk.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openHandlers builds what happens when a person acts: the handlers on a
+// router, and the dispatcher that acks Slack and runs them.
+func (a *App) openHandlers(context.Context) error {
+	mux := bot.NewMux()
+	mux.Use(bot.Recover(), bot.Logging(a.log))
+	core := handlers.New(handlers.Config{
+		Logger:        a.log,
+		Clock:         a.clk,
+		People:        models.NewPeople(a.db),
+		Workspaces:    a.workspaces,
+		Installations: a.installs,
+		Views:         models.NewOpenedViews(a.db),
+		Forecast:      a.eng,
+	})
+	// Every feature plugs in here, one line each; a name two of them
+	// claim stops the start.
+	features := []handlers.Feature{
+		checkinhandlers.New(core, a.checkins).Feature(),
+	}
+	if err := core.Register(mux, a.eng, features...); err != nil {
+		return fmt.Errorf("register features: %w", err)
+	}
+	a.dispatcher = bot.NewDispatcher(bot.DispatcherConfig{
+		Logger:    a.log,
+		Handler:   mux,
+		Deduper:   bot.NewDeduper(bot.DeduperConfig{Store: a.store, Logger: a.log, Metrics: a.metrics}),
+		Metrics:   a.metrics,
+		Clients:   a.clients,
+		BotUserID: a.clients.BotUserID,
+	})
+	return nil
+}

@@ -1,0 +1,209 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/slack-go/slack"
+
+	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/jobs/engine"
+	"github.com/trellis-bot/trellis/models"
+)
+
+// Feature is how a capability (check-ins, OKRs, peer networks) plugs into
+// Trellis: everything it adds, declared in one value that Register takes.
+// Nothing of a feature is registered anywhere else, and a feature never
+// registers itself. Every name a feature declares must be its own:
+// Register refuses one another owner has taken.
+type Feature struct {
+	// Name names the feature in errors and logs ("checkins").
+	Name string
+
+	// Composers write the messages of the feature's schedules, by kind:
+	// the part of a schedule key before the colon ("checkin").
+	Composers map[string]engine.Composer
+	// Steppers are the feature's time-driven work, run at every engine
+	// tick, each isolated from the others within its own budget.
+	Steppers []engine.StepperSpec
+
+	// Subcommands are the feature's /trellis subcommands.
+	Subcommands []Subcommand
+	// Help are the feature's lines in /trellis help, in order.
+	Help []string
+	// Home is the feature's section of the Home tab; nil for none.
+	Home *HomeSection
+
+	// Actions route block actions by action id (or an id's prefix up to a
+	// colon), Views view submissions by callback id, ViewsClosed
+	// view_closed by callback id.
+	Actions, Views, ViewsClosed map[string]bot.HandlerFunc
+	// Events subscribe the feature to Events API events by type. Other
+	// features may subscribe to the same types: each is served.
+	Events map[string]bot.HandlerFunc
+}
+
+// Subcommand is one /trellis subcommand of a feature.
+type Subcommand struct {
+	// Name is the subcommand's word ("checkin"); the reply to a bare
+	// /trellis lists it.
+	Name string
+	// Aliases are other words for it ("checkins", "check-in").
+	Aliases []string
+	// Serve answers it. p is the person, read before any setting is
+	// stored; args is the text after the subcommand's word.
+	Serve func(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error)
+}
+
+// HomeSection is a feature's part of the Home tab, below the person's
+// settings.
+type HomeSection struct {
+	// Order places the section among the features', lowest first.
+	Order int
+	// Build returns the section for person p, fitting room: what is left
+	// of the tab's blocks and text. With an error, the blocks it returns
+	// (if any) are still shown, and the error is logged: the rest of the
+	// tab is worth showing.
+	Build func(ctx context.Context, req *bot.Request, p models.Person, room views.HomeRoom) ([]slack.Block, error)
+}
+
+// homeSection is a registered HomeSection and its feature.
+type homeSection struct {
+	HomeSection
+	feature string
+}
+
+// jobs is where features' composers and steppers go: the delivery engine.
+type jobs interface {
+	Register(kind string, c engine.Composer) error
+	AddStepper(s engine.StepperSpec) error
+}
+
+// coreSubcommands are the /trellis words the core serves itself, in the
+// order the reply to a bare /trellis lists them; aliases follow.
+var (
+	coreSubcommands = []string{"me", "hours", "tz", "away", "back", "holidays", "budget"}
+	coreAliases     = []string{"", "help", "timezone", "off", "vacation", "holiday", "limit", "admin"}
+)
+
+// coreOwner names the core as an owner in registration errors.
+const coreOwner = "the core"
+
+// registry checks that no name is registered twice, remembering who took
+// each one.
+type registry struct {
+	owners map[string]string // "what name" → owner
+	errs   []error
+}
+
+// take records owner as what's name's owner, or records an error naming
+// both owners when it is taken.
+func (r *registry) take(what, name, owner string) bool {
+	key := what + " " + name
+	if old, taken := r.owners[key]; taken {
+		r.errs = append(r.errs, fmt.Errorf("%s %q of %s is already registered by %s", what, name, owner, old))
+		return false
+	}
+	r.owners[key] = owner
+	return true
+}
+
+// Register adds the core's routes and every feature's to mux, and the
+// features' composers and steppers to jobs. It returns every refusal,
+// each naming both owners: a feature name, composer kind, stepper name,
+// /trellis subcommand or alias, action id or callback id registered
+// twice. serve does not start when it returns an error.
+func (h *Handlers) Register(mux *bot.Mux, jobs jobs, features ...Feature) error {
+	h.registerCore(mux)
+	reg := &registry{owners: map[string]string{}}
+	for _, w := range slices.Concat(coreSubcommands, coreAliases) {
+		reg.take("subcommand", w, coreOwner)
+	}
+	h.subcommands = map[string]Subcommand{}
+	for _, f := range features {
+		if f.Name == "" {
+			reg.errs = append(reg.errs, errors.New("a feature needs a name"))
+			continue
+		}
+		if _, taken := reg.owners["feature "+f.Name]; taken {
+			reg.errs = append(reg.errs, fmt.Errorf("two features are named %q", f.Name))
+			continue
+		}
+		reg.owners["feature "+f.Name] = f.Name
+		h.registerFeature(mux.Owner(f.Name), jobs, reg, f)
+	}
+	slices.SortStableFunc(h.home, func(a, b homeSection) int { return a.Order - b.Order })
+	return errors.Join(append(reg.errs, mux.Err())...)
+}
+
+// registerFeature registers one feature's parts.
+func (h *Handlers) registerFeature(mux *bot.Mux, jobs jobs, reg *registry, f Feature) {
+	fail := func(err error) {
+		if err != nil {
+			reg.errs = append(reg.errs, fmt.Errorf("feature %s: %w", f.Name, err))
+		}
+	}
+	for _, kind := range slices.Sorted(maps.Keys(f.Composers)) {
+		if reg.take("composer kind", kind, f.Name) {
+			fail(jobs.Register(kind, f.Composers[kind]))
+		}
+	}
+	for _, s := range f.Steppers {
+		if reg.take("stepper", s.Name, f.Name) {
+			fail(jobs.AddStepper(s))
+		}
+	}
+	for _, sc := range f.Subcommands {
+		if sc.Serve == nil {
+			fail(fmt.Errorf("subcommand %q has no Serve", sc.Name))
+			continue
+		}
+		if reg.take("subcommand", sc.Name, f.Name) {
+			h.subcommands[sc.Name] = sc
+			h.commandNames = append(h.commandNames, sc.Name)
+		}
+		for _, a := range sc.Aliases {
+			if reg.take("subcommand", a, f.Name) {
+				h.subcommands[a] = sc
+			}
+		}
+	}
+	h.helpLines = append(h.helpLines, f.Help...)
+	if f.Home != nil && f.Home.Build != nil {
+		h.home = append(h.home, homeSection{HomeSection: *f.Home, feature: f.Name})
+	}
+	// The router refuses ids already taken, naming both owners; its
+	// errors are read once every feature is in.
+	for _, id := range slices.Sorted(maps.Keys(f.Actions)) {
+		_ = mux.Action(id, onAckPath(f.Actions[id]))
+	}
+	for _, id := range slices.Sorted(maps.Keys(f.Views)) {
+		_ = mux.View(id, onAckPath(f.Views[id]))
+	}
+	for _, id := range slices.Sorted(maps.Keys(f.ViewsClosed)) {
+		_ = mux.ViewClosed(id, onAckPath(f.ViewsClosed[id]))
+	}
+	for _, ev := range slices.Sorted(maps.Keys(f.Events)) {
+		_ = mux.Event(ev, onAckPath(f.Events[ev]))
+	}
+}
+
+// homeSections builds every feature's Home section for p, in order, as
+// the Home tab's frame asks for them.
+func (h *Handlers) homeSections(ctx context.Context, req *bot.Request, p models.Person) []views.HomeSectionFunc {
+	out := make([]views.HomeSectionFunc, 0, len(h.home))
+	for _, sec := range h.home {
+		out = append(out, func(room views.HomeRoom) []slack.Block {
+			blocks, err := sec.Build(ctx, req, p, room)
+			if err != nil {
+				h.log.WarnContext(ctx, "publish home: "+sec.feature, "user", req.UserID, "err", err)
+			}
+			return blocks
+		})
+	}
+	return out
+}

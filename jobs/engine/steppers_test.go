@@ -1,0 +1,213 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/trellis-bot/trellis/internal/testlog"
+)
+
+// fakeStepper records the instants it ran at and does what tick says.
+type fakeStepper struct {
+	mu   sync.Mutex
+	ran  []time.Time
+	tick func(ctx context.Context) error
+}
+
+func (f *fakeStepper) NextDue(context.Context) (time.Time, bool, error) {
+	return time.Time{}, false, nil
+}
+
+func (f *fakeStepper) Tick(ctx context.Context, now time.Time) error {
+	f.mu.Lock()
+	f.ran = append(f.ran, now)
+	f.mu.Unlock()
+	if f.tick == nil {
+		return nil
+	}
+	return f.tick(ctx)
+}
+
+func (f *fakeStepper) runs() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.ran)
+}
+
+func newSteppers(t *testing.T) (*steppers, *Metrics) {
+	m := NewMetrics(prometheus.NewRegistry())
+	return &steppers{log: testlog.Logger(t), metrics: m}, m
+}
+
+func stepCount(m *Metrics, stepper, outcome string) int {
+	return int(testutil.ToFloat64(m.Steps.WithLabelValues(stepper, outcome)))
+}
+
+// runMinutes starts the steppers at each of n minutes and waits for the
+// tick's part of them, as Tick does.
+func runMinutes(s *steppers, n int) {
+	t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	for i := range n {
+		s.start(context.Background(), t0.Add(time.Duration(i)*time.Minute))()
+	}
+}
+
+// A stepper blocked past its budget is not started again while it runs,
+// and keeps no other stepper from running every minute.
+func TestStepperPastBudgetStarvesNoOther(t *testing.T) {
+	s, m := newSteppers(t)
+	release := make(chan struct{})
+	blocked := &fakeStepper{tick: func(context.Context) error { <-release; return nil }} // ignores its context
+	steady := &fakeStepper{}
+	if err := s.add(StepperSpec{Name: "blocked", Budget: time.Millisecond, Stepper: blocked}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.add(StepperSpec{Name: "steady", Stepper: steady}); err != nil {
+		t.Fatal(err)
+	}
+	runMinutes(s, 5)
+	if got := steady.runs(); got != 5 {
+		t.Errorf("steady ran %d times in 5 minutes, want 5", got)
+	}
+	if got := blocked.runs(); got != 1 {
+		t.Errorf("blocked started %d times, want once: it is still running", got)
+	}
+	if got := stepCount(m, "blocked", "overran"); got != 1 {
+		t.Errorf("blocked overran counted %d, want 1", got)
+	}
+	if got := stepCount(m, "blocked", "skipped"); got != 4 {
+		t.Errorf("blocked skipped counted %d, want 4", got)
+	}
+	// Once it returns it runs again at the next minute.
+	close(release)
+	for s.all()[0].running.Load() {
+		runtime.Gosched()
+	}
+	runMinutes(s, 1)
+	if got := blocked.runs(); got != 2 {
+		t.Errorf("blocked started %d times after it returned, want 2", got)
+	}
+}
+
+// A stepper that fails or panics is logged and counted each time, and
+// the others run every minute.
+func TestStepperFailureStarvesNoOther(t *testing.T) {
+	s, m := newSteppers(t)
+	fails := &fakeStepper{tick: func(context.Context) error { return errors.New("database gone") }}
+	panics := &fakeStepper{tick: func(context.Context) error { panic("nil map") }}
+	steady := &fakeStepper{}
+	for _, spec := range []StepperSpec{{Name: "fails", Stepper: fails}, {Name: "panics", Stepper: panics}, {Name: "steady", Stepper: steady}} {
+		if err := s.add(spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runMinutes(s, 3)
+	for _, tt := range []struct {
+		stepper, outcome string
+		want             int
+	}{{"fails", "error", 3}, {"panics", "panic", 3}, {"steady", "ok", 3}} {
+		if got := stepCount(m, tt.stepper, tt.outcome); got != tt.want {
+			t.Errorf("%s %s counted %d, want %d", tt.stepper, tt.outcome, got, tt.want)
+		}
+	}
+	if got := steady.runs(); got != 3 {
+		t.Errorf("steady ran %d times, want 3", got)
+	}
+	if got := fails.runs() + panics.runs(); got != 6 {
+		t.Errorf("failing steppers ran %d times, want 6: a failure does not stop a stepper's next run", got)
+	}
+}
+
+// Each run gets a context that ends at the stepper's budget.
+func TestStepperContextEndsAtBudget(t *testing.T) {
+	s, _ := newSteppers(t)
+	var got error
+	waits := &fakeStepper{tick: func(ctx context.Context) error {
+		<-ctx.Done()
+		got = ctx.Err()
+		return got
+	}}
+	if err := s.add(StepperSpec{Name: "waits", Budget: time.Millisecond, Stepper: waits}); err != nil {
+		t.Fatal(err)
+	}
+	runMinutes(s, 1)
+	for s.all()[0].running.Load() {
+		runtime.Gosched()
+	}
+	if !errors.Is(got, context.DeadlineExceeded) {
+		t.Errorf("stepper's context ended with %v, want its deadline", got)
+	}
+}
+
+// A stepper name, or a composer kind, registered twice is refused.
+func TestRegistrationRefusesDuplicates(t *testing.T) {
+	s, _ := newSteppers(t)
+	if err := s.add(StepperSpec{Name: "checkins", Stepper: &fakeStepper{}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.add(StepperSpec{Name: "checkins", Stepper: &fakeStepper{}}); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("second stepper checkins: error %v, want ErrDuplicate", err)
+	}
+	if got := len(s.all()); got != 1 {
+		t.Errorf("%d steppers registered, want 1", got)
+	}
+	if err := s.add(StepperSpec{Stepper: &fakeStepper{}}); err == nil {
+		t.Error("a stepper without a name was taken")
+	}
+
+	e := &Engine{composers: map[string]Composer{}}
+	noop := ComposerFunc(func(context.Context, Context) (Message, error) { return Message{}, nil })
+	if err := e.Register("okr", noop); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Register("okr", noop); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("second composer okr: error %v, want ErrDuplicate", err)
+	}
+	for _, bad := range []string{"", "okr:nudge", "okr#1"} {
+		if err := e.Register(bad, noop); err == nil {
+			t.Errorf("composer kind %q was taken", bad)
+		}
+	}
+}
+
+// When the tick's own context ends (shutdown), the tick waits for its
+// steppers to return rather than leave them running.
+func TestStepperWaitedForOnShutdown(t *testing.T) {
+	s, m := newSteppers(t)
+	stopped := make(chan struct{})
+	var returned bool
+	slow := &fakeStepper{tick: func(ctx context.Context) error {
+		<-ctx.Done()
+		<-stopped // returns only once the test lets it
+		returned = true
+		return ctx.Err()
+	}}
+	if err := s.add(StepperSpec{Name: "slow", Stepper: slow}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := s.start(ctx, time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+	cancel()
+	waited := make(chan struct{})
+	go func() { wait(); close(waited) }()
+	select {
+	case <-waited:
+		t.Fatal("the tick stopped waiting for a stepper still running at shutdown")
+	default:
+	}
+	close(stopped)
+	<-waited
+	if !returned {
+		t.Error("wait returned before the stepper did")
+	}
+	if got := stepCount(m, "slow", "overran"); got != 0 {
+		t.Errorf("a stepper stopped by shutdown was counted as overran %d times", got)
+	}
+}

@@ -40,6 +40,11 @@ type Occurrence struct {
 	// CadenceID names the cadence or feature that wants the message,
 	// such as "checkin:42".
 	CadenceID string
+	// Payload is what a one-off occurrence carries for the feature that
+	// planned it, as JSON the engine writes and reads
+	// (jobs/engine/oneoff.go); empty for a cadence's own occurrences and
+	// for one-offs planned before payloads existed.
+	Payload string
 	// Recipient is a Slack user id (a DM) or channel id (a post).
 	Recipient string
 	// NominalAt is the instant the cadence names, before any deferral.
@@ -95,6 +100,7 @@ type occurrenceRow struct {
 	ID           int64      `gorm:"column:id;primaryKey;autoIncrement"`
 	WorkspaceID  string     `gorm:"column:workspace_id"`
 	CadenceID    string     `gorm:"column:cadence_id"`
+	Payload      *string    `gorm:"column:payload"`
 	Recipient    string     `gorm:"column:recipient"`
 	NominalAt    time.Time  `gorm:"column:nominal_at"`
 	DeliverAt    *time.Time `gorm:"column:deliver_at"`
@@ -117,6 +123,7 @@ func (r occurrenceRow) domain() Occurrence {
 		ID:          r.ID,
 		WorkspaceID: r.WorkspaceID,
 		CadenceID:   r.CadenceID,
+		Payload:     fromNullString(r.Payload),
 		Recipient:   r.Recipient,
 		NominalAt:   r.NominalAt.UTC(),
 		DeliverAt:   fromNullTime(r.DeliverAt),
@@ -137,6 +144,7 @@ func occurrenceRowFrom(o Occurrence, now time.Time) occurrenceRow {
 	return occurrenceRow{
 		WorkspaceID: o.WorkspaceID,
 		CadenceID:   o.CadenceID,
+		Payload:     toNullString(o.Payload),
 		Recipient:   o.Recipient,
 		NominalAt:   dbTime(o.NominalAt),
 		DeliverAt:   toNullTime(o.DeliverAt),
@@ -252,17 +260,18 @@ func (s *Occurrences) planArrays(ctx context.Context, rows []occurrenceRow) (int
 	ws, cad, rcp, status, reason := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	nominal, created := make([]time.Time, n), make([]time.Time, n)
 	deliver := make([]*time.Time, n)
+	payload := make([]*string, n)
 	for i, r := range rows {
 		ws[i], cad[i], rcp[i], status[i], reason[i] = r.WorkspaceID, r.CadenceID, r.Recipient, r.Status, r.Reason
-		nominal[i], deliver[i], created[i] = r.NominalAt, r.DeliverAt, r.CreatedAt
+		nominal[i], deliver[i], created[i], payload[i] = r.NominalAt, r.DeliverAt, r.CreatedAt, r.Payload
 	}
 	res, err := s.db.conn(ctx).Statement.ConnPool.ExecContext(ctx, `
-		INSERT INTO occurrences (workspace_id, cadence_id, recipient, nominal_at, deliver_at, status, reason, created_at, updated_at)
-		SELECT w, c, r, n, d, st, re, t, t
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::timestamptz[])
-		     AS v (w, c, r, n, d, st, re, t)
+		INSERT INTO occurrences (workspace_id, cadence_id, recipient, nominal_at, deliver_at, status, reason, created_at, updated_at, payload)
+		SELECT w, c, r, n, d, st, re, t, t, p
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::timestamptz[], $9::text[])
+		     AS v (w, c, r, n, d, st, re, t, p)
 		ON CONFLICT (workspace_id, cadence_id, recipient, nominal_at) DO NOTHING`,
-		ws, cad, rcp, nominal, deliver, status, reason, created)
+		ws, cad, rcp, nominal, deliver, status, reason, created, payload)
 	if err != nil {
 		return 0, translate(err)
 	}

@@ -79,6 +79,35 @@ func TestPlanIsIdempotent(t *testing.T) {
 	})
 }
 
+// A one-off's payload is stored and claimed with it, in Plan's batches on
+// both databases; an occurrence without one reads back with none. The
+// payload is not part of the identity: the same identity with another
+// payload is the same occurrence.
+func TestPlanKeepsPayloads(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s := models.NewOccurrences(db)
+		payload := `{"kind":"reminder","version":1,"data":{"round":17,"n":2}}`
+		withPayload := occ("U1", t0)
+		withPayload.CadenceID, withPayload.Payload = "checkin:1#reminder:17:2", payload
+		if n, err := s.Plan(ctx, []models.Occurrence{withPayload, occ("U2", t0)}); err != nil || n != 2 {
+			t.Fatalf("Plan = %d, %v; want 2", n, err)
+		}
+		again := withPayload
+		again.Payload = `{"kind":"reminder","version":1,"data":{"round":17,"n":3}}`
+		if n, err := s.Plan(ctx, []models.Occurrence{again}); err != nil || n != 0 {
+			t.Fatalf("Plan(same identity, other payload) = %d, %v; want 0", n, err)
+		}
+		got := map[string]string{}
+		for _, c := range claim(t, s, t0, time.Minute, 10) {
+			got[c.Occurrence.Recipient] = c.Occurrence.Payload
+		}
+		if want := map[string]string{"U1": payload, "U2": ""}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("claimed payloads %q, want %q", got, want)
+		}
+	})
+}
+
 func TestPlanConcurrentReplicas(t *testing.T) {
 	for _, dialect := range modelstest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {

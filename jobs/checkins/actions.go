@@ -177,10 +177,9 @@ func (s *Service) RunNow(ctx context.Context, c models.Checkin) (int, error) {
 		return 0, err
 	}
 	now := s.clock.Now().Truncate(time.Second)
-	tag := fmt.Sprintf("%s:%d", tagRun, now.Unix())
 	n := 0
 	for _, u := range people {
-		ok, err := s.eng.PlanOnce(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID), tag, u, now)
+		ok, err := s.eng.PlanOnce(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID), runNow{At: now}, u, now)
 		if err != nil {
 			return n, err
 		}
@@ -215,8 +214,8 @@ func (s *Service) Submit(ctx context.Context, c models.Checkin, roundID int64, u
 			if helper == "" || helper == userID || sub.Answers[pos] != ValueYes || prev.Answers[pos] == ValueYes {
 				continue
 			}
-			tag := fmt.Sprintf("%s:%d:%s:%d", tagHelper, roundID, userID, pos)
-			if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID), tag, helper, now); err != nil {
+			notice := helperNotice{Round: roundID, Asker: userID, Question: pos}
+			if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID), notice, helper, now); err != nil {
 				return err
 			}
 		}
@@ -252,8 +251,7 @@ func (s *Service) Snooze(ctx context.Context, c models.Checkin, roundID int64, p
 	if err := s.store.Decline(ctx, c.WorkspaceID, roundID, p.UserID, models.ResponseSnoozed); err != nil {
 		return time.Time{}, false, err
 	}
-	tag := fmt.Sprintf("%s:%d:%d", tagSnooze, roundID, at.Unix())
-	if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID), tag, p.UserID, at); err != nil {
+	if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID), snoozed{Round: roundID, Until: at}, p.UserID, at); err != nil {
 		return time.Time{}, false, err
 	}
 	return at, moved, nil

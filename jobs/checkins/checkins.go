@@ -134,6 +134,11 @@ func New(cfg Config) (*Service, error) {
 	if s.retry <= 0 {
 		s.retry = time.Minute
 	}
+	// The one-off types are the engine's to read back for the composer
+	// (Composer), however the composer is registered.
+	if err := acceptOneOffs(cfg.Engine); err != nil {
+		return nil, fmt.Errorf("checkins: %w", err)
+	}
 	return s, nil
 }
 
@@ -178,16 +183,6 @@ func checkinID(key string) (int64, error) {
 	}
 	return n, nil
 }
-
-// Tags of the one-off occurrences check-ins plan with the engine. Each
-// carries the round it is about.
-const (
-	tagRun      = "run"      // run:<unix> — the owner's "run now"
-	tagReminder = "reminder" // reminder:<round>:<n>
-	tagSnooze   = "snooze"   // snooze:<round>:<unix>
-	tagDigest   = "digest"   // digest:<round>
-	tagHelper   = "helper"   // helper:<round>:<asker>:<question id> (a position before migration 7)
-)
 
 // recipient reads what the attention policy needs of a person now, for
 // times the service picks itself (the end of a working window, the start

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,7 +12,7 @@ import (
 	"github.com/trellis-bot/trellis/models"
 )
 
-// compose writes every DM a check-in sends, by the occurrence's tag: the
+// compose writes every DM a check-in sends, by the one-off's payload: the
 // round's question (the cadence's own occurrences and "run now"), a
 // reminder, a snoozed prompt coming back, a reader's digest, and the
 // notice to someone named as able to help. Whatever no longer applies —
@@ -34,41 +33,19 @@ func (s *Service) compose(ctx context.Context, ec engine.Context) (engine.Messag
 	if err != nil {
 		return engine.Message{}, err
 	}
-	kind, rest, _ := strings.Cut(ec.Tag, ":")
-	switch kind {
-	case "", tagRun:
+	switch p := ec.OneOff.(type) {
+	case nil, runNow:
 		return s.composeAsk(ctx, c, ec)
-	case tagReminder, tagSnooze:
-		roundID, n, err := tagInts(rest)
-		if err != nil {
-			return engine.Message{}, engine.Skip(err.Error())
-		}
-		return s.composeAgain(ctx, c, ec, roundID, kind, n)
-	case tagDigest:
-		roundID, _, err := tagInts(rest)
-		if err != nil {
-			return engine.Message{}, engine.Skip(err.Error())
-		}
-		return s.composeDigest(ctx, c, ec, roundID)
-	case tagHelper:
-		return s.composeHelper(ctx, c, ec, rest)
+	case reminder:
+		return s.composeAgain(ctx, c, ec, p.Round, int64(p.N), nil)
+	case snoozed:
+		return s.composeAgain(ctx, c, ec, p.Round, 0, &p)
+	case digest:
+		return s.composeDigest(ctx, c, ec, p.Round)
+	case helperNotice:
+		return s.composeHelper(ctx, c, ec, p)
 	}
-	return engine.Message{}, engine.Skip(fmt.Sprintf("unknown check-in message %q", ec.Tag))
-}
-
-// tagInts reads "<round>" or "<round>:<n>".
-func tagInts(rest string) (roundID int64, n int64, err error) {
-	a, b, _ := strings.Cut(rest, ":")
-	roundID, err = strconv.ParseInt(a, 10, 64)
-	if err != nil || roundID <= 0 {
-		return 0, 0, fmt.Errorf("bad round in check-in tag %q", rest)
-	}
-	if b != "" {
-		if n, err = strconv.ParseInt(b, 10, 64); err != nil {
-			return 0, 0, fmt.Errorf("bad number in check-in tag %q", rest)
-		}
-	}
-	return roundID, n, nil
+	return engine.Message{}, engine.Skip(fmt.Sprintf("unknown check-in message %q", ec.OneOff.OneOffKind()))
 }
 
 // RoundLabel names a round for people: "Daily stand-up · Tue 24 Nov".
@@ -101,7 +78,7 @@ func (s *Service) composeAsk(ctx context.Context, c models.Checkin, ec engine.Co
 	now := s.clock.Now()
 	loc := ec.Location
 	date := models.DateOf(ec.Occurrence.NominalAt.In(loc))
-	if kind, _, _ := strings.Cut(ec.Tag, ":"); kind == tagRun {
+	if _, run := ec.OneOff.(runNow); run {
 		// "Run now" asks for today, wherever today is for the person when
 		// it reaches them.
 		date = models.DateOf(now.In(loc))
@@ -134,8 +111,7 @@ func (s *Service) composeAsk(ctx context.Context, c models.Checkin, ec engine.Co
 		// own mark and its reminders planned).
 		for k := 1; k <= c.Reminders; k++ {
 			at := now.Add(c.RoundLength * time.Duration(k) / time.Duration(c.Reminders+1)).Truncate(time.Minute)
-			tag := fmt.Sprintf("%s:%d:%d", tagReminder, round.ID, k)
-			if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, ec.Schedule.Key, tag, p.UserID, at); err != nil {
+			if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, ec.Schedule.Key, reminder{Round: round.ID, N: k}, p.UserID, at); err != nil {
 				return engine.Message{}, err
 			}
 		}
@@ -143,9 +119,9 @@ func (s *Service) composeAsk(ctx context.Context, c models.Checkin, ec engine.Co
 	return s.prompt(ctx, c, round, p, 0, false, closes)
 }
 
-// composeAgain writes a reminder (n is its number) or a snoozed prompt
-// coming back, unless it no longer applies.
-func (s *Service) composeAgain(ctx context.Context, c models.Checkin, ec engine.Context, roundID int64, kind string, n int64) (engine.Message, error) {
+// composeAgain writes a reminder (n is its number) or, when snooze is
+// set, a snoozed prompt coming back, unless it no longer applies.
+func (s *Service) composeAgain(ctx context.Context, c models.Checkin, ec engine.Context, roundID int64, n int64, snooze *snoozed) (engine.Message, error) {
 	if c.Paused {
 		return engine.Message{}, engine.Skip("the check-in is paused")
 	}
@@ -158,7 +134,7 @@ func (s *Service) composeAgain(ctx context.Context, c models.Checkin, ec engine.
 		return engine.Message{}, err
 	}
 	now := s.clock.Now()
-	if kind == tagReminder && (round.Closed || !now.Before(round.ClosesAt)) {
+	if snooze == nil && (round.Closed || !now.Before(round.ClosesAt)) {
 		return engine.Message{}, engine.Skip("the round closed before a reminder could reach you in your working hours")
 	}
 	later, err := s.store.AskedLater(ctx, c.WorkspaceID, c.ID, p.UserID, round.Date)
@@ -178,18 +154,14 @@ func (s *Service) composeAgain(ctx context.Context, c models.Checkin, ec engine.
 	case models.ResponseSkipped:
 		return engine.Message{}, engine.Skip("skipped this round")
 	case models.ResponseSnoozed:
-		if kind == tagReminder {
+		if snooze == nil {
 			return engine.Message{}, engine.Skip("snoozed: the snoozed prompt comes instead of a reminder")
 		}
 	}
-	if kind == tagSnooze {
+	if snooze != nil {
 		// Snoozed again since (a double click, or a change of mind): the
 		// later snooze brings the prompt back, this one does not.
-		// Its cadence id ends in "snooze:<round>:<unix>"; every snooze of
-		// this round shares what comes before the time.
-		id := ec.Occurrence.CadenceID
-		sameRound := id[:strings.LastIndex(id, ":")+1]
-		again, err := s.occ.PlannedAfter(ctx, c.WorkspaceID, p.UserID, sameRound, ec.Occurrence.ID)
+		again, err := s.occ.PlannedAfter(ctx, c.WorkspaceID, p.UserID, snooze.sameRound(ec.Schedule.Key), ec.Occurrence.ID)
 		if err != nil {
 			return engine.Message{}, err
 		}
@@ -278,17 +250,9 @@ func (s *Service) composeDigest(ctx context.Context, c models.Checkin, ec engine
 
 // composeHelper tells the person someone named as able to help with their
 // blocker, if the asker still says they are blocked.
-func (s *Service) composeHelper(ctx context.Context, c models.Checkin, ec engine.Context, rest string) (engine.Message, error) {
-	parts := strings.Split(rest, ":")
-	if len(parts) != 3 {
-		return engine.Message{}, engine.Skip(fmt.Sprintf("bad helper tag %q", rest))
-	}
-	roundID, err1 := strconv.ParseInt(parts[0], 10, 64)
-	key, err2 := strconv.Atoi(parts[2])
-	if err1 != nil || err2 != nil {
-		return engine.Message{}, engine.Skip(fmt.Sprintf("bad helper tag %q", rest))
-	}
-	// The tag names the blocked question by its id (AnswerKey): the
+func (s *Service) composeHelper(ctx context.Context, c models.Checkin, ec engine.Context, h helperNotice) (engine.Message, error) {
+	roundID, key := h.Round, h.Question
+	// The notice names the blocked question by its id (AnswerKey): the
 	// question the person answered, even if the check-in changed since.
 	asked, err := s.store.AsAnswered(ctx, c, roundID)
 	if err != nil {
@@ -298,8 +262,8 @@ func (s *Service) composeHelper(ctx context.Context, c models.Checkin, ec engine
 		return q.Kind == models.KindBlocked && AnswerKey(0, q) == key
 	})
 	if i < 0 {
-		// Planned before questions had ids (migration 7), the tag names
-		// the blocked question by its 1-based position among the
+		// Planned before questions had ids (migration 7), the notice
+		// names the blocked question by its 1-based position among the
 		// questions asked now.
 		if cur := c.Questions; key >= 1 && key <= len(cur) && cur[key-1].Kind == models.KindBlocked {
 			i = slices.IndexFunc(asked.Questions, func(q models.Question) bool { return q.ID == cur[key-1].ID })
@@ -307,9 +271,9 @@ func (s *Service) composeHelper(ctx context.Context, c models.Checkin, ec engine
 		}
 	}
 	if i < 0 {
-		return engine.Message{}, engine.Skip(fmt.Sprintf("bad helper tag %q", rest))
+		return engine.Message{}, engine.Skip(fmt.Sprintf("no blocked question %d in the round %d the notice names", h.Question, h.Round))
 	}
-	asker := parts[1]
+	asker := h.Asker
 	resp, err := s.store.MyResponse(ctx, c.WorkspaceID, roundID, asker)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && resp.Answers[key] != ValueYes) {
 		return engine.Message{}, engine.Skip("the person is no longer blocked")

@@ -383,10 +383,9 @@ func TestHelperNoticePlannedBeforeQuestionIDs(t *testing.T) {
 		if _, err := h.svcs[0].Submit(h.ctx, c, round, ada, sub, nil); err != nil {
 			t.Fatal(err)
 		}
-		tag := fmt.Sprintf("%s:%d:%s:%d", tagHelper, round, ada, 2)
-		if _, err := h.engines[0].PlanOnce(h.ctx, team, models.CheckinScheduleKey(c.ID), tag, sam, h.clk.Now()); err != nil {
-			t.Fatal(err)
-		}
+		// As an older build planned it: the tag in the cadence id, no
+		// payload.
+		h.planLegacy(c, fmt.Sprintf("helper:%d:%s:%d", round, ada, 2), sam, h.clk.Now())
 		h.run(monday.Add(10 * time.Hour))
 		var got []string
 		for _, m := range h.dms(sam) {

@@ -488,6 +488,16 @@ func (h *harness) occurrences(user string, c models.Checkin, part string) []mode
 	return out
 }
 
+// planLegacy stores a one-off of c as builds before payloads planned it:
+// its tag after the schedule key in the cadence id, and no payload.
+func (h *harness) planLegacy(c models.Checkin, tag, user string, at time.Time) {
+	h.t.Helper()
+	o := models.Occurrence{WorkspaceID: team, CadenceID: models.CheckinScheduleKey(c.ID) + "#" + tag, Recipient: user, NominalAt: at, DeliverAt: at}
+	if n, err := models.NewOccurrences(h.dbs[0]).Plan(h.ctx, []models.Occurrence{o}); err != nil || n != 1 {
+		h.t.Fatalf("plan %s as before payloads = %d, %v", o.CadenceID, n, err)
+	}
+}
+
 // postCalls counts the chat.postMessage calls into a channel that Slack
 // answered with ok (not those refused, as with a 429, or faulted).
 func (h *harness) postCalls(channel string) int {

@@ -143,7 +143,7 @@ func (s *Service) onClose(ctx context.Context, c models.Checkin, r models.Round)
 		} else if !errors.Is(err, models.ErrNotFound) {
 			return err
 		}
-		if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, key, fmt.Sprintf("%s:%d", tagDigest, r.ID), u, at); err != nil {
+		if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, key, digest{Round: r.ID}, u, at); err != nil {
 			return err
 		}
 	}

@@ -477,8 +477,7 @@ func (e *Engine) decide(it item, now time.Time) verdict {
 	if err != nil {
 		return settle(models.OccurrenceSkipped, "the schedule's cadence cannot be read: "+err.Error())
 	}
-	_, tag := splitCadenceID(o.CadenceID)
-	oneOff := tag != ""
+	_, oneOff := splitCadenceID(o.CadenceID)
 	loc := it.person.Location()
 	off := attention.Off(it.rec, now)
 	if now.Sub(o.DeliverAt) > e.grace {
@@ -636,8 +635,15 @@ func (e *Engine) deliver(ctx context.Context, api Slack, wsID string, items []it
 		} else {
 			loc = channelLocation(it.schedule)
 		}
-		_, tag := splitCadenceID(it.claim.Occurrence.CadenceID)
-		msg, err := comp.Compose(ctx, Context{Occurrence: it.claim.Occurrence, Schedule: it.schedule, Tag: tag, Person: it.person, Location: loc})
+		oneOff, err := e.decodeOneOff(it.schedule.Kind(), it.claim.Occurrence.CadenceID, it.claim.Occurrence.Payload)
+		if err != nil {
+			// Planned by a build that knew a kind or version this one does
+			// not, or stored damaged: trying again would not help.
+			e.log.WarnContext(ctx, "could not read a one-off's payload", "schedule", it.schedule.Key, "occurrence", it.claim.Occurrence.ID, "err", err)
+			e.complete(ctx, &st, it.claim, models.OccurrenceSkipped, err.Error(), models.Receipt{}, e.clock.Now())
+			continue
+		}
+		msg, err := comp.Compose(ctx, Context{Occurrence: it.claim.Occurrence, Schedule: it.schedule, OneOff: oneOff, Person: it.person, Location: loc})
 		if reason, skip := isSkip(err); skip {
 			e.complete(ctx, &st, it.claim, models.OccurrenceSkipped, reason, models.Receipt{}, e.clock.Now())
 			continue

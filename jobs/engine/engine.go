@@ -134,6 +134,9 @@ type Engine struct {
 	mu        sync.RWMutex
 	composers map[string]Composer
 	steppers  steppers
+	// oneOffs are the one-off payload types declared per schedule kind,
+	// by their kind (AcceptOneOff).
+	oneOffs map[string]map[string]oneOffType
 
 	// hooks for tests: called after a claim, before anything is sent, and
 	// right before a message is checked and sent.
@@ -177,6 +180,7 @@ func New(cfg Config) (*Engine, error) {
 		batch:         cfg.Batch,
 		recipients:    cfg.Recipients,
 		composers:     map[string]Composer{},
+		oneOffs:       map[string]map[string]oneOffType{},
 		steppers:      steppers{log: cfg.Logger.With("component", "engine"), metrics: cfg.Metrics},
 		pulse:         realPulse,
 	}
@@ -242,29 +246,25 @@ func (e *Engine) nextDue(ctx context.Context) (time.Time, bool, error) {
 // they send.
 func (e *Engine) Schedules() *models.Schedules { return e.schedules }
 
-// oneOffSep separates a schedule's key from a one-off occurrence's tag in
-// the occurrence's CadenceID: "checkin:42#reminder:1".
-const oneOffSep = "#"
-
-// splitCadenceID returns the schedule key and the one-off tag (empty for
-// the schedule's own occurrences) of an occurrence's CadenceID.
-func splitCadenceID(id string) (key, tag string) {
-	key, tag, _ = strings.Cut(id, oneOffSep)
-	return key, tag
-}
-
 // PlanOnce asks for one message outside the schedule's cadence — a
 // reminder, a snoozed prompt, a round's summary — to recipient at at,
-// written by the schedule's composer (Context.Tag is tag). It goes through
-// the same policy, leases and reconciliation as the cadence's own, except
-// the supersede rule. Asking again for the same schedule, tag, recipient
-// and instant does nothing: it reports false.
-func (e *Engine) PlanOnce(ctx context.Context, workspaceID, key, tag, recipient string, at time.Time) (bool, error) {
-	if tag == "" || strings.Contains(key, oneOffSep) {
-		return false, fmt.Errorf("plan once: a one-off needs a tag and a schedule key without %q", oneOffSep)
+// written by the schedule's composer, which finds p in Context.OneOff.
+// p's type must be declared for the schedule's kind (AcceptOneOff). It
+// goes through the same policy, leases and reconciliation as the
+// cadence's own, except the supersede rule. Asking again for the same
+// schedule, one-off kind and key, recipient and instant does nothing: it
+// reports false.
+func (e *Engine) PlanOnce(ctx context.Context, workspaceID, key string, p OneOff, recipient string, at time.Time) (bool, error) {
+	if p == nil || strings.Contains(key, oneOffSep) {
+		return false, fmt.Errorf("plan once: a one-off needs a payload and a schedule key without %q", oneOffSep)
+	}
+	kind, _, _ := strings.Cut(key, ":")
+	payload, err := e.encodeOneOff(kind, p)
+	if err != nil {
+		return false, fmt.Errorf("plan once: %w", err)
 	}
 	n, err := e.occ.Plan(ctx, []models.Occurrence{{
-		WorkspaceID: workspaceID, CadenceID: key + oneOffSep + tag, Recipient: recipient, NominalAt: at, DeliverAt: at,
+		WorkspaceID: workspaceID, CadenceID: OneOffID(key, p), Payload: payload, Recipient: recipient, NominalAt: at, DeliverAt: at,
 	}})
 	if err != nil {
 		return false, fmt.Errorf("plan once: %w", err)

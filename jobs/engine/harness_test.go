@@ -95,9 +95,38 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		if err := e.Register("test", composer); err != nil {
 			t.Fatalf("register the test composer: %v", err)
 		}
+		if err := AcceptOneOff[testReminder](e, "test"); err != nil {
+			t.Fatalf("accept one-off: %v", err)
+		}
 		h.engines = append(h.engines, e)
 	}
 	return h
+}
+
+// testReminder is the one-off payload of the tests' schedules: reminder
+// number N.
+type testReminder struct {
+	N int `json:"n"`
+}
+
+func (testReminder) OneOffKind() string  { return "reminder" }
+func (testReminder) OneOffVersion() int  { return 1 }
+func (r testReminder) OneOffKey() string { return strconv.Itoa(r.N) }
+
+// DecodeOneOff reads version 0, the tag "reminder:<n>" of a reminder
+// planned before payloads: data is "<n>".
+func (r *testReminder) DecodeOneOff(_ int, data []byte) error {
+	_, err := fmt.Sscanf(string(data), "%d", &r.N)
+	return err
+}
+
+// tagOf names the one-off c is about as "reminder:1"; "" for a
+// schedule's own occurrence.
+func tagOf(c Context) string {
+	if c.OneOff == nil {
+		return ""
+	}
+	return c.OneOff.OneOffKind() + ":" + c.OneOff.OneOffKey()
 }
 
 // testComposer writes "<title>: nominal <RFC3339>" so tests can tell the

@@ -26,9 +26,10 @@ type Message struct {
 type Context struct {
 	Occurrence models.Occurrence
 	Schedule   models.Schedule
-	// Tag names a one-off occurrence (PlanOnce): "reminder:1", "snooze";
-	// empty for the schedule's own.
-	Tag string
+	// OneOff is a one-off occurrence's payload (PlanOnce), decoded: a
+	// value of one of the types declared for the schedule's kind
+	// (AcceptOneOff); nil for the schedule's own occurrences.
+	OneOff OneOff
 	// Person is the recipient of a DM; nil for a channel post.
 	Person *models.Person
 	// Location is the zone the occurrence was timed in.

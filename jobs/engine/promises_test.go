@@ -493,7 +493,7 @@ func TestSameMinuteArrivesAsOneDM(t *testing.T) {
 			ada := h.person("ada", "Europe/London", nil)
 			h.schedule("standup", "weekdays at 10:00", ada)
 			ctx := context.Background()
-			if _, err := h.engines[0].PlanOnce(ctx, team, "test:standup", "reminder:1", ada, due.Add(40*time.Second)); err != nil {
+			if _, err := h.engines[0].PlanOnce(ctx, team, "test:standup", testReminder{N: 1}, ada, due.Add(40*time.Second)); err != nil {
 				t.Fatal(err)
 			}
 			h.clk.Set(due)

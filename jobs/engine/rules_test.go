@@ -176,8 +176,8 @@ func TestDailyBudget(t *testing.T) {
 func TestPlanOnce(t *testing.T) {
 	var tags []string
 	composer := ComposerFunc(func(ctx context.Context, c Context) (Message, error) {
-		tags = append(tags, c.Tag)
-		if c.Tag == "reminder:2" {
+		tags = append(tags, tagOf(c))
+		if tagOf(c) == "reminder:2" {
 			return Message{}, Skip("already answered")
 		}
 		return testComposer(ctx, c)
@@ -187,17 +187,17 @@ func TestPlanOnce(t *testing.T) {
 	h.schedule("daily", "every day at 08:00", ada)
 	e := h.engines[0]
 	ctx := context.Background()
-	for _, tag := range []string{"reminder:1", "reminder:2"} {
-		ok, err := e.PlanOnce(ctx, team, "test:daily", tag, ada, mustTime("2026-11-28T10:00:00Z")) // Sat
+	for _, n := range []int{1, 2} {
+		ok, err := e.PlanOnce(ctx, team, "test:daily", testReminder{N: n}, ada, mustTime("2026-11-28T10:00:00Z")) // Sat
 		if err != nil || !ok {
-			t.Fatalf("PlanOnce %s = %v, %v", tag, ok, err)
+			t.Fatalf("PlanOnce reminder %d = %v, %v", n, ok, err)
 		}
 	}
-	if ok, err := e.PlanOnce(ctx, team, "test:daily", "reminder:1", ada, mustTime("2026-11-28T10:00:00Z")); err != nil || ok {
+	if ok, err := e.PlanOnce(ctx, team, "test:daily", testReminder{N: 1}, ada, mustTime("2026-11-28T10:00:00Z")); err != nil || ok {
 		t.Errorf("planning the same one-off again = %v, %v; want false", ok, err)
 	}
-	if _, err := e.PlanOnce(ctx, team, "test:daily", "", ada, mustTime("2026-11-28T10:00:00Z")); err == nil {
-		t.Error("a one-off without a tag was accepted")
+	if _, err := e.PlanOnce(ctx, team, "test:daily", nil, ada, mustTime("2026-11-28T10:00:00Z")); err == nil {
+		t.Error("a one-off without a payload was accepted")
 	}
 	h.runTo(mustTime("2026-11-30T12:00:00Z"))
 	for _, o := range h.occurrences() {

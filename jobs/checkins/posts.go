@@ -320,9 +320,18 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 		return s.store.MarkPosted(ctx, p.ID, token, p.Channel, nil)
 	}
 	// retryAfterSlack hands the post back as the engine's rule for Slack's
-	// answers says (engine.RetryPost), or at once, not counting the
-	// attempt, when it was stopped before the wire.
+	// answers says (engine.RetryPost), or at once when it was stopped
+	// before the wire: not counting the attempt if nothing of it reached
+	// Slack, counting it (so the next attempt looks for the parts sent)
+	// if some did.
+	// sent says a part of the post reached Slack in this attempt. Handing
+	// the post back uncounted would then hide that part from the next
+	// attempt, which looks for earlier parts only after a counted one.
+	sent := false
 	retryAfterSlack := func(err error) error {
+		if engine.Unsent(ctx, err) && sent {
+			return retry(s.clock.Now(), err)
+		}
 		if engine.Unsent(ctx, err) {
 			if rerr := s.store.ReleasePost(ctx, p.ID, token); rerr != nil {
 				return fmt.Errorf("%w (and handing it back failed: %v)", err, rerr)
@@ -459,6 +468,7 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 			return retryAfterSlack(err)
 		}
 		have[i] = ts
+		sent = true
 	}
 	if err := s.store.MarkPosted(ctx, p.ID, token, c.ChannelID, have); err != nil {
 		return err

@@ -119,7 +119,10 @@ if v then
   if sep then
     local exp = tonumber(string.sub(v, sep + 1))
     if exp and exp > now then
-      return 0
+      if string.sub(v, 1, sep - 1) == 'done' then
+        return 0
+      end
+      return 2
     end
   end
 end
@@ -144,20 +147,42 @@ return 0
 `
 )
 
+// Seen says what Claim found of a delivery's key.
+type Seen int
+
+// What a delivery's key can be.
+const (
+	// New: nobody handles or handled the key; the caller does.
+	New Seen = iota
+	// Handled: a delivery of the key was handled within DoneTTL.
+	Handled
+	// InProgress: a delivery of the key is being handled, here or on
+	// another replica, which may still fail or die before it is done.
+	InProgress
+)
+
 // Begin claims key. It returns true when the caller should handle the
 // delivery, false when another delivery of the same key is being handled or
 // was handled within DoneTTL. A caller that got true must call Finish or
 // Abort.
 func (d *Deduper) Begin(ctx context.Context, key string) (proceed bool) {
+	return d.Claim(ctx, key) == New
+}
+
+// Claim claims key, like Begin, and says what it found: New (the caller
+// handles the delivery, then calls Finish or Abort), Handled, or
+// InProgress. A delivery found in progress is not known to be handled: its
+// handler may yet fail, or its replica die.
+func (d *Deduper) Claim(ctx context.Context, key string) Seen {
 	now := d.clk.Now()
-	if !d.local.claim(key, now, d.inProgressTTL) {
+	if seen := d.local.claim(key, now, d.inProgressTTL); seen != New {
 		d.metrics.dedupeHit("local")
-		return false
+		return seen
 	}
 	client, ok := d.guard.client()
 	if !ok {
 		d.metrics.redisFallback("dedupe")
-		return true
+		return New
 	}
 	token := uuid.NewString()
 	res, err := d.beginScript.Run(ctx, client, []string{d.redisKey(key)},
@@ -166,19 +191,22 @@ func (d *Deduper) Begin(ctx context.Context, key string) (proceed bool) {
 	if err != nil {
 		d.log.WarnContext(ctx, "dedupe: redis failed; deduplicating locally", "key", key, "err", err)
 		d.metrics.redisFallback("dedupe")
-		return true
+		return New
 	}
-	if res == 0 {
+	if res != 1 {
 		// Another replica holds or finished it. Forget the local claim so a
 		// retry that comes here after that replica aborts can still run.
 		d.local.release(key)
 		d.metrics.dedupeHit("redis")
-		return false
+		if res == 0 {
+			return Handled
+		}
+		return InProgress
 	}
 	d.mu.Lock()
 	d.tokens[key] = token
 	d.mu.Unlock()
-	return true
+	return New
 }
 
 // Finish marks key as handled for DoneTTL.
@@ -254,15 +282,19 @@ func newLocalClaims(max int) *localClaims {
 	return &localClaims{max: max, entries: map[string]localClaim{}}
 }
 
-// claim records key as in progress unless a live entry exists.
-func (l *localClaims) claim(key string, now time.Time, ttl time.Duration) bool {
+// claim records key as in progress unless a live entry exists, and says
+// what it found.
+func (l *localClaims) claim(key string, now time.Time, ttl time.Duration) Seen {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if e, ok := l.entries[key]; ok && now.Before(e.until) {
-		return false
+		if e.done {
+			return Handled
+		}
+		return InProgress
 	}
 	l.put(key, localClaim{until: now.Add(ttl)}, now)
-	return true
+	return New
 }
 
 func (l *localClaims) finish(key string, now time.Time, ttl time.Duration) {

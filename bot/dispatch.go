@@ -27,6 +27,10 @@ var (
 	// deadline. It keeps running in the background; a retry of an event is
 	// deduplicated against its outcome.
 	ErrAckTimeout = errors.New("bot: handler did not return before the ack deadline")
+	// ErrInProgress means another delivery of the same event or form
+	// submission is still being handled: it is not known to be done, so
+	// this one must not be acked as a success.
+	ErrInProgress = errors.New("bot: the same request is still being handled")
 	// ErrHandlerPanic wraps a panic recovered from a handler.
 	ErrHandlerPanic = errors.New("bot: handler panicked")
 )
@@ -136,7 +140,8 @@ func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 // A failed handler is logged with its error; the person sees a generic,
 // friendly message for a command, and its dedupe claim is released so that
 // a Slack retry may succeed. For an event or a view submission Dispatch
-// returns an error wrapping ErrHandlerFailed or ErrAckTimeout, and the
+// returns an error wrapping ErrHandlerFailed, ErrAckTimeout or
+// ErrInProgress (a delivery of it is being handled and not done yet), and the
 // transport must not ack success. Functions scheduled with Request.After
 // start once Dispatch returns the ack, only when the handler succeeded.
 func (d *Dispatcher) Dispatch(ctx context.Context, req *Request) (ack []byte, err error) {
@@ -148,8 +153,18 @@ func (d *Dispatcher) Dispatch(ctx context.Context, req *Request) (ack []byte, er
 		outcome = "ignored"
 		return nil, nil
 	}
-	keys, ok := d.claim(ctx, req)
-	if !ok {
+	keys, seen := d.claim(ctx, req)
+	if seen == InProgress && (req.Kind == KindEvent || req.Kind == KindViewSubmission) {
+		// Another delivery is being handled and may yet fail, or its
+		// replica die: acking this one would tell Slack (and the person
+		// submitting a form) it was done when it may never be. Not acking
+		// makes Slack send the event again, and the person submit again,
+		// once the other is settled.
+		outcome = "in_progress"
+		d.log.InfoContext(ctx, "a delivery of the same request is still being handled; not acked", requestAttrs(req)...)
+		return nil, fmt.Errorf("%s %s: %w", req.Kind, routeOf(req), ErrInProgress)
+	}
+	if seen != New {
 		outcome = "duplicate"
 		d.log.InfoContext(ctx, "dropped duplicate delivery", requestAttrs(req)...)
 		return nil, nil
@@ -385,18 +400,18 @@ func dedupeKeys(req *Request) []string {
 
 // claim begins every dedupe key of req; if any is a duplicate it releases
 // the ones it took.
-func (d *Dispatcher) claim(ctx context.Context, req *Request) ([]string, bool) {
+func (d *Dispatcher) claim(ctx context.Context, req *Request) ([]string, Seen) {
 	if d.dedupe == nil {
-		return nil, true
+		return nil, New
 	}
 	keys := dedupeKeys(req)
 	for i, k := range keys {
-		if !d.dedupe.Begin(ctx, k) {
+		if seen := d.dedupe.Claim(ctx, k); seen != New {
 			d.abort(ctx, keys[:i])
-			return nil, false
+			return nil, seen
 		}
 	}
-	return keys, true
+	return keys, New
 }
 
 func (d *Dispatcher) finish(ctx context.Context, keys []string) {

@@ -144,7 +144,12 @@ func TestReplayOverHTTPActsOnce(t *testing.T) {
 						return
 					}
 					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
+					// An event or form submission arriving while its twin
+					// is handled is not acked (500), since the twin may
+					// yet fail; Slack sends it again.
+					inProgress := concurrent && resp.StatusCode == http.StatusInternalServerError &&
+						(c.kind == bot.KindEvent || c.kind == bot.KindViewSubmission)
+					if resp.StatusCode != http.StatusOK && !inProgress {
 						t.Errorf("POST %s: status %d, want 200", c.path, resp.StatusCode)
 					}
 				}

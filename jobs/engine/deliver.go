@@ -281,7 +281,7 @@ func (e *Engine) renew(ctx context.Context, st *Stats, items []item, until time.
 	held := items[:0]
 	for _, it := range items {
 		err := e.occ.Renew(ctx, it.claim.Occurrence.ID, it.claim.Token, until)
-		e.held.renewed(it.claim.Occurrence.ID, until, err)
+		e.held.renewed(it.claim.Occurrence.ID, it.claim.Token, until, err)
 		switch {
 		case errors.Is(err, models.ErrLeaseLost):
 			st.LeaseLost++
@@ -553,7 +553,7 @@ func (e *Engine) complete(ctx context.Context, st *Stats, c models.Claim, status
 	wctx, cancel := writeCtx(ctx)
 	defer cancel()
 	err := e.occ.Complete(wctx, c.Occurrence.ID, c.Token, status, reason, receipt, at)
-	e.held.drop(c.Occurrence.ID)
+	e.held.drop(c.Occurrence.ID, c.Token)
 	if errors.Is(err, models.ErrLeaseLost) {
 		st.LeaseLost++
 		e.metrics.conflict()
@@ -588,7 +588,7 @@ func (e *Engine) release(ctx context.Context, st *Stats, c models.Claim, at time
 	} else {
 		err = e.occ.Release(wctx, c.Occurrence.ID, c.Token, at, reason)
 	}
-	e.held.drop(c.Occurrence.ID)
+	e.held.drop(c.Occurrence.ID, c.Token)
 	if errors.Is(err, models.ErrLeaseLost) {
 		st.LeaseLost++
 		e.metrics.conflict()

@@ -58,30 +58,36 @@ func (l *leases) add(claims []models.Claim, until time.Time) {
 	}
 }
 
-// forget forgets a claim that was settled or released.
-func (l *leases) forget(k leaseKey) {
+// forget forgets a claim that was settled or released. Only the claim
+// token names is forgotten: a newer claim on the same row, taken by
+// another sender of this engine since, stays held.
+func (l *leases) forget(k leaseKey, token string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.m, k)
+	if h, ok := l.m[k]; ok && h.token == token {
+		delete(l.m, k)
+	}
 }
 
 // drop forgets a claim on an occurrence.
-func (l *leases) drop(id int64) { l.forget(occurrenceKey(id)) }
+func (l *leases) drop(id int64, token string) { l.forget(occurrenceKey(id), token) }
 
 // dropAll forgets claims on occurrences, whatever became of them.
 func (l *leases) dropAll(claims []models.Claim) {
 	for _, c := range claims {
-		l.drop(c.Occurrence.ID)
+		l.drop(c.Occurrence.ID, c.Token)
 	}
 }
 
-// renewedKey records the outcome of renewing a claim to until.
-func (l *leases) renewedKey(k leaseKey, until time.Time, err error) {
+// renewedKey records the outcome of renewing the claim token names to
+// until; the outcome of renewing an older claim on the row says nothing
+// of a newer one.
+func (l *leases) renewedKey(k leaseKey, token string, until time.Time, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h, ok := l.m[k]
 	switch {
-	case !ok:
+	case !ok || h.token != token:
 	case err == nil:
 		h.until = until
 	case errors.Is(err, models.ErrLeaseLost):
@@ -90,8 +96,8 @@ func (l *leases) renewedKey(k leaseKey, until time.Time, err error) {
 }
 
 // renewed records the outcome of renewing a claim on an occurrence.
-func (l *leases) renewed(id int64, until time.Time, err error) {
-	l.renewedKey(occurrenceKey(id), until, err)
+func (l *leases) renewed(id int64, token string, until time.Time, err error) {
+	l.renewedKey(occurrenceKey(id), token, until, err)
 }
 
 // holdsKey reports whether the claim is held, and its lease runs past t.
@@ -145,7 +151,9 @@ func (e *Engine) keepAlive(ctx context.Context) (release func()) {
 	defer e.beat.mu.Unlock()
 	e.beat.users++
 	if e.beat.users == 1 {
-		e.beat.stop = e.heartbeat(context.WithoutCancel(ctx))
+		// Its own context, carrying none of this caller's values (a
+		// transaction, say): it outlives the caller when others hold on.
+		e.beat.stop = e.heartbeat(context.Background())
 	}
 	var once sync.Once
 	return func() {
@@ -207,7 +215,7 @@ func (e *Engine) renewHeld(ctx context.Context, until time.Time) {
 		wctx, cancel := writeCtx(ctx)
 		err := h.renew(wctx, k.id, h.token, until)
 		cancel()
-		e.held.renewedKey(k, until, err)
+		e.held.renewedKey(k, h.token, until, err)
 		switch {
 		case errors.Is(err, models.ErrLeaseLost):
 			// Settled a moment ago by this engine, or taken over.

@@ -57,13 +57,13 @@ type Hold struct {
 	release func()
 
 	mu   sync.Mutex
-	keys map[int64]bool
+	keys map[int64]string // post id → claim token
 }
 
 // HoldPosts makes the engine hold claims on rows of the outbox named
 // outbox (the feature's table), renewed with renew, until Release.
 func (e *Engine) HoldPosts(ctx context.Context, outbox string, renew Renewer, claims ...PostClaim) *Hold {
-	h := &Hold{e: e, outbox: outbox, renew: renew, keys: map[int64]bool{}, release: e.keepAlive(ctx)}
+	h := &Hold{e: e, outbox: outbox, renew: renew, keys: map[int64]string{}, release: e.keepAlive(ctx)}
 	h.Add(claims...)
 	return h
 }
@@ -73,7 +73,7 @@ func (h *Hold) Add(claims ...PostClaim) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, c := range claims {
-		h.keys[c.ID] = true
+		h.keys[c.ID] = c.Token
 		h.e.held.hold(leaseKey{outbox: h.outbox, id: c.ID}, c.Token, c.Until, h.renew)
 	}
 }
@@ -82,18 +82,18 @@ func (h *Hold) Add(claims ...PostClaim) {
 func (h *Hold) Drop(id int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.e.held.forget(leaseKey{outbox: h.outbox, id: id}, h.keys[id])
 	delete(h.keys, id)
-	h.e.held.forget(leaseKey{outbox: h.outbox, id: id})
 }
 
 // Release stops holding every claim of h. It is safe to call more than
 // once.
 func (h *Hold) Release() {
 	h.mu.Lock()
-	for id := range h.keys {
-		h.e.held.forget(leaseKey{outbox: h.outbox, id: id})
+	for id, token := range h.keys {
+		h.e.held.forget(leaseKey{outbox: h.outbox, id: id}, token)
 	}
-	h.keys = map[int64]bool{}
+	h.keys = map[int64]string{}
 	h.mu.Unlock()
 	h.release()
 }

@@ -61,12 +61,12 @@ func TestSendCheck(t *testing.T) {
 			e.held.add(claims, decided.Add(e.lease))
 			defer e.held.dropAll(claims)
 			if tc.lost {
-				e.held.renewed(claims[0].Occurrence.ID, decided.Add(e.lease), models.ErrLeaseLost)
+				e.held.renewed(claims[0].Occurrence.ID, claims[0].Token, decided.Add(e.lease), models.ErrLeaseLost)
 			}
 			// A lease renewed by the heartbeat is renewed: keep it ahead
 			// except where the case is about the lease.
 			if !tc.lost && tc.want != errLeaseEnding {
-				e.held.renewed(claims[0].Occurrence.ID, decided.Add(tc.at+e.lease), nil)
+				e.held.renewed(claims[0].Occurrence.ID, claims[0].Token, decided.Add(tc.at+e.lease), nil)
 			}
 			clk.Set(decided.Add(tc.at))
 			err := e.sendCheck(outgoing{items: tc.items})()

@@ -10,23 +10,10 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/trellis-bot/trellis/internal/blockkit/blockkittest"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
 )
-
-// reportBlocks turns blocks into the JSON Slack receives, as generic maps.
-func reportBlocks(t *testing.T, blocks []slack.Block) []map[string]any {
-	t.Helper()
-	raw, err := json.Marshal(blocks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // reportTextMax is Slack's limit on a message's text (4000 characters);
 // reportBlockText is the undocumented cumulative limit (~12k) behind
@@ -41,11 +28,10 @@ const (
 // 10 elements a context block, unique block ids, and the text limits above.
 func checkMessageLimits(t *testing.T, where, msgText string, blocks []slack.Block) {
 	t.Helper()
-	c := limitChecker{t: t}
 	if strings.TrimSpace(msgText) == "" {
 		t.Errorf("%s: empty text", where)
 	}
-	c.max(where+" text", msgText, reportTextMax)
+	blockkittest.MaxLen(t, where+" text", msgText, reportTextMax)
 	bs := reportBlocks(t, blocks)
 	if len(bs) == 0 || len(bs) > 50 {
 		t.Errorf("%s: %d blocks, want 1 to 50", where, len(bs))
@@ -66,13 +52,13 @@ func checkMessageLimits(t *testing.T, where, msgText string, blocks []slack.Bloc
 		}
 		switch b["type"] {
 		case "header":
-			c.text(w, b["text"], 150)
+			blockkittest.TextLimit(t, w, b["text"], 150)
 			if o, _ := b["text"].(map[string]any); o["type"] != "plain_text" {
 				t.Errorf("%s: header text is %v, want plain_text", w, o["type"])
 			}
 			count(b["text"])
 		case "section":
-			c.text(w, b["text"], 3000)
+			blockkittest.TextLimit(t, w, b["text"], 3000)
 			count(b["text"])
 		case "context":
 			els, _ := b["elements"].([]any)
@@ -80,7 +66,7 @@ func checkMessageLimits(t *testing.T, where, msgText string, blocks []slack.Bloc
 				t.Errorf("%s: %d elements, want 1 to 10", w, len(els))
 			}
 			for _, e := range els {
-				c.text(w, e, 3000)
+				blockkittest.TextLimit(t, w, e, 3000)
 				count(e)
 			}
 		default:
@@ -102,34 +88,6 @@ func reportJSON(t *testing.T, msgs []checkins.ReportMessage) string {
 	// Undo JSON's HTML escaping so tests can look for "<@".
 	s := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(raw))
 	return s
-}
-
-// reportMrkdwn is the text of a message Slack reads for mentions: its
-// notification text and every mrkdwn text object. Plain text, as in headers,
-// never mentions anyone.
-func reportMrkdwn(t *testing.T, msgText string, blocks []slack.Block) string {
-	t.Helper()
-	out := []string{msgText}
-	var walk func(v any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			if v["type"] == "mrkdwn" {
-				out = append(out, str(v["text"]))
-			}
-			for _, e := range v {
-				walk(e)
-			}
-		case []any:
-			for _, e := range v {
-				walk(e)
-			}
-		}
-	}
-	for _, b := range reportBlocks(t, blocks) {
-		walk(b)
-	}
-	return strings.Join(out, "\n")
 }
 
 func reportUnescape(s string) string {

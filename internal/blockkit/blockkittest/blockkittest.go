@@ -392,3 +392,34 @@ func TextLimit(t *testing.T, where string, v any, n int) {
 	t.Helper()
 	limitChecker{t: t}.text(where, v, n)
 }
+
+// Hostile is text a person could type (or set as their Slack name or
+// status) meaning harm or just being unusual: broadcasts, mentions, links,
+// text already escaped, mrkdwn, very long text, newlines, emoji, right-to-
+// left marks, 3- and 4-byte characters.
+var Hostile = map[string]string{
+	"channel":      "<!channel>",
+	"here":         "hi <!here|here> @here @channel",
+	"user":         "<@U123> and <@W9|boss>",
+	"conversation": "<#C1> <#C2|general>",
+	"link":         "<http://evil.example|click me> <https://x.example> <mailto:a@b.c|mail>",
+	"subteam":      "<!subteam^S1|@team> <!date^1392734382^{date}|x>",
+	"escaped":      "&lt;!channel&gt; &amp;lt;@U1&amp;gt;",
+	"markup":       "*bold* _it_ ~s~ `code` ```block``` > quote",
+	"newlines":     "one\n\n<!here>\r\ntwo\n",
+	"emoji":        "🌴🔥👩‍👩‍👧 :tada:",
+	"rtl":          "\u202eevil\u202c \u200fשלום\u200f",
+	"wide3":        strings.Repeat("€", 5000),
+	"wide4":        strings.Repeat("𝕏", 5000),
+	"long":         strings.Repeat("<!channel> & ", 2000),
+	"angles":       strings.Repeat("<>&", 3000),
+}
+
+// Stored bounds s as the store would have bounded it before it could be
+// shown: a field with a storage limit never holds more.
+func Stored(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}

@@ -16,7 +16,8 @@ import (
 
 // Run serves until ctx is done, then stops in order: Socket Mode, then
 // HTTP (letting acks finish), then the slow work handlers scheduled after
-// their acks and the jobs still running. The engine's tick and sweep see
+// their acks and the jobs still running, with any stepper a tick left
+// running past its budget. The engine's tick and sweep see
 // ctx end and hand back every claim they hold, unsent, before Run returns;
 // Close then releases the rest. Run may be called once.
 func (a *App) Run(ctx context.Context) error {
@@ -52,6 +53,11 @@ func (a *App) Run(ctx context.Context) error {
 		a.log.Warn("scheduler shutdown", "err", err)
 	}
 	wg.Wait()
+	// A stepper left running past its budget by its tick still uses the
+	// stores Close is about to close.
+	if err := a.eng.Drain(shutdownCtx); err != nil {
+		a.log.Warn("engine shutdown", "err", err)
+	}
 	a.log.Info("stopped")
 	return nil
 }

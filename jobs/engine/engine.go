@@ -230,6 +230,13 @@ func (e *Engine) composer(key string) (Composer, bool) {
 // wrapping ErrDuplicate.
 func (e *Engine) AddStepper(spec StepperSpec) error { return e.steppers.add(spec) }
 
+// Drain waits, once the ticks have stopped, for every stepper run still
+// under way — one that ran past its budget and was left to finish by its
+// tick included — so that nothing a stepper does outlives the stores it
+// uses. When ctx ends first, it returns an error naming the steppers
+// still running.
+func (e *Engine) Drain(ctx context.Context) error { return e.steppers.drain(ctx) }
+
 // nextDue is the earliest instant the engine or a stepper has work.
 func (e *Engine) nextDue(ctx context.Context) (time.Time, bool, error) {
 	at, ok, err := e.schedules.NextDue(ctx)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,6 +59,17 @@ type steppers struct {
 type stepper struct {
 	StepperSpec
 	running atomic.Bool
+
+	mu sync.Mutex
+	// run is closed when the latest run returns; nil before the first.
+	run chan struct{}
+}
+
+// lastRun is the channel closed when the stepper's latest run returns.
+func (st *stepper) lastRun() chan struct{} {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.run
 }
 
 // add registers spec; a name already taken is refused.
@@ -100,6 +112,9 @@ func (s *steppers) start(ctx context.Context, now time.Time) (wait func()) {
 		}
 		sctx, cancel := context.WithTimeout(ctx, st.Budget)
 		done := make(chan struct{})
+		st.mu.Lock()
+		st.run = done
+		st.mu.Unlock()
 		go func() {
 			// Last in, first out: the run is marked over, then done is
 			// closed, then its context is let go.
@@ -130,6 +145,32 @@ func (s *steppers) start(ctx context.Context, now time.Time) (wait func()) {
 		})
 	}
 	return waits.Wait
+}
+
+// drain waits for every stepper run under way, one left running past its
+// budget included, to return, or for ctx to end; then it names the
+// steppers still running.
+func (s *steppers) drain(ctx context.Context) error {
+	var still []string
+	for _, st := range s.all() {
+		run := st.lastRun()
+		if run == nil {
+			continue
+		}
+		select {
+		case <-run:
+		case <-ctx.Done():
+			select {
+			case <-run:
+			default:
+				still = append(still, st.Name)
+			}
+		}
+	}
+	if len(still) > 0 {
+		return fmt.Errorf("engine: steppers %s still running: %w", strings.Join(still, ", "), ctx.Err())
+	}
+	return nil
 }
 
 // runOne runs one stepper once, logging and counting how it ended.

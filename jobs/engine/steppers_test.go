@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -209,5 +211,47 @@ func TestStepperWaitedForOnShutdown(t *testing.T) {
 	}
 	if got := stepCount(m, "slow", "overran"); got != 0 {
 		t.Errorf("a stepper stopped by shutdown was counted as overran %d times", got)
+	}
+}
+
+// A stepper left running past its budget by its tick is waited for at
+// shutdown (Drain), within the caller's bound: one still running then is
+// named, and once it returns Drain has nothing left to wait for.
+func TestDrainWaitsForARunPastItsBudget(t *testing.T) {
+	s, _ := newSteppers(t)
+	release := make(chan struct{})
+	var returned atomic.Bool
+	blocked := &fakeStepper{tick: func(context.Context) error { // ignores its context
+		<-release
+		returned.Store(true)
+		return nil
+	}}
+	if err := s.add(StepperSpec{Name: "blocked", Budget: time.Millisecond, Stepper: blocked}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.add(StepperSpec{Name: "steady", Stepper: &fakeStepper{}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.drain(context.Background()); err != nil {
+		t.Fatalf("drain before any run: %v", err)
+	}
+	runMinutes(s, 1) // the tick goes on without blocked
+	if returned.Load() {
+		t.Fatal("the stepper returned before it was let go")
+	}
+	bounded, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := s.drain(bounded)
+	if err == nil || !strings.Contains(err.Error(), "blocked") || strings.Contains(err.Error(), "steady") || !errors.Is(err, context.Canceled) {
+		t.Errorf("drain with the bound passed: %v, want an error naming blocked alone", err)
+	}
+	drained := make(chan error, 1)
+	go func() { drained <- s.drain(context.Background()) }()
+	close(release)
+	if err := <-drained; err != nil {
+		t.Errorf("drain: %v", err)
+	}
+	if !returned.Load() {
+		t.Error("drain returned before the stepper did")
 	}
 }

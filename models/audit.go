@@ -51,11 +51,11 @@ func auditRowFrom(e AuditEntry) auditRow {
 // audit records e; Workspaces calls it inside the change's transaction.
 func (s *Workspaces) audit(ctx context.Context, e AuditEntry) error {
 	if e.At.IsZero() {
-		e.At = s.db.now()
+		e.At = s.db.Now()
 	}
 	row := auditRowFrom(e)
 	row.ID = 0
-	return translate(s.db.conn(ctx).Create(&row).Error)
+	return Translate(s.db.Conn(ctx).Create(&row).Error)
 }
 
 // Audit returns the workspace's latest admin changes, newest first; limit
@@ -65,9 +65,9 @@ func (s *Workspaces) Audit(ctx context.Context, workspaceID string, limit int) (
 		limit = 100
 	}
 	var rows []auditRow
-	err := s.db.conn(ctx).Where("workspace_id = ?", workspaceID).Order("at DESC, id DESC").Limit(limit).Find(&rows).Error
+	err := s.db.Conn(ctx).Where("workspace_id = ?", workspaceID).Order("at DESC, id DESC").Limit(limit).Find(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("audit log %s: %w", workspaceID, translate(err))
+		return nil, fmt.Errorf("audit log %s: %w", workspaceID, Translate(err))
 	}
 	out := make([]AuditEntry, len(rows))
 	for i, r := range rows {

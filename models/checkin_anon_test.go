@@ -214,11 +214,11 @@ func TestEditKeepsAnswersWithTheirQuestions(t *testing.T) {
 				}
 				// Put U1's first answers back for the export comparison.
 				for id, v := range before1.Answers {
-					if err := models.Exec(ctx, db, `UPDATE checkin_answers SET value = ? WHERE round_id = ? AND user_id = 'U1' AND question_id = ?`, v, r.ID, id); err != nil {
+					if err := modelstest.Exec(ctx, db, `UPDATE checkin_answers SET value = ? WHERE round_id = ? AND user_id = 'U1' AND question_id = ?`, v, r.ID, id); err != nil {
 						t.Fatal(err)
 					}
 				}
-				if err := models.Exec(ctx, db, `DELETE FROM checkin_answers WHERE round_id = ? AND user_id = 'U1' AND question_id NOT IN (?)`, r.ID, keys(before1.Answers)); err != nil {
+				if err := modelstest.Exec(ctx, db, `DELETE FROM checkin_answers WHERE round_id = ? AND user_id = 'U1' AND question_id NOT IN (?)`, r.ID, keys(before1.Answers)); err != nil {
 					t.Fatal(err)
 				}
 
@@ -266,7 +266,7 @@ func dumpTable(t *testing.T, db *models.DB, table string) anonDump {
 			sel = "SELECT rowid AS sys_place, * FROM checkin_anonymous ORDER BY rowid"
 		}
 	}
-	cols, rows, err := models.RawRows(context.Background(), db, sel)
+	cols, rows, err := modelstest.RawRows(context.Background(), db, sel)
 	if err != nil {
 		t.Fatalf("dump %s: %v", table, err)
 	}
@@ -338,7 +338,7 @@ func TestAnonymousAnswersAreUnlinkable(t *testing.T) {
 				c, _ := answerInOrder(t, db, order, values)
 				anonIDs := map[string]bool{fmt.Sprint(c.Questions[1].ID): true, fmt.Sprint(c.Questions[3].ID): true}
 
-				tables, err := models.Tables(context.Background(), db)
+				tables, err := modelstest.Tables(context.Background(), db)
 				if err != nil {
 					t.Fatal(err)
 				}

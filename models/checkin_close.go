@@ -27,11 +27,11 @@ func (s *Checkins) CloseDueRounds(ctx context.Context, now time.Time, limit int,
 	if limit <= 0 {
 		return nil, fmt.Errorf("close due rounds: %w: limit %d must be positive", ErrInvalid, limit)
 	}
-	now = dbTime(now)
+	now = DBTime(now)
 	var due []roundRow
-	if err := s.db.conn(ctx).Where("closed = ? AND closes_at <= ?", false, now).Order("closes_at, id").Limit(limit).
+	if err := s.db.Conn(ctx).Where("closed = ? AND closes_at <= ?", false, now).Order("closes_at, id").Limit(limit).
 		Find(&due).Error; err != nil {
-		return nil, fmt.Errorf("close due rounds: %w", translate(err))
+		return nil, fmt.Errorf("close due rounds: %w", Translate(err))
 	}
 	var closed []Round
 	var errs []error
@@ -40,17 +40,17 @@ func (s *Checkins) CloseDueRounds(ctx context.Context, now time.Time, limit int,
 		var done bool
 		err := s.db.Tx(ctx, func(ctx context.Context) error {
 			done = false
-			res := s.db.conn(ctx).Model(&roundRow{}).Where("id = ? AND closed = ? AND closes_at <= ?", d.ID, false, now).
+			res := s.db.Conn(ctx).Model(&roundRow{}).Where("id = ? AND closed = ? AND closes_at <= ?", d.ID, false, now).
 				Update("closed", true)
 			if res.Error != nil {
-				return translate(res.Error)
+				return Translate(res.Error)
 			}
 			if res.RowsAffected == 0 {
 				return nil // closed by someone else, or reopened until later
 			}
 			var r roundRow
-			if err := s.db.conn(ctx).Where("id = ?", d.ID).Take(&r).Error; err != nil {
-				return translate(err)
+			if err := s.db.Conn(ctx).Where("id = ?", d.ID).Take(&r).Error; err != nil {
+				return Translate(err)
 			}
 			c, err := s.Get(ctx, r.WorkspaceID, r.CheckinID)
 			if errors.Is(err, ErrNotFound) {
@@ -63,8 +63,8 @@ func (s *Checkins) CloseDueRounds(ctx context.Context, now time.Time, limit int,
 			// more makes their Postgres xmin and ctid the close's, not the
 			// last anonymous answer's transaction (which also wrote that
 			// person's response).
-			if err := s.db.conn(ctx).Exec(`UPDATE checkin_anonymous SET n = n WHERE round_id = ?`, r.ID).Error; err != nil {
-				return translate(err)
+			if err := s.db.Conn(ctx).Exec(`UPDATE checkin_anonymous SET n = n WHERE round_id = ?`, r.ID).Error; err != nil {
+				return Translate(err)
 			}
 			round = r.domain()
 			if onClose != nil {
@@ -73,8 +73,8 @@ func (s *Checkins) CloseDueRounds(ctx context.Context, now time.Time, limit int,
 				if errors.As(err, &later) && later.Until.After(now) {
 					// Someone is still to be asked this round: it stays
 					// open until then.
-					return translate(s.db.conn(ctx).Model(&roundRow{}).Where("id = ?", d.ID).
-						Updates(map[string]any{"closed": false, "closes_at": dbTime(later.Until)}).Error)
+					return Translate(s.db.Conn(ctx).Model(&roundRow{}).Where("id = ?", d.ID).
+						Updates(map[string]any{"closed": false, "closes_at": DBTime(later.Until)}).Error)
 				}
 				if err != nil {
 					return err
@@ -103,11 +103,11 @@ func (s *Checkins) CloseDueRounds(ctx context.Context, now time.Time, limit int,
 // started.
 func (s *Checkins) AskedLater(ctx context.Context, workspaceID string, checkinID int64, userID string, date Date) (bool, error) {
 	var n int64
-	err := s.db.conn(ctx).Table("checkin_responses AS q").Joins("JOIN checkin_rounds n ON n.id = q.round_id").
+	err := s.db.Conn(ctx).Table("checkin_responses AS q").Joins("JOIN checkin_rounds n ON n.id = q.round_id").
 		Where("n.workspace_id = ? AND n.checkin_id = ? AND q.user_id = ? AND n.round_date > ?", workspaceID, checkinID, userID, date.String()).
 		Count(&n).Error
 	if err != nil {
-		return false, fmt.Errorf("later rounds of check-in %d for %s: %w", checkinID, userID, translate(err))
+		return false, fmt.Errorf("later rounds of check-in %d for %s: %w", checkinID, userID, Translate(err))
 	}
 	return n > 0, nil
 }
@@ -124,7 +124,7 @@ func (p *PostponeClose) Error() string {
 // NextRoundClose returns the earliest ClosesAt of the rounds still open;
 // ok is false when there is none.
 func (s *Checkins) NextRoundClose(ctx context.Context) (at time.Time, ok bool, err error) {
-	rows, err := queryRows[struct {
+	rows, err := QueryRows[struct {
 		At time.Time `gorm:"column:at"`
 	}](ctx, s.db, `SELECT closes_at AS at FROM checkin_rounds WHERE closed = ? ORDER BY closes_at LIMIT 1`, false)
 	if err != nil {

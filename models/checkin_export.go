@@ -44,7 +44,7 @@ func (s *Checkins) Export(ctx context.Context, workspaceID string, checkinID int
 		args = append(args, userID)
 	}
 	q += ` ORDER BY r.round_date, p.user_id, qn.position, qn.id`
-	rows, err := queryRows[struct {
+	rows, err := QueryRows[struct {
 		Date     Date    `gorm:"column:round_date;type:text"`
 		UserID   string  `gorm:"column:user_id"`
 		Status   string  `gorm:"column:status"`
@@ -63,7 +63,7 @@ func (s *Checkins) Export(ctx context.Context, workspaceID string, checkinID int
 		case r.Position == nil:
 			continue // answered with anonymous answers only
 		default:
-			row.Position, row.Question, row.Answer = *r.Position, fromNullString(r.Prompt), fromNullString(r.Value)
+			row.Position, row.Question, row.Answer = *r.Position, FromNullString(r.Prompt), FromNullString(r.Value)
 		}
 		out = append(out, row)
 	}

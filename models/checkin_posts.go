@@ -90,7 +90,7 @@ func (r postRow) domain() CheckinPost {
 	return CheckinPost{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, RoundID: r.RoundID, CheckinID: r.CheckinID, Kind: PostKind(r.Kind),
 		UserID: r.UserID, Version: r.Version, Channel: r.Channel, TS: ts, Posted: r.Posted, Attempts: r.Attempts,
-		NextAttemptAt: r.NextAttemptAt.UTC(), ClaimToken: r.ClaimToken, ClaimUntil: fromNullTime(r.ClaimUntil),
+		NextAttemptAt: r.NextAttemptAt.UTC(), ClaimToken: r.ClaimToken, ClaimUntil: FromNullTime(r.ClaimUntil),
 		CreatedAt: r.CreatedAt.UTC(),
 	}
 }
@@ -116,7 +116,7 @@ func (s *Checkins) QueuePost(ctx context.Context, p CheckinPost) (CheckinPost, e
 	case p.Kind != PostAnswer && (p.UserID != "" || p.Version != 1):
 		problem = fmt.Sprintf("a %s post has no person and is version 1", p.Kind)
 	}
-	ts, err := joinTS(p.TS)
+	ts, err := JoinTS(p.TS)
 	switch {
 	case problem != "":
 		return CheckinPost{}, fmt.Errorf("queue %s post of round %d: %w: %s", p.Kind, p.RoundID, ErrInvalid, problem)
@@ -126,29 +126,29 @@ func (s *Checkins) QueuePost(ctx context.Context, p CheckinPost) (CheckinPost, e
 	var out CheckinPost
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		var round roundRow
-		if err := s.db.conn(ctx).Where("id = ? AND workspace_id = ?", p.RoundID, p.WorkspaceID).Take(&round).Error; err != nil {
-			return translate(err)
+		if err := s.db.Conn(ctx).Where("id = ? AND workspace_id = ?", p.RoundID, p.WorkspaceID).Take(&round).Error; err != nil {
+			return Translate(err)
 		}
 		if p.CheckinID != 0 && p.CheckinID != round.CheckinID {
 			return fmt.Errorf("%w: round %d is not of check-in %d", ErrInvalid, p.RoundID, p.CheckinID)
 		}
-		now := s.db.now()
+		now := s.db.Now()
 		next := now
 		if !p.NextAttemptAt.IsZero() {
-			next = dbTime(p.NextAttemptAt)
+			next = DBTime(p.NextAttemptAt)
 		}
 		row := postRow{WorkspaceID: p.WorkspaceID, RoundID: p.RoundID, CheckinID: round.CheckinID, Kind: string(p.Kind),
 			UserID: p.UserID, Version: p.Version, Channel: p.Channel, TS: ts, Posted: p.Posted, NextAttemptAt: next, CreatedAt: now}
-		if err := s.db.conn(ctx).Clauses(clause.OnConflict{
+		if err := s.db.Conn(ctx).Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "round_id"}, {Name: "kind"}, {Name: "user_id"}, {Name: "version"}},
 			DoNothing: true,
 		}).Create(&row).Error; err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		var got postRow
-		if err := s.db.conn(ctx).Where("round_id = ? AND kind = ? AND user_id = ? AND version = ?",
+		if err := s.db.Conn(ctx).Where("round_id = ? AND kind = ? AND user_id = ? AND version = ?",
 			p.RoundID, string(p.Kind), p.UserID, p.Version).Take(&got).Error; err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		out = got.domain()
 		return nil
@@ -244,9 +244,9 @@ func (s *Checkins) RoundPost(ctx context.Context, roundID int64, kind PostKind) 
 		return CheckinPost{}, fmt.Errorf("%s post of round %d: %w: only headers and summaries are one per round", kind, roundID, ErrInvalid)
 	}
 	var r postRow
-	if err := s.db.conn(ctx).Where("round_id = ? AND kind = ? AND user_id = '' AND version = 1", roundID, string(kind)).
+	if err := s.db.Conn(ctx).Where("round_id = ? AND kind = ? AND user_id = '' AND version = 1", roundID, string(kind)).
 		Take(&r).Error; err != nil {
-		return CheckinPost{}, fmt.Errorf("%s post of round %d: %w", kind, roundID, translate(err))
+		return CheckinPost{}, fmt.Errorf("%s post of round %d: %w", kind, roundID, Translate(err))
 	}
 	return r.domain(), nil
 }
@@ -254,9 +254,9 @@ func (s *Checkins) RoundPost(ctx context.Context, roundID int64, kind PostKind) 
 // AnswerPosts returns a person's answer posts in a round, by version.
 func (s *Checkins) AnswerPosts(ctx context.Context, roundID int64, userID string) ([]CheckinPost, error) {
 	var rows []postRow
-	if err := s.db.conn(ctx).Where("round_id = ? AND kind = ? AND user_id = ?", roundID, string(PostAnswer), userID).
+	if err := s.db.Conn(ctx).Where("round_id = ? AND kind = ? AND user_id = ?", roundID, string(PostAnswer), userID).
 		Order("version").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("answer posts of %s in round %d: %w", userID, roundID, translate(err))
+		return nil, fmt.Errorf("answer posts of %s in round %d: %w", userID, roundID, Translate(err))
 	}
 	out := make([]CheckinPost, len(rows))
 	for i, r := range rows {
@@ -269,9 +269,9 @@ func (s *Checkins) AnswerPosts(ctx context.Context, roundID int64, userID string
 // a round, 0 when there is none.
 func (s *Checkins) lastAnswerVersion(ctx context.Context, roundID int64, userID string) (int, error) {
 	var v int
-	err := s.db.conn(ctx).Raw(`SELECT COALESCE(MAX(version), 0) FROM checkin_posts WHERE round_id = ? AND kind = ? AND user_id = ?`,
+	err := s.db.Conn(ctx).Raw(`SELECT COALESCE(MAX(version), 0) FROM checkin_posts WHERE round_id = ? AND kind = ? AND user_id = ?`,
 		roundID, string(PostAnswer), userID).Row().Scan(&v)
-	return v, translate(err)
+	return v, Translate(err)
 }
 
 // ClaimRoundAnswers leases to token, like ClaimPost, up to limit more
@@ -283,8 +283,8 @@ func (s *Checkins) ClaimRoundAnswers(ctx context.Context, workspaceID string, ro
 	if token == "" || lease <= 0 || limit <= 0 {
 		return nil, fmt.Errorf("claim answers of round %d: %w: a claim needs a token, a positive lease and a limit", roundID, ErrInvalid)
 	}
-	now = dbTime(now)
-	rows, err := queryRows[postRow](ctx, s.db, `
+	now = DBTime(now)
+	rows, err := QueryRows[postRow](ctx, s.db, `
 		UPDATE checkin_posts
 		SET claim_token = ?, claim_until = ?, attempts = attempts + 1
 		WHERE id IN (
@@ -293,7 +293,7 @@ func (s *Checkins) ClaimRoundAnswers(ctx context.Context, workspaceID string, ro
 			  AND (claim_until IS NULL OR claim_until <= ?)
 			ORDER BY id LIMIT ?)
 		  AND posted = ? AND (claim_until IS NULL OR claim_until <= ?)
-		RETURNING *`, token, dbTime(now.Add(lease)), roundID, workspaceID, string(PostAnswer), exceptID, false, now, now, limit, false, now)
+		RETURNING *`, token, DBTime(now.Add(lease)), roundID, workspaceID, string(PostAnswer), exceptID, false, now, now, limit, false, now)
 	if err != nil {
 		return nil, fmt.Errorf("claim answers of round %d: %w", roundID, err)
 	}
@@ -323,11 +323,11 @@ func (s *Checkins) ReleasePost(ctx context.Context, id int64, token string) erro
 // next.
 func (s *Checkins) AnswerInFlight(ctx context.Context, roundID, exceptID int64, now time.Time) (bool, error) {
 	var n int64
-	err := s.db.conn(ctx).Model(&postRow{}).
-		Where("round_id = ? AND kind = ? AND id <> ? AND posted = ? AND claim_until > ?", roundID, string(PostAnswer), exceptID, false, dbTime(now)).
+	err := s.db.Conn(ctx).Model(&postRow{}).
+		Where("round_id = ? AND kind = ? AND id <> ? AND posted = ? AND claim_until > ?", roundID, string(PostAnswer), exceptID, false, DBTime(now)).
 		Count(&n).Error
 	if err != nil {
-		return false, fmt.Errorf("answers in flight in round %d: %w", roundID, translate(err))
+		return false, fmt.Errorf("answers in flight in round %d: %w", roundID, Translate(err))
 	}
 	return n > 0, nil
 }
@@ -337,11 +337,11 @@ func (s *Checkins) AnswerInFlight(ctx context.Context, roundID, exceptID int64, 
 // posted: of two senders of a round's answers, the later one yields.
 func (s *Checkins) EarlierAnswerInFlight(ctx context.Context, roundID, id int64, token string, now time.Time) (bool, error) {
 	var n int64
-	err := s.db.conn(ctx).Model(&postRow{}).
-		Where("round_id = ? AND kind = ? AND id < ? AND claim_token <> ? AND posted = ? AND claim_until > ?", roundID, string(PostAnswer), id, token, false, dbTime(now)).
+	err := s.db.Conn(ctx).Model(&postRow{}).
+		Where("round_id = ? AND kind = ? AND id < ? AND claim_token <> ? AND posted = ? AND claim_until > ?", roundID, string(PostAnswer), id, token, false, DBTime(now)).
 		Count(&n).Error
 	if err != nil {
-		return false, fmt.Errorf("earlier answers in flight in round %d: %w", roundID, translate(err))
+		return false, fmt.Errorf("earlier answers in flight in round %d: %w", roundID, Translate(err))
 	}
 	return n > 0, nil
 }
@@ -349,11 +349,11 @@ func (s *Checkins) EarlierAnswerInFlight(ctx context.Context, roundID, id int64,
 // NextDueAnswer returns the first answer post of a round, by id, that is
 // not posted, due at now and free to claim; ok is false when there is none.
 func (s *Checkins) NextDueAnswer(ctx context.Context, roundID int64, now time.Time) (p CheckinPost, ok bool, err error) {
-	now = dbTime(now)
+	now = DBTime(now)
 	var rows []postRow
-	if err := s.db.conn(ctx).Where("round_id = ? AND kind = ? AND posted = ? AND next_attempt_at <= ? AND (claim_until IS NULL OR claim_until <= ?)",
+	if err := s.db.Conn(ctx).Where("round_id = ? AND kind = ? AND posted = ? AND next_attempt_at <= ? AND (claim_until IS NULL OR claim_until <= ?)",
 		roundID, string(PostAnswer), false, now, now).Order("id").Limit(1).Find(&rows).Error; err != nil {
-		return CheckinPost{}, false, fmt.Errorf("next answer due in round %d: %w", roundID, translate(err))
+		return CheckinPost{}, false, fmt.Errorf("next answer due in round %d: %w", roundID, Translate(err))
 	}
 	if len(rows) == 0 {
 		return CheckinPost{}, false, nil
@@ -365,9 +365,9 @@ func (s *Checkins) NextDueAnswer(ctx context.Context, roundID int64, now time.Ti
 // message ts, by id: several when the message holds several answers.
 func (s *Checkins) AnswersPostedAs(ctx context.Context, roundID int64, ts string) ([]CheckinPost, error) {
 	var rows []postRow
-	if err := s.db.conn(ctx).Where("round_id = ? AND kind = ? AND posted = ? AND ts = ?", roundID, string(PostAnswer), true, ts).
+	if err := s.db.Conn(ctx).Where("round_id = ? AND kind = ? AND posted = ? AND ts = ?", roundID, string(PostAnswer), true, ts).
 		Order("id").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("answers posted as %s in round %d: %w", ts, roundID, translate(err))
+		return nil, fmt.Errorf("answers posted as %s in round %d: %w", ts, roundID, Translate(err))
 	}
 	out := make([]CheckinPost, len(rows))
 	for i, r := range rows {

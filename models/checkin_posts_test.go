@@ -84,7 +84,7 @@ func TestQueuePostIsIdempotent(t *testing.T) {
 		if _, err := s.QueuePost(ctx, models.CheckinPost{WorkspaceID: "T2", RoundID: r.ID, Kind: models.PostSummary}); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("another workspace's round: %v, want ErrNotFound", err)
 		}
-		if n, _ := models.CountRows(ctx, db, "checkin_posts", "T1"); n != 1 {
+		if n, _ := modelstest.CountRows(ctx, db, "checkin_posts", "T1"); n != 1 {
 			t.Errorf("%d posts stored, want 1", n)
 		}
 	})

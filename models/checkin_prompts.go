@@ -24,7 +24,7 @@ import (
 func (s *Checkins) PromptMessages(ctx context.Context, workspaceID string, checkinID, roundID int64, userID string) ([]Receipt, error) {
 	key := CheckinScheduleKey(checkinID)
 	round := strconv.FormatInt(roundID, 10)
-	rows, err := queryRows[struct {
+	rows, err := QueryRows[struct {
 		Channel string `gorm:"column:slack_channel"`
 		TS      string `gorm:"column:slack_ts"`
 		First   int64  `gorm:"column:first_id"`
@@ -79,20 +79,20 @@ func (promptUpdateRow) TableName() string { return "checkin_prompt_updates" }
 // harmless.
 func (s *Checkins) QueuePromptUpdates(ctx context.Context, workspaceID string, roundID int64, at time.Time) (int, error) {
 	var users []string
-	if err := s.db.conn(ctx).Model(&responseRow{}).Where("round_id = ? AND workspace_id = ? AND status IN ?", roundID, workspaceID, []string{ResponseAsked, ResponseSnoozed}).
+	if err := s.db.Conn(ctx).Model(&responseRow{}).Where("round_id = ? AND workspace_id = ? AND status IN ?", roundID, workspaceID, []string{ResponseAsked, ResponseSnoozed}).
 		Order("user_id").Pluck("user_id", &users).Error; err != nil {
-		return 0, fmt.Errorf("queue prompt updates of round %d: %w", roundID, translate(err))
+		return 0, fmt.Errorf("queue prompt updates of round %d: %w", roundID, Translate(err))
 	}
 	if len(users) == 0 {
 		return 0, nil
 	}
 	rows := make([]promptUpdateRow, len(users))
 	for i, u := range users {
-		rows[i] = promptUpdateRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: u, NextAttemptAt: dbTime(at)}
+		rows[i] = promptUpdateRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: u, NextAttemptAt: DBTime(at)}
 	}
-	res := s.db.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&rows, 200)
+	res := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&rows, 200)
 	if res.Error != nil {
-		return 0, fmt.Errorf("queue prompt updates of round %d: %w", roundID, translate(res.Error))
+		return 0, fmt.Errorf("queue prompt updates of round %d: %w", roundID, Translate(res.Error))
 	}
 	return int(res.RowsAffected), nil
 }
@@ -105,19 +105,19 @@ func (s *Checkins) ClaimPromptUpdates(ctx context.Context, token string, now tim
 	if token == "" || lease <= 0 || limit <= 0 {
 		return nil, fmt.Errorf("claim prompt updates: %w: a claim needs a token, a lease and a limit", ErrInvalid)
 	}
-	now = dbTime(now)
+	now = DBTime(now)
 	var due []promptUpdateRow
-	if err := s.db.conn(ctx).Where("done = ? AND next_attempt_at <= ? AND (claim_until IS NULL OR claim_until <= ?)", false, now, now).
+	if err := s.db.Conn(ctx).Where("done = ? AND next_attempt_at <= ? AND (claim_until IS NULL OR claim_until <= ?)", false, now, now).
 		Order("next_attempt_at, round_id, user_id").Limit(limit).Find(&due).Error; err != nil {
-		return nil, fmt.Errorf("claim prompt updates: %w", translate(err))
+		return nil, fmt.Errorf("claim prompt updates: %w", Translate(err))
 	}
 	var out []PromptUpdate
 	for _, d := range due {
-		res := s.db.conn(ctx).Model(&promptUpdateRow{}).
+		res := s.db.Conn(ctx).Model(&promptUpdateRow{}).
 			Where("round_id = ? AND user_id = ? AND done = ? AND (claim_until IS NULL OR claim_until <= ?)", d.RoundID, d.UserID, false, now).
-			Updates(map[string]any{"claim_token": token, "claim_until": dbTime(now.Add(lease)), "attempts": d.Attempts + 1})
+			Updates(map[string]any{"claim_token": token, "claim_until": DBTime(now.Add(lease)), "attempts": d.Attempts + 1})
 		if res.Error != nil {
-			return out, fmt.Errorf("claim prompt update of round %d: %w", d.RoundID, translate(res.Error))
+			return out, fmt.Errorf("claim prompt update of round %d: %w", d.RoundID, Translate(res.Error))
 		}
 		if res.RowsAffected == 1 {
 			out = append(out, PromptUpdate{RoundID: d.RoundID, WorkspaceID: d.WorkspaceID, UserID: d.UserID, Attempts: d.Attempts + 1, Token: token})
@@ -133,11 +133,11 @@ func (s *Checkins) FinishPromptUpdate(ctx context.Context, u PromptUpdate, retry
 	if retryAt.IsZero() {
 		upd["done"] = true
 	} else {
-		upd["next_attempt_at"] = dbTime(retryAt)
+		upd["next_attempt_at"] = DBTime(retryAt)
 	}
-	res := s.db.conn(ctx).Model(&promptUpdateRow{}).Where("round_id = ? AND user_id = ? AND done = ? AND claim_token = ?", u.RoundID, u.UserID, false, u.Token).Updates(upd)
+	res := s.db.Conn(ctx).Model(&promptUpdateRow{}).Where("round_id = ? AND user_id = ? AND done = ? AND claim_token = ?", u.RoundID, u.UserID, false, u.Token).Updates(upd)
 	if res.Error != nil {
-		return fmt.Errorf("finish prompt update of round %d: %w", u.RoundID, translate(res.Error))
+		return fmt.Errorf("finish prompt update of round %d: %w", u.RoundID, Translate(res.Error))
 	}
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("finish prompt update of round %d: %w", u.RoundID, ErrLeaseLost)
@@ -165,9 +165,9 @@ func (s *Checkins) LockMessage(ctx context.Context, workspaceID, channel, ts, to
 	if channel == "" || ts == "" || token == "" || lease <= 0 {
 		return false, fmt.Errorf("lock message: %w: a lock needs a message, a token and a lease", ErrInvalid)
 	}
-	now = dbTime(now)
-	row := messageLockRow{Channel: channel, TS: ts, WorkspaceID: workspaceID, Token: token, HeldUntil: dbTime(now.Add(lease))}
-	res := s.db.conn(ctx).Clauses(clause.OnConflict{
+	now = DBTime(now)
+	row := messageLockRow{Channel: channel, TS: ts, WorkspaceID: workspaceID, Token: token, HeldUntil: DBTime(now.Add(lease))}
+	res := s.db.Conn(ctx).Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "channel"}, {Name: "ts"}},
 		DoUpdates: clause.Set{
 			{Column: clause.Column{Name: "workspace_id"}, Value: workspaceID},
@@ -177,7 +177,7 @@ func (s *Checkins) LockMessage(ctx context.Context, workspaceID, channel, ts, to
 		Where: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "message_locks.held_until <= ?", Vars: []any{now}}}},
 	}).Create(&row)
 	if res.Error != nil {
-		return false, fmt.Errorf("lock message %s/%s: %w", channel, ts, translate(res.Error))
+		return false, fmt.Errorf("lock message %s/%s: %w", channel, ts, Translate(res.Error))
 	}
 	return res.RowsAffected == 1, nil
 }
@@ -185,8 +185,8 @@ func (s *Checkins) LockMessage(ctx context.Context, workspaceID, channel, ts, to
 // UnlockMessage ends the hold token has on channel/ts; it does nothing
 // when the hold is another's (its lease ran out and it was taken over).
 func (s *Checkins) UnlockMessage(ctx context.Context, channel, ts, token string) error {
-	if err := s.db.conn(ctx).Where("channel = ? AND ts = ? AND token = ?", channel, ts, token).Delete(&messageLockRow{}).Error; err != nil {
-		return fmt.Errorf("unlock message %s/%s: %w", channel, ts, translate(err))
+	if err := s.db.Conn(ctx).Where("channel = ? AND ts = ? AND token = ?", channel, ts, token).Delete(&messageLockRow{}).Error; err != nil {
+		return fmt.Errorf("unlock message %s/%s: %w", channel, ts, Translate(err))
 	}
 	return nil
 }

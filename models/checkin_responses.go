@@ -24,22 +24,22 @@ func (s *Checkins) MarkAsked(ctx context.Context, workspaceID string, roundID in
 	var first int64
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		var n int64
-		if err := s.db.conn(ctx).Model(&roundRow{}).Where("id = ? AND workspace_id = ?", roundID, workspaceID).Count(&n).Error; err != nil {
-			return translate(err)
+		if err := s.db.Conn(ctx).Model(&roundRow{}).Where("id = ? AND workspace_id = ?", roundID, workspaceID).Count(&n).Error; err != nil {
+			return Translate(err)
 		}
 		if n == 0 {
 			return ErrNotFound
 		}
-		row := responseRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: userID, Status: ResponseAsked, AskedBy: by, UpdatedAt: s.db.now()}
-		if err := translate(s.db.conn(ctx).Clauses(clause.OnConflict{
+		row := responseRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: userID, Status: ResponseAsked, AskedBy: by, UpdatedAt: s.db.Now()}
+		if err := Translate(s.db.Conn(ctx).Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "round_id"}, {Name: "user_id"}},
 			DoNothing: true,
 		}).Create(&row).Error); err != nil {
 			return err
 		}
 		var got responseRow
-		if err := s.db.conn(ctx).Where("round_id = ? AND user_id = ?", roundID, userID).Take(&got).Error; err != nil {
-			return translate(err)
+		if err := s.db.Conn(ctx).Where("round_id = ? AND user_id = ?", roundID, userID).Take(&got).Error; err != nil {
+			return Translate(err)
 		}
 		first = got.AskedBy
 		return nil
@@ -61,19 +61,19 @@ func (s *Checkins) RoundCounts(ctx context.Context, workspaceID string, roundID 
 		Asked    int `gorm:"column:asked"`
 		Answered int `gorm:"column:answered"`
 	}
-	if err := s.db.conn(ctx).Raw(`
+	if err := s.db.Conn(ctx).Raw(`
 		SELECT COUNT(*) AS asked, COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS answered
 		FROM checkin_responses WHERE round_id = ? AND workspace_id = ?`,
 		ResponseAnswered, roundID, workspaceID).Scan(&counts).Error; err != nil {
-		return 0, 0, 0, fmt.Errorf("count round %d: %w", roundID, translate(err))
+		return 0, 0, 0, fmt.Errorf("count round %d: %w", roundID, Translate(err))
 	}
 	// Blockers are the "yes" answers to the blocked questions they were
 	// given to, whatever the check-in asks now.
 	var n int64
-	if err := s.db.conn(ctx).Raw(`
+	if err := s.db.Conn(ctx).Raw(`
 		SELECT COUNT(*) FROM checkin_answers a JOIN checkin_questions q ON q.id = a.question_id
 		WHERE a.round_id = ? AND q.kind = ? AND a.value = ?`, roundID, string(KindBlocked), "yes").Row().Scan(&n); err != nil {
-		return 0, 0, 0, fmt.Errorf("count round %d: blockers: %w", roundID, translate(err))
+		return 0, 0, 0, fmt.Errorf("count round %d: blockers: %w", roundID, Translate(err))
 	}
 	return counts.Asked, counts.Answered, int(n), nil
 }
@@ -82,9 +82,9 @@ func (s *Checkins) RoundCounts(ctx context.Context, workspaceID string, roundID 
 // identified answers, or ErrNotFound when they have none.
 func (s *Checkins) MyResponse(ctx context.Context, workspaceID string, roundID int64, userID string) (Response, error) {
 	var r responseRow
-	if err := s.db.conn(ctx).Where("round_id = ? AND workspace_id = ? AND user_id = ?", roundID, workspaceID, userID).
+	if err := s.db.Conn(ctx).Where("round_id = ? AND workspace_id = ? AND user_id = ?", roundID, workspaceID, userID).
 		Take(&r).Error; err != nil {
-		return Response{}, fmt.Errorf("response of %s to round %d: %w", userID, roundID, translate(err))
+		return Response{}, fmt.Errorf("response of %s to round %d: %w", userID, roundID, Translate(err))
 	}
 	answers, err := s.answersOf(ctx, roundID, userID)
 	if err != nil {
@@ -97,8 +97,8 @@ func (s *Checkins) MyResponse(ctx context.Context, workspaceID string, roundID i
 // id, nil when there are none.
 func (s *Checkins) answersOf(ctx context.Context, roundID int64, userID string) (map[int]string, error) {
 	var as []answerRow
-	if err := s.db.conn(ctx).Where("round_id = ? AND user_id = ?", roundID, userID).Find(&as).Error; err != nil {
-		return nil, translate(err)
+	if err := s.db.Conn(ctx).Where("round_id = ? AND user_id = ?", roundID, userID).Find(&as).Error; err != nil {
+		return nil, Translate(err)
 	}
 	if len(as) == 0 {
 		return nil, nil
@@ -115,7 +115,7 @@ func (s *Checkins) answersOf(ctx context.Context, roundID int64, userID string) 
 // answered: what the answer form offers to start from. It is nil when
 // there is none.
 func (s *Checkins) LastAnswers(ctx context.Context, workspaceID string, checkinID int64, userID string, beforeDate Date) (map[int]string, error) {
-	rows, err := queryRows[struct {
+	rows, err := QueryRows[struct {
 		ID int64 `gorm:"column:id"`
 	}](ctx, s.db, `
 		SELECT r.id FROM checkin_rounds r JOIN checkin_responses p ON p.round_id = r.id
@@ -151,7 +151,7 @@ const maxPending = 10
 // answer — rounds the person has not been asked a later one of, as answers
 // are taken until their next round starts — newest first, at most 10.
 func (s *Checkins) Pending(ctx context.Context, workspaceID, userID string) ([]PendingRound, error) {
-	rows, err := queryRows[struct {
+	rows, err := QueryRows[struct {
 		Round  roundRow `gorm:"embedded"`
 		Status string   `gorm:"column:status"`
 	}](ctx, s.db, `
@@ -173,8 +173,8 @@ func (s *Checkins) Pending(ctx context.Context, workspaceID, userID string) ([]P
 		ids[i] = r.Round.CheckinID
 	}
 	var crows []checkinRow
-	if err := s.db.conn(ctx).Where("workspace_id = ? AND id IN ?", workspaceID, ids).Find(&crows).Error; err != nil {
-		return nil, fmt.Errorf("pending rounds of %s: %w", userID, translate(err))
+	if err := s.db.Conn(ctx).Where("workspace_id = ? AND id IN ?", workspaceID, ids).Find(&crows).Error; err != nil {
+		return nil, fmt.Errorf("pending rounds of %s: %w", userID, Translate(err))
 	}
 	list, err := s.complete(ctx, crows)
 	if err != nil {

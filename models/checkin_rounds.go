@@ -98,30 +98,30 @@ const (
 func (s *Checkins) OpenRound(ctx context.Context, workspaceID string, checkinID int64, date Date, openedAt, closesAt time.Time) (Round, error) {
 	var out Round
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		row := roundRow{CheckinID: checkinID, WorkspaceID: workspaceID, RoundDate: date, OpenedAt: dbTime(openedAt), ClosesAt: dbTime(closesAt)}
-		if err := s.db.conn(ctx).Clauses(clause.OnConflict{
+		row := roundRow{CheckinID: checkinID, WorkspaceID: workspaceID, RoundDate: date, OpenedAt: DBTime(openedAt), ClosesAt: DBTime(closesAt)}
+		if err := s.db.Conn(ctx).Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "checkin_id"}, {Name: "round_date"}},
 			DoNothing: true,
 		}).Create(&row).Error; err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		var got roundRow
-		if err := s.db.conn(ctx).Where("checkin_id = ? AND round_date = ?", checkinID, date.String()).Take(&got).Error; err != nil {
-			return translate(err)
+		if err := s.db.Conn(ctx).Where("checkin_id = ? AND round_date = ?", checkinID, date.String()).Take(&got).Error; err != nil {
+			return Translate(err)
 		}
 		if got.WorkspaceID != workspaceID {
 			return ErrNotFound
 		}
 		upd := map[string]any{}
 		if openedAt.Before(got.OpenedAt) {
-			upd["opened_at"], got.OpenedAt = dbTime(openedAt), dbTime(openedAt)
+			upd["opened_at"], got.OpenedAt = DBTime(openedAt), DBTime(openedAt)
 		}
 		if closesAt.After(got.ClosesAt) {
-			upd["closes_at"], got.ClosesAt = dbTime(closesAt), dbTime(closesAt)
+			upd["closes_at"], got.ClosesAt = DBTime(closesAt), DBTime(closesAt)
 		}
 		if len(upd) > 0 {
-			if err := s.db.conn(ctx).Model(&roundRow{}).Where("id = ?", got.ID).Updates(upd).Error; err != nil {
-				return translate(err)
+			if err := s.db.Conn(ctx).Model(&roundRow{}).Where("id = ?", got.ID).Updates(upd).Error; err != nil {
+				return Translate(err)
 			}
 		}
 		out = got.domain()
@@ -178,16 +178,16 @@ func (s *Checkins) Answer(ctx context.Context, workspaceID string, roundID int64
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		res = AnswerResult{}
 		var round roundRow
-		if err := s.db.conn(ctx).Where("id = ? AND workspace_id = ?", roundID, workspaceID).Take(&round).Error; err != nil {
-			return translate(err)
+		if err := s.db.Conn(ctx).Where("id = ? AND workspace_id = ?", roundID, workspaceID).Take(&round).Error; err != nil {
+			return Translate(err)
 		}
 		c, err := s.Get(ctx, workspaceID, round.CheckinID)
 		if err != nil {
 			return err
 		}
 		var prev responseRow
-		err = s.db.conn(ctx).Where("round_id = ? AND user_id = ?", roundID, userID).Take(&prev).Error
-		switch err := translate(err); {
+		err = s.db.Conn(ctx).Where("round_id = ? AND user_id = ?", roundID, userID).Take(&prev).Error
+		switch err := Translate(err); {
 		case err == nil:
 		case errors.Is(err, ErrNotFound):
 			prev = responseRow{}
@@ -218,21 +218,21 @@ func (s *Checkins) Answer(ctx context.Context, workspaceID string, roundID int64
 		for _, q := range c.Questions {
 			current = append(current, q.ID)
 		}
-		if err := s.db.conn(ctx).Where("round_id = ? AND user_id = ? AND question_id IN ?", roundID, userID, current).
+		if err := s.db.Conn(ctx).Where("round_id = ? AND user_id = ? AND question_id IN ?", roundID, userID, current).
 			Delete(&answerRow{}).Error; err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		if len(sub.Answers) > 0 {
 			rows := make([]answerRow, 0, len(sub.Answers))
 			for _, id := range slices.Sorted(mapKeys(sub.Answers)) {
 				rows = append(rows, answerRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: userID, QuestionID: int64(id), Value: sub.Answers[id]})
 			}
-			if err := s.db.conn(ctx).Create(&rows).Error; err != nil {
-				return translate(err)
+			if err := s.db.Conn(ctx).Create(&rows).Error; err != nil {
+				return Translate(err)
 			}
 		}
 		if err := s.respond(ctx, responseRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: userID,
-			Status: ResponseAnswered, AnonymousIn: anonymousIn, UpdatedAt: s.db.now()}); err != nil {
+			Status: ResponseAnswered, AnonymousIn: anonymousIn, UpdatedAt: s.db.Now()}); err != nil {
 			return err
 		}
 		if c.Destination != DestinationChannel && c.Destination != DestinationThread {
@@ -275,16 +275,16 @@ func (s *Checkins) countAnonymous(ctx context.Context, workspaceID string, round
 	if len(rows) == 0 {
 		return nil
 	}
-	if err := s.db.conn(ctx).Clauses(clause.OnConflict{
+	if err := s.db.Conn(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "round_id"}, {Name: "question_id"}, {Name: "value"}},
 		DoNothing: true,
 	}).Create(&rows).Error; err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	for _, id := range ids {
-		if err := s.db.conn(ctx).Exec(`UPDATE checkin_anonymous SET n = n + CASE WHEN value = ? THEN 1 ELSE 0 END
+		if err := s.db.Conn(ctx).Exec(`UPDATE checkin_anonymous SET n = n + CASE WHEN value = ? THEN 1 ELSE 0 END
 			WHERE round_id = ? AND question_id = ?`, strings.TrimSpace(answers[int(id)]), roundID, id).Error; err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 	}
 	return nil
@@ -300,7 +300,7 @@ func anonymousValues(q Question) []string {
 }
 
 func (s *Checkins) respond(ctx context.Context, r responseRow) error {
-	return translate(s.db.conn(ctx).Clauses(clause.OnConflict{
+	return Translate(s.db.Conn(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "round_id"}, {Name: "user_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"status", "anonymous_in", "updated_at"}),
 	}).Create(&r).Error)
@@ -315,7 +315,7 @@ func (s *Checkins) Decline(ctx context.Context, workspaceID string, roundID int6
 	}
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		var prev responseRow
-		err := translate(s.db.conn(ctx).Where("round_id = ? AND user_id = ?", roundID, userID).Take(&prev).Error)
+		err := Translate(s.db.Conn(ctx).Where("round_id = ? AND user_id = ?", roundID, userID).Take(&prev).Error)
 		if err == nil && prev.Status == ResponseAnswered {
 			return nil
 		}
@@ -323,7 +323,7 @@ func (s *Checkins) Decline(ctx context.Context, workspaceID string, roundID int6
 			return err
 		}
 		return s.respond(ctx, responseRow{RoundID: roundID, WorkspaceID: workspaceID, UserID: userID, Status: status,
-			AnonymousIn: prev.AnonymousIn, UpdatedAt: s.db.now()})
+			AnonymousIn: prev.AnonymousIn, UpdatedAt: s.db.Now()})
 	})
 	if err != nil {
 		return fmt.Errorf("decline round %d: %w", roundID, err)
@@ -435,12 +435,12 @@ func (c Checkin) AnonymousOptional() Checkin {
 // Responses returns everyone's responses to a round, by user id order.
 func (s *Checkins) Responses(ctx context.Context, workspaceID string, roundID int64) ([]Response, error) {
 	var rs []responseRow
-	if err := s.db.conn(ctx).Where("round_id = ? AND workspace_id = ?", roundID, workspaceID).Order("user_id").Find(&rs).Error; err != nil {
-		return nil, fmt.Errorf("responses to round %d: %w", roundID, translate(err))
+	if err := s.db.Conn(ctx).Where("round_id = ? AND workspace_id = ?", roundID, workspaceID).Order("user_id").Find(&rs).Error; err != nil {
+		return nil, fmt.Errorf("responses to round %d: %w", roundID, Translate(err))
 	}
 	var as []answerRow
-	if err := s.db.conn(ctx).Where("round_id = ? AND workspace_id = ?", roundID, workspaceID).Find(&as).Error; err != nil {
-		return nil, fmt.Errorf("answers to round %d: %w", roundID, translate(err))
+	if err := s.db.Conn(ctx).Where("round_id = ? AND workspace_id = ?", roundID, workspaceID).Find(&as).Error; err != nil {
+		return nil, fmt.Errorf("answers to round %d: %w", roundID, Translate(err))
 	}
 	byUser := map[string]map[int]string{}
 	for _, a := range as {
@@ -465,11 +465,11 @@ func (s *Checkins) Responses(ctx context.Context, workspaceID string, roundID in
 // there unanswered.
 func (s *Checkins) AsAnswered(ctx context.Context, c Checkin, roundID int64) (Checkin, error) {
 	var rows []questionRow
-	if err := s.db.conn(ctx).Where(`checkin_id = ? AND (retired = ?
+	if err := s.db.Conn(ctx).Where(`checkin_id = ? AND (retired = ?
 		OR id IN (SELECT question_id FROM checkin_answers WHERE round_id = ?)
 		OR id IN (SELECT question_id FROM checkin_anonymous WHERE round_id = ? AND n > 0))`, c.ID, false, roundID, roundID).
 		Order("position, id").Find(&rows).Error; err != nil {
-		return Checkin{}, fmt.Errorf("questions of round %d: %w", roundID, translate(err))
+		return Checkin{}, fmt.Errorf("questions of round %d: %w", roundID, Translate(err))
 	}
 	qs := make([]Question, 0, len(rows))
 	for _, r := range rows {
@@ -507,8 +507,8 @@ type Aggregate struct {
 // minGroup people (never fewer than MinGroupSizeFloor).
 func (s *Checkins) Aggregates(ctx context.Context, workspaceID string, roundID int64, minGroup int) ([]Aggregate, error) {
 	var round roundRow
-	if err := s.db.conn(ctx).Where("id = ? AND workspace_id = ?", roundID, workspaceID).Take(&round).Error; err != nil {
-		return nil, fmt.Errorf("aggregates of round %d: %w", roundID, translate(err))
+	if err := s.db.Conn(ctx).Where("id = ? AND workspace_id = ?", roundID, workspaceID).Take(&round).Error; err != nil {
+		return nil, fmt.Errorf("aggregates of round %d: %w", roundID, Translate(err))
 	}
 	c, err := s.Get(ctx, workspaceID, round.CheckinID)
 	if err == nil {
@@ -518,12 +518,12 @@ func (s *Checkins) Aggregates(ctx context.Context, workspaceID string, roundID i
 		return nil, fmt.Errorf("aggregates of round %d: %w", roundID, err)
 	}
 	var named []answerRow
-	if err := s.db.conn(ctx).Where("round_id = ?", roundID).Find(&named).Error; err != nil {
-		return nil, fmt.Errorf("aggregates of round %d: %w", roundID, translate(err))
+	if err := s.db.Conn(ctx).Where("round_id = ?", roundID).Find(&named).Error; err != nil {
+		return nil, fmt.Errorf("aggregates of round %d: %w", roundID, Translate(err))
 	}
 	var anon []anonymousRow
-	if err := s.db.conn(ctx).Where("round_id = ?", roundID).Find(&anon).Error; err != nil {
-		return nil, fmt.Errorf("aggregates of round %d: %w", roundID, translate(err))
+	if err := s.db.Conn(ctx).Where("round_id = ?", roundID).Find(&anon).Error; err != nil {
+		return nil, fmt.Errorf("aggregates of round %d: %w", roundID, Translate(err))
 	}
 	// counts[question][value]; identified answers to an anonymous question
 	// and counts of a non-anonymous one cannot exist, and are ignored.
@@ -588,8 +588,8 @@ func (s *Checkins) Aggregates(ctx context.Context, workspaceID string, roundID i
 // Round returns a round, or ErrNotFound.
 func (s *Checkins) Round(ctx context.Context, workspaceID string, id int64) (Round, error) {
 	var r roundRow
-	if err := s.db.conn(ctx).Where("id = ? AND workspace_id = ?", id, workspaceID).Take(&r).Error; err != nil {
-		return Round{}, fmt.Errorf("get round %d: %w", id, translate(err))
+	if err := s.db.Conn(ctx).Where("id = ? AND workspace_id = ?", id, workspaceID).Take(&r).Error; err != nil {
+		return Round{}, fmt.Errorf("get round %d: %w", id, Translate(err))
 	}
 	return r.domain(), nil
 }
@@ -601,16 +601,16 @@ func (s *Checkins) SetThreadTS(ctx context.Context, roundID int64, ts string) er
 	if ts == "" {
 		return fmt.Errorf("set thread of round %d: %w: no timestamp", roundID, ErrInvalid)
 	}
-	res := s.db.conn(ctx).Model(&roundRow{}).Where("id = ? AND thread_ts = ''", roundID).Update("thread_ts", ts)
+	res := s.db.Conn(ctx).Model(&roundRow{}).Where("id = ? AND thread_ts = ''", roundID).Update("thread_ts", ts)
 	if res.Error != nil {
-		return fmt.Errorf("set thread of round %d: %w", roundID, translate(res.Error))
+		return fmt.Errorf("set thread of round %d: %w", roundID, Translate(res.Error))
 	}
 	if res.RowsAffected > 0 {
 		return nil
 	}
 	var n int64
-	if err := s.db.conn(ctx).Model(&roundRow{}).Where("id = ?", roundID).Count(&n).Error; err != nil {
-		return fmt.Errorf("set thread of round %d: %w", roundID, translate(err))
+	if err := s.db.Conn(ctx).Model(&roundRow{}).Where("id = ?", roundID).Count(&n).Error; err != nil {
+		return fmt.Errorf("set thread of round %d: %w", roundID, Translate(err))
 	}
 	if n == 0 {
 		return fmt.Errorf("set thread of round %d: %w", roundID, ErrNotFound)
@@ -622,9 +622,9 @@ func (s *Checkins) SetThreadTS(ctx context.Context, roundID int64, ts string) er
 // ErrNotFound when it has none yet.
 func (s *Checkins) LatestRound(ctx context.Context, workspaceID string, checkinID int64) (Round, error) {
 	var r roundRow
-	if err := s.db.conn(ctx).Where("workspace_id = ? AND checkin_id = ?", workspaceID, checkinID).
+	if err := s.db.Conn(ctx).Where("workspace_id = ? AND checkin_id = ?", workspaceID, checkinID).
 		Order("round_date DESC").Take(&r).Error; err != nil {
-		return Round{}, fmt.Errorf("latest round of check-in %d: %w", checkinID, translate(err))
+		return Round{}, fmt.Errorf("latest round of check-in %d: %w", checkinID, Translate(err))
 	}
 	return r.domain(), nil
 }

@@ -99,22 +99,22 @@ func (s *Checkins) Create(ctx context.Context, c Checkin, parseCadence func(stri
 		return Checkin{}, fmt.Errorf("create check-in: %w: a check-in needs a workspace, a channel and an owner", ErrInvalid)
 	}
 	if c.Anchor.IsZero() {
-		c.Anchor = DateOf(s.db.now())
+		c.Anchor = DateOf(s.db.Now())
 	}
 	if err := c.Validate(parseCadence); err != nil {
 		return Checkin{}, fmt.Errorf("create check-in: %w", err)
 	}
 	var out Checkin
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		now := s.db.now()
+		now := s.db.Now()
 		row := checkinRow{
 			WorkspaceID: c.WorkspaceID, ChannelID: c.ChannelID, OwnerID: c.OwnerID, Name: strings.TrimSpace(c.Name),
 			Cadence: strings.TrimSpace(c.Cadence), Anchor: c.Anchor, Participants: string(c.Participants),
 			Destination: string(c.Destination), RoundMinutes: int(c.RoundLength / time.Minute), Reminders: c.Reminders,
 			Paused: c.Paused, CreatedAt: now, UpdatedAt: now,
 		}
-		if err := s.db.conn(ctx).Create(&row).Error; err != nil {
-			return translate(err)
+		if err := s.db.Conn(ctx).Create(&row).Error; err != nil {
+			return Translate(err)
 		}
 		if err := s.saveQuestions(ctx, row.ID, c.WorkspaceID, c.Questions); err != nil {
 			return err
@@ -154,8 +154,8 @@ func (s *Checkins) Create(ctx context.Context, c Checkin, parseCadence func(stri
 // caller puts in questions are ignored.
 func (s *Checkins) saveQuestions(ctx context.Context, id int64, workspaceID string, questions []Question) error {
 	var stored []questionRow
-	if err := s.db.conn(ctx).Where("checkin_id = ?", id).Order("retired, position, id").Find(&stored).Error; err != nil {
-		return translate(err)
+	if err := s.db.Conn(ctx).Where("checkin_id = ?", id).Order("retired, position, id").Find(&stored).Error; err != nil {
+		return Translate(err)
 	}
 	taken := make([]bool, len(stored))
 	for i, q := range questions {
@@ -177,23 +177,23 @@ func (s *Checkins) saveQuestions(ctx context.Context, id int64, workspaceID stri
 		if match < 0 {
 			row := questionRow{CheckinID: id, WorkspaceID: workspaceID, Position: i + 1, Kind: kind,
 				Prompt: prompt, Options: string(opts), Anonymous: q.Anonymous, Required: q.Required}
-			if err := s.db.conn(ctx).Create(&row).Error; err != nil {
-				return translate(err)
+			if err := s.db.Conn(ctx).Create(&row).Error; err != nil {
+				return Translate(err)
 			}
 			continue
 		}
 		taken[match] = true
-		if err := s.db.conn(ctx).Model(&questionRow{}).Where("id = ?", stored[match].ID).
+		if err := s.db.Conn(ctx).Model(&questionRow{}).Where("id = ?", stored[match].ID).
 			Updates(map[string]any{"position": i + 1, "required": q.Required, "retired": false}).Error; err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 	}
 	for j, r := range stored {
 		if taken[j] || r.Retired {
 			continue
 		}
-		if err := s.db.conn(ctx).Model(&questionRow{}).Where("id = ?", r.ID).Update("retired", true).Error; err != nil {
-			return translate(err)
+		if err := s.db.Conn(ctx).Model(&questionRow{}).Where("id = ?", r.ID).Update("retired", true).Error; err != nil {
+			return Translate(err)
 		}
 	}
 	return nil
@@ -201,8 +201,8 @@ func (s *Checkins) saveQuestions(ctx context.Context, id int64, workspaceID stri
 
 // setPeople replaces a check-in's chosen people.
 func (s *Checkins) setPeople(ctx context.Context, id int64, workspaceID string, people []string) error {
-	if err := s.db.conn(ctx).Where("checkin_id = ?", id).Delete(&checkinPersonRow{}).Error; err != nil {
-		return translate(err)
+	if err := s.db.Conn(ctx).Where("checkin_id = ?", id).Delete(&checkinPersonRow{}).Error; err != nil {
+		return Translate(err)
 	}
 	seen := map[string]bool{}
 	var rows []checkinPersonRow
@@ -215,15 +215,15 @@ func (s *Checkins) setPeople(ctx context.Context, id int64, workspaceID string, 
 	if len(rows) == 0 {
 		return nil
 	}
-	return translate(s.db.conn(ctx).Create(&rows).Error)
+	return Translate(s.db.Conn(ctx).Create(&rows).Error)
 }
 
 // Get returns the check-in with its questions and chosen people, or
 // ErrNotFound.
 func (s *Checkins) Get(ctx context.Context, workspaceID string, id int64) (Checkin, error) {
 	var row checkinRow
-	if err := s.db.conn(ctx).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&row).Error; err != nil {
-		return Checkin{}, fmt.Errorf("get check-in %d: %w", id, translate(err))
+	if err := s.db.Conn(ctx).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&row).Error; err != nil {
+		return Checkin{}, fmt.Errorf("get check-in %d: %w", id, Translate(err))
 	}
 	list, err := s.complete(ctx, []checkinRow{row})
 	if err != nil {
@@ -235,8 +235,8 @@ func (s *Checkins) Get(ctx context.Context, workspaceID string, id int64) (Check
 // InChannel returns a channel's check-ins, oldest first.
 func (s *Checkins) InChannel(ctx context.Context, workspaceID, channelID string) ([]Checkin, error) {
 	var rows []checkinRow
-	if err := s.db.conn(ctx).Where("workspace_id = ? AND channel_id = ?", workspaceID, channelID).Order("id").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("check-ins of %s: %w", channelID, translate(err))
+	if err := s.db.Conn(ctx).Where("workspace_id = ? AND channel_id = ?", workspaceID, channelID).Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("check-ins of %s: %w", channelID, Translate(err))
 	}
 	return s.complete(ctx, rows)
 }
@@ -251,12 +251,12 @@ func (s *Checkins) complete(ctx context.Context, rows []checkinRow) ([]Checkin, 
 		ids[i] = r.ID
 	}
 	var qs []questionRow
-	if err := s.db.conn(ctx).Where("checkin_id IN ? AND retired = ?", ids, false).Order("checkin_id, position, id").Find(&qs).Error; err != nil {
-		return nil, translate(err)
+	if err := s.db.Conn(ctx).Where("checkin_id IN ? AND retired = ?", ids, false).Order("checkin_id, position, id").Find(&qs).Error; err != nil {
+		return nil, Translate(err)
 	}
 	var ps []checkinPersonRow
-	if err := s.db.conn(ctx).Where("checkin_id IN ?", ids).Order("checkin_id, user_id").Find(&ps).Error; err != nil {
-		return nil, translate(err)
+	if err := s.db.Conn(ctx).Where("checkin_id IN ?", ids).Order("checkin_id, user_id").Find(&ps).Error; err != nil {
+		return nil, Translate(err)
 	}
 	out := make([]Checkin, len(rows))
 	for i, r := range rows {
@@ -313,9 +313,9 @@ func (s *Checkins) SetPaused(ctx context.Context, workspaceID string, id int64, 
 		if err != nil {
 			return err
 		}
-		if err := s.db.conn(ctx).Model(&checkinRow{}).Where("id = ?", id).
-			Updates(map[string]any{"paused": paused, "updated_at": s.db.now()}).Error; err != nil {
-			return translate(err)
+		if err := s.db.Conn(ctx).Model(&checkinRow{}).Where("id = ?", id).
+			Updates(map[string]any{"paused": paused, "updated_at": s.db.Now()}).Error; err != nil {
+			return Translate(err)
 		}
 		if err := s.schedules.SetPaused(ctx, workspaceID, CheckinScheduleKey(id), paused); err != nil {
 			return err
@@ -343,8 +343,8 @@ func (s *Checkins) Delete(ctx context.Context, workspaceID string, id int64, act
 		if err := s.schedules.Delete(ctx, workspaceID, CheckinScheduleKey(id), fmt.Sprintf("removed: the check-in %q was deleted", c.Name)); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		if err := s.db.conn(ctx).Where("id = ?", id).Delete(&checkinRow{}).Error; err != nil {
-			return translate(err)
+		if err := s.db.Conn(ctx).Where("id = ?", id).Delete(&checkinRow{}).Error; err != nil {
+			return Translate(err)
 		}
 		out = c
 		return nil
@@ -362,11 +362,11 @@ func (s *Checkins) Delete(ctx context.Context, workspaceID string, id int64, act
 // the list was applied.
 func (s *Checkins) SetMembers(ctx context.Context, workspaceID string, id int64, users []string, readAt time.Time) (added, removed int, applied bool, err error) {
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
-		res := s.db.conn(ctx).Model(&checkinRow{}).
-			Where("workspace_id = ? AND id = ? AND (members_read_at IS NULL OR members_read_at < ?)", workspaceID, id, dbTime(readAt)).
-			Update("members_read_at", dbTime(readAt))
+		res := s.db.Conn(ctx).Model(&checkinRow{}).
+			Where("workspace_id = ? AND id = ? AND (members_read_at IS NULL OR members_read_at < ?)", workspaceID, id, DBTime(readAt)).
+			Update("members_read_at", DBTime(readAt))
 		if res.Error != nil {
-			return translate(res.Error)
+			return Translate(res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return nil
@@ -396,7 +396,7 @@ func (s *Checkins) SetParticipants(ctx context.Context, workspaceID string, id i
 				return err
 			}
 		}
-		added, removed, err = s.schedules.SetTargets(ctx, workspaceID, CheckinScheduleKey(id), users, s.db.now())
+		added, removed, err = s.schedules.SetTargets(ctx, workspaceID, CheckinScheduleKey(id), users, s.db.Now())
 		return err
 	})
 	if err != nil {
@@ -419,7 +419,7 @@ func (s *Checkins) ForPerson(ctx context.Context, workspaceID, userID string) ([
 			ids = append(ids, n)
 		}
 	}
-	q := s.db.conn(ctx).Where("workspace_id = ?", workspaceID)
+	q := s.db.Conn(ctx).Where("workspace_id = ?", workspaceID)
 	if len(ids) > 0 {
 		q = q.Where("(owner_id = ? OR id IN ?)", userID, ids)
 	} else {
@@ -427,7 +427,7 @@ func (s *Checkins) ForPerson(ctx context.Context, workspaceID, userID string) ([
 	}
 	var rows []checkinRow
 	if err := q.Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("check-ins of %s: %w", userID, translate(err))
+		return nil, fmt.Errorf("check-ins of %s: %w", userID, Translate(err))
 	}
 	out, err := s.complete(ctx, rows)
 	if err != nil {
@@ -469,12 +469,12 @@ func (s *Checkins) Update(ctx context.Context, c Checkin, actor string, admin bo
 			return err
 		}
 		name, cadence := strings.TrimSpace(c.Name), strings.TrimSpace(c.Cadence)
-		if err := s.db.conn(ctx).Model(&checkinRow{}).Where("id = ?", c.ID).Updates(map[string]any{
+		if err := s.db.Conn(ctx).Model(&checkinRow{}).Where("id = ?", c.ID).Updates(map[string]any{
 			"name": name, "cadence": cadence, "anchor": c.Anchor, "participants": string(c.Participants),
 			"destination": string(c.Destination), "round_minutes": int(c.RoundLength / time.Minute),
-			"reminders": c.Reminders, "updated_at": s.db.now(),
+			"reminders": c.Reminders, "updated_at": s.db.Now(),
 		}).Error; err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		if err := s.saveQuestions(ctx, c.ID, c.WorkspaceID, c.Questions); err != nil {
 			return err
@@ -499,7 +499,7 @@ func (s *Checkins) Update(ctx context.Context, c Checkin, actor string, admin bo
 			return err
 		}
 		if c.Participants == ParticipantsChosen {
-			if _, _, err := s.schedules.SetTargets(ctx, c.WorkspaceID, key, c.People, s.db.now()); err != nil {
+			if _, _, err := s.schedules.SetTargets(ctx, c.WorkspaceID, key, c.People, s.db.Now()); err != nil {
 				return err
 			}
 		}

@@ -62,7 +62,7 @@ func Open(ctx context.Context, log *slog.Logger, url string, opts ...Option) (*D
 	}
 	cfg := &gorm.Config{
 		Logger:                 gormLogger{log: log, slow: slowQuery},
-		NowFunc:                db.now,
+		NowFunc:                db.Now,
 		DisableAutomaticPing:   true, // gorm's ping ignores ctx; Open pings with it below
 		SkipDefaultTransaction: true, // single statements are atomic; Tx is explicit
 		TranslateError:         true,
@@ -182,9 +182,9 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes the pool.
 func (db *DB) Close() error { return db.sql.Close() }
 
-// now is the clock's time in UTC, at the microsecond precision both
+// Now is the clock's time in UTC, at the microsecond precision both
 // databases keep, so what a store returns equals what it later reads back.
-func (db *DB) now() time.Time { return db.clock.Now().UTC().Truncate(time.Microsecond) }
+func (db *DB) Now() time.Time { return db.clock.Now().UTC().Truncate(time.Microsecond) }
 
 // txConn is the open transaction a context carries, and the DB it belongs to.
 type txConn struct {
@@ -211,8 +211,11 @@ func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context) error) error 
 	})
 }
 
-// conn returns the transaction ctx carries for db, or the pool, bound to ctx.
-func (db *DB) conn(ctx context.Context) *gorm.DB {
+// Conn returns the transaction ctx carries for db, or the pool, bound to
+// ctx. The stores here and in the capability packages under models
+// (models/checkins) run every statement on it, so that a store called
+// inside Tx joins the transaction.
+func (db *DB) Conn(ctx context.Context) *gorm.DB {
 	if c, ok := ctx.Value(txConnKey{}).(txConn); ok && c.db == db {
 		return c.tx.WithContext(ctx)
 	}
@@ -260,9 +263,10 @@ func (l gormLogger) ParamsFilter(_ context.Context, query string, _ ...any) (str
 	return query, nil
 }
 
-// translate maps driver errors to the package's sentinels: a missing row is
-// ErrNotFound and a unique violation is ErrConflict.
-func translate(err error) error {
+// Translate maps driver errors to the package's sentinels: a missing row is
+// ErrNotFound and a unique violation is ErrConflict. Every store, here and
+// in the capability packages, translates what the driver returns.
+func Translate(err error) error {
 	switch {
 	case err == nil:
 		return nil

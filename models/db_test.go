@@ -51,7 +51,7 @@ func TestOpenSQLiteForms(t *testing.T) {
 
 func TestForeignKeysEnforced(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
-		err := models.Exec(context.Background(), db,
+		err := modelstest.Exec(context.Background(), db,
 			"INSERT INTO away_periods (workspace_id, user_id, first_day, last_day, created_at) VALUES ('T1', 'UNOBODY', '2026-01-01', '2026-01-01', CURRENT_TIMESTAMP)")
 		if err == nil {
 			t.Error("away period for an unknown person was accepted; want a foreign key error")

@@ -87,17 +87,17 @@ func (s *Installations) Save(ctx context.Context, in Installation) error {
 		return fmt.Errorf("save installation %s: %w", in.WorkspaceID, err)
 	}
 	if in.InstalledAt.IsZero() {
-		in.InstalledAt = s.db.now()
+		in.InstalledAt = s.db.Now()
 	}
 	row := installationRowFrom(in, sealed)
-	err = s.db.conn(ctx).Clauses(clause.OnConflict{
+	err = s.db.Conn(ctx).Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "workspace_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{
 			"enterprise_id", "app_id", "bot_user_id", "bot_token_enc", "installed_at", "uninstalled_at", "active",
 		}),
 	}).Create(&row).Error
 	if err != nil {
-		return fmt.Errorf("save installation %s: %w", in.WorkspaceID, translate(err))
+		return fmt.Errorf("save installation %s: %w", in.WorkspaceID, Translate(err))
 	}
 	return nil
 }
@@ -106,9 +106,9 @@ func (s *Installations) Save(ctx context.Context, in Installation) error {
 // clear, or ErrNotFound if Trellis is not (or no longer) installed there.
 func (s *Installations) Get(ctx context.Context, workspaceID string) (Installation, error) {
 	var row installationRow
-	err := s.db.conn(ctx).Where("workspace_id = ? AND active", workspaceID).Take(&row).Error
+	err := s.db.Conn(ctx).Where("workspace_id = ? AND active", workspaceID).Take(&row).Error
 	if err != nil {
-		return Installation{}, fmt.Errorf("get installation %s: %w", workspaceID, translate(err))
+		return Installation{}, fmt.Errorf("get installation %s: %w", workspaceID, Translate(err))
 	}
 	return s.open(row)
 }
@@ -138,11 +138,11 @@ func (s *Installations) open(row installationRow) (Installation, error) {
 // (app_uninstalled, tokens_revoked). Deactivating twice, or a workspace
 // never seen, is not an error.
 func (s *Installations) Deactivate(ctx context.Context, workspaceID string) error {
-	err := s.db.conn(ctx).Model(&installationRow{}).
+	err := s.db.Conn(ctx).Model(&installationRow{}).
 		Where("workspace_id = ? AND active", workspaceID).
-		Updates(map[string]any{"active": false, "bot_token_enc": nil, "uninstalled_at": s.db.now()}).Error
+		Updates(map[string]any{"active": false, "bot_token_enc": nil, "uninstalled_at": s.db.Now()}).Error
 	if err != nil {
-		return fmt.Errorf("deactivate installation %s: %w", workspaceID, translate(err))
+		return fmt.Errorf("deactivate installation %s: %w", workspaceID, Translate(err))
 	}
 	return nil
 }
@@ -152,8 +152,8 @@ func (s *Installations) Deactivate(ctx context.Context, workspaceID string) erro
 // and named in the error, which comes with the others.
 func (s *Installations) List(ctx context.Context) ([]Installation, error) {
 	var rows []installationRow
-	if err := s.db.conn(ctx).Where("active").Order("workspace_id").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("list installations: %w", translate(err))
+	if err := s.db.Conn(ctx).Where("active").Order("workspace_id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list installations: %w", Translate(err))
 	}
 	out := make([]Installation, 0, len(rows))
 	var errs []error

@@ -127,7 +127,7 @@ func (db *DB) migrate(ctx context.Context, g *gorm.DB, ms []migration, through i
 				}
 			}
 			ran = true
-			return tx.Create(&schemaMigrationRow{Version: m.version, Name: m.name, AppliedAt: db.now()}).Error
+			return tx.Create(&schemaMigrationRow{Version: m.version, Name: m.name, AppliedAt: db.Now()}).Error
 		})
 		if err != nil {
 			return fmt.Errorf("migrate: version %d (%s) in models/migrations/%s: %w", m.version, m.name, m.file, err)

@@ -36,3 +36,10 @@ func MigrateFrom(ctx context.Context, db *DB, fsys fs.FS) error {
 	}
 	return db.runMigrations(ctx, ms, 0)
 }
+
+// MigrateThrough applies the migrations up to and including version, as
+// Migrate would, so a test can store data in an older schema and then
+// migrate it.
+func MigrateThrough(ctx context.Context, db *DB, version int) error {
+	return db.migrateThrough(ctx, version)
+}

@@ -135,7 +135,7 @@ func dumpPostgres(t *testing.T, db *models.DB) string {
 
 func rawRows(t *testing.T, db *models.DB, query string) ([]string, [][]string) {
 	t.Helper()
-	cols, rows, err := models.RawRows(context.Background(), db, query)
+	cols, rows, err := modelstest.RawRows(context.Background(), db, query)
 	if err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}

@@ -110,7 +110,7 @@ func TestMigrateConcurrentReplicas(t *testing.T) {
 func TestMigrateRefusesNewerSchema(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		if err := models.Exec(ctx, db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+		if err := modelstest.Exec(ctx, db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
 			999, "from the future", "2030-01-01 00:00:00+00:00"); err != nil {
 			t.Fatalf("insert future version: %v", err)
 		}
@@ -134,7 +134,7 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 func TestEveryTableIsWorkspaceKeyed(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		tables, err := models.Tables(ctx, db)
+		tables, err := modelstest.Tables(ctx, db)
 		if err != nil {
 			t.Fatalf("Tables: %v", err)
 		}
@@ -175,7 +175,7 @@ func TestFailedMigrationLeavesNoTrace(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "version 2 (second)") {
 				t.Fatalf("Migrate with a failing version 2 = %v, want its error", err)
 			}
-			tables, err := models.Tables(ctx, db)
+			tables, err := modelstest.Tables(ctx, db)
 			if err != nil {
 				t.Fatal(err)
 			}

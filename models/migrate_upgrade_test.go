@@ -52,7 +52,7 @@ func TestMigrateUpgradesOldDatabase(t *testing.T) {
 				db := modelstest.Open(t, modelstest.URL(t, dialect))
 				exec := func(sql string, args ...any) {
 					t.Helper()
-					if err := models.Exec(ctx, db, sql, args...); err != nil {
+					if err := modelstest.Exec(ctx, db, sql, args...); err != nil {
 						t.Fatalf("%s: %v", sql, err)
 					}
 				}
@@ -75,7 +75,7 @@ func TestMigrateUpgradesOldDatabase(t *testing.T) {
 						v, oldNames[v-1], applied.Add(time.Duration(v)*time.Second))
 				}
 				storeOldRows(t, exec)
-				tables, err := models.Tables(ctx, db)
+				tables, err := modelstest.Tables(ctx, db)
 				if err != nil {
 					t.Fatal(err)
 				}

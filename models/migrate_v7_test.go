@@ -27,7 +27,7 @@ func TestMigrateV7KeepsAnswersWithTheirQuestions(t *testing.T) {
 			at := time.Date(2026, 12, 7, 9, 30, 0, 0, time.UTC)
 			exec := func(sql string, args ...any) {
 				t.Helper()
-				if err := models.Exec(ctx, db, sql, args...); err != nil {
+				if err := modelstest.Exec(ctx, db, sql, args...); err != nil {
 					t.Fatalf("%s: %v", sql, err)
 				}
 			}
@@ -131,7 +131,7 @@ func TestMigrateV7KeepsAnswersWithTheirQuestions(t *testing.T) {
 				"checkin_anonymous": "[round_id workspace_id question_id value n]",
 				"checkin_answers":   "[round_id workspace_id user_id question_id value]",
 			} {
-				cols, _, err := models.RawRows(ctx, db, "SELECT * FROM "+table+" WHERE 1 = 0")
+				cols, _, err := modelstest.RawRows(ctx, db, "SELECT * FROM "+table+" WHERE 1 = 0")
 				if err != nil || fmt.Sprint(cols) != want {
 					t.Errorf("%s columns = %v (%v), want %s", table, cols, err, want)
 				}

@@ -123,16 +123,16 @@ func (r occurrenceRow) domain() Occurrence {
 		ID:          r.ID,
 		WorkspaceID: r.WorkspaceID,
 		CadenceID:   r.CadenceID,
-		Payload:     fromNullString(r.Payload),
+		Payload:     FromNullString(r.Payload),
 		Recipient:   r.Recipient,
 		NominalAt:   r.NominalAt.UTC(),
-		DeliverAt:   fromNullTime(r.DeliverAt),
+		DeliverAt:   FromNullTime(r.DeliverAt),
 		Status:      r.Status,
 		Reason:      r.Reason,
-		LeaseUntil:  fromNullTime(r.LeaseUntil),
+		LeaseUntil:  FromNullTime(r.LeaseUntil),
 		Attempts:    r.Attempts,
-		SentAt:      fromNullTime(r.SentAt),
-		Receipt:     Receipt{Channel: fromNullString(r.SlackChannel), TS: fromNullString(r.SlackTS)},
+		SentAt:      FromNullTime(r.SentAt),
+		Receipt:     Receipt{Channel: FromNullString(r.SlackChannel), TS: FromNullString(r.SlackTS)},
 		CreatedAt:   r.CreatedAt.UTC(),
 		UpdatedAt:   r.UpdatedAt.UTC(),
 	}
@@ -146,7 +146,7 @@ func occurrenceRowFrom(o Occurrence, now time.Time) occurrenceRow {
 		CadenceID:   o.CadenceID,
 		Payload:     toNullString(o.Payload),
 		Recipient:   o.Recipient,
-		NominalAt:   dbTime(o.NominalAt),
+		NominalAt:   DBTime(o.NominalAt),
 		DeliverAt:   toNullTime(o.DeliverAt),
 		Status:      o.Status,
 		Reason:      o.Reason,
@@ -155,19 +155,20 @@ func occurrenceRowFrom(o Occurrence, now time.Time) occurrenceRow {
 	}
 }
 
-// dbTime is t as both databases keep it: UTC, to the microsecond. SQLite
+// DBTime is t as both databases keep it: UTC, to the microsecond. SQLite
 // compares times as text, which is only right when every time is in UTC.
-func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+func DBTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 func toNullTime(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
-	u := dbTime(t)
+	u := DBTime(t)
 	return &u
 }
 
-func fromNullTime(t *time.Time) time.Time {
+// FromNullTime reads a nullable time column: NULL is the zero time.
+func FromNullTime(t *time.Time) time.Time {
 	if t == nil {
 		return time.Time{}
 	}
@@ -181,7 +182,8 @@ func toNullString(s string) *string {
 	return &s
 }
 
-func fromNullString(s *string) string {
+// FromNullString reads a nullable text column: NULL is "".
+func FromNullString(s *string) string {
 	if s == nil {
 		return ""
 	}
@@ -203,7 +205,7 @@ func (s *Occurrences) Plan(ctx context.Context, occs []Occurrence) (int, error) 
 	if len(occs) == 0 {
 		return 0, nil
 	}
-	now := s.db.now()
+	now := s.db.Now()
 	rows := make([]occurrenceRow, len(occs))
 	for i, o := range occs {
 		if o.Status == "" {
@@ -235,12 +237,12 @@ func (s *Occurrences) Plan(ctx context.Context, occs []Occurrence) (int, error) 
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		inserted = 0
 		for batch := range slices.Chunk(rows, planBatch) {
-			res := s.db.conn(ctx).Clauses(clause.OnConflict{
+			res := s.db.Conn(ctx).Clauses(clause.OnConflict{
 				Columns:   []clause.Column{{Name: "workspace_id"}, {Name: "cadence_id"}, {Name: "recipient"}, {Name: "nominal_at"}},
 				DoNothing: true,
 			}).Create(&batch)
 			if res.Error != nil {
-				return translate(res.Error)
+				return Translate(res.Error)
 			}
 			inserted += int(res.RowsAffected)
 		}
@@ -265,7 +267,7 @@ func (s *Occurrences) planArrays(ctx context.Context, rows []occurrenceRow) (int
 		ws[i], cad[i], rcp[i], status[i], reason[i] = r.WorkspaceID, r.CadenceID, r.Recipient, r.Status, r.Reason
 		nominal[i], deliver[i], created[i], payload[i] = r.NominalAt, r.DeliverAt, r.CreatedAt, r.Payload
 	}
-	res, err := s.db.conn(ctx).Statement.ConnPool.ExecContext(ctx, `
+	res, err := s.db.Conn(ctx).Statement.ConnPool.ExecContext(ctx, `
 		INSERT INTO occurrences (workspace_id, cadence_id, recipient, nominal_at, deliver_at, status, reason, created_at, updated_at, payload)
 		SELECT w, c, r, n, d, st, re, t, t, p
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::timestamptz[], $9::text[])
@@ -273,7 +275,7 @@ func (s *Occurrences) planArrays(ctx context.Context, rows []occurrenceRow) (int
 		ON CONFLICT (workspace_id, cadence_id, recipient, nominal_at) DO NOTHING`,
 		ws, cad, rcp, nominal, deliver, status, reason, created, payload)
 	if err != nil {
-		return 0, translate(err)
+		return 0, Translate(err)
 	}
 	inserted, err := res.RowsAffected()
 	if err != nil {
@@ -361,19 +363,19 @@ func (s *Occurrences) Claim(ctx context.Context, now time.Time, lease time.Durat
 	if lease <= 0 || recipients <= 0 {
 		return nil, fmt.Errorf("claim occurrences: %w: lease %v and recipients %d must be positive", ErrInvalid, lease, recipients)
 	}
-	now = dbTime(now)
-	until := dbTime(now.Add(lease))
+	now = DBTime(now)
+	until := DBTime(now.Add(lease))
 	horizon := now.Truncate(time.Minute).Add(time.Minute)
 	batch := rand.Text()
 	var claims []Claim
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		claims = nil
 		scan := recipients * claimScan
-		cands, err := queryRows[claimCandidate](ctx, s.db, s.claimQuery(), s.claimArgs(now, scan)...)
+		cands, err := QueryRows[claimCandidate](ctx, s.db, s.claimQuery(), s.claimArgs(now, scan)...)
 		if err == nil && len(cands) == 0 {
 			// Every one of the earliest due rows belongs to a recipient
 			// that may not be claimed now: look past them.
-			cands, err = queryRows[claimCandidate](ctx, s.db, s.claimQuery(), s.claimArgs(now, noLimit)...)
+			cands, err = QueryRows[claimCandidate](ctx, s.db, s.claimQuery(), s.claimArgs(now, noLimit)...)
 		}
 		if err != nil {
 			return fmt.Errorf("select due: %w", err)
@@ -412,7 +414,7 @@ func (s *Occurrences) Claim(ctx context.Context, now time.Time, lease time.Durat
 		}
 		// The token is random per call, and the id makes it one per
 		// occurrence: a later claim of the same row gets a different one.
-		taken, err := queryRows[occurrenceRow](ctx, s.db, `
+		taken, err := QueryRows[occurrenceRow](ctx, s.db, `
 			UPDATE occurrences
 			SET status = 'claimed', lease_token = ? || '.' || CAST(id AS TEXT), lease_until = ?,
 			    attempts = attempts + 1, updated_at = ?
@@ -425,7 +427,7 @@ func (s *Occurrences) Claim(ctx context.Context, now time.Time, lease time.Durat
 		for i, r := range taken {
 			claims[i] = Claim{
 				Occurrence:   r.domain(),
-				Token:        fromNullString(r.LeaseToken),
+				Token:        FromNullString(r.LeaseToken),
 				LeaseExpired: expired[r.ID],
 			}
 		}
@@ -457,7 +459,7 @@ func (s *Occurrences) lockRecipients(ctx context.Context, keys []recipientKey, w
 	args = append(args, want)
 	// The scan of the list is in its order, and the LIMIT stops it, and so
 	// the locking, once want are held.
-	rows, err := queryRows[struct {
+	rows, err := QueryRows[struct {
 		W string `gorm:"column:w"`
 		R string `gorm:"column:r"`
 	}](ctx, s.db, `
@@ -496,7 +498,7 @@ func (s *Occurrences) waitingOf(ctx context.Context, keys []recipientKey, now, h
 	}
 	var out []waitingRow
 	for _, ws := range order {
-		rows, err := queryRows[waitingRow](ctx, s.db, `
+		rows, err := QueryRows[waitingRow](ctx, s.db, `
 			SELECT o.id, o.workspace_id, o.recipient, o.status, o.deliver_at FROM occurrences o
 			WHERE o.workspace_id = ? AND o.recipient IN ?
 			  AND ((o.status IN ('planned', 'deferred') AND o.deliver_at < ?)
@@ -524,27 +526,27 @@ func (s *Occurrences) waitingOf(ctx context.Context, keys []recipientKey, now, h
 	return out, nil
 }
 
-// queryRows runs a statement that returns rows and scans each into a T.
+// QueryRows runs a statement that returns rows and scans each into a T.
 // Unlike Raw(...).Scan, whose slow-query log line carries the bound
 // values, this goes through the DB's logger, which drops them: a lease
 // token stays out of the logs.
-func queryRows[T any](ctx context.Context, db *DB, sql string, args ...any) ([]T, error) {
-	g := db.conn(ctx)
+func QueryRows[T any](ctx context.Context, db *DB, sql string, args ...any) ([]T, error) {
+	g := db.Conn(ctx)
 	rows, err := g.Raw(sql, args...).Rows()
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
 		var v T
 		if err := g.ScanRows(rows, &v); err != nil {
-			return nil, translate(err)
+			return nil, Translate(err)
 		}
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	return out, nil
 }
@@ -583,7 +585,7 @@ const noLimit = math.MaxInt32
 // claimArgs are claimQuery's arguments at now, looking at the earliest
 // scan due rows.
 func (s *Occurrences) claimArgs(now time.Time, scan int) []any {
-	return []any{now, now, now, scan, now, now, dbTime(now.Add(-PlanningWait))}
+	return []any{now, now, now, scan, now, now, DBTime(now.Add(-PlanningWait))}
 }
 
 // ExplainClaim returns the database's plan for Claim's search, for an
@@ -591,15 +593,15 @@ func (s *Occurrences) claimArgs(now time.Time, scan int) []any {
 // the indexes): EXPLAIN on Postgres, EXPLAIN QUERY PLAN on SQLite, one
 // line per row.
 func (s *Occurrences) ExplainClaim(ctx context.Context, now time.Time, limit int) (string, error) {
-	now = dbTime(now)
+	now = DBTime(now)
 	explain := "EXPLAIN "
 	col := 0
 	if s.db.dialect == DialectSQLite {
 		explain, col = "EXPLAIN QUERY PLAN ", 3
 	}
-	rows, err := s.db.conn(ctx).Raw(explain+s.claimQuery(), s.claimArgs(now, limit)...).Rows()
+	rows, err := s.db.Conn(ctx).Raw(explain+s.claimQuery(), s.claimArgs(now, limit)...).Rows()
 	if err != nil {
-		return "", fmt.Errorf("explain claim: %w", translate(err))
+		return "", fmt.Errorf("explain claim: %w", Translate(err))
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
@@ -636,19 +638,19 @@ func (s *Occurrences) Complete(ctx context.Context, id int64, token, status, rea
 	default:
 		return fmt.Errorf("complete occurrence %d: %w: %q is not a final status", id, ErrInvalid, status)
 	}
-	at = dbTime(at)
+	at = DBTime(at)
 	var sent *time.Time
 	if status == OccurrenceDelivered {
 		sent = &at
 	}
-	res := s.db.conn(ctx).Exec(`
+	res := s.db.Conn(ctx).Exec(`
 		UPDATE occurrences
 		SET status = ?, reason = ?, sent_at = ?, slack_channel = ?, slack_ts = ?,
 		    lease_token = NULL, lease_until = NULL, updated_at = ?
 		WHERE id = ? AND status = 'claimed' AND lease_token = ?`,
 		status, reason, sent, toNullString(receipt.Channel), toNullString(receipt.TS), at, id, token)
 	if res.Error != nil {
-		return fmt.Errorf("complete occurrence %d: %w", id, translate(res.Error))
+		return fmt.Errorf("complete occurrence %d: %w", id, Translate(res.Error))
 	}
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("complete occurrence %d: %w", id, ErrLeaseLost)
@@ -682,14 +684,14 @@ func (s *Occurrences) release(ctx context.Context, id int64, token string, deliv
 	if deliverAt.IsZero() {
 		return fmt.Errorf("release occurrence %d: %w: no delivery time", id, ErrInvalid)
 	}
-	res := s.db.conn(ctx).Exec(`
+	res := s.db.Conn(ctx).Exec(`
 		UPDATE occurrences
 		SET status = 'deferred', deliver_at = ?, reason = ?, sent_at = ?,
 		    lease_token = NULL, lease_until = NULL, updated_at = ?
 		WHERE id = ? AND status = 'claimed' AND lease_token = ?`,
-		dbTime(deliverAt), reason, toNullTime(sentAt), s.db.now(), id, token)
+		DBTime(deliverAt), reason, toNullTime(sentAt), s.db.Now(), id, token)
 	if res.Error != nil {
-		return fmt.Errorf("release occurrence %d: %w", id, translate(res.Error))
+		return fmt.Errorf("release occurrence %d: %w", id, Translate(res.Error))
 	}
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("release occurrence %d: %w", id, ErrLeaseLost)
@@ -700,8 +702,8 @@ func (s *Occurrences) release(ctx context.Context, id int64, token string, deliv
 // Get returns the occurrence with the id, or ErrNotFound.
 func (s *Occurrences) Get(ctx context.Context, id int64) (Occurrence, error) {
 	var r occurrenceRow
-	if err := s.db.conn(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
-		return Occurrence{}, fmt.Errorf("get occurrence %d: %w", id, translate(err))
+	if err := s.db.Conn(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
+		return Occurrence{}, fmt.Errorf("get occurrence %d: %w", id, Translate(err))
 	}
 	return r.domain(), nil
 }
@@ -709,12 +711,12 @@ func (s *Occurrences) Get(ctx context.Context, id int64) (Occurrence, error) {
 // CountByStatus counts a workspace's occurrences by status; statuses with
 // none are absent.
 func (s *Occurrences) CountByStatus(ctx context.Context, workspaceID string) (map[string]int, error) {
-	rows, err := queryRows[struct {
+	rows, err := QueryRows[struct {
 		Status string
 		N      int
 	}](ctx, s.db, `SELECT status, COUNT(*) AS n FROM occurrences WHERE workspace_id = ? GROUP BY status`, workspaceID)
 	if err != nil {
-		return nil, fmt.Errorf("count occurrences of %s: %w", workspaceID, translate(err))
+		return nil, fmt.Errorf("count occurrences of %s: %w", workspaceID, Translate(err))
 	}
 	out := make(map[string]int, len(rows))
 	for _, r := range rows {
@@ -728,12 +730,12 @@ func (s *Occurrences) CountByStatus(ctx context.Context, workspaceID string) (ma
 // a claimer that stalled past its lease finds out before, not after,
 // reaching Slack.
 func (s *Occurrences) Renew(ctx context.Context, id int64, token string, until time.Time) error {
-	res := s.db.conn(ctx).Exec(`
+	res := s.db.Conn(ctx).Exec(`
 		UPDATE occurrences SET lease_until = ?, updated_at = ?
 		WHERE id = ? AND status = 'claimed' AND lease_token = ?`,
-		dbTime(until), s.db.now(), id, token)
+		DBTime(until), s.db.Now(), id, token)
 	if res.Error != nil {
-		return fmt.Errorf("renew occurrence %d: %w", id, translate(res.Error))
+		return fmt.Errorf("renew occurrence %d: %w", id, Translate(res.Error))
 	}
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("renew occurrence %d: %w", id, ErrLeaseLost)
@@ -759,7 +761,7 @@ type Sent struct {
 func (s *Occurrences) SentSince(ctx context.Context, workspaceID string, recipients []string, since time.Time) ([]Sent, error) {
 	var out []Sent
 	for chunk := range slices.Chunk(recipients, 500) {
-		rows, err := queryRows[struct {
+		rows, err := QueryRows[struct {
 			ID           int64     `gorm:"column:id"`
 			Recipient    string    `gorm:"column:recipient"`
 			Status       string    `gorm:"column:status"`
@@ -769,14 +771,14 @@ func (s *Occurrences) SentSince(ctx context.Context, workspaceID string, recipie
 		}](ctx, s.db, `
 			SELECT id, recipient, status, sent_at, slack_channel, slack_ts FROM occurrences
 			WHERE workspace_id = ? AND recipient IN ? AND sent_at >= ?`,
-			workspaceID, chunk, dbTime(since))
+			workspaceID, chunk, DBTime(since))
 		if err != nil {
 			return nil, fmt.Errorf("sent since: %w", err)
 		}
 		for _, r := range rows {
 			out = append(out, Sent{Recipient: r.Recipient, At: r.SentAt.UTC(), Occurrence: r.ID,
 				Unconfirmed: r.Status != OccurrenceDelivered,
-				Receipt:     Receipt{Channel: fromNullString(r.SlackChannel), TS: fromNullString(r.SlackTS)}})
+				Receipt:     Receipt{Channel: FromNullString(r.SlackChannel), TS: FromNullString(r.SlackTS)}})
 		}
 	}
 	return out, nil
@@ -787,10 +789,10 @@ func (s *Occurrences) SentSince(ctx context.Context, workspaceID string, recipie
 // this?" reads.
 func (s *Occurrences) ForRecipient(ctx context.Context, workspaceID, recipient string, since time.Time, limit int) ([]Occurrence, error) {
 	var rows []occurrenceRow
-	err := s.db.conn(ctx).Where("workspace_id = ? AND recipient = ? AND nominal_at >= ?", workspaceID, recipient, dbTime(since)).
+	err := s.db.Conn(ctx).Where("workspace_id = ? AND recipient = ? AND nominal_at >= ?", workspaceID, recipient, DBTime(since)).
 		Order("nominal_at DESC, id DESC").Limit(limit).Find(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("occurrences of %s/%s: %w", workspaceID, recipient, translate(err))
+		return nil, fmt.Errorf("occurrences of %s/%s: %w", workspaceID, recipient, Translate(err))
 	}
 	out := make([]Occurrence, len(rows))
 	for i, r := range rows {
@@ -805,11 +807,11 @@ func (s *Occurrences) ForRecipient(ctx context.Context, workspaceID, recipient s
 // second time) makes the earlier one stale.
 func (s *Occurrences) PlannedAfter(ctx context.Context, workspaceID, recipient, prefix string, id int64) (bool, error) {
 	var n int64
-	err := s.db.conn(ctx).Model(&occurrenceRow{}).
+	err := s.db.Conn(ctx).Model(&occurrenceRow{}).
 		Where("workspace_id = ? AND recipient = ? AND id > ? AND substr(cadence_id, 1, ?) = ?", workspaceID, recipient, id, len(prefix), prefix).
 		Count(&n).Error
 	if err != nil {
-		return false, fmt.Errorf("occurrences of %s after %d: %w", recipient, id, translate(err))
+		return false, fmt.Errorf("occurrences of %s after %d: %w", recipient, id, Translate(err))
 	}
 	return n > 0, nil
 }
@@ -819,11 +821,11 @@ func (s *Occurrences) PlannedAfter(ctx context.Context, workspaceID, recipient, 
 // order: what a check-in round looks at before it closes.
 func (s *Occurrences) Waiting(ctx context.Context, workspaceID, cadenceID string, from, to time.Time) ([]Occurrence, error) {
 	var rows []occurrenceRow
-	err := s.db.conn(ctx).Where("workspace_id = ? AND cadence_id = ? AND status IN ? AND nominal_at >= ? AND nominal_at <= ?",
-		workspaceID, cadenceID, []string{OccurrencePlanned, OccurrenceDeferred, OccurrenceClaimed}, dbTime(from), dbTime(to)).
+	err := s.db.Conn(ctx).Where("workspace_id = ? AND cadence_id = ? AND status IN ? AND nominal_at >= ? AND nominal_at <= ?",
+		workspaceID, cadenceID, []string{OccurrencePlanned, OccurrenceDeferred, OccurrenceClaimed}, DBTime(from), DBTime(to)).
 		Order("nominal_at, id").Find(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("waiting occurrences of %s/%s: %w", workspaceID, cadenceID, translate(err))
+		return nil, fmt.Errorf("waiting occurrences of %s/%s: %w", workspaceID, cadenceID, Translate(err))
 	}
 	out := make([]Occurrence, len(rows))
 	for i, r := range rows {

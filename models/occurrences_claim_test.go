@@ -97,7 +97,7 @@ func TestClaimWaitsForPlanning(t *testing.T) {
 			{t0.Add(-models.PlanningWait + time.Second), "U2"}, // still within the wait
 			{t0.Add(time.Minute), "U1"},                        // planned: its next instant is later
 		} {
-			if err := models.Exec(ctx, db, "UPDATE schedule_targets SET next_at = ?", tc.nextAt.UTC()); err != nil {
+			if err := modelstest.Exec(ctx, db, "UPDATE schedule_targets SET next_at = ?", tc.nextAt.UTC()); err != nil {
 				t.Fatal(err)
 			}
 			cs := claim(t, s, t0, time.Minute, 10)
@@ -113,7 +113,7 @@ func TestClaimWaitsForPlanning(t *testing.T) {
 			}
 		}
 		// A target stuck for longer than the wait does not hold U1 back.
-		if err := models.Exec(ctx, db, "UPDATE schedule_targets SET next_at = ?", t0.Add(-models.PlanningWait).UTC()); err != nil {
+		if err := modelstest.Exec(ctx, db, "UPDATE schedule_targets SET next_at = ?", t0.Add(-models.PlanningWait).UTC()); err != nil {
 			t.Fatal(err)
 		}
 		if cs := claim(t, s, t0, time.Minute, 10); len(cs) != 2 {

@@ -449,7 +449,7 @@ func TestClaimUsesIndexes(t *testing.T) {
 				}
 			}
 		}
-		if err := models.Exec(ctx, db, "ANALYZE"); err != nil {
+		if err := modelstest.Exec(ctx, db, "ANALYZE"); err != nil {
 			t.Fatalf("ANALYZE: %v", err)
 		}
 		plan, err := s.ExplainClaim(ctx, t0, 100)

@@ -38,12 +38,12 @@ func (o Outbox[R]) Claim(ctx context.Context, workspaceID string, id int64, toke
 	if token == "" || lease <= 0 {
 		return nil, fmt.Errorf("%w: a claim needs a token and a positive lease", ErrInvalid)
 	}
-	now = dbTime(now)
-	return queryRows[R](ctx, o.db, `
+	now = DBTime(now)
+	return QueryRows[R](ctx, o.db, `
 		UPDATE `+o.table+`
 		SET claim_token = ?, claim_until = ?, attempts = attempts + 1
 		WHERE id = ? AND workspace_id = ? AND posted = ? AND (claim_until IS NULL OR claim_until <= ?)
-		RETURNING *`, token, dbTime(now.Add(lease)), id, workspaceID, false, now)
+		RETURNING *`, token, DBTime(now.Add(lease)), id, workspaceID, false, now)
 }
 
 // Renew extends the lease of a claimed row to until.
@@ -52,7 +52,7 @@ func (o Outbox[R]) Renew(ctx context.Context, id int64, token string, until time
 		return fmt.Errorf("%w: a renewal needs the claim token and a time", ErrInvalid)
 	}
 	return o.held(ctx, `UPDATE `+o.table+` SET claim_until = ? WHERE id = ? AND posted = ? AND claim_token = ?`,
-		dbTime(until), id, false, token)
+		DBTime(until), id, false, token)
 }
 
 // Retry gives a claimed row back, due again at at, and ends the claim.
@@ -61,7 +61,7 @@ func (o Outbox[R]) Retry(ctx context.Context, id int64, token string, at time.Ti
 		return fmt.Errorf("%w: a retry needs the claim token and a time", ErrInvalid)
 	}
 	return o.held(ctx, `UPDATE `+o.table+` SET next_attempt_at = ?, claim_token = '', claim_until = NULL
-		WHERE id = ? AND posted = ? AND claim_token = ?`, dbTime(at), id, false, token)
+		WHERE id = ? AND posted = ? AND claim_token = ?`, DBTime(at), id, false, token)
 }
 
 // Release gives back a claimed row that was not tried after all: the
@@ -78,7 +78,7 @@ func (o Outbox[R]) Release(ctx context.Context, id int64, token string) error {
 // queued channel when "") as the messages ts, and ends the claim. A lease
 // that ran out still marks while nobody else has claimed the row.
 func (o Outbox[R]) MarkPosted(ctx context.Context, id int64, token, channel string, ts []string) error {
-	joined, err := joinTS(ts)
+	joined, err := JoinTS(ts)
 	if err != nil {
 		return err
 	}
@@ -96,9 +96,9 @@ func (o Outbox[R]) MarkPosted(ctx context.Context, id int64, token, channel stri
 // held runs an update of a row its claim's holder makes: ErrLeaseLost
 // when it changed nothing.
 func (o Outbox[R]) held(ctx context.Context, sql string, args ...any) error {
-	res := o.db.conn(ctx).Exec(sql, args...)
+	res := o.db.Conn(ctx).Exec(sql, args...)
 	if res.Error != nil {
-		return translate(res.Error)
+		return Translate(res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return ErrLeaseLost
@@ -113,11 +113,11 @@ func (o Outbox[R]) Due(ctx context.Context, now time.Time, limit int) ([]R, erro
 	if limit <= 0 {
 		return nil, fmt.Errorf("%w: limit %d must be positive", ErrInvalid, limit)
 	}
-	now = dbTime(now)
+	now = DBTime(now)
 	var rows []R
-	if err := o.db.conn(ctx).Table(o.table).Where("posted = ? AND next_attempt_at <= ? AND (claim_until IS NULL OR claim_until <= ?)", false, now, now).
+	if err := o.db.Conn(ctx).Table(o.table).Where("posted = ? AND next_attempt_at <= ? AND (claim_until IS NULL OR claim_until <= ?)", false, now, now).
 		Order("id").Limit(limit).Find(&rows).Error; err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	return rows, nil
 }
@@ -136,7 +136,7 @@ func (o Outbox[R]) NextDue(ctx context.Context) (at time.Time, ok bool, err erro
 		 WHERE posted = ? AND claim_until > next_attempt_at
 		 ORDER BY claim_until LIMIT 1`,
 	} {
-		rows, err := queryRows[struct {
+		rows, err := QueryRows[struct {
 			At time.Time `gorm:"column:at"`
 		}](ctx, o.db, q, false)
 		if err != nil {
@@ -149,8 +149,9 @@ func (o Outbox[R]) NextDue(ctx context.Context) (at time.Time, ok bool, err erro
 	return at, ok, nil
 }
 
-// joinTS stores message timestamps as one comma-separated text.
-func joinTS(ts []string) (string, error) {
+// JoinTS stores message timestamps as one comma-separated text; a
+// timestamp that is empty or holds a comma is ErrInvalid.
+func JoinTS(ts []string) (string, error) {
 	for _, t := range ts {
 		if t == "" || strings.Contains(t, ",") {
 			return "", fmt.Errorf("%w: %q is not a message timestamp", ErrInvalid, t)

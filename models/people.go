@@ -145,9 +145,9 @@ func personKey() []clause.Column {
 // Get returns one person, or ErrNotFound.
 func (s *People) Get(ctx context.Context, workspaceID, userID string) (Person, error) {
 	var row personRow
-	err := s.db.conn(ctx).Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Take(&row).Error
+	err := s.db.Conn(ctx).Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Take(&row).Error
 	if err != nil {
-		return Person{}, fmt.Errorf("get person %s/%s: %w", workspaceID, userID, translate(err))
+		return Person{}, fmt.Errorf("get person %s/%s: %w", workspaceID, userID, Translate(err))
 	}
 	return row.domain(), nil
 }
@@ -155,8 +155,8 @@ func (s *People) Get(ctx context.Context, workspaceID, userID string) (Person, e
 // List returns the people of a workspace, ordered by user id.
 func (s *People) List(ctx context.Context, workspaceID string) ([]Person, error) {
 	var rows []personRow
-	if err := s.db.conn(ctx).Where("workspace_id = ?", workspaceID).Order("user_id").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("list people %s: %w", workspaceID, translate(err))
+	if err := s.db.Conn(ctx).Where("workspace_id = ?", workspaceID).Order("user_id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list people %s: %w", workspaceID, Translate(err))
 	}
 	out := make([]Person, len(rows))
 	for i, r := range rows {
@@ -244,9 +244,9 @@ func (s *People) SetDailyBudget(ctx context.Context, workspaceID, userID string,
 		if err := s.ensure(ctx, workspaceID, userID); err != nil {
 			return err
 		}
-		return translate(s.db.conn(ctx).Model(&personRow{}).
+		return Translate(s.db.Conn(ctx).Model(&personRow{}).
 			Where("workspace_id = ? AND user_id = ?", workspaceID, userID).
-			Updates(map[string]any{"daily_budget": v, "updated_at": s.db.now()}).Error)
+			Updates(map[string]any{"daily_budget": v, "updated_at": s.db.Now()}).Error)
 	})
 	if err != nil {
 		return fmt.Errorf("set daily budget %s/%s: %w", workspaceID, userID, err)
@@ -257,11 +257,11 @@ func (s *People) SetDailyBudget(ctx context.Context, workspaceID, userID string,
 // SetDMChannel records the id of the person's DM with Trellis, which
 // Slack returns with the first message sent there.
 func (s *People) SetDMChannel(ctx context.Context, workspaceID, userID, channel string) error {
-	err := s.db.conn(ctx).Model(&personRow{}).
+	err := s.db.Conn(ctx).Model(&personRow{}).
 		Where("workspace_id = ? AND user_id = ? AND dm_channel <> ?", workspaceID, userID, channel).
 		Update("dm_channel", channel).Error
 	if err != nil {
-		return fmt.Errorf("set dm channel %s/%s: %w", workspaceID, userID, translate(err))
+		return fmt.Errorf("set dm channel %s/%s: %w", workspaceID, userID, Translate(err))
 	}
 	return nil
 }
@@ -303,20 +303,20 @@ func (s *People) upsertChecked(ctx context.Context, row personRow, cols ...strin
 // upsert inserts row, or, if the person exists, updates only cols (and
 // updated_at). A person may run a command before Trellis saw their profile.
 func (s *People) upsert(ctx context.Context, row personRow, cols ...string) error {
-	now := s.db.now()
+	now := s.db.Now()
 	row.CreatedAt, row.UpdatedAt = now, now
-	err := s.db.conn(ctx).Clauses(clause.OnConflict{
+	err := s.db.Conn(ctx).Clauses(clause.OnConflict{
 		Columns:   personKey(),
 		DoUpdates: clause.AssignmentColumns(append(cols, "updated_at")),
 	}).Create(&row).Error
-	return translate(err)
+	return Translate(err)
 }
 
 // ensure creates an empty person row if there is none.
 func (s *People) ensure(ctx context.Context, workspaceID, userID string) error {
-	now := s.db.now()
+	now := s.db.Now()
 	row := personRow{WorkspaceID: workspaceID, UserID: userID, CreatedAt: now, UpdatedAt: now}
-	return translate(s.db.conn(ctx).Clauses(clause.OnConflict{Columns: personKey(), DoNothing: true}).Create(&row).Error)
+	return Translate(s.db.Conn(ctx).Clauses(clause.OnConflict{Columns: personKey(), DoNothing: true}).Create(&row).Error)
 }
 
 // AddAway records a period of time off, First to Last inclusive, and
@@ -337,7 +337,7 @@ func (s *People) AddAway(ctx context.Context, a AwayPeriod) (AwayPeriod, error) 
 			ErrInvalid, utf8.RuneCountInString(a.Note), MaxAwayNoteLen)
 	}
 	a.ID = 0
-	a.CreatedAt = s.db.now()
+	a.CreatedAt = s.db.Now()
 	row := awayRowFrom(a)
 	dup := false
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
@@ -346,13 +346,13 @@ func (s *People) AddAway(ctx context.Context, a AwayPeriod) (AwayPeriod, error) 
 		}
 		// DO NOTHING rather than a failing insert: on Postgres a unique
 		// violation would abort a caller's surrounding transaction.
-		res := s.db.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		res := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 		if res.Error != nil || res.RowsAffected == 1 {
-			return translate(res.Error)
+			return Translate(res.Error)
 		}
 		dup = true
 		row = awayRow{}
-		return translate(s.db.conn(ctx).
+		return Translate(s.db.Conn(ctx).
 			Where("workspace_id = ? AND user_id = ? AND first_day = ? AND last_day = ?", a.WorkspaceID, a.UserID, a.First.String(), a.Last.String()).
 			Take(&row).Error)
 	})
@@ -369,11 +369,11 @@ func (s *People) AddAway(ctx context.Context, a AwayPeriod) (AwayPeriod, error) 
 // by their first day.
 func (s *People) AwayPeriods(ctx context.Context, workspaceID, userID string, from Date) ([]AwayPeriod, error) {
 	var rows []awayRow
-	err := s.db.conn(ctx).
+	err := s.db.Conn(ctx).
 		Where("workspace_id = ? AND user_id = ? AND last_day >= ?", workspaceID, userID, from.String()).
 		Order("first_day, id").Find(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("away periods %s/%s: %w", workspaceID, userID, translate(err))
+		return nil, fmt.Errorf("away periods %s/%s: %w", workspaceID, userID, Translate(err))
 	}
 	out := make([]AwayPeriod, len(rows))
 	for i, r := range rows {
@@ -392,16 +392,16 @@ func (s *People) EndAway(ctx context.Context, workspaceID, userID string, today 
 	day, yesterday := today.String(), today.AddDays(-1).String()
 	var n int64
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		g := s.db.conn(ctx)
+		g := s.db.Conn(ctx)
 		del := g.Where("workspace_id = ? AND user_id = ? AND first_day = ?", workspaceID, userID, day).Delete(&awayRow{})
 		if del.Error != nil {
-			return translate(del.Error)
+			return Translate(del.Error)
 		}
-		upd := s.db.conn(ctx).Model(&awayRow{}).
+		upd := s.db.Conn(ctx).Model(&awayRow{}).
 			Where("workspace_id = ? AND user_id = ? AND first_day < ? AND last_day >= ?", workspaceID, userID, day, day).
 			Update("last_day", yesterday)
 		if upd.Error != nil {
-			return translate(upd.Error)
+			return Translate(upd.Error)
 		}
 		n = del.RowsAffected + upd.RowsAffected
 		return nil
@@ -414,9 +414,9 @@ func (s *People) EndAway(ctx context.Context, workspaceID, userID string, today 
 
 // DeleteAway removes one of a person's periods, or returns ErrNotFound.
 func (s *People) DeleteAway(ctx context.Context, workspaceID, userID string, id int64) error {
-	res := s.db.conn(ctx).Where("id = ? AND workspace_id = ? AND user_id = ?", id, workspaceID, userID).Delete(&awayRow{})
+	res := s.db.Conn(ctx).Where("id = ? AND workspace_id = ? AND user_id = ?", id, workspaceID, userID).Delete(&awayRow{})
 	if res.Error != nil {
-		return fmt.Errorf("delete away %d: %w", id, translate(res.Error))
+		return fmt.Errorf("delete away %d: %w", id, Translate(res.Error))
 	}
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("delete away %d: %w", id, ErrNotFound)
@@ -428,11 +428,11 @@ func (s *People) DeleteAway(ctx context.Context, workspaceID, userID string, id 
 // settings and time off. Deleting someone unknown is not an error.
 func (s *People) DeleteAll(ctx context.Context, workspaceID, userID string) error {
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		g := s.db.conn(ctx)
+		g := s.db.Conn(ctx)
 		if err := g.Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Delete(&awayRow{}).Error; err != nil {
-			return translate(err)
+			return Translate(err)
 		}
-		return translate(s.db.conn(ctx).Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Delete(&personRow{}).Error)
+		return Translate(s.db.Conn(ctx).Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Delete(&personRow{}).Error)
 	})
 	if err != nil {
 		return fmt.Errorf("delete person %s/%s: %w", workspaceID, userID, err)

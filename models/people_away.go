@@ -41,7 +41,7 @@ type PersonView struct {
 // the Home tab read it on every request. ErrNotFound when the person is
 // unknown.
 func (s *People) View(ctx context.Context, workspaceID, userID string, from Date) (PersonView, error) {
-	rows, err := queryRows[personAwayRow](ctx, s.db, `
+	rows, err := QueryRows[personAwayRow](ctx, s.db, `
 		SELECT p.*, a.id AS away_id, a.first_day AS away_first, a.last_day AS away_last,
 		       a.note AS away_note, a.created_at AS away_created,
 		       EXISTS (SELECT 1 FROM schedule_targets t WHERE t.workspace_id = p.workspace_id AND t.recipient = p.user_id) AS scheduled
@@ -51,7 +51,7 @@ func (s *People) View(ctx context.Context, workspaceID, userID string, from Date
 		WHERE p.workspace_id = ? AND p.user_id = ?
 		ORDER BY a.first_day, a.id`, from.String(), workspaceID, userID)
 	if err != nil {
-		return PersonView{}, fmt.Errorf("get person %s/%s with away periods: %w", workspaceID, userID, translate(err))
+		return PersonView{}, fmt.Errorf("get person %s/%s with away periods: %w", workspaceID, userID, Translate(err))
 	}
 	if len(rows) == 0 {
 		return PersonView{}, fmt.Errorf("get person %s/%s: %w", workspaceID, userID, ErrNotFound)
@@ -81,16 +81,16 @@ func (s *People) GetMany(ctx context.Context, workspaceID string, userIDs []stri
 	away := make(map[string][]AwayPeriod)
 	for chunk := range slices.Chunk(userIDs, 500) {
 		var rows []personRow
-		if err := s.db.conn(ctx).Where("workspace_id = ? AND user_id IN ?", workspaceID, chunk).Find(&rows).Error; err != nil {
-			return nil, nil, fmt.Errorf("get people of %s: %w", workspaceID, translate(err))
+		if err := s.db.Conn(ctx).Where("workspace_id = ? AND user_id IN ?", workspaceID, chunk).Find(&rows).Error; err != nil {
+			return nil, nil, fmt.Errorf("get people of %s: %w", workspaceID, Translate(err))
 		}
 		for _, r := range rows {
 			people[r.UserID] = r.domain()
 		}
 		var aways []awayRow
-		if err := s.db.conn(ctx).Where("workspace_id = ? AND user_id IN ? AND last_day >= ?", workspaceID, chunk, from.String()).
+		if err := s.db.Conn(ctx).Where("workspace_id = ? AND user_id IN ? AND last_day >= ?", workspaceID, chunk, from.String()).
 			Order("first_day, id").Find(&aways).Error; err != nil {
-			return nil, nil, fmt.Errorf("get away periods of %s: %w", workspaceID, translate(err))
+			return nil, nil, fmt.Errorf("get away periods of %s: %w", workspaceID, Translate(err))
 		}
 		for _, a := range aways {
 			away[a.UserID] = append(away[a.UserID], a.domain())

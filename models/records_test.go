@@ -121,7 +121,7 @@ func TestMigration8MergesCopies(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		people := models.NewPeople(db)
-		if err := models.Exec(ctx, db, "DROP INDEX away_periods_same_days"); err != nil {
+		if err := modelstest.Exec(ctx, db, "DROP INDEX away_periods_same_days"); err != nil {
 			t.Fatal(err)
 		}
 		first, last := date(t, "2026-12-20"), date(t, "2026-12-31")
@@ -134,7 +134,7 @@ func TestMigration8MergesCopies(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, stmt := range models.V8(db.Dialect()) {
-			if err := models.Exec(ctx, db, stmt); err != nil {
+			if err := modelstest.Exec(ctx, db, stmt); err != nil {
 				t.Fatalf("%s: %v", stmt, err)
 			}
 		}

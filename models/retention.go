@@ -15,12 +15,12 @@ import (
 func (s *Installations) UninstalledBefore(ctx context.Context, t time.Time) ([]string, error) {
 	// UTC: SQLite compares the stored times as text, all written in UTC.
 	var ids []string
-	err := s.db.conn(ctx).Model(&installationRow{}).
+	err := s.db.Conn(ctx).Model(&installationRow{}).
 		Where("NOT active AND uninstalled_at < ?", t.UTC()).
 		Order("workspace_id").
 		Pluck("workspace_id", &ids).Error
 	if err != nil {
-		return nil, fmt.Errorf("list installations uninstalled before %s: %w", t.UTC().Format(time.RFC3339), translate(err))
+		return nil, fmt.Errorf("list installations uninstalled before %s: %w", t.UTC().Format(time.RFC3339), Translate(err))
 	}
 	return ids, nil
 }
@@ -39,14 +39,14 @@ func (s *Workspaces) DeleteUninstalled(ctx context.Context, id string, t time.Ti
 	deleted := false
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		var row installationRow
-		err := s.forUpdate(s.db.conn(ctx)).
+		err := s.forUpdate(s.db.Conn(ctx)).
 			Where("workspace_id = ? AND NOT active AND uninstalled_at < ?", id, t.UTC()).
 			Take(&row).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil
 		}
 		if err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		if err := s.DeleteWorkspace(ctx, id); err != nil {
 			return err

@@ -20,7 +20,7 @@ func uninstallAt(t *testing.T, db *models.DB, s *models.Installations, id string
 	if err := s.Deactivate(ctx, id); err != nil {
 		t.Fatalf("Deactivate %s: %v", id, err)
 	}
-	if err := models.Exec(ctx, db, "UPDATE installations SET uninstalled_at = ? WHERE workspace_id = ?", at.UTC(), id); err != nil {
+	if err := modelstest.Exec(ctx, db, "UPDATE installations SET uninstalled_at = ? WHERE workspace_id = ?", at.UTC(), id); err != nil {
 		t.Fatalf("backdate %s: %v", id, err)
 	}
 }
@@ -107,7 +107,7 @@ func TestDeleteUninstalled(t *testing.T) {
 		}
 		for _, table := range models.WorkspaceTables() {
 			for _, id := range ids {
-				n, err := models.CountRows(ctx, db, table, id)
+				n, err := modelstest.CountRows(ctx, db, table, id)
 				if err != nil {
 					t.Fatalf("count %s: %v", table, err)
 				}
@@ -176,7 +176,7 @@ func TestDeleteUninstalledConcurrently(t *testing.T) {
 				if deleted[id] != 1 {
 					t.Errorf("%s deleted %d times, want once", id, deleted[id])
 				}
-				n, err := models.CountRows(ctx, db, "workspaces", id)
+				n, err := modelstest.CountRows(ctx, db, "workspaces", id)
 				if err != nil || n != 0 {
 					t.Errorf("workspaces rows of %s = %d, %v; want 0", id, n, err)
 				}

@@ -134,27 +134,27 @@ func (s *Schedules) Put(ctx context.Context, sc Schedule) (Schedule, error) {
 	}
 	var out Schedule
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		now := s.db.now()
+		now := s.db.Now()
 		var old scheduleRow
-		err := s.db.conn(ctx).Where("workspace_id = ? AND key = ?", sc.WorkspaceID, sc.Key).Take(&old).Error
-		switch err := translate(err); {
+		err := s.db.Conn(ctx).Where("workspace_id = ? AND key = ?", sc.WorkspaceID, sc.Key).Take(&old).Error
+		switch err := Translate(err); {
 		case err == nil:
 			changed := old.Cadence != sc.Cadence || old.Anchor != sc.Anchor || old.ChannelTZ != sc.ChannelTZ
 			upd := map[string]any{"title": sc.Title, "cadence": sc.Cadence, "anchor": sc.Anchor, "channel_tz": sc.ChannelTZ, "paused": sc.Paused, "updated_at": now}
-			if err := s.db.conn(ctx).Model(&scheduleRow{}).Where("id = ?", old.ID).Updates(upd).Error; err != nil {
-				return translate(err)
+			if err := s.db.Conn(ctx).Model(&scheduleRow{}).Where("id = ?", old.ID).Updates(upd).Error; err != nil {
+				return Translate(err)
 			}
 			if changed {
-				if err := s.db.conn(ctx).Model(&targetRow{}).Where("schedule_id = ? AND next_at > ?", old.ID, now).
+				if err := s.db.Conn(ctx).Model(&targetRow{}).Where("schedule_id = ? AND next_at > ?", old.ID, now).
 					Update("next_at", now).Error; err != nil {
-					return translate(err)
+					return Translate(err)
 				}
 			}
 		case errors.Is(err, ErrNotFound):
 			row := scheduleRow{WorkspaceID: sc.WorkspaceID, Key: sc.Key, Title: sc.Title, Cadence: sc.Cadence,
 				Anchor: sc.Anchor, ChannelTZ: sc.ChannelTZ, Paused: sc.Paused, CreatedAt: now, UpdatedAt: now}
-			if err := s.db.conn(ctx).Create(&row).Error; err != nil {
-				return translate(err)
+			if err := s.db.Conn(ctx).Create(&row).Error; err != nil {
+				return Translate(err)
 			}
 		default:
 			return err
@@ -172,8 +172,8 @@ func (s *Schedules) Put(ctx context.Context, sc Schedule) (Schedule, error) {
 // Get returns the schedule with the key, or ErrNotFound.
 func (s *Schedules) Get(ctx context.Context, workspaceID, key string) (Schedule, error) {
 	var r scheduleRow
-	if err := s.db.conn(ctx).Where("workspace_id = ? AND key = ?", workspaceID, key).Take(&r).Error; err != nil {
-		return Schedule{}, fmt.Errorf("get schedule %s/%s: %w", workspaceID, key, translate(err))
+	if err := s.db.Conn(ctx).Where("workspace_id = ? AND key = ?", workspaceID, key).Take(&r).Error; err != nil {
+		return Schedule{}, fmt.Errorf("get schedule %s/%s: %w", workspaceID, key, Translate(err))
 	}
 	return r.domain(), nil
 }
@@ -181,10 +181,10 @@ func (s *Schedules) Get(ctx context.Context, workspaceID, key string) (Schedule,
 // SetPaused pauses or resumes a schedule. While paused, its occurrences
 // are planned as skipped ("paused"), so they still say why nothing came.
 func (s *Schedules) SetPaused(ctx context.Context, workspaceID, key string, paused bool) error {
-	res := s.db.conn(ctx).Model(&scheduleRow{}).Where("workspace_id = ? AND key = ?", workspaceID, key).
-		Updates(map[string]any{"paused": paused, "updated_at": s.db.now()})
+	res := s.db.Conn(ctx).Model(&scheduleRow{}).Where("workspace_id = ? AND key = ?", workspaceID, key).
+		Updates(map[string]any{"paused": paused, "updated_at": s.db.Now()})
 	if res.Error != nil {
-		return fmt.Errorf("pause schedule %s/%s: %w", workspaceID, key, translate(res.Error))
+		return fmt.Errorf("pause schedule %s/%s: %w", workspaceID, key, Translate(res.Error))
 	}
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("pause schedule %s/%s: %w", workspaceID, key, ErrNotFound)
@@ -197,9 +197,9 @@ func (s *Schedules) SetPaused(ctx context.Context, workspaceID, key string, paus
 // is sent; one already claimed is on its way and its claimer finishes it.
 func (s *Schedules) Delete(ctx context.Context, workspaceID, key, reason string) error {
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		res := s.db.conn(ctx).Where("workspace_id = ? AND key = ?", workspaceID, key).Delete(&scheduleRow{})
+		res := s.db.Conn(ctx).Where("workspace_id = ? AND key = ?", workspaceID, key).Delete(&scheduleRow{})
 		if res.Error != nil {
-			return translate(res.Error)
+			return Translate(res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
@@ -215,8 +215,8 @@ func (s *Schedules) Delete(ctx context.Context, workspaceID, key, reason string)
 // settlePending marks the planned and deferred occurrences matching where
 // as skipped with reason.
 func settlePending(ctx context.Context, db *DB, where string, args []any, reason string) error {
-	q := db.conn(ctx).Model(&occurrenceRow{}).Where("status IN ('planned', 'deferred')").Where(where, args...)
-	return translate(q.Updates(map[string]any{"status": OccurrenceSkipped, "reason": reason, "updated_at": db.now()}).Error)
+	q := db.Conn(ctx).Model(&occurrenceRow{}).Where("status IN ('planned', 'deferred')").Where(where, args...)
+	return Translate(q.Updates(map[string]any{"status": OccurrenceSkipped, "reason": reason, "updated_at": db.Now()}).Error)
 }
 
 // SetTargets makes recipients the schedule's targets. New ones are planned
@@ -232,8 +232,8 @@ func (s *Schedules) SetTargets(ctx context.Context, workspaceID, key string, rec
 			return err
 		}
 		var have []string
-		if err := s.db.conn(ctx).Model(&targetRow{}).Where("schedule_id = ?", sc.ID).Pluck("recipient", &have).Error; err != nil {
-			return translate(err)
+		if err := s.db.Conn(ctx).Model(&targetRow{}).Where("schedule_id = ?", sc.ID).Pluck("recipient", &have).Error; err != nil {
+			return Translate(err)
 		}
 		want := make(map[string]bool, len(recipients))
 		for _, r := range recipients {
@@ -250,8 +250,8 @@ func (s *Schedules) SetTargets(ctx context.Context, workspaceID, key string, rec
 		}
 		if len(gone) > 0 {
 			for chunk := range slices.Chunk(gone, 500) {
-				if err := s.db.conn(ctx).Where("schedule_id = ? AND recipient IN ?", sc.ID, chunk).Delete(&targetRow{}).Error; err != nil {
-					return translate(err)
+				if err := s.db.Conn(ctx).Where("schedule_id = ? AND recipient IN ?", sc.ID, chunk).Delete(&targetRow{}).Error; err != nil {
+					return Translate(err)
 				}
 				if err := settlePending(ctx, s.db, "workspace_id = ? AND cadence_id = ? AND recipient IN ?",
 					[]any{workspaceID, key, chunk}, "no longer a recipient of "+scheduleLabel(sc)); err != nil {
@@ -260,17 +260,17 @@ func (s *Schedules) SetTargets(ctx context.Context, workspaceID, key string, rec
 			}
 			removed = len(gone)
 		}
-		now := s.db.now()
-		start := dbTime(from)
+		now := s.db.Now()
+		start := DBTime(from)
 		rows := make([]targetRow, 0, len(want))
 		for r := range want {
 			rows = append(rows, targetRow{ScheduleID: sc.ID, WorkspaceID: workspaceID, Recipient: r, PlannedTo: start, NextAt: now, CreatedAt: now})
 		}
 		slices.SortFunc(rows, func(a, b targetRow) int { return strings.Compare(a.Recipient, b.Recipient) })
 		for batch := range slices.Chunk(rows, planBatch) {
-			res := s.db.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&batch)
+			res := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&batch)
 			if res.Error != nil {
-				return translate(res.Error)
+				return Translate(res.Error)
 			}
 			added += int(res.RowsAffected)
 		}
@@ -320,21 +320,21 @@ func (s *Schedules) LockDue(ctx context.Context, now time.Time, limit int) ([]Du
 		tz     string
 	}
 	var rows []dueRow
-	sqlRows, err := s.db.conn(ctx).Raw(q, dbTime(now), limit).Rows()
+	sqlRows, err := s.db.Conn(ctx).Raw(q, DBTime(now), limit).Rows()
 	if err != nil {
-		return nil, fmt.Errorf("lock due targets: %w", translate(err))
+		return nil, fmt.Errorf("lock due targets: %w", Translate(err))
 	}
 	defer sqlRows.Close()
 	for sqlRows.Next() {
 		var r dueRow
 		t := &r.target
 		if err := sqlRows.Scan(&t.ScheduleID, &t.WorkspaceID, &t.Recipient, &t.PlannedTo, &t.NextAt, &r.known, &r.tz); err != nil {
-			return nil, fmt.Errorf("lock due targets: %w", translate(err))
+			return nil, fmt.Errorf("lock due targets: %w", Translate(err))
 		}
 		rows = append(rows, r)
 	}
 	if err := sqlRows.Err(); err != nil {
-		return nil, fmt.Errorf("lock due targets: %w", translate(err))
+		return nil, fmt.Errorf("lock due targets: %w", Translate(err))
 	}
 	if len(rows) == 0 {
 		return nil, nil
@@ -348,8 +348,8 @@ func (s *Schedules) LockDue(ctx context.Context, now time.Time, limit int) ([]Du
 		}
 	}
 	var scheds []scheduleRow
-	if err := s.db.conn(ctx).Where("id IN ?", ids).Find(&scheds).Error; err != nil {
-		return nil, fmt.Errorf("lock due targets: schedules: %w", translate(err))
+	if err := s.db.Conn(ctx).Where("id IN ?", ids).Find(&scheds).Error; err != nil {
+		return nil, fmt.Errorf("lock due targets: schedules: %w", Translate(err))
 	}
 	byID := make(map[int64]Schedule, len(scheds))
 	for _, r := range scheds {
@@ -377,10 +377,10 @@ func (s *Schedules) Advance(ctx context.Context, targets []Target) error {
 		// SQLite runs in-process: a statement per target costs no round
 		// trip.
 		for _, t := range targets {
-			err := s.db.conn(ctx).Model(&targetRow{}).Where("schedule_id = ? AND recipient = ?", t.ScheduleID, t.Recipient).
-				Updates(map[string]any{"planned_to": dbTime(t.PlannedTo), "next_at": dbTime(t.NextAt)}).Error
+			err := s.db.Conn(ctx).Model(&targetRow{}).Where("schedule_id = ? AND recipient = ?", t.ScheduleID, t.Recipient).
+				Updates(map[string]any{"planned_to": DBTime(t.PlannedTo), "next_at": DBTime(t.NextAt)}).Error
 			if err != nil {
-				return fmt.Errorf("advance target %d/%s: %w", t.ScheduleID, t.Recipient, translate(err))
+				return fmt.Errorf("advance target %d/%s: %w", t.ScheduleID, t.Recipient, Translate(err))
 			}
 		}
 		return nil
@@ -397,14 +397,14 @@ func (s *Schedules) Advance(ctx context.Context, targets []Target) error {
 	ids, rcp := make([]int64, len(last)), make([]string, len(last))
 	planned, next := make([]time.Time, len(last)), make([]time.Time, len(last))
 	for i, t := range last {
-		ids[i], rcp[i], planned[i], next[i] = t.ScheduleID, t.Recipient, dbTime(t.PlannedTo), dbTime(t.NextAt)
+		ids[i], rcp[i], planned[i], next[i] = t.ScheduleID, t.Recipient, DBTime(t.PlannedTo), DBTime(t.NextAt)
 	}
-	_, err := s.db.conn(ctx).Statement.ConnPool.ExecContext(ctx, `
+	_, err := s.db.Conn(ctx).Statement.ConnPool.ExecContext(ctx, `
 		UPDATE schedule_targets AS t SET planned_to = v.p, next_at = v.n
 		FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS v (s, r, p, n)
 		WHERE t.schedule_id = v.s AND t.recipient = v.r`, ids, rcp, planned, next)
 	if err != nil {
-		return fmt.Errorf("advance %d targets: %w", len(last), translate(err))
+		return fmt.Errorf("advance %d targets: %w", len(last), Translate(err))
 	}
 	return nil
 }
@@ -421,7 +421,7 @@ func (s *Schedules) NextDue(ctx context.Context) (at time.Time, ok bool, err err
 		`SELECT deliver_at AS at FROM occurrences WHERE status = 'deferred' ORDER BY deliver_at LIMIT 1`,
 		`SELECT lease_until AS at FROM occurrences WHERE status = 'claimed' ORDER BY lease_until LIMIT 1`,
 	} {
-		rows, err := queryRows[struct {
+		rows, err := QueryRows[struct {
 			At time.Time `gorm:"column:at"`
 		}](ctx, s.db, q)
 		if err != nil {
@@ -437,7 +437,7 @@ func (s *Schedules) NextDue(ctx context.Context) (at time.Time, ok bool, err err
 // ForRecipient returns the schedules a recipient is a target of, with the
 // targets, ordered by key, in one query: what "/trellis me" forecasts.
 func (s *Schedules) ForRecipient(ctx context.Context, workspaceID, recipient string) ([]DueTarget, error) {
-	rows, err := queryRows[struct {
+	rows, err := QueryRows[struct {
 		Target   targetRow   `gorm:"embedded"`
 		Schedule scheduleRow `gorm:"embedded;embeddedPrefix:s_"`
 	}](ctx, s.db, `
@@ -461,8 +461,8 @@ func (s *Schedules) ForRecipient(ctx context.Context, workspaceID, recipient str
 // touchTargets makes every target of a recipient due for planning now, so
 // that a changed time zone applies from the recipient's next instant.
 func touchTargets(ctx context.Context, db *DB, workspaceID, recipient string) error {
-	now := db.now()
-	return translate(db.conn(ctx).Model(&targetRow{}).
+	now := db.Now()
+	return Translate(db.Conn(ctx).Model(&targetRow{}).
 		Where("workspace_id = ? AND recipient = ? AND next_at > ?", workspaceID, recipient, now).
 		Update("next_at", now).Error)
 }
@@ -473,8 +473,8 @@ func (s *Schedules) ByKeys(ctx context.Context, workspaceID string, keys []strin
 	out := make(map[string]Schedule, len(keys))
 	for chunk := range slices.Chunk(keys, 500) {
 		var rows []scheduleRow
-		if err := s.db.conn(ctx).Where("workspace_id = ? AND key IN ?", workspaceID, chunk).Find(&rows).Error; err != nil {
-			return nil, fmt.Errorf("schedules of %s: %w", workspaceID, translate(err))
+		if err := s.db.Conn(ctx).Where("workspace_id = ? AND key IN ?", workspaceID, chunk).Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("schedules of %s: %w", workspaceID, Translate(err))
 		}
 		for _, r := range rows {
 			out[r.Key] = r.domain()
@@ -501,12 +501,12 @@ func (s *Schedules) Targets(ctx context.Context, workspaceID, key string) ([]str
 // with where their planning stands, by recipient.
 func (s *Schedules) TargetsOf(ctx context.Context, workspaceID, key string) ([]Target, error) {
 	var rows []targetRow
-	err := s.db.conn(ctx).
+	err := s.db.Conn(ctx).
 		Joins("JOIN schedules s ON s.id = schedule_targets.schedule_id").
 		Where("s.workspace_id = ? AND s.key = ?", workspaceID, key).
 		Order("schedule_targets.recipient").Find(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("targets of schedule %s/%s: %w", workspaceID, key, translate(err))
+		return nil, fmt.Errorf("targets of schedule %s/%s: %w", workspaceID, key, Translate(err))
 	}
 	out := make([]Target, len(rows))
 	for i, r := range rows {

@@ -39,13 +39,13 @@ func (s *OpenedViews) Record(ctx context.Context, workspaceID, viewID, userID, c
 	if workspaceID == "" || viewID == "" || userID == "" {
 		return fmt.Errorf("record view: %w: workspace, view and person are needed", ErrInvalid)
 	}
-	now := s.db.now()
-	if err := s.db.conn(ctx).Where("opened_at < ?", dbTime(now.Add(-viewKeep))).Delete(&openedViewRow{}).Error; err != nil {
-		return fmt.Errorf("record view %s: %w", viewID, translate(err))
+	now := s.db.Now()
+	if err := s.db.Conn(ctx).Where("opened_at < ?", DBTime(now.Add(-viewKeep))).Delete(&openedViewRow{}).Error; err != nil {
+		return fmt.Errorf("record view %s: %w", viewID, Translate(err))
 	}
 	row := openedViewRow{WorkspaceID: workspaceID, ViewID: viewID, UserID: userID, CallbackID: callbackID, OpenedAt: now}
-	if err := s.db.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-		return fmt.Errorf("record view %s: %w", viewID, translate(err))
+	if err := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+		return fmt.Errorf("record view %s: %w", viewID, Translate(err))
 	}
 	return nil
 }
@@ -54,11 +54,11 @@ func (s *OpenedViews) Record(ctx context.Context, workspaceID, viewID, userID, c
 // userID with callbackID.
 func (s *OpenedViews) Opened(ctx context.Context, workspaceID, viewID, userID, callbackID string) (bool, error) {
 	var n int64
-	err := s.db.conn(ctx).Model(&openedViewRow{}).
+	err := s.db.Conn(ctx).Model(&openedViewRow{}).
 		Where("workspace_id = ? AND view_id = ? AND user_id = ? AND callback_id = ? AND opened_at >= ?",
-			workspaceID, viewID, userID, callbackID, dbTime(s.db.now().Add(-viewKeep))).Count(&n).Error
+			workspaceID, viewID, userID, callbackID, DBTime(s.db.Now().Add(-viewKeep))).Count(&n).Error
 	if err != nil {
-		return false, fmt.Errorf("look up view %s: %w", viewID, translate(err))
+		return false, fmt.Errorf("look up view %s: %w", viewID, Translate(err))
 	}
 	return n > 0, nil
 }

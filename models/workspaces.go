@@ -137,8 +137,8 @@ func (s *Workspaces) Ensure(ctx context.Context, id, name string) (Workspace, er
 		if name != "" {
 			onConflict = clause.OnConflict{Columns: onConflict.Columns, DoUpdates: clause.AssignmentColumns([]string{"name"})}
 		}
-		if err := s.db.conn(ctx).Clauses(onConflict).Create(&row).Error; err != nil {
-			return translate(err)
+		if err := s.db.Conn(ctx).Clauses(onConflict).Create(&row).Error; err != nil {
+			return Translate(err)
 		}
 		var err error
 		out, err = s.Get(ctx, id)
@@ -151,7 +151,7 @@ func (s *Workspaces) Ensure(ctx context.Context, id, name string) (Workspace, er
 }
 
 func (s *Workspaces) defaults(id, name string) workspaceRow {
-	now := s.db.now()
+	now := s.db.Now()
 	row := workspaceRowFrom(NewWorkspace(id, name))
 	row.CreatedAt, row.UpdatedAt = now, now
 	return row
@@ -160,8 +160,8 @@ func (s *Workspaces) defaults(id, name string) workspaceRow {
 // Get returns a workspace, or ErrNotFound.
 func (s *Workspaces) Get(ctx context.Context, id string) (Workspace, error) {
 	var row workspaceRow
-	if err := s.db.conn(ctx).Where("workspace_id = ?", id).Take(&row).Error; err != nil {
-		return Workspace{}, fmt.Errorf("get workspace %s: %w", id, translate(err))
+	if err := s.db.Conn(ctx).Where("workspace_id = ?", id).Take(&row).Error; err != nil {
+		return Workspace{}, fmt.Errorf("get workspace %s: %w", id, Translate(err))
 	}
 	return row.domain(), nil
 }
@@ -242,17 +242,17 @@ func (s *Workspaces) change(ctx context.Context, id, actorID, action string, col
 	}
 	return s.db.Tx(ctx, func(ctx context.Context) error {
 		row := s.defaults(id, "")
-		if err := s.db.conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "workspace_id"}}, DoNothing: true}).Create(&row).Error; err != nil {
-			return translate(err)
+		if err := s.db.Conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "workspace_id"}}, DoNothing: true}).Create(&row).Error; err != nil {
+			return Translate(err)
 		}
 		var old workspaceRow
-		if err := s.forUpdate(s.db.conn(ctx)).Where("workspace_id = ?", id).Take(&old).Error; err != nil {
-			return translate(err)
+		if err := s.forUpdate(s.db.Conn(ctx)).Where("workspace_id = ?", id).Take(&old).Error; err != nil {
+			return Translate(err)
 		}
-		now := s.db.now()
+		now := s.db.Now()
 		cols["updated_at"] = now
-		if err := s.db.conn(ctx).Model(&workspaceRow{}).Where("workspace_id = ?", id).Updates(cols).Error; err != nil {
-			return translate(err)
+		if err := s.db.Conn(ctx).Model(&workspaceRow{}).Where("workspace_id = ?", id).Updates(cols).Error; err != nil {
+			return Translate(err)
 		}
 		return s.audit(ctx, AuditEntry{WorkspaceID: id, ActorID: actorID, Action: action, Detail: detail(old.domain()), At: now})
 	})
@@ -285,17 +285,17 @@ func (s *Workspaces) AddHoliday(ctx context.Context, h Holiday) error {
 	}
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		row := holidayRowFrom(h)
-		row.CreatedAt = s.db.now()
+		row.CreatedAt = s.db.Now()
 		// DO NOTHING rather than a failing insert: on Postgres a unique
 		// violation would abort a caller's surrounding transaction.
-		res := s.db.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		res := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 		if res.Error != nil {
-			return translate(res.Error)
+			return Translate(res.Error)
 		}
 		if res.RowsAffected == 0 {
 			var old holidayRow
-			if err := s.db.conn(ctx).Where("workspace_id = ? AND day = ?", h.WorkspaceID, h.Date.String()).Take(&old).Error; err != nil {
-				return translate(err)
+			if err := s.db.Conn(ctx).Where("workspace_id = ? AND day = ?", h.WorkspaceID, h.Date.String()).Take(&old).Error; err != nil {
+				return Translate(err)
 			}
 			if old.Name == h.Name {
 				return fmt.Errorf("%w: %s %s", ErrDuplicate, h.Date, h.Name)
@@ -318,10 +318,10 @@ func (s *Workspaces) RemoveHoliday(ctx context.Context, workspaceID string, d Da
 	}
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		var rows []holidayRow
-		res := s.db.conn(ctx).Clauses(clause.Returning{}).
+		res := s.db.Conn(ctx).Clauses(clause.Returning{}).
 			Where("workspace_id = ? AND day = ?", workspaceID, d.String()).Delete(&rows)
 		if res.Error != nil {
-			return translate(res.Error)
+			return Translate(res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
@@ -341,7 +341,7 @@ func (s *Workspaces) RemoveHoliday(ctx context.Context, workspaceID string, d Da
 // Holidays returns the workspace's own holidays from from to to, both
 // inclusive and ordered by date; a zero bound is open.
 func (s *Workspaces) Holidays(ctx context.Context, workspaceID string, from, to Date) ([]Holiday, error) {
-	q := s.db.conn(ctx).Where("workspace_id = ?", workspaceID)
+	q := s.db.Conn(ctx).Where("workspace_id = ?", workspaceID)
 	if !from.IsZero() {
 		q = q.Where("day >= ?", from.String())
 	}
@@ -350,7 +350,7 @@ func (s *Workspaces) Holidays(ctx context.Context, workspaceID string, from, to 
 	}
 	var rows []holidayRow
 	if err := q.Order("day").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("holidays %s: %w", workspaceID, translate(err))
+		return nil, fmt.Errorf("holidays %s: %w", workspaceID, Translate(err))
 	}
 	out := make([]Holiday, len(rows))
 	for i, r := range rows {
@@ -368,8 +368,8 @@ func (s *Workspaces) DeleteWorkspace(ctx context.Context, id string) error {
 	}
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		for _, t := range workspaceTables() {
-			if err := s.db.conn(ctx).Exec("DELETE FROM "+t+" WHERE workspace_id = ?", id).Error; err != nil {
-				return fmt.Errorf("%s: %w", t, translate(err))
+			if err := s.db.Conn(ctx).Exec("DELETE FROM "+t+" WHERE workspace_id = ?", id).Error; err != nil {
+				return fmt.Errorf("%s: %w", t, Translate(err))
 			}
 		}
 		return nil

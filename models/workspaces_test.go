@@ -241,7 +241,7 @@ func TestDeleteWorkspace(t *testing.T) {
 		}
 		for _, table := range models.WorkspaceTables() {
 			for id, want := range map[string]bool{"T1": false, "T2": true} {
-				n, err := models.CountRows(ctx, db, table, id)
+				n, err := modelstest.CountRows(ctx, db, table, id)
 				if err != nil {
 					t.Fatalf("count %s: %v", table, err)
 				}

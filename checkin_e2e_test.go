@@ -17,6 +17,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/holidays"
 )
 
@@ -255,7 +256,7 @@ func TestCheckinTwoWeeks(t *testing.T) {
 			t.Errorf("%s: errors on %d fields, want 1: %v", bad.name, len(got.Errors), got.Errors)
 		}
 	}
-	store := models.NewCheckins(h.db)
+	store := checkinmodels.NewStore(h.db)
 	if stored, err := store.InChannel(ctx, slacksim.DefaultTeamID, ch.ID); err != nil || len(stored) != 0 {
 		t.Fatalf("after bad input, check-ins stored: %+v, %v; want none", stored, err)
 	}
@@ -270,7 +271,7 @@ func TestCheckinTwoWeeks(t *testing.T) {
 			return fmt.Errorf("check-ins %+v, %v", cs, err)
 		}
 		standupID = cs[0].ID
-		people, err := models.NewSchedules(h.db).Targets(ctx, slacksim.DefaultTeamID, models.CheckinScheduleKey(standupID))
+		people, err := models.NewSchedules(h.db).Targets(ctx, slacksim.DefaultTeamID, checkinmodels.ScheduleKey(standupID))
 		if err != nil || len(people) != 3 {
 			return fmt.Errorf("participants %v, %v; want 3", people, err)
 		}

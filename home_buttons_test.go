@@ -14,6 +14,7 @@ import (
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // newCheckinIn sets up a check-in of everyone in channel through
@@ -27,7 +28,7 @@ func (h *ckHarness) newCheckinIn(t *testing.T, owner, channel, name string) int6
 	if got.ResponseAction == "errors" || !got.OK {
 		t.Fatalf("create %s: %s %v %s", name, got.ResponseAction, got.Errors, got.Error)
 	}
-	cs, err := models.NewCheckins(h.db).InChannel(h.ctx, slacksim.DefaultTeamID, channel)
+	cs, err := checkinmodels.NewStore(h.db).InChannel(h.ctx, slacksim.DefaultTeamID, channel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func (h *ckHarness) clickHome(t *testing.T, user, blockID, actionID, value, want
 func TestHomeCheckinButtonsTrust(t *testing.T) {
 	h := startSandbox(t)
 	ctx := h.ctx
-	store := models.NewCheckins(h.db)
+	store := checkinmodels.NewStore(h.db)
 	add := func(name string) string {
 		p, err := h.ctl.AddPerson(ctx, slacksim.NewPerson{Name: strings.ToLower(name), RealName: name, TZ: "Europe/Vienna"})
 		if err != nil {
@@ -177,7 +178,7 @@ func TestHomeCheckinButtonsTrust(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, o := range list {
-				if strings.HasPrefix(o.CadenceID, models.CheckinScheduleKey(team)+"#run:") {
+				if strings.HasPrefix(o.CadenceID, checkinmodels.ScheduleKey(team)+"#run:") {
 					n++
 				}
 			}

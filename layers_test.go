@@ -121,7 +121,7 @@ func layerOf(p string) int {
 }
 
 // capabilityOf is the capability a package belongs to ("checkins" for
-// jobs/checkins and models/checkins/store), or "".
+// jobs/checkins, models/checkins and models/checkins/checkinstest), or "".
 func capabilityOf(p string) string {
 	if layerOf(p) < 0 || layerOf(p) == mainLayer {
 		return ""
@@ -349,6 +349,8 @@ func TestCheckLayersFindsViolations(t *testing.T) {
 	add("jobs/cadence", "models")         // the time rules reach gorm through models
 	add("handlers/checkins", "jobs/okrs") // one capability into another
 	broken["jobs/okrs"] = []string{"models"}
+	add("models/checkins", "models/okrs") // one capability's storage into another's
+	broken["models/okrs"] = []string{"models"}
 	add("models/checkins", "bot")             // storage that calls Slack
 	add("clock", "internal/slacksim")         // a leaf that is no longer one
 	add("jobs/checkins", "handlers/checkins") // tolerated below: pending
@@ -371,6 +373,7 @@ func TestCheckLayersFindsViolations(t *testing.T) {
 		"the time rules and the values they use depend on no database driver or ORM: jobs/cadence → models → gorm.io/gorm",
 		"the time rules and the values they use depend on no database driver or ORM: jobs/attention → jobs/cadence → models → gorm.io/gorm",
 		"a capability imports no other capability: handlers/checkins → jobs/okrs",
+		"a capability imports no other capability: models/checkins → models/okrs",
 		"models knows nothing of Slack's transport: it imports no bot: models/checkins → bot",
 		"leaf packages import only leaf packages: clock → internal/slacksim",
 	} {
@@ -383,6 +386,30 @@ func TestCheckLayersFindsViolations(t *testing.T) {
 	}
 	if len(stale) != 1 || stale[0] != (edge{"models", "bot"}) {
 		t.Errorf("stale pending = %v, want only models → bot, an import the graph does not have", stale)
+	}
+}
+
+// Each layer's packages under a capability's name belong to it, however
+// deep; the layers' roots, their shared packages and what lies outside the
+// layers belong to none.
+func TestCapabilityOf(t *testing.T) {
+	for p, want := range map[string]string{
+		"models/checkins":              "checkins",
+		"models/checkins/checkinstest": "checkins",
+		"jobs/checkins":                "checkins",
+		"handlers/checkins":            "checkins",
+		"models/okrs":                  "okrs",
+		"models":                       "",
+		"models/modelstest":            "",
+		"models/calendar":              "",
+		"jobs/engine":                  "",
+		"handlers/views":               "",
+		"app":                          "",
+		"internal/checkins":            "",
+	} {
+		if got := capabilityOf(p); got != want {
+			t.Errorf("capabilityOf(%q) = %q, want %q", p, got, want)
+		}
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/jobs/checkins"
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -44,13 +44,13 @@ func TestMinimumGroupOnTheHomeTab(t *testing.T) {
 				// Home tab lists the round as waiting.
 				late := f.person("anonlate")
 				ch := f.channel("anon", false, append(people, late)...)
-				c, err := f.svc.Create(f.ctx, models.Checkin{WorkspaceID: team, ChannelID: ch, OwnerID: people[0], Name: "Weekly pulse",
-					Questions: []models.Question{
-						{Kind: models.KindText, Prompt: "What did you do?", Required: true},
-						{Kind: models.KindChoice, Prompt: "How was the week?", Options: homeAnonOptions, Anonymous: true, Required: true},
+				c, err := f.svc.Create(f.ctx, checkinmodels.Checkin{WorkspaceID: team, ChannelID: ch, OwnerID: people[0], Name: "Weekly pulse",
+					Questions: []checkinmodels.Question{
+						{Kind: checkinmodels.KindText, Prompt: "What did you do?", Required: true},
+						{Kind: checkinmodels.KindChoice, Prompt: "How was the week?", Options: homeAnonOptions, Anonymous: true, Required: true},
 					},
-					Cadence: "weekdays at 09:30", Participants: models.ParticipantsChosen, People: append(people, late),
-					Destination: models.DestinationThread, RoundLength: 8 * time.Hour, Reminders: 0})
+					Cadence: "weekdays at 09:30", Participants: checkinmodels.ParticipantsChosen, People: append(people, late),
+					Destination: checkinmodels.DestinationThread, RoundLength: 8 * time.Hour, Reminders: 0})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -63,7 +63,7 @@ func TestMinimumGroupOnTheHomeTab(t *testing.T) {
 				var round int64
 				for i, u := range people {
 					_, round = f.prompt(u, c.ID)
-					m := views.AnswerModal(c, models.Round{ID: round, CheckinID: c.ID}, "", nil, nil)
+					m := views.AnswerModal(c, checkinmodels.Round{ID: round, CheckinID: c.ID}, "", nil, nil)
 					req := f.submission(views.CallbackAnswer, views.AnswerFormMetadata(round, c.ID), formValues(t, m, map[string]any{
 						views.AnswerBlockID(checkins.AnswerKey(0, c.Questions[0])): "Text of " + u,
 						views.AnswerBlockID(checkins.AnswerKey(1, c.Questions[1])): homeAnonOptions[i%2],
@@ -80,7 +80,7 @@ func TestMinimumGroupOnTheHomeTab(t *testing.T) {
 				}
 				answered := 0
 				for _, r := range rs {
-					if r.Status == models.ResponseAnswered && r.AnonymousIn {
+					if r.Status == checkinmodels.ResponseAnswered && r.AnonymousIn {
 						answered++
 					}
 				}

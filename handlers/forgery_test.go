@@ -22,6 +22,7 @@ import (
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -43,7 +44,7 @@ type fixture struct {
 	ctl   *slacksim.Control
 	api   *slack.Client
 	db    *models.DB
-	store *models.Checkins
+	store *checkinmodels.Store
 	ppl   *models.People
 	ws    *models.Workspaces
 	occ   *models.Occurrences
@@ -53,8 +54,8 @@ type fixture struct {
 
 	lena, omar       string
 	teamCh, secretCh string
-	teamC, secretC   models.Checkin
-	otherC           models.Checkin
+	teamC, secretC   checkinmodels.Checkin
+	otherC           checkinmodels.Checkin
 	// Each round's id; otherRound is in the other workspace.
 	teamRound, secretRound, otherRound int64
 	// The prompts Trellis sent: Omar's of the team round, Lena's of the
@@ -99,7 +100,7 @@ func newFixture(t *testing.T, dialect string) *fixture {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	f.db, f.store, f.ppl, f.ws, f.occ = db, models.NewCheckins(db), models.NewPeople(db), models.NewWorkspaces(db), models.NewOccurrences(db)
+	f.db, f.store, f.ppl, f.ws, f.occ = db, checkinmodels.NewStore(db), models.NewPeople(db), models.NewWorkspaces(db), models.NewOccurrences(db)
 	for _, id := range []string{team, other} {
 		if _, err := f.ws.Ensure(ctx, id, id); err != nil {
 			t.Fatal(err)
@@ -131,7 +132,7 @@ func newFixture(t *testing.T, dialect string) *fixture {
 	f.secretCh = f.channel("secret", true, f.lena)
 	f.teamC = f.checkin(svc, team, f.teamCh, f.lena, f.lena, f.omar)
 	f.secretC = f.checkin(svc, team, f.secretCh, f.lena, f.lena)
-	for _, c := range []models.Checkin{f.teamC, f.secretC} {
+	for _, c := range []checkinmodels.Checkin{f.teamC, f.secretC} {
 		if _, err := svc.RunNow(ctx, c); err != nil {
 			t.Fatal(err)
 		}
@@ -149,9 +150,9 @@ func newFixture(t *testing.T, dialect string) *fixture {
 	}
 
 	// The other workspace: the same user ids, a round that asked "Omar".
-	oc, err := f.store.Create(ctx, models.Checkin{WorkspaceID: other, ChannelID: "C0ELSEWHERE", OwnerID: f.omar, Name: "Elsewhere",
-		Questions: []models.Question{{Kind: models.KindText, Prompt: "Anything?", Required: true}}, Cadence: "weekdays at 09:30",
-		Participants: models.ParticipantsChosen, People: []string{f.omar}, Destination: models.DestinationThread,
+	oc, err := f.store.Create(ctx, checkinmodels.Checkin{WorkspaceID: other, ChannelID: "C0ELSEWHERE", OwnerID: f.omar, Name: "Elsewhere",
+		Questions: []checkinmodels.Question{{Kind: checkinmodels.KindText, Prompt: "Anything?", Required: true}}, Cadence: "weekdays at 09:30",
+		Participants: checkinmodels.ParticipantsChosen, People: []string{f.omar}, Destination: checkinmodels.DestinationThread,
 		RoundLength: 8 * time.Hour, Reminders: 0}, checkins.ParseCadence)
 	if err != nil {
 		t.Fatal(err)
@@ -193,12 +194,12 @@ func (f *fixture) channel(name string, private bool, members ...string) string {
 	return ch.ID
 }
 
-func (f *fixture) checkin(svc *checkins.Service, ws, channel, owner string, people ...string) models.Checkin {
+func (f *fixture) checkin(svc *checkins.Service, ws, channel, owner string, people ...string) checkinmodels.Checkin {
 	f.t.Helper()
-	c, err := svc.Create(f.ctx, models.Checkin{WorkspaceID: ws, ChannelID: channel, OwnerID: owner, Name: "Check-in of " + channel,
-		Questions: []models.Question{{Kind: models.KindText, Prompt: "What are you working on?", Required: true}},
-		Cadence:   "weekdays at 09:30", Participants: models.ParticipantsChosen, People: people,
-		Destination: models.DestinationThread, RoundLength: 8 * time.Hour, Reminders: 0})
+	c, err := svc.Create(f.ctx, checkinmodels.Checkin{WorkspaceID: ws, ChannelID: channel, OwnerID: owner, Name: "Check-in of " + channel,
+		Questions: []checkinmodels.Question{{Kind: checkinmodels.KindText, Prompt: "What are you working on?", Required: true}},
+		Cadence:   "weekdays at 09:30", Participants: checkinmodels.ParticipantsChosen, People: people,
+		Destination: checkinmodels.DestinationThread, RoundLength: 8 * time.Hour, Reminders: 0})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -526,7 +527,7 @@ func forgeries() map[string][]forgery {
 	// The check-in form.
 	checkinForm := func(meta string) func(f *fixture) *bot.Request {
 		return func(f *fixture) *bot.Request {
-			tpl, _ := models.FindCheckinTemplate("standup")
+			tpl, _ := checkinmodels.FindTemplate("standup")
 			m := checkinhandlers.CheckinModal(tpl.Checkin, nil, "")
 			switch meta {
 			case "secret":
@@ -557,7 +558,7 @@ func forgeries() map[string][]forgery {
 	// The answer form.
 	answerForm := func(meta func(f *fixture) string) func(f *fixture) *bot.Request {
 		return func(f *fixture) *bot.Request {
-			m := views.AnswerModal(f.teamC, models.Round{ID: f.teamRound, CheckinID: f.teamC.ID}, "", nil, nil)
+			m := views.AnswerModal(f.teamC, checkinmodels.Round{ID: f.teamRound, CheckinID: f.teamC.ID}, "", nil, nil)
 			return f.submission(views.CallbackAnswer, meta(f), formValues(f.t, m, map[string]any{views.AnswerBlockID(checkins.AnswerKey(0, f.teamC.Questions[0])): "forged"}))
 		}
 	}
@@ -690,10 +691,10 @@ func TestAccessFollowsChannelMembership(t *testing.T) {
 			for _, a := range []struct {
 				user  string
 				round int64
-				c     models.Checkin
+				c     checkinmodels.Checkin
 				text  string
 			}{{f.lena, f.secretRound, f.secretC, "Lena-secret"}, {f.omar, f.teamRound, f.teamC, "Omar-team"}} {
-				m := views.AnswerModal(a.c, models.Round{ID: a.round, CheckinID: a.c.ID}, "", nil, nil)
+				m := views.AnswerModal(a.c, checkinmodels.Round{ID: a.round, CheckinID: a.c.ID}, "", nil, nil)
 				req := f.submission(views.CallbackAnswer, views.AnswerFormMetadata(a.round, a.c.ID), formValues(t, m, map[string]any{views.AnswerBlockID(checkins.AnswerKey(0, a.c.Questions[0])): a.text}))
 				req.UserID, req.Interaction.User.ID = a.user, a.user
 				if resp := f.do(req); resp != nil {

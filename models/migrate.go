@@ -16,7 +16,9 @@ var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 
 // workspaceTables lists every table holding a workspace's rows, children
 // before parents, for DeleteWorkspace. A migration adding a table adds it
-// here too (a test checks).
+// here too (a test checks). The capability packages' tables (models/checkins)
+// are named here too: the migrations create them all, and models imports
+// none of those packages.
 func workspaceTables() []string {
 	return []string{"message_locks", "opened_views", "checkin_prompt_updates", "checkin_posts", "checkin_anonymous", "checkin_answers", "checkin_responses", "checkin_rounds", "checkin_people", "checkin_questions", "checkins", "schedule_targets", "schedules", "occurrences", "away_periods", "people", "holidays", "audit_log", "workspaces", "installations"}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -141,7 +142,7 @@ func TestMigrateUpgradesOldDatabase(t *testing.T) {
 					t.Errorf("schema after the upgrade differs from a fresh database's:\n%s", lineDiff(string(golden), got))
 				}
 				// What the stores read back is the data stored the old way.
-				c, err := models.NewCheckins(db).Get(ctx, "T1", 1)
+				c, err := checkins.NewStore(db).Get(ctx, "T1", 1)
 				if err != nil || len(c.Questions) != 2 || c.Questions[1].Prompt != "How much say?" {
 					t.Errorf("check-in after the upgrade = %+v, %v; want Pulse with its 2 questions", c, err)
 				}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/checkins"
+	"github.com/trellis-bot/trellis/models/checkins/checkinstest"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -68,7 +70,7 @@ func TestMigrateV7KeepsAnswersWithTheirQuestions(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			s := models.NewCheckins(db)
+			s := checkins.NewStore(db)
 			c, err := s.Get(ctx, "T1", 1)
 			if err != nil {
 				t.Fatal(err)
@@ -84,7 +86,7 @@ func TestMigrateV7KeepsAnswersWithTheirQuestions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			byID := map[int]models.Question{}
+			byID := map[int]checkins.Question{}
 			for _, q := range asked.Questions {
 				byID[int(q.ID)] = q
 			}
@@ -117,14 +119,14 @@ func TestMigrateV7KeepsAnswersWithTheirQuestions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			say := aggOf(t, aggs, c.Questions[1].ID)
+			say := checkinstest.AggregateOf(t, aggs, c.Questions[1].ID)
 			if say.Hidden || say.Count != 3 || fmt.Sprintf("%.2f", say.Average) != "3.33" {
 				t.Errorf("anonymous aggregate at 3 = %+v, want 3 answers averaging 3.33", say)
 			}
-			if where := aggOf(t, aggs, c.Questions[2].ID); where.Count != 3 || where.Counts["home"] != 3 {
+			if where := checkinstest.AggregateOf(t, aggs, c.Questions[2].ID); where.Count != 3 || where.Counts["home"] != 3 {
 				t.Errorf("identified choice = %+v, want the 3 identified answers only", where)
 			}
-			if aggs, _ := s.Aggregates(ctx, "T1", 1, 4); !aggOf(t, aggs, c.Questions[1].ID).Hidden {
+			if aggs, _ := s.Aggregates(ctx, "T1", 1, 4); !checkinstest.AggregateOf(t, aggs, c.Questions[1].ID).Hidden {
 				t.Errorf("anonymous aggregate at a minimum of 4 is shown")
 			}
 			for table, want := range map[string]string{

@@ -12,6 +12,10 @@ import (
 	"gorm.io/gorm/clause"
 )
 
+// MaxCadenceLen is the longest cadence text a schedule is given (a
+// check-in's cadence is checked against it before it is stored).
+const MaxCadenceLen = 200
+
 // Schedule is one "send this to these recipients on this cadence" that a
 // feature (a check-in today; any later feature the same way) registers with the
 // delivery engine. Its Key is the CadenceID of every occurrence it yields.

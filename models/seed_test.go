@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/checkins"
+	"github.com/trellis-bot/trellis/models/checkins/checkinstest"
 )
 
 // newInstallations returns an installations store sealing with a fresh key.
@@ -54,31 +56,31 @@ func seedWorkspace(t *testing.T, db *models.DB, inst *models.Installations, id s
 	if _, _, err := sched.SetTargets(ctx, id, "checkin:1", []string{"U1"}, at); err != nil {
 		t.Fatal(err)
 	}
-	tpl, _ := models.FindCheckinTemplate("pulse") // it has an anonymous question
+	tpl, _ := checkins.FindTemplate("pulse") // it has an anonymous question
 	c := tpl.Checkin
-	c.WorkspaceID, c.ChannelID, c.OwnerID, c.Participants, c.People = id, "C1", "U1", models.ParticipantsChosen, []string{"U1"}
-	checkins := models.NewCheckins(db)
-	created, err := checkins.Create(ctx, c, nil)
+	c.WorkspaceID, c.ChannelID, c.OwnerID, c.Participants, c.People = id, "C1", "U1", checkins.ParticipantsChosen, []string{"U1"}
+	store := checkins.NewStore(db)
+	created, err := store.Create(ctx, c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	round, err := checkins.OpenRound(ctx, id, created.ID, date(t, "2026-05-04"), at, at.Add(time.Hour))
+	round, err := store.OpenRound(ctx, id, created.ID, date(t, "2026-05-04"), at, at.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := checkins.Answer(ctx, id, round.ID, "U1", atPositions(created, pulseAnswers("4"))); err != nil {
+	if _, err := store.Answer(ctx, id, round.ID, "U1", checkinstest.AtPositions(created, checkinstest.PulseAnswers("4"))); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := checkins.MarkAsked(ctx, id, round.ID, "U2", 0); err != nil {
+	if _, err := store.MarkAsked(ctx, id, round.ID, "U2", 0); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := checkins.QueuePromptUpdates(ctx, id, round.ID, at); err != nil || n != 1 {
+	if n, err := store.QueuePromptUpdates(ctx, id, round.ID, at); err != nil || n != 1 {
 		t.Fatalf("QueuePromptUpdates = %d, %v; want 1", n, err)
 	}
 	if err := models.NewOpenedViews(db).Record(ctx, id, "V"+id, "U1", "checkin"); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := checkins.LockMessage(ctx, id, "D"+id, "1700000000.000100", "seed", at, time.Hour); err != nil || !ok {
+	if ok, err := store.LockMessage(ctx, id, "D"+id, "1700000000.000100", "seed", at, time.Hour); err != nil || !ok {
 		t.Fatalf("LockMessage = %v, %v; want it locked", ok, err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/trellis-bot/trellis/handlers/views"
 	jobcheckins "github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 const checkinExample = "`/trellis checkin new` (in the team's channel), `/trellis checkin list`, " +
@@ -59,23 +60,23 @@ func (h *Handlers) cmdCheckin(ctx context.Context, req *bot.Request, p models.Pe
 
 // pickCheckin finds the check-in a command names by id, or the channel's
 // only one when no id is given.
-func (h *Handlers) pickCheckin(ctx context.Context, req *bot.Request, verb, args string) (models.Checkin, *bot.Response, error) {
+func (h *Handlers) pickCheckin(ctx context.Context, req *bot.Request, verb, args string) (checkinmodels.Checkin, *bot.Response, error) {
 	store := h.ck.Store()
 	idText, _ := handlers.SplitCommand(args)
 	if idText == "" {
 		cs, err := store.InChannel(ctx, req.TeamID, req.Command.ChannelID)
 		if err != nil {
-			return models.Checkin{}, nil, err
+			return checkinmodels.Checkin{}, nil, err
 		}
 		if len(cs) == 1 {
 			return cs[0], nil, nil
 		}
-		return models.Checkin{}, handlers.Notice(fmt.Sprintf("Which check-in? Give its number, like `/trellis checkin %s 12`.", verb),
+		return checkinmodels.Checkin{}, handlers.Notice(fmt.Sprintf("Which check-in? Give its number, like `/trellis checkin %s 12`.", verb),
 			"`/trellis checkin list` shows the numbers."), nil
 	}
 	id, err := strconv.ParseInt(strings.TrimPrefix(idText, "#"), 10, 64)
 	if err != nil || id <= 0 {
-		return models.Checkin{}, handlers.Notice(fmt.Sprintf("%s isn't a check-in number.", views.Code(idText)), "`/trellis checkin list` shows the numbers."), nil
+		return checkinmodels.Checkin{}, handlers.Notice(fmt.Sprintf("%s isn't a check-in number.", views.Code(idText)), "`/trellis checkin list` shows the numbers."), nil
 	}
 	c, err := store.Get(ctx, req.TeamID, id)
 	if err == nil && !h.maySee(ctx, req, c) {
@@ -84,7 +85,7 @@ func (h *Handlers) pickCheckin(ctx context.Context, req *bot.Request, verb, args
 		err = models.ErrNotFound
 	}
 	if errors.Is(err, models.ErrNotFound) {
-		return models.Checkin{}, handlers.Notice(fmt.Sprintf("There is no check-in %d.", id), "`/trellis checkin list` shows the numbers."), nil
+		return checkinmodels.Checkin{}, handlers.Notice(fmt.Sprintf("There is no check-in %d.", id), "`/trellis checkin list` shows the numbers."), nil
 	}
 	return c, nil, err
 }
@@ -92,7 +93,7 @@ func (h *Handlers) pickCheckin(ctx context.Context, req *bot.Request, verb, args
 // maySee reports whether the person may know of c: it belongs to the
 // channel the command came from, or they own it, answer it or administer
 // the workspace.
-func (h *Handlers) maySee(ctx context.Context, req *bot.Request, c models.Checkin) bool {
+func (h *Handlers) maySee(ctx context.Context, req *bot.Request, c checkinmodels.Checkin) bool {
 	if c.ChannelID == req.Command.ChannelID || c.OwnerID == req.UserID {
 		return true
 	}
@@ -105,7 +106,7 @@ func (h *Handlers) maySee(ctx context.Context, req *bot.Request, c models.Checki
 
 // mayChange reports whether the person may change c: its owner or a
 // workspace admin (read fresh from Slack, since it is a permission).
-func (h *Handlers) mayChange(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin) (admin, ok bool, err error) {
+func (h *Handlers) mayChange(ctx context.Context, req *bot.Request, p models.Person, c checkinmodels.Checkin) (admin, ok bool, err error) {
 	if c.OwnerID == p.UserID {
 		return p.IsAdmin, true, nil
 	}
@@ -117,7 +118,7 @@ func (h *Handlers) mayChange(ctx context.Context, req *bot.Request, p models.Per
 }
 
 // notOwner is the friendly refusal for someone who may not change c.
-func notOwner(c models.Checkin) *bot.Response {
+func notOwner(c checkinmodels.Checkin) *bot.Response {
 	return handlers.Notice(fmt.Sprintf("Only <@%s>, who set up *%s*, or a workspace admin can change it.", c.OwnerID, views.Escape(c.Name)),
 		"You can still answer it, skip or snooze a round, and export your own answers with `/trellis checkin export "+strconv.FormatInt(c.ID, 10)+"`.")
 }
@@ -129,7 +130,7 @@ func (h *Handlers) newCheckin(ctx context.Context, req *bot.Request) (*bot.Respo
 		return handlers.Notice("Run `/trellis checkin new` in the channel of the team it is for: its answers are shown there, and its members can be the participants.",
 			"In a DM, `/trellis checkin list` shows the check-ins you are in."), nil
 	}
-	m := CheckinModal(models.NewCheckin(), models.CheckinTemplates(), "")
+	m := CheckinModal(checkinmodels.NewCheckin(), checkinmodels.Templates(), "")
 	m.PrivateMetadata = "new:" + ch
 	return h.core.OpenModal(ctx, req, req.Command.TriggerID, m)
 }
@@ -138,8 +139,8 @@ func (h *Handlers) newCheckin(ctx context.Context, req *bot.Request) (*bot.Respo
 func (h *Handlers) checkinTemplate(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 	view := req.Interaction.View
 	key := req.Interaction.ActionCallback.BlockActions[0].SelectedOption.Value
-	c := models.NewCheckin()
-	if tpl, ok := models.FindCheckinTemplate(key); ok {
+	c := checkinmodels.NewCheckin()
+	if tpl, ok := checkinmodels.FindTemplate(key); ok {
 		c = tpl.Checkin
 	} else if key != ValueCheckinBlank {
 		h.core.Tell(ctx, req, "That isn't one of the templates. Pick one from the list, or start from scratch.")
@@ -153,7 +154,7 @@ func (h *Handlers) checkinTemplate(ctx context.Context, req *bot.Request) (*bot.
 		}
 		return nil, err
 	}
-	m := CheckinModal(c, models.CheckinTemplates(), key)
+	m := CheckinModal(c, checkinmodels.Templates(), key)
 	m.PrivateMetadata = view.PrivateMetadata
 	if req.Slack == nil {
 		return nil, nil
@@ -196,7 +197,7 @@ func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Re
 	if err != nil {
 		return nil, err
 	}
-	var saved models.Checkin
+	var saved checkinmodels.Checkin
 	switch verb {
 	case "new":
 		// The channel comes from private_metadata, which a person can
@@ -231,7 +232,7 @@ func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Re
 	default:
 		return handlers.FieldErrors(map[string]string{BlockCheckinName: "I can't tell what this form is for. Close it and run `/trellis checkin new` in the team's channel again."}), nil
 	}
-	var ce *models.CheckinError
+	var ce *checkinmodels.ValidationError
 	switch {
 	case errors.As(err, &ce):
 		out := map[string]string{}
@@ -242,7 +243,7 @@ func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Re
 			}
 		}
 		return handlers.FieldErrors(out), nil
-	case errors.Is(err, models.ErrNotOwner):
+	case errors.Is(err, checkinmodels.ErrNotOwner):
 		return handlers.FieldErrors(map[string]string{BlockCheckinName: "Only the person who set up this check-in, or a workspace admin, can change it."}), nil
 	case err != nil:
 		return nil, err
@@ -295,7 +296,7 @@ func isChannelID(id string) bool {
 // afterCheckinSaved reads the channel's members into a channel-mode
 // check-in and says in the channel what was set up, or tells the owner
 // privately what stops it.
-func (h *Handlers) afterCheckinSaved(ctx context.Context, req *bot.Request, c models.Checkin, created bool) {
+func (h *Handlers) afterCheckinSaved(ctx context.Context, req *bot.Request, c checkinmodels.Checkin, created bool) {
 	if _, _, err := h.ck.SyncMembers(ctx, c); err != nil {
 		h.log.WarnContext(ctx, "could not read the channel's members", "checkin", c.ID, "err", err)
 		h.core.DM(ctx, req, fmt.Sprintf("I couldn't read the members of <#%s> for *%s* (%s). If it's a private channel, invite me with `/invite @Trellis`; I'll pick them up as soon as I'm in.",
@@ -313,7 +314,7 @@ func (h *Handlers) afterCheckinSaved(ctx context.Context, req *bot.Request, c mo
 		verb = "changed"
 	}
 	who := fmt.Sprintf("%d %s", len(people), views.Plural(len(people), "person", "people"))
-	if c.Participants == models.ParticipantsChannel {
+	if c.Participants == checkinmodels.ParticipantsChannel {
 		who = "everyone in this channel (" + who + " now)"
 	}
 	text := fmt.Sprintf("*%s* was %s here (check-in %d): %s, each person at that time in their own timezone and only inside their working hours, by DM. It asks %s. Answers go to %s.",
@@ -332,7 +333,7 @@ func (h *Handlers) afterCheckinSaved(ctx context.Context, req *bot.Request, c mo
 func (h *Handlers) listCheckins(ctx context.Context, req *bot.Request, p models.Person) (*bot.Response, error) {
 	store := h.ck.Store()
 	var (
-		cs      []models.Checkin
+		cs      []checkinmodels.Checkin
 		err     error
 		title   string
 		unknown int // channels Slack could not be asked about in time
@@ -346,7 +347,7 @@ func (h *Handlers) listCheckins(ctx context.Context, req *bot.Request, p models.
 		title = "Your check-ins"
 		// Only check-ins of channels the person is in now.
 		in := h.inChannel(req.TeamID, req.UserID, &unknown)
-		cs = slices.DeleteFunc(cs, func(c models.Checkin) bool { return !in(ctx, c.ChannelID) })
+		cs = slices.DeleteFunc(cs, func(c checkinmodels.Checkin) bool { return !in(ctx, c.ChannelID) })
 	}
 	if err != nil {
 		return nil, err
@@ -392,7 +393,7 @@ func (h *Handlers) inChannel(teamID, userID string, unknown *int) func(ctx conte
 
 // checkinItems describes check-ins for the list and the Home tab, with
 // when each next reaches the person.
-func (h *Handlers) checkinItems(ctx context.Context, teamID string, p models.Person, cs []models.Checkin) ([]views.CheckinListItem, error) {
+func (h *Handlers) checkinItems(ctx context.Context, teamID string, p models.Person, cs []checkinmodels.Checkin) ([]views.CheckinListItem, error) {
 	next := map[string]time.Time{}
 	if len(cs) > 0 {
 		in, ok, err := h.core.Forecast(ctx, teamID, p.UserID)
@@ -410,14 +411,14 @@ func (h *Handlers) checkinItems(ctx context.Context, teamID string, p models.Per
 		}
 		items = append(items, views.CheckinListItem{
 			ID: c.ID, Name: c.Name, Cadence: c.Cadence, ChannelID: c.ChannelID, OwnerID: c.OwnerID,
-			Participants: len(people), Paused: c.Paused, NextForMe: next[models.CheckinScheduleKey(c.ID)],
+			Participants: len(people), Paused: c.Paused, NextForMe: next[checkinmodels.ScheduleKey(c.ID)],
 			Loc: p.Location(), CanChange: c.OwnerID == p.UserID || p.IsAdmin,
 		})
 	}
 	return items, nil
 }
 
-func (h *Handlers) editCheckin(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin) (*bot.Response, error) {
+func (h *Handlers) editCheckin(ctx context.Context, req *bot.Request, p models.Person, c checkinmodels.Checkin) (*bot.Response, error) {
 	if _, ok, err := h.mayChange(ctx, req, p, c); err != nil || !ok {
 		return notOwner(c), err
 	}
@@ -426,12 +427,12 @@ func (h *Handlers) editCheckin(ctx context.Context, req *bot.Request, p models.P
 	return h.core.OpenModal(ctx, req, req.Command.TriggerID, m)
 }
 
-func (h *Handlers) pauseCheckin(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin, pause bool) (*bot.Response, error) {
+func (h *Handlers) pauseCheckin(ctx context.Context, req *bot.Request, p models.Person, c checkinmodels.Checkin, pause bool) (*bot.Response, error) {
 	admin, ok, err := h.mayChange(ctx, req, p, c)
 	if err != nil || !ok {
 		return notOwner(c), err
 	}
-	if _, err := h.ck.Store().SetPaused(ctx, req.TeamID, c.ID, pause, req.UserID, admin); errors.Is(err, models.ErrNotOwner) {
+	if _, err := h.ck.Store().SetPaused(ctx, req.TeamID, c.ID, pause, req.UserID, admin); errors.Is(err, checkinmodels.ErrNotOwner) {
 		return notOwner(c), nil
 	} else if err != nil {
 		return nil, err
@@ -442,12 +443,12 @@ func (h *Handlers) pauseCheckin(ctx context.Context, req *bot.Request, p models.
 	return handlers.Notice(fmt.Sprintf("Resumed *%s*: people are asked again from its next time (%s).", views.Escape(c.Name), views.Escape(c.Cadence)), ""), nil
 }
 
-func (h *Handlers) deleteCheckin(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin) (*bot.Response, error) {
+func (h *Handlers) deleteCheckin(ctx context.Context, req *bot.Request, p models.Person, c checkinmodels.Checkin) (*bot.Response, error) {
 	admin, ok, err := h.mayChange(ctx, req, p, c)
 	if err != nil || !ok {
 		return notOwner(c), err
 	}
-	if _, err := h.ck.Store().Delete(ctx, req.TeamID, c.ID, req.UserID, admin); errors.Is(err, models.ErrNotOwner) {
+	if _, err := h.ck.Store().Delete(ctx, req.TeamID, c.ID, req.UserID, admin); errors.Is(err, checkinmodels.ErrNotOwner) {
 		return notOwner(c), nil
 	} else if err != nil {
 		return nil, err
@@ -455,7 +456,7 @@ func (h *Handlers) deleteCheckin(ctx context.Context, req *bot.Request, p models
 	return handlers.Notice(fmt.Sprintf("Deleted *%s* and its answers. Nothing more of it will be sent.", views.Escape(c.Name)), ""), nil
 }
 
-func (h *Handlers) runCheckin(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin) (*bot.Response, error) {
+func (h *Handlers) runCheckin(ctx context.Context, req *bot.Request, p models.Person, c checkinmodels.Checkin) (*bot.Response, error) {
 	if _, ok, err := h.mayChange(ctx, req, p, c); err != nil || !ok {
 		return notOwner(c), err
 	}
@@ -474,7 +475,7 @@ func (h *Handlers) runCheckin(ctx context.Context, req *bot.Request, p models.Pe
 // the owner and admins (unless they ask for their own), each person's own
 // to anyone else. Anonymous answers are never in it: they are stored
 // without the person.
-func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin, mine bool) (*bot.Response, error) {
+func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models.Person, c checkinmodels.Checkin, mine bool) (*bot.Response, error) {
 	everyone, left := false, false
 	if !mine {
 		_, ok, err := h.mayChange(ctx, req, p, c)
@@ -504,8 +505,8 @@ func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models
 	if everyone {
 		// Nobody is named for not answering: the owner sees others'
 		// answers, never who skipped a round.
-		rows = slices.DeleteFunc(rows, func(r models.ExportRow) bool {
-			return r.Status == models.ResponseSkipped && r.UserID != req.UserID
+		rows = slices.DeleteFunc(rows, func(r checkinmodels.ExportRow) bool {
+			return r.Status == checkinmodels.ResponseSkipped && r.UserID != req.UserID
 		})
 	}
 	if len(rows) == 0 {
@@ -545,7 +546,7 @@ func (h *Handlers) exportCheckin(ctx context.Context, req *bot.Request, p models
 
 // leftNote tells an owner or admin who is not in a check-in's channel why
 // they get only their own answers.
-func leftNote(left bool, c models.Checkin) string {
+func leftNote(left bool, c checkinmodels.Checkin) string {
 	if !left {
 		return ""
 	}
@@ -572,7 +573,7 @@ func (h *Handlers) openAnswer(ctx context.Context, req *bot.Request) (*bot.Respo
 		c = c.AnonymousOptional() // not counted, so not required
 	}
 	var previous, last map[int]string
-	if resp.Status == models.ResponseAnswered {
+	if resp.Status == checkinmodels.ResponseAnswered {
 		previous = resp.Answers
 		if previous == nil {
 			previous = map[int]string{}
@@ -588,9 +589,9 @@ func (h *Handlers) openAnswer(ctx context.Context, req *bot.Request) (*bot.Respo
 // roundAction is a round a button names, with the check-in and the
 // person's response to it.
 type roundAction struct {
-	c     models.Checkin
-	round models.Round
-	resp  models.Response
+	c     checkinmodels.Checkin
+	round checkinmodels.Round
+	resp  checkinmodels.Response
 }
 
 // openRound loads a round a button names, and tells the person (stop)
@@ -682,7 +683,7 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 		if res.Post.ID != 0 {
 			h.ck.DeliverPost(ctx, res.Post)
 		}
-		h.markPrompt(ctx, req, c, roundID, models.ResponseAnswered, time.Time{})
+		h.markPrompt(ctx, req, c, roundID, checkinmodels.ResponseAnswered, time.Time{})
 		h.core.PublishHome(ctx, req)
 	})
 	return nil, nil
@@ -693,7 +694,7 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 // Only the messages Trellis recorded as asking this person this round are
 // changed — never one a payload names — and each is rebuilt from Slack's
 // copy of Trellis's own message, never from the blocks a payload carries.
-func (h *Handlers) markPrompt(ctx context.Context, req *bot.Request, c models.Checkin, roundID int64, status string, until time.Time) {
+func (h *Handlers) markPrompt(ctx context.Context, req *bot.Request, c checkinmodels.Checkin, roundID int64, status string, until time.Time) {
 	if req.Slack == nil {
 		return
 	}
@@ -728,7 +729,7 @@ func (h *Handlers) skipRound(ctx context.Context, req *bot.Request) (*bot.Respon
 		return nil, err
 	}
 	req.After(func(ctx context.Context) {
-		h.markPrompt(ctx, req, ra.c, roundID, models.ResponseSkipped, time.Time{})
+		h.markPrompt(ctx, req, ra.c, roundID, checkinmodels.ResponseSkipped, time.Time{})
 		h.core.PublishHome(ctx, req)
 	})
 	return nil, nil
@@ -746,7 +747,7 @@ func (h *Handlers) snoozeRound(ctx context.Context, req *bot.Request) (*bot.Resp
 	if stop || err != nil {
 		return nil, err
 	}
-	if ra.resp.Status == models.ResponseAnswered {
+	if ra.resp.Status == checkinmodels.ResponseAnswered {
 		h.core.Tell(ctx, req, "You've answered this one already; there is nothing to snooze.")
 		return nil, nil
 	}
@@ -759,7 +760,7 @@ func (h *Handlers) snoozeRound(ctx context.Context, req *bot.Request) (*bot.Resp
 		return nil, err
 	}
 	req.After(func(ctx context.Context) {
-		h.markPrompt(ctx, req, ra.c, roundID, models.ResponseSnoozed, until)
+		h.markPrompt(ctx, req, ra.c, roundID, checkinmodels.ResponseSnoozed, until)
 		if moved {
 			h.core.Tell(ctx, req, jobcheckins.SnoozeMoved(minutes, until, p.Location()))
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // The check-in modal: its callback id, block ids and action ids.
@@ -78,12 +79,12 @@ const questionsHelp = "One question per line. Start a line with its type; a line
 // is set. templates fill the "Start from a template" picker (it is left out
 // when editing or when there are none) and template is the key of the one
 // picked, or ValueCheckinBlank, or "". A new check-in starts from
-// models.NewCheckin(); a picked template from its Checkin.
+// checkinmodels.NewCheckin(); a picked template from its Checkin.
 //
 // Validation errors are not drawn here: the handler returns
 // ParseCheckinSubmission's map as response_action "errors" and Slack shows
 // each under its field. The handler sets PrivateMetadata (channel, id).
-func CheckinModal(c models.Checkin, templates []models.CheckinTemplate, template string) slack.ModalViewRequest {
+func CheckinModal(c checkinmodels.Checkin, templates []checkinmodels.Template, template string) slack.ModalViewRequest {
 	action := func(base string) string {
 		if template == "" {
 			return base
@@ -117,8 +118,8 @@ func CheckinModal(c models.Checkin, templates []models.CheckinTemplate, template
 	}
 
 	name := slack.NewPlainTextInputBlockElement(views.PlainText("Team stand-up"), action(ActionCheckinName))
-	name.MaxLength = models.MaxNameLen
-	name.InitialValue = views.Clip(strings.TrimSpace(c.Name), models.MaxNameLen)
+	name.MaxLength = checkinmodels.MaxNameLen
+	name.InitialValue = views.Clip(strings.TrimSpace(c.Name), checkinmodels.MaxNameLen)
 	blocks = append(blocks, views.Input(BlockCheckinName, "Name", name, false, ""))
 
 	cad := slack.NewPlainTextInputBlockElement(views.PlainText("weekdays at 09:30"), action(ActionCheckinCadence))
@@ -138,22 +139,22 @@ func CheckinModal(c models.Checkin, templates []models.CheckinTemplate, template
 		slack.NewContextBlock("", views.MrkdwnText(questionsHelp)),
 	)
 
-	everyone := radioOption(string(models.ParticipantsChannel), "Everyone in this channel", "Kept in sync as people join and leave")
-	chosen := radioOption(string(models.ParticipantsChosen), "Only the people I pick below", "")
+	everyone := radioOption(string(checkinmodels.ParticipantsChannel), "Everyone in this channel", "Kept in sync as people join and leave")
+	chosen := radioOption(string(checkinmodels.ParticipantsChosen), "Only the people I pick below", "")
 	who := slack.NewRadioButtonsBlockElement(action(ActionCheckinParticipants), everyone, chosen)
 	who.InitialOption = views.Pick(string(c.Participants), everyone, chosen)
 	blocks = append(blocks, views.Input(BlockCheckinParticipants, "Who answers", who, false, ""))
 
 	people := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeUser, views.PlainText("Pick people"), action(ActionCheckinPeople))
-	if c.Participants == models.ParticipantsChosen {
+	if c.Participants == checkinmodels.ParticipantsChosen {
 		people.InitialUsers = c.People
 	}
 	blocks = append(blocks, views.Input(BlockCheckinPeople, "People", people, true, "Only used when you choose “Only the people I pick below”."))
 
 	dests := []*slack.OptionBlockObject{
-		radioOption(string(models.DestinationThread), "One thread per round in this channel", "Each round is one message; answers go in its thread"),
-		radioOption(string(models.DestinationChannel), "Each answer as a message in this channel", ""),
-		radioOption(string(models.DestinationDigest), "Each reader's own digest", "A DM at the start of their day; nothing in the channel"),
+		radioOption(string(checkinmodels.DestinationThread), "One thread per round in this channel", "Each round is one message; answers go in its thread"),
+		radioOption(string(checkinmodels.DestinationChannel), "Each answer as a message in this channel", ""),
+		radioOption(string(checkinmodels.DestinationDigest), "Each reader's own digest", "A DM at the start of their day; nothing in the channel"),
 	}
 	dest := slack.NewRadioButtonsBlockElement(action(ActionCheckinDestination), dests...)
 	dest.InitialOption = views.Pick(string(c.Destination), dests...)
@@ -163,7 +164,7 @@ func CheckinModal(c models.Checkin, templates []models.CheckinTemplate, template
 	for _, d := range roundLengths {
 		rounds = append(rounds, slack.NewOptionBlockObject(roundValue(d), views.PlainText(describeDuration(d)), nil))
 	}
-	if c.RoundLength > 0 && c.RoundLength <= models.MaxRoundLength && views.Pick(roundValue(c.RoundLength), rounds...) == nil {
+	if c.RoundLength > 0 && c.RoundLength <= checkinmodels.MaxRoundLength && views.Pick(roundValue(c.RoundLength), rounds...) == nil {
 		rounds = append(rounds, slack.NewOptionBlockObject(roundValue(c.RoundLength), views.PlainText(describeDuration(c.RoundLength)), nil))
 	}
 	round := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, views.PlainText("Pick a length"), action(ActionCheckinRoundLength), rounds...)
@@ -172,7 +173,7 @@ func CheckinModal(c models.Checkin, templates []models.CheckinTemplate, template
 		"How long each round waits for answers; reminders go out within it. Late answers are still welcome until the next round starts."))
 
 	var rems []*slack.OptionBlockObject
-	for n := 0; n <= models.MaxReminders; n++ {
+	for n := 0; n <= checkinmodels.MaxReminders; n++ {
 		rems = append(rems, slack.NewOptionBlockObject(strconv.Itoa(n), views.PlainText(describeReminders(n)), nil))
 	}
 	rem := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, views.PlainText("Pick a number"), action(ActionCheckinReminders), rems...)
@@ -219,14 +220,14 @@ func describeReminders(n int) string {
 // (view.state.values: block id → action id → value) into a Checkin, and
 // returns what is wrong keyed by block id, ready for response_action
 // "errors"; nil when nothing is. It reports unreadable question lines, every
-// problem of models.Checkin.Validate on the field it concerns, and an
+// problem of checkinmodels.Checkin.Validate on the field it concerns, and an
 // unknown template. It does not parse the cadence: the handler runs
 // jobs/cadence.Parse and puts its error on BlockCheckinCadence.
 //
 // The ids, owner, channel and anchor are the handler's to fill in. Question
 // ids are not carried through the form; an edit matches questions to the
 // stored ones.
-func ParseCheckinSubmission(values map[string]map[string]slack.BlockAction) (models.Checkin, map[string]string) {
+func ParseCheckinSubmission(values map[string]map[string]slack.BlockAction) (checkinmodels.Checkin, map[string]string) {
 	errs := map[string][]string{}
 	add := func(block, msg string) { errs[block] = append(errs[block], msg) }
 	get := func(block string) (slack.BlockAction, bool) {
@@ -238,13 +239,13 @@ func ParseCheckinSubmission(values map[string]map[string]slack.BlockAction) (mod
 
 	if a, ok := get(BlockCheckinTemplate); ok {
 		if k := a.SelectedOption.Value; k != "" && k != ValueCheckinBlank {
-			if _, found := models.FindCheckinTemplate(k); !found {
+			if _, found := checkinmodels.FindTemplate(k); !found {
 				add(BlockCheckinTemplate, "I don't know that template any more. Pick another one, or “Start from scratch”.")
 			}
 		}
 	}
 
-	var c models.Checkin
+	var c checkinmodels.Checkin
 	if a, ok := get(BlockCheckinName); ok {
 		c.Name = strings.TrimSpace(a.Value)
 	}
@@ -265,13 +266,13 @@ func ParseCheckinSubmission(values map[string]map[string]slack.BlockAction) (mod
 	}
 
 	if a, ok := get(BlockCheckinParticipants); ok {
-		c.Participants = models.ParticipantMode(a.SelectedOption.Value)
+		c.Participants = checkinmodels.ParticipantMode(a.SelectedOption.Value)
 	}
-	if a, ok := get(BlockCheckinPeople); ok && c.Participants == models.ParticipantsChosen && len(a.SelectedUsers) > 0 {
+	if a, ok := get(BlockCheckinPeople); ok && c.Participants == checkinmodels.ParticipantsChosen && len(a.SelectedUsers) > 0 {
 		c.People = append([]string(nil), a.SelectedUsers...)
 	}
 	if a, ok := get(BlockCheckinDestination); ok {
-		c.Destination = models.Destination(a.SelectedOption.Value)
+		c.Destination = checkinmodels.Destination(a.SelectedOption.Value)
 	}
 
 	if a, ok := get(BlockCheckinRoundLength); ok && a.SelectedOption.Value != "" {
@@ -290,15 +291,15 @@ func ParseCheckinSubmission(values map[string]map[string]slack.BlockAction) (mod
 	}
 
 	if err := c.Validate(nil); err != nil {
-		var ce *models.CheckinError
+		var ce *checkinmodels.ValidationError
 		if errors.As(err, &ce) {
 			syntax := len(errs[BlockCheckinQuestions]) > 0
 			for _, p := range ce.Problems {
 				block := checkinBlock(p.Field)
-				if p.Field == models.FieldQuestions && syntax {
+				if p.Field == checkinmodels.FieldQuestions && syntax {
 					continue // the unreadable lines come first
 				}
-				if p.Field != models.FieldQuestions && len(errs[block]) > 0 {
+				if p.Field != checkinmodels.FieldQuestions && len(errs[block]) > 0 {
 					continue // already said
 				}
 				msg := p.Message
@@ -330,19 +331,19 @@ func CheckinFieldBlock(field string) string { return checkinBlock(field) }
 // checkinBlock is the block id where a problem with field is shown.
 func checkinBlock(field string) string {
 	switch field {
-	case models.FieldName:
+	case checkinmodels.FieldName:
 		return BlockCheckinName
-	case models.FieldCadence:
+	case checkinmodels.FieldCadence:
 		return BlockCheckinCadence
-	case models.FieldQuestions:
+	case checkinmodels.FieldQuestions:
 		return BlockCheckinQuestions
-	case models.FieldPeople:
+	case checkinmodels.FieldPeople:
 		return BlockCheckinPeople
-	case models.FieldDestination:
+	case checkinmodels.FieldDestination:
 		return BlockCheckinDestination
-	case models.FieldRoundLength:
+	case checkinmodels.FieldRoundLength:
 		return BlockCheckinRoundLength
-	case models.FieldReminders:
+	case checkinmodels.FieldReminders:
 		return BlockCheckinReminders
 	}
 	return BlockCheckinParticipants
@@ -360,17 +361,17 @@ func joinProblems(msgs []string) string {
 
 // Question syntax: "[optional] [anon] kind: prompt | option | option".
 
-var questionKinds = map[string]models.QuestionKind{
-	"text":    models.KindText,
-	"scale":   models.KindScale,
-	"choice":  models.KindChoice,
-	"blocked": models.KindBlocked,
+var questionKinds = map[string]checkinmodels.QuestionKind{
+	"text":    checkinmodels.KindText,
+	"scale":   checkinmodels.KindScale,
+	"choice":  checkinmodels.KindChoice,
+	"blocked": checkinmodels.KindBlocked,
 }
 
 // questionPrefix reads the words before a line's first colon. ok is false
 // when they are not all question keywords: the colon is then part of a
 // free-text question ("Today: what's the plan?").
-func questionPrefix(prefix string) (kind models.QuestionKind, anon, optional, ok bool, problem string) {
+func questionPrefix(prefix string) (kind checkinmodels.QuestionKind, anon, optional, ok bool, problem string) {
 	words := strings.Fields(strings.ToLower(prefix))
 	if len(words) == 0 {
 		return "", false, false, false, ""
@@ -398,14 +399,14 @@ func questionPrefix(prefix string) (kind models.QuestionKind, anon, optional, ok
 // parseQuestions reads one question per line. lines[i] is the line of
 // question i, and problems are the lines it could not read, each saying
 // which line and how to write it.
-func parseQuestions(s string) (qs []models.Question, lines []int, problems []string) {
+func parseQuestions(s string) (qs []checkinmodels.Question, lines []int, problems []string) {
 	for i, line := range strings.Split(s, "\n") {
 		n := i + 1
 		line = stripListMarker(strings.TrimSpace(line))
 		if line == "" {
 			continue
 		}
-		var kind models.QuestionKind
+		var kind checkinmodels.QuestionKind
 		var anon, optional bool
 		if before, after, found := strings.Cut(line, ":"); found {
 			k, a, o, ok, problem := questionPrefix(before)
@@ -430,13 +431,13 @@ func parseQuestions(s string) (qs []models.Question, lines []int, problems []str
 				problems = append(problems, fmt.Sprintf("Line %d has options after “|” but no type. Start it with `choice:` or `scale:`, like `choice: Where are you working? | office | home`.", n))
 				continue
 			}
-			kind = models.KindText
+			kind = checkinmodels.KindText
 		}
 		if prompt == "" {
 			problems = append(problems, fmt.Sprintf("Line %d has a type but no question. Write it after the colon, like `blocked: Is anything in your way?`.", n))
 			continue
 		}
-		qs = append(qs, models.Question{Kind: kind, Prompt: prompt, Options: opts, Anonymous: anon, Required: !optional})
+		qs = append(qs, checkinmodels.Question{Kind: kind, Prompt: prompt, Options: opts, Anonymous: anon, Required: !optional})
 		lines = append(lines, n)
 	}
 	return qs, lines, problems
@@ -478,7 +479,7 @@ func splitOptions(s string) []string {
 
 // formatQuestions writes questions in the syntax parseQuestions reads, so
 // that parseQuestions(formatQuestions(qs)) gives qs back (without ids).
-func formatQuestions(qs []models.Question) string {
+func formatQuestions(qs []checkinmodels.Question) string {
 	escape := func(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "|", `\|`) }
 	var b strings.Builder
 	for i, q := range qs {
@@ -493,7 +494,7 @@ func formatQuestions(qs []models.Question) string {
 			words = append(words, "anon")
 		}
 		prompt := escape(q.Prompt)
-		if q.Kind != models.KindText || stripListMarker(prompt) != prompt {
+		if q.Kind != checkinmodels.KindText || stripListMarker(prompt) != prompt {
 			words = append(words, string(q.Kind))
 		} else if before, _, found := strings.Cut(prompt, ":"); found && len(words) == 0 {
 			if _, _, _, ok, _ := questionPrefix(before); ok {

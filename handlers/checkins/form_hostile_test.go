@@ -8,8 +8,8 @@ import (
 	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	"github.com/trellis-bot/trellis/internal/blockkit"
 	"github.com/trellis-bot/trellis/internal/blockkit/blockkittest"
-	"github.com/trellis-bot/trellis/models"
-	"github.com/trellis-bot/trellis/models/modelstest"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
+	"github.com/trellis-bot/trellis/models/checkins/checkinstest"
 )
 
 // The hostile text every surface is checked with, shared with the other
@@ -17,7 +17,7 @@ import (
 var (
 	hostile        = blockkittest.Hostile
 	stored         = blockkittest.Stored
-	hostileCheckin = modelstest.HostileCheckin
+	hostileCheckin = checkinstest.HostileCheckin
 )
 
 // allowedMentions are the ids of the mentions Trellis builds on purpose.
@@ -28,12 +28,12 @@ var allowedMentions = []string{"@U0HELPER", "#C0TEAM", "@U0NONAME", "@U0OWNER"}
 // every Block Kit limit, and shows it rather than dropping it.
 func TestHostileTextInCheckinForm(t *testing.T) {
 	for kind, v := range hostile {
-		m := checkinhandlers.CheckinModal(hostileCheckin(v), models.CheckinTemplates(), "")
+		m := checkinhandlers.CheckinModal(hostileCheckin(v), checkinmodels.Templates(), "")
 		for _, p := range blockkit.Check(blockkit.Modal, m, allowedMentions...) {
 			t.Errorf("CheckinModal with %s text: %s", kind, p)
 		}
 	}
-	raw, err := json.Marshal(checkinhandlers.CheckinModal(hostileCheckin("<!channel>"), models.CheckinTemplates(), ""))
+	raw, err := json.Marshal(checkinhandlers.CheckinModal(hostileCheckin("<!channel>"), checkinmodels.Templates(), ""))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	"github.com/trellis-bot/trellis/jobs/cadence"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // set changes the submitted value of one block.
@@ -25,14 +26,14 @@ func set(values map[string]map[string]slack.BlockAction, block string, change fu
 }
 
 func TestCheckinModalLimits(t *testing.T) {
-	templates := models.CheckinTemplates()
+	templates := checkinmodels.Templates()
 	for _, tt := range templates {
 		t.Run(tt.Key, func(t *testing.T) {
 			checkModalLimits(t, checkinhandlers.CheckinModal(tt.Checkin, templates, tt.Key))
 		})
 	}
 	t.Run("blank", func(t *testing.T) {
-		checkModalLimits(t, checkinhandlers.CheckinModal(models.NewCheckin(), templates, ""))
+		checkModalLimits(t, checkinhandlers.CheckinModal(checkinmodels.NewCheckin(), templates, ""))
 	})
 	t.Run("largest", func(t *testing.T) {
 		c := largestCheckin()
@@ -53,23 +54,23 @@ func TestCheckinModalLimits(t *testing.T) {
 }
 
 // largestCheckin stays inside every model limit at its maximum.
-func largestCheckin() models.Checkin {
-	c := models.NewCheckin()
-	c.Name = strings.Repeat("n", models.MaxNameLen)
+func largestCheckin() checkinmodels.Checkin {
+	c := checkinmodels.NewCheckin()
+	c.Name = strings.Repeat("n", checkinmodels.MaxNameLen)
 	c.Cadence = "monthly on the first monday at 10:00"
-	c.Participants = models.ParticipantsChosen
+	c.Participants = checkinmodels.ParticipantsChosen
 	for i := range 50 {
 		c.People = append(c.People, fmt.Sprintf("U%08d", i))
 	}
-	for i := range models.MaxQuestions {
-		q := models.Question{Kind: models.KindText, Prompt: strings.Repeat("q", models.MaxPromptLen-1) + "?", Required: true}
+	for i := range checkinmodels.MaxQuestions {
+		q := checkinmodels.Question{Kind: checkinmodels.KindText, Prompt: strings.Repeat("q", checkinmodels.MaxPromptLen-1) + "?", Required: true}
 		if i%2 == 0 {
-			q.Kind = models.KindScale
-			q.Options = []string{strings.Repeat("l", models.MaxScaleLabelLen), strings.Repeat("h", models.MaxScaleLabelLen)}
+			q.Kind = checkinmodels.KindScale
+			q.Options = []string{strings.Repeat("l", checkinmodels.MaxScaleLabelLen), strings.Repeat("h", checkinmodels.MaxScaleLabelLen)}
 		}
 		c.Questions = append(c.Questions, q)
 	}
-	c.RoundLength = models.MaxRoundLength
+	c.RoundLength = checkinmodels.MaxRoundLength
 	return c
 }
 
@@ -84,8 +85,8 @@ func blockIDs(m slack.ModalViewRequest) []string {
 }
 
 func TestCheckinModalTemplatePicker(t *testing.T) {
-	templates := models.CheckinTemplates()
-	m := checkinhandlers.CheckinModal(models.NewCheckin(), templates, "")
+	templates := checkinmodels.Templates()
+	m := checkinhandlers.CheckinModal(checkinmodels.NewCheckin(), templates, "")
 	if m.CallbackID != checkinhandlers.CallbackCheckin {
 		t.Errorf("callback id = %q, want %q", m.CallbackID, checkinhandlers.CallbackCheckin)
 	}
@@ -120,29 +121,29 @@ func TestCheckinModalTemplatePicker(t *testing.T) {
 }
 
 func TestCheckinRoundTrip(t *testing.T) {
-	templates := models.CheckinTemplates()
-	custom := models.Checkin{
+	templates := checkinmodels.Templates()
+	custom := checkinmodels.Checkin{
 		Name:         "Ops | night shift",
 		Cadence:      "tue,thu at 16:00",
-		Participants: models.ParticipantsChosen,
+		Participants: checkinmodels.ParticipantsChosen,
 		People:       []string{"U1", "U2"},
-		Destination:  models.DestinationDigest,
+		Destination:  checkinmodels.DestinationDigest,
 		RoundLength:  48 * time.Hour,
 		Reminders:    2,
-		Questions: []models.Question{
-			{Kind: models.KindText, Prompt: "Today: what's the plan?", Required: true},
-			{Kind: models.KindText, Prompt: "scale: is a word here", Required: true},
-			{Kind: models.KindText, Prompt: "1. Numbered on purpose", Required: true},
-			{Kind: models.KindChoice, Prompt: "Pipe | or slash?", Options: []string{"a|b", "a/b"}, Anonymous: true, Required: true},
-			{Kind: models.KindScale, Prompt: "Energy?", Options: []string{"low", "high"}, Anonymous: true},
-			{Kind: models.KindBlocked, Prompt: "Blocked?", Required: true},
-			{Kind: models.KindText, Prompt: "Anything else?"},
+		Questions: []checkinmodels.Question{
+			{Kind: checkinmodels.KindText, Prompt: "Today: what's the plan?", Required: true},
+			{Kind: checkinmodels.KindText, Prompt: "scale: is a word here", Required: true},
+			{Kind: checkinmodels.KindText, Prompt: "1. Numbered on purpose", Required: true},
+			{Kind: checkinmodels.KindChoice, Prompt: "Pipe | or slash?", Options: []string{"a|b", "a/b"}, Anonymous: true, Required: true},
+			{Kind: checkinmodels.KindScale, Prompt: "Energy?", Options: []string{"low", "high"}, Anonymous: true},
+			{Kind: checkinmodels.KindBlocked, Prompt: "Blocked?", Required: true},
+			{Kind: checkinmodels.KindText, Prompt: "Anything else?"},
 		},
 	}
 	odd := templates[2].Checkin
 	odd.RoundLength = 10 * 24 * time.Hour // not in the list: offered as an extra option
 
-	cases := map[string]models.Checkin{"custom": custom, "odd round": odd}
+	cases := map[string]checkinmodels.Checkin{"custom": custom, "odd round": odd}
 	for _, tt := range templates {
 		cases[tt.Key] = tt.Checkin
 	}
@@ -161,7 +162,7 @@ func TestCheckinRoundTrip(t *testing.T) {
 }
 
 func TestCheckinQuestionSyntax(t *testing.T) {
-	values := submit(t, checkinhandlers.CheckinModal(models.CheckinTemplates()[0].Checkin, nil, ""))
+	values := submit(t, checkinhandlers.CheckinModal(checkinmodels.Templates()[0].Checkin, nil, ""))
 	set(values, checkinhandlers.BlockCheckinQuestions, func(a *slack.BlockAction) {
 		a.Value = "- What's new?\n\n2) optional: Anything else?\nANON Choice: Where? | office | home |\nblocked:Stuck?\nscale: How much say? | none | all"
 	})
@@ -169,12 +170,12 @@ func TestCheckinQuestionSyntax(t *testing.T) {
 	if errs != nil {
 		t.Fatalf("errors = %v", errs)
 	}
-	want := []models.Question{
-		{Kind: models.KindText, Prompt: "What's new?", Required: true},
-		{Kind: models.KindText, Prompt: "Anything else?"},
-		{Kind: models.KindChoice, Prompt: "Where?", Options: []string{"office", "home"}, Anonymous: true, Required: true},
-		{Kind: models.KindBlocked, Prompt: "Stuck?", Required: true},
-		{Kind: models.KindScale, Prompt: "How much say?", Options: []string{"none", "all"}, Required: true},
+	want := []checkinmodels.Question{
+		{Kind: checkinmodels.KindText, Prompt: "What's new?", Required: true},
+		{Kind: checkinmodels.KindText, Prompt: "Anything else?"},
+		{Kind: checkinmodels.KindChoice, Prompt: "Where?", Options: []string{"office", "home"}, Anonymous: true, Required: true},
+		{Kind: checkinmodels.KindBlocked, Prompt: "Stuck?", Required: true},
+		{Kind: checkinmodels.KindScale, Prompt: "How much say?", Options: []string{"none", "all"}, Required: true},
 	}
 	if !reflect.DeepEqual(got.Questions, want) {
 		t.Errorf("questions:\n got %+v\nwant %+v", got.Questions, want)
@@ -183,7 +184,7 @@ func TestCheckinQuestionSyntax(t *testing.T) {
 
 // TestCheckinHelpExamplesParse: the examples the modal shows are correct.
 func TestCheckinHelpExamplesParse(t *testing.T) {
-	m := checkinhandlers.CheckinModal(models.NewCheckin(), models.CheckinTemplates(), "")
+	m := checkinhandlers.CheckinModal(checkinmodels.NewCheckin(), checkinmodels.Templates(), "")
 	raw, _ := json.Marshal(m)
 	var v struct {
 		Blocks []struct {
@@ -216,7 +217,7 @@ func TestCheckinHelpExamplesParse(t *testing.T) {
 
 func TestCheckinSubmissionErrors(t *testing.T) {
 	base := func() map[string]map[string]slack.BlockAction {
-		templates := models.CheckinTemplates()
+		templates := checkinmodels.Templates()
 		return submit(t, checkinhandlers.CheckinModal(templates[0].Checkin, templates, templates[0].Key))
 	}
 	questions := func(s string) func(map[string]map[string]slack.BlockAction) {
@@ -262,7 +263,7 @@ func TestCheckinSubmissionErrors(t *testing.T) {
 			set(v, checkinhandlers.BlockCheckinCadence, func(a *slack.BlockAction) { a.Value = "" })
 		}, checkinhandlers.BlockCheckinCadence, "weekdays at 09:30"},
 		{"chosen without people", func(v map[string]map[string]slack.BlockAction) {
-			set(v, checkinhandlers.BlockCheckinParticipants, func(a *slack.BlockAction) { a.SelectedOption.Value = string(models.ParticipantsChosen) })
+			set(v, checkinhandlers.BlockCheckinParticipants, func(a *slack.BlockAction) { a.SelectedOption.Value = string(checkinmodels.ParticipantsChosen) })
 		}, checkinhandlers.BlockCheckinPeople, "at least one person"},
 		{"no destination", func(v map[string]map[string]slack.BlockAction) {
 			delete(v, checkinhandlers.BlockCheckinDestination)
@@ -287,7 +288,7 @@ func TestCheckinSubmissionErrors(t *testing.T) {
 }
 
 func TestCheckinSubmissionManyProblemsStayShort(t *testing.T) {
-	values := submit(t, checkinhandlers.CheckinModal(models.NewCheckin(), nil, ""))
+	values := submit(t, checkinhandlers.CheckinModal(checkinmodels.NewCheckin(), nil, ""))
 	set(values, checkinhandlers.BlockCheckinQuestions, func(a *slack.BlockAction) {
 		a.Value = strings.Repeat("Where? | a | b\n", 10)
 	})

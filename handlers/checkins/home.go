@@ -14,6 +14,7 @@ import (
 	"github.com/trellis-bot/trellis/handlers/views"
 	jobcheckins "github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // homeSection builds the check-ins' section of the Home tab: the rounds
@@ -49,7 +50,7 @@ func (h *Handlers) homeCheckins(ctx context.Context, teamID string, p models.Per
 	if err != nil {
 		return out, err
 	}
-	mine = slices.DeleteFunc(mine, func(c models.Checkin) bool { return !in(ctx, c.ChannelID) })
+	mine = slices.DeleteFunc(mine, func(c checkinmodels.Checkin) bool { return !in(ctx, c.ChannelID) })
 	out.Mine, err = h.checkinItems(ctx, teamID, p, mine)
 	return out, err
 }
@@ -60,7 +61,7 @@ func (h *Handlers) homeCheckins(ctx context.Context, teamID string, p models.Per
 // know of it — its owner, its participants and admins (read fresh from
 // Slack). For anything else the person is told, as for a check-in that
 // does not exist, and stop is set.
-func (h *Handlers) homeCheckin(ctx context.Context, req *bot.Request) (c models.Checkin, p models.Person, stop bool, err error) {
+func (h *Handlers) homeCheckin(ctx context.Context, req *bot.Request) (c checkinmodels.Checkin, p models.Person, stop bool, err error) {
 	value := req.Interaction.ActionCallback.BlockActions[0].Value
 	id, perr := strconv.ParseInt(value, 10, 64)
 	if perr != nil || id <= 0 {
@@ -93,7 +94,7 @@ func (h *Handlers) homeCheckin(ctx context.Context, req *bot.Request) (c models.
 
 // mayKnow reports whether p may know of c: its owner, one of the people
 // it asks, or a workspace admin (read fresh from Slack).
-func (h *Handlers) mayKnow(ctx context.Context, req *bot.Request, p models.Person, c models.Checkin) (bool, error) {
+func (h *Handlers) mayKnow(ctx context.Context, req *bot.Request, p models.Person, c checkinmodels.Checkin) (bool, error) {
 	if c.OwnerID == p.UserID {
 		return true, nil
 	}
@@ -133,19 +134,19 @@ func (h *Handlers) homeCheckinEdit(ctx context.Context, req *bot.Request) (*bot.
 }
 
 func (h *Handlers) homeCheckinPause(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	return h.homeCheckinVerb(ctx, req, true, func(p models.Person, c models.Checkin) (*bot.Response, error) {
+	return h.homeCheckinVerb(ctx, req, true, func(p models.Person, c checkinmodels.Checkin) (*bot.Response, error) {
 		return h.pauseCheckin(ctx, req, p, c, true)
 	})
 }
 
 func (h *Handlers) homeCheckinResume(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	return h.homeCheckinVerb(ctx, req, true, func(p models.Person, c models.Checkin) (*bot.Response, error) {
+	return h.homeCheckinVerb(ctx, req, true, func(p models.Person, c checkinmodels.Checkin) (*bot.Response, error) {
 		return h.pauseCheckin(ctx, req, p, c, false)
 	})
 }
 
 func (h *Handlers) homeCheckinRun(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	return h.homeCheckinVerb(ctx, req, true, func(p models.Person, c models.Checkin) (*bot.Response, error) {
+	return h.homeCheckinVerb(ctx, req, true, func(p models.Person, c checkinmodels.Checkin) (*bot.Response, error) {
 		return h.runCheckin(ctx, req, p, c)
 	})
 }
@@ -153,7 +154,7 @@ func (h *Handlers) homeCheckinRun(ctx context.Context, req *bot.Request) (*bot.R
 // homeCheckinExport sends the CSV of /trellis checkin export: everyone's
 // answers to the owner and admins, the person's own to anyone else.
 func (h *Handlers) homeCheckinExport(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	return h.homeCheckinVerb(ctx, req, false, func(p models.Person, c models.Checkin) (*bot.Response, error) {
+	return h.homeCheckinVerb(ctx, req, false, func(p models.Person, c checkinmodels.Checkin) (*bot.Response, error) {
 		return h.exportCheckin(ctx, req, p, c, false)
 	})
 }
@@ -163,7 +164,7 @@ func (h *Handlers) homeCheckinExport(ctx context.Context, req *bot.Request) (*bo
 // person, then republishes their Home tab. For a button that changes the
 // check-in (manage), someone who may not change it is refused first, and
 // their Home tab is left as it is.
-func (h *Handlers) homeCheckinVerb(ctx context.Context, req *bot.Request, manage bool, do func(models.Person, models.Checkin) (*bot.Response, error)) (*bot.Response, error) {
+func (h *Handlers) homeCheckinVerb(ctx context.Context, req *bot.Request, manage bool, do func(models.Person, checkinmodels.Checkin) (*bot.Response, error)) (*bot.Response, error) {
 	c, p, stop, err := h.homeCheckin(ctx, req)
 	if stop || err != nil {
 		return nil, err

@@ -11,7 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/jobs/checkins"
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // CallbackAnswer is the answer modal's callback id. A blocked question's
@@ -83,7 +83,7 @@ func ParseAnswerForm(s string) (roundID, checkinID int64, err error) {
 // part of the stored answer. Anonymous answers are stored without the person,
 // so they are never in previous; when editing, the form says the first one
 // stays counted.
-func AnswerModal(c models.Checkin, round models.Round, roundLabel string, previous map[int]string, lastTime map[int]string) slack.ModalViewRequest {
+func AnswerModal(c checkinmodels.Checkin, round checkinmodels.Round, roundLabel string, previous map[int]string, lastTime map[int]string) slack.ModalViewRequest {
 	editing := previous != nil
 	label := strings.TrimSpace(roundLabel)
 	if label == "" {
@@ -103,7 +103,7 @@ func AnswerModal(c models.Checkin, round models.Round, roundLabel string, previo
 		action := "answer:" + strconv.Itoa(pos)
 		value, filled := previous[pos]
 		fromLastTime := false
-		if !editing && q.Kind == models.KindText {
+		if !editing && q.Kind == checkinmodels.KindText {
 			if v := strings.TrimSpace(lastTime[pos]); v != "" {
 				value, filled, fromLastTime = v, true, true
 			}
@@ -113,18 +113,18 @@ func AnswerModal(c models.Checkin, round models.Round, roundLabel string, previo
 		var el slack.BlockElement
 		var hint string
 		switch q.Kind {
-		case models.KindScale:
+		case checkinmodels.KindScale:
 			opts := scaleOptions(q.Options)
 			radio := slack.NewRadioButtonsBlockElement(action, opts...)
 			if filled {
 				radio.InitialOption = pick(value, opts...)
 			}
 			el = radio
-		case models.KindChoice:
+		case checkinmodels.KindChoice:
 			opts := make([]*slack.OptionBlockObject, 0, len(q.Options))
 			for _, o := range q.Options {
 				o = strings.TrimSpace(o)
-				opts = append(opts, slack.NewOptionBlockObject(o, plain(clip(o, models.MaxOptionLen)), nil))
+				opts = append(opts, slack.NewOptionBlockObject(o, plain(clip(o, checkinmodels.MaxOptionLen)), nil))
 			}
 			var initial *slack.OptionBlockObject
 			if filled {
@@ -141,7 +141,7 @@ func AnswerModal(c models.Checkin, round models.Round, roundLabel string, previo
 				sel.InitialOption = initial
 				el = sel
 			}
-		case models.KindBlocked:
+		case checkinmodels.KindBlocked:
 			yes := slack.NewOptionBlockObject(checkins.ValueYes, plain("Yes"), nil)
 			no := slack.NewOptionBlockObject(checkins.ValueNo, plain("No"), nil)
 			radio := slack.NewRadioButtonsBlockElement(action, yes, no)
@@ -149,7 +149,7 @@ func AnswerModal(c models.Checkin, round models.Round, roundLabel string, previo
 				radio.InitialOption = pick(value, yes, no)
 			}
 			el = radio
-		default: // models.KindText, and any kind this code does not know yet
+		default: // checkinmodels.KindText, and any kind this code does not know yet
 			in := slack.NewPlainTextInputBlockElement(plain("Write your answer"), action)
 			in.Multiline = true
 			in.MaxLength = maxAnswerText
@@ -180,7 +180,7 @@ func AnswerModal(c models.Checkin, round models.Round, roundLabel string, previo
 				text("Filled in as last time — change anything that's new.")))
 		}
 
-		if q.Kind == models.KindBlocked {
+		if q.Kind == checkinmodels.KindBlocked {
 			who := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, plain("Pick a person"), action+":helper")
 			blocks = append(blocks, input(AnswerHelperBlockID(pos), "If you're blocked: who could help?", who, true,
 				"Only this person is told, so they can reach out to you. Leave it empty if nobody comes to mind."))
@@ -197,18 +197,18 @@ func AnswerModal(c models.Checkin, round models.Round, roundLabel string, previo
 }
 
 // answerIntro says where the answers go and whether the round is late.
-func answerIntro(c models.Checkin, round models.Round, editing bool) string {
+func answerIntro(c checkinmodels.Checkin, round checkinmodels.Round, editing bool) string {
 	var parts []string
 	channel := "the check-in's channel"
 	if c.ChannelID != "" {
 		channel = "<#" + c.ChannelID + ">"
 	}
 	switch c.Destination {
-	case models.DestinationThread:
+	case checkinmodels.DestinationThread:
 		parts = append(parts, "Your answers go in this round's thread in "+channel+", read by its members now and later (a public channel can be opened by anyone in the workspace).")
-	case models.DestinationChannel:
+	case checkinmodels.DestinationChannel:
 		parts = append(parts, "Your answers are posted in "+channel+", read by its members now and later (a public channel can be opened by anyone in the workspace).")
-	case models.DestinationDigest:
+	case checkinmodels.DestinationDigest:
 		parts = append(parts, "Your answers go in the digests of this check-in's people who are in "+channel+" when each digest is written.")
 	}
 	parts = append(parts, "Trellis itself shows them — in digests, exports and the Home tab — only to people in "+channel+
@@ -234,14 +234,14 @@ func scaleOptions(labels []string) []*slack.OptionBlockObject {
 		case n == 5 && len(labels) > 1 && strings.TrimSpace(labels[1]) != "":
 			s += " – " + strings.TrimSpace(labels[1])
 		}
-		opts[n-1] = slack.NewOptionBlockObject(v, plain(clip(s, models.MaxOptionLen)), nil)
+		opts[n-1] = slack.NewOptionBlockObject(v, plain(clip(s, checkinmodels.MaxOptionLen)), nil)
 	}
 	return opts
 }
 
 // ParseAnswerSubmission reads the answer modal's submitted state
 // (view.state.values: block id → action id → value) into a Submission for
-// models.Checkins.Answer: answers to anonymous questions in sub.Anonymous,
+// checkinmodels.Store.Answer: answers to anonymous questions in sub.Anonymous,
 // the others in sub.Answers, by checkins.AnswerKey, trimmed, and blank answers
 // left out. For a person whose anonymous answers would not be counted,
 // pass c.AnonymousOptional(), so that those questions are not required. A scale answer is "1" to "5", a choice its option's
@@ -256,8 +256,8 @@ func scaleOptions(labels []string) []*slack.OptionBlockObject {
 // response_action "errors": a required question left blank, or a pick the
 // form no longer offers because the check-in changed while it was open.
 // sub and helpers are never nil.
-func ParseAnswerSubmission(c models.Checkin, values map[string]map[string]slack.BlockAction) (sub models.Submission, helpers map[int]string, errs map[string]string) {
-	sub = models.Submission{Answers: map[int]string{}, Anonymous: map[int]string{}}
+func ParseAnswerSubmission(c checkinmodels.Checkin, values map[string]map[string]slack.BlockAction) (sub checkinmodels.Submission, helpers map[int]string, errs map[string]string) {
+	sub = checkinmodels.Submission{Answers: map[int]string{}, Anonymous: map[int]string{}}
 	helpers = map[int]string{}
 	errs = map[string]string{}
 	get := func(block string) slack.BlockAction {
@@ -274,19 +274,19 @@ func ParseAnswerSubmission(c models.Checkin, values map[string]map[string]slack.
 
 		var v string
 		switch q.Kind {
-		case models.KindScale:
+		case checkinmodels.KindScale:
 			v = strings.TrimSpace(a.SelectedOption.Value)
 			if n, err := strconv.Atoi(v); v != "" && (err != nil || n < 1 || n > 5) {
 				errs[block] = "Pick a number from 1 to 5."
 				continue
 			}
-		case models.KindChoice:
+		case checkinmodels.KindChoice:
 			v = strings.TrimSpace(a.SelectedOption.Value)
 			if v != "" && !slices.ContainsFunc(q.Options, func(o string) bool { return strings.TrimSpace(o) == v }) {
 				errs[block] = "That choice isn't offered any more (the check-in changed while you were answering). Please pick again."
 				continue
 			}
-		case models.KindBlocked:
+		case checkinmodels.KindBlocked:
 			v = strings.TrimSpace(a.SelectedOption.Value)
 			if v != "" && v != checkins.ValueYes && v != checkins.ValueNo {
 				errs[block] = "Pick yes or no."
@@ -311,7 +311,7 @@ func ParseAnswerSubmission(c models.Checkin, values map[string]map[string]slack.
 		} else {
 			sub.Answers[pos] = v
 		}
-		if q.Kind == models.KindBlocked && v == checkins.ValueYes {
+		if q.Kind == checkinmodels.KindBlocked && v == checkins.ValueYes {
 			if u := strings.TrimSpace(get(AnswerHelperBlockID(pos)).SelectedUser); u != "" {
 				helpers[pos] = u
 			}
@@ -324,13 +324,13 @@ func ParseAnswerSubmission(c models.Checkin, values map[string]map[string]slack.
 }
 
 // requiredMessage asks for an answer the way the question's element takes it.
-func requiredMessage(kind models.QuestionKind) string {
+func requiredMessage(kind checkinmodels.QuestionKind) string {
 	switch kind {
-	case models.KindScale:
+	case checkinmodels.KindScale:
 		return "This one needs an answer: pick a number from 1 to 5."
-	case models.KindChoice:
+	case checkinmodels.KindChoice:
 		return "This one needs an answer: pick the option closest to yours."
-	case models.KindBlocked:
+	case checkinmodels.KindBlocked:
 		return "This one needs an answer: pick yes or no."
 	}
 	return "This one needs an answer. A few words are plenty."

@@ -6,7 +6,7 @@ import (
 
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/jobs/checkins"
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // An anonymous question whose answer would not be counted — the person's
@@ -20,18 +20,18 @@ func TestUncountedAnonymousQuestionsAreOptional(t *testing.T) {
 	closed.Closed = true
 	tests := []struct {
 		name  string
-		round models.Round
-		resp  models.Response
+		round checkinmodels.Round
+		resp  checkinmodels.Response
 		// previous is the person's earlier identified answers; nil on a
 		// first answer.
 		previous map[int]string
 		counted  bool
 		hint     string
 	}{
-		{"first answer", open, models.Response{Status: models.ResponseAsked}, nil, true, "Stored without your name"},
-		{"edit", open, models.Response{Status: models.ResponseAnswered, AnonymousIn: true}, map[int]string{}, false, "Already counted"},
-		{"late", closed, models.Response{Status: models.ResponseAsked}, nil, false, "Not counted now"},
-		{"late edit", closed, models.Response{Status: models.ResponseAnswered, AnonymousIn: true}, map[int]string{}, false, "Already counted"},
+		{"first answer", open, checkinmodels.Response{Status: checkinmodels.ResponseAsked}, nil, true, "Stored without your name"},
+		{"edit", open, checkinmodels.Response{Status: checkinmodels.ResponseAnswered, AnonymousIn: true}, map[int]string{}, false, "Already counted"},
+		{"late", closed, checkinmodels.Response{Status: checkinmodels.ResponseAsked}, nil, false, "Not counted now"},
+		{"late edit", closed, checkinmodels.Response{Status: checkinmodels.ResponseAnswered, AnonymousIn: true}, map[int]string{}, false, "Already counted"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

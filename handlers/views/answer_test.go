@@ -10,7 +10,7 @@ import (
 
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/jobs/checkins"
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // inputBlock returns the modal's input block with id, or fails.
@@ -71,46 +71,46 @@ func answer(t *testing.T, m slack.ModalViewRequest, values map[string]map[string
 
 // everyKind has a question of every kind, anonymous and optional ones, and
 // a choice long enough to be a menu.
-func everyKind() models.Checkin {
-	c := models.NewCheckin()
+func everyKind() checkinmodels.Checkin {
+	c := checkinmodels.NewCheckin()
 	c.ID, c.ChannelID, c.Name = 7, "C42", "Team pulse"
-	c.Questions = []models.Question{
-		{Kind: models.KindText, Prompt: "What did you ship?", Required: true},
-		{Kind: models.KindScale, Prompt: "How was your week?", Options: []string{"rough", "great"}, Required: true},
-		{Kind: models.KindChoice, Prompt: "Where are you working?", Options: []string{"office", "home"}, Required: true},
-		{Kind: models.KindChoice, Prompt: "Which day suits?", Options: []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}, Required: true},
-		{Kind: models.KindBlocked, Prompt: "Is anything blocking you?", Required: true},
-		{Kind: models.KindScale, Prompt: "How much say did you have?", Options: []string{"none", "all"}, Anonymous: true, Required: true},
-		{Kind: models.KindChoice, Prompt: "Do you have what you need?", Options: []string{"Yes", "Not yet"}, Anonymous: true},
-		{Kind: models.KindText, Prompt: "Anything else?"},
+	c.Questions = []checkinmodels.Question{
+		{Kind: checkinmodels.KindText, Prompt: "What did you ship?", Required: true},
+		{Kind: checkinmodels.KindScale, Prompt: "How was your week?", Options: []string{"rough", "great"}, Required: true},
+		{Kind: checkinmodels.KindChoice, Prompt: "Where are you working?", Options: []string{"office", "home"}, Required: true},
+		{Kind: checkinmodels.KindChoice, Prompt: "Which day suits?", Options: []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}, Required: true},
+		{Kind: checkinmodels.KindBlocked, Prompt: "Is anything blocking you?", Required: true},
+		{Kind: checkinmodels.KindScale, Prompt: "How much say did you have?", Options: []string{"none", "all"}, Anonymous: true, Required: true},
+		{Kind: checkinmodels.KindChoice, Prompt: "Do you have what you need?", Options: []string{"Yes", "Not yet"}, Anonymous: true},
+		{Kind: checkinmodels.KindText, Prompt: "Anything else?"},
 	}
 	return c
 }
 
-var aRound = models.Round{ID: 12, CheckinID: 7}
+var aRound = checkinmodels.Round{ID: 12, CheckinID: 7}
 
 // largestAnswerCheckin stays inside every model limit at its maximum.
-func largestAnswerCheckin() models.Checkin {
-	c := models.NewCheckin()
-	c.ID, c.ChannelID, c.Name = 1<<62, "C0123456789", strings.Repeat("n", models.MaxNameLen)
+func largestAnswerCheckin() checkinmodels.Checkin {
+	c := checkinmodels.NewCheckin()
+	c.ID, c.ChannelID, c.Name = 1<<62, "C0123456789", strings.Repeat("n", checkinmodels.MaxNameLen)
 	c.Cadence = "weekdays at 09:30"
-	prompt := strings.Repeat("q", models.MaxPromptLen-1) + "?"
+	prompt := strings.Repeat("q", checkinmodels.MaxPromptLen-1) + "?"
 	var choices []string
-	for i := range models.MaxChoices {
-		choices = append(choices, fmt.Sprintf("%d%s", i, strings.Repeat("o", models.MaxOptionLen-1)))
+	for i := range checkinmodels.MaxChoices {
+		choices = append(choices, fmt.Sprintf("%d%s", i, strings.Repeat("o", checkinmodels.MaxOptionLen-1)))
 	}
-	labels := []string{strings.Repeat("l", models.MaxScaleLabelLen), strings.Repeat("h", models.MaxScaleLabelLen)}
-	for i := range models.MaxQuestions {
-		q := models.Question{Prompt: prompt, Required: i%3 != 0}
+	labels := []string{strings.Repeat("l", checkinmodels.MaxScaleLabelLen), strings.Repeat("h", checkinmodels.MaxScaleLabelLen)}
+	for i := range checkinmodels.MaxQuestions {
+		q := checkinmodels.Question{Prompt: prompt, Required: i%3 != 0}
 		switch i % 4 {
 		case 0:
-			q.Kind = models.KindText
+			q.Kind = checkinmodels.KindText
 		case 1:
-			q.Kind, q.Options, q.Anonymous = models.KindScale, labels, true
+			q.Kind, q.Options, q.Anonymous = checkinmodels.KindScale, labels, true
 		case 2:
-			q.Kind, q.Options, q.Anonymous = models.KindChoice, choices, i%2 == 0
+			q.Kind, q.Options, q.Anonymous = checkinmodels.KindChoice, choices, i%2 == 0
 		case 3:
-			q.Kind = models.KindBlocked
+			q.Kind = checkinmodels.KindBlocked
 		}
 		c.Questions = append(c.Questions, q)
 	}
@@ -125,18 +125,18 @@ func TestAnswerModalLimits(t *testing.T) {
 	long := map[int]string{}
 	for i, q := range largest.Questions {
 		switch q.Kind {
-		case models.KindText:
+		case checkinmodels.KindText:
 			long[i+1] = strings.Repeat("a", 3500) // clipped to the input's max_length
-		case models.KindScale:
+		case checkinmodels.KindScale:
 			long[i+1] = "5"
-		case models.KindChoice:
+		case checkinmodels.KindChoice:
 			long[i+1] = q.Options[9]
-		case models.KindBlocked:
+		case checkinmodels.KindBlocked:
 			long[i+1] = "yes"
 		}
 	}
-	cases := map[string]models.Checkin{"largest": largest, "every kind": everyKind()}
-	for _, tt := range models.CheckinTemplates() {
+	cases := map[string]checkinmodels.Checkin{"largest": largest, "every kind": everyKind()}
+	for _, tt := range checkinmodels.Templates() {
 		cases[tt.Key] = tt.Checkin
 	}
 	for name, c := range cases {
@@ -144,7 +144,7 @@ func TestAnswerModalLimits(t *testing.T) {
 			label := strings.Repeat("r", 200) // longer than a header holds
 			checkModalLimits(t, views.AnswerModal(c, aRound, label, nil, nil))
 			checkModalLimits(t, views.AnswerModal(c, aRound, "", long, long))
-			checkModalLimits(t, views.AnswerModal(c, models.Round{ID: 1 << 62, Closed: true}, "", nil, long))
+			checkModalLimits(t, views.AnswerModal(c, checkinmodels.Round{ID: 1 << 62, Closed: true}, "", nil, long))
 		})
 	}
 }
@@ -178,15 +178,15 @@ func TestAnswerModalShape(t *testing.T) {
 		}
 		var want string
 		switch q.Kind {
-		case models.KindText:
+		case checkinmodels.KindText:
 			want = "*slack.PlainTextInputBlockElement"
 			e := in.Element.(*slack.PlainTextInputBlockElement)
 			if !e.Multiline || e.MaxLength != 3000 || in.Hint == nil || !strings.Contains(in.Hint.Text, "kept in full") {
 				t.Errorf("question %d: multiline %v, max_length %d, hint %+v; want a multiline 3000 with a hint on long answers", i+1, e.Multiline, e.MaxLength, in.Hint)
 			}
-		case models.KindScale, models.KindBlocked:
+		case checkinmodels.KindScale, checkinmodels.KindBlocked:
 			want = "*slack.RadioButtonsBlockElement"
-		case models.KindChoice:
+		case checkinmodels.KindChoice:
 			want = "*slack.RadioButtonsBlockElement"
 			if len(q.Options) > 5 {
 				want = "*slack.SelectBlockElement"
@@ -196,7 +196,7 @@ func TestAnswerModalShape(t *testing.T) {
 			t.Errorf("question %d (%s): element %s, want %s", i+1, q.Kind, got, want)
 		}
 		helper := hasBlock(first, views.AnswerHelperBlockID(i+1))
-		if helper != (q.Kind == models.KindBlocked) {
+		if helper != (q.Kind == checkinmodels.KindBlocked) {
 			t.Errorf("question %d (%s): helper picker shown = %v", i+1, q.Kind, helper)
 		}
 	}
@@ -240,7 +240,7 @@ func TestAnswerRoundTrip(t *testing.T) {
 	if errs != nil {
 		t.Fatalf("errors = %v, want none", errs)
 	}
-	want := models.Submission{
+	want := checkinmodels.Submission{
 		Answers:   map[int]string{1: "Shipped the planner.\nAnd tests.", 2: "4", 3: "home", 4: "Fri", 5: "yes"},
 		Anonymous: map[int]string{6: "2", 7: "Not yet"},
 	}
@@ -272,25 +272,25 @@ func answerStateWith(t *testing.T, m slack.ModalViewRequest, answers map[string]
 }
 
 // TestAnswerTemplatesRoundTrip answers every template's questions and gets
-// back what models.Checkins.Answer takes.
+// back what checkinmodels.Store.Answer takes.
 func TestAnswerTemplatesRoundTrip(t *testing.T) {
-	for _, tt := range models.CheckinTemplates() {
+	for _, tt := range checkinmodels.Templates() {
 		t.Run(tt.Key, func(t *testing.T) {
 			c := tt.Checkin
 			m := views.AnswerModal(c, aRound, tt.Title, nil, nil)
 			values := submit(t, m)
-			want := models.Submission{Answers: map[int]string{}, Anonymous: map[int]string{}}
+			want := checkinmodels.Submission{Answers: map[int]string{}, Anonymous: map[int]string{}}
 			for i, q := range c.Questions {
 				pos := i + 1
 				var v string
 				switch q.Kind {
-				case models.KindText:
+				case checkinmodels.KindText:
 					v = fmt.Sprintf("Answer %d", pos)
-				case models.KindScale:
+				case checkinmodels.KindScale:
 					v = "3"
-				case models.KindChoice:
+				case checkinmodels.KindChoice:
 					v = q.Options[len(q.Options)-1]
-				case models.KindBlocked:
+				case checkinmodels.KindBlocked:
 					v = checkins.ValueNo
 				}
 				answer(t, m, values, views.AnswerBlockID(pos), v)

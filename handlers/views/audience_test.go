@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // The answer form says truthfully, for every destination, who reads an
@@ -14,16 +14,16 @@ import (
 // shows answers only to people in the channel at the time, owners and
 // admins included.
 func TestAnswerFormSaysWhoReads(t *testing.T) {
-	want := map[models.Destination]string{
-		models.DestinationThread:  "thread in <#C0TEAM>, read by its members now and later",
-		models.DestinationChannel: "posted in <#C0TEAM>, read by its members now and later",
-		models.DestinationDigest:  "digests of this check-in's people who are in <#C0TEAM> when each digest is written",
+	want := map[checkinmodels.Destination]string{
+		checkinmodels.DestinationThread:  "thread in <#C0TEAM>, read by its members now and later",
+		checkinmodels.DestinationChannel: "posted in <#C0TEAM>, read by its members now and later",
+		checkinmodels.DestinationDigest:  "digests of this check-in's people who are in <#C0TEAM> when each digest is written",
 	}
-	for _, d := range []models.Destination{models.DestinationThread, models.DestinationChannel, models.DestinationDigest} {
-		c := models.NewCheckin()
+	for _, d := range []checkinmodels.Destination{checkinmodels.DestinationThread, checkinmodels.DestinationChannel, checkinmodels.DestinationDigest} {
+		c := checkinmodels.NewCheckin()
 		c.ID, c.ChannelID, c.Name, c.Destination = 7, "C0TEAM", "Stand-up", d
-		c.Questions = []models.Question{{Kind: models.KindText, Prompt: "Anything?", Required: true}}
-		m := AnswerModal(c, models.Round{ID: 3, CheckinID: 7}, "", nil, nil)
+		c.Questions = []checkinmodels.Question{{Kind: checkinmodels.KindText, Prompt: "Anything?", Required: true}}
+		m := AnswerModal(c, checkinmodels.Round{ID: 3, CheckinID: 7}, "", nil, nil)
 		raw, err := json.Marshal(m.Blocks)
 		if err != nil {
 			t.Fatal(err)

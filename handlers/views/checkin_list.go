@@ -10,6 +10,7 @@ import (
 
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/mrkdwn"
 )
 
@@ -143,7 +144,7 @@ type HomeWaiting struct {
 	ClosesAt time.Time
 	// Loc is the person's timezone; nil means UTC.
 	Loc *time.Location
-	// Status is models.ResponseSnoozed or models.ResponseSkipped when the
+	// Status is checkinmodels.ResponseSnoozed or checkinmodels.ResponseSkipped when the
 	// person did that, else empty.
 	Status string
 }
@@ -182,9 +183,9 @@ func homeCheckinBlocks(h HomeCheckins, maxBlocks, budget int) []slack.Block {
 			s += " · open until " + localTime(w.ClosesAt, w.Loc).Format("Mon 2 Jan, 15:04")
 		}
 		switch w.Status {
-		case models.ResponseSnoozed:
+		case checkinmodels.ResponseSnoozed:
 			s += " · _Snoozed_"
-		case models.ResponseSkipped:
+		case checkinmodels.ResponseSkipped:
 			s += " · _Skipped, you can still answer_"
 		}
 		b := section(s, slack.NewAccessory(button(checkins.ActionCheckinAnswer, "Answer", checkins.AnswerMetadata(w.RoundID, w.CheckinID))))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // berlinZone is the zone the list and Home tests read times in.
@@ -97,7 +98,7 @@ func TestHomeCheckins(t *testing.T) {
 	ck = views.HomeCheckins{
 		Waiting: []views.HomeWaiting{
 			{RoundID: 12, CheckinID: 7, Label: "Daily stand-up · Tue 24 Nov", ClosesAt: time.Date(2026, 11, 24, 16, 30, 0, 0, time.UTC), Loc: berlin},
-			{RoundID: 13, CheckinID: 8, Label: "Retro <!here>", Status: models.ResponseSnoozed},
+			{RoundID: 13, CheckinID: 8, Label: "Retro <!here>", Status: checkinmodels.ResponseSnoozed},
 		},
 		Mine: []views.CheckinListItem{{ID: 7, Name: "Daily stand-up", Cadence: "weekdays at 09:30", ChannelID: "C0TEAM", Participants: 8}},
 	}

@@ -12,7 +12,8 @@ import (
 	"github.com/trellis-bot/trellis/internal/blockkit/blockkittest"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
-	"github.com/trellis-bot/trellis/models/modelstest"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
+	"github.com/trellis-bot/trellis/models/checkins/checkinstest"
 )
 
 // The hostile text every surface is checked with, shared with the other
@@ -20,19 +21,19 @@ import (
 var (
 	hostile        = blockkittest.Hostile
 	stored         = blockkittest.Stored
-	hostileCheckin = modelstest.HostileCheckin
+	hostileCheckin = checkinstest.HostileCheckin
 )
 
 // hostileAnswers answers every question of c with v where text is free.
-func hostileAnswers(c models.Checkin, v string) map[int]string {
+func hostileAnswers(c checkinmodels.Checkin, v string) map[int]string {
 	a := map[int]string{}
 	for i, q := range c.Questions {
 		switch q.Kind {
-		case models.KindScale:
+		case checkinmodels.KindScale:
 			a[i+1] = "4"
-		case models.KindChoice:
+		case checkinmodels.KindChoice:
 			a[i+1] = q.Options[1]
-		case models.KindBlocked:
+		case checkinmodels.KindBlocked:
 			a[i+1] = "yes"
 		default:
 			a[i+1] = stored(v, maxAnswerText)
@@ -60,7 +61,7 @@ func surfaces(v string) []surface {
 	c := hostileCheckin(v)
 	answers := hostileAnswers(c, v)
 	helper := map[int]string{4: "U0HELPER"}
-	round := models.Round{ID: 12, CheckinID: c.ID, Date: today, OpenedAt: now, ClosesAt: now.Add(24 * time.Hour)}
+	round := checkinmodels.Round{ID: 12, CheckinID: c.ID, Date: today, OpenedAt: now, ClosesAt: now.Add(24 * time.Hour)}
 	label := stored(v, 200)
 	name := v // Slack bounds display names (80); Trellis bounds them again where shown
 	var aways []models.AwayPeriod
@@ -74,7 +75,7 @@ func surfaces(v string) []surface {
 		hols = append(hols, models.Holiday{Date: d, Name: stored(v, models.MaxHolidayNameLen)})
 		upcoming = append(upcoming, Upcoming{Title: c.Name, Cadence: c.Cadence, Nominal: now, DeliverAt: now.Add(time.Hour), Status: []string{"on time", "deferred", "superseded", "skipped", "paused"}[i%5], Reason: v})
 		items = append(items, CheckinListItem{ID: int64(i + 1), Name: c.Name, Cadence: c.Cadence, ChannelID: "C0TEAM", OwnerID: "U0OWNER", Participants: 3, NextForMe: now, Loc: loc, CanChange: i%2 == 0})
-		waiting = append(waiting, HomeWaiting{RoundID: int64(i + 1), CheckinID: c.ID, Label: label, ClosesAt: now, Loc: loc, Status: []string{"", models.ResponseSnoozed, models.ResponseSkipped}[i%3]})
+		waiting = append(waiting, HomeWaiting{RoundID: int64(i + 1), CheckinID: c.ID, Label: label, ClosesAt: now, Loc: loc, Status: []string{"", checkinmodels.ResponseSnoozed, checkinmodels.ResponseSkipped}[i%3]})
 	}
 	sum := Summary{
 		UserID: "U1", TimeZone: stored(v, 64), LocalNow: now, Hours: models.DefaultWorkingHours,
@@ -83,7 +84,7 @@ func surfaces(v string) []surface {
 		Upcoming: upcoming,
 	}
 	homeCheckins := HomeCheckins{Mine: items, Waiting: waiting}
-	aggs := []models.Aggregate{
+	aggs := []checkinmodels.Aggregate{
 		{Position: 2, Count: 6, Average: 3.5},
 		{Position: 3, Count: 6, Counts: map[string]int{c.Questions[2].Options[0]: 2, stored("gone "+v, 75): 4}},
 		{Position: 5, Anonymous: true, Hidden: true},
@@ -107,13 +108,13 @@ func surfaces(v string) []surface {
 	ptext, pblocks := checkins.CheckinPrompt(checkins.PromptInput{Checkin: c, Round: round, RoundLabel: label, Reminder: 1, ClosesAt: round.ClosesAt, Loc: loc,
 		SnoozeOptions: checkins.SnoozeOptions()})
 	out = append(out, surface{name: "CheckinPrompt", kind: blockkit.Message, v: pblocks, text: ptext})
-	for _, st := range []string{models.ResponseAnswered, models.ResponseSkipped, models.ResponseSnoozed} {
+	for _, st := range []string{checkinmodels.ResponseAnswered, checkinmodels.ResponseSkipped, checkinmodels.ResponseSnoozed} {
 		out = append(out, surface{name: "PromptDone " + st, kind: blockkit.Message, v: checkins.PromptDone(pblocks, round.ID, c.ID, st, now, loc)})
 	}
-	for _, st := range []string{models.ResponseAsked, models.ResponseAnswered, models.ResponseSkipped, models.ResponseSnoozed} {
+	for _, st := range []string{checkinmodels.ResponseAsked, checkinmodels.ResponseAnswered, checkinmodels.ResponseSkipped, checkinmodels.ResponseSnoozed} {
 		out = append(out, surface{name: "PromptClosed " + st, kind: blockkit.Message, v: checkins.PromptClosed(pblocks, c, round.ID, st, now, loc, "")})
 	}
-	for _, d := range []models.Destination{models.DestinationThread, models.DestinationChannel, models.DestinationDigest} {
+	for _, d := range []checkinmodels.Destination{checkinmodels.DestinationThread, checkinmodels.DestinationChannel, checkinmodels.DestinationDigest} {
 		cd := c
 		cd.Destination = d
 		t, b := checkins.RoundHeader(cd, label)
@@ -193,8 +194,8 @@ func TestStoredLimitsDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	for field, n := range map[string]int{
-		"check-in name": models.MaxNameLen, "cadence": models.MaxCadenceLen, "question": models.MaxPromptLen,
-		"choice": models.MaxOptionLen, "scale label": models.MaxScaleLabelLen, "free-text answer": maxAnswerText,
+		"check-in name": checkinmodels.MaxNameLen, "cadence": models.MaxCadenceLen, "question": checkinmodels.MaxPromptLen,
+		"choice": checkinmodels.MaxOptionLen, "scale label": checkinmodels.MaxScaleLabelLen, "free-text answer": maxAnswerText,
 		"time-off note": models.MaxAwayNoteLen, "company holiday name": models.MaxHolidayNameLen,
 	} {
 		if row := fmt.Sprintf("| %s | %d |", field, n); !strings.Contains(string(doc), row) {

@@ -22,6 +22,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 var long = flag.Bool("long", false, "run the full chaos storm (about a quarter of an hour) instead of CI's short form")
@@ -180,7 +181,7 @@ func seedWorkload(t *testing.T, c *cluster, p plan) workload {
 		t.Fatalf("open the run's database: %v", err)
 	}
 	defer db.Close()
-	people, store := models.NewPeople(db), models.NewCheckins(db)
+	people, store := models.NewPeople(db), checkinmodels.NewStore(db)
 
 	// The first due minute leaves at least 15 s to seed.
 	first := time.Now().UTC().Add(15 * time.Second).Truncate(time.Minute).Add(time.Minute)
@@ -267,12 +268,12 @@ func seedWorkload(t *testing.T, c *cluster, p plan) workload {
 		}
 	}
 	for key, who := range byCadence {
-		ck := models.NewCheckin()
+		ck := checkinmodels.NewCheckin()
 		ck.WorkspaceID, ck.ChannelID, ck.OwnerID = c.team, ch.ID, who[0]
 		ck.Name = "Chaos " + strconv.Itoa(w.checkins+1)
 		ck.Cadence = cronZone[key]
-		ck.Questions = []models.Question{{Kind: models.KindText, Prompt: "What moved today?", Required: true}}
-		ck.Participants, ck.People = models.ParticipantsChosen, who
+		ck.Questions = []checkinmodels.Question{{Kind: checkinmodels.KindText, Prompt: "What moved today?", Required: true}}
+		ck.Participants, ck.People = checkinmodels.ParticipantsChosen, who
 		ck.Reminders = 0
 		ck.RoundLength = 2 * time.Hour
 		if _, err := store.Create(ctx, ck, checkins.ParseCadence); err != nil {
@@ -691,7 +692,7 @@ func observe(t *testing.T, c *cluster, w workload, acks []Ack, outages []Interva
 	}
 	if err := db.WithContext(ctx).Raw(`SELECT DISTINCT r.round_id, r.user_id FROM checkin_responses r
 		JOIN checkin_answers a ON a.round_id = r.round_id AND a.user_id = r.user_id
-		WHERE r.status = ?`, models.ResponseAnswered).Scan(&stored).Error; err != nil {
+		WHERE r.status = ?`, checkinmodels.ResponseAnswered).Scan(&stored).Error; err != nil {
 		t.Fatalf("read answers: %v", err)
 	}
 	for _, s := range stored {

@@ -10,12 +10,13 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // Create stores a check-in made with the form. A check-in that asks its
 // channel's members gets them with SyncMembers, which calls Slack and so
 // runs after the ack.
-func (s *Service) Create(ctx context.Context, c models.Checkin) (models.Checkin, error) {
+func (s *Service) Create(ctx context.Context, c checkinmodels.Checkin) (checkinmodels.Checkin, error) {
 	if c.Anchor.IsZero() {
 		c.Anchor = models.DateOf(s.clock.Now().UTC())
 	}
@@ -23,16 +24,16 @@ func (s *Service) Create(ctx context.Context, c models.Checkin) (models.Checkin,
 }
 
 // Update stores an edit made with the form by actor (admin says whether
-// they are a workspace admin); models.ErrNotOwner when they may not.
-func (s *Service) Update(ctx context.Context, c models.Checkin, actor string, admin bool) (models.Checkin, error) {
+// they are a workspace admin); checkinmodels.ErrNotOwner when they may not.
+func (s *Service) Update(ctx context.Context, c checkinmodels.Checkin, actor string, admin bool) (checkinmodels.Checkin, error) {
 	return s.store.Update(ctx, c, actor, admin, ParseCadence)
 }
 
 // SyncMembers makes a channel-mode check-in ask exactly its channel's
 // members (people, not Trellis itself), and reports how many joined and
 // left. Chosen-people check-ins are left as they are.
-func (s *Service) SyncMembers(ctx context.Context, c models.Checkin) (added, removed int, err error) {
-	if c.Participants != models.ParticipantsChannel {
+func (s *Service) SyncMembers(ctx context.Context, c checkinmodels.Checkin) (added, removed int, err error) {
+	if c.Participants != checkinmodels.ParticipantsChannel {
 		return 0, 0, nil
 	}
 	// Reads are ordered by when they began (the wall clock: this orders
@@ -161,14 +162,14 @@ func (s *Service) SyncChannel(ctx context.Context, workspaceID, channelID string
 }
 
 // Participants are the people a check-in asks now.
-func (s *Service) Participants(ctx context.Context, c models.Checkin) ([]string, error) {
-	return s.eng.Schedules().Targets(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID))
+func (s *Service) Participants(ctx context.Context, c checkinmodels.Checkin) ([]string, error) {
+	return s.eng.Schedules().Targets(ctx, c.WorkspaceID, checkinmodels.ScheduleKey(c.ID))
 }
 
 // RunNow asks every participant now, as the owner's "run now": each gets
 // it at the engine's next tick if inside their working window, else when
 // their window opens. It returns how many were asked.
-func (s *Service) RunNow(ctx context.Context, c models.Checkin) (int, error) {
+func (s *Service) RunNow(ctx context.Context, c checkinmodels.Checkin) (int, error) {
 	if c.Paused {
 		return 0, fmt.Errorf("run check-in %d: %w: it is paused", c.ID, models.ErrInvalid)
 	}
@@ -179,7 +180,7 @@ func (s *Service) RunNow(ctx context.Context, c models.Checkin) (int, error) {
 	now := s.clock.Now().Truncate(time.Second)
 	n := 0
 	for _, u := range people {
-		ok, err := s.eng.PlanOnce(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID), runNow{At: now}, u, now)
+		ok, err := s.eng.PlanOnce(ctx, c.WorkspaceID, checkinmodels.ScheduleKey(c.ID), runNow{At: now}, u, now)
 		if err != nil {
 			return n, err
 		}
@@ -196,8 +197,8 @@ func (s *Service) RunNow(ctx context.Context, c models.Checkin) (int, error) {
 // (only when the answer newly says "blocked", so an edit does not notify
 // again). The answer's post is returned for DeliverPost to send after the
 // ack.
-func (s *Service) Submit(ctx context.Context, c models.Checkin, roundID int64, userID string, sub models.Submission, helpers map[int]string) (models.AnswerResult, error) {
-	var res models.AnswerResult
+func (s *Service) Submit(ctx context.Context, c checkinmodels.Checkin, roundID int64, userID string, sub checkinmodels.Submission, helpers map[int]string) (checkinmodels.AnswerResult, error) {
+	var res checkinmodels.AnswerResult
 	// One transaction: the answer and its helper notices are stored
 	// together or not at all, so a person told "try again" never finds
 	// their retry counted as an edit with the notice lost.
@@ -215,7 +216,7 @@ func (s *Service) Submit(ctx context.Context, c models.Checkin, roundID int64, u
 				continue
 			}
 			notice := helperNotice{Round: roundID, Asker: userID, Question: pos}
-			if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID), notice, helper, now); err != nil {
+			if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, checkinmodels.ScheduleKey(c.ID), notice, helper, now); err != nil {
 				return err
 			}
 		}
@@ -226,8 +227,8 @@ func (s *Service) Submit(ctx context.Context, c models.Checkin, roundID int64, u
 
 // Skip records that a person skips a round: no reminders follow and
 // nothing is posted for them.
-func (s *Service) Skip(ctx context.Context, c models.Checkin, roundID int64, userID string) error {
-	return s.store.Decline(ctx, c.WorkspaceID, roundID, userID, models.ResponseSkipped)
+func (s *Service) Skip(ctx context.Context, c checkinmodels.Checkin, roundID int64, userID string) error {
+	return s.store.Decline(ctx, c.WorkspaceID, roundID, userID, checkinmodels.ResponseSkipped)
 }
 
 // Snooze puts a round off for a person: minutes from now, or, for
@@ -238,7 +239,7 @@ func (s *Service) Skip(ctx context.Context, c models.Checkin, roundID int64, use
 // window is moved to the start of their next one, and moved says so. The
 // prompt comes back then, through the engine, so still only inside their
 // working window. It returns when.
-func (s *Service) Snooze(ctx context.Context, c models.Checkin, roundID int64, p models.Person, minutes int) (until time.Time, moved bool, err error) {
+func (s *Service) Snooze(ctx context.Context, c checkinmodels.Checkin, roundID int64, p models.Person, minutes int) (until time.Time, moved bool, err error) {
 	now := s.clock.Now()
 	r, err := s.recipient(ctx, p)
 	if err != nil {
@@ -248,10 +249,10 @@ func (s *Service) Snooze(ctx context.Context, c models.Checkin, roundID int64, p
 	if end := windowEnd(r, now); minutes <= 0 || end.IsZero() || !at.Before(end) {
 		at, moved = dayStart(r, now), minutes > 0
 	}
-	if err := s.store.Decline(ctx, c.WorkspaceID, roundID, p.UserID, models.ResponseSnoozed); err != nil {
+	if err := s.store.Decline(ctx, c.WorkspaceID, roundID, p.UserID, checkinmodels.ResponseSnoozed); err != nil {
 		return time.Time{}, false, err
 	}
-	if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID), snoozed{Round: roundID, Until: at}, p.UserID, at); err != nil {
+	if _, err := s.eng.PlanOnce(ctx, c.WorkspaceID, checkinmodels.ScheduleKey(c.ID), snoozed{Round: roundID, Until: at}, p.UserID, at); err != nil {
 		return time.Time{}, false, err
 	}
 	return at, moved, nil

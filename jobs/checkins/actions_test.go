@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // A check-in that asks its channel follows the channel's members as they
@@ -24,11 +25,11 @@ func TestChannelMembersAreTheParticipants(t *testing.T) {
 		cy := h.person("cy", "Europe/London", "")
 		ch := h.channel("team", ada, bob)
 		c := checkinFor(ch, ada)
-		c.Participants, c.People = models.ParticipantsChannel, nil
+		c.Participants, c.People = checkinmodels.ParticipantsChannel, nil
 		c = h.create(c)
 		chosen := h.create(checkinFor(ch, ada))
 
-		want := func(c models.Checkin, users ...string) {
+		want := func(c checkinmodels.Checkin, users ...string) {
 			t.Helper()
 			got, err := h.svcs[0].Participants(h.ctx, c)
 			if err != nil {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/internal/testlog"
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // The anonymous options carry a marker no other text has, so any place
@@ -33,7 +33,7 @@ func TestMinimumGroupOnEverySurface(t *testing.T) {
 	const minGroup = 5 // the workspace default
 
 	forDialects(t, func(t *testing.T, dialect string) {
-		for _, dest := range []models.Destination{models.DestinationThread, models.DestinationChannel, models.DestinationDigest} {
+		for _, dest := range []checkinmodels.Destination{checkinmodels.DestinationThread, checkinmodels.DestinationChannel, checkinmodels.DestinationDigest} {
 			for _, n := range []int{minGroup - 1, minGroup} {
 				t.Run(fmt.Sprintf("%s/%d answers", dest, n), func(t *testing.T) {
 					t.Parallel()
@@ -46,7 +46,7 @@ func TestMinimumGroupOnEverySurface(t *testing.T) {
 
 // minGroupSurfaces is one case of TestMinimumGroupOnEverySurface: n
 // people answer a round of a check-in posting to dest.
-func minGroupSurfaces(t *testing.T, dialect string, dest models.Destination, n, minGroup int) {
+func minGroupSurfaces(t *testing.T, dialect string, dest checkinmodels.Destination, n, minGroup int) {
 	var logs testlog.Buffer
 	reg := prometheus.NewRegistry()
 	h := newHarness(t, harnessOpts{dialect: dialect, logs: &logs, metrics: reg})
@@ -57,14 +57,14 @@ func minGroupSurfaces(t *testing.T, dialect string, dest models.Destination, n, 
 	ch := h.channel("team", people...)
 	c := checkinFor(ch, people...)
 	c.OwnerID, c.Destination, c.Reminders = people[0], dest, 0
-	c.Questions = []models.Question{
-		{Kind: models.KindText, Prompt: "What did you do?", Required: true},
-		{Kind: models.KindChoice, Prompt: "How was the week?", Options: anonOptions, Anonymous: true, Required: true},
+	c.Questions = []checkinmodels.Question{
+		{Kind: checkinmodels.KindText, Prompt: "What did you do?", Required: true},
+		{Kind: checkinmodels.KindChoice, Prompt: "How was the week?", Options: anonOptions, Anonymous: true, Required: true},
 	}
 	c = h.create(c)
 	h.run(monday.Add(9*time.Hour + 31*time.Minute))
 	for i, u := range people {
-		sub := models.Submission{
+		sub := checkinmodels.Submission{
 			Answers:   map[int]string{int(c.Questions[0].ID): "Text of " + u},
 			Anonymous: map[int]string{int(c.Questions[1].ID): anonOptions[i%2]},
 		}
@@ -102,12 +102,12 @@ func minGroupSurfaces(t *testing.T, dialect string, dest models.Destination, n, 
 		}
 	}
 	switch dest {
-	case models.DestinationThread, models.DestinationChannel:
+	case checkinmodels.DestinationThread, checkinmodels.DestinationChannel:
 		if len(summaries) != 1 {
 			t.Fatalf("%d summaries in the channel, want 1: %q", len(summaries), summaries)
 		}
 		shown(string(dest)+" summary", summaries[0])
-	case models.DestinationDigest:
+	case checkinmodels.DestinationDigest:
 		if len(summaries) != 0 {
 			t.Errorf("a digest check-in posted a summary in the channel: %q", summaries)
 		}

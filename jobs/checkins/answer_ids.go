@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // How a round's answers are named where Slack carries them back to us and
@@ -14,19 +14,19 @@ import (
 // never change.
 
 // ValueYes and ValueNo are a blocked question's options, and the values
-// models.Checkins.Answer takes for it.
+// checkinmodels.Store.Answer takes for it.
 const (
 	ValueYes = "yes"
 	ValueNo  = "no"
 )
 
 // AnswerKey is the key of question q, at index i of its check-in, in the
-// answer maps (models.Submission, models.Response) and in the answer
+// answer maps (checkinmodels.Submission, checkinmodels.Response) and in the answer
 // form's block ids: its stable id once stored, so an answer always goes to
 // the exact question it was given to, even when the check-in changed
 // while the form was open; its 1-based position for a question not stored
 // yet (ID 0, as in a preview).
-func AnswerKey(i int, q models.Question) int {
+func AnswerKey(i int, q checkinmodels.Question) int {
 	if q.ID != 0 {
 		return int(q.ID)
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/kv/kvtest"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -188,7 +189,7 @@ type benchRun struct {
 	people   []slacksim.Person
 	zones    []benchZone
 	channel  string
-	checkin  models.Checkin
+	checkin  checkinmodels.Checkin
 
 	// figures gathered on the way
 	heapBefore, heapEmulator, heapReplicas uint64
@@ -248,8 +249,8 @@ func benchNewRun(b *testing.B, n, answers, replicas int) *benchRun {
 	if !first.After(start) {
 		b.Fatalf("the first prompt (%s) is not after the start (%s)", first, start)
 	}
-	if last.Sub(first)+models.DefaultRoundLength >= 24*time.Hour {
-		b.Fatalf("prompts span %s: with a round of %s a second round would start within the day", last.Sub(first), models.DefaultRoundLength)
+	if last.Sub(first)+checkinmodels.DefaultRoundLength >= 24*time.Hour {
+		b.Fatalf("prompts span %s: with a round of %s a second round would start within the day", last.Sub(first), checkinmodels.DefaultRoundLength)
 	}
 
 	runtime.GC()
@@ -339,13 +340,13 @@ func benchNewRun(b *testing.B, n, answers, replicas int) *benchRun {
 		r.metrics = append(r.metrics, m)
 	}
 
-	tpl, ok := models.FindCheckinTemplate("standup")
+	tpl, ok := checkinmodels.FindTemplate("standup")
 	if !ok {
 		b.Fatal("no stand-up template")
 	}
 	c := tpl.Checkin
 	c.WorkspaceID, c.ChannelID, c.OwnerID = benchTeam, r.channel, r.people[0].ID
-	c.Participants, c.Destination = models.ParticipantsChosen, models.DestinationThread
+	c.Participants, c.Destination = checkinmodels.ParticipantsChosen, checkinmodels.DestinationThread
 	c.Cadence, c.Reminders = "weekdays at 09:30", 0
 	for _, p := range r.people {
 		c.People = append(c.People, p.ID)
@@ -354,8 +355,8 @@ func benchNewRun(b *testing.B, n, answers, replicas int) *benchRun {
 	if r.checkin, err = r.svcs[0].Create(ctx, c); err != nil {
 		b.Fatalf("create check-in: %v", err)
 	}
-	if r.checkin.RoundLength != models.DefaultRoundLength {
-		b.Fatalf("round length %s, want %s", r.checkin.RoundLength, models.DefaultRoundLength)
+	if r.checkin.RoundLength != checkinmodels.DefaultRoundLength {
+		b.Fatalf("round length %s, want %s", r.checkin.RoundLength, checkinmodels.DefaultRoundLength)
 	}
 	r.createTook = time.Since(createStart)
 
@@ -442,7 +443,7 @@ func (r *benchRun) run() {
 
 	// The answerers are the first `answers` people: person i lives in
 	// zone i mod 40, so each zone has the same share of them.
-	var round models.Round
+	var round checkinmodels.Round
 	submit := func(upTo time.Time) {
 		for i := range r.answers {
 			if r.answered(i) || r.zones[i%len(r.zones)].prompt.After(upTo) {
@@ -455,7 +456,7 @@ func (r *benchRun) run() {
 				}
 			}
 			svc := r.svcs[i%len(r.svcs)]
-			sub := models.Submission{Answers: map[int]string{
+			sub := checkinmodels.Submission{Answers: map[int]string{
 				1: fmt.Sprintf("Finished task %d.", i),
 				2: fmt.Sprintf("Working on task %d.", i+1),
 				3: checkins.ValueNo,
@@ -704,7 +705,7 @@ func (r *benchRun) check() {
 			packedMsgs++
 			for _, id := range ids {
 				p, known := kinds[id]
-				if !known || p.kind != string(models.PostAnswer) {
+				if !known || p.kind != string(checkinmodels.PostAnswer) {
 					strays++
 					continue
 				}
@@ -722,19 +723,19 @@ func (r *benchRun) check() {
 		}
 		byPart[id+":"+part]++
 		switch p.kind {
-		case string(models.PostHeader):
+		case string(checkinmodels.PostHeader):
 			headers++
 			headerTS = m.TS
-		case string(models.PostAnswer):
+		case string(checkinmodels.PostAnswer):
 			answerMsgs++
 			answerers[p.user]++
-		case string(models.PostSummary):
+		case string(checkinmodels.PostSummary):
 			summaries++
 			summaryText = m.Text
 		}
 	}
 	for _, m := range chMsgs {
-		if id, _ := benchPostRef(m); m.BotID != "" && kinds[id].kind != string(models.PostHeader) && (headerTS == "" || m.ThreadTS != headerTS) {
+		if id, _ := benchPostRef(m); m.BotID != "" && kinds[id].kind != string(checkinmodels.PostHeader) && (headerTS == "" || m.ThreadTS != headerTS) {
 			outside++
 		}
 	}

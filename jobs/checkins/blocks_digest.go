@@ -8,7 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/mrkdwn"
 )
 
@@ -49,7 +49,7 @@ const (
 //
 // As in AnswerMessage, the only mentions are of a person with no name
 // (by UserID) and of the helper a blocked person named.
-func CheckinDigest(c models.Checkin, roundLabel string, answered, asked int, aggs []models.Aggregate, blockers int, answers []DigestAnswer, moreLink string) (string, []slack.Block) {
+func CheckinDigest(c checkinmodels.Checkin, roundLabel string, answered, asked int, aggs []checkinmodels.Aggregate, blockers int, answers []DigestAnswer, moreLink string) (string, []slack.Block) {
 	fallback, blocks := RoundSummary(c, roundLabel, answered, asked, aggs, blockers)
 	blocks = append(blocks, slack.NewDividerBlock())
 	used := 0
@@ -93,7 +93,7 @@ func CheckinDigest(c models.Checkin, roundLabel string, answered, asked int, agg
 // digestSection is one person's answers as a section's mrkdwn, within
 // reportSectionMax characters; trimmed says an answer was cut, ok false
 // that nothing of theirs can be shown.
-func digestSection(c models.Checkin, a DigestAnswer) (s string, trimmed, ok bool) {
+func digestSection(c checkinmodels.Checkin, a DigestAnswer) (s string, trimmed, ok bool) {
 	who, _ := reportWho(a.Name, a.UserID)
 	type item struct {
 		prompt, body string
@@ -113,8 +113,8 @@ func digestSection(c models.Checkin, a DigestAnswer) (s string, trimmed, ok bool
 		}
 		it := item{prompt: "*" + prompt + "*"}
 		switch q.Kind {
-		case models.KindScale, models.KindChoice, models.KindBlocked:
-			if q.Kind == models.KindBlocked && v == ValueYes {
+		case checkinmodels.KindScale, checkinmodels.KindChoice, checkinmodels.KindBlocked:
+			if q.Kind == checkinmodels.KindBlocked && v == ValueYes {
 				blocked = true
 			}
 			it.body = reportShortAnswer(q, v, a.Helper[key])

@@ -6,24 +6,24 @@ import (
 	"testing"
 
 	"github.com/trellis-bot/trellis/jobs/checkins"
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // digestCheckin is a stand-up with a blocker, a scale and an anonymous
 // choice.
-func digestCheckin() models.Checkin {
-	c := models.CheckinTemplates()[0].Checkin // text, text, blocked
+func digestCheckin() checkinmodels.Checkin {
+	c := checkinmodels.Templates()[0].Checkin // text, text, blocked
 	c.ID, c.ChannelID = 12, "C0TEAM"
 	c.Questions = append(c.Questions,
-		models.Question{Kind: models.KindScale, Prompt: "Energy?", Options: []string{"low", "high"}},
-		models.Question{Kind: models.KindChoice, Prompt: "Happy with the team?", Options: []string{"yes", "no"}, Anonymous: true},
+		checkinmodels.Question{Kind: checkinmodels.KindScale, Prompt: "Energy?", Options: []string{"low", "high"}},
+		checkinmodels.Question{Kind: checkinmodels.KindChoice, Prompt: "Happy with the team?", Options: []string{"yes", "no"}, Anonymous: true},
 	)
 	return c
 }
 
 func TestCheckinDigest(t *testing.T) {
 	c := digestCheckin()
-	aggs := []models.Aggregate{{Position: 4, Count: 2, Average: 3.5}, {Position: 5, Anonymous: true, Count: 2, Hidden: true}}
+	aggs := []checkinmodels.Aggregate{{Position: 4, Count: 2, Average: 3.5}, {Position: 5, Anonymous: true, Count: 2, Hidden: true}}
 	answers := []checkins.DigestAnswer{
 		{Name: "Alex", UserID: "U0ALEX", Answers: map[int]string{1: "Shipped <the thing> & more", 2: "Reviews", 3: "yes", 4: "4", 5: "ANON-SECRET-1"},
 			Helper: map[int]string{3: "U0HELP"}},
@@ -72,19 +72,19 @@ func TestCheckinDigest(t *testing.T) {
 }
 
 func TestCheckinDigestLimits(t *testing.T) {
-	c := longCheckin(12, models.MaxQuestions)
+	c := longCheckin(12, checkinmodels.MaxQuestions)
 	for i := range c.Questions {
 		if i%3 == 0 {
-			c.Questions[i] = models.Question{Kind: models.KindText, Prompt: c.Questions[i].Prompt}
+			c.Questions[i] = checkinmodels.Question{Kind: checkinmodels.KindText, Prompt: c.Questions[i].Prompt}
 		}
 		if i == 1 {
-			c.Questions[i] = models.Question{Kind: models.KindBlocked, Prompt: "Blocked?"}
+			c.Questions[i] = checkinmodels.Question{Kind: checkinmodels.KindBlocked, Prompt: "Blocked?"}
 		}
 	}
-	var aggs []models.Aggregate
+	var aggs []checkinmodels.Aggregate
 	for i, q := range c.Questions {
-		if q.Kind == models.KindChoice {
-			aggs = append(aggs, models.Aggregate{Position: i + 1, Anonymous: q.Anonymous, Count: 200, Counts: map[string]int{"a": 100, "b": 100}})
+		if q.Kind == checkinmodels.KindChoice {
+			aggs = append(aggs, checkinmodels.Aggregate{Position: i + 1, Anonymous: q.Anonymous, Count: 200, Counts: map[string]int{"a": 100, "b": 100}})
 		}
 	}
 	var answers []checkins.DigestAnswer
@@ -93,9 +93,9 @@ func TestCheckinDigestLimits(t *testing.T) {
 			Answers: map[int]string{}, Helper: map[int]string{}}
 		for i, q := range c.Questions {
 			switch q.Kind {
-			case models.KindText:
+			case checkinmodels.KindText:
 				a.Answers[i+1] = hugeAnswer(i+1, 3000)
-			case models.KindBlocked:
+			case checkinmodels.KindBlocked:
 				a.Answers[i+1] = "yes"
 			default:
 				a.Answers[i+1] = fmt.Sprintf("ANON-%d-%d %s", p, i, strings.Repeat("<", 400))
@@ -106,7 +106,7 @@ func TestCheckinDigestLimits(t *testing.T) {
 	// Every choice answer here is to an anonymous question but one.
 	visibleChoice := 0
 	for i, q := range c.Questions {
-		if q.Kind == models.KindChoice && !q.Anonymous {
+		if q.Kind == checkinmodels.KindChoice && !q.Anonymous {
 			visibleChoice = i + 1
 		}
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/mrkdwn"
 )
 
@@ -28,7 +28,7 @@ const (
 	// (handlers/views.AnswerModal).
 	ActionCheckinAnswer = "checkin:answer"
 	// ActionCheckinSkip is the "Skip this one" button: the person sends
-	// nothing this round (models.Checkins.Decline with ResponseSkipped).
+	// nothing this round (checkinmodels.Store.Decline with ResponseSkipped).
 	ActionCheckinSkip = "checkin:skip"
 	// ActionCheckinSnooze is the "Snooze…" static select. Its options'
 	// values are SnoozeValue(minutes, roundID, checkinID).
@@ -65,8 +65,8 @@ func promptDoneBlockID(roundID int64) string { return "checkin_done_" + strconv.
 
 // PromptInput is what a check-in prompt DM shows.
 type PromptInput struct {
-	Checkin models.Checkin
-	Round   models.Round
+	Checkin checkinmodels.Checkin
+	Round   checkinmodels.Round
 	// RoundLabel heads the prompt, such as "Daily stand-up · Tue 24 Nov";
 	// the check-in's name is used when it is empty.
 	RoundLabel string
@@ -153,7 +153,7 @@ func CheckinPrompt(in PromptInput) (string, []slack.Block) {
 		if l == "" {
 			continue
 		}
-		opts = append(opts, slack.NewOptionBlockObject(SnoozeValue(o.Minutes, roundID, c.ID), mrkdwn.PlainText(mrkdwn.Clip(l, models.MaxOptionLen)), nil))
+		opts = append(opts, slack.NewOptionBlockObject(SnoozeValue(o.Minutes, roundID, c.ID), mrkdwn.PlainText(mrkdwn.Clip(l, checkinmodels.MaxOptionLen)), nil))
 	}
 	if len(opts) > 0 {
 		els = append(els, slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, mrkdwn.PlainText("Snooze…"), ActionCheckinSnooze, opts...))
@@ -169,11 +169,11 @@ func CheckinPrompt(in PromptInput) (string, []slack.Block) {
 
 // promptQuestions lists the questions, one line each, within room
 // characters; the ones that do not fit are counted.
-func promptQuestions(qs []models.Question, room int) string {
+func promptQuestions(qs []checkinmodels.Question, room int) string {
 	var lines []string
 	used := 0
 	for i, q := range qs {
-		line := "• " + mrkdwn.Bound(strings.TrimSpace(q.Prompt), models.MaxPromptLen)
+		line := "• " + mrkdwn.Bound(strings.TrimSpace(q.Prompt), checkinmodels.MaxPromptLen)
 		if q.Anonymous {
 			line += " _(anonymous)_"
 		}
@@ -197,7 +197,7 @@ func promptQuestions(qs []models.Question, room int) string {
 }
 
 // promptWhere is where a check-in's answers go, as mrkdwn.
-func promptWhere(c models.Checkin, given string) string {
+func promptWhere(c checkinmodels.Checkin, given string) string {
 	if s := strings.TrimSpace(given); s != "" {
 		return mrkdwn.Clip(s, 300)
 	}
@@ -206,9 +206,9 @@ func promptWhere(c models.Checkin, given string) string {
 		channel = "<#" + c.ChannelID + ">"
 	}
 	switch c.Destination {
-	case models.DestinationChannel:
+	case checkinmodels.DestinationChannel:
 		return channel
-	case models.DestinationDigest:
+	case checkinmodels.DestinationDigest:
 		return "your teammates' digests"
 	}
 	return "this round's thread in " + channel
@@ -220,9 +220,9 @@ func promptWhere(c models.Checkin, given string) string {
 // with only this round's buttons (found by PromptActionsBlockID) replaced
 // by a line saying what happened and what they can still do:
 //
-//   - models.ResponseAnswered: "Edit my answer" (ActionCheckinEdit);
-//   - models.ResponseSkipped: "Skipped — …" and the Answer button;
-//   - models.ResponseSnoozed: "Snoozed until 15:30 …" and the Answer button.
+//   - checkinmodels.ResponseAnswered: "Edit my answer" (ActionCheckinEdit);
+//   - checkinmodels.ResponseSkipped: "Skipped — …" and the Answer button;
+//   - checkinmodels.ResponseSnoozed: "Snoozed until 15:30 …" and the Answer button.
 //
 // at is when it happened (for a snooze, when it ends), shown in loc (nil
 // means UTC); zero leaves the time out. Calling it again on its own output
@@ -242,17 +242,17 @@ func PromptDone(blocks []slack.Block, roundID, checkinID int64, status string, a
 	var line string
 	var el slack.BlockElement
 	switch status {
-	case models.ResponseAnswered:
+	case checkinmodels.ResponseAnswered:
 		line = ":white_check_mark: Thanks — your answer is in."
 		if w := when("15:04"); w != "" {
 			line = ":white_check_mark: Thanks — your answer is in (sent at " + w + ")."
 		}
 		line += " You can change it until the next round starts."
 		el = button(ActionCheckinEdit, "Edit my answer", meta)
-	case models.ResponseSkipped:
+	case checkinmodels.ResponseSkipped:
 		line = "Skipped — nothing is posted for you this round. Changed your mind?"
 		el = button(ActionCheckinAnswer, "Answer", meta)
-	case models.ResponseSnoozed:
+	case checkinmodels.ResponseSnoozed:
 		line = "Snoozed — I'll ask again later."
 		if w := when("15:04 (Mon 2 Jan)"); w != "" {
 			line = "Snoozed until " + w + " — I'll ask again then, or answer now."

@@ -5,7 +5,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/mrkdwn"
 )
 
@@ -21,7 +21,7 @@ import (
 // set are kept. Calling it again on its own output changes nothing; a
 // message without this round's prompt is returned unchanged. The input
 // slice is not modified.
-func PromptClosed(blocks []slack.Block, c models.Checkin, roundID int64, status string, closedAt time.Time, loc *time.Location, where string) []slack.Block {
+func PromptClosed(blocks []slack.Block, c checkinmodels.Checkin, roundID int64, status string, closedAt time.Time, loc *time.Location, where string) []slack.Block {
 	infoID, actionsID, doneID := promptInfoBlockID(roundID), PromptActionsBlockID(roundID), promptDoneBlockID(roundID)
 	found := false
 	done := false
@@ -45,9 +45,9 @@ func PromptClosed(blocks []slack.Block, c models.Checkin, roundID int64, status 
 	meta := AnswerMetadata(roundID, c.ID)
 	var buttons []slack.BlockElement
 	switch status {
-	case models.ResponseAnswered:
+	case checkinmodels.ResponseAnswered:
 		buttons = []slack.BlockElement{button(ActionCheckinEdit, "Edit my answer", meta)}
-	case models.ResponseSkipped:
+	case checkinmodels.ResponseSkipped:
 		buttons = []slack.BlockElement{button(ActionCheckinAnswer, "Answer", meta)}
 	default:
 		buttons = []slack.BlockElement{button(ActionCheckinAnswer, "Answer", meta).WithStyle(slack.StylePrimary), button(ActionCheckinSkip, "Skip this one", meta)}

@@ -10,7 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/jobs/checkins"
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 func TestCheckinActionIDs(t *testing.T) {
@@ -38,12 +38,12 @@ func promptInput(t *testing.T, roundID, checkinID int64) checkins.PromptInput {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := models.CheckinTemplates()[0].Checkin
+	c := checkinmodels.Templates()[0].Checkin
 	c.ID, c.ChannelID = checkinID, "C0TEAM"
-	c.Questions = append(c.Questions, models.Question{Kind: models.KindScale, Prompt: "How's the team?", Options: []string{"low", "high"}, Anonymous: true})
+	c.Questions = append(c.Questions, checkinmodels.Question{Kind: checkinmodels.KindScale, Prompt: "How's the team?", Options: []string{"low", "high"}, Anonymous: true})
 	return checkins.PromptInput{
 		Checkin:       c,
-		Round:         models.Round{ID: roundID, CheckinID: checkinID},
+		Round:         checkinmodels.Round{ID: roundID, CheckinID: checkinID},
 		RoundLabel:    "Daily stand-up · Tue 24 Nov",
 		AnswersGoTo:   "the thread in <#C0TEAM>",
 		ClosesAt:      time.Date(2026, 11, 24, 16, 30, 0, 0, time.UTC),
@@ -150,7 +150,7 @@ func TestCheckinPromptLeads(t *testing.T) {
 	in = promptInput(t, 12, 7)
 	in.AnswersGoTo = ""
 	in.ClosesAt = time.Time{}
-	in.Checkin.Destination = models.DestinationDigest
+	in.Checkin.Destination = checkinmodels.DestinationDigest
 	_, blocks := checkins.CheckinPrompt(in)
 	info := blockJSON(t, blocks)
 	if !strings.Contains(info, "Your answers go to your teammates' digests.") || strings.Contains(info, "Open until") {
@@ -160,19 +160,19 @@ func TestCheckinPromptLeads(t *testing.T) {
 
 // longCheckin has the longest questions and name, full of markup to
 // escape and characters of several bytes.
-func longCheckin(id int64, questions int) models.Checkin {
-	c := models.NewCheckin()
+func longCheckin(id int64, questions int) checkinmodels.Checkin {
+	c := checkinmodels.NewCheckin()
 	c.ID, c.ChannelID = id, "C0TEAM"
-	c.Name = "<!channel> " + strings.Repeat("日&", models.MaxNameLen)
+	c.Name = "<!channel> " + strings.Repeat("日&", checkinmodels.MaxNameLen)
 	for i := range questions {
-		c.Questions = append(c.Questions, models.Question{Kind: models.KindChoice, Anonymous: i%2 == 0, Options: []string{"a", "b"},
+		c.Questions = append(c.Questions, checkinmodels.Question{Kind: checkinmodels.KindChoice, Anonymous: i%2 == 0, Options: []string{"a", "b"},
 			Prompt: fmt.Sprintf("%d <@U0EVIL> %s", i, strings.Repeat("<&>é", 200))})
 	}
 	return c
 }
 
 func TestCheckinPromptLimits(t *testing.T) {
-	for _, n := range []int{models.MaxQuestions, 40} {
+	for _, n := range []int{checkinmodels.MaxQuestions, 40} {
 		in := promptInput(t, 12, 7)
 		in.Checkin = longCheckin(7, n)
 		in.RoundLabel = strings.Repeat("<日>", 300)
@@ -187,7 +187,7 @@ func TestCheckinPromptLimits(t *testing.T) {
 			t.Errorf("%s: the prompt mentions someone:\n%.2000s", where, all)
 		}
 		body := mrkdwnOf(blockByID(t, blocks, "checkin_prompt_12")["text"])
-		if n > models.MaxQuestions && !strings.Contains(body, "more") {
+		if n > checkinmodels.MaxQuestions && !strings.Contains(body, "more") {
 			t.Errorf("%s: questions that do not fit are not counted:\n%s", where, body)
 		}
 	}
@@ -207,7 +207,7 @@ func TestPromptMerged(t *testing.T) {
 	sent := viaSlack(t, merged)
 	before := reportBlocks(t, sent)
 	at := time.Date(2026, 11, 24, 14, 30, 0, 0, time.UTC)
-	done := checkins.PromptDone(sent, 13, 8, models.ResponseSnoozed, at, berlin)
+	done := checkins.PromptDone(sent, 13, 8, checkinmodels.ResponseSnoozed, at, berlin)
 	checkDM(t, "snoozed", "x", done)
 	if !reflect.DeepEqual(reportBlocks(t, sent), before) {
 		t.Errorf("PromptDone changed the blocks it was given")
@@ -234,7 +234,7 @@ func TestPromptMerged(t *testing.T) {
 	}
 
 	// Then they answer: the snoozed line is replaced, not added to.
-	done = checkins.PromptDone(viaSlack(t, done), 13, 8, models.ResponseAnswered, at, berlin)
+	done = checkins.PromptDone(viaSlack(t, done), 13, 8, checkinmodels.ResponseAnswered, at, berlin)
 	checkDM(t, "answered", "x", done)
 	if got := len(reportBlocks(t, done)); got != len(before)+1 {
 		t.Errorf("%d blocks after a second PromptDone, want %d", got, len(before)+1)
@@ -249,7 +249,7 @@ func TestPromptMerged(t *testing.T) {
 	}
 
 	// Round 12 skipped.
-	done = checkins.PromptDone(viaSlack(t, done), 12, 7, models.ResponseSkipped, at, berlin)
+	done = checkins.PromptDone(viaSlack(t, done), 12, 7, checkinmodels.ResponseSkipped, at, berlin)
 	checkDM(t, "skipped", "x", done)
 	s = blockJSON(t, done)
 	if !strings.Contains(s, "Skipped — nothing is posted for you this round. Changed your mind?") || !strings.Contains(s, "your answer is in") {
@@ -267,7 +267,7 @@ func TestPromptMerged(t *testing.T) {
 	for _, tt := range []struct {
 		round  int64
 		status string
-	}{{99, models.ResponseAnswered}, {12, "maybe"}} {
+	}{{99, checkinmodels.ResponseAnswered}, {12, "maybe"}} {
 		if got := checkins.PromptDone(sent, tt.round, 7, tt.status, at, berlin); !reflect.DeepEqual(reportBlocks(t, got), before) {
 			t.Errorf("PromptDone(round %d, %q) changed the message", tt.round, tt.status)
 		}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/mrkdwn"
 )
 
@@ -56,13 +56,13 @@ type ReportMessage struct {
 // "Daily stand-up · Tue 24 Nov: answers in the thread" for the round label
 // "Daily stand-up · Tue 24 Nov". It mentions nobody:
 // people are asked by DM, each at their own local time.
-func RoundHeader(c models.Checkin, roundLabel string) (string, []slack.Block) {
+func RoundHeader(c checkinmodels.Checkin, roundLabel string) (string, []slack.Block) {
 	title := reportTitle(c, roundLabel, "")
 	where, how := "answers in the thread", "Answers appear in this thread as people send them, each at their own local time."
 	switch c.Destination {
-	case models.DestinationChannel:
+	case checkinmodels.DestinationChannel:
 		where, how = "answers below", "Answers appear in the channel as people send them, each at their own local time."
-	case models.DestinationDigest:
+	case checkinmodels.DestinationDigest:
 		where, how = "answers in your digest", "Answers reach each reader in their own digest, at the start of their day."
 	}
 	how += " A summary follows when the round closes."
@@ -91,18 +91,18 @@ func RoundHeader(c models.Checkin, roundLabel string) (string, []slack.Block) {
 // An answer too long for one message is split, never cut: each piece but
 // the last ends with "… (continued)", and the messages come back in the
 // order to post them, each within Slack's limits.
-func AnswerMessage(c models.Checkin, person string, userID string, answers map[int]string, helper map[int]string, edited bool) []ReportMessage {
+func AnswerMessage(c checkinmodels.Checkin, person string, userID string, answers map[int]string, helper map[int]string, edited bool) []ReportMessage {
 	return answerMessages(c, person, userID, answers, helper, edited, "")
 }
 
 // answerMessages is AnswerMessage with every block id starting with
 // idPrefix, so several people's answers can share a message.
-func answerMessages(c models.Checkin, person string, userID string, answers map[int]string, helper map[int]string, edited bool, idPrefix string) []ReportMessage {
+func answerMessages(c checkinmodels.Checkin, person string, userID string, answers map[int]string, helper map[int]string, edited bool, idPrefix string) []ReportMessage {
 	who, whoText := reportWho(person, userID)
 	name := mrkdwn.Bound(strings.TrimSpace(c.Name), reportHeaderMax)
 	blocked := false
 	for i, q := range c.Questions {
-		if !q.Anonymous && q.Kind == models.KindBlocked && strings.TrimSpace(answers[AnswerKey(i, q)]) == "yes" {
+		if !q.Anonymous && q.Kind == checkinmodels.KindBlocked && strings.TrimSpace(answers[AnswerKey(i, q)]) == "yes" {
 			blocked = true
 		}
 	}
@@ -137,7 +137,7 @@ func answerMessages(c models.Checkin, person string, userID string, answers map[
 			continue
 		}
 		switch q.Kind {
-		case models.KindScale, models.KindChoice, models.KindBlocked:
+		case checkinmodels.KindScale, checkinmodels.KindChoice, checkinmodels.KindBlocked:
 			p.short(pos, q.Prompt, reportShortAnswer(q, v, helper[key]))
 		default:
 			p.long(pos, q.Prompt, v)
@@ -187,7 +187,7 @@ type PackedAnswer struct {
 // answer that needs a message of its own (it is split even alone) is never
 // packed: n is 0 when it comes first, and the caller posts it with
 // AnswerMessage.
-func PackAnswers(c models.Checkin, answers []PackedAnswer) (msg ReportMessage, n int) {
+func PackAnswers(c checkinmodels.Checkin, answers []PackedAnswer) (msg ReportMessage, n int) {
 	used := 0
 	var names []string
 	for i, a := range answers {
@@ -248,9 +248,9 @@ func reportWho(person, userID string) (bold, plainText string) {
 }
 
 // reportShortAnswer is the mrkdwn of a scale, choice or blocked answer.
-func reportShortAnswer(q models.Question, v, helper string) string {
+func reportShortAnswer(q checkinmodels.Question, v, helper string) string {
 	switch q.Kind {
-	case models.KindScale:
+	case checkinmodels.KindScale:
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			break
@@ -267,7 +267,7 @@ func reportShortAnswer(q models.Question, v, helper string) string {
 			}
 		}
 		return s
-	case models.KindBlocked:
+	case checkinmodels.KindBlocked:
 		switch v {
 		case "yes":
 			s := ":warning: *Blocked*"
@@ -385,7 +385,7 @@ func (p *reportPacker) section(pos, piece int, s string) *slack.SectionBlock {
 // number (never who did not), each scale's average, each choice's counts
 // and how many reported a blocker. An aggregate hidden to protect a small
 // group says so instead of showing anything. It mentions nobody.
-func RoundSummary(c models.Checkin, roundLabel string, answered, asked int, aggs []models.Aggregate, blockers int) (string, []slack.Block) {
+func RoundSummary(c checkinmodels.Checkin, roundLabel string, answered, asked int, aggs []checkinmodels.Aggregate, blockers int) (string, []slack.Block) {
 	title := reportTitle(c, roundLabel, "summary")
 	var took string
 	switch {
@@ -394,7 +394,7 @@ func RoundSummary(c models.Checkin, roundLabel string, answered, asked int, aggs
 	default:
 		took = fmt.Sprintf("*%d of %d* answered.", answered, asked)
 	}
-	hasBlocked := slices.ContainsFunc(c.Questions, func(q models.Question) bool { return q.Kind == models.KindBlocked })
+	hasBlocked := slices.ContainsFunc(c.Questions, func(q checkinmodels.Question) bool { return q.Kind == checkinmodels.KindBlocked })
 	var blockerLine string
 	switch {
 	case blockers > 0:
@@ -439,13 +439,13 @@ func RoundSummary(c models.Checkin, roundLabel string, answered, asked int, aggs
 }
 
 // reportAggregate is the mrkdwn of one question's totals.
-func reportAggregate(q models.Question, a models.Aggregate) string {
+func reportAggregate(q checkinmodels.Question, a checkinmodels.Aggregate) string {
 	switch {
 	case a.Hidden:
 		return "_Not enough answers to show without identifying people._"
 	case a.Count == 0:
 		return "_No answers._"
-	case q.Kind == models.KindScale || (q.Kind != models.KindChoice && a.Counts == nil):
+	case q.Kind == checkinmodels.KindScale || (q.Kind != checkinmodels.KindChoice && a.Counts == nil):
 		s := fmt.Sprintf("*%.1f / 5* average from %s", a.Average, count(a.Count, "answer", "answers"))
 		if len(q.Options) == 2 {
 			s += fmt.Sprintf(" (1 = %s, 5 = %s)", mrkdwn.Bound(q.Options[0], reportOptionMax), mrkdwn.Bound(q.Options[1], reportOptionMax))
@@ -463,7 +463,7 @@ func reportAggregate(q models.Question, a models.Aggregate) string {
 	}
 	slices.Sort(gone)
 	keys = append(keys, gone...)
-	const most = models.MaxChoices + 2
+	const most = checkinmodels.MaxChoices + 2
 	var parts []string
 	for i, k := range keys {
 		if i == most {
@@ -479,7 +479,7 @@ func reportAggregate(q models.Question, a models.Aggregate) string {
 // their blocker: who asked, on which check-in and question, and nothing
 // else of their answers. asker is a user id (shown as a mention) or a
 // display name.
-func HelperNotice(c models.Checkin, asker string, question string) (string, []slack.Block) {
+func HelperNotice(c checkinmodels.Checkin, asker string, question string) (string, []slack.Block) {
 	asker = strings.TrimSpace(asker)
 	who, whoText := reportWho(asker, "")
 	if mrkdwn.IsUserID(asker) {
@@ -507,7 +507,7 @@ func HelperNotice(c models.Checkin, asker string, question string) (string, []sl
 // reportTitle is a round's title, its label ("Daily stand-up · Tue 24
 // Nov", which names the check-in already), or the check-in's name when
 // there is no label, with an optional last word ("summary").
-func reportTitle(c models.Checkin, roundLabel, suffix string) string {
+func reportTitle(c checkinmodels.Checkin, roundLabel, suffix string) string {
 	title := mrkdwn.Plain(strings.TrimSpace(roundLabel), reportHeaderMax)
 	if title == "" {
 		title = mrkdwn.Plain(strings.TrimSpace(c.Name), reportHeaderMax)

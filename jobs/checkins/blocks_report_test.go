@@ -12,7 +12,7 @@ import (
 
 	"github.com/trellis-bot/trellis/internal/blockkit/blockkittest"
 	"github.com/trellis-bot/trellis/jobs/checkins"
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // reportTextMax is Slack's limit on a message's text (4000 characters);
@@ -128,11 +128,11 @@ func TestAnswerMessageHugeAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := models.NewCheckin()
+			c := checkinmodels.NewCheckin()
 			c.Name = "Daily stand-up"
 			answers := map[int]string{}
-			for i := range models.MaxQuestions {
-				c.Questions = append(c.Questions, models.Question{Kind: models.KindText, Prompt: fmt.Sprintf("Question %d %s?", i+1, strings.Repeat("é", 130))})
+			for i := range checkinmodels.MaxQuestions {
+				c.Questions = append(c.Questions, checkinmodels.Question{Kind: checkinmodels.KindText, Prompt: fmt.Sprintf("Question %d %s?", i+1, strings.Repeat("é", 130))})
 				answers[i+1] = tt.answer(i + 1)
 			}
 			msgs := checkins.AnswerMessage(c, "Alex", "U0ALEX", answers, nil, true)
@@ -187,10 +187,10 @@ func TestAnswerMessageHugeAnswers(t *testing.T) {
 }
 
 func TestAnswerMessageNeverShowsAnonymous(t *testing.T) {
-	c := models.CheckinTemplates()[1].Checkin // weekly: text, text, blocked, scale
+	c := checkinmodels.Templates()[1].Checkin // weekly: text, text, blocked, scale
 	c.Questions = append(c.Questions,
-		models.Question{Kind: models.KindChoice, Prompt: "Secret where?", Options: []string{"SECRETCHOICE", "home"}, Anonymous: true},
-		models.Question{Kind: models.KindScale, Prompt: "Secret mood?", Options: []string{"SECRETLOW", "SECRETHIGH"}, Anonymous: true},
+		checkinmodels.Question{Kind: checkinmodels.KindChoice, Prompt: "Secret where?", Options: []string{"SECRETCHOICE", "home"}, Anonymous: true},
+		checkinmodels.Question{Kind: checkinmodels.KindScale, Prompt: "Secret mood?", Options: []string{"SECRETLOW", "SECRETHIGH"}, Anonymous: true},
 	)
 	answers := map[int]string{1: "Shipped it", 2: "More of it", 3: "no", 4: "4", 5: "SECRETCHOICE", 6: "5", 11: "SECRETSTRAY"}
 	msgs := checkins.AnswerMessage(c, "Alex", "U0ALEX", answers, map[int]string{6: "U0SECRET"}, false)
@@ -211,7 +211,7 @@ func TestAnswerMessageNeverShowsAnonymous(t *testing.T) {
 }
 
 func TestAnswerMessageBlockersAndHelpers(t *testing.T) {
-	c := models.CheckinTemplates()[1].Checkin // weekly: text, text, blocked, scale
+	c := checkinmodels.Templates()[1].Checkin // weekly: text, text, blocked, scale
 	tests := []struct {
 		name       string
 		blocked    string
@@ -260,7 +260,7 @@ func TestAnswerMessageBlockersAndHelpers(t *testing.T) {
 }
 
 func TestAnswerMessageNames(t *testing.T) {
-	c := models.CheckinTemplates()[0].Checkin
+	c := checkinmodels.Templates()[0].Checkin
 	answers := map[int]string{1: "a", 2: "b", 3: "no"}
 	if got := reportJSON(t, checkins.AnswerMessage(c, "Alex", "U0ALEX", answers, nil, false)); strings.Contains(got, "<@") || !strings.Contains(got, "*Alex* answered *Daily stand-up*") {
 		t.Errorf("with a name, the answer should show it and mention nobody:\n%s", got)
@@ -276,7 +276,7 @@ func TestAnswerMessageNames(t *testing.T) {
 }
 
 func TestRoundHeader(t *testing.T) {
-	c := models.CheckinTemplates()[0].Checkin
+	c := checkinmodels.Templates()[0].Checkin
 	got, blocks := checkins.RoundHeader(c, "Daily stand-up · Tue 24 Nov")
 	if want := "Daily stand-up · Tue 24 Nov: answers in the thread"; got != want {
 		t.Errorf("RoundHeader text = %q, want %q", got, want)
@@ -292,13 +292,13 @@ func TestRoundHeader(t *testing.T) {
 }
 
 func TestRoundSummary(t *testing.T) {
-	c := models.CheckinTemplates()[1].Checkin // weekly: text, text, blocked, scale
+	c := checkinmodels.Templates()[1].Checkin // weekly: text, text, blocked, scale
 	c.Questions = append(c.Questions,
-		models.Question{Kind: models.KindChoice, Prompt: "Where?", Options: []string{"office", "home"}},
-		models.Question{Kind: models.KindScale, Prompt: "Say?", Options: []string{"none", "all"}, Anonymous: true},
-		models.Question{Kind: models.KindChoice, Prompt: "Team <@U0PROMPT>?", Options: []string{"a", "b"}, Anonymous: true},
+		checkinmodels.Question{Kind: checkinmodels.KindChoice, Prompt: "Where?", Options: []string{"office", "home"}},
+		checkinmodels.Question{Kind: checkinmodels.KindScale, Prompt: "Say?", Options: []string{"none", "all"}, Anonymous: true},
+		checkinmodels.Question{Kind: checkinmodels.KindChoice, Prompt: "Team <@U0PROMPT>?", Options: []string{"a", "b"}, Anonymous: true},
 	)
-	aggs := []models.Aggregate{
+	aggs := []checkinmodels.Aggregate{
 		{Position: 4, Count: 7, Average: 3.8},
 		{Position: 5, Count: 7, Counts: map[string]int{"office": 4, "home": 2, "moon": 1}},
 		{Position: 6, Anonymous: true, Count: 5, Average: 4.2},
@@ -328,27 +328,27 @@ func TestRoundSummary(t *testing.T) {
 	}
 
 	// The largest summary stays within the limits.
-	big := models.NewCheckin()
-	big.Name = strings.Repeat("&", models.MaxNameLen)
+	big := checkinmodels.NewCheckin()
+	big.Name = strings.Repeat("&", checkinmodels.MaxNameLen)
 	aggs = nil
-	for i := range models.MaxQuestions {
-		q := models.Question{Kind: models.KindChoice, Prompt: strings.Repeat("<", models.MaxPromptLen), Anonymous: true}
+	for i := range checkinmodels.MaxQuestions {
+		q := checkinmodels.Question{Kind: checkinmodels.KindChoice, Prompt: strings.Repeat("<", checkinmodels.MaxPromptLen), Anonymous: true}
 		counts := map[string]int{}
-		for j := range models.MaxChoices {
-			o := fmt.Sprintf("%d%s", j, strings.Repeat("&", models.MaxOptionLen-1))
+		for j := range checkinmodels.MaxChoices {
+			o := fmt.Sprintf("%d%s", j, strings.Repeat("&", checkinmodels.MaxOptionLen-1))
 			q.Options = append(q.Options, o)
 			counts[o] = 1000
 			counts[fmt.Sprintf("gone %d", j)] = 1
 		}
 		big.Questions = append(big.Questions, q)
-		aggs = append(aggs, models.Aggregate{Position: i + 1, Anonymous: true, Count: 10000, Counts: counts})
+		aggs = append(aggs, checkinmodels.Aggregate{Position: i + 1, Anonymous: true, Count: 10000, Counts: counts})
 	}
 	got, blocks = checkins.RoundSummary(big, strings.Repeat("<", 300), 10000, 10000, aggs, 10000)
 	checkMessageLimits(t, "largest summary", got, blocks)
 }
 
 func TestHelperNotice(t *testing.T) {
-	c := models.CheckinTemplates()[0].Checkin
+	c := checkinmodels.Templates()[0].Checkin
 	c.ChannelID = "C0TEAM"
 	got, blocks := checkins.HelperNotice(c, "U0ALEX", "Is anything blocking you?")
 	checkMessageLimits(t, "helper notice", got, blocks)
@@ -374,13 +374,13 @@ func TestHelperNotice(t *testing.T) {
 // ("Autonomy pulse · Mon 7 Dec") already holds the name, so no title or
 // lead repeats it, in the blocks or in the notification text.
 func TestCheckinNamedOnce(t *testing.T) {
-	c := models.CheckinTemplates()[0].Checkin
+	c := checkinmodels.Templates()[0].Checkin
 	c.ID, c.ChannelID, c.Name = 7, "C0TEAM", "Autonomy pulse"
 	const label = "Autonomy pulse · Mon 7 Dec"
 	prompt := func(reminder int, snoozed bool) (string, []slack.Block) {
 		c := c
 		c.Reminders = 2
-		return checkins.CheckinPrompt(checkins.PromptInput{Checkin: c, Round: models.Round{ID: 3, CheckinID: 7}, RoundLabel: label,
+		return checkins.CheckinPrompt(checkins.PromptInput{Checkin: c, Round: checkinmodels.Round{ID: 3, CheckinID: 7}, RoundLabel: label,
 			Reminder: reminder, Snoozed: snoozed, AnswersGoTo: "the thread", SnoozeOptions: checkins.SnoozeOptions()})
 	}
 	for _, tt := range []struct {
@@ -413,7 +413,7 @@ func TestCheckinNamedOnce(t *testing.T) {
 // An answer reads compactly, as stand-up bots post them: no header block
 // per question, each answer in a section under its question in bold.
 func TestAnswerMessageCompact(t *testing.T) {
-	c := models.CheckinTemplates()[1].Checkin // weekly: text, text, blocked, scale
+	c := checkinmodels.Templates()[1].Checkin // weekly: text, text, blocked, scale
 	msgs := checkins.AnswerMessage(c, "Alex", "U0ALEX", map[int]string{1: "Shipped", 2: "Polish", 3: "no", 4: "4"}, nil, false)
 	if len(msgs) != 1 {
 		t.Fatalf("%d messages, want 1", len(msgs))
@@ -436,7 +436,7 @@ func TestAnswerMessageCompact(t *testing.T) {
 // never collide; an answer that needs messages of its own is never packed;
 // a replaced one shrinks to a pointer at the new version.
 func TestPackAnswers(t *testing.T) {
-	c := models.CheckinTemplates()[1].Checkin // weekly: text, text, blocked, scale
+	c := checkinmodels.Templates()[1].Checkin // weekly: text, text, blocked, scale
 	var many []checkins.PackedAnswer
 	for i := range 200 {
 		many = append(many, checkins.PackedAnswer{Name: fmt.Sprintf("Person %03d <!here>", i), UserID: fmt.Sprintf("U%03d", i),

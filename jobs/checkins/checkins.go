@@ -30,6 +30,7 @@ import (
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/calendar"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // Kind is the schedule kind of check-ins: their schedules are keyed
@@ -78,7 +79,7 @@ type Config struct {
 // replicas.
 type Service struct {
 	db      *models.DB
-	store   *models.Checkins
+	store   *checkinmodels.Store
 	occ     *models.Occurrences
 	ppl     *models.People
 	ws      *models.Workspaces
@@ -113,7 +114,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		db:      cfg.DB,
-		store:   models.NewCheckins(cfg.DB),
+		store:   checkinmodels.NewStore(cfg.DB),
 		occ:     models.NewOccurrences(cfg.DB),
 		ppl:     models.NewPeople(cfg.DB),
 		ws:      models.NewWorkspaces(cfg.DB),
@@ -157,7 +158,7 @@ func (s *Service) Stepper() engine.StepperSpec {
 }
 
 // Store is the check-in store the service works on.
-func (s *Service) Store() *models.Checkins { return s.store }
+func (s *Service) Store() *checkinmodels.Store { return s.store }
 
 // cadenceCheckAnchor is the anchor ParseCadence reads a cadence with.
 var cadenceCheckAnchor = calendar.Date{Year: 2026, Month: time.January, Day: 5}

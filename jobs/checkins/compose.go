@@ -10,6 +10,7 @@ import (
 
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // compose writes every DM a check-in sends, by the one-off's payload: the
@@ -49,17 +50,17 @@ func (s *Service) compose(ctx context.Context, ec engine.Context) (engine.Messag
 }
 
 // RoundLabel names a round for people: "Daily stand-up · Tue 24 Nov".
-func RoundLabel(c models.Checkin, d models.Date) string {
+func RoundLabel(c checkinmodels.Checkin, d models.Date) string {
 	return c.Name + " · " + d.Format("Mon 2 Jan")
 }
 
 // AnswersGoTo says where a check-in's answers are shown, for the prompt
 // and the answer form: people should know who reads them.
-func AnswersGoTo(c models.Checkin) string {
+func AnswersGoTo(c checkinmodels.Checkin) string {
 	switch c.Destination {
-	case models.DestinationChannel:
+	case checkinmodels.DestinationChannel:
 		return "<#" + c.ChannelID + ">"
-	case models.DestinationDigest:
+	case checkinmodels.DestinationDigest:
 		return "a digest sent to the check-in's participants at the start of their day"
 	}
 	return "the round's thread in <#" + c.ChannelID + ">"
@@ -70,7 +71,7 @@ func AnswersGoTo(c models.Checkin) string {
 // their reminders are planned: spread evenly over the time the round stays
 // open for them, each sent only inside their working window (the engine
 // defers it otherwise, and it is dropped once the round has closed).
-func (s *Service) composeAsk(ctx context.Context, c models.Checkin, ec engine.Context) (engine.Message, error) {
+func (s *Service) composeAsk(ctx context.Context, c checkinmodels.Checkin, ec engine.Context) (engine.Message, error) {
 	if c.Paused {
 		return engine.Message{}, engine.Skip("the check-in is paused")
 	}
@@ -90,9 +91,9 @@ func (s *Service) composeAsk(ctx context.Context, c models.Checkin, ec engine.Co
 	}
 	resp, err := s.store.MyResponse(ctx, c.WorkspaceID, round.ID, p.UserID)
 	switch {
-	case err == nil && resp.Status == models.ResponseAnswered:
+	case err == nil && resp.Status == checkinmodels.ResponseAnswered:
 		return engine.Message{}, engine.Skip("already answered this round")
-	case err == nil && resp.Status == models.ResponseSkipped:
+	case err == nil && resp.Status == checkinmodels.ResponseSkipped:
 		return engine.Message{}, engine.Skip("skipped this round")
 	case err != nil && !errors.Is(err, models.ErrNotFound):
 		return engine.Message{}, err
@@ -121,7 +122,7 @@ func (s *Service) composeAsk(ctx context.Context, c models.Checkin, ec engine.Co
 
 // composeAgain writes a reminder (n is its number) or, when snooze is
 // set, a snoozed prompt coming back, unless it no longer applies.
-func (s *Service) composeAgain(ctx context.Context, c models.Checkin, ec engine.Context, roundID int64, n int64, snooze *snoozed) (engine.Message, error) {
+func (s *Service) composeAgain(ctx context.Context, c checkinmodels.Checkin, ec engine.Context, roundID int64, n int64, snooze *snoozed) (engine.Message, error) {
 	if c.Paused {
 		return engine.Message{}, engine.Skip("the check-in is paused")
 	}
@@ -149,11 +150,11 @@ func (s *Service) composeAgain(ctx context.Context, c models.Checkin, ec engine.
 		return engine.Message{}, err
 	}
 	switch resp.Status {
-	case models.ResponseAnswered:
+	case checkinmodels.ResponseAnswered:
 		return engine.Message{}, engine.Skip("already answered this round")
-	case models.ResponseSkipped:
+	case checkinmodels.ResponseSkipped:
 		return engine.Message{}, engine.Skip("skipped this round")
-	case models.ResponseSnoozed:
+	case checkinmodels.ResponseSnoozed:
 		if snooze == nil {
 			return engine.Message{}, engine.Skip("snoozed: the snoozed prompt comes instead of a reminder")
 		}
@@ -178,7 +179,7 @@ func (s *Service) composeAgain(ctx context.Context, c models.Checkin, ec engine.
 }
 
 // prompt is the DM asking a round's questions.
-func (s *Service) prompt(ctx context.Context, c models.Checkin, round models.Round, p models.Person, reminder int, snoozed bool, closes time.Time) (engine.Message, error) {
+func (s *Service) prompt(ctx context.Context, c checkinmodels.Checkin, round checkinmodels.Round, p models.Person, reminder int, snoozed bool, closes time.Time) (engine.Message, error) {
 	ploc := p.Location()
 	text, blocks := CheckinPrompt(PromptInput{
 		Checkin:       c,
@@ -196,7 +197,7 @@ func (s *Service) prompt(ctx context.Context, c models.Checkin, round models.Rou
 
 // composeDigest is one reader's digest of a closed round: the summary and
 // everyone's answers, for check-ins whose answers go to digests.
-func (s *Service) composeDigest(ctx context.Context, c models.Checkin, ec engine.Context, roundID int64) (engine.Message, error) {
+func (s *Service) composeDigest(ctx context.Context, c checkinmodels.Checkin, ec engine.Context, roundID int64) (engine.Message, error) {
 	// Only people still in the check-in read its answers.
 	readers, err := s.readers(ctx, c)
 	if err != nil {
@@ -238,7 +239,7 @@ func (s *Service) composeDigest(ctx context.Context, c models.Checkin, ec engine
 	}
 	var answers []DigestAnswer
 	for _, r := range resps {
-		if r.Status != models.ResponseAnswered {
+		if r.Status != checkinmodels.ResponseAnswered {
 			continue
 		}
 		answers = append(answers, DigestAnswer{Name: s.name(ctx, c.WorkspaceID, r.UserID), UserID: r.UserID, Answers: r.Answers})
@@ -250,7 +251,7 @@ func (s *Service) composeDigest(ctx context.Context, c models.Checkin, ec engine
 
 // composeHelper tells the person someone named as able to help with their
 // blocker, if the asker still says they are blocked.
-func (s *Service) composeHelper(ctx context.Context, c models.Checkin, ec engine.Context, h helperNotice) (engine.Message, error) {
+func (s *Service) composeHelper(ctx context.Context, c checkinmodels.Checkin, ec engine.Context, h helperNotice) (engine.Message, error) {
 	roundID, key := h.Round, h.Question
 	// The notice names the blocked question by its id (AnswerKey): the
 	// question the person answered, even if the check-in changed since.
@@ -258,15 +259,15 @@ func (s *Service) composeHelper(ctx context.Context, c models.Checkin, ec engine
 	if err != nil {
 		return engine.Message{}, err
 	}
-	i := slices.IndexFunc(asked.Questions, func(q models.Question) bool {
-		return q.Kind == models.KindBlocked && AnswerKey(0, q) == key
+	i := slices.IndexFunc(asked.Questions, func(q checkinmodels.Question) bool {
+		return q.Kind == checkinmodels.KindBlocked && AnswerKey(0, q) == key
 	})
 	if i < 0 {
 		// Planned before questions had ids (migration 7), the notice
 		// names the blocked question by its 1-based position among the
 		// questions asked now.
-		if cur := c.Questions; key >= 1 && key <= len(cur) && cur[key-1].Kind == models.KindBlocked {
-			i = slices.IndexFunc(asked.Questions, func(q models.Question) bool { return q.ID == cur[key-1].ID })
+		if cur := c.Questions; key >= 1 && key <= len(cur) && cur[key-1].Kind == checkinmodels.KindBlocked {
+			i = slices.IndexFunc(asked.Questions, func(q checkinmodels.Question) bool { return q.ID == cur[key-1].ID })
 			key = AnswerKey(0, cur[key-1])
 		}
 	}
@@ -288,10 +289,10 @@ func (s *Service) composeHelper(ctx context.Context, c models.Checkin, ec engine
 // roundSummary is what a closing summary and a digest count.
 type roundSummary struct {
 	asked, answered, blockers int
-	aggs                      []models.Aggregate
+	aggs                      []checkinmodels.Aggregate
 }
 
-func (s *Service) summary(ctx context.Context, c models.Checkin, round models.Round) (roundSummary, error) {
+func (s *Service) summary(ctx context.Context, c checkinmodels.Checkin, round checkinmodels.Round) (roundSummary, error) {
 	var out roundSummary
 	var err error
 	if out.asked, out.answered, out.blockers, err = s.store.RoundCounts(ctx, c.WorkspaceID, round.ID); err != nil {

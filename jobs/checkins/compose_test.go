@@ -8,11 +8,12 @@ import (
 
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // oneOccurrence returns the one occurrence of a person's check-in whose
 // CadenceID holds part, failing unless there is exactly one.
-func (h *harness) oneOccurrence(user string, c models.Checkin, part string) models.Occurrence {
+func (h *harness) oneOccurrence(user string, c checkinmodels.Checkin, part string) models.Occurrence {
 	h.t.Helper()
 	occs := h.occurrences(user, c, part)
 	if len(occs) != 1 {
@@ -110,14 +111,14 @@ func (h *harness) digests(user string) []slacksim.Message {
 	return out
 }
 
-func digestCheckin(ch string, owner string, people ...string) models.Checkin {
+func digestCheckin(ch string, owner string, people ...string) checkinmodels.Checkin {
 	c := checkinFor(ch, people...)
 	c.OwnerID = owner
-	c.Destination = models.DestinationDigest
+	c.Destination = checkinmodels.DestinationDigest
 	c.Reminders = 0
-	c.Questions = []models.Question{
-		{Kind: models.KindText, Prompt: "What did you do?", Required: true},
-		{Kind: models.KindChoice, Prompt: "Which colour is the week?", Options: []string{"Mauve", "Teal"}, Anonymous: true},
+	c.Questions = []checkinmodels.Question{
+		{Kind: checkinmodels.KindText, Prompt: "What did you do?", Required: true},
+		{Kind: checkinmodels.KindChoice, Prompt: "Which colour is the week?", Options: []string{"Mauve", "Teal"}, Anonymous: true},
 	}
 	return c
 }
@@ -137,12 +138,12 @@ func TestDigest(t *testing.T) {
 		c := h.create(digestCheckin(ch, ada, ada, bob, cy))
 
 		h.run(monday.Add(9*time.Hour + 31*time.Minute))
-		if res, err := h.svcs[0].Submit(h.ctx, c, h.roundOf(ada), ada, models.Submission{
+		if res, err := h.svcs[0].Submit(h.ctx, c, h.roundOf(ada), ada, checkinmodels.Submission{
 			Answers: map[int]string{1: "Ada-text"}, Anonymous: map[int]string{2: "Mauve"}}, nil); err != nil || res.Post.ID != 0 {
 			t.Fatalf("ada's answer: %+v, %v; want no post queued", res, err)
 		}
 		h.run(monday.Add(14*time.Hour + 31*time.Minute))
-		if _, err := h.svcs[0].Submit(h.ctx, c, h.roundOf(bob), bob, models.Submission{
+		if _, err := h.svcs[0].Submit(h.ctx, c, h.roundOf(bob), bob, checkinmodels.Submission{
 			Answers: map[int]string{1: "Bob-text"}, Anonymous: map[int]string{2: "Teal"}}, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -223,18 +224,18 @@ func TestAnonymousAggregateNeedsTheMinimumGroup(t *testing.T) {
 		for _, n := range []string{"ada", "bob", "cy", "dee", "eve"} {
 			people = append(people, h.person(n, "Europe/London", ""))
 		}
-		mk := func(name, channel string, who []string) models.Checkin {
+		mk := func(name, channel string, who []string) checkinmodels.Checkin {
 			c := checkinFor(channel, who...)
 			c.Name = name
 			c.Reminders = 0
-			c.Questions = []models.Question{{Kind: models.KindScale, Prompt: "How is your energy?", Options: []string{"low", "high"}, Anonymous: true, Required: true}}
+			c.Questions = []checkinmodels.Question{{Kind: checkinmodels.KindScale, Prompt: "How is your energy?", Options: []string{"low", "high"}, Anonymous: true, Required: true}}
 			return h.create(c)
 		}
 		five := mk("Pulse five", h.channel("five", people...), people)
 		four := mk("Pulse four", h.channel("four", people...), people[:4])
 		h.run(monday.Add(9*time.Hour + 31*time.Minute))
 		values := []string{"5", "4", "4", "3", "4"}
-		roundOf := func(c models.Checkin) int64 {
+		roundOf := func(c checkinmodels.Checkin) int64 {
 			r, err := h.store.LatestRound(h.ctx, team, c.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -243,14 +244,14 @@ func TestAnonymousAggregateNeedsTheMinimumGroup(t *testing.T) {
 		}
 		for i, u := range people {
 			// Answers are by question id.
-			h.answer(h.svcs[0], five, roundOf(five), u, models.Submission{Anonymous: map[int]string{int(five.Questions[0].ID): values[i]}})
+			h.answer(h.svcs[0], five, roundOf(five), u, checkinmodels.Submission{Anonymous: map[int]string{int(five.Questions[0].ID): values[i]}})
 			if i < 4 {
-				h.answer(h.svcs[0], four, roundOf(four), u, models.Submission{Anonymous: map[int]string{int(four.Questions[0].ID): values[i]}})
+				h.answer(h.svcs[0], four, roundOf(four), u, checkinmodels.Submission{Anonymous: map[int]string{int(four.Questions[0].ID): values[i]}})
 			}
 		}
 		h.run(monday.Add(24 * time.Hour))
 
-		summary := func(c models.Checkin) string {
+		summary := func(c checkinmodels.Checkin) string {
 			top, replies := h.channelMsgs(c.ChannelID, people[0])
 			if len(top) != 1 {
 				t.Fatalf("%s: %d top-level messages, want the header", c.Name, len(top))
@@ -372,14 +373,14 @@ func TestHelperNoticePlannedBeforeQuestionIDs(t *testing.T) {
 		ch := h.channel("team", ada, sam)
 		h.create(checkinFor(ch, ada)) // takes the first question ids
 		cfg := checkinFor(ch, ada)
-		cfg.Questions = append(cfg.Questions, models.Question{Kind: models.KindBlocked, Prompt: "Anything in your way?", Required: true})
+		cfg.Questions = append(cfg.Questions, checkinmodels.Question{Kind: checkinmodels.KindBlocked, Prompt: "Anything in your way?", Required: true})
 		c := h.create(cfg)
 		if blocked := c.Questions[1]; blocked.ID == 2 {
 			t.Fatalf("the blocked question's id %d equals its position; the test proves nothing", blocked.ID)
 		}
 		h.run(monday.Add(9*time.Hour + 31*time.Minute))
 		round := h.roundOf(ada)
-		sub := models.Submission{Answers: map[int]string{int(c.Questions[0].ID): "work", int(c.Questions[1].ID): "yes"}}
+		sub := checkinmodels.Submission{Answers: map[int]string{int(c.Questions[0].ID): "work", int(c.Questions[1].ID): "yes"}}
 		if _, err := h.svcs[0].Submit(h.ctx, c, round, ada, sub, nil); err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // ExportCSV writes a check-in's exported answers as CSV: one row per
@@ -16,7 +16,7 @@ import (
 // the round's date, the person's name and id, the question and the whole
 // answer, never cut. Cells that a spreadsheet would run as a formula are
 // prefixed with a quote.
-func ExportCSV(ctx context.Context, s *Service, c models.Checkin, rows []models.ExportRow) ([]byte, error) {
+func ExportCSV(ctx context.Context, s *Service, c checkinmodels.Checkin, rows []checkinmodels.ExportRow) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	if err := w.Write([]string{"date", "person", "user_id", "status", "question_number", "question", "answer"}); err != nil {

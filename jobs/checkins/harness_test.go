@@ -22,6 +22,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -51,7 +52,7 @@ type harness struct {
 	dbs     []*models.DB
 	engines []*engine.Engine
 	svcs    []*Service
-	store   *models.Checkins
+	store   *checkinmodels.Store
 	people  *models.People
 	botUser string
 	// warnings counts the check-in service's log records at WARN or above.
@@ -105,7 +106,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	clk := env.Clock
 	h := &harness{t: t, ctx: ctx, clk: clk, sim: env.Slack.Server, ctl: env.Slack.Control, dbs: env.DBs, botUser: env.Slack.BotUserID}
 	sim := h.sim
-	h.store = models.NewCheckins(h.dbs[0])
+	h.store = checkinmodels.NewStore(h.dbs[0])
 	h.people = models.NewPeople(h.dbs[0])
 
 	fast := bot.Rate{Limit: 1_000_000, Per: time.Minute, Burst: 1_000_000}
@@ -234,18 +235,18 @@ func (h *harness) channel(name string, members ...string) string {
 // checkin returns a thread check-in, weekdays at 09:30, of chosen people,
 // with an 8-hour round and one reminder, owned by the first person; the
 // caller adjusts it and creates it with create.
-func checkinFor(channel string, people ...string) models.Checkin {
-	return models.Checkin{
+func checkinFor(channel string, people ...string) checkinmodels.Checkin {
+	return checkinmodels.Checkin{
 		WorkspaceID: team, ChannelID: channel, OwnerID: people[0], Name: "Stand-up",
-		Questions: []models.Question{
-			{Kind: models.KindText, Prompt: "What are you working on?", Required: true},
+		Questions: []checkinmodels.Question{
+			{Kind: checkinmodels.KindText, Prompt: "What are you working on?", Required: true},
 		},
-		Cadence: "weekdays at 09:30", Participants: models.ParticipantsChosen, People: people,
-		Destination: models.DestinationThread, RoundLength: 8 * time.Hour, Reminders: 1,
+		Cadence: "weekdays at 09:30", Participants: checkinmodels.ParticipantsChosen, People: people,
+		Destination: checkinmodels.DestinationThread, RoundLength: 8 * time.Hour, Reminders: 1,
 	}
 }
 
-func (h *harness) create(c models.Checkin) models.Checkin {
+func (h *harness) create(c checkinmodels.Checkin) checkinmodels.Checkin {
 	h.t.Helper()
 	out, err := h.svcs[0].Create(h.ctx, c)
 	if err != nil {
@@ -457,7 +458,7 @@ func (h *harness) channelMsgs(channel, as string) (top []slacksim.Message, repli
 
 // answer submits a person's answers to a round and sends the answer's
 // post right away, as the answer form's handler does after its ack.
-func (h *harness) answer(svc *Service, c models.Checkin, round int64, user string, sub models.Submission) models.AnswerResult {
+func (h *harness) answer(svc *Service, c checkinmodels.Checkin, round int64, user string, sub checkinmodels.Submission) checkinmodels.AnswerResult {
 	h.t.Helper()
 	res, err := svc.Submit(h.ctx, c, round, user, sub, nil)
 	if err != nil {
@@ -469,11 +470,13 @@ func (h *harness) answer(svc *Service, c models.Checkin, round int64, user strin
 	return res
 }
 
-func text(s string) models.Submission { return models.Submission{Answers: map[int]string{1: s}} }
+func text(s string) checkinmodels.Submission {
+	return checkinmodels.Submission{Answers: map[int]string{1: s}}
+}
 
 // occurrences returns a person's occurrences of the check-in whose
 // CadenceID holds part ("#reminder:", "#digest:"...), or all with "".
-func (h *harness) occurrences(user string, c models.Checkin, part string) []models.Occurrence {
+func (h *harness) occurrences(user string, c checkinmodels.Checkin, part string) []models.Occurrence {
 	h.t.Helper()
 	list, err := models.NewOccurrences(h.dbs[0]).ForRecipient(h.ctx, team, user, time.Time{}, 10_000)
 	if err != nil {
@@ -481,7 +484,7 @@ func (h *harness) occurrences(user string, c models.Checkin, part string) []mode
 	}
 	var out []models.Occurrence
 	for _, o := range list {
-		if strings.HasPrefix(o.CadenceID, models.CheckinScheduleKey(c.ID)) && strings.Contains(o.CadenceID, part) {
+		if strings.HasPrefix(o.CadenceID, checkinmodels.ScheduleKey(c.ID)) && strings.Contains(o.CadenceID, part) {
 			out = append(out, o)
 		}
 	}
@@ -490,9 +493,9 @@ func (h *harness) occurrences(user string, c models.Checkin, part string) []mode
 
 // planLegacy stores a one-off of c as builds before payloads planned it:
 // its tag after the schedule key in the cadence id, and no payload.
-func (h *harness) planLegacy(c models.Checkin, tag, user string, at time.Time) {
+func (h *harness) planLegacy(c checkinmodels.Checkin, tag, user string, at time.Time) {
 	h.t.Helper()
-	o := models.Occurrence{WorkspaceID: team, CadenceID: models.CheckinScheduleKey(c.ID) + "#" + tag, Recipient: user, NominalAt: at, DeliverAt: at}
+	o := models.Occurrence{WorkspaceID: team, CadenceID: checkinmodels.ScheduleKey(c.ID) + "#" + tag, Recipient: user, NominalAt: at, DeliverAt: at}
 	if n, err := models.NewOccurrences(h.dbs[0]).Plan(h.ctx, []models.Occurrence{o}); err != nil || n != 1 {
 		h.t.Fatalf("plan %s as before payloads = %d, %v", o.CadenceID, n, err)
 	}

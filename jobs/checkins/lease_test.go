@@ -13,7 +13,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/kv/kvtest"
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // A post whose sender stalled past its lease, and which another replica
@@ -25,7 +25,7 @@ func TestPostNotSentAfterItsLeaseRanOut(t *testing.T) {
 		ada := h.person("ada", "Europe/London", "")
 		ch := h.channel("team", ada)
 		c := checkinFor(ch, ada)
-		c.Destination = models.DestinationChannel
+		c.Destination = checkinmodels.DestinationChannel
 		c = h.create(c)
 		asked := monday.Add(9*time.Hour + 31*time.Minute)
 		h.run(asked)

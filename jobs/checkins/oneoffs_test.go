@@ -10,6 +10,7 @@ import (
 
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // Each check-in one-off survives the trip through its JSON, names its
@@ -93,7 +94,7 @@ func TestOneOffsPlannedBeforePayloadsDeliver(t *testing.T) {
 			at := now.Add(time.Duration(i) * time.Minute)
 			h.planLegacy(c, tt.tag, ada, at)
 			h.run(at.Add(time.Minute))
-			id := models.CheckinScheduleKey(c.ID) + "#" + tt.tag
+			id := checkinmodels.ScheduleKey(c.ID) + "#" + tt.tag
 			found := false
 			for _, o := range h.occurrences(ada, c, "#") {
 				if o.CadenceID != id || !o.NominalAt.Equal(at) {

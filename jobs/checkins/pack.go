@@ -13,7 +13,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/jobs/engine"
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // Packing: Slack posts about one message a second into a channel, so a
@@ -49,7 +49,7 @@ const postIDsKey = "post_ids"
 // earlierInFlight reports whether an earlier version of p's answer, among
 // posts (the person's answer posts in the round), is held by another
 // claim at now and not posted yet.
-func earlierInFlight(posts []models.CheckinPost, p models.CheckinPost, now time.Time) bool {
+func earlierInFlight(posts []checkinmodels.Post, p checkinmodels.Post, now time.Time) bool {
 	for _, e := range posts {
 		if e.Version < p.Version && !e.Posted && e.ClaimToken != "" && e.ClaimToken != p.ClaimToken && e.ClaimUntil.After(now) {
 			return true
@@ -61,7 +61,7 @@ func earlierInFlight(posts []models.CheckinPost, p models.CheckinPost, now time.
 // packedAnswer is a post's answer as it should read now: the person's
 // current answers, "edited" only when an earlier version is in the
 // channel for people to have read.
-func (s *Service) packedAnswer(ctx context.Context, c models.Checkin, round models.Round, p models.CheckinPost) (PackedAnswer, error) {
+func (s *Service) packedAnswer(ctx context.Context, c checkinmodels.Checkin, round checkinmodels.Round, p checkinmodels.Post) (PackedAnswer, error) {
 	resp, err := s.store.MyResponse(ctx, c.WorkspaceID, round.ID, p.UserID)
 	if err != nil {
 		return PackedAnswer{}, err
@@ -85,7 +85,7 @@ func (s *Service) packedAnswer(ctx context.Context, c models.Checkin, round mode
 // nothing claimed beyond p, when p needs messages of its own (a long
 // answer): the caller then sends it alone. When done, err is what the
 // caller returns.
-func (s *Service) deliverAnswers(ctx context.Context, hold *engine.Hold, api Slack, c models.Checkin, round models.Round, thread string, p models.CheckinPost, token string) (done bool, err error) {
+func (s *Service) deliverAnswers(ctx context.Context, hold *engine.Hold, api Slack, c checkinmodels.Checkin, round checkinmodels.Round, thread string, p checkinmodels.Post, token string) (done bool, err error) {
 	// Two senders of a round's answers at once would each send a few;
 	// the one holding the later answer yields, leaving its answer to the
 	// other, which takes the answers waiting once its message is out.
@@ -116,13 +116,13 @@ func (s *Service) deliverAnswers(ctx context.Context, hold *engine.Hold, api Sla
 	for _, q := range others {
 		hold.Add(engine.PostClaim{ID: q.ID, Token: token, Until: q.ClaimUntil})
 	}
-	release := func(q models.CheckinPost) {
+	release := func(q checkinmodels.Post) {
 		hold.Drop(q.ID)
 		if err := s.store.ReleasePost(ctx, q.ID, token); err != nil {
 			s.log.WarnContext(ctx, "could not release a check-in post", "post", q.ID, "err", err)
 		}
 	}
-	batch := []models.CheckinPost{p}
+	batch := []checkinmodels.Post{p}
 	items := map[int64]PackedAnswer{p.ID: first}
 	for _, q := range others {
 		versions, err := s.store.AnswerPosts(ctx, q.RoundID, q.UserID)
@@ -147,11 +147,11 @@ func (s *Service) deliverAnswers(ctx context.Context, hold *engine.Hold, api Sla
 		batch = append(batch, q)
 		items[q.ID] = a
 	}
-	slices.SortFunc(batch, func(a, b models.CheckinPost) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(batch, func(a, b checkinmodels.Post) int { return cmp.Compare(a.ID, b.ID) })
 
 	// Tried before: whichever of them Slack already has (alone or in a
 	// packed message) is marked posted, not sent again.
-	if slices.ContainsFunc(batch, func(q models.CheckinPost) bool { return q.Attempts > 1 }) {
+	if slices.ContainsFunc(batch, func(q checkinmodels.Post) bool { return q.Attempts > 1 }) {
 		oldest := batch[0].CreatedAt
 		for _, q := range batch {
 			if q.CreatedAt.Before(oldest) {
@@ -246,7 +246,7 @@ func (s *Service) deliverAnswers(ctx context.Context, hold *engine.Hold, api Sla
 // due again as the engine's rule for Slack's answers says (or given up) —
 // or at once, not counting the attempt, when it was stopped before the
 // wire — and returns cause.
-func (s *Service) retryAll(ctx context.Context, hold *engine.Hold, batch []models.CheckinPost, token string, cause error) error {
+func (s *Service) retryAll(ctx context.Context, hold *engine.Hold, batch []checkinmodels.Post, token string, cause error) error {
 	unsent := engine.Unsent(ctx, cause)
 	for _, q := range batch {
 		hold.Drop(q.ID)
@@ -299,7 +299,7 @@ func (s *Service) findPostedIDs(ctx context.Context, api Slack, channel, thread 
 // version of an edited answer) among others: each answer replaced by a
 // later version shrinks to a pointer at it, the others read as they do
 // now.
-func (s *Service) repack(ctx context.Context, api Slack, c models.Checkin, round models.Round, ts string, inMsg []models.CheckinPost) error {
+func (s *Service) repack(ctx context.Context, api Slack, c checkinmodels.Checkin, round checkinmodels.Round, ts string, inMsg []checkinmodels.Post) error {
 	c, err := s.store.AsAnswered(ctx, c, round.ID)
 	if err != nil {
 		return err
@@ -310,7 +310,7 @@ func (s *Service) repack(ctx context.Context, api Slack, c models.Checkin, round
 		if err != nil {
 			return err
 		}
-		replaced := slices.ContainsFunc(versions, func(v models.CheckinPost) bool {
+		replaced := slices.ContainsFunc(versions, func(v checkinmodels.Post) bool {
 			return v.Version > q.Version && !(v.Posted && len(v.TS) == 0)
 		})
 		a := PackedAnswer{Name: s.name(ctx, c.WorkspaceID, q.UserID), UserID: q.UserID, Replaced: true}

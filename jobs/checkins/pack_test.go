@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/internal/slacksim"
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // packedIDs are the posts a packed message lists in its metadata.
@@ -37,7 +37,7 @@ func packedIDs(m slacksim.Message) []string {
 // one.
 func TestQueuedAnswersPackedOnce(t *testing.T) {
 	t.Parallel()
-	for _, dest := range []models.Destination{models.DestinationThread, models.DestinationChannel} {
+	for _, dest := range []checkinmodels.Destination{checkinmodels.DestinationThread, checkinmodels.DestinationChannel} {
 		for _, fault := range []string{"none", "502 kept by slack", "502 lost by slack"} {
 			for _, replicas := range []int{1, 2} {
 				t.Run(fmt.Sprintf("%s/%s/%d replicas", dest, fault, replicas), func(t *testing.T) {
@@ -246,7 +246,7 @@ func TestPackedAnswersKeepTheirQuestions(t *testing.T) {
 		}
 		// The owner rewords the question before the queue drains.
 		edited := c
-		edited.Questions = []models.Question{{Kind: models.KindText, Prompt: "What will you do today?", Required: true}}
+		edited.Questions = []checkinmodels.Question{{Kind: checkinmodels.KindText, Prompt: "What will you do today?", Required: true}}
 		now, err := h.svcs[0].Update(h.ctx, edited, ada, false)
 		if err != nil {
 			t.Fatal(err)
@@ -269,7 +269,7 @@ func TestPackedAnswersKeepTheirQuestions(t *testing.T) {
 			t.Errorf("the answers were shown against the reworded question:\n%s", all.String())
 		}
 
-		h.answer(h.svcs[0], now, h.roundOf(bob), bob, models.Submission{Answers: map[int]string{int(now.Questions[0].ID): "bob-second"}})
+		h.answer(h.svcs[0], now, h.roundOf(bob), bob, checkinmodels.Submission{Answers: map[int]string{int(now.Questions[0].ID): "bob-second"}})
 		_, replies = h.channelMsgs(ch, ada)
 		packed := msgText(replies[top[0].TS][0])
 		if !strings.Contains(packed, "ada-first") || !strings.Contains(packed, "cy-first") || strings.Contains(packed, "bob-first") {
@@ -301,13 +301,13 @@ func TestSummaryWaitsForAnswersInFlight(t *testing.T) {
 		if _, err := h.svcs[0].Submit(h.ctx, c, h.roundOf(bob), bob, text("bob-first"), nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.store.QueuePost(h.ctx, models.CheckinPost{WorkspaceID: team, RoundID: first.Post.RoundID, Kind: models.PostSummary, Channel: ch}); err != nil {
+		if _, err := h.store.QueuePost(h.ctx, checkinmodels.Post{WorkspaceID: team, RoundID: first.Post.RoundID, Kind: checkinmodels.PostSummary, Channel: ch}); err != nil {
 			t.Fatal(err)
 		}
 		if err := h.svcs[0].Tick(h.ctx, h.clk.Now()); err != nil {
 			t.Fatal(err)
 		}
-		sum, err := h.store.RoundPost(h.ctx, first.Post.RoundID, models.PostSummary)
+		sum, err := h.store.RoundPost(h.ctx, first.Post.RoundID, checkinmodels.PostSummary)
 		if err != nil {
 			t.Fatal(err)
 		}

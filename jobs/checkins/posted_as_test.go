@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // In every destination that posts in a channel, each answer is posted
@@ -14,7 +14,7 @@ import (
 // summary is also broadcast to the channel.
 func TestAnswersPostedUnderTheirPerson(t *testing.T) {
 	t.Parallel()
-	for _, dest := range []models.Destination{models.DestinationThread, models.DestinationChannel} {
+	for _, dest := range []checkinmodels.Destination{checkinmodels.DestinationThread, checkinmodels.DestinationChannel} {
 		t.Run(string(dest), func(t *testing.T) {
 			forDialects(t, func(t *testing.T, dialect string) {
 				h := newHarness(t, harnessOpts{dialect: dialect})
@@ -58,7 +58,7 @@ func TestAnswersPostedUnderTheirPerson(t *testing.T) {
 						if inThread := m.ThreadTS != "" && m.ThreadTS != m.TS; inThread != m.Broadcast {
 							t.Errorf("summary: in a thread %v, broadcast %v; want a reply in a thread broadcast to the channel", inThread, m.Broadcast)
 						}
-						if dest == models.DestinationThread && !m.Broadcast {
+						if dest == checkinmodels.DestinationThread && !m.Broadcast {
 							t.Errorf("the summary is not broadcast to the channel")
 						}
 					default:

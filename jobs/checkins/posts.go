@@ -14,6 +14,7 @@ import (
 
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // postMetadataType is the event_type of the metadata on every check-in
@@ -109,20 +110,20 @@ func (s *Service) NextDue(ctx context.Context) (time.Time, bool, error) {
 
 // onClose runs in the transaction that closes a round: whatever it queues
 // or plans commits with the close, or not at all.
-func (s *Service) onClose(ctx context.Context, c models.Checkin, r models.Round) error {
+func (s *Service) onClose(ctx context.Context, c checkinmodels.Checkin, r checkinmodels.Round) error {
 	now := s.clock.Now()
 	if last, ok, err := s.stillToAsk(ctx, c, r, now); err != nil {
 		return err
 	} else if ok {
-		return &models.PostponeClose{Until: last.Add(c.RoundLength)}
+		return &checkinmodels.PostponeClose{Until: last.Add(c.RoundLength)}
 	}
 	// Every asked person's prompt then says the round closed.
 	if _, err := s.store.QueuePromptUpdates(ctx, c.WorkspaceID, r.ID, now); err != nil {
 		return err
 	}
-	if c.Destination != models.DestinationDigest {
-		_, err := s.store.QueuePost(ctx, models.CheckinPost{WorkspaceID: c.WorkspaceID, RoundID: r.ID, CheckinID: c.ID,
-			Kind: models.PostSummary, Version: 1, Channel: c.ChannelID})
+	if c.Destination != checkinmodels.DestinationDigest {
+		_, err := s.store.QueuePost(ctx, checkinmodels.Post{WorkspaceID: c.WorkspaceID, RoundID: r.ID, CheckinID: c.ID,
+			Kind: checkinmodels.PostSummary, Version: 1, Channel: c.ChannelID})
 		return err
 	}
 	// Each participant reads the round at the start of their next day.
@@ -130,7 +131,7 @@ func (s *Service) onClose(ctx context.Context, c models.Checkin, r models.Round)
 	if err != nil {
 		return err
 	}
-	key := models.CheckinScheduleKey(c.ID)
+	key := checkinmodels.ScheduleKey(c.ID)
 	for _, u := range readers {
 		p, err := s.ppl.Get(ctx, c.WorkspaceID, u)
 		at := now
@@ -156,8 +157,8 @@ func (s *Service) onClose(ctx context.Context, c models.Checkin, r models.Round)
 // waiting for later that day (a night shift starting in the evening). A
 // prompt put off by more than a day — time off, a holiday — does not hold
 // the round open; it is superseded by the next one.
-func (s *Service) stillToAsk(ctx context.Context, c models.Checkin, r models.Round, now time.Time) (time.Time, bool, error) {
-	key := models.CheckinScheduleKey(c.ID)
+func (s *Service) stillToAsk(ctx context.Context, c checkinmodels.Checkin, r checkinmodels.Round, now time.Time) (time.Time, bool, error) {
+	key := checkinmodels.ScheduleKey(c.ID)
 	// A date's instants run from its midnight at UTC+14 to its end at
 	// UTC-12.
 	from := time.Date(r.Date.Year, r.Date.Month, r.Date.Day, 0, 0, 0, 0, time.UTC).Add(-14 * time.Hour)
@@ -220,8 +221,8 @@ func latest(a, b time.Time) time.Time {
 }
 
 // readers are the people a digest goes to: the participants, and the owner.
-func (s *Service) readers(ctx context.Context, c models.Checkin) ([]string, error) {
-	targets, err := s.eng.Schedules().Targets(ctx, c.WorkspaceID, models.CheckinScheduleKey(c.ID))
+func (s *Service) readers(ctx context.Context, c checkinmodels.Checkin) ([]string, error) {
+	targets, err := s.eng.Schedules().Targets(ctx, c.WorkspaceID, checkinmodels.ScheduleKey(c.ID))
 	if err != nil {
 		return nil, err
 	}
@@ -245,8 +246,8 @@ func (s *Service) readers(ctx context.Context, c models.Checkin) ([]string, erro
 // messages rather than in answers. Otherwise the answer goes out now (with
 // any others waiting), and then whatever answers of the round came in
 // meanwhile, within postBudget; what is left is Tick's.
-func (s *Service) DeliverPost(ctx context.Context, p models.CheckinPost) {
-	if p.Kind == models.PostAnswer {
+func (s *Service) DeliverPost(ctx context.Context, p checkinmodels.Post) {
+	if p.Kind == checkinmodels.PostAnswer {
 		busy, err := s.store.AnswerInFlight(ctx, p.RoundID, p.ID, s.clock.Now())
 		if err == nil && busy {
 			return
@@ -260,7 +261,7 @@ func (s *Service) DeliverPost(ctx context.Context, p models.CheckinPost) {
 		s.log.WarnContext(ctx, "check-in post not sent yet; it will be tried again", "post", p.ID, "err", err)
 		return
 	}
-	if p.Kind != models.PostAnswer {
+	if p.Kind != checkinmodels.PostAnswer {
 		return
 	}
 	start := s.clock.Now()
@@ -295,7 +296,7 @@ func newToken() string {
 // post waits for Slack, the post goes on the wire only while the lease is
 // held with a quarter left, and what Slack does not take is tried again by
 // the engine's rule for Slack's errors and Retry-After.
-func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) error {
+func (s *Service) deliver(ctx context.Context, p checkinmodels.Post, depth int) error {
 	now := s.clock.Now()
 	token := newToken()
 	p, ok, err := s.store.ClaimPost(ctx, p.WorkspaceID, p.ID, token, now, s.eng.Lease())
@@ -357,7 +358,7 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 	if err != nil {
 		return retry(now.Add(s.retry), err)
 	}
-	if p.Kind == models.PostAnswer {
+	if p.Kind == checkinmodels.PostAnswer {
 		// A later edit is posted instead: this version would repeat it.
 		later, err := s.store.AnswerPosts(ctx, p.RoundID, p.UserID)
 		if err != nil {
@@ -378,9 +379,9 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 	}
 
 	thread := ""
-	if c.Destination == models.DestinationThread && p.Kind != models.PostHeader {
-		hdr, err := s.store.QueuePost(ctx, models.CheckinPost{WorkspaceID: p.WorkspaceID, RoundID: p.RoundID, CheckinID: p.CheckinID,
-			Kind: models.PostHeader, Version: 1, Channel: c.ChannelID, NextAttemptAt: now})
+	if c.Destination == checkinmodels.DestinationThread && p.Kind != checkinmodels.PostHeader {
+		hdr, err := s.store.QueuePost(ctx, checkinmodels.Post{WorkspaceID: p.WorkspaceID, RoundID: p.RoundID, CheckinID: p.CheckinID,
+			Kind: checkinmodels.PostHeader, Version: 1, Channel: c.ChannelID, NextAttemptAt: now})
 		if err != nil {
 			return retry(now.Add(s.retry), err)
 		}
@@ -392,7 +393,7 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 			if err := s.deliver(ctx, hdr, depth+1); err != nil {
 				s.log.WarnContext(ctx, "round thread not started yet", "round", p.RoundID, "err", err)
 			}
-			if hdr, err = s.store.RoundPost(ctx, p.RoundID, models.PostHeader); err != nil {
+			if hdr, err = s.store.RoundPost(ctx, p.RoundID, checkinmodels.PostHeader); err != nil {
 				return retry(now.Add(s.retry), err)
 			}
 			if !hdr.Posted && hdr.ClaimToken != "" && hdr.ClaimUntil.After(s.clock.Now()) {
@@ -415,7 +416,7 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 		}
 	}
 
-	if p.Kind == models.PostAnswer && depth == 0 {
+	if p.Kind == checkinmodels.PostAnswer && depth == 0 {
 		done, err := s.deliverAnswers(ctx, hold, api, c, round, thread, p, token)
 		if done {
 			return err
@@ -452,13 +453,13 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 		}
 		if thread != "" {
 			opts = append(opts, slack.MsgOptionTS(thread))
-			if p.Kind == models.PostSummary {
+			if p.Kind == checkinmodels.PostSummary {
 				// The summary is also shown in the channel, so people
 				// see it without opening the thread.
 				opts = append(opts, slack.MsgOptionBroadcast())
 			}
 		}
-		if p.Kind == models.PostAnswer {
+		if p.Kind == checkinmodels.PostAnswer {
 			opts = append(opts, s.postedAs(ctx, p.WorkspaceID, p.UserID)...)
 		}
 		ts, err := hold.Post(ctx, api, c.ChannelID, []int64{p.ID}, opts...)
@@ -473,12 +474,12 @@ func (s *Service) deliver(ctx context.Context, p models.CheckinPost, depth int) 
 	if err := s.store.MarkPosted(ctx, p.ID, token, c.ChannelID, have); err != nil {
 		return err
 	}
-	if p.Kind == models.PostHeader && len(have) > 0 {
+	if p.Kind == checkinmodels.PostHeader && len(have) > 0 {
 		if err := s.store.SetThreadTS(ctx, p.RoundID, have[0]); err != nil {
 			s.log.WarnContext(ctx, "could not store the round's thread", "round", p.RoundID, "err", err)
 		}
 	}
-	if p.Kind == models.PostAnswer && p.Version > 1 {
+	if p.Kind == checkinmodels.PostAnswer && p.Version > 1 {
 		s.markReplaced(ctx, api, c, round, p)
 	}
 	return nil
@@ -508,7 +509,7 @@ func (s *Service) postedAs(ctx context.Context, workspaceID, userID string) []sl
 }
 
 // render writes a post's messages as they should read now.
-func (s *Service) render(ctx context.Context, c models.Checkin, round models.Round, p models.CheckinPost) ([]ReportMessage, error) {
+func (s *Service) render(ctx context.Context, c checkinmodels.Checkin, round checkinmodels.Round, p checkinmodels.Post) ([]ReportMessage, error) {
 	label := RoundLabel(c, round.Date)
 	// A round's posts show the questions as they were answered: an edit of
 	// the check-in since relabels nothing.
@@ -517,17 +518,17 @@ func (s *Service) render(ctx context.Context, c models.Checkin, round models.Rou
 		return nil, err
 	}
 	switch p.Kind {
-	case models.PostHeader:
+	case checkinmodels.PostHeader:
 		text, blocks := RoundHeader(c, label)
 		return []ReportMessage{{Text: text, Blocks: blocks}}, nil
-	case models.PostSummary:
+	case checkinmodels.PostSummary:
 		sum, err := s.summary(ctx, c, round)
 		if err != nil {
 			return nil, err
 		}
 		text, blocks := RoundSummary(c, label, sum.answered, sum.asked, sum.aggs, sum.blockers)
 		return []ReportMessage{{Text: text, Blocks: blocks}}, nil
-	case models.PostAnswer:
+	case checkinmodels.PostAnswer:
 		a, err := s.packedAnswer(ctx, c, round, p)
 		if err != nil {
 			return nil, err
@@ -539,7 +540,7 @@ func (s *Service) render(ctx context.Context, c models.Checkin, round models.Rou
 
 // findPosted looks for the parts of p already in the channel or thread,
 // by their metadata, and returns their timestamps by part.
-func (s *Service) findPosted(ctx context.Context, api Slack, channel, thread string, p models.CheckinPost) (map[int]string, error) {
+func (s *Service) findPosted(ctx context.Context, api Slack, channel, thread string, p checkinmodels.Post) (map[int]string, error) {
 	found := map[int]string{}
 	err := s.eng.FindPosts(ctx, api, channel, thread, p.CreatedAt, postMetadataType, func(payload map[string]any, ts string) {
 		id, _ := payload["post_id"].(string)
@@ -556,7 +557,7 @@ func (s *Service) findPosted(ctx context.Context, api Slack, channel, thread str
 // pointing at the new one, so the thread does not show both in full; an
 // earlier version inside a packed message shrinks to that line within it,
 // the other answers there unchanged.
-func (s *Service) markReplaced(ctx context.Context, api Slack, c models.Checkin, round models.Round, p models.CheckinPost) {
+func (s *Service) markReplaced(ctx context.Context, api Slack, c checkinmodels.Checkin, round checkinmodels.Round, p checkinmodels.Post) {
 	posts, err := s.store.AnswerPosts(ctx, p.RoundID, p.UserID)
 	if err != nil {
 		s.log.WarnContext(ctx, "could not read earlier answers", "post", p.ID, "err", err)

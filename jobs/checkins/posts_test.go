@@ -8,6 +8,7 @@ import (
 
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // roundOf is the round of a person's latest prompt.
@@ -171,7 +172,7 @@ func TestSummaryRetriedAndPostedOnce(t *testing.T) {
 				if summaries != 1 {
 					t.Errorf("%d summaries in the thread, want 1", summaries)
 				}
-				p, err := h.store.RoundPost(h.ctx, h.roundOf(ada), models.PostSummary)
+				p, err := h.store.RoundPost(h.ctx, h.roundOf(ada), checkinmodels.PostSummary)
 				if err != nil || !p.Posted || len(p.TS) != 1 || p.Attempts < 2 {
 					t.Errorf("summary post %+v, %v; want posted, after a retry", p, err)
 				}

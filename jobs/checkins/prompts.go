@@ -11,16 +11,17 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // RewritePrompts changes the DMs that asked a person a round of c: only
 // the messages Trellis recorded as its own for that person and round (the
 // receipts of the occurrences that asked, reminded or brought a snoozed
-// prompt back; see models.Checkins.PromptMessages). Each is read back
+// prompt back; see checkinmodels.Store.PromptMessages). Each is read back
 // from Slack — Trellis's own message, which nobody else can edit — and
 // change is given its blocks; a message change leaves as it was is not
 // updated. The caller checks the round belongs to c.
-func (s *Service) RewritePrompts(ctx context.Context, c models.Checkin, roundID int64, userID string, change func([]slack.Block) []slack.Block) error {
+func (s *Service) RewritePrompts(ctx context.Context, c checkinmodels.Checkin, roundID int64, userID string, change func([]slack.Block) []slack.Block) error {
 	msgs, err := s.store.PromptMessages(ctx, c.WorkspaceID, c.ID, roundID, userID)
 	if err != nil || len(msgs) == 0 {
 		return err
@@ -44,7 +45,7 @@ var errPromptBusy = errors.New("another change of the prompt is under way")
 
 // Several rounds' prompts can share one DM, and each change reads the
 // message, changes its round's part and writes the whole message back: a
-// writer holds the message (models.Checkins.LockMessage) from its read to
+// writer holds the message (checkinmodels.Store.LockMessage) from its read to
 // its write, so no change is written over. promptLockLease bounds a hold
 // a stopped replica leaves; promptLockWait is how long a writer waits for
 // another's, in steps of promptLockStep.
@@ -182,7 +183,7 @@ func (s *Service) closePrompts(ctx context.Context, now time.Time) error {
 }
 
 // closePrompt changes one person's prompts of a closed round.
-func (s *Service) closePrompt(ctx context.Context, u models.PromptUpdate) error {
+func (s *Service) closePrompt(ctx context.Context, u checkinmodels.PromptUpdate) error {
 	round, err := s.store.Round(ctx, u.WorkspaceID, u.RoundID)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil

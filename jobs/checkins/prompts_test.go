@@ -11,7 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/internal/slacksim"
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // updateCalls counts the chat.update calls made so far.
@@ -184,7 +184,7 @@ func TestDigestOnlyForChannelMembersNow(t *testing.T) {
 		ch := h.channel("team", ada, cy)
 		c := h.create(digestCheckin(ch, ada, ada, cy))
 		h.run(monday.Add(9*time.Hour + 31*time.Minute))
-		h.answer(h.svcs[0], c, h.roundOf(ada), ada, models.Submission{Answers: map[int]string{1: "Ada-text"}})
+		h.answer(h.svcs[0], c, h.roundOf(ada), ada, checkinmodels.Submission{Answers: map[int]string{1: "Ada-text"}})
 		if _, err := h.ctl.LeaveChannel(h.ctx, ch, cy); err != nil {
 			t.Fatal(err)
 		}
@@ -217,7 +217,7 @@ func TestMergedPromptChangesNotWrittenOver(t *testing.T) {
 		if len(ps) != 2 || ps[0].msg.TS != ps[1].msg.TS {
 			t.Fatalf("want both check-ins' prompts in one DM; got %d prompts", len(ps))
 		}
-		roundOf := func(c models.Checkin) int64 {
+		roundOf := func(c checkinmodels.Checkin) int64 {
 			t.Helper()
 			r, err := h.store.LatestRound(h.ctx, team, c.ID)
 			if err != nil {
@@ -255,7 +255,7 @@ func TestMergedPromptChangesNotWrittenOver(t *testing.T) {
 		// Two writers at once, one per round, on two replicas.
 		var wg sync.WaitGroup
 		for i, w := range []struct {
-			c     models.Checkin
+			c     checkinmodels.Checkin
 			round int64
 		}{{a, ra}, {b, rb}} {
 			wg.Go(func() {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trellis-bot/trellis/models"
+	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // An answer whose round thread another sender is starting right then does
@@ -26,7 +26,7 @@ func TestAnswerYieldsToTheThreadsSender(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Another replica is posting the round's thread.
-		hdr, err := h.store.QueuePost(h.ctx, models.CheckinPost{WorkspaceID: team, RoundID: res.Post.RoundID, Kind: models.PostHeader, Channel: ch})
+		hdr, err := h.store.QueuePost(h.ctx, checkinmodels.Post{WorkspaceID: team, RoundID: res.Post.RoundID, Kind: checkinmodels.PostHeader, Channel: ch})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package models_test
+package checkins_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/checkins"
+	"github.com/trellis-bot/trellis/models/checkins/checkinstest"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -19,24 +21,24 @@ func TestExport(t *testing.T) {
 		s, r1 := pulseRound(t, db)
 		pulse, _ := s.Get(ctx, "T1", r1.CheckinID)
 		r2 := openRound(t, s, pulse, "2026-12-14")
-		if _, err := s.Answer(ctx, "T1", r1.ID, "U2", pulseAnswers("1")); err != nil {
+		if _, err := s.Answer(ctx, "T1", r1.ID, "U2", checkinstest.PulseAnswers("1")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Answer(ctx, "T1", r1.ID, "U1", pulseAnswers("2")); err != nil {
+		if _, err := s.Answer(ctx, "T1", r1.ID, "U1", checkinstest.PulseAnswers("2")); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Decline(ctx, "T1", r2.ID, "U2", models.ResponseSkipped); err != nil {
+		if err := s.Decline(ctx, "T1", r2.ID, "U2", checkins.ResponseSkipped); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.MarkAsked(ctx, "T1", r2.ID, "U3", 1); err != nil {
 			t.Fatal(err)
 		}
-		sub := pulseAnswers("3")
+		sub := checkinstest.PulseAnswers("3")
 		sub.Answers[4] = "Dana"
 		if _, err := s.Answer(ctx, "T1", r2.ID, "U1", sub); err != nil {
 			t.Fatal(err)
 		}
-		line := func(r models.ExportRow) string {
+		line := func(r checkins.ExportRow) string {
 			return fmt.Sprintf("%s %s %s %d %s=%s", r.Date, r.UserID, r.Status, r.Position, r.Question, r.Answer)
 		}
 		q := func(i int) string { return pulse.Questions[i-1].Prompt }

@@ -1,10 +1,13 @@
-package models
+package checkins
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // Closing rounds: which rounds are due to close, closing them with the
@@ -23,15 +26,15 @@ import (
 // that did close. When onClose returns a *PostponeClose, the round stays
 // open until its Until instead, with nothing else written. A round whose
 // check-in is gone is skipped.
-func (s *Checkins) CloseDueRounds(ctx context.Context, now time.Time, limit int, onClose func(ctx context.Context, c Checkin, r Round) error) ([]Round, error) {
+func (s *Store) CloseDueRounds(ctx context.Context, now time.Time, limit int, onClose func(ctx context.Context, c Checkin, r Round) error) ([]Round, error) {
 	if limit <= 0 {
-		return nil, fmt.Errorf("close due rounds: %w: limit %d must be positive", ErrInvalid, limit)
+		return nil, fmt.Errorf("close due rounds: %w: limit %d must be positive", models.ErrInvalid, limit)
 	}
-	now = DBTime(now)
+	now = models.DBTime(now)
 	var due []roundRow
 	if err := s.db.Conn(ctx).Where("closed = ? AND closes_at <= ?", false, now).Order("closes_at, id").Limit(limit).
 		Find(&due).Error; err != nil {
-		return nil, fmt.Errorf("close due rounds: %w", Translate(err))
+		return nil, fmt.Errorf("close due rounds: %w", models.Translate(err))
 	}
 	var closed []Round
 	var errs []error
@@ -43,17 +46,17 @@ func (s *Checkins) CloseDueRounds(ctx context.Context, now time.Time, limit int,
 			res := s.db.Conn(ctx).Model(&roundRow{}).Where("id = ? AND closed = ? AND closes_at <= ?", d.ID, false, now).
 				Update("closed", true)
 			if res.Error != nil {
-				return Translate(res.Error)
+				return models.Translate(res.Error)
 			}
 			if res.RowsAffected == 0 {
 				return nil // closed by someone else, or reopened until later
 			}
 			var r roundRow
 			if err := s.db.Conn(ctx).Where("id = ?", d.ID).Take(&r).Error; err != nil {
-				return Translate(err)
+				return models.Translate(err)
 			}
 			c, err := s.Get(ctx, r.WorkspaceID, r.CheckinID)
-			if errors.Is(err, ErrNotFound) {
+			if errors.Is(err, models.ErrNotFound) {
 				return nil
 			}
 			if err != nil {
@@ -64,7 +67,7 @@ func (s *Checkins) CloseDueRounds(ctx context.Context, now time.Time, limit int,
 			// last anonymous answer's transaction (which also wrote that
 			// person's response).
 			if err := s.db.Conn(ctx).Exec(`UPDATE checkin_anonymous SET n = n WHERE round_id = ?`, r.ID).Error; err != nil {
-				return Translate(err)
+				return models.Translate(err)
 			}
 			round = r.domain()
 			if onClose != nil {
@@ -73,8 +76,8 @@ func (s *Checkins) CloseDueRounds(ctx context.Context, now time.Time, limit int,
 				if errors.As(err, &later) && later.Until.After(now) {
 					// Someone is still to be asked this round: it stays
 					// open until then.
-					return Translate(s.db.Conn(ctx).Model(&roundRow{}).Where("id = ?", d.ID).
-						Updates(map[string]any{"closed": false, "closes_at": DBTime(later.Until)}).Error)
+					return models.Translate(s.db.Conn(ctx).Model(&roundRow{}).Where("id = ?", d.ID).
+						Updates(map[string]any{"closed": false, "closes_at": models.DBTime(later.Until)}).Error)
 				}
 				if err != nil {
 					return err
@@ -101,13 +104,13 @@ func (s *Checkins) CloseDueRounds(ctx context.Context, now time.Time, limit int,
 // a round of the check-in dated after date: a round stays theirs to
 // answer until then, whatever later rounds people in other zones have
 // started.
-func (s *Checkins) AskedLater(ctx context.Context, workspaceID string, checkinID int64, userID string, date Date) (bool, error) {
+func (s *Store) AskedLater(ctx context.Context, workspaceID string, checkinID int64, userID string, date calendar.Date) (bool, error) {
 	var n int64
 	err := s.db.Conn(ctx).Table("checkin_responses AS q").Joins("JOIN checkin_rounds n ON n.id = q.round_id").
 		Where("n.workspace_id = ? AND n.checkin_id = ? AND q.user_id = ? AND n.round_date > ?", workspaceID, checkinID, userID, date.String()).
 		Count(&n).Error
 	if err != nil {
-		return false, fmt.Errorf("later rounds of check-in %d for %s: %w", checkinID, userID, Translate(err))
+		return false, fmt.Errorf("later rounds of check-in %d for %s: %w", checkinID, userID, models.Translate(err))
 	}
 	return n > 0, nil
 }
@@ -123,8 +126,8 @@ func (p *PostponeClose) Error() string {
 
 // NextRoundClose returns the earliest ClosesAt of the rounds still open;
 // ok is false when there is none.
-func (s *Checkins) NextRoundClose(ctx context.Context) (at time.Time, ok bool, err error) {
-	rows, err := QueryRows[struct {
+func (s *Store) NextRoundClose(ctx context.Context) (at time.Time, ok bool, err error) {
+	rows, err := models.QueryRows[struct {
 		At time.Time `gorm:"column:at"`
 	}](ctx, s.db, `SELECT closes_at AS at FROM checkin_rounds WHERE closed = ? ORDER BY closes_at LIMIT 1`, false)
 	if err != nil {

@@ -1,4 +1,4 @@
-package models_test
+package checkins_test
 
 import (
 	"context"
@@ -11,31 +11,33 @@ import (
 	"testing"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/checkins"
+	"github.com/trellis-bot/trellis/models/checkins/checkinstest"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
 // anonCheckin is a check-in with a free-text question, an anonymous 1–5
 // scale, an identified choice, an anonymous choice and a blocked question.
-func anonCheckin(people ...string) models.Checkin {
-	c := models.NewCheckin()
+func anonCheckin(people ...string) checkins.Checkin {
+	c := checkins.NewCheckin()
 	c.WorkspaceID, c.ChannelID, c.OwnerID = "T1", "C1", "UOWNER"
 	c.Name, c.Cadence = "Pulse", "weekdays at 09:30"
-	c.Participants, c.People = models.ParticipantsChosen, people
-	c.Questions = []models.Question{
-		{Kind: models.KindText, Prompt: "What did you do?", Required: true},
-		{Kind: models.KindScale, Prompt: "How much say did you have?", Options: []string{"none", "all"}, Anonymous: true, Required: true},
-		{Kind: models.KindChoice, Prompt: "Where did you work?", Options: []string{"office", "home"}, Required: true},
-		{Kind: models.KindChoice, Prompt: "Do you trust the plan?", Options: []string{"yes", "somewhat", "no"}, Anonymous: true, Required: true},
-		{Kind: models.KindBlocked, Prompt: "Are you blocked?", Required: true},
+	c.Participants, c.People = checkins.ParticipantsChosen, people
+	c.Questions = []checkins.Question{
+		{Kind: checkins.KindText, Prompt: "What did you do?", Required: true},
+		{Kind: checkins.KindScale, Prompt: "How much say did you have?", Options: []string{"none", "all"}, Anonymous: true, Required: true},
+		{Kind: checkins.KindChoice, Prompt: "Where did you work?", Options: []string{"office", "home"}, Required: true},
+		{Kind: checkins.KindChoice, Prompt: "Do you trust the plan?", Options: []string{"yes", "somewhat", "no"}, Anonymous: true, Required: true},
+		{Kind: checkins.KindBlocked, Prompt: "Are you blocked?", Required: true},
 	}
 	return c
 }
 
 // anonRound stores anonCheckin asking people and opens its round on
 // 2026-12-07.
-func anonRound(t *testing.T, db *models.DB, people ...string) (*models.Checkins, models.Checkin, models.Round) {
+func anonRound(t *testing.T, db *models.DB, people ...string) (*checkins.Store, checkins.Checkin, checkins.Round) {
 	t.Helper()
-	s := models.NewCheckins(db)
+	s := checkins.NewStore(db)
 	c, err := s.Create(context.Background(), anonCheckin(people...), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -44,17 +46,12 @@ func anonRound(t *testing.T, db *models.DB, people ...string) (*models.Checkins,
 }
 
 // anonAnswers answers anonCheckin c by question id.
-func anonAnswers(c models.Checkin, text, say, where, trust, blocked string) models.Submission {
+func anonAnswers(c checkins.Checkin, text, say, where, trust, blocked string) checkins.Submission {
 	id := func(i int) int { return int(c.Questions[i].ID) }
-	return models.Submission{
+	return checkins.Submission{
 		Answers:   map[int]string{id(0): text, id(2): where, id(4): blocked},
 		Anonymous: map[int]string{id(1): say, id(3): trust},
 	}
-}
-
-func aggOf(t *testing.T, aggs []models.Aggregate, questionID int64) models.Aggregate {
-	t.Helper()
-	return findAgg(t, aggs, fmt.Sprintf("question id %d", questionID), func(a models.Aggregate) bool { return a.QuestionID == questionID })
 }
 
 // Editing a check-in never relabels, re-aggregates or reveals answers
@@ -68,28 +65,28 @@ func TestEditKeepsAnswersWithTheirQuestions(t *testing.T) {
 		name string
 		// edit changes question i of the old list; newID says whether it
 		// keeps its id (its meaning is unchanged).
-		edit  func(qs []models.Question) []models.Question
+		edit  func(qs []checkins.Question) []checkins.Question
 		index int
 		newID bool
 	}{
-		{"reorder", func(qs []models.Question) []models.Question {
-			return []models.Question{qs[2], qs[1], qs[0], qs[3], qs[4]}
+		{"reorder", func(qs []checkins.Question) []checkins.Question {
+			return []checkins.Question{qs[2], qs[1], qs[0], qs[3], qs[4]}
 		}, 0, false},
-		{"required only", func(qs []models.Question) []models.Question { qs[0].Required = false; return qs }, 0, false},
-		{"reword text", func(qs []models.Question) []models.Question { qs[0].Prompt = "What did you ship?"; return qs }, 0, true},
-		{"reword anonymous", func(qs []models.Question) []models.Question { qs[1].Prompt = "How much say?"; return qs }, 1, true},
-		{"drop anon", func(qs []models.Question) []models.Question { qs[1].Anonymous = false; return qs }, 1, true},
-		{"drop anon choice", func(qs []models.Question) []models.Question { qs[3].Anonymous = false; return qs }, 3, true},
-		{"add anon", func(qs []models.Question) []models.Question { qs[2].Anonymous = true; return qs }, 2, true},
-		{"change options", func(qs []models.Question) []models.Question {
+		{"required only", func(qs []checkins.Question) []checkins.Question { qs[0].Required = false; return qs }, 0, false},
+		{"reword text", func(qs []checkins.Question) []checkins.Question { qs[0].Prompt = "What did you ship?"; return qs }, 0, true},
+		{"reword anonymous", func(qs []checkins.Question) []checkins.Question { qs[1].Prompt = "How much say?"; return qs }, 1, true},
+		{"drop anon", func(qs []checkins.Question) []checkins.Question { qs[1].Anonymous = false; return qs }, 1, true},
+		{"drop anon choice", func(qs []checkins.Question) []checkins.Question { qs[3].Anonymous = false; return qs }, 3, true},
+		{"add anon", func(qs []checkins.Question) []checkins.Question { qs[2].Anonymous = true; return qs }, 2, true},
+		{"change options", func(qs []checkins.Question) []checkins.Question {
 			qs[2].Options = []string{"office", "home", "train"}
 			return qs
 		}, 2, true},
-		{"change kind", func(qs []models.Question) []models.Question {
-			qs[2].Kind, qs[2].Options = models.KindText, nil
+		{"change kind", func(qs []checkins.Question) []checkins.Question {
+			qs[2].Kind, qs[2].Options = checkins.KindText, nil
 			return qs
 		}, 2, true},
-		{"remove", func(qs []models.Question) []models.Question { return append(qs[:1:1], qs[2:]...) }, 1, true},
+		{"remove", func(qs []checkins.Question) []checkins.Question { return append(qs[:1:1], qs[2:]...) }, 1, true},
 	}
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		for _, tt := range edits {
@@ -112,7 +109,7 @@ func TestEditKeepsAnswersWithTheirQuestions(t *testing.T) {
 				}
 
 				changed := c
-				changed.Questions = tt.edit(append([]models.Question(nil), c.Questions...))
+				changed.Questions = tt.edit(append([]checkins.Question(nil), c.Questions...))
 				updated, err := s.Update(ctx, changed, "UOWNER", false, nil)
 				if err != nil {
 					t.Fatal(err)
@@ -136,7 +133,7 @@ func TestEditKeepsAnswersWithTheirQuestions(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, b := range before {
-					a := aggOf(t, after, b.QuestionID)
+					a := checkinstest.AggregateOf(t, after, b.QuestionID)
 					if a.Hidden != b.Hidden || a.Count != b.Count || a.Average != b.Average || fmt.Sprint(a.Counts) != fmt.Sprint(b.Counts) || a.Anonymous != b.Anonymous {
 						t.Errorf("aggregate of question %d: before the edit %+v, after %+v", b.QuestionID, b, a)
 					}
@@ -200,14 +197,14 @@ func TestEditKeepsAnswersWithTheirQuestions(t *testing.T) {
 					t.Fatal(err)
 				}
 				for id, v := range before1.Answers {
-					if !slices.ContainsFunc(updated.Questions, func(q models.Question) bool { return int(q.ID) == id }) && after1.Answers[id] != v {
+					if !slices.ContainsFunc(updated.Questions, func(q checkins.Question) bool { return int(q.ID) == id }) && after1.Answers[id] != v {
 						t.Errorf("U1's answer %q to retired question %d became %q", v, id, after1.Answers[id])
 					}
 				}
-				if _, err := s.Answer(ctx, "T1", r.ID, "U1", models.Submission{Answers: before1.Answers, Anonymous: map[int]string{}}); err == nil && tt.newID {
+				if _, err := s.Answer(ctx, "T1", r.ID, "U1", checkins.Submission{Answers: before1.Answers, Anonymous: map[int]string{}}); err == nil && tt.newID {
 					// Answers to questions no longer asked are refused.
 					for id := range before1.Answers {
-						if !slices.ContainsFunc(updated.Questions, func(q models.Question) bool { return int(q.ID) == id }) {
+						if !slices.ContainsFunc(updated.Questions, func(q checkins.Question) bool { return int(q.ID) == id }) {
 							t.Errorf("an answer to retired question %d was accepted", id)
 						}
 					}
@@ -236,7 +233,7 @@ func TestEditKeepsAnswersWithTheirQuestions(t *testing.T) {
 
 // pairs is an export as the set of who answered what to which question
 // (a question's position may move; what it asked does not).
-func pairs(rows []models.ExportRow) map[string]bool {
+func pairs(rows []checkins.ExportRow) map[string]bool {
 	out := map[string]bool{}
 	for _, r := range rows {
 		out[fmt.Sprintf("%s|%s|%s|%s|%s", r.Date, r.UserID, r.Status, r.Question, r.Answer)] = true
@@ -277,7 +274,7 @@ func dumpTable(t *testing.T, db *models.DB, table string) anonDump {
 // with the anonymous values of values (by person), identified answers, an
 // outbox post (thread destination) and a helper notice each, then closes
 // the round.
-func answerInOrder(t *testing.T, db *models.DB, order []string, values map[string][2]string) (models.Checkin, models.Round) {
+func answerInOrder(t *testing.T, db *models.DB, order []string, values map[string][2]string) (checkins.Checkin, checkins.Round) {
 	t.Helper()
 	ctx := context.Background()
 	s, c, r := anonRound(t, db, order...)
@@ -296,7 +293,7 @@ func answerInOrder(t *testing.T, db *models.DB, order []string, values map[strin
 			if _, err := s.Answer(ctx, "T1", r.ID, u, anonAnswers(c, "Work of "+u, v[0], "home", v[1], "yes")); err != nil {
 				return err
 			}
-			_, err := occs.Plan(ctx, []models.Occurrence{{WorkspaceID: "T1", CadenceID: fmt.Sprintf("%s#helper:%d:%s:%d", models.CheckinScheduleKey(c.ID), r.ID, u, c.Questions[4].ID),
+			_, err := occs.Plan(ctx, []models.Occurrence{{WorkspaceID: "T1", CadenceID: fmt.Sprintf("%s#helper:%d:%s:%d", checkins.ScheduleKey(c.ID), r.ID, u, c.Questions[4].ID),
 				Recipient: helper, NominalAt: r.OpenedAt, DeliverAt: r.OpenedAt}})
 			return err
 		})
@@ -427,7 +424,7 @@ func TestUncountedAnonymousAnswerMayBeLeftOut(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		s, c, r := anonRound(t, db, "U1", "U2", "U3")
-		identified := func(sub models.Submission) models.Submission { return models.Submission{Answers: sub.Answers} }
+		identified := func(sub checkins.Submission) checkins.Submission { return checkins.Submission{Answers: sub.Answers} }
 		full := anonAnswers(c, "Work", "3", "home", "yes", "no")
 		if _, err := s.Answer(ctx, "T1", r.ID, "U1", identified(full)); !errors.Is(err, models.ErrInvalid) {
 			t.Errorf("first answer in an open round without its required anonymous answers: %v, want ErrInvalid", err)
@@ -440,14 +437,14 @@ func TestUncountedAnonymousAnswerMayBeLeftOut(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return aggOf(t, aggs, c.Questions[1].ID).Count + aggOf(t, aggs, c.Questions[3].ID).Count
+			return checkinstest.AggregateOf(t, aggs, c.Questions[1].ID).Count + checkinstest.AggregateOf(t, aggs, c.Questions[3].ID).Count
 		}
 		if got := count(); got != 2 {
 			t.Fatalf("anonymous answers counted = %d, want 2", got)
 		}
 		for _, tt := range []struct {
 			name, user string
-			sub        models.Submission
+			sub        checkins.Submission
 		}{
 			{"edit without them", "U1", identified(full)},
 			{"edit with them", "U1", full},
@@ -461,7 +458,7 @@ func TestUncountedAnonymousAnswerMayBeLeftOut(t *testing.T) {
 		}
 		for _, tt := range []struct {
 			name, user string
-			sub        models.Submission
+			sub        checkins.Submission
 		}{
 			{"late without them", "U2", identified(full)},
 			{"late with them", "U3", full},
@@ -478,16 +475,16 @@ func TestUncountedAnonymousAnswerMayBeLeftOut(t *testing.T) {
 }
 
 // fillIn is a valid answer to every question of c, by question id.
-func fillIn(c models.Checkin) models.Submission {
-	sub := models.Submission{Answers: map[int]string{}, Anonymous: map[int]string{}}
+func fillIn(c checkins.Checkin) checkins.Submission {
+	sub := checkins.Submission{Answers: map[int]string{}, Anonymous: map[int]string{}}
 	for _, q := range c.Questions {
 		v := "Edited"
 		switch q.Kind {
-		case models.KindScale:
+		case checkins.KindScale:
 			v = "3"
-		case models.KindChoice:
+		case checkins.KindChoice:
 			v = q.Options[0]
-		case models.KindBlocked:
+		case checkins.KindBlocked:
 			v = "no"
 		}
 		if q.Anonymous {

@@ -1,16 +1,18 @@
-package models
+package checkins
 
 import (
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
-// A check-in is a small set of questions a team answers on a cadence, each
-// person at their own local time, by DM (docs/checkins.md). This file holds
-// the domain types, their validation and the built-in templates; the store
-// is in checkins.go and the checkin_*.go files.
+// This file holds a check-in's domain types and their validation; the
+// built-in templates are in templates.go and the store in store.go and the
+// files beside it.
 
 // ParticipantMode says who is asked a check-in's questions.
 type ParticipantMode string
@@ -83,8 +85,6 @@ const (
 	// titles (≤ 24) are too short for most names, so Trellis never puts the
 	// name there; headers (≤ 150) are roomier.
 	MaxNameLen = 60
-	// MaxCadenceLen is the longest cadence text.
-	MaxCadenceLen = 200
 	// MaxRoundLength is the longest a round stays open.
 	MaxRoundLength = 14 * 24 * time.Hour
 	// MaxReminders is the most reminders a person gets per round.
@@ -107,7 +107,7 @@ type Checkin struct {
 	// 09:30", or 5-field cron); each person gets it at their own local time.
 	Cadence string
 	// Anchor is the date an "every n weeks" cadence counts from.
-	Anchor       Date
+	Anchor       calendar.Date
 	Participants ParticipantMode
 	// People are the Slack user ids asked in ParticipantsChosen mode. They
 	// are ignored in ParticipantsChannel mode.
@@ -152,7 +152,7 @@ func NewCheckin() Checkin {
 	}
 }
 
-// The fields a CheckinProblem can be about.
+// The fields a Problem can be about.
 const (
 	FieldName         = "name"
 	FieldCadence      = "cadence"
@@ -164,9 +164,9 @@ const (
 	FieldReminders    = "reminders"
 )
 
-// CheckinProblem is one thing wrong with a check-in, in words a person can
+// Problem is one thing wrong with a check-in, in words a person can
 // read, with a correct example where one helps.
-type CheckinProblem struct {
+type Problem struct {
 	Field string // one of the Field constants
 	// Question is the 1-based position of the question the problem is
 	// about, or 0 when it is about the check-in as a whole.
@@ -174,14 +174,14 @@ type CheckinProblem struct {
 	Message  string
 }
 
-// CheckinError lists everything wrong with a check-in, so a form can show
+// ValidationError lists everything wrong with a check-in, so a form can show
 // every problem at once. It matches ErrInvalid with errors.Is.
-type CheckinError struct {
-	Problems []CheckinProblem
+type ValidationError struct {
+	Problems []Problem
 }
 
 // Error joins the problems into one line.
-func (e *CheckinError) Error() string {
+func (e *ValidationError) Error() string {
 	parts := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
 		if p.Question > 0 {
@@ -193,12 +193,12 @@ func (e *CheckinError) Error() string {
 	return "invalid check-in: " + strings.Join(parts, "; ")
 }
 
-// Unwrap makes a CheckinError match ErrInvalid.
-func (e *CheckinError) Unwrap() error { return ErrInvalid }
+// Unwrap makes a ValidationError match ErrInvalid.
+func (e *ValidationError) Unwrap() error { return models.ErrInvalid }
 
 // On returns the problems about field.
-func (e *CheckinError) On(field string) []CheckinProblem {
-	var out []CheckinProblem
+func (e *ValidationError) On(field string) []Problem {
+	var out []Problem
 	for _, p := range e.Problems {
 		if p.Field == field {
 			out = append(out, p)
@@ -210,18 +210,18 @@ func (e *CheckinError) On(field string) []CheckinProblem {
 // Validate checks what a person chooses for a check-in: name, questions,
 // cadence, participants, destination, round length and reminders. The ids,
 // owner and times are the caller's and are not checked. It returns nil or a
-// *CheckinError listing every problem.
+// *ValidationError listing every problem.
 //
-// Models cannot import the delivery engine's cadence parser (it imports
-// models), so the caller passes it: parseCadence returns an error for a
+// The models layer cannot import the delivery engine's cadence parser (it
+// imports models), so the caller passes it: parseCadence returns an error for a
 // cadence it cannot read. With a nil parseCadence, Validate only checks that
 // a cadence is given and not absurdly long, and the caller must parse it
 // itself (the modal handler does, to put the parser's own message on the
 // cadence field).
 func (c Checkin) Validate(parseCadence func(string) error) error {
-	var e CheckinError
+	var e ValidationError
 	add := func(field string, question int, format string, args ...any) {
-		e.Problems = append(e.Problems, CheckinProblem{Field: field, Question: question, Message: fmt.Sprintf(format, args...)})
+		e.Problems = append(e.Problems, Problem{Field: field, Question: question, Message: fmt.Sprintf(format, args...)})
 	}
 
 	name := strings.TrimSpace(c.Name)
@@ -238,7 +238,7 @@ func (c Checkin) Validate(parseCadence func(string) error) error {
 	switch {
 	case cadence == "":
 		add(FieldCadence, 0, "Say when the check-in runs, like “weekdays at 09:30” or “every 2 weeks on fri at 15:00”.")
-	case utf8.RuneCountInString(cadence) > MaxCadenceLen:
+	case utf8.RuneCountInString(cadence) > models.MaxCadenceLen:
 		add(FieldCadence, 0, "That cadence is too long to be one I can read. Try “weekdays at 09:30” or cron like “30 9 * * 1-5”.")
 	case parseCadence != nil:
 		if err := parseCadence(cadence); err != nil {
@@ -355,83 +355,4 @@ func truncateRunes(s string, n int) string {
 		n--
 	}
 	return s
-}
-
-// CheckinTemplate is a ready-made check-in a person can start from.
-type CheckinTemplate struct {
-	Key         string // stable identifier, such as "standup"
-	Title       string // what the template picker shows
-	Description string // one line on what it is for
-	Checkin     Checkin
-}
-
-// CheckinTemplates returns the built-in templates, in the order a picker
-// shows them: daily stand-up, weekly check-in, autonomy pulse and retro. Each
-// call returns fresh copies, so callers may change them.
-func CheckinTemplates() []CheckinTemplate {
-	base := func(name, cadence string, round time.Duration, qs ...Question) Checkin {
-		c := NewCheckin()
-		c.Name, c.Cadence, c.RoundLength, c.Questions = name, cadence, round, qs
-		return c
-	}
-	text := func(p string) Question { return Question{Kind: KindText, Prompt: p, Required: true} }
-	return []CheckinTemplate{
-		{
-			Key:         "standup",
-			Title:       "Daily stand-up",
-			Description: "Yesterday, today and anything in the way, every weekday morning.",
-			Checkin: base("Daily stand-up", "weekdays at 09:30", 8*time.Hour,
-				text("What did you get done yesterday?"),
-				text("What will you work on today?"),
-				Question{Kind: KindBlocked, Prompt: "Is anything blocking you?", Required: true},
-			),
-		},
-		{
-			Key:         "weekly",
-			Title:       "Weekly check-in",
-			Description: "What moved this week and what comes next, on Friday afternoon.",
-			// Three days, so people off on Friday can still answer on Monday.
-			Checkin: base("Weekly check-in", "fridays at 14:00", 3*24*time.Hour,
-				text("What did you get done this week?"),
-				text("What will you focus on next week?"),
-				Question{Kind: KindBlocked, Prompt: "Is anything blocking you?", Required: true},
-				Question{Kind: KindScale, Prompt: "How was your week?", Options: []string{"rough", "great"}, Required: true},
-			),
-		},
-		{
-			Key:         "pulse",
-			Title:       "Autonomy pulse",
-			Description: "Once a month: outcomes, what would help, and how much say people have.",
-			Checkin: base("Autonomy pulse", "monthly on the first monday at 10:00", 7*24*time.Hour,
-				text("What outcome are you driving?"),
-				text("What would help you move faster?"),
-				Question{Kind: KindChoice, Prompt: "Do you have the skills, tools and people you need?", Options: []string{"Yes", "Mostly", "Not yet"}, Required: true},
-				Question{Kind: KindText, Prompt: "Who could help you?"},
-				// Anonymous: people answer a question about their own
-				// autonomy honestly only if no one watches the number.
-				Question{Kind: KindScale, Prompt: "How much say did you have in how you did your work?", Options: []string{"none at all", "all of it"}, Anonymous: true, Required: true},
-			),
-		},
-		{
-			Key:         "retro",
-			Title:       "Retro",
-			Description: "Every other Friday: what went well, what didn't, what to try.",
-			Checkin: base("Retro", "every 2 weeks on fri at 15:00", 3*24*time.Hour,
-				text("What went well?"),
-				text("What didn't go well?"),
-				text("What should we try next?"),
-				Question{Kind: KindScale, Prompt: "How well did we work together?", Options: []string{"poorly", "very well"}, Required: true},
-			),
-		},
-	}
-}
-
-// FindCheckinTemplate returns the built-in template with key.
-func FindCheckinTemplate(key string) (CheckinTemplate, bool) {
-	for _, t := range CheckinTemplates() {
-		if t.Key == key {
-			return t, true
-		}
-	}
-	return CheckinTemplate{}, false
 }

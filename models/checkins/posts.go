@@ -1,4 +1,4 @@
-package models
+package checkins
 
 import (
 	"cmp"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gorm.io/gorm/clause"
+
+	"github.com/trellis-bot/trellis/models"
 )
 
 // The messages a check-in posts in its channel (a round's header, each
@@ -29,12 +31,12 @@ const (
 	PostSummary PostKind = "summary"
 )
 
-// CheckinPost is one message (or, for a long answer, several) the
+// Post is one message (or, for a long answer, several) the
 // check-in posts in its channel, kept so a crash or a Slack error never
 // loses or duplicates it. It is queued in the transaction that decides it,
 // then claimed under a lease, posted and marked posted by the lease's
 // holder.
-type CheckinPost struct {
+type Post struct {
 	ID          int64
 	WorkspaceID string
 	RoundID     int64
@@ -82,15 +84,15 @@ type postRow struct {
 
 func (postRow) TableName() string { return "checkin_posts" }
 
-func (r postRow) domain() CheckinPost {
+func (r postRow) domain() Post {
 	var ts []string
 	if r.TS != "" {
 		ts = strings.Split(r.TS, ",")
 	}
-	return CheckinPost{
+	return Post{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, RoundID: r.RoundID, CheckinID: r.CheckinID, Kind: PostKind(r.Kind),
 		UserID: r.UserID, Version: r.Version, Channel: r.Channel, TS: ts, Posted: r.Posted, Attempts: r.Attempts,
-		NextAttemptAt: r.NextAttemptAt.UTC(), ClaimToken: r.ClaimToken, ClaimUntil: FromNullTime(r.ClaimUntil),
+		NextAttemptAt: r.NextAttemptAt.UTC(), ClaimToken: r.ClaimToken, ClaimUntil: models.FromNullTime(r.ClaimUntil),
 		CreatedAt: r.CreatedAt.UTC(),
 	}
 }
@@ -101,7 +103,7 @@ func (r postRow) domain() CheckinPost {
 // 1, and headers and summaries are always version 1; NextAttemptAt
 // defaults to now. CheckinID is the round's check-in's. A post queued
 // with Posted set is recorded as already posted, with its Channel and TS.
-func (s *Checkins) QueuePost(ctx context.Context, p CheckinPost) (CheckinPost, error) {
+func (s *Store) QueuePost(ctx context.Context, p Post) (Post, error) {
 	if p.Version == 0 {
 		p.Version = 1
 	}
@@ -116,26 +118,26 @@ func (s *Checkins) QueuePost(ctx context.Context, p CheckinPost) (CheckinPost, e
 	case p.Kind != PostAnswer && (p.UserID != "" || p.Version != 1):
 		problem = fmt.Sprintf("a %s post has no person and is version 1", p.Kind)
 	}
-	ts, err := JoinTS(p.TS)
+	ts, err := models.JoinTS(p.TS)
 	switch {
 	case problem != "":
-		return CheckinPost{}, fmt.Errorf("queue %s post of round %d: %w: %s", p.Kind, p.RoundID, ErrInvalid, problem)
+		return Post{}, fmt.Errorf("queue %s post of round %d: %w: %s", p.Kind, p.RoundID, models.ErrInvalid, problem)
 	case err != nil:
-		return CheckinPost{}, fmt.Errorf("queue %s post of round %d: %w", p.Kind, p.RoundID, err)
+		return Post{}, fmt.Errorf("queue %s post of round %d: %w", p.Kind, p.RoundID, err)
 	}
-	var out CheckinPost
+	var out Post
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		var round roundRow
 		if err := s.db.Conn(ctx).Where("id = ? AND workspace_id = ?", p.RoundID, p.WorkspaceID).Take(&round).Error; err != nil {
-			return Translate(err)
+			return models.Translate(err)
 		}
 		if p.CheckinID != 0 && p.CheckinID != round.CheckinID {
-			return fmt.Errorf("%w: round %d is not of check-in %d", ErrInvalid, p.RoundID, p.CheckinID)
+			return fmt.Errorf("%w: round %d is not of check-in %d", models.ErrInvalid, p.RoundID, p.CheckinID)
 		}
 		now := s.db.Now()
 		next := now
 		if !p.NextAttemptAt.IsZero() {
-			next = DBTime(p.NextAttemptAt)
+			next = models.DBTime(p.NextAttemptAt)
 		}
 		row := postRow{WorkspaceID: p.WorkspaceID, RoundID: p.RoundID, CheckinID: round.CheckinID, Kind: string(p.Kind),
 			UserID: p.UserID, Version: p.Version, Channel: p.Channel, TS: ts, Posted: p.Posted, NextAttemptAt: next, CreatedAt: now}
@@ -143,18 +145,18 @@ func (s *Checkins) QueuePost(ctx context.Context, p CheckinPost) (CheckinPost, e
 			Columns:   []clause.Column{{Name: "round_id"}, {Name: "kind"}, {Name: "user_id"}, {Name: "version"}},
 			DoNothing: true,
 		}).Create(&row).Error; err != nil {
-			return Translate(err)
+			return models.Translate(err)
 		}
 		var got postRow
 		if err := s.db.Conn(ctx).Where("round_id = ? AND kind = ? AND user_id = ? AND version = ?",
 			p.RoundID, string(p.Kind), p.UserID, p.Version).Take(&got).Error; err != nil {
-			return Translate(err)
+			return models.Translate(err)
 		}
 		out = got.domain()
 		return nil
 	})
 	if err != nil {
-		return CheckinPost{}, fmt.Errorf("queue %s post of round %d: %w", p.Kind, p.RoundID, err)
+		return Post{}, fmt.Errorf("queue %s post of round %d: %w", p.Kind, p.RoundID, err)
 	}
 	return out, nil
 }
@@ -165,29 +167,31 @@ func (s *Checkins) QueuePost(ctx context.Context, p CheckinPost) (CheckinPost, e
 // and anyone claiming a post already posted or held by a lease that has
 // not run out, get false and no error. It does not look at NextAttemptAt:
 // DuePosts finds the posts that are due.
-func (s *Checkins) ClaimPost(ctx context.Context, workspaceID string, id int64, token string, now time.Time, lease time.Duration) (CheckinPost, bool, error) {
+func (s *Store) ClaimPost(ctx context.Context, workspaceID string, id int64, token string, now time.Time, lease time.Duration) (Post, bool, error) {
 	rows, err := s.posts().Claim(ctx, workspaceID, id, token, now, lease)
 	if err != nil {
-		return CheckinPost{}, false, fmt.Errorf("claim post %d: %w", id, err)
+		return Post{}, false, fmt.Errorf("claim post %d: %w", id, err)
 	}
 	if len(rows) == 0 {
-		return CheckinPost{}, false, nil
+		return Post{}, false, nil
 	}
 	return rows[0].domain(), true, nil
 }
 
 // posts is the check-ins' post outbox.
-func (s *Checkins) posts() Outbox[postRow] { return NewOutbox[postRow](s.db, "checkin_posts") }
+func (s *Store) posts() models.Outbox[postRow] {
+	return models.NewOutbox[postRow](s.db, "checkin_posts")
+}
 
 // DuePosts returns up to limit posts, of every workspace, that are not
 // posted, due at now and free to claim (never claimed, or their lease ran
 // out), by id. The search uses checkin_posts_due.
-func (s *Checkins) DuePosts(ctx context.Context, now time.Time, limit int) ([]CheckinPost, error) {
+func (s *Store) DuePosts(ctx context.Context, now time.Time, limit int) ([]Post, error) {
 	rows, err := s.posts().Due(ctx, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("due posts: %w", err)
 	}
-	out := make([]CheckinPost, len(rows))
+	out := make([]Post, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()
 	}
@@ -197,7 +201,7 @@ func (s *Checkins) DuePosts(ctx context.Context, now time.Time, limit int) ([]Ch
 // NextPostDue returns the earliest instant at which a post not yet posted
 // is due and free to claim: its NextAttemptAt, or its ClaimUntil if that
 // is later. ok is false when every post is posted.
-func (s *Checkins) NextPostDue(ctx context.Context) (at time.Time, ok bool, err error) {
+func (s *Store) NextPostDue(ctx context.Context) (at time.Time, ok bool, err error) {
 	at, ok, err = s.posts().NextDue(ctx)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next post due: %w", err)
@@ -211,7 +215,7 @@ func (s *Checkins) NextPostDue(ctx context.Context) (at time.Time, ok bool, err 
 // was claimed again after the lease ran out, or is already posted),
 // nothing changes and the error is ErrLeaseLost. A lease that ran out
 // still marks while nobody else has claimed the post.
-func (s *Checkins) MarkPosted(ctx context.Context, id int64, token, channel string, ts []string) error {
+func (s *Store) MarkPosted(ctx context.Context, id int64, token, channel string, ts []string) error {
 	if err := s.posts().MarkPosted(ctx, id, token, channel, ts); err != nil {
 		return fmt.Errorf("mark post %d posted: %w", id, err)
 	}
@@ -221,7 +225,7 @@ func (s *Checkins) MarkPosted(ctx context.Context, id int64, token, channel stri
 // RenewPost extends the lease of a claimed post to until. Only the
 // claim's holder can: if the post is not held under token any more, or is
 // posted, nothing changes and the error is ErrLeaseLost.
-func (s *Checkins) RenewPost(ctx context.Context, id int64, token string, until time.Time) error {
+func (s *Store) RenewPost(ctx context.Context, id int64, token string, until time.Time) error {
 	if err := s.posts().Renew(ctx, id, token, until); err != nil {
 		return fmt.Errorf("renew post %d: %w", id, err)
 	}
@@ -231,7 +235,7 @@ func (s *Checkins) RenewPost(ctx context.Context, id int64, token string, until 
 // RetryPost gives a claimed post back, due again at at, and ends the
 // claim (Slack failed or asked to wait). Like MarkPosted, only the claim's
 // holder can, else ErrLeaseLost.
-func (s *Checkins) RetryPost(ctx context.Context, id int64, token string, at time.Time) error {
+func (s *Store) RetryPost(ctx context.Context, id int64, token string, at time.Time) error {
 	if err := s.posts().Retry(ctx, id, token, at); err != nil {
 		return fmt.Errorf("retry post %d: %w", id, err)
 	}
@@ -239,26 +243,26 @@ func (s *Checkins) RetryPost(ctx context.Context, id int64, token string, at tim
 }
 
 // RoundPost returns a round's header or summary post, or ErrNotFound.
-func (s *Checkins) RoundPost(ctx context.Context, roundID int64, kind PostKind) (CheckinPost, error) {
+func (s *Store) RoundPost(ctx context.Context, roundID int64, kind PostKind) (Post, error) {
 	if kind != PostHeader && kind != PostSummary {
-		return CheckinPost{}, fmt.Errorf("%s post of round %d: %w: only headers and summaries are one per round", kind, roundID, ErrInvalid)
+		return Post{}, fmt.Errorf("%s post of round %d: %w: only headers and summaries are one per round", kind, roundID, models.ErrInvalid)
 	}
 	var r postRow
 	if err := s.db.Conn(ctx).Where("round_id = ? AND kind = ? AND user_id = '' AND version = 1", roundID, string(kind)).
 		Take(&r).Error; err != nil {
-		return CheckinPost{}, fmt.Errorf("%s post of round %d: %w", kind, roundID, Translate(err))
+		return Post{}, fmt.Errorf("%s post of round %d: %w", kind, roundID, models.Translate(err))
 	}
 	return r.domain(), nil
 }
 
 // AnswerPosts returns a person's answer posts in a round, by version.
-func (s *Checkins) AnswerPosts(ctx context.Context, roundID int64, userID string) ([]CheckinPost, error) {
+func (s *Store) AnswerPosts(ctx context.Context, roundID int64, userID string) ([]Post, error) {
 	var rows []postRow
 	if err := s.db.Conn(ctx).Where("round_id = ? AND kind = ? AND user_id = ?", roundID, string(PostAnswer), userID).
 		Order("version").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("answer posts of %s in round %d: %w", userID, roundID, Translate(err))
+		return nil, fmt.Errorf("answer posts of %s in round %d: %w", userID, roundID, models.Translate(err))
 	}
-	out := make([]CheckinPost, len(rows))
+	out := make([]Post, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()
 	}
@@ -267,11 +271,11 @@ func (s *Checkins) AnswerPosts(ctx context.Context, roundID int64, userID string
 
 // lastAnswerVersion is the highest version of a person's answer posts in
 // a round, 0 when there is none.
-func (s *Checkins) lastAnswerVersion(ctx context.Context, roundID int64, userID string) (int, error) {
+func (s *Store) lastAnswerVersion(ctx context.Context, roundID int64, userID string) (int, error) {
 	var v int
 	err := s.db.Conn(ctx).Raw(`SELECT COALESCE(MAX(version), 0) FROM checkin_posts WHERE round_id = ? AND kind = ? AND user_id = ?`,
 		roundID, string(PostAnswer), userID).Row().Scan(&v)
-	return v, Translate(err)
+	return v, models.Translate(err)
 }
 
 // ClaimRoundAnswers leases to token, like ClaimPost, up to limit more
@@ -279,12 +283,12 @@ func (s *Checkins) lastAnswerVersion(ctx context.Context, roundID int64, userID 
 // claim, other than exceptID, by id: the answers waiting to be packed with
 // one being sent. Each returned post is claimed, counting the attempt; of
 // concurrent claimers each post goes to exactly one.
-func (s *Checkins) ClaimRoundAnswers(ctx context.Context, workspaceID string, roundID, exceptID int64, token string, now time.Time, lease time.Duration, limit int) ([]CheckinPost, error) {
+func (s *Store) ClaimRoundAnswers(ctx context.Context, workspaceID string, roundID, exceptID int64, token string, now time.Time, lease time.Duration, limit int) ([]Post, error) {
 	if token == "" || lease <= 0 || limit <= 0 {
-		return nil, fmt.Errorf("claim answers of round %d: %w: a claim needs a token, a positive lease and a limit", roundID, ErrInvalid)
+		return nil, fmt.Errorf("claim answers of round %d: %w: a claim needs a token, a positive lease and a limit", roundID, models.ErrInvalid)
 	}
-	now = DBTime(now)
-	rows, err := QueryRows[postRow](ctx, s.db, `
+	now = models.DBTime(now)
+	rows, err := models.QueryRows[postRow](ctx, s.db, `
 		UPDATE checkin_posts
 		SET claim_token = ?, claim_until = ?, attempts = attempts + 1
 		WHERE id IN (
@@ -293,15 +297,15 @@ func (s *Checkins) ClaimRoundAnswers(ctx context.Context, workspaceID string, ro
 			  AND (claim_until IS NULL OR claim_until <= ?)
 			ORDER BY id LIMIT ?)
 		  AND posted = ? AND (claim_until IS NULL OR claim_until <= ?)
-		RETURNING *`, token, DBTime(now.Add(lease)), roundID, workspaceID, string(PostAnswer), exceptID, false, now, now, limit, false, now)
+		RETURNING *`, token, models.DBTime(now.Add(lease)), roundID, workspaceID, string(PostAnswer), exceptID, false, now, now, limit, false, now)
 	if err != nil {
 		return nil, fmt.Errorf("claim answers of round %d: %w", roundID, err)
 	}
-	out := make([]CheckinPost, len(rows))
+	out := make([]Post, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()
 	}
-	slices.SortFunc(out, func(a, b CheckinPost) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Post) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
@@ -310,7 +314,7 @@ func (s *Checkins) ClaimRoundAnswers(ctx context.Context, workspaceID string, ro
 // wire): the claim ends and the attempt is not counted, so it is not
 // looked for in Slack before it is sent. Like MarkPosted, only the claim's
 // holder can, else ErrLeaseLost.
-func (s *Checkins) ReleasePost(ctx context.Context, id int64, token string) error {
+func (s *Store) ReleasePost(ctx context.Context, id int64, token string) error {
 	if err := s.posts().Release(ctx, id, token); err != nil {
 		return fmt.Errorf("release post %d: %w", id, err)
 	}
@@ -321,13 +325,13 @@ func (s *Checkins) ReleasePost(ctx context.Context, id int64, token string) erro
 // exceptID is claimed under a lease still running at now and not posted:
 // someone is sending the round's answers, and will take the ones waiting
 // next.
-func (s *Checkins) AnswerInFlight(ctx context.Context, roundID, exceptID int64, now time.Time) (bool, error) {
+func (s *Store) AnswerInFlight(ctx context.Context, roundID, exceptID int64, now time.Time) (bool, error) {
 	var n int64
 	err := s.db.Conn(ctx).Model(&postRow{}).
-		Where("round_id = ? AND kind = ? AND id <> ? AND posted = ? AND claim_until > ?", roundID, string(PostAnswer), exceptID, false, DBTime(now)).
+		Where("round_id = ? AND kind = ? AND id <> ? AND posted = ? AND claim_until > ?", roundID, string(PostAnswer), exceptID, false, models.DBTime(now)).
 		Count(&n).Error
 	if err != nil {
-		return false, fmt.Errorf("answers in flight in round %d: %w", roundID, Translate(err))
+		return false, fmt.Errorf("answers in flight in round %d: %w", roundID, models.Translate(err))
 	}
 	return n > 0, nil
 }
@@ -335,41 +339,41 @@ func (s *Checkins) AnswerInFlight(ctx context.Context, roundID, exceptID int64, 
 // EarlierAnswerInFlight reports whether an answer post of a round with a
 // lower id than id is claimed at now by a claim other than token and not
 // posted: of two senders of a round's answers, the later one yields.
-func (s *Checkins) EarlierAnswerInFlight(ctx context.Context, roundID, id int64, token string, now time.Time) (bool, error) {
+func (s *Store) EarlierAnswerInFlight(ctx context.Context, roundID, id int64, token string, now time.Time) (bool, error) {
 	var n int64
 	err := s.db.Conn(ctx).Model(&postRow{}).
-		Where("round_id = ? AND kind = ? AND id < ? AND claim_token <> ? AND posted = ? AND claim_until > ?", roundID, string(PostAnswer), id, token, false, DBTime(now)).
+		Where("round_id = ? AND kind = ? AND id < ? AND claim_token <> ? AND posted = ? AND claim_until > ?", roundID, string(PostAnswer), id, token, false, models.DBTime(now)).
 		Count(&n).Error
 	if err != nil {
-		return false, fmt.Errorf("earlier answers in flight in round %d: %w", roundID, Translate(err))
+		return false, fmt.Errorf("earlier answers in flight in round %d: %w", roundID, models.Translate(err))
 	}
 	return n > 0, nil
 }
 
 // NextDueAnswer returns the first answer post of a round, by id, that is
 // not posted, due at now and free to claim; ok is false when there is none.
-func (s *Checkins) NextDueAnswer(ctx context.Context, roundID int64, now time.Time) (p CheckinPost, ok bool, err error) {
-	now = DBTime(now)
+func (s *Store) NextDueAnswer(ctx context.Context, roundID int64, now time.Time) (p Post, ok bool, err error) {
+	now = models.DBTime(now)
 	var rows []postRow
 	if err := s.db.Conn(ctx).Where("round_id = ? AND kind = ? AND posted = ? AND next_attempt_at <= ? AND (claim_until IS NULL OR claim_until <= ?)",
 		roundID, string(PostAnswer), false, now, now).Order("id").Limit(1).Find(&rows).Error; err != nil {
-		return CheckinPost{}, false, fmt.Errorf("next answer due in round %d: %w", roundID, Translate(err))
+		return Post{}, false, fmt.Errorf("next answer due in round %d: %w", roundID, models.Translate(err))
 	}
 	if len(rows) == 0 {
-		return CheckinPost{}, false, nil
+		return Post{}, false, nil
 	}
 	return rows[0].domain(), true, nil
 }
 
 // AnswersPostedAs returns the answer posts of a round posted as the
 // message ts, by id: several when the message holds several answers.
-func (s *Checkins) AnswersPostedAs(ctx context.Context, roundID int64, ts string) ([]CheckinPost, error) {
+func (s *Store) AnswersPostedAs(ctx context.Context, roundID int64, ts string) ([]Post, error) {
 	var rows []postRow
 	if err := s.db.Conn(ctx).Where("round_id = ? AND kind = ? AND posted = ? AND ts = ?", roundID, string(PostAnswer), true, ts).
 		Order("id").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("answers posted as %s in round %d: %w", ts, roundID, Translate(err))
+		return nil, fmt.Errorf("answers posted as %s in round %d: %w", ts, roundID, models.Translate(err))
 	}
-	out := make([]CheckinPost, len(rows))
+	out := make([]Post, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()
 	}

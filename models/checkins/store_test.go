@@ -1,4 +1,4 @@
-package models_test
+package checkins_test
 
 import (
 	"context"
@@ -9,21 +9,43 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
+	"github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
+// date reads a date such as "2026-12-07", failing the test if it cannot.
+func date(t *testing.T, s string) calendar.Date {
+	t.Helper()
+	d, err := calendar.ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// targets are the schedule targets user is, in workspace ws.
+func targets(t *testing.T, db *models.DB, ws, user string) []models.DueTarget {
+	t.Helper()
+	list, err := models.NewSchedules(db).ForRecipient(context.Background(), ws, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
 // standup is the stand-up template as a check-in in channel C1 owned by
 // UOWNER, asking the chosen people.
-func standup(t *testing.T, people ...string) models.Checkin {
+func standup(t *testing.T, people ...string) checkins.Checkin {
 	t.Helper()
-	tpl, ok := models.FindCheckinTemplate("standup")
+	tpl, ok := checkins.FindTemplate("standup")
 	if !ok {
 		t.Fatal("no stand-up template")
 	}
 	c := tpl.Checkin
 	c.WorkspaceID, c.ChannelID, c.OwnerID = "T1", "C1", "UOWNER"
 	if len(people) > 0 {
-		c.Participants, c.People = models.ParticipantsChosen, people
+		c.Participants, c.People = checkins.ParticipantsChosen, people
 	}
 	return c
 }
@@ -31,7 +53,7 @@ func standup(t *testing.T, people ...string) models.Checkin {
 func TestCheckinCreateAndRead(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		s := models.NewCheckins(db)
+		s := checkins.NewStore(db)
 		want := standup(t, "U1", "U2", "U1")
 		c, err := s.Create(ctx, want, nil)
 		if err != nil {
@@ -50,7 +72,7 @@ func TestCheckinCreateAndRead(t *testing.T) {
 			t.Errorf("settings = %+v", c)
 		}
 		// Its schedule exists with the chosen people as targets.
-		sc, err := models.NewSchedules(db).Get(ctx, "T1", models.CheckinScheduleKey(c.ID))
+		sc, err := models.NewSchedules(db).Get(ctx, "T1", checkins.ScheduleKey(c.ID))
 		if err != nil || sc.Cadence != want.Cadence || sc.Title != want.Name {
 			t.Fatalf("schedule = %+v, %v", sc, err)
 		}
@@ -78,15 +100,15 @@ func TestCheckinCreateAndRead(t *testing.T) {
 func TestCheckinRefusesBadInputAndStoresNothing(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		s := models.NewCheckins(db)
+		s := checkins.NewStore(db)
 		bad := standup(t)
 		bad.Questions = nil
-		var ce *models.CheckinError
-		if _, err := s.Create(ctx, bad, nil); !errors.As(err, &ce) || len(ce.On(models.FieldQuestions)) == 0 {
+		var ce *checkins.ValidationError
+		if _, err := s.Create(ctx, bad, nil); !errors.As(err, &ce) || len(ce.On(checkins.FieldQuestions)) == 0 {
 			t.Errorf("no questions: %v", err)
 		}
 		badCadence := standup(t)
-		if _, err := s.Create(ctx, badCadence, func(string) error { return errors.New("nope") }); !errors.As(err, &ce) || len(ce.On(models.FieldCadence)) == 0 {
+		if _, err := s.Create(ctx, badCadence, func(string) error { return errors.New("nope") }); !errors.As(err, &ce) || len(ce.On(checkins.FieldCadence)) == 0 {
 			t.Errorf("bad cadence: %v", err)
 		}
 		if list, _ := s.InChannel(ctx, "T1", "C1"); len(list) != 0 {
@@ -100,21 +122,21 @@ func TestCheckinRefusesBadInputAndStoresNothing(t *testing.T) {
 func TestCheckinOwnership(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		s := models.NewCheckins(db)
+		s := checkins.NewStore(db)
 		c, err := s.Create(ctx, standup(t, "U1"), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SetPaused(ctx, "T1", c.ID, true, "USOMEONE", false); !errors.Is(err, models.ErrNotOwner) {
+		if _, err := s.SetPaused(ctx, "T1", c.ID, true, "USOMEONE", false); !errors.Is(err, checkins.ErrNotOwner) {
 			t.Errorf("a stranger pausing: %v, want ErrNotOwner", err)
 		}
-		if _, err := s.Delete(ctx, "T1", c.ID, "USOMEONE", false); !errors.Is(err, models.ErrNotOwner) {
+		if _, err := s.Delete(ctx, "T1", c.ID, "USOMEONE", false); !errors.Is(err, checkins.ErrNotOwner) {
 			t.Errorf("a stranger deleting: %v, want ErrNotOwner", err)
 		}
 		if got, err := s.SetPaused(ctx, "T1", c.ID, true, "UOWNER", false); err != nil || !got.Paused {
 			t.Fatalf("the owner pausing: %+v, %v", got, err)
 		}
-		if sc, _ := models.NewSchedules(db).Get(ctx, "T1", models.CheckinScheduleKey(c.ID)); !sc.Paused {
+		if sc, _ := models.NewSchedules(db).Get(ctx, "T1", checkins.ScheduleKey(c.ID)); !sc.Paused {
 			t.Error("the schedule is not paused")
 		}
 		if got, err := s.SetPaused(ctx, "T1", c.ID, false, "UADMIN", true); err != nil || got.Paused {
@@ -122,7 +144,7 @@ func TestCheckinOwnership(t *testing.T) {
 		}
 		at := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
 		occs := models.NewOccurrences(db)
-		if _, err := occs.Plan(ctx, []models.Occurrence{{WorkspaceID: "T1", CadenceID: models.CheckinScheduleKey(c.ID), Recipient: "U1", NominalAt: at, DeliverAt: at}}); err != nil {
+		if _, err := occs.Plan(ctx, []models.Occurrence{{WorkspaceID: "T1", CadenceID: checkins.ScheduleKey(c.ID), Recipient: "U1", NominalAt: at, DeliverAt: at}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Delete(ctx, "T1", c.ID, "UOWNER", false); err != nil {
@@ -143,33 +165,33 @@ func TestCheckinOwnership(t *testing.T) {
 func TestCheckinUpdate(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		s := models.NewCheckins(db)
+		s := checkins.NewStore(db)
 		orig, err := s.Create(ctx, standup(t, "U1"), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		change := orig
-		change.Name, change.Cadence, change.Anchor = "Weekly sync", "fridays at 14:00", models.Date{}
-		change.Questions = []models.Question{
-			{Kind: models.KindText, Prompt: "What moved?", Required: true},
-			{Kind: models.KindScale, Prompt: "How was it?", Options: []string{"rough", "great"}, Anonymous: true},
+		change.Name, change.Cadence, change.Anchor = "Weekly sync", "fridays at 14:00", calendar.Date{}
+		change.Questions = []checkins.Question{
+			{Kind: checkins.KindText, Prompt: "What moved?", Required: true},
+			{Kind: checkins.KindScale, Prompt: "How was it?", Options: []string{"rough", "great"}, Anonymous: true},
 		}
 		change.People = []string{"U2", "U3"}
 		change.Reminders = 2
 
-		if _, err := s.Update(ctx, change, "USOMEONE", false, nil); !errors.Is(err, models.ErrNotOwner) {
+		if _, err := s.Update(ctx, change, "USOMEONE", false, nil); !errors.Is(err, checkins.ErrNotOwner) {
 			t.Errorf("a stranger updating: %v, want ErrNotOwner", err)
 		}
 		if got, _ := s.Get(ctx, "T1", orig.ID); got.Name != orig.Name || len(got.Questions) != 3 || !slices.Equal(got.People, []string{"U1"}) {
 			t.Errorf("after a refused update: %+v", got)
 		}
-		if sc, _ := models.NewSchedules(db).Get(ctx, "T1", models.CheckinScheduleKey(orig.ID)); sc.Cadence != orig.Cadence {
+		if sc, _ := models.NewSchedules(db).Get(ctx, "T1", checkins.ScheduleKey(orig.ID)); sc.Cadence != orig.Cadence {
 			t.Errorf("schedule after a refused update: %+v", sc)
 		}
 		bad := change
 		bad.Questions = nil
-		var ce *models.CheckinError
-		if _, err := s.Update(ctx, bad, "UOWNER", false, nil); !errors.As(err, &ce) || len(ce.On(models.FieldQuestions)) == 0 {
+		var ce *checkins.ValidationError
+		if _, err := s.Update(ctx, bad, "UOWNER", false, nil); !errors.As(err, &ce) || len(ce.On(checkins.FieldQuestions)) == 0 {
 			t.Errorf("no questions: %v", err)
 		}
 		if _, err := s.SetPaused(ctx, "T1", orig.ID, true, "UOWNER", false); err != nil {
@@ -185,7 +207,7 @@ func TestCheckinUpdate(t *testing.T) {
 			!slices.Equal(got.People, []string{"U2", "U3"}) || !got.Paused || got.ChannelID != "C1" || got.OwnerID != "UOWNER" {
 			t.Errorf("updated = %+v", got)
 		}
-		sc, err := models.NewSchedules(db).Get(ctx, "T1", models.CheckinScheduleKey(orig.ID))
+		sc, err := models.NewSchedules(db).Get(ctx, "T1", checkins.ScheduleKey(orig.ID))
 		if err != nil || sc.Cadence != "fridays at 14:00" || sc.Title != "Weekly sync" || !sc.Paused || sc.Anchor != orig.Anchor {
 			t.Errorf("schedule = %+v, %v", sc, err)
 		}
@@ -195,10 +217,10 @@ func TestCheckinUpdate(t *testing.T) {
 
 		// An admin may; a new anchor is kept; channel mode leaves the
 		// targets to the caller.
-		change.Participants, change.People = models.ParticipantsChannel, nil
+		change.Participants, change.People = checkins.ParticipantsChannel, nil
 		change.Anchor = date(t, "2026-12-04")
 		got, err = s.Update(ctx, change, "UADMIN", true, nil)
-		if err != nil || got.Participants != models.ParticipantsChannel || len(got.People) != 0 || got.Anchor != change.Anchor {
+		if err != nil || got.Participants != checkins.ParticipantsChannel || len(got.People) != 0 || got.Anchor != change.Anchor {
 			t.Errorf("admin update to channel mode: %+v, %v", got, err)
 		}
 		if len(targets(t, db, "T1", "U2")) != 1 {
@@ -211,8 +233,8 @@ func TestCheckinUpdate(t *testing.T) {
 func TestCheckinsForPerson(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		s := models.NewCheckins(db)
-		mk := func(name, owner string, people ...string) models.Checkin {
+		s := checkins.NewStore(db)
+		mk := func(name, owner string, people ...string) checkins.Checkin {
 			c := standup(t, people...)
 			c.Name, c.OwnerID = name, owner
 			got, err := s.Create(ctx, c, nil)
@@ -254,8 +276,8 @@ func TestCheckinsForPerson(t *testing.T) {
 func TestSetMembersKeepsTheLaterRead(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		s := models.NewCheckins(db)
-		tpl, _ := models.FindCheckinTemplate("standup")
+		s := checkins.NewStore(db)
+		tpl, _ := checkins.FindTemplate("standup")
 		c := tpl.Checkin
 		c.WorkspaceID, c.ChannelID, c.OwnerID = "T1", "C1", "U1"
 		created, err := s.Create(ctx, c, nil)
@@ -271,7 +293,7 @@ func TestSetMembersKeepsTheLaterRead(t *testing.T) {
 		if _, _, ok, err := s.SetMembers(ctx, "T1", created.ID, []string{"U1", "U2", "U3"}, t0); err != nil || ok {
 			t.Fatalf("older read: applied %v, %v; want not applied", ok, err)
 		}
-		got, err := models.NewSchedules(db).Targets(ctx, "T1", models.CheckinScheduleKey(created.ID))
+		got, err := models.NewSchedules(db).Targets(ctx, "T1", checkins.ScheduleKey(created.ID))
 		if err != nil || strings.Join(got, ",") != "U1,U2" {
 			t.Errorf("participants %v, %v; want U1,U2", got, err)
 		}

@@ -1,4 +1,4 @@
-package models_test
+package checkins_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -22,7 +23,7 @@ func TestPromptUpdateLease(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := s.Decline(ctx, c.WorkspaceID, r.ID, "U3", models.ResponseSkipped); err != nil {
+		if err := s.Decline(ctx, c.WorkspaceID, r.ID, "U3", checkins.ResponseSkipped); err != nil {
 			t.Fatal(err)
 		}
 		for range 2 { // queueing twice queues nothing more
@@ -72,7 +73,7 @@ func TestPromptUpdateLease(t *testing.T) {
 func TestMessageLock(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		s := models.NewCheckins(db)
+		s := checkins.NewStore(db)
 		now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 		lock := func(token string, at time.Time) bool {
 			t.Helper()

@@ -1,4 +1,4 @@
-package models_test
+package checkins_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/checkins"
+	"github.com/trellis-bot/trellis/models/checkins/checkinstest"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -19,9 +21,9 @@ var postT0 = time.Date(2026, 12, 7, 9, 30, 0, 0, time.UTC)
 // standupRound creates the stand-up (thread destination; question 3 is
 // "blocked") asking people, and opens its round on day, open from postT0 for
 // 8 hours.
-func standupRound(t *testing.T, db *models.DB, day string, people ...string) (*models.Checkins, models.Checkin, models.Round) {
+func standupRound(t *testing.T, db *models.DB, day string, people ...string) (*checkins.Store, checkins.Checkin, checkins.Round) {
 	t.Helper()
-	s := models.NewCheckins(db)
+	s := checkins.NewStore(db)
 	c, err := s.Create(context.Background(), standup(t, people...), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +32,7 @@ func standupRound(t *testing.T, db *models.DB, day string, people ...string) (*m
 }
 
 // openRound opens c's round on day, from postT0 on that day for 8 hours.
-func openRound(t *testing.T, s *models.Checkins, c models.Checkin, day string) models.Round {
+func openRound(t *testing.T, s *checkins.Store, c checkins.Checkin, day string) checkins.Round {
 	t.Helper()
 	d := date(t, day)
 	open := time.Date(d.Year, d.Month, d.Day, postT0.Hour(), postT0.Minute(), 0, 0, time.UTC)
@@ -41,8 +43,8 @@ func openRound(t *testing.T, s *models.Checkins, c models.Checkin, day string) m
 	return r
 }
 
-func standupAnswers(first, blocked string) models.Submission {
-	return models.Submission{Answers: map[int]string{1: first, 2: "Reviews", 3: blocked}}
+func standupAnswers(first, blocked string) checkins.Submission {
+	return checkins.Submission{Answers: map[int]string{1: first, 2: "Reviews", 3: blocked}}
 }
 
 func TestQueuePostIsIdempotent(t *testing.T) {
@@ -50,38 +52,38 @@ func TestQueuePostIsIdempotent(t *testing.T) {
 		ctx := context.Background()
 		s, c, r := standupRound(t, db, "2026-12-07", "U1")
 		before := time.Now().Add(-time.Minute)
-		p, err := s.QueuePost(ctx, models.CheckinPost{WorkspaceID: "T1", RoundID: r.ID, Kind: models.PostHeader, Channel: "C1"})
+		p, err := s.QueuePost(ctx, checkins.Post{WorkspaceID: "T1", RoundID: r.ID, Kind: checkins.PostHeader, Channel: "C1"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if p.ID == 0 || p.CheckinID != c.ID || p.Version != 1 || p.Posted || p.Attempts != 0 || p.NextAttemptAt.Before(before) || !p.ClaimUntil.IsZero() {
 			t.Errorf("queued %+v", p)
 		}
-		again, err := s.QueuePost(ctx, models.CheckinPost{WorkspaceID: "T1", RoundID: r.ID, Kind: models.PostHeader, Channel: "COTHER",
+		again, err := s.QueuePost(ctx, checkins.Post{WorkspaceID: "T1", RoundID: r.ID, Kind: checkins.PostHeader, Channel: "COTHER",
 			NextAttemptAt: postT0.Add(time.Hour)})
 		if err != nil || again.ID != p.ID || again.Channel != "C1" || !again.NextAttemptAt.Equal(p.NextAttemptAt) {
 			t.Errorf("queued again: %+v, %v; want the stored %+v", again, err, p)
 		}
-		got, err := s.RoundPost(ctx, r.ID, models.PostHeader)
+		got, err := s.RoundPost(ctx, r.ID, checkins.PostHeader)
 		if err != nil || got.ID != p.ID {
 			t.Errorf("RoundPost(header) = %+v, %v", got, err)
 		}
-		if _, err := s.RoundPost(ctx, r.ID, models.PostSummary); !errors.Is(err, models.ErrNotFound) {
+		if _, err := s.RoundPost(ctx, r.ID, checkins.PostSummary); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("RoundPost(summary) before one is queued: %v, want ErrNotFound", err)
 		}
-		for i, bad := range []models.CheckinPost{
+		for i, bad := range []checkins.Post{
 			{WorkspaceID: "T1", RoundID: r.ID, Kind: "poll"},
-			{WorkspaceID: "T1", RoundID: r.ID, Kind: models.PostAnswer},
-			{WorkspaceID: "T1", RoundID: r.ID, Kind: models.PostSummary, UserID: "U1"},
-			{WorkspaceID: "T1", RoundID: r.ID, Kind: models.PostSummary, Version: 2},
-			{WorkspaceID: "T1", RoundID: r.ID, Kind: models.PostSummary, CheckinID: c.ID + 100},
-			{WorkspaceID: "T1", RoundID: r.ID, Kind: models.PostSummary, TS: []string{"1.2,3.4"}},
+			{WorkspaceID: "T1", RoundID: r.ID, Kind: checkins.PostAnswer},
+			{WorkspaceID: "T1", RoundID: r.ID, Kind: checkins.PostSummary, UserID: "U1"},
+			{WorkspaceID: "T1", RoundID: r.ID, Kind: checkins.PostSummary, Version: 2},
+			{WorkspaceID: "T1", RoundID: r.ID, Kind: checkins.PostSummary, CheckinID: c.ID + 100},
+			{WorkspaceID: "T1", RoundID: r.ID, Kind: checkins.PostSummary, TS: []string{"1.2,3.4"}},
 		} {
 			if _, err := s.QueuePost(ctx, bad); !errors.Is(err, models.ErrInvalid) {
 				t.Errorf("bad post %d: %v, want ErrInvalid", i, err)
 			}
 		}
-		if _, err := s.QueuePost(ctx, models.CheckinPost{WorkspaceID: "T2", RoundID: r.ID, Kind: models.PostSummary}); !errors.Is(err, models.ErrNotFound) {
+		if _, err := s.QueuePost(ctx, checkins.Post{WorkspaceID: "T2", RoundID: r.ID, Kind: checkins.PostSummary}); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("another workspace's round: %v, want ErrNotFound", err)
 		}
 		if n, _ := modelstest.CountRows(ctx, db, "checkin_posts", "T1"); n != 1 {
@@ -98,7 +100,7 @@ func TestClaimPostHasOneWinner(t *testing.T) {
 		s, _, r := standupRound(t, db, "2026-12-07", "U1")
 		const posts, claimers = 5, 8
 		for i := range posts {
-			if _, err := s.QueuePost(ctx, models.CheckinPost{WorkspaceID: "T1", RoundID: r.ID, Kind: models.PostAnswer,
+			if _, err := s.QueuePost(ctx, checkins.Post{WorkspaceID: "T1", RoundID: r.ID, Kind: checkins.PostAnswer,
 				UserID: fmt.Sprintf("U%d", i), Version: 1, Channel: "C1", NextAttemptAt: postT0}); err != nil {
 				t.Fatal(err)
 			}
@@ -151,7 +153,7 @@ func TestPostLeaseExpiry(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		s, _, r := standupRound(t, db, "2026-12-07", "U1")
-		p, err := s.QueuePost(ctx, models.CheckinPost{WorkspaceID: "T1", RoundID: r.ID, Kind: models.PostHeader, Channel: "C1", NextAttemptAt: postT0})
+		p, err := s.QueuePost(ctx, checkins.Post{WorkspaceID: "T1", RoundID: r.ID, Kind: checkins.PostHeader, Channel: "C1", NextAttemptAt: postT0})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +176,7 @@ func TestPostLeaseExpiry(t *testing.T) {
 		if err := s.MarkPosted(ctx, p.ID, "B", "", []string{"1.2", "1.3"}); err != nil {
 			t.Fatal(err)
 		}
-		got, _ = s.RoundPost(ctx, r.ID, models.PostHeader)
+		got, _ = s.RoundPost(ctx, r.ID, checkins.PostHeader)
 		if !got.Posted || got.Channel != "C1" || !slices.Equal(got.TS, []string{"1.2", "1.3"}) || !got.ClaimUntil.IsZero() {
 			t.Errorf("after MarkPosted: %+v", got)
 		}
@@ -194,7 +196,7 @@ func TestRenewPost(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		s, _, r := standupRound(t, db, "2026-12-07", "U1")
-		p, err := s.QueuePost(ctx, models.CheckinPost{WorkspaceID: "T1", RoundID: r.ID, Kind: models.PostHeader, Channel: "C1", NextAttemptAt: postT0})
+		p, err := s.QueuePost(ctx, checkins.Post{WorkspaceID: "T1", RoundID: r.ID, Kind: checkins.PostHeader, Channel: "C1", NextAttemptAt: postT0})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,8 +235,8 @@ func TestDuePostsAndRetry(t *testing.T) {
 			t.Fatalf("NextPostDue with no posts: %v, %v", ok, err)
 		}
 		t1, t2 := postT0.Add(time.Minute), postT0.Add(time.Hour)
-		a, _ := s.QueuePost(ctx, models.CheckinPost{WorkspaceID: "T1", RoundID: r.ID, Kind: models.PostHeader, NextAttemptAt: t1})
-		b, _ := s.QueuePost(ctx, models.CheckinPost{WorkspaceID: "T1", RoundID: r.ID, Kind: models.PostSummary, NextAttemptAt: t2})
+		a, _ := s.QueuePost(ctx, checkins.Post{WorkspaceID: "T1", RoundID: r.ID, Kind: checkins.PostHeader, NextAttemptAt: t1})
+		b, _ := s.QueuePost(ctx, checkins.Post{WorkspaceID: "T1", RoundID: r.ID, Kind: checkins.PostSummary, NextAttemptAt: t2})
 		ids := func(now time.Time) []int64 {
 			t.Helper()
 			due, err := s.DuePosts(ctx, now, 10)
@@ -317,7 +319,7 @@ func TestAnswerQueuesPosts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !res.First || res.Late || res.Version != 1 || res.Post.ID == 0 || res.Post.Kind != models.PostAnswer ||
+		if !res.First || res.Late || res.Version != 1 || res.Post.ID == 0 || res.Post.Kind != checkins.PostAnswer ||
 			res.Post.UserID != "U1" || res.Post.Version != 1 || res.Post.Channel != "C1" || res.Post.CheckinID != c.ID {
 			t.Errorf("first answer: %+v", res)
 		}
@@ -346,13 +348,13 @@ func TestAnswerQueuesPosts(t *testing.T) {
 		}
 
 		digest := standup(t, "U1")
-		digest.Name, digest.Destination = "Digest stand-up", models.DestinationDigest
+		digest.Name, digest.Destination = "Digest stand-up", checkins.DestinationDigest
 		dc, err := s.Create(ctx, digest, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		dr := openRound(t, s, dc, "2026-12-07")
-		res, err = s.Answer(ctx, "T1", dr.ID, "U1", atPositions(dc, standupAnswers("Quiet", "no")))
+		res, err = s.Answer(ctx, "T1", dr.ID, "U1", checkinstest.AtPositions(dc, standupAnswers("Quiet", "no")))
 		if err != nil || !res.First || res.Version != 0 || res.Post.ID != 0 {
 			t.Errorf("digest answer: %+v, %v", res, err)
 		}

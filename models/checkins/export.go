@@ -1,14 +1,17 @@
-package models
+package checkins
 
 import (
 	"context"
 	"fmt"
+
+	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // ExportRow is one line of a check-in's export: one identified answer, or
 // a skipped round (Position 0, no question or answer).
 type ExportRow struct {
-	Date   Date
+	Date   calendar.Date
 	UserID string
 	Status string
 	// Position is the question's 1-based position (a retired question's
@@ -27,7 +30,7 @@ type ExportRow struct {
 // counts without anyone's name, so nothing says whose they are. Rounds a
 // person was only asked, or snoozed, have no rows. A missing check-in is
 // ErrNotFound.
-func (s *Checkins) Export(ctx context.Context, workspaceID string, checkinID int64, userID string) ([]ExportRow, error) {
+func (s *Store) Export(ctx context.Context, workspaceID string, checkinID int64, userID string) ([]ExportRow, error) {
 	if _, err := s.Get(ctx, workspaceID, checkinID); err != nil {
 		return nil, fmt.Errorf("export check-in %d: %w", checkinID, err)
 	}
@@ -44,13 +47,13 @@ func (s *Checkins) Export(ctx context.Context, workspaceID string, checkinID int
 		args = append(args, userID)
 	}
 	q += ` ORDER BY r.round_date, p.user_id, qn.position, qn.id`
-	rows, err := QueryRows[struct {
-		Date     Date    `gorm:"column:round_date;type:text"`
-		UserID   string  `gorm:"column:user_id"`
-		Status   string  `gorm:"column:status"`
-		Position *int    `gorm:"column:position"`
-		Prompt   *string `gorm:"column:prompt"`
-		Value    *string `gorm:"column:value"`
+	rows, err := models.QueryRows[struct {
+		Date     calendar.Date `gorm:"column:round_date;type:text"`
+		UserID   string        `gorm:"column:user_id"`
+		Status   string        `gorm:"column:status"`
+		Position *int          `gorm:"column:position"`
+		Prompt   *string       `gorm:"column:prompt"`
+		Value    *string       `gorm:"column:value"`
 	}](ctx, s.db, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("export check-in %d: %w", checkinID, err)
@@ -63,7 +66,7 @@ func (s *Checkins) Export(ctx context.Context, workspaceID string, checkinID int
 		case r.Position == nil:
 			continue // answered with anonymous answers only
 		default:
-			row.Position, row.Question, row.Answer = *r.Position, FromNullString(r.Prompt), FromNullString(r.Value)
+			row.Position, row.Question, row.Answer = *r.Position, models.FromNullString(r.Prompt), models.FromNullString(r.Value)
 		}
 		out = append(out, row)
 	}

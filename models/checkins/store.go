@@ -1,4 +1,4 @@
-package models
+package checkins
 
 import (
 	"cmp"
@@ -10,38 +10,41 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
-// CheckinScheduleKey is the delivery-engine schedule that sends a
+// ScheduleKey is the delivery-engine schedule that sends a
 // check-in's rounds.
-func CheckinScheduleKey(id int64) string { return "checkin:" + strconv.FormatInt(id, 10) }
+func ScheduleKey(id int64) string { return "checkin:" + strconv.FormatInt(id, 10) }
 
-// Checkins stores check-ins. Each check-in owns a schedule of the delivery
-// engine (CheckinScheduleKey) whose targets are its participants, kept in
+// Store stores check-ins. Each check-in owns a schedule of the delivery
+// engine (ScheduleKey) whose targets are its participants, kept in
 // the same transaction as the check-in itself.
-type Checkins struct {
-	db        *DB
-	schedules *Schedules
+type Store struct {
+	db        *models.DB
+	schedules *models.Schedules
 }
 
-// NewCheckins returns the check-in store.
-func NewCheckins(db *DB) *Checkins { return &Checkins{db: db, schedules: NewSchedules(db)} }
+// NewStore returns the check-in store.
+func NewStore(db *models.DB) *Store { return &Store{db: db, schedules: models.NewSchedules(db)} }
 
 type checkinRow struct {
-	ID           int64     `gorm:"column:id;primaryKey;autoIncrement"`
-	WorkspaceID  string    `gorm:"column:workspace_id"`
-	ChannelID    string    `gorm:"column:channel_id"`
-	OwnerID      string    `gorm:"column:owner_id"`
-	Name         string    `gorm:"column:name"`
-	Cadence      string    `gorm:"column:cadence"`
-	Anchor       Date      `gorm:"column:anchor;type:text"`
-	Participants string    `gorm:"column:participants"`
-	Destination  string    `gorm:"column:destination"`
-	RoundMinutes int       `gorm:"column:round_minutes"`
-	Reminders    int       `gorm:"column:reminders"`
-	Paused       bool      `gorm:"column:paused"`
-	CreatedAt    time.Time `gorm:"column:created_at"`
-	UpdatedAt    time.Time `gorm:"column:updated_at"`
+	ID           int64         `gorm:"column:id;primaryKey;autoIncrement"`
+	WorkspaceID  string        `gorm:"column:workspace_id"`
+	ChannelID    string        `gorm:"column:channel_id"`
+	OwnerID      string        `gorm:"column:owner_id"`
+	Name         string        `gorm:"column:name"`
+	Cadence      string        `gorm:"column:cadence"`
+	Anchor       calendar.Date `gorm:"column:anchor;type:text"`
+	Participants string        `gorm:"column:participants"`
+	Destination  string        `gorm:"column:destination"`
+	RoundMinutes int           `gorm:"column:round_minutes"`
+	Reminders    int           `gorm:"column:reminders"`
+	Paused       bool          `gorm:"column:paused"`
+	CreatedAt    time.Time     `gorm:"column:created_at"`
+	UpdatedAt    time.Time     `gorm:"column:updated_at"`
 }
 
 func (checkinRow) TableName() string { return "checkins" }
@@ -92,14 +95,14 @@ func (checkinPersonRow) TableName() string { return "checkin_people" }
 // registers its schedule (participants in chosen mode become its targets
 // at once; in channel mode the caller sets them from the channel's
 // members with SetParticipants). parseCadence checks the cadence (see
-// Checkin.Validate); an invalid check-in is refused with a *CheckinError
+// Checkin.Validate); an invalid check-in is refused with a *ValidationError
 // and nothing is stored.
-func (s *Checkins) Create(ctx context.Context, c Checkin, parseCadence func(string) error) (Checkin, error) {
+func (s *Store) Create(ctx context.Context, c Checkin, parseCadence func(string) error) (Checkin, error) {
 	if c.WorkspaceID == "" || c.ChannelID == "" || c.OwnerID == "" {
-		return Checkin{}, fmt.Errorf("create check-in: %w: a check-in needs a workspace, a channel and an owner", ErrInvalid)
+		return Checkin{}, fmt.Errorf("create check-in: %w: a check-in needs a workspace, a channel and an owner", models.ErrInvalid)
 	}
 	if c.Anchor.IsZero() {
-		c.Anchor = DateOf(s.db.Now())
+		c.Anchor = calendar.DateOf(s.db.Now())
 	}
 	if err := c.Validate(parseCadence); err != nil {
 		return Checkin{}, fmt.Errorf("create check-in: %w", err)
@@ -114,7 +117,7 @@ func (s *Checkins) Create(ctx context.Context, c Checkin, parseCadence func(stri
 			Paused: c.Paused, CreatedAt: now, UpdatedAt: now,
 		}
 		if err := s.db.Conn(ctx).Create(&row).Error; err != nil {
-			return Translate(err)
+			return models.Translate(err)
 		}
 		if err := s.saveQuestions(ctx, row.ID, c.WorkspaceID, c.Questions); err != nil {
 			return err
@@ -124,8 +127,8 @@ func (s *Checkins) Create(ctx context.Context, c Checkin, parseCadence func(stri
 				return err
 			}
 		}
-		key := CheckinScheduleKey(row.ID)
-		if _, err := s.schedules.Put(ctx, Schedule{WorkspaceID: c.WorkspaceID, Key: key, Title: row.Name,
+		key := ScheduleKey(row.ID)
+		if _, err := s.schedules.Put(ctx, models.Schedule{WorkspaceID: c.WorkspaceID, Key: key, Title: row.Name,
 			Cadence: row.Cadence, Anchor: c.Anchor, Paused: c.Paused}); err != nil {
 			return err
 		}
@@ -152,10 +155,10 @@ func (s *Checkins) Create(ctx context.Context, c Checkin, parseCadence func(stri
 // So answers already given are never relabelled, re-aggregated or
 // revealed by an edit: a changed question is a new question. The ids the
 // caller puts in questions are ignored.
-func (s *Checkins) saveQuestions(ctx context.Context, id int64, workspaceID string, questions []Question) error {
+func (s *Store) saveQuestions(ctx context.Context, id int64, workspaceID string, questions []Question) error {
 	var stored []questionRow
 	if err := s.db.Conn(ctx).Where("checkin_id = ?", id).Order("retired, position, id").Find(&stored).Error; err != nil {
-		return Translate(err)
+		return models.Translate(err)
 	}
 	taken := make([]bool, len(stored))
 	for i, q := range questions {
@@ -178,14 +181,14 @@ func (s *Checkins) saveQuestions(ctx context.Context, id int64, workspaceID stri
 			row := questionRow{CheckinID: id, WorkspaceID: workspaceID, Position: i + 1, Kind: kind,
 				Prompt: prompt, Options: string(opts), Anonymous: q.Anonymous, Required: q.Required}
 			if err := s.db.Conn(ctx).Create(&row).Error; err != nil {
-				return Translate(err)
+				return models.Translate(err)
 			}
 			continue
 		}
 		taken[match] = true
 		if err := s.db.Conn(ctx).Model(&questionRow{}).Where("id = ?", stored[match].ID).
 			Updates(map[string]any{"position": i + 1, "required": q.Required, "retired": false}).Error; err != nil {
-			return Translate(err)
+			return models.Translate(err)
 		}
 	}
 	for j, r := range stored {
@@ -193,16 +196,16 @@ func (s *Checkins) saveQuestions(ctx context.Context, id int64, workspaceID stri
 			continue
 		}
 		if err := s.db.Conn(ctx).Model(&questionRow{}).Where("id = ?", r.ID).Update("retired", true).Error; err != nil {
-			return Translate(err)
+			return models.Translate(err)
 		}
 	}
 	return nil
 }
 
 // setPeople replaces a check-in's chosen people.
-func (s *Checkins) setPeople(ctx context.Context, id int64, workspaceID string, people []string) error {
+func (s *Store) setPeople(ctx context.Context, id int64, workspaceID string, people []string) error {
 	if err := s.db.Conn(ctx).Where("checkin_id = ?", id).Delete(&checkinPersonRow{}).Error; err != nil {
-		return Translate(err)
+		return models.Translate(err)
 	}
 	seen := map[string]bool{}
 	var rows []checkinPersonRow
@@ -215,15 +218,15 @@ func (s *Checkins) setPeople(ctx context.Context, id int64, workspaceID string, 
 	if len(rows) == 0 {
 		return nil
 	}
-	return Translate(s.db.Conn(ctx).Create(&rows).Error)
+	return models.Translate(s.db.Conn(ctx).Create(&rows).Error)
 }
 
 // Get returns the check-in with its questions and chosen people, or
 // ErrNotFound.
-func (s *Checkins) Get(ctx context.Context, workspaceID string, id int64) (Checkin, error) {
+func (s *Store) Get(ctx context.Context, workspaceID string, id int64) (Checkin, error) {
 	var row checkinRow
 	if err := s.db.Conn(ctx).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&row).Error; err != nil {
-		return Checkin{}, fmt.Errorf("get check-in %d: %w", id, Translate(err))
+		return Checkin{}, fmt.Errorf("get check-in %d: %w", id, models.Translate(err))
 	}
 	list, err := s.complete(ctx, []checkinRow{row})
 	if err != nil {
@@ -233,16 +236,16 @@ func (s *Checkins) Get(ctx context.Context, workspaceID string, id int64) (Check
 }
 
 // InChannel returns a channel's check-ins, oldest first.
-func (s *Checkins) InChannel(ctx context.Context, workspaceID, channelID string) ([]Checkin, error) {
+func (s *Store) InChannel(ctx context.Context, workspaceID, channelID string) ([]Checkin, error) {
 	var rows []checkinRow
 	if err := s.db.Conn(ctx).Where("workspace_id = ? AND channel_id = ?", workspaceID, channelID).Order("id").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("check-ins of %s: %w", channelID, Translate(err))
+		return nil, fmt.Errorf("check-ins of %s: %w", channelID, models.Translate(err))
 	}
 	return s.complete(ctx, rows)
 }
 
 // complete reads the questions and people of rows and builds check-ins.
-func (s *Checkins) complete(ctx context.Context, rows []checkinRow) ([]Checkin, error) {
+func (s *Store) complete(ctx context.Context, rows []checkinRow) ([]Checkin, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
@@ -252,11 +255,11 @@ func (s *Checkins) complete(ctx context.Context, rows []checkinRow) ([]Checkin, 
 	}
 	var qs []questionRow
 	if err := s.db.Conn(ctx).Where("checkin_id IN ? AND retired = ?", ids, false).Order("checkin_id, position, id").Find(&qs).Error; err != nil {
-		return nil, Translate(err)
+		return nil, models.Translate(err)
 	}
 	var ps []checkinPersonRow
 	if err := s.db.Conn(ctx).Where("checkin_id IN ?", ids).Order("checkin_id, user_id").Find(&ps).Error; err != nil {
-		return nil, Translate(err)
+		return nil, models.Translate(err)
 	}
 	out := make([]Checkin, len(rows))
 	for i, r := range rows {
@@ -286,27 +289,10 @@ func (s *Checkins) complete(ctx context.Context, rows []checkinRow) ([]Checkin, 
 	return out, nil
 }
 
-// ErrNotOwner means a person who is neither a check-in's owner nor a
-// workspace admin tried to change it.
-var ErrNotOwner = errors.New("only the check-in's owner or a workspace admin can change it")
-
-// mayChange loads a check-in for a change by actor, refusing anyone but
-// its owner or an admin with ErrNotOwner.
-func (s *Checkins) mayChange(ctx context.Context, workspaceID string, id int64, actor string, admin bool) (Checkin, error) {
-	c, err := s.Get(ctx, workspaceID, id)
-	if err != nil {
-		return Checkin{}, err
-	}
-	if c.OwnerID != actor && !admin {
-		return Checkin{}, ErrNotOwner
-	}
-	return c, nil
-}
-
 // SetPaused pauses or resumes a check-in for actor (its owner, or an
 // admin when admin is set). While paused its rounds are recorded as
 // skipped ("paused"), so participants can see why nothing came.
-func (s *Checkins) SetPaused(ctx context.Context, workspaceID string, id int64, paused bool, actor string, admin bool) (Checkin, error) {
+func (s *Store) SetPaused(ctx context.Context, workspaceID string, id int64, paused bool, actor string, admin bool) (Checkin, error) {
 	var out Checkin
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		c, err := s.mayChange(ctx, workspaceID, id, actor, admin)
@@ -315,9 +301,9 @@ func (s *Checkins) SetPaused(ctx context.Context, workspaceID string, id int64, 
 		}
 		if err := s.db.Conn(ctx).Model(&checkinRow{}).Where("id = ?", id).
 			Updates(map[string]any{"paused": paused, "updated_at": s.db.Now()}).Error; err != nil {
-			return Translate(err)
+			return models.Translate(err)
 		}
-		if err := s.schedules.SetPaused(ctx, workspaceID, CheckinScheduleKey(id), paused); err != nil {
+		if err := s.schedules.SetPaused(ctx, workspaceID, ScheduleKey(id), paused); err != nil {
 			return err
 		}
 		c.Paused = paused
@@ -333,18 +319,18 @@ func (s *Checkins) SetPaused(ctx context.Context, workspaceID string, id int64, 
 // Delete removes a check-in for actor (its owner, or an admin when admin
 // is set), with its schedule: nothing more of it is sent, and what was
 // still waiting is recorded as skipped.
-func (s *Checkins) Delete(ctx context.Context, workspaceID string, id int64, actor string, admin bool) (Checkin, error) {
+func (s *Store) Delete(ctx context.Context, workspaceID string, id int64, actor string, admin bool) (Checkin, error) {
 	var out Checkin
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		c, err := s.mayChange(ctx, workspaceID, id, actor, admin)
 		if err != nil {
 			return err
 		}
-		if err := s.schedules.Delete(ctx, workspaceID, CheckinScheduleKey(id), fmt.Sprintf("removed: the check-in %q was deleted", c.Name)); err != nil && !errors.Is(err, ErrNotFound) {
+		if err := s.schedules.Delete(ctx, workspaceID, ScheduleKey(id), fmt.Sprintf("removed: the check-in %q was deleted", c.Name)); err != nil && !errors.Is(err, models.ErrNotFound) {
 			return err
 		}
 		if err := s.db.Conn(ctx).Where("id = ?", id).Delete(&checkinRow{}).Error; err != nil {
-			return Translate(err)
+			return models.Translate(err)
 		}
 		out = c
 		return nil
@@ -360,13 +346,13 @@ func (s *Checkins) Delete(ctx context.Context, workspaceID string, id int64, act
 // two replicas handling a join and a leave at once each read the list,
 // and the older read must not be the one that stays. It reports whether
 // the list was applied.
-func (s *Checkins) SetMembers(ctx context.Context, workspaceID string, id int64, users []string, readAt time.Time) (added, removed int, applied bool, err error) {
+func (s *Store) SetMembers(ctx context.Context, workspaceID string, id int64, users []string, readAt time.Time) (added, removed int, applied bool, err error) {
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		res := s.db.Conn(ctx).Model(&checkinRow{}).
-			Where("workspace_id = ? AND id = ? AND (members_read_at IS NULL OR members_read_at < ?)", workspaceID, id, DBTime(readAt)).
-			Update("members_read_at", DBTime(readAt))
+			Where("workspace_id = ? AND id = ? AND (members_read_at IS NULL OR members_read_at < ?)", workspaceID, id, models.DBTime(readAt)).
+			Update("members_read_at", models.DBTime(readAt))
 		if res.Error != nil {
-			return Translate(res.Error)
+			return models.Translate(res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return nil
@@ -384,7 +370,7 @@ func (s *Checkins) SetMembers(ctx context.Context, workspaceID string, id int64,
 // SetParticipants makes users the people a check-in asks: the channel's
 // members in channel mode (kept in sync as people join and leave), its
 // chosen people otherwise. It returns how many were added and removed.
-func (s *Checkins) SetParticipants(ctx context.Context, workspaceID string, id int64, users []string) (added, removed int, err error) {
+func (s *Store) SetParticipants(ctx context.Context, workspaceID string, id int64, users []string) (added, removed int, err error) {
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		c, err := s.Get(ctx, workspaceID, id)
 		if err != nil {
@@ -396,7 +382,7 @@ func (s *Checkins) SetParticipants(ctx context.Context, workspaceID string, id i
 				return err
 			}
 		}
-		added, removed, err = s.schedules.SetTargets(ctx, workspaceID, CheckinScheduleKey(id), users, s.db.Now())
+		added, removed, err = s.schedules.SetTargets(ctx, workspaceID, ScheduleKey(id), users, s.db.Now())
 		return err
 	})
 	if err != nil {
@@ -407,7 +393,7 @@ func (s *Checkins) SetParticipants(ctx context.Context, workspaceID string, id i
 
 // ForPerson returns the check-ins a person owns or is asked (a target of
 // the check-in's schedule), ordered by name then id.
-func (s *Checkins) ForPerson(ctx context.Context, workspaceID, userID string) ([]Checkin, error) {
+func (s *Store) ForPerson(ctx context.Context, workspaceID, userID string) ([]Checkin, error) {
 	targets, err := s.schedules.ForRecipient(ctx, workspaceID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("check-ins of %s: %w", userID, err)
@@ -427,7 +413,7 @@ func (s *Checkins) ForPerson(ctx context.Context, workspaceID, userID string) ([
 	}
 	var rows []checkinRow
 	if err := q.Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("check-ins of %s: %w", userID, Translate(err))
+		return nil, fmt.Errorf("check-ins of %s: %w", userID, models.Translate(err))
 	}
 	out, err := s.complete(ctx, rows)
 	if err != nil {
@@ -443,7 +429,7 @@ func (s *Checkins) ForPerson(ctx context.Context, workspaceID, userID string) ([
 // anchor (kept when c.Anchor is zero), participants mode, chosen people,
 // destination, round length and reminders. The channel, owner and paused
 // state are not changed here. c is checked as Create checks it (a
-// *CheckinError, nothing stored). The schedule follows in the same
+// *ValidationError, nothing stored). The schedule follows in the same
 // transaction (title, cadence, anchor; its paused state and channel zone
 // kept). In chosen mode the schedule's targets become the people; in
 // channel mode the caller sets them from the channel's members with
@@ -452,9 +438,9 @@ func (s *Checkins) ForPerson(ctx context.Context, workspaceID, userID string) ([
 // Questions keep their ids only while their meaning is unchanged (see
 // saveQuestions): answers already given stay with the exact question they
 // were given to, whatever is reordered, reworded or made (not) anonymous.
-func (s *Checkins) Update(ctx context.Context, c Checkin, actor string, admin bool, parseCadence func(string) error) (Checkin, error) {
+func (s *Store) Update(ctx context.Context, c Checkin, actor string, admin bool, parseCadence func(string) error) (Checkin, error) {
 	if c.WorkspaceID == "" || c.ID == 0 {
-		return Checkin{}, fmt.Errorf("update check-in: %w: which check-in? it needs a workspace and an id", ErrInvalid)
+		return Checkin{}, fmt.Errorf("update check-in: %w: which check-in? it needs a workspace and an id", models.ErrInvalid)
 	}
 	var out Checkin
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
@@ -474,7 +460,7 @@ func (s *Checkins) Update(ctx context.Context, c Checkin, actor string, admin bo
 			"destination": string(c.Destination), "round_minutes": int(c.RoundLength / time.Minute),
 			"reminders": c.Reminders, "updated_at": s.db.Now(),
 		}).Error; err != nil {
-			return Translate(err)
+			return models.Translate(err)
 		}
 		if err := s.saveQuestions(ctx, c.ID, c.WorkspaceID, c.Questions); err != nil {
 			return err
@@ -486,11 +472,11 @@ func (s *Checkins) Update(ctx context.Context, c Checkin, actor string, admin bo
 		if err := s.setPeople(ctx, c.ID, c.WorkspaceID, people); err != nil {
 			return err
 		}
-		key := CheckinScheduleKey(c.ID)
+		key := ScheduleKey(c.ID)
 		sc, err := s.schedules.Get(ctx, c.WorkspaceID, key)
 		switch {
-		case errors.Is(err, ErrNotFound):
-			sc = Schedule{WorkspaceID: c.WorkspaceID, Key: key}
+		case errors.Is(err, models.ErrNotFound):
+			sc = models.Schedule{WorkspaceID: c.WorkspaceID, Key: key}
 		case err != nil:
 			return err
 		}

@@ -1,4 +1,4 @@
-package models_test
+package checkins_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -27,18 +28,18 @@ func TestCloseDueRounds(t *testing.T) {
 		now := time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC)
 		var mu sync.Mutex
 		calls := map[int64]int{}
-		onClose := func(ctx context.Context, ch models.Checkin, r models.Round) error {
+		onClose := func(ctx context.Context, ch checkins.Checkin, r checkins.Round) error {
 			if ch.ID != c.ID || !r.Closed {
 				t.Errorf("onClose(%+v, %+v)", ch, r)
 			}
 			mu.Lock()
 			calls[r.ID]++
 			mu.Unlock()
-			_, err := s.QueuePost(ctx, models.CheckinPost{WorkspaceID: "T1", RoundID: r.ID, Kind: models.PostSummary, Channel: ch.ChannelID})
+			_, err := s.QueuePost(ctx, checkins.Post{WorkspaceID: "T1", RoundID: r.ID, Kind: checkins.PostSummary, Channel: ch.ChannelID})
 			return err
 		}
 		var wg sync.WaitGroup
-		closed := make([][]models.Round, 2)
+		closed := make([][]checkins.Round, 2)
 		start := make(chan struct{})
 		for i := range closed {
 			wg.Add(1)
@@ -68,7 +69,7 @@ func TestCloseDueRounds(t *testing.T) {
 				if err != nil || !got.Closed {
 					t.Errorf("round %d after closing: %+v, %v", r.ID, got, err)
 				}
-				if _, err := s.RoundPost(ctx, r.ID, models.PostSummary); err != nil {
+				if _, err := s.RoundPost(ctx, r.ID, checkins.PostSummary); err != nil {
 					t.Errorf("round %d: summary: %v", r.ID, err)
 				}
 			}
@@ -83,8 +84,8 @@ func TestCloseDueRounds(t *testing.T) {
 		// onClose fails: the round stays open and its summary is gone.
 		boom := errors.New("boom")
 		later := future.ClosesAt
-		got, err := s.CloseDueRounds(ctx, later, 10, func(ctx context.Context, ch models.Checkin, r models.Round) error {
-			if _, err := s.QueuePost(ctx, models.CheckinPost{WorkspaceID: "T1", RoundID: r.ID, Kind: models.PostSummary}); err != nil {
+		got, err := s.CloseDueRounds(ctx, later, 10, func(ctx context.Context, ch checkins.Checkin, r checkins.Round) error {
+			if _, err := s.QueuePost(ctx, checkins.Post{WorkspaceID: "T1", RoundID: r.ID, Kind: checkins.PostSummary}); err != nil {
 				return err
 			}
 			return boom
@@ -95,7 +96,7 @@ func TestCloseDueRounds(t *testing.T) {
 		if r, _ := s.Round(ctx, "T1", future.ID); r.Closed {
 			t.Error("the round closed although onClose failed")
 		}
-		if _, err := s.RoundPost(ctx, future.ID, models.PostSummary); !errors.Is(err, models.ErrNotFound) {
+		if _, err := s.RoundPost(ctx, future.ID, checkins.PostSummary); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("summary queued by the failed onClose: %v, want rolled back", err)
 		}
 		// Tried again, it closes.

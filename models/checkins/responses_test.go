@@ -1,4 +1,4 @@
-package models_test
+package checkins_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -29,7 +30,7 @@ func TestMarkAskedAndCounts(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if got := status("U1"); got != models.ResponseAsked {
+		if got := status("U1"); got != checkins.ResponseAsked {
 			t.Errorf("U1 = %s, want asked", got)
 		}
 		res, err := s.Answer(ctx, "T1", r.ID, "U1", standupAnswers("Shipped", "yes"))
@@ -39,19 +40,19 @@ func TestMarkAskedAndCounts(t *testing.T) {
 		if _, err := s.MarkAsked(ctx, "T1", r.ID, "U1", 1); err != nil {
 			t.Fatal(err)
 		}
-		if resp, _ := s.MyResponse(ctx, "T1", r.ID, "U1"); resp.Status != models.ResponseAnswered || resp.Answers[1] != "Shipped" {
+		if resp, _ := s.MyResponse(ctx, "T1", r.ID, "U1"); resp.Status != checkins.ResponseAnswered || resp.Answers[1] != "Shipped" {
 			t.Errorf("U1 after asking again: %+v, want the answer kept", resp)
 		}
-		if err := s.Decline(ctx, "T1", r.ID, "U2", models.ResponseSnoozed); err != nil {
+		if err := s.Decline(ctx, "T1", r.ID, "U2", checkins.ResponseSnoozed); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Decline(ctx, "T1", r.ID, "U3", models.ResponseSkipped); err != nil {
+		if err := s.Decline(ctx, "T1", r.ID, "U3", checkins.ResponseSkipped); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.MarkAsked(ctx, "T1", r.ID, "U2", 1); err != nil {
 			t.Fatal(err)
 		}
-		if got, got3 := status("U2"), status("U3"); got != models.ResponseSnoozed || got3 != models.ResponseSkipped {
+		if got, got3 := status("U2"), status("U3"); got != checkins.ResponseSnoozed || got3 != checkins.ResponseSkipped {
 			t.Errorf("U2 = %s (want snoozed), U3 = %s (want skipped)", got, got3)
 		}
 		// U5 answers without having been asked; blocked "no" is no blocker.
@@ -85,7 +86,7 @@ func TestLastAnswers(t *testing.T) {
 		if _, err := s.Answer(ctx, "T1", r1.ID, "U1", standupAnswers("First", "no")); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Decline(ctx, "T1", r2.ID, "U1", models.ResponseSkipped); err != nil {
+		if err := s.Decline(ctx, "T1", r2.ID, "U1", checkins.ResponseSkipped); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Answer(ctx, "T1", r3.ID, "U1", standupAnswers("Third", "yes")); err != nil {
@@ -128,26 +129,26 @@ func TestPending(t *testing.T) {
 			t.Fatal(err)
 		}
 		b1 := openRound(t, s, b, "2026-12-01")
-		for _, r := range []models.Round{a1, a2, b1} {
+		for _, r := range []checkins.Round{a1, a2, b1} {
 			if _, err := s.MarkAsked(ctx, "T1", r.ID, "U1", 1); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := s.Decline(ctx, "T1", b1.ID, "U1", models.ResponseSnoozed); err != nil {
+		if err := s.Decline(ctx, "T1", b1.ID, "U1", checkins.ResponseSnoozed); err != nil {
 			t.Fatal(err)
 		}
 		list, err := s.Pending(ctx, "T1", "U1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(list) != 2 || list[0].Round.ID != a2.ID || list[0].Status != models.ResponseAsked || list[0].Checkin.ID != a.ID ||
-			list[1].Round.ID != b1.ID || list[1].Status != models.ResponseSnoozed || list[1].Checkin.Name != "Other stand-up" {
+		if len(list) != 2 || list[0].Round.ID != a2.ID || list[0].Status != checkins.ResponseAsked || list[0].Checkin.ID != a.ID ||
+			list[1].Round.ID != b1.ID || list[1].Status != checkins.ResponseSnoozed || list[1].Checkin.Name != "Other stand-up" {
 			t.Errorf("Pending = %+v", list)
 		}
 		if _, err := s.Answer(ctx, "T1", a2.ID, "U1", standupAnswers("Done", "no")); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Decline(ctx, "T1", b1.ID, "U1", models.ResponseSkipped); err != nil {
+		if err := s.Decline(ctx, "T1", b1.ID, "U1", checkins.ResponseSkipped); err != nil {
 			t.Fatal(err)
 		}
 		if list, _ := s.Pending(ctx, "T1", "U1"); len(list) != 0 {

@@ -83,6 +83,12 @@ type Claim struct {
 	// LeaseExpired reports that the occurrence was taken over from an
 	// earlier claimer whose lease had run out (a stalled or dead replica).
 	LeaseExpired bool
+	// MayBeInSlack reports, for an occurrence taken over, that the claimer
+	// it was taken from had started a message carrying it towards Slack
+	// (RenewToSend), or ran a build that did not say: the message may be
+	// in the conversation. One taken from a claimer that never started a
+	// send is certainly not.
+	MayBeInSlack bool
 }
 
 // Occurrences stores the delivery engine's occurrences. Postgres decides
@@ -112,6 +118,7 @@ type occurrenceRow struct {
 	SentAt       *time.Time `gorm:"column:sent_at"`
 	SlackChannel *string    `gorm:"column:slack_channel"`
 	SlackTS      *string    `gorm:"column:slack_ts"`
+	WireAt       *time.Time `gorm:"column:wire_at"`
 	CreatedAt    time.Time  `gorm:"column:created_at"`
 	UpdatedAt    time.Time  `gorm:"column:updated_at"`
 }
@@ -318,6 +325,24 @@ type waitingRow struct {
 	Recipient   string     `gorm:"column:recipient"`
 	Status      string     `gorm:"column:status"`
 	DeliverAt   *time.Time `gorm:"column:deliver_at"`
+	LeaseToken  *string    `gorm:"column:lease_token"`
+	WireAt      *time.Time `gorm:"column:wire_at"`
+}
+
+// markingToken starts the lease token of every claim taken by a build
+// that marks the wire (RenewToSend) before it sends. Older builds' tokens
+// are all upper case (rand.Text), so a claim taken over whose token lacks
+// it was taken by a build whose sends left no mark, and is looked for in
+// Slack whatever its mark says.
+const markingToken = "w"
+
+// mayBeInSlack reports whether a row a claim takes over may have been
+// sent by the claimer it is taken from.
+func (r waitingRow) mayBeInSlack() bool {
+	if r.Status != OccurrenceClaimed {
+		return false
+	}
+	return r.WireAt != nil || r.LeaseToken == nil || !strings.HasPrefix(*r.LeaseToken, markingToken)
 }
 
 // PlanningWait is how long Claim leaves a recipient alone while one of
@@ -404,10 +429,10 @@ func (s *Occurrences) Claim(ctx context.Context, now time.Time, lease time.Durat
 			return err
 		}
 		ids := make([]int64, 0, len(rows))
-		expired := make(map[int64]bool, len(rows))
+		was := make(map[int64]waitingRow, len(rows))
 		for _, r := range rows {
 			ids = append(ids, r.ID)
-			expired[r.ID] = r.Status == OccurrenceClaimed
+			was[r.ID] = r
 		}
 		if len(ids) == 0 {
 			return nil
@@ -419,7 +444,7 @@ func (s *Occurrences) Claim(ctx context.Context, now time.Time, lease time.Durat
 			SET status = 'claimed', lease_token = ? || '.' || CAST(id AS TEXT), lease_until = ?,
 			    attempts = attempts + 1, updated_at = ?
 			WHERE id IN ?
-			RETURNING *`, batch, until, now, ids)
+			RETURNING *`, markingToken+batch, until, now, ids)
 		if err != nil {
 			return fmt.Errorf("lease: %w", err)
 		}
@@ -428,7 +453,8 @@ func (s *Occurrences) Claim(ctx context.Context, now time.Time, lease time.Durat
 			claims[i] = Claim{
 				Occurrence:   r.domain(),
 				Token:        FromNullString(r.LeaseToken),
-				LeaseExpired: expired[r.ID],
+				LeaseExpired: was[r.ID].Status == OccurrenceClaimed,
+				MayBeInSlack: was[r.ID].mayBeInSlack(),
 			}
 		}
 		return nil
@@ -499,7 +525,7 @@ func (s *Occurrences) waitingOf(ctx context.Context, keys []recipientKey, now, h
 	var out []waitingRow
 	for _, ws := range order {
 		rows, err := QueryRows[waitingRow](ctx, s.db, `
-			SELECT o.id, o.workspace_id, o.recipient, o.status, o.deliver_at FROM occurrences o
+			SELECT o.id, o.workspace_id, o.recipient, o.status, o.deliver_at, o.lease_token, o.wire_at FROM occurrences o
 			WHERE o.workspace_id = ? AND o.recipient IN ?
 			  AND ((o.status IN ('planned', 'deferred') AND o.deliver_at < ?)
 			    OR (o.status = 'claimed' AND o.lease_until < ?))
@@ -646,7 +672,7 @@ func (s *Occurrences) Complete(ctx context.Context, id int64, token, status, rea
 	res := s.db.Conn(ctx).Exec(`
 		UPDATE occurrences
 		SET status = ?, reason = ?, sent_at = ?, slack_channel = ?, slack_ts = ?,
-		    lease_token = NULL, lease_until = NULL, updated_at = ?
+		    lease_token = NULL, lease_until = NULL, wire_at = NULL, updated_at = ?
 		WHERE id = ? AND status = 'claimed' AND lease_token = ?`,
 		status, reason, sent, toNullString(receipt.Channel), toNullString(receipt.TS), at, id, token)
 	if res.Error != nil {
@@ -687,7 +713,7 @@ func (s *Occurrences) release(ctx context.Context, id int64, token string, deliv
 	res := s.db.Conn(ctx).Exec(`
 		UPDATE occurrences
 		SET status = 'deferred', deliver_at = ?, reason = ?, sent_at = ?,
-		    lease_token = NULL, lease_until = NULL, updated_at = ?
+		    lease_token = NULL, lease_until = NULL, wire_at = NULL, updated_at = ?
 		WHERE id = ? AND status = 'claimed' AND lease_token = ?`,
 		DBTime(deliverAt), reason, toNullTime(sentAt), s.db.Now(), id, token)
 	if res.Error != nil {
@@ -739,6 +765,26 @@ func (s *Occurrences) Renew(ctx context.Context, id int64, token string, until t
 	}
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("renew occurrence %d: %w", id, ErrLeaseLost)
+	}
+	return nil
+}
+
+// RenewToSend is Renew for a claim about to go on the wire: it also marks
+// the occurrence as started towards Slack at at, so that a claimer taking
+// it over once the lease has run out looks for it in the conversation
+// first (Claim.MayBeInSlack). The mark lasts until the occurrence is
+// completed or released. Like Renew, only the lease's holder can, else
+// ErrLeaseLost; a claim whose mark could not be written must not be sent.
+func (s *Occurrences) RenewToSend(ctx context.Context, id int64, token string, until, at time.Time) error {
+	res := s.db.Conn(ctx).Exec(`
+		UPDATE occurrences SET lease_until = ?, wire_at = ?, updated_at = ?
+		WHERE id = ? AND status = 'claimed' AND lease_token = ?`,
+		DBTime(until), DBTime(at), s.db.Now(), id, token)
+	if res.Error != nil {
+		return fmt.Errorf("renew occurrence %d to send: %w", id, Translate(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("renew occurrence %d to send: %w", id, ErrLeaseLost)
 	}
 	return nil
 }

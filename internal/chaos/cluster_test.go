@@ -93,6 +93,10 @@ func buildTrellis(t *testing.T, dir string) string {
 func newCluster(t *testing.T, n int, pgBase, redisBase string) *cluster {
 	t.Helper()
 	dir := t.TempDir()
+	if keep := os.Getenv("CHAOS_KEEP_DIR"); keep != "" {
+		dir = keep
+		_ = os.MkdirAll(dir, 0o755)
+	}
 	c := &cluster{t: t, dir: dir}
 	c.bin = buildTrellis(t, dir)
 	c.createDatabase(pgBase)

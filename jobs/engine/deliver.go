@@ -264,23 +264,30 @@ func adjustSent(items []item, n int) {
 }
 
 // mayBeSent reports whether a claimed occurrence may be in Slack already:
-// taken over from a replica whose lease ran out (it may have sent before
-// it stopped), or retried after a send Slack did not confirm (which keeps
-// its SentAt until it is found or not). One released for any other reason
+// taken over from a replica whose lease ran out after it had started
+// sending it (it may have reached Slack before the replica stopped), or
+// retried after a send Slack did not confirm (which keeps its SentAt
+// until it is found or not). One taken over from a replica that died
+// before it started sending it — most of a dead replica's claims, which
+// wait their turn behind Slack's pace — or released for any other reason
 // — deferred, handed back unsent, refused by Slack before it took it — was
-// not sent, and is not looked for: a window's worth of deferred DMs would
-// otherwise each wait on a conversations.history call.
+// not sent, and is not looked for: each look is a conversations.history
+// call, at a pace of about one a second for the whole workspace.
 func mayBeSent(c models.Claim) bool {
-	return !c.Occurrence.SentAt.IsZero() || c.LeaseExpired
+	return !c.Occurrence.SentAt.IsZero() || (c.LeaseExpired && c.MayBeInSlack)
 }
 
-// renew extends the leases of items to until and returns those still held.
-// An item another replica took over is dropped and counted; one whose
-// renewal failed otherwise is kept only with keepUnsure.
-func (e *Engine) renew(ctx context.Context, st *Stats, items []item, until time.Time, keepUnsure bool) []item {
+// renewToSend extends the leases of items about to be sent to until,
+// marking each as started towards Slack (Occurrences.RenewToSend), and
+// returns those still held. An item another replica took over is dropped
+// and counted; one whose renewal failed otherwise is dropped too (unsent,
+// and with no mark, its lease runs out and it is taken over without a
+// look in Slack).
+func (e *Engine) renewToSend(ctx context.Context, st *Stats, items []item, until time.Time) []item {
 	held := items[:0]
+	now := e.clock.Now()
 	for _, it := range items {
-		err := e.occ.Renew(ctx, it.claim.Occurrence.ID, it.claim.Token, until)
+		err := e.occ.RenewToSend(ctx, it.claim.Occurrence.ID, it.claim.Token, until, now)
 		e.held.renewed(it.claim.Occurrence.ID, it.claim.Token, until, err)
 		switch {
 		case errors.Is(err, models.ErrLeaseLost):
@@ -290,9 +297,7 @@ func (e *Engine) renew(ctx context.Context, st *Stats, items []item, until time.
 			continue
 		case err != nil:
 			e.log.ErrorContext(ctx, "could not renew a lease", "occurrence", it.claim.Occurrence.ID, "err", err)
-			if !keepUnsure {
-				continue
-			}
+			continue
 		}
 		held = append(held, it)
 	}
@@ -613,10 +618,11 @@ func (e *Engine) deliver(ctx context.Context, api Slack, wsID string, items []it
 	recipient := items[0].claim.Occurrence.Recipient
 	person := items[0].person
 
-	// Renew: a claimer that stalled past its lease learns it here, before
-	// it sends anything.
+	// Renew, marking the wire: a claimer that stalled past its lease
+	// learns it here, before it sends anything, and one that dies from
+	// here on is looked for in Slack by whoever takes its claims over.
 	until := e.clock.Now().Add(e.lease)
-	items = e.renew(ctx, &st, items, until, false)
+	items = e.renewToSend(ctx, &st, items, until)
 	if len(items) == 0 {
 		return st
 	}

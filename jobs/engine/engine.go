@@ -104,6 +104,13 @@ type Config struct {
 	// RetryAfter is how long a delivery Slack could not take waits before
 	// it is tried again. Default 1 minute.
 	RetryAfter time.Duration
+	// Pulse wakes the heartbeat that renews leases, in place of a real
+	// one-second ticker: it returns the channel of wake-ups and a
+	// function that stops them. The heartbeat renews only when woken and
+	// a third of the lease has passed on Clock, so a test that moves the
+	// clock itself drives it (or never fires it, so no lease is renewed
+	// behind its back). Nil means a real one-second ticker.
+	Pulse func() (<-chan time.Time, func())
 }
 
 // Engine plans, claims and delivers occurrences. It is safe for
@@ -185,6 +192,9 @@ func New(cfg Config) (*Engine, error) {
 		pulse:         realPulse,
 	}
 	e.held = leases{m: map[leaseKey]*heldLease{}, occ: e.occ.Renew}
+	if cfg.Pulse != nil {
+		e.pulse = cfg.Pulse
+	}
 	if e.batch <= 0 {
 		e.batch = 500
 	}

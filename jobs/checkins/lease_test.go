@@ -31,9 +31,7 @@ func TestPostNotSentAfterItsLeaseRanOut(t *testing.T) {
 		h.run(asked)
 		round := h.roundOf(ada)
 
-		fast := bot.Rate{Limit: 1_000_000, Per: time.Minute, Burst: 1_000_000}
-		api := slack.New(slacksim.DefaultBotToken, slack.OptionAPIURL(h.sim.APIURL()), slack.OptionHTTPClient(bot.NewTransport(bot.TransportConfig{
-			Store: kvtest.New(t), TeamID: team, Rates: map[string]bot.Rate{"chat.postMessage": fast, "conversations.history": fast}})))
+		api := h.pacedClient(t)
 		stalled := &stallPoster{Slack: api}
 		stalled.stall = func() {
 			// Past the lease; meanwhile the other replica takes the post over.
@@ -42,16 +40,7 @@ func TestPostNotSentAfterItsLeaseRanOut(t *testing.T) {
 				t.Errorf("other replica's tick: %v", err)
 			}
 		}
-		eng, err := engine.New(engine.Config{DB: h.dbs[0], Clock: h.clk,
-			Clients: func(context.Context, string) (engine.Slack, error) { return api, nil }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		slow, err := New(Config{DB: h.dbs[0], Engine: eng, Clock: h.clk,
-			Clients: func(context.Context, string) (Slack, error) { return stalled, nil }})
-		if err != nil {
-			t.Fatal(err)
-		}
+		slow := h.sender(t, engine.Config{Clients: func(context.Context, string) (engine.Slack, error) { return api, nil }}, stalled)
 		res, err := slow.Submit(h.ctx, c, round, ada, text("ada's answer"), nil)
 		if err != nil {
 			t.Fatal(err)
@@ -72,16 +61,47 @@ func TestPostNotSentAfterItsLeaseRanOut(t *testing.T) {
 	})
 }
 
-// stallPoster runs stall once, before its first chat.postMessage.
+// stallPoster runs stall once, before its chat.postMessage number
+// after+1: its first when after is 0.
 type stallPoster struct {
 	Slack
-	once  atomic.Bool
+	after int64
+	calls atomic.Int64
 	stall func()
 }
 
 func (s *stallPoster) PostMessageContext(ctx context.Context, ch string, opts ...slack.MsgOption) (string, string, error) {
-	if s.once.CompareAndSwap(false, true) {
+	if s.calls.Add(1) == s.after+1 {
 		s.stall()
 	}
 	return s.Slack.PostMessageContext(ctx, ch, opts...)
+}
+
+// pacedClient is a Slack client of the emulator that goes through
+// Trellis's transport, which asks the engine's check before the wire
+// right before each call, after its wait for a rate-limit slot.
+func (h *harness) pacedClient(t *testing.T) *slack.Client {
+	t.Helper()
+	fast := bot.Rate{Limit: 1_000_000, Per: time.Minute, Burst: 1_000_000}
+	return slack.New(slacksim.DefaultBotToken, slack.OptionAPIURL(h.sim.APIURL()), slack.OptionHTTPClient(bot.NewTransport(bot.TransportConfig{
+		Store: kvtest.New(t), TeamID: team, Rates: map[string]bot.Rate{"chat.postMessage": fast, "conversations.history": fast}})))
+}
+
+// sender is a check-in service on an engine of its own (cfg, on the
+// first replica's database and the harness's clock), posting through
+// api: a sender apart from the harness's replicas, which a test can
+// stall or starve.
+func (h *harness) sender(t *testing.T, cfg engine.Config, api Slack) *Service {
+	t.Helper()
+	cfg.DB, cfg.Clock = h.dbs[0], h.clk
+	eng, err := engine.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := New(Config{DB: h.dbs[0], Engine: eng, Clock: h.clk,
+		Clients: func(context.Context, string) (Slack, error) { return api, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }

@@ -38,15 +38,6 @@ func putSchedule(t *testing.T, s *models.Schedules, key, cadence string) models.
 	return sc
 }
 
-func targets(t *testing.T, db *models.DB, ws, user string) []models.DueTarget {
-	t.Helper()
-	list, err := models.NewSchedules(db).ForRecipient(context.Background(), ws, user)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return list
-}
-
 func TestSchedulePutAndTargets(t *testing.T) {
 	for _, dialect := range modelstest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
@@ -61,7 +52,7 @@ func TestSchedulePutAndTargets(t *testing.T) {
 			if err != nil || added != 2 || removed != 0 {
 				t.Fatalf("SetTargets = %d, %d, %v; want 2 added", added, removed, err)
 			}
-			got := targets(t, db, "T1", "U1")
+			got := modelstest.Targets(t, db, "T1", "U1")
 			if len(got) != 1 || got[0].Schedule.Key != "checkin:1" || !got[0].PlannedTo.Equal(t0) || !got[0].NextAt.Equal(t0) {
 				t.Fatalf("ForRecipient(U1) = %+v", got)
 			}
@@ -78,7 +69,7 @@ func TestSchedulePutAndTargets(t *testing.T) {
 			if err != nil || len(left) != 1 || left[0].Status != models.OccurrenceSkipped || !strings.Contains(left[0].Reason, "no longer a recipient of Stand-up") {
 				t.Errorf("U2's occurrence after leaving = %+v, %v", left, err)
 			}
-			if got := targets(t, db, "T1", "U2"); len(got) != 0 {
+			if got := modelstest.Targets(t, db, "T1", "U2"); len(got) != 0 {
 				t.Errorf("U2 still a target: %+v", got)
 			}
 			if all, err := s.Targets(ctx, "T1", "checkin:1"); err != nil || strings.Join(all, ",") != "U1,U3" {
@@ -97,7 +88,7 @@ func TestSchedulePutAndTargets(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, u := range []string{"U1", "U3"} {
-				if got := targets(t, db, "T1", u); len(got) != 1 || !got[0].NextAt.Equal(t0.Add(time.Minute)) || got[0].Schedule.Cadence != "weekdays at 10:00" {
+				if got := modelstest.Targets(t, db, "T1", u); len(got) != 1 || !got[0].NextAt.Equal(t0.Add(time.Minute)) || got[0].Schedule.Cadence != "weekdays at 10:00" {
 					t.Errorf("%s after the cadence changed: %+v", u, got)
 				}
 			}
@@ -109,7 +100,7 @@ func TestSchedulePutAndTargets(t *testing.T) {
 			if _, err := s.Put(ctx, models.Schedule{WorkspaceID: "T1", Key: "checkin:1", Title: "Daily", Cadence: "weekdays at 10:00", Anchor: date(t, "2026-11-02")}); err != nil {
 				t.Fatal(err)
 			}
-			if got := targets(t, db, "T1", "U1"); !got[0].NextAt.Equal(t0.Add(48*time.Hour)) || got[0].Schedule.Title != "Daily" {
+			if got := modelstest.Targets(t, db, "T1", "U1"); !got[0].NextAt.Equal(t0.Add(48*time.Hour)) || got[0].Schedule.Title != "Daily" {
 				t.Errorf("after a new title: %+v", got)
 			}
 		})
@@ -267,16 +258,16 @@ func TestTimeZoneChangeTouchesTargets(t *testing.T) {
 			if err := models.NewPeople(db).SetTZOverride(ctx, "T1", "U1", "Asia/Tokyo"); err != nil {
 				t.Fatal(err)
 			}
-			if got := targets(t, db, "T1", "U1"); !got[0].NextAt.Equal(t0.Add(time.Hour)) {
+			if got := modelstest.Targets(t, db, "T1", "U1"); !got[0].NextAt.Equal(t0.Add(time.Hour)) {
 				t.Errorf("U1's target after a zone change: next at %v, want now (%v)", got[0].NextAt, t0.Add(time.Hour))
 			}
-			if got := targets(t, db, "T1", "U2"); !got[0].NextAt.Equal(t0.Add(20 * time.Hour)) {
+			if got := modelstest.Targets(t, db, "T1", "U2"); !got[0].NextAt.Equal(t0.Add(20 * time.Hour)) {
 				t.Errorf("U2's target moved: %v", got[0].NextAt)
 			}
 			if _, err := models.NewPeople(db).SyncProfile(ctx, models.Person{WorkspaceID: "T1", UserID: "U2", SlackTZ: "Europe/Paris"}); err != nil {
 				t.Fatal(err)
 			}
-			if got := targets(t, db, "T1", "U2"); !got[0].NextAt.Equal(t0.Add(time.Hour)) {
+			if got := modelstest.Targets(t, db, "T1", "U2"); !got[0].NextAt.Equal(t0.Add(time.Hour)) {
 				t.Errorf("U2's target after a profile sync: next at %v, want now", got[0].NextAt)
 			}
 		})
@@ -304,7 +295,7 @@ func TestScheduleDeleteAndPause(t *testing.T) {
 		if err := s.Delete(ctx, "T1", "checkin:1", "removed: the check-in was deleted"); err != nil {
 			t.Fatal(err)
 		}
-		if got := targets(t, db, "T1", "U1"); len(got) != 0 {
+		if got := modelstest.Targets(t, db, "T1", "U1"); len(got) != 0 {
 			t.Errorf("targets left: %+v", got)
 		}
 		left, _ := occs.ForRecipient(ctx, "T1", "U1", time.Time{}, 10)

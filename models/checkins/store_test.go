@@ -24,16 +24,6 @@ func date(t *testing.T, s string) calendar.Date {
 	return d
 }
 
-// targets are the schedule targets user is, in workspace ws.
-func targets(t *testing.T, db *models.DB, ws, user string) []models.DueTarget {
-	t.Helper()
-	list, err := models.NewSchedules(db).ForRecipient(context.Background(), ws, user)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return list
-}
-
 // standup is the stand-up template as a check-in in channel C1 owned by
 // UOWNER, asking the chosen people.
 func standup(t *testing.T, people ...string) checkins.Checkin {
@@ -77,7 +67,7 @@ func TestCheckinCreateAndRead(t *testing.T) {
 			t.Fatalf("schedule = %+v, %v", sc, err)
 		}
 		for _, u := range []string{"U1", "U2"} {
-			if got := targets(t, db, "T1", u); len(got) != 1 || got[0].Schedule.Key != sc.Key {
+			if got := modelstest.Targets(t, db, "T1", u); len(got) != 1 || got[0].Schedule.Key != sc.Key {
 				t.Errorf("%s targets = %+v", u, got)
 			}
 		}
@@ -211,7 +201,7 @@ func TestCheckinUpdate(t *testing.T) {
 		if err != nil || sc.Cadence != "fridays at 14:00" || sc.Title != "Weekly sync" || !sc.Paused || sc.Anchor != orig.Anchor {
 			t.Errorf("schedule = %+v, %v", sc, err)
 		}
-		if len(targets(t, db, "T1", "U1")) != 0 || len(targets(t, db, "T1", "U2")) != 1 || len(targets(t, db, "T1", "U3")) != 1 {
+		if len(modelstest.Targets(t, db, "T1", "U1")) != 0 || len(modelstest.Targets(t, db, "T1", "U2")) != 1 || len(modelstest.Targets(t, db, "T1", "U3")) != 1 {
 			t.Error("the schedule's targets did not follow the people")
 		}
 
@@ -223,7 +213,7 @@ func TestCheckinUpdate(t *testing.T) {
 		if err != nil || got.Participants != checkins.ParticipantsChannel || len(got.People) != 0 || got.Anchor != change.Anchor {
 			t.Errorf("admin update to channel mode: %+v, %v", got, err)
 		}
-		if len(targets(t, db, "T1", "U2")) != 1 {
+		if len(modelstest.Targets(t, db, "T1", "U2")) != 1 {
 			t.Error("switching to channel mode changed the targets")
 		}
 	})

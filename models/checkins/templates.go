@@ -1,8 +1,6 @@
 package checkins
 
-import (
-	"time"
-)
+import "time"
 
 // Template is a ready-made check-in a person can start from.
 type Template struct {

@@ -162,3 +162,14 @@ func Replicas(tb testing.TB, dialect string, n int) []*models.DB {
 	}
 	return dbs
 }
+
+// Targets returns the schedule targets user is in workspace ws, failing
+// the test if they cannot be read.
+func Targets(tb testing.TB, db *models.DB, ws, user string) []models.DueTarget {
+	tb.Helper()
+	list, err := models.NewSchedules(db).ForRecipient(context.Background(), ws, user)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return list
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/holidays"
 )
 
@@ -57,7 +58,7 @@ func TestBadInputStoresNothing(t *testing.T) {
 	if after.Hours != nil || after.TZOverride != before.TZOverride || after.HolidayRegion != before.HolidayRegion || after.DailyBudget != 0 {
 		t.Errorf("bad input changed the person: before %+v, after %+v", before, after)
 	}
-	away, err := h.people.AwayPeriods(ctx, slacksim.DefaultTeamID, user, models.Date{Year: 2000, Month: 1, Day: 1})
+	away, err := h.people.AwayPeriods(ctx, slacksim.DefaultTeamID, user, calendar.Date{Year: 2000, Month: 1, Day: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func TestBadInputStoresNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.DefaultHours != models.DefaultWorkingHours {
+	if w.DefaultHours != calendar.DefaultWorkingHours {
 		t.Errorf("a non-admin changed the workspace hours to %v", w.DefaultHours)
 	}
 	if w.DailyBudget != models.DefaultDailyBudget {
@@ -107,7 +108,7 @@ func TestBoundaryCommands(t *testing.T) {
 	}
 
 	loc, _ := time.LoadLocation("America/Los_Angeles")
-	today := models.DateOf(time.Now().In(loc))
+	today := calendar.DateOf(time.Now().In(loc))
 	if got := h.command(user, "/trellis away 3d"); !strings.Contains(got, "3 days") {
 		t.Errorf("away 3d → %q", got)
 	}
@@ -181,7 +182,7 @@ func TestStatusAndProfileChanges(t *testing.T) {
 		}
 		return nil
 	})
-	if away, _ := models.StatusAway(h.person(user).Status, time.Now()); !away {
+	if away, _ := calendar.StatusAway(h.person(user).Status, time.Now()); !away {
 		t.Error("StatusAway with a palm tree = false")
 	}
 	if got := h.command(user, "/trellis me"); !strings.Contains(got, "status says you're away") {

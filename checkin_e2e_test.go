@@ -17,6 +17,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/holidays"
 )
@@ -161,7 +162,7 @@ func threadOf(msgs []slacksim.Message, ts string) []slacksim.Message {
 
 // holidayRegion finds a holiday region with a public holiday on a weekday
 // from Tuesday to Thursday of the week starting mon.
-func holidayRegion(t *testing.T, mon models.Date) (string, models.Date) {
+func holidayRegion(t *testing.T, mon calendar.Date) (string, calendar.Date) {
 	t.Helper()
 	for _, r := range holidays.Regions() {
 		cal, ok := holidays.Lookup(r.Code)
@@ -173,7 +174,7 @@ func holidayRegion(t *testing.T, mon models.Date) (string, models.Date) {
 		}
 	}
 	t.Fatalf("no region has a public holiday from %s to %s", mon.AddDays(1), mon.AddDays(3))
-	return "", models.Date{}
+	return "", calendar.Date{}
 }
 
 // TestCheckinTwoWeeks is the check-ins' end-to-end test. A check-in is created
@@ -198,7 +199,7 @@ func TestCheckinTwoWeeks(t *testing.T) {
 		day = day.Add(24 * time.Hour)
 	}
 	mon := day
-	monDate := models.DateOf(mon)
+	monDate := calendar.DateOf(mon)
 	region, holiday := holidayRegion(t, monDate.AddDays(7))
 	h.setClock(t, mon.Add(-12*time.Hour))
 
@@ -446,10 +447,10 @@ func TestCheckinTwoWeeks(t *testing.T) {
 
 	// Every prompt once, at its local time; a reminder 4 hours later only
 	// while unanswered; none on a holiday or while away.
-	expect := func(user, tz string, localAsk string, skip func(models.Date) bool, noReminderOn models.Date) {
+	expect := func(user, tz string, localAsk string, skip func(calendar.Date) bool, noReminderOn calendar.Date) {
 		t.Helper()
 		loc, _ := time.LoadLocation(tz)
-		asks, reminders := map[models.Date]int{}, map[models.Date]int{}
+		asks, reminders := map[calendar.Date]int{}, map[calendar.Date]int{}
 		for _, p := range h.prompts(t, user) {
 			if p.checkin != "Platform stand-up" {
 				continue
@@ -457,13 +458,13 @@ func TestCheckinTwoWeeks(t *testing.T) {
 			at := tsTime(p.msg.TS).In(loc)
 			switch p.kind {
 			case "ask":
-				d := models.DateOf(at)
+				d := calendar.DateOf(at)
 				asks[d]++
 				if at.Format("15:04") != localAsk {
 					t.Errorf("%s asked at %s local, want %s", user, at.Format("Mon 2 Jan 15:04"), localAsk)
 				}
 			case "reminder":
-				d := models.DateOf(at.Add(-4 * time.Hour))
+				d := calendar.DateOf(at.Add(-4 * time.Hour))
 				reminders[d]++
 				if at.Add(-4*time.Hour).Format("15:04") != localAsk {
 					t.Errorf("%s reminded at %s local, want 4 hours after %s", user, at.Format("Mon 2 Jan 15:04"), localAsk)
@@ -487,7 +488,7 @@ func TestCheckinTwoWeeks(t *testing.T) {
 			}
 		}
 	}
-	none := func(models.Date) bool { return false }
+	none := func(calendar.Date) bool { return false }
 	// Lena is never asked on a public holiday of her region: the one the
 	// region was picked for, and any other in the two weeks (25 December,
 	// when the test runs in December).
@@ -495,8 +496,8 @@ func TestCheckinTwoWeeks(t *testing.T) {
 	if !ok {
 		t.Fatalf("region %s has no calendar", region)
 	}
-	expect(lena, "Europe/Vienna", "09:30", func(d models.Date) bool { return d == holiday || len(cal.Between(d, d)) > 0 }, monDate)
-	expect(sam, "America/New_York", "09:30", func(d models.Date) bool { return !d.Before(awayFrom) && !d.After(awayTo) }, monDate)
+	expect(lena, "Europe/Vienna", "09:30", func(d calendar.Date) bool { return d == holiday || len(cal.Between(d, d)) > 0 }, monDate)
+	expect(sam, "America/New_York", "09:30", func(d calendar.Date) bool { return !d.Before(awayFrom) && !d.After(awayTo) }, monDate)
 	expect(omar, "Asia/Kolkata", "22:00", none, monDate)
 
 	// One summary per round, each in its own thread.

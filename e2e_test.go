@@ -17,6 +17,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/testenv"
 	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -294,7 +295,7 @@ func TestTransports(t *testing.T) {
 			if len(res.Errors) > 0 || len(res.Views) != 0 {
 				t.Fatalf("night-shift submit = %+v, want the modal closed", res)
 			}
-			want := models.WorkingHours{Days: models.MonFri, Start: 22 * 60, End: 6 * 60}
+			want := calendar.WorkingHours{Days: calendar.MonFri, Start: 22 * 60, End: 6 * 60}
 			if p := h.person(slacksim.DemoRavi); p.Hours == nil || *p.Hours != want {
 				t.Errorf("stored hours = %v, want %v", p.Hours, want)
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // openFromHome publishes user's Home tab, clicks the button actionID on it
@@ -88,8 +89,8 @@ func TestHomeModals(t *testing.T) {
 
 	// Time off: a past first day is refused; a real period is stored.
 	loc, _ := time.LoadLocation("Asia/Kathmandu")
-	today := models.DateOf(time.Now().In(loc))
-	dates := func(first, last models.Date) map[string]map[string]json.RawMessage {
+	today := calendar.DateOf(time.Now().In(loc))
+	dates := func(first, last calendar.Date) map[string]map[string]json.RawMessage {
 		return map[string]map[string]json.RawMessage{
 			"first": {"first": raw(t, map[string]any{"type": "datepicker", "selected_date": first.String()})},
 			"last":  {"last": raw(t, map[string]any{"type": "datepicker", "selected_date": last.String()})},

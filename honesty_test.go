@@ -18,6 +18,7 @@ import (
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // notBuiltYet names the capabilities Trellis does not have yet, with the
@@ -58,7 +59,7 @@ func TestNothingPromisesWhatIsNotBuilt(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 24, 9, 0, 0, 0, loc)
-	empty := views.Summary{TimeZone: "Europe/Berlin", LocalNow: now, Hours: models.DefaultWorkingHours, Budget: 3, BudgetLimit: 3}
+	empty := views.Summary{TimeZone: "Europe/Berlin", LocalNow: now, Hours: calendar.DefaultWorkingHours, Budget: 3, BudgetLimit: 3}
 	full := empty
 	full.Upcoming = []views.Upcoming{{Title: "Stand-up", Cadence: "weekdays at 09:30", Nominal: now, DeliverAt: now, Status: "on time"}}
 	fullCheckins := views.HomeCheckins{
@@ -69,10 +70,10 @@ func TestNothingPromisesWhatIsNotBuilt(t *testing.T) {
 	blocks("/trellis me", views.Me(full))
 	blocks("Home tab (empty)", views.Home(empty, views.HomeCheckinSection(views.HomeCheckins{})))
 	blocks("Home tab", views.Home(full, views.HomeCheckinSection(fullCheckins)))
-	blocks("hours form", views.HoursModal(models.DefaultWorkingHours, true, false, models.DefaultWorkingHours))
-	blocks("workspace hours form", views.HoursModal(models.DefaultWorkingHours, false, true, models.DefaultWorkingHours))
+	blocks("hours form", views.HoursModal(calendar.DefaultWorkingHours, true, false, calendar.DefaultWorkingHours))
+	blocks("workspace hours form", views.HoursModal(calendar.DefaultWorkingHours, false, true, calendar.DefaultWorkingHours))
 	blocks("timezone form", views.TZModal("Europe/Berlin", "Europe/Berlin", true))
-	blocks("time-off form", views.AwayModal(models.DateOf(now)))
+	blocks("time-off form", views.AwayModal(calendar.DateOf(now)))
 	blocks("region form", views.RegionModal("DE", nil, false))
 
 	demo, err := app.DemoComposer(context.Background(), engine.Context{Occurrence: models.Occurrence{NominalAt: now}, Location: loc})

@@ -10,7 +10,7 @@ import (
 	"github.com/trellis-bot/trellis/bot/bottest"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/kv/kvtest"
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // TestRedisStopsMidRun: with Redis gone, commands keep working and their
@@ -39,7 +39,7 @@ func TestRedisStopsMidRun(t *testing.T) {
 		}
 	}
 	p := h.person(user)
-	want := models.WorkingHours{Days: 0b11110, Start: 7 * 60, End: 15 * 60}
+	want := calendar.WorkingHours{Days: 0b11110, Start: 7 * 60, End: 15 * 60}
 	if p.Hours == nil || *p.Hours != want || p.TZOverride != "Asia/Kathmandu" {
 		t.Errorf("stored without Redis: hours %v tz %q, want %v Asia/Kathmandu", p.Hours, p.TZOverride, want)
 	}

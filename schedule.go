@@ -12,7 +12,7 @@ import (
 
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/jobs/cadence"
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // previewRow is one occurrence as `schedule preview --format json` prints it.
@@ -47,9 +47,9 @@ type previewRequest struct {
 	cadence   cadence.Cadence
 	tz        string // as given
 	loc       *time.Location
-	from, to  models.Date         // local dates, inclusive
-	hours     models.WorkingHours // zero: no working-window rule
-	hoursText string              // --working-hours as given
+	from, to  calendar.Date         // local dates, inclusive
+	hours     calendar.WorkingHours // zero: no working-window rule
+	hoursText string                // --working-hours as given
 	format    string
 }
 
@@ -89,7 +89,7 @@ func parsePreview(args []string, clk clock.Clock, errOut io.Writer) (previewRequ
 		return previewRequest{}, err
 	}
 	if *hoursText != "" {
-		if req.hours, err = models.ParseWorkingHours(*daysText + " " + *hoursText); err != nil {
+		if req.hours, err = calendar.ParseWorkingHours(*daysText + " " + *hoursText); err != nil {
 			return previewRequest{}, fmt.Errorf("schedule preview: --working-hours %q / --working-days %q: %w", *hoursText, *daysText, err)
 		}
 	}
@@ -102,20 +102,20 @@ func parsePreview(args []string, clk clock.Clock, errOut io.Writer) (previewRequ
 // readRange reads the zone and the local dates from fromText to toText
 // (defaults: today in the zone, and 13 days after from).
 func (r *previewRequest) readRange(clk clock.Clock, fromText, toText string) error {
-	loc, err := models.LoadLocation(r.tz)
+	loc, err := calendar.LoadLocation(r.tz)
 	if err != nil || r.tz == "Local" {
 		return fmt.Errorf("schedule preview: --tz %q is not an IANA timezone such as Europe/Berlin", r.tz)
 	}
 	r.loc = loc
-	r.from = models.DateOf(clk.Now().In(loc))
+	r.from = calendar.DateOf(clk.Now().In(loc))
 	if fromText != "" {
-		if r.from, err = models.ParseDate(fromText); err != nil {
+		if r.from, err = calendar.ParseDate(fromText); err != nil {
 			return fmt.Errorf("schedule preview: --from %q is not a date like 2026-01-01", fromText)
 		}
 	}
 	r.to = r.from.AddDays(13)
 	if toText != "" {
-		if r.to, err = models.ParseDate(toText); err != nil {
+		if r.to, err = calendar.ParseDate(toText); err != nil {
 			return fmt.Errorf("schedule preview: --to %q is not a date like 2026-12-31", toText)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/blockkit"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // TestReplayedRecordsStoredOnce: the same time off (by command or by the
@@ -23,7 +24,7 @@ func TestReplayedRecordsStoredOnce(t *testing.T) {
 	ctx := context.Background()
 	user := slacksim.DemoCarlos
 	h.command(user, "/trellis tz UTC")
-	today := models.DateOf(time.Now().UTC())
+	today := calendar.DateOf(time.Now().UTC())
 	first, last := today.AddDays(30), today.AddDays(34)
 	countAway := func() int {
 		t.Helper()
@@ -47,7 +48,7 @@ func TestReplayedRecordsStoredOnce(t *testing.T) {
 	}
 
 	// By the form: the same days again, then other days with a note too long.
-	form := func(first, last models.Date, note string) map[string]map[string]json.RawMessage {
+	form := func(first, last calendar.Date, note string) map[string]map[string]json.RawMessage {
 		return map[string]map[string]json.RawMessage{
 			"first": {"first": raw(t, map[string]any{"type": "datepicker", "selected_date": first.String()})},
 			"last":  {"last": raw(t, map[string]any{"type": "datepicker", "selected_date": last.String()})},
@@ -124,7 +125,7 @@ func TestHostileTextEndToEnd(t *testing.T) {
 	user := slacksim.DemoCarlos
 	const evil = "<!channel> <@U0BOSS> <http://evil.example|click>"
 	h.command(user, "/trellis tz UTC")
-	today := models.DateOf(time.Now().UTC())
+	today := calendar.DateOf(time.Now().UTC())
 	if got := h.command(slacksim.DemoAda, fmt.Sprintf("/trellis admin holidays add %s %s", today.AddDays(3), evil)); !strings.Contains(got, "Added") {
 		t.Fatalf("holiday add → %q", got)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/slacksim/ui"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // demoScheduleKey is the sandbox's own schedule: a message each working
@@ -34,7 +35,7 @@ func seedSandbox(ctx context.Context, eng *engine.Engine, team string, now time.
 		Key:         demoScheduleKey,
 		Title:       "Sandbox demo: good morning",
 		Cadence:     "weekdays at 09:30",
-		Anchor:      models.DateOf(now.UTC()),
+		Anchor:      calendar.DateOf(now.UTC()),
 	})
 	if err != nil {
 		return fmt.Errorf("sandbox schedule: %w", err)

@@ -19,6 +19,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -470,7 +471,7 @@ func TestDatesWaitForTheZone(t *testing.T) {
 						t.Errorf("%s before the zone is known answered %q; want it to wait for the zone", line, got)
 					}
 				}
-				if got, err := f.ppl.AwayPeriods(ctx, team, kai.ID, models.DateOf(monday10).AddDays(-7)); err != nil || len(got) != 0 {
+				if got, err := f.ppl.AwayPeriods(ctx, team, kai.ID, calendar.DateOf(monday10).AddDays(-7)); err != nil || len(got) != 0 {
 					t.Fatalf("time off recorded without a known zone: %+v, %v", got, err)
 				}
 
@@ -480,11 +481,11 @@ func TestDatesWaitForTheZone(t *testing.T) {
 				if got := f.liveCommand(kai.ID, "/trellis away tomorrow"); !strings.Contains(got, "Enjoy your time off") {
 					t.Fatalf("/trellis away tomorrow once Slack answers: %q", got)
 				}
-				got, err := f.ppl.AwayPeriods(ctx, team, kai.ID, models.DateOf(monday10).AddDays(-7))
+				got, err := f.ppl.AwayPeriods(ctx, team, kai.ID, calendar.DateOf(monday10).AddDays(-7))
 				if err != nil || len(got) != 1 {
 					t.Fatalf("time off: %+v, %v; want one period", got, err)
 				}
-				if want := models.DateOf(monday10).AddDays(2); got[0].First != want || got[0].Last != want {
+				if want := calendar.DateOf(monday10).AddDays(2); got[0].First != want || got[0].Last != want {
 					t.Errorf("tomorrow in Kiritimati recorded as %v–%v, want %v (Wednesday there)", got[0].First, got[0].Last, want)
 				}
 			})

@@ -16,6 +16,7 @@ import (
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/holidays"
 )
 
@@ -133,7 +134,7 @@ func (h *Handlers) cmdHours(ctx context.Context, req *bot.Request, args string) 
 		req.After(h.RefreshHome(req))
 		return Notice("Done: you follow the workspace's working hours, "+views.DescribeHours(ws.DefaultHours)+".", ""), nil
 	}
-	wh, err := models.ParseWorkingHours(args)
+	wh, err := calendar.ParseWorkingHours(args)
 	if err != nil {
 		return Notice(hoursProblem(args, err), hoursExample), nil
 	}
@@ -147,13 +148,13 @@ func (h *Handlers) cmdHours(ctx context.Context, req *bot.Request, args string) 
 // hoursProblem says, in plain words, what is wrong with working hours text.
 func hoursProblem(args string, err error) string {
 	switch {
-	case errors.Is(err, models.ErrZeroLength):
+	case errors.Is(err, calendar.ErrZeroLength):
 		return fmt.Sprintf("%s starts and ends at the same time, so it has no working time at all.", views.Code(args))
-	case errors.Is(err, models.ErrInvalidTime):
+	case errors.Is(err, calendar.ErrInvalidTime):
 		return fmt.Sprintf("I couldn't read the times in %s: use 24-hour `HH:MM` from 00:00 to 23:59 (or `9am`).", views.Code(args))
-	case errors.Is(err, models.ErrInvalidDays):
+	case errors.Is(err, calendar.ErrInvalidDays):
 		return fmt.Sprintf("I couldn't read the days in %s: use `mon-fri`, `sun-thu` or a list like `tue,thu,sat`.", views.Code(args))
-	case errors.Is(err, models.ErrInvalidHours):
+	case errors.Is(err, calendar.ErrInvalidHours):
 		return fmt.Sprintf("%s needs a start and an end, like 09:00-17:30.", views.Code(args))
 	}
 	return fmt.Sprintf("I couldn't read %s as working hours: give days and a time span.", views.Code(args))
@@ -200,7 +201,7 @@ func canonicalZone(s string) (string, bool) {
 	if s == "" || strings.EqualFold(s, "local") {
 		return "", false
 	}
-	if _, err := models.LoadLocation(s); err == nil {
+	if _, err := calendar.LoadLocation(s); err == nil {
 		return s, true
 	}
 	// Title-case each path element: "europe/berlin" → "Europe/Berlin".
@@ -215,7 +216,7 @@ func canonicalZone(s string) (string, bool) {
 		parts[i] = strings.Join(words, "_")
 	}
 	c := strings.Join(parts, "/")
-	if _, err := models.LoadLocation(c); err == nil {
+	if _, err := calendar.LoadLocation(c); err == nil {
 		return c, true
 	}
 	if strings.EqualFold(s, "utc") {
@@ -225,7 +226,7 @@ func canonicalZone(s string) (string, bool) {
 }
 
 func mustLoad(zone string) *time.Location {
-	loc, err := models.LoadLocation(zone)
+	loc, err := calendar.LoadLocation(zone)
 	if err != nil {
 		return time.UTC
 	}
@@ -319,7 +320,7 @@ func (h *Handlers) cmdBack(ctx context.Context, req *bot.Request, p models.Perso
 		msg = "You weren't away today, so nothing changed."
 	}
 	hint := ""
-	if away, _ := models.StatusAway(p.Status, h.clock.Now()); away {
+	if away, _ := calendar.StatusAway(p.Status, h.clock.Now()); away {
 		hint = "Your Slack status still says you're away; clear it and I'll notice."
 	}
 	return Notice(msg, hint), nil
@@ -446,7 +447,7 @@ func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) 
 			}
 			return h.OpenModal(ctx, req, req.Command.TriggerID, views.HoursModal(ws.DefaultHours, false, true, ws.DefaultHours))
 		}
-		wh, err := models.ParseWorkingHours(rest)
+		wh, err := calendar.ParseWorkingHours(rest)
 		if err != nil {
 			return Notice(hoursProblem(rest, err), "For example `/trellis admin hours mon-fri 09:00-17:30`."), nil
 		}
@@ -520,11 +521,11 @@ func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args 
 		return Notice(fmt.Sprintf("Saved: the workspace follows the public holidays of *%s*.", regionName(code)), "People can pick their own with `/trellis holidays region`."), nil
 	case "add":
 		dateText, name, _ := strings.Cut(rest, " ")
-		d, err := models.ParseDate(dateText)
+		d, err := calendar.ParseDate(dateText)
 		if err != nil || strings.TrimSpace(name) == "" {
 			return Notice(fmt.Sprintf("I need a date and a name, like `2026-12-24 Office closed`; I got %s.", views.Code(rest)), "For example `/trellis admin holidays add 2026-12-24 Office closed`."), nil
 		}
-		if d.Before(models.DateOf(h.clock.Now().UTC()).AddDays(-1)) {
+		if d.Before(calendar.DateOf(h.clock.Now().UTC()).AddDays(-1)) {
 			return Notice(fmt.Sprintf("%s is in the past.", d), "Add a date from today on."), nil
 		}
 		name = strings.TrimSpace(name)
@@ -544,7 +545,7 @@ func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args 
 		}
 		return Notice("Added: "+views.DescribeHoliday(models.Holiday{Date: d, Name: name})+". Nobody gets Trellis messages that day.", ""), nil
 	case "remove":
-		d, err := models.ParseDate(rest)
+		d, err := calendar.ParseDate(rest)
 		if err != nil {
 			return Notice(fmt.Sprintf("%s isn't a date like 2026-12-24.", views.Code(rest)), "For example `/trellis admin holidays remove 2026-12-24`."), nil
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -189,7 +190,7 @@ func TestFeatureContract(t *testing.T) {
 	// The engine composes its schedule's DM with its composer, and runs
 	// its stepper at every tick.
 	scheds := eng.Schedules()
-	sc, err := scheds.Put(ctx, models.Schedule{WorkspaceID: team, Key: "echo:1", Title: "Echo", Cadence: "weekdays at 10:30", Anchor: models.DateOf(clk.Now())})
+	sc, err := scheds.Put(ctx, models.Schedule{WorkspaceID: team, Key: "echo:1", Title: "Echo", Cadence: "weekdays at 10:30", Anchor: calendar.DateOf(clk.Now())})
 	if err != nil {
 		t.Fatal(err)
 	}

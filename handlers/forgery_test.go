@@ -22,6 +22,7 @@ import (
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
@@ -124,7 +125,7 @@ func newFixture(t *testing.T, dialect string) *fixture {
 
 	f.lena, f.omar = f.person("lena"), f.person("omar")
 	// Omar's day ends at noon: a snooze past it is not offered.
-	short := models.WorkingHours{Days: models.DefaultWorkingHours.Days, Start: 9 * 60, End: 12 * 60}
+	short := calendar.WorkingHours{Days: calendar.DefaultWorkingHours.Days, Start: 9 * 60, End: 12 * 60}
 	if err := f.ppl.SetHours(ctx, team, f.omar, &short); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func newFixture(t *testing.T, dialect string) *fixture {
 		t.Fatal(err)
 	}
 	f.otherC = oc
-	r, err := f.store.OpenRound(ctx, other, oc.ID, models.DateOf(monday10), monday10, monday10.Add(8*time.Hour))
+	r, err := f.store.OpenRound(ctx, other, oc.ID, calendar.DateOf(monday10), monday10, monday10.Add(8*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func newFixture(t *testing.T, dialect string) *fixture {
 	}
 	f.otherRound = r.ID
 
-	if f.lenaAway, err = f.ppl.AddAway(ctx, models.AwayPeriod{WorkspaceID: team, UserID: f.lena, First: models.DateOf(monday10).AddDays(7), Last: models.DateOf(monday10).AddDays(8)}); err != nil {
+	if f.lenaAway, err = f.ppl.AddAway(ctx, models.AwayPeriod{WorkspaceID: team, UserID: f.lena, First: calendar.DateOf(monday10).AddDays(7), Last: calendar.DateOf(monday10).AddDays(8)}); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -260,7 +261,7 @@ func (f *fixture) snapshot() string {
 	for _, u := range []string{f.lena, f.omar} {
 		p, err := f.ppl.Get(f.ctx, team, u)
 		add(fmt.Sprint(p.TZOverride, p.Hours, p.HolidayRegion, p.DailyBudget), err)
-		add(f.ppl.AwayPeriods(f.ctx, team, u, models.DateOf(monday10).AddDays(-30)))
+		add(f.ppl.AwayPeriods(f.ctx, team, u, calendar.DateOf(monday10).AddDays(-30)))
 		add(f.occ.ForRecipient(f.ctx, team, u, monday10.Add(-time.Hour), 100))
 	}
 	add(f.store.DuePosts(f.ctx, monday10.Add(365*24*time.Hour), 1000))
@@ -587,7 +588,7 @@ func forgeries() map[string][]forgery {
 	}
 	hours := func(days []string, start, end string) func(f *fixture) map[string]map[string]slack.BlockAction {
 		return func(f *fixture) map[string]map[string]slack.BlockAction {
-			return formValues(f.t, views.HoursModal(models.DefaultWorkingHours, true, false, models.DefaultWorkingHours),
+			return formValues(f.t, views.HoursModal(calendar.DefaultWorkingHours, true, false, calendar.DefaultWorkingHours),
 				map[string]any{views.BlockDays: days, views.BlockStart: start, views.BlockEnd: end})
 		}
 	}
@@ -606,7 +607,7 @@ func forgeries() map[string][]forgery {
 	}
 	away := func(first, last int) func(f *fixture) map[string]map[string]slack.BlockAction {
 		return func(f *fixture) map[string]map[string]slack.BlockAction {
-			today := models.DateOf(monday10)
+			today := calendar.DateOf(monday10)
 			return formValues(f.t, views.AwayModal(today), map[string]any{
 				views.BlockFirst: today.AddDays(first).String(), views.BlockLast: today.AddDays(last).String()})
 		}

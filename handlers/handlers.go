@@ -20,20 +20,21 @@ import (
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/holidays"
 )
 
 // people is what handlers need of the people store.
 type people interface {
 	Get(ctx context.Context, workspaceID, userID string) (models.Person, error)
-	View(ctx context.Context, workspaceID, userID string, from models.Date) (models.PersonView, error)
+	View(ctx context.Context, workspaceID, userID string, from calendar.Date) (models.PersonView, error)
 	SyncProfile(ctx context.Context, p models.Person) (models.Person, error)
 	SetTZOverride(ctx context.Context, workspaceID, userID, tz string) error
-	SetHours(ctx context.Context, workspaceID, userID string, h *models.WorkingHours) error
+	SetHours(ctx context.Context, workspaceID, userID string, h *calendar.WorkingHours) error
 	SetHolidayRegion(ctx context.Context, workspaceID, userID, region string) error
 	AddAway(ctx context.Context, a models.AwayPeriod) (models.AwayPeriod, error)
-	AwayPeriods(ctx context.Context, workspaceID, userID string, from models.Date) ([]models.AwayPeriod, error)
-	EndAway(ctx context.Context, workspaceID, userID string, today models.Date) (int, error)
+	AwayPeriods(ctx context.Context, workspaceID, userID string, from calendar.Date) ([]models.AwayPeriod, error)
+	EndAway(ctx context.Context, workspaceID, userID string, today calendar.Date) (int, error)
 	DeleteAway(ctx context.Context, workspaceID, userID string, id int64) error
 	SetDailyBudget(ctx context.Context, workspaceID, userID string, n int) error
 }
@@ -42,11 +43,11 @@ type people interface {
 type workspaces interface {
 	Get(ctx context.Context, id string) (models.Workspace, error)
 	Ensure(ctx context.Context, id, name string) (models.Workspace, error)
-	SetDefaultHours(ctx context.Context, id string, h models.WorkingHours, actorID string) error
+	SetDefaultHours(ctx context.Context, id string, h calendar.WorkingHours, actorID string) error
 	SetHolidayRegion(ctx context.Context, id, region, actorID string) error
 	AddHoliday(ctx context.Context, h models.Holiday) error
-	RemoveHoliday(ctx context.Context, workspaceID string, d models.Date, actorID string) error
-	Holidays(ctx context.Context, workspaceID string, from, to models.Date) ([]models.Holiday, error)
+	RemoveHoliday(ctx context.Context, workspaceID string, d calendar.Date, actorID string) error
+	Holidays(ctx context.Context, workspaceID string, from, to calendar.Date) ([]models.Holiday, error)
 	Audit(ctx context.Context, workspaceID string, limit int) ([]models.AuditEntry, error)
 	SetDailyBudget(ctx context.Context, id string, n int, actorID string) error
 	SetMinGroupSize(ctx context.Context, id string, n int, actorID string) error
@@ -294,7 +295,7 @@ func (h *Handlers) summary(ctx context.Context, req *bot.Request) (models.Person
 			h.quickProfile(ctx, req)
 		}
 	}
-	utcToday := models.DateOf(h.clock.Now().UTC())
+	utcToday := calendar.DateOf(h.clock.Now().UTC())
 	from, to := utcToday.AddDays(-1), utcToday.AddDays(91)
 	var (
 		wg          sync.WaitGroup
@@ -341,12 +342,12 @@ func (h *Handlers) summary(ctx context.Context, req *bot.Request) (models.Person
 	}
 
 	now := h.clock.Now().In(p.Location())
-	today := models.DateOf(now)
+	today := calendar.DateOf(now)
 	away = slices.DeleteFunc(away, func(a models.AwayPeriod) bool { return a.Last.Before(today) })
 	own = slices.DeleteFunc(slices.Clone(own), func(hd models.Holiday) bool { return hd.Date.Before(today) || hd.Date.After(today.AddDays(90)) })
 
 	region := p.HolidayRegionIn(ws)
-	statusAway, until := models.StatusAway(p.Status, h.clock.Now())
+	statusAway, until := calendar.StatusAway(p.Status, h.clock.Now())
 	return p, views.Summary{
 		UserID:         p.UserID,
 		TimeZone:       p.TimeZone(),
@@ -385,7 +386,7 @@ func forecast(in engine.ForecastInput, p models.Person, ws models.Workspace, awa
 	return out
 }
 
-func statusLabel(s models.Status) string {
+func statusLabel(s calendar.Status) string {
 	if s.Text == "" {
 		return s.Emoji
 	}
@@ -397,8 +398,8 @@ func statusLabel(s models.Status) string {
 
 // mergeHolidays merges the workspace's own days off with the public holidays
 // of region, in date order, one entry per date.
-func mergeHolidays(own []models.Holiday, region string, from, to models.Date) []models.Holiday {
-	seen := map[models.Date]bool{}
+func mergeHolidays(own []models.Holiday, region string, from, to calendar.Date) []models.Holiday {
+	seen := map[calendar.Date]bool{}
 	var out []models.Holiday
 	for _, hd := range own {
 		seen[hd.Date] = true

@@ -15,6 +15,7 @@ import (
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // OpenModal opens view with the trigger. It runs before the ack because a
@@ -155,28 +156,28 @@ func FieldErrors(errs map[string]string) *bot.Response {
 
 func (h *Handlers) submitHours(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 	workspace := req.Interaction.View.PrivateMetadata == "workspace"
-	var days models.Weekdays
+	var days calendar.Weekdays
 	for _, o := range state(req, views.BlockDays).SelectedOptions {
-		d, err := models.ParseWeekdays(o.Value)
+		d, err := calendar.ParseWeekdays(o.Value)
 		if err != nil {
 			return FieldErrors(map[string]string{views.BlockDays: "Pick days from the list."}), nil
 		}
 		days |= d
 	}
 	errs := map[string]string{}
-	start, err := models.ParseTimeOfDay(state(req, views.BlockStart).SelectedTime)
+	start, err := calendar.ParseTimeOfDay(state(req, views.BlockStart).SelectedTime)
 	if err != nil {
 		errs[views.BlockStart] = "Pick a start time."
 	}
-	end, err := models.ParseTimeOfDay(state(req, views.BlockEnd).SelectedTime)
+	end, err := calendar.ParseTimeOfDay(state(req, views.BlockEnd).SelectedTime)
 	if err != nil {
 		errs[views.BlockEnd] = "Pick an end time."
 	}
 	if days == 0 {
 		errs[views.BlockDays] = "Pick at least one working day."
 	}
-	wh := models.WorkingHours{Days: days, Start: start, End: end}
-	if len(errs) == 0 && errors.Is(wh.Validate(), models.ErrZeroLength) {
+	wh := calendar.WorkingHours{Days: days, Start: start, End: end}
+	if len(errs) == 0 && errors.Is(wh.Validate(), calendar.ErrZeroLength) {
 		errs[views.BlockEnd] = "The end can't equal the start: that leaves no working time. For a night shift, end before the start (22:00 to 06:00)."
 	}
 	if len(errs) > 0 {
@@ -242,7 +243,7 @@ func (h *Handlers) submitAway(ctx context.Context, req *bot.Request) (*bot.Respo
 	}
 	today := localToday(h.clock.Now(), p.Location())
 	errs := map[string]string{}
-	first, err := models.ParseDate(state(req, views.BlockFirst).SelectedDate)
+	first, err := calendar.ParseDate(state(req, views.BlockFirst).SelectedDate)
 	if err != nil {
 		errs[views.BlockFirst] = "Pick the first day off."
 	} else if first.Before(today) {
@@ -252,7 +253,7 @@ func (h *Handlers) submitAway(ctx context.Context, req *bot.Request) (*bot.Respo
 	if err == nil && first.After(horizon) {
 		errs[views.BlockFirst] = fmt.Sprintf("Pick a day within the next year (until %s).", horizon.Format("2 Jan 2006"))
 	}
-	last, err := models.ParseDate(state(req, views.BlockLast).SelectedDate)
+	last, err := calendar.ParseDate(state(req, views.BlockLast).SelectedDate)
 	switch {
 	case err != nil:
 		errs[views.BlockLast] = "Pick the last day off."

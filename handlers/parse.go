@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // errPastDate is returned for an away period that ends before today.
@@ -20,7 +20,7 @@ var errBadAway = errors.New("unreadable away period")
 // "2w", "tomorrow", "today", "friday", "2026-12-20 to 2026-12-31" and
 // "from 2026-12-20 until 2026-12-31". today is the person's local date. The
 // period is whole days, both ends inclusive.
-func parseAway(text string, today models.Date) (first, last models.Date, err error) {
+func parseAway(text string, today calendar.Date) (first, last calendar.Date, err error) {
 	words := strings.Fields(strings.ToLower(text))
 	if len(words) == 0 {
 		return first, last, fmt.Errorf("%w: no period given", errBadAway)
@@ -85,7 +85,7 @@ func isSpan(w string) bool {
 	return true
 }
 
-func checkPeriod(first, last, today models.Date) (models.Date, models.Date, error) {
+func checkPeriod(first, last, today calendar.Date) (calendar.Date, calendar.Date, error) {
 	if last.Before(today) {
 		return first, last, fmt.Errorf("%w: %s is before today (%s)", errPastDate, last, today)
 	}
@@ -103,7 +103,7 @@ func checkPeriod(first, last, today models.Date) (models.Date, models.Date, erro
 
 // parseDay reads one day: an ISO date, "today", "tomorrow", or a weekday
 // name meaning its next occurrence after today.
-func parseDay(s string, today models.Date) (models.Date, error) {
+func parseDay(s string, today calendar.Date) (calendar.Date, error) {
 	s = strings.TrimSpace(s)
 	switch s {
 	case "today":
@@ -111,7 +111,7 @@ func parseDay(s string, today models.Date) (models.Date, error) {
 	case "tomorrow":
 		return today.AddDays(1), nil
 	}
-	if d, err := models.ParseDate(s); err == nil {
+	if d, err := calendar.ParseDate(s); err == nil {
 		return d, nil
 	}
 	for i, name := range []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"} {
@@ -123,12 +123,12 @@ func parseDay(s string, today models.Date) (models.Date, error) {
 			return today.AddDays(ahead), nil
 		}
 	}
-	return models.Date{}, fmt.Errorf("%w: %q is not a date I can read", errBadAway, s)
+	return calendar.Date{}, fmt.Errorf("%w: %q is not a date I can read", errBadAway, s)
 }
 
 // localToday is the person's date at now in loc.
-func localToday(now time.Time, loc *time.Location) models.Date {
-	return models.DateOf(now.In(loc))
+func localToday(now time.Time, loc *time.Location) calendar.Date {
+	return calendar.DateOf(now.In(loc))
 }
 
 // SplitCommand separates the first word (the subcommand) from the rest.

@@ -4,14 +4,14 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 func TestParseAway(t *testing.T) {
-	today := models.Date{Year: 2026, Month: 11, Day: 23} // a Monday
-	d := func(s string) models.Date {
+	today := calendar.Date{Year: 2026, Month: 11, Day: 23} // a Monday
+	d := func(s string) calendar.Date {
 		t.Helper()
-		v, err := models.ParseDate(s)
+		v, err := calendar.ParseDate(s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -19,7 +19,7 @@ func TestParseAway(t *testing.T) {
 	}
 	tests := []struct {
 		in          string
-		first, last models.Date
+		first, last calendar.Date
 	}{
 		{"until 2026-12-24", today, d("2026-12-24")},
 		{"3d", today, d("2026-11-25")},
@@ -46,7 +46,7 @@ func TestParseAway(t *testing.T) {
 }
 
 func TestParseAwayRejects(t *testing.T) {
-	today := models.Date{Year: 2026, Month: 11, Day: 23}
+	today := calendar.Date{Year: 2026, Month: 11, Day: 23}
 	tests := []struct {
 		in   string
 		want error

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // wsCacheTTL bounds how stale a replica's view of workspace settings may be
@@ -24,13 +25,13 @@ type wsCache struct {
 type wsEntry struct {
 	ws       models.Workspace
 	holidays []models.Holiday
-	from, to models.Date
+	from, to calendar.Date
 	at       time.Time
 }
 
 // get returns the cached workspace and its holidays in [from, to], or
 // ok=false when it must be read again.
-func (c *wsCache) get(id string, from, to models.Date, now time.Time) (models.Workspace, []models.Holiday, bool) {
+func (c *wsCache) get(id string, from, to calendar.Date, now time.Time) (models.Workspace, []models.Holiday, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[id]
@@ -40,7 +41,7 @@ func (c *wsCache) get(id string, from, to models.Date, now time.Time) (models.Wo
 	return e.ws, e.holidays, true
 }
 
-func (c *wsCache) put(id string, ws models.Workspace, hols []models.Holiday, from, to models.Date, now time.Time) {
+func (c *wsCache) put(id string, ws models.Workspace, hols []models.Holiday, from, to calendar.Date, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {
@@ -58,13 +59,13 @@ func (c *wsCache) forget(id string) {
 
 // cachedWorkspace returns the workspace and its own holidays in [from, to]
 // when the cache holds them fresh, without reading the database.
-func (h *Handlers) cachedWorkspace(id string, from, to models.Date) (models.Workspace, []models.Holiday, bool) {
+func (h *Handlers) cachedWorkspace(id string, from, to calendar.Date) (models.Workspace, []models.Holiday, bool) {
 	return h.cache.get(id, from, to, time.Now())
 }
 
 // workspaceAround returns the workspace and its own holidays in [from, to],
 // from the cache when fresh.
-func (h *Handlers) workspaceAround(ctx context.Context, id string, from, to models.Date) (models.Workspace, []models.Holiday, error) {
+func (h *Handlers) workspaceAround(ctx context.Context, id string, from, to calendar.Date) (models.Workspace, []models.Holiday, error) {
 	now := time.Now()
 	if ws, hols, ok := h.cache.get(id, from, to, now); ok {
 		return ws, hols, nil

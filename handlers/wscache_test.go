@@ -5,14 +5,15 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 func TestWorkspaceCache(t *testing.T) {
 	var c wsCache
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	from, to := models.Date{Year: 2026, Month: 11, Day: 22}, models.Date{Year: 2027, Month: 2, Day: 22}
+	from, to := calendar.Date{Year: 2026, Month: 11, Day: 22}, calendar.Date{Year: 2027, Month: 2, Day: 22}
 	ws := models.NewWorkspace("T1", "Acme")
-	hols := []models.Holiday{{WorkspaceID: "T1", Date: models.Date{Year: 2026, Month: 12, Day: 24}, Name: "Closed"}}
+	hols := []models.Holiday{{WorkspaceID: "T1", Date: calendar.Date{Year: 2026, Month: 12, Day: 24}, Name: "Closed"}}
 
 	if _, _, ok := c.get("T1", from, to, now); ok {
 		t.Fatal("an empty cache had T1")
@@ -21,7 +22,7 @@ func TestWorkspaceCache(t *testing.T) {
 	tests := []struct {
 		name     string
 		id       string
-		from, to models.Date
+		from, to calendar.Date
 		at       time.Time
 		want     bool
 	}{

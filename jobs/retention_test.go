@@ -14,6 +14,7 @@ import (
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -81,14 +82,14 @@ func (e env) install(t *testing.T, id string) {
 	if err := e.workspaces.SetMinGroupSize(ctx, id, 6, "UADMIN"); err != nil {
 		t.Fatal(err)
 	}
-	day, _ := models.ParseDate("2026-12-24")
+	day, _ := calendar.ParseDate("2026-12-24")
 	if err := e.workspaces.AddHoliday(ctx, models.Holiday{WorkspaceID: id, Date: day, Name: "Christmas Eve", AddedBy: "UADMIN"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.people.SyncProfile(ctx, models.Person{WorkspaceID: id, UserID: "U1", Name: "Ada", SlackTZ: "Europe/London"}); err != nil {
 		t.Fatal(err)
 	}
-	away, _ := models.ParseDate("2026-05-01")
+	away, _ := calendar.ParseDate("2026-05-01")
 	if _, err := e.people.AddAway(ctx, models.AwayPeriod{WorkspaceID: id, UserID: "U1", First: away, Last: away}); err != nil {
 		t.Fatal(err)
 	}
@@ -106,11 +107,11 @@ func (e env) present(t *testing.T, id string) map[string]bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	away, err := e.people.AwayPeriods(ctx, id, "U1", models.Date{})
+	away, err := e.people.AwayPeriods(ctx, id, "U1", calendar.Date{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	holidays, err := e.workspaces.Holidays(ctx, id, models.Date{}, models.Date{})
+	holidays, err := e.workspaces.Holidays(ctx, id, calendar.Date{}, calendar.Date{})
 	if err != nil {
 		t.Fatal(err)
 	}

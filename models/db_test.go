@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -168,7 +169,7 @@ func TestConcurrentWriters(t *testing.T) {
 			wg.Add(2)
 			go func() {
 				defer wg.Done()
-				d := models.Date{Year: 2026, Month: 3, Day: 1 + i}
+				d := calendar.Date{Year: 2026, Month: 3, Day: 1 + i}
 				_, err := people.AddAway(ctx, models.AwayPeriod{WorkspaceID: "T1", UserID: fmt.Sprintf("U%d", i%3), First: d, Last: d})
 				errs <- err
 			}()

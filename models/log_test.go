@@ -8,6 +8,7 @@ import (
 
 	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -33,7 +34,7 @@ func TestSQLLogHasNoValues(t *testing.T) {
 			if err := models.NewInstallations(db, c).Save(ctx, models.Installation{WorkspaceID: "T1", BotToken: "xoxb-do-not-log"}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := models.NewPeople(db).SyncProfile(ctx, models.Person{WorkspaceID: "T1", UserID: "U1", Name: "Private Name", Status: models.Status{Text: "at the doctor"}}); err != nil {
+			if _, err := models.NewPeople(db).SyncProfile(ctx, models.Person{WorkspaceID: "T1", UserID: "U1", Name: "Private Name", Status: calendar.Status{Text: "at the doctor"}}); err != nil {
 				t.Fatal(err)
 			}
 			out := buf.String()

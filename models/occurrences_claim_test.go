@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -81,7 +82,7 @@ func TestClaimWaitsForPlanning(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		s := models.NewOccurrences(db)
-		sc, err := models.NewSchedules(db).Put(ctx, models.Schedule{WorkspaceID: "T1", Key: "checkin:9", Cadence: "every day at 14:00", Anchor: models.DateOf(t0)})
+		sc, err := models.NewSchedules(db).Put(ctx, models.Schedule{WorkspaceID: "T1", Key: "checkin:9", Cadence: "every day at 14:00", Anchor: calendar.DateOf(t0)})
 		if err != nil {
 			t.Fatal(err)
 		}

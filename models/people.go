@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm/clause"
+
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // People stores the members of each workspace, the boundaries they set and
@@ -52,14 +54,14 @@ func (r personRow) domain() Person {
 		TZOverride:    r.TZOverride,
 		HolidayRegion: r.HolidayRegion,
 		IsAdmin:       r.IsAdmin,
-		Status:        Status{Text: r.StatusText, Emoji: r.StatusEmoji},
+		Status:        calendar.Status{Text: r.StatusText, Emoji: r.StatusEmoji},
 		DMChannel:     r.DMChannel,
 		AvatarURL:     r.AvatarURL,
 		CreatedAt:     r.CreatedAt.UTC(),
 		UpdatedAt:     r.UpdatedAt.UTC(),
 	}
 	if r.Days != nil && r.StartMin != nil && r.EndMin != nil {
-		p.Hours = &WorkingHours{Days: Weekdays(*r.Days), Start: TimeOfDay(*r.StartMin), End: TimeOfDay(*r.EndMin)}
+		p.Hours = &calendar.WorkingHours{Days: calendar.Weekdays(*r.Days), Start: calendar.TimeOfDay(*r.StartMin), End: calendar.TimeOfDay(*r.EndMin)}
 	}
 	if r.StatusExpiration != nil {
 		p.Status.Expiration = r.StatusExpiration.UTC()
@@ -102,13 +104,13 @@ func personRowFrom(p Person) personRow {
 }
 
 type awayRow struct {
-	ID          int64     `gorm:"column:id;primaryKey;autoIncrement"`
-	WorkspaceID string    `gorm:"column:workspace_id"`
-	UserID      string    `gorm:"column:user_id"`
-	FirstDay    Date      `gorm:"column:first_day;type:text"`
-	LastDay     Date      `gorm:"column:last_day;type:text"`
-	Note        string    `gorm:"column:note"`
-	CreatedAt   time.Time `gorm:"column:created_at"`
+	ID          int64         `gorm:"column:id;primaryKey;autoIncrement"`
+	WorkspaceID string        `gorm:"column:workspace_id"`
+	UserID      string        `gorm:"column:user_id"`
+	FirstDay    calendar.Date `gorm:"column:first_day;type:text"`
+	LastDay     calendar.Date `gorm:"column:last_day;type:text"`
+	Note        string        `gorm:"column:note"`
+	CreatedAt   time.Time     `gorm:"column:created_at"`
 }
 
 func (awayRow) TableName() string { return "away_periods" }
@@ -268,7 +270,7 @@ func (s *People) SetDMChannel(ctx context.Context, workspaceID, userID, channel 
 
 // SetHours sets a person's working hours; nil follows the workspace
 // default again.
-func (s *People) SetHours(ctx context.Context, workspaceID, userID string, h *WorkingHours) error {
+func (s *People) SetHours(ctx context.Context, workspaceID, userID string, h *calendar.WorkingHours) error {
 	if h != nil {
 		if err := h.Validate(); err != nil {
 			return fmt.Errorf("set hours: %w", err)
@@ -367,7 +369,7 @@ func (s *People) AddAway(ctx context.Context, a AwayPeriod) (AwayPeriod, error) 
 
 // AwayPeriods returns a person's periods that end on or after from, ordered
 // by their first day.
-func (s *People) AwayPeriods(ctx context.Context, workspaceID, userID string, from Date) ([]AwayPeriod, error) {
+func (s *People) AwayPeriods(ctx context.Context, workspaceID, userID string, from calendar.Date) ([]AwayPeriod, error) {
 	var rows []awayRow
 	err := s.db.Conn(ctx).
 		Where("workspace_id = ? AND user_id = ? AND last_day >= ?", workspaceID, userID, from.String()).
@@ -385,7 +387,7 @@ func (s *People) AwayPeriods(ctx context.Context, workspaceID, userID string, fr
 // EndAway is "/trellis back": periods covering today now end yesterday, and
 // one that began today is deleted. Periods in the future are kept. It
 // returns how many periods changed.
-func (s *People) EndAway(ctx context.Context, workspaceID, userID string, today Date) (int, error) {
+func (s *People) EndAway(ctx context.Context, workspaceID, userID string, today calendar.Date) (int, error) {
 	if today.IsZero() {
 		return 0, fmt.Errorf("end away: %w: no date", ErrInvalid)
 	}

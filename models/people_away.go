@@ -5,23 +5,25 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // personAwayRow is one row of a person joined with one of their away
 // periods (or none).
 type personAwayRow struct {
-	Person      personRow  `gorm:"embedded"`
-	AwayID      *int64     `gorm:"column:away_id"`
-	AwayFirst   Date       `gorm:"column:away_first"`
-	AwayLast    Date       `gorm:"column:away_last"`
-	AwayNote    *string    `gorm:"column:away_note"`
-	AwayCreated *time.Time `gorm:"column:away_created"`
-	Scheduled   bool       `gorm:"column:scheduled"`
+	Person      personRow     `gorm:"embedded"`
+	AwayID      *int64        `gorm:"column:away_id"`
+	AwayFirst   calendar.Date `gorm:"column:away_first"`
+	AwayLast    calendar.Date `gorm:"column:away_last"`
+	AwayNote    *string       `gorm:"column:away_note"`
+	AwayCreated *time.Time    `gorm:"column:away_created"`
+	Scheduled   bool          `gorm:"column:scheduled"`
 }
 
 // GetWithAway returns a person and their away periods ending on or after
 // from, in one query. ErrNotFound when the person is unknown.
-func (s *People) GetWithAway(ctx context.Context, workspaceID, userID string, from Date) (Person, []AwayPeriod, error) {
+func (s *People) GetWithAway(ctx context.Context, workspaceID, userID string, from calendar.Date) (Person, []AwayPeriod, error) {
 	v, err := s.View(ctx, workspaceID, userID, from)
 	return v.Person, v.Away, err
 }
@@ -40,7 +42,7 @@ type PersonView struct {
 // and whether they are scheduled, in a single round trip: /trellis me and
 // the Home tab read it on every request. ErrNotFound when the person is
 // unknown.
-func (s *People) View(ctx context.Context, workspaceID, userID string, from Date) (PersonView, error) {
+func (s *People) View(ctx context.Context, workspaceID, userID string, from calendar.Date) (PersonView, error) {
 	rows, err := QueryRows[personAwayRow](ctx, s.db, `
 		SELECT p.*, a.id AS away_id, a.first_day AS away_first, a.last_day AS away_last,
 		       a.note AS away_note, a.created_at AS away_created,
@@ -76,7 +78,7 @@ func (s *People) View(ctx context.Context, workspaceID, userID string, from Date
 // GetMany returns the people of a workspace with the user ids that exist,
 // by user id, and their away periods ending on or after from: the
 // delivery engine reads a whole batch of recipients in two queries.
-func (s *People) GetMany(ctx context.Context, workspaceID string, userIDs []string, from Date) (map[string]Person, map[string][]AwayPeriod, error) {
+func (s *People) GetMany(ctx context.Context, workspaceID string, userIDs []string, from calendar.Date) (map[string]Person, map[string][]AwayPeriod, error) {
 	people := make(map[string]Person, len(userIDs))
 	away := make(map[string][]AwayPeriod)
 	for chunk := range slices.Chunk(userIDs, 500) {

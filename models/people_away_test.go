@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -15,8 +16,8 @@ func TestGetWithAway(t *testing.T) {
 	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		people := models.NewPeople(db)
-		d := func(s string) models.Date {
-			v, err := models.ParseDate(s)
+		d := func(s string) calendar.Date {
+			v, err := calendar.ParseDate(s)
 			if err != nil {
 				t.Fatal(err)
 			}

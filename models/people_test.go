@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
-func date(t *testing.T, s string) models.Date {
+func date(t *testing.T, s string) calendar.Date {
 	t.Helper()
-	d, err := models.ParseDate(s)
+	d, err := calendar.ParseDate(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,9 +27,9 @@ func TestSyncProfileKeepsOverrides(t *testing.T) {
 		exp := time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)
 		p, err := s.SyncProfile(ctx, models.Person{
 			WorkspaceID: "T1", UserID: "U1", Name: "Ada", SlackTZ: "Europe/London", IsAdmin: true,
-			Status: models.Status{Text: "On holiday", Emoji: ":palm_tree:", Expiration: exp},
+			Status: calendar.Status{Text: "On holiday", Emoji: ":palm_tree:", Expiration: exp},
 			// Ignored: only Slack's fields are synced.
-			TZOverride: "Asia/Tokyo", HolidayRegion: "JP", Hours: &models.WorkingHours{Days: models.MonFri, Start: 1, End: 2},
+			TZOverride: "Asia/Tokyo", HolidayRegion: "JP", Hours: &calendar.WorkingHours{Days: calendar.MonFri, Start: 1, End: 2},
 		})
 		if err != nil {
 			t.Fatalf("SyncProfile: %v", err)
@@ -41,7 +42,7 @@ func TestSyncProfileKeepsOverrides(t *testing.T) {
 			t.Errorf("times not set: %+v", p)
 		}
 
-		hours := models.WorkingHours{Days: models.MonFri, Start: 8 * 60, End: 16 * 60}
+		hours := calendar.WorkingHours{Days: calendar.MonFri, Start: 8 * 60, End: 16 * 60}
 		if err := s.SetTZOverride(ctx, "T1", "U1", "America/New_York"); err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +62,7 @@ func TestSyncProfileKeepsOverrides(t *testing.T) {
 			TZOverride: "America/New_York", Hours: &hours, HolidayRegion: "US",
 		}
 		if p.Name != want.Name || p.SlackTZ != want.SlackTZ || p.TZOverride != want.TZOverride ||
-			p.Hours == nil || *p.Hours != hours || p.HolidayRegion != want.HolidayRegion || p.IsAdmin || p.Status != (models.Status{}) {
+			p.Hours == nil || *p.Hours != hours || p.HolidayRegion != want.HolidayRegion || p.IsAdmin || p.Status != (calendar.Status{}) {
 			t.Errorf("SyncProfile after overrides = %+v, want %+v", p, want)
 		}
 		if got, want := p.TimeZone(), "America/New_York"; got != want {
@@ -89,7 +90,7 @@ func TestSetters(t *testing.T) {
 		s := models.NewPeople(db)
 
 		// Setters create a person never seen before.
-		night := models.WorkingHours{Days: models.MonFri, Start: 22 * 60, End: 6 * 60}
+		night := calendar.WorkingHours{Days: calendar.MonFri, Start: 22 * 60, End: 6 * 60}
 		if err := s.SetHours(ctx, "T1", "U1", &night); err != nil {
 			t.Fatalf("SetHours: %v", err)
 		}
@@ -108,7 +109,7 @@ func TestSetters(t *testing.T) {
 		if p.Hours != nil {
 			t.Errorf("after SetHours(nil): Hours = %v, want nil", *p.Hours)
 		}
-		if got, want := p.WorkingHoursIn(ws), models.DefaultWorkingHours; got != want {
+		if got, want := p.WorkingHoursIn(ws), calendar.DefaultWorkingHours; got != want {
 			t.Errorf("WorkingHoursIn = %v, want workspace default %v", got, want)
 		}
 
@@ -136,8 +137,8 @@ func TestSetters(t *testing.T) {
 		}{
 			{"unknown zone", s.SetTZOverride(ctx, "T1", "U1", "Mars/Olympus"), models.ErrInvalid},
 			{"Local zone", s.SetTZOverride(ctx, "T1", "U1", "Local"), models.ErrInvalid},
-			{"zero hours", s.SetHours(ctx, "T1", "U1", &models.WorkingHours{Days: models.MonFri, Start: 60, End: 60}), models.ErrZeroLength},
-			{"no days", s.SetHours(ctx, "T1", "U1", &models.WorkingHours{Start: 60, End: 120}), models.ErrInvalidDays},
+			{"zero hours", s.SetHours(ctx, "T1", "U1", &calendar.WorkingHours{Days: calendar.MonFri, Start: 60, End: 60}), calendar.ErrZeroLength},
+			{"no days", s.SetHours(ctx, "T1", "U1", &calendar.WorkingHours{Start: 60, End: 120}), calendar.ErrInvalidDays},
 			{"no user", s.SetHolidayRegion(ctx, "T1", "", "DE"), models.ErrInvalid},
 		}
 		for _, tt := range bad {
@@ -302,8 +303,8 @@ func TestPeopleWorkspaceIsolation(t *testing.T) {
 		if p1.Name != "name in T1" || p2.Name != "name in T2" || p1.TZOverride != "Europe/Oslo" || p2.TZOverride != "" {
 			t.Errorf("T1 = %+v, T2 = %+v; want separate people", p1, p2)
 		}
-		a1, _ := s.AwayPeriods(ctx, "T1", "U1", models.Date{})
-		a2, _ := s.AwayPeriods(ctx, "T2", "U1", models.Date{})
+		a1, _ := s.AwayPeriods(ctx, "T1", "U1", calendar.Date{})
+		a2, _ := s.AwayPeriods(ctx, "T2", "U1", calendar.Date{})
 		if len(a1) != 1 || len(a2) != 0 {
 			t.Errorf("away periods: T1 %d, T2 %d; want 1, 0", len(a1), len(a2))
 		}

@@ -1,6 +1,10 @@
 package models
 
-import "time"
+import (
+	"time"
+
+	"github.com/trellis-bot/trellis/models/calendar"
+)
 
 // Person is one member of a workspace and the boundaries they set.
 type Person struct {
@@ -12,12 +16,12 @@ type Person struct {
 	SlackTZ    string
 	TZOverride string
 	// Hours is nil while the person follows the workspace default.
-	Hours *WorkingHours
+	Hours *calendar.WorkingHours
 	// HolidayRegion is a region code from the holidays package; empty means
 	// the workspace's region, "none" means no public holidays.
 	HolidayRegion string
 	IsAdmin       bool
-	Status        Status
+	Status        calendar.Status
 	// AvatarURL is the person's Slack profile picture (https, 72 pixels),
 	// or "" when Slack gave none.
 	AvatarURL string
@@ -58,7 +62,7 @@ func (p Person) TimeZone() string {
 // Location loads TimeZone, falling back to UTC for a zone the tz database
 // does not know (which the stores never save).
 func (p Person) Location() *time.Location {
-	loc, err := LoadLocation(p.TimeZone())
+	loc, err := calendar.LoadLocation(p.TimeZone())
 	if err != nil {
 		return time.UTC
 	}
@@ -66,7 +70,7 @@ func (p Person) Location() *time.Location {
 }
 
 // WorkingHoursIn returns the person's hours, or the workspace default.
-func (p Person) WorkingHoursIn(ws Workspace) WorkingHours {
+func (p Person) WorkingHoursIn(ws Workspace) calendar.WorkingHours {
 	if p.Hours != nil {
 		return *p.Hours
 	}
@@ -98,11 +102,11 @@ type AwayPeriod struct {
 	ID          int64
 	WorkspaceID string
 	UserID      string
-	First       Date
-	Last        Date
+	First       calendar.Date
+	Last        calendar.Date
 	Note        string
 	CreatedAt   time.Time
 }
 
 // Covers reports whether d falls in the period.
-func (a AwayPeriod) Covers(d Date) bool { return !d.Before(a.First) && !d.After(a.Last) }
+func (a AwayPeriod) Covers(d calendar.Date) bool { return !d.Before(a.First) && !d.After(a.Last) }

@@ -1,6 +1,10 @@
 package models
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/trellis-bot/trellis/models/calendar"
+)
 
 func TestPersonTimeZone(t *testing.T) {
 	tests := []struct {
@@ -25,19 +29,19 @@ func TestPersonTimeZone(t *testing.T) {
 
 func TestPersonDefaults(t *testing.T) {
 	ws := NewWorkspace("T1", "Acme")
-	if ws.MinGroupSize != 5 || ws.DefaultHours != DefaultWorkingHours {
+	if ws.MinGroupSize != 5 || ws.DefaultHours != calendar.DefaultWorkingHours {
 		t.Errorf("NewWorkspace = %+v, want group size 5 and the default hours", ws)
 	}
 	ws.HolidayRegion = "GB"
-	own := WorkingHours{Days: MonFri, Start: 7 * 60, End: 15 * 60}
+	own := calendar.WorkingHours{Days: calendar.MonFri, Start: 7 * 60, End: 15 * 60}
 	tests := []struct {
 		p          Person
-		wantHours  WorkingHours
+		wantHours  calendar.WorkingHours
 		wantRegion string
 	}{
-		{Person{}, DefaultWorkingHours, "GB"},
+		{Person{}, calendar.DefaultWorkingHours, "GB"},
 		{Person{Hours: &own, HolidayRegion: "DE-BY"}, own, "DE-BY"},
-		{Person{HolidayRegion: "none"}, DefaultWorkingHours, "none"},
+		{Person{HolidayRegion: "none"}, calendar.DefaultWorkingHours, "none"},
 	}
 	for _, tt := range tests {
 		if got := tt.p.WorkingHoursIn(ws); got != tt.wantHours {
@@ -50,13 +54,13 @@ func TestPersonDefaults(t *testing.T) {
 }
 
 func TestAwayPeriodCovers(t *testing.T) {
-	a := AwayPeriod{First: Date{Year: 2026, Month: 3, Day: 2}, Last: Date{Year: 2026, Month: 3, Day: 6}}
+	a := AwayPeriod{First: calendar.Date{Year: 2026, Month: 3, Day: 2}, Last: calendar.Date{Year: 2026, Month: 3, Day: 6}}
 	for _, tt := range []struct {
-		d    Date
+		d    calendar.Date
 		want bool
 	}{
-		{Date{Year: 2026, Month: 3, Day: 1}, false}, {Date{Year: 2026, Month: 3, Day: 2}, true}, {Date{Year: 2026, Month: 3, Day: 4}, true},
-		{Date{Year: 2026, Month: 3, Day: 6}, true}, {Date{Year: 2026, Month: 3, Day: 7}, false},
+		{calendar.Date{Year: 2026, Month: 3, Day: 1}, false}, {calendar.Date{Year: 2026, Month: 3, Day: 2}, true}, {calendar.Date{Year: 2026, Month: 3, Day: 4}, true},
+		{calendar.Date{Year: 2026, Month: 3, Day: 6}, true}, {calendar.Date{Year: 2026, Month: 3, Day: 7}, false},
 	} {
 		if got := a.Covers(tt.d); got != tt.want {
 			t.Errorf("Covers(%v) = %v, want %v", tt.d, got, tt.want)

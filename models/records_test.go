@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -87,13 +88,13 @@ func TestStoredTextIsBounded(t *testing.T) {
 		tests := []struct {
 			name  string
 			limit int
-			add   func(text string, day models.Date) error
+			add   func(text string, day calendar.Date) error
 		}{
-			{"away note", models.MaxAwayNoteLen, func(s string, day models.Date) error {
+			{"away note", models.MaxAwayNoteLen, func(s string, day calendar.Date) error {
 				_, err := people.AddAway(ctx, models.AwayPeriod{WorkspaceID: "T1", UserID: "U1", First: day, Last: day, Note: s})
 				return err
 			}},
-			{"holiday name", models.MaxHolidayNameLen, func(s string, day models.Date) error {
+			{"holiday name", models.MaxHolidayNameLen, func(s string, day calendar.Date) error {
 				return ws.AddHoliday(ctx, models.Holiday{WorkspaceID: "T1", Date: day, Name: s, AddedBy: "UA"})
 			}},
 		}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gorm.io/gorm/clause"
+
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // MaxCadenceLen is the longest cadence text a schedule is given (a
@@ -31,7 +33,7 @@ type Schedule struct {
 	Cadence string
 	// Anchor is the local date a cadence such as "every 2 weeks on tue"
 	// counts from.
-	Anchor Date
+	Anchor calendar.Date
 	// ChannelTZ is the zone a channel recipient's cadence is evaluated
 	// in; people use their own.
 	ChannelTZ string
@@ -82,16 +84,16 @@ type Schedules struct {
 func NewSchedules(db *DB) *Schedules { return &Schedules{db: db} }
 
 type scheduleRow struct {
-	ID          int64     `gorm:"column:id;primaryKey;autoIncrement"`
-	WorkspaceID string    `gorm:"column:workspace_id"`
-	Key         string    `gorm:"column:key"`
-	Title       string    `gorm:"column:title"`
-	Cadence     string    `gorm:"column:cadence"`
-	Anchor      Date      `gorm:"column:anchor;type:text"`
-	ChannelTZ   string    `gorm:"column:channel_tz"`
-	Paused      bool      `gorm:"column:paused"`
-	CreatedAt   time.Time `gorm:"column:created_at"`
-	UpdatedAt   time.Time `gorm:"column:updated_at"`
+	ID          int64         `gorm:"column:id;primaryKey;autoIncrement"`
+	WorkspaceID string        `gorm:"column:workspace_id"`
+	Key         string        `gorm:"column:key"`
+	Title       string        `gorm:"column:title"`
+	Cadence     string        `gorm:"column:cadence"`
+	Anchor      calendar.Date `gorm:"column:anchor;type:text"`
+	ChannelTZ   string        `gorm:"column:channel_tz"`
+	Paused      bool          `gorm:"column:paused"`
+	CreatedAt   time.Time     `gorm:"column:created_at"`
+	UpdatedAt   time.Time     `gorm:"column:updated_at"`
 }
 
 func (scheduleRow) TableName() string { return "schedules" }

@@ -17,7 +17,7 @@ import (
 type Workspace struct {
 	ID            string
 	Name          string
-	DefaultHours  WorkingHours
+	DefaultHours  calendar.WorkingHours
 	HolidayRegion string
 	// MinGroupSize is the smallest group whose anonymous aggregates are shown.
 	MinGroupSize int
@@ -35,13 +35,13 @@ const (
 
 // NewWorkspace returns a workspace with Trellis's defaults.
 func NewWorkspace(id, name string) Workspace {
-	return Workspace{ID: id, Name: name, DefaultHours: DefaultWorkingHours, MinGroupSize: 5, DailyBudget: DefaultDailyBudget}
+	return Workspace{ID: id, Name: name, DefaultHours: calendar.DefaultWorkingHours, MinGroupSize: 5, DailyBudget: DefaultDailyBudget}
 }
 
 // Holiday is a date an admin declared a day off for the whole workspace.
 type Holiday struct {
 	WorkspaceID string
-	Date        Date
+	Date        calendar.Date
 	Name        string
 	AddedBy     string
 }
@@ -79,10 +79,10 @@ func (r workspaceRow) domain() Workspace {
 	return Workspace{
 		ID:   r.WorkspaceID,
 		Name: r.Name,
-		DefaultHours: WorkingHours{
-			Days:  Weekdays(r.DefaultDays),
-			Start: TimeOfDay(r.DefaultStart),
-			End:   TimeOfDay(r.DefaultEnd),
+		DefaultHours: calendar.WorkingHours{
+			Days:  calendar.Weekdays(r.DefaultDays),
+			Start: calendar.TimeOfDay(r.DefaultStart),
+			End:   calendar.TimeOfDay(r.DefaultEnd),
 		},
 		HolidayRegion: r.HolidayRegion,
 		MinGroupSize:  r.MinGroupSize,
@@ -106,11 +106,11 @@ func workspaceRowFrom(w Workspace) workspaceRow {
 }
 
 type holidayRow struct {
-	WorkspaceID string    `gorm:"column:workspace_id;primaryKey"`
-	Day         Date      `gorm:"column:day;primaryKey;type:text"`
-	Name        string    `gorm:"column:name"`
-	AddedBy     string    `gorm:"column:added_by"`
-	CreatedAt   time.Time `gorm:"column:created_at"`
+	WorkspaceID string        `gorm:"column:workspace_id;primaryKey"`
+	Day         calendar.Date `gorm:"column:day;primaryKey;type:text"`
+	Name        string        `gorm:"column:name"`
+	AddedBy     string        `gorm:"column:added_by"`
+	CreatedAt   time.Time     `gorm:"column:created_at"`
 }
 
 func (holidayRow) TableName() string { return "holidays" }
@@ -168,7 +168,7 @@ func (s *Workspaces) Get(ctx context.Context, id string) (Workspace, error) {
 
 // SetDefaultHours sets the working hours of everyone who has not set their
 // own.
-func (s *Workspaces) SetDefaultHours(ctx context.Context, id string, h WorkingHours, actorID string) error {
+func (s *Workspaces) SetDefaultHours(ctx context.Context, id string, h calendar.WorkingHours, actorID string) error {
 	if err := h.Validate(); err != nil {
 		return fmt.Errorf("set default hours: %w", err)
 	}
@@ -312,7 +312,7 @@ func (s *Workspaces) AddHoliday(ctx context.Context, h Holiday) error {
 
 // RemoveHoliday deletes the workspace's holiday on d, or returns
 // ErrNotFound.
-func (s *Workspaces) RemoveHoliday(ctx context.Context, workspaceID string, d Date, actorID string) error {
+func (s *Workspaces) RemoveHoliday(ctx context.Context, workspaceID string, d calendar.Date, actorID string) error {
 	if workspaceID == "" || actorID == "" {
 		return fmt.Errorf("remove holiday: %w: needs a workspace id and an actor", ErrInvalid)
 	}
@@ -340,7 +340,7 @@ func (s *Workspaces) RemoveHoliday(ctx context.Context, workspaceID string, d Da
 
 // Holidays returns the workspace's own holidays from from to to, both
 // inclusive and ordered by date; a zero bound is open.
-func (s *Workspaces) Holidays(ctx context.Context, workspaceID string, from, to Date) ([]Holiday, error) {
+func (s *Workspaces) Holidays(ctx context.Context, workspaceID string, from, to calendar.Date) ([]Holiday, error) {
 	q := s.db.Conn(ctx).Where("workspace_id = ?", workspaceID)
 	if !from.IsZero() {
 		q = q.Where("day >= ?", from.String())

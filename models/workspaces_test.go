@@ -8,6 +8,7 @@ import (
 
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -49,7 +50,7 @@ func TestWorkspaceAdminChangesAreAudited(t *testing.T) {
 		if _, err := s.Ensure(ctx, "T1", "Acme"); err != nil {
 			t.Fatal(err)
 		}
-		sunThu, err := models.ParseWorkingHours("sun-thu 8:00-16:00")
+		sunThu, err := calendar.ParseWorkingHours("sun-thu 8:00-16:00")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +106,7 @@ func TestWorkspaceAdminChangesAreAudited(t *testing.T) {
 			want error
 		}{
 			{"group size 2", s.SetMinGroupSize(ctx, "T1", 2, "UADMIN"), models.ErrInvalid},
-			{"zero-length hours", s.SetDefaultHours(ctx, "T1", models.WorkingHours{Days: models.MonFri, Start: 540, End: 540}, "UADMIN"), models.ErrZeroLength},
+			{"zero-length hours", s.SetDefaultHours(ctx, "T1", calendar.WorkingHours{Days: calendar.MonFri, Start: 540, End: 540}, "UADMIN"), calendar.ErrZeroLength},
 			{"no actor", s.SetHolidayRegion(ctx, "T1", "DE", ""), models.ErrInvalid},
 			{"remove missing holiday", s.RemoveHoliday(ctx, "T1", xmas, "UADMIN"), models.ErrNotFound},
 		}
@@ -187,7 +188,7 @@ func TestWorkspaceHolidays(t *testing.T) {
 			{"2026-12-29", "", []string{"2026-12-31"}},
 		}
 		for _, tt := range tests {
-			var from, to models.Date
+			var from, to calendar.Date
 			if tt.from != "" {
 				from = date(t, tt.from)
 			}

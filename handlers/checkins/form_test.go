@@ -13,7 +13,7 @@ import (
 
 	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	"github.com/trellis-bot/trellis/jobs/cadence"
-	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
@@ -196,7 +196,7 @@ func TestCheckinHelpExamplesParse(t *testing.T) {
 	if err := json.Unmarshal(raw, &v); err != nil {
 		t.Fatal(err)
 	}
-	anchor := models.Date{Year: 2026, Month: time.March, Day: 2}
+	anchor := calendar.Date{Year: 2026, Month: time.March, Day: 2}
 	for _, b := range v.Blocks {
 		if b.BlockID != checkinhandlers.BlockCheckinCadence {
 			continue

@@ -12,6 +12,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/blockkit/blockkittest"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/checkins/checkinstest"
 )
@@ -57,7 +58,7 @@ var allowedMentions = []string{"@U0HELPER", "#C0TEAM", "@U0NONAME", "@U0OWNER"}
 func surfaces(v string) []surface {
 	loc := time.UTC
 	now := time.Date(2026, 11, 24, 10, 0, 0, 0, loc)
-	today := models.DateOf(now)
+	today := calendar.DateOf(now)
 	c := hostileCheckin(v)
 	answers := hostileAnswers(c, v)
 	helper := map[int]string{4: "U0HELPER"}
@@ -78,7 +79,7 @@ func surfaces(v string) []surface {
 		waiting = append(waiting, HomeWaiting{RoundID: int64(i + 1), CheckinID: c.ID, Label: label, ClosesAt: now, Loc: loc, Status: []string{"", checkinmodels.ResponseSnoozed, checkinmodels.ResponseSkipped}[i%3]})
 	}
 	sum := Summary{
-		UserID: "U1", TimeZone: stored(v, 64), LocalNow: now, Hours: models.DefaultWorkingHours,
+		UserID: "U1", TimeZone: stored(v, 64), LocalNow: now, Hours: calendar.DefaultWorkingHours,
 		Away: aways, StatusAway: true, StatusUntil: now.Add(48 * time.Hour), StatusText: stored(v, 100),
 		Region: "DE-BY", RegionName: "Germany — Bavaria", Holidays: hols, Budget: 3,
 		Upcoming: upcoming,

@@ -7,6 +7,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // Modal is a modal with a Cancel button: what every form of Trellis is,
@@ -75,7 +76,7 @@ var weekdayOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, tim
 //
 // A person who picks exactly the workspace default follows it from then on,
 // so there is no separate "use the default" switch to forget to untick.
-func HoursModal(h models.WorkingHours, followsDefault, workspace bool, def models.WorkingHours) slack.ModalViewRequest {
+func HoursModal(h calendar.WorkingHours, followsDefault, workspace bool, def calendar.WorkingHours) slack.ModalViewRequest {
 	var opts, selected []*slack.OptionBlockObject
 	for _, d := range weekdayOrder {
 		o := slack.NewOptionBlockObject(d.String()[:3], plain(d.String()), nil)
@@ -145,7 +146,7 @@ func orUnknown(s string) string {
 }
 
 // AwayModal adds a period of time off, starting on today's date by default.
-func AwayModal(today models.Date) slack.ModalViewRequest {
+func AwayModal(today calendar.Date) slack.ModalViewRequest {
 	first := slack.NewDatePickerBlockElement(BlockFirst)
 	first.InitialDate = today.String()
 	last := slack.NewDatePickerBlockElement(BlockLast)

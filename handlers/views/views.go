@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/mrkdwn"
 )
 
@@ -56,7 +57,7 @@ type Summary struct {
 	// TimeZone is only the stand-in Trellis uses until it is.
 	TZPending      bool
 	LocalNow       time.Time
-	Hours          models.WorkingHours
+	Hours          calendar.WorkingHours
 	HoursDefault   bool
 	Away           []models.AwayPeriod
 	StatusAway     bool
@@ -67,7 +68,7 @@ type Summary struct {
 	RegionOwn      bool
 	Holidays       []models.Holiday
 	IsAdmin        bool
-	WorkspaceHours models.WorkingHours
+	WorkspaceHours calendar.WorkingHours
 	// Budget is the most proactive DMs a day the person gets; BudgetOwn
 	// says they lowered it themselves.
 	Budget    int
@@ -361,7 +362,7 @@ func upcomingText(list []Upcoming) string {
 }
 
 // describeHours says "Mon–Fri, 09:00–17:30" and spells out a night shift.
-func describeHours(h models.WorkingHours) string {
+func describeHours(h calendar.WorkingHours) string {
 	s := fmt.Sprintf("%s, %s–%s", h.Days, h.Start, h.End)
 	if h.Overnight() {
 		s += " (overnight: each shift ends the next morning)"
@@ -370,7 +371,7 @@ func describeHours(h models.WorkingHours) string {
 }
 
 // DescribeHours is describeHours for handlers' confirmations.
-func DescribeHours(h models.WorkingHours) string { return describeHours(h) }
+func DescribeHours(h calendar.WorkingHours) string { return describeHours(h) }
 
 // DescribeAway says "Mon 21 Dec – Thu 24 Dec 2026 (4 days) — note", as
 // mrkdwn: the note is escaped.

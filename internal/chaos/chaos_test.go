@@ -22,6 +22,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
@@ -244,7 +245,7 @@ func seedWorkload(t *testing.T, c *cluster, p plan) workload {
 			}
 		}
 		lo, hi := open.In(loc), closeAt.In(loc)
-		hours := models.WorkingHours{Days: 0x7f, Start: models.TimeOfDay(lo.Hour()*60 + lo.Minute()), End: models.TimeOfDay(hi.Hour()*60 + hi.Minute())}
+		hours := calendar.WorkingHours{Days: 0x7f, Start: calendar.TimeOfDay(lo.Hour()*60 + lo.Minute()), End: calendar.TimeOfDay(hi.Hour()*60 + hi.Minute())}
 		if _, err := people.SyncProfile(ctx, models.Person{WorkspaceID: c.team, UserID: id, Name: fmt.Sprintf("chaos-%02d", i), SlackTZ: zone}); err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
@@ -18,7 +19,7 @@ import (
 // runs after the ack.
 func (s *Service) Create(ctx context.Context, c checkinmodels.Checkin) (checkinmodels.Checkin, error) {
 	if c.Anchor.IsZero() {
-		c.Anchor = models.DateOf(s.clock.Now().UTC())
+		c.Anchor = calendar.DateOf(s.clock.Now().UTC())
 	}
 	return s.store.Create(ctx, c, ParseCadence)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
@@ -165,7 +166,7 @@ func TestRunNow(t *testing.T) {
 					t.Fatalf("bob's prompts %+v; want one, at 09:00 his time (14:00 UTC)", ps)
 				}
 				r, err := h.store.Round(h.ctx, team, ps[0].round)
-				if err != nil || r.Date != models.DateOf(monday.Add(24*time.Hour)) {
+				if err != nil || r.Date != calendar.DateOf(monday.Add(24*time.Hour)) {
 					t.Errorf("bob's round %+v, %v; want Tuesday's", r, err)
 				}
 			})

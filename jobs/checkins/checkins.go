@@ -194,7 +194,7 @@ func (s *Service) recipient(ctx context.Context, p models.Person) (attention.Rec
 		return attention.Recipient{}, fmt.Errorf("workspace %s: %w", p.WorkspaceID, err)
 	}
 	now := s.clock.Now()
-	today := models.DateOf(now.In(p.Location()))
+	today := calendar.DateOf(now.In(p.Location()))
 	away, err := s.ppl.AwayPeriods(ctx, p.WorkspaceID, p.UserID, today.AddDays(-1))
 	if err != nil {
 		return attention.Recipient{}, fmt.Errorf("time off of %s: %w", p.UserID, err)
@@ -219,7 +219,7 @@ func windowEnd(r attention.Recipient, now time.Time) time.Time {
 // startOn is the first working instant from the start of the person's
 // hours on local date d (later when d is off); ok is false when no window
 // opens at all.
-func startOn(r attention.Recipient, d models.Date, now time.Time) (time.Time, bool) {
+func startOn(r attention.Recipient, d calendar.Date, now time.Time) (time.Time, bool) {
 	loc, hours := r.Loc(), r.WorkingHours()
 	from := time.Date(d.Year, d.Month, d.Day, int(hours.Start)/60, int(hours.Start)%60, 0, 0, loc)
 	at, ok, _ := cadence.DeliverAt(from, loc, hours, attention.Off(r, now))
@@ -233,8 +233,8 @@ func startOn(r attention.Recipient, d models.Date, now time.Time) (time.Time, bo
 // after now: today's when their day has not begun yet, else the next
 // day's. What a digest waits for.
 func dayStart(r attention.Recipient, now time.Time) time.Time {
-	today := models.DateOf(now.In(r.Loc()))
-	if at, ok := startOn(r, today, now); ok && at.After(now) && models.DateOf(at.In(r.Loc())) == today {
+	today := calendar.DateOf(now.In(r.Loc()))
+	if at, ok := startOn(r, today, now); ok && at.After(now) && calendar.DateOf(at.In(r.Loc())) == today {
 		return at
 	}
 	return nextDayStart(r, now)
@@ -244,6 +244,6 @@ func dayStart(r attention.Recipient, now time.Time) time.Time {
 // later local date than now's: "tomorrow morning", or the start of a night
 // shift.
 func nextDayStart(r attention.Recipient, now time.Time) time.Time {
-	at, _ := startOn(r, models.DateOf(now.In(r.Loc())).AddDays(1), now)
+	at, _ := startOn(r, calendar.DateOf(now.In(r.Loc())).AddDays(1), now)
 	return at
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
@@ -50,7 +51,7 @@ func (s *Service) compose(ctx context.Context, ec engine.Context) (engine.Messag
 }
 
 // RoundLabel names a round for people: "Daily stand-up · Tue 24 Nov".
-func RoundLabel(c checkinmodels.Checkin, d models.Date) string {
+func RoundLabel(c checkinmodels.Checkin, d calendar.Date) string {
 	return c.Name + " · " + d.Format("Mon 2 Jan")
 }
 
@@ -78,11 +79,11 @@ func (s *Service) composeAsk(ctx context.Context, c checkinmodels.Checkin, ec en
 	p := *ec.Person
 	now := s.clock.Now()
 	loc := ec.Location
-	date := models.DateOf(ec.Occurrence.NominalAt.In(loc))
+	date := calendar.DateOf(ec.Occurrence.NominalAt.In(loc))
 	if _, run := ec.OneOff.(runNow); run {
 		// "Run now" asks for today, wherever today is for the person when
 		// it reaches them.
-		date = models.DateOf(now.In(loc))
+		date = calendar.DateOf(now.In(loc))
 	}
 	closes := now.Add(c.RoundLength)
 	round, err := s.store.OpenRound(ctx, c.WorkspaceID, c.ID, date, now, closes)

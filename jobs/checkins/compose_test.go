@@ -8,6 +8,7 @@ import (
 
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
@@ -349,13 +350,13 @@ func TestRoundStaysTheirsAcrossZones(t *testing.T) {
 			t.Fatalf("jo's reminders %+v; want one at 17:00 Monday her time", reminders)
 		}
 		pending, err := h.store.Pending(h.ctx, team, jo)
-		if err != nil || len(pending) != 1 || pending[0].Round.Date != models.DateOf(monday) {
+		if err != nil || len(pending) != 1 || pending[0].Round.Date != calendar.DateOf(monday) {
 			t.Fatalf("jo's waiting rounds: %+v, %v; want Monday's", pending, err)
 		}
-		if later, err := h.store.AskedLater(h.ctx, team, c.ID, jo, models.DateOf(monday)); err != nil || later {
+		if later, err := h.store.AskedLater(h.ctx, team, c.ID, jo, calendar.DateOf(monday)); err != nil || later {
 			t.Errorf("AskedLater(jo, Monday) = %v, %v; want false until her Tuesday", later, err)
 		}
-		if later, err := h.store.AskedLater(h.ctx, team, c.ID, mei, models.DateOf(monday)); err != nil || !later {
+		if later, err := h.store.AskedLater(h.ctx, team, c.ID, mei, calendar.DateOf(monday)); err != nil || !later {
 			t.Errorf("AskedLater(mei, Monday) = %v, %v; want true once her Tuesday came", later, err)
 		}
 	})

@@ -22,6 +22,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
@@ -208,7 +209,7 @@ func (h *harness) person(name, tz, hours string) string {
 		h.t.Fatalf("store person %s: %v", name, err)
 	}
 	if hours != "" {
-		wh, err := models.ParseWorkingHours(hours)
+		wh, err := calendar.ParseWorkingHours(hours)
 		if err != nil {
 			h.t.Fatalf("hours %q: %v", hours, err)
 		}

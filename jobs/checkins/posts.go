@@ -14,6 +14,7 @@ import (
 
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
@@ -190,7 +191,7 @@ func (s *Service) stillToAsk(ctx context.Context, c checkinmodels.Checkin, r che
 		if p, ok := people[user]; ok {
 			loc = p.Location()
 		}
-		return models.DateOf(t.In(loc)) == r.Date
+		return calendar.DateOf(t.In(loc)) == r.Date
 	}
 	var last time.Time
 	found := false

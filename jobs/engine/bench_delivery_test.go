@@ -19,6 +19,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/kv/kvtest"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -160,7 +161,7 @@ func newDeliveryBench(b *testing.B, n, replicas int) *deliveryBench {
 		ids[i] = p.ID
 	}
 	s := models.NewSchedules(d.db)
-	sc, err := s.Put(ctx, models.Schedule{WorkspaceID: team, Key: "test:bench", Title: "bench", Cadence: "weekdays at 10:00", Anchor: models.DateOf(start)})
+	sc, err := s.Put(ctx, models.Schedule{WorkspaceID: team, Key: "test:bench", Title: "bench", Cadence: "weekdays at 10:00", Anchor: calendar.DateOf(start)})
 	if err != nil {
 		b.Fatalf("put schedule: %v", err)
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/trellis-bot/trellis/jobs/cadence"
 	"github.com/trellis-bot/trellis/kv/kvtest"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -197,13 +198,13 @@ func (w *benchWorld) schedules() int {
 // the occurrences table also grows with the number of people.
 func (w *benchWorld) seed(b *testing.B) {
 	b.Helper()
-	c, err := cadence.Parse(benchCadence, models.DateOf(benchTick))
+	c, err := cadence.Parse(benchCadence, calendar.DateOf(benchTick))
 	if err != nil {
 		b.Fatal(err)
 	}
 	nexts := make([]string, len(benchZones.other))
 	for i, z := range benchZones.other {
-		loc, err := models.LoadLocation(z)
+		loc, err := calendar.LoadLocation(z)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -230,7 +231,7 @@ func (w *benchWorld) seed(b *testing.B) {
 		{`INSERT INTO schedules (id, workspace_id, key, title, cadence, anchor, created_at, updated_at)
 		  SELECT j, ?, 'test:s' || j, 'Stand-up ' || j, ?, ?, ?, ?
 		  FROM generate_series(1, ?) AS j`,
-			[]any{team, benchCadence, models.DateOf(benchTick).AddDays(-30).String(), yesterday, yesterday, w.schedules()}},
+			[]any{team, benchCadence, calendar.DateOf(benchTick).AddDays(-30).String(), yesterday, yesterday, w.schedules()}},
 		{`SELECT setval(pg_get_serial_sequence('schedules', 'id'), ?)`, []any{w.schedules()}},
 		{`INSERT INTO schedule_targets (schedule_id, workspace_id, recipient, planned_to, next_at, created_at)
 		  SELECT 1 + (u.k - 1) / ?, ?, u.id, ?, ?, ?

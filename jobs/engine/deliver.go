@@ -15,6 +15,7 @@ import (
 	"github.com/trellis-bot/trellis/jobs/attention"
 	"github.com/trellis-bot/trellis/jobs/cadence"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // item is one claimed occurrence with what deciding and writing it needs.
@@ -24,7 +25,7 @@ type item struct {
 	// person is the recipient of a DM, nil for a channel post.
 	person *models.Person
 	rec    attention.Recipient
-	hours  models.WorkingHours
+	hours  calendar.WorkingHours
 	budget int
 	// note is why a delivery was not on time (it waited for working hours,
 	// or Trellis was down), kept with the delivered occurrence.
@@ -397,7 +398,7 @@ func (e *Engine) load(ctx context.Context, wsID string, claims []models.Claim, n
 	} else if err != nil {
 		return nil, err
 	}
-	today := models.DateOf(now.UTC())
+	today := calendar.DateOf(now.UTC())
 	var hols []models.Holiday
 	var persons map[string]models.Person
 	var away map[string][]models.AwayPeriod
@@ -437,7 +438,7 @@ func (e *Engine) load(ctx context.Context, wsID string, claims []models.Claim, n
 // date of now: occurrences merged into one DM count once, and a send Slack
 // did not confirm counts as one message of its own.
 func sentToday(sent []models.Sent, loc *time.Location, now time.Time) int {
-	day := models.DateOf(now.In(loc))
+	day := calendar.DateOf(now.In(loc))
 	from, to := day.In(loc), day.AddDays(1).In(loc)
 	msgs := map[models.Receipt]bool{}
 	unconfirmed := 0

@@ -18,6 +18,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/testenv"
 	"github.com/trellis-bot/trellis/kv"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 const team = slacksim.DefaultTeamID
@@ -137,7 +138,7 @@ func testComposer(_ context.Context, c Context) (Message, error) {
 }
 
 // person adds a person to the emulator and the database.
-func (h *harness) person(name, tz string, hours *models.WorkingHours) string {
+func (h *harness) person(name, tz string, hours *calendar.WorkingHours) string {
 	h.t.Helper()
 	ctx := context.Background()
 	p, err := h.ctl.AddPerson(ctx, slacksim.NewPerson{Name: name, RealName: name, TZ: tz})
@@ -165,7 +166,7 @@ func (h *harness) schedule(key, cadenceText string, recipients ...string) models
 	h.t.Helper()
 	ctx := context.Background()
 	s := models.NewSchedules(h.dbs[0])
-	sc, err := s.Put(ctx, models.Schedule{WorkspaceID: team, Key: "test:" + key, Title: key, Cadence: cadenceText, Anchor: models.DateOf(h.clk.Now())})
+	sc, err := s.Put(ctx, models.Schedule{WorkspaceID: team, Key: "test:" + key, Title: key, Cadence: cadenceText, Anchor: calendar.DateOf(h.clk.Now())})
 	if err != nil {
 		h.t.Fatalf("put schedule: %v", err)
 	}
@@ -295,8 +296,8 @@ func (h *harness) occurrences() []models.Occurrence {
 	return out
 }
 
-func wh(days string, from, to string) *models.WorkingHours {
-	h, err := models.ParseWorkingHours(days + " " + from + "-" + to)
+func wh(days string, from, to string) *calendar.WorkingHours {
+	h, err := calendar.ParseWorkingHours(days + " " + from + "-" + to)
 	if err != nil {
 		panic(err)
 	}

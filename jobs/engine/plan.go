@@ -8,6 +8,7 @@ import (
 
 	"github.com/trellis-bot/trellis/jobs/cadence"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // maxPerTarget bounds how many nominal instants one target plans in one
@@ -106,7 +107,7 @@ func zone(name string) *time.Location {
 	if name == "" {
 		return time.UTC
 	}
-	loc, err := models.LoadLocation(name)
+	loc, err := calendar.LoadLocation(name)
 	if err != nil {
 		return time.UTC
 	}
@@ -135,7 +136,7 @@ var cadences sync.Map
 
 type cadenceKey struct {
 	text   string
-	anchor models.Date
+	anchor calendar.Date
 }
 
 // parse returns the schedule's cadence.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/trellis-bot/trellis/jobs/attention"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // RecipientView carries what is stored into the policy's view: the
@@ -16,13 +17,13 @@ func TestRecipientView(t *testing.T) {
 	ws := models.NewWorkspace("T1", "Acme")
 	ws.HolidayRegion = "GB"
 	ws.DailyBudget = 4
-	own := models.WorkingHours{Days: models.MonFri, Start: 7 * 60, End: 15 * 60}
-	status := models.Status{Emoji: ":palm_tree:", Text: "Vacation", Expiration: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	own := calendar.WorkingHours{Days: calendar.MonFri, Start: 7 * 60, End: 15 * 60}
+	status := calendar.Status{Emoji: ":palm_tree:", Text: "Vacation", Expiration: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
 	p := models.Person{WorkspaceID: "T1", UserID: "U1", SlackTZ: "Europe/London", TZOverride: "Asia/Tokyo",
 		Hours: &own, HolidayRegion: "DE-BY", DailyBudget: 2, Status: status}
 	away := []models.AwayPeriod{{ID: 7, WorkspaceID: "T1", UserID: "U1",
-		First: models.Date{Year: 2026, Month: 12, Day: 1}, Last: models.Date{Year: 2026, Month: 12, Day: 3}, Note: "trip"}}
-	hols := []models.Holiday{{WorkspaceID: "T1", Date: models.Date{Year: 2026, Month: 12, Day: 24}, Name: "Christmas Eve", AddedBy: "U2"}}
+		First: calendar.Date{Year: 2026, Month: 12, Day: 1}, Last: calendar.Date{Year: 2026, Month: 12, Day: 3}, Note: "trip"}}
+	hols := []models.Holiday{{WorkspaceID: "T1", Date: calendar.Date{Year: 2026, Month: 12, Day: 24}, Name: "Christmas Eve", AddedBy: "U2"}}
 
 	r := RecipientView(p, ws, away, hols)
 	if got := r.Loc().String(); got != "Asia/Tokyo" {
@@ -89,7 +90,7 @@ func TestRecipientViewDecisions(t *testing.T) {
 		return ws
 	}
 	noHours := workspace("")
-	noHours.DefaultHours = models.WorkingHours{}
+	noHours.DefaultHours = calendar.WorkingHours{}
 
 	epiphany := b("2027-01-06 10:00") // a public holiday in Bavaria, not in Germany as a whole
 	for _, tt := range []struct {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/trellis-bot/trellis/jobs/cadence"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -43,7 +44,7 @@ func TestThreeReplicasAcrossDST(t *testing.T) {
 	night := wh("mon-fri", "22:00", "06:00")
 	type who struct {
 		tz    string
-		hours models.WorkingHours
+		hours calendar.WorkingHours
 	}
 	everyone := map[string]who{}
 	var users []string
@@ -57,8 +58,8 @@ func TestThreeReplicasAcrossDST(t *testing.T) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			tz := zones[i%len(zones)]
-			hours := models.DefaultWorkingHours
-			var own *models.WorkingHours
+			hours := calendar.DefaultWorkingHours
+			var own *calendar.WorkingHours
 			if i%4 == 3 {
 				hours, own = *night, night
 			}
@@ -89,7 +90,7 @@ func TestThreeReplicasAcrossDST(t *testing.T) {
 	for id, p := range everyone {
 		loc, _ := time.LoadLocation(p.tz)
 		for key, text := range cadences {
-			c, err := cadence.Parse(text, models.DateOf(start))
+			c, err := cadence.Parse(text, calendar.DateOf(start))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // The rules as the engine applies them, end to end through the emulator,
@@ -18,7 +19,7 @@ func TestRulesInFiveZones(t *testing.T) {
 	type tcase struct {
 		name    string
 		cadence string
-		hours   *models.WorkingHours
+		hours   *calendar.WorkingHours
 		setup   func(h *harness, user string)
 		// the local date and time of the occurrence looked at
 		nominal string
@@ -41,7 +42,7 @@ func TestRulesInFiveZones(t *testing.T) {
 		{name: "away: skipped days, then superseded", cadence: "every day at 10:00", nominal: "2026-11-25 10:00", until: "2026-11-27 12:00",
 			setup: func(h *harness, user string) {
 				if _, err := models.NewPeople(h.dbs[0]).AddAway(context.Background(), models.AwayPeriod{WorkspaceID: team, UserID: user,
-					First: models.Date{Year: 2026, Month: 11, Day: 25}, Last: models.Date{Year: 2026, Month: 11, Day: 26}}); err != nil {
+					First: calendar.Date{Year: 2026, Month: 11, Day: 25}, Last: calendar.Date{Year: 2026, Month: 11, Day: 26}}); err != nil {
 					panic(err)
 				}
 			},
@@ -49,7 +50,7 @@ func TestRulesInFiveZones(t *testing.T) {
 		{name: "company holiday: deferred then delivered", cadence: "wednesdays at 10:00", nominal: "2026-11-25 10:00", until: "2026-11-26 12:00",
 			setup: func(h *harness, user string) {
 				if err := models.NewWorkspaces(h.dbs[0]).AddHoliday(context.Background(), models.Holiday{WorkspaceID: team,
-					Date: models.Date{Year: 2026, Month: 11, Day: 25}, Name: "Founders' day", AddedBy: "UADMIN"}); err != nil {
+					Date: calendar.Date{Year: 2026, Month: 11, Day: 25}, Name: "Founders' day", AddedBy: "UADMIN"}); err != nil {
 					panic(err)
 				}
 			},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -24,17 +25,17 @@ func TestSendCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	ws := models.NewWorkspace(team, "")
-	person := func(status models.Status) *models.Person {
+	person := func(status calendar.Status) *models.Person {
 		return &models.Person{WorkspaceID: team, UserID: "U1", SlackTZ: "Europe/London", Status: status}
 	}
 	dm := func(p *models.Person, id int64) item {
 		rec := RecipientView(*p, ws, nil, nil)
 		rec.SentToday, rec.DailyBudget = 3, 3
 		return item{claim: models.Claim{Occurrence: models.Occurrence{ID: id, Recipient: "U1", DeliverAt: decided}, Token: "t"},
-			person: p, decided: decided, hours: models.DefaultWorkingHours, rec: rec}
+			person: p, decided: decided, hours: calendar.DefaultWorkingHours, rec: rec}
 	}
 	post := item{claim: models.Claim{Occurrence: models.Occurrence{ID: 3, Recipient: "C1", DeliverAt: decided}, Token: "t"}, decided: decided}
-	vacation := models.Status{Emoji: ":palm_tree:", Text: "Vacationing", Expiration: decided.Add(2 * time.Minute)}
+	vacation := calendar.Status{Emoji: ":palm_tree:", Text: "Vacationing", Expiration: decided.Add(2 * time.Minute)}
 
 	for _, tc := range []struct {
 		name  string
@@ -43,13 +44,13 @@ func TestSendCheck(t *testing.T) {
 		lost  bool
 		want  error
 	}{
-		{"person, fresh, inside the window (the budget was counted when decided)", []item{dm(person(models.Status{}), 1)}, time.Second, false, nil},
-		{"person, window closed while waiting", []item{dm(person(models.Status{}), 1)}, 30*time.Minute + time.Second, false, errWindowClosed},
+		{"person, fresh, inside the window (the budget was counted when decided)", []item{dm(person(calendar.Status{}), 1)}, time.Second, false, nil},
+		{"person, window closed while waiting", []item{dm(person(calendar.Status{}), 1)}, 30*time.Minute + time.Second, false, errWindowClosed},
 		{"person went away (status) before the wire", []item{dm(person(vacation), 1)}, time.Second, false, errWindowClosed},
 		{"person's away status expired before the wire", []item{dm(person(vacation), 1)}, 2 * time.Minute, false, nil},
-		{"decision older than grace", []item{dm(person(models.Status{}), 1)}, 2*time.Minute + time.Second, false, errStale},
-		{"lease taken over", []item{dm(person(models.Status{}), 1)}, time.Second, true, errLeaseEnding},
-		{"lease too short to send", []item{dm(person(models.Status{}), 1)}, 23 * time.Second, false, errLeaseEnding},
+		{"decision older than grace", []item{dm(person(calendar.Status{}), 1)}, 2*time.Minute + time.Second, false, errStale},
+		{"lease taken over", []item{dm(person(calendar.Status{}), 1)}, time.Second, true, errLeaseEnding},
+		{"lease too short to send", []item{dm(person(calendar.Status{}), 1)}, 23 * time.Second, false, errLeaseEnding},
 		{"channel post within its window", []item{post}, time.Minute, false, nil},
 		{"channel post past its window", []item{post}, time.Hour + time.Second, false, errWindowClosed},
 	} {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // The forecast /trellis me shows applies the same rules as delivery.
@@ -14,7 +15,7 @@ func TestForecast(t *testing.T) {
 	ws.HolidayRegion = "none"
 	p := models.Person{WorkspaceID: "T1", UserID: "U1", SlackTZ: "Europe/London"}
 	sched := func(key, cadence string, paused bool) models.DueTarget {
-		return models.DueTarget{Schedule: models.Schedule{Key: "test:" + key, Title: key, Cadence: cadence, Anchor: models.DateOf(now), Paused: paused}}
+		return models.DueTarget{Schedule: models.Schedule{Key: "test:" + key, Title: key, Cadence: cadence, Anchor: calendar.DateOf(now), Paused: paused}}
 	}
 	in := ForecastInput{Targets: []models.DueTarget{
 		sched("standup", "weekdays at 09:30", false),
@@ -22,7 +23,7 @@ func TestForecast(t *testing.T) {
 		sched("retro", "fridays at 16:00", true),
 	}}
 	rec := RecipientView(p, ws, []models.AwayPeriod{
-		{First: models.Date{Year: 2026, Month: 12, Day: 1}, Last: models.Date{Year: 2026, Month: 12, Day: 1}},
+		{First: calendar.Date{Year: 2026, Month: 12, Day: 1}, Last: calendar.Date{Year: 2026, Month: 12, Day: 1}},
 	}, nil)
 	got := Forecast(in, rec, now, 8)
 	var lines []string

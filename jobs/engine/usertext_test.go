@@ -9,6 +9,7 @@ import (
 
 	"github.com/trellis-bot/trellis/internal/blockkit"
 	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
 )
 
 // TestWhyLineShowsTypedTextAsText: a schedule's title and cadence and the
@@ -22,7 +23,7 @@ func TestWhyLineShowsTypedTextAsText(t *testing.T) {
 		sc := models.Schedule{Key: "checkin:1", Title: v, Cadence: v, ChannelTZ: "UTC"}
 		person := &models.Person{UserID: "U2", SlackTZ: "Europe/Berlin"}
 		for _, it := range []item{
-			{schedule: sc, person: person, hours: models.DefaultWorkingHours, budget: 3, note: "it was a holiday: " + v},
+			{schedule: sc, person: person, hours: calendar.DefaultWorkingHours, budget: 3, note: "it was a holiday: " + v},
 			{schedule: sc},
 		} {
 			it.claim.Occurrence.NominalAt = now

@@ -170,6 +170,9 @@ func (d *Dispatcher) Dispatch(ctx context.Context, req *Request) (ack []byte, er
 		return nil, nil
 	}
 	d.attachClient(ctx, req)
+	if req.Kind == KindEvent && req.Event != nil {
+		req.subs = &subscriberClaims{d: d, keys: keys, eventType: req.Event.Type, attrs: requestAttrs(req)}
+	}
 
 	hctx, cancel := context.WithTimeout(ctx, d.ackTimeout)
 	done := make(chan handlerResult, 1)
@@ -253,7 +256,11 @@ func (d *Dispatcher) complete(ctx context.Context, req *Request, keys []string, 
 		return nil, "no_route", nil
 	}
 
-	req.TakeAfter() // the work they belong to failed; a retry schedules them again
+	if fns := req.TakeAfter(); errors.Is(r.err, errSubscribersFailed) {
+		// Those of an event's subscribers that succeeded: a retry will
+		// not serve them again (see subscriberClaims).
+		d.runAfter(req, fns)
+	} // else the work they belong to failed; a retry schedules them again
 	d.abort(ctx, keys)
 	d.log.ErrorContext(ctx, "handler failed", requestAttrs(req, "err", r.err)...)
 	switch req.Kind {
@@ -405,13 +412,84 @@ func (d *Dispatcher) claim(ctx context.Context, req *Request) ([]string, Seen) {
 		return nil, New
 	}
 	keys := dedupeKeys(req)
+	if seen := d.claimKeys(ctx, keys); seen != New {
+		return nil, seen
+	}
+	return keys, New
+}
+
+// claimKeys begins every key in keys; if any is a duplicate it releases
+// the ones it took and says what it found.
+func (d *Dispatcher) claimKeys(ctx context.Context, keys []string) Seen {
 	for i, k := range keys {
 		if seen := d.dedupe.Claim(ctx, k); seen != New {
 			d.abort(ctx, keys[:i])
-			return nil, seen
+			return seen
 		}
 	}
-	return keys, New
+	return New
+}
+
+// subscriberClaims deduplicates each subscriber of one event delivery on
+// its own, so that the subscribers are isolated from one another: when one
+// fails, the event is not acked and Slack retries it, and the retry must
+// serve the failed subscriber again without serving twice the ones that
+// succeeded (a second welcome message, a second post), nor lose the After
+// work they scheduled. A subscriber's keys are the delivery's dedupe keys
+// suffixed with its owner; each is finished when the subscriber succeeds
+// and released when it fails. A failure is logged and counted here, once
+// per subscriber.
+type subscriberClaims struct {
+	d         *Dispatcher
+	keys      []string // the delivery's own dedupe keys; none without a Deduper
+	eventType string
+	attrs     []any
+}
+
+func (c *subscriberClaims) keysOf(owner string) []string {
+	keys := make([]string, len(c.keys))
+	for i, k := range c.keys {
+		keys[i] = k + ":sub:" + ownerName(owner)
+	}
+	return keys
+}
+
+// claim says whether owner's subscriber is to be served by this delivery:
+// not when an earlier delivery served it (run is false, err nil), nor when
+// one is still serving it (err wraps ErrInProgress, so that the event is
+// not acked). A nil c serves every subscriber.
+func (c *subscriberClaims) claim(ctx context.Context, owner string) (run bool, err error) {
+	if c == nil || c.d.dedupe == nil {
+		return true, nil
+	}
+	switch c.d.claimKeys(ctx, c.keysOf(owner)) {
+	case New:
+		return true, nil
+	case Handled:
+		c.d.log.InfoContext(ctx, "event subscriber already served by an earlier delivery; skipped",
+			append([]any{"owner", ownerName(owner)}, c.attrs...)...)
+		return false, nil
+	}
+	return false, ErrInProgress
+}
+
+// settle finishes owner's claim when its subscriber succeeded (err is
+// nil), and otherwise releases it, so that a retry serves it again, and
+// logs and counts the failure.
+func (c *subscriberClaims) settle(ctx context.Context, owner string, err error) {
+	if c == nil {
+		return
+	}
+	// The handler's context may be past its ack deadline by now.
+	ctx = context.WithoutCancel(ctx)
+	if err == nil {
+		c.d.finish(ctx, c.keysOf(owner))
+		return
+	}
+	c.d.abort(ctx, c.keysOf(owner))
+	c.d.metrics.subscriberFailure(c.eventType, ownerName(owner))
+	c.d.log.ErrorContext(ctx, "event subscriber failed; Slack's retry serves it again",
+		append([]any{"owner", ownerName(owner), "err", err}, c.attrs...)...)
 }
 
 func (d *Dispatcher) finish(ctx context.Context, keys []string) {

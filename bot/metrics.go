@@ -27,6 +27,10 @@ type Metrics struct {
 	// InboundTotal counts inbound requests by kind and outcome (ok, error,
 	// no_route, duplicate, ignored, timeout).
 	InboundTotal *prometheus.CounterVec
+	// SubscriberFailures counts the failures (errors and panics) of an
+	// event's subscribers, when several features subscribe to it, by event
+	// type and owner.
+	SubscriberFailures *prometheus.CounterVec
 	// SignatureFailures counts rejected HTTP requests by reason.
 	SignatureFailures *prometheus.CounterVec
 	// RedisFallbacks counts operations served by the in-process fallback
@@ -71,6 +75,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "trellis_inbound_requests_total",
 			Help: "Inbound Slack requests by kind and outcome.",
 		}, []string{"kind", "outcome"}),
+		SubscriberFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "trellis_event_subscriber_failures_total",
+			Help: "Failures of one subscriber of an event several features subscribe to.",
+		}, []string{"event", "owner"}),
 		SignatureFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "trellis_signature_failures_total",
 			Help: "Inbound HTTP requests rejected by signature verification.",
@@ -86,7 +94,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.APICalls, m.APILatency, m.APIPaceWait, m.RateLimited,
-			m.DedupeHits, m.Inbound, m.InboundTotal, m.SignatureFailures,
+			m.DedupeHits, m.Inbound, m.InboundTotal, m.SubscriberFailures, m.SignatureFailures,
 			m.RedisFallbacks, m.RedisUp)
 	}
 	return m
@@ -150,5 +158,11 @@ func (m *Metrics) signatureFailure(reason string) {
 func (m *Metrics) redisFallback(component string) {
 	if m != nil {
 		m.RedisFallbacks.WithLabelValues(component).Inc()
+	}
+}
+
+func (m *Metrics) subscriberFailure(eventType, owner string) {
+	if m != nil {
+		m.SubscriberFailures.WithLabelValues(eventType, owner).Inc()
 	}
 }

@@ -73,6 +73,27 @@ type Request struct {
 
 	mu    sync.Mutex
 	after []func(ctx context.Context)
+	// subs deduplicates an event's subscribers one by one; the
+	// Dispatcher sets it. Nil serves every subscriber.
+	subs *subscriberClaims
+}
+
+// forSubscriber returns a copy of r for one subscriber of an event: the
+// same request, with After functions of its own.
+func (r *Request) forSubscriber() *Request {
+	return &Request{
+		Kind:         r.Kind,
+		TeamID:       r.TeamID,
+		EnterpriseID: r.EnterpriseID,
+		UserID:       r.UserID,
+		ChannelID:    r.ChannelID,
+		Command:      r.Command,
+		Interaction:  r.Interaction,
+		Event:        r.Event,
+		EventID:      r.EventID,
+		RetryNum:     r.RetryNum,
+		Slack:        r.Slack,
+	}
 }
 
 // After schedules fn to run once the request has been acknowledged. Slow work
@@ -248,11 +269,15 @@ var ErrNoRoute = fmt.Errorf("bot: no handler for request")
 //
 // An event goes to every subscriber of its type, each through the
 // middleware, all at once, each isolated: one that fails or panics does
-// not stop the others. The event is acked as handled only when every
-// subscriber succeeded; otherwise the subscribers' errors are returned,
-// joined, so that Slack retries the event, and every subscriber sees the
-// retry (event handlers are idempotent: Slack may deliver any event more
-// than once). The response is the first subscriber's, in the order they
+// not stop the others, nor costs them their work. Each subscriber's After
+// functions are its own: they are kept when it succeeds and dropped when it
+// fails. The event is acked as handled only when every subscriber
+// succeeded; otherwise the subscribers' errors are returned, joined, so that
+// Slack retries the event. Served by a Dispatcher with a Deduper, each
+// subscriber is also deduplicated on its own (see subscriberClaims): the
+// retry serves only the subscribers that have not yet succeeded, and the
+// After functions of those that did run even though the delivery is not
+// acked. The response is the first subscriber's, in the order they
 // subscribed, that is not nil.
 func (m *Mux) ServeSlack(ctx context.Context, req *Request) (*Response, error) {
 	if req.Kind == KindEvent {
@@ -283,7 +308,11 @@ func (m *Mux) wrap(h Handler) Handler {
 	return h
 }
 
-// fanOut serves an event to each of its subscribers on its own goroutine.
+// fanOut serves an event to each of its subscribers on its own goroutine,
+// each with its own copy of req so that its After functions are its own.
+// Those of the subscribers that succeeded move to req; when some failed,
+// the error wraps errSubscribersFailed so that the Dispatcher still runs
+// them.
 func (m *Mux) fanOut(ctx context.Context, req *Request, subs []route) (*Response, error) {
 	res := make([]*Response, len(subs))
 	errs := make([]error, len(subs))
@@ -291,21 +320,36 @@ func (m *Mux) fanOut(ctx context.Context, req *Request, subs []route) (*Response
 	for i, sub := range subs {
 		wg.Go(func() {
 			defer func() {
-				if p := recover(); p != nil {
-					errs[i] = fmt.Errorf("%w: %v\n%s", ErrHandlerPanic, p, debug.Stack())
+				if errs[i] != nil {
+					errs[i] = fmt.Errorf("%s's %s subscriber: %w", ownerName(sub.owner), req.Event.Type, errs[i])
 				}
 			}()
-			res[i], errs[i] = m.wrap(sub.h).ServeSlack(ctx, req)
+			run, err := req.subs.claim(ctx, sub.owner)
+			if !run {
+				errs[i] = err // nil when an earlier delivery served it
+				return
+			}
+			own := req.forSubscriber()
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						errs[i] = fmt.Errorf("%w: %v\n%s", ErrHandlerPanic, p, debug.Stack())
+					}
+				}()
+				res[i], errs[i] = m.wrap(sub.h).ServeSlack(ctx, own)
+			}()
+			fns := own.TakeAfter()
+			if errs[i] == nil {
+				for _, fn := range fns {
+					req.After(fn)
+				}
+			} // else a retry schedules them again
+			req.subs.settle(ctx, sub.owner, errs[i])
 		})
 	}
 	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			errs[i] = fmt.Errorf("%s's %s subscriber: %w", ownerName(subs[i].owner), req.Event.Type, err)
-		}
-	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", errSubscribersFailed, err)
 	}
 	for _, r := range res {
 		if r != nil {
@@ -314,6 +358,12 @@ func (m *Mux) fanOut(ctx context.Context, req *Request, subs []route) (*Response
 	}
 	return nil, nil
 }
+
+// errSubscribersFailed is wrapped by the error of an event some of whose
+// subscribers failed: the After functions left on the request are those of
+// the subscribers that succeeded, whose work is done and will not be served
+// again, so they run although the event is not acked.
+var errSubscribersFailed = errors.New("bot: some event subscribers failed")
 
 func (m *Mux) route(req *Request) (route, bool) {
 	var r route

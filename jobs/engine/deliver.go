@@ -643,9 +643,21 @@ func (e *Engine) deliver(ctx context.Context, api Slack, wsID string, items []it
 			loc = channelLocation(it.schedule)
 		}
 		oneOff, err := e.decodeOneOff(it.schedule.Kind(), it.claim.Occurrence.CadenceID, it.claim.Occurrence.Payload)
+		if errors.Is(err, errNewerOneOff) && e.clock.Now().Sub(it.claim.Occurrence.NominalAt) < e.catchUp {
+			// Planned by a newer build: during a rolling deploy a newer
+			// replica sends it. Not for ever: once it is older than
+			// CatchUp, the newer build is taken to be gone (rolled back),
+			// and it is skipped below.
+			e.log.InfoContext(ctx, "a one-off was planned by a newer build; leaving it to a newer replica", "schedule", it.schedule.Key, "occurrence", it.claim.Occurrence.ID, "err", err)
+			e.release(ctx, &st, it.claim, e.clock.Now().Add(e.retryAfter), "waiting for a newer Trellis to send it: "+err.Error())
+			continue
+		}
 		if err != nil {
-			// Planned by a build that knew a kind or version this one does
-			// not, or stored damaged: trying again would not help.
+			// Stored damaged, or planned by a newer build gone for
+			// CatchUp: trying again would not help.
+			if !errors.Is(err, errUnreadable) {
+				err = fmt.Errorf("%w: %w", errUnreadable, err)
+			}
 			e.log.WarnContext(ctx, "could not read a one-off's payload", "schedule", it.schedule.Key, "occurrence", it.claim.Occurrence.ID, "err", err)
 			e.complete(ctx, &st, it.claim, models.OccurrenceSkipped, err.Error(), models.Receipt{}, e.clock.Now())
 			continue

@@ -132,6 +132,8 @@ func reasonCode(status, reason string) string {
 		return "slack_error"
 	case strings.Contains(r, "replica stopped"):
 		return "replica_stopped"
+	case strings.Contains(r, "newer trellis"):
+		return "newer_build"
 	case strings.Contains(r, "handed back unsent"):
 		return "handed_back"
 	case strings.Contains(r, "reached it late"):

@@ -143,16 +143,26 @@ func (e *Engine) encodeOneOff(scheduleKind string, p OneOff) (string, error) {
 	return string(env), nil
 }
 
-// errUnreadable wraps why a one-off's payload cannot be read: the
-// occurrence is settled as skipped, its reason saying so.
-var errUnreadable = errors.New("unreadable")
+// Why a one-off's payload cannot be read by this build.
+var (
+	// errUnreadable wraps why a payload is damaged: no build can read it,
+	// and the occurrence is settled as skipped, its reason saying so.
+	errUnreadable = errors.New("unreadable")
+	// errNewerOneOff wraps why a payload was planned by a newer build than
+	// this one: a kind it does not know, or a version newer than it knows.
+	// During a rolling deploy a newer replica can send it, so the
+	// occurrence is deferred rather than skipped (see deliver).
+	errNewerOneOff = errors.New("planned by a newer build")
+)
 
 // decodeOneOff is the payload of occurrence cadenceID/payload of a
 // schedule of kind scheduleKind: nil for the schedule's own occurrences.
 // A one-off planned before payloads (no payload, its tag in the
-// CadenceID) is read as version 0 of its kind. What cannot be read — a
-// kind or version this build does not know, a payload that does not
-// parse — is an error wrapping errUnreadable.
+// CadenceID) is read as version 0 of its kind. A payload of a kind this
+// build does not know, or of a version newer than it knows, is an error
+// wrapping errNewerOneOff; what no build can read — a payload that does
+// not parse, an old tag of an unknown kind or that does not read back, an
+// older version its type does not read — one wrapping errUnreadable.
 func (e *Engine) decodeOneOff(scheduleKind, cadenceID, payload string) (OneOff, error) {
 	_, tag, oneOff := strings.Cut(cadenceID, oneOffSep)
 	if !oneOff {
@@ -169,7 +179,15 @@ func (e *Engine) decodeOneOff(scheduleKind, cadenceID, payload string) (OneOff, 
 	}
 	t, ok := e.oneOffType(scheduleKind, env.Kind)
 	if !ok {
-		return nil, fmt.Errorf("%w: no %s message of kind %q is known", errUnreadable, scheduleKind, env.Kind)
+		why := errNewerOneOff
+		if payload == "" {
+			// Builds that wrote tags without payloads are all older.
+			why = errUnreadable
+		}
+		return nil, fmt.Errorf("%w: no %s message of kind %q is known", why, scheduleKind, env.Kind)
+	}
+	if env.Version > t.version {
+		return nil, fmt.Errorf("%w: %s %q version %d (this build knows up to version %d)", errNewerOneOff, scheduleKind, env.Kind, env.Version, t.version)
 	}
 	p, err := t.decode(env.Version, env.Data)
 	if err != nil {

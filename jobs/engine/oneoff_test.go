@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/modelstest"
@@ -83,10 +84,13 @@ func TestPlanOnceRefusesUndeclaredPayloads(t *testing.T) {
 }
 
 // The composer gets each one-off's payload back typed, a row from before
-// payloads read as version 0; what this build cannot read — a kind it does
-// not know, a version newer than it knows, an old tag that does not read
-// back exactly, a payload that does not parse — is settled as skipped,
-// saying why, and never reaches the composer.
+// payloads read as version 0. A payload of a kind this build does not know
+// or of a version newer than it knows was planned by a newer build: it is
+// deferred, saying why, so that a newer replica sends it, unless it is
+// older than CatchUp. What no build can read — an old tag of an unknown
+// kind or that does not read back exactly, an older version its type does
+// not read, a payload that does not parse — is settled as skipped, saying
+// why. Neither reaches the composer.
 func TestOneOffPayloadsReachTheComposer(t *testing.T) {
 	for _, dialect := range modelstest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
@@ -120,10 +124,14 @@ func TestOneOffPayloadsReachTheComposer(t *testing.T) {
 				{CadenceID: "test:daily#reminder:8", Payload: `{"kind":"mystery","version":1,"data":{}}`},
 				{CadenceID: "test:daily#reminder:9", Payload: `{"kind":"reminder","version":1,"data":"nine"}`},
 				{CadenceID: "test:daily#reminder:10", Payload: `not json`},
+				{CadenceID: "test:daily#reminder:11", Payload: `{"kind":"reminder","version":2,"data":{"n":11}}`},
 			}
 			for i := range raw {
 				raw[i].WorkspaceID, raw[i].Recipient, raw[i].NominalAt, raw[i].DeliverAt = team, ada, at, at
 			}
+			// Planned by a newer build longer ago than CatchUp (a day): that
+			// build is taken to be gone.
+			raw[len(raw)-1].NominalAt = at.Add(-25 * time.Hour)
 			if _, err := e.occ.Plan(ctx, raw); err != nil {
 				t.Fatal(err)
 			}
@@ -142,13 +150,22 @@ func TestOneOffPayloadsReachTheComposer(t *testing.T) {
 				"test:daily#mystery:1":   `no test message of kind "mystery"`,
 				"test:daily#note:x":      "version 0 cannot be read",
 				"test:daily#reminder:6x": `tag "reminder:6x" does not read`,
-				"test:daily#reminder:7":  "version 2 cannot be read",
-				"test:daily#reminder:8":  `no test message of kind "mystery"`,
 				"test:daily#reminder:9":  "cannot unmarshal",
 				"test:daily#reminder:10": "invalid character",
+				"test:daily#reminder:11": `planned by a newer build: test "reminder" version 2 (this build knows up to version 1)`,
+			}
+			newer := map[string]string{
+				"test:daily#reminder:7": `planned by a newer build: test "reminder" version 2 (this build knows up to version 1)`,
+				"test:daily#reminder:8": `planned by a newer build: no test message of kind "mystery"`,
 			}
 			for _, o := range h.occurrences() {
-				switch want, bad := unreadable[o.CadenceID]; {
+				want, bad := unreadable[o.CadenceID]
+				wantNewer, isNewer := newer[o.CadenceID]
+				switch {
+				case isNewer:
+					if o.Status != models.OccurrenceDeferred || !strings.HasPrefix(o.Reason, "waiting for a newer Trellis to send it: ") || !strings.Contains(o.Reason, wantNewer) {
+						t.Errorf("%s: %s (%s), want deferred for a newer build: …%s…", o.CadenceID, o.Status, o.Reason, wantNewer)
+					}
 				case bad:
 					if o.Status != models.OccurrenceSkipped || !strings.HasPrefix(o.Reason, "unreadable: ") || !strings.Contains(o.Reason, want) {
 						t.Errorf("%s: %s (%s), want skipped as unreadable: …%s…", o.CadenceID, o.Status, o.Reason, want)

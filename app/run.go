@@ -16,10 +16,12 @@ import (
 
 // Run serves until ctx is done, then stops in order: Socket Mode, then
 // HTTP (letting acks finish), then the slow work handlers scheduled after
-// their acks and the jobs still running, with any stepper a tick left
-// running past its budget. The engine's tick and sweep see
-// ctx end and hand back every claim they hold, unsent, before Run returns;
-// Close then releases the rest. Run may be called once.
+// their acks and the jobs still running, all within shutdownBudget; then,
+// within a drainBudget of its own, any stepper a tick left running past its
+// budget. The engine's tick and sweep see ctx end and hand back every claim
+// they hold, unsent, before Run returns; Close then releases the rest. Run
+// returns once every goroutine it started (the Redis health watch among
+// them) has. Run may be called once.
 func (a *App) Run(ctx context.Context) error {
 	if !a.ran.CompareAndSwap(false, true) {
 		return errors.New("app: Run was called already")
@@ -27,7 +29,6 @@ func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(a.serveHTTP)
 	a.log.Info("listening", "addr", a.Addr(), "slack_http", a.slack.http)
-	go watchRedis(ctx, a.store, a.metrics)
 
 	scheduler, err := a.startJobs(ctx, &wg)
 	if err != nil {
@@ -35,13 +36,14 @@ func (a *App) Run(ctx context.Context) error {
 		wg.Wait()
 		return err
 	}
+	wg.Go(func() { watchRedis(ctx, a.store, a.metrics) })
 	stopSocket := a.startSocketMode(&wg)
 	a.startDelivery()
 
 	<-ctx.Done()
 	a.log.Info("shutting down")
 	stopSocket()
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownBudget)
 	defer cancel()
 	if err := a.server.Shutdown(shutdownCtx); err != nil {
 		a.log.Warn("http shutdown", "err", err)
@@ -54,13 +56,23 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	wg.Wait()
 	// A stepper left running past its budget by its tick still uses the
-	// stores Close is about to close.
-	if err := a.eng.Drain(shutdownCtx); err != nil {
+	// stores Close is about to close. It gets a budget of its own: a slow
+	// HTTP or scheduler shutdown must not leave it none.
+	drainCtx, cancelDrain := context.WithTimeout(context.Background(), drainBudget)
+	defer cancelDrain()
+	if err := a.eng.Drain(drainCtx); err != nil {
 		a.log.Warn("engine shutdown", "err", err)
 	}
 	a.log.Info("stopped")
 	return nil
 }
+
+// How long Run's shutdown waits: shutdownBudget for HTTP, the after-ack
+// work and the jobs together, then drainBudget for the engine's steppers.
+const (
+	shutdownBudget = 20 * time.Second
+	drainBudget    = 10 * time.Second
+)
 
 // dataRetention is how long a workspace's data is kept after Trellis is
 // uninstalled: inside Slack's 14 business days, with a week in which

@@ -58,11 +58,39 @@ type steppers struct {
 // stepper is one registered stepper and whether a run of it is under way.
 type stepper struct {
 	StepperSpec
+	// running is true while a run is under way. It changes only under mu,
+	// together with run (see begin and end), and may be read without it.
 	running atomic.Bool
 
 	mu sync.Mutex
 	// run is closed when the latest run returns; nil before the first.
 	run chan struct{}
+}
+
+// begin marks a run under way and returns the channel its end closes, or
+// false when a run is under way already. The run's channel is in place
+// before anyone can see running true, so drain never waits on the channel
+// of a run that is over while a newer one is under way.
+func (st *stepper) begin() (chan struct{}, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.running.Load() {
+		return nil, false
+	}
+	done := make(chan struct{})
+	st.run = done
+	st.running.Store(true)
+	return done, true
+}
+
+// end marks the run begin returned done for over: done is closed before
+// running is false, so that a run started next (and the channel drain
+// reads) never comes before the end of this one is visible.
+func (st *stepper) end(done chan struct{}) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	close(done)
+	st.running.Store(false)
 }
 
 // lastRun is the channel closed when the stepper's latest run returns.
@@ -101,26 +129,26 @@ func (s *steppers) all() []*stepper {
 // its own goroutine with a context ending at its budget, and returns a
 // wait that returns once each run has returned or reached its budget.
 // A run past its budget is left to finish on its own; when ctx ends
-// first, wait waits for every run to return.
+// first, wait waits for every run to return. When ctx has ended already
+// (shutdown), nothing is started.
 func (s *steppers) start(ctx context.Context, now time.Time) (wait func()) {
+	if ctx.Err() != nil {
+		return func() {}
+	}
 	var waits sync.WaitGroup
 	for _, st := range s.all() {
-		if !st.running.CompareAndSwap(false, true) {
+		done, ok := st.begin()
+		if !ok {
 			s.log.WarnContext(ctx, "stepper still running from an earlier tick; not started again", "stepper", st.Name)
 			s.metrics.step(st.Name, "skipped")
 			continue
 		}
 		sctx, cancel := context.WithTimeout(ctx, st.Budget)
-		done := make(chan struct{})
-		st.mu.Lock()
-		st.run = done
-		st.mu.Unlock()
 		go func() {
-			// Last in, first out: the run is marked over, then done is
-			// closed, then its context is let go.
+			// Last in, first out: the run is marked over (done closed),
+			// then its context is let go.
 			defer cancel()
-			defer close(done)
-			defer st.running.Store(false)
+			defer st.end(done)
 			s.runOne(sctx, st, now)
 		}()
 		waits.Go(func() {
@@ -195,12 +223,20 @@ func (s *steppers) runOne(ctx context.Context, st *stepper, now time.Time) {
 }
 
 // nextDue is the earliest instant a stepper has work. A stepper that
-// cannot tell is logged and left out, so it does not hide the others.
+// cannot tell, failing or panicking, is logged and left out, so it does not
+// hide the others.
 func (s *steppers) nextDue(ctx context.Context) (time.Time, bool) {
 	var at time.Time
 	var ok bool
 	for _, st := range s.all() {
-		t, sok, err := st.Stepper.NextDue(ctx)
+		t, sok, err := func() (t time.Time, ok bool, err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+				}
+			}()
+			return st.Stepper.NextDue(ctx)
+		}()
 		if err != nil {
 			s.log.WarnContext(ctx, "stepper could not say when it is next due", "stepper", st.Name, "err", err)
 			continue

@@ -255,3 +255,75 @@ func TestDrainWaitsForARunPastItsBudget(t *testing.T) {
 		t.Error("drain returned before the stepper did")
 	}
 }
+
+// A tick whose context has ended (shutdown) starts no stepper run: Drain,
+// called then, has nothing started after it began to miss.
+func TestStepperNotStartedOnceTheTickIsStopping(t *testing.T) {
+	s, m := newSteppers(t)
+	f := &fakeStepper{}
+	if err := s.add(StepperSpec{Name: "f", Stepper: f}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s.start(ctx, time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))()
+	if got := f.runs(); got != 0 {
+		t.Errorf("stepper ran %d times on a stopped tick, want 0", got)
+	}
+	if s.all()[0].running.Load() || s.all()[0].lastRun() != nil {
+		t.Error("a stepper run is marked under way on a stopped tick")
+	}
+	if got := stepCount(m, "f", "ok") + stepCount(m, "f", "skipped"); got != 0 {
+		t.Errorf("runs counted on a stopped tick: %d, want 0", got)
+	}
+}
+
+// Once a stepper is seen not running, the channel of its last run is
+// closed: a run is never marked over before its end is visible to Drain,
+// nor is a new one marked under way before its channel is in place.
+func TestStepperRunEndsBeforeItIsMarkedOver(t *testing.T) {
+	s, _ := newSteppers(t)
+	if err := s.add(StepperSpec{Name: "f", Stepper: &fakeStepper{}}); err != nil {
+		t.Fatal(err)
+	}
+	st := s.all()[0]
+	t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	for i := range 1000 {
+		s.start(context.Background(), t0.Add(time.Duration(i)*time.Minute))
+		for st.running.Load() {
+			runtime.Gosched()
+		}
+		select {
+		case <-st.lastRun():
+		default:
+			t.Fatalf("run %d: not running, but its channel is not closed", i)
+		}
+	}
+}
+
+// dueStepper says it is next due at due, or fails or panics saying so.
+type dueStepper struct {
+	fakeStepper
+	nextDue func() (time.Time, bool, error)
+}
+
+func (d *dueStepper) NextDue(context.Context) (time.Time, bool, error) { return d.nextDue() }
+
+// A stepper whose NextDue fails or panics is logged and left out; the
+// others' instants still count.
+func TestNextDueLeavesOutABrokenStepper(t *testing.T) {
+	s, _ := newSteppers(t)
+	due := time.Date(2026, 12, 7, 9, 30, 0, 0, time.UTC)
+	for _, spec := range []StepperSpec{
+		{Name: "panics", Stepper: &dueStepper{nextDue: func() (time.Time, bool, error) { panic("nil map") }}},
+		{Name: "fails", Stepper: &dueStepper{nextDue: func() (time.Time, bool, error) { return time.Time{}, false, errors.New("database gone") }}},
+		{Name: "due", Stepper: &dueStepper{nextDue: func() (time.Time, bool, error) { return due, true, nil }}},
+	} {
+		if err := s.add(spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if at, ok := s.nextDue(context.Background()); !ok || !at.Equal(due) {
+		t.Errorf("nextDue() = %v, %v; want %v, true", at, ok, due)
+	}
+}

@@ -30,42 +30,92 @@ func Notice(msg, hint string) *bot.Response {
 	return Reply(msg, views.Notice(msg, hint))
 }
 
-// command serves /trellis and its subcommands.
+// command serves /trellis and its subcommands: the core's (coreCommands),
+// then the features'.
 func (h *Handlers) command(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 	sub, rest := SplitCommand(req.Command.Text)
-	switch sub {
-	case "", "help":
-		names := slices.Concat(coreSubcommands, h.commandNames, []string{"help"})
-		return Reply("Trellis commands: /trellis "+strings.Join(names, ", ")+".", views.Help(h.helpLines...)), nil
-	case "me":
-		return h.cmdMe(ctx, req)
+	cc, core := findCoreCommand(sub)
+	if core && cc.anonymous {
+		return cc.serve(h, ctx, req, models.Person{}, rest)
 	}
 	// Know the person (and their Slack timezone) before any setting is stored.
 	p, err := h.Person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	switch sub {
-	case "hours":
-		return h.cmdHours(ctx, req, rest)
-	case "tz", "timezone":
-		return h.cmdTZ(ctx, req, rest)
-	case "away", "off", "vacation":
-		return h.cmdAway(ctx, req, p, rest)
-	case "back":
-		return h.cmdBack(ctx, req, p)
-	case "holidays", "holiday":
-		return h.cmdHolidays(ctx, req, p, rest)
-	case "budget", "limit":
-		return h.cmdBudget(ctx, req, p, rest)
-	case "admin":
-		return h.cmdAdmin(ctx, req, rest)
+	if core {
+		return cc.serve(h, ctx, req, p, rest)
 	}
 	if sc, ok := h.subcommands[sub]; ok {
 		return sc.Serve(ctx, req, p, rest)
 	}
 	return Notice(fmt.Sprintf("I don't know the command %s.", views.Code(sub)),
 		"Try `/trellis help` for the full list, or `/trellis me` to see your settings."), nil
+}
+
+// coreCommand is a /trellis subcommand the core serves itself.
+type coreCommand struct {
+	// words are the subcommand's word and then its aliases.
+	words []string
+	// listed puts words[0] in the reply to a bare /trellis.
+	listed bool
+	// anonymous subcommands are served before the person is known (p is
+	// then the zero Person).
+	anonymous bool
+	serve     func(h *Handlers, ctx context.Context, req *bot.Request, p models.Person, rest string) (*bot.Response, error)
+}
+
+// coreCommands is the one list of the core's subcommands: command serves
+// them and Register reserves their words, so the two cannot drift. The
+// listed ones are in the order the reply to a bare /trellis lists them. A
+// function rather than a variable, since help reads the list it is in.
+func coreCommands() []coreCommand {
+	return []coreCommand{
+		{words: []string{"", "help"}, anonymous: true, serve: func(h *Handlers, _ context.Context, _ *bot.Request, _ models.Person, _ string) (*bot.Response, error) {
+			names := slices.Concat(coreListed(), h.commandNames, []string{"help"})
+			return Reply("Trellis commands: /trellis "+strings.Join(names, ", ")+".", views.Help(h.helpLines...)), nil
+		}},
+		{words: []string{"me"}, listed: true, anonymous: true, serve: func(h *Handlers, ctx context.Context, req *bot.Request, _ models.Person, _ string) (*bot.Response, error) {
+			return h.cmdMe(ctx, req)
+		}},
+		{words: []string{"hours"}, listed: true, serve: func(h *Handlers, ctx context.Context, req *bot.Request, _ models.Person, rest string) (*bot.Response, error) {
+			return h.cmdHours(ctx, req, rest)
+		}},
+		{words: []string{"tz", "timezone"}, listed: true, serve: func(h *Handlers, ctx context.Context, req *bot.Request, _ models.Person, rest string) (*bot.Response, error) {
+			return h.cmdTZ(ctx, req, rest)
+		}},
+		{words: []string{"away", "off", "vacation"}, listed: true, serve: (*Handlers).cmdAway},
+		{words: []string{"back"}, listed: true, serve: func(h *Handlers, ctx context.Context, req *bot.Request, p models.Person, _ string) (*bot.Response, error) {
+			return h.cmdBack(ctx, req, p)
+		}},
+		{words: []string{"holidays", "holiday"}, listed: true, serve: (*Handlers).cmdHolidays},
+		{words: []string{"budget", "limit"}, listed: true, serve: (*Handlers).cmdBudget},
+		{words: []string{"admin"}, serve: func(h *Handlers, ctx context.Context, req *bot.Request, _ models.Person, rest string) (*bot.Response, error) {
+			return h.cmdAdmin(ctx, req, rest)
+		}},
+	}
+}
+
+// findCoreCommand is the core subcommand word names, by its word or an
+// alias.
+func findCoreCommand(word string) (coreCommand, bool) {
+	for _, cc := range coreCommands() {
+		if slices.Contains(cc.words, word) {
+			return cc, true
+		}
+	}
+	return coreCommand{}, false
+}
+
+// coreListed is the words of the listed core subcommands, in order.
+func coreListed() []string {
+	var names []string
+	for _, cc := range coreCommands() {
+		if cc.listed {
+			names = append(names, cc.words[0])
+		}
+	}
+	return names
 }
 
 const budgetExample = "For example `/trellis budget 2` for at most two a day, or `/trellis budget default` to follow the workspace."

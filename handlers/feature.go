@@ -83,13 +83,6 @@ type jobs interface {
 	AddStepper(s engine.StepperSpec) error
 }
 
-// coreSubcommands are the /trellis words the core serves itself, in the
-// order the reply to a bare /trellis lists them; aliases follow.
-var (
-	coreSubcommands = []string{"me", "hours", "tz", "away", "back", "holidays", "budget"}
-	coreAliases     = []string{"", "help", "timezone", "off", "vacation", "holiday", "limit", "admin"}
-)
-
 // coreOwner names the core as an owner in registration errors.
 const coreOwner = "the core"
 
@@ -120,8 +113,10 @@ func (r *registry) take(what, name, owner string) bool {
 func (h *Handlers) Register(mux *bot.Mux, jobs jobs, features ...Feature) error {
 	h.registerCore(mux)
 	reg := &registry{owners: map[string]string{}}
-	for _, w := range slices.Concat(coreSubcommands, coreAliases) {
-		reg.take("subcommand", w, coreOwner)
+	for _, cc := range coreCommands() {
+		for _, w := range cc.words {
+			reg.take("subcommand", w, coreOwner)
+		}
 	}
 	h.subcommands = map[string]Subcommand{}
 	for _, f := range features {

@@ -13,11 +13,10 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/trellis-bot/trellis/bot"
-	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/internal/slacksim"
-	"github.com/trellis-bot/trellis/internal/testlog"
+	"github.com/trellis-bot/trellis/internal/testenv"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/calendar"
@@ -90,29 +89,15 @@ func echoFeature(st *echoStepper, pressed, joined *int) handlers.Feature {
 // engine writes its schedule's DM with its composer and runs its stepper
 // every tick. Registering it again fails, naming both owners.
 func TestFeatureContract(t *testing.T) {
-	dialect := modelstest.Dialects()[0]
 	ctx := context.Background()
-	clk := clock.NewFrozen(monday10)
-	log := testlog.Logger(t)
-	sim := slacksim.New(slacksim.Config{Clock: clk, Logger: log.With("component", "slacksim"), RetryDelays: []time.Duration{}, MessageCapPerMinute: 1_000_000})
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatalf("start emulator: %v", err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
-	ctl := slacksim.NewControl(sim.URL())
-	api := slack.New(slacksim.DefaultBotToken, slack.OptionAPIURL(sim.APIURL()))
-	db, err := models.Open(ctx, log, modelstest.URL(t, dialect), models.WithClock(clk))
-	if err != nil {
-		t.Fatalf("open db: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	env := testenv.New(t, testenv.Options{
+		Dialect: modelstest.Dialects()[0],
+		Start:   monday10,
+		Slack:   slacksim.Config{RetryDelays: []time.Duration{}, MessageCapPerMinute: 1_000_000},
+	})
+	clk, log, ctl, db := env.Clock, env.Log, env.Slack.Control, env.DBs[0]
+	api := slack.New(slacksim.DefaultBotToken, slack.OptionAPIURL(env.Slack.Server.APIURL()))
 	ppl, ws := models.NewPeople(db), models.NewWorkspaces(db)
-	if _, err := ws.Ensure(ctx, team, team); err != nil {
-		t.Fatal(err)
-	}
 	eng, err := engine.New(engine.Config{DB: db, Clients: func(context.Context, string) (engine.Slack, error) { return api, nil }, Clock: clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)

@@ -3,100 +3,151 @@ package models
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm/clause"
 
 	"github.com/trellis-bot/trellis/models/calendar"
 )
 
-// personAwayRow is one row of a person joined with one of their away
-// periods (or none).
-type personAwayRow struct {
-	Person      personRow     `gorm:"embedded"`
-	AwayID      *int64        `gorm:"column:away_id"`
-	AwayFirst   calendar.Date `gorm:"column:away_first"`
-	AwayLast    calendar.Date `gorm:"column:away_last"`
-	AwayNote    *string       `gorm:"column:away_note"`
-	AwayCreated *time.Time    `gorm:"column:away_created"`
-	Scheduled   bool          `gorm:"column:scheduled"`
+type awayRow struct {
+	ID          int64         `gorm:"column:id;primaryKey;autoIncrement"`
+	WorkspaceID string        `gorm:"column:workspace_id"`
+	UserID      string        `gorm:"column:user_id"`
+	FirstDay    calendar.Date `gorm:"column:first_day;type:text"`
+	LastDay     calendar.Date `gorm:"column:last_day;type:text"`
+	Note        string        `gorm:"column:note"`
+	CreatedAt   time.Time     `gorm:"column:created_at"`
 }
 
-// GetWithAway returns a person and their away periods ending on or after
-// from, in one query. ErrNotFound when the person is unknown.
-func (s *People) GetWithAway(ctx context.Context, workspaceID, userID string, from calendar.Date) (Person, []AwayPeriod, error) {
-	v, err := s.View(ctx, workspaceID, userID, from)
-	return v.Person, v.Away, err
+func (awayRow) TableName() string { return "away_periods" }
+
+func (r awayRow) domain() AwayPeriod {
+	return AwayPeriod{
+		ID:          r.ID,
+		WorkspaceID: r.WorkspaceID,
+		UserID:      r.UserID,
+		First:       r.FirstDay,
+		Last:        r.LastDay,
+		Note:        r.Note,
+		CreatedAt:   r.CreatedAt.UTC(),
+	}
 }
 
-// PersonView is what a person sees about themselves: the person, their
-// away periods, and whether any schedule sends them proactive messages.
-type PersonView struct {
-	Person Person
-	Away   []AwayPeriod
-	// Scheduled reports that the person is a recipient of at least one
-	// schedule, so a forecast of their next messages is worth reading.
-	Scheduled bool
+func awayRowFrom(a AwayPeriod) awayRow {
+	return awayRow{
+		ID:          a.ID,
+		WorkspaceID: a.WorkspaceID,
+		UserID:      a.UserID,
+		FirstDay:    a.First,
+		LastDay:     a.Last,
+		Note:        a.Note,
+		CreatedAt:   a.CreatedAt,
+	}
 }
 
-// View returns the person with their away periods ending on or after from
-// and whether they are scheduled, in a single round trip: /trellis me and
-// the Home tab read it on every request. ErrNotFound when the person is
-// unknown.
-func (s *People) View(ctx context.Context, workspaceID, userID string, from calendar.Date) (PersonView, error) {
-	rows, err := QueryRows[personAwayRow](ctx, s.db, `
-		SELECT p.*, a.id AS away_id, a.first_day AS away_first, a.last_day AS away_last,
-		       a.note AS away_note, a.created_at AS away_created,
-		       EXISTS (SELECT 1 FROM schedule_targets t WHERE t.workspace_id = p.workspace_id AND t.recipient = p.user_id) AS scheduled
-		FROM people p
-		LEFT JOIN away_periods a
-		  ON a.workspace_id = p.workspace_id AND a.user_id = p.user_id AND a.last_day >= ?
-		WHERE p.workspace_id = ? AND p.user_id = ?
-		ORDER BY a.first_day, a.id`, from.String(), workspaceID, userID)
+// AddAway records a period of time off, First to Last inclusive, and
+// returns it with its ID. The same days added again for the same person
+// store nothing: AddAway returns the period already stored and
+// ErrDuplicate. A note longer than MaxAwayNoteLen is ErrInvalid.
+func (s *People) AddAway(ctx context.Context, a AwayPeriod) (AwayPeriod, error) {
+	if err := checkPersonKey(a.WorkspaceID, a.UserID); err != nil {
+		return AwayPeriod{}, fmt.Errorf("add away: %w", err)
+	}
+	switch {
+	case a.First.IsZero() || a.Last.IsZero():
+		return AwayPeriod{}, fmt.Errorf("add away: %w: a period needs a first and a last day", ErrInvalid)
+	case a.Last.Before(a.First):
+		return AwayPeriod{}, fmt.Errorf("add away: %w: the last day (%s) is before the first (%s)", ErrInvalid, a.Last, a.First)
+	case utf8.RuneCountInString(a.Note) > MaxAwayNoteLen:
+		return AwayPeriod{}, fmt.Errorf("add away: %w: the note is %d characters long; keep it to %d",
+			ErrInvalid, utf8.RuneCountInString(a.Note), MaxAwayNoteLen)
+	}
+	a.ID = 0
+	a.CreatedAt = s.db.Now()
+	row := awayRowFrom(a)
+	dup := false
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		if err := s.ensure(ctx, a.WorkspaceID, a.UserID); err != nil {
+			return err
+		}
+		// DO NOTHING rather than a failing insert: on Postgres a unique
+		// violation would abort a caller's surrounding transaction.
+		res := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		if res.Error != nil || res.RowsAffected == 1 {
+			return Translate(res.Error)
+		}
+		dup = true
+		row = awayRow{}
+		return Translate(s.db.Conn(ctx).
+			Where("workspace_id = ? AND user_id = ? AND first_day = ? AND last_day = ?", a.WorkspaceID, a.UserID, a.First.String(), a.Last.String()).
+			Take(&row).Error)
+	})
 	if err != nil {
-		return PersonView{}, fmt.Errorf("get person %s/%s with away periods: %w", workspaceID, userID, Translate(err))
+		return AwayPeriod{}, fmt.Errorf("add away %s/%s: %w", a.WorkspaceID, a.UserID, err)
 	}
-	if len(rows) == 0 {
-		return PersonView{}, fmt.Errorf("get person %s/%s: %w", workspaceID, userID, ErrNotFound)
+	if dup {
+		return row.domain(), fmt.Errorf("add away %s/%s %s–%s: %w", a.WorkspaceID, a.UserID, a.First, a.Last, ErrDuplicate)
 	}
-	var away []AwayPeriod
-	for _, r := range rows {
-		if r.AwayID == nil {
-			continue
-		}
-		a := awayRow{ID: *r.AwayID, WorkspaceID: workspaceID, UserID: userID, FirstDay: r.AwayFirst, LastDay: r.AwayLast}
-		if r.AwayNote != nil {
-			a.Note = *r.AwayNote
-		}
-		if r.AwayCreated != nil {
-			a.CreatedAt = *r.AwayCreated
-		}
-		away = append(away, a.domain())
-	}
-	return PersonView{Person: rows[0].Person.domain(), Away: away, Scheduled: rows[0].Scheduled}, nil
+	return row.domain(), nil
 }
 
-// GetMany returns the people of a workspace with the user ids that exist,
-// by user id, and their away periods ending on or after from: the
-// delivery engine reads a whole batch of recipients in two queries.
-func (s *People) GetMany(ctx context.Context, workspaceID string, userIDs []string, from calendar.Date) (map[string]Person, map[string][]AwayPeriod, error) {
-	people := make(map[string]Person, len(userIDs))
-	away := make(map[string][]AwayPeriod)
-	for chunk := range slices.Chunk(userIDs, 500) {
-		var rows []personRow
-		if err := s.db.Conn(ctx).Where("workspace_id = ? AND user_id IN ?", workspaceID, chunk).Find(&rows).Error; err != nil {
-			return nil, nil, fmt.Errorf("get people of %s: %w", workspaceID, Translate(err))
-		}
-		for _, r := range rows {
-			people[r.UserID] = r.domain()
-		}
-		var aways []awayRow
-		if err := s.db.Conn(ctx).Where("workspace_id = ? AND user_id IN ? AND last_day >= ?", workspaceID, chunk, from.String()).
-			Order("first_day, id").Find(&aways).Error; err != nil {
-			return nil, nil, fmt.Errorf("get away periods of %s: %w", workspaceID, Translate(err))
-		}
-		for _, a := range aways {
-			away[a.UserID] = append(away[a.UserID], a.domain())
-		}
+// AwayPeriods returns a person's periods that end on or after from, ordered
+// by their first day.
+func (s *People) AwayPeriods(ctx context.Context, workspaceID, userID string, from calendar.Date) ([]AwayPeriod, error) {
+	var rows []awayRow
+	err := s.db.Conn(ctx).
+		Where("workspace_id = ? AND user_id = ? AND last_day >= ?", workspaceID, userID, from.String()).
+		Order("first_day, id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("away periods %s/%s: %w", workspaceID, userID, Translate(err))
 	}
-	return people, away, nil
+	out := make([]AwayPeriod, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// EndAway is "/trellis back": periods covering today now end yesterday, and
+// one that began today is deleted. Periods in the future are kept. It
+// returns how many periods changed.
+func (s *People) EndAway(ctx context.Context, workspaceID, userID string, today calendar.Date) (int, error) {
+	if today.IsZero() {
+		return 0, fmt.Errorf("end away: %w: no date", ErrInvalid)
+	}
+	day, yesterday := today.String(), today.AddDays(-1).String()
+	var n int64
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		g := s.db.Conn(ctx)
+		del := g.Where("workspace_id = ? AND user_id = ? AND first_day = ?", workspaceID, userID, day).Delete(&awayRow{})
+		if del.Error != nil {
+			return Translate(del.Error)
+		}
+		upd := s.db.Conn(ctx).Model(&awayRow{}).
+			Where("workspace_id = ? AND user_id = ? AND first_day < ? AND last_day >= ?", workspaceID, userID, day, day).
+			Update("last_day", yesterday)
+		if upd.Error != nil {
+			return Translate(upd.Error)
+		}
+		n = del.RowsAffected + upd.RowsAffected
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("end away %s/%s: %w", workspaceID, userID, err)
+	}
+	return int(n), nil
+}
+
+// DeleteAway removes one of a person's periods, or returns ErrNotFound.
+func (s *People) DeleteAway(ctx context.Context, workspaceID, userID string, id int64) error {
+	res := s.db.Conn(ctx).Where("id = ? AND workspace_id = ? AND user_id = ?", id, workspaceID, userID).Delete(&awayRow{})
+	if res.Error != nil {
+		return fmt.Errorf("delete away %d: %w", id, Translate(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("delete away %d: %w", id, ErrNotFound)
+	}
+	return nil
 }

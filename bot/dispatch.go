@@ -143,7 +143,9 @@ func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 // returns an error wrapping ErrHandlerFailed, ErrAckTimeout or
 // ErrInProgress (a delivery of it is being handled and not done yet), and the
 // transport must not ack success. Functions scheduled with Request.After
-// start once Dispatch returns the ack, only when the handler succeeded.
+// start once Dispatch returns the ack, only when the handler succeeded or,
+// for an event several features subscribe to, those of each subscriber
+// that succeeded (see Mux.ServeSlack).
 func (d *Dispatcher) Dispatch(ctx context.Context, req *Request) (ack []byte, err error) {
 	start := time.Now()
 	outcome := "ok"

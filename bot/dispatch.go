@@ -451,7 +451,7 @@ type subscriberClaims struct {
 func (c *subscriberClaims) keysOf(owner string) []string {
 	keys := make([]string, len(c.keys))
 	for i, k := range c.keys {
-		keys[i] = k + ":sub:" + ownerName(owner)
+		keys[i] = k + "#" + ownerName(owner)
 	}
 	return keys
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/trellis-bot/trellis/app/apptest"
 	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
-	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
@@ -328,10 +327,10 @@ func TestCheckinTwoWeeks(t *testing.T) {
 	}
 	// She answers: blocked, and Sam could help.
 	h.click(t, lena, first.msg, checkins.ActionCheckinAnswer, checkins.PromptActionsBlockID(first.round), "")
-	av := h.topView(t, lena, views.CallbackAnswer)
+	av := h.topView(t, lena, checkinhandlers.CallbackAnswer)
 	got = h.submit(lena, av, formState(t, av.Blocks, map[string]any{
-		views.AnswerBlockID(1): "Shipped the <!channel> importer", views.AnswerBlockID(2): "Billing retries",
-		views.AnswerBlockID(3): checkins.ValueYes, views.AnswerHelperBlockID(3): sam,
+		checkinhandlers.AnswerBlockID(1): "Shipped the <!channel> importer", checkinhandlers.AnswerBlockID(2): "Billing retries",
+		checkinhandlers.AnswerBlockID(3): checkins.ValueYes, checkinhandlers.AnswerHelperBlockID(3): sam,
 	}))
 	if got.ResponseAction == "errors" {
 		t.Fatalf("Lena's answer: %+v", got)
@@ -402,9 +401,9 @@ func TestCheckinTwoWeeks(t *testing.T) {
 		t.Fatalf("Omar has %d prompts after snoozing; want the snoozed one back at 17:15 UTC", len(op))
 	}
 	h.click(t, omar, op[1].msg, checkins.ActionCheckinAnswer, checkins.PromptActionsBlockID(op[1].round), "")
-	av = h.topView(t, omar, views.CallbackAnswer)
+	av = h.topView(t, omar, checkinhandlers.CallbackAnswer)
 	got = h.submit(omar, av, formState(t, av.Blocks, map[string]any{
-		views.AnswerBlockID(1): "Night batch tuning", views.AnswerBlockID(2): "Index rebuild", views.AnswerBlockID(3): checkins.ValueNo,
+		checkinhandlers.AnswerBlockID(1): "Night batch tuning", checkinhandlers.AnswerBlockID(2): "Index rebuild", checkinhandlers.AnswerBlockID(3): checkins.ValueNo,
 	}))
 	if got.ResponseAction == "errors" {
 		t.Fatalf("Omar's answer: %+v", got)

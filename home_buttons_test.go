@@ -138,7 +138,7 @@ func TestHomeCheckinButtonsTrust(t *testing.T) {
 	lena, omar, sam := add("Lena"), add("Omar"), add("Sam")
 	ada := slacksim.DemoAda // a workspace admin
 	team := h.newCheckinIn(t, lena, channel("platform", lena, omar, ada), "Platform stand-up")
-	teamRow := views.HomeCheckinActionsBlockID(team)
+	teamRow := checkinhandlers.HomeCheckinActionsBlockID(team)
 
 	// Omar and Sam each own a running and a paused check-in, so their Home
 	// has every kind of button to forge a click with.
@@ -153,16 +153,16 @@ func TestHomeCheckinButtonsTrust(t *testing.T) {
 	}
 
 	// Who sees which buttons.
-	running := []string{views.ActionHomeCheckinEdit, views.ActionHomeCheckinPause, views.ActionHomeCheckinRun, views.ActionHomeCheckinExport}
-	paused := []string{views.ActionHomeCheckinEdit, views.ActionHomeCheckinResume, views.ActionHomeCheckinRun, views.ActionHomeCheckinExport}
+	running := []string{checkinhandlers.ActionHomeCheckinEdit, checkinhandlers.ActionHomeCheckinPause, checkinhandlers.ActionHomeCheckinRun, checkinhandlers.ActionHomeCheckinExport}
+	paused := []string{checkinhandlers.ActionHomeCheckinEdit, checkinhandlers.ActionHomeCheckinResume, checkinhandlers.ActionHomeCheckinRun, checkinhandlers.ActionHomeCheckinExport}
 	h.homeElements(t, lena, teamRow, running)
 	h.homeElements(t, ada, teamRow, running)
-	h.homeElements(t, omar, teamRow, []string{views.ActionHomeCheckinExport})
+	h.homeElements(t, omar, teamRow, []string{checkinhandlers.ActionHomeCheckinExport})
 	for _, who := range []string{omar, sam} {
-		h.homeElements(t, who, views.HomeCheckinActionsBlockID(own[who][0]), running)
-		h.homeElements(t, who, views.HomeCheckinActionsBlockID(own[who][1]), paused)
+		h.homeElements(t, who, checkinhandlers.HomeCheckinActionsBlockID(own[who][0]), running)
+		h.homeElements(t, who, checkinhandlers.HomeCheckinActionsBlockID(own[who][1]), paused)
 	}
-	if els := h.homeElements(t, sam, views.HomeCheckinActionsBlockID(own[sam][0]), nil); els[teamRow] != nil {
+	if els := h.homeElements(t, sam, checkinhandlers.HomeCheckinActionsBlockID(own[sam][0]), nil); els[teamRow] != nil {
 		t.Errorf("a stranger's Home shows the team's check-in: %v", els[teamRow])
 	}
 
@@ -207,18 +207,18 @@ func TestHomeCheckinButtonsTrust(t *testing.T) {
 			{omar, "Only <@" + lena + ">", "You haven't answered *Platform stand-up* yet"},
 			{sam, "There is no check-in " + teamID, "There is no check-in " + teamID},
 		} {
-			for _, action := range []string{views.ActionHomeCheckinEdit, views.ActionHomeCheckinPause, views.ActionHomeCheckinResume, views.ActionHomeCheckinRun, views.ActionHomeCheckinExport} {
+			for _, action := range []string{checkinhandlers.ActionHomeCheckinEdit, checkinhandlers.ActionHomeCheckinPause, checkinhandlers.ActionHomeCheckinResume, checkinhandlers.ActionHomeCheckinRun, checkinhandlers.ActionHomeCheckinExport} {
 				from := own[f.who][0]
-				if action == views.ActionHomeCheckinResume {
+				if action == checkinhandlers.ActionHomeCheckinResume {
 					from = own[f.who][1]
 				}
 				want := f.refusal
-				if action == views.ActionHomeCheckinExport {
+				if action == checkinhandlers.ActionHomeCheckinExport {
 					// Anyone in it may export their own answers; a
 					// stranger may not know it exists.
 					want = f.export
 				}
-				h.clickHome(t, f.who, views.HomeCheckinActionsBlockID(from), action, teamID, want)
+				h.clickHome(t, f.who, checkinhandlers.HomeCheckinActionsBlockID(from), action, teamID, want)
 				unchanged(f.who+"'s forged "+action, paused)
 			}
 		}
@@ -227,11 +227,11 @@ func TestHomeCheckinButtonsTrust(t *testing.T) {
 
 	// The owner's buttons work: pause, then forged resumes change nothing,
 	// then resume.
-	h.clickHome(t, lena, teamRow, views.ActionHomeCheckinPause, teamID, "Paused *Platform stand-up*")
+	h.clickHome(t, lena, teamRow, checkinhandlers.ActionHomeCheckinPause, teamID, "Paused *Platform stand-up*")
 	unchanged("the owner's pause", true)
 	h.homeElements(t, lena, teamRow, paused)
 	forge(true)
-	h.clickHome(t, lena, teamRow, views.ActionHomeCheckinResume, teamID, "Resumed *Platform stand-up*")
+	h.clickHome(t, lena, teamRow, checkinhandlers.ActionHomeCheckinResume, teamID, "Resumed *Platform stand-up*")
 	unchanged("the owner's resume", false)
 	h.homeElements(t, lena, teamRow, running)
 
@@ -241,27 +241,27 @@ func TestHomeCheckinButtonsTrust(t *testing.T) {
 		if v == "99999" {
 			want = "There is no check-in 99999"
 		}
-		for _, action := range []string{views.ActionHomeCheckinEdit, views.ActionHomeCheckinPause, views.ActionHomeCheckinRun, views.ActionHomeCheckinExport} {
+		for _, action := range []string{checkinhandlers.ActionHomeCheckinEdit, checkinhandlers.ActionHomeCheckinPause, checkinhandlers.ActionHomeCheckinRun, checkinhandlers.ActionHomeCheckinExport} {
 			h.clickHome(t, lena, teamRow, action, v, want)
 		}
 	}
 	unchanged("bad values", false)
 
 	// Edit opens the form of /trellis checkin edit.
-	h.clickHome(t, lena, teamRow, views.ActionHomeCheckinEdit, teamID, "")
+	h.clickHome(t, lena, teamRow, checkinhandlers.ActionHomeCheckinEdit, teamID, "")
 	if v := h.topView(t, lena, checkinhandlers.CallbackCheckin); v.PrivateMetadata != "edit:"+teamID || !strings.Contains(string(v.Blocks), "Platform stand-up") {
 		t.Errorf("the edit form: metadata %q, blocks %.300s", v.PrivateMetadata, v.Blocks)
 	}
 	// Export, with no answers yet, says so, as the command does.
-	h.clickHome(t, lena, teamRow, views.ActionHomeCheckinExport, teamID, "*Platform stand-up* has no answers yet")
+	h.clickHome(t, lena, teamRow, checkinhandlers.ActionHomeCheckinExport, teamID, "*Platform stand-up* has no answers yet")
 	// Run now asks everyone.
-	h.clickHome(t, lena, teamRow, views.ActionHomeCheckinRun, teamID, "Asking 3 people for *Platform stand-up* now")
+	h.clickHome(t, lena, teamRow, checkinhandlers.ActionHomeCheckinRun, teamID, "Asking 3 people for *Platform stand-up* now")
 	if n := runs(); n != 3 {
 		t.Errorf("after Run now, %d people asked, want 3", n)
 	}
 
 	// A workspace admin who did not set it up may change it too.
-	h.clickHome(t, ada, teamRow, views.ActionHomeCheckinPause, teamID, "Paused *Platform stand-up*")
+	h.clickHome(t, ada, teamRow, checkinhandlers.ActionHomeCheckinPause, teamID, "Paused *Platform stand-up*")
 	if c, err := store.Get(ctx, slacksim.DefaultTeamID, team); err != nil || !c.Paused {
 		t.Errorf("after the admin's pause: %+v, %v; want it paused", c, err)
 	}

@@ -62,14 +62,14 @@ func TestNothingPromisesWhatIsNotBuilt(t *testing.T) {
 	empty := views.Summary{TimeZone: "Europe/Berlin", LocalNow: now, Hours: calendar.DefaultWorkingHours, Budget: 3, BudgetLimit: 3}
 	full := empty
 	full.Upcoming = []views.Upcoming{{Title: "Stand-up", Cadence: "weekdays at 09:30", Nominal: now, DeliverAt: now, Status: "on time"}}
-	fullCheckins := views.HomeCheckins{
-		Waiting: []views.HomeWaiting{{RoundID: 1, CheckinID: 1, Label: "Stand-up · Tue 24 Nov"}},
-		Mine:    []views.CheckinListItem{{ID: 1, Name: "Stand-up", CanChange: true}},
+	fullCheckins := checkinhandlers.HomeCheckins{
+		Waiting: []checkinhandlers.HomeWaiting{{RoundID: 1, CheckinID: 1, Label: "Stand-up · Tue 24 Nov"}},
+		Mine:    []checkinhandlers.CheckinListItem{{ID: 1, Name: "Stand-up", CanChange: true}},
 	}
 	blocks("/trellis help", views.Help(checkinhandlers.HelpLines()...))
 	blocks("/trellis me", views.Me(full))
-	blocks("Home tab (empty)", views.Home(empty, views.HomeCheckinSection(views.HomeCheckins{})))
-	blocks("Home tab", views.Home(full, views.HomeCheckinSection(fullCheckins)))
+	blocks("Home tab (empty)", views.Home(empty, checkinhandlers.HomeCheckinSection(checkinhandlers.HomeCheckins{})))
+	blocks("Home tab", views.Home(full, checkinhandlers.HomeCheckinSection(fullCheckins)))
 	blocks("hours form", views.HoursModal(calendar.DefaultWorkingHours, true, false, calendar.DefaultWorkingHours))
 	blocks("workspace hours form", views.HoursModal(calendar.DefaultWorkingHours, false, true, calendar.DefaultWorkingHours))
 	blocks("timezone form", views.TZModal("Europe/Berlin", "Europe/Berlin", true))

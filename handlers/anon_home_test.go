@@ -9,7 +9,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/trellis-bot/trellis/bot"
-	"github.com/trellis-bot/trellis/handlers/views"
+	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/modelstest"
@@ -63,10 +63,10 @@ func TestMinimumGroupOnTheHomeTab(t *testing.T) {
 				var round int64
 				for i, u := range people {
 					_, round = f.prompt(u, c.ID)
-					m := views.AnswerModal(c, checkinmodels.Round{ID: round, CheckinID: c.ID}, "", nil, nil)
-					req := f.submission(views.CallbackAnswer, views.AnswerFormMetadata(round, c.ID), formValues(t, m, map[string]any{
-						views.AnswerBlockID(checkins.AnswerKey(0, c.Questions[0])): "Text of " + u,
-						views.AnswerBlockID(checkins.AnswerKey(1, c.Questions[1])): homeAnonOptions[i%2],
+					m := checkinhandlers.AnswerModal(c, checkinmodels.Round{ID: round, CheckinID: c.ID}, "", nil, nil)
+					req := f.submission(checkinhandlers.CallbackAnswer, checkinhandlers.AnswerFormMetadata(round, c.ID), formValues(t, m, map[string]any{
+						checkinhandlers.AnswerBlockID(checkins.AnswerKey(0, c.Questions[0])): "Text of " + u,
+						checkinhandlers.AnswerBlockID(checkins.AnswerKey(1, c.Questions[1])): homeAnonOptions[i%2],
 					}))
 					req.UserID, req.Interaction.User.ID = u, u
 					if resp := f.do(req); resp != nil {
@@ -99,7 +99,7 @@ func TestMinimumGroupOnTheHomeTab(t *testing.T) {
 					if strings.Contains(home, homeAnonMarker) {
 						t.Errorf("%s's Home tab with %d answers shows an anonymous value or total:\n%s", u, n, home)
 					}
-					if !strings.Contains(home, "Weekly pulse") || !strings.Contains(home, views.ActionHomeCheckinExport) {
+					if !strings.Contains(home, "Weekly pulse") || !strings.Contains(home, checkinhandlers.ActionHomeCheckinExport) {
 						t.Errorf("%s's Home tab does not show the check-in, so it proves nothing:\n%.300s", u, home)
 					}
 					if u == late && !strings.Contains(home, checkins.ActionCheckinAnswer) {

@@ -559,17 +559,17 @@ func forgeries() map[string][]forgery {
 	// The answer form.
 	answerForm := func(meta func(f *fixture) string) func(f *fixture) *bot.Request {
 		return func(f *fixture) *bot.Request {
-			m := views.AnswerModal(f.teamC, checkinmodels.Round{ID: f.teamRound, CheckinID: f.teamC.ID}, "", nil, nil)
-			return f.submission(views.CallbackAnswer, meta(f), formValues(f.t, m, map[string]any{views.AnswerBlockID(checkins.AnswerKey(0, f.teamC.Questions[0])): "forged"}))
+			m := checkinhandlers.AnswerModal(f.teamC, checkinmodels.Round{ID: f.teamRound, CheckinID: f.teamC.ID}, "", nil, nil)
+			return f.submission(checkinhandlers.CallbackAnswer, meta(f), formValues(f.t, m, map[string]any{checkinhandlers.AnswerBlockID(checkins.AnswerKey(0, f.teamC.Questions[0])): "forged"}))
 		}
 	}
 	// The form's mark (its blocks are keyed by question id) follows the
 	// ids in its private_metadata.
-	mark := strings.TrimPrefix(views.AnswerFormMetadata(1, 1), checkins.AnswerMetadata(1, 1))
+	mark := strings.TrimPrefix(checkinhandlers.AnswerFormMetadata(1, 1), checkins.AnswerMetadata(1, 1))
 	for _, rv := range roundValues() {
-		out[views.CallbackAnswer] = append(out[views.CallbackAnswer], forgery{name: rv.name, req: answerForm(func(f *fixture) string { return rv.value(f) + mark })})
+		out[checkinhandlers.CallbackAnswer] = append(out[checkinhandlers.CallbackAnswer], forgery{name: rv.name, req: answerForm(func(f *fixture) string { return rv.value(f) + mark })})
 	}
-	out[views.CallbackAnswer] = append(out[views.CallbackAnswer],
+	out[checkinhandlers.CallbackAnswer] = append(out[checkinhandlers.CallbackAnswer],
 		forgery{name: "message Trellis did not send them", req: answerForm(func(f *fixture) string {
 			return checkins.AnswerMetadata(f.teamRound, f.teamC.ID) + "|" + f.lenaMsg.Channel + "|" + f.lenaMsg.TS + mark
 		})},
@@ -579,7 +579,7 @@ func forgeries() map[string][]forgery {
 			return checkins.AnswerMetadata(f.teamRound, f.teamC.ID)
 		})},
 		forgery{name: "their own form", legit: true, req: answerForm(func(f *fixture) string {
-			return views.AnswerFormMetadata(f.teamRound, f.teamC.ID)
+			return checkinhandlers.AnswerFormMetadata(f.teamRound, f.teamC.ID)
 		})})
 
 	// The settings forms.
@@ -645,14 +645,14 @@ func forgeries() map[string][]forgery {
 		{"negative", func(*fixture) string { return "-3" }},
 		{"empty", func(*fixture) string { return "" }},
 	}
-	for _, id := range []string{views.ActionHomeCheckinEdit, views.ActionHomeCheckinPause, views.ActionHomeCheckinResume,
-		views.ActionHomeCheckinRun, views.ActionHomeCheckinExport} {
+	for _, id := range []string{checkinhandlers.ActionHomeCheckinEdit, checkinhandlers.ActionHomeCheckinPause, checkinhandlers.ActionHomeCheckinResume,
+		checkinhandlers.ActionHomeCheckinRun, checkinhandlers.ActionHomeCheckinExport} {
 		for _, cv := range checkinIDs {
 			out[id] = append(out[id], forgery{name: cv.name, req: func(f *fixture) *bot.Request {
 				return f.action(id, slack.BlockAction{Value: cv.value(f)}, home)
 			}})
 		}
-		if id == views.ActionHomeCheckinExport {
+		if id == checkinhandlers.ActionHomeCheckinExport {
 			continue
 		}
 		out[id] = append(out[id], forgery{name: "check-in they take part in but do not own", req: func(f *fixture) *bot.Request {
@@ -695,8 +695,8 @@ func TestAccessFollowsChannelMembership(t *testing.T) {
 				c     checkinmodels.Checkin
 				text  string
 			}{{f.lena, f.secretRound, f.secretC, "Lena-secret"}, {f.omar, f.teamRound, f.teamC, "Omar-team"}} {
-				m := views.AnswerModal(a.c, checkinmodels.Round{ID: a.round, CheckinID: a.c.ID}, "", nil, nil)
-				req := f.submission(views.CallbackAnswer, views.AnswerFormMetadata(a.round, a.c.ID), formValues(t, m, map[string]any{views.AnswerBlockID(checkins.AnswerKey(0, a.c.Questions[0])): a.text}))
+				m := checkinhandlers.AnswerModal(a.c, checkinmodels.Round{ID: a.round, CheckinID: a.c.ID}, "", nil, nil)
+				req := f.submission(checkinhandlers.CallbackAnswer, checkinhandlers.AnswerFormMetadata(a.round, a.c.ID), formValues(t, m, map[string]any{checkinhandlers.AnswerBlockID(checkins.AnswerKey(0, a.c.Questions[0])): a.text}))
 				req.UserID, req.Interaction.User.ID = a.user, a.user
 				if resp := f.do(req); resp != nil {
 					t.Fatalf("answer of %s: %+v", a.user, resp)

@@ -356,7 +356,7 @@ func (h *Handlers) listCheckins(ctx context.Context, req *bot.Request, p models.
 	if err != nil {
 		return nil, err
 	}
-	blocks := views.CheckinList(items, title)
+	blocks := CheckinList(items, title)
 	if unknown > 0 {
 		// Hidden, not shown on a guess: say so rather than look complete.
 		blocks = append(blocks, views.Notice(fmt.Sprintf("Slack didn't tell me in time whether you're in %d of your check-ins' %s, so %s not listed. Please try again in a minute.",
@@ -393,7 +393,7 @@ func (h *Handlers) inChannel(teamID, userID string, unknown *int) func(ctx conte
 
 // checkinItems describes check-ins for the list and the Home tab, with
 // when each next reaches the person.
-func (h *Handlers) checkinItems(ctx context.Context, teamID string, p models.Person, cs []checkinmodels.Checkin) ([]views.CheckinListItem, error) {
+func (h *Handlers) checkinItems(ctx context.Context, teamID string, p models.Person, cs []checkinmodels.Checkin) ([]CheckinListItem, error) {
 	next := map[string]time.Time{}
 	if len(cs) > 0 {
 		in, ok, err := h.core.Forecast(ctx, teamID, p.UserID)
@@ -403,13 +403,13 @@ func (h *Handlers) checkinItems(ctx context.Context, teamID string, p models.Per
 			}
 		}
 	}
-	items := make([]views.CheckinListItem, 0, len(cs))
+	items := make([]CheckinListItem, 0, len(cs))
 	for _, c := range cs {
 		people, err := h.ck.Participants(ctx, c)
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, views.CheckinListItem{
+		items = append(items, CheckinListItem{
 			ID: c.ID, Name: c.Name, Cadence: c.Cadence, ChannelID: c.ChannelID, OwnerID: c.OwnerID,
 			Participants: len(people), Paused: c.Paused, NextForMe: next[checkinmodels.ScheduleKey(c.ID)],
 			Loc: p.Location(), CanChange: c.OwnerID == p.UserID || p.IsAdmin,
@@ -581,8 +581,8 @@ func (h *Handlers) openAnswer(ctx context.Context, req *bot.Request) (*bot.Respo
 	} else if last, err = store.LastAnswers(ctx, req.TeamID, c.ID, req.UserID, round.Date); err != nil {
 		return nil, err
 	}
-	m := views.AnswerModal(c, round, jobcheckins.RoundLabel(c, round.Date), previous, last)
-	m.PrivateMetadata = views.AnswerFormMetadata(roundID, checkinID)
+	m := AnswerModal(c, round, jobcheckins.RoundLabel(c, round.Date), previous, last)
+	m.PrivateMetadata = AnswerFormMetadata(roundID, checkinID)
 	return h.core.OpenModal(ctx, req, handlers.Trigger(req), m)
 }
 
@@ -629,22 +629,22 @@ func (h *Handlers) openRound(ctx context.Context, req *bot.Request, roundID, che
 // submitAnswer stores a round's answers — before Slack is acknowledged —
 // then posts them and marks the DM prompt answered.
 func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-	roundID, checkinID, err := views.ParseAnswerForm(req.Interaction.View.PrivateMetadata)
-	if errors.Is(err, views.ErrAnswerFormOutdated) {
-		return handlers.FieldErrors(map[string]string{views.AnswerBlockID(1): "This form was opened before Trellis was updated, so nothing was saved. Close it and press Answer in your DM again."}), nil
+	roundID, checkinID, err := ParseAnswerForm(req.Interaction.View.PrivateMetadata)
+	if errors.Is(err, ErrAnswerFormOutdated) {
+		return handlers.FieldErrors(map[string]string{AnswerBlockID(1): "This form was opened before Trellis was updated, so nothing was saved. Close it and press Answer in your DM again."}), nil
 	}
 	if err != nil {
-		return handlers.FieldErrors(map[string]string{views.AnswerBlockID(1): "I can't tell which round this form is for. Close it and press Answer in your DM again."}), nil
+		return handlers.FieldErrors(map[string]string{AnswerBlockID(1): "I can't tell which round this form is for. Close it and press Answer in your DM again."}), nil
 	}
 	store := h.ck.Store()
 	c, err := store.Get(ctx, req.TeamID, checkinID)
 	if errors.Is(err, models.ErrNotFound) {
-		return handlers.FieldErrors(map[string]string{views.AnswerBlockID(1): "This check-in was deleted while you were answering, so there is nowhere to keep the answer."}), nil
+		return handlers.FieldErrors(map[string]string{AnswerBlockID(1): "This check-in was deleted while you were answering, so there is nowhere to keep the answer."}), nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	first := views.AnswerBlockID(1)
+	first := AnswerBlockID(1)
 	round, err := store.Round(ctx, req.TeamID, roundID)
 	if err != nil || round.CheckinID != c.ID {
 		return handlers.FieldErrors(map[string]string{first: "I can't find this round any more."}), nil
@@ -668,7 +668,7 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 	if !resp.AnonymousCounted(round) {
 		form = c.AnonymousOptional() // not counted, so not required
 	}
-	sub, helpers, errs := views.ParseAnswerSubmission(form, values)
+	sub, helpers, errs := ParseAnswerSubmission(form, values)
 	if len(errs) > 0 {
 		return handlers.FieldErrors(errs), nil
 	}

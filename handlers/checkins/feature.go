@@ -11,7 +11,6 @@ import (
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers"
-	"github.com/trellis-bot/trellis/handlers/views"
 	jobcheckins "github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/jobs/engine"
 )
@@ -47,15 +46,15 @@ func (h *Handlers) Feature() handlers.Feature {
 			jobcheckins.ActionCheckinEdit:   h.openAnswer,
 			jobcheckins.ActionCheckinSkip:   h.skipRound,
 			jobcheckins.ActionCheckinSnooze: h.snoozeRound,
-			views.ActionHomeCheckinEdit:     h.homeCheckinEdit,
-			views.ActionHomeCheckinPause:    h.homeCheckinPause,
-			views.ActionHomeCheckinResume:   h.homeCheckinResume,
-			views.ActionHomeCheckinRun:      h.homeCheckinRun,
-			views.ActionHomeCheckinExport:   h.homeCheckinExport,
+			ActionHomeCheckinEdit:           h.homeCheckinEdit,
+			ActionHomeCheckinPause:          h.homeCheckinPause,
+			ActionHomeCheckinResume:         h.homeCheckinResume,
+			ActionHomeCheckinRun:            h.homeCheckinRun,
+			ActionHomeCheckinExport:         h.homeCheckinExport,
 		},
 		Views: map[string]bot.HandlerFunc{
-			CallbackCheckin:      h.submitCheckin,
-			views.CallbackAnswer: h.submitAnswer,
+			CallbackCheckin: h.submitCheckin,
+			CallbackAnswer:  h.submitAnswer,
 		},
 		Events: map[string]bot.HandlerFunc{
 			"member_joined_channel": h.membersChanged,

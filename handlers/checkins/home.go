@@ -22,15 +22,15 @@ import (
 // an error it still returns what was read.
 func (h *Handlers) homeSection(ctx context.Context, req *bot.Request, p models.Person, room views.HomeRoom) ([]slack.Block, error) {
 	ck, err := h.homeCheckins(ctx, req.TeamID, p)
-	return views.HomeCheckinSection(ck)(room), err
+	return HomeCheckinSection(ck)(room), err
 }
 
 // homeCheckins is the Home tab's check-in section: the rounds waiting for
 // the person's answer, and their check-ins with when each next reaches
 // them.
-func (h *Handlers) homeCheckins(ctx context.Context, teamID string, p models.Person) (views.HomeCheckins, error) {
+func (h *Handlers) homeCheckins(ctx context.Context, teamID string, p models.Person) (HomeCheckins, error) {
 	store := h.ck.Store()
-	var out views.HomeCheckins
+	var out HomeCheckins
 	pending, err := store.Pending(ctx, teamID, p.UserID)
 	if err != nil {
 		return out, err
@@ -41,7 +41,7 @@ func (h *Handlers) homeCheckins(ctx context.Context, teamID string, p models.Per
 		if !in(ctx, pr.Checkin.ChannelID) {
 			continue
 		}
-		out.Waiting = append(out.Waiting, views.HomeWaiting{
+		out.Waiting = append(out.Waiting, HomeWaiting{
 			RoundID: pr.Round.ID, CheckinID: pr.Checkin.ID, Label: jobcheckins.RoundLabel(pr.Checkin, pr.Round.Date),
 			ClosesAt: pr.Round.ClosesAt, Loc: p.Location(), Status: pr.Status,
 		})

@@ -10,38 +10,16 @@ import (
 
 	"github.com/trellis-bot/trellis/internal/blockkit"
 	"github.com/trellis-bot/trellis/internal/blockkit/blockkittest"
-	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/calendar"
-	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
-	"github.com/trellis-bot/trellis/models/checkins/checkinstest"
 )
 
 // The hostile text every surface is checked with, shared with the other
 // packages that show what people type.
 var (
-	hostile        = blockkittest.Hostile
-	stored         = blockkittest.Stored
-	hostileCheckin = checkinstest.HostileCheckin
+	hostile = blockkittest.Hostile
+	stored  = blockkittest.Stored
 )
-
-// hostileAnswers answers every question of c with v where text is free.
-func hostileAnswers(c checkinmodels.Checkin, v string) map[int]string {
-	a := map[int]string{}
-	for i, q := range c.Questions {
-		switch q.Kind {
-		case checkinmodels.KindScale:
-			a[i+1] = "4"
-		case checkinmodels.KindChoice:
-			a[i+1] = q.Options[1]
-		case checkinmodels.KindBlocked:
-			a[i+1] = "yes"
-		default:
-			a[i+1] = stored(v, maxAnswerText)
-		}
-	}
-	return a
-}
 
 // surface is one thing Trellis shows: what it sends and where.
 type surface struct {
@@ -59,24 +37,14 @@ func surfaces(v string) []surface {
 	loc := time.UTC
 	now := time.Date(2026, 11, 24, 10, 0, 0, 0, loc)
 	today := calendar.DateOf(now)
-	c := hostileCheckin(v)
-	answers := hostileAnswers(c, v)
-	helper := map[int]string{4: "U0HELPER"}
-	round := checkinmodels.Round{ID: 12, CheckinID: c.ID, Date: today, OpenedAt: now, ClosesAt: now.Add(24 * time.Hour)}
-	label := stored(v, 200)
-	name := v // Slack bounds display names (80); Trellis bounds them again where shown
 	var aways []models.AwayPeriod
 	var hols []models.Holiday
 	var upcoming []Upcoming
-	var items []CheckinListItem
-	var waiting []HomeWaiting
 	for i := range 20 {
 		d := today.AddDays(i)
 		aways = append(aways, models.AwayPeriod{ID: int64(i + 1), First: d, Last: d.AddDays(i), Note: stored(v, models.MaxAwayNoteLen)})
 		hols = append(hols, models.Holiday{Date: d, Name: stored(v, models.MaxHolidayNameLen)})
-		upcoming = append(upcoming, Upcoming{Title: c.Name, Cadence: c.Cadence, Nominal: now, DeliverAt: now.Add(time.Hour), Status: []string{"on time", "deferred", "superseded", "skipped", "paused"}[i%5], Reason: v})
-		items = append(items, CheckinListItem{ID: int64(i + 1), Name: c.Name, Cadence: c.Cadence, ChannelID: "C0TEAM", OwnerID: "U0OWNER", Participants: 3, NextForMe: now, Loc: loc, CanChange: i%2 == 0})
-		waiting = append(waiting, HomeWaiting{RoundID: int64(i + 1), CheckinID: c.ID, Label: label, ClosesAt: now, Loc: loc, Status: []string{"", checkinmodels.ResponseSnoozed, checkinmodels.ResponseSkipped}[i%3]})
+		upcoming = append(upcoming, Upcoming{Title: stored(v, 200), Cadence: stored(v, models.MaxCadenceLen), Nominal: now, DeliverAt: now.Add(time.Hour), Status: []string{"on time", "deferred", "superseded", "skipped", "paused"}[i%5], Reason: v})
 	}
 	sum := Summary{
 		UserID: "U1", TimeZone: stored(v, 64), LocalNow: now, Hours: calendar.DefaultWorkingHours,
@@ -84,71 +52,12 @@ func surfaces(v string) []surface {
 		Region: "DE-BY", RegionName: "Germany — Bavaria", Holidays: hols, Budget: 3,
 		Upcoming: upcoming,
 	}
-	homeCheckins := HomeCheckins{Mine: items, Waiting: waiting}
-	aggs := []checkinmodels.Aggregate{
-		{Position: 2, Count: 6, Average: 3.5},
-		{Position: 3, Count: 6, Counts: map[string]int{c.Questions[2].Options[0]: 2, stored("gone "+v, 75): 4}},
-		{Position: 5, Anonymous: true, Hidden: true},
-	}
-	digest := []checkins.DigestAnswer{
-		{Name: name, UserID: "U1", Answers: answers, Helper: helper},
-		{Name: "", UserID: "U0NONAME", Answers: answers},
-	}
-	for i := range 30 {
-		digest = append(digest, checkins.DigestAnswer{Name: fmt.Sprint(i, name), UserID: "U2", Answers: answers})
-	}
-
-	out := []surface{
+	return []surface{
 		{name: "Me", kind: blockkit.Message, v: Me(sum)},
-		{name: "Home", kind: blockkit.Home, v: Home(sum, HomeCheckinSection(homeCheckins))},
+		{name: "Home", kind: blockkit.Home, v: Home(sum)},
 		{name: "TZModal", kind: blockkit.Modal, v: TZModal(stored(v, 64), stored(v, 64), false)},
 		{name: "AwayModal", kind: blockkit.Modal, v: AwayModal(today)},
-		{name: "AnswerModal", kind: blockkit.Modal, v: AnswerModal(c, round, label, answers, answers)},
-		{name: "CheckinList", kind: blockkit.Message, v: CheckinList(items, stored(v, 200))},
 	}
-	ptext, pblocks := checkins.CheckinPrompt(checkins.PromptInput{Checkin: c, Round: round, RoundLabel: label, Reminder: 1, ClosesAt: round.ClosesAt, Loc: loc,
-		SnoozeOptions: checkins.SnoozeOptions()})
-	out = append(out, surface{name: "CheckinPrompt", kind: blockkit.Message, v: pblocks, text: ptext})
-	for _, st := range []string{checkinmodels.ResponseAnswered, checkinmodels.ResponseSkipped, checkinmodels.ResponseSnoozed} {
-		out = append(out, surface{name: "PromptDone " + st, kind: blockkit.Message, v: checkins.PromptDone(pblocks, round.ID, c.ID, st, now, loc)})
-	}
-	for _, st := range []string{checkinmodels.ResponseAsked, checkinmodels.ResponseAnswered, checkinmodels.ResponseSkipped, checkinmodels.ResponseSnoozed} {
-		out = append(out, surface{name: "PromptClosed " + st, kind: blockkit.Message, v: checkins.PromptClosed(pblocks, c, round.ID, st, now, loc, "")})
-	}
-	for _, d := range []checkinmodels.Destination{checkinmodels.DestinationThread, checkinmodels.DestinationChannel, checkinmodels.DestinationDigest} {
-		cd := c
-		cd.Destination = d
-		t, b := checkins.RoundHeader(cd, label)
-		out = append(out, surface{name: "RoundHeader " + string(d), kind: blockkit.Message, v: b, text: t})
-	}
-	for i, m := range checkins.AnswerMessage(c, name, "U1", answers, helper, true) {
-		out = append(out, surface{name: fmt.Sprint("checkins.AnswerMessage ", i), kind: blockkit.Message, v: m.Blocks, text: m.Text})
-	}
-	for i, m := range checkins.AnswerMessage(c, "", "U0NONAME", answers, helper, false) {
-		out = append(out, surface{name: fmt.Sprint("checkins.AnswerMessage no name ", i), kind: blockkit.Message, v: m.Blocks, text: m.Text})
-	}
-	var packed []checkins.PackedAnswer
-	for i := range 12 {
-		packed = append(packed, checkins.PackedAnswer{Name: fmt.Sprint(name, i), UserID: "U1", Answers: answers, Helper: helper, Edited: i%3 == 1, Replaced: i%4 == 2})
-	}
-	for i := 0; i < len(packed); {
-		m, n := checkins.PackAnswers(c, packed[i:])
-		if n == 0 {
-			n = 1 // an answer that needs messages of its own is shown by checkins.AnswerMessage above
-		} else {
-			out = append(out, surface{name: fmt.Sprint("checkins.PackAnswers from ", i), kind: blockkit.Message, v: m.Blocks, text: m.Text})
-		}
-		i += n
-	}
-	t, b := checkins.RoundSummary(c, label, 6, 9, aggs, 2)
-	out = append(out, surface{name: "RoundSummary", kind: blockkit.Message, v: b, text: t})
-	t, b = checkins.CheckinDigest(c, label, 6, 9, aggs, 2, digest, "`/trellis checkin export 7`")
-	out = append(out, surface{name: "CheckinDigest", kind: blockkit.Message, v: b, text: t})
-	for _, asker := range []string{name, "U0HELPER"} {
-		t, b = checkins.HelperNotice(c, asker, c.Questions[3].Prompt)
-		out = append(out, surface{name: "HelperNotice", kind: blockkit.Message, v: b, text: t})
-	}
-	return out
 }
 
 // TestHostileTextOnEverySurface: whatever a person typed, every surface
@@ -187,17 +96,16 @@ func TestHostileTextShown(t *testing.T) {
 	}
 }
 
-// TestStoredLimitsDocumented: docs/text.md lists every stored limit as the
-// code has it.
+// TestStoredLimitsDocumented: docs/text.md lists every stored limit the
+// shared records have as the code has it (the check-ins' are checked in
+// handlers/checkins).
 func TestStoredLimitsDocumented(t *testing.T) {
 	doc, err := os.ReadFile("../../docs/text.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for field, n := range map[string]int{
-		"check-in name": checkinmodels.MaxNameLen, "cadence": models.MaxCadenceLen, "question": checkinmodels.MaxPromptLen,
-		"choice": checkinmodels.MaxOptionLen, "scale label": checkinmodels.MaxScaleLabelLen, "free-text answer": maxAnswerText,
-		"time-off note": models.MaxAwayNoteLen, "company holiday name": models.MaxHolidayNameLen,
+		"cadence": models.MaxCadenceLen, "time-off note": models.MaxAwayNoteLen, "company holiday name": models.MaxHolidayNameLen,
 	} {
 		if row := fmt.Sprintf("| %s | %d |", field, n); !strings.Contains(string(doc), row) {
 			t.Errorf("docs/text.md lacks %q", row)

@@ -21,6 +21,15 @@ func Input(blockID, label string, el slack.BlockElement, optional bool, hint str
 	return input(blockID, label, el, optional, hint)
 }
 
+// Section is a section block of mrkdwn Trellis wrote, with an optional
+// accessory beside it.
+func Section(s string, accessory *slack.Accessory) *slack.SectionBlock { return section(s, accessory) }
+
+// Button is a button whose click reports actionID and value.
+func Button(actionID, label, value string) *slack.ButtonBlockElement {
+	return button(actionID, label, value)
+}
+
 // PlainText is a plain_text text object.
 func PlainText(s string) *slack.TextBlockObject { return plain(s) }
 

@@ -1,7 +1,8 @@
 // Package views builds the Block Kit surfaces Trellis shows for people's
 // boundaries: the help text, the /trellis me summary, the App Home tab's
 // frame (features fill in their sections) and the modals that edit
-// settings, and the builders features' own forms share (Modal, Input).
+// settings, and the builders features' own surfaces share (Modal, Input,
+// Section, Button, ...).
 // Handlers never assemble Block Kit themselves.
 package views
 

@@ -17,7 +17,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"github.com/trellis-bot/trellis/handlers/views"
+	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/jobs/checkins"
@@ -528,7 +528,7 @@ func (a *answerer) answerOne(ctx context.Context, ctl *slacksim.Control, user, d
 			var top slacksim.View
 			for range 20 {
 				stack, err := ctl.Views(ctx, user)
-				if err == nil && len(stack) > 0 && stack[len(stack)-1].CallbackID == views.CallbackAnswer {
+				if err == nil && len(stack) > 0 && stack[len(stack)-1].CallbackID == checkinhandlers.CallbackAnswer {
 					top = stack[len(stack)-1]
 					break
 				}

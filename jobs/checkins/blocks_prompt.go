@@ -25,7 +25,7 @@ import (
 // can carry several rounds' prompts.
 const (
 	// ActionCheckinAnswer is the Answer button: it opens the answer form
-	// (handlers/views.AnswerModal).
+	// (handlers/checkins.AnswerModal).
 	ActionCheckinAnswer = "checkin:answer"
 	// ActionCheckinSkip is the "Skip this one" button: the person sends
 	// nothing this round (checkinmodels.Store.Decline with ResponseSkipped).

@@ -1,4 +1,4 @@
-package views_test
+package checkins_test
 
 import (
 	"fmt"
@@ -8,8 +8,8 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/handlers/views"
-	"github.com/trellis-bot/trellis/jobs/checkins"
+	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
+	jobcheckins "github.com/trellis-bot/trellis/jobs/checkins"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
@@ -142,24 +142,24 @@ func TestAnswerModalLimits(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			label := strings.Repeat("r", 200) // longer than a header holds
-			checkModalLimits(t, views.AnswerModal(c, aRound, label, nil, nil))
-			checkModalLimits(t, views.AnswerModal(c, aRound, "", long, long))
-			checkModalLimits(t, views.AnswerModal(c, checkinmodels.Round{ID: 1 << 62, Closed: true}, "", nil, long))
+			checkModalLimits(t, checkinhandlers.AnswerModal(c, aRound, label, nil, nil))
+			checkModalLimits(t, checkinhandlers.AnswerModal(c, aRound, "", long, long))
+			checkModalLimits(t, checkinhandlers.AnswerModal(c, checkinmodels.Round{ID: 1 << 62, Closed: true}, "", nil, long))
 		})
 	}
 }
 
 func TestAnswerModalShape(t *testing.T) {
 	c := everyKind()
-	first := views.AnswerModal(c, aRound, "Team pulse · Fri 6 Mar", nil, nil)
-	edit := views.AnswerModal(c, aRound, "Team pulse · Fri 6 Mar", map[int]string{}, nil)
+	first := checkinhandlers.AnswerModal(c, aRound, "Team pulse · Fri 6 Mar", nil, nil)
+	edit := checkinhandlers.AnswerModal(c, aRound, "Team pulse · Fri 6 Mar", map[int]string{}, nil)
 	tests := []struct{ name, got, want string }{
-		{"callback id", first.CallbackID, views.CallbackAnswer},
+		{"callback id", first.CallbackID, checkinhandlers.CallbackAnswer},
 		{"title", first.Title.Text, "Answer"},
 		{"submit", first.Submit.Text, "Send"},
 		{"edit title", edit.Title.Text, "Edit your answer"},
 		{"edit submit", edit.Submit.Text, "Update"},
-		{"private_metadata", first.PrivateMetadata, views.AnswerFormMetadata(aRound.ID, c.ID)},
+		{"private_metadata", first.PrivateMetadata, checkinhandlers.AnswerFormMetadata(aRound.ID, c.ID)},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -168,7 +168,7 @@ func TestAnswerModalShape(t *testing.T) {
 	}
 
 	for i, q := range c.Questions {
-		in := inputBlock(t, first, views.AnswerBlockID(i+1))
+		in := inputBlock(t, first, checkinhandlers.AnswerBlockID(i+1))
 		if in.Optional == q.Required {
 			t.Errorf("question %d: optional = %v, want %v", i+1, in.Optional, !q.Required)
 		}
@@ -195,13 +195,13 @@ func TestAnswerModalShape(t *testing.T) {
 		if got := fmt.Sprintf("%T", in.Element); got != want {
 			t.Errorf("question %d (%s): element %s, want %s", i+1, q.Kind, got, want)
 		}
-		helper := hasBlock(first, views.AnswerHelperBlockID(i+1))
+		helper := hasBlock(first, checkinhandlers.AnswerHelperBlockID(i+1))
 		if helper != (q.Kind == checkinmodels.KindBlocked) {
 			t.Errorf("question %d (%s): helper picker shown = %v", i+1, q.Kind, helper)
 		}
 	}
 
-	scale := inputBlock(t, first, views.AnswerBlockID(2)).Element.(*slack.RadioButtonsBlockElement)
+	scale := inputBlock(t, first, checkinhandlers.AnswerBlockID(2)).Element.(*slack.RadioButtonsBlockElement)
 	var texts, vals []string
 	for _, o := range scale.Options {
 		texts, vals = append(texts, o.Text.Text), append(vals, o.Value)
@@ -213,7 +213,7 @@ func TestAnswerModalShape(t *testing.T) {
 		t.Errorf("scale values %q, want %q", vals, want)
 	}
 
-	helper := inputBlock(t, first, views.AnswerHelperBlockID(5))
+	helper := inputBlock(t, first, checkinhandlers.AnswerHelperBlockID(5))
 	if sel, ok := helper.Element.(*slack.SelectBlockElement); !ok || sel.Type != slack.OptTypeUser || !helper.Optional {
 		t.Errorf("helper block = %+v, want an optional users_select", helper)
 	}
@@ -221,22 +221,22 @@ func TestAnswerModalShape(t *testing.T) {
 
 func TestAnswerRoundTrip(t *testing.T) {
 	c := everyKind()
-	m := views.AnswerModal(c, aRound, "", nil, nil)
+	m := checkinhandlers.AnswerModal(c, aRound, "", nil, nil)
 	values := submit(t, m)
 	for block, v := range map[string]string{
-		views.AnswerBlockID(1):       "  Shipped the planner.\nAnd tests.  ",
-		views.AnswerBlockID(2):       "4",
-		views.AnswerBlockID(3):       "home",
-		views.AnswerBlockID(4):       "Fri",
-		views.AnswerBlockID(5):       checkins.ValueYes,
-		views.AnswerHelperBlockID(5): "U0HELPER",
-		views.AnswerBlockID(6):       "2",
-		views.AnswerBlockID(7):       "Not yet",
-		views.AnswerBlockID(8):       " \n ",
+		checkinhandlers.AnswerBlockID(1):       "  Shipped the planner.\nAnd tests.  ",
+		checkinhandlers.AnswerBlockID(2):       "4",
+		checkinhandlers.AnswerBlockID(3):       "home",
+		checkinhandlers.AnswerBlockID(4):       "Fri",
+		checkinhandlers.AnswerBlockID(5):       jobcheckins.ValueYes,
+		checkinhandlers.AnswerHelperBlockID(5): "U0HELPER",
+		checkinhandlers.AnswerBlockID(6):       "2",
+		checkinhandlers.AnswerBlockID(7):       "Not yet",
+		checkinhandlers.AnswerBlockID(8):       " \n ",
 	} {
 		answer(t, m, values, block, v)
 	}
-	sub, helpers, errs := views.ParseAnswerSubmission(c, values)
+	sub, helpers, errs := checkinhandlers.ParseAnswerSubmission(c, values)
 	if errs != nil {
 		t.Fatalf("errors = %v, want none", errs)
 	}
@@ -252,9 +252,9 @@ func TestAnswerRoundTrip(t *testing.T) {
 	}
 
 	// Sent back as the earlier answer, it shows again and parses the same.
-	edit := views.AnswerModal(c, aRound, "", sub.Answers, nil)
-	again, _, errs := views.ParseAnswerSubmission(c, answerStateWith(t, edit, map[string]string{
-		views.AnswerBlockID(6): "2", views.AnswerBlockID(7): "Not yet",
+	edit := checkinhandlers.AnswerModal(c, aRound, "", sub.Answers, nil)
+	again, _, errs := checkinhandlers.ParseAnswerSubmission(c, answerStateWith(t, edit, map[string]string{
+		checkinhandlers.AnswerBlockID(6): "2", checkinhandlers.AnswerBlockID(7): "Not yet",
 	}))
 	if errs != nil || !reflect.DeepEqual(again, want) {
 		t.Errorf("editing unchanged = %+v, %v, want %+v, no errors", again, errs, want)
@@ -277,7 +277,7 @@ func TestAnswerTemplatesRoundTrip(t *testing.T) {
 	for _, tt := range checkinmodels.Templates() {
 		t.Run(tt.Key, func(t *testing.T) {
 			c := tt.Checkin
-			m := views.AnswerModal(c, aRound, tt.Title, nil, nil)
+			m := checkinhandlers.AnswerModal(c, aRound, tt.Title, nil, nil)
 			values := submit(t, m)
 			want := checkinmodels.Submission{Answers: map[int]string{}, Anonymous: map[int]string{}}
 			for i, q := range c.Questions {
@@ -291,16 +291,16 @@ func TestAnswerTemplatesRoundTrip(t *testing.T) {
 				case checkinmodels.KindChoice:
 					v = q.Options[len(q.Options)-1]
 				case checkinmodels.KindBlocked:
-					v = checkins.ValueNo
+					v = jobcheckins.ValueNo
 				}
-				answer(t, m, values, views.AnswerBlockID(pos), v)
+				answer(t, m, values, checkinhandlers.AnswerBlockID(pos), v)
 				if q.Anonymous {
 					want.Anonymous[pos] = v
 				} else {
 					want.Answers[pos] = v
 				}
 			}
-			sub, helpers, errs := views.ParseAnswerSubmission(c, values)
+			sub, helpers, errs := checkinhandlers.ParseAnswerSubmission(c, values)
 			if errs != nil {
 				t.Fatalf("errors = %v, want none", errs)
 			}
@@ -316,67 +316,67 @@ func TestAnswerPrefill(t *testing.T) {
 	lastTime := map[int]string{1: "Planner work", 2: "3", 3: "office", 5: "yes", 8: "  "}
 
 	t.Run("as last time", func(t *testing.T) {
-		m := views.AnswerModal(c, aRound, "", nil, lastTime)
+		m := checkinhandlers.AnswerModal(c, aRound, "", nil, lastTime)
 		checkModalLimits(t, m)
-		if got := inputBlock(t, m, views.AnswerBlockID(1)).Element.(*slack.PlainTextInputBlockElement).InitialValue; got != "Planner work" {
+		if got := inputBlock(t, m, checkinhandlers.AnswerBlockID(1)).Element.(*slack.PlainTextInputBlockElement).InitialValue; got != "Planner work" {
 			t.Errorf("text question shows %q, want last time's answer", got)
 		}
-		if !hasBlock(m, views.AnswerBlockID(1)+"_last") {
+		if !hasBlock(m, checkinhandlers.AnswerBlockID(1)+"_last") {
 			t.Error("no line says the text question is filled in as last time")
 		}
 		for _, pos := range []int{2, 3, 5} {
-			if got := inputBlock(t, m, views.AnswerBlockID(pos)).Element.(*slack.RadioButtonsBlockElement).InitialOption; got != nil {
+			if got := inputBlock(t, m, checkinhandlers.AnswerBlockID(pos)).Element.(*slack.RadioButtonsBlockElement).InitialOption; got != nil {
 				t.Errorf("question %d shows %q from last time, want only free text filled in", pos, got.Value)
 			}
 		}
-		if hasBlock(m, views.AnswerBlockID(8)+"_last") {
+		if hasBlock(m, checkinhandlers.AnswerBlockID(8)+"_last") {
 			t.Error("a blank answer last time is said to be filled in")
 		}
-		sub, _, errs := views.ParseAnswerSubmission(c, submit(t, m))
+		sub, _, errs := checkinhandlers.ParseAnswerSubmission(c, submit(t, m))
 		if sub.Answers[1] != "Planner work" {
 			t.Errorf("untouched, question 1 sends %q, want last time's answer", sub.Answers[1])
 		}
-		if errs[views.AnswerBlockID(2)] == "" {
+		if errs[checkinhandlers.AnswerBlockID(2)] == "" {
 			t.Errorf("errors = %v, want the unanswered scale flagged", errs)
 		}
 	})
 
 	t.Run("earlier answer wins", func(t *testing.T) {
 		previous := map[int]string{1: "This round's answer", 2: "5", 3: "home", 4: "Sat", 5: "no"}
-		m := views.AnswerModal(c, aRound, "", previous, lastTime)
+		m := checkinhandlers.AnswerModal(c, aRound, "", previous, lastTime)
 		checkModalLimits(t, m)
-		if got := inputBlock(t, m, views.AnswerBlockID(1)).Element.(*slack.PlainTextInputBlockElement).InitialValue; got != previous[1] {
+		if got := inputBlock(t, m, checkinhandlers.AnswerBlockID(1)).Element.(*slack.PlainTextInputBlockElement).InitialValue; got != previous[1] {
 			t.Errorf("text question shows %q, want %q", got, previous[1])
 		}
-		if got := inputBlock(t, m, views.AnswerBlockID(8)).Element.(*slack.PlainTextInputBlockElement).InitialValue; got != "" {
+		if got := inputBlock(t, m, checkinhandlers.AnswerBlockID(8)).Element.(*slack.PlainTextInputBlockElement).InitialValue; got != "" {
 			t.Errorf("an answer left blank this round shows %q, want it blank", got)
 		}
-		if hasBlock(m, views.AnswerBlockID(1)+"_last") {
+		if hasBlock(m, checkinhandlers.AnswerBlockID(1)+"_last") {
 			t.Error("an edit says it is filled in as last time")
 		}
 		for pos, want := range map[int]string{2: "5", 3: "home", 5: "no"} {
-			got := inputBlock(t, m, views.AnswerBlockID(pos)).Element.(*slack.RadioButtonsBlockElement).InitialOption
+			got := inputBlock(t, m, checkinhandlers.AnswerBlockID(pos)).Element.(*slack.RadioButtonsBlockElement).InitialOption
 			if got == nil || got.Value != want {
 				t.Errorf("question %d shows %+v, want %q", pos, got, want)
 			}
 		}
-		if got := inputBlock(t, m, views.AnswerBlockID(4)).Element.(*slack.SelectBlockElement).InitialOption; got == nil || got.Value != "Sat" {
+		if got := inputBlock(t, m, checkinhandlers.AnswerBlockID(4)).Element.(*slack.SelectBlockElement).InitialOption; got == nil || got.Value != "Sat" {
 			t.Errorf("menu shows %+v, want Sat", got)
 		}
 	})
 
 	t.Run("an earlier pick no longer offered", func(t *testing.T) {
-		m := views.AnswerModal(c, aRound, "", map[int]string{2: "9", 3: "moon"}, nil)
+		m := checkinhandlers.AnswerModal(c, aRound, "", map[int]string{2: "9", 3: "moon"}, nil)
 		checkModalLimits(t, m) // an initial_option must be one of the options
 	})
 }
 
 func TestAnswerSubmissionErrors(t *testing.T) {
 	c := everyKind()
-	m := views.AnswerModal(c, aRound, "", nil, nil)
+	m := checkinhandlers.AnswerModal(c, aRound, "", nil, nil)
 	full := map[string]string{
-		views.AnswerBlockID(1): "Done", views.AnswerBlockID(2): "4", views.AnswerBlockID(3): "home",
-		views.AnswerBlockID(4): "Mon", views.AnswerBlockID(5): "no", views.AnswerBlockID(6): "3",
+		checkinhandlers.AnswerBlockID(1): "Done", checkinhandlers.AnswerBlockID(2): "4", checkinhandlers.AnswerBlockID(3): "home",
+		checkinhandlers.AnswerBlockID(4): "Mon", checkinhandlers.AnswerBlockID(5): "no", checkinhandlers.AnswerBlockID(6): "3",
 	}
 	tests := []struct {
 		name   string
@@ -386,46 +386,46 @@ func TestAnswerSubmissionErrors(t *testing.T) {
 	}{
 		{"all required answered", func(map[string]map[string]slack.BlockAction) {}, "", ""},
 		{"text missing", func(v map[string]map[string]slack.BlockAction) {
-			delete(v, views.AnswerBlockID(1))
-		}, views.AnswerBlockID(1), "needs an answer"},
+			delete(v, checkinhandlers.AnswerBlockID(1))
+		}, checkinhandlers.AnswerBlockID(1), "needs an answer"},
 		{"text only whitespace", func(v map[string]map[string]slack.BlockAction) {
-			answer(t, m, v, views.AnswerBlockID(1), " \n\t ")
-		}, views.AnswerBlockID(1), "needs an answer"},
+			answer(t, m, v, checkinhandlers.AnswerBlockID(1), " \n\t ")
+		}, checkinhandlers.AnswerBlockID(1), "needs an answer"},
 		{"scale unpicked", func(v map[string]map[string]slack.BlockAction) {
-			answer(t, m, v, views.AnswerBlockID(2), "")
-		}, views.AnswerBlockID(2), "1 to 5"},
+			answer(t, m, v, checkinhandlers.AnswerBlockID(2), "")
+		}, checkinhandlers.AnswerBlockID(2), "1 to 5"},
 		{"menu unpicked", func(v map[string]map[string]slack.BlockAction) {
-			answer(t, m, v, views.AnswerBlockID(4), "")
-		}, views.AnswerBlockID(4), "needs an answer"},
+			answer(t, m, v, checkinhandlers.AnswerBlockID(4), "")
+		}, checkinhandlers.AnswerBlockID(4), "needs an answer"},
 		{"blocked unpicked", func(v map[string]map[string]slack.BlockAction) {
-			answer(t, m, v, views.AnswerBlockID(5), "")
-		}, views.AnswerBlockID(5), "yes or no"},
+			answer(t, m, v, checkinhandlers.AnswerBlockID(5), "")
+		}, checkinhandlers.AnswerBlockID(5), "yes or no"},
 		{"anonymous unpicked", func(v map[string]map[string]slack.BlockAction) {
-			answer(t, m, v, views.AnswerBlockID(6), "")
-		}, views.AnswerBlockID(6), "1 to 5"},
+			answer(t, m, v, checkinhandlers.AnswerBlockID(6), "")
+		}, checkinhandlers.AnswerBlockID(6), "1 to 5"},
 		{"blocked without a helper", func(v map[string]map[string]slack.BlockAction) {
-			answer(t, m, v, views.AnswerBlockID(5), "yes")
+			answer(t, m, v, checkinhandlers.AnswerBlockID(5), "yes")
 		}, "", ""},
 		{"a choice since removed", func(v map[string]map[string]slack.BlockAction) {
-			state := v[views.AnswerBlockID(3)]
+			state := v[checkinhandlers.AnswerBlockID(3)]
 			for id, a := range state {
 				a.SelectedOption.Value = "moon"
 				state[id] = a
 			}
-		}, views.AnswerBlockID(3), "pick again"},
+		}, checkinhandlers.AnswerBlockID(3), "pick again"},
 		{"a scale out of range", func(v map[string]map[string]slack.BlockAction) {
-			state := v[views.AnswerBlockID(2)]
+			state := v[checkinhandlers.AnswerBlockID(2)]
 			for id, a := range state {
 				a.SelectedOption.Value = "6"
 				state[id] = a
 			}
-		}, views.AnswerBlockID(2), "1 to 5"},
+		}, checkinhandlers.AnswerBlockID(2), "1 to 5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			values := answerStateWith(t, m, full)
 			tt.change(values)
-			_, _, errs := views.ParseAnswerSubmission(c, values)
+			_, _, errs := checkinhandlers.ParseAnswerSubmission(c, values)
 			if tt.block == "" {
 				if errs != nil {
 					t.Errorf("errors = %v, want none", errs)
@@ -444,15 +444,15 @@ func TestAnswerSubmissionErrors(t *testing.T) {
 
 func TestAnswerHelpers(t *testing.T) {
 	c := everyKind()
-	m := views.AnswerModal(c, aRound, "", nil, nil)
+	m := checkinhandlers.AnswerModal(c, aRound, "", nil, nil)
 	base := map[string]string{
-		views.AnswerBlockID(1): "Done", views.AnswerBlockID(2): "4", views.AnswerBlockID(3): "home",
-		views.AnswerBlockID(4): "Mon", views.AnswerBlockID(6): "3", views.AnswerHelperBlockID(5): "U0HELPER",
+		checkinhandlers.AnswerBlockID(1): "Done", checkinhandlers.AnswerBlockID(2): "4", checkinhandlers.AnswerBlockID(3): "home",
+		checkinhandlers.AnswerBlockID(4): "Mon", checkinhandlers.AnswerBlockID(6): "3", checkinhandlers.AnswerHelperBlockID(5): "U0HELPER",
 	}
 	for blocked, want := range map[string]map[int]string{"yes": {5: "U0HELPER"}, "no": {}} {
 		values := answerStateWith(t, m, base)
-		answer(t, m, values, views.AnswerBlockID(5), blocked)
-		_, helpers, errs := views.ParseAnswerSubmission(c, values)
+		answer(t, m, values, checkinhandlers.AnswerBlockID(5), blocked)
+		_, helpers, errs := checkinhandlers.ParseAnswerSubmission(c, values)
 		if errs != nil || !reflect.DeepEqual(helpers, want) {
 			t.Errorf("blocked %s with a helper: helpers %v, errors %v; want %v, none", blocked, helpers, errs, want)
 		}
@@ -461,12 +461,12 @@ func TestAnswerHelpers(t *testing.T) {
 
 func TestAnswerAnonymousStaysAnonymous(t *testing.T) {
 	c := everyKind()
-	m := views.AnswerModal(c, aRound, "", nil, nil)
+	m := checkinhandlers.AnswerModal(c, aRound, "", nil, nil)
 	values := answerStateWith(t, m, map[string]string{
-		views.AnswerBlockID(1): "Done", views.AnswerBlockID(2): "4", views.AnswerBlockID(3): "home",
-		views.AnswerBlockID(4): "Mon", views.AnswerBlockID(5): "no", views.AnswerBlockID(6): "1", views.AnswerBlockID(7): "Yes",
+		checkinhandlers.AnswerBlockID(1): "Done", checkinhandlers.AnswerBlockID(2): "4", checkinhandlers.AnswerBlockID(3): "home",
+		checkinhandlers.AnswerBlockID(4): "Mon", checkinhandlers.AnswerBlockID(5): "no", checkinhandlers.AnswerBlockID(6): "1", checkinhandlers.AnswerBlockID(7): "Yes",
 	})
-	sub, _, errs := views.ParseAnswerSubmission(c, values)
+	sub, _, errs := checkinhandlers.ParseAnswerSubmission(c, values)
 	if errs != nil {
 		t.Fatalf("errors = %v", errs)
 	}
@@ -479,8 +479,8 @@ func TestAnswerAnonymousStaysAnonymous(t *testing.T) {
 		}
 	}
 
-	edit := views.AnswerModal(c, aRound, "", sub.Answers, nil)
-	if hint := inputBlock(t, edit, views.AnswerBlockID(6)).Hint; hint == nil || !strings.Contains(hint.Text, "can't be changed") {
+	edit := checkinhandlers.AnswerModal(c, aRound, "", sub.Answers, nil)
+	if hint := inputBlock(t, edit, checkinhandlers.AnswerBlockID(6)).Hint; hint == nil || !strings.Contains(hint.Text, "can't be changed") {
 		t.Errorf("editing, the anonymous question's hint is %+v, want it to say the first answer stays", hint)
 	}
 }

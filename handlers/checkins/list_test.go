@@ -1,4 +1,4 @@
-package views_test
+package checkins_test
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
@@ -24,18 +25,18 @@ func berlinZone(t *testing.T) *time.Location {
 }
 
 func TestCheckinList(t *testing.T) {
-	if got := blockJSON(t, views.CheckinList(nil, "Check-ins in #team")); !strings.Contains(got, "`/trellis checkin new` in the channel") ||
+	if got := blockJSON(t, checkinhandlers.CheckinList(nil, "Check-ins in #team")); !strings.Contains(got, "`/trellis checkin new` in the channel") ||
 		!strings.Contains(got, `"type":"header"`) {
 		t.Errorf("empty list: %s", got)
 	}
 	berlin := berlinZone(t)
-	items := []views.CheckinListItem{
+	items := []checkinhandlers.CheckinListItem{
 		{ID: 12, Name: "Daily stand-up", Cadence: "weekdays at 09:30", ChannelID: "C0TEAM", OwnerID: "U0OWNER", Participants: 8,
 			NextForMe: time.Date(2026, 11, 24, 8, 30, 0, 0, time.UTC), Loc: berlin, CanChange: true},
 		{ID: 13, Name: "Retro", Cadence: "every 2 weeks on fri at 15:00", ChannelID: "C0TEAM", OwnerID: "U0OWNER", Participants: 1, Paused: true, CanChange: true},
 		{ID: 14, Name: "Weekly <!channel>", Cadence: "fridays at 14:00", ChannelID: "not a channel", OwnerID: "U0OTHER", Participants: 3},
 	}
-	blocks := views.CheckinList(items, "")
+	blocks := checkinhandlers.CheckinList(items, "")
 	checkDM(t, "list", "x", blocks)
 	all := blockJSON(t, blocks)
 	for _, want := range []string{
@@ -57,12 +58,12 @@ func TestCheckinList(t *testing.T) {
 	}
 
 	// 200 long ones are cut, and counted.
-	var many []views.CheckinListItem
+	var many []checkinhandlers.CheckinListItem
 	for i := range 200 {
-		many = append(many, views.CheckinListItem{ID: int64(i + 1), Name: strings.Repeat("<&", 100), Cadence: strings.Repeat("é<", 150),
+		many = append(many, checkinhandlers.CheckinListItem{ID: int64(i + 1), Name: strings.Repeat("<&", 100), Cadence: strings.Repeat("é<", 150),
 			ChannelID: "C0TEAM", Participants: 5, NextForMe: time.Now(), CanChange: true})
 	}
-	blocks = views.CheckinList(many, strings.Repeat("日", 300))
+	blocks = checkinhandlers.CheckinList(many, strings.Repeat("日", 300))
 	checkDM(t, "200 check-ins", "x", blocks)
 	bs := reportBlocks(t, blocks)
 	sections := 0
@@ -80,9 +81,9 @@ func TestCheckinList(t *testing.T) {
 
 func TestHomeCheckins(t *testing.T) {
 	s := views.Summary{TimeZone: "Europe/Berlin", LocalNow: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), Budget: 3}
-	var ck views.HomeCheckins
+	var ck checkinhandlers.HomeCheckins
 	home := func(s views.Summary) ([]slack.Block, string) {
-		v := views.Home(s, views.HomeCheckinSection(ck))
+		v := views.Home(s, checkinhandlers.HomeCheckinSection(ck))
 		checkBlockLimits(t, "home", v.Blocks.BlockSet, 100)
 		return v.Blocks.BlockSet, blockJSON(t, v.Blocks.BlockSet)
 	}
@@ -95,12 +96,12 @@ func TestHomeCheckins(t *testing.T) {
 	}
 
 	berlin := berlinZone(t)
-	ck = views.HomeCheckins{
-		Waiting: []views.HomeWaiting{
+	ck = checkinhandlers.HomeCheckins{
+		Waiting: []checkinhandlers.HomeWaiting{
 			{RoundID: 12, CheckinID: 7, Label: "Daily stand-up · Tue 24 Nov", ClosesAt: time.Date(2026, 11, 24, 16, 30, 0, 0, time.UTC), Loc: berlin},
 			{RoundID: 13, CheckinID: 8, Label: "Retro <!here>", Status: checkinmodels.ResponseSnoozed},
 		},
-		Mine: []views.CheckinListItem{{ID: 7, Name: "Daily stand-up", Cadence: "weekdays at 09:30", ChannelID: "C0TEAM", Participants: 8}},
+		Mine: []checkinhandlers.CheckinListItem{{ID: 7, Name: "Daily stand-up", Cadence: "weekdays at 09:30", ChannelID: "C0TEAM", Participants: 8}},
 	}
 	blocks, all := home(s)
 	for _, tt := range []struct {
@@ -134,12 +135,12 @@ func TestHomeCheckins(t *testing.T) {
 	for i := range 20 {
 		s.Away = append(s.Away, models.AwayPeriod{ID: int64(i + 1), Note: strings.Repeat("n", 100)})
 	}
-	ck = views.HomeCheckins{}
+	ck = checkinhandlers.HomeCheckins{}
 	for i := range 100 {
-		ck.Waiting = append(ck.Waiting, views.HomeWaiting{RoundID: int64(i + 1), CheckinID: 1, Label: strings.Repeat("<", 200)})
+		ck.Waiting = append(ck.Waiting, checkinhandlers.HomeWaiting{RoundID: int64(i + 1), CheckinID: 1, Label: strings.Repeat("<", 200)})
 	}
 	for i := range 200 {
-		ck.Mine = append(ck.Mine, views.CheckinListItem{ID: int64(i + 1), Name: "x", CanChange: true})
+		ck.Mine = append(ck.Mine, checkinhandlers.CheckinListItem{ID: int64(i + 1), Name: "x", CanChange: true})
 	}
 	_, all = home(s)
 	if !strings.Contains(all, "and 90 more waiting for you") || !strings.Contains(all, "more\"") {

@@ -1,9 +1,11 @@
-package views
+package checkins_test
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
@@ -23,7 +25,7 @@ func TestAnswerFormSaysWhoReads(t *testing.T) {
 		c := checkinmodels.NewCheckin()
 		c.ID, c.ChannelID, c.Name, c.Destination = 7, "C0TEAM", "Stand-up", d
 		c.Questions = []checkinmodels.Question{{Kind: checkinmodels.KindText, Prompt: "Anything?", Required: true}}
-		m := AnswerModal(c, checkinmodels.Round{ID: 3, CheckinID: 7}, "", nil, nil)
+		m := checkinhandlers.AnswerModal(c, checkinmodels.Round{ID: 3, CheckinID: 7}, "", nil, nil)
 		raw, err := json.Marshal(m.Blocks)
 		if err != nil {
 			t.Fatal(err)

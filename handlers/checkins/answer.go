@@ -1,4 +1,4 @@
-package views
+package checkins
 
 import (
 	"errors"
@@ -10,12 +10,13 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/trellis-bot/trellis/jobs/checkins"
+	"github.com/trellis-bot/trellis/handlers/views"
+	jobcheckins "github.com/trellis-bot/trellis/jobs/checkins"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // CallbackAnswer is the answer modal's callback id. A blocked question's
-// options carry checkins.ValueYes and checkins.ValueNo.
+// options carry jobcheckins.ValueYes and jobcheckins.ValueNo.
 //
 // Each question is one input block, AnswerBlockID(position); a blocked
 // question is followed by an optional "who could help?" person picker,
@@ -42,7 +43,7 @@ func AnswerHelperBlockID(position int) string { return AnswerBlockID(position) +
 func answerLastTimeBlockID(position int) string { return AnswerBlockID(position) + "_last" }
 
 // answerFormMark ends an answer form's private_metadata. It says the
-// form's blocks are keyed by question id (checkins.AnswerKey). A form
+// form's blocks are keyed by question id (jobcheckins.AnswerKey). A form
 // opened by an older Trellis keyed them by position, and a position can equal another
 // question's id: reading such a form by id could give an answer to the
 // wrong question, anonymous or not. ParseAnswerForm refuses it instead.
@@ -54,7 +55,7 @@ var ErrAnswerFormOutdated = errors.New("the answer form was opened by an older T
 
 // AnswerFormMetadata is an answer form's private_metadata.
 func AnswerFormMetadata(roundID, checkinID int64) string {
-	return checkins.AnswerMetadata(roundID, checkinID) + answerFormMark
+	return jobcheckins.AnswerMetadata(roundID, checkinID) + answerFormMark
 }
 
 // ParseAnswerForm reads what AnswerFormMetadata wrote. A form without the
@@ -64,7 +65,7 @@ func ParseAnswerForm(s string) (roundID, checkinID int64, err error) {
 	if !ok {
 		return 0, 0, fmt.Errorf("%w: %q", ErrAnswerFormOutdated, s)
 	}
-	return checkins.ParseAnswerMetadata(meta)
+	return jobcheckins.ParseAnswerMetadata(meta)
 }
 
 // AnswerModal is the form a person answers a round of check-in c with.
@@ -92,13 +93,13 @@ func AnswerModal(c checkinmodels.Checkin, round checkinmodels.Round, roundLabel 
 	if label == "" {
 		label = "Check-in"
 	}
-	blocks := []slack.Block{slack.NewHeaderBlock(plain(clip(label, 150)))}
+	blocks := []slack.Block{slack.NewHeaderBlock(views.PlainText(views.Clip(label, 150)))}
 	if intro := answerIntro(c, round, editing); intro != "" {
-		blocks = append(blocks, slack.NewContextBlock("", text(intro)))
+		blocks = append(blocks, slack.NewContextBlock("", views.MrkdwnText(intro)))
 	}
 
 	for i, q := range c.Questions {
-		pos := checkins.AnswerKey(i, q)
+		pos := jobcheckins.AnswerKey(i, q)
 		block := AnswerBlockID(pos)
 		action := "answer:" + strconv.Itoa(pos)
 		value, filled := previous[pos]
@@ -117,18 +118,18 @@ func AnswerModal(c checkinmodels.Checkin, round checkinmodels.Round, roundLabel 
 			opts := scaleOptions(q.Options)
 			radio := slack.NewRadioButtonsBlockElement(action, opts...)
 			if filled {
-				radio.InitialOption = pick(value, opts...)
+				radio.InitialOption = views.Pick(value, opts...)
 			}
 			el = radio
 		case checkinmodels.KindChoice:
 			opts := make([]*slack.OptionBlockObject, 0, len(q.Options))
 			for _, o := range q.Options {
 				o = strings.TrimSpace(o)
-				opts = append(opts, slack.NewOptionBlockObject(o, plain(clip(o, checkinmodels.MaxOptionLen)), nil))
+				opts = append(opts, slack.NewOptionBlockObject(o, views.PlainText(views.Clip(o, checkinmodels.MaxOptionLen)), nil))
 			}
 			var initial *slack.OptionBlockObject
 			if filled {
-				initial = pick(value, opts...)
+				initial = views.Pick(value, opts...)
 			}
 			// Radio buttons show a few choices at a glance; a longer list
 			// reads better as a menu.
@@ -137,24 +138,24 @@ func AnswerModal(c checkinmodels.Checkin, round checkinmodels.Round, roundLabel 
 				radio.InitialOption = initial
 				el = radio
 			} else {
-				sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Pick one"), action, opts...)
+				sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, views.PlainText("Pick one"), action, opts...)
 				sel.InitialOption = initial
 				el = sel
 			}
 		case checkinmodels.KindBlocked:
-			yes := slack.NewOptionBlockObject(checkins.ValueYes, plain("Yes"), nil)
-			no := slack.NewOptionBlockObject(checkins.ValueNo, plain("No"), nil)
+			yes := slack.NewOptionBlockObject(jobcheckins.ValueYes, views.PlainText("Yes"), nil)
+			no := slack.NewOptionBlockObject(jobcheckins.ValueNo, views.PlainText("No"), nil)
 			radio := slack.NewRadioButtonsBlockElement(action, yes, no)
 			if filled {
-				radio.InitialOption = pick(value, yes, no)
+				radio.InitialOption = views.Pick(value, yes, no)
 			}
 			el = radio
 		default: // checkinmodels.KindText, and any kind this code does not know yet
-			in := slack.NewPlainTextInputBlockElement(plain("Write your answer"), action)
+			in := slack.NewPlainTextInputBlockElement(views.PlainText("Write your answer"), action)
 			in.Multiline = true
 			in.MaxLength = maxAnswerText
 			if filled {
-				in.InitialValue = clip(value, maxAnswerText)
+				in.InitialValue = views.Clip(value, maxAnswerText)
 			}
 			el = in
 			hint = "Up to 3,000 characters. Long answers are kept in full, even where a report shows only the start."
@@ -163,7 +164,7 @@ func AnswerModal(c checkinmodels.Checkin, round checkinmodels.Round, roundLabel 
 		prompt := strings.TrimSpace(q.Prompt)
 		optional := !q.Required
 		if q.Anonymous {
-			prompt = clip(prompt, 2000-utf8.RuneCountInString(anonymousLabel)) + anonymousLabel
+			prompt = views.Clip(prompt, 2000-utf8.RuneCountInString(anonymousLabel)) + anonymousLabel
 			hint = "Stored without your name."
 			// An anonymous answer that would not be counted is never
 			// required: the store accepts its absence too.
@@ -174,15 +175,15 @@ func AnswerModal(c checkinmodels.Checkin, round checkinmodels.Round, roundLabel 
 				hint, optional = "Not counted now: this round has closed and its totals are final, so an anonymous answer given now is not counted.", true
 			}
 		}
-		blocks = append(blocks, input(block, clip(prompt, 2000), el, optional, hint))
+		blocks = append(blocks, views.Input(block, views.Clip(prompt, 2000), el, optional, hint))
 		if fromLastTime {
 			blocks = append(blocks, slack.NewContextBlock(answerLastTimeBlockID(pos),
-				text("Filled in as last time — change anything that's new.")))
+				views.MrkdwnText("Filled in as last time — change anything that's new.")))
 		}
 
 		if q.Kind == checkinmodels.KindBlocked {
-			who := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, plain("Pick a person"), action+":helper")
-			blocks = append(blocks, input(AnswerHelperBlockID(pos), "If you're blocked: who could help?", who, true,
+			who := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, views.PlainText("Pick a person"), action+":helper")
+			blocks = append(blocks, views.Input(AnswerHelperBlockID(pos), "If you're blocked: who could help?", who, true,
 				"Only this person is told, so they can reach out to you. Leave it empty if nobody comes to mind."))
 		}
 	}
@@ -191,7 +192,7 @@ func AnswerModal(c checkinmodels.Checkin, round checkinmodels.Round, roundLabel 
 	if editing {
 		title, submit = "Edit your answer", "Update"
 	}
-	m := modal(CallbackAnswer, title, submit, blocks...)
+	m := views.Modal(CallbackAnswer, title, submit, blocks...)
 	m.PrivateMetadata = AnswerFormMetadata(round.ID, c.ID)
 	return m
 }
@@ -234,7 +235,7 @@ func scaleOptions(labels []string) []*slack.OptionBlockObject {
 		case n == 5 && len(labels) > 1 && strings.TrimSpace(labels[1]) != "":
 			s += " – " + strings.TrimSpace(labels[1])
 		}
-		opts[n-1] = slack.NewOptionBlockObject(v, plain(clip(s, checkinmodels.MaxOptionLen)), nil)
+		opts[n-1] = slack.NewOptionBlockObject(v, views.PlainText(views.Clip(s, checkinmodels.MaxOptionLen)), nil)
 	}
 	return opts
 }
@@ -242,12 +243,12 @@ func scaleOptions(labels []string) []*slack.OptionBlockObject {
 // ParseAnswerSubmission reads the answer modal's submitted state
 // (view.state.values: block id → action id → value) into a Submission for
 // checkinmodels.Store.Answer: answers to anonymous questions in sub.Anonymous,
-// the others in sub.Answers, by checkins.AnswerKey, trimmed, and blank answers
+// the others in sub.Answers, by jobcheckins.AnswerKey, trimmed, and blank answers
 // left out. For a person whose anonymous answers would not be counted,
 // pass c.AnonymousOptional(), so that those questions are not required. A scale answer is "1" to "5", a choice its option's
-// text, a blocked answer checkins.ValueYes or checkins.ValueNo.
+// text, a blocked answer jobcheckins.ValueYes or jobcheckins.ValueNo.
 //
-// helpers holds, by checkins.AnswerKey, the person picked as "who could help?" for a
+// helpers holds, by jobcheckins.AnswerKey, the person picked as "who could help?" for a
 // blocked question answered yes; a pick beside a "no" is ignored, as Slack
 // offers no way to clear a person picker. The handler should drop a helper
 // who is the person answering.
@@ -268,7 +269,7 @@ func ParseAnswerSubmission(c checkinmodels.Checkin, values map[string]map[string
 	}
 
 	for i, q := range c.Questions {
-		pos := checkins.AnswerKey(i, q)
+		pos := jobcheckins.AnswerKey(i, q)
 		block := AnswerBlockID(pos)
 		a := get(block)
 
@@ -288,7 +289,7 @@ func ParseAnswerSubmission(c checkinmodels.Checkin, values map[string]map[string
 			}
 		case checkinmodels.KindBlocked:
 			v = strings.TrimSpace(a.SelectedOption.Value)
-			if v != "" && v != checkins.ValueYes && v != checkins.ValueNo {
+			if v != "" && v != jobcheckins.ValueYes && v != jobcheckins.ValueNo {
 				errs[block] = "Pick yes or no."
 				continue
 			}
@@ -311,7 +312,7 @@ func ParseAnswerSubmission(c checkinmodels.Checkin, values map[string]map[string
 		} else {
 			sub.Answers[pos] = v
 		}
-		if q.Kind == checkinmodels.KindBlocked && v == checkins.ValueYes {
+		if q.Kind == checkinmodels.KindBlocked && v == jobcheckins.ValueYes {
 			if u := strings.TrimSpace(get(AnswerHelperBlockID(pos)).SelectedUser); u != "" {
 				helpers[pos] = u
 			}

@@ -1,11 +1,11 @@
-package views_test
+package checkins_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/trellis-bot/trellis/handlers/views"
-	"github.com/trellis-bot/trellis/jobs/checkins"
+	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
+	jobcheckins "github.com/trellis-bot/trellis/jobs/checkins"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
@@ -43,10 +43,10 @@ func TestUncountedAnonymousQuestionsAreOptional(t *testing.T) {
 			if !tt.counted {
 				form = c.AnonymousOptional()
 			}
-			m := views.AnswerModal(form, tt.round, "", tt.previous, nil)
+			m := checkinhandlers.AnswerModal(form, tt.round, "", tt.previous, nil)
 			values := submit(t, m)
 			for i, q := range c.Questions {
-				block := views.AnswerBlockID(checkins.AnswerKey(i, q))
+				block := checkinhandlers.AnswerBlockID(jobcheckins.AnswerKey(i, q))
 				in := inputBlock(t, m, block)
 				switch {
 				case !q.Anonymous:
@@ -66,12 +66,12 @@ func TestUncountedAnonymousQuestionsAreOptional(t *testing.T) {
 				}
 				answer(t, m, values, block, "")
 			}
-			_, _, errs := views.ParseAnswerSubmission(form, values)
+			_, _, errs := checkinhandlers.ParseAnswerSubmission(form, values)
 			for i, q := range c.Questions {
 				if !q.Anonymous {
 					continue // identified questions are the form's usual business
 				}
-				block := views.AnswerBlockID(checkins.AnswerKey(i, q))
+				block := checkinhandlers.AnswerBlockID(jobcheckins.AnswerKey(i, q))
 				_, refused := errs[block]
 				if want := q.Required && tt.counted; refused != want {
 					t.Errorf("question %d left blank: refused = %v, want %v (errors %v)", i+1, refused, want, errs)

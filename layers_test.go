@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -25,10 +26,18 @@ import (
 // rules and reports are relative to it: "jobs/attention", "." for the root.
 const modulePath = "github.com/trellis-bot/trellis"
 
-// capabilities are the features that live in every layer under one name
-// (models/checkins, jobs/checkins, handlers/checkins). A new capability adds
-// its name here.
-var capabilities = []string{"checkins", "okrs", "peers"}
+// shared are the folders directly under models/, jobs/ and handlers/ that
+// belong to no capability: what the layer's capabilities share. Every
+// other folder there is a capability, living in every layer under one
+// name (models/checkins, jobs/checkins, handlers/checkins), so a new
+// capability is checked by the rules from its first commit; a new shared
+// folder must be named here, and TestSharedFolders fails on a name that
+// is not a folder.
+var shared = []string{
+	"models/calendar", "models/holidays", "models/migrations", "models/modelstest",
+	"jobs/attention", "jobs/cadence", "jobs/engine",
+	"handlers/views",
+}
 
 // leaves are the small packages every layer may import. They import no
 // Trellis package but each other, so importing one never smuggles in a
@@ -49,8 +58,9 @@ var pending = []edge{}
 
 // layerRules are the import rules of Trellis, in the words of its
 // architecture: main → handlers → jobs → models; bot (the Slack transport)
-// stands apart; the time rules depend on no database; capabilities do not
-// import one another; leaves stay leaves.
+// stands apart; the time rules depend on no database; only main wires
+// capabilities in, so what a layer shares knows none of them;
+// capabilities do not import one another; leaves stay leaves.
 var layerRules = []layerRule{
 	{
 		name:    "imports point one way: main → handlers → jobs → models",
@@ -82,6 +92,13 @@ var layerRules = []layerRule{
 		forbids: func(_, dep string) bool {
 			return slices.ContainsFunc(databaseModules, func(m string) bool { return strings.HasPrefix(dep, m) })
 		},
+	},
+	{
+		name: "only main wires capabilities in: no other package, shared or outside the layers, imports one",
+		applies: func(p string) bool {
+			return isModule(p) && layerOf(p) != mainLayer && capabilityOf(p) == ""
+		},
+		forbids: func(_, dep string) bool { return capabilityOf(dep) != "" },
 	},
 	{
 		name:    "a capability imports no other capability",
@@ -121,16 +138,17 @@ func layerOf(p string) int {
 }
 
 // capabilityOf is the capability a package belongs to ("checkins" for
-// jobs/checkins, models/checkins and models/checkins/checkinstest), or "".
+// jobs/checkins, models/checkins and models/checkins/checkinstest), or ""
+// for a layer's root, its shared folders and anything outside the layers.
 func capabilityOf(p string) string {
 	if layerOf(p) < 0 || layerOf(p) == mainLayer {
 		return ""
 	}
 	parts := strings.Split(p, "/")
-	if len(parts) >= 2 && slices.Contains(capabilities, parts[1]) {
-		return parts[1]
+	if len(parts) < 2 || parts[1] == "testdata" || slices.Contains(shared, parts[0]+"/"+parts[1]) {
+		return ""
 	}
-	return ""
+	return parts[1]
 }
 
 // under reports whether package p is dir or inside it.
@@ -310,8 +328,8 @@ func TestImportLayers(t *testing.T) {
 func TestCheckLayersFindsViolations(t *testing.T) {
 	clean := importGraph{
 		".":                            {"app", "bot", "handlers"},
-		"app":                          {"bot", "handlers", "internal/slacksim", "jobs/engine"},
-		"handlers":                     {"bot", "handlers/checkins", "handlers/views", "jobs/engine"},
+		"app":                          {"bot", "handlers", "handlers/checkins", "internal/slacksim", "jobs/checkins", "jobs/engine"},
+		"handlers":                     {"bot", "handlers/views", "jobs/engine"},
 		"handlers/checkins":            {"handlers/views", "jobs/checkins", "models/checkins"},
 		"handlers/views":               {"internal/blockkit", "models"},
 		"jobs/checkins":                {"jobs/engine", "models/checkins"},
@@ -321,6 +339,8 @@ func TestCheckLayersFindsViolations(t *testing.T) {
 		"models":                       {"gorm.io/gorm", "internal/txn", "models/calendar"},
 		"models/calendar":              {},
 		"models/checkins":              {"models"},
+		"models/modelstest":            {"models"},
+		"internal/testenv":             {"models/modelstest"},
 		"bot":                          {"clock", "github.com/slack-go/slack", "internal/txn", "kv"},
 		"internal/slacksim":            {"bot"},
 		"internal/blockkit":            {},
@@ -351,9 +371,14 @@ func TestCheckLayersFindsViolations(t *testing.T) {
 	broken["jobs/okrs"] = []string{"models"}
 	add("models/checkins", "models/okrs") // one capability's storage into another's
 	broken["models/okrs"] = []string{"models"}
-	add("models/checkins", "bot")             // storage that calls Slack
-	add("clock", "internal/slacksim")         // a leaf that is no longer one
-	add("jobs/checkins", "handlers/checkins") // tolerated below: pending
+	add("handlers", "handlers/checkins")         // the shared router knows a capability
+	add("handlers/views", "jobs/checkins")       // shared views built from a capability's runtime
+	add("jobs/engine", "jobs/okrs")              // the delivery core knows a capability
+	add("models/modelstest", "models/checkins")  // a shared test helper reaches into a capability
+	add("internal/testenv", "handlers/checkins") // outside the layers, only main wires capabilities in
+	add("models/checkins", "bot")                // storage that calls Slack
+	add("clock", "internal/slacksim")            // a leaf that is no longer one
+	add("jobs/checkins", "handlers/checkins")    // tolerated below: pending
 
 	got, stale := checkLayers(broken, layerRules, []edge{{"jobs/checkins", "handlers/checkins"}, {"models", "bot"}})
 	var lines []string
@@ -372,6 +397,13 @@ func TestCheckLayersFindsViolations(t *testing.T) {
 		"bot is the Slack transport alone: it imports no models, jobs, handlers or emulator: bot → internal/slacksim",
 		"the time rules and the values they use depend on no database driver or ORM: jobs/cadence → models → gorm.io/gorm",
 		"the time rules and the values they use depend on no database driver or ORM: jobs/attention → jobs/cadence → models → gorm.io/gorm",
+		"only main wires capabilities in: no other package, shared or outside the layers, imports one: handlers → handlers/checkins",
+		"only main wires capabilities in: no other package, shared or outside the layers, imports one: handlers → handlers/views → jobs/checkins",
+		"only main wires capabilities in: no other package, shared or outside the layers, imports one: handlers/views → jobs/checkins",
+		"only main wires capabilities in: no other package, shared or outside the layers, imports one: jobs/engine → jobs/okrs",
+		"only main wires capabilities in: no other package, shared or outside the layers, imports one: models/modelstest → models/checkins",
+		"only main wires capabilities in: no other package, shared or outside the layers, imports one: internal/testenv → handlers/checkins",
+		"only main wires capabilities in: no other package, shared or outside the layers, imports one: internal/testenv → models/modelstest → models/checkins",
 		"a capability imports no other capability: handlers/checkins → jobs/okrs",
 		"a capability imports no other capability: models/checkins → models/okrs",
 		"models knows nothing of Slack's transport: it imports no bot: models/checkins → bot",
@@ -399,17 +431,67 @@ func TestCapabilityOf(t *testing.T) {
 		"jobs/checkins":                "checkins",
 		"handlers/checkins":            "checkins",
 		"models/okrs":                  "okrs",
+		"handlers/peers":               "peers",
+		"jobs/reminders/compose":       "reminders", // any folder not shared is a capability
 		"models":                       "",
 		"models/modelstest":            "",
 		"models/calendar":              "",
+		"models/holidays":              "",
+		"models/migrations":            "",
+		"models/testdata":              "",
+		"jobs":                         "",
 		"jobs/engine":                  "",
+		"jobs/cadence":                 "",
+		"jobs/attention":               "",
+		"handlers":                     "",
 		"handlers/views":               "",
 		"app":                          "",
+		"app/apptest":                  "",
 		"internal/checkins":            "",
+		"bot":                          "",
 	} {
 		if got := capabilityOf(p); got != want {
 			t.Errorf("capabilityOf(%q) = %q, want %q", p, got, want)
 		}
+	}
+}
+
+// Every name in shared is a folder of the repository, so the list holds no
+// stale or misspelt entry; every other folder directly under models/,
+// jobs/ or handlers/ is a capability (Go's testdata folders aside), and
+// check-ins, the first, are found in every layer.
+func TestSharedFolders(t *testing.T) {
+	for _, s := range shared {
+		if fi, err := os.Stat(filepath.FromSlash(s)); err != nil || !fi.IsDir() {
+			t.Errorf("shared %s is no folder of the repository (%v); remove it from shared in layers_test.go", s, err)
+		}
+	}
+	layers := map[string][]string{} // capability → the layers it is in
+	for _, layer := range []string{"models", "jobs", "handlers"} {
+		entries, err := os.ReadDir(layer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if !e.IsDir() {
+				continue
+			}
+			p := layer + "/" + e.Name()
+			got := capabilityOf(p)
+			switch {
+			case slices.Contains(shared, p) || e.Name() == "testdata":
+				if got != "" {
+					t.Errorf("capabilityOf(%q) = %q, want none: the folder is shared", p, got)
+				}
+			case got != e.Name():
+				t.Errorf("capabilityOf(%q) = %q, want %q: a folder that is not shared is a capability", p, got, e.Name())
+			default:
+				layers[got] = append(layers[got], layer)
+			}
+		}
+	}
+	if got, want := layers["checkins"], []string{"models", "jobs", "handlers"}; !slices.Equal(got, want) {
+		t.Errorf("check-ins found in %v, want %v (capabilities on disk: %v)", got, want, layers)
 	}
 }
 

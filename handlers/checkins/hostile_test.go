@@ -1,7 +1,6 @@
 package checkins_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/internal/blockkit"
+	"github.com/trellis-bot/trellis/internal/blockkit/blockkittest"
 	jobcheckins "github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/calendar"
@@ -36,12 +36,7 @@ func hostileAnswers(c checkinmodels.Checkin, v string) map[int]string {
 }
 
 // surface is one thing Trellis shows: what it sends and where.
-type surface struct {
-	name string
-	kind blockkit.Surface
-	v    any
-	text string // notification text, if any
-}
+type surface = blockkittest.Surface
 
 // surfaces builds every check-in surface with v in every user field: the
 // answer form, the list and the Home tab's check-in section (this
@@ -90,30 +85,30 @@ func surfaces(v string) []surface {
 	}
 
 	out := []surface{
-		{name: "Home", kind: blockkit.Home, v: views.Home(sum, checkinhandlers.HomeCheckinSection(homeCheckins))},
-		{name: "AnswerModal", kind: blockkit.Modal, v: checkinhandlers.AnswerModal(c, round, label, answers, answers)},
-		{name: "CheckinList", kind: blockkit.Message, v: checkinhandlers.CheckinList(items, stored(v, 200))},
+		{Name: "Home", Kind: blockkit.Home, V: views.Home(sum, checkinhandlers.HomeCheckinSection(homeCheckins))},
+		{Name: "AnswerModal", Kind: blockkit.Modal, V: checkinhandlers.AnswerModal(c, round, label, answers, answers)},
+		{Name: "CheckinList", Kind: blockkit.Message, V: checkinhandlers.CheckinList(items, stored(v, 200))},
 	}
 	ptext, pblocks := jobcheckins.CheckinPrompt(jobcheckins.PromptInput{Checkin: c, Round: round, RoundLabel: label, Reminder: 1, ClosesAt: round.ClosesAt, Loc: loc,
 		SnoozeOptions: jobcheckins.SnoozeOptions()})
-	out = append(out, surface{name: "CheckinPrompt", kind: blockkit.Message, v: pblocks, text: ptext})
+	out = append(out, surface{Name: "CheckinPrompt", Kind: blockkit.Message, V: pblocks, Text: ptext})
 	for _, st := range []string{checkinmodels.ResponseAnswered, checkinmodels.ResponseSkipped, checkinmodels.ResponseSnoozed} {
-		out = append(out, surface{name: "PromptDone " + st, kind: blockkit.Message, v: jobcheckins.PromptDone(pblocks, round.ID, c.ID, st, now, loc)})
+		out = append(out, surface{Name: "PromptDone " + st, Kind: blockkit.Message, V: jobcheckins.PromptDone(pblocks, round.ID, c.ID, st, now, loc)})
 	}
 	for _, st := range []string{checkinmodels.ResponseAsked, checkinmodels.ResponseAnswered, checkinmodels.ResponseSkipped, checkinmodels.ResponseSnoozed} {
-		out = append(out, surface{name: "PromptClosed " + st, kind: blockkit.Message, v: jobcheckins.PromptClosed(pblocks, c, round.ID, st, now, loc, "")})
+		out = append(out, surface{Name: "PromptClosed " + st, Kind: blockkit.Message, V: jobcheckins.PromptClosed(pblocks, c, round.ID, st, now, loc, "")})
 	}
 	for _, d := range []checkinmodels.Destination{checkinmodels.DestinationThread, checkinmodels.DestinationChannel, checkinmodels.DestinationDigest} {
 		cd := c
 		cd.Destination = d
 		t, b := jobcheckins.RoundHeader(cd, label)
-		out = append(out, surface{name: "RoundHeader " + string(d), kind: blockkit.Message, v: b, text: t})
+		out = append(out, surface{Name: "RoundHeader " + string(d), Kind: blockkit.Message, V: b, Text: t})
 	}
 	for i, m := range jobcheckins.AnswerMessage(c, name, "U1", answers, helper, true) {
-		out = append(out, surface{name: fmt.Sprint("checkins.AnswerMessage ", i), kind: blockkit.Message, v: m.Blocks, text: m.Text})
+		out = append(out, surface{Name: fmt.Sprint("checkins.AnswerMessage ", i), Kind: blockkit.Message, V: m.Blocks, Text: m.Text})
 	}
 	for i, m := range jobcheckins.AnswerMessage(c, "", "U0NONAME", answers, helper, false) {
-		out = append(out, surface{name: fmt.Sprint("checkins.AnswerMessage no name ", i), kind: blockkit.Message, v: m.Blocks, text: m.Text})
+		out = append(out, surface{Name: fmt.Sprint("checkins.AnswerMessage no name ", i), Kind: blockkit.Message, V: m.Blocks, Text: m.Text})
 	}
 	var packed []jobcheckins.PackedAnswer
 	for i := range 12 {
@@ -124,17 +119,17 @@ func surfaces(v string) []surface {
 		if n == 0 {
 			n = 1 // an answer that needs messages of its own is shown by checkins.AnswerMessage above
 		} else {
-			out = append(out, surface{name: fmt.Sprint("checkins.PackAnswers from ", i), kind: blockkit.Message, v: m.Blocks, text: m.Text})
+			out = append(out, surface{Name: fmt.Sprint("checkins.PackAnswers from ", i), Kind: blockkit.Message, V: m.Blocks, Text: m.Text})
 		}
 		i += n
 	}
 	t, b := jobcheckins.RoundSummary(c, label, 6, 9, aggs, 2)
-	out = append(out, surface{name: "RoundSummary", kind: blockkit.Message, v: b, text: t})
+	out = append(out, surface{Name: "RoundSummary", Kind: blockkit.Message, V: b, Text: t})
 	t, b = jobcheckins.CheckinDigest(c, label, 6, 9, aggs, 2, digest, "`/trellis checkin export 7`")
-	out = append(out, surface{name: "CheckinDigest", kind: blockkit.Message, v: b, text: t})
+	out = append(out, surface{Name: "CheckinDigest", Kind: blockkit.Message, V: b, Text: t})
 	for _, asker := range []string{name, "U0HELPER"} {
 		t, b = jobcheckins.HelperNotice(c, asker, c.Questions[3].Prompt)
-		out = append(out, surface{name: "HelperNotice", kind: blockkit.Message, v: b, text: t})
+		out = append(out, surface{Name: "HelperNotice", Kind: blockkit.Message, V: b, Text: t})
 	}
 	return out
 }
@@ -143,33 +138,14 @@ func surfaces(v string) []surface {
 // shows it as text (no live broadcast, mention or link but the ones built
 // on purpose, every mrkdwn text verbatim) and keeps every Block Kit limit.
 func TestHostileTextOnEverySurface(t *testing.T) {
-	for kind, v := range hostile {
-		for _, s := range surfaces(v) {
-			for _, p := range blockkit.Check(s.kind, s.v, allowedMentions...) {
-				t.Errorf("%s with %s text: %s", s.name, kind, p)
-			}
-			if s.text != "" {
-				for _, p := range blockkit.CheckText(s.text, allowedMentions...) {
-					t.Errorf("%s with %s text, notification: %s", s.name, kind, p)
-				}
-			}
-		}
-	}
+	blockkittest.CheckHostileText(t, surfaces, allowedMentions...)
 }
 
 // TestHostileTextShown: the text survives as text: a broadcast typed into
 // a check-in's name, a question, an answer or a round's label shows,
 // escaped, rather than vanishing.
 func TestHostileTextShown(t *testing.T) {
-	for _, s := range surfaces("<!channel>") {
-		raw, err := json.Marshal(s.v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(string(raw), "!channel") {
-			t.Errorf("%s does not show the typed text", s.name)
-		}
-	}
+	blockkittest.CheckTextShown(t, surfaces("<!channel>"))
 }
 
 // TestStoredLimitsDocumented: docs/text.md lists every stored limit of a

@@ -6,11 +6,13 @@ package blockkittest
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
+	"github.com/trellis-bot/trellis/internal/blockkit"
 )
 
 // CheckModalLimits reports every Block Kit limit a modal breaks: Slack's
@@ -422,4 +424,54 @@ func Stored(s string, n int) string {
 		return string(r[:n])
 	}
 	return s
+}
+
+// Surface is one thing a package shows, built for a hostile-text test: its
+// name in reports, its kind, what it sends (blocks, a modal, a Home tab)
+// and its notification text, if any.
+type Surface struct {
+	Name string
+	Kind blockkit.Surface
+	V    any
+	Text string
+}
+
+// CheckHostileText builds the surfaces with each Hostile text in every
+// field a person typed and reports, per surface, every live broadcast,
+// mention or link but the allowed ones Trellis builds on purpose, every
+// mrkdwn text that is not verbatim, and every Block Kit limit broken
+// (blockkit.Check, blockkit.CheckText).
+func CheckHostileText(t *testing.T, surfaces func(v string) []Surface, allowed ...string) {
+	t.Helper()
+	for kind, v := range Hostile {
+		for _, s := range surfaces(v) {
+			for _, p := range blockkit.Check(s.Kind, s.V, allowed...) {
+				t.Errorf("%s with %s text: %s", s.Name, kind, p)
+			}
+			if s.Text != "" {
+				for _, p := range blockkit.CheckText(s.Text, allowed...) {
+					t.Errorf("%s with %s text, notification: %s", s.Name, kind, p)
+				}
+			}
+		}
+	}
+}
+
+// CheckTextShown reports each of the surfaces, built with "<!channel>" in
+// every field a person typed, that does not show it (escaped) but drops
+// it; showsNothing names the surfaces that show nothing anyone typed.
+func CheckTextShown(t *testing.T, surfaces []Surface, showsNothing ...string) {
+	t.Helper()
+	for _, s := range surfaces {
+		if slices.Contains(showsNothing, s.Name) {
+			continue
+		}
+		raw, err := json.Marshal(s.V)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(raw), "!channel") {
+			t.Errorf("%s does not show the typed text", s.Name)
+		}
+	}
 }

@@ -99,6 +99,45 @@ func URL(tb testing.TB, dialect string) string {
 
 func postgresSchema(tb testing.TB, base string) string {
 	tb.Helper()
+	schema := "trellis_test_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
+	adminExec(tb, base, "CREATE SCHEMA "+schema, "DROP SCHEMA "+schema+" CASCADE")
+	u, err := withSearchPath(base, schema)
+	if err != nil {
+		tb.Fatalf("modelstest: %s: %v", EnvURL, err)
+	}
+	return u
+}
+
+// EmptyDatabase returns the url of a fresh, empty database of the dialect
+// that a test has to itself, with no schema chosen for it: a file in
+// tb.TempDir(), or a new database on TEST_DATABASE_URL's Postgres server
+// (used through its public schema), dropped when the test ends. It is for
+// loading a dump of a whole database, whose statements name the schema
+// they create objects in, which URL's schema per test would not receive.
+func EmptyDatabase(tb testing.TB, dialect string) string {
+	tb.Helper()
+	if dialect != models.DialectPostgres {
+		return URL(tb, dialect)
+	}
+	base := os.Getenv(EnvURL)
+	if base == "" {
+		tb.Fatalf("modelstest: a Postgres database was asked for but %s is not set (use Dialects to pick the databases to test)", EnvURL)
+	}
+	name := "trellis_test_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatalf("modelstest: %s: %v", EnvURL, err)
+	}
+	u.Path = "/" + name
+	// FORCE: a handle the test left open must not keep the database.
+	adminExec(tb, base, "CREATE DATABASE "+name, "DROP DATABASE "+name+" WITH (FORCE)")
+	return u.String()
+}
+
+// adminExec runs create on the Postgres at base, and drop when the test
+// ends.
+func adminExec(tb testing.TB, base, create, drop string) {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	admin, err := gorm.Open(postgres.Open(base), &gorm.Config{Logger: logger.Discard, DisableAutomaticPing: true})
@@ -113,24 +152,18 @@ func postgresSchema(tb testing.TB, base string) string {
 		_ = sqlDB.Close()
 		tb.Fatalf("modelstest: %s is set but Postgres is unreachable: %v", EnvURL, err)
 	}
-	schema := "trellis_test_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
-	if err := admin.WithContext(ctx).Exec("CREATE SCHEMA " + schema).Error; err != nil {
+	if err := admin.WithContext(ctx).Exec(create).Error; err != nil {
 		_ = sqlDB.Close()
-		tb.Fatalf("modelstest: create schema: %v", err)
+		tb.Fatalf("modelstest: %s: %v", create, err)
 	}
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := admin.WithContext(ctx).Exec("DROP SCHEMA " + schema + " CASCADE").Error; err != nil {
-			tb.Logf("modelstest: drop schema %s: %v", schema, err)
+		if err := admin.WithContext(ctx).Exec(drop).Error; err != nil {
+			tb.Logf("modelstest: %s: %v", drop, err)
 		}
 		_ = sqlDB.Close()
 	})
-	u, err := withSearchPath(base, schema)
-	if err != nil {
-		tb.Fatalf("modelstest: %s: %v", EnvURL, err)
-	}
-	return u
 }
 
 // withSearchPath adds search_path to a postgres:// url; pgx sends unknown

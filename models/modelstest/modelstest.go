@@ -152,12 +152,19 @@ func adminExec(tb testing.TB, base, create, drop string) {
 		_ = sqlDB.Close()
 		tb.Fatalf("modelstest: %s is set but Postgres is unreachable: %v", EnvURL, err)
 	}
-	if err := admin.WithContext(ctx).Exec(create).Error; err != nil {
+	// CREATE DATABASE copies a template database: slower than a ping on
+	// a busy machine.
+	cctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
+	defer ccancel()
+	if err := admin.WithContext(cctx).Exec(create).Error; err != nil {
 		_ = sqlDB.Close()
 		tb.Fatalf("modelstest: %s: %v", create, err)
 	}
 	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		// Generous: DROP DATABASE waits for a checkpoint, and one cut
+		// short by its context leaves an invalid database behind, which
+		// only another DROP removes.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		if err := admin.WithContext(ctx).Exec(drop).Error; err != nil {
 			tb.Logf("modelstest: %s: %v", drop, err)

@@ -105,3 +105,52 @@ func (h *harness) sender(t *testing.T, cfg engine.Config, api Slack) *Service {
 	}
 	return svc
 }
+
+// A post whose sender is stopped after it claimed the post, before the
+// wire (a replica shutting down, or its run's time up), is handed back at
+// once, not left claimed for the rest of its lease: the hand-back is
+// written with a context the stop does not cancel.
+func TestStoppedSenderHandsPostBackAtOnce(t *testing.T) {
+	t.Parallel()
+	forDialects(t, func(t *testing.T, dialect string) {
+		h := newHarness(t, harnessOpts{dialect: dialect})
+		ada := h.person("ada", "Europe/London", "")
+		ch := h.channel("team", ada)
+		c := checkinFor(ch, ada)
+		c.Destination = checkinmodels.DestinationChannel
+		c = h.create(c)
+		h.run(monday.Add(9*time.Hour + 31*time.Minute))
+		round := h.roundOf(ada)
+
+		ctx, stop := context.WithCancel(h.ctx)
+		defer stop()
+		api := h.pacedClient(t)
+		// Stopped right before its first chat.postMessage: the transport
+		// sends nothing once its context is done.
+		stopped := &stallPoster{Slack: api, stall: stop}
+		svc := h.sender(t, engine.Config{Clients: func(context.Context, string) (engine.Slack, error) { return api, nil }}, stopped)
+		res, err := svc.Submit(h.ctx, c, round, ada, text("ada's answer"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc.DeliverPost(ctx, res.Post)
+
+		if n := stopped.calls.Load(); n != 1 {
+			t.Fatalf("the stopped sender asked for %d chat.postMessage calls, want 1", n)
+		}
+		if n := h.postCalls(ch); n != 0 {
+			t.Fatalf("%d chat.postMessage calls reached the channel, want none", n)
+		}
+		p := h.answerPost(round, ada, res.Post.ID)
+		if p.Posted || p.ClaimToken != "" || !p.ClaimUntil.IsZero() || p.Attempts != 0 || p.NextAttemptAt.After(h.clk.Now()) {
+			t.Fatalf("post after the stop = %+v, want it handed back: not posted, unclaimed, no attempt counted, due now", p)
+		}
+		due, err := h.store.DuePosts(h.ctx, h.clk.Now(), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(due) != 1 || due[0].ID != p.ID {
+			t.Errorf("posts due right after the stop = %+v, want post %d", due, p.ID)
+		}
+	})
+}

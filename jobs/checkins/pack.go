@@ -90,7 +90,7 @@ func (s *Service) deliverAnswers(ctx context.Context, hold *engine.Hold, api Sla
 	// the one holding the later answer yields, leaving its answer to the
 	// other, which takes the answers waiting once its message is out.
 	if busy, err := s.store.EarlierAnswerInFlight(ctx, p.RoundID, p.ID, token, s.clock.Now()); err == nil && busy {
-		if err := s.store.ReleasePost(ctx, p.ID, token); err != nil {
+		if err := s.releasePost(ctx, p.ID, token); err != nil {
 			return true, err
 		}
 		return true, errYielded
@@ -118,7 +118,7 @@ func (s *Service) deliverAnswers(ctx context.Context, hold *engine.Hold, api Sla
 	}
 	release := func(q checkinmodels.Post) {
 		hold.Drop(q.ID)
-		if err := s.store.ReleasePost(ctx, q.ID, token); err != nil {
+		if err := s.releasePost(ctx, q.ID, token); err != nil {
 			s.log.WarnContext(ctx, "could not release a check-in post", "post", q.ID, "err", err)
 		}
 	}
@@ -132,7 +132,7 @@ func (s *Service) deliverAnswers(ctx context.Context, hold *engine.Hold, api Sla
 		}
 		if versions[len(versions)-1].Version > q.Version {
 			// A later edit is posted instead.
-			if err := s.store.MarkPosted(ctx, q.ID, token, q.Channel, nil); err != nil {
+			if err := s.markPosted(ctx, q.ID, token, q.Channel, nil); err != nil {
 				s.log.WarnContext(ctx, "could not drop an answer replaced before it was posted", "post", q.ID, "err", err)
 			}
 			continue
@@ -169,7 +169,7 @@ func (s *Service) deliverAnswers(ctx context.Context, hold *engine.Hold, api Sla
 				kept = append(kept, q)
 				continue
 			}
-			if err := s.store.MarkPosted(ctx, q.ID, token, c.ChannelID, []string{ts}); err != nil {
+			if err := s.markPosted(ctx, q.ID, token, c.ChannelID, []string{ts}); err != nil {
 				s.log.WarnContext(ctx, "could not mark a found answer posted", "post", q.ID, "err", err)
 				continue
 			}
@@ -230,7 +230,7 @@ func (s *Service) deliverAnswers(ctx context.Context, hold *engine.Hold, api Sla
 	}
 	var errs []error
 	for _, q := range batch {
-		if err := s.store.MarkPosted(ctx, q.ID, token, c.ChannelID, []string{ts}); err != nil {
+		if err := s.markPosted(ctx, q.ID, token, c.ChannelID, []string{ts}); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -251,7 +251,7 @@ func (s *Service) retryAll(ctx context.Context, hold *engine.Hold, batch []check
 	for _, q := range batch {
 		hold.Drop(q.ID)
 		if unsent {
-			if err := s.store.ReleasePost(ctx, q.ID, token); err != nil {
+			if err := s.releasePost(ctx, q.ID, token); err != nil {
 				s.log.WarnContext(ctx, "could not give a check-in post back", "post", q.ID, "err", err)
 			}
 			continue
@@ -260,9 +260,9 @@ func (s *Service) retryAll(ctx context.Context, hold *engine.Hold, batch []check
 		var err error
 		if never {
 			s.log.ErrorContext(ctx, "check-in post given up", "post", q.ID, "kind", q.Kind, "attempts", q.Attempts, "err", cause)
-			err = s.store.MarkPosted(ctx, q.ID, token, q.Channel, nil)
+			err = s.markPosted(ctx, q.ID, token, q.Channel, nil)
 		} else {
-			err = s.store.RetryPost(ctx, q.ID, token, at)
+			err = s.retryPost(ctx, q.ID, token, at)
 		}
 		if err != nil {
 			s.log.WarnContext(ctx, "could not give a check-in post back", "post", q.ID, "err", err)

@@ -283,6 +283,37 @@ func (s *Service) DeliverPost(ctx context.Context, p checkinmodels.Post) {
 	}
 }
 
+// markPosted, retryPost and releasePost write the outcome of a post's
+// claim with engine.WriteContext: a sender that is stopping, or whose
+// run's time is up, still records what it sent and hands back at once
+// what it did not, rather than leaving it claimed for the rest of its
+// lease.
+func (s *Service) markPosted(ctx context.Context, id int64, token, channel string, ts []string) error {
+	ctx, cancel := engine.WriteContext(ctx)
+	defer cancel()
+	return s.store.MarkPosted(ctx, id, token, channel, ts)
+}
+
+func (s *Service) retryPost(ctx context.Context, id int64, token string, at time.Time) error {
+	ctx, cancel := engine.WriteContext(ctx)
+	defer cancel()
+	return s.store.RetryPost(ctx, id, token, at)
+}
+
+func (s *Service) releasePost(ctx context.Context, id int64, token string) error {
+	ctx, cancel := engine.WriteContext(ctx)
+	defer cancel()
+	return s.store.ReleasePost(ctx, id, token)
+}
+
+// setThreadTS records a round's thread once its header is posted, with
+// engine.WriteContext like the post's outcome.
+func (s *Service) setThreadTS(ctx context.Context, roundID int64, ts string) error {
+	ctx, cancel := engine.WriteContext(ctx)
+	defer cancel()
+	return s.store.SetThreadTS(ctx, roundID, ts)
+}
+
 func newToken() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
@@ -309,17 +340,17 @@ func (s *Service) deliver(ctx context.Context, p checkinmodels.Post, depth int) 
 	if p.NextAttemptAt.After(now) {
 		// Put off since it was found due (it failed in a packed message
 		// meanwhile): not yet.
-		return s.store.ReleasePost(ctx, p.ID, token)
+		return s.releasePost(ctx, p.ID, token)
 	}
 	retry := func(at time.Time, cause error) error {
-		if err := s.store.RetryPost(ctx, p.ID, token, at); err != nil {
+		if err := s.retryPost(ctx, p.ID, token, at); err != nil {
 			return fmt.Errorf("%w (and releasing it failed: %v)", cause, err)
 		}
 		return cause
 	}
 	giveUp := func(cause error) error {
 		s.log.ErrorContext(ctx, "check-in post given up", "post", p.ID, "kind", p.Kind, "attempts", p.Attempts, "err", cause)
-		return s.store.MarkPosted(ctx, p.ID, token, p.Channel, nil)
+		return s.markPosted(ctx, p.ID, token, p.Channel, nil)
 	}
 	// retryAfterSlack hands the post back as the engine's rule for Slack's
 	// answers says (engine.RetryPost), or at once when it was stopped
@@ -335,7 +366,7 @@ func (s *Service) deliver(ctx context.Context, p checkinmodels.Post, depth int) 
 			return retry(s.clock.Now(), err)
 		}
 		if engine.Unsent(ctx, err) {
-			if rerr := s.store.ReleasePost(ctx, p.ID, token); rerr != nil {
+			if rerr := s.releasePost(ctx, p.ID, token); rerr != nil {
 				return fmt.Errorf("%w (and handing it back failed: %v)", err, rerr)
 			}
 			return err
@@ -350,7 +381,7 @@ func (s *Service) deliver(ctx context.Context, p checkinmodels.Post, depth int) 
 	c, err := s.store.Get(ctx, p.WorkspaceID, p.CheckinID)
 	if errors.Is(err, models.ErrNotFound) {
 		// Deleted: there is nothing to post any more.
-		return s.store.MarkPosted(ctx, p.ID, token, p.Channel, nil)
+		return s.markPosted(ctx, p.ID, token, p.Channel, nil)
 	}
 	if err != nil {
 		return retry(now.Add(s.retry), err)
@@ -366,7 +397,7 @@ func (s *Service) deliver(ctx context.Context, p checkinmodels.Post, depth int) 
 			return retry(now.Add(s.retry), err)
 		}
 		if len(later) > 0 && later[len(later)-1].Version > p.Version {
-			return s.store.MarkPosted(ctx, p.ID, token, p.Channel, nil)
+			return s.markPosted(ctx, p.ID, token, p.Channel, nil)
 		}
 		if earlierInFlight(later, p, now) {
 			// The version this edit replaces is being sent: the edit
@@ -402,7 +433,7 @@ func (s *Service) deliver(ctx context.Context, p checkinmodels.Post, depth int) 
 				// is starting the thread right now: it takes the round's
 				// answers due once the thread is there, this one with them,
 				// rather than this one waiting a minute.
-				if err := s.store.ReleasePost(ctx, p.ID, token); err != nil {
+				if err := s.releasePost(ctx, p.ID, token); err != nil {
 					return err
 				}
 				return errYielded
@@ -472,11 +503,11 @@ func (s *Service) deliver(ctx context.Context, p checkinmodels.Post, depth int) 
 		have[i] = ts
 		sent = true
 	}
-	if err := s.store.MarkPosted(ctx, p.ID, token, c.ChannelID, have); err != nil {
+	if err := s.markPosted(ctx, p.ID, token, c.ChannelID, have); err != nil {
 		return err
 	}
 	if p.Kind == checkinmodels.PostHeader && len(have) > 0 {
-		if err := s.store.SetThreadTS(ctx, p.RoundID, have[0]); err != nil {
+		if err := s.setThreadTS(ctx, p.RoundID, have[0]); err != nil {
 			s.log.WarnContext(ctx, "could not store the round's thread", "round", p.RoundID, "err", err)
 		}
 	}

@@ -363,10 +363,11 @@ func (e *Engine) handBackClaims(ctx context.Context, st *Stats, claims []models.
 	}
 }
 
-// writeCtx is the context a claim's outcome is written with: not
-// cancelled with ctx, so that a replica that is stopping still records
-// what it sent and hands back what it did not, but bounded.
-func writeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+// WriteContext is the context a claim's outcome is written with — a
+// DM's here, a feature's post's by the feature: not cancelled with ctx, so
+// that a replica that is stopping (or a run whose time is up) still
+// records what it sent and hands back what it did not, but bounded.
+func WriteContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 }
 
@@ -556,7 +557,7 @@ const whenLayout = "Mon 2 Jan 15:04 MST"
 
 // complete settles a claim, counting it.
 func (e *Engine) complete(ctx context.Context, st *Stats, c models.Claim, status, reason string, receipt models.Receipt, at time.Time) bool {
-	wctx, cancel := writeCtx(ctx)
+	wctx, cancel := WriteContext(ctx)
 	defer cancel()
 	err := e.occ.Complete(wctx, c.Occurrence.ID, c.Token, status, reason, receipt, at)
 	e.held.drop(c.Occurrence.ID, c.Token)
@@ -586,7 +587,7 @@ func (e *Engine) complete(ctx context.Context, st *Stats, c models.Claim, status
 // did not confirm keeps that mark, so it counts as sent until a claim has
 // looked for it.
 func (e *Engine) release(ctx context.Context, st *Stats, c models.Claim, at time.Time, reason string) {
-	wctx, cancel := writeCtx(ctx)
+	wctx, cancel := WriteContext(ctx)
 	defer cancel()
 	var err error
 	if sent := c.Occurrence.SentAt; !sent.IsZero() {
@@ -772,7 +773,7 @@ func (e *Engine) send(ctx context.Context, api Slack, wsID string, person *model
 			}
 		}
 		if person != nil && channel != "" && channel != person.DMChannel {
-			wctx, cancel := writeCtx(ctx)
+			wctx, cancel := WriteContext(ctx)
 			if err := e.people.SetDMChannel(wctx, wsID, person.UserID, channel); err != nil {
 				e.log.WarnContext(ctx, "could not store a DM channel", "user", person.UserID, "err", err)
 			}
@@ -783,7 +784,7 @@ func (e *Engine) send(ctx context.Context, api Slack, wsID string, person *model
 		// certainly not there, and only on a later claim (which looks
 		// again first). Until then it counts as sent.
 		e.log.WarnContext(ctx, "delivery outcome unknown; reconciling", "workspace", wsID, "recipient", recipient, "err", err)
-		rctx, cancel := writeCtx(ctx)
+		rctx, cancel := WriteContext(ctx)
 		found, rerr := e.reconcile(rctx, api, wsID, person, recipient, out.items)
 		cancel()
 		if rerr != nil {

@@ -212,7 +212,7 @@ func (e *Engine) heartbeat(ctx context.Context) (stop func()) {
 // renewHeld extends every held claim's lease to until.
 func (e *Engine) renewHeld(ctx context.Context, until time.Time) {
 	for k, h := range e.held.snapshot() {
-		wctx, cancel := writeCtx(ctx)
+		wctx, cancel := WriteContext(ctx)
 		err := h.renew(wctx, k.id, h.token, until)
 		cancel()
 		e.held.renewedKey(k, h.token, until, err)

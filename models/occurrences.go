@@ -329,12 +329,13 @@ type waitingRow struct {
 	WireAt      *time.Time `gorm:"column:wire_at"`
 }
 
-// markingToken starts the lease token of every claim taken by a build
-// that marks the wire (RenewToSend) before it sends. Older builds' tokens
-// are all upper case (rand.Text), so a claim taken over whose token lacks
-// it was taken by a build whose sends left no mark, and is looked for in
-// Slack whatever its mark says.
-const markingToken = "w"
+// MarkingToken starts the token of every claim taken by a build that
+// marks the wire before it sends (Occurrences.RenewToSend,
+// Outbox.RenewToSend). Older builds' tokens are all upper case
+// (rand.Text) for occurrences and lower-case hex for posts, so a claim
+// taken over whose token lacks it was taken by a build whose sends left no
+// mark, and is looked for in Slack whatever its mark says.
+const MarkingToken = "w"
 
 // mayBeInSlack reports whether a row a claim takes over may have been
 // sent by the claimer it is taken from.
@@ -342,7 +343,7 @@ func (r waitingRow) mayBeInSlack() bool {
 	if r.Status != OccurrenceClaimed {
 		return false
 	}
-	return r.WireAt != nil || r.LeaseToken == nil || !strings.HasPrefix(*r.LeaseToken, markingToken)
+	return r.WireAt != nil || r.LeaseToken == nil || !strings.HasPrefix(*r.LeaseToken, MarkingToken)
 }
 
 // PlanningWait is how long Claim leaves a recipient alone while one of
@@ -444,7 +445,7 @@ func (s *Occurrences) Claim(ctx context.Context, now time.Time, lease time.Durat
 			SET status = 'claimed', lease_token = ? || '.' || CAST(id AS TEXT), lease_until = ?,
 			    attempts = attempts + 1, updated_at = ?
 			WHERE id IN ?
-			RETURNING *`, markingToken+batch, until, now, ids)
+			RETURNING *`, MarkingToken+batch, until, now, ids)
 		if err != nil {
 			return fmt.Errorf("lease: %w", err)
 		}

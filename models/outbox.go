@@ -12,14 +12,24 @@ import (
 // a Slack error or a second replica never loses or duplicates one. Every
 // outbox table has the columns id, workspace_id, channel, ts (the posted
 // messages' timestamps, comma-separated), posted, attempts,
-// next_attempt_at, claim_token, claim_until and created_at, beside its
-// feature's own; R is its row type. The delivery engine holds and renews
-// the claims (see jobs/engine/posts.go); the feature's store adds what
-// identifies its posts.
+// next_attempt_at, claim_token, claim_until, wire_at and created_at,
+// beside its feature's own; R is its row type. The delivery engine holds
+// and renews the claims (see jobs/engine/posts.go); the feature's store
+// adds what identifies its posts.
 //
 // A row is claimed under a lease by one atomic UPDATE, so of concurrent
 // claimers exactly one wins; only the claim's holder (its token) renews,
 // retries, releases or marks it posted, else ErrLeaseLost.
+//
+// wire_at is the row's wire mark: set, the row may already be in Slack,
+// in part or whole, and its next claimer looks for it before sending it.
+// The holder writes it right before a message carrying the row goes on
+// the wire (RenewToSend); Retry keeps it (the send may have reached Slack,
+// or a part of the row did); Release clears it unless the holder says part
+// of the row may be in Slack; MarkPosted clears it. A claim that takes
+// over a row claimed by a build older than the mark (its token lacks
+// MarkingToken) marks the row itself, since that build's sends left no
+// mark.
 type Outbox[R any] struct {
 	db    *DB
 	table string
@@ -32,8 +42,8 @@ func NewOutbox[R any](db *DB, table string) Outbox[R] {
 
 // Claim leases a row to token until now+lease, counting the attempt, and
 // returns it as claimed (none when it is posted, or held by a lease that
-// has not run out). It does not look at next_attempt_at: Due finds the rows
-// that are due.
+// has not run out), its wire_at set when it may already be in Slack. It
+// does not look at next_attempt_at: Due finds the rows that are due.
 func (o Outbox[R]) Claim(ctx context.Context, workspaceID string, id int64, token string, now time.Time, lease time.Duration) ([]R, error) {
 	if token == "" || lease <= 0 {
 		return nil, fmt.Errorf("%w: a claim needs a token and a positive lease", ErrInvalid)
@@ -41,9 +51,49 @@ func (o Outbox[R]) Claim(ctx context.Context, workspaceID string, id int64, toke
 	now = DBTime(now)
 	return QueryRows[R](ctx, o.db, `
 		UPDATE `+o.table+`
-		SET claim_token = ?, claim_until = ?, attempts = attempts + 1
+		SET `+claimSet+`
 		WHERE id = ? AND workspace_id = ? AND posted = ? AND (claim_until IS NULL OR claim_until <= ?)
-		RETURNING *`, token, DBTime(now.Add(lease)), id, workspaceID, false, now)
+		RETURNING *`, o.claimArgs(token, now, lease, id, workspaceID, false, now)...)
+}
+
+// ClaimIn is Claim for every row whose id the subquery in (with its args)
+// selects and that is free to claim at now, each counting its attempt:
+// several rows claimed to go in one message.
+func (o Outbox[R]) ClaimIn(ctx context.Context, in string, token string, now time.Time, lease time.Duration, args ...any) ([]R, error) {
+	if token == "" || lease <= 0 {
+		return nil, fmt.Errorf("%w: a claim needs a token and a positive lease", ErrInvalid)
+	}
+	now = DBTime(now)
+	args = append(args, false, now)
+	return QueryRows[R](ctx, o.db, `
+		UPDATE `+o.table+`
+		SET `+claimSet+`
+		WHERE id IN (`+in+`) AND posted = ? AND (claim_until IS NULL OR claim_until <= ?)
+		RETURNING *`, o.claimArgs(token, now, lease, args...)...)
+}
+
+// claimSet is what a claim sets: its token and lease, one more attempt,
+// and the wire mark of a row taken over from a claim by a build older
+// than the mark (its token lacks MarkingToken), which may have sent it
+// and left no mark. The right-hand sides read the row as it was.
+const claimSet = `claim_token = ?, claim_until = ?, attempts = attempts + 1,
+		    wire_at = CASE WHEN claim_token <> '' AND substr(claim_token, 1, ?) <> ? THEN COALESCE(wire_at, ?) ELSE wire_at END`
+
+// claimArgs are claimSet's arguments, then rest.
+func (o Outbox[R]) claimArgs(token string, now time.Time, lease time.Duration, rest ...any) []any {
+	return append([]any{token, DBTime(now.Add(lease)), len(MarkingToken), MarkingToken, now}, rest...)
+}
+
+// RenewToSend is Renew for a claim about to go on the wire: it also marks
+// the row as started towards Slack at at, so that whoever claims it next
+// looks for it first. Like Renew, only the claim's holder can, else
+// ErrLeaseLost; a row whose mark could not be written must not be sent.
+func (o Outbox[R]) RenewToSend(ctx context.Context, id int64, token string, until, at time.Time) error {
+	if token == "" || until.IsZero() || at.IsZero() {
+		return fmt.Errorf("%w: a renewal to send needs the claim token and times", ErrInvalid)
+	}
+	return o.held(ctx, `UPDATE `+o.table+` SET claim_until = ?, wire_at = ? WHERE id = ? AND posted = ? AND claim_token = ?`,
+		DBTime(until), DBTime(at), id, false, token)
 }
 
 // Renew extends the lease of a claimed row to until.
@@ -56,6 +106,8 @@ func (o Outbox[R]) Renew(ctx context.Context, id int64, token string, until time
 }
 
 // Retry gives a claimed row back, due again at at, and ends the claim.
+// Its wire mark stays: the send may have reached Slack, or a part of the
+// row did.
 func (o Outbox[R]) Retry(ctx context.Context, id int64, token string, at time.Time) error {
 	if token == "" || at.IsZero() {
 		return fmt.Errorf("%w: a retry needs the claim token and a time", ErrInvalid)
@@ -65,12 +117,18 @@ func (o Outbox[R]) Retry(ctx context.Context, id int64, token string, at time.Ti
 }
 
 // Release gives back a claimed row that was not tried after all: the
-// claim ends and the attempt is not counted.
-func (o Outbox[R]) Release(ctx context.Context, id int64, token string) error {
+// claim ends and the attempt is not counted. Its wire mark is cleared
+// unless mayBeInSlack says part of the row may be in Slack (the claim
+// found it marked, and did not find out otherwise).
+func (o Outbox[R]) Release(ctx context.Context, id int64, token string, mayBeInSlack bool) error {
 	if token == "" {
 		return fmt.Errorf("%w: no claim token", ErrInvalid)
 	}
-	return o.held(ctx, `UPDATE `+o.table+` SET claim_token = '', claim_until = NULL, attempts = attempts - 1
+	mark := "NULL"
+	if mayBeInSlack {
+		mark = "wire_at"
+	}
+	return o.held(ctx, `UPDATE `+o.table+` SET claim_token = '', claim_until = NULL, attempts = attempts - 1, wire_at = `+mark+`
 		WHERE id = ? AND posted = ? AND claim_token = ?`, id, false, token)
 }
 
@@ -86,10 +144,10 @@ func (o Outbox[R]) MarkPosted(ctx context.Context, id int64, token, channel stri
 		return fmt.Errorf("%w: no claim token", ErrInvalid)
 	}
 	if channel == "" {
-		return o.held(ctx, `UPDATE `+o.table+` SET posted = ?, ts = ?, claim_token = '', claim_until = NULL
+		return o.held(ctx, `UPDATE `+o.table+` SET posted = ?, ts = ?, claim_token = '', claim_until = NULL, wire_at = NULL
 			WHERE id = ? AND posted = ? AND claim_token = ?`, true, joined, id, false, token)
 	}
-	return o.held(ctx, `UPDATE `+o.table+` SET posted = ?, ts = ?, channel = ?, claim_token = '', claim_until = NULL
+	return o.held(ctx, `UPDATE `+o.table+` SET posted = ?, ts = ?, channel = ?, claim_token = '', claim_until = NULL, wire_at = NULL
 		WHERE id = ? AND posted = ? AND claim_token = ?`, true, joined, channel, id, false, token)
 }
 

@@ -90,7 +90,7 @@ func (s *Service) deliverAnswers(ctx context.Context, hold *engine.Hold, api Sla
 	// the one holding the later answer yields, leaving its answer to the
 	// other, which takes the answers waiting once its message is out.
 	if busy, err := s.store.EarlierAnswerInFlight(ctx, p.RoundID, p.ID, token, s.clock.Now()); err == nil && busy {
-		if err := s.releasePost(ctx, p.ID, token); err != nil {
+		if err := s.releasePost(ctx, p, token); err != nil {
 			return true, err
 		}
 		return true, errYielded
@@ -118,7 +118,7 @@ func (s *Service) deliverAnswers(ctx context.Context, hold *engine.Hold, api Sla
 	}
 	release := func(q checkinmodels.Post) {
 		hold.Drop(q.ID)
-		if err := s.releasePost(ctx, q.ID, token); err != nil {
+		if err := s.releasePost(ctx, q, token); err != nil {
 			s.log.WarnContext(ctx, "could not release a check-in post", "post", q.ID, "err", err)
 		}
 	}
@@ -149,9 +149,9 @@ func (s *Service) deliverAnswers(ctx context.Context, hold *engine.Hold, api Sla
 	}
 	slices.SortFunc(batch, func(a, b checkinmodels.Post) int { return cmp.Compare(a.ID, b.ID) })
 
-	// Tried before: whichever of them Slack already has (alone or in a
-	// packed message) is marked posted, not sent again.
-	if slices.ContainsFunc(batch, func(q checkinmodels.Post) bool { return q.Attempts > 1 }) {
+	// May be in Slack already (marked): whichever of them Slack has (alone
+	// or in a packed message) is marked posted, not sent again.
+	if slices.ContainsFunc(batch, func(q checkinmodels.Post) bool { return q.MayBeInSlack }) {
 		oldest := batch[0].CreatedAt
 		for _, q := range batch {
 			if q.CreatedAt.Before(oldest) {
@@ -225,7 +225,8 @@ func (s *Service) deliverAnswers(ctx context.Context, hold *engine.Hold, api Sla
 	}
 	ts, err := hold.Post(ctx, api, c.ChannelID, ids, opts...)
 	if err != nil {
-		// An ambiguous failure is looked for first on the next attempt.
+		// An ambiguous failure is looked for first on the next attempt:
+		// the posts keep the wire mark Post wrote.
 		return true, s.retryAll(ctx, hold, batch, token, err)
 	}
 	var errs []error
@@ -251,7 +252,7 @@ func (s *Service) retryAll(ctx context.Context, hold *engine.Hold, batch []check
 	for _, q := range batch {
 		hold.Drop(q.ID)
 		if unsent {
-			if err := s.releasePost(ctx, q.ID, token); err != nil {
+			if err := s.releasePost(ctx, q, token); err != nil {
 				s.log.WarnContext(ctx, "could not give a check-in post back", "post", q.ID, "err", err)
 			}
 			continue

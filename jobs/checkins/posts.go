@@ -300,10 +300,12 @@ func (s *Service) retryPost(ctx context.Context, id int64, token string, at time
 	return s.store.RetryPost(ctx, id, token, at)
 }
 
-func (s *Service) releasePost(ctx context.Context, id int64, token string) error {
+// releasePost hands back p, claimed under token, not tried: its wire mark
+// stays only if the claim found it (p.MayBeInSlack).
+func (s *Service) releasePost(ctx context.Context, p checkinmodels.Post, token string) error {
 	ctx, cancel := engine.WriteContext(ctx)
 	defer cancel()
-	return s.store.ReleasePost(ctx, id, token)
+	return s.store.ReleasePost(ctx, p.ID, token, p.MayBeInSlack)
 }
 
 // setThreadTS records a round's thread once its header is posted, with
@@ -314,15 +316,20 @@ func (s *Service) setThreadTS(ctx context.Context, roundID int64, ts string) err
 	return s.store.SetThreadTS(ctx, roundID, ts)
 }
 
+// newToken is a post claim's token. Its prefix says the claim marks the
+// wire before it sends (models.MarkingToken): a claim taking it over
+// looks for the post in Slack only if it is marked.
 func newToken() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	return models.MarkingToken + hex.EncodeToString(b)
 }
 
 // deliver claims a post and sends it: the round's thread first, when the
-// post goes in one. A post tried before is looked for in the channel (or
-// thread) by its metadata first, and only its missing parts are sent.
+// post goes in one. A post that may already be in Slack (its claim found
+// it marked: a send of it began, or was taken by a build that left no
+// mark) is looked for in the channel (or thread) by its metadata first,
+// and only its missing parts are sent.
 //
 // The engine holds the claim: its heartbeat renews the lease while the
 // post waits for Slack, the post goes on the wire only while the lease is
@@ -335,12 +342,12 @@ func (s *Service) deliver(ctx context.Context, p checkinmodels.Post, depth int) 
 	if err != nil || !ok {
 		return err
 	}
-	hold := s.eng.HoldPosts(ctx, postOutbox, s.store.RenewPost, engine.PostClaim{ID: p.ID, Token: token, Until: p.ClaimUntil})
+	hold := s.eng.HoldPosts(ctx, postOutbox, s.store.RenewPost, s.store.RenewPostToSend, engine.PostClaim{ID: p.ID, Token: token, Until: p.ClaimUntil})
 	defer hold.Release()
 	if p.NextAttemptAt.After(now) {
 		// Put off since it was found due (it failed in a packed message
 		// meanwhile): not yet.
-		return s.releasePost(ctx, p.ID, token)
+		return s.releasePost(ctx, p, token)
 	}
 	retry := func(at time.Time, cause error) error {
 		if err := s.retryPost(ctx, p.ID, token, at); err != nil {
@@ -354,19 +361,18 @@ func (s *Service) deliver(ctx context.Context, p checkinmodels.Post, depth int) 
 	}
 	// retryAfterSlack hands the post back as the engine's rule for Slack's
 	// answers says (engine.RetryPost), or at once when it was stopped
-	// before the wire: not counting the attempt if nothing of it reached
-	// Slack, counting it (so the next attempt looks for the parts sent)
-	// if some did.
-	// sent says a part of the post reached Slack in this attempt. Handing
-	// the post back uncounted would then hide that part from the next
-	// attempt, which looks for earlier parts only after a counted one.
+	// before the wire: released, not counting the attempt, if nothing of
+	// it reached Slack in this attempt (its wire mark kept only if the
+	// claim found it), retried, keeping the mark (so the next attempt looks
+	// for the parts sent), if some did.
+	// sent says a part of the post reached Slack in this attempt.
 	sent := false
 	retryAfterSlack := func(err error) error {
 		if engine.Unsent(ctx, err) && sent {
 			return retry(s.clock.Now(), err)
 		}
 		if engine.Unsent(ctx, err) {
-			if rerr := s.releasePost(ctx, p.ID, token); rerr != nil {
+			if rerr := s.releasePost(ctx, p, token); rerr != nil {
 				return fmt.Errorf("%w (and handing it back failed: %v)", err, rerr)
 			}
 			return err
@@ -433,7 +439,7 @@ func (s *Service) deliver(ctx context.Context, p checkinmodels.Post, depth int) 
 				// is starting the thread right now: it takes the round's
 				// answers due once the thread is there, this one with them,
 				// rather than this one waiting a minute.
-				if err := s.releasePost(ctx, p.ID, token); err != nil {
+				if err := s.releasePost(ctx, p, token); err != nil {
 					return err
 				}
 				return errYielded
@@ -463,7 +469,7 @@ func (s *Service) deliver(ctx context.Context, p checkinmodels.Post, depth int) 
 		return retry(now.Add(s.retry), err)
 	}
 	have := make([]string, len(msgs))
-	if p.Attempts > 1 {
+	if p.MayBeInSlack {
 		found, err := s.findPosted(ctx, api, c.ChannelID, thread, p)
 		if err != nil {
 			return retryAfterSlack(fmt.Errorf("look for an earlier attempt: %w", err))
@@ -497,7 +503,7 @@ func (s *Service) deliver(ctx context.Context, p checkinmodels.Post, depth int) 
 		ts, err := hold.Post(ctx, api, c.ChannelID, []int64{p.ID}, opts...)
 		if err != nil {
 			// An ambiguous failure is looked for first on the next
-			// attempt (Attempts > 1).
+			// attempt: the post keeps the wire mark Post wrote.
 			return retryAfterSlack(err)
 		}
 		have[i] = ts

@@ -58,6 +58,10 @@ var (
 	// errWindowClosed stops a send whose recipient may not get it now:
 	// their working window closed, or they went away, while it waited.
 	errWindowClosed = errors.New("the recipient's working window closed")
+	// errUnmarked stops a post whose wire mark could not be written
+	// (Hold.Post): sent, and its sender dying, it would not be looked
+	// for by whoever took it over.
+	errUnmarked = errors.New("the post's wire mark could not be written")
 )
 
 // unsentCause is how a hand-back's reason names why a send was stopped.

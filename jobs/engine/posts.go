@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -18,9 +19,13 @@ import (
 //     message waits for Slack;
 //   - the message goes on the wire only while every claim it carries is
 //     still held with a quarter of its lease left (Hold.Post), checked by
-//     the transport after its wait for a rate-limit slot;
-//   - a post that may already be in Slack is looked for in the channel or
-//     thread by its metadata (FindPosts) before it is sent again;
+//     the transport after its wait for a rate-limit slot, and only once
+//     every claim's row is marked as started towards Slack (the wire
+//     mark, written by the renewal right before it);
+//   - a post that may already be in Slack — marked, or taken over from a
+//     build that left no mark — is looked for in the channel or thread by
+//     its metadata (FindPosts) before it is sent again; one that is not is
+//     sent without a look;
 //   - what Slack did not take is tried again, or given up, by the one rule
 //     for Slack's errors and Retry-After (RetryPost).
 
@@ -48,12 +53,21 @@ type PostClaim struct {
 // a feature claims its posts for as long.
 func (e *Engine) Lease() time.Duration { return e.lease }
 
+// Marker is a Renewer for a claim about to go on the wire: it extends the
+// lease to until, and marks the row as started towards Slack at at, so
+// whoever claims the row next looks for it in Slack first; it returns
+// models.ErrLeaseLost when token no longer holds the row. The check-ins
+// store's RenewPostToSend is one (on models.Outbox.RenewToSend).
+type Marker func(ctx context.Context, id int64, token string, until, at time.Time) error
+
 // Hold is a set of a feature's post claims the engine holds: renewed by
-// its heartbeat until Release, and checked before the wire by Post.
+// its heartbeat until Release, and marked and checked before the wire by
+// Post.
 type Hold struct {
 	e       *Engine
 	outbox  string
 	renew   Renewer
+	mark    Marker
 	release func()
 
 	mu   sync.Mutex
@@ -61,9 +75,11 @@ type Hold struct {
 }
 
 // HoldPosts makes the engine hold claims on rows of the outbox named
-// outbox (the feature's table), renewed with renew, until Release.
-func (e *Engine) HoldPosts(ctx context.Context, outbox string, renew Renewer, claims ...PostClaim) *Hold {
-	h := &Hold{e: e, outbox: outbox, renew: renew, keys: map[int64]string{}, release: e.keepAlive(ctx)}
+// outbox (the feature's table), renewed with renew, until Release; Post
+// marks them with mark right before the wire (nil marks nothing: for an
+// outbox with no wire mark, whose posts are looked for whenever retried).
+func (e *Engine) HoldPosts(ctx context.Context, outbox string, renew Renewer, mark Marker, claims ...PostClaim) *Hold {
+	h := &Hold{e: e, outbox: outbox, renew: renew, mark: mark, keys: map[int64]string{}, release: e.keepAlive(ctx)}
 	h.Add(claims...)
 	return h
 }
@@ -99,19 +115,49 @@ func (h *Hold) Release() {
 }
 
 // Post sends one message carrying the posts ids into channel (options say
-// its text, blocks, metadata and thread), and returns its timestamp. It
-// goes on the wire only while every one of the claims is held with a
-// quarter of its lease left, asked again by the transport right before the
-// request; otherwise nothing is sent, and Unsent reports the error as
+// its text, blocks, metadata and thread), and returns its timestamp. First
+// it renews every claim, marking its row as started towards Slack (the
+// Marker); then the message goes on the wire only while every one of the
+// claims is held with a quarter of its lease left, asked again by the
+// transport right before the request. If a mark cannot be written, or a
+// claim is not held, nothing is sent, and Unsent reports the error as
 // such.
 func (h *Hold) Post(ctx context.Context, api Poster, channel string, ids []int64, options ...slack.MsgOption) (string, error) {
 	keys := make([]leaseKey, len(ids))
 	for i, id := range ids {
 		keys[i] = leaseKey{outbox: h.outbox, id: id}
 	}
+	if err := h.markWire(ctx, keys); err != nil {
+		return "", err
+	}
 	check := func() error { return h.e.leasesHeld(keys, h.e.clock.Now()) }
 	_, ts, err := onTheWire(ctx, api, channel, check, options...)
 	return ts, err
+}
+
+// markWire renews the claims keys name, marking their rows as started
+// towards Slack; an error, wrapping errUnmarked, when a mark could not be
+// written: the message must not be sent.
+func (h *Hold) markWire(ctx context.Context, keys []leaseKey) error {
+	if h.mark == nil {
+		return nil
+	}
+	now := h.e.clock.Now()
+	until := now.Add(h.e.lease)
+	for _, k := range keys {
+		h.mu.Lock()
+		token, ok := h.keys[k.id]
+		h.mu.Unlock()
+		if !ok {
+			return fmt.Errorf("%w: post %d is not held", errUnmarked, k.id)
+		}
+		err := h.mark(ctx, k.id, token, until, now)
+		h.e.held.renewedKey(k, token, until, err)
+		if err != nil {
+			return fmt.Errorf("%w: post %d: %w", errUnmarked, k.id, err)
+		}
+	}
+	return nil
 }
 
 // Unsent reports whether err, from Hold.Post, means the message certainly

@@ -80,7 +80,7 @@ func newPostHarness(t *testing.T) *postHarness {
 // hold claims post id under token and has the engine hold it.
 func (p *postHarness) hold(ctx context.Context, id int64, token string) *Hold {
 	p.out.claim(id, token)
-	return p.e.HoldPosts(ctx, "test_posts", p.out.renew, PostClaim{ID: id, Token: token, Until: p.clk.Now().Add(p.e.Lease())})
+	return p.e.HoldPosts(ctx, "test_posts", p.out.renew, nil, PostClaim{ID: id, Token: token, Until: p.clk.Now().Add(p.e.Lease())})
 }
 
 // beat moves the clock on by d and makes the heartbeat look, waiting until

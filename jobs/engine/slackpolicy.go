@@ -45,7 +45,7 @@ func readFailure(ctx context.Context, err error) slackFailure {
 	switch {
 	case errors.Is(err, bot.ErrAmbiguous):
 		return slackFailure{kind: failAmbiguous}
-	case errors.Is(err, errLeaseEnding), errors.Is(err, errStale), errors.Is(err, errWindowClosed):
+	case errors.Is(err, errLeaseEnding), errors.Is(err, errStale), errors.Is(err, errWindowClosed), errors.Is(err, errUnmarked):
 		return slackFailure{kind: failUnsent}
 	case ctx.Err() != nil:
 		// Stopped before the call went on the wire (an ambiguous one is

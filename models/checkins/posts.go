@@ -61,7 +61,13 @@ type Post struct {
 	// is free to claim once ClaimUntil has passed, or when it is zero.
 	ClaimToken string
 	ClaimUntil time.Time
-	CreatedAt  time.Time
+	// MayBeInSlack reports that the post carries a wire mark: a claim of
+	// it started sending it towards Slack (or was taken by a build that
+	// left no mark) and nothing since showed none of it is there. A claim
+	// of such a post looks for its parts in the channel or thread before
+	// sending any; one of a post without is certainly not in Slack.
+	MayBeInSlack bool
+	CreatedAt    time.Time
 }
 
 type postRow struct {
@@ -79,6 +85,7 @@ type postRow struct {
 	NextAttemptAt time.Time  `gorm:"column:next_attempt_at"`
 	ClaimToken    string     `gorm:"column:claim_token"`
 	ClaimUntil    *time.Time `gorm:"column:claim_until"`
+	WireAt        *time.Time `gorm:"column:wire_at"`
 	CreatedAt     time.Time  `gorm:"column:created_at"`
 }
 
@@ -93,7 +100,7 @@ func (r postRow) domain() Post {
 		ID: r.ID, WorkspaceID: r.WorkspaceID, RoundID: r.RoundID, CheckinID: r.CheckinID, Kind: PostKind(r.Kind),
 		UserID: r.UserID, Version: r.Version, Channel: r.Channel, TS: ts, Posted: r.Posted, Attempts: r.Attempts,
 		NextAttemptAt: r.NextAttemptAt.UTC(), ClaimToken: r.ClaimToken, ClaimUntil: models.FromNullTime(r.ClaimUntil),
-		CreatedAt: r.CreatedAt.UTC(),
+		MayBeInSlack: r.WireAt != nil, CreatedAt: r.CreatedAt.UTC(),
 	}
 }
 
@@ -166,7 +173,9 @@ func (s *Store) QueuePost(ctx context.Context, p Post) (Post, error) {
 // atomic UPDATE, so of concurrent claimers exactly one wins; the others,
 // and anyone claiming a post already posted or held by a lease that has
 // not run out, get false and no error. It does not look at NextAttemptAt:
-// DuePosts finds the posts that are due.
+// DuePosts finds the posts that are due. The post's MayBeInSlack says
+// whether it may already be in Slack: marked, or taken over from a claim
+// by a build that left no mark (whose token lacks models.MarkingToken).
 func (s *Store) ClaimPost(ctx context.Context, workspaceID string, id int64, token string, now time.Time, lease time.Duration) (Post, bool, error) {
 	rows, err := s.posts().Claim(ctx, workspaceID, id, token, now, lease)
 	if err != nil {
@@ -232,9 +241,22 @@ func (s *Store) RenewPost(ctx context.Context, id int64, token string, until tim
 	return nil
 }
 
+// RenewPostToSend is RenewPost for a claim about to go on the wire: it
+// also marks the post as started towards Slack at at, so whoever claims it
+// next looks for it first (MayBeInSlack). Only the claim's holder can,
+// else ErrLeaseLost; a post whose mark could not be written must not be
+// sent.
+func (s *Store) RenewPostToSend(ctx context.Context, id int64, token string, until, at time.Time) error {
+	if err := s.posts().RenewToSend(ctx, id, token, until, at); err != nil {
+		return fmt.Errorf("renew post %d to send: %w", id, err)
+	}
+	return nil
+}
+
 // RetryPost gives a claimed post back, due again at at, and ends the
-// claim (Slack failed or asked to wait). Like MarkPosted, only the claim's
-// holder can, else ErrLeaseLost.
+// claim (Slack failed or asked to wait). The post's wire mark stays: the
+// send may have reached Slack, or a part of it did. Like MarkPosted, only
+// the claim's holder can, else ErrLeaseLost.
 func (s *Store) RetryPost(ctx context.Context, id int64, token string, at time.Time) error {
 	if err := s.posts().Retry(ctx, id, token, at); err != nil {
 		return fmt.Errorf("retry post %d: %w", id, err)
@@ -288,16 +310,11 @@ func (s *Store) ClaimRoundAnswers(ctx context.Context, workspaceID string, round
 		return nil, fmt.Errorf("claim answers of round %d: %w: a claim needs a token, a positive lease and a limit", roundID, models.ErrInvalid)
 	}
 	now = models.DBTime(now)
-	rows, err := models.QueryRows[postRow](ctx, s.db, `
-		UPDATE checkin_posts
-		SET claim_token = ?, claim_until = ?, attempts = attempts + 1
-		WHERE id IN (
+	rows, err := s.posts().ClaimIn(ctx, `
 			SELECT id FROM checkin_posts
 			WHERE round_id = ? AND workspace_id = ? AND kind = ? AND id <> ? AND posted = ? AND next_attempt_at <= ?
 			  AND (claim_until IS NULL OR claim_until <= ?)
-			ORDER BY id LIMIT ?)
-		  AND posted = ? AND (claim_until IS NULL OR claim_until <= ?)
-		RETURNING *`, token, models.DBTime(now.Add(lease)), roundID, workspaceID, string(PostAnswer), exceptID, false, now, now, limit, false, now)
+			ORDER BY id LIMIT ?`, token, now, lease, roundID, workspaceID, string(PostAnswer), exceptID, false, now, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim answers of round %d: %w", roundID, err)
 	}
@@ -311,11 +328,13 @@ func (s *Store) ClaimRoundAnswers(ctx context.Context, workspaceID string, round
 
 // ReleasePost gives back a claimed post that was not tried after all (it
 // did not fit the message it was claimed for, or was stopped before the
-// wire): the claim ends and the attempt is not counted, so it is not
-// looked for in Slack before it is sent. Like MarkPosted, only the claim's
-// holder can, else ErrLeaseLost.
-func (s *Store) ReleasePost(ctx context.Context, id int64, token string) error {
-	if err := s.posts().Release(ctx, id, token); err != nil {
+// wire): the claim ends and the attempt is not counted. Its wire mark is
+// cleared, so it is not looked for in Slack before it is sent, unless
+// mayBeInSlack says part of it may be there (the claim found it
+// MayBeInSlack). Like MarkPosted, only the claim's holder can, else
+// ErrLeaseLost.
+func (s *Store) ReleasePost(ctx context.Context, id int64, token string, mayBeInSlack bool) error {
+	if err := s.posts().Release(ctx, id, token, mayBeInSlack); err != nil {
 		return fmt.Errorf("release post %d: %w", id, err)
 	}
 	return nil

@@ -21,15 +21,7 @@ import (
 func TestPostNotSentAfterItsLeaseRanOut(t *testing.T) {
 	t.Parallel()
 	forDialects(t, func(t *testing.T, dialect string) {
-		h := newHarness(t, harnessOpts{dialect: dialect})
-		ada := h.person("ada", "Europe/London", "")
-		ch := h.channel("team", ada)
-		c := checkinFor(ch, ada)
-		c.Destination = checkinmodels.DestinationChannel
-		c = h.create(c)
-		asked := monday.Add(9*time.Hour + 31*time.Minute)
-		h.run(asked)
-		round := h.roundOf(ada)
+		h, ada, ch, c, round := channelRound(t, dialect)
 
 		api := h.pacedClient(t)
 		stalled := &stallPoster{Slack: api}
@@ -59,6 +51,20 @@ func TestPostNotSentAfterItsLeaseRanOut(t *testing.T) {
 			t.Errorf("ada's answer is in the channel %d times, want once: %q", n, texts(top))
 		}
 	})
+}
+
+// channelRound is a harness with ada's check-in posting in channel ch,
+// and its round, in which ada was asked on Monday at 09:30.
+func channelRound(t *testing.T, dialect string) (h *harness, ada, ch string, c checkinmodels.Checkin, round int64) {
+	t.Helper()
+	h = newHarness(t, harnessOpts{dialect: dialect})
+	ada = h.person("ada", "Europe/London", "")
+	ch = h.channel("team", ada)
+	c = checkinFor(ch, ada)
+	c.Destination = checkinmodels.DestinationChannel
+	c = h.create(c)
+	h.run(monday.Add(9*time.Hour + 31*time.Minute))
+	return h, ada, ch, c, h.roundOf(ada)
 }
 
 // stallPoster runs stall once, before its chat.postMessage number
@@ -113,14 +119,7 @@ func (h *harness) sender(t *testing.T, cfg engine.Config, api Slack) *Service {
 func TestStoppedSenderHandsPostBackAtOnce(t *testing.T) {
 	t.Parallel()
 	forDialects(t, func(t *testing.T, dialect string) {
-		h := newHarness(t, harnessOpts{dialect: dialect})
-		ada := h.person("ada", "Europe/London", "")
-		ch := h.channel("team", ada)
-		c := checkinFor(ch, ada)
-		c.Destination = checkinmodels.DestinationChannel
-		c = h.create(c)
-		h.run(monday.Add(9*time.Hour + 31*time.Minute))
-		round := h.roundOf(ada)
+		h, ada, ch, c, round := channelRound(t, dialect)
 
 		ctx, stop := context.WithCancel(h.ctx)
 		defer stop()

@@ -9,7 +9,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/jobs/engine"
-	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
 // A post taken over from a sender whose lease ran out is looked for in
@@ -42,14 +41,7 @@ func TestPostTakeover(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			forDialects(t, func(t *testing.T, dialect string) {
-				h := newHarness(t, harnessOpts{dialect: dialect})
-				ada := h.person("ada", "Europe/London", "")
-				ch := h.channel("team", ada)
-				c := checkinFor(ch, ada)
-				c.Destination = checkinmodels.DestinationChannel
-				c = h.create(c)
-				h.run(monday.Add(9*time.Hour + 31*time.Minute))
-				round := h.roundOf(ada)
+				h, ada, ch, c, round := channelRound(t, dialect)
 
 				api := h.pacedClient(t)
 				dead := h.sender(t, engine.Config{Clients: func(context.Context, string) (engine.Slack, error) { return api, nil }}, api)

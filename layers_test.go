@@ -34,7 +34,7 @@ const modulePath = "github.com/trellis-bot/trellis"
 // folder must be named here, and TestSharedFolders fails on a name that
 // is not a folder.
 var shared = []string{
-	"models/calendar", "models/holidays", "models/migrations", "models/modelstest",
+	"models/calendar", "models/holidays", "models/invalid", "models/migrations", "models/modelstest",
 	"jobs/attention", "jobs/cadence", "jobs/engine",
 	"handlers/views",
 }

@@ -303,8 +303,8 @@ func ParseCheckinSubmission(values map[string]map[string]slack.BlockAction) (che
 					continue // already said
 				}
 				msg := p.Message
-				if p.Question > 0 && p.Question <= len(lines) {
-					msg = fmt.Sprintf("Line %d: %s", lines[p.Question-1], msg)
+				if p.Item > 0 && p.Item <= len(lines) {
+					msg = fmt.Sprintf("Line %d: %s", lines[p.Item-1], msg)
 				}
 				add(block, msg)
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/calendar"
+	"github.com/trellis-bot/trellis/models/invalid"
 )
 
 // This file holds a check-in's domain types and their validation; the
@@ -165,47 +166,13 @@ const (
 )
 
 // Problem is one thing wrong with a check-in, in words a person can
-// read, with a correct example where one helps.
-type Problem struct {
-	Field string // one of the Field constants
-	// Question is the 1-based position of the question the problem is
-	// about, or 0 when it is about the check-in as a whole.
-	Question int
-	Message  string
-}
+// read, with a correct example where one helps; its Item is the 1-based
+// position of the question it is about, or 0 for the check-in as a whole.
+type Problem = invalid.Problem
 
 // ValidationError lists everything wrong with a check-in, so a form can show
 // every problem at once. It matches ErrInvalid with errors.Is.
-type ValidationError struct {
-	Problems []Problem
-}
-
-// Error joins the problems into one line.
-func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		if p.Question > 0 {
-			parts[i] = fmt.Sprintf("%s (question %d): %s", p.Field, p.Question, p.Message)
-		} else {
-			parts[i] = p.Field + ": " + p.Message
-		}
-	}
-	return "invalid check-in: " + strings.Join(parts, "; ")
-}
-
-// Unwrap makes a ValidationError match ErrInvalid.
-func (e *ValidationError) Unwrap() error { return models.ErrInvalid }
-
-// On returns the problems about field.
-func (e *ValidationError) On(field string) []Problem {
-	var out []Problem
-	for _, p := range e.Problems {
-		if p.Field == field {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+type ValidationError = invalid.Error
 
 // Validate checks what a person chooses for a check-in: name, questions,
 // cadence, participants, destination, round length and reminders. The ids,
@@ -219,10 +186,8 @@ func (e *ValidationError) On(field string) []Problem {
 // itself (the modal handler does, to put the parser's own message on the
 // cadence field).
 func (c Checkin) Validate(parseCadence func(string) error) error {
-	var e ValidationError
-	add := func(field string, question int, format string, args ...any) {
-		e.Problems = append(e.Problems, Problem{Field: field, Question: question, Message: fmt.Sprintf(format, args...)})
-	}
+	e := ValidationError{Subject: "check-in", ItemNoun: "question"}
+	add := e.Add
 
 	name := strings.TrimSpace(c.Name)
 	switch n := utf8.RuneCountInString(name); {
@@ -285,10 +250,7 @@ func (c Checkin) Validate(parseCadence func(string) error) error {
 		add(FieldReminders, 0, "Choose 0, 1 or 2 reminders (1 is usual).")
 	}
 
-	if len(e.Problems) == 0 {
-		return nil
-	}
-	return &e
+	return e.Err()
 }
 
 // problems lists what is wrong with one question, without its position.

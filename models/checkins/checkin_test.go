@@ -93,8 +93,8 @@ func TestCheckinValidateProblems(t *testing.T) {
 			if len(got) == 0 {
 				t.Fatalf("Validate problems = %+v, want one on %q", ce.Problems, tt.field)
 			}
-			if got[0].Question != tt.question {
-				t.Errorf("problem on question %d, want %d", got[0].Question, tt.question)
+			if got[0].Item != tt.question {
+				t.Errorf("problem on question %d, want %d", got[0].Item, tt.question)
 			}
 			if !strings.Contains(got[0].Message, tt.want) {
 				t.Errorf("message %q, want it to contain %q", got[0].Message, tt.want)

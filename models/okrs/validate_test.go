@@ -36,8 +36,8 @@ func fields(t *testing.T, err error) []string {
 			t.Errorf("problem on %s has no message", p.Field)
 		}
 		f := p.Field
-		if p.KeyResult > 0 {
-			f += "#" + string(rune('0'+p.KeyResult))
+		if p.Item > 0 {
+			f += "#" + string(rune('0'+p.Item))
 		}
 		out = append(out, f)
 	}

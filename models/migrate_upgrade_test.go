@@ -41,6 +41,14 @@ var oldNames = []string{
 	"claims by recipient",
 }
 
+// createdSince names the tables a migration after version 11 created: the
+// dump, of version 11, cannot hold them, and the upgrade creates them
+// empty (the schema comparison with a fresh database checks they exist).
+var createdSince = map[string]bool{
+	"okr_updates": true, "okr_parents": true, "okr_key_results": true, "okr_objectives": true,
+	"okr_cycles": true, "okr_settings": true, "okr_people": true,
+}
+
 // oldKey is the key that sealed the bot tokens in the ce1c589 fixtures:
 // the bytes 1 to 32.
 func oldKey() []byte {
@@ -79,7 +87,7 @@ func TestMigrateUpgradesOldDatabase(t *testing.T) {
 				}
 			}
 			for _, table := range models.WorkspaceTables() {
-				if !slices.Contains(tables, table) {
+				if !slices.Contains(tables, table) && !createdSince[table] {
 					t.Errorf("the dump has no table %s", table)
 				}
 			}

@@ -1,8 +1,18 @@
-// Package okrs is the domain of objectives and key results: cycles, objectives,
-// key results and their check-ins (updates), their validation, progress,
-// alignment and effective history. It is plain Go on models/calendar: no
-// storage, no ORM, no clock (callers pass today's date), so every rule here is
-// a pure function that table tests pin down.
+// Package okrs holds objectives and key results: cycles, objectives, key
+// results and their check-ins (updates), their validation, progress,
+// alignment and effective history, who may change what, the OKR settings
+// and each person's nudge state, and their store.
+//
+// The domain (cycle.go, objective.go, progress.go, alignment.go, update.go,
+// settings.go, permissions.go, errors.go) is plain Go on models/calendar:
+// no storage, no ORM, no clock (callers pass today's date), so every rule
+// there is a pure function that table tests pin down. The store (Store, in
+// the store*.go files) keeps them in the tables of migration 0015 on
+// models.DB, its rows unexported, and enforces the same rules: every write
+// checks everything first and stores nothing when anything is wrong, a
+// write of several rows is one transaction, and an id of another
+// workspace is not found. The runtime (nudges, digests, reviews) will be
+// jobs/okrs; the Slack surface handlers/okrs.
 //
 // The promises, as properties:
 //
@@ -37,4 +47,16 @@
 //     confidence and note of the entry it corrects (both stay in the history),
 //     and a "no change" entry carries the previous effective value and
 //     confidence forward and counts as an update.
+//   - An objective's owner or a workspace admin changes, closes and deletes
+//     the objective and all its key results; a key result's owner changes
+//     only its title, target and unit (CheckChange), and posts its updates,
+//     as the objective's owner and an admin may (MayPostUpdate). Anyone else
+//     gets ErrNotOwner.
+//   - Stored, a team's (or the workspace's own) cycles never overlap and
+//     their names differ whatever their case; updates are only appended
+//     (the store has no method that changes or deletes one), and a key
+//     result with updates keeps its kind and start and cannot be removed
+//     from its objective.
+//   - Settings resolve field by field: a team's own, else the workspace's,
+//     else DefaultSettings.
 package okrs

@@ -26,6 +26,11 @@ const (
 	FieldConfidence  = "confidence"
 	FieldNote        = "note"
 	FieldCorrects    = "corrects"
+	FieldCycle       = "cycle"
+	FieldKeyResult   = "key_result"
+	FieldCycleMonths = "cycle_months"
+	FieldCadence     = "nudge_cadence"
+	FieldWeekday     = "nudge_weekday"
 )
 
 // Problem is one thing wrong with a cycle, an objective, a key result or an

@@ -3,6 +3,7 @@ package okrs
 import (
 	"math"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -65,6 +66,9 @@ type Objective struct {
 	Visibility Visibility
 	Parents    []Ref
 	KeyResults []KeyResult
+	// ClosedAt is when the objective was closed (done with, kept for its
+	// history), or zero while it is open.
+	ClosedAt time.Time
 }
 
 // Kind is how a key result's value turns into progress.
@@ -101,6 +105,9 @@ type KeyResult struct {
 	// Weight is the key result's share in its objective's progress; nil
 	// means 1.
 	Weight *float64
+	// CarriedFrom is the key result of an earlier cycle this one continues
+	// (carried over in its review), or 0.
+	CarriedFrom int64
 }
 
 // EffectiveWeight is the key result's weight, 1 when none is set.

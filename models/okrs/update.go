@@ -35,6 +35,33 @@ type Update struct {
 	// NoChange marks an update that carries the previous value and
 	// confidence forward; its own Value and Confidence are not read.
 	NoChange bool
+	// Source is where the update was entered.
+	Source Source
+}
+
+// Source is where an update was entered.
+type Source string
+
+// The sources of an update.
+const (
+	// SourceForm is the update form (the command, a button, the Home tab).
+	SourceForm Source = "form"
+	// SourceNudge is the form a nudge opened.
+	SourceNudge Source = "nudge"
+	// SourceCheckin is a check-in's answer form asking about key results.
+	SourceCheckin Source = "checkin"
+	// SourceCarryOver is the first entry of a key result carried over from
+	// an earlier cycle.
+	SourceCarryOver Source = "carry_over"
+)
+
+// Valid reports whether s is one of the sources above.
+func (s Source) Valid() bool {
+	switch s {
+	case SourceForm, SourceNudge, SourceCheckin, SourceCarryOver:
+		return true
+	}
+	return false
 }
 
 // Validate checks what a person enters in an update: a finite value and a

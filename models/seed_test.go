@@ -8,6 +8,7 @@ import (
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/checkins/checkinstest"
+	"github.com/trellis-bot/trellis/models/okrs"
 )
 
 // newInstallations returns an installations store sealing with a fresh key.
@@ -82,5 +83,36 @@ func seedWorkspace(t *testing.T, db *models.DB, inst *models.Installations, id s
 	}
 	if ok, err := store.LockMessage(ctx, id, "D"+id, "1700000000.000100", "seed", at, time.Hour); err != nil || !ok {
 		t.Fatalf("LockMessage = %v, %v; want it locked", ok, err)
+	}
+	seedOKRs(t, db, id, at)
+}
+
+// seedOKRs gives workspace id a row in every OKR table.
+func seedOKRs(t *testing.T, db *models.DB, id string, at time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	s := okrs.NewStore(db)
+	if err := s.SetSettings(ctx, id, "", okrs.Settings{CycleMonths: 2, NudgeWeekday: okrs.NoWeekday}, "UA"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveNudgeState(ctx, id, "U1", okrs.NudgeState{IgnoredInRow: 1, LastNudgedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.CreateCycle(ctx, id, okrs.Cycle{Name: "Q2 2026", Start: date(t, "2026-04-01"), End: date(t, "2026-06-30")}, "UA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr := okrs.KeyResult{Title: "Ship it", Kind: okrs.Milestone}
+	parent, err := s.CreateObjective(ctx, id, okrs.Objective{CycleID: c.ID, Title: "Grow", Owner: "U1", KeyResults: []okrs.KeyResult{kr}}, "U1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateObjective(ctx, id, okrs.Objective{CycleID: c.ID, Title: "Help grow", Owner: "U1",
+		Parents: []okrs.Ref{{Kind: okrs.RefObjective, ID: parent.ID}}}, "U1"); err != nil {
+		t.Fatal(err)
+	}
+	up := okrs.Update{KeyResultID: parent.KeyResults[0].ID, Value: 1, Confidence: okrs.OnTrack}
+	if _, err := s.AddUpdates(ctx, id, "U1", false, []okrs.Update{up}, okrs.SourceForm, at); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -3,8 +3,10 @@
 -- Objectives and key results (models/okrs). okr_settings holds a
 -- workspace's defaults (team '') and a team channel's own (team set):
 -- 0, '' and -1 mean "not set here", so a team's setting falls back to the
--- workspace's and that to the built-in default. okr_cycles are the
--- periods objectives live in, the workspace's (team '') or a team's own;
+-- workspace's and that to the built-in default; updated_by and updated_at
+-- say who set them last (the check-ins keep no audit log of their own
+-- either). okr_cycles are the periods objectives live in, the
+-- workspace's (team '') or a team's own;
 -- dates are TEXT YYYY-MM-DD, as calendar.Date is stored everywhere, so
 -- they compare as text. A team's (or the workspace's) cycles never
 -- overlap: no constraint of both databases can say so, so the store checks

@@ -70,7 +70,7 @@ func NudgeMessage(in NudgeInput) engine.Message {
 	}
 	if more := n - NudgeListed; more > 0 {
 		blocks = append(blocks, slack.NewContextBlock("okr_nudge_more",
-			mrkdwn.Text(fmt.Sprintf("…and %s more. The form has them all.", plural(more, "key result", "key results")))))
+			mrkdwn.Text(fmt.Sprintf("…and %d more. The form has them all.", more))))
 	}
 	if in.TellHalved {
 		blocks = append(blocks, section("okr_nudge_halved", halvedLine(in.Weeks)))
@@ -181,9 +181,10 @@ func confidenceText(c okrs.Confidence) string {
 	return ""
 }
 
-// number writes v with decimals digits after the point; a value too large
-// for that (an absurd but valid number) in short scientific form, so that
-// it never floods a line.
+// number writes v with at least decimals digits after the point, and more
+// (up to okrs.MaxDecimals) when the value has them, so that 4.5 is not
+// shown as 4; a value too large for that (absurd but valid) in short
+// scientific form, so that it never floods a line.
 func number(v float64, decimals int) string {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
@@ -191,7 +192,17 @@ func number(v float64, decimals int) string {
 	case math.Abs(v) >= 1e12:
 		return strconv.FormatFloat(v, 'g', 6, 64)
 	}
-	s := strconv.FormatFloat(v, 'f', max(0, min(decimals, okrs.MaxDecimals)), 64)
+	s := strconv.FormatFloat(v, 'f', okrs.MaxDecimals, 64)
+	keep := max(0, min(decimals, okrs.MaxDecimals))
+	point := strings.IndexByte(s, '.')
+	end := len(s)
+	for end > point+1+keep && s[end-1] == '0' {
+		end--
+	}
+	if end == point+1 {
+		end = point // no digits after the point: no point
+	}
+	s = s[:end]
 	if strings.Trim(s, "-0.") == "" {
 		s = strings.TrimPrefix(s, "-") // never "-0"
 	}

@@ -3,6 +3,7 @@ package okrs
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -169,9 +170,9 @@ type Decision struct {
 // active on now's date there).
 //
 // Only key results of active cycles are nudged about. A key result is
-// stale when it was not touched (KRStatus.Touched) after the last nudge,
-// or, with no earlier nudge to compare with, within the last interval of
-// the person's cadence. Nothing is sent when nudges are off, when the
+// stale when it was not touched (KRStatus.Touched) since the last nudge
+// and within the last interval of the person's cadence (with no earlier
+// nudge, or after skipped ones, the interval is what counts). Nothing is sent when nudges are off, when the
 // person has no key result in an active cycle, when every one of them is
 // fresh, or when the last nudge is too recent for the cadence (within
 // half a week of it: after three ignored nudges, the next waits a doubled
@@ -221,7 +222,7 @@ func Decide(now time.Time, s State, p Policy, krs []KRStatus) Decision {
 
 	interval := time.Duration(weeks) * 7 * 24 * time.Hour
 	if last != nil && !again && now.Sub(*last) < interval-halfWeek {
-		ago := int(now.Sub(*last).Hours() / 24)
+		ago := int(math.Round(now.Sub(*last).Hours() / 24))
 		if pending.Halved {
 			d.Reason = fmt.Sprintf("your last nudge was %s; with no update after the last %d, nudges come %s for now",
 				daysAgo(ago), IgnoredToHalve, everyText(weeks))
@@ -231,8 +232,14 @@ func Decide(now time.Time, s State, p Policy, krs []KRStatus) Decision {
 		return d
 	}
 
-	ref, since := now.Add(-interval), fmt.Sprintf("in the last %s", weeksText(weeks))
-	if last != nil && !again {
+	// Fresh is touched after the last nudge and within the last interval
+	// (after skips, the last nudge may be long ago): the longer of the
+	// intervals before and after judging, so that a halving ending (or
+	// beginning) does not call stale what was updated since the last
+	// nudge.
+	span := max(weeks, Weeks(p.Cycle, s.Cadence, p.TeamSetting, s.Halved))
+	ref, since := now.Add(-time.Duration(span)*7*24*time.Hour), fmt.Sprintf("in the last %s", weeksText(span))
+	if last != nil && !again && !last.Before(ref) {
 		ref, since = *last, "since your last nudge"
 	}
 	for _, k := range active {

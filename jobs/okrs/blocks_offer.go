@@ -99,7 +99,7 @@ func OffTrackMessage(in OfferInput) engine.Message {
 		els = append(els, slack.NewButtonBlockElement(HelpActionID(ActionHelpChannel, kr.ID), value, mrkdwn.PlainText("Ask in the team's channel")))
 	}
 	if name := strings.TrimSpace(in.Checkin); name != "" {
-		choices = append(choices, "I can bring it up in your next check-in, *"+mrkdwn.Bound(name, 80)+"*, so the team sees it with your answers")
+		choices = append(choices, "I can add it to your next check-in, *"+mrkdwn.Bound(name, 80)+"*")
 		els = append(els, slack.NewButtonBlockElement(HelpActionID(ActionHelpCheckin, kr.ID), value, mrkdwn.PlainText("Bring it to my next check-in")))
 	}
 	if len(choices) > 0 {

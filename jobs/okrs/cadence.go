@@ -114,8 +114,8 @@ func Weeks(c okrs.Cycle, personSetting, teamSetting string, halved bool) int {
 }
 
 // CadenceFor is the cadence text (jobs/cadence's friendly form) of a
-// person's nudge schedule: "every week on tuesday at 10:00", "every 2
-// weeks on tuesday at 10:00", "every 4 weeks on …", or "off" when the
+// person's nudge schedule: "every week on Tuesday at 10:00", "every 2
+// weeks on Tuesday at 10:00", "every 4 weeks on …", or "off" when the
 // person or their team turned nudges off (no schedule then). weekday is
 // the team's check-in day; one out of range is DefaultWeekday. The time is
 // NudgeAt, in the person's zone (the engine evaluates every cadence there).
@@ -128,7 +128,7 @@ func CadenceFor(c okrs.Cycle, personSetting, teamSetting string, weekday time.We
 	if weekday < time.Sunday || weekday > time.Saturday {
 		weekday = DefaultWeekday
 	}
-	day := strings.ToLower(weekday.String())
+	day := weekday.String() // jobs/cadence reads names in any case
 	if n == 1 {
 		return fmt.Sprintf("every week on %s at %s", day, NudgeAt)
 	}

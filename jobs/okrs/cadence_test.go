@@ -98,13 +98,13 @@ func TestCadenceFor(t *testing.T) {
 		want         string
 		weeks        int
 	}{
-		{"short cycle", short, "", "", time.Tuesday, false, "every week on tuesday at 10:00", 1},
-		{"long cycle", long, "", "", time.Tuesday, false, "every 2 weeks on tuesday at 10:00", 2},
-		{"short cycle halved", short, "", "", time.Thursday, true, "every 2 weeks on thursday at 10:00", 2},
-		{"long cycle halved", long, "", "", time.Monday, true, "every 4 weeks on monday at 10:00", 4},
-		{"person weekly on a long cycle", long, SettingWeekly, "", time.Friday, false, "every week on friday at 10:00", 1},
-		{"team every 2 weeks", short, "", SettingBiweekly, time.Wednesday, false, "every 2 weeks on wednesday at 10:00", 2},
-		{"day out of range is Tuesday", short, "", "", time.Weekday(9), false, "every week on tuesday at 10:00", 1},
+		{"short cycle", short, "", "", time.Tuesday, false, "every week on Tuesday at 10:00", 1},
+		{"long cycle", long, "", "", time.Tuesday, false, "every 2 weeks on Tuesday at 10:00", 2},
+		{"short cycle halved", short, "", "", time.Thursday, true, "every 2 weeks on Thursday at 10:00", 2},
+		{"long cycle halved", long, "", "", time.Monday, true, "every 4 weeks on Monday at 10:00", 4},
+		{"person weekly on a long cycle", long, SettingWeekly, "", time.Friday, false, "every week on Friday at 10:00", 1},
+		{"team every 2 weeks", short, "", SettingBiweekly, time.Wednesday, false, "every 2 weeks on Wednesday at 10:00", 2},
+		{"day out of range is Tuesday", short, "", "", time.Weekday(9), false, "every week on Tuesday at 10:00", 1},
 		{"person off", short, SettingOff, SettingWeekly, time.Tuesday, false, "off", 0},
 		{"team off", long, "", SettingOff, time.Tuesday, true, "off", 0},
 	}
@@ -144,6 +144,38 @@ func TestCadenceFor(t *testing.T) {
 				}
 			}
 			prev = local
+		}
+	}
+}
+
+// TestCadenceForParses: every combination of day, settings, cycle length
+// and halving gives "off" or a cadence jobs/cadence reads, whose text
+// names the day and 10:00.
+func TestCadenceForParses(t *testing.T) {
+	settings := []string{SettingDefault, SettingWeekly, SettingBiweekly, SettingOff}
+	cycles := []okrs.Cycle{cycle(date(2027, 1, 1), date(2027, 1, 31)), cycle(date(2027, 1, 1), date(2027, 4, 30))}
+	for day := time.Sunday; day <= time.Saturday; day++ {
+		for _, c := range cycles {
+			for _, person := range settings {
+				for _, team := range settings {
+					for _, halved := range []bool{false, true} {
+						text := CadenceFor(c, person, team, day, halved)
+						off := Weeks(c, person, team, halved) == 0
+						if off != (text == SettingOff) {
+							t.Errorf("CadenceFor(%s, %q, %q, halved %v) = %q, Weeks says off: %v", day, person, team, halved, text, off)
+						}
+						if off {
+							continue
+						}
+						if _, err := cadence.Parse(text, Anchor(c, nil, time.UTC)); err != nil {
+							t.Errorf("CadenceFor(%s, %q, %q, halved %v) = %q: %v", day, person, team, halved, text, err)
+						}
+						if !strings.Contains(text, " on "+day.String()+" at 10:00") {
+							t.Errorf("CadenceFor(%s, …) = %q", day, text)
+						}
+					}
+				}
+			}
 		}
 	}
 }
@@ -204,6 +236,9 @@ func TestParseSetting(t *testing.T) {
 				if !strings.Contains(msg, must) {
 					t.Errorf("ParseSetting(%q) error %q does not name %q", tt.in, msg, must)
 				}
+			}
+			if strings.Contains(msg, "!channel") {
+				t.Errorf("ParseSetting(%q) error %q repeats what was typed", tt.in, msg)
 			}
 			if len([]rune(msg)) > 200 {
 				t.Errorf("ParseSetting(%q) error is %d characters long", tt.in, len([]rune(msg)))

@@ -172,13 +172,13 @@ type Decision struct {
 // Only key results of active cycles are nudged about. A key result is
 // stale when it was not touched (KRStatus.Touched) since the last nudge
 // and within the last interval of the person's cadence (with no earlier
-// nudge, or after skipped ones, the interval is what counts). Nothing is sent when nudges are off, when the
-// person has no key result in an active cycle, when every one of them is
-// fresh, or when the last nudge is too recent for the cadence (within
-// half a week of it: after three ignored nudges, the next waits a doubled
-// interval from the last, though the schedule was weekly when it was
-// due). Anything the person touched after the last nudge, in any cycle,
-// counts as an update.
+// nudge, or after skipped ones, the interval is what counts). Nothing is
+// sent when nudges are off, when the person has no key result in an
+// active cycle, when every one of them is fresh, or when the last nudge is
+// too recent for the cadence (within half a week of it: after three
+// ignored nudges, the next waits a doubled interval from the last, though
+// the schedule was weekly when it was due). Anything the person touched
+// after the last nudge, in any cycle, counts as an update.
 func Decide(now time.Time, s State, p Policy, krs []KRStatus) Decision {
 	last := s.LastNudgedAt
 	again := last != nil && now.Equal(*last) // the nudge already observed, written again

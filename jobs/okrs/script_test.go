@@ -93,9 +93,9 @@ func TestScriptEightWeeks(t *testing.T) {
 		"03-09 send [1 2]",
 		"03-16 send [1 2]",
 		"03-23 send [1 2]",
-		"03-30 skip: your last nudge was 7 days ago; with no update after the last 3, nudges come every 2 weeks for now → every 2 weeks on tuesday at 10:00",
+		"03-30 skip: your last nudge was 7 days ago; with no update after the last 3, nudges come every 2 weeks for now → every 2 weeks on Tuesday at 10:00",
 		"04-06 send [1 2] told",
-		"04-20 send [2] → every week on tuesday at 10:00",
+		"04-20 send [2] → every week on Tuesday at 10:00",
 		"04-27 skip: you have no key results in an active cycle",
 		"05-04 skip: you have no key results in an active cycle",
 	}
@@ -122,7 +122,7 @@ func TestScriptSixteenWeeks(t *testing.T) {
 		"02-23 send [1 2]",
 		"03-09 send [1 2]",
 		"03-23 send [1 2]",
-		"04-06 skip: your last nudge was 14 days ago; with no update after the last 3, nudges come every 4 weeks for now → every 4 weeks on tuesday at 10:00",
+		"04-06 skip: your last nudge was 14 days ago; with no update after the last 3, nudges come every 4 weeks for now → every 4 weeks on Tuesday at 10:00",
 		"04-20 send [1 2] told",
 		"05-18 skip: you have no key results in an active cycle",
 	}

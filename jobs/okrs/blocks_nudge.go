@@ -18,7 +18,9 @@ import (
 // The nudge DM: the key results that wait for an update and one button
 // that opens the one form with all of them. Text a person typed (titles,
 // units) reaches it only through mrkdwn.Bound, so nothing in it can
-// mention, broadcast or link.
+// mention, broadcast or link. Its blocks carry no block ids, which Slack
+// wants unique in a message: the engine may merge two of a person's
+// nudges into one DM.
 
 // ActionUpdate is the nudge's "Update my key results" button: it opens the
 // one form with all of the person's key results.
@@ -61,21 +63,21 @@ func NudgeMessage(in NudgeInput) engine.Message {
 		what = "One of your key results could use an update."
 	}
 	head := "*Time for a quick OKR update*\n" + what + " One form takes them all, and “no change” is an answer too."
-	blocks := []slack.Block{section("okr_nudge", head)}
+	blocks := []slack.Block{section("", head)}
 	for i, k := range in.Stale {
 		if i == NudgeListed {
 			break
 		}
-		blocks = append(blocks, section("okr_nudge_kr_"+strconv.Itoa(i), krLine(k, in.Now, in.Loc)))
+		blocks = append(blocks, section("", krLine(k, in.Now, in.Loc)))
 	}
 	if more := n - NudgeListed; more > 0 {
-		blocks = append(blocks, slack.NewContextBlock("okr_nudge_more",
+		blocks = append(blocks, slack.NewContextBlock("",
 			mrkdwn.Text(fmt.Sprintf("…and %d more. The form has them all.", more))))
 	}
 	if in.TellHalved {
-		blocks = append(blocks, section("okr_nudge_halved", halvedLine(in.Weeks)))
+		blocks = append(blocks, section("", halvedLine(in.Weeks)))
 	}
-	blocks = append(blocks, slack.NewActionBlock("okr_nudge_actions",
+	blocks = append(blocks, slack.NewActionBlock("",
 		slack.NewButtonBlockElement(ActionUpdate, "nudge", mrkdwn.PlainText("Update my key results")).WithStyle(slack.StylePrimary)))
 
 	text := "OKR update: " + plural(n, "key result is", "key results are") + " waiting for an update"
@@ -238,7 +240,8 @@ func dayAgo(t, now time.Time, loc *time.Location) string {
 	return fmt.Sprintf("%d days ago", days)
 }
 
-// section is a section of mrkdwn text (already escaped) with a block id.
+// section is a section of mrkdwn text (already escaped), with a block id
+// unless id is "".
 func section(id, text string) *slack.SectionBlock {
 	return slack.NewSectionBlock(mrkdwn.Text(mrkdwn.Clip(text, mrkdwn.MaxSectionText)), nil, nil, slack.SectionBlockOptionBlockID(id))
 }

@@ -314,3 +314,16 @@ func TestNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestNudgesMerge: two nudges merged into one DM (the engine merges what a
+// person is due together) keep Slack's rule of unique block ids.
+func TestNudgesMerge(t *testing.T) {
+	now := at(2027, 3, 23, 10)
+	var ks []KRStatus
+	for i := range 12 {
+		ks = append(ks, staleKR(int64(i+1), okrs.IncreaseTo, "KR", "Objective", "", 0, 10, num(1), now, ""))
+	}
+	a := NudgeMessage(NudgeInput{Stale: ks, Now: now, TellHalved: true, Weeks: 2})
+	b := NudgeMessage(NudgeInput{Stale: ks[:3], Now: now})
+	blockkittest.CheckBlockLimits(t, "two nudges", append(append([]slack.Block{}, a.Blocks...), b.Blocks...), 50)
+}

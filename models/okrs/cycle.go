@@ -90,6 +90,14 @@ func MaxEnd(start calendar.Date) calendar.Date {
 	return addMonths(start, MaxCycleMonths).AddDays(-1)
 }
 
+// EndAfterMonths is the last day of a cycle of exactly months calendar
+// months starting on start: the day before start plus months months, by
+// the rule MinEnd and MaxEnd follow. A cycle starting on start lasts at
+// most n months when its End is not after EndAfterMonths(start, n).
+func EndAfterMonths(start calendar.Date, months int) calendar.Date {
+	return addMonths(start, months).AddDays(-1)
+}
+
 // addMonths moves d by n calendar months; a day the target month lacks
 // (31 January plus one month) becomes that month's last day (28 or 29
 // February), so a month never spills into the next one.

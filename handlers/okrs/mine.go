@@ -44,11 +44,14 @@ func groupByObjective(items []Item) []group {
 // objectiveSection is one objective with its key results, one line each,
 // as one section: within 3000 characters since a title is at most 150 and
 // an objective has at most 5 key results; more lines than fit are counted.
-func objectiveSection(g group, now time.Time) *slack.SectionBlock {
+func objectiveSection(g group, now time.Time, owners bool) *slack.SectionBlock {
 	o := g.items[0]
 	head := ":dart: *" + titleOf(o.Objective.Title, "Objective") + "*"
 	if c := strings.TrimSpace(o.Cycle.Name); c != "" {
 		head += " · " + views.Mrkdwn(c, maxShownCycle)
+	}
+	if who := ownerLine(o.Objective); owners && who != "" {
+		head += " · " + who
 	}
 	lines := []string{head}
 	used := runes(head)
@@ -64,16 +67,17 @@ func objectiveSection(g group, now time.Time) *slack.SectionBlock {
 	return views.Section(strings.Join(lines, "\n"), nil)
 }
 
-// objectiveBlocks are the objectives of items, one section each, within
-// maxBlocks blocks and budget characters of text, with a context line
-// counting those left out (reserved within the limits).
-func objectiveBlocks(items []Item, now time.Time, maxBlocks, budget int, more string) []slack.Block {
+// objectiveBlocks are the objectives of items, one section each (with
+// their owner and team when owners is set), within maxBlocks blocks and
+// budget characters of text, with a context line counting those left out
+// (reserved within the limits).
+func objectiveBlocks(items []Item, now time.Time, maxBlocks, budget int, owners bool, more string) []slack.Block {
 	groups := groupByObjective(items)
 	var blocks []slack.Block
 	used := 0
 	const reserve = 120
 	for i, g := range groups {
-		b := objectiveSection(g, now)
+		b := objectiveSection(g, now, owners)
 		w := mrkdwn.TextLen(b)
 		last := i == len(groups)-1
 		need := 1
@@ -107,7 +111,7 @@ func MyOKRs(items []Item, now time.Time) []slack.Block {
 	header := slack.NewHeaderBlock(mrkdwn.HeaderText("Your OKRs"))
 	button := slack.NewActionBlock(BlockUpdateButton, views.Button(ActionUpdate, "Update my key results", ""))
 	blocks := []slack.Block{header}
-	blocks = append(blocks, objectiveBlocks(items, now, mrkdwn.MaxMessageBlocks-2, mrkdwn.MessageTextBudget-mrkdwn.TextLen(header),
+	blocks = append(blocks, objectiveBlocks(items, now, mrkdwn.MaxMessageBlocks-2, mrkdwn.MessageTextBudget-mrkdwn.TextLen(header), false,
 		"`/trellis okr list` shows them all.")...)
 	return append(blocks, button)
 }
@@ -138,5 +142,5 @@ func homeBlocks(items []Item, now time.Time, room views.HomeRoom) []slack.Block 
 	if room.Text < mrkdwn.TextLen(head) {
 		return nil
 	}
-	return append(blocks, objectiveBlocks(items, now, room.Blocks-1, room.Text-mrkdwn.TextLen(head), "`/trellis okr` lists them all.")...)
+	return append(blocks, objectiveBlocks(items, now, room.Blocks-1, room.Text-mrkdwn.TextLen(head), false, "`/trellis okr` lists them all.")...)
 }

@@ -250,7 +250,8 @@ func updateBlocks(it Item, now time.Time) []slack.Block {
 //   - Otherwise the value (a number, read by ParseNumber, or done / not
 //     done) and the confidence give an update, checked by
 //     okrs.Update.Validate, each problem on its field. A value left as
-//     prefilled keeps the exact stored value, not its rounded display.
+//     prefilled keeps the exact stored value, not its rounded display; a
+//     milestone is 1 (done) or 0.
 //   - A key result changed elsewhere since the form opened, or no longer
 //     among items, is refused on its value field when the person entered
 //     anything for it, so nothing overwrites what they have not seen.
@@ -320,7 +321,7 @@ func ParseUpdate(items []Item, privateMetadata string, values map[string]map[str
 		} else {
 			u.Confidence = conf
 			switch {
-			case raw == s.Value:
+			case raw == s.Value && it.KR.Kind != okrs.Milestone:
 				u.Value = it.value()
 			case it.KR.Kind == okrs.Milestone:
 				switch raw {

@@ -75,7 +75,7 @@ func TestParseNewObjective(t *testing.T) {
 	}{
 		{name: "one key result", changes: good, check: func(t *testing.T, o okrs.Objective) {
 			want := okrs.Objective{CycleID: 3, Title: "Make onboarding effortless", Owner: "U0ME", Team: "C0TEAM", Visibility: okrs.VisibleWorkspace,
-				Parents: []okrs.Ref{{Kind: okrs.RefKeyResult, ID: 1}, {Kind: okrs.RefKeyResult, ID: 2}, {Kind: okrs.RefKeyResult, ID: 3}},
+				Parents:    []okrs.Ref{{Kind: okrs.RefKeyResult, ID: 1}, {Kind: okrs.RefKeyResult, ID: 2}, {Kind: okrs.RefKeyResult, ID: 3}},
 				KeyResults: []okrs.KeyResult{{Owner: "U0ME", Title: "Weekly active teams from 40 to 60", Kind: okrs.IncreaseTo, Start: 40, Target: 60, Unit: "teams"}}}
 			if fmt.Sprint(o) != fmt.Sprint(want) {
 				t.Errorf("got\n %+v\nwant\n %+v", o, want)

@@ -231,7 +231,7 @@ func updateBlocks(it Item, now time.Time) []slack.Block {
 
 // ParseUpdate reads a submitted update form: privateMetadata is the
 // view's, values its state.values (block id → action id → value), and
-// items the person's key results as stored now (invariant 8: the form's
+// items the person's key results as stored now (the form's
 // own ids are checked against them). It returns the updates to append,
 // with KeyResultID, Value, Confidence, Note and NoChange set (the handler
 // adds Author and At), or, when anything is wrong, no updates and a

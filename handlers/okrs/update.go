@@ -3,6 +3,7 @@ package okrs
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -133,16 +134,24 @@ func decodeShown(meta string) ([]shownKR, error) {
 // (prefilled) and an optional note. now dates "updated 3 days ago"; notice,
 // text Trellis wrote (mrkdwn), heads the form when set.
 //
-// It shows as many key results as fit Slack's 100 blocks and 3000
-// characters of private_metadata, in the order given, and says how many it
-// left out and how to reach them. With no key results it says how to
-// create one and has no Submit button.
+// Key results show in the order given. When they do not all fit Slack's
+// 100 blocks and 3000 characters of private_metadata, the form shows those
+// updated longest ago (never updated first; ties in the order given), still
+// in the order given, and says how many it left out: once these are saved,
+// opening the form again shows the rest. With no key results it says how
+// to create one and has no Submit button.
 func UpdateModal(items []Item, now time.Time, notice string) slack.ModalViewRequest {
 	var blocks []slack.Block
 	if strings.TrimSpace(notice) != "" {
 		blocks = append(blocks, views.Section(notice, nil))
 	}
-	if len(items) == 0 {
+	var valid []int // indexes of items with an id
+	for i, it := range items {
+		if it.KR.ID > 0 {
+			valid = append(valid, i)
+		}
+	}
+	if len(valid) == 0 {
 		blocks = append(blocks, views.Section(emptyLine, nil))
 		m := views.Modal(CallbackUpdate, "Update OKRs", "Save", blocks...)
 		m.Submit = nil
@@ -152,30 +161,46 @@ func UpdateModal(items []Item, now time.Time, notice string) slack.ModalViewRequ
 	blocks = append(blocks, slack.NewContextBlock("okr_intro", views.MrkdwnText(
 		"Change what moved, tick *No change* for what stayed the same, and leave the rest: untouched key results are not saved.")))
 
-	var shown []shownKR
-	metaLen := len(updateFormVersion)
-	for i, it := range items {
-		s := shownKR{ID: it.KR.ID, LastID: it.Current.LastID, Value: prefill(it), Confidence: it.Current.Confidence}
-		entry := len(encodeShown([]shownKR{s})) - len(updateFormVersion)
-		left := len(items) - i
-		// Keep one block (and room in the metadata) for the line that
-		// counts what is left out.
-		reserve := 0
-		if left > 1 {
-			reserve = 1
+	shownOf := func(it Item) shownKR {
+		return shownKR{ID: it.KR.ID, LastID: it.Current.LastID, Value: prefill(it), Confidence: it.Current.Confidence}
+	}
+	entryLen := func(it Item) int { return len(encodeShown([]shownKR{shownOf(it)})) - len(updateFormVersion) }
+	fits := func(picked []int) bool {
+		meta := len(updateFormVersion)
+		for _, i := range picked {
+			meta += entryLen(items[i])
 		}
-		if it.KR.ID <= 0 || len(blocks)+blocksPerKR+reserve > maxViewBlocks || metaLen+entry > maxMetadata {
-			if it.KR.ID <= 0 {
-				continue
+		return len(blocks)+blocksPerKR*len(picked) <= maxViewBlocks && meta <= maxMetadata
+	}
+	picked := valid
+	if !fits(valid) {
+		// Keep a block for the line that counts what is left out, and
+		// show the key results waiting longest for an update.
+		blocks = append(blocks, nil)
+		byAge := slices.Clone(valid)
+		slices.SortStableFunc(byAge, func(a, b int) int {
+			return items[a].Current.LastAt.Compare(items[b].Current.LastAt)
+		})
+		picked = nil
+		for _, i := range byAge {
+			if !fits(append(picked, i)) {
+				break
 			}
-			blocks = append(blocks, slack.NewContextBlock("okr_more", views.MrkdwnText(fmt.Sprintf(
-				"%d more %s don't fit in one form. Save these, then run `/trellis okr update` again: the ones you updated come last.",
-				left, views.Plural(left, "key result", "key results")))))
-			break
+			picked = append(picked, i)
 		}
-		shown = append(shown, s)
-		metaLen += entry
-		blocks = append(blocks, updateBlocks(it, now)...)
+		slices.Sort(picked)
+		blocks = blocks[:len(blocks)-1]
+	}
+
+	shown := make([]shownKR, 0, len(picked))
+	for _, i := range picked {
+		shown = append(shown, shownOf(items[i]))
+		blocks = append(blocks, updateBlocks(items[i], now)...)
+	}
+	if left := len(valid) - len(picked); left > 0 {
+		blocks = append(blocks, slack.NewContextBlock("okr_more", views.MrkdwnText(fmt.Sprintf(
+			"%d more %s don't fit in one form: these are the ones updated longest ago. Save them and open the form again for the rest.",
+			left, views.Plural(left, "key result", "key results")))))
 	}
 	m := views.Modal(CallbackUpdate, "Update OKRs", "Save", blocks...)
 	m.PrivateMetadata = encodeShown(shown)

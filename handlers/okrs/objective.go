@@ -11,6 +11,7 @@ import (
 
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models/okrs"
+	"github.com/trellis-bot/trellis/mrkdwn"
 )
 
 // The new-objective form: its callback id, block ids and action ids. Each
@@ -235,7 +236,9 @@ func NewObjectiveModal(n NewObjective) slack.ModalViewRequest {
 
 	team := slack.NewOptionsSelectBlockElement(slack.OptTypeConversations, views.PlainText("Pick the team's channel"), ActionNewTeam)
 	team.Filter = &slack.SelectBlockElementFilter{Include: []string{"public", "private"}, ExcludeBotUsers: true, ExcludeExternalSharedChannels: true}
-	team.InitialConversation = n.Team
+	if mrkdwn.IsChannelID(n.Team) {
+		team.InitialConversation = n.Team
+	}
 	blocks = append(blocks, views.Input(BlockNewTeam, "Team", team, true, "The team's channel, if it is a team objective."))
 
 	everyone := slack.NewOptionBlockObject(string(okrs.VisibleWorkspace), views.PlainText("The whole workspace"), nil)
@@ -286,7 +289,9 @@ func krRow(row int, owner string) []slack.Block {
 	}
 	dec := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, views.PlainText("0"), newKRAction(KRFieldDecimals), decOpts...)
 	who := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, views.PlainText("Pick a person"), newKRAction(KRFieldOwner))
-	who.InitialUser = owner
+	if mrkdwn.IsUserID(owner) {
+		who.InitialUser = owner
+	}
 	heading := views.Section(head, nil)
 	heading.BlockID = NewKRBlockID(row, "head")
 	return []slack.Block{
@@ -310,7 +315,10 @@ func krRow(row int, owner string) []slack.Block {
 // each on its field and row (a problem about the key results as a whole,
 // or no key result at all, on the first row's title). Whether the parents
 // exist and may be aligned to is okrs.CheckAlignment's: the handler puts
-// its problems on BlockNewParents (NewObjectiveFieldBlock).
+// its problems on BlockNewParents (NewObjectiveFieldBlock). The team and
+// the owners are ids from Slack's pickers, as a payload carries them: the
+// handler checks them (the team is a channel the submitter is in) before
+// storing anything.
 //
 // A key result row is blank when its title, start, target and unit are
 // all empty (kind, decimals and owner have defaults). A milestone ignores

@@ -39,6 +39,13 @@ func TestNewObjectiveModalLimits(t *testing.T) {
 			t.Error(p)
 		}
 	}
+	odd := okrhandlers.NewObjectiveModal(okrhandlers.NewObjective{Cycles: []okrs.Cycle{cycle}, Team: "<!channel>", Submitter: "everyone"})
+	if raw := string(mustJSON(t, odd)); strings.Contains(raw, "initial_conversation") || strings.Contains(raw, "initial_user") {
+		t.Error("a team or submitter that is not a Slack id is prefilled")
+	}
+	if raw := string(mustJSON(t, newForm("x"))); !strings.Contains(raw, `"initial_conversation":"C0TEAM"`) || strings.Count(raw, `"initial_user":"U0ME"`) != okrs.MaxKeyResults {
+		t.Error("the team and the submitter as every key result's owner are not prefilled")
+	}
 	m := okrhandlers.NewObjectiveModal(okrhandlers.NewObjective{Submitter: "U0ME"})
 	if m.Submit != nil || !strings.Contains(string(mustJSON(t, m)), "no cycle") {
 		t.Error("without a cycle, the form does not say so or can be submitted")

@@ -95,6 +95,16 @@ func FormatNumber(v float64, decimals int) string {
 // valueText is "12 / 20 customers", "done" or "not done yet", as mrkdwn:
 // the unit is escaped.
 func valueText(it Item) string {
+	return valueWith(it, func(u string) string { return views.Mrkdwn(u, maxShownUnit) })
+}
+
+// valuePlain is valueText as plain text, for a form's error message.
+func valuePlain(it Item) string {
+	return valueWith(it, func(u string) string { return views.Plain(u, maxShownUnit) })
+}
+
+// valueWith is valueText with unit written by unit.
+func valueWith(it Item, unit func(string) string) string {
 	if it.KR.Kind == okrs.Milestone {
 		if it.value() >= 1 {
 			return "done"
@@ -103,7 +113,7 @@ func valueText(it Item) string {
 	}
 	s := FormatNumber(it.value(), it.KR.Decimals) + " / " + FormatNumber(it.KR.Target, it.KR.Decimals)
 	if u := strings.TrimSpace(it.KR.Unit); u != "" {
-		s += " " + views.Mrkdwn(u, maxShownUnit)
+		s += " " + unit(u)
 	}
 	switch it.KR.Kind {
 	case okrs.StayAtOrAbove:

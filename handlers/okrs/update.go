@@ -323,9 +323,9 @@ func ParseUpdate(items []Item, privateMetadata string, values map[string]map[str
 			errs[valueBlock] = "This key result isn't yours to update any more (it may have been deleted or handed over). Close the form and open it again."
 			continue
 		case it.Current.LastID != s.LastID:
-			now := valueText(it)
-			if c := confidenceText(it.Current.Confidence); c != "" {
-				now += ", " + c
+			now := valuePlain(it)
+			if c := confidenceLabel(it.Current.Confidence); c != "" {
+				now += ", " + strings.ToLower(c)
 			}
 			errs[valueBlock] = fmt.Sprintf("This key result was updated somewhere else after this form opened (it's now %s). Close the form and open it again to see the latest.", now)
 			continue

@@ -224,7 +224,7 @@ func TestParseUpdate(t *testing.T) {
 				its[0].Current.Value = 52
 				return its
 			},
-			errsOn: map[string]string{okrhandlers.UpdateValueBlockID(1000): "updated somewhere else"}},
+			errsOn: map[string]string{okrhandlers.UpdateValueBlockID(1000): "updated somewhere else after this form opened (it's now 52 / 60 Revenue, on track)"}},
 		{name: "updated elsewhere but untouched here is skipped", changes: []change{value(1001, "50")},
 			now: func(its []okrhandlers.Item) []okrhandlers.Item {
 				its[0].Current.LastID = 9999

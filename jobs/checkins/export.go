@@ -6,8 +6,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"strconv"
-	"strings"
 
+	"github.com/trellis-bot/trellis/csvsafe"
 	checkinmodels "github.com/trellis-bot/trellis/models/checkins"
 )
 
@@ -15,7 +15,7 @@ import (
 // answered question (a skipped round is one row with the status), with
 // the round's date, the person's name and id, the question and the whole
 // answer, never cut. Cells that a spreadsheet would run as a formula are
-// prefixed with a quote.
+// prefixed with a quote (csvsafe.Cell).
 func ExportCSV(ctx context.Context, s *Service, c checkinmodels.Checkin, rows []checkinmodels.ExportRow) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
@@ -33,7 +33,7 @@ func ExportCSV(ctx context.Context, s *Service, c checkinmodels.Checkin, rows []
 		if r.Position > 0 {
 			q, n = r.Question, strconv.Itoa(r.Position)
 		}
-		if err := w.Write([]string{r.Date.String(), cell(name), r.UserID, r.Status, n, cell(q), cell(r.Answer)}); err != nil {
+		if err := w.Write([]string{r.Date.String(), csvsafe.Cell(name), r.UserID, r.Status, n, csvsafe.Cell(q), csvsafe.Cell(r.Answer)}); err != nil {
 			return nil, err
 		}
 	}
@@ -42,23 +42,4 @@ func ExportCSV(ctx context.Context, s *Service, c checkinmodels.Checkin, rows []
 		return nil, fmt.Errorf("write the export: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// formulaStarts are the characters a spreadsheet reads as the start of a
-// formula, with their full-width forms (some locales accept those too).
-const formulaStarts = "=+-@＝＋－＠"
-
-// cell defuses formula injection: a spreadsheet runs a cell starting with
-// = + - @ as a formula, also after leading spaces, tabs or line breaks,
-// and a tab or carriage return can start one. Such a cell gets a leading
-// quote; the text after it is the person's, unchanged.
-func cell(s string) string {
-	if s == "" {
-		return s
-	}
-	rest := []rune(strings.TrimLeft(s, " \t\r\n"))
-	if strings.ContainsRune("\t\r\n", rune(s[0])) || len(rest) > 0 && strings.ContainsRune(formulaStarts, rest[0]) {
-		return "'" + s
-	}
-	return s
 }

@@ -179,7 +179,9 @@ func (c limitChecker) element(where string, e map[string]any) {
 
 // Submit fills view.state.values from a modal's initial values, as Slack
 // submits a form the person did not touch: a text input's value, a
-// radio's or menu's selected_option, a person picker's selected_user.
+// radio's or menu's selected_option, a person picker's selected_user, a
+// conversation picker's selected_conversation, a multi-select's or
+// checkboxes' selected_options.
 func Submit(t *testing.T, m slack.ModalViewRequest) map[string]map[string]slack.BlockAction {
 	t.Helper()
 	values := map[string]map[string]slack.BlockAction{}
@@ -198,6 +200,8 @@ func Submit(t *testing.T, m slack.ModalViewRequest) map[string]map[string]slack.
 			switch {
 			case e.Type == slack.OptTypeUser:
 				a.SelectedUser = e.InitialUser
+			case e.Type == slack.OptTypeConversations:
+				a.SelectedConversation = e.InitialConversation
 			case e.InitialOption != nil:
 				a.SelectedOption = *e.InitialOption
 			}
@@ -207,7 +211,15 @@ func Submit(t *testing.T, m slack.ModalViewRequest) map[string]map[string]slack.
 				a.SelectedOption = *e.InitialOption
 			}
 		case *slack.MultiSelectBlockElement:
-			id, a.Type, a.SelectedUsers = e.ActionID, "multi_users_select", e.InitialUsers
+			id, a.Type, a.SelectedUsers = e.ActionID, slack.ActionType(e.Type), e.InitialUsers
+			for _, o := range e.InitialOptions {
+				a.SelectedOptions = append(a.SelectedOptions, *o)
+			}
+		case *slack.CheckboxGroupsBlockElement:
+			id, a.Type = e.ActionID, "checkboxes"
+			for _, o := range e.InitialOptions {
+				a.SelectedOptions = append(a.SelectedOptions, *o)
+			}
 		default:
 			t.Fatalf("block %s: unexpected element %T", in.BlockID, e)
 		}

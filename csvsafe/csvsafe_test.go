@@ -1,4 +1,4 @@
-package checkins
+package csvsafe
 
 import (
 	"bytes"
@@ -7,11 +7,11 @@ import (
 	"testing"
 )
 
-// TestCellDefusesFormulas: whatever a person typed as a name, a question or
-// an answer, the exported cell cannot start a spreadsheet formula (after
+// TestCell: whatever a person typed (a name, a question, an answer, a title, a note),
+// the exported cell cannot start a spreadsheet formula (after
 // any leading blanks), and the text after the added quote is theirs,
 // unchanged. The CSV reads back to the same cells.
-func TestCellDefusesFormulas(t *testing.T) {
+func TestCell(t *testing.T) {
 	inputs := []string{
 		"=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\n=HYPERLINK(\"http://evil\")", "  =cmd|' /C calc'!A0",
 		"＝1+1", "＠x", "－2", "＋3", "<!channel>", "plain", "", " leading space", "a=b", "1-2",
@@ -20,7 +20,13 @@ func TestCellDefusesFormulas(t *testing.T) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	for _, in := range inputs {
-		out := cell(in)
+		out := Cell(in)
+		if Risky(out) {
+			t.Errorf("Risky(Cell(%q)) = true: the cell is still a formula", in)
+		}
+		if Risky(in) != (out != in) {
+			t.Errorf("Risky(%q) = %v, but Cell gave %q", in, Risky(in), out)
+		}
 		body := strings.TrimPrefix(out, "'")
 		if out != in && body != in {
 			t.Errorf("cell(%q) = %q: the text changed", in, out)
@@ -43,7 +49,7 @@ func TestCellDefusesFormulas(t *testing.T) {
 	}
 	for i, in := range inputs {
 		// encoding/csv turns \r\n into \n inside a quoted field.
-		if want := strings.ReplaceAll(cell(in), "\r\n", "\n"); got[i][0] != want && !(in == "\r=1" && got[i][0] == "'\r=1") {
+		if want := strings.ReplaceAll(Cell(in), "\r\n", "\n"); got[i][0] != want && !(in == "\r=1" && got[i][0] == "'\r=1") {
 			t.Errorf("row %d read back %q, want %q", i, got[i][0], want)
 		}
 	}

@@ -182,7 +182,7 @@ func objectiveProgress(o DigestObjective) (then, now int) {
 
 // digestKRLine is one key result of an objective in a digest:
 //
-//	• Weekly active teams: 44 → 50 teams (target 60) · 50% (+30 pts) · on track → at risk
+//   - Weekly active teams: 44 → 50 teams (target 60) · 50% (+30 pts) · on track → at risk
 func digestKRLine(k DigestKR) string {
 	kr := k.KeyResult
 	f := krFacts(k)

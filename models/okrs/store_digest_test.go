@@ -63,7 +63,9 @@ func TestHistories(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.EqualFunc(got[id], want, func(a, b okrs.Update) bool { return a.ID == b.ID && a.At.Equal(b.At) && a.Value == b.Value && a.Corrects == b.Corrects }) {
+			if !slices.EqualFunc(got[id], want, func(a, b okrs.Update) bool {
+				return a.ID == b.ID && a.At.Equal(b.At) && a.Value == b.Value && a.Corrects == b.Corrects
+			}) {
 				t.Errorf("Histories[%d] = %+v, want History's %+v", id, got[id], want)
 			}
 		}

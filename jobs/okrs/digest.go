@@ -134,7 +134,11 @@ func digestValue(k okrs.KeyResult, e okrs.Effective) float64 {
 // never 100% before the target is reached. The tiny margin keeps a
 // fraction such as 0.29, which is 28.999… in binary, at 29.
 func percent(p float64) int {
-	return max(0, min(100, int(math.Floor(p*100+1e-9))))
+	n := max(0, min(100, int(math.Floor(p*100+1e-9))))
+	if p < 1 {
+		n = min(n, 99)
+	}
+	return n
 }
 
 // progressBar is p (whole percent) as digestBarCells cells: ▰▰▰▱▱▱▱▱▱▱.
@@ -180,9 +184,11 @@ func objectiveProgress(o DigestObjective) (then, now int) {
 	return percent(okrs.ObjectiveProgress(rThen)), percent(okrs.ObjectiveProgress(rNow))
 }
 
-// digestKRLine is one key result of an objective in a digest:
-//
-//   - Weekly active teams: 44 → 50 teams (target 60) · 50% (+30 pts) · on track → at risk
+// digestKRLine is one key result of an objective in a digest, such as
+// "• Weekly active teams: 44 → 50 teams (target 60) · 50% (+30 pts) · on
+// track → at risk": the value then → now only when it moved, the points
+// only when the progress changed, the confidence then → now only when it
+// changed from one to another.
 func digestKRLine(k DigestKR) string {
 	kr := k.KeyResult
 	f := krFacts(k)
@@ -229,7 +235,7 @@ func digestKRLine(k DigestKR) string {
 			facts = append(facts, met)
 		default:
 			p := fmt.Sprintf("%d%%", f.pNow)
-			if f.moved {
+			if f.pThen != f.pNow {
 				p += " (" + points(f.pNow-f.pThen) + ")"
 			}
 			facts = append(facts, p)
@@ -443,7 +449,7 @@ func DigestMessage(in DigestInput) engine.Message {
 		})
 		blocks, left = fitObjectives(head, texts, order)
 		blocks = append(blocks, slack.NewContextBlock("", mrkdwn.Text(
-			fmt.Sprintf("…and %s more, not shown here to keep this short.", plural(left, "objective", "objectives")))))
+			fmt.Sprintf("…and %d more %s, not shown here to keep this short.", left, pluralWord(left, "objective", "objectives")))))
 	}
 
 	text := fmt.Sprintf("Weekly OKR digest: %s, %d%% on average", plural(tot.objectives, "objective", "objectives"), tot.average)
@@ -495,4 +501,12 @@ func daysLeft(n int) string {
 		return "1 day left"
 	}
 	return fmt.Sprintf("%d days left", n)
+}
+
+// pluralWord is one for 1, else many.
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -366,7 +366,8 @@ func totals(in DigestInput, due int) digestTotals {
 }
 
 // line is the one-line total: "*3 objectives* · 54% on average · 4 key
-// results moved this week · 1 confidence change · 2 due soon".
+// results moved this week · 1 confidence change · 2 key results due
+// soon".
 func (t digestTotals) line() string {
 	parts := []string{"*" + plural(t.objectives, "objective", "objectives") + "*", fmt.Sprintf("%d%% on average", t.average)}
 	if t.moved == 0 {
@@ -378,7 +379,7 @@ func (t digestTotals) line() string {
 		parts = append(parts, plural(t.confidence, "confidence change", "confidence changes"))
 	}
 	if t.due > 0 {
-		parts = append(parts, fmt.Sprintf("%d due soon", t.due))
+		parts = append(parts, plural(t.due, "key result", "key results")+" due soon")
 	}
 	return strings.Join(parts, " · ")
 }

@@ -237,7 +237,7 @@ func TestDigestMessage(t *testing.T) {
 		{"nothing moved", still, dgCycle, []string{"*1 objective* · 75% on average · no key result moved this week",
 			"▰▰▰▰▰▰▰▱▱▱ 75%\n", "50 teams (target 60) · 50% · on track"},
 			[]string{"→", "pts", "Due soon"}},
-		{"due soon", still, endsSoon, []string{"1 due soon", "*Due soon*", "• Weekly active teams: 50% · the cycle ends Wed 17 Mar, in 9 days"},
+		{"due soon", still, endsSoon, []string{"1 key result due soon", "*Due soon*", "• Weekly active teams: 50% · the cycle ends Wed 17 Mar, in 9 days"},
 			[]string{"Setup guide shipped: done · the cycle"}},
 	}
 	for _, tt := range tests {
@@ -401,7 +401,7 @@ func TestDigestLimits(t *testing.T) {
 		if counted > 0 && movedShown != min(shown, n/2) {
 			t.Errorf("%s: %d of the %d shown moved; what moved comes first", where, movedShown, shown)
 		}
-		if !strings.Contains(text, fmt.Sprintf("%d due soon", n*okrs.MaxKeyResults)) {
+		if !strings.Contains(text, fmt.Sprintf("%d key results due soon", n*okrs.MaxKeyResults)) {
 			t.Errorf("%s: the total does not count %d due soon", where, n*okrs.MaxKeyResults)
 		}
 	}

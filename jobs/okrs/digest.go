@@ -166,6 +166,7 @@ type digestKRFacts struct {
 	confidenceMoved bool    // its confidence changed from one to another
 }
 
+// krFacts reads k's values, progress and changes over the week.
 func krFacts(k DigestKR) digestKRFacts {
 	f := digestKRFacts{then: digestValue(k.KeyResult, k.Then), now: digestValue(k.KeyResult, k.Now)}
 	f.pThen, f.pNow = percent(k.KeyResult.Progress(f.then)), percent(k.KeyResult.Progress(f.now))
@@ -305,6 +306,7 @@ func daysBetween(a, b calendar.Date) int {
 	return int(math.Round(b.In(time.UTC).Sub(a.In(time.UTC)).Hours() / 24))
 }
 
+// digestLoc is loc, UTC when nil.
 func digestLoc(loc *time.Location) *time.Location {
 	if loc == nil {
 		return time.UTC
@@ -343,6 +345,9 @@ type digestTotals struct {
 	objectives, average, moved, confidence, due int
 }
 
+// totals counts in's objectives, their average progress (whole
+// percent, rounded down), the key results that moved or changed
+// confidence, and due, the key results due soon.
 func totals(in DigestInput, due int) digestTotals {
 	t := digestTotals{objectives: len(in.Objectives), due: due}
 	sum := 0
@@ -484,6 +489,7 @@ func fitObjectives(head []slack.Block, texts []string, order []int) ([]slack.Blo
 	return blocks, 0
 }
 
+// boolRank orders true after false.
 func boolRank(b bool) int {
 	if b {
 		return 1

@@ -287,6 +287,10 @@ func (m *Mux) Routes() (actions, views []string) {
 	return slices.Sorted(maps.Keys(m.t.actions)), slices.Sorted(maps.Keys(m.t.views))
 }
 
+// SuggestionRoutes lists the action ids whose block suggestions are
+// routed, sorted, for the same tests.
+func (m *Mux) SuggestionRoutes() []string { return slices.Sorted(maps.Keys(m.t.suggest)) }
+
 // ErrNoRoute is returned for a request no handler is registered for.
 var ErrNoRoute = fmt.Errorf("bot: no handler for request")
 

@@ -208,6 +208,12 @@ func TestMuxRoutesSuggestions(t *testing.T) {
 			t.Errorf("%v %q served by %v, want %v", tt.req.Kind, tt.req.Interaction.ActionID, got, tt.want)
 		}
 	}
+	if got := mux.SuggestionRoutes(); strings.Join(got, ",") != "pick,pick:person" {
+		t.Errorf("SuggestionRoutes() = %v, want [pick pick:person]", got)
+	}
+	if actions, _ := mux.Routes(); strings.Join(actions, ",") != "pick:person" {
+		t.Errorf("Routes() actions = %v, want only the action route", actions)
+	}
 	for _, id := range []string{"other", "picker", "person"} {
 		if _, err := mux.ServeSlack(context.Background(), suggestion(id, "ada")); !errors.Is(err, bot.ErrNoRoute) {
 			t.Errorf("suggestion %q: error %v, want ErrNoRoute", id, err)

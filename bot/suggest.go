@@ -21,6 +21,11 @@ const (
 	MaxOptionText = 75
 	// MaxOptionValue is the longest an option's value may be.
 	MaxOptionValue = 150
+	// MaxSuggestionBytes is the most bytes an answer may take. Slack
+	// drops a Socket Mode ack over 20 KB, envelope included: a hundred
+	// options of the longest text and value take more, so the last ones
+	// are left out until the answer fits, with room for the envelope.
+	MaxSuggestionBytes = 20*1024 - 512
 )
 
 // noOptions is the answer to a suggestion that has none to give: the
@@ -34,9 +39,10 @@ var errSuggestionBody = errors.New("bot: a block_suggestion is answered with Opt
 
 // suggestionAck writes a suggestion handler's Response as Slack's answer,
 // fitted to Slack's limits: options past MaxSuggestionOptions are left
-// out, text longer than MaxOptionText is cut with an ellipsis, and an
-// option whose value is longer than MaxOptionValue (which cutting would
-// change into another value) is left out. dropped counts the options left
+// out, text longer than MaxOptionText is cut with an ellipsis, an option
+// whose value is longer than MaxOptionValue (which cutting would change
+// into another value) is left out, and so are the last options of an
+// answer longer than MaxSuggestionBytes. dropped counts the options left
 // out. The options given are not changed.
 func suggestionAck(res *Response) (ack []byte, dropped int, err error) {
 	if res == nil || (len(res.Options) == 0 && len(res.OptionGroups) == 0) {
@@ -54,11 +60,17 @@ func suggestionAck(res *Response) (ack []byte, dropped int, err error) {
 	room := MaxSuggestionOptions
 	if len(res.OptionGroups) == 0 {
 		opts, n := fitOptions(res.Options, &room)
-		ack, err = json.Marshal(slack.OptionsResponse{Options: opts})
-		if err == nil && len(opts) == 0 {
-			ack = noOptions
+		for {
+			if len(opts) == 0 {
+				return noOptions, n, nil
+			}
+			if ack, err = json.Marshal(slack.OptionsResponse{Options: opts}); err != nil || len(ack) <= MaxSuggestionBytes {
+				return ack, n, wrapMarshal(err)
+			}
+			// Rare (only long texts and values come near it): leave out
+			// the last option and measure again.
+			opts, n = opts[:len(opts)-1], n+1
 		}
-		return ack, n, wrapMarshal(err)
 	}
 	groups := make([]*slack.OptionGroupBlockObject, 0, len(res.OptionGroups))
 	for _, g := range res.OptionGroups {
@@ -67,16 +79,24 @@ func suggestionAck(res *Response) (ack []byte, dropped int, err error) {
 		}
 		opts, n := fitOptions(g.Options, &room)
 		dropped += n
-		if len(opts) == 0 {
-			continue
+		if len(opts) > 0 {
+			groups = append(groups, &slack.OptionGroupBlockObject{Label: fitText(g.Label), Options: opts})
 		}
-		groups = append(groups, &slack.OptionGroupBlockObject{Label: fitText(g.Label), Options: opts})
 	}
-	if len(groups) == 0 {
-		return noOptions, dropped, nil
+	for {
+		if len(groups) == 0 {
+			return noOptions, dropped, nil
+		}
+		if ack, err = json.Marshal(slack.OptionGroupsResponse{OptionGroups: groups}); err != nil || len(ack) <= MaxSuggestionBytes {
+			return ack, dropped, wrapMarshal(err)
+		}
+		last := groups[len(groups)-1]
+		last.Options = last.Options[:len(last.Options)-1]
+		dropped++
+		if len(last.Options) == 0 {
+			groups = groups[:len(groups)-1]
+		}
 	}
-	ack, err = json.Marshal(slack.OptionGroupsResponse{OptionGroups: groups})
-	return ack, dropped, wrapMarshal(err)
 }
 
 func wrapMarshal(err error) error {

@@ -21,9 +21,10 @@ import (
 // people is what the test's person picker searches.
 var people = []string{"Ada Lovelace", "Adam Smith", "Grace Hopper", "Alan Turing", "Radia Perlman"}
 
-// pickerMux serves three external selects' suggestions: pick:person
+// pickerMux serves four external selects' suggestions: pick:person
 // answers the people whose name contains the query, pick:slow answers only
-// once the test ends (long after the ack is due), pick:fail fails.
+// once the test ends (long after the ack is due), pick:fail fails, and
+// pick:long gives a hundred options of the longest text and value.
 func pickerMux(t *testing.T, release <-chan struct{}) *bot.Mux {
 	mux := bot.NewMux()
 	for id, h := range map[string]bot.HandlerFunc{
@@ -42,6 +43,14 @@ func pickerMux(t *testing.T, release <-chan struct{}) *bot.Mux {
 		},
 		"pick:fail": func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 			return nil, errors.New("search index unavailable")
+		},
+		"pick:long": func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+			var res bot.Response
+			for i := range bot.MaxSuggestionOptions {
+				v := fmt.Sprint(i)
+				res.Options = append(res.Options, option(strings.Repeat("é", bot.MaxOptionText), v+strings.Repeat("v", bot.MaxOptionValue-len(v))))
+			}
+			return &res, nil
 		},
 	} {
 		if err := mux.Suggestion(id, h); err != nil {
@@ -99,7 +108,7 @@ func TestSuggestionsThroughEmulator(t *testing.T) {
 
 			api := slack.New(slacksim.DefaultBotToken, slack.OptionAPIURL(sim.APIURL()))
 			var selects []slack.BlockElement
-			for _, id := range []string{"pick:person", "pick:slow", "pick:fail"} {
+			for _, id := range []string{"pick:person", "pick:slow", "pick:fail", "pick:long"} {
 				sel := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, slack.NewTextBlockObject(slack.PlainTextType, "Pick", false, false), id)
 				sel.MinQueryLength = new(int)
 				*sel.MinQueryLength = 1
@@ -108,6 +117,14 @@ func TestSuggestionsThroughEmulator(t *testing.T) {
 			if _, _, err := api.PostMessageContext(ctx, slacksim.DemoAda, slack.MsgOptionText("Who?", false),
 				slack.MsgOptionBlocks(slack.NewActionBlock("picker", selects...))); err != nil {
 				t.Fatal(err)
+			}
+
+			// A hundred options of the longest text and value are more
+			// than a Socket Mode ack may carry: the answer keeps those
+			// that fit, and arrives.
+			res, err := ctl.Suggest(ctx, slacksim.SuggestionRequest{User: slacksim.DemoAda, ActionID: "pick:long", Value: "é"})
+			if err != nil || !res.OK || len(res.Options) == 0 || len(res.Ack) > bot.MaxSuggestionBytes {
+				t.Errorf("pick:long: ok %v (%s), %d options in %d bytes, %v; want the options that fit", res.OK, res.Error, len(res.Options), len(res.Ack), err)
 			}
 
 			for _, tt := range []struct {

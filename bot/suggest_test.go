@@ -120,16 +120,23 @@ func TestDispatchAnswersSuggestions(t *testing.T) {
 }
 
 // Every answer fits Slack's limits, whatever the handler gave: at most
-// MaxSuggestionOptions options in all, the first ones given whose value
-// fits (an option whose value is too long is left out, never cut into
-// another value), each text at most MaxOptionText characters, cut ones
-// ending in an ellipsis after the start of the text given.
+// MaxSuggestionOptions options in all and MaxSuggestionBytes of JSON, the
+// first ones given whose value fits (an option whose value is too long is
+// left out, never cut into another value) — as many of them as fit, each
+// text at most MaxOptionText characters, cut ones ending in an ellipsis
+// after the start of the text given.
 func TestSuggestionAnswerFitsSlackLimits(t *testing.T) {
-	texts := []string{"a", strings.Repeat("é", bot.MaxOptionText), strings.Repeat("x", bot.MaxOptionText+1), strings.Repeat("ü", 300)}
-	valueLens := []int{1, bot.MaxOptionValue, bot.MaxOptionValue + 1}
+	mixed := []string{"a", strings.Repeat("é", bot.MaxOptionText), strings.Repeat("x", bot.MaxOptionText+1), strings.Repeat("ü", 300)}
 	for _, n := range []int{0, 1, 99, 100, 101, 350} {
-		for _, grouped := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%d options, grouped %v", n, grouped), func(t *testing.T) {
+		for _, c := range []struct {
+			grouped, long bool
+		}{{false, false}, {true, false}, {false, true}, {true, true}} {
+			texts, valueLens := mixed, []int{1, bot.MaxOptionValue, bot.MaxOptionValue + 1}
+			if c.long { // every option as long as Slack allows
+				texts, valueLens = []string{strings.Repeat("é", bot.MaxOptionText)}, []int{bot.MaxOptionValue}
+			}
+			grouped := c.grouped
+			t.Run(fmt.Sprintf("%d options, grouped %v, long %v", n, grouped, c.long), func(t *testing.T) {
 				var given []*slack.OptionBlockObject
 				var fitting []*slack.OptionBlockObject // those whose value fits, in order
 				for i := range n {
@@ -163,9 +170,26 @@ func TestSuggestionAnswerFitsSlackLimits(t *testing.T) {
 					}
 					got = append(got, g.Options...)
 				}
-				want := fitting[:min(len(fitting), bot.MaxSuggestionOptions)]
+				if len(ack) > bot.MaxSuggestionBytes {
+					t.Errorf("answer of %d bytes, over %d", len(ack), bot.MaxSuggestionBytes)
+				}
+				want := fitting[:min(len(fitting), bot.MaxSuggestionOptions, len(got))]
 				if fmt.Sprint(values(got)) != fmt.Sprint(values(want)) {
 					t.Fatalf("answered values %v, want %v", values(got), values(want))
+				}
+				if short := len(got) < min(len(fitting), bot.MaxSuggestionOptions); short && !grouped {
+					// Left out only for room: the next one would not fit.
+					next := *fitting[len(got)]
+					if r := []rune(next.Text.Text); len(r) > bot.MaxOptionText {
+						next.Text = slack.NewTextBlockObject(slack.PlainTextType, string(r[:bot.MaxOptionText-1])+"…", false, false)
+					}
+					raw, _ := json.Marshal(&next)
+					if len(ack)+len(raw)+1 <= bot.MaxSuggestionBytes {
+						t.Errorf("answered %d of %d options in %d bytes; the next (%d bytes) fits", len(got), len(fitting), len(ack), len(raw))
+					}
+				}
+				if c.long && n >= bot.MaxSuggestionOptions && len(got) == bot.MaxSuggestionOptions {
+					t.Errorf("a hundred options of the longest text and value fit in %d bytes; the case tests nothing", len(ack))
 				}
 				for i, o := range got {
 					orig := want[i].Text.Text

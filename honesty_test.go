@@ -66,7 +66,7 @@ func TestNothingPromisesWhatIsNotBuilt(t *testing.T) {
 		Waiting: []checkinhandlers.HomeWaiting{{RoundID: 1, CheckinID: 1, Label: "Stand-up · Tue 24 Nov"}},
 		Mine:    []checkinhandlers.CheckinListItem{{ID: 1, Name: "Stand-up", CanChange: true}},
 	}
-	blocks("/trellis help", views.Help(checkinhandlers.HelpLines()...))
+	blocks("/trellis help", views.Help(checkinhandlers.HelpLines(), nil))
 	blocks("/trellis me", views.Me(full))
 	blocks("Home tab (empty)", views.Home(empty, checkinhandlers.HomeCheckinSection(checkinhandlers.HomeCheckins{})))
 	blocks("Home tab", views.Home(full, checkinhandlers.HomeCheckinSection(fullCheckins)))

@@ -146,6 +146,11 @@ func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 // start once Dispatch returns the ack, only when the handler succeeded or,
 // for an event several features subscribe to, those of each subscriber
 // that succeeded (see Mux.ServeSlack).
+//
+// A block suggestion is never deduplicated (each keystroke is a request of
+// its own) and is always answered on the ack, never an error: the options
+// the handler returned (see suggestionAck), or none when it failed, has no
+// route, or missed the ack deadline.
 func (d *Dispatcher) Dispatch(ctx context.Context, req *Request) (ack []byte, err error) {
 	start := time.Now()
 	outcome := "ok"
@@ -208,13 +213,17 @@ func (d *Dispatcher) Dispatch(ctx context.Context, req *Request) (ack []byte, er
 		case req.Kind == KindCommand && outcome == "error":
 			// The person was told "still working"; tell them it failed.
 			d.tellFailure(req)
-		case r.res != nil && r.res.Body != nil:
+		case r.res != nil && (r.res.Body != nil || len(r.res.Options) > 0 || len(r.res.OptionGroups) > 0):
 			d.log.Warn("late handler's reply dropped; the ack was already sent", requestAttrs(req)...)
 		}
 	})
 	switch req.Kind {
 	case KindCommand:
 		return ephemeral(msgStillWorking), nil
+	case KindSuggestion:
+		// The person is typing; whatever the handler finds now is too
+		// late for this keystroke, and the next one asks again.
+		return noOptions, nil
 	case KindEvent, KindViewSubmission:
 		return nil, fmt.Errorf("%s %s: %w", req.Kind, routeOf(req), ErrAckTimeout)
 	}
@@ -229,6 +238,9 @@ type handlerResult struct {
 // complete settles a handler's result: dedupe, logging, the ack, and the
 // After functions.
 func (d *Dispatcher) complete(ctx context.Context, req *Request, keys []string, r handlerResult) (ack []byte, outcome string, err error) {
+	if req.Kind == KindSuggestion {
+		return d.completeSuggestion(ctx, req, r)
+	}
 	if r.err == nil {
 		if r.res != nil && r.res.Body != nil {
 			ack, err = json.Marshal(r.res.Body)
@@ -275,6 +287,30 @@ func (d *Dispatcher) complete(ctx context.Context, req *Request, keys []string, 
 		return nil, "error", fmt.Errorf("%s %s: %w", req.Kind, routeOf(req), ErrHandlerFailed)
 	}
 	return nil, "error", nil
+}
+
+// completeSuggestion settles a block suggestion's result: its options,
+// or none (and the error logged) when it failed. A suggestion has no
+// dedupe claim to settle.
+func (d *Dispatcher) completeSuggestion(ctx context.Context, req *Request, r handlerResult) (ack []byte, outcome string, err error) {
+	if r.err == nil {
+		var dropped int
+		ack, dropped, r.err = suggestionAck(r.res)
+		if r.err == nil {
+			if dropped > 0 {
+				d.log.WarnContext(ctx, "suggestion options left out to fit Slack's limits", requestAttrs(req, "dropped", dropped)...)
+			}
+			d.runAfter(req, req.TakeAfter())
+			return ack, "ok", nil
+		}
+	}
+	req.TakeAfter()
+	if errors.Is(r.err, ErrNoRoute) {
+		d.log.WarnContext(ctx, "no handler for request", requestAttrs(req)...)
+		return noOptions, "no_route", nil
+	}
+	d.log.ErrorContext(ctx, "handler failed", requestAttrs(req, "err", r.err)...)
+	return noOptions, "error", nil
 }
 
 // refusedForm reports whether a view submission's ack keeps the form open
@@ -347,7 +383,11 @@ func (d *Dispatcher) ownMessage(ctx context.Context, req *Request) bool {
 //   - a view submission: the view's id and hash and the submission's
 //     trigger_id, so that submitting again after a validation error (same
 //     view, new trigger) is served;
-//   - a view closed: the view's id and hash (a view closes once).
+//   - a view closed: the view's id and hash (a view closes once);
+//   - a block suggestion: none. Each keystroke is a request of its own,
+//     the same query typed twice asks twice, and each must be answered:
+//     Slack does not retry one, and dropping it would leave the menu
+//     empty.
 //
 // A double click is two deliveries with different values and is not
 // deduplicated here; handlers guard what must not happen twice. A request
@@ -410,7 +450,7 @@ func dedupeKeys(req *Request) []string {
 // claim begins every dedupe key of req; if any is a duplicate it releases
 // the ones it took.
 func (d *Dispatcher) claim(ctx context.Context, req *Request) ([]string, Seen) {
-	if d.dedupe == nil {
+	if d.dedupe == nil || req.Kind == KindSuggestion {
 		return nil, New
 	}
 	keys := dedupeKeys(req)
@@ -640,7 +680,8 @@ func requestAttrs(req *Request, extra ...any) []any {
 }
 
 // routeOf names what req is routed by: the slash command, the first
-// action_id, the view's callback_id or the event type.
+// action_id, a suggestion's action_id, the view's callback_id or the event
+// type.
 func routeOf(req *Request) string {
 	switch {
 	case req.Command != nil:
@@ -649,6 +690,8 @@ func routeOf(req *Request) string {
 		if a := req.Interaction.ActionCallback.BlockActions; len(a) > 0 {
 			return a[0].ActionID
 		}
+	case req.Interaction != nil && req.Kind == KindSuggestion:
+		return req.Interaction.ActionID
 	case req.Interaction != nil:
 		return req.Interaction.View.CallbackID
 	case req.Event != nil:

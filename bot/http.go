@@ -34,8 +34,9 @@ const (
 //   - POST /slack/commands: ssl_check answers 200; a slash command becomes a
 //     KindCommand Request.
 //   - POST /slack/interactions: the payload form field's block_actions,
-//     view_submission and view_closed become Requests of the matching Kind;
-//     other interaction types are acknowledged and ignored.
+//     block_suggestion, view_submission and view_closed become Requests of
+//     the matching Kind; other interaction types are acknowledged and
+//     ignored. A block_suggestion's options are the response body.
 //
 // The ack is the Dispatcher's: JSON when non-empty. When Dispatch returns an
 // error the answer is 500, so Slack retries an event.
@@ -253,12 +254,14 @@ func commandRequest(cmd slack.SlashCommand) *Request {
 }
 
 // interactionRequest turns an interaction payload into a Request; false
-// for the types Trellis does not handle (shortcut, block_suggestion, ...).
+// for the types Trellis does not handle (shortcut, message_action, ...).
 func interactionRequest(cb *slack.InteractionCallback) (*Request, bool) {
 	var kind Kind
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
 		kind = KindBlockAction
+	case slack.InteractionTypeBlockSuggestion:
+		kind = KindSuggestion
 	case slack.InteractionTypeViewSubmission:
 		kind = KindViewSubmission
 	case slack.InteractionTypeViewClosed:

@@ -31,6 +31,9 @@ const (
 	KindViewSubmission
 	KindViewClosed
 	KindEvent
+	// KindSuggestion is a block_suggestion: a person typing in an
+	// external select, whose options the ack must carry.
+	KindSuggestion
 )
 
 func (k Kind) String() string {
@@ -45,6 +48,8 @@ func (k Kind) String() string {
 		return "view_closed"
 	case KindEvent:
 		return "event"
+	case KindSuggestion:
+		return "block_suggestion"
 	}
 	return fmt.Sprintf("kind(%d)", int(k))
 }
@@ -118,8 +123,17 @@ func (r *Request) TakeAfter() []func(ctx context.Context) {
 // Response is what a handler acknowledges with. A nil Response (or a nil
 // Body) acks with an empty 200. Body is marshalled to JSON: a slash command's
 // reply message, or a view_submission's response_action.
+//
+// A block_suggestion (KindSuggestion) is answered with Options or
+// OptionGroups instead, never Body: the Dispatcher writes them as Slack's
+// {"options": [...]} or {"option_groups": [...]}, fitted to Slack's
+// limits (see MaxSuggestionOptions), and answers no options when both
+// are empty.
 type Response struct {
 	Body any
+
+	Options      []*slack.OptionBlockObject
+	OptionGroups []*slack.OptionGroupBlockObject
 }
 
 // Handler answers one Slack request. The returned Response becomes the ack;
@@ -139,8 +153,9 @@ func (f HandlerFunc) ServeSlack(ctx context.Context, req *Request) (*Response, e
 // Middleware wraps a Handler.
 type Middleware func(Handler) Handler
 
-// Mux routes requests to handlers by slash command, action_id, view
-// callback_id or event type. Action and view routes match by prefix up to a
+// Mux routes requests to handlers by slash command, action_id (block
+// actions and, on their own routes, block suggestions), view callback_id or
+// event type. Action, suggestion and view routes match by prefix up to a
 // colon, so "checkin:answer" is served by the handler registered for
 // "checkin:answer" or, failing that, "checkin".
 //
@@ -161,6 +176,7 @@ type Mux struct {
 type routeTable struct {
 	commands map[string]route
 	actions  map[string]route
+	suggest  map[string]route
 	views    map[string]route
 	closed   map[string]route
 	events   map[string][]route
@@ -179,6 +195,7 @@ func NewMux() *Mux {
 	return &Mux{t: &routeTable{
 		commands: map[string]route{},
 		actions:  map[string]route{},
+		suggest:  map[string]route{},
 		views:    map[string]route{},
 		closed:   map[string]route{},
 		events:   map[string][]route{},
@@ -204,6 +221,14 @@ func (m *Mux) Command(name string, h Handler) error {
 // Action routes block_actions by action_id.
 func (m *Mux) Action(actionID string, h Handler) error {
 	return m.add(m.t.actions, "action id", actionID, h)
+}
+
+// Suggestion routes block_suggestion by action_id: the options of an
+// external select (external_select, multi_external_select) for what a
+// person typed. An element's block_actions (the person picking an option)
+// go to the Action route of the same id.
+func (m *Mux) Suggestion(actionID string, h Handler) error {
+	return m.add(m.t.suggest, "suggestion action id", actionID, h)
 }
 
 // View routes view_submission by callback_id.
@@ -261,6 +286,10 @@ func (m *Mux) Err() error { return errors.Join(m.t.errs...) }
 func (m *Mux) Routes() (actions, views []string) {
 	return slices.Sorted(maps.Keys(m.t.actions)), slices.Sorted(maps.Keys(m.t.views))
 }
+
+// SuggestionRoutes lists the action ids whose block suggestions are
+// routed, sorted, for the same tests.
+func (m *Mux) SuggestionRoutes() []string { return slices.Sorted(maps.Keys(m.t.suggest)) }
 
 // ErrNoRoute is returned for a request no handler is registered for.
 var ErrNoRoute = fmt.Errorf("bot: no handler for request")
@@ -376,6 +405,10 @@ func (m *Mux) route(req *Request) (route, bool) {
 	case KindBlockAction:
 		if req.Interaction != nil && len(req.Interaction.ActionCallback.BlockActions) > 0 {
 			r, ok = byPrefix(m.t.actions, req.Interaction.ActionCallback.BlockActions[0].ActionID)
+		}
+	case KindSuggestion:
+		if req.Interaction != nil {
+			r, ok = byPrefix(m.t.suggest, req.Interaction.ActionID)
 		}
 	case KindViewSubmission:
 		if req.Interaction != nil {

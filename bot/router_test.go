@@ -46,6 +46,8 @@ func TestMuxRefusesDuplicates(t *testing.T) {
 			&bot.Request{Kind: bot.KindCommand, Command: &slack.SlashCommand{Command: "/trellis"}}, `command "/trellis"`},
 		{"action", func(m *bot.Mux, h bot.Handler) error { return m.Action("home:hours", h) },
 			&bot.Request{Kind: bot.KindBlockAction, Interaction: &slack.InteractionCallback{ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{ActionID: "home:hours"}}}}}, `action id "home:hours"`},
+		{"suggestion", func(m *bot.Mux, h bot.Handler) error { return m.Suggestion("pick:parent", h) },
+			suggestion("pick:parent", "ada"), `suggestion action id "pick:parent"`},
 		{"view", func(m *bot.Mux, h bot.Handler) error { return m.View("hours", h) },
 			&bot.Request{Kind: bot.KindViewSubmission, Interaction: &slack.InteractionCallback{View: slack.View{CallbackID: "hours"}}}, `view callback id "hours"`},
 		{"view closed", func(m *bot.Mux, h bot.Handler) error { return m.ViewClosed("hours", h) },
@@ -168,5 +170,53 @@ func TestMuxEventWithoutSubscriber(t *testing.T) {
 	mux := bot.NewMux()
 	if _, err := mux.ServeSlack(context.Background(), joined("C1")); !errors.Is(err, bot.ErrNoRoute) {
 		t.Errorf("error = %v, want ErrNoRoute", err)
+	}
+}
+
+// suggestion is a block_suggestion for actionID with query typed.
+func suggestion(actionID, query string) *bot.Request {
+	return &bot.Request{Kind: bot.KindSuggestion, Interaction: &slack.InteractionCallback{
+		Type: slack.InteractionTypeBlockSuggestion, ActionID: actionID, Value: query}}
+}
+
+// A block suggestion is routed by its action id, or the id's prefix up to
+// a colon as actions are, on routes of its own: a block action of the
+// same id (the person picking an option) goes to the action's handler,
+// and a suggestion no Suggestion route serves has no route.
+func TestMuxRoutesSuggestions(t *testing.T) {
+	mux := bot.NewMux()
+	for _, reg := range []error{
+		mux.Suggestion("pick:person", answer("person")),
+		mux.Suggestion("pick", answer("pick")),
+		mux.Action("pick:person", answer("picked")),
+	} {
+		if reg != nil {
+			t.Fatal(reg)
+		}
+	}
+	for _, tt := range []struct {
+		req  *bot.Request
+		want any
+	}{
+		{suggestion("pick:person", "ada"), "person"},
+		{suggestion("pick:person:42", "ada"), "person"},
+		{suggestion("pick:team", "eng"), "pick"},
+		{&bot.Request{Kind: bot.KindBlockAction, Interaction: &slack.InteractionCallback{ActionCallback: slack.ActionCallbacks{
+			BlockActions: []*slack.BlockAction{{ActionID: "pick:person"}}}}}, "picked"},
+	} {
+		if got := served(t, mux, tt.req); got != tt.want {
+			t.Errorf("%v %q served by %v, want %v", tt.req.Kind, tt.req.Interaction.ActionID, got, tt.want)
+		}
+	}
+	if got := mux.SuggestionRoutes(); strings.Join(got, ",") != "pick,pick:person" {
+		t.Errorf("SuggestionRoutes() = %v, want [pick pick:person]", got)
+	}
+	if actions, _ := mux.Routes(); strings.Join(actions, ",") != "pick:person" {
+		t.Errorf("Routes() actions = %v, want only the action route", actions)
+	}
+	for _, id := range []string{"other", "picker", "person"} {
+		if _, err := mux.ServeSlack(context.Background(), suggestion(id, "ada")); !errors.Is(err, bot.ErrNoRoute) {
+			t.Errorf("suggestion %q: error %v, want ErrNoRoute", id, err)
+		}
 	}
 }

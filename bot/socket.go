@@ -54,7 +54,8 @@ type SocketConfig struct {
 // SocketMode receives Slack's requests over a Socket Mode WebSocket and
 // hands them to the same Dispatcher as the HTTP transport. Each envelope
 // is acknowledged after the handler returns, with the ack payload (a
-// command's reply, a view_submission's response_action). An envelope whose
+// command's reply, a view_submission's response_action, a
+// block_suggestion's options). An envelope whose
 // Dispatch failed is not acknowledged, so Slack delivers an event again.
 //
 // slack-go reconnects on its own when Slack asks it to, but gives up on

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -275,7 +276,7 @@ func TestNoRouteWaitsOnUsersInfo(t *testing.T) {
 
 			cases := forgeries()
 			actions, callbacks := f.mux.Routes()
-			for _, id := range append(actions, callbacks...) {
+			for _, id := range slices.Concat(actions, callbacks, f.mux.SuggestionRoutes()) {
 				if len(cases[id]) == 0 {
 					t.Errorf("no payloads for %q: add its cases to forgeries()", id)
 				}

@@ -73,7 +73,7 @@ func coreCommands() []coreCommand {
 	return []coreCommand{
 		{words: []string{"", "help"}, anonymous: true, serve: func(h *Handlers, _ context.Context, _ *bot.Request, _ models.Person, _ string) (*bot.Response, error) {
 			names := slices.Concat(coreListed(), h.commandNames, []string{"help"})
-			return Reply("Trellis commands: /trellis "+strings.Join(names, ", ")+".", views.Help(h.helpLines...)), nil
+			return Reply("Trellis commands: /trellis "+strings.Join(names, ", ")+".", views.Help(h.helpLines, h.adminHelpLines)), nil
 		}},
 		{words: []string{"me"}, listed: true, anonymous: true, serve: func(h *Handlers, ctx context.Context, req *bot.Request, _ models.Person, _ string) (*bot.Response, error) {
 			return h.cmdMe(ctx, req)
@@ -472,8 +472,43 @@ func viewRegions() []views.Region {
 	return out
 }
 
-const adminExample = "Admin commands: `/trellis admin hours mon-fri 09:00-17:30`, `/trellis admin holidays region GB`, `/trellis admin holidays add 2026-12-24 Office closed`, `/trellis admin holidays remove 2026-12-24`, `/trellis admin budget 3`, `/trellis admin min-group 5`, `/trellis admin audit`."
+// adminExamples are the core's examples in the reply to an unknown (or
+// no) /trellis admin word; the features' follow them (see adminHint).
+var adminExamples = []string{"`/trellis admin hours mon-fri 09:00-17:30`", "`/trellis admin holidays region GB`",
+	"`/trellis admin holidays add 2026-12-24 Office closed`", "`/trellis admin holidays remove 2026-12-24`",
+	"`/trellis admin budget 3`", "`/trellis admin min-group 5`", "`/trellis admin audit`"}
 
+// adminHint lists the admin commands, the core's examples then each
+// feature's (the example its AdminHelp line begins with).
+func (h *Handlers) adminHint() string {
+	return "Admin commands: " + strings.Join(slices.Concat(adminExamples, h.adminExamples), ", ") + "."
+}
+
+// coreAdminCommand is a /trellis admin subcommand the core serves itself.
+type coreAdminCommand struct {
+	// words are the subcommand's word and then its aliases.
+	words []string
+	serve func(h *Handlers, ctx context.Context, req *bot.Request, rest string) (*bot.Response, error)
+}
+
+// coreAdminCommands is the one list of the core's words under /trellis
+// admin: cmdAdmin serves them and Register reserves them, so that no
+// feature's admin word can take one.
+func coreAdminCommands() []coreAdminCommand {
+	return []coreAdminCommand{
+		{words: []string{"hours"}, serve: (*Handlers).cmdAdminHours},
+		{words: []string{"holidays"}, serve: (*Handlers).cmdAdminHolidays},
+		{words: []string{"budget", "limit"}, serve: (*Handlers).cmdAdminBudget},
+		{words: []string{"min-group", "mingroup", "group-size"}, serve: (*Handlers).cmdAdminMinGroup},
+		{words: []string{"audit"}, serve: func(h *Handlers, ctx context.Context, req *bot.Request, _ string) (*bot.Response, error) {
+			return h.cmdAdminAudit(ctx, req)
+		}},
+	}
+}
+
+// cmdAdmin serves /trellis admin: the core's words (coreAdminCommands),
+// then the features' (Feature.Admin), only for a person Slack confirms as
+// a workspace admin.
 func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
 	// Whatever an admin changes here, this replica shows at once.
 	defer h.cache.forget(req.TeamID)
@@ -488,62 +523,77 @@ func (h *Handlers) cmdAdmin(ctx context.Context, req *bot.Request, args string) 
 		return Notice("Only workspace admins and owners can change workspace settings.", "Your own settings are yours to change: `/trellis me`."), nil
 	}
 	sub, rest := SplitCommand(args)
-	switch sub {
-	case "hours":
-		if rest == "" {
-			ws, err := h.workspace(ctx, req.TeamID)
-			if err != nil {
-				return nil, err
-			}
-			return h.OpenModal(ctx, req, req.Command.TriggerID, views.HoursModal(ws.DefaultHours, false, true, ws.DefaultHours))
+	for _, cc := range coreAdminCommands() {
+		if slices.Contains(cc.words, sub) {
+			return cc.serve(h, ctx, req, rest)
 		}
-		wh, err := calendar.ParseWorkingHours(rest)
-		if err != nil {
-			return Notice(hoursProblem(rest, err), "For example `/trellis admin hours mon-fri 09:00-17:30`."), nil
-		}
-		if err := h.ws.SetDefaultHours(ctx, req.TeamID, wh, req.UserID); err != nil {
-			return nil, err
-		}
-		return Notice("Saved: the workspace default is "+views.DescribeHours(wh)+".", "People who set their own hours keep them."), nil
-	case "holidays":
-		return h.cmdAdminHolidays(ctx, req, rest)
-	case "budget", "limit":
-		n, err := strconv.Atoi(strings.TrimSpace(rest))
-		if err != nil || n < 1 || n > models.MaxDailyBudget {
-			return Notice(fmt.Sprintf("The daily limit must be a whole number from 1 to %d; I got %s.", models.MaxDailyBudget, views.Code(rest)),
-				"For example `/trellis admin budget 3`: nobody gets more than 3 proactive messages from Trellis a day."), nil
-		}
-		if err := h.ws.SetDailyBudget(ctx, req.TeamID, n, req.UserID); err != nil {
-			return nil, err
-		}
-		return Notice(fmt.Sprintf("Saved: people get at most %d proactive %s from Trellis a day.", n, views.Plural(n, "message", "messages")),
-			"Anyone can choose fewer for themselves with `/trellis budget`. Replies to what people do themselves don't count."), nil
-	case "min-group", "mingroup", "group-size":
-		n, err := strconv.Atoi(strings.TrimSpace(rest))
-		if err != nil || n < models.MinGroupSizeFloor || n > 1000 {
-			return Notice(fmt.Sprintf("The minimum group size must be a whole number from %d up; I got %s.", models.MinGroupSizeFloor, views.Code(rest)),
-				"For example `/trellis admin min-group 5`: an anonymous question's total shows only once 5 people have answered it."), nil
-		}
-		if err := h.ws.SetMinGroupSize(ctx, req.TeamID, n, req.UserID); err != nil {
-			return nil, err
-		}
-		return Notice(fmt.Sprintf("Saved: anonymous answers are shown as a total only once at least %d people have answered.", n),
-			"Below that, summaries say there are not enough answers to show without identifying people."), nil
-	case "audit":
-		entries, err := h.ws.Audit(ctx, req.TeamID, 20)
-		if err != nil {
-			return nil, err
-		}
-		if len(entries) == 0 {
-			return Notice("No admin changes yet.", ""), nil
-		}
-		var lines []string
-		for _, e := range entries {
-			lines = append(lines, fmt.Sprintf("• %s <@%s> %s: %s", e.At.UTC().Format("2006-01-02 15:04 UTC"), e.ActorID, e.Action, e.Detail))
-		}
-		return Notice("Recent admin changes:\n"+strings.Join(lines, "\n"), ""), nil
 	}
-	return Notice("I don't know "+views.Code("/trellis admin "+sub)+".", adminExample), nil
+	if sc, ok := h.adminSubcommands[sub]; ok {
+		return sc.Serve(ctx, req, p, rest)
+	}
+	if sub == "" {
+		return Notice(h.adminHint(), "`/trellis help` says what each one does."), nil
+	}
+	return Notice("I don't know "+views.Code("/trellis admin "+sub)+".", h.adminHint()), nil
+}
+
+func (h *Handlers) cmdAdminHours(ctx context.Context, req *bot.Request, rest string) (*bot.Response, error) {
+	if rest == "" {
+		ws, err := h.workspace(ctx, req.TeamID)
+		if err != nil {
+			return nil, err
+		}
+		return h.OpenModal(ctx, req, req.Command.TriggerID, views.HoursModal(ws.DefaultHours, false, true, ws.DefaultHours))
+	}
+	wh, err := calendar.ParseWorkingHours(rest)
+	if err != nil {
+		return Notice(hoursProblem(rest, err), "For example `/trellis admin hours mon-fri 09:00-17:30`."), nil
+	}
+	if err := h.ws.SetDefaultHours(ctx, req.TeamID, wh, req.UserID); err != nil {
+		return nil, err
+	}
+	return Notice("Saved: the workspace default is "+views.DescribeHours(wh)+".", "People who set their own hours keep them."), nil
+}
+
+func (h *Handlers) cmdAdminBudget(ctx context.Context, req *bot.Request, rest string) (*bot.Response, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(rest))
+	if err != nil || n < 1 || n > models.MaxDailyBudget {
+		return Notice(fmt.Sprintf("The daily limit must be a whole number from 1 to %d; I got %s.", models.MaxDailyBudget, views.Code(rest)),
+			"For example `/trellis admin budget 3`: nobody gets more than 3 proactive messages from Trellis a day."), nil
+	}
+	if err := h.ws.SetDailyBudget(ctx, req.TeamID, n, req.UserID); err != nil {
+		return nil, err
+	}
+	return Notice(fmt.Sprintf("Saved: people get at most %d proactive %s from Trellis a day.", n, views.Plural(n, "message", "messages")),
+		"Anyone can choose fewer for themselves with `/trellis budget`. Replies to what people do themselves don't count."), nil
+}
+
+func (h *Handlers) cmdAdminMinGroup(ctx context.Context, req *bot.Request, rest string) (*bot.Response, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(rest))
+	if err != nil || n < models.MinGroupSizeFloor || n > 1000 {
+		return Notice(fmt.Sprintf("The minimum group size must be a whole number from %d up; I got %s.", models.MinGroupSizeFloor, views.Code(rest)),
+			"For example `/trellis admin min-group 5`: an anonymous question's total shows only once 5 people have answered it."), nil
+	}
+	if err := h.ws.SetMinGroupSize(ctx, req.TeamID, n, req.UserID); err != nil {
+		return nil, err
+	}
+	return Notice(fmt.Sprintf("Saved: anonymous answers are shown as a total only once at least %d people have answered.", n),
+		"Below that, summaries say there are not enough answers to show without identifying people."), nil
+}
+
+func (h *Handlers) cmdAdminAudit(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	entries, err := h.ws.Audit(ctx, req.TeamID, 20)
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) == 0 {
+		return Notice("No admin changes yet.", ""), nil
+	}
+	var lines []string
+	for _, e := range entries {
+		lines = append(lines, fmt.Sprintf("• %s <@%s> %s: %s", e.At.UTC().Format("2006-01-02 15:04 UTC"), e.ActorID, e.Action, e.Detail))
+	}
+	return Notice("Recent admin changes:\n"+strings.Join(lines, "\n"), ""), nil
 }
 
 func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args string) (*bot.Response, error) {
@@ -608,7 +658,7 @@ func (h *Handlers) cmdAdminHolidays(ctx context.Context, req *bot.Request, args 
 		}
 		return Notice(fmt.Sprintf("Removed the workspace holiday on %s.", d.Format("Mon 2 Jan 2006")), ""), nil
 	}
-	return Notice("I don't know "+views.Code("/trellis admin holidays "+sub)+".", adminExample), nil
+	return Notice("I don't know "+views.Code("/trellis admin holidays "+sub)+".", h.adminHint()), nil
 }
 
 // RefreshHome returns an After function that republishes the person's Home

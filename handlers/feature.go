@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/slack-go/slack"
 
@@ -35,6 +36,17 @@ type Feature struct {
 	Subcommands []Subcommand
 	// Help are the feature's lines in /trellis help, in order.
 	Help []string
+	// Admin are the feature's words under /trellis admin. They are served
+	// only to a person Slack confirms as a workspace admin, after the
+	// same check as the core's admin words, and refused to anyone else
+	// with the same reply; Serve's p is the person as Slack just said.
+	Admin []Subcommand
+	// AdminHelp are the feature's lines in the admin section of /trellis
+	// help, in order. Each begins with its example in backticks, like the
+	// core's ("`/trellis admin hours mon-fri 09:00-17:30` — workspace
+	// default working hours"); the reply to an unknown /trellis admin word
+	// lists those examples.
+	AdminHelp []string
 	// Home is the feature's section of the Home tab; nil for none.
 	Home *HomeSection
 
@@ -42,15 +54,22 @@ type Feature struct {
 	// colon), Views view submissions by callback id, ViewsClosed
 	// view_closed by callback id.
 	Actions, Views, ViewsClosed map[string]bot.HandlerFunc
+	// Suggestions answer block_suggestion by action id (or prefix), as
+	// Actions do: the options of the feature's external selects for what
+	// a person typed, in Response.Options or OptionGroups. Each keystroke
+	// is a request, answered on the ack: a handler that fails or is slow
+	// answers no options (see bot.Dispatcher).
+	Suggestions map[string]bot.HandlerFunc
 	// Events subscribe the feature to Events API events by type. Other
 	// features may subscribe to the same types: each is served.
 	Events map[string]bot.HandlerFunc
 }
 
-// Subcommand is one /trellis subcommand of a feature.
+// Subcommand is one /trellis subcommand of a feature, or one word under
+// /trellis admin.
 type Subcommand struct {
 	// Name is the subcommand's word ("checkin"); the reply to a bare
-	// /trellis lists it.
+	// /trellis lists a feature's subcommands.
 	Name string
 	// Aliases are other words for it ("checkins", "check-in").
 	Aliases []string
@@ -108,8 +127,9 @@ func (r *registry) take(what, name, owner string) bool {
 // Register adds the core's routes and every feature's to mux, and the
 // features' composers and steppers to jobs. It returns every refusal,
 // each naming both owners: a feature name, composer kind, stepper name,
-// /trellis subcommand or alias, action id or callback id registered
-// twice. serve does not start when it returns an error.
+// /trellis subcommand or alias, /trellis admin word or alias, action id,
+// suggestion action id or callback id registered twice. serve does not
+// start when it returns an error.
 func (h *Handlers) Register(mux *bot.Mux, jobs jobs, features ...Feature) error {
 	h.registerCore(mux)
 	reg := &registry{owners: map[string]string{}}
@@ -118,7 +138,13 @@ func (h *Handlers) Register(mux *bot.Mux, jobs jobs, features ...Feature) error 
 			reg.take("subcommand", w, coreOwner)
 		}
 	}
+	for _, ac := range coreAdminCommands() {
+		for _, w := range ac.words {
+			reg.take("admin subcommand", w, coreOwner)
+		}
+	}
 	h.subcommands = map[string]Subcommand{}
+	h.adminSubcommands = map[string]Subcommand{}
 	for _, f := range features {
 		if f.Name == "" {
 			reg.errs = append(reg.errs, errors.New("a feature needs a name"))
@@ -168,6 +194,23 @@ func (h *Handlers) registerFeature(mux *bot.Mux, jobs jobs, reg *registry, f Fea
 		}
 	}
 	h.helpLines = append(h.helpLines, f.Help...)
+	for _, sc := range f.Admin {
+		if sc.Name == "" || sc.Serve == nil {
+			fail(fmt.Errorf("admin subcommand %q needs a name and a Serve", sc.Name))
+			continue
+		}
+		for _, w := range append([]string{sc.Name}, sc.Aliases...) {
+			if reg.take("admin subcommand", w, f.Name) {
+				h.adminSubcommands[w] = sc
+			}
+		}
+	}
+	for _, line := range f.AdminHelp {
+		h.adminHelpLines = append(h.adminHelpLines, line)
+		if ex, ok := leadingCode(line); ok {
+			h.adminExamples = append(h.adminExamples, ex)
+		}
+	}
 	if f.Home != nil && f.Home.Build != nil {
 		h.home = append(h.home, homeSection{HomeSection: *f.Home, feature: f.Name})
 	}
@@ -175,6 +218,9 @@ func (h *Handlers) registerFeature(mux *bot.Mux, jobs jobs, reg *registry, f Fea
 	// errors are read once every feature is in.
 	for _, id := range slices.Sorted(maps.Keys(f.Actions)) {
 		_ = mux.Action(id, onAckPath(f.Actions[id]))
+	}
+	for _, id := range slices.Sorted(maps.Keys(f.Suggestions)) {
+		_ = mux.Suggestion(id, onAckPath(f.Suggestions[id]))
 	}
 	for _, id := range slices.Sorted(maps.Keys(f.Views)) {
 		_ = mux.View(id, onAckPath(f.Views[id]))
@@ -185,6 +231,19 @@ func (h *Handlers) registerFeature(mux *bot.Mux, jobs jobs, reg *registry, f Fea
 	for _, ev := range slices.Sorted(maps.Keys(f.Events)) {
 		_ = mux.Event(ev, onAckPath(f.Events[ev]))
 	}
+}
+
+// leadingCode is the code span a help line begins with ("`/trellis admin
+// x`"), backticks included.
+func leadingCode(line string) (string, bool) {
+	if !strings.HasPrefix(line, "`") {
+		return "", false
+	}
+	end := strings.IndexByte(line[1:], '`')
+	if end < 1 {
+		return "", false
+	}
+	return line[:end+2], true
 }
 
 // homeSections builds every feature's Home section for p, in order, as

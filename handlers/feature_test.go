@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -47,14 +48,21 @@ func (s *echoStepper) runs() int {
 }
 
 const (
-	echoHelp    = "`/trellis echo TEXT` — says TEXT back"
-	echoSection = "*Echo:* the test feature's Home section"
-	echoAction  = "echo:press"
+	echoHelp       = "`/trellis echo TEXT` — says TEXT back"
+	echoAdminHelp  = "`/trellis admin echo-reset` — forgets every echo"
+	echoSection    = "*Echo:* the test feature's Home section"
+	echoAction     = "echo:press"
+	echoSuggestion = "echo:pick"
 )
 
+// echoWords are what the test feature's select searches.
+var echoWords = []string{"apple", "banana", "grape", "pineapple"}
+
 // echoFeature is the smallest feature: a composer, a stepper, a
-// subcommand with an alias, a help line, a Home section, a button and an
-// event subscription, declared through the contract as a real one is.
+// subcommand with an alias, a help line, an admin word with an alias and
+// its help line, a Home section, a button, a searchable select's
+// suggestions and an event subscription, declared through the contract as
+// a real one is.
 func echoFeature(st *echoStepper, pressed, joined *int) handlers.Feature {
 	return handlers.Feature{
 		Name: "echo",
@@ -68,6 +76,20 @@ func echoFeature(st *echoStepper, pressed, joined *int) handlers.Feature {
 				return handlers.Notice("echo: "+args, ""), nil
 			}}},
 		Help: []string{echoHelp},
+		Admin: []handlers.Subcommand{{Name: "echo-reset", Aliases: []string{"echoreset"},
+			Serve: func(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
+				return handlers.Notice("echo reset by "+p.UserID+": "+args, ""), nil
+			}}},
+		AdminHelp: []string{echoAdminHelp},
+		Suggestions: map[string]bot.HandlerFunc{echoSuggestion: func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+			var res bot.Response
+			for _, w := range echoWords {
+				if strings.Contains(w, req.Interaction.Value) {
+					res.Options = append(res.Options, slack.NewOptionBlockObject(w, slack.NewTextBlockObject(slack.PlainTextType, w, false, false), nil))
+				}
+			}
+			return &res, nil
+		}},
 		Home: &handlers.HomeSection{Order: 1, Build: func(ctx context.Context, req *bot.Request, p models.Person, room views.HomeRoom) ([]slack.Block, error) {
 			return []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, echoSection, false, false), nil, nil)}, nil
 		}},
@@ -85,9 +107,10 @@ func echoFeature(st *echoStepper, pressed, joined *int) handlers.Feature {
 // TestFeatureContract plugs a test feature in through the contract, as
 // serve plugs in check-ins, and checks each part shows up and works:
 // its subcommand and alias answer, /trellis help lists it and its line,
-// the Home tab shows its section, its button and event are routed, the
-// engine writes its schedule's DM with its composer and runs its stepper
-// every tick. Registering it again fails, naming both owners.
+// the Home tab shows its section, its button, suggestions and event are
+// routed, its admin word serves only confirmed admins and help lists it,
+// the engine writes its schedule's DM with its composer and runs its
+// stepper every tick. Registering it again fails, naming both owners.
 func TestFeatureContract(t *testing.T) {
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{
@@ -118,9 +141,12 @@ func TestFeatureContract(t *testing.T) {
 	if err := core.Register(mux, eng, echoFeature(st, &pressed, &joined)); err != nil {
 		t.Fatalf("register the echo feature: %v", err)
 	}
-	do := func(req *bot.Request) *bot.Response {
+	doAs := func(user string, req *bot.Request) *bot.Response {
 		t.Helper()
-		req.TeamID, req.UserID, req.Slack = team, ada, api
+		req.TeamID, req.UserID, req.Slack = team, user, api
+		if req.Command != nil {
+			req.Command.UserID = user
+		}
 		resp, err := mux.ServeSlack(ctx, req)
 		if err != nil {
 			t.Fatalf("serve %v: %v", req.Kind, err)
@@ -130,11 +156,19 @@ func TestFeatureContract(t *testing.T) {
 		}
 		return resp
 	}
+	do := func(req *bot.Request) *bot.Response {
+		t.Helper()
+		return doAs(ada, req)
+	}
+	commandAs := func(user, text string) slack.Msg {
+		t.Helper()
+		resp := doAs(user, &bot.Request{Kind: bot.KindCommand, Command: &slack.SlashCommand{Command: handlers.Command, Text: text, TeamID: team, ChannelID: "D0ADA"}})
+		msg, _ := resp.Body.(slack.Msg)
+		return msg
+	}
 	command := func(text string) string {
 		t.Helper()
-		resp := do(&bot.Request{Kind: bot.KindCommand, Command: &slack.SlashCommand{Command: handlers.Command, Text: text, TeamID: team, UserID: ada, ChannelID: "D0ADA"}})
-		msg, _ := resp.Body.(slack.Msg)
-		return msg.Text
+		return commandAs(ada, text).Text
 	}
 
 	// The subcommand and its alias.
@@ -153,6 +187,9 @@ func TestFeatureContract(t *testing.T) {
 	if i, j := strings.Index(helpJSON, "says TEXT back"), strings.Index(helpJSON, "this message"); i < 0 || j < i {
 		t.Errorf("help does not list the echo line before help's own:\n%s", helpJSON)
 	}
+	if i, j := strings.Index(helpJSON, "recent admin changes"), strings.Index(helpJSON, "forgets every echo"); i < 0 || j < i {
+		t.Errorf("help's admin section does not list the echo admin line after the core's:\n%s", helpJSON)
+	}
 	// The Home tab shows its section between the settings and the end.
 	do(&bot.Request{Kind: bot.KindEvent, Event: &slackevents.EventsAPIInnerEvent{Type: "app_home_opened", Data: &slackevents.AppHomeOpenedEvent{User: ada, Tab: "home"}}})
 	home, err := ctl.Home(ctx, ada)
@@ -170,6 +207,62 @@ func TestFeatureContract(t *testing.T) {
 	do(&bot.Request{Kind: bot.KindEvent, Event: &slackevents.EventsAPIInnerEvent{Type: "member_joined_channel", Data: &slackevents.MemberJoinedChannelEvent{Channel: "C1", User: ada}}})
 	if pressed != 1 || joined != 1 {
 		t.Errorf("button pressed %d times, event seen %d times; want 1 and 1", pressed, joined)
+	}
+	// Its select's suggestions are routed to it, by the id's prefix too,
+	// and answer what the person typed.
+	for _, tt := range []struct {
+		action, query string
+		want          []string
+	}{
+		{echoSuggestion, "apple", []string{"apple", "pineapple"}},
+		{echoSuggestion + ":7", "ap", []string{"apple", "grape", "pineapple"}},
+		{echoSuggestion, "kiwi", nil},
+	} {
+		resp := do(&bot.Request{Kind: bot.KindSuggestion, Interaction: &slack.InteractionCallback{
+			Type: slack.InteractionTypeBlockSuggestion, ActionID: tt.action, Value: tt.query, User: slack.User{ID: ada}}})
+		var got []string
+		for _, o := range resp.Options {
+			got = append(got, o.Value)
+		}
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("suggestions for %q on %s = %v, want %v", tt.query, tt.action, got, tt.want)
+		}
+	}
+
+	// Its admin word, by name or alias, serves a workspace admin Slack
+	// confirms, and no one else: the reply to a non-admin, or to an admin
+	// Slack cannot confirm just now, is the core's own.
+	gp, err := ctl.AddPerson(ctx, slacksim.NewPerson{Name: "grace", RealName: "Grace", TZ: "UTC", IsAdmin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grace := gp.ID
+	for _, word := range []string{"echo-reset", "echoreset", "ECHO-RESET"} {
+		if got := command("admin " + word + " now"); got != "Only workspace admins and owners can change workspace settings." {
+			t.Errorf("non-admin /trellis admin %s = %q, want the core's refusal", word, got)
+		}
+	}
+	if _, err := ctl.AddFault(ctx, slacksim.Fault{Method: "users.info", Every: 1, Status: http.StatusInternalServerError}); err != nil {
+		t.Fatal(err)
+	}
+	if got := commandAs(grace, "admin echo-reset now").Text; !strings.HasPrefix(got, "I couldn't confirm with Slack that you're a workspace admin") {
+		t.Errorf("unconfirmed admin /trellis admin echo-reset = %q, want the core's refusal", got)
+	}
+	if err := ctl.ClearFaults(ctx, "users.info"); err != nil {
+		t.Fatal(err)
+	}
+	for _, word := range []string{"echo-reset", "echoreset", "ECHO-RESET"} {
+		if got, want := commandAs(grace, "admin "+word+" now").Text, "echo reset by "+grace+": now"; got != want {
+			t.Errorf("admin /trellis admin %s = %q, want %q", word, got, want)
+		}
+	}
+	// The admin commands' list names the feature's word after the core's.
+	for _, text := range []string{"admin", "admin nonsense", "admin holidays nonsense"} {
+		msg := commandAs(grace, text)
+		listJSON := msg.Text + blocksJSON(t, msg.Blocks.BlockSet)
+		if i, j := strings.Index(listJSON, "/trellis admin audit"), strings.Index(listJSON, "/trellis admin echo-reset"); i < 0 || j < i {
+			t.Errorf("/trellis %s lists the admin commands without the echo word after the core's: %s", text, listJSON)
+		}
 	}
 
 	// The engine composes its schedule's DM with its composer, and runs
@@ -205,6 +298,8 @@ func TestFeatureContract(t *testing.T) {
 	for _, want := range []string{
 		`composer kind "echo"`, `stepper "echo"`, `subcommand "echo" of echo2 is already registered by echo`,
 		`subcommand "say" of echo2`, `action id "echo:press" of echo2 is already registered by echo`,
+		`admin subcommand "echo-reset" of echo2 is already registered by echo`, `admin subcommand "echoreset" of echo2`,
+		`suggestion action id "echo:pick" of echo2 is already registered by echo`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
@@ -220,6 +315,16 @@ func TestFeatureContract(t *testing.T) {
 	f.Subcommands[0].Name = "hours"
 	if err := core2.Register(bot.NewMux(), eng, f); err == nil || !strings.Contains(err.Error(), `subcommand "hours" of clash is already registered by the core`) {
 		t.Errorf("a feature taking /trellis hours: error %v", err)
+	}
+	// Nor any of the core's admin words, aliases included.
+	for _, word := range []string{"hours", "holidays", "budget", "limit", "min-group", "mingroup", "group-size", "audit"} {
+		f := renamed(echoFeature(&echoStepper{}, new(int), new(int)), "clash")
+		f.Composers, f.Steppers, f.Subcommands, f.Actions, f.Suggestions = nil, nil, nil, nil, nil
+		f.Admin[0].Name = word
+		err := handlers.New(handlers.Config{Logger: log, Clock: clk, People: ppl, Workspaces: ws}).Register(bot.NewMux(), eng, f)
+		if want := `admin subcommand "` + word + `" of clash is already registered by the core`; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("a feature taking /trellis admin %s: error %v, want %q", word, err, want)
+		}
 	}
 }
 

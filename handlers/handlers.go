@@ -104,6 +104,11 @@ type Handlers struct {
 	commandNames []string
 	helpLines    []string
 	home         []homeSection
+	// And their /trellis admin words, with their lines in help's admin
+	// section and the examples those lines begin with.
+	adminSubcommands map[string]Subcommand
+	adminHelpLines   []string
+	adminExamples    []string
 
 	// learning holds the people whose Slack profile is being read after
 	// an ack ("team/user"), so a burst of their requests reads it once.

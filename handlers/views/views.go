@@ -98,8 +98,9 @@ func button(actionID, label, value string) *slack.ButtonBlockElement {
 }
 
 // Help lists what Trellis does and every command: the core's, then
-// features (the lines each feature gives, in order), then help itself.
-func Help(features ...string) []slack.Block {
+// features (the lines each feature gives, in order), then help itself;
+// and the admin commands, the core's then the features' (admin).
+func Help(features, admin []string) []slack.Block {
 	lines := []string{
 		"`/trellis me` — your timezone, working hours, time off and holidays",
 		"`/trellis hours mon-fri 09:00-17:30` — set your working hours (`/trellis hours` opens a form; `22:00-06:00` works for night shifts; `/trellis hours default` follows the workspace)",
@@ -115,14 +116,14 @@ func Help(features ...string) []slack.Block {
 		section("*Trellis* runs light-touch check-ins by DM — "+
 			"and never messages you outside your working hours, on a holiday or while you're away.", nil),
 		section(strings.Join(lines, "\n"), nil),
-		section("*Admins*\n"+strings.Join([]string{
+		section("*Admins*\n"+strings.Join(append([]string{
 			"`/trellis admin hours mon-fri 09:00-17:30` — workspace default working hours",
 			"`/trellis admin holidays region GB` — the workspace's public-holiday region",
 			"`/trellis admin holidays add 2026-12-24 Office closed` / `remove 2026-12-24` — company days off",
 			"`/trellis admin budget 3` — the workspace's daily limit of proactive messages per person (1–20)",
 			"`/trellis admin min-group 5` — the fewest answers an anonymous question needs before its total is shown (3 or more)",
 			"`/trellis admin audit` — recent admin changes",
-		}, "\n"), nil),
+		}, admin...), "\n"), nil),
 		slack.NewContextBlock("", text("Open the Trellis *Home* tab to see and change the same settings with buttons.")),
 	}
 }

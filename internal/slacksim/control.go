@@ -38,6 +38,7 @@ func (s *Server) controlRoutes() {
 	h("PATCH /control/people/{id}", s.ctlPatchPerson)
 	h("POST /control/command", s.ctlCommand)
 	h("POST /control/actions", s.ctlAction)
+	h("POST /control/suggestions", s.ctlSuggestion)
 	h("GET /control/views", s.ctlViews)
 	h("POST /control/views/{id}/submit", s.ctlSubmit)
 	h("POST /control/views/{id}/close", s.ctlClose)
@@ -233,6 +234,14 @@ func (s *Server) ctlAction(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return s.runAction(r.Context(), in, s.baseURL(r))
+}
+
+func (s *Server) ctlSuggestion(r *http.Request) (any, error) {
+	var in SuggestionRequest
+	if err := decodeBody(r, &in); err != nil {
+		return nil, err
+	}
+	return s.runSuggestion(r.Context(), in)
 }
 
 func (s *Server) ctlViews(r *http.Request) (any, error) {

@@ -127,6 +127,14 @@ func (c *Control) Action(ctx context.Context, r ActionRequest) (ActionResult, er
 	return out, err
 }
 
+// Suggest types a query into an external select as a person and returns
+// the options the bot answered (POST /control/suggestions).
+func (c *Control) Suggest(ctx context.Context, r SuggestionRequest) (SuggestionResult, error) {
+	var out SuggestionResult
+	err := c.do(ctx, http.MethodPost, "/control/suggestions", r, &out)
+	return out, err
+}
+
 // Views returns a person's modal stack, top last (GET /control/views).
 func (c *Control) Views(ctx context.Context, user string) ([]View, error) {
 	var out struct {

@@ -132,6 +132,44 @@ type ActionResult struct {
 	ResponseURL string          `json:"response_url,omitempty"`
 }
 
+// SuggestionRequest types a query into an external select
+// (external_select or multi_external_select) on a message or a view, as a
+// person does before picking (POST /control/suggestions): the bot is sent
+// a block_suggestion with the query as value and answers with the options
+// to show. The element is looked up as for ActionRequest.
+type SuggestionRequest struct {
+	User      string `json:"user"`
+	Channel   string `json:"channel,omitempty"`
+	MessageTS string `json:"message_ts,omitempty"`
+	ViewID    string `json:"view_id,omitempty"`
+	ActionID  string `json:"action_id"`
+	BlockID   string `json:"block_id,omitempty"`
+	// Value is what the person typed. Slack sends nothing until it has
+	// the element's min_query_length characters (3 when not set).
+	Value string `json:"value"`
+}
+
+// SuggestionResult is what POST /control/suggestions returns: the options
+// the bot answered, each group's flattened into Options with its label, or
+// an Error saying why Slack would show the menu as failed to load (no ack
+// in time, an answer that is not JSON options, more than 100 options, an
+// option's text over 75 characters or value over 150).
+type SuggestionResult struct {
+	OK      bool              `json:"ok"`
+	Status  int               `json:"status"`
+	Options []SuggestedOption `json:"options"`
+	Ack     json.RawMessage   `json:"ack,omitempty"`
+	Error   string            `json:"error,omitempty"`
+}
+
+// SuggestedOption is one option of the bot's answer to a block_suggestion.
+type SuggestedOption struct {
+	Text  string `json:"text"`
+	Value string `json:"value"`
+	// Group is the label of the option group it is in, if any.
+	Group string `json:"group,omitempty"`
+}
+
 // View is a modal or home view, in the shape Slack's API returns it.
 type View struct {
 	ID                 string            `json:"id"`

@@ -9,7 +9,7 @@
 //     team says otherwise) at NudgeAt, 10:00 in their zone, which the
 //     engine's attention policy moves into their working hours. The
 //     cadence follows the cycle: every week for a cycle of at most
-//     ShortCycleMonths calendar months (okrs.EndAfterMonths), every two
+//     okrs.ShortCycleMonths calendar months (okrs.Settings.CadenceFor), every two
 //     weeks for a longer one. A person's setting beats their team's, and
 //     either may be weekly, every two weeks or off (CadenceFor, Weeks).
 //   - A nudge lists only the key results, of active cycles, that were not

@@ -124,7 +124,13 @@ func (h *harness) cycle(name string, start, end calendar.Date) okrs.Cycle {
 // owned by owner, and syncs the owners' nudges as the handler will.
 func (h *harness) objective(cycle int64, owner string, titles ...string) okrs.Objective {
 	h.t.Helper()
-	o := okrs.Objective{CycleID: cycle, Title: "Objective of " + owner, Owner: owner, Visibility: okrs.VisibleWorkspace}
+	return h.teamObjective(cycle, "", owner, titles...)
+}
+
+// teamObjective is objective, of a team (a channel id; "" for none).
+func (h *harness) teamObjective(cycle int64, channel, owner string, titles ...string) okrs.Objective {
+	h.t.Helper()
+	o := okrs.Objective{CycleID: cycle, Title: "Objective of " + owner, Owner: owner, Team: channel, Visibility: okrs.VisibleWorkspace}
 	for _, title := range titles {
 		o.KeyResults = append(o.KeyResults, okrs.KeyResult{Title: title, Owner: owner, Kind: okrs.IncreaseTo, Start: 0, Target: 10})
 	}

@@ -341,11 +341,10 @@ func (s *Service) SetNudges(ctx context.Context, ws, person, setting string) err
 	if !okrs.NudgeCadence(setting).Valid() {
 		return fmt.Errorf("nudges: %w: choose weekly, every 2 weeks, off, or default", models.ErrInvalid)
 	}
-	ns, err := s.store.NudgeState(ctx, ws, person)
+	_, _, err := s.store.ChangeNudgeState(ctx, ws, person, func(n okrs.NudgeState) (okrs.NudgeState, error) {
+		return SetCadence(StateOf(n), setting).Stored(), nil
+	})
 	if err != nil {
-		return fmt.Errorf("nudges of %s: %w", person, err)
-	}
-	if err := s.store.SaveNudgeState(ctx, ws, person, SetCadence(StateOf(ns), setting).Stored()); err != nil {
 		return fmt.Errorf("nudges of %s: %w", person, err)
 	}
 	return s.SyncPerson(ctx, ws, person)
@@ -404,30 +403,18 @@ func (s *Service) Updated(ctx context.Context, ws, person string, ups []okrs.Upd
 	if !checkedIn {
 		return offer, nil
 	}
-	ns, err := s.store.NudgeState(ctx, ws, person)
+	before, _, err := s.store.ChangeNudgeState(ctx, ws, person, func(n okrs.NudgeState) (okrs.NudgeState, error) {
+		return Updated(StateOf(n)).Stored(), nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("updates of %s: %w", person, err)
 	}
-	st := StateOf(ns)
-	next := Updated(st)
-	if equalState(st, next) {
-		return offer, nil
-	}
-	if err := s.store.SaveNudgeState(ctx, ws, person, next.Stored()); err != nil {
-		return nil, fmt.Errorf("updates of %s: %w", person, err)
-	}
-	if st.Halved {
+	if before.Halved {
 		if err := s.SyncPerson(ctx, ws, person); err != nil {
 			return nil, err
 		}
 	}
 	return offer, nil
-}
-
-// equalState reports whether a and b are the same state.
-func equalState(a, b State) bool {
-	return a.Cadence == b.Cadence && a.IgnoredInRow == b.IgnoredInRow && a.Halved == b.Halved &&
-		a.ToldHalved == b.ToldHalved && sameInstant(a.LastNudgedAt, b.LastNudgedAt)
 }
 
 // compose writes the nudge of an occurrence of a person's nudge schedule:
@@ -451,12 +438,17 @@ func (s *Service) compose(ctx context.Context, ec engine.Context) (engine.Messag
 		return engine.Message{}, fmt.Errorf("OKR nudge of %s: %w", person, err)
 	}
 	pl.loc = loc
-	d := Decide(nominal, pl.state, pl.policy, pl.krs)
-	if !equalState(d.Next, pl.state) {
-		if err := s.store.SaveNudgeState(ctx, ws, person, d.Next.Stored()); err != nil {
-			return engine.Message{}, fmt.Errorf("OKR nudge of %s: %w", person, err)
-		}
+	// Decided on the state as it is under the lock of the person's row,
+	// so that an update posted meanwhile on another replica is not lost.
+	var d Decision
+	before, _, err := s.store.ChangeNudgeState(ctx, ws, person, func(n okrs.NudgeState) (okrs.NudgeState, error) {
+		d = Decide(nominal, StateOf(n), pl.policy, pl.krs)
+		return d.Next.Stored(), nil
+	})
+	if err != nil {
+		return engine.Message{}, fmt.Errorf("OKR nudge of %s: %w", person, err)
 	}
+	pl.state = StateOf(before)
 	if pl.live && (d.Halved != pl.state.Halved || !sameInstant(d.Next.LastNudgedAt, pl.state.LastNudgedAt)) {
 		next := pl
 		next.state = d.Next

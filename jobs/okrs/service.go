@@ -108,7 +108,7 @@ type nudgePlan struct {
 }
 
 // planFor reads what person's nudges follow at now, the dates read in
-// their zone.
+// loc (nil: the person's zone).
 //
 // The cycle they follow is one of the cycles, active on that date, in
 // which the person owns a key result of an open objective; with none
@@ -121,38 +121,50 @@ type nudgePlan struct {
 // nudges off gives none), since that is what one of their teams asked
 // for; on a tie, the earliest cycle and then the team sorted first,
 // whose check-in day is the nudges' day.
-func (s *Service) planFor(ctx context.Context, ws, person string, now time.Time) (nudgePlan, error) {
-	pl := nudgePlan{loc: time.UTC, weekday: DefaultWeekday}
-	p, err := s.ppl.Get(ctx, ws, person)
-	switch {
-	case err == nil:
-		pl.loc = p.Location()
-	case !errors.Is(err, models.ErrNotFound):
-		return nudgePlan{}, err
+func (s *Service) planFor(ctx context.Context, ws, person string, now time.Time, loc *time.Location) (nudgePlan, error) {
+	pl := nudgePlan{loc: loc, weekday: DefaultWeekday}
+	if loc == nil {
+		pl.loc = time.UTC
+		p, err := s.ppl.Get(ctx, ws, person)
+		switch {
+		case err == nil:
+			pl.loc = p.Location()
+		case !errors.Is(err, models.ErrNotFound):
+			return nudgePlan{}, err
+		}
 	}
 	ns, err := s.store.NudgeState(ctx, ws, person)
 	if err != nil {
 		return nudgePlan{}, err
 	}
 	pl.state = StateOf(ns)
-	owned, err := s.store.KeyResultsOf(ctx, ws, person, nil)
-	if err != nil {
-		return nudgePlan{}, err
-	}
 	cycles, err := s.store.Cycles(ctx, ws)
 	if err != nil {
 		return nudgePlan{}, err
 	}
+	// Only cycles not closed matter: an update to a key result of a
+	// cycle long closed is no answer to a nudge.
+	today := calendar.DateOf(now.In(pl.loc))
 	byID := make(map[int64]okrs.Cycle, len(cycles))
+	var open []int64
 	for _, c := range cycles {
-		byID[c.ID] = c
+		if c.State(today) != okrs.CycleClosed {
+			byID[c.ID] = c
+			open = append(open, c.ID)
+		}
+	}
+	if len(open) == 0 {
+		return pl, nil
+	}
+	owned, err := s.store.KeyResultsOf(ctx, ws, person, open)
+	if err != nil {
+		return nudgePlan{}, err
 	}
 
 	type pair struct {
 		cycle okrs.Cycle
 		team  string
 	}
-	today := calendar.DateOf(now.In(pl.loc))
 	var active, planning []pair
 	for _, o := range owned {
 		c, ok := byID[o.Objective.CycleID]
@@ -218,7 +230,7 @@ func (s *Service) SyncPerson(ctx context.Context, ws, person string) error {
 	if strings.TrimSpace(person) == "" {
 		return fmt.Errorf("sync OKR nudges: %w: no person given", models.ErrInvalid)
 	}
-	pl, err := s.planFor(ctx, ws, person, s.clock.Now())
+	pl, err := s.planFor(ctx, ws, person, s.clock.Now(), nil)
 	if err != nil {
 		return fmt.Errorf("sync OKR nudges of %s: %w", person, err)
 	}
@@ -433,11 +445,10 @@ func (s *Service) compose(ctx context.Context, ec engine.Context) (engine.Messag
 		loc = time.UTC
 	}
 	nominal := ec.Occurrence.NominalAt.In(loc)
-	pl, err := s.planFor(ctx, ws, person, nominal)
+	pl, err := s.planFor(ctx, ws, person, nominal, loc)
 	if err != nil {
 		return engine.Message{}, fmt.Errorf("OKR nudge of %s: %w", person, err)
 	}
-	pl.loc = loc
 	// Decided on the state as it is under the lock of the person's row,
 	// so that an update posted meanwhile on another replica is not lost.
 	var d Decision

@@ -274,3 +274,47 @@ func TestUpdatedEndsHalving(t *testing.T) {
 		}
 	})
 }
+
+// Schedules follow cycles with nobody acting: a person with key results
+// in a short cycle and in a long one after it is nudged weekly during the
+// first; within hours of its end in their zone, the schedule follows the
+// long one (every two weeks, from its second week); and the stepper,
+// between turning cycles, looks again only at the next UTC midnight.
+func TestSchedulesFollowCyclesTurning(t *testing.T) {
+	t.Parallel()
+	forDialects(t, func(t *testing.T, dialect string) {
+		h := newHarness(t, dialect, 1, time.Date(2027, 4, 20, 12, 0, 0, 0, time.UTC))
+		p := h.person("pat", "Pacific/Kiritimati", "") // UTC+14: their 26 April begins on 25 April, 10:00 UTC
+		short := h.cycle("Spring", calendar.Date{Year: 2027, Month: 3, Day: 1}, calendar.Date{Year: 2027, Month: 4, Day: 25})
+		long := h.cycle("Summer", calendar.Date{Year: 2027, Month: 5, Day: 3}, calendar.Date{Year: 2027, Month: 8, Day: 22})
+		h.objective(short.ID, p, "spring k")
+		h.objective(long.ID, p, "summer k")
+		schedule := func() string {
+			sc, err := h.engines[0].Schedules().Get(h.ctx, team, NudgeKey(p))
+			if err != nil {
+				return "none"
+			}
+			return sc.Cadence + " from " + sc.Anchor.String()
+		}
+		steps := []struct {
+			at   time.Time
+			want string
+		}{
+			{time.Date(2027, 4, 22, 0, 0, 0, 0, time.UTC), "every week on Tuesday at 10:00 from 2027-03-08"},
+			{time.Date(2027, 4, 25, 9, 0, 0, 0, time.UTC), "every week on Tuesday at 10:00 from 2027-03-08"},
+			{time.Date(2027, 4, 25, 11, 30, 0, 0, time.UTC), "every 2 weeks on Tuesday at 10:00 from 2027-05-10"},
+		}
+		for _, st := range steps {
+			h.runAll(st.at)
+			if got := schedule(); got != st.want {
+				t.Errorf("at %s: %s, want %s", st.at, got, st.want)
+			}
+		}
+		// Far from any turn, the stepper waits for the next UTC midnight.
+		h.runAll(time.Date(2027, 6, 1, 13, 0, 0, 0, time.UTC))
+		at, ok, err := h.svcs[0].NextDue(h.ctx)
+		if err != nil || !ok || !at.Equal(time.Date(2027, 6, 2, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("NextDue at 1 June 13:00 = %v, %v, %v; want the next UTC midnight", at, ok, err)
+		}
+	})
+}

@@ -130,14 +130,18 @@ func CadenceFor(c okrs.Cycle, personSetting, teamSetting string, weekday time.We
 // schedule's Anchor): the week of the person's last nudge, read in loc,
 // so that a slower cadence continues from it (after three weekly nudges
 // were ignored, the next comes two weeks after the last, not one);
-// without a last nudge, the cycle's second week, so that nobody is nudged
-// about key results they set up days ago.
+// without a last nudge, or with one before the cycle started (a nudge of
+// an earlier cycle), the cycle's second week, so that nobody is nudged
+// about key results they set up days ago and a new cycle starts its own
+// count.
 func Anchor(c okrs.Cycle, lastNudged *time.Time, loc *time.Location) calendar.Date {
 	if lastNudged != nil && !lastNudged.IsZero() {
 		if loc == nil {
 			loc = time.UTC
 		}
-		return calendar.DateOf(lastNudged.In(loc))
+		if last := calendar.DateOf(lastNudged.In(loc)); !last.Before(c.Start) {
+			return last
+		}
 	}
 	return c.Start.AddDays(7)
 }

@@ -96,7 +96,7 @@ func (s *Service) Stepper() engine.StepperSpec {
 type nudgePlan struct {
 	state State
 	// krs are the key results of the person's open objectives, of every
-	// cycle (an update to any counts, see Decide).
+	// cycle not closed (an update to any counts, see Decide).
 	krs []KRStatus
 	// live says the person has a key result in an active cycle, or, with
 	// none active, in a cycle being planned; policy and weekday are then
@@ -225,7 +225,7 @@ func (s *Service) planFor(ctx context.Context, ws, person string, now time.Time,
 // (CadenceFor, halved as the state says) anchored by Anchor and the person
 // its only target, or deleted when they own no key result of an open
 // objective in an active or planned cycle, or their nudges are off. It is
-// idempotent: syncing again with nothing changed changes nothing.
+// idempotent: syncing again with nothing changed writes nothing.
 func (s *Service) SyncPerson(ctx context.Context, ws, person string) error {
 	if strings.TrimSpace(person) == "" {
 		return fmt.Errorf("sync OKR nudges: %w: no person given", models.ErrInvalid)
@@ -263,6 +263,22 @@ func (s *Service) apply(ctx context.Context, ws, person string, pl nudgePlan, ha
 	}
 	sc := models.Schedule{WorkspaceID: ws, Key: key, Title: nudgeTitle, Cadence: text,
 		Anchor: Anchor(pl.policy.Cycle, pl.state.LastNudgedAt, pl.loc)}
+	// What is already so is not written again: the stepper syncs the same
+	// people every hour while their cycles turn.
+	old, err := s.eng.Schedules().Get(ctx, ws, key)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+	case err != nil:
+		return err
+	case old.Title == sc.Title && old.Cadence == sc.Cadence && old.Anchor == sc.Anchor && old.ChannelTZ == "" && !old.Paused:
+		targets, err := s.eng.Schedules().Targets(ctx, ws, key)
+		if err != nil {
+			return err
+		}
+		if slices.Equal(targets, []string{person}) {
+			return nil
+		}
+	}
 	if _, err := s.eng.Schedules().Put(ctx, sc); err != nil {
 		return err
 	}

@@ -135,8 +135,10 @@ func TestSyncPerson(t *testing.T) {
 					return c.ID
 				}
 				tt.setup(h, p, cycle)
+				var written time.Time
 				for round := range 2 {
 					if round == 1 {
+						h.clk.Set(h.clk.Now().Add(time.Minute))
 						if err := h.svcs[0].SyncPerson(h.ctx, team, p); err != nil {
 							t.Fatal(err)
 						}
@@ -150,6 +152,11 @@ func TestSyncPerson(t *testing.T) {
 					}
 					if err != nil {
 						t.Fatalf("round %d: no schedule: %v", round, err)
+					}
+					if round == 0 {
+						written = sc.UpdatedAt
+					} else if !sc.UpdatedAt.Equal(written) {
+						t.Errorf("syncing again wrote the schedule again (%v, then %v)", written, sc.UpdatedAt)
 					}
 					if sc.Cadence != tt.want || sc.Anchor != tt.anchor {
 						t.Errorf("round %d: schedule %q from %s, want %q from %s", round, sc.Cadence, sc.Anchor, tt.want, tt.anchor)

@@ -186,7 +186,7 @@ func TestAnchor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	late := time.Date(2027, 2, 9, 20, 0, 0, 0, time.UTC) // already the 10th in Tokyo
+	late := time.Date(2027, 2, 9, 20, 0, 0, 0, time.UTC)   // already the 10th in Tokyo
 	before := time.Date(2027, 1, 3, 16, 0, 0, 0, time.UTC) // the 4th in Tokyo, the 3rd in UTC
 	tests := []struct {
 		name string

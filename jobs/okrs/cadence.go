@@ -14,21 +14,15 @@ import (
 // follows the cycle.
 const (
 	// SettingDefault follows the cycle: weekly for cycles up to
-	// ShortCycleMonths long, every two weeks for longer ones.
-	SettingDefault = ""
+	// okrs.ShortCycleMonths long, every two weeks for longer ones.
+	SettingDefault = string(okrs.NudgeFollowCycle)
 	// SettingWeekly nudges every week.
-	SettingWeekly = "weekly"
+	SettingWeekly = string(okrs.NudgeWeekly)
 	// SettingBiweekly nudges every two weeks.
-	SettingBiweekly = "biweekly"
+	SettingBiweekly = string(okrs.NudgeBiweekly)
 	// SettingOff sends no nudges.
-	SettingOff = "off"
+	SettingOff = string(okrs.NudgeOff)
 )
-
-// ShortCycleMonths is the longest cycle, in calendar months, whose nudges
-// are weekly by default: a cycle is short when its End is not after
-// okrs.EndAfterMonths(Start, ShortCycleMonths), so 1 January to 28
-// February is short and 1 January to 1 March is not.
-const ShortCycleMonths = 2
 
 // NudgeAt is the local time of day of a nudge. The engine's attention
 // policy moves a DM into the person's working hours, so any time would
@@ -76,36 +70,33 @@ func SettingText(setting string) string {
 	return "what the cycle suggests"
 }
 
-// ShortCycle reports whether c lasts at most ShortCycleMonths calendar
-// months (its nudges are weekly by default).
+// ShortCycle reports whether c lasts at most okrs.ShortCycleMonths
+// calendar months (its nudges are weekly by default): the rule of
+// okrs.Settings.CadenceFor.
 func ShortCycle(c okrs.Cycle) bool {
-	return !c.End.After(okrs.EndAfterMonths(c.Start, ShortCycleMonths))
+	return okrs.Settings{}.CadenceFor(c) == okrs.NudgeWeekly
 }
 
 // Weeks is how many weeks apart a person's nudges are, 0 when they are
 // off. The person's setting beats the team's, and the team's the cycle's
-// default (1 for a ShortCycle, else 2); a setting this package does not
-// know counts as none. halved doubles the interval.
+// default (okrs.Settings.CadenceFor: 1 for a ShortCycle, else 2); a
+// setting this package does not know counts as none. halved doubles the
+// interval.
 func Weeks(c okrs.Cycle, personSetting, teamSetting string, halved bool) int {
-	n := 0
-	for _, s := range []string{personSetting, teamSetting} {
-		switch s {
-		case SettingWeekly:
-			n = 1
-		case SettingBiweekly:
-			n = 2
-		case SettingOff:
-			return 0
-		default:
-			continue
+	known := func(s string) okrs.Settings {
+		if n := okrs.NudgeCadence(s); n.Valid() {
+			return okrs.Settings{NudgeCadence: n}
 		}
-		break
+		return okrs.Settings{}
 	}
-	if n == 0 {
+	n := 0
+	switch known(personSetting).Over(known(teamSetting)).CadenceFor(c) {
+	case okrs.NudgeWeekly:
+		n = 1
+	case okrs.NudgeBiweekly:
 		n = 2
-		if ShortCycle(c) {
-			n = 1
-		}
+	default:
+		return 0
 	}
 	if halved {
 		n *= 2
@@ -139,14 +130,18 @@ func CadenceFor(c okrs.Cycle, personSetting, teamSetting string, weekday time.We
 // schedule's Anchor): the week of the person's last nudge, read in loc,
 // so that a slower cadence continues from it (after three weekly nudges
 // were ignored, the next comes two weeks after the last, not one);
-// without a last nudge, the cycle's second week, so that nobody is nudged
-// about key results they set up days ago.
+// without a last nudge, or with one before the cycle started (a nudge of
+// an earlier cycle), the cycle's second week, so that nobody is nudged
+// about key results they set up days ago and a new cycle starts its own
+// count.
 func Anchor(c okrs.Cycle, lastNudged *time.Time, loc *time.Location) calendar.Date {
 	if lastNudged != nil && !lastNudged.IsZero() {
 		if loc == nil {
 			loc = time.UTC
 		}
-		return calendar.DateOf(lastNudged.In(loc))
+		if last := calendar.DateOf(lastNudged.In(loc)); !last.Before(c.Start) {
+			return last
+		}
 	}
 	return c.Start.AddDays(7)
 }

@@ -186,7 +186,8 @@ func TestAnchor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	late := time.Date(2027, 2, 9, 20, 0, 0, 0, time.UTC) // already the 10th in Tokyo
+	late := time.Date(2027, 2, 9, 20, 0, 0, 0, time.UTC)   // already the 10th in Tokyo
+	before := time.Date(2027, 1, 3, 16, 0, 0, 0, time.UTC) // the 4th in Tokyo, the 3rd in UTC
 	tests := []struct {
 		name string
 		last *time.Time
@@ -198,6 +199,8 @@ func TestAnchor(t *testing.T) {
 		{"the last nudge's local date", &late, tokyo, date(2027, 2, 10)},
 		{"in UTC", &late, time.UTC, date(2027, 2, 9)},
 		{"nil zone is UTC", &late, nil, date(2027, 2, 9)},
+		{"a nudge of an earlier cycle counts as none", &before, time.UTC, date(2027, 1, 11)},
+		{"a nudge on the cycle's first day counts", &before, tokyo, date(2027, 1, 4)},
 	}
 	for _, tt := range tests {
 		if got := Anchor(c, tt.last, tt.loc); got != tt.want {

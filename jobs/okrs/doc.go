@@ -1,7 +1,11 @@
-// Package okrs is the runtime of OKRs: for now, the policy and the
-// messages of the nudges that ask a key result's owner for an update, as
-// pure functions (no storage, no clock, no Slack call), which the nudge
-// composer and the handlers will call.
+// Package okrs is the runtime of OKRs: the policy and the messages of the
+// nudges that ask a key result's owner for an update, as pure functions
+// (no storage, no clock, no Slack call: cadence.go, nudge.go, blocks_*.go),
+// and the Service (service.go) that keeps each person's nudge schedule in
+// the delivery engine true to their key results, cycles and settings,
+// writes the nudges the engine delivers, and tells the handlers which
+// updates get the off-track offer. What it stores is in models/okrs; the
+// one place the stored nudge state and the policy's meet is state.go.
 //
 // The promises, as properties:
 //
@@ -9,7 +13,7 @@
 //     team says otherwise) at NudgeAt, 10:00 in their zone, which the
 //     engine's attention policy moves into their working hours. The
 //     cadence follows the cycle: every week for a cycle of at most
-//     ShortCycleMonths calendar months (okrs.EndAfterMonths), every two
+//     okrs.ShortCycleMonths calendar months (okrs.Settings.CadenceFor), every two
 //     weeks for a longer one. A person's setting beats their team's, and
 //     either may be weekly, every two weeks or off (CadenceFor, Weeks).
 //   - A nudge lists only the key results, of active cycles, that were not
@@ -30,6 +34,14 @@
 //     offers its owner, privately, to ask for help in their team's channel
 //     or at their next check-in; nothing goes to a manager
 //     (OffTrackOffer, OffTrackMessage).
+//   - A person has one nudge schedule (NudgeKey) while they own a key
+//     result of an open objective in an active cycle, or, with none
+//     active, in one being planned; its cadence is the shortest interval
+//     their cycles and teams give (Service.SyncPerson), and it is gone
+//     when they have none or nudges are off. It follows every change the
+//     handlers report (ObjectiveChanged, CycleChanged, SettingsChanged,
+//     Updated, SetNudges) and cycles starting and ending, within an hour
+//     of the person's midnight, with nobody acting (Service.Tick).
 //   - Every text a person typed (titles, objectives, units, check-in names)
 //     is escaped and bounded; a nudge lists at most NudgeListed key
 //     results and counts the rest, so it keeps to Block Kit's limits

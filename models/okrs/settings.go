@@ -30,6 +30,11 @@ const (
 	DefaultNudgeWeekday = int(time.Tuesday)
 	// NoWeekday is a NudgeWeekday that is not set.
 	NoWeekday = -1
+	// ShortCycleMonths is the longest cycle, in calendar months, whose
+	// nudges are weekly when they follow the cycle: a cycle is short when
+	// its End is not after EndAfterMonths(Start, ShortCycleMonths), so
+	// 1 January to 28 February is short and 1 January to 1 March is not.
+	ShortCycleMonths = 2
 )
 
 // Settings are the OKR settings of a workspace or of a team (a channel)
@@ -89,13 +94,15 @@ func DefaultSettings() Settings {
 }
 
 // CadenceFor is how often owners of key results in c are nudged: the set
-// cadence, or, following the cycle, weekly for a cycle of up to two months
-// and every two weeks for a longer one.
+// cadence, or, following the cycle (or set to a cadence this package does
+// not know), weekly for a cycle of up to ShortCycleMonths months and
+// every two weeks for a longer one. It is the one rule of the nudges'
+// default; jobs/okrs builds its intervals on it.
 func (s Settings) CadenceFor(c Cycle) NudgeCadence {
-	if s.NudgeCadence != NudgeFollowCycle {
+	if s.NudgeCadence != NudgeFollowCycle && s.NudgeCadence.Valid() {
 		return s.NudgeCadence
 	}
-	if c.End.After(addMonths(c.Start, 2).AddDays(-1)) {
+	if c.End.After(EndAfterMonths(c.Start, ShortCycleMonths)) {
 		return NudgeBiweekly
 	}
 	return NudgeWeekly

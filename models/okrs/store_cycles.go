@@ -200,3 +200,29 @@ func teams(team string) []string {
 
 // isNotFound reports whether err is (or wraps) ErrNotFound.
 func isNotFound(err error) bool { return errors.Is(err, models.ErrNotFound) }
+
+// CycleTurn is a cycle of a workspace whose state turns (it starts, or
+// its active days end) on a date CyclesTurning asked about.
+type CycleTurn struct {
+	Workspace string
+	Cycle     Cycle
+}
+
+// CyclesTurning returns the cycles of every workspace that start on a
+// date from from to to (inclusive), or whose last day is the day before
+// one: those that become active or leave their active days then. It
+// reads two indexed ranges, so its cost follows the cycles turning, not
+// the cycles stored.
+func (s *Store) CyclesTurning(ctx context.Context, from, to calendar.Date) ([]CycleTurn, error) {
+	var rows []cycleRow
+	err := s.db.Conn(ctx).Where("(start_date >= ? AND start_date <= ?) OR (end_date >= ? AND end_date <= ?)",
+		from, to, from.AddDays(-1), to.AddDays(-1)).Order("workspace_id, start_date, id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("cycles turning from %s to %s: %w", from, to, models.Translate(err))
+	}
+	out := make([]CycleTurn, len(rows))
+	for i, r := range rows {
+		out[i] = CycleTurn{Workspace: r.WorkspaceID, Cycle: r.domain()}
+	}
+	return out, nil
+}

@@ -78,3 +78,49 @@ func TestConcurrentWritesKeepTheRules(t *testing.T) {
 		})
 	}
 }
+
+// Two replicas changing one person's nudge state at once (a nudge written
+// while the person posts an update) both count: each change reads what
+// the other stored. A change that fails, or gives a state Validate
+// refuses, stores nothing.
+func TestChangeNudgeStateCountsEveryChange(t *testing.T) {
+	for _, dialect := range modelstest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			dbs := modelstest.Replicas(t, dialect, 2)
+			stores := []*okrs.Store{okrs.NewStore(dbs[0]), okrs.NewStore(dbs[1])}
+			const each = 10
+			var wg sync.WaitGroup
+			for i := range stores {
+				wg.Go(func() {
+					for range each {
+						_, _, err := stores[i].ChangeNudgeState(ctx, "T1", "UP", func(n okrs.NudgeState) (okrs.NudgeState, error) {
+							n.IgnoredInRow++
+							return n, nil
+						})
+						if err != nil {
+							t.Error(err)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			got, err := stores[0].NudgeState(ctx, "T1", "UP")
+			if err != nil || got.IgnoredInRow != 2*each {
+				t.Errorf("after %d changes on each replica: %+v, %v; want %d counted", each, got, err, 2*each)
+			}
+			boom := errors.New("boom")
+			for _, change := range []func(okrs.NudgeState) (okrs.NudgeState, error){
+				func(n okrs.NudgeState) (okrs.NudgeState, error) { n.Halved = true; return n, boom },
+				func(n okrs.NudgeState) (okrs.NudgeState, error) { n.IgnoredInRow = -1; return n, nil },
+			} {
+				if _, _, err := stores[1].ChangeNudgeState(ctx, "T1", "UP", change); err == nil {
+					t.Errorf("a failing change was stored")
+				}
+				if after, _ := stores[0].NudgeState(ctx, "T1", "UP"); after != got {
+					t.Errorf("after a refused change: %+v, want %+v", after, got)
+				}
+			}
+		})
+	}
+}

@@ -76,12 +76,54 @@ func (s *Store) NudgeState(ctx context.Context, ws, person string) (NudgeState, 
 	if len(rows) == 0 {
 		return NudgeState{}, nil
 	}
-	r := rows[0]
+	return rows[0].domain(), nil
+}
+
+// domain is the nudge state r stores.
+func (r personRow) domain() NudgeState {
 	n := NudgeState{Cadence: NudgeCadence(r.NudgeCadence), IgnoredInRow: r.IgnoredInRow, Halved: r.Halved, ToldHalved: r.ToldHalved}
 	if r.LastNudgedAt != nil {
 		n.LastNudgedAt = r.LastNudgedAt.UTC()
 	}
-	return n, nil
+	return n
+}
+
+// ChangeNudgeState stores change(the person's nudge state) in one
+// transaction that holds the person's row (Postgres: FOR UPDATE; SQLite's
+// transactions run alone), so that two changes at once — a nudge written
+// while the person posts an update on another replica — both count: the
+// second reads what the first stored. It returns the state before and
+// after. An error of change, or a state Validate refuses, changes
+// nothing; change may be called once only and should do no I/O.
+func (s *Store) ChangeNudgeState(ctx context.Context, ws, person string, change func(NudgeState) (NudgeState, error)) (before, after NudgeState, err error) {
+	if strings.TrimSpace(person) == "" {
+		return NudgeState{}, NudgeState{}, fmt.Errorf("change nudge state: %w: whose? no person given", models.ErrInvalid)
+	}
+	err = s.db.Tx(ctx, func(ctx context.Context) error {
+		seed := personRow{WorkspaceID: ws, PersonID: person}
+		if err := s.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&seed).Error; err != nil {
+			return models.Translate(err)
+		}
+		q := s.db.Conn(ctx).Where("workspace_id = ? AND person_id = ?", ws, person)
+		if s.db.Dialect() == models.DialectPostgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		var row personRow
+		if err := q.Take(&row).Error; err != nil {
+			return models.Translate(err)
+		}
+		before = row.domain()
+		next, err := change(before)
+		if err != nil {
+			return err
+		}
+		after = next
+		return s.SaveNudgeState(ctx, ws, person, next)
+	})
+	if err != nil {
+		return NudgeState{}, NudgeState{}, fmt.Errorf("change nudge state of %s: %w", person, err)
+	}
+	return before, after, nil
 }
 
 // SaveNudgeState stores person's nudge state whole. A state Validate

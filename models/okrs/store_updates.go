@@ -203,6 +203,8 @@ type OwnedKeyResult struct {
 	// and parents.
 	Objective Objective
 	Effective Effective
+	// Created is when the key result was set up.
+	Created time.Time
 }
 
 // KeyResultsOf returns the key results person owns in the objectives of
@@ -243,7 +245,7 @@ func (s *Store) KeyResultsOf(ctx context.Context, ws, person string, cycleIDs []
 	for _, o := range objs {
 		for _, k := range krs {
 			if k.ObjectiveID == o.ID {
-				out = append(out, OwnedKeyResult{KeyResult: k.domain(), Objective: byID[o.ID], Effective: eff[k.ID]})
+				out = append(out, OwnedKeyResult{KeyResult: k.domain(), Objective: byID[o.ID], Effective: eff[k.ID], Created: k.CreatedAt.UTC()})
 			}
 		}
 	}

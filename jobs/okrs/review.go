@@ -92,11 +92,15 @@ func (ReviewDM) OneOffVersion() int { return 1 }
 // OneOffKey is the cycle: one review DM per cycle, person and instant.
 func (r ReviewDM) OneOffKey() string { return strconv.FormatInt(r.Cycle, 10) }
 
-// RegisterReviews makes eng send review DMs: it declares ReviewDM for
-// ReviewKind and registers ReviewComposer(store) for it. It refuses what
+// RegisterReviews makes eng send review DMs and the teams' review
+// summaries: it declares ReviewDM and ReviewSummary for ReviewKind and
+// registers ReviewComposer(store) for it. It refuses what
 // was registered already.
 func RegisterReviews(eng *engine.Engine, store *okrs.Store) error {
 	if err := engine.AcceptOneOff[ReviewDM](eng, ReviewKind); err != nil {
+		return err
+	}
+	if err := engine.AcceptOneOff[ReviewSummary](eng, ReviewKind); err != nil {
 		return err
 	}
 	return eng.Register(ReviewKind, ReviewComposer(store))
@@ -158,7 +162,9 @@ func PlanReviews(ctx context.Context, eng *engine.Engine, store *okrs.Store, peo
 	return planned, nil
 }
 
-// ReviewComposer writes review DMs (ReviewKind): the person's key results
+// ReviewComposer writes the messages of ReviewKind: a team's review
+// summary (ReviewSummary, see ReviewSummaryMessage) and review DMs
+// (ReviewDM): the person's key results
 // of the cycle, read when the DM goes, by ReviewMessage. It skips, with
 // the reason, a cycle deleted since, a review already closed when the DM
 // goes, a person who owns no key result of an open objective of it any
@@ -166,6 +172,9 @@ func PlanReviews(ctx context.Context, eng *engine.Engine, store *okrs.Store, peo
 // their new zone times the one that goes).
 func ReviewComposer(store *okrs.Store) engine.Composer {
 	return engine.ComposerFunc(func(ctx context.Context, c engine.Context) (engine.Message, error) {
+		if sum, ok := c.OneOff.(ReviewSummary); ok {
+			return composeSummary(ctx, store, c, sum)
+		}
 		dm, ok := c.OneOff.(ReviewDM)
 		if !ok || c.Person == nil {
 			return engine.Message{}, engine.Skip("a review goes to a person, as a one-off")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/trellis-bot/trellis/models"
@@ -238,6 +239,34 @@ func TestSubmitReviewPermissions(t *testing.T) {
 			case !tt.ok && f.reviewRows(t) != before:
 				t.Errorf("%s: refused, yet rows changed", tt.name)
 			}
+		}
+	})
+}
+
+// Reviews submitted at once, each carrying the same key results over,
+// create each continuation once, in one continued objective.
+func TestSubmitReviewAtOnce(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		o := f.create(t, objective(f.q1.ID))
+		r := okrs.Review{CycleID: f.q1.ID, KeyResults: []okrs.KeyResultReview{
+			{KeyResultID: o.KeyResults[0].ID, Grade: 0.5, Decision: okrs.DecisionCarryOver},
+			{KeyResultID: o.KeyResults[1].ID, Grade: 0, Decision: okrs.DecisionCarryOver},
+		}}
+		before := f.reviewRows(t)
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				if _, err := f.s.SubmitReview(ctx, "T1", r, "UO", false, f.q1.End.AddDays(1), at); err != nil {
+					t.Errorf("SubmitReview: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		after := f.reviewRows(t)
+		if after[0] != before[0]+1 || after[1] != before[1]+2 || after[3] != before[3]+2 {
+			t.Errorf("rows %v → %v: want one continued objective with two key results, each with one update", before, after)
 		}
 	})
 }

@@ -28,8 +28,8 @@ import (
 // (ReviewScheduleKey), not on the person's nudge schedule: that one does
 // not exist when nudges are off, and a review is owed either way. The
 // engine wants a schedule with a cadence it can read, so the review's
-// schedule has one (reviewCadence), and no targets: the planner never
-// plans it, and only the one-offs hang on it.
+// schedule has one naming the day (onceCadence), and no targets: the
+// planner never plans it, and only the one-offs hang on it.
 
 // ReviewKind is the schedule kind of the review DMs, which ReviewComposer
 // writes.
@@ -44,10 +44,14 @@ const ReviewListed = NudgeListed
 // working hours.
 const ReviewAt calendar.TimeOfDay = NudgeAt
 
-// reviewCadence is the cadence of a review's schedule: never planned (the
-// schedule has no targets), it is there because the engine reads every
-// schedule's cadence.
-const reviewCadence = "weekdays at 10:00"
+// onceCadence is the cadence of a review's schedule, which has no targets
+// and is never planned: the engine reads every schedule's cadence, and
+// its "Why did I get this?" line shows it, so it names the one local time
+// the schedule's one-offs are timed at, ReviewAt on day, as standard cron
+// ("0 10 1 4 *", 10:00 on 1 April).
+func onceCadence(day calendar.Date) string {
+	return fmt.Sprintf("%d %d %d %d *", int(ReviewAt)%60, int(ReviewAt)/60, day.Day, int(day.Month))
+}
 
 // actionReviewPrefix starts the action id of the review DM's button.
 const actionReviewPrefix = "okr:review:"
@@ -131,8 +135,8 @@ func PlanReviews(ctx context.Context, eng *engine.Engine, store *okrs.Store, peo
 		return 0, nil
 	}
 	key := ReviewScheduleKey(cycle.ID)
-	sc := models.Schedule{WorkspaceID: ws, Key: key, Title: "Review of the OKR cycle " + cycle.Name,
-		Cadence: reviewCadence, Anchor: cycle.End.AddDays(1)}
+	sc := models.Schedule{WorkspaceID: ws, Key: key, Title: "OKR review of " + cycle.Name + ", the day after it ended",
+		Cadence: onceCadence(cycle.End.AddDays(1)), Anchor: cycle.End.AddDays(1)}
 	if _, err := eng.Schedules().Put(ctx, sc); err != nil {
 		// Another replica may have created it in the same instant.
 		if _, gerr := eng.Schedules().Get(ctx, ws, key); gerr != nil {

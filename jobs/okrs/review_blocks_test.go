@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/internal/blockkit"
 	"github.com/trellis-bot/trellis/internal/blockkit/blockkittest"
+	"github.com/trellis-bot/trellis/jobs/cadence"
 	"github.com/trellis-bot/trellis/models/okrs"
 )
 
@@ -108,6 +110,28 @@ func TestParseReviewAction(t *testing.T) {
 	for _, s := range []string{"", "okr:review:", "okr:review:0", "okr:review:-3", "okr:review:07", "okr:review:1x", "okr:update", "okr:review:1:2"} {
 		if _, ok := ParseReviewAction(s); ok {
 			t.Errorf("ParseReviewAction(%q) read a cycle", s)
+		}
+	}
+}
+
+// The review schedule's cadence, which its "Why did I get this?" line
+// shows, names the one instant its DMs are timed at, for every day of a
+// year and zones on both sides of UTC, DST changes included.
+func TestOnceCadence(t *testing.T) {
+	for _, tz := range []string{"UTC", "Asia/Tokyo", "America/Los_Angeles", "Europe/London", "Pacific/Kiritimati"} {
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for d := date(2027, 1, 1); d.Year == 2027; d = d.AddDays(1) {
+			c, err := cadence.Parse(onceCadence(d), d)
+			if err != nil {
+				t.Fatalf("onceCadence(%s) = %q: %v", d, onceCadence(d), err)
+			}
+			end := okrs.Cycle{End: d.AddDays(-1)}
+			if got, want := c.Next(d.AddDays(-1).In(loc), loc), ReviewInstant(end, loc); !got.Equal(want) {
+				t.Errorf("%s in %s: the cadence names %s, the review is timed at %s", d, tz, got, want)
+			}
 		}
 	}
 }

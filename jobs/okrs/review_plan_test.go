@@ -114,7 +114,9 @@ func (w *reviewWorld) runAll(to time.Time) {
 	w.env.Clock.Set(to)
 }
 
-// reviewDMs are the review DMs a person got, with when each was sent.
+// reviewDMs are the review DMs a person got, with when each was sent;
+// each must say why it came: a cycle ending on 31 March asks at 10:00 on
+// 1 April.
 func (w *reviewWorld) reviewDMs(user string) []time.Time {
 	w.t.Helper()
 	convs, err := w.env.Slack.Control.Conversations(w.ctx, user)
@@ -135,6 +137,9 @@ func (w *reviewWorld) reviewDMs(user string) []time.Time {
 				continue
 			}
 			n := strings.Count(string(m.Blocks), `"action_id":"okr:review:`)
+			if n > 0 && !strings.Contains(string(m.Blocks), "0 10 1 4 *") {
+				w.t.Errorf("a review DM does not say when its schedule asks (10:00 on 1 April): %s", m.Blocks)
+			}
 			secs, _ := strconv.ParseFloat(m.TS, 64)
 			for range n {
 				out = append(out, time.Unix(int64(secs), 0))

@@ -97,8 +97,9 @@ func PlanReviewSummaries(ctx context.Context, eng *engine.Engine, store *okrs.St
 		return 0, nil
 	}
 	key := ReviewSummaryScheduleKey(cycle.ID)
-	sc := models.Schedule{WorkspaceID: ws, Key: key, Title: "Review summary of the OKR cycle " + cycle.Name,
-		Cadence: reviewCadence, Anchor: cycle.End.AddDays(1), ChannelTZ: tz}
+	day := cycle.End.AddDays(cycle.Grace() + 1)
+	sc := models.Schedule{WorkspaceID: ws, Key: key, Title: "OKR review summary of " + cycle.Name + ", once its review is over",
+		Cadence: onceCadence(day), Anchor: day, ChannelTZ: tz}
 	if _, err := eng.Schedules().Put(ctx, sc); err != nil {
 		if _, gerr := eng.Schedules().Get(ctx, ws, key); gerr != nil {
 			return 0, fmt.Errorf("plan review summaries of cycle %d: %w", cycle.ID, err)

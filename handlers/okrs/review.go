@@ -326,3 +326,32 @@ func ReviewErrors(r okrs.Review, err error) map[string]string {
 	}
 	return out
 }
+
+// ReviewItems are the form's items for person: each of their key results
+// (owned, as okrs.Store.KeyResultsOf reads them), starting from the grade
+// and decision of its stored review (reviews) when it has one, else from
+// okrs.PrefillGrade and no decision, and each objective's note from
+// person's own stored note (notes). Key results of closed objectives are
+// reviewed too: they were part of the cycle.
+func ReviewItems(owned []okrs.OwnedKeyResult, reviews []okrs.StoredReview, notes []okrs.StoredLearned, person string) []ReviewItem {
+	byKR := make(map[int64]okrs.StoredReview, len(reviews))
+	for _, r := range reviews {
+		byKR[r.KeyResultID] = r
+	}
+	own := map[int64]string{}
+	for _, n := range notes {
+		if n.Author == person {
+			own[n.ObjectiveID] = n.Note
+		}
+	}
+	out := make([]ReviewItem, 0, len(owned))
+	for _, k := range owned {
+		it := ReviewItem{KeyResult: k.KeyResult, Objective: k.Objective, Final: k.Effective,
+			Grade: okrs.PrefillGrade(k.KeyResult, k.Effective), Learned: own[k.Objective.ID]}
+		if r, ok := byKR[k.KeyResult.ID]; ok {
+			it.Grade, it.Decision = r.Grade, r.Decision
+		}
+		out = append(out, it)
+	}
+	return out
+}

@@ -201,3 +201,33 @@ func TestReviewModalHostileText(t *testing.T) {
 		}
 	}
 }
+
+// The form starts from a stored review where there is one, else from
+// progress; and from the person's own note, never another's.
+func TestReviewItems(t *testing.T) {
+	o := okrs.Objective{ID: 5, Title: "Grow"}
+	inc := okrs.KeyResult{ID: 1, Title: "Teams", Kind: okrs.IncreaseTo, Start: 40, Target: 60}
+	ms := okrs.KeyResult{ID: 2, Title: "Guide", Kind: okrs.Milestone}
+	owned := []okrs.OwnedKeyResult{
+		{KeyResult: inc, Objective: o, Effective: okrs.Effective{HasValue: true, Value: 55}},
+		{KeyResult: ms, Objective: o},
+	}
+	reviews := []okrs.StoredReview{{KeyResultReview: okrs.KeyResultReview{KeyResultID: 2, Grade: 0.3, Decision: okrs.DecisionDrop}}}
+	notes := []okrs.StoredLearned{
+		{Learned: okrs.Learned{ObjectiveID: 5, Note: "theirs"}, Author: "U2"},
+		{Learned: okrs.Learned{ObjectiveID: 5, Note: "mine"}, Author: "U1"},
+	}
+	got := ReviewItems(owned, reviews, notes, "U1")
+	if len(got) != 2 {
+		t.Fatalf("ReviewItems = %+v", got)
+	}
+	if got[0].Grade != 0.8 || got[0].Decision != "" || got[0].Learned != "mine" {
+		t.Errorf("an unreviewed key result starts from %+v, want grade 0.8 from progress, no decision, my note", got[0])
+	}
+	if got[1].Grade != 0.3 || got[1].Decision != okrs.DecisionDrop {
+		t.Errorf("a reviewed key result starts from %+v, want its stored 0.3, drop", got[1])
+	}
+	if got := ReviewItems(owned, nil, notes, "U3"); got[0].Learned != "" {
+		t.Errorf("someone without a note starts from %q", got[0].Learned)
+	}
+}

@@ -1,6 +1,7 @@
 package okrs
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -153,21 +154,21 @@ func finalHint(it ReviewItem) string {
 		if p < 100 {
 			met = "not met"
 		}
-		return fmt.Sprintf("Ended at %s (%s %s): %s.", withUnit(final, k), kindWords(k.Kind), withUnit(k.Target, k), met)
+		return fmt.Sprintf("Ended at %s (%s %s): %s.", reviewWithUnit(final, k), reviewKindWords(k.Kind), reviewWithUnit(k.Target, k), met)
 	}
-	return fmt.Sprintf("Ended at %s (target %s), %d%% of the way.", withUnit(final, k), withUnit(k.Target, k), p)
+	return fmt.Sprintf("Ended at %s (target %s), %d%% of the way.", reviewWithUnit(final, k), reviewWithUnit(k.Target, k), p)
 }
 
-// kindWords names a threshold in a hint.
-func kindWords(k okrs.Kind) string {
+// reviewKindWords names a threshold in a hint.
+func reviewKindWords(k okrs.Kind) string {
 	if k == okrs.StayAtOrBelow {
 		return "stay at or below"
 	}
 	return "stay at or above"
 }
 
-// withUnit is v with k's decimals and unit, for plain text.
-func withUnit(v float64, k okrs.KeyResult) string {
+// reviewWithUnit is v with k's decimals and unit, for plain text.
+func reviewWithUnit(v float64, k okrs.KeyResult) string {
 	s := strconv.FormatFloat(v, 'f', max(0, min(k.Decimals, okrs.MaxDecimals)), 64)
 	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) >= 1e12 {
 		s = strconv.FormatFloat(v, 'g', 6, 64)
@@ -222,15 +223,15 @@ func ParseReview(view slack.View) (okrs.Review, map[string]string) {
 	for block, actions := range values {
 		switch {
 		case strings.HasPrefix(block, blockGrade):
-			if id, ok := blockID(block, blockGrade); ok {
+			if id, ok := reviewBlockID(block, blockGrade); ok {
 				grades[id] = actions[actionGrade].SelectedOption.Value
 			}
 		case strings.HasPrefix(block, blockDecision):
-			if id, ok := blockID(block, blockDecision); ok {
+			if id, ok := reviewBlockID(block, blockDecision); ok {
 				decisions[id] = actions[actionDecision].SelectedOption.Value
 			}
 		case strings.HasPrefix(block, blockLearned):
-			if id, ok := blockID(block, blockLearned); ok {
+			if id, ok := reviewBlockID(block, blockLearned); ok {
 				r.Learned = append(r.Learned, okrs.Learned{ObjectiveID: id, Note: strings.TrimSpace(actions[actionLearned].Value)})
 			}
 		}
@@ -245,7 +246,7 @@ func ParseReview(view slack.View) (okrs.Review, map[string]string) {
 		}
 	}
 	slices.Sort(ids)
-	slices.SortFunc(r.Learned, func(a, b okrs.Learned) int { return cmpID(a.ObjectiveID, b.ObjectiveID) })
+	slices.SortFunc(r.Learned, func(a, b okrs.Learned) int { return cmp.Compare(a.ObjectiveID, b.ObjectiveID) })
 	for _, id := range ids {
 		k := okrs.KeyResultReview{KeyResultID: id, Grade: math.NaN(), Decision: okrs.Decision(decisions[id])}
 		if g, err := strconv.ParseFloat(grades[id], 64); err == nil && g >= 0 && g <= 1 && gradeValue(g) == grades[id] {
@@ -274,21 +275,11 @@ func ParseReview(view slack.View) (okrs.Review, map[string]string) {
 	return r, nil
 }
 
-// blockID reads the id after prefix in a block id.
-func blockID(block, prefix string) (int64, bool) {
+// reviewBlockID reads the id after prefix in a block id.
+func reviewBlockID(block, prefix string) (int64, bool) {
 	rest := strings.TrimPrefix(block, prefix)
 	id, err := strconv.ParseInt(rest, 10, 64)
 	return id, err == nil && id > 0 && strconv.FormatInt(id, 10) == rest
-}
-
-func cmpID(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // ReviewErrors keys the problems of err (a *okrs.ValidationError of r,

@@ -34,9 +34,9 @@ func reviewItems(n, per int, title, unit string) []ReviewItem {
 	return out
 }
 
-// submit is a view as Slack sends it back: m's initial values, and its
+// submitReview is a view as Slack sends it back: m's initial values, and its
 // private_metadata.
-func submit(t *testing.T, m slack.ModalViewRequest) slack.View {
+func submitReview(t *testing.T, m slack.ModalViewRequest) slack.View {
 	return slack.View{PrivateMetadata: m.PrivateMetadata, State: &slack.ViewState{Values: blockkittest.Submit(t, m)}}
 }
 
@@ -53,7 +53,7 @@ func TestReviewModalRoundTrip(t *testing.T) {
 			for _, p := range blockkit.Check(blockkit.Modal, m) {
 				t.Errorf("%s: %s", where, p)
 			}
-			r, errs := ParseReview(submit(t, m))
+			r, errs := ParseReview(submitReview(t, m))
 			if errs != nil {
 				t.Fatalf("%s: an untouched form: %v", where, errs)
 			}
@@ -119,7 +119,7 @@ func TestParseReviewRefuses(t *testing.T) {
 		{"no cycle", func(v *slack.View) { v.PrivateMetadata = "x" }, ReviewDecisionBlock(1)},
 	}
 	for _, tt := range tests {
-		v := submit(t, base)
+		v := submitReview(t, base)
 		tt.edit(&v)
 		r, errs := ParseReview(v)
 		if errs[tt.block] == "" {
@@ -195,7 +195,7 @@ func TestReviewModalHostileText(t *testing.T) {
 		for _, s := range surfaces(v) {
 			m := s.V.(slack.ModalViewRequest)
 			blockkittest.CheckModalLimits(t, m)
-			if _, errs := ParseReview(submit(t, m)); errs != nil {
+			if _, errs := ParseReview(submitReview(t, m)); errs != nil {
 				t.Errorf("%s text: the untouched form is refused: %v", kind, errs)
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -89,7 +90,7 @@ func PlanReviewSummaries(ctx context.Context, eng *engine.Engine, store *okrs.St
 	}
 	var channels []string
 	for _, o := range objs {
-		if o.Team != "" && !containsString(channels, o.Team) {
+		if o.Team != "" && !slices.Contains(channels, o.Team) {
 			channels = append(channels, o.Team)
 		}
 	}
@@ -116,15 +117,6 @@ func PlanReviewSummaries(ctx context.Context, eng *engine.Engine, store *okrs.St
 		}
 	}
 	return planned, nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // composeSummary writes a review summary: the channel's objectives of the

@@ -46,7 +46,7 @@ var oldNames = []string{
 // empty (the schema comparison with a fresh database checks they exist).
 var createdSince = map[string]bool{
 	"okr_updates": true, "okr_parents": true, "okr_key_results": true, "okr_objectives": true,
-	"okr_cycles": true, "okr_settings": true, "okr_people": true,
+	"okr_cycles": true, "okr_settings": true, "okr_people": true, "okr_reviews": true, "okr_learned": true,
 }
 
 // oldKey is the key that sealed the bot tokens in the ce1c589 fixtures:

@@ -115,4 +115,10 @@ func seedOKRs(t *testing.T, db *models.DB, id string, at time.Time) {
 	if _, err := s.AddUpdates(ctx, id, "U1", false, []okrs.Update{up}, okrs.SourceForm, at); err != nil {
 		t.Fatal(err)
 	}
+	review := okrs.Review{CycleID: c.ID,
+		KeyResults: []okrs.KeyResultReview{{KeyResultID: parent.KeyResults[0].ID, Grade: 1, Decision: okrs.DecisionDone}},
+		Learned:    []okrs.Learned{{ObjectiveID: parent.ID, Note: "Ship smaller"}}}
+	if _, err := s.SubmitReview(ctx, id, review, "U1", false, c.End.AddDays(1), at); err != nil {
+		t.Fatal(err)
+	}
 }

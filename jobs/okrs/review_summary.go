@@ -234,7 +234,7 @@ func ReviewSummaryMessage(in SummaryInput) engine.Message {
 	var sum float64
 	carried := 0
 	for _, o := range in.Objectives {
-		sum += objectiveProgress(o)
+		sum += summaryProgress(o)
 		for _, k := range o.KeyResults {
 			if k.Carried {
 				carried++
@@ -286,9 +286,9 @@ func pluralVerb(n int, one, many string) string {
 	return many
 }
 
-// objectiveProgress is an objective's final progress from its key
+// summaryProgress is an objective's final progress from its key
 // results' final values.
-func objectiveProgress(o SummaryObjective) float64 {
+func summaryProgress(o SummaryObjective) float64 {
 	rs := make([]okrs.Reading, len(o.KeyResults))
 	for i, k := range o.KeyResults {
 		rs[i] = okrs.Reading{KeyResult: k.KeyResult, Value: okrs.FinalValue(k.KeyResult, k.Final)}
@@ -300,7 +300,7 @@ func objectiveProgress(o SummaryObjective) float64 {
 // results, then its notes.
 func summaryBlocks(o SummaryObjective) []slack.Block {
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s*  ·  %d%%", mrkdwn.Bound(strings.TrimSpace(o.Title), okrs.MaxTitleLen), int(math.Round(objectiveProgress(o)*100)))
+	fmt.Fprintf(&b, "*%s*  ·  %d%%", mrkdwn.Bound(strings.TrimSpace(o.Title), okrs.MaxTitleLen), int(math.Floor(summaryProgress(o)*100)))
 	for _, k := range o.KeyResults {
 		st := KRStatus{KeyResult: k.KeyResult, Current: k.Final}
 		facts := []string{valueText(st)}

@@ -142,7 +142,7 @@ func gradeInput(it ReviewItem) *slack.InputBlock {
 func finalHint(it ReviewItem) string {
 	k := it.KeyResult
 	final := okrs.FinalValue(k, it.Final)
-	p := int(math.Round(k.Progress(final) * 100))
+	p := okrs.Percent(k.Progress(final))
 	switch k.Kind {
 	case okrs.Milestone:
 		if final >= 1 {

@@ -52,19 +52,9 @@ const (
 	barCells = 5
 )
 
-// Percent is progress (a fraction in [0, 1]) as a whole percent, rounded
-// down: 99.6 % shows as 99 %, so 100 % is shown only once the target is
-// met. A value outside [0, 1] or not a number is clamped (NaN is 0).
-func Percent(progress float64) int {
-	switch {
-	case math.IsNaN(progress) || progress <= 0:
-		return 0
-	case progress >= 1:
-		return 100
-	}
-	// A tiny epsilon keeps 0.29 (stored as 0.28999…) at 29 %.
-	return min(int(math.Floor(progress*100+1e-9)), 99)
-}
+// Percent is progress as a whole percent, rounded down (okrs.Percent):
+// 100 % only once the target is met.
+func Percent(progress float64) int { return okrs.Percent(progress) }
 
 // Bar is a text progress bar of barCells cells and the percent beside it,
 // like "▰▰▰▱▱ 60 %". Cells are filled by whole fifths, rounded down like

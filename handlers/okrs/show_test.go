@@ -7,29 +7,6 @@ import (
 	okrhandlers "github.com/trellis-bot/trellis/handlers/okrs"
 )
 
-// TestPercent: progress shows as a whole percent rounded down, so 100 %
-// only once the target is met; out-of-range values are clamped.
-func TestPercent(t *testing.T) {
-	for _, tt := range []struct {
-		in   float64
-		want int
-	}{
-		{0, 0}, {-0.5, 0}, {math.NaN(), 0}, {math.Inf(-1), 0},
-		{0.004, 0}, {0.01, 1}, {0.29, 29}, {0.6, 60}, {0.599, 59},
-		{0.995, 99}, {0.996, 99}, {0.99999999, 99},
-		{1, 100}, {1.5, 100}, {math.Inf(1), 100},
-	} {
-		if got := okrhandlers.Percent(tt.in); got != tt.want {
-			t.Errorf("Percent(%v) = %d, want %d", tt.in, got, tt.want)
-		}
-	}
-	for p := 0.0; p < 1; p += 0.0007 {
-		if okrhandlers.Percent(p) >= 100 {
-			t.Errorf("Percent(%v) = 100 before the target is met", p)
-		}
-	}
-}
-
 // TestBar: five cells filled by whole fifths of the percent, rounded down.
 func TestBar(t *testing.T) {
 	for in, want := range map[float64]string{

@@ -167,7 +167,7 @@ func progressText(k KRStatus) string {
 		}
 		return "not met"
 	}
-	return strconv.Itoa(int(math.Round(p*100))) + "%"
+	return strconv.Itoa(okrs.Percent(p)) + "%"
 }
 
 // confidenceText is a confidence in words, "" for none.

@@ -130,16 +130,8 @@ func digestValue(k okrs.KeyResult, e okrs.Effective) float64 {
 	return k.Start
 }
 
-// percent is a fraction in whole percent, rounded down: 0.999 is 99%,
-// never 100% before the target is reached. The tiny margin keeps a
-// fraction such as 0.29, which is 28.999… in binary, at 29.
-func percent(p float64) int {
-	n := max(0, min(100, int(math.Floor(p*100+1e-9))))
-	if p < 1 {
-		n = min(n, 99)
-	}
-	return n
-}
+// percent is a fraction in whole percent, rounded down (okrs.Percent).
+func percent(p float64) int { return okrs.Percent(p) }
 
 // progressBar is p (whole percent) as digestBarCells cells: ▰▰▰▱▱▱▱▱▱▱.
 func progressBar(pct int) string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -243,7 +242,7 @@ func ReviewSummaryMessage(in SummaryInput) engine.Message {
 	}
 	avg := 0
 	if n := len(in.Objectives); n > 0 {
-		avg = int(math.Round(sum / float64(n) * 100))
+		avg = okrs.Percent(sum / float64(n))
 	}
 	head := fmt.Sprintf("*Review of “%s”*\n%s, %d%% progress on average.", name, plural(len(in.Objectives), "objective", "objectives"), avg)
 	blocks := []slack.Block{section("", head)}
@@ -300,7 +299,7 @@ func summaryProgress(o SummaryObjective) float64 {
 // results, then its notes.
 func summaryBlocks(o SummaryObjective) []slack.Block {
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s*  ·  %d%%", mrkdwn.Bound(strings.TrimSpace(o.Title), okrs.MaxTitleLen), int(math.Floor(summaryProgress(o)*100)))
+	fmt.Fprintf(&b, "*%s*  ·  %d%%", mrkdwn.Bound(strings.TrimSpace(o.Title), okrs.MaxTitleLen), okrs.Percent(summaryProgress(o)))
 	for _, k := range o.KeyResults {
 		st := KRStatus{KeyResult: k.KeyResult, Current: k.Final}
 		facts := []string{valueText(st)}

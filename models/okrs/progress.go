@@ -89,3 +89,18 @@ func met(ok bool) float64 {
 func format(v float64, decimals int) string {
 	return strconv.FormatFloat(v, 'f', max(0, min(decimals, MaxDecimals)), 64)
 }
+
+// Percent is progress (a fraction in [0, 1]) as a whole percent, rounded
+// down: 99.6 % shows as 99 %, so 100 % is shown only once the target is
+// met. A value outside [0, 1] is clamped and one that is not a number is
+// 0. Every surface that shows progress as a percent shows this number.
+func Percent(progress float64) int {
+	switch {
+	case math.IsNaN(progress) || progress <= 0:
+		return 0
+	case progress >= 1:
+		return 100
+	}
+	// A tiny margin keeps 0.29 (28.999… in binary) at 29 %.
+	return min(int(math.Floor(progress*100+1e-9)), 99)
+}

@@ -91,8 +91,8 @@ func TestNudgeMessageLines(t *testing.T) {
 			[]string{"100 (target 200)", "0%", "no update yet"}, nil},
 		{"a huge value stays short", staleKR(8, okrs.IncreaseTo, "Stars", "Reach", "", 0, 1e300, num(1e299), now, ""),
 			[]string{"1e+299 (target 1e+300)", "10%"}, nil},
-		{"negative zero is zero", staleKR(9, okrs.IncreaseTo, "Delta", "Balance", "", -1, 1, num(-0.00001), now, ""),
-			[]string{"0 (target 1)", "50%"}, []string{"-0"}},
+		{"negative zero is zero; the percent is rounded down", staleKR(9, okrs.IncreaseTo, "Delta", "Balance", "", -1, 1, num(-0.00001), now, ""),
+			[]string{"0 (target 1)", "49%"}, []string{"-0"}},
 	}
 	for _, tt := range tests {
 		msg := NudgeMessage(NudgeInput{Stale: []KRStatus{tt.k}, Now: now, Loc: tokyo})

@@ -8,8 +8,8 @@ import (
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers"
-	jobokrs "github.com/trellis-bot/trellis/jobs/okrs"
 	"github.com/trellis-bot/trellis/jobs/engine"
+	jobokrs "github.com/trellis-bot/trellis/jobs/okrs"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/okrs"
 )

@@ -31,8 +31,9 @@ var notBuiltYet = []struct {
 	capability string
 	words      *regexp.Regexp
 }{
-	// OKRs have landed; a check-in question asking for key results
-	// ("With check-ins" in issue 12) has not.
+	// OKRs have landed; a check-in question of kind okr:, which would
+	// show a person's key results inside a check-in's answer form, has
+	// not.
 	{"check-in questions of kind okr:", regexp.MustCompile(`(?i)(kind\W{0,3}okr:|\bokr[- ]questions?\b|questions?\W+(of|with)\W+(kind|type)\W+\W?okr\b)`)},
 	{"manager peer networks", regexp.MustCompile(`(?i)\b(peer[- ]?networks?|peer groups?|circles?|intros?|introductions?|pairings?)\b`)},
 }

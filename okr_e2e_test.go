@@ -520,3 +520,89 @@ func containsAny(list []string, want ...string) bool {
 	}
 	return false
 }
+
+// TestOKRReviewThroughSlack: a cycle that ended yesterday brings its
+// owner a review DM without anyone acting; its button opens the review
+// form, a missing decision is refused on its field with nothing stored,
+// and carrying a key result over creates it in the next cycle from its
+// final value, said in a DM.
+func TestOKRReviewThroughSlack(t *testing.T) {
+	h := startSandbox(t)
+	ctx, ws := h.ctx, slacksim.DefaultTeamID
+	clk, err := h.ctl.Clock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := clk.Now.UTC().Truncate(24 * time.Hour).Add(48 * time.Hour)
+	for day.Weekday() != time.Monday {
+		day = day.Add(24 * time.Hour)
+	}
+	h.setClock(t, day.Add(6*time.Hour))
+	p, err := h.ctl.AddPerson(ctx, slacksim.NewPerson{Name: "ana", RealName: "Ana", TZ: "Europe/Berlin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ana := p.ID
+	h.commandIn(t, ana, "", "/trellis me") // Trellis learns her zone
+	store := okrs.NewStore(h.db)
+	today := calendar.DateOf(day)
+	ended, err := store.CreateCycle(ctx, ws, okrs.Cycle{Name: "Review winter", Start: calendar.Date{Year: today.Year, Month: today.Month, Day: 1}.AddDays(-62), End: today.AddDays(-1)}, "admin")
+	if err != nil {
+		t.Fatalf("the ended cycle: %v", err)
+	}
+	next, err := store.CreateCycle(ctx, ws, okrs.Cycle{Name: "Review spring", Start: today, End: okrs.EndAfterMonths(today, 2)}, "admin")
+	if err != nil {
+		t.Fatalf("the next cycle: %v", err)
+	}
+	obj, err := store.CreateObjective(ctx, ws, okrs.Objective{CycleID: ended.ID, Title: "Ship the beta", Owner: ana,
+		KeyResults: []okrs.KeyResult{{Title: "Beta users", Owner: ana, Kind: okrs.IncreaseTo, Start: 0, Target: 50}}}, ana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr := obj.KeyResults[0]
+	if _, err := store.AddUpdates(ctx, ws, ana, false, []okrs.Update{{KeyResultID: kr.ID, Value: 30, Confidence: okrs.AtRisk}}, okrs.SourceForm, day); err != nil {
+		t.Fatal(err)
+	}
+
+	// 10:00 in Berlin: the review DM.
+	h.setClock(t, day.Add(9*time.Hour+5*time.Minute))
+	var review slacksim.Message
+	eventually(t, "the review DM", func() error {
+		for _, m := range h.dms(t, ana) {
+			if strings.Contains(m.Text, "OKR review") {
+				review = m
+				return nil
+			}
+		}
+		return fmt.Errorf("no review DM among %d", len(h.dms(t, ana)))
+	})
+	h.click(t, ana, review, jobokrs.ReviewActionID(ended.ID), "", "")
+	v := h.topView(t, ana, okrhandlers.CallbackReview)
+	st := formState(t, v.Blocks, nil)
+	delete(st, okrhandlers.ReviewDecisionBlock(kr.ID))
+	if got := h.submit(ana, v, st); got.Errors[okrhandlers.ReviewDecisionBlock(kr.ID)] == "" {
+		t.Errorf("no decision: %+v, want an error on it", got)
+	}
+	if reviews, _, err := store.CycleReviews(ctx, ws, ended.ID); err != nil || len(reviews) != 0 {
+		t.Fatalf("after a refused review: %+v, %v", reviews, err)
+	}
+	got := h.submit(ana, v, formState(t, v.Blocks, map[string]any{okrhandlers.ReviewDecisionBlock(kr.ID): string(okrs.DecisionCarryOver)}))
+	if got.ResponseAction == "errors" || !got.OK {
+		t.Fatalf("review: %+v", got)
+	}
+	objs, err := store.Objectives(ctx, ws, okrs.Filter{CycleID: next.ID})
+	if err != nil || len(objs) != 1 || len(objs[0].KeyResults) != 1 {
+		t.Fatalf("the next cycle's objectives: %+v, %v", objs, err)
+	}
+	if c := objs[0].KeyResults[0]; c.CarriedFrom != kr.ID || c.Start != 30 || c.Target != 50 {
+		t.Errorf("carried over: %+v, want from %d starting at 30", c, kr.ID)
+	}
+	eventually(t, "the DM saying what carried over", func() error {
+		for _, m := range h.dms(t, ana) {
+			if strings.Contains(m.Text, "Carried over") && strings.Contains(m.Text, strconv.FormatInt(kr.ID, 10)) {
+				return nil
+			}
+		}
+		return fmt.Errorf("no such DM")
+	})
+}

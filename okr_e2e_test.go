@@ -201,6 +201,10 @@ func TestOKRsThroughSlack(t *testing.T) {
 
 	// Bad input in the new-objective form is refused on its field, and
 	// nothing is stored.
+	quiet, err := o.ctl.CreateChannel(ctx, slacksim.NewChannel{Name: "quiet", Members: []string{o.ana}, WithoutBot: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	o.commandIn(t, o.ana, o.growth, "/trellis okr new")
 	v := o.topView(t, o.ana, okrhandlers.CallbackNewObjective)
 	for _, bad := range []struct {
@@ -212,12 +216,16 @@ func TestOKRsThroughSlack(t *testing.T) {
 		{"not a number", okrhandlers.NewKRBlockID(1, okrhandlers.KRFieldStart), o.growth, [][4]string{{"Members", "lots", "200", ""}}},
 		{"no key result", okrhandlers.NewKRBlockID(1, okrhandlers.KRFieldTitle), o.growth, nil},
 		{"a team she is not in", okrhandlers.BlockNewTeam, "C0NOTHERS", [][4]string{{"Members", "100", "200", ""}}},
+		{"a team Trellis is not in", okrhandlers.BlockNewTeam, quiet.ID, [][4]string{{"Members", "100", "200", ""}}},
 		{"a bot as owner", okrhandlers.NewKRBlockID(1, okrhandlers.KRFieldOwner), o.growth, [][4]string{{"Members", "100", "200", "USLACKBOT"}}},
 	} {
 		got := o.submit(o.ana, v, o.objectiveForm(t, v, "Grow the community", bad.team, "team", nil, bad.rows))
 		if got.Errors[bad.block] == "" {
 			t.Errorf("%s: %+v, want an error on %s", bad.name, got, bad.block)
 		}
+	}
+	if got := o.submit(o.ana, v, o.objectiveForm(t, v, "Grow", quiet.ID, "", nil, [][4]string{{"Members", "100", "200", ""}})); !strings.Contains(got.Errors[okrhandlers.BlockNewTeam], "I'm not in") {
+		t.Errorf("a channel without Trellis: %+v, want it said", got)
 	}
 	if objs := o.objectives(t); len(objs) != 0 {
 		t.Fatalf("after bad input: %d objectives stored, want none", len(objs))

@@ -86,7 +86,7 @@ func (a *App) openHandlers(context.Context) error {
 	// claim stops the start.
 	features := []handlers.Feature{
 		checkinhandlers.New(core, a.checkins).Feature(),
-		okrhandlers.New(core, a.okrs, models.NewPeople(a.db)).Feature(),
+		okrhandlers.New(core, a.okrs, models.NewPeople(a.db), a.clients.BotUserID).Feature(),
 	}
 	if err := core.Register(mux, a.eng, features...); err != nil {
 		return fmt.Errorf("register features: %w", err)

@@ -23,6 +23,8 @@ type Handlers struct {
 	ppl   *models.People
 	log   *slog.Logger
 	clock clock.Clock
+	// botUserID is Trellis's own user id in a workspace, "" when unknown.
+	botUserID func(ctx context.Context, team string) string
 
 	// members are channels' member lists as Slack last gave them (see
 	// recentMember).
@@ -31,10 +33,12 @@ type Handlers struct {
 }
 
 // New returns the OKR handlers over core, the OKR service and the
-// workspace's people.
-func New(core *handlers.Handlers, svc *jobokrs.Service, people *models.People) *Handlers {
+// workspace's people. botUserID gives Trellis's own user id in a
+// workspace, so that a team's channel is checked to have Trellis in it
+// before an objective is given to the team (nil skips the check).
+func New(core *handlers.Handlers, svc *jobokrs.Service, people *models.People, botUserID func(ctx context.Context, team string) string) *Handlers {
 	return &Handlers{core: core, svc: svc, store: svc.Store(), ppl: people, log: core.Logger(), clock: core.Clock(),
-		members: map[string]memberList{}}
+		botUserID: botUserID, members: map[string]memberList{}}
 }
 
 // Feature declares everything OKRs add to Trellis. The review DMs' and

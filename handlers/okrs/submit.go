@@ -479,7 +479,7 @@ func filledRows(values map[string]map[string]slack.BlockAction) []int {
 }
 
 // checkPicks checks what the form's pickers gave, which a payload can
-// alter: the team is a channel the submitter is in now, and every key
+// alter: the team is a channel the submitter and Trellis are in now, and every key
 // result's owner is a person of the workspace (not a bot, not
 // deactivated), as Slack says.
 func (h *Handlers) checkPicks(ctx context.Context, req *bot.Request, o okrs.Objective) (*bot.Response, error) {
@@ -494,6 +494,16 @@ func (h *Handlers) checkPicks(ctx context.Context, req *bot.Request, o okrs.Obje
 		}
 		if !in {
 			return handlers.FieldErrors(map[string]string{BlockNewTeam: fmt.Sprintf("You can give an objective only to a team whose channel you're in, and you aren't in <#%s>. Nothing was saved.", o.Team)}), nil
+		}
+		// Trellis posts the team's digest and review summary there, and
+		// asks for help there on an owner's behalf.
+		if h.botUserID != nil {
+			if bot := h.botUserID(ctx, req.TeamID); bot != "" {
+				in, err := h.recentMember(ctx, req, o.Team, bot)
+				if err == nil && !in {
+					return handlers.FieldErrors(map[string]string{BlockNewTeam: fmt.Sprintf("I'm not in <#%s> yet, and I post the team's digest there. Invite me with `/invite @Trellis`, then save again. Nothing was saved.", o.Team)}), nil
+				}
+			}
 		}
 	}
 	checked := map[string]bool{req.UserID: true}

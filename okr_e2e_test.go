@@ -455,7 +455,17 @@ func TestOKRsThroughSlack(t *testing.T) {
 	if n := len(o.history(t, members.ID)); n != 3 {
 		t.Fatalf("after Ben's refused correction: %d entries, want 3", n)
 	}
-	// Ben edits: his key result's title, yes; the objective's, no.
+	// Ben edits: his key result's title, yes; the objective's, no. What
+	// the form does not show (a weight) stays.
+	weighted, err := o.store.Objective(ctx, ws, growth.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := 2.0
+	weighted.KeyResults[0].Weight = &two
+	if _, err := o.store.UpdateObjective(ctx, ws, weighted, o.ana, false); err != nil {
+		t.Fatal(err)
+	}
 	o.commandIn(t, o.ben, o.growth, "/trellis okr edit "+id)
 	ev := o.topView(t, o.ben, okrhandlers.CallbackNewObjective)
 	rows := [][4]string{{"Members", "100", "200", o.ana}, {"Talks given at meetups", "0", "5", o.ben}}
@@ -468,7 +478,8 @@ func TestOKRsThroughSlack(t *testing.T) {
 		t.Fatalf("Ben renaming his key result: %+v", got)
 	}
 	if stored, err := o.store.Objective(ctx, ws, growth.ID); err != nil || stored.Title != "Grow the community" ||
-		len(stored.KeyResults) != 2 || stored.KeyResults[1].ID != talks.ID || stored.KeyResults[1].Title != "Talks given at meetups" {
+		len(stored.KeyResults) != 2 || stored.KeyResults[1].ID != talks.ID || stored.KeyResults[1].Title != "Talks given at meetups" ||
+		stored.KeyResults[0].Weight == nil || *stored.KeyResults[0].Weight != 2 {
 		t.Fatalf("after Ben's edit: %+v, %v", stored, err)
 	}
 	// Dee, an admin outside the channel, does not see it; Ana closes it,

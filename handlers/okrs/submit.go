@@ -420,6 +420,13 @@ func (h *Handlers) submitObjective(ctx context.Context, req *bot.Request) (*bot.
 			if i < len(rows) && rows[i]-1 < len(krIDs) {
 				o.KeyResults[i].ID = krIDs[rows[i]-1]
 			}
+			// What the form does not show stays as stored: a key
+			// result's weight and the one it continues.
+			for _, k := range before.KeyResults {
+				if k.ID == o.KeyResults[i].ID && k.ID != 0 {
+					o.KeyResults[i].Weight, o.KeyResults[i].CarriedFrom = k.Weight, k.CarriedFrom
+				}
+			}
 		}
 		err = h.asOwnerOrAdmin(ctx, req, func(admin bool) error {
 			var err error

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -282,9 +283,9 @@ func (h *Handlers) show(ctx context.Context, req *bot.Request, p models.Person, 
 // shownHistory is how many entries of a key result's history show shows.
 const shownHistory = 6
 
-// historyText is a key result's last entries, newest first, a correction
-// saying which entry it corrects.
-func historyText(k okrs.KeyResult, hist []okrs.Update, loc interface{ String() string }) string {
+// historyText is a key result's last entries, newest first, dated in
+// loc, a correction saying which entry it corrects.
+func historyText(k okrs.KeyResult, hist []okrs.Update, loc *time.Location) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*KR %d · %s* — history", k.ID, views.Mrkdwn(strings.TrimSpace(k.Title), okrs.MaxTitleLen))
 	if len(hist) == 0 {
@@ -294,7 +295,7 @@ func historyText(k okrs.KeyResult, hist []okrs.Update, loc interface{ String() s
 	from := max(0, len(hist)-shownHistory)
 	for i := len(hist) - 1; i >= from; i-- {
 		u := hist[i]
-		line := fmt.Sprintf("\n• #%d %s: ", u.ID, u.At.UTC().Format("2 Jan 15:04 MST"))
+		line := fmt.Sprintf("\n• #%d %s: ", u.ID, u.At.In(loc).Format("Mon 2 Jan 15:04"))
 		switch {
 		case u.NoChange:
 			line += "no change"

@@ -267,7 +267,7 @@ func TestOKRsThroughSlack(t *testing.T) {
 	if got := o.suggest(t, o.ana, v, ""); !containsAll(got, objRef, krRef) {
 		t.Errorf("Ana's suggestions = %v, want %s and %s", got, objRef, krRef)
 	}
-	got := o.submit(o.ana, v, o.objectiveForm(t, v, "Be known for talks", "", "", []string{krRef}, [][4]string{{"Meetups hosted", "0", "3", ""}}))
+	got := o.submit(o.ana, v, o.objectiveForm(t, v, "Be known for talks", "", "", []string{krRef}, [][4]string{{"=HYPERLINK(\"http://evil.example\") meetups", "0", "3", ""}}))
 	if got.ResponseAction == "errors" || !got.OK {
 		t.Fatalf("create an aligned objective: %+v", got)
 	}
@@ -292,7 +292,10 @@ func TestOKRsThroughSlack(t *testing.T) {
 	// The team's objective is invisible to Cara on every surface; Ben,
 	// in the channel, sees it.
 	id := strconv.FormatInt(growth.ID, 10)
-	for _, line := range []string{"/trellis okr list", "/trellis okr list <#" + o.growth + ">", "/trellis okr tree", "/trellis okr show " + id} {
+	if got := o.commandIn(t, o.ana, "", "/trellis okr"); !strings.Contains(got, "Members") || strings.Contains(got, "Talks given") || !strings.Contains(got, "Update my key results") {
+		t.Errorf("Ana's /trellis okr: %q, want her key result and the Update button, not Ben's", got)
+	}
+	for _, line := range []string{"/trellis okr list", "/trellis okr list <#" + o.growth + "|growth>", "/trellis okr list <@" + o.ben + ">", "/trellis okr tree", "/trellis okr show " + id} {
 		if got := o.commandIn(t, o.cara, "", line); strings.Contains(got, "Grow the community") || strings.Contains(got, "Members") {
 			t.Errorf("Cara's %s shows the team's objective: %q", line, got)
 		}
@@ -326,6 +329,10 @@ func TestOKRsThroughSlack(t *testing.T) {
 			body := string(files[0].Content)
 			if !strings.Contains(body, "Be known for talks") || strings.Contains(body, "Grow the community") != want {
 				return fmt.Errorf("%s's export (team objective wanted: %v):\n%s", user, want, body)
+			}
+			// A title a person typed never starts a formula.
+			if !strings.Contains(body, `"'=HYPERLINK(""http://evil.example"") meetups"`) || strings.Contains(body, `,=HYPERLINK`) || strings.Contains(body, `,"=HYPERLINK`) {
+				return fmt.Errorf("%s's export does not defuse the formula:\n%s", user, body)
 			}
 			return nil
 		})

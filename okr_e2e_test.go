@@ -497,6 +497,27 @@ func TestOKRsThroughSlack(t *testing.T) {
 	if got := o.commandIn(t, o.ana, "", "/trellis okr close "+id); !strings.Contains(got, "is closed") {
 		t.Errorf("Ana's close: %q", got)
 	}
+	// Correcting the workspace objective's key result: its owner, an
+	// admin, yes; anyone else, no, and nothing is stored for them.
+	meetups := aligned.KeyResults[0]
+	clk, err := o.ctl.Clock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.store.AddUpdates(ctx, ws, o.ana, false, []okrs.Update{{KeyResultID: meetups.ID, Value: 1, Confidence: okrs.OnTrack}}, okrs.SourceForm, clk.Now); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		user string
+		ok   bool
+	}{{o.cara, false}, {o.ben, false}, {o.ana, true}, {o.dee, true}} {
+		before := len(o.history(t, meetups.ID))
+		got := o.commandIn(t, c.user, "", fmt.Sprintf("/trellis okr correct %d 2", meetups.ID))
+		after := len(o.history(t, meetups.ID))
+		if c.ok != strings.Contains(got, "Corrected") || c.ok != (after == before+1) || (!c.ok && !strings.Contains(got, "Only <@"+o.ana+">")) {
+			t.Errorf("%s corrects KR %d: %q, %d → %d entries; allowed: %v", c.user, meetups.ID, got, before, after, c.ok)
+		}
+	}
 	aid := strconv.FormatInt(aligned.ID, 10)
 	if got := o.commandIn(t, o.dee, "", "/trellis okr delete "+aid+" confirm"); !strings.Contains(got, "is deleted") {
 		t.Errorf("Dee's delete: %q", got)

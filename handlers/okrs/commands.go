@@ -418,9 +418,11 @@ func (h *Handlers) deleteObjective(ctx context.Context, req *bot.Request, p mode
 }
 
 // afterChange, after the ack, re-syncs the nudges of the owners an
-// objective's change concerns and its team's digest.
+// objective's change concerns and its team's digest, and refreshes the
+// Home tab of the person who changed it.
 func (h *Handlers) afterChange(req *bot.Request, p models.Person, before, after okrs.Objective) {
 	req.After(func(ctx context.Context) {
+		defer h.core.PublishHome(ctx, req)
 		if err := h.svc.ObjectiveChanged(ctx, req.TeamID, before, after); err != nil {
 			h.log.WarnContext(ctx, "could not re-sync OKR nudges", "objective", before.ID+after.ID, "err", err)
 		}

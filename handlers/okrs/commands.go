@@ -667,6 +667,17 @@ func (h *Handlers) nudges(ctx context.Context, req *bot.Request, p models.Person
 		}
 		return nil, err
 	}
-	return handlers.Notice("OKR nudges: "+jobokrs.SettingText(setting)+".",
+	return handlers.Notice(nudgesMeaning(setting),
 		"A nudge lists only the key results you haven't updated since the last one, and is skipped when there are none."), nil
+}
+
+// nudgesMeaning says what a person's nudge setting means for them.
+func nudgesMeaning(setting string) string {
+	switch setting {
+	case jobokrs.SettingOff:
+		return "OKR nudges are off: I won't remind you of your key results. `/trellis okr nudges default` turns them back on."
+	case jobokrs.SettingDefault:
+		return "OKR nudges follow the cycle again: every week in cycles of up to two months, every 2 weeks in longer ones, on your team's day at your local working time."
+	}
+	return "OKR nudges: " + jobokrs.SettingText(setting) + ", on your team's day at your local working time, while you have key results you haven't updated."
 }

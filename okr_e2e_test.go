@@ -434,9 +434,22 @@ func TestOKRsThroughSlack(t *testing.T) {
 		t.Errorf("show after a correction: %q", got)
 	}
 
-	// Nudges.
-	if got := o.commandIn(t, o.ana, "", "/trellis okr nudges every 2 weeks"); !strings.Contains(got, "every 2 weeks") {
-		t.Errorf("nudges: %q", got)
+	// Nudges: each setting stored, and said in words.
+	for _, c := range []struct {
+		text, says string
+		want       okrs.NudgeCadence
+	}{
+		{"every 2 weeks", "every 2 weeks", okrs.NudgeBiweekly},
+		{"off", "are off", okrs.NudgeOff},
+		{"weekly", "every week", okrs.NudgeWeekly},
+		{"default", "follow the cycle", okrs.NudgeFollowCycle},
+	} {
+		if got := o.commandIn(t, o.ana, "", "/trellis okr nudges "+c.text); !strings.Contains(got, c.says) {
+			t.Errorf("nudges %s: %q, want %q", c.text, got, c.says)
+		}
+		if ns, err := o.store.NudgeState(ctx, ws, o.ana); err != nil || ns.Cadence != c.want {
+			t.Errorf("after nudges %s: %+v, %v; want %q", c.text, ns, err, c.want)
+		}
 	}
 
 	// Permissions: only the owner or an admin closes or deletes; Ben, a

@@ -39,6 +39,7 @@ type manifest struct {
 		Interactivity struct {
 			Enabled    bool   `yaml:"is_enabled"`
 			RequestURL string `yaml:"request_url"`
+			OptionsURL string `yaml:"message_menu_options_url"`
 		} `yaml:"interactivity"`
 		SocketMode bool `yaml:"socket_mode_enabled"`
 	} `yaml:"settings"`
@@ -68,6 +69,12 @@ func TestSlackManifest(t *testing.T) {
 	if !strings.HasSuffix(m.Settings.Events.RequestURL, "/slack/events") ||
 		!m.Settings.Interactivity.Enabled || !strings.HasSuffix(m.Settings.Interactivity.RequestURL, "/slack/interactions") {
 		t.Errorf("request URLs = %q, %q", m.Settings.Events.RequestURL, m.Settings.Interactivity.RequestURL)
+	}
+	// An external select's options (block_suggestion) come over HTTP
+	// only from the options load URL, which the interactions endpoint
+	// serves.
+	if !strings.HasSuffix(m.Settings.Interactivity.OptionsURL, "/slack/interactions") {
+		t.Errorf("options load URL = %q, want the interactions endpoint", m.Settings.Interactivity.OptionsURL)
 	}
 	if !m.Features.AppHome.HomeTab || !m.Settings.SocketMode {
 		t.Error("the Home tab and Socket Mode must be enabled")

@@ -15,10 +15,12 @@ import (
 
 	"github.com/trellis-bot/trellis/app"
 	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
+	okrhandlers "github.com/trellis-bot/trellis/handlers/okrs"
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/calendar"
+	"github.com/trellis-bot/trellis/models/okrs"
 )
 
 // notBuiltYet names the capabilities Trellis does not have yet, with the
@@ -29,7 +31,10 @@ var notBuiltYet = []struct {
 	capability string
 	words      *regexp.Regexp
 }{
-	{"OKRs", regexp.MustCompile(`(?i)\b(okrs?|objectives?|key[- ]results?|nudges?)\b`)},
+	// OKRs have landed; a check-in question of kind okr:, which would
+	// show a person's key results inside a check-in's answer form, has
+	// not.
+	{"check-in questions of kind okr:", regexp.MustCompile(`(?i)(kind\W{0,3}okr:|\bokr[- ]questions?\b|questions?\W+(of|with)\W+(kind|type)\W+\W?okr\b)`)},
 	{"manager peer networks", regexp.MustCompile(`(?i)\b(peer[- ]?networks?|peer groups?|circles?|intros?|introductions?|pairings?)\b`)},
 }
 
@@ -66,10 +71,15 @@ func TestNothingPromisesWhatIsNotBuilt(t *testing.T) {
 		Waiting: []checkinhandlers.HomeWaiting{{RoundID: 1, CheckinID: 1, Label: "Stand-up · Tue 24 Nov"}},
 		Mine:    []checkinhandlers.CheckinListItem{{ID: 1, Name: "Stand-up", CanChange: true}},
 	}
-	blocks("/trellis help", views.Help(checkinhandlers.HelpLines(), nil))
+	blocks("/trellis help", views.Help(append(checkinhandlers.HelpLines(), okrhandlers.HelpLines()...), nil))
 	blocks("/trellis me", views.Me(full))
 	blocks("Home tab (empty)", views.Home(empty, checkinhandlers.HomeCheckinSection(checkinhandlers.HomeCheckins{})))
 	blocks("Home tab", views.Home(full, checkinhandlers.HomeCheckinSection(fullCheckins)))
+	kr := okrs.KeyResult{ID: 2, ObjectiveID: 1, Owner: "U1", Title: "Weekly active teams", Kind: okrs.IncreaseTo, Start: 40, Target: 60}
+	okrItems := []okrhandlers.Item{{Objective: okrs.Objective{ID: 1, Title: "Make onboarding effortless", Owner: "U1", KeyResults: []okrs.KeyResult{kr}}, KR: kr}}
+	blocks("Home tab with OKRs", views.Home(full, checkinhandlers.HomeCheckinSection(fullCheckins), okrhandlers.HomeSection(okrItems, now)))
+	blocks("Home tab without OKRs", views.Home(full, okrhandlers.HomeSection(nil, now)))
+	blocks("/trellis okr", okrhandlers.MyOKRs(okrItems, now))
 	blocks("hours form", views.HoursModal(calendar.DefaultWorkingHours, true, false, calendar.DefaultWorkingHours))
 	blocks("workspace hours form", views.HoursModal(calendar.DefaultWorkingHours, false, true, calendar.DefaultWorkingHours))
 	blocks("timezone form", views.TZModal("Europe/Berlin", "Europe/Berlin", true))
@@ -120,13 +130,14 @@ func TestNotBuiltYetWords(t *testing.T) {
 		}
 		return false
 	}
-	for _, s := range []string{"OKR nudges", "your okrs", "Objectives and key results", "key-result", "manager peer networks",
+	for _, s := range []string{"a check-in question of kind `okr:`", "an OKR question", "okr-questions", "questions of type okr", "manager peer networks",
 		"peer-network prompts", "a peer network", "Peer groups", "weekly intros", "Donut-style pairing", "a circle of managers"} {
 		if !caught(s) {
 			t.Errorf("%q is not caught", s)
 		}
 	}
-	for _, s := range []string{"check-ins by DM", "reminders", "introductory", "the answer's intro_text", "peering", "circled"} {
+	for _, s := range []string{"check-ins by DM", "reminders", "introductory", "the answer's intro_text", "peering", "circled",
+		"OKR nudges", "your OKRs", "Objectives and key results", "`/trellis okr update`", `"action_id":"okr:update"`, "a question of kind rating"} {
 		if caught(s) {
 			t.Errorf("%q is caught, but promises nothing", s)
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/jobs/engine"
+	jobokrs "github.com/trellis-bot/trellis/jobs/okrs"
 	"github.com/trellis-bot/trellis/kv"
 	"github.com/trellis-bot/trellis/models"
 )
@@ -65,6 +66,7 @@ type App struct {
 	engineRef  atomic.Pointer[engine.Engine]
 	eng        *engine.Engine
 	checkins   *checkins.Service
+	okrs       *jobokrs.Service
 	dispatcher *bot.Dispatcher
 
 	ln     net.Listener

@@ -7,8 +7,10 @@ import (
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/handlers"
 	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
+	okrhandlers "github.com/trellis-bot/trellis/handlers/okrs"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/jobs/engine"
+	jobokrs "github.com/trellis-bot/trellis/jobs/okrs"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -45,6 +47,16 @@ func (a *App) openServices(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// OKRs: nudges, digests and reviews. The reviews' one-offs are
+	// declared here, where the engine is built; their composer comes
+	// with the feature (openHandlers).
+	a.okrs, err = jobokrs.New(jobokrs.Config{DB: a.db, Engine: eng, Clock: a.clk, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	if err := jobokrs.AcceptReviews(eng); err != nil {
+		return err
+	}
 	if a.sim != nil {
 		if err := eng.Register("demo", engine.ComposerFunc(DemoComposer)); err != nil {
 			return err
@@ -74,6 +86,7 @@ func (a *App) openHandlers(context.Context) error {
 	// claim stops the start.
 	features := []handlers.Feature{
 		checkinhandlers.New(core, a.checkins).Feature(),
+		okrhandlers.New(core, a.okrs, models.NewPeople(a.db), a.clients.BotUserID).Feature(),
 	}
 	if err := core.Register(mux, a.eng, features...); err != nil {
 		return fmt.Errorf("register features: %w", err)

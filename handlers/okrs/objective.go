@@ -199,6 +199,10 @@ type NewObjective struct {
 	Submitter string
 	// Aligned are the alignment picks shown first (at most okrs.MaxParents).
 	Aligned []Alignment
+	// Editing, when set, is the stored objective the form changes: its
+	// title, team, visibility and key results fill the form, which is
+	// titled for editing.
+	Editing *okrs.Objective
 }
 
 // NewObjectiveModal is the form that creates an objective and its key
@@ -218,6 +222,9 @@ func NewObjectiveModal(n NewObjective) slack.ModalViewRequest {
 	}
 	title := slack.NewPlainTextInputBlockElement(views.PlainText("Make onboarding effortless"), ActionNewTitle)
 	title.MaxLength = okrs.MaxTitleLen
+	if n.Editing != nil {
+		title.InitialValue = n.Editing.Title
+	}
 	blocks := []slack.Block{views.Input(BlockNewTitle, "Objective", title, false, "A qualitative outcome, in a line.")}
 
 	var cycleOpts []*slack.OptionBlockObject
@@ -245,6 +252,9 @@ func NewObjectiveModal(n NewObjective) slack.ModalViewRequest {
 	teamOnly := slack.NewOptionBlockObject(string(okrs.VisibleTeam), views.PlainText("Only the team's channel"), views.PlainText("Its members, as Slack has them"))
 	vis := slack.NewRadioButtonsBlockElement(ActionNewVisibility, everyone, teamOnly)
 	vis.InitialOption = everyone
+	if n.Editing != nil && n.Editing.Visibility == okrs.VisibleTeam {
+		vis.InitialOption = teamOnly
+	}
 	blocks = append(blocks, views.Input(BlockNewVisibility, "Who sees it", vis, false, ""))
 
 	parents := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, views.PlainText("Search objectives and key results"), ActionNewParents)
@@ -261,13 +271,21 @@ func NewObjectiveModal(n NewObjective) slack.ModalViewRequest {
 		fmt.Sprintf("Up to %d objectives or key results this one contributes to, in this cycle or one that ends earlier.", okrs.MaxParents)))
 
 	for row := 1; row <= okrs.MaxKeyResults; row++ {
-		blocks = append(blocks, krRow(row, n.Submitter)...)
+		var kr *okrs.KeyResult
+		if n.Editing != nil && row <= len(n.Editing.KeyResults) {
+			kr = &n.Editing.KeyResults[row-1]
+		}
+		blocks = append(blocks, krRow(row, n.Submitter, kr)...)
+	}
+	if n.Editing != nil {
+		return views.Modal(CallbackNewObjective, "Edit objective", "Save", blocks...)
 	}
 	return views.Modal(CallbackNewObjective, "New objective", "Create", blocks...)
 }
 
-// krRow is key result row's blocks: a heading and its seven inputs.
-func krRow(row int, owner string) []slack.Block {
+// krRow is key result row's blocks: a heading and its seven inputs,
+// filled from kr when it is set (the edit form).
+func krRow(row int, owner string, kr *okrs.KeyResult) []slack.Block {
 	head := fmt.Sprintf("*Key result %d*", row)
 	if row == 1 {
 		head += "\nHow you'll know the objective is reached. Leave a row empty to skip it."
@@ -283,11 +301,27 @@ func krRow(row int, owner string) []slack.Block {
 	}
 	kind := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, views.PlainText("Pick how it's measured"), newKRAction(KRFieldKind), kindOpts...)
 	kind.InitialOption = kindOpts[0]
+	if kr != nil {
+		kind.InitialOption = views.Pick(string(kr.Kind), kindOpts...)
+		owner = kr.Owner
+	}
 	var decOpts []*slack.OptionBlockObject
 	for d := 0; d <= okrs.MaxDecimals; d++ {
 		decOpts = append(decOpts, slack.NewOptionBlockObject(strconv.Itoa(d), views.PlainText(strconv.Itoa(d)), nil))
 	}
 	dec := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, views.PlainText("0"), newKRAction(KRFieldDecimals), decOpts...)
+	titleIn := text(KRFieldTitle, "Weekly active teams from 40 to 60", okrs.MaxTitleLen)
+	startIn := text(KRFieldStart, "40", maxValueText)
+	targetIn := text(KRFieldTarget, "60", maxValueText)
+	unitIn := text(KRFieldUnit, "teams", okrs.MaxUnitLen)
+	if kr != nil {
+		titleIn.InitialValue, unitIn.InitialValue = kr.Title, kr.Unit
+		if kr.Kind != okrs.Milestone {
+			startIn.InitialValue = strconv.FormatFloat(kr.Start, 'f', -1, 64)
+			targetIn.InitialValue = strconv.FormatFloat(kr.Target, 'f', -1, 64)
+		}
+		dec.InitialOption = views.Pick(strconv.Itoa(kr.Decimals), decOpts...)
+	}
 	who := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, views.PlainText("Pick a person"), newKRAction(KRFieldOwner))
 	if mrkdwn.IsUserID(owner) {
 		who.InitialUser = owner
@@ -296,11 +330,11 @@ func krRow(row int, owner string) []slack.Block {
 	heading.BlockID = NewKRBlockID(row, "head")
 	return []slack.Block{
 		heading,
-		views.Input(NewKRBlockID(row, KRFieldTitle), "Title", text(KRFieldTitle, "Weekly active teams from 40 to 60", okrs.MaxTitleLen), true, ""),
+		views.Input(NewKRBlockID(row, KRFieldTitle), "Title", titleIn, true, ""),
 		views.Input(NewKRBlockID(row, KRFieldKind), "Kind", kind, true, ""),
-		views.Input(NewKRBlockID(row, KRFieldStart), "Start", text(KRFieldStart, "40", maxValueText), true, "Where it stands now. Not needed for a milestone."),
-		views.Input(NewKRBlockID(row, KRFieldTarget), "Target", text(KRFieldTarget, "60", maxValueText), true, "Not needed for a milestone."),
-		views.Input(NewKRBlockID(row, KRFieldUnit), "Unit", text(KRFieldUnit, "teams", okrs.MaxUnitLen), true, "Like %, customers or ms."),
+		views.Input(NewKRBlockID(row, KRFieldStart), "Start", startIn, true, "Where it stands now. Not needed for a milestone."),
+		views.Input(NewKRBlockID(row, KRFieldTarget), "Target", targetIn, true, "Not needed for a milestone."),
+		views.Input(NewKRBlockID(row, KRFieldUnit), "Unit", unitIn, true, "Like %, customers or ms."),
 		views.Input(NewKRBlockID(row, KRFieldDecimals), "Decimals shown", dec, true, "0 unless you pick more."),
 		views.Input(NewKRBlockID(row, KRFieldOwner), "Owner", who, true, "Who updates it; you, unless you pick someone."),
 	}

@@ -1,10 +1,17 @@
-// Package okrs holds the Block Kit surfaces of objectives and key results
-// and the parsing of what people submit in them: the one update form
-// (UpdateModal, ParseUpdate), the new-objective form (NewObjectiveModal,
-// ParseNewObjective, AlignmentOptions), the /trellis okr reply (MyOKRs),
-// the lists (ObjectiveList, Tree), the Home tab's section (HomeSection)
-// and the CSV export of a cycle (ExportCSV). They are pure functions of
-// the domain in models/okrs: no storage, no Slack calls. Text a person
+// Package okrs is what happens when a person acts on objectives and key
+// results in Slack: /trellis okr and its subcommands (commands.go), the
+// update, objective and review forms and the buttons of nudges, offers
+// and review DMs (submit.go), the alignment picker's suggestions, the
+// Home tab's OKR section (home.go), and who sees a team-limited objective
+// (members.go). It plugs into Trellis as a handlers.Feature (feature.go).
+//
+// Its Block Kit surfaces and the parsing of what people submit in them are
+// pure functions of the domain in models/okrs, with no storage and no
+// Slack calls: the one update form (UpdateModal, ParseUpdate), the
+// objective form (NewObjectiveModal, ParseNewObjective, AlignmentOptions),
+// the /trellis okr reply (MyOKRs), the lists (ObjectiveList, Tree), the
+// Home tab's section (HomeSection), the review form (ReviewModal,
+// ParseReview) and the CSV export of a cycle (ExportCSV). Text a person
 // typed (titles, units, notes, cycle names) reaches Block Kit only through
 // handlers/views' Mrkdwn and Plain (docs/text.md).
 package okrs

@@ -96,15 +96,23 @@ func (ReviewDM) OneOffVersion() int { return 1 }
 // OneOffKey is the cycle: one review DM per cycle, person and instant.
 func (r ReviewDM) OneOffKey() string { return strconv.FormatInt(r.Cycle, 10) }
 
-// RegisterReviews makes eng send review DMs and the teams' review
-// summaries: it declares ReviewDM and ReviewSummary for ReviewKind and
-// registers ReviewComposer(store) for it. It refuses what
-// was registered already.
-func RegisterReviews(eng *engine.Engine, store *okrs.Store) error {
+// AcceptReviews declares the one-offs of ReviewKind on eng, ReviewDM and
+// ReviewSummary, so that the engine can read them back: what is done
+// where the engine is built, while ReviewComposer, the kind's composer,
+// is declared with the feature (handlers.Feature's Composers). It refuses
+// what was declared already.
+func AcceptReviews(eng *engine.Engine) error {
 	if err := engine.AcceptOneOff[ReviewDM](eng, ReviewKind); err != nil {
 		return err
 	}
-	if err := engine.AcceptOneOff[ReviewSummary](eng, ReviewKind); err != nil {
+	return engine.AcceptOneOff[ReviewSummary](eng, ReviewKind)
+}
+
+// RegisterReviews makes eng send review DMs and the teams' review
+// summaries on its own: AcceptReviews, then ReviewComposer(store)
+// registered for ReviewKind. It refuses what was registered already.
+func RegisterReviews(eng *engine.Engine, store *okrs.Store) error {
+	if err := AcceptReviews(eng); err != nil {
 		return err
 	}
 	return eng.Register(ReviewKind, ReviewComposer(store))

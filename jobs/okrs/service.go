@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -509,6 +510,80 @@ func (s *Service) NextDue(ctx context.Context) (time.Time, bool, error) {
 	return s.turns.next, true, nil
 }
 
+// cycleTurned does what a cycle's turn asks beyond nudges: the digests
+// of its teams follow it (SyncTeamDigest), and once its active days end
+// (its last day from two days before today to today in UTC, which holds
+// every zone's day after the end) the review DMs of its owners and the
+// review summaries of its teams are planned. Each is idempotent, so every
+// replica running it each hour plans each message once.
+func (s *Service) cycleTurned(ctx context.Context, ws string, c okrs.Cycle, today calendar.Date, now time.Time) error {
+	objs, err := s.store.Objectives(ctx, ws, okrs.Filter{CycleID: c.ID})
+	if err != nil {
+		return fmt.Errorf("cycle %d turned: %w", c.ID, err)
+	}
+	var teams []string
+	for _, o := range objs {
+		if o.Team != "" && !slices.Contains(teams, o.Team) {
+			teams = append(teams, o.Team)
+		}
+	}
+	slices.Sort(teams)
+	var errs []error
+	zones := map[string]int{}
+	for _, team := range teams {
+		tz, err := s.SyncTeamDigest(ctx, ws, team, "")
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		zones[tz]++
+	}
+	if c.End.Before(today.AddDays(-2)) || c.End.After(today) {
+		return errors.Join(errs...)
+	}
+	if _, err := PlanReviews(ctx, s.eng, s.store, s.ppl, ws, c, now); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := PlanReviewSummaries(ctx, s.eng, s.store, ws, c, summaryZone(zones)); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// summaryZone is the zone a cycle's review summaries are timed in: the
+// one most of its teams' digests are posted in (ties to the name sorted
+// first), else UTC. A cycle's summaries hang on one schedule, so they
+// share one zone; a team's digest zone is the best word Trellis has for
+// its channel's.
+func summaryZone(zones map[string]int) string {
+	best, n := "", 0
+	for _, z := range slices.Sorted(maps.Keys(zones)) {
+		if zones[z] > n {
+			best, n = z, zones[z]
+		}
+	}
+	return best
+}
+
+// SyncTeamDigest makes team's digest schedule follow its objectives now
+// (SyncDigest) and returns the zone it is posted in. A channel has no
+// zone of its own in Slack, so the digest keeps the zone it was first
+// given: the one of the schedule already there, else tz — the zone of
+// the person whose objective gave the team its first (the handlers pass
+// theirs) — else UTC.
+func (s *Service) SyncTeamDigest(ctx context.Context, ws, team, tz string) (string, error) {
+	switch sc, err := s.eng.Schedules().Get(ctx, ws, DigestKey(team)); {
+	case err == nil:
+		tz = sc.ChannelTZ
+	case !errors.Is(err, models.ErrNotFound):
+		return "", fmt.Errorf("digest of %s: %w", team, err)
+	}
+	if _, err := SyncDigest(ctx, s.eng.Schedules(), s.store, ws, team, tz, s.clock.Now()); err != nil {
+		return "", err
+	}
+	return tz, nil
+}
+
 // Tick re-syncs, once per UTC hour, the nudges of the owners of every
 // cycle that starts, or whose active days end, within a day of today in
 // UTC, so that schedules follow cycles without anyone acting: a cycle's
@@ -518,8 +593,10 @@ func (s *Service) NextDue(ctx context.Context) (time.Time, bool, error) {
 // the dates in their own zone. Hourly runs over those three days mean a
 // schedule follows its cycle within an hour of the person's midnight.
 // With no cycle turning, it looks again at the next UTC midnight (a cycle
-// created since was synced by CycleChanged). Idempotent syncs make the
-// repeated runs, and every replica running them, harmless.
+// created since was synced by CycleChanged). Each turning cycle's team
+// digests are re-synced too, and when its active days end its reviews
+// and review summaries are planned (cycleTurned). Idempotent syncs and
+// plans make the repeated runs, and every replica running them, harmless.
 func (s *Service) Tick(ctx context.Context, now time.Time) error {
 	hour := now.UTC().Truncate(time.Hour)
 	s.turns.mu.Lock()
@@ -537,6 +614,9 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 	var errs []error
 	for _, t := range turns {
 		if err := s.CycleChanged(ctx, t.Workspace, t.Cycle.ID); err != nil {
+			errs = append(errs, err)
+		}
+		if err := s.cycleTurned(ctx, t.Workspace, t.Cycle, today, now); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -43,7 +43,7 @@ const maxListedCycles = 40
 // help, each beginning with its example.
 func AdminHelpLines() []string {
 	return []string{
-		exCycleNew + " — a cycle of 1 to 4 months (`+3m` gives its length instead of the last day, and nothing the team's default length); add a #channel to make it that team's own",
+		exCycleNew + " — a cycle of 1 to 4 months (`+3m` for its length instead of its last day; with neither, the default length); add a #channel to make it that team's own",
 		"`/trellis admin okr cycles` — every cycle with its state and whose it is; " + exCycleRename + " by id or name",
 		exLength + " — the default length of new cycles in months; " + exNudges + " (or `weekly`, `off`, `default`), " +
 			exDay + "; add a #channel for a team's own, `default` to follow the workspace",
@@ -328,7 +328,7 @@ func (a *admin) cycles(ctx context.Context, req *bot.Request, today calendar.Dat
 			mrkdwn.Bound(c.Name, okrs.MaxNameLen), c.ID, cycleDates(c), cycleLength(c), cycleState(c, today), whose(c.Team)), nil))
 	}
 	blocks = append(blocks, slack.NewContextBlock("", views.MrkdwnText("A team's own cycle is the one its objectives use while it runs; other teams use the workspace's. "+
-		"Create one with "+exCycleNew+" #channel.")))
+		"Create one with `/trellis admin okr cycle new NAME START END #channel`.")))
 	return handlers.Reply(head, blocks), nil
 }
 

@@ -117,7 +117,8 @@ func replyText(t *testing.T, msg slack.Msg) string {
 	if err := enc.Encode(msg.Blocks.BlockSet); err != nil {
 		t.Fatal(err)
 	}
-	return msg.Text + "\n" + b.String()
+	// Block Kit's text objects marshal with HTML escapes of their own.
+	return msg.Text + "\n" + strings.NewReplacer(`\u0026`, "&", `\u003c`, "<", `\u003e`, ">").Replace(b.String())
 }
 
 // state is everything the admin commands may change: the cycles and the
@@ -382,6 +383,24 @@ func TestAdminSyncsNudges(t *testing.T) {
 		}
 		if got := has(); got != s.want {
 			t.Errorf("after %s, the owner's nudge schedule exists: %v, want %v", s.text, got, s.want)
+		}
+	}
+}
+
+// A name a person typed is shown as text in every reply: escaped, never
+// a live mention or broadcast.
+func TestAdminEscapesNames(t *testing.T) {
+	e := newAdminEnv(t, testenv.Dialect())
+	for _, text := range []string{
+		`cycle new "<!channel> & <@U1>" 2027-01-01 +3m`,
+		`cycle new "<!channel> & <@U1>" 2027-04-01 +3m`,
+		`cycle rename "<!channel> & <@U1>" "<!here>"`,
+		`cycles`,
+		`cycle new "<!here>" 2027-09-30 2027-07-01`,
+	} {
+		got := e.adminDo(text)
+		if strings.Contains(got, "<!") || strings.Contains(got, "<@") || !strings.Contains(got, "&lt;!") {
+			t.Errorf("%s = %s: the typed name is not escaped", text, got)
 		}
 	}
 }

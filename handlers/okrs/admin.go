@@ -50,8 +50,8 @@ func AdminHelpLines() []string {
 	}
 }
 
-// admin serves /trellis admin okr.
-type admin struct {
+// adminCommands serves /trellis admin okr.
+type adminCommands struct {
 	store *okrs.Store
 	svc   *jobokrs.Service
 	clock clock.Clock
@@ -82,31 +82,31 @@ func AdminSubcommand(store *okrs.Store, svc *jobokrs.Service, clk clock.Clock, l
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &admin{store: store, svc: svc, clock: clk, log: log.With("component", "okrs-admin")}
+	a := &adminCommands{store: store, svc: svc, clock: clk, log: log.With("component", "okrs-admin")}
 	return handlers.Subcommand{Name: AdminWord, Aliases: []string{"okrs"}, Serve: a.serve}
 }
 
-// usage is the reply to /trellis admin okr alone, or to a word it does
+// adminUsage is the reply to /trellis admin okr alone, or to a word it does
 // not know.
-func usage(first string) *bot.Response {
+func adminUsage(first string) *bot.Response {
 	return handlers.Notice(first+" The OKR admin commands:\n• "+strings.Join(AdminHelpLines(), "\n• "), "")
 }
 
-func (a *admin) serve(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
+func (a *adminCommands) serve(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
 	toks, err := splitAdminArgs(args)
 	if err != nil {
 		return handlers.Notice("A quote is open and never closed, so I can't tell where the name ends. Nothing was saved.",
 			"Put the name between two quotes, like "+exCycleNew+"."), nil
 	}
 	if len(toks) == 0 {
-		return usage("Cycles and OKR settings."), nil
+		return adminUsage("Cycles and OKR settings."), nil
 	}
 	today := calendar.DateOf(a.clock.Now().In(p.Location()))
 	word, rest := strings.ToLower(toks[0].text), toks[1:]
 	switch word {
 	case "cycle":
 		if len(rest) == 0 {
-			return usage("What should I do with the cycle?"), nil
+			return adminUsage("What should I do with the cycle?"), nil
 		}
 		switch sub := strings.ToLower(rest[0].text); sub {
 		case "new", "add", "create":
@@ -116,7 +116,7 @@ func (a *admin) serve(ctx context.Context, req *bot.Request, p models.Person, ar
 		case "list":
 			return a.cycles(ctx, req, today)
 		default:
-			return usage("I don't know " + views.Code("/trellis admin okr cycle "+sub) + "."), nil
+			return adminUsage("I don't know " + views.Code("/trellis admin okr cycle "+sub) + "."), nil
 		}
 	case "cycles":
 		return a.cycles(ctx, req, today)
@@ -136,7 +136,7 @@ func (a *admin) serve(ctx context.Context, req *bot.Request, p models.Person, ar
 		}
 		return a.showSettings(ctx, req, team, "")
 	}
-	return usage("I don't know " + views.Code("/trellis admin okr "+word) + "."), nil
+	return adminUsage("I don't know " + views.Code("/trellis admin okr "+word) + "."), nil
 }
 
 // refused is the reply to what the store refused: every problem, each
@@ -160,7 +160,7 @@ func refused(err error, hint string) (*bot.Response, bool) {
 
 // after runs fn once the command is acknowledged, logging its failure:
 // what it re-syncs is the runtime's, and the admin's change is stored.
-func (a *admin) after(req *bot.Request, what string, fn func(ctx context.Context) error) {
+func (a *adminCommands) after(req *bot.Request, what string, fn func(ctx context.Context) error) {
 	req.After(func(ctx context.Context) {
 		if err := fn(ctx); err != nil {
 			a.log.ErrorContext(ctx, what, "workspace", req.TeamID, "err", err)
@@ -170,7 +170,7 @@ func (a *admin) after(req *bot.Request, what string, fn func(ctx context.Context
 
 // cycleNew creates a cycle: NAME START [to] END|+Nm [#channel], or
 // without an end, the team's default length.
-func (a *admin) cycleNew(ctx context.Context, req *bot.Request, toks []adminToken, today calendar.Date) (*bot.Response, error) {
+func (a *adminCommands) cycleNew(ctx context.Context, req *bot.Request, toks []adminToken, today calendar.Date) (*bot.Response, error) {
 	bad := func(msg string) (*bot.Response, error) {
 		return handlers.Notice(msg+" Nothing was saved.", "For example "+exCycleNew+", or "+exCycleMonths+" for three months."), nil
 	}
@@ -251,7 +251,7 @@ func (a *admin) cycleNew(ctx context.Context, req *bot.Request, toks []adminToke
 // cycleRename renames a cycle, named by its id or its name: ID NEW, "OLD
 // NAME" NEW, or OLD NAME NEW where OLD NAME is the longest run of words
 // that names a cycle.
-func (a *admin) cycleRename(ctx context.Context, req *bot.Request, toks []adminToken) (*bot.Response, error) {
+func (a *adminCommands) cycleRename(ctx context.Context, req *bot.Request, toks []adminToken) (*bot.Response, error) {
 	hint := "For example " + exCycleRename + ", or `/trellis admin okr cycle rename \"Q1 2027\" \"Q1 2027 (EMEA)\"`."
 	if len(toks) < 2 {
 		return handlers.Notice("Say which cycle, by its id or name, and its new name. Nothing was saved.", hint), nil
@@ -309,7 +309,7 @@ func (a *admin) cycleRename(ctx context.Context, req *bot.Request, toks []adminT
 // cycles lists the workspace's cycles and the teams', by start, each
 // with its dates, length, state and whose it is: the latest
 // maxListedCycles of them.
-func (a *admin) cycles(ctx context.Context, req *bot.Request, today calendar.Date) (*bot.Response, error) {
+func (a *adminCommands) cycles(ctx context.Context, req *bot.Request, today calendar.Date) (*bot.Response, error) {
 	all, err := a.store.Cycles(ctx, req.TeamID)
 	if err != nil {
 		return nil, err
@@ -353,7 +353,7 @@ func isDefault(v string) bool {
 
 // length sets the default length of new cycles, the workspace's or a
 // team's.
-func (a *admin) length(ctx context.Context, req *bot.Request, toks []adminToken) (*bot.Response, error) {
+func (a *adminCommands) length(ctx context.Context, req *bot.Request, toks []adminToken) (*bot.Response, error) {
 	hint := fmt.Sprintf("For example %s, `/trellis admin okr length 2 #team`, or `/trellis admin okr length default #team`.", exLength)
 	team, v, resp := settingsArgs(req, toks, hint)
 	if resp != nil {
@@ -376,7 +376,7 @@ func (a *admin) length(ctx context.Context, req *bot.Request, toks []adminToken)
 
 // nudges sets how often key results' owners are nudged, for the
 // workspace or a team.
-func (a *admin) nudges(ctx context.Context, req *bot.Request, toks []adminToken) (*bot.Response, error) {
+func (a *adminCommands) nudges(ctx context.Context, req *bot.Request, toks []adminToken) (*bot.Response, error) {
 	hint := fmt.Sprintf("For example %s, `/trellis admin okr nudges weekly #team`, `/trellis admin okr nudges off`, or `/trellis admin okr nudges default`.", exNudges)
 	team, v, resp := settingsArgs(req, toks, hint)
 	if resp != nil {
@@ -394,7 +394,7 @@ func (a *admin) nudges(ctx context.Context, req *bot.Request, toks []adminToken)
 
 // day sets the day of the week nudges go out, for the workspace or a
 // team.
-func (a *admin) day(ctx context.Context, req *bot.Request, toks []adminToken) (*bot.Response, error) {
+func (a *adminCommands) day(ctx context.Context, req *bot.Request, toks []adminToken) (*bot.Response, error) {
 	hint := fmt.Sprintf("For example %s, `/trellis admin okr day monday #team`, or `/trellis admin okr day default`.", exDay)
 	team, v, resp := settingsArgs(req, toks, hint)
 	if resp != nil {
@@ -418,7 +418,7 @@ func (a *admin) day(ctx context.Context, req *bot.Request, toks []adminToken) (*
 // changes them, keeping what it does not touch, then shows the settings
 // in force. With sync set, it re-syncs the nudges the team's settings
 // reach after the ack, logging sync as what failed.
-func (a *admin) change(ctx context.Context, req *bot.Request, team, hint, sync string, set func(*okrs.Settings)) (*bot.Response, error) {
+func (a *adminCommands) change(ctx context.Context, req *bot.Request, team, hint, sync string, set func(*okrs.Settings)) (*bot.Response, error) {
 	own, err := a.store.OwnSettings(ctx, req.TeamID, team)
 	if err != nil {
 		return nil, err
@@ -438,7 +438,7 @@ func (a *admin) change(ctx context.Context, req *bot.Request, team, hint, sync s
 
 // showSettings is the reply listing the OKR settings team (the
 // workspace, for "") works with, each saying where it comes from.
-func (a *admin) showSettings(ctx context.Context, req *bot.Request, team, lead string) (*bot.Response, error) {
+func (a *adminCommands) showSettings(ctx context.Context, req *bot.Request, team, lead string) (*bot.Response, error) {
 	own, err := a.store.OwnSettings(ctx, req.TeamID, team)
 	if err != nil {
 		return nil, err

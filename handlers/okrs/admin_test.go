@@ -27,8 +27,8 @@ import (
 
 const adminTeam = slacksim.DefaultTeamID
 
-// teamChannel is the channel the admin tests type team commands in.
-const teamChannel = "C0ADMTEAM"
+// adminChannel is the channel the admin tests type team commands in.
+const adminChannel = "C0ADMTEAM"
 
 // adminEnv is the core handlers with the OKRs' admin word registered,
 // as a feature declares it, over a real store, service and engine.
@@ -42,14 +42,14 @@ type adminEnv struct {
 	admin, plain string
 }
 
-// start is Wednesday 10 February 2027, 10:00 UTC: in Q1 2027.
-var start = time.Date(2027, 2, 10, 10, 0, 0, 0, time.UTC)
+// adminStart is Wednesday 10 February 2027, 10:00 UTC: in Q1 2027.
+var adminStart = time.Date(2027, 2, 10, 10, 0, 0, 0, time.UTC)
 
 func newAdminEnv(t *testing.T, dialect string) *adminEnv {
 	t.Helper()
 	ctx := context.Background()
 	log := testlog.Logger(t)
-	env := testenv.New(t, testenv.Options{Dialect: dialect, Start: start, Logger: log,
+	env := testenv.New(t, testenv.Options{Dialect: dialect, Start: adminStart, Logger: log,
 		Slack: slacksim.Config{RetryDelays: []time.Duration{}, MessageCapPerMinute: 1_000_000}})
 	db := env.DBs[0]
 	api := slack.New(slacksim.DefaultBotToken, slack.OptionAPIURL(env.Slack.Server.APIURL()))
@@ -133,7 +133,7 @@ func (e *adminEnv) state() string {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	tm, err := e.store.OwnSettings(e.ctx, adminTeam, teamChannel)
+	tm, err := e.store.OwnSettings(e.ctx, adminTeam, adminChannel)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func (e *adminEnv) cycle(name string) (okrs.Cycle, bool) {
 	return okrs.Cycle{}, false
 }
 
-func date(s string) calendar.Date {
+func adminDate(s string) calendar.Date {
 	d, err := calendar.ParseDate(s)
 	if err != nil {
 		panic(err)
@@ -180,7 +180,7 @@ func TestAdminRefusesBadInput(t *testing.T) {
 			for _, text := range []string{
 				`cycle new "Q1 2027" 2027-01-01 2027-03-31`,
 				`cycle new "Q2 2027" 2027-04-01 +3m`,
-				`cycle new "Team H1" 2027-01-01 2027-04-30 <#` + teamChannel + `|team>`,
+				`cycle new "Team H1" 2027-01-01 2027-04-30 <#` + adminChannel + `|team>`,
 			} {
 				if got := e.adminDo(text); !strings.Contains(got, "Created") {
 					t.Fatalf("%s = %s, want it created", text, got)
@@ -191,7 +191,7 @@ func TestAdminRefusesBadInput(t *testing.T) {
 				{`cycle new "Short" 2027-07-01 2027-07-15`, "at least 1 month"},
 				{`cycle new "Long" 2027-07-01 2027-11-30`, "at most 4 months"},
 				{`cycle new "Overlap" 2027-03-01 2027-05-31`, "don't overlap"},
-				{`cycle new "Team overlap" 2027-04-01 2027-05-31 <#` + teamChannel + `>`, "don't overlap"},
+				{`cycle new "Team overlap" 2027-04-01 2027-05-31 <#` + adminChannel + `>`, "don't overlap"},
 				{`cycle new "q1 2027" 2027-07-01 2027-09-30`, "already a cycle called"},
 				{`cycle new “Q1 2027” 2027-07-01 2027-09-30`, "already a cycle called"},
 				{`cycle new "Nowhere" 2027-07-01 2027-09-30 #nowhere`, "can't tell which channel"},
@@ -219,7 +219,7 @@ func TestAdminRefusesBadInput(t *testing.T) {
 				{`length soon`, "1 to 4 months"},
 				{`length 2 #nowhere`, "can't tell which channel"},
 				{`nudges sometimes`, "`weekly`"},
-				{`nudges daily <#` + teamChannel + `>`, "`weekly`"},
+				{`nudges daily <#` + adminChannel + `>`, "`weekly`"},
 				{`day someday`, "day of the week"},
 				{`day tu`, "day of the week"},
 			} {
@@ -255,7 +255,7 @@ func TestAdminStores(t *testing.T) {
 				{`cycle new “Q2 2027” 2027-04-01 +3m`, "Q2 2027", "2027-04-01", "2027-06-30", "", []string{"3 months", "planning: starts in 50 days"}},
 				{`cycle new Q3 2027 2027-07-01 to 2027-08-15`, "Q3 2027", "2027-07-01", "2027-08-15", "", []string{"1 month and 15 days"}},
 				{`cycle new "Late 2027" 2027-10-01`, "Late 2027", "2027-10-01", "2027-12-31", "", []string{"3 months"}},
-				{`cycle new "Team H1" 2027-01-01 2027-04-30 <#` + teamChannel + `|team>`, "Team H1", "2027-01-01", "2027-04-30", teamChannel, []string{"4 months", "<#" + teamChannel + ">'s own"}},
+				{`cycle new "Team H1" 2027-01-01 2027-04-30 <#` + adminChannel + `|team>`, "Team H1", "2027-01-01", "2027-04-30", adminChannel, []string{"4 months", "<#" + adminChannel + ">'s own"}},
 				{`cycle new "Old" 2026-09-01 2026-11-30`, "Old", "2026-09-01", "2026-11-30", "", []string{"closed"}},
 				{`cycle new "Just ended" 2026-11-01 2027-01-31 <#C0OTHER>`, "Just ended", "2026-11-01", "2027-01-31", "C0OTHER", []string{"in review until Sun 14 Feb"}},
 			} {
@@ -266,27 +266,27 @@ func TestAdminStores(t *testing.T) {
 					}
 				}
 				c, ok := e.cycle(tc.name)
-				if !ok || c.Start != date(tc.start) || c.End != date(tc.end) || c.Team != tc.team {
+				if !ok || c.Start != adminDate(tc.start) || c.End != adminDate(tc.end) || c.Team != tc.team {
 					t.Errorf("/trellis admin okr %s stored %+v (found %v), want %s %s–%s of %q", tc.text, c, ok, tc.name, tc.start, tc.end, tc.team)
 				}
 			}
 
 			// A team's default length, set in its channel by name, is the
 			// length of its cycles created without an end.
-			if got := e.commandIn(e.admin, teamChannel, "team", "admin okr length 2 #team").Text; !strings.Contains(got, "Saved") || !strings.Contains(got, "*2 months*") {
+			if got := e.commandIn(e.admin, adminChannel, "team", "admin okr length 2 #team").Text; !strings.Contains(got, "Saved") || !strings.Contains(got, "*2 months*") {
 				t.Errorf("length 2 #team = %s", got)
 			}
-			if got := e.commandIn(e.admin, teamChannel, "team", `admin okr cycle new "Team Sprint" 2027-05-01 #team`).Text; !strings.Contains(got, "2 months") {
+			if got := e.commandIn(e.admin, adminChannel, "team", `admin okr cycle new "Team Sprint" 2027-05-01 #team`).Text; !strings.Contains(got, "2 months") {
 				t.Errorf("cycle new in #team with its default length = %s", got)
 			}
-			if c, ok := e.cycle("Team Sprint"); !ok || c.End != date("2027-06-30") || c.Team != teamChannel {
-				t.Errorf("Team Sprint stored as %+v, %v; want 2027-05-01 to 2027-06-30 of %s", c, ok, teamChannel)
+			if c, ok := e.cycle("Team Sprint"); !ok || c.End != adminDate("2027-06-30") || c.Team != adminChannel {
+				t.Errorf("Team Sprint stored as %+v, %v; want 2027-05-01 to 2027-06-30 of %s", c, ok, adminChannel)
 			}
 
 			// Renames, by id and by an unquoted name of several words.
 			q3, _ := e.cycle("Q3 2027")
 			for _, tc := range []struct{ text, from, to string }{
-				{"cycle rename " + itoa(q3.ID) + ` "Summer 2027"`, "Q3 2027", "Summer 2027"},
+				{"cycle rename " + strconv.FormatInt(q3.ID, 10) + ` "Summer 2027"`, "Q3 2027", "Summer 2027"},
 				{"cycle rename Late 2027 Autumn 2027 (final)", "Late 2027", "Autumn 2027 (final)"},
 				{"cycle rename “Summer 2027” Summer", "Summer 2027", "Summer"},
 			} {
@@ -314,15 +314,15 @@ func TestAdminStores(t *testing.T) {
 				{"day thursday", "", okrs.Settings{CycleMonths: 4, NudgeCadence: okrs.NudgeBiweekly, NudgeWeekday: int(time.Thursday)}, "*Thursdays*", false},
 				{"nudges default", "", okrs.Settings{CycleMonths: 4, NudgeWeekday: int(time.Thursday)}, "as the cycle suggests", false},
 				{"day default", "", okrs.Settings{CycleMonths: 4, NudgeWeekday: okrs.NoWeekday}, "*Tuesdays*", false},
-				{"nudges off <#" + teamChannel + "|team>", teamChannel, okrs.Settings{CycleMonths: 2, NudgeCadence: okrs.NudgeOff, NudgeWeekday: okrs.NoWeekday}, "*off*", true},
-				{"day MON <#" + teamChannel + ">", teamChannel, okrs.Settings{CycleMonths: 2, NudgeCadence: okrs.NudgeOff, NudgeWeekday: int(time.Monday)}, "*Mondays*", true},
-				{"length default <#" + teamChannel + ">", teamChannel, okrs.Settings{NudgeCadence: okrs.NudgeOff, NudgeWeekday: int(time.Monday)}, "*4 months* (the workspace's)", true},
+				{"nudges off <#" + adminChannel + "|team>", adminChannel, okrs.Settings{CycleMonths: 2, NudgeCadence: okrs.NudgeOff, NudgeWeekday: okrs.NoWeekday}, "*off*", true},
+				{"day MON <#" + adminChannel + ">", adminChannel, okrs.Settings{CycleMonths: 2, NudgeCadence: okrs.NudgeOff, NudgeWeekday: int(time.Monday)}, "*Mondays*", true},
+				{"length default <#" + adminChannel + ">", adminChannel, okrs.Settings{NudgeCadence: okrs.NudgeOff, NudgeWeekday: int(time.Monday)}, "*4 months* (the workspace's)", true},
 			} {
 				got := e.adminDo(tc.text)
 				if !strings.Contains(got, "Saved") || !strings.Contains(got, tc.inReply) {
 					t.Errorf("%s = %s, want “Saved” and %q", tc.text, got, tc.inReply)
 				}
-				if tc.fromTeam && !strings.Contains(got, "set for <#"+teamChannel+">") {
+				if tc.fromTeam && !strings.Contains(got, "set for <#"+adminChannel+">") {
 					t.Errorf("%s = %s: the team's own setting is not said to be its own", tc.text, got)
 				}
 				own, err := e.store.OwnSettings(e.ctx, adminTeam, tc.team)
@@ -334,7 +334,7 @@ func TestAdminStores(t *testing.T) {
 			// The list shows every cycle, its state and whose it is.
 			got := e.adminDo("cycles")
 			for _, w := range []string{"OKR cycles* (8)", "Q1 2027", "Autumn 2027 (final)", "Summer", "Team Sprint", "active: 50 days left",
-				"planning: starts in", "closed", "<#" + teamChannel + ">'s own", "<#C0OTHER>'s own"} {
+				"planning: starts in", "closed", "<#" + adminChannel + ">'s own", "<#C0OTHER>'s own"} {
 				if !strings.Contains(got, w) {
 					t.Errorf("cycles = %s\nlacks %q", got, w)
 				}
@@ -342,8 +342,6 @@ func TestAdminStores(t *testing.T) {
 		})
 	}
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // A setting reaches the nudges after the ack: turning the team's nudges
 // off deletes its owners' schedules, turning them back on puts them
@@ -355,7 +353,7 @@ func TestAdminSyncsNudges(t *testing.T) {
 	}
 	q1, _ := e.cycle("Q1 2027")
 	owner := "U0OWNERX"
-	_, err := e.store.CreateObjective(e.ctx, adminTeam, okrs.Objective{CycleID: q1.ID, Title: "Ship", Owner: owner, Team: teamChannel,
+	_, err := e.store.CreateObjective(e.ctx, adminTeam, okrs.Objective{CycleID: q1.ID, Title: "Ship", Owner: owner, Team: adminChannel,
 		Visibility: okrs.VisibleWorkspace, KeyResults: []okrs.KeyResult{{Title: "Users", Owner: owner, Kind: okrs.IncreaseTo, Start: 0, Target: 10}}}, owner)
 	if err != nil {
 		t.Fatal(err)
@@ -371,9 +369,9 @@ func TestAdminSyncsNudges(t *testing.T) {
 		text string
 		want bool
 	}{
-		{"nudges weekly <#" + teamChannel + ">", true},
-		{"nudges off <#" + teamChannel + ">", false},
-		{"nudges default <#" + teamChannel + ">", true},
+		{"nudges weekly <#" + adminChannel + ">", true},
+		{"nudges off <#" + adminChannel + ">", false},
+		{"nudges default <#" + adminChannel + ">", true},
 		{"nudges off", false},
 		{"nudges weekly", true},
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 	"github.com/trellis-bot/trellis/models/okrs"
+	"github.com/trellis-bot/trellis/mrkdwn"
 )
 
 const adminTeam = slacksim.DefaultTeamID
@@ -420,5 +421,35 @@ func TestAdminOnlyForAdmins(t *testing.T) {
 	// admin word names their example.
 	if got := replyText(t, e.commandIn(e.admin, "D0GRACE", "directmessage", "admin nonsense")); !strings.Contains(got, "/trellis admin okr cycle new") {
 		t.Errorf("/trellis admin nonsense = %q, want the OKRs' example listed", got)
+	}
+}
+
+// However many cycles there are, with the longest names, the list keeps
+// to a message's limits and says how many it leaves out.
+func TestAdminCyclesListFits(t *testing.T) {
+	e := newAdminEnv(t, testenv.Dialect())
+	const n = 45
+	first := calendar.Date{Year: 2020, Month: 1, Day: 1}
+	for i := range n {
+		start := okrs.EndAfterMonths(first, i).AddDays(1)
+		if i == 0 {
+			start = first
+		}
+		name := strings.Repeat("&", okrs.MaxNameLen-3) + strconv.Itoa(100+i)
+		if _, err := e.store.CreateCycle(e.ctx, adminTeam, okrs.Cycle{Name: name, Start: start, End: okrs.EndAfterMonths(start, 1), Team: "C0123456789"}, "U1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msg := e.commandIn(e.admin, "D0GRACE", "directmessage", "admin okr cycles")
+	blocks := msg.Blocks.BlockSet
+	total := 0
+	for _, b := range blocks {
+		total += mrkdwn.TextLen(b)
+	}
+	if len(blocks) > mrkdwn.MaxMessageBlocks || total > mrkdwn.MessageTextBudget {
+		t.Errorf("the list of %d cycles has %d blocks and %d characters; the limits are %d and %d", n, len(blocks), total, mrkdwn.MaxMessageBlocks, mrkdwn.MessageTextBudget)
+	}
+	if got := replyText(t, msg); !strings.Contains(got, "5 earlier are not shown") || !strings.Contains(got, "1 Sep – 30 Sep 2023") || strings.Contains(got, "1 Jan – 31 Jan 2020") {
+		t.Errorf("the list of %d cycles = %s, want the latest 40 (to September 2023) and the count of those left out", n, got)
 	}
 }

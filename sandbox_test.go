@@ -13,7 +13,8 @@ import (
 // The sandbox's clock runs the delivery engine: moving it forward a week
 // delivers the demo schedule's message to each demo person at 09:30 on
 // their own weekdays, once per day, never to Noor while she is away, and
-// /trellis me forecasts the next one.
+// /trellis me forecasts the next one. The seeded key results' owners also
+// get one OKR nudge, on Tuesday at 10:00 their time.
 func TestSandboxClockRunsTheEngine(t *testing.T) {
 	env, h := sandboxEnv(t, t.TempDir(), "")
 	stop := h.launch(env)
@@ -41,8 +42,15 @@ func TestSandboxClockRunsTheEngine(t *testing.T) {
 		loc, _ := time.LoadLocation(tz)
 		msgs := botDMs(t, ctl, user)
 		days := map[string]bool{}
+		nudges := 0
 		for _, m := range msgs {
 			at := tsTime(m.TS).In(loc)
+			if strings.HasPrefix(m.Text, "OKR update:") {
+				if nudges++; at.Weekday() != time.Tuesday || at.Format("15:04") != "10:00" || nudges > 1 {
+					t.Errorf("%s: OKR nudge at %s local, want one, on Tuesday at 10:00", user, at.Format(time.RFC1123))
+				}
+				continue
+			}
 			if at.Format("15:04") != "09:30" || at.Weekday() == time.Saturday || at.Weekday() == time.Sunday {
 				t.Errorf("%s: message at %s local, want weekdays 09:30", user, at.Format(time.RFC1123))
 			}

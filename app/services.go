@@ -64,6 +64,9 @@ func (a *App) openServices(ctx context.Context) error {
 		if err := seedSandbox(ctx, eng, a.team.TeamID, a.clk.Now()); err != nil {
 			return err
 		}
+		if err := seedSandboxOKRs(ctx, a.db, a.okrs, a.team.TeamID, a.clk.Now()); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -56,11 +56,9 @@ func (h *Handlers) Feature() handlers.Feature {
 		Subcommands: []handlers.Subcommand{
 			{Name: "okr", Aliases: []string{"okrs"}, Serve: h.cmdOKR},
 		},
-		Help: HelpLines(),
-		// The admin words (/trellis admin okr …) are plugged in with
-		// their help lines where the application lists its features.
-		Admin:     nil,
-		AdminHelp: nil,
+		Help:      HelpLines(),
+		Admin:     []handlers.Subcommand{AdminSubcommand(h.store, h.svc, h.clock, h.log)},
+		AdminHelp: AdminHelpLines(),
 		Home:      &handlers.HomeSection{Order: 200, Build: h.homeSection},
 		Actions: map[string]bot.HandlerFunc{
 			ActionUpdate:              h.openUpdate,

@@ -730,11 +730,14 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 		for block, msg := range kindErrs {
 			errs[block] = msg
 		}
-		if len(errs) == 0 && pending != nil {
+		if len(errs) == 0 {
 			// Committed in the answer's own transaction: if storing the
 			// answer fails after it, the feature's records go too, and
 			// the person sending the form again adds nothing twice.
 			commit = func(ctx context.Context) (map[int]string, error) {
+				if pending == nil {
+					return map[int]string{key: ""}, nil
+				}
 				summary, err := pending.Commit(ctx)
 				if err != nil {
 					return nil, err

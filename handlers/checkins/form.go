@@ -564,6 +564,9 @@ func formatQuestions(qs []checkinmodels.Question) string {
 			b.WriteString(strings.Join(words, " ") + ": ")
 		}
 		b.WriteString(prompt)
+		if q.Kind == checkinmodels.KindFeature {
+			continue // its one option is its name, written before the colon
+		}
 		for _, o := range q.Options {
 			b.WriteString(" | " + escape(o))
 		}

@@ -309,4 +309,3 @@ func blockID(b slack.Block) string {
 	}
 	return ""
 }
-

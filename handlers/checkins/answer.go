@@ -89,10 +89,11 @@ func AnswerEmbedPrefix(position int) string { return AnswerBlockID(position) + "
 func answerNothingBlockID(position int) string { return AnswerBlockID(position) + "_none" }
 
 // AnswerFormState is the embedded question's state an answer form's
-// private_metadata keeps after its first line; "" for none.
-func AnswerFormState(privateMetadata string) string {
-	_, state, _ := strings.Cut(privateMetadata, "\n")
-	return state
+// private_metadata keeps after its first line; shown is false when the
+// form showed no embedded blocks (there is then nothing to check).
+func AnswerFormState(privateMetadata string) (state string, shown bool) {
+	_, state, shown = strings.Cut(privateMetadata, "\n")
+	return state, shown
 }
 
 // AnswerEmbedRoom is what the answer form leaves the embedded question:
@@ -266,7 +267,7 @@ func AnswerModalWith(c checkinmodels.Checkin, round checkinmodels.Round, roundLa
 	}
 	m := views.Modal(CallbackAnswer, title, submit, blocks...)
 	m.PrivateMetadata = AnswerFormMetadata(round.ID, c.ID)
-	if embed.State != "" {
+	if len(embed.Blocks) > 0 {
 		m.PrivateMetadata += "\n" + embed.State
 	}
 	return m

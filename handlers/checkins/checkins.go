@@ -720,9 +720,14 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 	// nothing, so that every problem shows at once and none is stored.
 	var commit func(ctx context.Context) (map[int]string, error)
 	if key, kind, ok := h.featureQuestion(c); ok {
-		pending, kindErrs, err := kind.Check(ctx, embedRequest(req, key, 0, 0), AnswerFormState(req.Interaction.View.PrivateMetadata), values)
-		if err != nil {
-			return nil, err
+		// Only a form that showed the kind's blocks is checked: with none
+		// shown, there is nothing to read, and an earlier answer stays.
+		var pending handlers.PendingAnswer
+		var kindErrs map[string]string
+		if state, shown := AnswerFormState(req.Interaction.View.PrivateMetadata); shown {
+			if pending, kindErrs, err = kind.Check(ctx, embedRequest(req, key, 0, 0), state, values); err != nil {
+				return nil, err
+			}
 		}
 		if errs == nil && len(kindErrs) > 0 {
 			errs = map[string]string{}

@@ -238,8 +238,8 @@ func TestAnswerModalEmbeds(t *testing.T) {
 			t.Errorf("answer form filled to the brim has %d bytes of metadata, want 3000", n)
 		}
 		checkModalLimits(t, m)
-		if got := checkinhandlers.AnswerFormState(m.PrivateMetadata); got != state {
-			t.Errorf("AnswerFormState = %.20q…, want the state given", got)
+		if got, shown := checkinhandlers.AnswerFormState(m.PrivateMetadata); got != state || !shown {
+			t.Errorf("AnswerFormState = %.20q…, %v; want the state given", got, shown)
 		}
 		if r, ck, err := checkinhandlers.ParseAnswerForm(m.PrivateMetadata); err != nil || r != round.ID || ck != c.ID {
 			t.Errorf("ParseAnswerForm = %d, %d, %v; want %d, %d", r, ck, err, round.ID, c.ID)
@@ -252,8 +252,8 @@ func TestAnswerModalEmbeds(t *testing.T) {
 		if !strings.Contains(string(mustJSON(t, empty.Blocks)), "Nothing to fill in here") {
 			t.Errorf("with nothing embedded, the form does not say there is nothing to fill in")
 		}
-		if got := checkinhandlers.AnswerFormState(empty.PrivateMetadata); got != "" {
-			t.Errorf("with nothing embedded, AnswerFormState = %q", got)
+		if got, shown := checkinhandlers.AnswerFormState(empty.PrivateMetadata); got != "" || shown {
+			t.Errorf("with nothing embedded, AnswerFormState = %q, %v; want nothing shown", got, shown)
 		}
 	}
 }
@@ -385,7 +385,8 @@ func (e answerEnv) answers(t *testing.T) (bool, map[int]string) {
 // nothing on either side; so does a problem of the check-in's own, and a
 // Commit that fails. A good answer commits once, inside the answer's
 // transaction, and the answer keeps the question kind's summary; an edit
-// with nothing new keeps it.
+// with nothing new keeps it, and so does a form that showed none of the
+// kind's inputs, which is not checked at all.
 func TestEmbeddedQuestionSubmission(t *testing.T) {
 	for _, dialect := range modelstest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
@@ -442,6 +443,16 @@ func TestEmbeddedQuestionSubmission(t *testing.T) {
 			}
 			if _, got := e.answers(t); got[fakeKey] != "Filled 2" || e.kind.commits != 1 {
 				t.Errorf("an edit with nothing new: answer %q, %d commits; want %q kept and 1 commit", got[fakeKey], e.kind.commits, "Filled 2")
+			}
+
+			// A form that showed none of the kind's inputs (the person had
+			// nothing to enter there) is not checked, and keeps it too.
+			e.kind.inputs = 0
+			if errs := errorsOf(e.submit(t)); len(errs) > 0 {
+				t.Fatalf("a form without the kind's inputs: errors %v", errs)
+			}
+			if _, got := e.answers(t); got[fakeKey] != "Filled 2" || e.kind.commits != 1 {
+				t.Errorf("a form without the kind's inputs: answer %q, %d commits; want %q kept and 1 commit", got[fakeKey], e.kind.commits, "Filled 2")
 			}
 		})
 	}

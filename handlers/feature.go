@@ -63,6 +63,93 @@ type Feature struct {
 	// Events subscribe the feature to Events API events by type. Other
 	// features may subscribe to the same types: each is served.
 	Events map[string]bot.HandlerFunc
+
+	// QuestionKinds are the questions the feature lets other features'
+	// forms ask, by name: a lowercase word (see ValidQuestionKindName)
+	// that a host feature's people write, such as a check-in question
+	// starting "name:". A host finds them with Handlers.QuestionKind and
+	// never imports the feature.
+	QuestionKinds map[string]QuestionKind
+}
+
+// QuestionKind is a question a feature offers to other features' forms:
+// its own inputs, embedded in a host's form (a check-in's answer form),
+// read and stored by the feature when the host's form is submitted. The
+// host knows nothing of what it asks: it places the blocks, keeps their
+// State, hands back what was entered, and stores the Commit's summary as
+// its answer.
+//
+// A submission is two steps, so that a problem anywhere stores nothing
+// anywhere: Check reads and validates (storing nothing), the host checks
+// its own fields, and only when both are clean does the host run
+// PendingAnswer.Commit inside its own database transaction, storing its
+// answer in the same one.
+type QuestionKind interface {
+	// Blocks returns the inputs to ask person q.UserID, within q's
+	// bounds, and the State Check needs back. No blocks means there is
+	// nothing to ask this person now; the host then shows a short line
+	// of its own instead.
+	Blocks(ctx context.Context, q QuestionRequest) (QuestionBlocks, error)
+	// Check reads what the person entered in the blocks Blocks gave
+	// (values is the host view's state.values, whole; state the State
+	// Blocks returned). It stores nothing. With problems it returns no
+	// PendingAnswer and a friendly message per block id (its own,
+	// under q.Prefix) for the host's response_action "errors"; err is
+	// for failures that are not the person's.
+	Check(ctx context.Context, q QuestionRequest, state string, values map[string]map[string]slack.BlockAction) (PendingAnswer, map[string]string, error)
+}
+
+// QuestionRequest says whose question a host asks and where.
+type QuestionRequest struct {
+	TeamID, UserID string
+	// Prefix begins the id of every block the kind returns, so that its
+	// ids never clash with the host's ("answer_3_").
+	Prefix string
+	// MaxBlocks is the most blocks Blocks may return: what the host's
+	// view has left of Slack's 100. MaxState is the longest State, in
+	// bytes: what the host's private_metadata has left of its 3000.
+	MaxBlocks, MaxState int
+}
+
+// QuestionBlocks are a question kind's inputs for one person.
+type QuestionBlocks struct {
+	Blocks []slack.Block
+	// State is what Check needs to read the blocks back (what they
+	// showed), kept by the host and returned as given.
+	State string
+}
+
+// PendingAnswer is what a QuestionKind's Check read, not yet stored.
+type PendingAnswer interface {
+	// Commit stores it, all or nothing, and returns a short plain-text
+	// summary for the host's answer ("Updated 3 key results"), or "" when
+	// there was nothing to store. The summary holds counts only, never
+	// text the person typed: the host may post it where others read it.
+	// The host runs Commit inside its database transaction (ctx carries
+	// it): the feature's stores join it, so the host's answer and the
+	// feature's records are stored together or not at all. Commit makes
+	// no Slack call (the Slack client refuses inside a transaction).
+	Commit(ctx context.Context) (summary string, err error)
+}
+
+// ValidQuestionKindName reports whether name can name a question kind:
+// 2 to 20 lowercase ASCII letters, a word a person types before a colon.
+func ValidQuestionKindName(name string) bool {
+	if len(name) < 2 || len(name) > 20 {
+		return false
+	}
+	for _, r := range name {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// QuestionKind returns the question kind registered under name.
+func (h *Handlers) QuestionKind(name string) (QuestionKind, bool) {
+	k, ok := h.questionKinds[name]
+	return k, ok
 }
 
 // Subcommand is one /trellis subcommand of a feature, or one word under
@@ -128,7 +215,7 @@ func (r *registry) take(what, name, owner string) bool {
 // features' composers and steppers to jobs. It returns every refusal,
 // each naming both owners: a feature name, composer kind, stepper name,
 // /trellis subcommand or alias, /trellis admin word or alias, action id,
-// suggestion action id or callback id registered twice. serve does not
+// suggestion action id, callback id or question kind registered twice. serve does not
 // start when it returns an error.
 func (h *Handlers) Register(mux *bot.Mux, jobs jobs, features ...Feature) error {
 	h.registerCore(mux)
@@ -145,6 +232,7 @@ func (h *Handlers) Register(mux *bot.Mux, jobs jobs, features ...Feature) error 
 	}
 	h.subcommands = map[string]Subcommand{}
 	h.adminSubcommands = map[string]Subcommand{}
+	h.questionKinds = map[string]QuestionKind{}
 	for _, f := range features {
 		if f.Name == "" {
 			reg.errs = append(reg.errs, errors.New("a feature needs a name"))
@@ -209,6 +297,16 @@ func (h *Handlers) registerFeature(mux *bot.Mux, jobs jobs, reg *registry, f Fea
 		h.adminHelpLines = append(h.adminHelpLines, line)
 		if ex, ok := leadingCode(line); ok {
 			h.adminExamples = append(h.adminExamples, ex)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.QuestionKinds)) {
+		k := f.QuestionKinds[name]
+		if !ValidQuestionKindName(name) || k == nil {
+			fail(fmt.Errorf("question kind %q needs a name of 2 to 20 lowercase letters and an implementation", name))
+			continue
+		}
+		if reg.take("question kind", name, f.Name) {
+			h.questionKinds[name] = k
 		}
 	}
 	if f.Home != nil && f.Home.Build != nil {

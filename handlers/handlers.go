@@ -109,6 +109,8 @@ type Handlers struct {
 	adminSubcommands map[string]Subcommand
 	adminHelpLines   []string
 	adminExamples    []string
+	// And the question kinds they offer other features' forms, by name.
+	questionKinds map[string]QuestionKind
 
 	// learning holds the people whose Slack profile is being read after
 	// an ack ("team/user"), so a burst of their requests reads it once.

@@ -58,17 +58,69 @@ func AnswerFormMetadata(roundID, checkinID int64) string {
 	return jobcheckins.AnswerMetadata(roundID, checkinID) + answerFormMark
 }
 
-// ParseAnswerForm reads what AnswerFormMetadata wrote. A form without the
-// mark is ErrAnswerFormOutdated.
+// ParseAnswerForm reads what AnswerFormMetadata wrote (and ignores the
+// embedded question's state after it, see AnswerFormState). A form without
+// the mark is ErrAnswerFormOutdated.
 func ParseAnswerForm(s string) (roundID, checkinID int64, err error) {
-	meta, ok := strings.CutSuffix(s, answerFormMark)
+	head, _, _ := strings.Cut(s, "\n")
+	meta, ok := strings.CutSuffix(head, answerFormMark)
 	if !ok {
 		return 0, 0, fmt.Errorf("%w: %q", ErrAnswerFormOutdated, s)
 	}
 	return jobcheckins.ParseAnswerMetadata(meta)
 }
 
-// AnswerModal is the form a person answers a round of check-in c with.
+// EmbeddedQuestion is what another feature's question kind puts in the
+// answer form for the check-in's checkinmodels.KindFeature question
+// (handlers.QuestionKind.Blocks): its blocks, with ids under
+// AnswerEmbedPrefix, and the state it needs back, which the form keeps in
+// its private_metadata after the first line (AnswerFormState).
+type EmbeddedQuestion struct {
+	Blocks []slack.Block
+	State  string
+}
+
+// AnswerEmbedPrefix begins the block ids of the embedded question at
+// position (1-based), so that they never clash with the form's own.
+func AnswerEmbedPrefix(position int) string { return AnswerBlockID(position) + "_" }
+
+// answerNothingBlockID is the line shown for an embedded question with
+// nothing to ask.
+func answerNothingBlockID(position int) string { return AnswerBlockID(position) + "_none" }
+
+// AnswerFormState is the embedded question's state an answer form's
+// private_metadata keeps after its first line; shown is false when the
+// form showed no embedded blocks (there is then nothing to check).
+func AnswerFormState(privateMetadata string) (state string, shown bool) {
+	_, state, shown = strings.Cut(privateMetadata, "\n")
+	return state, shown
+}
+
+// AnswerEmbedRoom is what the answer form leaves the embedded question:
+// the most blocks (of Slack's 100) and bytes of state (of the 3000 of
+// private_metadata) it may take. It is 0, 0 when c asks none.
+func AnswerEmbedRoom(c checkinmodels.Checkin, round checkinmodels.Round, roundLabel string, previous map[int]string, lastTime map[int]string) (blocks, state int) {
+	if !slices.ContainsFunc(c.Questions, func(q checkinmodels.Question) bool { return q.Kind == checkinmodels.KindFeature }) {
+		return 0, 0
+	}
+	m := AnswerModalWith(c, round, roundLabel, previous, lastTime, EmbeddedQuestion{})
+	// Without blocks the question shows a line saying there is nothing
+	// to ask; the embedded blocks take its place.
+	return maxViewBlocks - len(m.Blocks.BlockSet) + 1, maxMetadata - len(m.PrivateMetadata) - 1
+}
+
+// Slack's bounds of a modal.
+const (
+	maxViewBlocks = 100
+	maxMetadata   = 3000
+)
+
+// AnswerModal is AnswerModalWith with nothing embedded.
+func AnswerModal(c checkinmodels.Checkin, round checkinmodels.Round, roundLabel string, previous map[int]string, lastTime map[int]string) slack.ModalViewRequest {
+	return AnswerModalWith(c, round, roundLabel, previous, lastTime, EmbeddedQuestion{})
+}
+
+// AnswerModalWith is the form a person answers a round of check-in c with.
 // roundLabel heads it, such as "Daily stand-up · Mon 2 Mar"; the check-in's
 // name is used when it is empty.
 //
@@ -84,7 +136,12 @@ func ParseAnswerForm(s string) (roundID, checkinID int64, err error) {
 // part of the stored answer. Anonymous answers are stored without the person,
 // so they are never in previous; when editing, the form says the first one
 // stays counted.
-func AnswerModal(c checkinmodels.Checkin, round checkinmodels.Round, roundLabel string, previous map[int]string, lastTime map[int]string) slack.ModalViewRequest {
+//
+// A checkinmodels.KindFeature question shows its prompt, then embed's
+// blocks (sized by AnswerEmbedRoom), or a line saying there is nothing to
+// fill in there when it has none; when editing, the prompt says what was
+// sent before (the feature's summary).
+func AnswerModalWith(c checkinmodels.Checkin, round checkinmodels.Round, roundLabel string, previous map[int]string, lastTime map[int]string, embed EmbeddedQuestion) slack.ModalViewRequest {
 	editing := previous != nil
 	label := strings.TrimSpace(roundLabel)
 	if label == "" {
@@ -110,6 +167,22 @@ func AnswerModal(c checkinmodels.Checkin, round checkinmodels.Round, roundLabel 
 			}
 		}
 		value = strings.TrimSpace(value)
+
+		if q.Kind == checkinmodels.KindFeature {
+			head := "*" + views.Mrkdwn(q.Prompt, checkinmodels.MaxPromptLen) + "*"
+			if filled && value != "" {
+				head += "\n_Sent before: " + views.Mrkdwn(value, 200) + ". What you enter now is added._"
+			}
+			sec := views.Section(head, nil)
+			sec.BlockID = block
+			blocks = append(blocks, sec)
+			if len(embed.Blocks) > 0 {
+				blocks = append(blocks, embed.Blocks...)
+			} else {
+				blocks = append(blocks, slack.NewContextBlock(answerNothingBlockID(pos), views.MrkdwnText("Nothing to fill in here this time.")))
+			}
+			continue
+		}
 
 		var el slack.BlockElement
 		var hint string
@@ -194,6 +267,9 @@ func AnswerModal(c checkinmodels.Checkin, round checkinmodels.Round, roundLabel 
 	}
 	m := views.Modal(CallbackAnswer, title, submit, blocks...)
 	m.PrivateMetadata = AnswerFormMetadata(round.ID, c.ID)
+	if len(embed.Blocks) > 0 {
+		m.PrivateMetadata += "\n" + embed.State
+	}
 	return m
 }
 
@@ -275,6 +351,8 @@ func ParseAnswerSubmission(c checkinmodels.Checkin, values map[string]map[string
 
 		var v string
 		switch q.Kind {
+		case checkinmodels.KindFeature:
+			continue // read by the feature's question kind
 		case checkinmodels.KindScale:
 			v = strings.TrimSpace(a.SelectedOption.Value)
 			if n, err := strconv.Atoi(v); v != "" && (err != nil || n < 1 || n > 5) {

@@ -181,7 +181,10 @@ func (h *Handlers) submitCheckin(ctx context.Context, req *bot.Request) (*bot.Re
 	if req.Interaction.View.State != nil {
 		values = req.Interaction.View.State.Values
 	}
-	c, errs := ParseCheckinSubmission(values)
+	c, errs := ParseCheckinSubmissionWith(values, func(name string) bool {
+		_, ok := h.core.QuestionKind(name)
+		return ok
+	})
 	if errs == nil {
 		errs = map[string]string{}
 	}
@@ -581,9 +584,53 @@ func (h *Handlers) openAnswer(ctx context.Context, req *bot.Request) (*bot.Respo
 	} else if last, err = store.LastAnswers(ctx, req.TeamID, c.ID, req.UserID, round.Date); err != nil {
 		return nil, err
 	}
-	m := AnswerModal(c, round, jobcheckins.RoundLabel(c, round.Date), previous, last)
-	m.PrivateMetadata = AnswerFormMetadata(roundID, checkinID)
+	label := jobcheckins.RoundLabel(c, round.Date)
+	embed, err := h.embedBlocks(ctx, req, c, round, label, previous, last)
+	if err != nil {
+		return nil, err
+	}
+	m := AnswerModalWith(c, round, label, previous, last, embed)
 	return h.core.OpenModal(ctx, req, handlers.Trigger(req), m)
+}
+
+// featureQuestion is c's checkinmodels.KindFeature question (a check-in
+// asks at most one), its answer key, and the question kind that asks it;
+// ok is false when c asks none or no feature offers that kind now.
+func (h *Handlers) featureQuestion(c checkinmodels.Checkin) (key int, kind handlers.QuestionKind, ok bool) {
+	for i, q := range c.Questions {
+		if q.Kind != checkinmodels.KindFeature {
+			continue
+		}
+		kind, ok = h.core.QuestionKind(q.Provider())
+		return jobcheckins.AnswerKey(i, q), kind, ok
+	}
+	return 0, nil, false
+}
+
+// embedRequest is what a question kind is told of the answer form.
+func embedRequest(req *bot.Request, key, maxBlocks, maxState int) handlers.QuestionRequest {
+	return handlers.QuestionRequest{TeamID: req.TeamID, UserID: req.UserID, Prefix: AnswerEmbedPrefix(key), MaxBlocks: maxBlocks, MaxState: maxState}
+}
+
+// embedBlocks asks the question kind of c's feature question, if any, for
+// its inputs, within the room the answer form leaves it. A kind that
+// fails is logged and the question shows that there is nothing to fill
+// in: the rest of the check-in is still worth answering.
+func (h *Handlers) embedBlocks(ctx context.Context, req *bot.Request, c checkinmodels.Checkin, round checkinmodels.Round, label string, previous, last map[int]string) (EmbeddedQuestion, error) {
+	key, kind, ok := h.featureQuestion(c)
+	if !ok {
+		return EmbeddedQuestion{}, nil
+	}
+	maxBlocks, maxState := AnswerEmbedRoom(c, round, label, previous, last)
+	qb, err := kind.Blocks(ctx, embedRequest(req, key, maxBlocks, maxState))
+	if err == nil && (len(qb.Blocks) > maxBlocks || len(qb.State) > maxState) {
+		err = fmt.Errorf("question kind gave %d blocks and %d bytes of state, over %d and %d", len(qb.Blocks), len(qb.State), maxBlocks, maxState)
+	}
+	if err != nil {
+		h.log.WarnContext(ctx, "answer form: embedded question", "checkin", c.ID, "err", err)
+		return EmbeddedQuestion{}, nil
+	}
+	return EmbeddedQuestion{Blocks: qb.Blocks, State: qb.State}, nil
 }
 
 // roundAction is a round a button names, with the check-in and the
@@ -669,10 +716,45 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 		form = c.AnonymousOptional() // not counted, so not required
 	}
 	sub, helpers, errs := ParseAnswerSubmission(form, values)
+	// Another feature's question is checked with the rest, storing
+	// nothing, so that every problem shows at once and none is stored.
+	var commit func(ctx context.Context) (map[int]string, error)
+	if key, kind, ok := h.featureQuestion(c); ok {
+		// Only a form that showed the kind's blocks is checked: with none
+		// shown, there is nothing to read, and an earlier answer stays.
+		var pending handlers.PendingAnswer
+		var kindErrs map[string]string
+		if state, shown := AnswerFormState(req.Interaction.View.PrivateMetadata); shown {
+			if pending, kindErrs, err = kind.Check(ctx, embedRequest(req, key, 0, 0), state, values); err != nil {
+				return nil, err
+			}
+		}
+		if errs == nil && len(kindErrs) > 0 {
+			errs = map[string]string{}
+		}
+		for block, msg := range kindErrs {
+			errs[block] = msg
+		}
+		if len(errs) == 0 {
+			// Committed in the answer's own transaction: if storing the
+			// answer fails after it, the feature's records go too, and
+			// the person sending the form again adds nothing twice.
+			commit = func(ctx context.Context) (map[int]string, error) {
+				if pending == nil {
+					return map[int]string{key: ""}, nil
+				}
+				summary, err := pending.Commit(ctx)
+				if err != nil {
+					return nil, err
+				}
+				return map[int]string{key: summary}, nil
+			}
+		}
+	}
 	if len(errs) > 0 {
 		return handlers.FieldErrors(errs), nil
 	}
-	res, err := h.ck.Submit(ctx, c, roundID, req.UserID, sub, helpers)
+	res, err := h.ck.SubmitWith(ctx, c, roundID, req.UserID, sub, helpers, commit)
 	if errors.Is(err, models.ErrInvalid) {
 		return handlers.FieldErrors(map[string]string{first: "Some answers don't fit their questions: " + strings.TrimPrefix(err.Error(), "answer round ")}), nil
 	}

@@ -216,7 +216,13 @@ func describeReminders(n int) string {
 	return count(n, "reminder", "reminders")
 }
 
-// ParseCheckinSubmission reads the check-in modal's submitted state
+// ParseCheckinSubmission is ParseCheckinSubmissionWith with no question
+// kinds of other features.
+func ParseCheckinSubmission(values map[string]map[string]slack.BlockAction) (checkinmodels.Checkin, map[string]string) {
+	return ParseCheckinSubmissionWith(values, nil)
+}
+
+// ParseCheckinSubmissionWith reads the check-in modal's submitted state
 // (view.state.values: block id → action id → value) into a Checkin, and
 // returns what is wrong keyed by block id, ready for response_action
 // "errors"; nil when nothing is. It reports unreadable question lines, every
@@ -227,7 +233,13 @@ func describeReminders(n int) string {
 // The ids, owner, channel and anchor are the handler's to fill in. Question
 // ids are not carried through the form; an edit matches questions to the
 // stored ones.
-func ParseCheckinSubmission(values map[string]map[string]slack.BlockAction) (checkinmodels.Checkin, map[string]string) {
+//
+// questionKinds reports whether another feature offers a question kind of
+// that name (handlers.Handlers.QuestionKind): a line "name: prompt" is
+// then a checkinmodels.KindFeature question asking it. A lowercase word
+// before a colon that names no kind is refused, saying how to write a
+// free-text question that starts with it. nil knows none.
+func ParseCheckinSubmissionWith(values map[string]map[string]slack.BlockAction, questionKinds func(name string) bool) (checkinmodels.Checkin, map[string]string) {
 	errs := map[string][]string{}
 	add := func(block, msg string) { errs[block] = append(errs[block], msg) }
 	get := func(block string) (slack.BlockAction, bool) {
@@ -256,7 +268,7 @@ func ParseCheckinSubmission(values map[string]map[string]slack.BlockAction) (che
 	var lines []int
 	if a, ok := get(BlockCheckinQuestions); ok {
 		var problems []string
-		c.Questions, lines, problems = parseQuestions(a.Value)
+		c.Questions, lines, problems = parseQuestions(a.Value, questionKinds)
 		for _, p := range problems {
 			add(BlockCheckinQuestions, p)
 		}
@@ -370,11 +382,16 @@ var questionKinds = map[string]checkinmodels.QuestionKind{
 
 // questionPrefix reads the words before a line's first colon. ok is false
 // when they are not all question keywords: the colon is then part of a
-// free-text question ("Today: what's the plan?").
-func questionPrefix(prefix string) (kind checkinmodels.QuestionKind, anon, optional, ok bool, problem string) {
+// free-text question ("Today: what's the plan?"). A word another feature's
+// question kind has (providers reports which; nil knows none) gives
+// checkinmodels.KindFeature, its name in provider. Words written as type
+// words are (lowercase letters only, see typeWords) but naming no kind are
+// a problem, not free text, so a kind not offered here is not silently
+// asked as a text question.
+func questionPrefix(prefix string, providers func(string) bool) (kind checkinmodels.QuestionKind, provider string, anon, optional, ok bool, problem string) {
 	words := strings.Fields(strings.ToLower(prefix))
 	if len(words) == 0 {
-		return "", false, false, false, ""
+		return "", "", false, false, false, ""
 	}
 	for _, w := range words {
 		switch w {
@@ -384,8 +401,14 @@ func questionPrefix(prefix string) (kind checkinmodels.QuestionKind, anon, optio
 			optional = true
 		default:
 			k, known := questionKinds[w]
-			if !known {
-				return "", false, false, false, ""
+			switch {
+			case known:
+			case providers != nil && providers(w):
+				k, provider = checkinmodels.KindFeature, w
+			case typeWords(prefix):
+				return "", "", false, false, false, fmt.Sprintf("I don't know `%s:` questions. Use text, scale, choice or blocked; for a free-text question that starts with “%s:”, write `text: %s: …`.", w, w, w)
+			default:
+				return "", "", false, false, false, ""
 			}
 			if kind != "" && kind != k {
 				problem = fmt.Sprintf("“%s” names two types; pick one of text, scale, choice or blocked.", strings.TrimSpace(prefix))
@@ -393,13 +416,32 @@ func questionPrefix(prefix string) (kind checkinmodels.QuestionKind, anon, optio
 			kind = k
 		}
 	}
-	return kind, anon, optional, true, problem
+	return kind, provider, anon, optional, true, problem
+}
+
+// typeWords reports whether prefix is written the way question types
+// are: one to three words of lowercase ASCII letters ("anon scale",
+// "xyz"), not text that happens to come before a colon ("Today",
+// "Note to self").
+func typeWords(prefix string) bool {
+	words := strings.Fields(prefix)
+	if len(words) == 0 || len(words) > 3 {
+		return false
+	}
+	for _, w := range words {
+		for _, r := range w {
+			if r < 'a' || r > 'z' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // parseQuestions reads one question per line. lines[i] is the line of
 // question i, and problems are the lines it could not read, each saying
 // which line and how to write it.
-func parseQuestions(s string) (qs []checkinmodels.Question, lines []int, problems []string) {
+func parseQuestions(s string, providers func(string) bool) (qs []checkinmodels.Question, lines []int, problems []string) {
 	for i, line := range strings.Split(s, "\n") {
 		n := i + 1
 		line = stripListMarker(strings.TrimSpace(line))
@@ -407,15 +449,16 @@ func parseQuestions(s string) (qs []checkinmodels.Question, lines []int, problem
 			continue
 		}
 		var kind checkinmodels.QuestionKind
+		var provider string
 		var anon, optional bool
 		if before, after, found := strings.Cut(line, ":"); found {
-			k, a, o, ok, problem := questionPrefix(before)
+			k, pr, a, o, ok, problem := questionPrefix(before, providers)
 			if problem != "" {
 				problems = append(problems, fmt.Sprintf("Line %d: %s", n, problem))
 				continue
 			}
 			if ok {
-				kind, anon, optional, line = k, a, o, after
+				kind, provider, anon, optional, line = k, pr, a, o, after
 			}
 		}
 		parts := splitOptions(line)
@@ -435,6 +478,17 @@ func parseQuestions(s string) (qs []checkinmodels.Question, lines []int, problem
 		}
 		if prompt == "" {
 			problems = append(problems, fmt.Sprintf("Line %d has a type but no question. Write it after the colon, like `blocked: Is anything in your way?`.", n))
+			continue
+		}
+		if kind == checkinmodels.KindFeature {
+			if len(opts) > 0 {
+				problems = append(problems, fmt.Sprintf("Line %d: `%s:` questions take no options after “|”.", n, provider))
+				continue
+			}
+			// Never required: a person with nothing to enter there is
+			// not held up (checkinmodels.KindFeature).
+			qs = append(qs, checkinmodels.Question{Kind: kind, Prompt: prompt, Options: []string{provider}, Anonymous: anon})
+			lines = append(lines, n)
 			continue
 		}
 		qs = append(qs, checkinmodels.Question{Kind: kind, Prompt: prompt, Options: opts, Anonymous: anon, Required: !optional})
@@ -487,24 +541,32 @@ func formatQuestions(qs []checkinmodels.Question) string {
 			b.WriteByte('\n')
 		}
 		var words []string
-		if !q.Required {
+		if !q.Required && q.Kind != checkinmodels.KindFeature {
 			words = append(words, "optional")
 		}
 		if q.Anonymous {
 			words = append(words, "anon")
 		}
 		prompt := escape(q.Prompt)
-		if q.Kind != checkinmodels.KindText || stripListMarker(prompt) != prompt {
+		switch {
+		case q.Kind == checkinmodels.KindFeature:
+			words = append(words, q.Provider())
+		case q.Kind != checkinmodels.KindText || stripListMarker(prompt) != prompt:
 			words = append(words, string(q.Kind))
-		} else if before, _, found := strings.Cut(prompt, ":"); found && len(words) == 0 {
-			if _, _, _, ok, _ := questionPrefix(before); ok {
-				words = append(words, string(q.Kind)) // "text: scale: …"
+		default:
+			if before, _, found := strings.Cut(prompt, ":"); found && len(words) == 0 {
+				if _, _, _, _, ok, problem := questionPrefix(before, nil); ok || problem != "" {
+					words = append(words, string(q.Kind)) // "text: scale: …", "text: note: …"
+				}
 			}
 		}
 		if len(words) > 0 {
 			b.WriteString(strings.Join(words, " ") + ": ")
 		}
 		b.WriteString(prompt)
+		if q.Kind == checkinmodels.KindFeature {
+			continue // its one option is its name, written before the colon
+		}
 		for _, o := range q.Options {
 			b.WriteString(" | " + escape(o))
 		}

@@ -55,6 +55,24 @@ func UpdateConfidenceBlockID(id int64) string { return "okr_conf_" + strconv.For
 // UpdateNoteBlockID is the block id of key result id's note.
 func UpdateNoteBlockID(id int64) string { return "okr_note_" + strconv.FormatInt(id, 10) }
 
+// updateIDs are the block ids of one key result's inputs: the update
+// form's own (formIDs), or the same under a prefix where another form
+// embeds them (prefixedIDs).
+type updateIDs struct {
+	prefix string
+}
+
+// formIDs are the update form's block ids.
+var formIDs = updateIDs{}
+
+// prefixedIDs are the block ids under prefix.
+func prefixedIDs(prefix string) updateIDs { return updateIDs{prefix: prefix} }
+
+func (ids updateIDs) kr(id int64) string    { return ids.prefix + UpdateKRBlockID(id) }
+func (ids updateIDs) value(id int64) string { return ids.prefix + UpdateValueBlockID(id) }
+func (ids updateIDs) conf(id int64) string  { return ids.prefix + UpdateConfidenceBlockID(id) }
+func (ids updateIDs) note(id int64) string  { return ids.prefix + UpdateNoteBlockID(id) }
+
 // Bounds of the update form.
 const (
 	// maxViewBlocks is the most blocks a modal holds.
@@ -161,41 +179,11 @@ func UpdateModal(items []Item, now time.Time, notice string) slack.ModalViewRequ
 	blocks = append(blocks, slack.NewContextBlock("okr_intro", views.MrkdwnText(
 		"Change what moved, tick *No change* for what stayed the same, and leave the rest: untouched key results are not saved.")))
 
-	shownOf := func(it Item) shownKR {
-		return shownKR{ID: it.KR.ID, LastID: it.Current.LastID, Value: prefill(it), Confidence: it.Current.Confidence}
-	}
-	entryLen := func(it Item) int { return len(encodeShown([]shownKR{shownOf(it)})) - len(updateFormVersion) }
-	fits := func(picked []int) bool {
-		meta := len(updateFormVersion)
-		for _, i := range picked {
-			meta += entryLen(items[i])
-		}
-		return len(blocks)+blocksPerKR*len(picked) <= maxViewBlocks && meta <= maxMetadata
-	}
-	picked := valid
-	if !fits(valid) {
-		// Keep a block for the line that counts what is left out, and
-		// show the key results waiting longest for an update.
-		blocks = append(blocks, nil)
-		byAge := slices.Clone(valid)
-		slices.SortStableFunc(byAge, func(a, b int) int {
-			return items[a].Current.LastAt.Compare(items[b].Current.LastAt)
-		})
-		picked = nil
-		for _, i := range byAge {
-			if !fits(append(picked, i)) {
-				break
-			}
-			picked = append(picked, i)
-		}
-		slices.Sort(picked)
-		blocks = blocks[:len(blocks)-1]
-	}
-
+	picked := pickShown(items, valid, len(blocks), maxViewBlocks, maxMetadata)
 	shown := make([]shownKR, 0, len(picked))
 	for _, i := range picked {
 		shown = append(shown, shownOf(items[i]))
-		blocks = append(blocks, updateBlocks(items[i], now)...)
+		blocks = append(blocks, updateBlocks(items[i], now, formIDs)...)
 	}
 	if left := len(valid) - len(picked); left > 0 {
 		blocks = append(blocks, slack.NewContextBlock("okr_more", views.MrkdwnText(fmt.Sprintf(
@@ -207,8 +195,47 @@ func UpdateModal(items []Item, now time.Time, notice string) slack.ModalViewRequ
 	return m
 }
 
-// updateBlocks are one key result's four blocks of the update form.
-func updateBlocks(it Item, now time.Time) []slack.Block {
+// shownOf is what the form shows of it.
+func shownOf(it Item) shownKR {
+	return shownKR{ID: it.KR.ID, LastID: it.Current.LastID, Value: prefill(it), Confidence: it.Current.Confidence}
+}
+
+// pickShown is which of items (by index; valid are those with an id) a
+// form shows when fixed blocks are taken already and it holds maxBlocks
+// blocks and maxMeta bytes of encodeShown: all of them when they fit;
+// otherwise, keeping a block for the line that counts what is left out,
+// those waiting longest for an update (never updated first; ties in the
+// order given), in the order given.
+func pickShown(items []Item, valid []int, fixed, maxBlocks, maxMeta int) []int {
+	entryLen := func(it Item) int { return len(encodeShown([]shownKR{shownOf(it)})) - len(updateFormVersion) }
+	fits := func(picked []int, fixed int) bool {
+		meta := len(updateFormVersion)
+		for _, i := range picked {
+			meta += entryLen(items[i])
+		}
+		return fixed+blocksPerKR*len(picked) <= maxBlocks && meta <= maxMeta
+	}
+	if fits(valid, fixed) {
+		return valid
+	}
+	byAge := slices.Clone(valid)
+	slices.SortStableFunc(byAge, func(a, b int) int {
+		return items[a].Current.LastAt.Compare(items[b].Current.LastAt)
+	})
+	var picked []int
+	for _, i := range byAge {
+		if !fits(append(picked, i), fixed+1) {
+			break
+		}
+		picked = append(picked, i)
+	}
+	slices.Sort(picked)
+	return picked
+}
+
+// updateBlocks are one key result's four blocks of the update form, with
+// the block ids ids gives.
+func updateBlocks(it Item, now time.Time, ids updateIDs) []slack.Block {
 	id := it.KR.ID
 	head := "*" + titleOf(it.KR.Title, "Key result") + "*\n" +
 		"_" + titleOf(it.Objective.Title, "Objective") + "_"
@@ -219,7 +246,7 @@ func updateBlocks(it Item, now time.Time) []slack.Block {
 	same := slack.NewOptionBlockObject(ValueNoChange, views.PlainText("No change"), views.PlainText("Same value and confidence"))
 	box := slack.NewCheckboxGroupsBlockElement(ActionUpdateNoChange, same)
 	sec := views.Section(head, slack.NewAccessory(box))
-	sec.BlockID = UpdateKRBlockID(id)
+	sec.BlockID = ids.kr(id)
 
 	var value *slack.InputBlock
 	if it.KR.Kind == okrs.Milestone {
@@ -227,7 +254,7 @@ func updateBlocks(it Item, now time.Time) []slack.Block {
 		notDone := slack.NewOptionBlockObject(ValueNotDone, views.PlainText("Not done yet"), nil)
 		radio := slack.NewRadioButtonsBlockElement(ActionUpdateValue, done, notDone)
 		radio.InitialOption = views.Pick(prefill(it), done, notDone)
-		value = views.Input(UpdateValueBlockID(id), "Milestone", radio, false, "")
+		value = views.Input(ids.value(id), "Milestone", radio, false, "")
 	} else {
 		in := slack.NewPlainTextInputBlockElement(views.PlainText("A number, like "+FormatNumber(it.KR.Target, it.KR.Decimals)), ActionUpdateValue)
 		in.MaxLength = maxValueText
@@ -236,7 +263,7 @@ func updateBlocks(it Item, now time.Time) []slack.Block {
 		if u := strings.TrimSpace(it.KR.Unit); u != "" {
 			label += " (" + views.Plain(u, maxShownUnit) + ")"
 		}
-		value = views.Input(UpdateValueBlockID(id), label, in, false, "")
+		value = views.Input(ids.value(id), label, in, false, "")
 	}
 
 	var opts []*slack.OptionBlockObject
@@ -245,12 +272,12 @@ func updateBlocks(it Item, now time.Time) []slack.Block {
 	}
 	radio := slack.NewRadioButtonsBlockElement(ActionUpdateConfidence, opts...)
 	radio.InitialOption = views.Pick(string(it.Current.Confidence), opts...)
-	conf := views.Input(UpdateConfidenceBlockID(id), "Confidence", radio, true, "")
+	conf := views.Input(ids.conf(id), "Confidence", radio, true, "")
 
 	note := slack.NewPlainTextInputBlockElement(views.PlainText("What moved it, what's in the way"), ActionUpdateNote)
 	note.Multiline = true
 	note.MaxLength = okrs.MaxNoteLen
-	noteIn := views.Input(UpdateNoteBlockID(id), "Note", note, true, "")
+	noteIn := views.Input(ids.note(id), "Note", note, true, "")
 	return []slack.Block{sec, value, conf, noteIn}
 }
 
@@ -288,6 +315,20 @@ func ParseUpdate(items []Item, privateMetadata string, values map[string]map[str
 	if err != nil {
 		return nil, nil, err
 	}
+	ups, errs := parseShown(items, shown, values, formIDs)
+	if len(errs) > 0 {
+		return nil, errs, nil
+	}
+	if len(ups) == 0 && len(shown) > 0 {
+		return nil, map[string]string{UpdateValueBlockID(shown[0].ID): "Nothing to save yet: change a value or a confidence, or tick “No change” beside each key result that stayed the same."}, nil
+	}
+	return ups, nil, nil
+}
+
+// parseShown reads the inputs of the key results shown, under the block
+// ids ids gives, as ParseUpdate says; nothing entered at all gives no
+// updates and no problems.
+func parseShown(items []Item, shown []shownKR, values map[string]map[string]slack.BlockAction, ids updateIDs) ([]okrs.Update, map[string]string) {
 	byID := make(map[int64]Item, len(items))
 	for _, it := range items {
 		byID[it.KR.ID] = it
@@ -301,9 +342,9 @@ func ParseUpdate(items []Item, privateMetadata string, values map[string]map[str
 	errs := map[string]string{}
 	var ups []okrs.Update
 	for _, s := range shown {
-		valueBlock, confBlock, noteBlock := UpdateValueBlockID(s.ID), UpdateConfidenceBlockID(s.ID), UpdateNoteBlockID(s.ID)
+		valueBlock, confBlock, noteBlock := ids.value(s.ID), ids.conf(s.ID), ids.note(s.ID)
 		ticked := false
-		for _, o := range get(UpdateKRBlockID(s.ID)).SelectedOptions {
+		for _, o := range get(ids.kr(s.ID)).SelectedOptions {
 			ticked = ticked || o.Value == ValueNoChange
 		}
 		va := get(valueBlock)
@@ -388,12 +429,9 @@ func ParseUpdate(items []Item, privateMetadata string, values map[string]map[str
 		ups = append(ups, u)
 	}
 	if len(errs) > 0 {
-		return nil, errs, nil
+		return nil, errs
 	}
-	if len(ups) == 0 && len(shown) > 0 {
-		return nil, map[string]string{UpdateValueBlockID(shown[0].ID): "Nothing to save yet: change a value or a confidence, or tick “No change” beside each key result that stayed the same."}, nil
-	}
-	return ups, nil, nil
+	return ups, nil
 }
 
 // ParseNumber reads a value a person typed for a key result with unit:

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -199,6 +201,19 @@ func (s *Service) RunNow(ctx context.Context, c checkinmodels.Checkin) (int, err
 // again). The answer's post is returned for DeliverPost to send after the
 // ack.
 func (s *Service) Submit(ctx context.Context, c checkinmodels.Checkin, roundID int64, userID string, sub checkinmodels.Submission, helpers map[int]string) (checkinmodels.AnswerResult, error) {
+	return s.SubmitWith(ctx, c, roundID, userID, sub, helpers, nil)
+}
+
+// SubmitWith is Submit with first, when not nil, run at the start of the
+// same transaction: another feature's records stored for the answer (a
+// checkinmodels.KindFeature question's, see handlers.PendingAnswer). It
+// returns answers by question id to add to sub.Answers (an empty one
+// keeps the person's earlier answer to that question, if any). An error
+// from first, or from storing the answer after it, rolls both back:
+// nothing is stored on either side, and the person submitting again
+// starts afresh.
+func (s *Service) SubmitWith(ctx context.Context, c checkinmodels.Checkin, roundID int64, userID string, sub checkinmodels.Submission, helpers map[int]string,
+	first func(ctx context.Context) (map[int]string, error)) (checkinmodels.AnswerResult, error) {
 	var res checkinmodels.AnswerResult
 	// One transaction: the answer and its helper notices are stored
 	// together or not at all, so a person told "try again" never finds
@@ -207,6 +222,24 @@ func (s *Service) Submit(ctx context.Context, c checkinmodels.Checkin, roundID i
 		prev, err := s.store.MyResponse(ctx, c.WorkspaceID, roundID, userID)
 		if err != nil && !errors.Is(err, models.ErrNotFound) {
 			return err
+		}
+		if first != nil {
+			more, err := first(ctx)
+			if err != nil {
+				return err
+			}
+			answers := maps.Clone(sub.Answers)
+			if answers == nil {
+				answers = map[int]string{}
+			}
+			for id, v := range more {
+				if v = strings.TrimSpace(v); v != "" {
+					answers[id] = v
+				} else if old := strings.TrimSpace(prev.Answers[id]); old != "" {
+					answers[id] = old
+				}
+			}
+			sub.Answers = answers
 		}
 		if res, err = s.store.Answer(ctx, c.WorkspaceID, roundID, userID, sub); err != nil {
 			return err

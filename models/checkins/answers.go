@@ -232,7 +232,9 @@ func checkSubmission(c Checkin, sub Submission, uncounted bool) error {
 		}
 		v = strings.TrimSpace(v)
 		if !inAnswers || v == "" {
-			if q.Required && !(q.Anonymous && uncounted) {
+			// A feature's question is never required: a person with
+			// nothing to enter there is not held up.
+			if q.Required && q.Kind != KindFeature && !(q.Anonymous && uncounted) {
 				problems = append(problems, fmt.Sprintf("question %d (%q) needs an answer", pos, q.Prompt))
 			}
 			continue

@@ -57,6 +57,15 @@ const (
 	// offers an optional "who could help?" person picker after it; only the
 	// person named there is notified.
 	KindBlocked QuestionKind = "blocked"
+	// KindFeature is a question another feature asks inside the answer
+	// form, through its question kind (handlers.QuestionKind): Options
+	// holds its one name, as a person writes it before the colon. The
+	// feature stores what the person enters; the answer kept here is its
+	// summary, plain text holding counts only. It is never anonymous (the
+	// feature stores its records with the person) and never required (a
+	// person with nothing to enter there is not held up), and a check-in
+	// asks at most one.
+	KindFeature QuestionKind = "feature"
 )
 
 // Limits of a check-in. Most come from Slack's Block Kit limits, so that
@@ -217,9 +226,15 @@ func (c Checkin) Validate(parseCadence func(string) error) error {
 	case n > MaxQuestions:
 		add(FieldQuestions, 0, "There are %d questions; a check-in asks at most %d, so people answer it in a minute. Remove %d.", n, MaxQuestions, n-MaxQuestions)
 	}
+	features := 0
 	for i, q := range c.Questions {
 		for _, msg := range q.problems() {
 			add(FieldQuestions, i+1, "%s", msg)
+		}
+		if q.Kind == KindFeature {
+			if features++; features == 2 {
+				add(FieldQuestions, i+1, "A check-in asks at most one `%s:` question; keep one of them.", q.Provider())
+			}
 		}
 	}
 
@@ -284,10 +299,41 @@ func (q Question) problems() []string {
 			out = append(out, fmt.Sprintf("A choice needs %d to %d options (it has %d), like “Where are you working? | office | home”.", MinChoices, MaxChoices, n))
 		}
 		out = append(out, optionProblems(q.Options, MaxOptionLen, "option")...)
+	case KindFeature:
+		if len(q.Options) != 1 || !validProvider(q.Options[0]) {
+			out = append(out, "This question doesn't say which kind it is; write its type before the colon.")
+			break
+		}
+		if q.Anonymous {
+			out = append(out, fmt.Sprintf("`%s:` questions can't be anonymous: what you enter there is kept with your name. Remove “anon”.", q.Provider()))
+		}
 	default:
 		out = append(out, fmt.Sprintf("%q isn't a kind of question I know; use text, scale, choice or blocked.", q.Kind))
 	}
 	return out
+}
+
+// Provider is the name of the question kind a KindFeature question
+// asks, as a person writes it before the colon; "" for other kinds.
+func (q Question) Provider() string {
+	if q.Kind != KindFeature || len(q.Options) != 1 {
+		return ""
+	}
+	return q.Options[0]
+}
+
+// validProvider reports whether name can name a question kind: 2 to 20
+// lowercase ASCII letters (handlers.ValidQuestionKindName says the same).
+func validProvider(name string) bool {
+	if len(name) < 2 || len(name) > 20 {
+		return false
+	}
+	for _, r := range name {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 func optionProblems(opts []string, max int, what string) []string {

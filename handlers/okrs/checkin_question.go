@@ -1,0 +1,189 @@
+package okrs
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/trellis-bot/trellis/handlers"
+	"github.com/trellis-bot/trellis/handlers/views"
+	jobokrs "github.com/trellis-bot/trellis/jobs/okrs"
+	"github.com/trellis-bot/trellis/models/calendar"
+	"github.com/trellis-bot/trellis/models/okrs"
+)
+
+// CheckinQuestionName is the name the OKR question kind is registered
+// under: a check-in question written "okr: Your key results" asks it.
+const CheckinQuestionName = "okr"
+
+// CheckinQuestion is the question kind that puts a person's key results
+// inside another feature's form (a check-in's answer form), so that
+// answering it and updating them are one act: per key result the update
+// form's inputs (UpdateModal), under the host's prefix, and on submit the
+// updates ParseUpdate would read, stored as okrs.SourceCheckin.
+//
+// It differs from the update form where a host's question must: a form
+// where nothing was entered is no problem (the person had nothing to
+// update; the host stores no answer), and a person with no key result
+// of an open objective in a cycle not closed gets no blocks.
+func CheckinQuestion(store *okrs.Store, svc *jobokrs.Service, now func() time.Time) handlers.QuestionKind {
+	return checkinQuestion{store: store, svc: svc, now: now}
+}
+
+// checkinQuestion is CheckinQuestion's handlers.QuestionKind.
+type checkinQuestion struct {
+	store *okrs.Store
+	svc   *jobokrs.Service
+	now   func() time.Time
+}
+
+// items are the key results person may update now: those they own in
+// open objectives of cycles not closed (by UTC's date), in the store's
+// order (cycle, objective, position).
+func (q checkinQuestion) items(ctx context.Context, ws, person string) ([]Item, error) {
+	cycles, err := q.store.Cycles(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	today := calendar.DateOf(q.now().UTC())
+	byID := map[int64]okrs.Cycle{}
+	var open []int64
+	for _, c := range cycles {
+		if c.State(today) != okrs.CycleClosed {
+			byID[c.ID] = c
+			open = append(open, c.ID)
+		}
+	}
+	if len(open) == 0 {
+		return nil, nil
+	}
+	owned, err := q.store.KeyResultsOf(ctx, ws, person, open)
+	if err != nil {
+		return nil, err
+	}
+	var out []Item
+	for _, o := range owned {
+		if !o.Objective.ClosedAt.IsZero() {
+			continue
+		}
+		out = append(out, Item{Objective: o.Objective, KR: o.KeyResult, Current: o.Effective, Cycle: byID[o.Objective.CycleID]})
+	}
+	return out, nil
+}
+
+// Blocks are a short line, then the update form's four blocks per key
+// result, as many as fit r's bounds (those updated longest ago first,
+// with a line counting the rest), and the key results shown as the
+// state. None when the person has no key result to update, or not even
+// one fits.
+func (q checkinQuestion) Blocks(ctx context.Context, r handlers.QuestionRequest) (handlers.QuestionBlocks, error) {
+	items, err := q.items(ctx, r.TeamID, r.UserID)
+	if err != nil {
+		return handlers.QuestionBlocks{}, fmt.Errorf("OKR check-in question of %s: %w", r.UserID, err)
+	}
+	valid := make([]int, 0, len(items))
+	for i, it := range items {
+		if it.KR.ID > 0 {
+			valid = append(valid, i)
+		}
+	}
+	const fixed = 1 // the intro line
+	picked := pickShown(items, valid, fixed, r.MaxBlocks, r.MaxState)
+	if len(picked) == 0 {
+		return handlers.QuestionBlocks{}, nil
+	}
+	ids := prefixedIDs(r.Prefix)
+	now := q.now()
+	blocks := []slack.Block{slack.NewContextBlock(r.Prefix+"okr_intro", views.MrkdwnText(
+		"Change what moved and tick *No change* for what stayed the same; key results you leave untouched are not saved."))}
+	shown := make([]shownKR, 0, len(picked))
+	for _, i := range picked {
+		shown = append(shown, shownOf(items[i]))
+		blocks = append(blocks, updateBlocks(items[i], now, ids)...)
+	}
+	if left := len(valid) - len(picked); left > 0 {
+		blocks = append(blocks, slack.NewContextBlock(r.Prefix+"okr_more", views.MrkdwnText(fmt.Sprintf(
+			"%d more %s don't fit here: these are the ones updated longest ago. The rest are in `/trellis okr update`.",
+			left, views.Plural(left, "key result", "key results")))))
+	}
+	return handlers.QuestionBlocks{Blocks: blocks, State: encodeShown(shown)}, nil
+}
+
+// Check reads the inputs Blocks drew against the person's key results as
+// stored now (ParseUpdate's rules), each problem on its block under
+// r.Prefix. A state it cannot read is a problem on the form, not an
+// error: the person opens it again.
+func (q checkinQuestion) Check(ctx context.Context, r handlers.QuestionRequest, state string, values map[string]map[string]slack.BlockAction) (handlers.PendingAnswer, map[string]string, error) {
+	if state == "" {
+		return checkinUpdates{}, nil, nil // nothing was asked
+	}
+	shown, err := decodeShown(state)
+	if err != nil {
+		// Said on the first value input the form holds.
+		for _, block := range slices.Sorted(maps.Keys(values)) {
+			if strings.HasPrefix(block, r.Prefix+"okr_value_") {
+				return nil, map[string]string{block: "This form was opened by another version of Trellis, so nothing was saved. Close it and open it again."}, nil
+			}
+		}
+		return nil, nil, fmt.Errorf("OKR check-in question of %s: %w", r.UserID, err)
+	}
+	items, err := q.items(ctx, r.TeamID, r.UserID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("OKR check-in question of %s: %w", r.UserID, err)
+	}
+	ups, errs := parseShown(items, shown, values, prefixedIDs(r.Prefix))
+	if len(errs) > 0 {
+		return nil, errs, nil
+	}
+	return checkinUpdates{q: q, ws: r.TeamID, person: r.UserID, ups: ups}, nil, nil
+}
+
+// checkinUpdates are the updates a check-in's answer form read, stored
+// by Commit.
+type checkinUpdates struct {
+	q          checkinQuestion
+	ws, person string
+	ups        []okrs.Update
+}
+
+// Commit appends the updates, as the person's and from a check-in, in
+// the host's transaction, and tells the OKR service (nudges start
+// counting again). The summary counts them: "Updated 2 key results, 1
+// unchanged"; "" when there were none.
+func (c checkinUpdates) Commit(ctx context.Context) (string, error) {
+	if len(c.ups) == 0 {
+		return "", nil
+	}
+	stored, err := c.q.store.AddUpdates(ctx, c.ws, c.person, false, c.ups, okrs.SourceCheckin, c.q.now())
+	if err != nil {
+		return "", fmt.Errorf("OKR updates from a check-in: %w", err)
+	}
+	// The off-track offer Updated returns is not sent from here: the
+	// person is answering their check-in, where they can say so.
+	if _, err := c.q.svc.Updated(ctx, c.ws, c.person, stored); err != nil {
+		return "", fmt.Errorf("OKR updates from a check-in: %w", err)
+	}
+	return CheckinSummary(c.ups), nil
+}
+
+// CheckinSummary is the check-in answer's text for ups: how many key
+// results were updated and how many of those stayed the same, counts
+// only.
+func CheckinSummary(ups []okrs.Update) string {
+	same := 0
+	for _, u := range ups {
+		if u.NoChange {
+			same++
+		}
+	}
+	s := fmt.Sprintf("Updated %d %s", len(ups), views.Plural(len(ups), "key result", "key results"))
+	if same > 0 {
+		s += fmt.Sprintf(", %d unchanged", same)
+	}
+	return s
+}

@@ -66,12 +66,13 @@ const maxQuestionsText = 3000
 var roundLengths = []time.Duration{2 * time.Hour, 4 * time.Hour, 8 * time.Hour, 24 * time.Hour, 48 * time.Hour, 72 * time.Hour, 7 * 24 * time.Hour}
 
 // questionsHelp explains the one-question-per-line syntax. Every example
-// parses.
+// parses (`okr:` in a build with the OKR feature registered, as serve is).
 const questionsHelp = "One question per line. Start a line with its type; a line without one is a free-text question.\n" +
 	"`What will you work on today?`\n" +
 	"`blocked: Is anything in your way?` — yes or no, then an optional “who could help?”\n" +
 	"`scale: How was your week? | rough | great` — 1 to 5, with labels for 1 and 5\n" +
 	"`choice: Where are you working? | office | home | on the road` — 2 to 10 options\n" +
+	"`okr: Your key results` — each person's key results, updated right in the answer form (one such question per check-in)\n" +
 	"Put `anon` before a scale or choice to keep its answers anonymous (`anon scale: …`), " +
 	"and `optional` before any question people may skip (`optional: Anything else?`)."
 

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +21,6 @@ import (
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/internal/slacksim"
-	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	okrjobs "github.com/trellis-bot/trellis/jobs/okrs"
 	"github.com/trellis-bot/trellis/kv/kvtest"
@@ -90,7 +91,9 @@ var (
 // and a b.Log summary) those counts and duplicates, chat.postMessage
 // calls answered 429, the time from the first post to the last next to
 // the rate-limit bound (the DMs sent / 600 a minute; the zones' sending
-// is back to back, since the clock jumps between them), the whole run,
+// is back to back, since the clock jumps between them) and the part of it
+// within the zones' sending (the rest is the driver waiting for quiet
+// before a jump), the whole run, the warnings logged (counted),
 // the seeding and sync times, and memory: the replicas, the emulator and
 // the benchmark share one process, so the heap figures are the process's
 // (the peak HeapAlloc and HeapInuse sampled every 250ms during the run,
@@ -155,6 +158,7 @@ type benchRun struct {
 	people   []slacksim.Person
 	zones    []*time.Location
 	krs      [][]int64 // by person: their key results
+	warnings *benchWarnings
 	dayStart time.Time // the earliest zone's midnight of benchDay
 	dayEnd   time.Time // the latest zone's end of benchDay
 
@@ -176,11 +180,15 @@ func updater(i int) bool { return i%2 == 1 }
 func benchNewRun(b *testing.B, n, replicas int) *benchRun {
 	b.Helper()
 	ctx := context.Background()
-	// Warnings only: at this volume debug lines would drown the figures,
-	// and a warning (a 429, a lease lost) is what the run should not see.
-	log := slog.New(slog.NewTextHandler(testlog.NewWriter(b), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// Warnings and errors only, counted by message with the first few kept
+	// whole for the summary: at this volume debug lines would drown the
+	// figures, and a warning (a 429, a lease lost, a slow query) is what
+	// the run should not see. Written out as they come, they would push
+	// the summary past the lines go test keeps of a benchmark's log.
+	warnings := &benchWarnings{counts: map[string]int{}}
+	log := slog.New(&benchLogHandler{w: warnings})
 
-	r := &benchRun{b: b, n: n, krs: make([][]int64, n)}
+	r := &benchRun{b: b, n: n, krs: make([][]int64, n), warnings: warnings}
 	for _, name := range benchZoneNames {
 		loc, err := time.LoadLocation(name)
 		if err != nil {
@@ -531,6 +539,13 @@ func (r *benchRun) check() {
 	}
 	var posts, ok, limited, otherLimited int
 	var first, last time.Time
+	// Each zone's posts: the clock jumps between zones only when all is
+	// quiet, so the gaps between them are the driver's, not the cap's.
+	zoneOf := make(map[string]int, r.n)
+	for i, p := range r.people {
+		zoneOf[p.DM] = i % len(r.zones)
+	}
+	zoneFirst, zoneLast := make([]time.Time, len(r.zones)), make([]time.Time, len(r.zones))
 	for _, c := range calls {
 		if c.Method != "chat.postMessage" {
 			if c.Status == 429 {
@@ -547,6 +562,14 @@ func (r *benchRun) check() {
 			continue
 		}
 		ok++
+		if z, known := zoneOf[c.Channel]; known {
+			if zoneFirst[z].IsZero() || c.Time.Before(zoneFirst[z]) {
+				zoneFirst[z] = c.Time
+			}
+			if c.Time.After(zoneLast[z]) {
+				zoneLast[z] = c.Time
+			}
+		}
 		if first.IsZero() || c.Time.Before(first) {
 			first = c.Time
 		}
@@ -628,6 +651,10 @@ func (r *benchRun) check() {
 		rate = float64(ok-1) / span.Minutes()
 	}
 	bound := time.Duration(want) * time.Minute / benchCap
+	var inZones time.Duration
+	for z := range r.zones {
+		inZones += zoneLast[z].Sub(zoneFirst[z])
+	}
 	nrep := float64(len(r.engines))
 	mb := func(v uint64) float64 { return float64(v) / (1 << 20) }
 	dupes := got.Duplicates + stray.Duplicates
@@ -639,6 +666,7 @@ func (r *benchRun) check() {
 	r.b.ReportMetric(rate, "msgs/min")
 	r.b.ReportMetric(span.Seconds(), "sending-s")
 	r.b.ReportMetric(bound.Seconds(), "bound-s")
+	r.b.ReportMetric(inZones.Seconds(), "in-zones-s")
 	r.b.ReportMetric(r.took.Seconds(), "wall-s")
 	r.b.ReportMetric(r.syncTook.Seconds(), "sync-s")
 	r.b.ReportMetric(mb(peak.alloc), "peak-heap-MB")
@@ -649,9 +677,10 @@ func (r *benchRun) check() {
 		r.n, r.syncTook.Round(time.Millisecond), float64(r.n)/r.syncTook.Seconds(), r.n-want, r.updateTook.Round(time.Millisecond), r.took.Round(time.Second), r.jumps)
 	r.b.Logf("nudges: %d bot DMs to the %d not updated (%d without one, %d duplicates), %d to the %d who updated; occurrences: %d delivered, %d skipped (%v), %d with the wrong status, %d people without exactly one, %d not at 10:00 local",
 		got.Messages, want, got.Missing, got.Duplicates, stray.Messages, r.n-want, delivered.Load(), skipped.Load(), reasons, wrongStatus.Load(), wrongCount.Load(), wrongInstant.Load())
-	r.b.Logf("time: first to last post %s, %.1f msgs/min (%.1f%% of the %d cap); bound %d DMs / %d a minute = %s; chat.postMessage %d calls, %d ok, %d answered 429, other methods answered 429: %d; whole run %s",
-		span.Round(time.Second), rate, 100*rate/benchCap, benchCap, want, benchCap, bound.Round(time.Second), posts, ok, limited, otherLimited, r.took.Round(time.Second))
+	r.b.Logf("time: first to last post %s, %.1f msgs/min (%.1f%% of the %d cap), of which within the %d zones' sending %s and between them %s; bound %d DMs / %d a minute = %s; chat.postMessage %d calls, %d ok, %d answered 429, other methods answered 429: %d; whole run %s",
+		span.Round(time.Second), rate, 100*rate/benchCap, benchCap, len(r.zones), inZones.Round(time.Second), (span - inZones).Round(time.Second), want, benchCap, bound.Round(time.Second), posts, ok, limited, otherLimited, r.took.Round(time.Second))
 	r.b.Logf("engine: %+v; ticks %d (all replicas), tick errors %d", r.stats, r.ticks.Load(), r.tickErrs.Load())
+	r.b.Logf("warnings and errors logged: %s", r.warnings.String())
 	r.b.Logf("heap (live after GC): %.1f MB before, %.1f MB seeded with %d idle replicas, %.1f MB at the end; during the run: peak HeapAlloc %.1f MB, peak HeapInuse %.1f MB (%d samples); allocated during the run %.0f MB (%.0f MB per replica, an upper bound; %.1f KB per person); one process holds the replicas, the emulator and the benchmark",
 		mb(r.heapBefore), mb(r.heapReplicas), len(r.engines), mb(heapEnd), mb(peak.alloc), mb(peak.inuse), peak.samples,
 		mb(allocRun), mb(allocRun)/nrep, float64(allocRun)/1024/float64(r.n))
@@ -692,6 +721,63 @@ func benchOccurrenceIDs(m slacksim.Message) []int64 {
 	}
 	return ids
 }
+
+// benchWarnings counts the warnings and errors logged, by message, and
+// keeps the first few whole.
+type benchWarnings struct {
+	mu       sync.Mutex
+	counts   map[string]int
+	examples []string
+}
+
+func (w *benchWarnings) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.counts) == 0 {
+		return "none"
+	}
+	keys := slices.Sorted(maps.Keys(w.counts))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%q ×%d", k, w.counts[k])
+	}
+	return strings.Join(parts, ", ") + "; first ones: " + strings.Join(w.examples, " | ")
+}
+
+// benchLogHandler is the replicas' slog handler: it counts warnings and
+// errors in a benchWarnings and drops everything else.
+type benchLogHandler struct {
+	w     *benchWarnings
+	attrs string
+}
+
+func (h *benchLogHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+
+func (h *benchLogHandler) Handle(_ context.Context, rec slog.Record) error {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s %s: %s%s", rec.Time.UTC().Format("15:04:05.000"), rec.Level, rec.Message, h.attrs)
+	rec.Attrs(func(a slog.Attr) bool {
+		fmt.Fprintf(&sb, " %s=%v", a.Key, a.Value)
+		return true
+	})
+	h.w.mu.Lock()
+	defer h.w.mu.Unlock()
+	h.w.counts[rec.Level.String()+": "+rec.Message]++
+	if len(h.w.examples) < 3 {
+		h.w.examples = append(h.w.examples, sb.String())
+	}
+	return nil
+}
+
+func (h *benchLogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	out := &benchLogHandler{w: h.w, attrs: h.attrs}
+	for _, a := range attrs {
+		out.attrs += fmt.Sprintf(" %s=%v", a.Key, a.Value)
+	}
+	return out
+}
+
+func (h *benchLogHandler) WithGroup(string) slog.Handler { return h }
 
 // benchLiveHeap is the heap in use right after a GC.
 func benchLiveHeap() uint64 {

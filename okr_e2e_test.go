@@ -26,6 +26,8 @@ type okrHarness struct {
 	ana, ben, cara, dee, eli string
 	growth                   string
 	cycle                    okrs.Cycle
+	// seeded are the objectives the sandbox held when the test began.
+	seeded map[int64]bool
 }
 
 func startOKRs(t *testing.T) *okrHarness {
@@ -71,17 +73,22 @@ func startOKRs(t *testing.T) *okrHarness {
 		}
 	}
 	o.cycle = c
+	o.seeded = map[int64]bool{}
+	for _, ob := range o.objectives(t) {
+		o.seeded[ob.ID] = true
+	}
 	return o
 }
 
-// objectives counts the workspace's stored objectives.
+// objectives are the workspace's stored objectives but those the
+// sandbox seeded before the test began.
 func (o *okrHarness) objectives(t *testing.T) []okrs.Objective {
 	t.Helper()
 	objs, err := o.store.Objectives(o.ctx, slacksim.DefaultTeamID, okrs.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return objs
+	return slices.DeleteFunc(objs, func(ob okrs.Objective) bool { return o.seeded[ob.ID] })
 }
 
 // history is a key result's stored history.
@@ -606,15 +613,20 @@ func TestOKRReviewThroughSlack(t *testing.T) {
 	h.commandIn(t, ana, "", "/trellis me") // Trellis learns her zone
 	store := okrs.NewStore(h.db)
 	today := calendar.DateOf(day)
-	ended, err := store.CreateCycle(ctx, ws, okrs.Cycle{Name: "Review winter", Start: calendar.Date{Year: today.Year, Month: today.Month, Day: 1}.AddDays(-62), End: today.AddDays(-1)}, "admin")
+	// The team's own cycles, beside the workspace's the sandbox seeds.
+	beta, err := h.ctl.CreateChannel(ctx, slacksim.NewChannel{Name: "beta", Members: []string{ana}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended, err := store.CreateCycle(ctx, ws, okrs.Cycle{Name: "Review winter", Team: beta.ID, Start: calendar.Date{Year: today.Year, Month: today.Month, Day: 1}.AddDays(-62), End: today.AddDays(-1)}, "admin")
 	if err != nil {
 		t.Fatalf("the ended cycle: %v", err)
 	}
-	next, err := store.CreateCycle(ctx, ws, okrs.Cycle{Name: "Review spring", Start: today, End: okrs.EndAfterMonths(today, 2)}, "admin")
+	next, err := store.CreateCycle(ctx, ws, okrs.Cycle{Name: "Review spring", Team: beta.ID, Start: today, End: okrs.EndAfterMonths(today, 2)}, "admin")
 	if err != nil {
 		t.Fatalf("the next cycle: %v", err)
 	}
-	obj, err := store.CreateObjective(ctx, ws, okrs.Objective{CycleID: ended.ID, Title: "Ship the beta", Owner: ana,
+	obj, err := store.CreateObjective(ctx, ws, okrs.Objective{CycleID: ended.ID, Team: beta.ID, Title: "Ship the beta", Owner: ana,
 		KeyResults: []okrs.KeyResult{{Title: "Beta users", Owner: ana, Kind: okrs.IncreaseTo, Start: 0, Target: 50}}}, ana)
 	if err != nil {
 		t.Fatal(err)

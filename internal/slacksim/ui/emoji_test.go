@@ -21,6 +21,7 @@ const repoRoot = "../../.."
 // notEmoji are colon-wrapped words in Trellis's strings that are not emoji.
 var notEmoji = map[string]string{
 	"memory": "SQLite's in-memory database name",
+	"review": "the OKR review button's action id prefix, okr:review:",
 }
 
 // shortcode matches an emoji shortcode such as :palm_tree: or :+1:.

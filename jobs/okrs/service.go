@@ -611,9 +611,12 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("OKR cycles turning: %w", err)
 	}
+	s.turns.mu.Lock()
+	since := s.turns.last
+	s.turns.mu.Unlock()
 	var errs []error
 	for _, t := range turns {
-		if err := s.CycleChanged(ctx, t.Workspace, t.Cycle.ID); err != nil {
+		if err := s.syncTurned(ctx, t.Workspace, t.Cycle, since, now); err != nil {
 			errs = append(errs, err)
 		}
 		if err := s.cycleTurned(ctx, t.Workspace, t.Cycle, today, now); err != nil {
@@ -632,4 +635,47 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 	s.turns.last, s.turns.next = hour, next
 	s.turns.mu.Unlock()
 	return nil
+}
+
+// syncTurned re-syncs the nudges of the owners of c whose own day crossed
+// one of c's boundaries (its first day, or the day after its last) since
+// this replica's last run, read in each owner's zone: the rest are synced
+// already, so an hourly run costs a read of the owners, not a sync of
+// each. A replica that has not run yet (since zero) syncs every owner
+// once.
+func (s *Service) syncTurned(ctx context.Context, ws string, c okrs.Cycle, since, now time.Time) error {
+	owners, err := s.store.Owners(ctx, ws, c.ID)
+	if err != nil {
+		return err
+	}
+	if since.IsZero() {
+		return s.syncAll(ctx, ws, owners)
+	}
+	people, _, err := s.ppl.GetMany(ctx, ws, owners, calendar.DateOf(now.UTC()))
+	if err != nil {
+		return fmt.Errorf("owners of cycle %d: %w", c.ID, err)
+	}
+	var turned []string
+	for _, o := range owners {
+		loc := time.UTC
+		if p, ok := people[o]; ok {
+			loc = p.Location()
+		}
+		if crossed(c, calendar.DateOf(since.In(loc)), calendar.DateOf(now.In(loc))) {
+			turned = append(turned, o)
+		}
+	}
+	return s.syncAll(ctx, ws, turned)
+}
+
+// crossed reports whether a day from after `from` to `to` (both a
+// person's dates) is c's first day or the day after its last: the days
+// on which the cycle the person's nudges follow can change.
+func crossed(c okrs.Cycle, from, to calendar.Date) bool {
+	for _, b := range []calendar.Date{c.Start, c.End.AddDays(1)} {
+		if from.Before(b) && !to.Before(b) {
+			return true
+		}
+	}
+	return false
 }

@@ -569,10 +569,16 @@ func (h *Handlers) keyResult(ctx context.Context, req *bot.Request, id int64) (o
 // objectives the person may see, with every key result's history, in
 // their DM.
 func (h *Handlers) export(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
-	cycles, err := h.store.Cycles(ctx, req.TeamID)
+	all, err := h.store.Cycles(ctx, req.TeamID)
 	if err != nil {
 		return nil, err
 	}
+	team := ""
+	if req.Command != nil && mrkdwn.IsChannelID(req.Command.ChannelID) {
+		team = req.Command.ChannelID
+	}
+	today := h.today(p)
+	cycles := teamCycles(all, team, today)
 	if len(cycles) == 0 {
 		return handlers.Notice("There are no cycles yet, so nothing to export.", ""), nil
 	}
@@ -584,11 +590,14 @@ func (h *Handlers) export(ctx context.Context, req *bot.Request, p models.Person
 		}
 		cycle = c
 	} else {
-		cur := currentCycles(cycles, h.today(p))
-		if len(cur) == 0 {
+		c, ok, err := h.store.CycleOn(ctx, req.TeamID, team, today)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
 			return handlers.Notice("No cycle is running now: name the one to export.", "The cycles are "+views.Escape(cycleNames(cycles))+"."), nil
 		}
-		cycle = cur[0]
+		cycle = c
 	}
 	objs, err := h.store.Objectives(ctx, req.TeamID, okrs.Filter{CycleID: cycle.ID})
 	if err != nil {

@@ -78,6 +78,27 @@ func byID(cycles []okrs.Cycle) map[int64]okrs.Cycle {
 	return out
 }
 
+// teamCycles are the cycles an objective of team (a channel, or "" for
+// none) may be in on today, as okrs.Store.CycleOn reads them: the
+// workspace's and the team's own, a team's own cycle taking the place of
+// the workspace's that cover today when it covers today too. Other
+// teams' cycles are never among them.
+func teamCycles(cycles []okrs.Cycle, team string, today calendar.Date) []okrs.Cycle {
+	covers := func(c okrs.Cycle) bool { return !today.Before(c.Start) && !c.End.Before(today) }
+	own := team != "" && slices.ContainsFunc(cycles, func(c okrs.Cycle) bool { return c.Team == team && covers(c) })
+	var out []okrs.Cycle
+	for _, c := range cycles {
+		switch {
+		case team != "" && c.Team == team:
+		case c.Team == "" && !(own && covers(c)):
+		default:
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 // myItems are person p's key results in the open objectives of their
 // current cycles (currentCycles), as the surfaces show them.
 func (h *Handlers) myItems(ctx context.Context, ws string, p models.Person) ([]Item, error) {

@@ -222,13 +222,19 @@ func (h *Handlers) newObjective(ctx context.Context, req *bot.Request, p models.
 	if err != nil {
 		return nil, err
 	}
-	open := openCycles(cycles, h.today(p))
-	n := NewObjective{Cycles: open, Submitter: p.UserID}
-	if len(open) > 0 {
-		n.Cycle = open[0].ID
-	}
+	n := NewObjective{Submitter: p.UserID}
 	if ch := req.Command.ChannelID; mrkdwn.IsChannelID(ch) {
 		n.Team = ch
+	}
+	today := h.today(p)
+	open := openCycles(teamCycles(cycles, n.Team, today), today)
+	n.Cycles = open
+	if c, ok, err := h.store.CycleOn(ctx, req.TeamID, n.Team, today); err != nil {
+		return nil, err
+	} else if ok && slices.ContainsFunc(open, func(o okrs.Cycle) bool { return o.ID == c.ID }) {
+		n.Cycle = c.ID
+	} else if len(open) > 0 {
+		n.Cycle = open[0].ID
 	}
 	m := NewObjectiveModal(n)
 	m.PrivateMetadata = metaNew
@@ -292,7 +298,8 @@ func (h *Handlers) edit(ctx context.Context, req *bot.Request, p models.Person, 
 	if err != nil {
 		return nil, err
 	}
-	open := openCycles(cycles, h.today(p))
+	today := h.today(p)
+	open := openCycles(teamCycles(cycles, o.Team, today), today)
 	if !slices.ContainsFunc(open, func(c okrs.Cycle) bool { return c.ID == o.CycleID }) {
 		for _, c := range cycles {
 			if c.ID == o.CycleID {

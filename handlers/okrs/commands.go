@@ -166,8 +166,8 @@ func userRef(s string) string {
 	return s
 }
 
-// treeObjectives are the objectives of the current cycles the person
-// may see, with their progress, for the alignment tree.
+// treeObjectives are the open objectives of the current cycles the
+// person may see, with their progress, for the alignment tree.
 func (h *Handlers) treeObjectives(ctx context.Context, req *bot.Request, p models.Person) ([]TreeObjective, error) {
 	cycles, err := h.store.Cycles(ctx, req.TeamID)
 	if err != nil {
@@ -181,6 +181,7 @@ func (h *Handlers) treeObjectives(ctx context.Context, req *bot.Request, p model
 		}
 		objs = append(objs, os...)
 	}
+	objs = slices.DeleteFunc(objs, func(o okrs.Objective) bool { return !o.ClosedAt.IsZero() })
 	objs = h.viewerOf(req).filter(ctx, objs)
 	var ids []int64
 	for _, o := range objs {

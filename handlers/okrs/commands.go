@@ -68,7 +68,7 @@ func (h *Handlers) cmdOKR(ctx context.Context, req *bot.Request, p models.Person
 
 // mine answers /trellis okr: the person's key results this cycle.
 func (h *Handlers) mine(ctx context.Context, req *bot.Request, p models.Person) (*bot.Response, error) {
-	items, err := h.myItems(ctx, req.TeamID, p)
+	items, err := h.myItems(ctx, req, p)
 	if err != nil {
 		return nil, err
 	}

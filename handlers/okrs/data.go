@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/okrs"
@@ -100,8 +101,11 @@ func teamCycles(cycles []okrs.Cycle, team string, today calendar.Date) []okrs.Cy
 }
 
 // myItems are person p's key results in the open objectives of their
-// current cycles (currentCycles), as the surfaces show them.
-func (h *Handlers) myItems(ctx context.Context, ws string, p models.Person) ([]Item, error) {
+// current cycles (currentCycles) that the viewer of req may see now, as
+// the surfaces show them: an owner who left a team-only objective's
+// channel no longer sees its key results.
+func (h *Handlers) myItems(ctx context.Context, req *bot.Request, p models.Person) ([]Item, error) {
+	ws := req.TeamID
 	cycles, err := h.store.Cycles(ctx, ws)
 	if err != nil {
 		return nil, err
@@ -115,9 +119,10 @@ func (h *Handlers) myItems(ctx context.Context, ws string, p models.Person) ([]I
 		return nil, err
 	}
 	cs := byID(cycles)
+	v := h.viewerOf(req)
 	items := make([]Item, 0, len(owned))
 	for _, o := range owned {
-		if !o.Objective.ClosedAt.IsZero() {
+		if !o.Objective.ClosedAt.IsZero() || !v.sees(ctx, o.Objective) {
 			continue
 		}
 		items = append(items, Item{Objective: o.Objective, KR: o.KeyResult, Current: o.Effective, Cycle: cs[o.Objective.CycleID]})

@@ -66,14 +66,30 @@ func TestOKRTeamOnlyFollowsTheChannel(t *testing.T) {
 	id := strconv.FormatInt(growth.ID, 10)
 
 	// Cara edits her key result of the workspace objective: the team is
-	// unchanged, so her channel is not asked about.
+	// unchanged, so her channel is not asked about. Her form does not
+	// name the parent she cannot see, and saving keeps it. A pick of it,
+	// or of what does not exist, is refused alike, nothing changed.
 	o.commandIn(t, o.cara, "", "/trellis okr edit "+strconv.FormatInt(open.ID, 10))
 	cv := o.topView(t, o.cara, okrhandlers.CallbackNewObjective)
-	if got := o.submit(o.cara, cv, o.objectiveForm(t, cv, "Be visible", o.growth, "", []string{"k:" + strconv.FormatInt(hidden.ID, 10)}, [][4]string{{"Blog posts written", "0", "4", o.cara}})); got.ResponseAction == "errors" || !got.OK {
+	if form := string(cv.Blocks); strings.Contains(form, "Members") || strings.Contains(form, "Grow the community") {
+		t.Errorf("Cara's edit form names the hidden parent: %s", form)
+	}
+	var refusals []string
+	for _, pick := range []string{"k:" + strconv.FormatInt(hidden.ID, 10), "o:" + id, "k:999999", "o:999999"} {
+		got := o.submit(o.cara, cv, o.objectiveForm(t, cv, "Be visible", o.growth, "", []string{pick}, [][4]string{{"Blog posts", "0", "4", o.cara}}))
+		refusals = append(refusals, got.Errors[okrhandlers.BlockNewParents])
+	}
+	for i, r := range refusals {
+		if !strings.Contains(r, "Pick it from the list") || r != refusals[0] {
+			t.Errorf("Cara's forged pick %d: %q, want the same refusal as %q", i, r, refusals[0])
+		}
+	}
+	if got := o.submit(o.cara, cv, o.objectiveForm(t, cv, "Be visible", o.growth, "", nil, [][4]string{{"Blog posts written", "0", "4", o.cara}})); got.ResponseAction == "errors" || !got.OK {
 		t.Fatalf("Cara editing her key result: %+v", got)
 	}
-	if stored, err := o.store.Objective(ctx, ws, open.ID); err != nil || stored.KeyResults[0].Title != "Blog posts written" {
-		t.Fatalf("after Cara's edit: %+v, %v", stored, err)
+	if stored, err := o.store.Objective(ctx, ws, open.ID); err != nil || stored.KeyResults[0].Title != "Blog posts written" ||
+		len(stored.Parents) != 1 || stored.Parents[0] != hidden {
+		t.Fatalf("after Cara's edit: %+v, %v; want her title and the parent kept", stored, err)
 	}
 
 	// Ben updates his key result off track: the offer comes.

@@ -307,7 +307,7 @@ func (h *Handlers) edit(ctx context.Context, req *bot.Request, p models.Person, 
 			}
 		}
 	}
-	aligned, err := h.alignmentsOf(ctx, req.TeamID, o.Parents, cycles)
+	aligned, err := h.alignmentsOf(ctx, req, o.Parents, cycles)
 	if err != nil {
 		return nil, err
 	}
@@ -316,15 +316,18 @@ func (h *Handlers) edit(ctx context.Context, req *bot.Request, p models.Person, 
 	return h.core.OpenModal(ctx, req, req.Command.TriggerID, m)
 }
 
-// alignmentsOf describes refs as the alignment picker shows them.
-func (h *Handlers) alignmentsOf(ctx context.Context, ws string, refs []okrs.Ref, cycles []okrs.Cycle) ([]Alignment, error) {
+// alignmentsOf describes refs as the alignment picker shows them, those
+// the viewer of req may see now; the others are left out of the form
+// (and kept on save, checkParents).
+func (h *Handlers) alignmentsOf(ctx context.Context, req *bot.Request, refs []okrs.Ref, cycles []okrs.Cycle) ([]Alignment, error) {
 	if len(refs) == 0 {
 		return nil, nil
 	}
-	objs, err := h.store.Objectives(ctx, ws, okrs.Filter{})
+	objs, err := h.store.Objectives(ctx, req.TeamID, okrs.Filter{})
 	if err != nil {
 		return nil, err
 	}
+	objs = h.viewerOf(req).filter(ctx, objs)
 	all := candidates(objs, byID(cycles), 0)
 	var out []Alignment
 	for _, r := range refs {
@@ -422,6 +425,11 @@ func (h *Handlers) submitObjective(ctx context.Context, req *bot.Request) (*bot.
 	if resp, err := h.checkPicks(ctx, req, o, before, editing); resp != nil || err != nil {
 		return resp, err
 	}
+	parents, resp, err := h.checkParents(ctx, req, o.Parents, before.Parents)
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	o.Parents = parents
 	if editing {
 		o.ID, o.Owner, o.ClosedAt = before.ID, before.Owner, before.ClosedAt
 		rows := filledRows(values)
@@ -574,6 +582,51 @@ func (h *Handlers) checkPicks(ctx context.Context, req *bot.Request, o, before o
 		checked[k.Owner] = true
 	}
 	return nil, nil
+}
+
+// checkParents checks the alignment picks against what the submitter may
+// see now: a pick that is not an objective or key result they see is
+// refused as unknown, whether or not it exists, so the answer confirms
+// nothing. The parents an edit keeps that the editor cannot see (prev,
+// as stored) are put back: the form never showed them, so leaving them
+// out is no choice of the editor's.
+func (h *Handlers) checkParents(ctx context.Context, req *bot.Request, picked, prev []okrs.Ref) ([]okrs.Ref, *bot.Response, error) {
+	if len(picked) == 0 && len(prev) == 0 {
+		return picked, nil, nil
+	}
+	seen, err := h.visibleRefs(ctx, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range picked {
+		if !seen[r] {
+			return nil, handlers.FieldErrors(map[string]string{BlockNewParents: "I don't know one of the objectives or key results this aligns to. Pick it from the list. Nothing was saved."}), nil
+		}
+	}
+	out := slices.Clone(picked)
+	for _, r := range prev {
+		if !seen[r] && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil, nil
+}
+
+// visibleRefs are the objectives and key results the viewer of req may
+// see now, as alignment refs.
+func (h *Handlers) visibleRefs(ctx context.Context, req *bot.Request) (map[okrs.Ref]bool, error) {
+	objs, err := h.store.Objectives(ctx, req.TeamID, okrs.Filter{})
+	if err != nil {
+		return nil, err
+	}
+	out := map[okrs.Ref]bool{}
+	for _, o := range h.viewerOf(req).filter(ctx, objs) {
+		out[okrs.Ref{Kind: okrs.RefObjective, ID: o.ID}] = true
+		for _, k := range o.KeyResults {
+			out[okrs.Ref{Kind: okrs.RefKeyResult, ID: k.ID}] = true
+		}
+	}
+	return out, nil
 }
 
 // filledRowOf is the form row of the i-th (0-based) key result read.

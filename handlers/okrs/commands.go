@@ -68,7 +68,7 @@ func (h *Handlers) cmdOKR(ctx context.Context, req *bot.Request, p models.Person
 
 // mine answers /trellis okr: the person's key results this cycle.
 func (h *Handlers) mine(ctx context.Context, req *bot.Request, p models.Person) (*bot.Response, error) {
-	items, err := h.myItems(ctx, req.TeamID, p)
+	items, err := h.myItems(ctx, req, p)
 	if err != nil {
 		return nil, err
 	}
@@ -166,8 +166,8 @@ func userRef(s string) string {
 	return s
 }
 
-// treeObjectives are the objectives of the current cycles the person
-// may see, with their progress, for the alignment tree.
+// treeObjectives are the open objectives of the current cycles the
+// person may see, with their progress, for the alignment tree.
 func (h *Handlers) treeObjectives(ctx context.Context, req *bot.Request, p models.Person) ([]TreeObjective, error) {
 	cycles, err := h.store.Cycles(ctx, req.TeamID)
 	if err != nil {
@@ -181,6 +181,7 @@ func (h *Handlers) treeObjectives(ctx context.Context, req *bot.Request, p model
 		}
 		objs = append(objs, os...)
 	}
+	objs = slices.DeleteFunc(objs, func(o okrs.Objective) bool { return !o.ClosedAt.IsZero() })
 	objs = h.viewerOf(req).filter(ctx, objs)
 	var ids []int64
 	for _, o := range objs {
@@ -569,10 +570,16 @@ func (h *Handlers) keyResult(ctx context.Context, req *bot.Request, id int64) (o
 // objectives the person may see, with every key result's history, in
 // their DM.
 func (h *Handlers) export(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
-	cycles, err := h.store.Cycles(ctx, req.TeamID)
+	all, err := h.store.Cycles(ctx, req.TeamID)
 	if err != nil {
 		return nil, err
 	}
+	team := ""
+	if req.Command != nil && mrkdwn.IsChannelID(req.Command.ChannelID) {
+		team = req.Command.ChannelID
+	}
+	today := h.today(p)
+	cycles := teamCycles(all, team, today)
 	if len(cycles) == 0 {
 		return handlers.Notice("There are no cycles yet, so nothing to export.", ""), nil
 	}
@@ -584,11 +591,14 @@ func (h *Handlers) export(ctx context.Context, req *bot.Request, p models.Person
 		}
 		cycle = c
 	} else {
-		cur := currentCycles(cycles, h.today(p))
-		if len(cur) == 0 {
+		c, ok, err := h.store.CycleOn(ctx, req.TeamID, team, today)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
 			return handlers.Notice("No cycle is running now: name the one to export.", "The cycles are "+views.Escape(cycleNames(cycles))+"."), nil
 		}
-		cycle = cur[0]
+		cycle = c
 	}
 	objs, err := h.store.Objectives(ctx, req.TeamID, okrs.Filter{CycleID: cycle.ID})
 	if err != nil {

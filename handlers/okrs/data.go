@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/okrs"
@@ -78,9 +79,33 @@ func byID(cycles []okrs.Cycle) map[int64]okrs.Cycle {
 	return out
 }
 
+// teamCycles are the cycles an objective of team (a channel, or "" for
+// none) may be in on today, as okrs.Store.CycleOn reads them: the
+// workspace's and the team's own, a team's own cycle taking the place of
+// the workspace's that cover today when it covers today too. Other
+// teams' cycles are never among them.
+func teamCycles(cycles []okrs.Cycle, team string, today calendar.Date) []okrs.Cycle {
+	covers := func(c okrs.Cycle) bool { return !today.Before(c.Start) && !c.End.Before(today) }
+	own := team != "" && slices.ContainsFunc(cycles, func(c okrs.Cycle) bool { return c.Team == team && covers(c) })
+	var out []okrs.Cycle
+	for _, c := range cycles {
+		switch {
+		case team != "" && c.Team == team:
+		case c.Team == "" && !(own && covers(c)):
+		default:
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 // myItems are person p's key results in the open objectives of their
-// current cycles (currentCycles), as the surfaces show them.
-func (h *Handlers) myItems(ctx context.Context, ws string, p models.Person) ([]Item, error) {
+// current cycles (currentCycles) that the viewer of req may see now, as
+// the surfaces show them: an owner who left a team-only objective's
+// channel no longer sees its key results.
+func (h *Handlers) myItems(ctx context.Context, req *bot.Request, p models.Person) ([]Item, error) {
+	ws := req.TeamID
 	cycles, err := h.store.Cycles(ctx, ws)
 	if err != nil {
 		return nil, err
@@ -94,9 +119,10 @@ func (h *Handlers) myItems(ctx context.Context, ws string, p models.Person) ([]I
 		return nil, err
 	}
 	cs := byID(cycles)
+	v := h.viewerOf(req)
 	items := make([]Item, 0, len(owned))
 	for _, o := range owned {
-		if !o.Objective.ClosedAt.IsZero() {
+		if !o.Objective.ClosedAt.IsZero() || !v.sees(ctx, o.Objective) {
 			continue
 		}
 		items = append(items, Item{Objective: o.Objective, KR: o.KeyResult, Current: o.Effective, Cycle: cs[o.Objective.CycleID]})

@@ -20,7 +20,7 @@ import (
 // they follow — open objectives of the current cycles whose channel they
 // are in and in which they own nothing — as many as fit the room.
 func (h *Handlers) homeSection(ctx context.Context, req *bot.Request, p models.Person, room views.HomeRoom) ([]slack.Block, error) {
-	items, err := h.myItems(ctx, req.TeamID, p)
+	items, err := h.myItems(ctx, req, p)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func (h *Handlers) openUpdate(ctx context.Context, req *bot.Request) (*bot.Respo
 
 // openUpdateFor opens the update form for p with trigger.
 func (h *Handlers) openUpdateFor(ctx context.Context, req *bot.Request, p models.Person, trigger, notice string) (*bot.Response, error) {
-	items, err := h.myItems(ctx, req.TeamID, p)
+	items, err := h.myItems(ctx, req, p)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (h *Handlers) submitUpdate(ctx context.Context, req *bot.Request) (*bot.Res
 	if err != nil {
 		return nil, err
 	}
-	items, err := h.myItems(ctx, req.TeamID, p)
+	items, err := h.myItems(ctx, req, p)
 	if err != nil {
 		return nil, err
 	}
@@ -222,13 +222,19 @@ func (h *Handlers) newObjective(ctx context.Context, req *bot.Request, p models.
 	if err != nil {
 		return nil, err
 	}
-	open := openCycles(cycles, h.today(p))
-	n := NewObjective{Cycles: open, Submitter: p.UserID}
-	if len(open) > 0 {
-		n.Cycle = open[0].ID
-	}
+	n := NewObjective{Submitter: p.UserID}
 	if ch := req.Command.ChannelID; mrkdwn.IsChannelID(ch) {
 		n.Team = ch
+	}
+	today := h.today(p)
+	open := openCycles(teamCycles(cycles, n.Team, today), today)
+	n.Cycles = open
+	if c, ok, err := h.store.CycleOn(ctx, req.TeamID, n.Team, today); err != nil {
+		return nil, err
+	} else if ok && slices.ContainsFunc(open, func(o okrs.Cycle) bool { return o.ID == c.ID }) {
+		n.Cycle = c.ID
+	} else if len(open) > 0 {
+		n.Cycle = open[0].ID
 	}
 	m := NewObjectiveModal(n)
 	m.PrivateMetadata = metaNew
@@ -292,7 +298,8 @@ func (h *Handlers) edit(ctx context.Context, req *bot.Request, p models.Person, 
 	if err != nil {
 		return nil, err
 	}
-	open := openCycles(cycles, h.today(p))
+	today := h.today(p)
+	open := openCycles(teamCycles(cycles, o.Team, today), today)
 	if !slices.ContainsFunc(open, func(c okrs.Cycle) bool { return c.ID == o.CycleID }) {
 		for _, c := range cycles {
 			if c.ID == o.CycleID {
@@ -300,7 +307,7 @@ func (h *Handlers) edit(ctx context.Context, req *bot.Request, p models.Person, 
 			}
 		}
 	}
-	aligned, err := h.alignmentsOf(ctx, req.TeamID, o.Parents, cycles)
+	aligned, err := h.alignmentsOf(ctx, req, o.Parents, cycles)
 	if err != nil {
 		return nil, err
 	}
@@ -309,15 +316,18 @@ func (h *Handlers) edit(ctx context.Context, req *bot.Request, p models.Person, 
 	return h.core.OpenModal(ctx, req, req.Command.TriggerID, m)
 }
 
-// alignmentsOf describes refs as the alignment picker shows them.
-func (h *Handlers) alignmentsOf(ctx context.Context, ws string, refs []okrs.Ref, cycles []okrs.Cycle) ([]Alignment, error) {
+// alignmentsOf describes refs as the alignment picker shows them, those
+// the viewer of req may see now; the others are left out of the form
+// (and kept on save, checkParents).
+func (h *Handlers) alignmentsOf(ctx context.Context, req *bot.Request, refs []okrs.Ref, cycles []okrs.Cycle) ([]Alignment, error) {
 	if len(refs) == 0 {
 		return nil, nil
 	}
-	objs, err := h.store.Objectives(ctx, ws, okrs.Filter{})
+	objs, err := h.store.Objectives(ctx, req.TeamID, okrs.Filter{})
 	if err != nil {
 		return nil, err
 	}
+	objs = h.viewerOf(req).filter(ctx, objs)
 	all := candidates(objs, byID(cycles), 0)
 	var out []Alignment
 	for _, r := range refs {
@@ -402,9 +412,6 @@ func (h *Handlers) submitObjective(ctx context.Context, req *bot.Request) (*bot.
 	if !editing && view.PrivateMetadata != metaNew {
 		return handlers.FieldErrors(map[string]string{BlockNewTitle: "I can't tell what this form is for. Close it and run `/trellis okr new` again."}), nil
 	}
-	if resp, err := h.checkPicks(ctx, req, o); resp != nil || err != nil {
-		return resp, err
-	}
 	var before, saved okrs.Objective
 	if editing {
 		before, err = h.store.Objective(ctx, req.TeamID, editID)
@@ -414,6 +421,16 @@ func (h *Handlers) submitObjective(ctx context.Context, req *bot.Request) (*bot.
 		if err != nil {
 			return nil, err
 		}
+	}
+	if resp, err := h.checkPicks(ctx, req, o, before, editing); resp != nil || err != nil {
+		return resp, err
+	}
+	parents, resp, err := h.checkParents(ctx, req, o.Parents, before.Parents)
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	o.Parents = parents
+	if editing {
 		o.ID, o.Owner, o.ClosedAt = before.ID, before.Owner, before.ClosedAt
 		rows := filledRows(values)
 		for i := range o.KeyResults {
@@ -486,18 +503,28 @@ func filledRows(values map[string]map[string]slack.BlockAction) []int {
 }
 
 // checkPicks checks what the form's pickers gave, which a payload can
-// alter: the team is a channel the submitter and Trellis are in now, and every key
+// alter. When the team is new (a new objective, or an edit that changes
+// it) it is a channel the submitter and Trellis are in now, as Slack
+// says; an edit that keeps the team asks nothing of the submitter's
+// membership (who may see the objective rules who edits it). Every key
 // result's owner is a person of the workspace (not a bot, not
-// deactivated), as Slack says.
-func (h *Handlers) checkPicks(ctx context.Context, req *bot.Request, o okrs.Objective) (*bot.Response, error) {
-	if o.Team != "" {
-		if !mrkdwn.IsChannelID(o.Team) {
-			return handlers.FieldErrors(map[string]string{BlockNewTeam: "Pick the team's channel from the list."}), nil
-		}
+// deactivated), and, for an objective only its team sees, a member of the
+// team's channel now. When Slack cannot tell, the form says so and
+// nothing is stored.
+func (h *Handlers) checkPicks(ctx context.Context, req *bot.Request, o, before okrs.Objective, editing bool) (*bot.Response, error) {
+	couldnt := func(who string, err error) *bot.Response {
+		h.log.WarnContext(ctx, "could not check channel membership", "channel", o.Team, "err", err)
+		return handlers.FieldErrors(map[string]string{BlockNewTeam: fmt.Sprintf("I couldn't check with Slack that %s in <#%s> (%s). Nothing is saved yet; please try again. In a private channel, invite me first with `/invite @Trellis`.", who, o.Team, handlers.SlackErrorText(err))})
+	}
+	if o.Team != "" && !mrkdwn.IsChannelID(o.Team) {
+		return handlers.FieldErrors(map[string]string{BlockNewTeam: "Pick the team's channel from the list."}), nil
+	}
+	fresh := false // whether the channel's member list was just read
+	if o.Team != "" && (!editing || o.Team != before.Team) {
 		in, err := h.member(ctx, req, o.Team, req.UserID)
+		fresh = true
 		if err != nil {
-			h.log.WarnContext(ctx, "could not check channel membership", "channel", o.Team, "err", err)
-			return handlers.FieldErrors(map[string]string{BlockNewTeam: fmt.Sprintf("I couldn't check with Slack that you're in <#%s> (%s). Nothing is saved yet; please try again. In a private channel, invite me first with `/invite @Trellis`.", o.Team, handlers.SlackErrorText(err))}), nil
+			return couldnt("you're", err), nil
 		}
 		if !in {
 			return handlers.FieldErrors(map[string]string{BlockNewTeam: fmt.Sprintf("You can give an objective only to a team whose channel you're in, and you aren't in <#%s>. Nothing was saved.", o.Team)}), nil
@@ -507,34 +534,99 @@ func (h *Handlers) checkPicks(ctx context.Context, req *bot.Request, o okrs.Obje
 		if h.botUserID != nil {
 			if bot := h.botUserID(ctx, req.TeamID); bot != "" {
 				in, err := h.recentMember(ctx, req, o.Team, bot)
-				if err == nil && !in {
+				if err != nil {
+					return couldnt("I'm", err), nil
+				}
+				if !in {
 					return handlers.FieldErrors(map[string]string{BlockNewTeam: fmt.Sprintf("I'm not in <#%s> yet, and I post the team's digest there. Invite me with `/invite @Trellis`, then save again. Nothing was saved.", o.Team)}), nil
 				}
 			}
 		}
 	}
-	checked := map[string]bool{req.UserID: true}
+	teamOnly := o.Team != "" && o.Visibility == okrs.VisibleTeam
+	checked := map[string]bool{}
 	for i, k := range o.KeyResults {
 		if k.Owner == "" || checked[k.Owner] {
 			continue
 		}
 		block := NewKRBlockID(filledRowOf(req, i), KRFieldOwner)
-		if !mrkdwn.IsUserID(k.Owner) || req.Slack == nil {
-			return handlers.FieldErrors(map[string]string{block: "Pick the key result's owner from the list."}), nil
+		if k.Owner != req.UserID {
+			if !mrkdwn.IsUserID(k.Owner) || req.Slack == nil {
+				return handlers.FieldErrors(map[string]string{block: "Pick the key result's owner from the list."}), nil
+			}
+			sctx, cancel := handlers.SlackCtx(ctx)
+			u, err := req.Slack.GetUserInfoContext(sctx, k.Owner)
+			cancel()
+			if err != nil {
+				h.log.WarnContext(ctx, "could not read a key result owner", "user", k.Owner, "err", err)
+				return handlers.FieldErrors(map[string]string{block: fmt.Sprintf("I couldn't check that person with Slack (%s). Nothing is saved yet; please try again.", handlers.SlackErrorText(err))}), nil
+			}
+			if u.IsBot || u.Deleted || u.ID == "USLACKBOT" {
+				return handlers.FieldErrors(map[string]string{block: "A key result's owner must be a person of this workspace, not a bot or a deactivated account."}), nil
+			}
 		}
-		sctx, cancel := handlers.SlackCtx(ctx)
-		u, err := req.Slack.GetUserInfoContext(sctx, k.Owner)
-		cancel()
-		if err != nil {
-			h.log.WarnContext(ctx, "could not read a key result owner", "user", k.Owner, "err", err)
-			return handlers.FieldErrors(map[string]string{block: fmt.Sprintf("I couldn't check that person with Slack (%s). Nothing is saved yet; please try again.", handlers.SlackErrorText(err))}), nil
-		}
-		if u.IsBot || u.Deleted || u.ID == "USLACKBOT" {
-			return handlers.FieldErrors(map[string]string{block: "A key result's owner must be a person of this workspace, not a bot or a deactivated account."}), nil
+		if teamOnly {
+			ask := h.recentMember
+			if !fresh {
+				ask, fresh = h.member, true
+			}
+			in, err := ask(ctx, req, o.Team, k.Owner)
+			if err != nil {
+				h.log.WarnContext(ctx, "could not check a key result owner's channel", "channel", o.Team, "err", err)
+				return handlers.FieldErrors(map[string]string{block: fmt.Sprintf("I couldn't check with Slack that this owner is in <#%s> (%s). Nothing is saved yet; please try again.", o.Team, handlers.SlackErrorText(err))}), nil
+			}
+			if !in {
+				return handlers.FieldErrors(map[string]string{block: fmt.Sprintf("<@%s> isn't in <#%s>, and only its members see this objective. Pick an owner from the channel, invite them there, or let the whole workspace see it. Nothing was saved.", k.Owner, o.Team)}), nil
+			}
 		}
 		checked[k.Owner] = true
 	}
 	return nil, nil
+}
+
+// checkParents checks the alignment picks against what the submitter may
+// see now: a pick that is not an objective or key result they see is
+// refused as unknown, whether or not it exists, so the answer confirms
+// nothing. The parents an edit keeps that the editor cannot see (prev,
+// as stored) are put back: the form never showed them, so leaving them
+// out is no choice of the editor's.
+func (h *Handlers) checkParents(ctx context.Context, req *bot.Request, picked, prev []okrs.Ref) ([]okrs.Ref, *bot.Response, error) {
+	if len(picked) == 0 && len(prev) == 0 {
+		return picked, nil, nil
+	}
+	seen, err := h.visibleRefs(ctx, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range picked {
+		if !seen[r] {
+			return nil, handlers.FieldErrors(map[string]string{BlockNewParents: "I don't know one of the objectives or key results this aligns to. Pick it from the list. Nothing was saved."}), nil
+		}
+	}
+	out := slices.Clone(picked)
+	for _, r := range prev {
+		if !seen[r] && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil, nil
+}
+
+// visibleRefs are the objectives and key results the viewer of req may
+// see now, as alignment refs.
+func (h *Handlers) visibleRefs(ctx context.Context, req *bot.Request) (map[okrs.Ref]bool, error) {
+	objs, err := h.store.Objectives(ctx, req.TeamID, okrs.Filter{})
+	if err != nil {
+		return nil, err
+	}
+	out := map[okrs.Ref]bool{}
+	for _, o := range h.viewerOf(req).filter(ctx, objs) {
+		out[okrs.Ref{Kind: okrs.RefObjective, ID: o.ID}] = true
+		for _, k := range o.KeyResults {
+			out[okrs.Ref{Kind: okrs.RefKeyResult, ID: k.ID}] = true
+		}
+	}
+	return out, nil
 }
 
 // filledRowOf is the form row of the i-th (0-based) key result read.
@@ -574,6 +666,8 @@ func (h *Handlers) openReview(ctx context.Context, req *bot.Request) (*bot.Respo
 	if err != nil {
 		return nil, err
 	}
+	v := h.viewerOf(req)
+	owned = slices.DeleteFunc(owned, func(o okrs.OwnedKeyResult) bool { return !v.sees(ctx, o.Objective) })
 	if len(owned) == 0 {
 		h.core.Tell(ctx, req, "You own no key result of that cycle, so there is nothing for you to review.")
 		return nil, nil
@@ -583,6 +677,41 @@ func (h *Handlers) openReview(ctx context.Context, req *bot.Request) (*bot.Respo
 		return nil, err
 	}
 	return h.core.OpenModal(ctx, req, handlers.Trigger(req), ReviewModal(cycle, ReviewItems(owned, reviews, notes, req.UserID)))
+}
+
+// hiddenInReview finds what review r names that the viewer of req may
+// not see now (a team-only objective whose channel they left): each such
+// key result or objective gets a problem on its field, worded as gone, so
+// nothing is stored and nothing is confirmed.
+func (h *Handlers) hiddenInReview(ctx context.Context, req *bot.Request, r okrs.Review) (map[string]string, error) {
+	objs, err := h.store.Objectives(ctx, req.TeamID, okrs.Filter{CycleID: r.CycleID})
+	if err != nil {
+		return nil, err
+	}
+	objs = h.viewerOf(req).filter(ctx, objs)
+	seenObj, seenKR := map[int64]bool{}, map[int64]bool{}
+	for _, o := range objs {
+		seenObj[o.ID] = true
+		for _, k := range o.KeyResults {
+			seenKR[k.ID] = true
+		}
+	}
+	const gone = "This key result isn't yours to review any more (it may have been deleted or handed over). Close the form and open it again; nothing was saved."
+	out := map[string]string{}
+	for _, k := range r.KeyResults {
+		if !seenKR[k.KeyResultID] {
+			out[ReviewDecisionBlock(k.KeyResultID)] = gone
+		}
+	}
+	for _, l := range r.Learned {
+		if !seenObj[l.ObjectiveID] {
+			out[ReviewLearnedBlock(l.ObjectiveID)] = "This objective isn't yours to review any more. Close the form and open it again; nothing was saved."
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
 }
 
 // submitReview stores a review before the ack, or answers with each
@@ -596,6 +725,11 @@ func (h *Handlers) submitReview(ctx context.Context, req *bot.Request) (*bot.Res
 	r, errs := ParseReview(req.Interaction.View)
 	if len(errs) > 0 {
 		return handlers.FieldErrors(errs), nil
+	}
+	if fe, err := h.hiddenInReview(ctx, req, r); err != nil {
+		return nil, err
+	} else if fe != nil {
+		return handlers.FieldErrors(fe), nil
 	}
 	now := h.clock.Now()
 	var res okrs.ReviewResult

@@ -49,8 +49,13 @@ func (a *App) openServices(ctx context.Context) error {
 	}
 	// OKRs: nudges, digests and reviews. The reviews' one-offs are
 	// declared here, where the engine is built; their composer comes
-	// with the feature (openHandlers).
-	a.okrs, err = jobokrs.New(jobokrs.Config{DB: a.db, Engine: eng, Clock: a.clk, Logger: a.log})
+	// with the feature (openHandlers). The DMs read a team's channel
+	// members from Slack, so a team-only objective reaches its members
+	// only.
+	a.okrs, err = jobokrs.New(jobokrs.Config{DB: a.db, Engine: eng, Clock: a.clk, Logger: a.log,
+		Members: jobokrs.SlackMembers(func(ctx context.Context, team string) (jobokrs.MemberLister, error) {
+			return a.clients.ClientFor(ctx, team)
+		})})
 	if err != nil {
 		return err
 	}

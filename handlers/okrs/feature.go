@@ -50,7 +50,7 @@ func (h *Handlers) Feature() handlers.Feature {
 		Composers: map[string]engine.Composer{
 			jobokrs.Kind:       h.svc.Composer(),
 			jobokrs.DigestKind: jobokrs.DigestComposer(h.store, h.ppl),
-			jobokrs.ReviewKind: jobokrs.ReviewComposer(h.store),
+			jobokrs.ReviewKind: h.svc.ReviewComposer(),
 		},
 		Steppers: []engine.StepperSpec{h.svc.Stepper()},
 		Subcommands: []handlers.Subcommand{

@@ -3,6 +3,7 @@ package okrs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +162,72 @@ func TestDigestComposer(t *testing.T) {
 			if !errors.As(err, &skip) || !strings.Contains(skip.Reason, "no open objectives in an active cycle") {
 				t.Errorf("compose at %v = %v; want skipped with the reason", at, err)
 			}
+		}
+	})
+}
+
+// A team-only objective is posted only in its own channel: each
+// channel's digest and review summary show exactly that channel's
+// objectives, team-only or not, and nothing of another channel's.
+func TestTeamPostsShowOnlyTheirChannelsObjectives(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		store, people := okrs.NewStore(db), models.NewPeople(db)
+		c, err := store.CreateCycle(ctx, "T1", okrs.Cycle{Name: "Spring", Start: calendar.Date{Year: 2027, Month: 3, Day: 1}, End: calendar.Date{Year: 2027, Month: 4, Day: 30}}, "UA")
+		if err != nil {
+			t.Fatal(err)
+		}
+		channels := []string{"C0ONE", "C0TWO", "C0THREE"}
+		titles := map[string][]string{}
+		for _, ch := range channels {
+			for _, vis := range []okrs.Visibility{okrs.VisibleTeam, okrs.VisibleWorkspace} {
+				title := fmt.Sprintf("Objective %s %s", vis, strings.ToLower(ch))
+				if _, err := store.CreateObjective(ctx, "T1", okrs.Objective{CycleID: c.ID, Title: title, Owner: "UADA", Team: ch, Visibility: vis,
+					KeyResults: []okrs.KeyResult{{Title: "Result of " + title, Kind: okrs.Milestone}}}, "UADA"); err != nil {
+					t.Fatal(err)
+				}
+				titles[ch] = append(titles[ch], title)
+			}
+		}
+		// An objective of no team is in no team's posts.
+		if _, err := store.CreateObjective(ctx, "T1", okrs.Objective{CycleID: c.ID, Title: "Objective of nobody's team", Owner: "UADA",
+			KeyResults: []okrs.KeyResult{{Title: "Lonely", Kind: okrs.Milestone}}}, "UADA"); err != nil {
+			t.Fatal(err)
+		}
+		summaryAt := SummaryInstant(c, time.UTC)
+		for _, ch := range channels {
+			digest, err := DigestComposer(store, people).Compose(ctx, engine.Context{
+				Occurrence: models.Occurrence{WorkspaceID: "T1", CadenceID: DigestKey(ch), Recipient: ch, NominalAt: time.Date(2027, 3, 15, 9, 30, 0, 0, time.UTC)},
+				Location:   time.UTC,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			summary, err := composeSummary(ctx, store, engine.Context{
+				Occurrence: models.Occurrence{WorkspaceID: "T1", Recipient: ch, NominalAt: summaryAt}, Location: time.UTC,
+			}, ReviewSummary{Cycle: c.ID, Channel: ch})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, msg := range map[string]engine.Message{"digest": digest, "summary": summary} {
+				text := blockkittest.ReportMrkdwn(t, msg.Text, msg.Blocks)
+				for _, other := range channels {
+					for _, title := range titles[other] {
+						if got := strings.Contains(text, title); got != (other == ch) {
+							t.Errorf("the %s of %s shows %q: %v, want %v:\n%s", name, ch, title, got, other == ch, text)
+						}
+					}
+				}
+				if strings.Contains(text, "nobody's team") {
+					t.Errorf("the %s of %s shows an objective of no team:\n%s", name, ch, text)
+				}
+			}
+		}
+		// A summary addressed to another channel than its own is not sent.
+		if _, err := composeSummary(ctx, store, engine.Context{
+			Occurrence: models.Occurrence{WorkspaceID: "T1", Recipient: "C0TWO", NominalAt: summaryAt}, Location: time.UTC,
+		}, ReviewSummary{Cycle: c.ID, Channel: "C0ONE"}); err == nil {
+			t.Error("a summary of C0ONE composed for C0TWO")
 		}
 	})
 }

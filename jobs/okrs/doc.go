@@ -42,6 +42,11 @@
 //     handlers report (ObjectiveChanged, CycleChanged, SettingsChanged,
 //     Updated, SetNudges) and cycles starting and ending, within an hour
 //     of the person's midnight, with nobody acting (Service.Tick).
+//   - A nudge and a review DM show a team-only objective, and its key
+//     results, only to a member of its channel as Slack says (a list at
+//     most a minute old, members.go): an owner outside it is neither told
+//     of it nor nudged or asked to review for it, and when Slack cannot
+//     say, it is hidden (Config.Members).
 //   - Every text a person typed (titles, objectives, units, check-in names)
 //     is escaped and bounded; a nudge lists at most NudgeListed key
 //     results and counts the rest, so it keeps to Block Kit's limits

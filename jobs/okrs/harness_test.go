@@ -57,13 +57,14 @@ func newHarness(t testing.TB, dialect string, replicas int, start time.Time) *ha
 	log := testlog.Logger(t)
 	env := testenv.New(t, testenv.Options{Dialect: dialect, Replicas: replicas, Start: start, Logger: log,
 		Slack:     slacksim.Config{RetryDelays: []time.Duration{}, MessageCapPerMinute: 1_000_000},
-		Unlimited: []string{"conversations.history", "conversations.open", "users.info"}})
+		Unlimited: []string{"conversations.history", "conversations.open", "users.info", "conversations.members"}})
 	h := &harness{t: t, ctx: context.Background(), clk: env.Clock, ctl: env.Slack.Control, dbs: env.DBs}
 	h.store = okrs.NewStore(h.dbs[0])
 	h.people = models.NewPeople(h.dbs[0])
 	fast := bot.Rate{Limit: 1_000_000, Per: time.Minute, Burst: 1_000_000}
 	tcfg := bot.TransportConfig{Store: env.Redis, Logger: log, TeamID: team, Backoff: 10 * time.Millisecond,
-		Rates: map[string]bot.Rate{"chat.postMessage": fast, "conversations.history": fast, "conversations.open": fast, "users.info": fast}}
+		Rates: map[string]bot.Rate{"chat.postMessage": fast, "conversations.history": fast, "conversations.open": fast, "users.info": fast,
+			"conversations.members": fast}}
 	for i, db := range h.dbs {
 		api := slack.New(slacksim.DefaultBotToken, slack.OptionAPIURL(env.Slack.Server.APIURL()), slack.OptionHTTPClient(bot.NewTransport(tcfg)))
 		eng, err := engine.New(engine.Config{DB: db, Clock: h.clk, Logger: log.With("engine", i),
@@ -71,7 +72,8 @@ func newHarness(t testing.TB, dialect string, replicas int, start time.Time) *ha
 		if err != nil {
 			t.Fatalf("engine: %v", err)
 		}
-		svc, err := New(Config{DB: db, Engine: eng, Clock: h.clk, Logger: log.With("replica", i)})
+		svc, err := New(Config{DB: db, Engine: eng, Clock: h.clk, Logger: log.With("replica", i),
+			Members: SlackMembers(func(context.Context, string) (MemberLister, error) { return api, nil })})
 		if err != nil {
 			t.Fatalf("okrs: %v", err)
 		}

@@ -31,8 +31,8 @@ import (
 // schedule has one naming the day (onceCadence), and no targets: the
 // planner never plans it, and only the one-offs hang on it.
 
-// ReviewKind is the schedule kind of the review DMs, which ReviewComposer
-// writes.
+// ReviewKind is the schedule kind of the review DMs, which
+// Service.ReviewComposer writes.
 const ReviewKind = "okrreview"
 
 // ReviewListed is how many key results a review DM lists; the rest are
@@ -98,9 +98,9 @@ func (r ReviewDM) OneOffKey() string { return strconv.FormatInt(r.Cycle, 10) }
 
 // AcceptReviews declares the one-offs of ReviewKind on eng, ReviewDM and
 // ReviewSummary, so that the engine can read them back: what is done
-// where the engine is built, while ReviewComposer, the kind's composer,
-// is declared with the feature (handlers.Feature's Composers). It refuses
-// what was declared already.
+// where the engine is built, while Service.ReviewComposer, the kind's
+// composer, is declared with the feature (handlers.Feature's Composers).
+// It refuses what was declared already.
 func AcceptReviews(eng *engine.Engine) error {
 	if err := engine.AcceptOneOff[ReviewDM](eng, ReviewKind); err != nil {
 		return err
@@ -108,14 +108,14 @@ func AcceptReviews(eng *engine.Engine) error {
 	return engine.AcceptOneOff[ReviewSummary](eng, ReviewKind)
 }
 
-// RegisterReviews makes eng send review DMs and the teams' review
-// summaries on its own: AcceptReviews, then ReviewComposer(store)
+// RegisterReviews makes the service's engine send review DMs and the
+// teams' review summaries on its own: AcceptReviews, then ReviewComposer
 // registered for ReviewKind. It refuses what was registered already.
-func RegisterReviews(eng *engine.Engine, store *okrs.Store) error {
-	if err := AcceptReviews(eng); err != nil {
+func (s *Service) RegisterReviews() error {
+	if err := AcceptReviews(s.eng); err != nil {
 		return err
 	}
-	return eng.Register(ReviewKind, ReviewComposer(store))
+	return s.eng.Register(ReviewKind, s.ReviewComposer())
 }
 
 // ReviewInstant is when the review DM of c is timed for a person in loc:
@@ -131,10 +131,14 @@ func ReviewInstant(c okrs.Cycle, loc *time.Location) time.Time {
 // result of an open objective in it, at ReviewInstant in their zone (UTC
 // for someone Trellis has no profile of yet), and puts the cycle's review
 // schedule. Nothing is planned for someone whose review closed by now in
-// their zone. Planning again plans nothing new: a one-off's identity is
-// its schedule, cycle, person and instant, and Postgres keeps one of
-// each whatever the number of replicas. It returns how many it planned.
-func PlanReviews(ctx context.Context, eng *engine.Engine, store *okrs.Store, people *models.People, ws string, cycle okrs.Cycle, now time.Time) (int, error) {
+// their zone, nor for someone whose key results of the cycle are all of
+// team-only objectives whose channels they are not in now (or Slack
+// could not say: the next hourly run plans again). Planning again plans
+// nothing new: a one-off's identity is its schedule, cycle, person and
+// instant, and Postgres keeps one of each whatever the number of
+// replicas. It returns how many it planned.
+func (s *Service) PlanReviews(ctx context.Context, ws string, cycle okrs.Cycle, now time.Time) (int, error) {
+	eng, store, people := s.eng, s.store, s.ppl
 	owners, err := store.Owners(ctx, ws, cycle.ID)
 	if err != nil {
 		return 0, fmt.Errorf("plan reviews of cycle %d: %w", cycle.ID, err)
@@ -163,6 +167,13 @@ func PlanReviews(ctx context.Context, eng *engine.Engine, store *okrs.Store, peo
 		if cycle.State(calendar.DateOf(now.In(loc))) == okrs.CycleClosed {
 			continue
 		}
+		items, err := s.reviewLines(ctx, ws, u, cycle.ID)
+		if err != nil {
+			return planned, fmt.Errorf("plan the review of cycle %d for %s: %w", cycle.ID, u, err)
+		}
+		if len(items) == 0 {
+			continue
+		}
 		ok, err := eng.PlanOnce(ctx, ws, key, ReviewDM{Cycle: cycle.ID}, u, ReviewInstant(cycle, loc))
 		if err != nil {
 			return planned, fmt.Errorf("plan the review of cycle %d for %s: %w", cycle.ID, u, err)
@@ -176,23 +187,23 @@ func PlanReviews(ctx context.Context, eng *engine.Engine, store *okrs.Store, peo
 
 // ReviewComposer writes the messages of ReviewKind: a team's review
 // summary (ReviewSummary, see ReviewSummaryMessage) and review DMs
-// (ReviewDM): the person's key results
-// of the cycle, read when the DM goes, by ReviewMessage. It skips, with
-// the reason, a cycle deleted since, a review already closed when the DM
-// goes, a person who owns no key result of an open objective of it any
-// more, and a DM timed in a zone the person has left (planning again for
-// their new zone times the one that goes).
-func ReviewComposer(store *okrs.Store) engine.Composer {
+// (ReviewDM): the person's key results of the cycle that they may be
+// shown (reviewLines), read when the DM goes, by ReviewMessage. It skips,
+// with the reason, a cycle deleted since, a review already closed when
+// the DM goes, a person who owns no such key result of an open objective
+// of it any more, and a DM timed in a zone the person has left (planning
+// again for their new zone times the one that goes).
+func (s *Service) ReviewComposer() engine.Composer {
 	return engine.ComposerFunc(func(ctx context.Context, c engine.Context) (engine.Message, error) {
 		if sum, ok := c.OneOff.(ReviewSummary); ok {
-			return composeSummary(ctx, store, c, sum)
+			return composeSummary(ctx, s.store, c, sum)
 		}
 		dm, ok := c.OneOff.(ReviewDM)
 		if !ok || c.Person == nil {
 			return engine.Message{}, engine.Skip("a review goes to a person, as a one-off")
 		}
 		ws, person := c.Occurrence.WorkspaceID, c.Person.UserID
-		cycle, err := store.Cycle(ctx, ws, dm.Cycle)
+		cycle, err := s.store.Cycle(ctx, ws, dm.Cycle)
 		if errors.Is(err, okrs.ErrNotFound) {
 			return engine.Message{}, engine.Skip("the cycle to review was deleted")
 		}
@@ -210,20 +221,32 @@ func ReviewComposer(store *okrs.Store) engine.Composer {
 		if cycle.State(calendar.DateOf(now.In(loc))) == okrs.CycleClosed {
 			return engine.Message{}, engine.Skip("the review of the cycle closed before it could be sent")
 		}
-		owned, err := store.KeyResultsOf(ctx, ws, person, []int64{cycle.ID})
+		items, err := s.reviewLines(ctx, ws, person, cycle.ID)
 		if err != nil {
 			return engine.Message{}, err
-		}
-		var items []ReviewLine
-		for _, k := range owned {
-			if !k.Objective.ClosedAt.IsZero() {
-				continue
-			}
-			items = append(items, ReviewLine{KeyResult: k.KeyResult, Objective: k.Objective.Title, Final: k.Effective})
 		}
 		if len(items) == 0 {
 			return engine.Message{}, engine.Skip("you own no key result of the cycle to review any more")
 		}
 		return ReviewMessage(ReviewInput{Cycle: cycle, Items: items}), nil
 	})
+}
+
+// reviewLines are the key results person owns in the open objectives of
+// a cycle that they may be shown: a team-only objective's only while
+// they are in its channel (reader.sees; hidden when Slack cannot say).
+func (s *Service) reviewLines(ctx context.Context, ws, person string, cycleID int64) ([]ReviewLine, error) {
+	owned, err := s.store.KeyResultsOf(ctx, ws, person, []int64{cycleID})
+	if err != nil {
+		return nil, err
+	}
+	r := s.readerOf(ws, person)
+	var items []ReviewLine
+	for _, k := range owned {
+		if !k.Objective.ClosedAt.IsZero() || !r.sees(ctx, k.Objective) {
+			continue
+		}
+		items = append(items, ReviewLine{KeyResult: k.KeyResult, Objective: k.Objective.Title, Final: k.Effective})
+	}
+	return items, nil
 }

@@ -26,6 +26,7 @@ type reviewWorld struct {
 	ctx     context.Context
 	env     *testenv.Env
 	engines []*engine.Engine
+	svcs    []*Service
 	store   *okrs.Store
 	people  *models.People
 }
@@ -34,7 +35,7 @@ func newReviewWorld(t *testing.T, dialect string, replicas int, start time.Time)
 	t.Helper()
 	env := testenv.New(t, testenv.Options{Dialect: dialect, Replicas: replicas, Start: start,
 		Slack:     slacksim.Config{RetryDelays: []time.Duration{}, MessageCapPerMinute: 1_000_000},
-		Unlimited: []string{"chat.postMessage", "conversations.open", "users.info"}})
+		Unlimited: []string{"chat.postMessage", "conversations.open", "users.info", "conversations.members"}})
 	w := &reviewWorld{t: t, ctx: context.Background(), env: env, store: okrs.NewStore(env.DBs[0]), people: models.NewPeople(env.DBs[0])}
 	for i, db := range env.DBs {
 		api := slack.New(slacksim.DefaultBotToken, slack.OptionAPIURL(env.Slack.Server.APIURL()))
@@ -43,13 +44,18 @@ func newReviewWorld(t *testing.T, dialect string, replicas int, start time.Time)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := RegisterReviews(eng, okrs.NewStore(db)); err != nil {
+		svc, err := New(Config{DB: db, Engine: eng, Clock: env.Clock, Logger: env.Log.With("replica", i),
+			Members: SlackMembers(func(context.Context, string) (MemberLister, error) { return api, nil })})
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := RegisterReviews(eng, okrs.NewStore(db)); err == nil {
+		if err := svc.RegisterReviews(); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.RegisterReviews(); err == nil {
 			t.Fatal("registering the reviews twice was not refused")
 		}
-		w.engines = append(w.engines, eng)
+		w.engines, w.svcs = append(w.engines, eng), append(w.svcs, svc)
 	}
 	return w
 }
@@ -197,10 +203,9 @@ func TestPlanReviewsOncePerOwner(t *testing.T) {
 			total := 0
 			for round := range 2 {
 				var wg sync.WaitGroup
-				for i, e := range w.engines {
+				for i, svc := range w.svcs {
 					wg.Go(func() {
-						store, people := okrs.NewStore(w.env.DBs[i]), models.NewPeople(w.env.DBs[i])
-						n, err := PlanReviews(w.ctx, e, store, people, testenv.Team, q1, start.Add(time.Duration(round)*time.Hour))
+						n, err := svc.PlanReviews(w.ctx, testenv.Team, q1, start.Add(time.Duration(round)*time.Hour))
 						if err != nil {
 							t.Errorf("PlanReviews on replica %d: %v", i, err)
 						}
@@ -269,7 +274,7 @@ func TestReviewComposer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	comp := ReviewComposer(w.store)
+	comp := w.svcs[0].ReviewComposer()
 	when := ReviewInstant(q1, p.Location())
 	ctx := func(nominal, deliver time.Time, cycle int64) engine.Context {
 		return engine.Context{Occurrence: models.Occurrence{WorkspaceID: testenv.Team, NominalAt: nominal, DeliverAt: deliver},

@@ -20,13 +20,17 @@ import (
 
 // The team's review summary. When a cycle's review period is over, each
 // team channel with objectives in the cycle gets one post: its
-// objectives with their final progress, each key result's grade and what
-// became of it, what carries over to the next cycle, and the notes on
-// what was learned, without their authors. It posts when the review
-// period ends rather than once everyone reviewed: the moment says nothing
-// about who reviewed, and nothing in the post names anyone or marks who
-// did not (an ungraded key result shows its progress, as a graded one
-// does).
+// objectives with their final progress, each key result's grade, which
+// ones carried over to the next cycle, and the notes on what was
+// learned, without their authors. It posts when the review period ends
+// rather than once everyone reviewed: the moment says nothing about who
+// reviewed, and nothing in the post names anyone or tells a reviewed key
+// result from one not reviewed: each shows a grade, the reviewed one or
+// else the one the review form starts from (okrs.PrefillGrade), and of
+// the decisions only a carry-over, a fact of the next cycle; "done" and
+// "drop" are not shown. So two summaries of a cycle that differ only in
+// which owners reviewed, keeping the prefilled grades and not carrying
+// over, are the same post.
 //
 // The post is a one-off of the engine to the channel, on a schedule of
 // its own per cycle, "okrreview:<cycle>:summary", whose zone is the
@@ -164,22 +168,35 @@ func composeSummary(ctx context.Context, store *okrs.Store, c engine.Context, s 
 	if err != nil {
 		return engine.Message{}, err
 	}
-	byKR := map[int64]okrs.StoredReview{}
-	for _, r := range reviews {
-		byKR[r.KeyResultID] = r
-	}
-	in := SummaryInput{Cycle: cycle}
+	in := summaryOf(cycle, objs, eff, reviews, notes, carried)
 	if hasNext {
 		in.Next = next.Name
 	}
+	return ReviewSummaryMessage(in), nil
+}
+
+// summaryOf is what a team's review summary shows of its objectives objs
+// of cycle: each key result's final state (eff), its grade — the
+// reviewed one (reviews), else okrs.PrefillGrade of its final state —
+// and whether it continues in the next cycle (carried), and each
+// objective's notes without their authors. A review's decision is not
+// read: only a carry-over is shown, by the continuation it made.
+func summaryOf(cycle okrs.Cycle, objs []okrs.Objective, eff map[int64]okrs.Effective, reviews []okrs.StoredReview,
+	notes []okrs.StoredLearned, carried map[int64]int64) SummaryInput {
+	graded := map[int64]float64{}
+	for _, r := range reviews {
+		graded[r.KeyResultID] = r.Grade
+	}
+	in := SummaryInput{Cycle: cycle}
 	for _, o := range objs {
 		so := SummaryObjective{Title: o.Title}
 		for _, k := range o.KeyResults {
 			sk := SummaryKR{KeyResult: k, Final: eff[k.ID]}
-			if r, ok := byKR[k.ID]; ok {
-				g := r.Grade
-				sk.Grade, sk.Decision = &g, r.Decision
+			g, ok := graded[k.ID]
+			if !ok {
+				g = okrs.PrefillGrade(k, sk.Final)
 			}
+			sk.Grade = okrs.RoundGrade(g)
 			_, sk.Carried = carried[k.ID]
 			so.KeyResults = append(so.KeyResults, sk)
 		}
@@ -190,17 +207,16 @@ func composeSummary(ctx context.Context, store *okrs.Store, c engine.Context, s 
 		}
 		in.Objectives = append(in.Objectives, so)
 	}
-	return ReviewSummaryMessage(in), nil
+	return in
 }
 
 // SummaryKR is a key result in a review summary.
 type SummaryKR struct {
 	KeyResult okrs.KeyResult
 	Final     okrs.Effective
-	// Grade is the reviewed grade, nil when nobody graded it (the summary
-	// then shows its progress only).
-	Grade    *float64
-	Decision okrs.Decision
+	// Grade is the reviewed grade, else the prefilled one: the summary
+	// shows both alike.
+	Grade float64
 	// Carried is set when the key result continues in the next cycle.
 	Carried bool
 }
@@ -225,7 +241,7 @@ type SummaryInput struct {
 // ReviewSummaryMessage is the team's review summary: a head with the
 // cycle and its average progress, then each objective (while they fit
 // SummaryBudget; the rest counted) with its final progress, each key
-// result's final value, grade and what became of it, and up to three
+// result's final value, grade and whether it carried over, and up to three
 // notes on what was learned; then how many key results carry over and
 // to which cycle. It names nobody.
 func ReviewSummaryMessage(in SummaryInput) engine.Message {
@@ -306,16 +322,9 @@ func summaryBlocks(o SummaryObjective) []slack.Block {
 		if k.KeyResult.Kind != okrs.Milestone {
 			facts = append(facts, progressText(st))
 		}
-		if k.Grade != nil {
-			facts = append(facts, "grade "+strconv.FormatFloat(*k.Grade, 'f', 1, 64))
-		}
-		switch {
-		case k.Carried:
+		facts = append(facts, "grade "+strconv.FormatFloat(k.Grade, 'f', 1, 64))
+		if k.Carried {
 			facts = append(facts, "→ carried over")
-		case k.Decision == okrs.DecisionDone:
-			facts = append(facts, "→ done")
-		case k.Decision == okrs.DecisionDrop:
-			facts = append(facts, "→ dropped")
 		}
 		fmt.Fprintf(&b, "\n• %s: %s", mrkdwn.Bound(strings.TrimSpace(k.KeyResult.Title), okrs.MaxTitleLen), strings.Join(facts, " · "))
 	}

@@ -1,6 +1,8 @@
 package okrs
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -19,18 +21,14 @@ import (
 	"github.com/trellis-bot/trellis/mrkdwn"
 )
 
-// summaryObjectives are n objectives of five key results each, every
-// other one graded, with notes, all titled title.
+// summaryObjectives are n objectives of five key results each, graded,
+// with notes, all titled title.
 func summaryObjectives(n int, title, unit string) []SummaryObjective {
 	var out []SummaryObjective
 	for range n {
 		o := SummaryObjective{Title: title, Learned: []string{title, title, title, title}}
 		for j, l := range reviewLines(5, title, unit) {
-			k := SummaryKR{KeyResult: l.KeyResult, Final: l.Final}
-			if j%2 == 0 {
-				g := 0.7
-				k.Grade, k.Decision = &g, okrs.DecisionDone
-			}
+			k := SummaryKR{KeyResult: l.KeyResult, Final: l.Final, Grade: 0.7}
 			k.Carried = j == 1
 			o.KeyResults = append(o.KeyResults, k)
 		}
@@ -70,13 +68,13 @@ func TestReviewSummaryShape(t *testing.T) {
 			}
 		}
 	}
-	// Ungraded key results show their progress and nothing that marks them.
+	// Every key result shows a grade, and no decision but a carry-over.
 	one := SummaryInput{Cycle: c, Objectives: summaryObjectives(1, "Grow", "")}
 	text := mrkdwnText(t, ReviewSummaryMessage(one).Blocks)
-	if got := strings.Count(text, "grade "); got != 3 {
-		t.Errorf("%d grades shown, want the 3 graded: %s", got, text)
+	if got := strings.Count(text, "grade "); got != 5 {
+		t.Errorf("%d grades shown, want one per key result, 5: %s", got, text)
 	}
-	for _, never := range []string{"not graded", "not reviewed", "<@", "missing"} {
+	for _, never := range []string{"not graded", "not reviewed", "<@", "missing", "→ done", "→ dropped"} {
 		if strings.Contains(text, never) {
 			t.Errorf("summary says %q: %s", never, text)
 		}
@@ -193,5 +191,69 @@ func TestReviewSummaryPostedOnce(t *testing.T) {
 				t.Errorf("summary names someone: %q", text)
 			}
 		})
+	}
+}
+
+// Who reviewed cannot be read from a summary: summaries of one cycle
+// whose reviews differ only in which owners reviewed — each keeping the
+// grade the form started from, deciding done or drop, writing no note —
+// are the same post, byte for byte, as the one with no review at all; a
+// grade someone changed is shown.
+func TestReviewSummaryHidesWhoReviewed(t *testing.T) {
+	c := cycle(date(2027, 1, 1), date(2027, 3, 31))
+	c.ID = 1
+	owners := []string{"UA", "UB", "UC", "UD"}
+	objs := []okrs.Objective{
+		{ID: 1, Title: "Grow", KeyResults: []okrs.KeyResult{
+			{ID: 11, Title: "Teams", Owner: "UA", Kind: okrs.IncreaseTo, Start: 40, Target: 60},
+			{ID: 12, Title: "Churn", Owner: "UB", Kind: okrs.DecreaseTo, Start: 5, Target: 3},
+			{ID: 13, Title: "Guide", Owner: "UC", Kind: okrs.Milestone},
+		}},
+		{ID: 2, Title: "Ship", KeyResults: []okrs.KeyResult{
+			{ID: 21, Title: "Docs", Owner: "UD", Kind: okrs.IncreaseTo, Start: 0, Target: 10},
+			{ID: 22, Title: "Talks", Owner: "UA", Kind: okrs.IncreaseTo, Start: 0, Target: 3},
+		}},
+	}
+	eff := map[int64]okrs.Effective{
+		11: {HasValue: true, Value: 53, Updates: 2},
+		12: {HasValue: true, Value: 4.2, Updates: 1},
+		13: {HasValue: true, Value: 1, Updates: 1},
+		22: {HasValue: true, Value: 1, Updates: 1},
+	}
+	carried := map[int64]int64{12: 99}
+	post := func(reviews []okrs.StoredReview) []byte {
+		t.Helper()
+		msg := ReviewSummaryMessage(summaryOf(c, objs, eff, reviews, nil, carried))
+		b, err := json.Marshal(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	none := post(nil)
+	for mask := range 1 << len(owners) {
+		for _, decision := range []okrs.Decision{okrs.DecisionDone, okrs.DecisionDrop} {
+			var reviews []okrs.StoredReview
+			for i, u := range owners {
+				if mask&(1<<i) == 0 {
+					continue
+				}
+				for _, o := range objs {
+					for _, k := range o.KeyResults {
+						if k.Owner == u {
+							reviews = append(reviews, okrs.StoredReview{KeyResultReview: okrs.KeyResultReview{
+								KeyResultID: k.ID, Grade: okrs.PrefillGrade(k, eff[k.ID]), Decision: decision}, ReviewedBy: u})
+						}
+					}
+				}
+			}
+			if got := post(reviews); !bytes.Equal(got, none) {
+				t.Errorf("owners %04b reviewed (%s): the summary differs from the one with no review:\n%s\n%s", mask, decision, got, none)
+			}
+		}
+	}
+	changed := post([]okrs.StoredReview{{KeyResultReview: okrs.KeyResultReview{KeyResultID: 21, Grade: 0.4, Decision: okrs.DecisionDone}, ReviewedBy: "UD"}})
+	if !strings.Contains(string(changed), "grade 0.4") || bytes.Equal(changed, none) {
+		t.Errorf("a changed grade is not shown: %s", changed)
 	}
 }

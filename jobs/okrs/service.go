@@ -38,8 +38,12 @@ const StepBudget = 20 * time.Second
 type Config struct {
 	DB     *models.DB
 	Engine *engine.Engine
-	Clock  clock.Clock
-	Logger *slog.Logger
+	// Members reads a channel's members from Slack (SlackMembers): a
+	// nudge or a review DM shows a team-only objective only to its
+	// channel's members. Nil hides every team-only objective from them.
+	Members MembersFunc
+	Clock   clock.Clock
+	Logger  *slog.Logger
 }
 
 // Service runs OKRs' time-driven work: it keeps every person's nudge
@@ -54,6 +58,8 @@ type Service struct {
 	eng   *engine.Engine
 	clock clock.Clock
 	log   *slog.Logger
+	// members says who is in a team's channel, for the DMs.
+	members *membership
 
 	// turns is the stepper's memory of its last run (see Tick).
 	turns turnClock
@@ -72,12 +78,13 @@ func New(cfg Config) (*Service, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{
-		db:    cfg.DB,
-		store: okrs.NewStore(cfg.DB),
-		ppl:   models.NewPeople(cfg.DB),
-		eng:   cfg.Engine,
-		clock: cfg.Clock,
-		log:   cfg.Logger.With("component", "okrs"),
+		db:      cfg.DB,
+		store:   okrs.NewStore(cfg.DB),
+		ppl:     models.NewPeople(cfg.DB),
+		eng:     cfg.Engine,
+		clock:   cfg.Clock,
+		log:     cfg.Logger.With("component", "okrs"),
+		members: &membership{read: cfg.Members, clock: cfg.Clock, lists: map[string]memberList{}},
 	}, nil
 }
 
@@ -106,10 +113,17 @@ type nudgePlan struct {
 	policy  Policy
 	weekday time.Weekday
 	loc     *time.Location
+	// unknown says a key result was left out because Slack could not be
+	// asked whether the person is in its team-only objective's channel.
+	unknown bool
 }
 
 // planFor reads what person's nudges follow at now, the dates read in
 // loc (nil: the person's zone).
+//
+// Only key results the person may be shown count (reader.sees): one of
+// a team-only objective whose channel they are not in is not theirs to
+// be nudged about, and nothing of it reaches the plan.
 //
 // The cycle they follow is one of the cycles, active on that date, in
 // which the person owns a key result of an open objective; with none
@@ -167,9 +181,10 @@ func (s *Service) planFor(ctx context.Context, ws, person string, now time.Time,
 		team  string
 	}
 	var active, planning []pair
+	r := s.readerOf(ws, person)
 	for _, o := range owned {
 		c, ok := byID[o.Objective.CycleID]
-		if !ok || !o.Objective.ClosedAt.IsZero() {
+		if !ok || !o.Objective.ClosedAt.IsZero() || !r.sees(ctx, o.Objective) {
 			continue
 		}
 		pl.krs = append(pl.krs, KRStatus{KeyResult: o.KeyResult, Objective: o.Objective.Title, Cycle: c, Current: o.Effective, Created: o.Created})
@@ -193,6 +208,7 @@ func (s *Service) planFor(ctx context.Context, ws, person string, now time.Time,
 			}
 		}
 	}
+	pl.unknown = r.unknown > 0
 	if len(candidates) == 0 {
 		return pl, nil
 	}
@@ -226,7 +242,10 @@ func (s *Service) planFor(ctx context.Context, ws, person string, now time.Time,
 // (CadenceFor, halved as the state says) anchored by Anchor and the person
 // its only target, or deleted when they own no key result of an open
 // objective in an active or planned cycle, or their nudges are off. It is
-// idempotent: syncing again with nothing changed writes nothing.
+// idempotent: syncing again with nothing changed writes nothing. A
+// schedule is not deleted on a plan that left out key results because
+// Slack could not be asked (a schedule shows nothing of them; the nudge
+// asks again when it is written).
 func (s *Service) SyncPerson(ctx context.Context, ws, person string) error {
 	if strings.TrimSpace(person) == "" {
 		return fmt.Errorf("sync OKR nudges: %w: no person given", models.ErrInvalid)
@@ -235,7 +254,7 @@ func (s *Service) SyncPerson(ctx context.Context, ws, person string) error {
 	if err != nil {
 		return fmt.Errorf("sync OKR nudges of %s: %w", person, err)
 	}
-	if err := s.apply(ctx, ws, person, pl, pl.state.Halved, true); err != nil {
+	if err := s.apply(ctx, ws, person, pl, pl.state.Halved, !pl.unknown); err != nil {
 		return fmt.Errorf("sync OKR nudges of %s: %w", person, err)
 	}
 	return nil
@@ -541,7 +560,7 @@ func (s *Service) cycleTurned(ctx context.Context, ws string, c okrs.Cycle, toda
 	if c.End.Before(today.AddDays(-2)) || c.End.After(today) {
 		return errors.Join(errs...)
 	}
-	if _, err := PlanReviews(ctx, s.eng, s.store, s.ppl, ws, c, now); err != nil {
+	if _, err := s.PlanReviews(ctx, ws, c, now); err != nil {
 		errs = append(errs, err)
 	}
 	if _, err := PlanReviewSummaries(ctx, s.eng, s.store, ws, c, summaryZone(zones)); err != nil {

@@ -20,11 +20,11 @@ func TestCycleTurnPlansReviewsAndDigests(t *testing.T) {
 	forDialects(t, func(t *testing.T, dialect string) {
 		start := calendar.Date{Year: 2027, Month: time.March, Day: 1}
 		h := newHarness(t, dialect, 3, start.AddDays(-2).In(time.UTC).Add(12*time.Hour))
-		for _, eng := range h.engines {
+		for i, eng := range h.engines {
 			if err := AcceptReviews(eng); err != nil {
 				t.Fatal(err)
 			}
-			if err := eng.Register(ReviewKind, ReviewComposer(h.store)); err != nil {
+			if err := eng.Register(ReviewKind, h.svcs[i].ReviewComposer()); err != nil {
 				t.Fatal(err)
 			}
 			if err := eng.Register(DigestKind, DigestComposer(h.store, h.people)); err != nil {

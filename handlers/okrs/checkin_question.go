@@ -152,23 +152,28 @@ type checkinUpdates struct {
 }
 
 // Commit appends the updates, as the person's and from a check-in, in
-// the host's transaction, and tells the OKR service (nudges start
-// counting again). The summary counts them: "Updated 2 key results, 1
-// unchanged"; "" when there were none.
-func (c checkinUpdates) Commit(ctx context.Context) (string, error) {
+// the host's transaction. The summary counts them: "Updated 2 key
+// results, 1 unchanged"; "" when there were none. Telling the OKR
+// service (nudges start counting again, the schedule with them) is the
+// after step, run by the host once the answer is stored: a failure there
+// never loses the answer or the updates.
+func (c checkinUpdates) Commit(ctx context.Context) (string, func(context.Context) error, error) {
 	if len(c.ups) == 0 {
-		return "", nil
+		return "", nil, nil
 	}
 	stored, err := c.q.store.AddUpdates(ctx, c.ws, c.person, false, c.ups, okrs.SourceCheckin, c.q.now())
 	if err != nil {
-		return "", fmt.Errorf("OKR updates from a check-in: %w", err)
+		return "", nil, fmt.Errorf("OKR updates from a check-in: %w", err)
 	}
-	// The off-track offer Updated returns is not sent from here: the
-	// person is answering their check-in, where they can say so.
-	if _, err := c.q.svc.Updated(ctx, c.ws, c.person, stored); err != nil {
-		return "", fmt.Errorf("OKR updates from a check-in: %w", err)
+	after := func(ctx context.Context) error {
+		// The off-track offer Updated returns is not sent from here: the
+		// person is answering their check-in, where they can say so.
+		if _, err := c.q.svc.Updated(ctx, c.ws, c.person, stored); err != nil {
+			return fmt.Errorf("OKR updates from a check-in: %w", err)
+		}
+		return nil
 	}
-	return CheckinSummary(c.ups), nil
+	return CheckinSummary(c.ups), after, nil
 }
 
 // CheckinSummary is the check-in answer's text for ups: how many key

@@ -104,6 +104,11 @@ type QuestionKind interface {
 // QuestionRequest says whose question a host asks and where.
 type QuestionRequest struct {
 	TeamID, UserID string
+	// Request is the host's request from the person (their button or
+	// form submission): the kind reads the person and asks Slack what it
+	// must (who is in a channel now) through it, as its own surfaces do.
+	// Check is given it before the ack; Commit runs without it.
+	Request *bot.Request
 	// Prefix begins the id of every block the kind returns, so that its
 	// ids never clash with the host's ("answer_3_").
 	Prefix string

@@ -609,7 +609,7 @@ func (h *Handlers) featureQuestion(c checkinmodels.Checkin) (key int, kind handl
 
 // embedRequest is what a question kind is told of the answer form.
 func embedRequest(req *bot.Request, key, maxBlocks, maxState int) handlers.QuestionRequest {
-	return handlers.QuestionRequest{TeamID: req.TeamID, UserID: req.UserID, Prefix: AnswerEmbedPrefix(key), MaxBlocks: maxBlocks, MaxState: maxState}
+	return handlers.QuestionRequest{TeamID: req.TeamID, UserID: req.UserID, Request: req, Prefix: AnswerEmbedPrefix(key), MaxBlocks: maxBlocks, MaxState: maxState}
 }
 
 // embedBlocks asks the question kind of c's feature question, if any, for

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers"
 	okrhandlers "github.com/trellis-bot/trellis/handlers/okrs"
@@ -59,12 +60,14 @@ func newQuestionFixture(t *testing.T, db *models.DB) questionFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return questionFixture{db: db, store: store, kind: okrhandlers.CheckinQuestion(store, svc, clk.Now),
-		increase: o.KeyResults[0].ID, mile: o.KeyResults[1].ID}
+	core := handlers.New(handlers.Config{Clock: clk, People: models.NewPeople(db)})
+	kind := okrhandlers.New(core, svc, models.NewPeople(db), nil).CheckinQuestion()
+	return questionFixture{db: db, store: store, kind: kind, increase: o.KeyResults[0].ID, mile: o.KeyResults[1].ID}
 }
 
 func (f questionFixture) request(user string) handlers.QuestionRequest {
-	return handlers.QuestionRequest{TeamID: "T1", UserID: user, Prefix: questionPrefix, MaxBlocks: 60, MaxState: 2900}
+	return handlers.QuestionRequest{TeamID: "T1", UserID: user, Request: &bot.Request{TeamID: "T1", UserID: user},
+		Prefix: questionPrefix, MaxBlocks: 60, MaxState: 2900}
 }
 
 func (f questionFixture) updates(t *testing.T) int64 {

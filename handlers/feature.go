@@ -83,7 +83,9 @@ type Feature struct {
 // anywhere: Check reads and validates (storing nothing), the host checks
 // its own fields, and only when both are clean does the host run
 // PendingAnswer.Commit inside its own database transaction, storing its
-// answer in the same one.
+// answer in the same one. What follows from the stored records
+// without being part of them runs after that transaction commits
+// (Commit's after).
 type QuestionKind interface {
 	// Blocks returns the inputs to ask person q.UserID, within q's
 	// bounds, and the State Check needs back. No blocks means there is
@@ -102,6 +104,11 @@ type QuestionKind interface {
 // QuestionRequest says whose question a host asks and where.
 type QuestionRequest struct {
 	TeamID, UserID string
+	// Request is the host's request from the person (their button or
+	// form submission): the kind reads the person and asks Slack what it
+	// must (who is in a channel now) through it, as its own surfaces do.
+	// Check is given it before the ack; Commit runs without it.
+	Request *bot.Request
 	// Prefix begins the id of every block the kind returns, so that its
 	// ids never clash with the host's ("answer_3_").
 	Prefix string
@@ -124,12 +131,19 @@ type PendingAnswer interface {
 	// Commit stores it, all or nothing, and returns a short plain-text
 	// summary for the host's answer ("Updated 3 key results"), or "" when
 	// there was nothing to store. The summary holds counts only, never
-	// text the person typed: the host may post it where others read it.
+	// text the person typed; the host shows it to the person alone (see
+	// docs/checkins.md), since whether they used the feature is theirs.
 	// The host runs Commit inside its database transaction (ctx carries
 	// it): the feature's stores join it, so the host's answer and the
 	// feature's records are stored together or not at all. Commit makes
 	// no Slack call (the Slack client refuses inside a transaction).
-	Commit(ctx context.Context) (summary string, err error)
+	//
+	// after, when not nil, is the feature's work that follows from what
+	// Commit stored without being part of it (the OKRs' nudge schedule,
+	// a private offer of help): the host runs it once its transaction has
+	// committed, never inside it, and only logs its error, so that a
+	// failure there never loses the answer.
+	Commit(ctx context.Context) (summary string, after func(ctx context.Context) error, err error)
 }
 
 // ValidQuestionKindName reports whether name can name a question kind:

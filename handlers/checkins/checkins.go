@@ -609,7 +609,7 @@ func (h *Handlers) featureQuestion(c checkinmodels.Checkin) (key int, kind handl
 
 // embedRequest is what a question kind is told of the answer form.
 func embedRequest(req *bot.Request, key, maxBlocks, maxState int) handlers.QuestionRequest {
-	return handlers.QuestionRequest{TeamID: req.TeamID, UserID: req.UserID, Prefix: AnswerEmbedPrefix(key), MaxBlocks: maxBlocks, MaxState: maxState}
+	return handlers.QuestionRequest{TeamID: req.TeamID, UserID: req.UserID, Request: req, Prefix: AnswerEmbedPrefix(key), MaxBlocks: maxBlocks, MaxState: maxState}
 }
 
 // embedBlocks asks the question kind of c's feature question, if any, for
@@ -719,6 +719,9 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 	// Another feature's question is checked with the rest, storing
 	// nothing, so that every problem shows at once and none is stored.
 	var commit func(ctx context.Context) (map[int]string, error)
+	// after is the kind's work once the answer is stored: set by the
+	// last run of commit (a retried transaction runs it again).
+	var after func(ctx context.Context) error
 	if key, kind, ok := h.featureQuestion(c); ok {
 		// Only a form that showed the kind's blocks is checked: with none
 		// shown, there is nothing to read, and an earlier answer stays.
@@ -743,10 +746,11 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 				if pending == nil {
 					return map[int]string{key: ""}, nil
 				}
-				summary, err := pending.Commit(ctx)
+				summary, then, err := pending.Commit(ctx)
 				if err != nil {
 					return nil, err
 				}
+				after = then
 				return map[int]string{key: summary}, nil
 			}
 		}
@@ -762,6 +766,13 @@ func (h *Handlers) submitAnswer(ctx context.Context, req *bot.Request) (*bot.Res
 		return nil, err
 	}
 	req.After(func(ctx context.Context) {
+		// The feature's own follow-up, outside the answer's transaction:
+		// the answer is stored whatever becomes of it.
+		if after != nil {
+			if err := after(ctx); err != nil {
+				h.log.WarnContext(ctx, "answer: the embedded question's follow-up failed", "checkin", c.ID, "err", err)
+			}
+		}
 		if res.Post.ID != 0 {
 			h.ck.DeliverPost(ctx, res.Post)
 		}

@@ -34,6 +34,14 @@ type fakeKind struct {
 	commits    int
 	inTx       bool
 	failCommit bool
+	// afters counts the after steps run; afterInTx notes whether one ran
+	// inside a transaction, afterSaw whether the answer was stored by
+	// then (read by answered); failAfter makes them fail.
+	afters    int
+	afterInTx bool
+	afterSaw  bool
+	answered  func(ctx context.Context) bool
+	failAfter bool
 }
 
 func (k *fakeKind) Blocks(_ context.Context, q handlers.QuestionRequest) (handlers.QuestionBlocks, error) {
@@ -75,16 +83,25 @@ type fakePending struct {
 	filled int
 }
 
-func (p fakePending) Commit(ctx context.Context) (string, error) {
+func (p fakePending) Commit(ctx context.Context) (string, func(context.Context) error, error) {
 	if p.filled == 0 {
-		return "", nil
+		return "", nil, nil
 	}
 	p.k.commits++
 	p.k.inTx = models.InTransaction(ctx)
 	if p.k.failCommit {
-		return "", errors.New("fake store down")
+		return "", nil, errors.New("fake store down")
 	}
-	return fmt.Sprintf("Filled %d", p.filled), nil
+	after := func(ctx context.Context) error {
+		p.k.afters++
+		p.k.afterInTx = models.InTransaction(ctx)
+		p.k.afterSaw = p.k.answered != nil && p.k.answered(ctx)
+		if p.k.failAfter {
+			return errors.New("fake schedule down")
+		}
+		return nil
+	}
+	return fmt.Sprintf("Filled %d", p.filled), after, nil
 }
 
 // fakeFeature declares the fake question kind, as a real feature does.
@@ -368,7 +385,14 @@ func (e answerEnv) send(t *testing.T, fake ...string) (*bot.Response, error) {
 	}
 	in := &slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: "UADA"},
 		View: slack.View{ID: "V1", CallbackID: checkinhandlers.CallbackAnswer, PrivateMetadata: m.PrivateMetadata, State: &slack.ViewState{Values: values}}}
-	return e.mux.ServeSlack(ctx, &bot.Request{Kind: bot.KindViewSubmission, TeamID: "T1", UserID: "UADA", Interaction: in})
+	req := &bot.Request{Kind: bot.KindViewSubmission, TeamID: "T1", UserID: "UADA", Interaction: in}
+	resp, err := e.mux.ServeSlack(ctx, req)
+	// What the handler left for after the ack runs now, as a transport
+	// runs it once Slack has its answer.
+	for _, fn := range req.TakeAfter() {
+		fn(ctx)
+	}
+	return resp, err
 }
 
 // answers are Ada's stored answers, by question id.
@@ -455,5 +479,54 @@ func TestEmbeddedQuestionSubmission(t *testing.T) {
 				t.Errorf("a form without the kind's inputs: answer %q, %d commits; want %q kept and 1 commit", got[fakeKey], e.kind.commits, "Filled 2")
 			}
 		})
+	}
+}
+
+// A question kind's after step runs once per committed answer, after
+// the answer's transaction (never inside it, the answer already stored
+// when it runs), and not at all when nothing was committed; one that
+// fails is logged and loses nothing: the answer and the kind's summary
+// stay stored, and the person is told nothing went wrong.
+func TestEmbeddedQuestionAfterCommit(t *testing.T) {
+	for _, dialect := range modelstest.Dialects() {
+		for _, tt := range []struct {
+			name      string
+			fake      []string // the embedded inputs
+			failAfter bool
+			afters    int
+		}{
+			{"updates", []string{"fine", "also"}, false, 1},
+			{"updates, after fails", []string{"fine", "also"}, true, 1},
+			{"nothing entered", nil, false, 0},
+			{"nothing entered, after would fail", nil, true, 0},
+		} {
+			t.Run(dialect+"/"+tt.name, func(t *testing.T) {
+				e := newAnswerEnv(t, dialect)
+				e.kind.failAfter = tt.failAfter
+				e.kind.answered = func(ctx context.Context) bool {
+					r, err := e.store.MyResponse(ctx, "T1", e.round.ID, "UADA")
+					return err == nil && r.Status == checkinmodels.ResponseAnswered
+				}
+				resp, err := e.send(t, tt.fake...)
+				if err != nil {
+					t.Fatalf("send: %v", err)
+				}
+				if resp != nil {
+					if r, ok := resp.Body.(*slack.ViewSubmissionResponse); ok && len(r.Errors) > 0 {
+						t.Fatalf("send: errors %v", r.Errors)
+					}
+				}
+				answered, got := e.answers(t)
+				if !answered || got[1] != "Shipping" {
+					t.Errorf("answer stored %v (answered %v), want it kept", got, answered)
+				}
+				if e.kind.afters != tt.afters {
+					t.Errorf("after ran %d times, want %d", e.kind.afters, tt.afters)
+				}
+				if tt.afters > 0 && (e.kind.afterInTx || !e.kind.afterSaw) {
+					t.Errorf("after ran inside a transaction: %v; with the answer stored: %v; want outside, stored", e.kind.afterInTx, e.kind.afterSaw)
+				}
+			})
+		}
 	}
 }

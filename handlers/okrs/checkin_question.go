@@ -6,14 +6,13 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/handlers"
 	"github.com/trellis-bot/trellis/handlers/views"
 	jobokrs "github.com/trellis-bot/trellis/jobs/okrs"
-	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/okrs"
 )
 
@@ -27,53 +26,48 @@ const CheckinQuestionName = "okr"
 // form's inputs (UpdateModal), under the host's prefix, and on submit the
 // updates ParseUpdate would read, stored as okrs.SourceCheckin.
 //
+// It lists exactly the key results the update form lists (updateItems):
+// the same cycles, on the person's own date, and the same visibility, so
+// a team-only objective's only while the person is in its channel.
+//
 // It differs from the update form where a host's question must: a form
 // where nothing was entered is no problem (the person had nothing to
 // update; the host stores no answer), and a person with no key result
-// of an open objective in a cycle not closed gets no blocks.
-func CheckinQuestion(store *okrs.Store, svc *jobokrs.Service, now func() time.Time) handlers.QuestionKind {
-	return checkinQuestion{store: store, svc: svc, now: now}
+// to update gets no blocks.
+func (h *Handlers) CheckinQuestion() handlers.QuestionKind {
+	return checkinQuestion{h: h}
 }
 
 // checkinQuestion is CheckinQuestion's handlers.QuestionKind.
 type checkinQuestion struct {
-	store *okrs.Store
-	svc   *jobokrs.Service
-	now   func() time.Time
+	h *Handlers
 }
 
-// items are the key results person may update now: those they own in
-// open objectives of cycles not closed (by UTC's date), in the store's
-// order (cycle, objective, position).
-func (q checkinQuestion) items(ctx context.Context, ws, person string) ([]Item, error) {
-	cycles, err := q.store.Cycles(ctx, ws)
+// updateItems are the key results the update form (/trellis okr update)
+// lists for req's person: myItems on the person's own date, then only
+// the objectives the person may see now (viewer.sees), so a team-only
+// objective's only while they are in its channel.
+func (h *Handlers) updateItems(ctx context.Context, req *bot.Request) ([]Item, error) {
+	p, err := h.core.Person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	today := calendar.DateOf(q.now().UTC())
-	byID := map[int64]okrs.Cycle{}
-	var open []int64
-	for _, c := range cycles {
-		if c.State(today) != okrs.CycleClosed {
-			byID[c.ID] = c
-			open = append(open, c.ID)
-		}
-	}
-	if len(open) == 0 {
-		return nil, nil
-	}
-	owned, err := q.store.KeyResultsOf(ctx, ws, person, open)
+	items, err := h.myItems(ctx, req.TeamID, p)
 	if err != nil {
 		return nil, err
 	}
-	var out []Item
-	for _, o := range owned {
-		if !o.Objective.ClosedAt.IsZero() {
-			continue
-		}
-		out = append(out, Item{Objective: o.Objective, KR: o.KeyResult, Current: o.Effective, Cycle: byID[o.Objective.CycleID]})
+	v := h.viewerOf(req)
+	return slices.DeleteFunc(items, func(it Item) bool { return !v.sees(ctx, it.Objective) }), nil
+}
+
+// items are the key results person may update now (updateItems), for
+// the host's request r.
+func (q checkinQuestion) items(ctx context.Context, r handlers.QuestionRequest) ([]Item, error) {
+	req := r.Request
+	if req == nil || req.TeamID != r.TeamID || req.UserID != r.UserID {
+		return nil, fmt.Errorf("no request from %s to read their key results by", r.UserID)
 	}
-	return out, nil
+	return q.h.updateItems(ctx, req)
 }
 
 // Blocks are a short line, then the update form's four blocks per key
@@ -82,7 +76,7 @@ func (q checkinQuestion) items(ctx context.Context, ws, person string) ([]Item, 
 // state. None when the person has no key result to update, or not even
 // one fits.
 func (q checkinQuestion) Blocks(ctx context.Context, r handlers.QuestionRequest) (handlers.QuestionBlocks, error) {
-	items, err := q.items(ctx, r.TeamID, r.UserID)
+	items, err := q.items(ctx, r)
 	if err != nil {
 		return handlers.QuestionBlocks{}, fmt.Errorf("OKR check-in question of %s: %w", r.UserID, err)
 	}
@@ -98,7 +92,7 @@ func (q checkinQuestion) Blocks(ctx context.Context, r handlers.QuestionRequest)
 		return handlers.QuestionBlocks{}, nil
 	}
 	ids := prefixedIDs(r.Prefix)
-	now := q.now()
+	now := q.h.clock.Now()
 	blocks := []slack.Block{slack.NewContextBlock(r.Prefix+"okr_intro", views.MrkdwnText(
 		"Change what moved and tick *No change* for what stayed the same; key results you leave untouched are not saved."))}
 	shown := make([]shownKR, 0, len(picked))
@@ -132,7 +126,7 @@ func (q checkinQuestion) Check(ctx context.Context, r handlers.QuestionRequest, 
 		}
 		return nil, nil, fmt.Errorf("OKR check-in question of %s: %w", r.UserID, err)
 	}
-	items, err := q.items(ctx, r.TeamID, r.UserID)
+	items, err := q.items(ctx, r)
 	if err != nil {
 		return nil, nil, fmt.Errorf("OKR check-in question of %s: %w", r.UserID, err)
 	}
@@ -140,35 +134,63 @@ func (q checkinQuestion) Check(ctx context.Context, r handlers.QuestionRequest, 
 	if len(errs) > 0 {
 		return nil, errs, nil
 	}
-	return checkinUpdates{q: q, ws: r.TeamID, person: r.UserID, ups: ups}, nil, nil
+	return checkinUpdates{h: q.h, req: r.Request, items: items, ups: ups}, nil, nil
 }
 
 // checkinUpdates are the updates a check-in's answer form read, stored
 // by Commit.
 type checkinUpdates struct {
-	q          checkinQuestion
-	ws, person string
-	ups        []okrs.Update
+	h     *Handlers
+	req   *bot.Request
+	items []Item
+	ups   []okrs.Update
 }
 
 // Commit appends the updates, as the person's and from a check-in, in
-// the host's transaction, and tells the OKR service (nudges start
-// counting again). The summary counts them: "Updated 2 key results, 1
-// unchanged"; "" when there were none.
-func (c checkinUpdates) Commit(ctx context.Context) (string, error) {
+// the host's transaction. The summary counts them: "Updated 2 key
+// results, 1 unchanged"; "" when there were none. What the update form
+// does after its ack is the after step, run by the host once the answer
+// is stored: the nudges start counting again (the schedule with them)
+// and the person is offered help, privately, for each key result they
+// just marked off track. A failure there never loses the answer or the
+// updates.
+func (c checkinUpdates) Commit(ctx context.Context) (string, func(context.Context) error, error) {
 	if len(c.ups) == 0 {
-		return "", nil
+		return "", nil, nil
 	}
-	stored, err := c.q.store.AddUpdates(ctx, c.ws, c.person, false, c.ups, okrs.SourceCheckin, c.q.now())
+	ws, person := c.req.TeamID, c.req.UserID
+	stored, err := c.h.store.AddUpdates(ctx, ws, person, false, c.ups, okrs.SourceCheckin, c.h.clock.Now())
 	if err != nil {
-		return "", fmt.Errorf("OKR updates from a check-in: %w", err)
+		return "", nil, fmt.Errorf("OKR updates from a check-in: %w", err)
 	}
-	// The off-track offer Updated returns is not sent from here: the
-	// person is answering their check-in, where they can say so.
-	if _, err := c.q.svc.Updated(ctx, c.ws, c.person, stored); err != nil {
-		return "", fmt.Errorf("OKR updates from a check-in: %w", err)
+	after := func(ctx context.Context) error {
+		offer, err := c.h.svc.Updated(ctx, ws, person, stored)
+		c.h.offerHelp(ctx, c.req, offer, c.items)
+		if err != nil {
+			return fmt.Errorf("OKR updates from a check-in: %w", err)
+		}
+		return nil
 	}
-	return CheckinSummary(c.ups), nil
+	return CheckinSummary(c.ups), after, nil
+}
+
+// offerHelp offers req's person help, in their DM, for each update of
+// offer (jobokrs.Service.Updated's), with the key result as items show
+// it; one that cannot be sent is logged.
+func (h *Handlers) offerHelp(ctx context.Context, req *bot.Request, offer []okrs.Update, items []Item) {
+	if req.Slack == nil {
+		return
+	}
+	for _, u := range offer {
+		i := slices.IndexFunc(items, func(it Item) bool { return it.KR.ID == u.KeyResultID })
+		if i < 0 {
+			continue
+		}
+		msg := jobokrs.OffTrackMessage(jobokrs.OfferInput{KeyResult: items[i].KR, Channel: items[i].Objective.Team})
+		if _, _, err := req.Slack.PostMessageContext(ctx, req.UserID, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)); err != nil {
+			h.log.WarnContext(ctx, "could not offer help", "user", req.UserID, "err", err)
+		}
+	}
 }
 
 // CheckinSummary is the check-in answer's text for ups: how many key

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers"
 	okrhandlers "github.com/trellis-bot/trellis/handlers/okrs"
@@ -59,12 +60,14 @@ func newQuestionFixture(t *testing.T, db *models.DB) questionFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return questionFixture{db: db, store: store, kind: okrhandlers.CheckinQuestion(store, svc, clk.Now),
-		increase: o.KeyResults[0].ID, mile: o.KeyResults[1].ID}
+	core := handlers.New(handlers.Config{Clock: clk, People: models.NewPeople(db)})
+	kind := okrhandlers.New(core, svc, models.NewPeople(db), nil).CheckinQuestion()
+	return questionFixture{db: db, store: store, kind: kind, increase: o.KeyResults[0].ID, mile: o.KeyResults[1].ID}
 }
 
 func (f questionFixture) request(user string) handlers.QuestionRequest {
-	return handlers.QuestionRequest{TeamID: "T1", UserID: user, Prefix: questionPrefix, MaxBlocks: 60, MaxState: 2900}
+	return handlers.QuestionRequest{TeamID: "T1", UserID: user, Request: &bot.Request{TeamID: "T1", UserID: user},
+		Prefix: questionPrefix, MaxBlocks: 60, MaxState: 2900}
 }
 
 func (f questionFixture) updates(t *testing.T) int64 {
@@ -188,8 +191,8 @@ func TestCheckinQuestionCheckAndCommit(t *testing.T) {
 		if err != nil || len(errs) > 0 || pending == nil {
 			t.Fatalf("Check(untouched) = %v, %v, %v", pending, errs, err)
 		}
-		if summary, err := pending.Commit(ctx); err != nil || summary != "" {
-			t.Errorf("Commit(untouched) = %q, %v; want nothing", summary, err)
+		if summary, after, err := pending.Commit(ctx); err != nil || summary != "" || after != nil {
+			t.Errorf("Commit(untouched) = %q, after %v, %v; want nothing", summary, after != nil, err)
 		}
 
 		// A good answer, committed in a transaction the host then rolls
@@ -201,7 +204,7 @@ func TestCheckinQuestionCheckAndCommit(t *testing.T) {
 		}
 		hostFailed := errors.New("the host's answer could not be stored")
 		err = db.Tx(ctx, func(ctx context.Context) error {
-			if _, err := pending.Commit(ctx); err != nil {
+			if _, _, err := pending.Commit(ctx); err != nil {
 				return err
 			}
 			return hostFailed
@@ -214,14 +217,23 @@ func TestCheckinQuestionCheckAndCommit(t *testing.T) {
 		}
 
 		var summary string
+		var after func(context.Context) error
 		if err := db.Tx(ctx, func(ctx context.Context) error {
-			summary, err = pending.Commit(ctx)
+			summary, after, err = pending.Commit(ctx)
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
 		if summary != "Updated 1 key result" {
 			t.Errorf("summary = %q, want %q", summary, "Updated 1 key result")
+		}
+		// Telling the nudges is the host's after step, outside its
+		// transaction.
+		if after == nil {
+			t.Fatal("Commit(55) gave no after step: the nudges are never told")
+		}
+		if err := after(ctx); err != nil {
+			t.Errorf("after(55) = %v", err)
 		}
 		hist, err := f.store.History(ctx, "T1", f.increase)
 		if err != nil {
@@ -261,8 +273,8 @@ func TestCheckinQuestionCheckAndCommit(t *testing.T) {
 		if err != nil || len(errs) > 0 {
 			t.Fatalf("Check(no change) = %v, %v", errs, err)
 		}
-		if summary, err := pending.Commit(ctx); err != nil || summary != "Updated 1 key result, 1 unchanged" {
-			t.Errorf("Commit(no change) = %q, %v", summary, err)
+		if summary, after, err := pending.Commit(ctx); err != nil || summary != "Updated 1 key result, 1 unchanged" || after == nil {
+			t.Errorf("Commit(no change) = %q, after %v, %v", summary, after != nil, err)
 		}
 		if hist, err := f.store.History(ctx, "T1", f.mile); err != nil || len(hist) != 1 || !hist[0].NoChange || hist[0].Source != okrs.SourceCheckin {
 			t.Errorf("history of the milestone = %+v, %v; want one no-change check-in", hist, err)

@@ -62,7 +62,7 @@ func (h *Handlers) Feature() handlers.Feature {
 		Home:      &handlers.HomeSection{Order: 200, Build: h.homeSection},
 		// A check-in question `okr: …` asks a person's key results inside
 		// the check-in's answer form (handlers.QuestionKind).
-		QuestionKinds: map[string]handlers.QuestionKind{CheckinQuestionName: CheckinQuestion(h.store, h.svc, h.clock.Now)},
+		QuestionKinds: map[string]handlers.QuestionKind{CheckinQuestionName: h.CheckinQuestion()},
 		Actions: map[string]bot.HandlerFunc{
 			ActionUpdate:              h.openUpdate,
 			ActionUpdateNoChange:      ack,

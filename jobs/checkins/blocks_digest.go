@@ -39,7 +39,8 @@ const (
 // summary, then each person's answers compactly, one section per person
 // with the questions in bold, blockers flagged. Answers to anonymous
 // questions are never shown, whatever answers holds for them; they count
-// only in the summary. Long answers are cut with "…".
+// only in the summary. Nor are answers to Personal questions, the
+// person's own. Long answers are cut with "…".
 //
 // The message keeps to Slack's limits (50 blocks, 3000 characters a
 // section, the ~12,000 characters of block text); people who do not fit are
@@ -104,7 +105,7 @@ func digestSection(c checkinmodels.Checkin, a DigestAnswer) (s string, trimmed, 
 	for i, q := range c.Questions {
 		pos, key := i+1, AnswerKey(i, q)
 		v := strings.TrimSpace(a.Answers[key])
-		if q.Anonymous || v == "" {
+		if q.Anonymous || q.Personal() || v == "" {
 			continue
 		}
 		prompt := mrkdwn.Bound(strings.TrimSpace(q.Prompt), reportHeaderMax)

@@ -82,7 +82,10 @@ func RoundHeader(c checkinmodels.Checkin, roundLabel string) (string, []slack.Bl
 // answer under its question in bold. A scale reads "4 / 5 (great)", a
 // blocker stands out with the helper the person named, if any, as a
 // mention. Questions marked anonymous are never shown, whatever answers
-// holds for them; they appear only in the summary.
+// holds for them; they appear only in the summary. Nor are answers to
+// Personal questions (another feature's summary, such as "Updated 3 key
+// results"): they are the person's own, and an answer with or without
+// one reads the same.
 //
 // person is the display name; userID stands in for it, as a mention, only
 // when there is no name, so a person is not pinged by their own answer.
@@ -133,7 +136,7 @@ func answerMessages(c checkinmodels.Checkin, person string, userID string, answe
 	for i, q := range c.Questions {
 		pos, key := i+1, AnswerKey(i, q)
 		v := strings.TrimSpace(answers[key])
-		if q.Anonymous || v == "" {
+		if q.Anonymous || q.Personal() || v == "" {
 			continue
 		}
 		switch q.Kind {

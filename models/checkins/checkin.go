@@ -322,6 +322,16 @@ func (q Question) Provider() string {
 	return q.Options[0]
 }
 
+// Personal reports whether answers to q are for the person who gave
+// them alone: a KindFeature question's, whose summary says whether and
+// how they used the other feature ("Updated 3 key results", or nothing).
+// Such an answer shows only to its person (their answer form and their
+// own export), never in a post, a thread, a digest, an aggregate or an
+// export of everyone's answers, so that nobody else can tell who used it.
+func (q Question) Personal() bool {
+	return q.Kind == KindFeature
+}
+
 // validProvider reports whether name can name a question kind: 2 to 20
 // lowercase ASCII letters (handlers.ValidQuestionKindName says the same).
 func validProvider(name string) bool {

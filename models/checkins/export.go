@@ -25,7 +25,8 @@ type ExportRow struct {
 
 // Export returns a check-in's answers, of everyone or, with userID, of one
 // person: one row per identified answer and one per skipped round,
-// ordered by date, person and position. Anonymous answers are never
+// ordered by date, person and position. Everyone's export (no userID)
+// leaves out answers to Personal questions: they are the person's own. Anonymous answers are never
 // exported, not even to the person who gave them: they are stored as
 // counts without anyone's name, so nothing says whose they are. Rounds a
 // person was only asked, or snoozed, have no rows. A missing check-in is
@@ -35,7 +36,7 @@ func (s *Store) Export(ctx context.Context, workspaceID string, checkinID int64,
 		return nil, fmt.Errorf("export check-in %d: %w", checkinID, err)
 	}
 	q := `
-		SELECT r.round_date, p.user_id, p.status, qn.position, qn.prompt, a.value
+		SELECT r.round_date, p.user_id, p.status, qn.position, qn.prompt, qn.kind, a.value
 		FROM checkin_rounds r
 		JOIN checkin_responses p ON p.round_id = r.id
 		LEFT JOIN checkin_answers a ON a.round_id = p.round_id AND a.user_id = p.user_id AND p.status = ?
@@ -53,6 +54,7 @@ func (s *Store) Export(ctx context.Context, workspaceID string, checkinID int64,
 		Status   string        `gorm:"column:status"`
 		Position *int          `gorm:"column:position"`
 		Prompt   *string       `gorm:"column:prompt"`
+		Kind     *string       `gorm:"column:kind"`
 		Value    *string       `gorm:"column:value"`
 	}](ctx, s.db, q, args...)
 	if err != nil {
@@ -65,6 +67,8 @@ func (s *Store) Export(ctx context.Context, workspaceID string, checkinID int64,
 		case r.Status == ResponseSkipped:
 		case r.Position == nil:
 			continue // answered with anonymous answers only
+		case userID == "" && (Question{Kind: QuestionKind(models.FromNullString(r.Kind))}).Personal():
+			continue // the person's own
 		default:
 			row.Position, row.Question, row.Answer = *r.Position, models.FromNullString(r.Prompt), models.FromNullString(r.Value)
 		}

@@ -3,6 +3,9 @@ package checkins_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +117,80 @@ func TestFeatureQuestionStored(t *testing.T) {
 		for _, a := range aggs {
 			if a.QuestionID == fq.ID {
 				t.Errorf("the feature question has an aggregate: %+v", a)
+			}
+		}
+	})
+}
+
+// A feature question's answer is the person's own: for each way the
+// other answers go, everyone's export and the round's aggregates and
+// counts are the same whether a person gave the feature's summary or
+// not (apart from their user id), while their own export shows it.
+func TestFeatureAnswerPersonal(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s := checkins.NewStore(db)
+		c := checkins.Checkin{WorkspaceID: "T1", ChannelID: "C1", OwnerID: "UO", Name: "Weekly", Cadence: "fridays at 15:00",
+			Participants: checkins.ParticipantsChannel, Destination: checkins.DestinationThread, RoundLength: 8 * time.Hour,
+			Questions: []checkins.Question{
+				{Kind: checkins.KindText, Prompt: "What's new?"},
+				{Kind: checkins.KindFeature, Prompt: "Your numbers", Options: []string{"fake"}},
+				{Kind: checkins.KindScale, Prompt: "How was it?", Options: []string{"rough", "great"}},
+			}}
+		created, err := s.Create(ctx, c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, fq, scale := int(created.Questions[0].ID), int(created.Questions[1].ID), int(created.Questions[2].ID)
+		for i, other := range []map[int]string{{}, {text: "Shipping"}, {text: "Shipping", scale: "4"}, {scale: "1"}} {
+			day := fmt.Sprintf("2026-12-%02d", 7+i)
+			open := time.Date(2026, 12, 7+i, 10, 0, 0, 0, time.UTC)
+			r, err := s.OpenRound(ctx, "T1", created.ID, date(t, day), open, open.Add(8*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			with := map[int]string{fq: "Updated 2 key results"}
+			for k, v := range other {
+				with[k] = v
+			}
+			if _, err := s.Answer(ctx, "T1", r.ID, "UA", checkins.Submission{Answers: with}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Answer(ctx, "T1", r.ID, "UB", checkins.Submission{Answers: maps.Clone(other)}); err != nil {
+				t.Fatal(err)
+			}
+			all, err := s.Export(ctx, "T1", created.ID, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string][]string{}
+			for _, row := range all {
+				if row.Date.String() != day {
+					continue
+				}
+				seen[row.UserID] = append(seen[row.UserID], fmt.Sprintf("%s %d %s=%s", row.Status, row.Position, row.Question, row.Answer))
+			}
+			if !slices.Equal(seen["UA"], seen["UB"]) {
+				t.Errorf("answers %v: everyone's export says %q of UA and %q of UB", other, seen["UA"], seen["UB"])
+			}
+			mine, err := s.Export(ctx, "T1", created.ID, "UA")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(mine, func(row checkins.ExportRow) bool { return row.Answer == "Updated 2 key results" }) {
+				t.Errorf("answers %v: UA's own export leaves out their summary: %+v", other, mine)
+			}
+			aggs, err := s.Aggregates(ctx, "T1", r.ID, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range aggs {
+				if a.QuestionID == int64(fq) {
+					t.Errorf("the feature question has an aggregate: %+v", a)
+				}
+				if a.QuestionID == int64(scale) && other[scale] != "" && a.Count != 2 {
+					t.Errorf("answers %v: the scale counts %d answers, want 2", other, a.Count)
+				}
 			}
 		}
 	})

@@ -44,20 +44,15 @@ type checkinQuestion struct {
 }
 
 // updateItems are the key results the update form (/trellis okr update)
-// lists for req's person: myItems on the person's own date, then only
-// the objectives the person may see now (viewer.sees), so a team-only
-// objective's only while they are in its channel.
+// lists for req's person: myItems, on the person's own date and only the
+// objectives they may see now, so a team-only objective's only while
+// they are in its channel.
 func (h *Handlers) updateItems(ctx context.Context, req *bot.Request) ([]Item, error) {
 	p, err := h.core.Person(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	items, err := h.myItems(ctx, req.TeamID, p)
-	if err != nil {
-		return nil, err
-	}
-	v := h.viewerOf(req)
-	return slices.DeleteFunc(items, func(it Item) bool { return !v.sees(ctx, it.Objective) }), nil
+	return h.myItems(ctx, req, p)
 }
 
 // items are the key results person may update now (updateItems), for

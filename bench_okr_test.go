@@ -346,3 +346,51 @@ func seedOwnedKRs(tb testing.TB, db *models.DB, owner string) []int64 {
 	}
 	return ids
 }
+
+// TestCheckUpdateForm: the benchmark's check of a form accepts the update
+// form with exactly the seeded key results' inputs, and refuses any other
+// view, one leaving key results out, and one showing others.
+func TestCheckUpdateForm(t *testing.T) {
+	items := func(n int) ([]okrhandlers.Item, []int64) {
+		var its []okrhandlers.Item
+		var ids []int64
+		for i := range n {
+			id := int64(100 + i)
+			its = append(its, okrhandlers.Item{
+				Objective: okrs.Objective{ID: 1, Title: "Grow", Owner: "U1"},
+				KR:        okrs.KeyResult{ID: id, ObjectiveID: 1, Owner: "U1", Title: fmt.Sprintf("KR %d", i), Kind: okrs.IncreaseTo, Start: 0, Target: 10},
+			})
+			ids = append(ids, id)
+		}
+		return its, ids
+	}
+	view := func(t *testing.T, its []okrhandlers.Item, callback string) slacksim.View {
+		m := okrhandlers.UpdateModal(its, time.Now(), "")
+		blocks, err := json.Marshal(m.Blocks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if callback == "" {
+			callback = m.CallbackID
+		}
+		return slacksim.View{CallbackID: callback, Blocks: blocks}
+	}
+	twenty, ids20 := items(20)
+	many, ids25 := items(25)
+	for _, c := range []struct {
+		name string
+		v    slacksim.View
+		krs  []int64
+		ok   bool
+	}{
+		{"the form with the 20 seeded key results", view(t, twenty, ""), ids20, true},
+		{"another view", view(t, twenty, "hours"), ids20, false},
+		{"a form leaving 1 of 25 out", view(t, many, ""), ids25, false},
+		{"a form missing a seeded key result", view(t, twenty[1:], ""), ids20, false},
+		{"a form with a key result not seeded", view(t, twenty, ""), ids20[1:], false},
+	} {
+		if err := checkUpdateForm(c.v, c.krs); (err == nil) != c.ok {
+			t.Errorf("%s: checkUpdateForm = %v, want ok %v", c.name, err, c.ok)
+		}
+	}
+}

@@ -109,7 +109,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		reply(http.StatusOK, map[string]any{"ok": false, "error": "invalid_form_data"})
 		return
 	}
-	call.Channel = a.str("channel")
+	call.Channel, call.Trigger = a.str("channel"), a.str("trigger_id")
 	if code := s.checkToken(r, a, m.appToken); code != "" {
 		reply(http.StatusOK, map[string]any{"ok": false, "error": code})
 		return

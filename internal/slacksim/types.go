@@ -300,14 +300,17 @@ type ClockRequest struct {
 type Call struct {
 	Method string `json:"method"`
 	// Time is when the call arrived; Answered when its response was sent.
-	Time       time.Time `json:"time"`
-	Answered   time.Time `json:"answered"`
-	Status     int       `json:"status"`
-	OK         bool      `json:"ok"`
-	Error      string    `json:"error,omitempty"`
-	Channel    string    `json:"channel,omitempty"`
-	Team       string    `json:"team"`
-	RetryAfter int       `json:"retry_after,omitempty"`
+	Time     time.Time `json:"time"`
+	Answered time.Time `json:"answered"`
+	Status   int       `json:"status"`
+	OK       bool      `json:"ok"`
+	Error    string    `json:"error,omitempty"`
+	Channel  string    `json:"channel,omitempty"`
+	// Trigger is the call's trigger_id (views.open and views.push), so
+	// a test can tell which command or click a form answered.
+	Trigger    string `json:"trigger,omitempty"`
+	Team       string `json:"team"`
+	RetryAfter int    `json:"retry_after,omitempty"`
 	// EarlyRetry is set when the call came before the Retry-After of an
 	// earlier 429 for the same method (and channel, for chat.postMessage's
 	// per-channel limit) had passed.

@@ -1,6 +1,7 @@
 package slacksim
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -124,5 +125,53 @@ func TestViewsPublishHome(t *testing.T) {
 	}
 	if none, _ := e.ctl.Home(ctx, DemoAda); none != nil {
 		t.Errorf("Ada has a home view: %+v", none)
+	}
+}
+
+// TestCallLogTriggers: the call log names the trigger_id of every views.open
+// and views.push, whether the call succeeded or not, in the order sent.
+func TestCallLogTriggers(t *testing.T) {
+	e := newEnv(t, Config{})
+	ctx := testCtx(t)
+	open := e.issueTrigger(DemoMei)
+	type sent struct{ method, trigger, err string }
+	var want []sent
+	for _, c := range []struct {
+		method, trigger, err string
+	}{
+		{"views.open", open, ""},
+		{"views.push", e.issueTrigger(DemoMei), ""},
+		{"views.open", open, "exchanged_trigger_id"},
+		{"views.open", "123.456.abc", "invalid_trigger_id"},
+		{"views.open", e.issueTrigger(DemoCarlos), ""},
+	} {
+		var err error
+		if c.method == "views.open" {
+			_, err = e.api.OpenView(c.trigger, testModal("Form"))
+		} else {
+			_, err = e.api.PushView(c.trigger, testModal("Form"))
+		}
+		if slackErr(err) != c.err {
+			t.Fatalf("%s with %q: %v, want %q", c.method, c.trigger, err, c.err)
+		}
+		want = append(want, sent{c.method, c.trigger, c.err})
+	}
+	calls, err := e.ctl.Calls(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []sent
+	for _, c := range calls {
+		if c.Method == "views.open" || c.Method == "views.push" {
+			got = append(got, sent{c.Method, c.Trigger, c.Error})
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("logged views calls:\n got %v\nwant %v", got, want)
+	}
+	for _, c := range calls {
+		if c.Method != "views.open" && c.Method != "views.push" && c.Trigger != "" {
+			t.Errorf("%s logged trigger %q; it sent none", c.Method, c.Trigger)
+		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"gorm.io/gorm/clause"
+
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -83,7 +85,10 @@ func (s *Store) CreateObjective(ctx context.Context, ws string, o Objective, by 
 //
 // Who may change what is CheckChange's (ErrNotOwner). A key result with
 // updates keeps its history's meaning: it cannot be removed (delete or
-// close the objective instead), and its kind and start do not change
+// close the objective instead; its stored key results are locked before
+// their updates are counted, so an update AddUpdates acknowledges at the
+// same time is either counted or refused as its key result's gone), and
+// its kind and start do not change
 // (its title, owner, target, unit, decimals and weight may). Everything
 // is checked as CreateObjective checks it, and anything refused stores
 // nothing. An objective not in the workspace is ErrNotFound.
@@ -107,6 +112,9 @@ func (s *Store) UpdateObjective(ctx context.Context, ws string, o Objective, act
 			return ps.err()
 		}
 		if err := CheckChange(old, o, actor, admin); err != nil {
+			return err
+		}
+		if err := s.lockKeyResults(ctx, ws, old.KeyResults); err != nil {
 			return err
 		}
 		if err := o.Validate(); err != nil {
@@ -266,6 +274,26 @@ func (s *Store) checkStored(ctx context.Context, ws string, o Objective, old *Ob
 
 // kindName is how a message names a kind.
 func kindName(k Kind) string { return strings.ReplaceAll(string(k), "_", " ") }
+
+// lockKeyResults holds krs' rows until the transaction ends (Postgres:
+// FOR UPDATE, in id order; SQLite runs one writing transaction at a
+// time), before their updates are counted: AddUpdates takes them FOR
+// SHARE, so an update acknowledged to its author is either counted here,
+// and its key result is not removed, or written after this transaction,
+// which finds the key result gone and stores nothing.
+func (s *Store) lockKeyResults(ctx context.Context, ws string, krs []KeyResult) error {
+	if s.db.Dialect() != models.DialectPostgres || len(krs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(krs))
+	for i, k := range krs {
+		ids[i] = k.ID
+	}
+	var locked []int64
+	err := s.db.Conn(ctx).Model(&keyResultRow{}).Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("workspace_id = ? AND id IN ?", ws, ids).Order("id").Pluck("id", &locked).Error
+	return models.Translate(err)
+}
 
 // updateCounts counts the updates of each key result of krs.
 func (s *Store) updateCounts(ctx context.Context, ws string, krs []KeyResult) (map[int64]int, error) {

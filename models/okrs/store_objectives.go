@@ -28,7 +28,9 @@ type Filter struct {
 // parents for by, in one transaction, and returns it with its ids. A key
 // result without an owner gets the objective's. It refuses, with a
 // *ValidationError and storing nothing: what Validate refuses, a cycle
-// not in the workspace (FieldCycle), a CarriedFrom that is not a key
+// not in the workspace or another team's own (FieldCycle: a team's
+// objective may be in a workspace cycle or one of its team's own, a
+// workspace objective only in a workspace cycle), a CarriedFrom that is not a key
 // result of the workspace (FieldKeyResults, on its position) and what
 // CheckAlignment refuses against the workspace's stored cycles and
 // objectives. The ids in o and its key results are ignored.
@@ -81,7 +83,9 @@ func (s *Store) CreateObjective(ctx context.Context, ws string, o Objective, by 
 // A key result of o with an ID is that stored key result, changed; one
 // without is added; a stored one o lacks is removed. The cycle stays (a
 // different o.CycleID is refused on FieldCycle: an objective moves to
-// another cycle by carrying its key results over), and so does ClosedAt.
+// another cycle by carrying its key results over), and so does ClosedAt;
+// a team changed away from the team whose own cycle the objective is in
+// is refused on FieldCycle too.
 //
 // Who may change what is CheckChange's (ErrNotOwner). A key result with
 // updates keeps its history's meaning: it cannot be removed (delete or
@@ -201,8 +205,13 @@ func (s *Store) checkStored(ctx context.Context, ws string, o Objective, old *Ob
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(cycles, func(c Cycle) bool { return c.ID == o.CycleID }) {
+	i := slices.IndexFunc(cycles, func(c Cycle) bool { return c.ID == o.CycleID })
+	if i < 0 {
 		ps.add(FieldCycle, 0, "Pick the cycle the objective belongs to; I couldn't find that one.")
+		return ps.err()
+	}
+	if c := cycles[i]; c.Team != "" && c.Team != o.Team {
+		ps.add(FieldCycle, 0, "“%s” is a team's own cycle, and this objective is not that team's: pick one of the workspace's cycles or of the objective's own team.", c.Name)
 		return ps.err()
 	}
 

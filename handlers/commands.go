@@ -591,7 +591,7 @@ func (h *Handlers) cmdAdminAudit(ctx context.Context, req *bot.Request) (*bot.Re
 	}
 	var lines []string
 	for _, e := range entries {
-		lines = append(lines, fmt.Sprintf("• %s <@%s> %s: %s", e.At.UTC().Format("2006-01-02 15:04 UTC"), e.ActorID, e.Action, e.Detail))
+		lines = append(lines, fmt.Sprintf("• %s <@%s> %s: %s", e.At.UTC().Format("2006-01-02 15:04 UTC"), e.ActorID, e.Action, views.Escape(e.Detail)))
 	}
 	return Notice("Recent admin changes:\n"+strings.Join(lines, "\n"), ""), nil
 }

@@ -3,13 +3,16 @@ package models
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
 // The audit log: every admin change to a workspace, who made it and when.
-// Workspaces writes it in the same transaction as the change.
+// Workspaces writes it in the same transaction as the change; the stores
+// of features (models/okrs) write theirs through Record, in theirs.
 
-// Audit actions written by Workspaces; AuditEntry.Action holds one.
+// Audit actions written by Workspaces; AuditEntry.Action holds one of
+// these or a feature's own (models/okrs).
 const (
 	AuditSetDefaultHours  = "set_default_hours"
 	AuditSetHolidayRegion = "set_holiday_region"
@@ -56,6 +59,22 @@ func (s *Workspaces) audit(ctx context.Context, e AuditEntry) error {
 	row := auditRowFrom(e)
 	row.ID = 0
 	return Translate(s.db.Conn(ctx).Create(&row).Error)
+}
+
+// Record writes e, an admin change a feature's store made, to the audit
+// log, stamped now unless e.At is set. Called with the ctx of a
+// transaction of the same DB ((*DB).Tx), it joins it: the entry is
+// stored if and only if the change is. An entry without a workspace,
+// actor or action is refused with ErrInvalid. Detail is stored as given;
+// whoever shows it escapes it.
+func (s *Workspaces) Record(ctx context.Context, e AuditEntry) error {
+	if strings.TrimSpace(e.WorkspaceID) == "" || strings.TrimSpace(e.ActorID) == "" || strings.TrimSpace(e.Action) == "" {
+		return fmt.Errorf("record admin change: %w: no workspace, actor or action", ErrInvalid)
+	}
+	if err := s.audit(ctx, e); err != nil {
+		return fmt.Errorf("record admin change %s: %w", e.Action, err)
+	}
+	return nil
 }
 
 // Audit returns the workspace's latest admin changes, newest first; limit

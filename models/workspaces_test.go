@@ -283,3 +283,40 @@ func TestClock(t *testing.T) {
 		})
 	}
 }
+
+// Record writes a feature's admin change to the audit log, joining the
+// transaction its ctx carries: a change rolled back leaves no entry. An
+// entry without a workspace, actor or action is refused.
+func TestRecordJoinsTheChangesTransaction(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		ws := models.NewWorkspaces(db)
+		e := models.AuditEntry{WorkspaceID: "T1", ActorID: "UA", Action: "okr_cycle_new", Detail: "“Q1”"}
+		boom := errors.New("boom")
+		if err := db.Tx(ctx, func(ctx context.Context) error {
+			if err := ws.Record(ctx, e); err != nil {
+				return err
+			}
+			return boom
+		}); !errors.Is(err, boom) {
+			t.Fatalf("Tx = %v, want boom", err)
+		}
+		if got, err := ws.Audit(ctx, "T1", 0); err != nil || len(got) != 0 {
+			t.Errorf("after a rolled-back change: %+v, %v; want no entry", got, err)
+		}
+		for _, bad := range []models.AuditEntry{
+			{ActorID: "UA", Action: "x"}, {WorkspaceID: "T1", Action: "x"}, {WorkspaceID: "T1", ActorID: "UA", Action: " "},
+		} {
+			if err := ws.Record(ctx, bad); !errors.Is(err, models.ErrInvalid) {
+				t.Errorf("Record(%+v) = %v, want ErrInvalid", bad, err)
+			}
+		}
+		if err := db.Tx(ctx, func(ctx context.Context) error { return ws.Record(ctx, e) }); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ws.Audit(ctx, "T1", 0)
+		if err != nil || len(got) != 1 || got[0].ActorID != "UA" || got[0].Action != e.Action || got[0].Detail != e.Detail || got[0].At.IsZero() {
+			t.Errorf("after a committed change: %+v, %v; want the entry", got, err)
+		}
+	})
+}

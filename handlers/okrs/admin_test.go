@@ -453,3 +453,75 @@ func TestAdminCyclesListFits(t *testing.T) {
 		t.Errorf("the list of %d cycles = %s, want the latest 40 (to September 2023) and the count of those left out", n, got)
 	}
 }
+
+// auditLines is /trellis admin audit's reply as the admin, one line per
+// entry shown.
+func (e *adminEnv) auditLines() []string {
+	e.t.Helper()
+	msg := e.commandIn(e.admin, "D0GRACE", "directmessage", "admin audit")
+	var out []string
+	for _, l := range strings.Split(msg.Text, "\n") {
+		if strings.HasPrefix(l, "• ") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Every OKR admin change appears in /trellis admin audit, newest first,
+// with who made it, its action and what changed, a cycle's name shown as
+// text (its markup escaped); a refused change adds no entry.
+func TestAdminChangesAreAudited(t *testing.T) {
+	for _, dialect := range modelstest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			e := newAdminEnv(t, dialect)
+			tests := []struct {
+				text   string
+				action string   // "" when refused: no entry
+				detail []string // what the entry's detail says
+			}{
+				{`cycle new "Q1 <!channel> & <@U1>" 2027-01-01 2027-03-31`, okrs.AuditCycleNew,
+					[]string{"“Q1 &lt;!channel&gt; &amp; &lt;@U1&gt;”", "the workspace's", "2027-01-01 to 2027-03-31"}},
+				{`cycle new "Team H1" 2027-01-01 2027-04-30 <#` + adminChannel + `|team>`, okrs.AuditCycleNew,
+					[]string{"“Team H1”", "channel " + adminChannel + "'s"}},
+				{`cycle new "Overlap" 2027-03-01 2027-05-31`, "", nil},
+				{`cycle rename "Team H1" "Team first half"`, okrs.AuditCycleRename, []string{"“Team H1” → “Team first half”"}},
+				{`cycle rename "Team first half" "Q1 <!channel> & <@U1>"`, okrs.AuditCycleRename, []string{"→ “Q1 &lt;!channel&gt; &amp; &lt;@U1&gt;”"}},
+				{`cycle rename "Nope" "Other"`, "", nil},
+				{`length 2`, okrs.AuditSettings, []string{"workspace: cycle length (not set) → 2 months"}},
+				{`length 9`, "", nil},
+				{`nudges off <#` + adminChannel + `>`, okrs.AuditSettings, []string{"channel " + adminChannel + ": nudges (not set) → off"}},
+				{`nudges sometimes`, "", nil},
+				{`day monday`, okrs.AuditSettings, []string{"workspace: nudge day (not set) → monday"}},
+				{`day someday`, "", nil},
+				{`day default`, okrs.AuditSettings, []string{"workspace: nudge day monday → (not set)"}},
+			}
+			for _, tt := range tests {
+				before := e.auditLines()
+				reply := e.adminDo(tt.text)
+				after := e.auditLines()
+				if tt.action == "" {
+					if len(after) != len(before) {
+						t.Errorf("%s (refused: %s): audit %d → %d entries: %q", tt.text, reply, len(before), len(after), after)
+					}
+					continue
+				}
+				if len(after) != len(before)+1 {
+					t.Fatalf("%s (%s): audit %d → %d entries, want one more", tt.text, reply, len(before), len(after))
+				}
+				got := after[0]
+				if !strings.Contains(got, "<@"+e.admin+"> "+tt.action+": ") {
+					t.Errorf("%s: entry %q, want <@%s> %s", tt.text, got, e.admin, tt.action)
+				}
+				for _, d := range tt.detail {
+					if !strings.Contains(got, d) {
+						t.Errorf("%s: entry %q, want it to say %q", tt.text, got, d)
+					}
+				}
+				if strings.Contains(got, "<!channel>") || strings.Contains(got, "<@U1>") {
+					t.Errorf("%s: entry %q shows a name's markup as markup", tt.text, got)
+				}
+			}
+		})
+	}
+}

@@ -164,7 +164,7 @@ func composeSummary(ctx context.Context, store *okrs.Store, c engine.Context, s 
 	if err != nil {
 		return engine.Message{}, err
 	}
-	next, hasNext, err := store.NextCycle(ctx, ws, cycle)
+	next, hasNext, err := store.NextCycle(ctx, ws, cycle, s.Channel)
 	if err != nil {
 		return engine.Message{}, err
 	}

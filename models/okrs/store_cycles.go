@@ -15,7 +15,9 @@ import (
 // Validate refuses, one whose days overlap another cycle of the same team
 // (or of the workspace's own, when c.Team is "") on FieldStart or
 // FieldEnd, and a name the same team already uses, whatever its case, on
-// FieldName. It returns the cycle with its id.
+// FieldName. It returns the cycle with its id. The change is recorded in
+// the workspace's audit log (AuditCycleNew, by by) in the same
+// transaction.
 func (s *Store) CreateCycle(ctx context.Context, ws string, c Cycle, by string) (Cycle, error) {
 	if err := c.Validate(); err != nil {
 		return Cycle{}, fmt.Errorf("create cycle: %w", err)
@@ -42,7 +44,7 @@ func (s *Store) CreateCycle(ctx context.Context, ws string, c Cycle, by string) 
 			return models.Translate(err)
 		}
 		out = row.domain()
-		return nil
+		return s.record(ctx, ws, by, AuditCycleNew, fmt.Sprintf("“%s” (id %d), %s, %s to %s", out.Name, out.ID, whoseCycle(out.Team), out.Start, out.End))
 	})
 	if err != nil {
 		return Cycle{}, fmt.Errorf("create cycle %q: %w", c.Name, err)
@@ -51,8 +53,9 @@ func (s *Store) CreateCycle(ctx context.Context, ws string, c Cycle, by string) 
 }
 
 // RenameCycle gives a cycle of the workspace a new name, checked as
-// CreateCycle checks it (FieldName), for by (named in errors; nothing
-// records who renamed it). A cycle not in the workspace is ErrNotFound.
+// CreateCycle checks it (FieldName), for by, recorded in the workspace's
+// audit log (AuditCycleRename) in the same transaction. A cycle not in the
+// workspace is ErrNotFound.
 func (s *Store) RenameCycle(ctx context.Context, ws string, id int64, name, by string) error {
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		if err := s.lockWorkspace(ctx, ws); err != nil {
@@ -62,6 +65,7 @@ func (s *Store) RenameCycle(ctx context.Context, ws string, id int64, name, by s
 		if err != nil {
 			return err
 		}
+		was := c.Name
 		c.Name = strings.TrimSpace(name)
 		if err := c.Validate(); err != nil {
 			return err
@@ -73,8 +77,11 @@ func (s *Store) RenameCycle(ctx context.Context, ws string, id int64, name, by s
 		if err := ps.err(); err != nil {
 			return err
 		}
-		return models.Translate(s.db.Conn(ctx).Model(&cycleRow{}).Where("workspace_id = ? AND id = ?", ws, id).
-			Updates(map[string]any{"name": c.Name, "name_key": nameKey(c.Name)}).Error)
+		if err := s.db.Conn(ctx).Model(&cycleRow{}).Where("workspace_id = ? AND id = ?", ws, id).
+			Updates(map[string]any{"name": c.Name, "name_key": nameKey(c.Name)}).Error; err != nil {
+			return models.Translate(err)
+		}
+		return s.record(ctx, ws, by, AuditCycleRename, fmt.Sprintf("cycle %d, %s: “%s” → “%s”", id, whoseCycle(c.Team), was, c.Name))
 	})
 	if err != nil {
 		return fmt.Errorf("rename cycle %d (by %s): %w", id, by, err)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"gorm.io/gorm/clause"
+
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -26,7 +28,9 @@ type Filter struct {
 // parents for by, in one transaction, and returns it with its ids. A key
 // result without an owner gets the objective's. It refuses, with a
 // *ValidationError and storing nothing: what Validate refuses, a cycle
-// not in the workspace (FieldCycle), a CarriedFrom that is not a key
+// not in the workspace or another team's own (FieldCycle: a team's
+// objective may be in a workspace cycle or one of its team's own, a
+// workspace objective only in a workspace cycle), a CarriedFrom that is not a key
 // result of the workspace (FieldKeyResults, on its position) and what
 // CheckAlignment refuses against the workspace's stored cycles and
 // objectives. The ids in o and its key results are ignored.
@@ -79,11 +83,16 @@ func (s *Store) CreateObjective(ctx context.Context, ws string, o Objective, by 
 // A key result of o with an ID is that stored key result, changed; one
 // without is added; a stored one o lacks is removed. The cycle stays (a
 // different o.CycleID is refused on FieldCycle: an objective moves to
-// another cycle by carrying its key results over), and so does ClosedAt.
+// another cycle by carrying its key results over), and so does ClosedAt;
+// a team changed away from the team whose own cycle the objective is in
+// is refused on FieldCycle too.
 //
 // Who may change what is CheckChange's (ErrNotOwner). A key result with
 // updates keeps its history's meaning: it cannot be removed (delete or
-// close the objective instead), and its kind and start do not change
+// close the objective instead; its stored key results are locked before
+// their updates are counted, so an update AddUpdates acknowledges at the
+// same time is either counted or refused as its key result's gone), and
+// its kind and start do not change
 // (its title, owner, target, unit, decimals and weight may). Everything
 // is checked as CreateObjective checks it, and anything refused stores
 // nothing. An objective not in the workspace is ErrNotFound.
@@ -107,6 +116,9 @@ func (s *Store) UpdateObjective(ctx context.Context, ws string, o Objective, act
 			return ps.err()
 		}
 		if err := CheckChange(old, o, actor, admin); err != nil {
+			return err
+		}
+		if err := s.lockKeyResults(ctx, ws, old.KeyResults); err != nil {
 			return err
 		}
 		if err := o.Validate(); err != nil {
@@ -193,8 +205,13 @@ func (s *Store) checkStored(ctx context.Context, ws string, o Objective, old *Ob
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(cycles, func(c Cycle) bool { return c.ID == o.CycleID }) {
+	i := slices.IndexFunc(cycles, func(c Cycle) bool { return c.ID == o.CycleID })
+	if i < 0 {
 		ps.add(FieldCycle, 0, "Pick the cycle the objective belongs to; I couldn't find that one.")
+		return ps.err()
+	}
+	if c := cycles[i]; c.Team != "" && c.Team != o.Team {
+		ps.add(FieldCycle, 0, "“%s” is a team's own cycle, and this objective is not that team's: pick one of the workspace's cycles or of the objective's own team.", c.Name)
 		return ps.err()
 	}
 
@@ -266,6 +283,26 @@ func (s *Store) checkStored(ctx context.Context, ws string, o Objective, old *Ob
 
 // kindName is how a message names a kind.
 func kindName(k Kind) string { return strings.ReplaceAll(string(k), "_", " ") }
+
+// lockKeyResults holds krs' rows until the transaction ends (Postgres:
+// FOR UPDATE, in id order; SQLite runs one writing transaction at a
+// time), before their updates are counted: AddUpdates takes them FOR
+// SHARE, so an update acknowledged to its author is either counted here,
+// and its key result is not removed, or written after this transaction,
+// which finds the key result gone and stores nothing.
+func (s *Store) lockKeyResults(ctx context.Context, ws string, krs []KeyResult) error {
+	if s.db.Dialect() != models.DialectPostgres || len(krs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(krs))
+	for i, k := range krs {
+		ids[i] = k.ID
+	}
+	var locked []int64
+	err := s.db.Conn(ctx).Model(&keyResultRow{}).Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("workspace_id = ? AND id IN ?", ws, ids).Order("id").Pluck("id", &locked).Error
+	return models.Translate(err)
+}
 
 // updateCounts counts the updates of each key result of krs.
 func (s *Store) updateCounts(ctx context.Context, ws string, krs []KeyResult) (map[int64]int, error) {

@@ -349,3 +349,82 @@ func TestDeleteAndCloseObjective(t *testing.T) {
 		}
 	})
 }
+
+// An objective's cycle is the workspace's or its own team's: a team's
+// objective may be in a workspace cycle or one of its team's own, a
+// workspace objective only in a workspace cycle. Any other is refused on
+// "cycle", on create and on an edit changing the team, storing nothing.
+func TestAnObjectivesCycleIsTheWorkspacesOrItsTeams(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		own, err := f.s.CreateCycle(ctx, "T1", cycle(t, "C1 winter", "C1", "2027-01-01", "2027-03-31"), "UA")
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := func(c okrs.Cycle, team string) okrs.Objective {
+			o := objective(c.ID)
+			o.Team = team
+			if team == "" {
+				o.Visibility = okrs.VisibleWorkspace
+			}
+			return o
+		}
+		tests := []struct {
+			name  string
+			cycle okrs.Cycle
+			team  string
+			ok    bool
+		}{
+			{"a workspace objective in a workspace cycle", f.q1, "", true},
+			{"a team's objective in a workspace cycle", f.q1, "C1", true},
+			{"a team's objective in its own cycle", own, "C1", true},
+			{"another team's objective in a team's cycle", own, "C2", false},
+			{"a workspace objective in a team's cycle", own, "", false},
+		}
+		for _, tt := range tests {
+			before := f.rows(t)
+			_, err := f.s.CreateObjective(ctx, "T1", in(tt.cycle, tt.team), "UO")
+			if tt.ok {
+				if err != nil {
+					t.Errorf("create, %s: %v", tt.name, err)
+				}
+				continue
+			}
+			problemOn(t, "create, "+tt.name, err, okrs.FieldCycle, 0)
+			if after := f.rows(t); after != before {
+				t.Errorf("create, %s: rows %v → %v, want nothing stored", tt.name, before, after)
+			}
+		}
+		// Edits changing the team: from a team's own cycle the objective
+		// cannot leave the team; in a workspace cycle it can.
+		for _, tt := range tests {
+			if tt.cycle.Team == "" {
+				continue
+			}
+			o := f.create(t, in(own, "C1"))
+			before := f.rows(t)
+			moved := in(own, tt.team)
+			moved.ID, moved.KeyResults = o.ID, o.KeyResults
+			_, err := f.s.UpdateObjective(ctx, "T1", moved, "UO", false)
+			if tt.ok {
+				if err != nil {
+					t.Errorf("edit, %s: %v", tt.name, err)
+				}
+				continue
+			}
+			problemOn(t, "edit, "+tt.name, err, okrs.FieldCycle, 0)
+			if after := f.rows(t); after != before {
+				t.Errorf("edit, %s: rows %v → %v", tt.name, before, after)
+			}
+			if got, _ := f.s.Objective(ctx, "T1", o.ID); got.Team != "C1" {
+				t.Errorf("edit, %s: team %q stored", tt.name, got.Team)
+			}
+		}
+		o := f.create(t, in(f.q1, "C1"))
+		o.Team = "C2"
+		if _, err := f.s.UpdateObjective(ctx, "T1", o, "UO", false); err != nil {
+			t.Errorf("a team's objective in a workspace cycle moving to another team: %v", err)
+		}
+	})
+}

@@ -124,3 +124,66 @@ func TestChangeNudgeStateCountsEveryChange(t *testing.T) {
 		})
 	}
 }
+
+// An edit removing a key result and its first update, at once on two
+// replicas: an update acknowledged to its author is never lost. Either
+// the update is refused (its key result is gone, nothing stored) or the
+// edit is refused (the key result has updates) — never both stored, the
+// update then cascade-deleted with its key result.
+func TestAnAcknowledgedUpdateSurvivesAConcurrentEdit(t *testing.T) {
+	for _, dialect := range modelstest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			dbs := modelstest.Replicas(t, dialect, 2)
+			stores := []*okrs.Store{okrs.NewStore(dbs[0]), okrs.NewStore(dbs[1])}
+			q1, err := stores[0].CreateCycle(ctx, "T1", cycle(t, "Q1", "", "2027-01-01", "2027-03-31"), "UA")
+			if err != nil {
+				t.Fatal(err)
+			}
+			outcomes := map[string]int{}
+			for round := range 60 {
+				o, err := stores[0].CreateObjective(ctx, "T1", objective(q1.ID), "UO")
+				if err != nil {
+					t.Fatal(err)
+				}
+				gone := o.KeyResults[1].ID
+				edit := o
+				edit.KeyResults = o.KeyResults[:1]
+				var (
+					wg              sync.WaitGroup
+					start           = make(chan struct{})
+					editErr, addErr error
+					added           []okrs.Update
+				)
+				wg.Go(func() {
+					<-start
+					_, editErr = stores[0].UpdateObjective(ctx, "T1", edit, "UO", false)
+				})
+				wg.Go(func() {
+					<-start
+					added, addErr = stores[1].AddUpdates(ctx, "T1", "UO", false, []okrs.Update{{KeyResultID: gone, NoChange: true}}, okrs.SourceForm, at)
+				})
+				close(start)
+				wg.Wait()
+				history, histErr := stores[0].History(ctx, "T1", gone)
+				switch {
+				case addErr == nil && editErr == nil:
+					t.Fatalf("round %d: both the update (%+v) and the edit removing its key result succeeded; the update is lost (history: %v)", round, added, histErr)
+				case addErr == nil:
+					if !errors.Is(editErr, okrs.ErrInvalid) || histErr != nil || len(history) != 1 || history[0].ID != added[0].ID {
+						t.Fatalf("round %d: update acknowledged, edit %v; stored history %+v, %v", round, editErr, history, histErr)
+					}
+					outcomes["edit refused"]++
+				case editErr == nil:
+					if !errors.Is(addErr, okrs.ErrInvalid) || !errors.Is(histErr, okrs.ErrNotFound) {
+						t.Fatalf("round %d: edit stored, update %v; history %+v, %v", round, addErr, history, histErr)
+					}
+					outcomes["update refused"]++
+				default:
+					t.Fatalf("round %d: both refused: edit %v, update %v", round, editErr, addErr)
+				}
+			}
+			t.Logf("outcomes: %v", outcomes)
+		})
+	}
+}

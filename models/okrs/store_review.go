@@ -53,6 +53,7 @@ type carryPlan struct {
 	final     Effective
 	carried   KeyResult // the new key result, its ObjectiveID set on writing
 	objective int64     // the continuation of from's objective, 0 to create
+	cycle     int64     // the cycle it continues in
 }
 
 // SubmitReview stores r, submitted by actor (admin when a workspace
@@ -62,8 +63,9 @@ type carryPlan struct {
 // each note replaces actor's own note on its objective (an empty note
 // removes it).
 //
-// A key result carried over continues in the next cycle of the reviewed
-// cycle's team (NextCycle): in the continuation of its objective there
+// A key result carried over continues in the next cycle of its
+// objective's team (NextCycle: the team's own next cycle when it has one
+// after the reviewed cycle, else the workspace's): in the continuation of its objective there
 // (created with the original's title, owner, team and visibility, no
 // alignment, when none of its key results was carried before), as Carry
 // makes it, with a first update of source SourceCarryOver by actor at now
@@ -238,17 +240,23 @@ func (s *Store) planCarries(ctx context.Context, ws string, c Cycle, r Review, k
 	if len(want) == 0 {
 		return nil, nil
 	}
-	next, ok, err := s.nextCycle(ctx, ws, c)
-	if err != nil {
-		return nil, err
+	// nexts is the cycle each team's key results carry over to (the
+	// team's own next cycle, else the workspace's), read once per team.
+	type nextOf struct {
+		c  Cycle
+		ok bool
 	}
-	if !ok {
-		for i, k := range r.KeyResults {
-			if k.Decision == DecisionCarryOver {
-				ps.e.Add(FieldDecision, i+1, "There is no cycle after “%s” yet to carry it over to; an admin has to create the next cycle first.", c.Name)
-			}
+	nexts := map[string]nextOf{}
+	nextFor := func(team string) (Cycle, bool, error) {
+		if n, seen := nexts[team]; seen {
+			return n.c, n.ok, nil
 		}
-		return nil, nil
+		n, ok, err := s.nextCycle(ctx, ws, c, team)
+		if err != nil {
+			return Cycle{}, false, err
+		}
+		nexts[team] = nextOf{n, ok}
+		return n, ok, nil
 	}
 	eff, err := s.effective(ctx, ws, want)
 	if err != nil {
@@ -267,6 +275,14 @@ func (s *Store) planCarries(ctx context.Context, ws string, c Cycle, r Review, k
 			continue
 		}
 		kr := krs[k.KeyResultID]
+		next, ok, err := nextFor(kr.objective.Team)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			ps.e.Add(FieldDecision, i+1, "There is no cycle after “%s” yet to carry it over to; an admin has to create the next cycle first.", c.Name)
+			continue
+		}
 		final := FinalValue(kr.KeyResult, eff[kr.ID])
 		nk := Carry(kr.KeyResult, final, 0)
 		if err := nk.Validate(); err != nil {
@@ -295,7 +311,7 @@ func (s *Store) planCarries(ctx context.Context, ws string, c Cycle, r Review, k
 			continue
 		}
 		added[kr.ObjectiveID]++
-		plans = append(plans, carryPlan{from: kr, final: eff[kr.ID], carried: nk, objective: objID})
+		plans = append(plans, carryPlan{from: kr, final: eff[kr.ID], carried: nk, objective: objID, cycle: next.ID})
 	}
 	return plans, nil
 }
@@ -349,10 +365,7 @@ func (s *Store) carry(ctx context.Context, ws string, plans []carryPlan, actor s
 		}
 		var cycleID int64
 		if objID == 0 {
-			nc, err := s.nextCycleOf(ctx, ws, o.CycleID)
-			if err != nil {
-				return nil, err
-			}
+			nc := p.cycle
 			row := objectiveRow{WorkspaceID: ws, CycleID: nc, Title: o.Title, OwnerID: o.Owner, Team: o.Team,
 				Visibility: string(visibility(o.Visibility)), CreatedBy: actor, CreatedAt: at, UpdatedAt: at}
 			if err := s.db.Conn(ctx).Create(&row).Error; err != nil {
@@ -387,45 +400,38 @@ func (s *Store) carry(ctx context.Context, ws string, plans []carryPlan, actor s
 	return out, nil
 }
 
-// nextCycleOf is the id of the cycle after the cycle id, which
-// planCarries found.
-func (s *Store) nextCycleOf(ctx context.Context, ws string, id int64) (int64, error) {
-	c, err := s.cycle(ctx, ws, id)
+// NextCycle returns the cycle team's key results of c carry over to: the
+// first of team's own cycles to start after c ends, when team has one;
+// else the first of the workspace's cycles to start after c ends (also
+// for team "", a workspace objective). It reports false when there is
+// none yet. A team's own cycles take the place of the workspace's, so a
+// team that plans in its own cycles continues in them, whichever cycle
+// the reviewed objective was in.
+func (s *Store) NextCycle(ctx context.Context, ws string, c Cycle, team string) (Cycle, bool, error) {
+	n, ok, err := s.nextCycle(ctx, ws, c, team)
 	if err != nil {
-		return 0, err
-	}
-	n, ok, err := s.nextCycle(ctx, ws, c)
-	if err != nil {
-		return 0, err
-	}
-	if !ok {
-		return 0, fmt.Errorf("cycle %d: %w: no next cycle", id, models.ErrNotFound)
-	}
-	return n.ID, nil
-}
-
-// NextCycle returns the cycle of c's team (the workspace's own when
-// c.Team is "") that starts first after c ends: where its key results
-// carry over. It reports false when there is none yet.
-func (s *Store) NextCycle(ctx context.Context, ws string, c Cycle) (Cycle, bool, error) {
-	n, ok, err := s.nextCycle(ctx, ws, c)
-	if err != nil {
-		return Cycle{}, false, fmt.Errorf("cycle after %q: %w", c.Name, err)
+		return Cycle{}, false, fmt.Errorf("cycle after %q for %q: %w", c.Name, team, err)
 	}
 	return n, ok, nil
 }
 
 // nextCycle is NextCycle, its errors unwrapped.
-func (s *Store) nextCycle(ctx context.Context, ws string, c Cycle) (Cycle, bool, error) {
-	var rows []cycleRow
-	if err := s.db.Conn(ctx).Where("workspace_id = ? AND team = ? AND start_date > ?", ws, c.Team, c.End).
-		Order("start_date").Limit(1).Find(&rows).Error; err != nil {
-		return Cycle{}, false, models.Translate(err)
+func (s *Store) nextCycle(ctx context.Context, ws string, c Cycle, team string) (Cycle, bool, error) {
+	teams := []string{""}
+	if team != "" {
+		teams = []string{team, ""}
 	}
-	if len(rows) == 0 {
-		return Cycle{}, false, nil
+	for _, t := range teams {
+		var rows []cycleRow
+		if err := s.db.Conn(ctx).Where("workspace_id = ? AND team = ? AND start_date > ?", ws, t, c.End).
+			Order("start_date").Limit(1).Find(&rows).Error; err != nil {
+			return Cycle{}, false, models.Translate(err)
+		}
+		if len(rows) > 0 {
+			return rows[0].domain(), true, nil
+		}
 	}
-	return rows[0].domain(), true, nil
+	return Cycle{}, false, nil
 }
 
 // CycleReviews returns what the reviews of a cycle stored: each key

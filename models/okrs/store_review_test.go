@@ -130,12 +130,12 @@ func TestSubmitReviewAllOrNothing(t *testing.T) {
 		if _, err := f.s.AddUpdates(ctx, "T1", "UO", false, []okrs.Update{{KeyResultID: atTarget.KeyResults[0].ID, Value: 10, Confidence: okrs.OnTrack}}, okrs.SourceForm, at); err != nil {
 			t.Fatal(err)
 		}
-		// A cycle of a team with no next cycle.
-		alone, err := f.s.CreateCycle(ctx, "T1", cycle(t, "Team Q1", "C9", "2027-01-01", "2027-03-31"), "UA")
+		// A cycle of a team with no next cycle, its own or the workspace's.
+		alone, err := f.s.CreateCycle(ctx, "T1", cycle(t, "Team Q3", "C9", "2027-07-01", "2027-09-30"), "UA")
 		if err != nil {
 			t.Fatal(err)
 		}
-		teamObj := f.create(t, okrs.Objective{CycleID: alone.ID, Title: "Team goal", Owner: "UO", KeyResults: []okrs.KeyResult{{Title: "Ship", Kind: okrs.Milestone}}})
+		teamObj := f.create(t, okrs.Objective{CycleID: alone.ID, Title: "Team goal", Owner: "UO", Team: "C9", KeyResults: []okrs.KeyResult{{Title: "Ship", Kind: okrs.Milestone}}})
 
 		good := okrs.KeyResultReview{KeyResultID: kr2, Grade: 1, Decision: okrs.DecisionDone}
 		day := f.q1.End.AddDays(1)
@@ -162,7 +162,7 @@ func TestSubmitReviewAllOrNothing(t *testing.T) {
 			{name: "the cycle still running", bad: okrs.KeyResultReview{KeyResultID: kr1, Grade: 0.5, Decision: okrs.DecisionDone}, today: "2027-03-31", field: okrs.FieldCycle},
 			{name: "the review closed", bad: okrs.KeyResultReview{KeyResultID: kr1, Grade: 0.5, Decision: okrs.DecisionDone}, today: "2027-04-15", field: okrs.FieldCycle},
 			{name: "a key result at its target carried over", bad: okrs.KeyResultReview{KeyResultID: atTarget.KeyResults[0].ID, Grade: 1, Decision: okrs.DecisionCarryOver}, field: okrs.FieldDecision, item: 2},
-			{name: "no next cycle", cycle: alone.ID, bad: okrs.KeyResultReview{KeyResultID: teamObj.KeyResults[0].ID, Grade: 0, Decision: okrs.DecisionCarryOver}, field: okrs.FieldDecision, item: 1},
+			{name: "no next cycle", cycle: alone.ID, bad: okrs.KeyResultReview{KeyResultID: teamObj.KeyResults[0].ID, Grade: 0, Decision: okrs.DecisionCarryOver}, today: "2027-10-01", field: okrs.FieldDecision, item: 1},
 			{name: "an unknown cycle", cycle: 9999, bad: okrs.KeyResultReview{KeyResultID: kr1, Grade: 0.5, Decision: okrs.DecisionDone}, field: okrs.FieldCycle},
 		}
 		before := f.reviewRows(t)
@@ -267,6 +267,64 @@ func TestSubmitReviewAtOnce(t *testing.T) {
 		after := f.reviewRows(t)
 		if after[0] != before[0]+1 || after[1] != before[1]+2 || after[3] != before[3]+2 {
 			t.Errorf("rows %v → %v: want one continued objective with two key results, each with one update", before, after)
+		}
+	})
+}
+
+// A carried key result continues in its objective's team's own next
+// cycle when the team has one after the reviewed cycle (even one starting
+// later than the workspace's next), else in the workspace's next cycle;
+// a workspace objective always in the workspace's. NextCycle says the
+// same.
+func TestCarryOverFollowsTheObjectivesTeam(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db) // workspace Q1 (Jan–Mar) and Q2 (Apr–Jun)
+		mk := func(name, team, start, end string) okrs.Cycle {
+			c, err := f.s.CreateCycle(ctx, "T1", cycle(t, name, team, start, end), "UA")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		c1a := mk("C1 winter", "C1", "2027-01-01", "2027-03-31")
+		c1b := mk("C1 summer", "C1", "2027-05-01", "2027-07-31")
+		c3a := mk("C3 winter", "C3", "2027-01-01", "2027-03-31")
+		tests := []struct {
+			name  string
+			cycle okrs.Cycle
+			team  string
+			want  okrs.Cycle
+		}{
+			{"a team with its own next cycle, from a workspace cycle", f.q1, "C1", c1b},
+			{"a team with its own next cycle, from its own cycle", c1a, "C1", c1b},
+			{"a team without cycles of its own", f.q1, "C2", f.q2},
+			{"a team whose own cycles end with this one", c3a, "C3", f.q2},
+			{"a workspace objective", f.q1, "", f.q2},
+		}
+		for _, tt := range tests {
+			vis := okrs.VisibleTeam
+			if tt.team == "" {
+				vis = okrs.VisibleWorkspace
+			}
+			o := f.create(t, okrs.Objective{CycleID: tt.cycle.ID, Title: tt.name, Owner: "UO", Team: tt.team, Visibility: vis,
+				KeyResults: []okrs.KeyResult{{Title: "Ship", Kind: okrs.Milestone}}})
+			next, ok, err := f.s.NextCycle(ctx, "T1", tt.cycle, tt.team)
+			if err != nil || !ok || next.ID != tt.want.ID {
+				t.Errorf("%s: NextCycle = %q, %v, %v; want %q", tt.name, next.Name, ok, err, tt.want.Name)
+			}
+			r := okrs.Review{CycleID: tt.cycle.ID, KeyResults: []okrs.KeyResultReview{{KeyResultID: o.KeyResults[0].ID, Decision: okrs.DecisionCarryOver}}}
+			res, err := f.s.SubmitReview(ctx, "T1", r, "UO", false, date(t, "2027-04-01"), at)
+			if err != nil || len(res.Carried) != 1 {
+				t.Fatalf("%s: SubmitReview = %+v, %v", tt.name, res, err)
+			}
+			if res.Carried[0].CycleID != tt.want.ID {
+				t.Errorf("%s: carried into cycle %d, want %q (%d)", tt.name, res.Carried[0].CycleID, tt.want.Name, tt.want.ID)
+			}
+			cont, err := f.s.Objective(ctx, "T1", res.Carried[0].ObjectiveID)
+			if err != nil || cont.CycleID != tt.want.ID || cont.Team != tt.team {
+				t.Errorf("%s: continued objective %+v, %v", tt.name, cont, err)
+			}
 		}
 	})
 }

@@ -49,19 +49,30 @@ func unset() Settings { return Settings{NudgeWeekday: NoWeekday} }
 // SetSettings stores team's own settings (the workspace's for team ""),
 // set by by; a field left unset falls back to the level below. Settings
 // that Validate refuses are refused with its *ValidationError and nothing
-// changes.
+// changes. The change (each field's old and new value) is recorded in the
+// workspace's audit log (AuditSettings, by by) in the same transaction.
 func (s *Store) SetSettings(ctx context.Context, ws, team string, set Settings, by string) error {
 	if err := set.Validate(); err != nil {
 		return fmt.Errorf("set OKR settings: %w", err)
 	}
-	row := settingsRow{WorkspaceID: ws, Team: strings.TrimSpace(team), CycleMonths: set.CycleMonths, NudgeCadence: string(set.NudgeCadence),
+	team = strings.TrimSpace(team)
+	row := settingsRow{WorkspaceID: ws, Team: team, CycleMonths: set.CycleMonths, NudgeCadence: string(set.NudgeCadence),
 		NudgeWeekday: set.NudgeWeekday, UpdatedBy: by, UpdatedAt: s.db.Now()}
-	err := s.db.Conn(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "workspace_id"}, {Name: "team"}},
-		DoUpdates: clause.AssignmentColumns([]string{"cycle_months", "nudge_cadence", "nudge_weekday", "updated_by", "updated_at"}),
-	}).Create(&row).Error
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		old, err := s.OwnSettings(ctx, ws, team)
+		if err != nil {
+			return err
+		}
+		if err := s.db.Conn(ctx).Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "workspace_id"}, {Name: "team"}},
+			DoUpdates: clause.AssignmentColumns([]string{"cycle_months", "nudge_cadence", "nudge_weekday", "updated_by", "updated_at"}),
+		}).Create(&row).Error; err != nil {
+			return models.Translate(err)
+		}
+		return s.record(ctx, ws, by, AuditSettings, settingsChange(team, old, set))
+	})
 	if err != nil {
-		return fmt.Errorf("set OKR settings of %s: %w", ws, models.Translate(err))
+		return fmt.Errorf("set OKR settings of %s: %w", ws, err)
 	}
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm/clause"
+
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -100,6 +102,11 @@ type krWithObjective struct {
 
 // keyResultsOf reads the key results ups name that are in the
 // workspace, each with its objective (without key results or parents).
+// It holds them until the transaction ends (Postgres: FOR SHARE; SQLite
+// runs one writing transaction at a time), so an edit removing one of
+// them (UpdateObjective, which takes them FOR UPDATE before counting
+// their updates) either finishes first, and this transaction finds the
+// key result gone, or waits and sees the updates written here.
 func (s *Store) keyResultsOf(ctx context.Context, ws string, ups []Update) (map[int64]krWithObjective, error) {
 	var ids []int64
 	for _, u := range ups {
@@ -108,7 +115,11 @@ func (s *Store) keyResultsOf(ctx context.Context, ws string, ups []Update) (map[
 		}
 	}
 	var krs []keyResultRow
-	if err := s.db.Conn(ctx).Where("workspace_id = ? AND id IN ?", ws, ids).Find(&krs).Error; err != nil {
+	q := s.db.Conn(ctx).Where("workspace_id = ? AND id IN ?", ws, ids).Order("id")
+	if s.db.Dialect() == models.DialectPostgres {
+		q = q.Clauses(clause.Locking{Strength: "SHARE"})
+	}
+	if err := q.Find(&krs).Error; err != nil {
 		return nil, models.Translate(err)
 	}
 	var objIDs []int64

@@ -80,6 +80,12 @@ func newHarness(t testing.TB, dialect string, replicas int, start time.Time) *ha
 		if err := eng.Register(Kind, svc.Composer()); err != nil {
 			t.Fatalf("register: %v", err)
 		}
+		// As serve does: the stepper plans review DMs when a cycle
+		// ends, which the engine takes only once their one-offs are
+		// declared (without them every run fails and runs again).
+		if err := svc.RegisterReviews(); err != nil {
+			t.Fatalf("reviews: %v", err)
+		}
 		if err := eng.AddStepper(svc.Stepper()); err != nil {
 			t.Fatalf("stepper: %v", err)
 		}
@@ -211,6 +217,19 @@ func (h *harness) runAll(to time.Time) {
 type dm struct {
 	at   time.Time
 	text string
+}
+
+// nudges are the nudges among the bot's messages in a person's DM,
+// oldest first (dms), leaving out the review DM a cycle's end brings.
+func (h *harness) nudges(user string) []dm {
+	h.t.Helper()
+	var out []dm
+	for _, m := range h.dms(user) {
+		if strings.HasPrefix(m.text, "OKR update:") {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // dms returns the bot's messages in a person's DM, oldest first.

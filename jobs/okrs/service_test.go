@@ -44,7 +44,7 @@ func nudgeProps(t *testing.T, h *harness, name, user string, away *models.AwayPe
 		hours = *p.Hours
 	}
 	var dates []string
-	for _, m := range h.dms(user) {
+	for _, m := range h.nudges(user) {
 		local := m.at.In(loc)
 		if _, ok := cadence.WindowEnd(m.at, loc, hours, nil); !ok {
 			t.Errorf("%s got a nudge at %s, outside their hours %s", name, local.Format(time.RFC3339), hours)
@@ -119,7 +119,7 @@ func TestNudgesOverACycle(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Errorf("ada's nudges at\n%q\nwant\n%q", got, want)
 				}
-				for i, m := range h.dms(ada) {
+				for i, m := range h.nudges(ada) {
 					if strings.Contains(m.text, "ada alpha") || !strings.Contains(m.text, "ada beta") {
 						t.Errorf("ada's nudge %d lists %q, want beta only (alpha is updated every Monday)", i, m.text)
 					}
@@ -134,7 +134,7 @@ func TestNudgesOverACycle(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Errorf("bo's nudges at\n%q\nwant\n%q", got, want)
 				}
-				for i, m := range h.dms(bo) {
+				for i, m := range h.nudges(bo) {
 					told := strings.Contains(m.text, "/trellis okr nudges")
 					if told != (i == 3) {
 						t.Errorf("bo's nudge %d tells how to change nudges: %v, want %v", i, told, i == 3)
@@ -153,7 +153,7 @@ func TestNudgesOverACycle(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Errorf("cy's nudges at\n%q\nwant\n%q", got, want)
 				}
-				for i, m := range h.dms(cy) {
+				for i, m := range h.nudges(cy) {
 					at := m.at.In(time.UTC)
 					if at.After(utc("2027-03-11T20:00:00Z")) && at.Before(utc("2027-03-23T00:00:00Z")) && strings.Contains(m.text, "cy alpha") {
 						t.Errorf("cy's nudge %d at %s lists alpha, updated since the last nudge", i, at)
@@ -183,7 +183,8 @@ func TestNudgesOverACycle(t *testing.T) {
 				if !skipped {
 					t.Errorf("no skipped occurrence of 13 April for ada")
 				}
-				// Every nudge once: each delivered occurrence is one DM.
+				// Every nudge once: each delivered occurrence (nudges and,
+				// after the cycle, the review DM) is one DM.
 				for name, u := range map[string]string{"ada": ada, "bo": bo, "cy": cy} {
 					occ, err := models.NewOccurrences(h.dbs[0]).ForRecipient(h.ctx, team, u, time.Time{}, 1000)
 					if err != nil {

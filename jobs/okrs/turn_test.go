@@ -20,13 +20,9 @@ func TestCycleTurnPlansReviewsAndDigests(t *testing.T) {
 	forDialects(t, func(t *testing.T, dialect string) {
 		start := calendar.Date{Year: 2027, Month: time.March, Day: 1}
 		h := newHarness(t, dialect, 3, start.AddDays(-2).In(time.UTC).Add(12*time.Hour))
-		for i, eng := range h.engines {
-			if err := AcceptReviews(eng); err != nil {
-				t.Fatal(err)
-			}
-			if err := eng.Register(ReviewKind, h.svcs[i].ReviewComposer()); err != nil {
-				t.Fatal(err)
-			}
+		// The harness declared the reviews' one-offs and composer on each
+		// engine (RegisterReviews), as serve does.
+		for _, eng := range h.engines {
 			if err := eng.Register(DigestKind, DigestComposer(h.store, h.people)); err != nil {
 				t.Fatal(err)
 			}

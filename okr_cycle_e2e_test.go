@@ -417,7 +417,9 @@ func TestOKRCycleEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return slices.ContainsFunc(msgs, func(m slacksim.Message) bool { return strings.Contains(m.Text, "OKR review of") && strings.Contains(m.Text, "Spring team") })
+		return slices.ContainsFunc(msgs, func(m slacksim.Message) bool {
+			return strings.Contains(m.Text, "OKR review of") && strings.Contains(m.Text, "Spring team")
+		})
 	}
 	walk(time.Date(2027, 4, 26, 17, 0, 30, 0, time.UTC), time.Date(2027, 5, 10, 7, 0, 0, 0, time.UTC), 24*time.Hour)
 	if summary() {

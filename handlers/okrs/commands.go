@@ -183,21 +183,7 @@ func (h *Handlers) treeObjectives(ctx context.Context, req *bot.Request, p model
 	}
 	objs = slices.DeleteFunc(objs, func(o okrs.Objective) bool { return !o.ClosedAt.IsZero() })
 	objs = h.viewerOf(req).filter(ctx, objs)
-	var ids []int64
-	for _, o := range objs {
-		for _, k := range o.KeyResults {
-			ids = append(ids, k.ID)
-		}
-	}
-	eff, err := h.store.Effective(ctx, req.TeamID, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]TreeObjective, 0, len(objs))
-	for _, o := range objs {
-		out = append(out, TreeObjective{Objective: o, Progress: progressOf(o, eff)})
-	}
-	return out, nil
+	return h.withProgress(ctx, req.TeamID, objs)
 }
 
 // tree answers /trellis okr tree [page].
@@ -690,4 +676,24 @@ func nudgesMeaning(setting string) string {
 		return "OKR nudges follow the cycle again: every week in cycles of up to two months, every 2 weeks in longer ones, on your team's day at your local working time."
 	}
 	return "OKR nudges: " + jobokrs.SettingText(setting) + ", on your team's day at your local working time, while you have key results you haven't updated."
+}
+
+// withProgress pairs each of objs with its progress, read from its key
+// results' effective values in one query.
+func (h *Handlers) withProgress(ctx context.Context, ws string, objs []okrs.Objective) ([]TreeObjective, error) {
+	var ids []int64
+	for _, o := range objs {
+		for _, k := range o.KeyResults {
+			ids = append(ids, k.ID)
+		}
+	}
+	eff, err := h.store.Effective(ctx, ws, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TreeObjective, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, TreeObjective{Objective: o, Progress: progressOf(o, eff)})
+	}
+	return out, nil
 }

@@ -59,21 +59,7 @@ func (h *Handlers) followed(ctx context.Context, req *bot.Request, p models.Pers
 			}
 		}
 	}
-	var ids []int64
-	for _, o := range objs {
-		for _, k := range o.KeyResults {
-			ids = append(ids, k.ID)
-		}
-	}
-	eff, err := h.store.Effective(ctx, req.TeamID, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]TreeObjective, 0, len(objs))
-	for _, o := range objs {
-		out = append(out, TreeObjective{Objective: o, Progress: progressOf(o, eff)})
-	}
-	return out, nil
+	return h.withProgress(ctx, req.TeamID, objs)
 }
 
 // followBlocks are the followed objectives within room: a heading, then

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -75,40 +74,8 @@ func (h *digestHarness) person(name string) string {
 // whole minute with work due on the way.
 func (h *digestHarness) runTo(to time.Time) {
 	h.t.Helper()
-	var last time.Time
-	for {
-		at, ok, err := h.schedules.NextDue(h.ctx)
-		if err != nil {
-			h.t.Fatalf("next due: %v", err)
-		}
-		if !ok || at.After(to) {
-			break
-		}
-		tick := at.Truncate(time.Minute)
-		if tick.Before(at) {
-			tick = tick.Add(time.Minute)
-		}
-		if !tick.After(last) {
-			tick = last.Add(time.Minute)
-		}
-		if tick.After(to) {
-			break
-		}
-		h.env.Clock.Set(tick)
-		var wg sync.WaitGroup
-		for _, e := range h.engines {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := e.Tick(h.ctx, tick); err != nil {
-					h.t.Errorf("tick at %s: %v", tick, err)
-				}
-			}()
-		}
-		wg.Wait()
-		last = tick
-	}
-	h.env.Clock.Set(to)
+	next := func() (time.Time, bool, error) { return h.schedules.NextDue(h.ctx) }
+	tickThrough(h.t, h.ctx, h.env.Clock.Set, h.engines, next, to)
 }
 
 // posts are the bot's messages in the channel, oldest first.

@@ -172,16 +172,31 @@ func (h *harness) update(person string, kr int64, value float64, conf okrs.Confi
 // work.
 func (h *harness) runAll(to time.Time) {
 	h.t.Helper()
-	var last time.Time
-	for range 100_000 {
+	next := func() (time.Time, bool, error) {
 		at, ok, err := h.engines[0].Schedules().NextDue(h.ctx)
 		if err != nil {
-			h.t.Fatalf("next due: %v", err)
+			return time.Time{}, false, err
 		}
 		for _, s := range h.svcs {
 			if b, bok, _ := s.NextDue(h.ctx); bok && (!ok || b.Before(at)) {
 				at, ok = b, true
 			}
+		}
+		return at, ok, nil
+	}
+	tickThrough(h.t, h.ctx, h.clk.Set, h.engines, next, to)
+}
+
+// tickThrough moves the clock (set) to `to`, ticking every engine at once
+// at each whole minute at which next says work is due, then sets it to
+// `to`: the one way this package's tests run replicas through time.
+func tickThrough(t testing.TB, ctx context.Context, set func(time.Time), engines []*engine.Engine, next func() (time.Time, bool, error), to time.Time) {
+	t.Helper()
+	var last time.Time
+	for range 100_000 {
+		at, ok, err := next()
+		if err != nil {
+			t.Fatalf("next due: %v", err)
 		}
 		if !ok || at.After(to) {
 			break
@@ -196,21 +211,19 @@ func (h *harness) runAll(to time.Time) {
 		if tick.After(to) {
 			break
 		}
-		h.clk.Set(tick)
+		set(tick)
 		var wg sync.WaitGroup
-		for _, e := range h.engines {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := e.Tick(h.ctx, tick); err != nil {
-					h.t.Errorf("tick at %s: %v", tick, err)
+		for _, e := range engines {
+			wg.Go(func() {
+				if _, err := e.Tick(ctx, tick); err != nil {
+					t.Errorf("tick at %s: %v", tick, err)
 				}
-			}()
+			})
 		}
 		wg.Wait()
 		last = tick
 	}
-	h.clk.Set(to)
+	set(to)
 }
 
 // dm is one bot message in a person's DM.

@@ -86,38 +86,8 @@ func (w *reviewWorld) person(name, tz, hours string) string {
 // to.
 func (w *reviewWorld) runAll(to time.Time) {
 	w.t.Helper()
-	var last time.Time
-	for range 10_000 {
-		at, ok, err := w.engines[0].Schedules().NextDue(w.ctx)
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		if !ok || at.After(to) {
-			break
-		}
-		tick := at.Truncate(time.Minute)
-		if tick.Before(at) {
-			tick = tick.Add(time.Minute)
-		}
-		if !tick.After(last) {
-			tick = last.Add(time.Minute)
-		}
-		if tick.After(to) {
-			break
-		}
-		w.env.Clock.Set(tick)
-		var wg sync.WaitGroup
-		for _, e := range w.engines {
-			wg.Go(func() {
-				if _, err := e.Tick(w.ctx, tick); err != nil {
-					w.t.Errorf("tick at %s: %v", tick, err)
-				}
-			})
-		}
-		wg.Wait()
-		last = tick
-	}
-	w.env.Clock.Set(to)
+	next := func() (time.Time, bool, error) { return w.engines[0].Schedules().NextDue(w.ctx) }
+	tickThrough(w.t, w.ctx, w.env.Clock.Set, w.engines, next, to)
 }
 
 // reviewDMs are the review DMs a person got, with when each was sent;

@@ -151,8 +151,6 @@ func (m *matcher) trySwap(gi, a, b, c int) bool {
 		if m.freePos[c] < 0 || (m.c[b].Priority && !m.c[c].Priority) {
 			return false
 		}
-	} else if !m.hasRepeat(m.groups[hi].mem) {
-		return false
 	}
 	g := m.groups[gi]
 	ga := replaced(g.mem, b, c)

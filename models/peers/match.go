@@ -134,8 +134,8 @@ type MatchResult struct {
 //
 // "No repeat before exhaustion" is promised as local optimality: for every
 // repeat pair {A, B} of the result there is no person C eligible with A
-// and new to A, unmatched (but able to take part) or in a group with a
-// repeat, such that exchanging B and C — B taking C's place in C's group,
+// and new to A, unmatched (but able to take part) or in any group, such
+// that exchanging B and C — B taking C's place in C's group,
 // or B left out in C's place when C was unmatched, which is only done if B
 // is not Priority or C is — keeps every hard rule and raises the number of
 // new pairs. In practice repeats appear only once people have met nearly

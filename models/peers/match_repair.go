@@ -103,10 +103,9 @@ func (m *matcher) join(id, s int) {
 	m.removeFree(s)
 }
 
-// improveSwaps exchanges people between a group with a repeat and another
-// group with a repeat (or the free list) whenever that keeps every hard
-// rule and raises the number of new pairs: the local optimality Match
-// promises.
+// improveSwaps exchanges a member of a group with a repeat with someone in
+// another group (or on the free list) whenever that keeps every hard rule
+// and raises the number of new pairs: the local optimality Match promises.
 func (m *matcher) improveSwaps() bool {
 	changed := false
 	for gi := 0; gi < len(m.groups); gi++ {

@@ -156,7 +156,7 @@ func TestMatchMergesCopiesOfOneID(t *testing.T) {
 // everyone able to meet everyone and each round fed into the next one's
 // history, nobody meets anyone again during the first Rounds rounds. The
 // bounds are what the algorithm meets on these seeds (its worst over 30
-// seeds was 18 clean rounds of 19 possible for 20 people in pairs, 10 for
+// seeds was 17 clean rounds of 19 possible for 20 people in pairs, 10 for
 // 21, 5 for 21 in groups of three, 57 for 60 in pairs).
 func TestMatchNoRepeatBeforeExhaustion(t *testing.T) {
 	for _, tc := range []struct{ n, size, rounds int }{

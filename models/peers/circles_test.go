@@ -197,6 +197,7 @@ func circleInput(rng *rand.Rand, seed int64) CircleInput {
 func TestFormCirclesProperties(t *testing.T) {
 	runs := propertyRuns(t, 300)
 	first := propertySeed(t)
+	circles, reasons := 0, map[CircleLeftReason]int{}
 	for seed := first; seed < first+int64(runs); seed++ {
 		in := circleInput(rand.New(rand.NewSource(seed)), seed)
 		res := FormCircles(in)
@@ -211,6 +212,14 @@ func TestFormCirclesProperties(t *testing.T) {
 				t.Fatalf("seed %d: the same candidates in another order give other circles", seed)
 			}
 		}
+		circles += len(res.Circles)
+		for _, l := range res.Left {
+			reasons[l.Reason]++
+		}
+	}
+	// The populations exercise every outcome.
+	if circles < runs || len(reasons) != 6 {
+		t.Fatalf("%d circles and left reasons %v over %d networks: the generator misses cases", circles, reasons, runs)
 	}
 }
 

@@ -155,7 +155,7 @@ func checkLearning(in LearningInput, res LearningResult) error {
 // waits with a reason; nobody waits while a fitting teacher has room; the
 // result does not depend on the order of the candidates.
 func TestMatchLearningProperties(t *testing.T) {
-	runs := propertyRuns(t, 1500)
+	runs := propertyRuns(t, 500)
 	first := propertySeed(t)
 	pairs, reasons := 0, map[LearningLeftReason]int{}
 	for seed := first; seed < first+int64(runs); seed++ {
@@ -184,7 +184,7 @@ func TestMatchLearningProperties(t *testing.T) {
 // TestMatchLearningReasonsIgnoreAvoid: removing every Avoid list changes
 // the reason of nobody who still waits.
 func TestMatchLearningReasonsIgnoreAvoid(t *testing.T) {
-	runs := propertyRuns(t, 1000)
+	runs := propertyRuns(t, 300)
 	first := propertySeed(t)
 	for seed := first; seed < first+int64(runs); seed++ {
 		in := learningInput(rand.New(rand.NewSource(seed)), seed)

@@ -81,7 +81,7 @@ func TestValidatePromptText(t *testing.T) {
 // prompt of the library at that time has been used since its last use;
 // the choice is the same for the same seed and history.
 func TestNextPromptNoRepeat(t *testing.T) {
-	runs := propertyRuns(t, 300)
+	runs := propertyRuns(t, 100)
 	first := propertySeed(t)
 	for seed := first; seed < first+int64(runs); seed++ {
 		rng := rand.New(rand.NewSource(seed))

@@ -16,11 +16,12 @@ var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 
 // workspaceTables lists every table holding a workspace's rows, children
 // before parents, for DeleteWorkspace. A migration adding a table adds it
-// here too (a test checks). The capability packages' tables (models/checkins)
+// here too (a test checks). The capability packages' tables (models/checkins,
+// models/okrs, models/peers)
 // are named here too: the migrations create them all, and models imports
 // none of those packages.
 func workspaceTables() []string {
-	return []string{"okr_reviews", "okr_learned", "okr_updates", "okr_parents", "okr_key_results", "okr_objectives", "okr_cycles", "okr_settings", "okr_people", "message_locks", "opened_views", "checkin_prompt_updates", "checkin_posts", "checkin_anonymous", "checkin_answers", "checkin_responses", "checkin_rounds", "checkin_people", "checkin_questions", "checkins", "schedule_targets", "schedules", "occurrences", "away_periods", "people", "holidays", "audit_log", "workspaces", "installations"}
+	return []string{"peer_commitments", "peer_sessions", "peer_unmatched", "peer_group_members", "peer_groups", "peer_rounds", "peer_asks", "peer_participants", "peer_avoid", "peer_prompts", "peer_networks", "okr_reviews", "okr_learned", "okr_updates", "okr_parents", "okr_key_results", "okr_objectives", "okr_cycles", "okr_settings", "okr_people", "message_locks", "opened_views", "checkin_prompt_updates", "checkin_posts", "checkin_anonymous", "checkin_answers", "checkin_responses", "checkin_rounds", "checkin_people", "checkin_questions", "checkins", "schedule_targets", "schedules", "occurrences", "away_periods", "people", "holidays", "audit_log", "workspaces", "installations"}
 }
 
 // schemaMigrationsDDL creates the version table, one row per applied

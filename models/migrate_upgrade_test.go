@@ -47,6 +47,9 @@ var oldNames = []string{
 var createdSince = map[string]bool{
 	"okr_updates": true, "okr_parents": true, "okr_key_results": true, "okr_objectives": true,
 	"okr_cycles": true, "okr_settings": true, "okr_people": true, "okr_reviews": true, "okr_learned": true,
+	"peer_networks": true, "peer_participants": true, "peer_avoid": true, "peer_rounds": true, "peer_groups": true,
+	"peer_group_members": true, "peer_unmatched": true, "peer_sessions": true, "peer_commitments": true, "peer_prompts": true,
+	"peer_asks": true,
 }
 
 // oldKey is the key that sealed the bot tokens in the ce1c589 fixtures:

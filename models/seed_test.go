@@ -9,6 +9,7 @@ import (
 	"github.com/trellis-bot/trellis/models/checkins"
 	"github.com/trellis-bot/trellis/models/checkins/checkinstest"
 	"github.com/trellis-bot/trellis/models/okrs"
+	"github.com/trellis-bot/trellis/models/peers"
 )
 
 // newInstallations returns an installations store sealing with a fresh key.
@@ -85,6 +86,7 @@ func seedWorkspace(t *testing.T, db *models.DB, inst *models.Installations, id s
 		t.Fatalf("LockMessage = %v, %v; want it locked", ok, err)
 	}
 	seedOKRs(t, db, id, at)
+	seedPeers(t, db, id)
 }
 
 // seedOKRs gives workspace id a row in every OKR table.
@@ -119,6 +121,48 @@ func seedOKRs(t *testing.T, db *models.DB, id string, at time.Time) {
 		KeyResults: []okrs.KeyResultReview{{KeyResultID: parent.KeyResults[0].ID, Grade: 1, Decision: okrs.DecisionDone}},
 		Learned:    []okrs.Learned{{ObjectiveID: parent.ID, Note: "Ship smaller"}}}
 	if _, err := s.SubmitReview(ctx, id, review, "U1", false, c.End.AddDays(1), at); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// seedPeers gives workspace id a row in every peer network table.
+func seedPeers(t *testing.T, db *models.DB, id string) {
+	t.Helper()
+	ctx := context.Background()
+	s := peers.NewStore(db)
+	n := peers.DefaultNetwork(peers.KindCircles)
+	n.Name, n.Channel, n.ChannelTZ, n.Owner, n.Anchor = "Managers", "CMGR", "Europe/Paris", "UA", date(t, "2026-04-06")
+	n, err := s.CreateNetwork(ctx, id, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SyncChannelMembers(ctx, id, n.ID, []string{"U1", "U2", "U3"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Avoid(ctx, id, "U1", "U3"); err != nil {
+		t.Fatal(err)
+	}
+	circle := peers.RoundGroup{Kind: peers.GroupCircle, Members: []peers.GroupMember{{User: "U1"}, {User: "U2"}}}
+	term, _, err := s.SaveRound(ctx, id, peers.Round{NetworkID: n.ID, Number: 1, StartsOn: date(t, "2026-04-06"), EndsOn: date(t, "2026-10-05")},
+		[]peers.RoundGroup{circle}, []peers.RoundUnmatched{{User: "U3", Reason: "too_few"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, err := s.Groups(ctx, id, term.ID)
+	if err != nil || len(groups) != 1 {
+		t.Fatalf("Groups = %v, %v", groups, err)
+	}
+	session, _, err := s.SaveSession(ctx, id, peers.Session{GroupID: groups[0].ID, Number: 1, On: date(t, "2026-04-06"), Facilitator: "U1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetCommitment(ctx, id, session.ID, "U1", "Hold a skip-level", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddPrompt(ctx, id, peers.CustomPrompt{Theme: "Hiring", Text: "What makes a great first week?"}, "UA", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CreateAsk(ctx, id, n.ID, "How do you say no?"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -11,17 +11,14 @@ import (
 // The defaults of a CircleInput's zero fields, and of a circle's term.
 const (
 	// DefaultCircleMinSize is the fewest members of a circle.
-	DefaultCircleMinSize = 4
+	DefaultCircleMinSize = DefaultCircleMin
 	// DefaultCircleMaxSize is the most members of a circle.
-	DefaultCircleMaxSize = 7
+	DefaultCircleMaxSize = DefaultCircleMax
 	// DefaultCircleTarget is the preferred size of a circle.
 	DefaultCircleTarget = 5
 	// DefaultCircleMinOverlap is the shortest stretch of working hours a
 	// circle's members must all share on one day.
 	DefaultCircleMinOverlap = 30 * time.Minute
-	// DefaultCircleTermMonths is how long circles stay together before
-	// they are formed again.
-	DefaultCircleTermMonths = 6
 )
 
 // CircleInput is everything the forming of a term's circles depends on.
@@ -322,7 +319,7 @@ type pastMate struct {
 // circlePerson is an eligible candidate as the solver sees them.
 type circlePerson struct {
 	id        string
-	windows   []span     // the working windows, for the solver
+	windows   []nanoSpan // the working windows, for the solver
 	intervals []Interval // the same, as given
 	teams     []int      // sorted team numbers
 	avoid     []int      // people this one may not share a circle with, both ways
@@ -334,7 +331,7 @@ type circlePerson struct {
 
 type circleGroup struct {
 	members []int
-	shared  []span // the members' full intersection, unfiltered
+	shared  []nanoSpan // the members' full intersection, unfiltered
 }
 
 type circleSolver struct {
@@ -460,7 +457,7 @@ func newCircleSolver(in CircleInput) *circleSolver {
 	for i := range s.people {
 		slices.SortFunc(s.people[i].met, func(x, y pastMate) int { return x.mate - y.mate })
 	}
-	classes := make([][]span, len(classNo))
+	classes := make([][]nanoSpan, len(classNo))
 	for _, p := range s.people {
 		classes[p.class] = p.windows
 	}
@@ -519,26 +516,26 @@ func windowsKey(ws []Interval) string {
 	return string(b)
 }
 
-// span is an Interval in Unix nanoseconds, which the solver compares many
+// nanoSpan is an Interval in Unix nanoseconds, which the solver compares many
 // times over.
-type span struct{ from, to int64 }
+type nanoSpan struct{ from, to int64 }
 
-func toSpans(ivs []Interval) []span {
-	out := make([]span, len(ivs))
+func toSpans(ivs []Interval) []nanoSpan {
+	out := make([]nanoSpan, len(ivs))
 	for i, iv := range ivs {
-		out[i] = span{iv.Start.UnixNano(), iv.End.UnixNano()}
+		out[i] = nanoSpan{iv.Start.UnixNano(), iv.End.UnixNano()}
 	}
 	return out
 }
 
 // overlapSpans is Overlap on spans.
-func overlapSpans(a, b []span) []span {
-	var out []span
+func overlapSpans(a, b []nanoSpan) []nanoSpan {
+	var out []nanoSpan
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		from, to := max(a[i].from, b[j].from), min(a[i].to, b[j].to)
 		if to > from {
-			out = append(out, span{from, to})
+			out = append(out, nanoSpan{from, to})
 		}
 		if a[i].to < b[j].to {
 			i++
@@ -551,7 +548,7 @@ func overlapSpans(a, b []span) []span {
 
 // hasSpan reports whether a and b (each in time order, not overlapping)
 // share one stretch of at least min nanoseconds.
-func hasSpan(a, b []span, min int64) bool {
+func hasSpan(a, b []nanoSpan, min int64) bool {
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		if max(a[i].from, b[j].from)+min <= a[i].to && max(a[i].from, b[j].from)+min <= b[j].to {
@@ -594,7 +591,7 @@ func (s *circleSolver) placeable() []int {
 
 // fits reports whether p may join the members of c, leaving out skip (-1
 // for nobody), given those members' shared hours.
-func (s *circleSolver) fits(p int, members []int, shared []span, skip int) bool {
+func (s *circleSolver) fits(p int, members []int, shared []nanoSpan, skip int) bool {
 	pp := &s.people[p]
 	s.work += len(members)
 	for _, m := range members {
@@ -610,8 +607,8 @@ func (s *circleSolver) fits(p int, members []int, shared []span, skip int) bool 
 
 // sharedOf is the full intersection of the members' windows, leaving out
 // skip (-1 for nobody).
-func (s *circleSolver) sharedOf(members []int, skip int) []span {
-	var shared []span
+func (s *circleSolver) sharedOf(members []int, skip int) []nanoSpan {
+	var shared []nanoSpan
 	first := true
 	for _, m := range members {
 		if m == skip {
@@ -641,14 +638,14 @@ func (s *circleSolver) pairCost(p int, members []int, skip int) circleCost {
 				c[1] += pp.met[i].rank
 			}
 		}
-		if shareTeam(pp.teams, s.people[m].teams) {
+		if teamsMeet(pp.teams, s.people[m].teams) {
 			c[3]++
 		}
 	}
 	return c
 }
 
-func shareTeam(a, b []int) bool {
+func teamsMeet(a, b []int) bool {
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		switch {

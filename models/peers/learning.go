@@ -12,7 +12,7 @@ import (
 const (
 	// DefaultLearningCapacity is how many learners a teacher takes when
 	// they did not say.
-	DefaultLearningCapacity = 2
+	DefaultLearningCapacity = DefaultCapacity
 	// DefaultLearningMinOverlap is the shortest stretch of working hours
 	// a learner and teacher must share on a day for it to count.
 	DefaultLearningMinOverlap = 30 * time.Minute

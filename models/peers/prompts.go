@@ -10,12 +10,6 @@ import (
 	"github.com/trellis-bot/trellis/models/invalid"
 )
 
-// MaxPromptLen is the longest text of a custom prompt, in characters.
-const MaxPromptLen = 500
-
-// FieldPromptText names a custom prompt's text in a refusal.
-const FieldPromptText = "prompt_text"
-
 // Prompt is a question a circle spends a session on.
 type Prompt struct {
 	// ID is stable: built-in ones are "<theme>-NN"; a custom one's is
@@ -114,6 +108,15 @@ var builtin = map[string][]string{
 	},
 }
 
+// CustomPromptID is the Prompt ID of a workspace's own prompt: "custom-"
+// and its stored ID, so it never collides with a built-in one.
+func CustomPromptID(id int64) string { return fmt.Sprintf("custom-%d", id) }
+
+// Prompt is the custom prompt as NextPrompt takes it.
+func (p CustomPrompt) Prompt() Prompt {
+	return Prompt{ID: CustomPromptID(p.ID), Theme: p.Theme, Text: p.Text, Custom: true}
+}
+
 // BuiltinPrompts returns the built-in prompts, theme by theme in the order
 // of Themes.
 func BuiltinPrompts() []Prompt {
@@ -127,16 +130,16 @@ func BuiltinPrompts() []Prompt {
 }
 
 // ValidatePromptText refuses a custom prompt's text that is empty or longer
-// than MaxPromptLen characters, with a *invalid.Error on FieldPromptText.
+// than MaxPromptLen characters, with a *ValidationError on FieldText.
 func ValidatePromptText(text string) error {
 	var e invalid.Error
 	e.Subject = "prompt"
 	text = strings.TrimSpace(text)
 	switch n := utf8.RuneCountInString(text); {
 	case n == 0:
-		e.Add(FieldPromptText, 0, "A prompt needs a question for the circle to talk about.")
+		e.Add(FieldText, 0, "A prompt needs a question for the circle to talk about.")
 	case n > MaxPromptLen:
-		e.Add(FieldPromptText, 0, "A prompt can be at most %d characters; this one has %d. Try asking one question.", MaxPromptLen, n)
+		e.Add(FieldText, 0, "A prompt can be at most %d characters; this one has %d. Try asking one question.", MaxPromptLen, n)
 	}
 	return e.Err()
 }

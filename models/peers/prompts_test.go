@@ -70,8 +70,8 @@ func TestValidatePromptText(t *testing.T) {
 			continue
 		}
 		var ve *invalid.Error
-		if !errors.As(err, &ve) || !errors.Is(err, invalid.ErrInvalid) || len(ve.On(FieldPromptText)) != 1 || ve.On(FieldPromptText)[0].Message != tc.want {
-			t.Errorf("ValidatePromptText(%.20q) = %v, want %q on %s", tc.text, err, tc.want, FieldPromptText)
+		if !errors.As(err, &ve) || !errors.Is(err, invalid.ErrInvalid) || len(ve.On(FieldText)) != 1 || ve.On(FieldText)[0].Message != tc.want {
+			t.Errorf("ValidatePromptText(%.20q) = %v, want %q on %s", tc.text, err, tc.want, FieldText)
 		}
 	}
 }

@@ -157,3 +157,15 @@ func TestNextPromptVaries(t *testing.T) {
 		t.Errorf("20 circles start with only %d different prompts", len(firsts))
 	}
 }
+
+func TestCustomPromptInLibrary(t *testing.T) {
+	got := CustomPrompt{ID: 7, Theme: "Feedback", Text: "What feedback did you sit on this month?"}.Prompt()
+	want := Prompt{ID: "custom-7", Theme: "Feedback", Text: "What feedback did you sit on this month?", Custom: true}
+	if got != want {
+		t.Fatalf("CustomPrompt.Prompt() = %+v, want %+v", got, want)
+	}
+	p, _ := NextPrompt(append(BuiltinPrompts()[:1], got), []string{"trust-01"}, 1)
+	if p != want {
+		t.Fatalf("NextPrompt after trust-01 = %s, want the custom prompt", p.ID)
+	}
+}

@@ -29,9 +29,9 @@ type item struct {
 	// for (the group is then not sent).
 	members []member
 	missing string
-	rec    attention.Recipient
-	hours  calendar.WorkingHours
-	budget int
+	rec     attention.Recipient
+	hours   calendar.WorkingHours
+	budget  int
 	// note is why a delivery was not on time (it waited for working hours,
 	// or Trellis was down), kept with the delivered occurrence.
 	note string

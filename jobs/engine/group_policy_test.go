@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -181,5 +182,24 @@ func TestGroupReasonsKeepMembersPrivate(t *testing.T) {
 		if v.action != attention.Deliver && v.reason == "" {
 			t.Fatalf("case %d: %s without a reason", i, v.action)
 		}
+	}
+}
+
+// The check before the wire asks every member: one outside their hours
+// stops the send, and the error names nobody's reason.
+func TestGroupCheckBeforeTheWire(t *testing.T) {
+	london, _ := calendar.LoadLocation("Europe/London")
+	tokyo, _ := calendar.LoadLocation("Asia/Tokyo")
+	members := []member{{rec: attention.Recipient{Location: london}}, {rec: attention.Recipient{Location: tokyo, SentToday: 9}}}
+	if err := groupInWindow(members, mustTime("2026-11-23T08:30:00Z")); err == nil || !errors.Is(err, errWindowClosed) {
+		t.Errorf("08:30 UTC, before London's day: %v, want errWindowClosed", err)
+	}
+	members[1].rec.Hours = calendar.WorkingHours{Days: calendar.MonFri, Start: 17 * 60, End: 23 * 60}
+	if err := groupInWindow(members, mustTime("2026-11-23T09:30:00Z")); err != nil {
+		t.Errorf("09:30 UTC, inside both (a budget spent was counted when it was decided): %v", err)
+	}
+	members[0].rec.Status = calendar.Status{Emoji: ":palm_tree:", Text: "Bali", Expiration: mustTime("2026-11-23T12:00:00Z")}
+	if err := groupInWindow(members, mustTime("2026-11-23T09:30:00Z")); !errors.Is(err, errWindowClosed) || strings.Contains(err.Error(), "Bali") {
+		t.Errorf("a member away: %v, want errWindowClosed naming no one's status", err)
 	}
 }

@@ -87,7 +87,7 @@ func randomMember(r *rand.Rand, zones []string, now time.Time) attention.Recipie
 	return rec
 }
 
-// Property (invariant 1 for every member): the instant a group message is
+// Property (no message outside any member's window): the instant a group message is
 // sent at is one where the attention policy says deliver for every member —
 // now, or, deferred, at the instant it lands on, asked then — and it is the
 // earliest such instant; none is found only when there is none within the

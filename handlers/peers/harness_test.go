@@ -3,6 +3,7 @@ package peers_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -42,6 +43,8 @@ type fakeRuntime struct {
 	calls []string
 	// explain is what Explain answers.
 	explain string
+	// failAsk makes Ask fail.
+	failAsk bool
 }
 
 func (f *fakeRuntime) record(s string) {
@@ -61,6 +64,9 @@ func (f *fakeRuntime) NetworkDeleted(_ context.Context, ws string, id int64) err
 }
 
 func (f *fakeRuntime) Ask(ctx context.Context, ws string, id int64, text string) (string, error) {
+	if f.failAsk {
+		return "", errors.New("the runtime is down")
+	}
 	_, code, err := f.store.CreateAsk(ctx, ws, id, text)
 	if err == nil {
 		f.record(fmt.Sprintf("ask %d", id))

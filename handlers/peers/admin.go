@@ -15,6 +15,7 @@ import (
 	"github.com/trellis-bot/trellis/handlers/views"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/peers"
+	"github.com/trellis-bot/trellis/mrkdwn"
 )
 
 // AdminWord is the peer networks' word under /trellis admin.
@@ -148,12 +149,15 @@ func (h *Handlers) prompts(ctx context.Context, req *bot.Request) (*bot.Response
 // most maxListedPrompts.
 func PromptList(list []peers.CustomPrompt) []slack.Block {
 	blocks := []slack.Block{views.Section(fmt.Sprintf("*The workspace's own prompts* (%d)", len(list)), nil)}
+	used := mrkdwn.TextLen(blocks[0]) + 200 // the closing lines
 	for i, p := range list {
-		if i == maxListedPrompts {
+		b := views.Section(fmt.Sprintf("%d · *%s* · %s", p.ID, views.Mrkdwn(p.Theme, peers.MaxThemeLen), views.Mrkdwn(p.Text, peers.MaxPromptLen)), nil)
+		if i == maxListedPrompts || used+mrkdwn.TextLen(b) > mrkdwn.MessageTextBudget {
 			blocks = append(blocks, views.Section(fmt.Sprintf("…and %d more.", len(list)-i), nil))
 			break
 		}
-		blocks = append(blocks, views.Section(fmt.Sprintf("%d · *%s* · %s", p.ID, views.Mrkdwn(p.Theme, peers.MaxThemeLen), views.Mrkdwn(p.Text, peers.MaxPromptLen)), nil))
+		used += mrkdwn.TextLen(b)
+		blocks = append(blocks, b)
 	}
 	return append(blocks, slack.NewContextBlock("", views.MrkdwnText(exPromptDelete+" deletes one.")))
 }

@@ -116,12 +116,15 @@ func (h *Handlers) list(ctx context.Context, req *bot.Request, p models.Person) 
 // people taking part, and the viewer's own state), at most maxListed.
 func NetworkList(items []Item, heading string) []slack.Block {
 	blocks := []slack.Block{views.Section(fmt.Sprintf("*%s* (%d)", views.Mrkdwn(heading, 100), len(items)), nil)}
+	used := mrkdwn.TextLen(blocks[0]) + 300 // the closing lines
 	for i, it := range items {
-		if i == maxListed {
+		b := views.Section(itemText(it), nil)
+		if i == maxListed || used+mrkdwn.TextLen(b) > mrkdwn.MessageTextBudget {
 			blocks = append(blocks, views.Section(fmt.Sprintf("…and %d more.", len(items)-i), nil))
 			break
 		}
-		blocks = append(blocks, views.Section(itemText(it), nil))
+		used += mrkdwn.TextLen(b)
+		blocks = append(blocks, b)
 	}
 	blocks = append(blocks, slack.NewContextBlock("", views.MrkdwnText("`/trellis network pause me NETWORK`, `leave NETWORK`, `join NETWORK`: your part is yours to change, and nobody has to explain.")))
 	return blocks

@@ -1,0 +1,119 @@
+// Package peers is the Slack surface of peer networks: the /trellis
+// network subcommands and their form, the /trellis admin network words
+// (the workspace's own discussion prompts), the channel membership events
+// that keep a channel network's people its channel's, and the Home tab's
+// section. What happens on time (rounds, intros, circles, asks' posts) is
+// the runtime's (Runtime), reached through an interface this package
+// declares, so that it never imports the runtime.
+package peers
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/clock"
+	"github.com/trellis-bot/trellis/handlers"
+	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/peers"
+)
+
+// Runtime is what the handlers need of the peer networks' runtime
+// (jobs/peers). Every method is told the workspace; none is called inside
+// a database transaction of the handlers'.
+type Runtime interface {
+	// NetworkChanged is called after a network was created or edited,
+	// paused or resumed, or its people changed (a join, a leave, a pause
+	// of one's own, a channel sync, people added or removed): the runtime
+	// keeps the network's schedule and its next round true.
+	NetworkChanged(ctx context.Context, ws string, networkID int64) error
+	// NetworkDeleted is called after a network and its rows were deleted:
+	// the runtime deletes its schedule.
+	NetworkDeleted(ctx context.Context, ws string, networkID int64) error
+	// Ask stores an anonymous question for a network and plans its post
+	// in the network's channel, in one transaction, and returns the code
+	// that alone deletes it. It is given nothing about the asker.
+	Ask(ctx context.Context, ws string, networkID int64, text string) (code string, err error)
+	// DeleteAsk deletes the ask code belongs to, and its post;
+	// peers.ErrNotFound when the code matches no ask of the workspace.
+	DeleteAsk(ctx context.Context, ws, code string) error
+	// Explain says, in plain words for user alone, why they were paired
+	// as they were (or not) in the network's latest round.
+	Explain(ctx context.Context, ws string, networkID int64, user string) (string, error)
+}
+
+// Config wires the handlers.
+type Config struct {
+	// Core is the core handlers: people, forms, admin checks.
+	Core *handlers.Handlers
+	// DB is the database the peer store, the workspace (its minimum group
+	// size) and the audit log are read from and written to.
+	DB *models.DB
+	// Runtime is the peer networks' runtime.
+	Runtime Runtime
+	// BotUserID gives Trellis's own user id in a workspace, so that a
+	// channel network is made only where Trellis is a member and Trellis
+	// itself is never one of its people; nil or "" skips the check.
+	BotUserID func(ctx context.Context, team string) string
+}
+
+// Handlers serves the peer networks' requests.
+type Handlers struct {
+	core      *handlers.Handlers
+	db        *models.DB
+	store     *peers.Store
+	ws        *models.Workspaces
+	rt        Runtime
+	log       *slog.Logger
+	clock     clock.Clock
+	botUserID func(ctx context.Context, team string) string
+}
+
+// New returns the peer networks' handlers.
+func New(cfg Config) *Handlers {
+	log := cfg.Core.Logger()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Handlers{core: cfg.Core, db: cfg.DB, store: peers.NewStore(cfg.DB), ws: models.NewWorkspaces(cfg.DB), rt: cfg.Runtime,
+		log: log.With("component", "peers"), clock: cfg.Core.Clock(), botUserID: cfg.BotUserID}
+}
+
+// Store is the peer store the handlers use.
+func (h *Handlers) Store() *peers.Store { return h.store }
+
+// Feature declares everything peer networks add to the Slack surface.
+// The runtime's composers and steppers are the runtime's to declare; the
+// lead adds them here when jobs/peers lands.
+func (h *Handlers) Feature() handlers.Feature {
+	return handlers.Feature{
+		Name: "peers",
+		Subcommands: []handlers.Subcommand{
+			{Name: "network", Aliases: []string{"networks"}, Serve: h.cmdNetwork},
+		},
+		Help:      HelpLines(),
+		Admin:     []handlers.Subcommand{{Name: AdminWord, Aliases: []string{"networks"}, Serve: h.admin}},
+		AdminHelp: AdminHelpLines(),
+		Home:      &handlers.HomeSection{Order: 300, Build: h.homeSection},
+		Views: map[string]bot.HandlerFunc{
+			CallbackNetwork: h.submitNetwork,
+		},
+		Events: map[string]bot.HandlerFunc{
+			"member_joined_channel": h.memberEvent,
+			"member_left_channel":   h.memberEvent,
+		},
+	}
+}
+
+// HelpLines are the peer networks' lines for /trellis help. They are not
+// shown anywhere yet: help promises peer networks only once they have
+// landed (honesty_test.go).
+func HelpLines() []string {
+	return []string{
+		"`/trellis network new` — in a channel: a network of intros, manager circles or learning pairs; `/trellis network list` lists them",
+		"`/trellis network edit|pause|resume|delete NETWORK` for its owner; `add|remove NETWORK @person` for a network of chosen people",
+		"`/trellis network pause me [NETWORK] [until 2027-01-15]`, `resume me`, `leave`, `join` — your own part; nobody has to explain",
+		"`/trellis network avoid @person` — a private list of people you'd rather not be paired with; only you ever see it",
+		"`/trellis network skills teach: sql 4; learn: okrs`, `ask QUESTION` (anonymous), `why` — why you were paired",
+	}
+}

@@ -1,0 +1,293 @@
+package peers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/handlers"
+	"github.com/trellis-bot/trellis/handlers/views"
+	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/peers"
+)
+
+// The avoid list, skills, anonymous asks and "why": each reply goes to
+// the person who typed the command alone (an ephemeral reply), and the
+// avoid list and the asker are never logged.
+
+// avoidHint says how the avoid list works.
+const avoidHint = "Only you ever see this list: it is never shown, explained or logged, and nobody is told they are on it. " +
+	"`/trellis network unavoid @person` takes someone off."
+
+// avoid answers /trellis network avoid [@person …]: with people, adds
+// them to the person's own list; without (or with "list"), shows it.
+func (h *Handlers) avoid(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
+	if a := strings.ToLower(strings.TrimSpace(args)); a == "" || a == "list" {
+		return h.avoidList(ctx, req, "")
+	}
+	before, users, other := cutMentions(args)
+	if before != "" || other != "" || len(users) == 0 {
+		bad := strings.TrimSpace(before + " " + other)
+		return handlers.Notice(fmt.Sprintf("I can only read people picked from Slack's suggestions, and %s isn't one. Nothing was changed.", views.Code(bad)),
+			"Like `/trellis network avoid @someone`. "+avoidHint), nil
+	}
+	err := h.db.Tx(ctx, func(ctx context.Context) error {
+		for _, u := range users {
+			if err := h.store.Avoid(ctx, req.TeamID, req.UserID, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if resp, ok := refused(err, avoidHint); ok {
+		return resp, nil
+	}
+	if err != nil {
+		// The store's error names the person who avoids, never whom.
+		return nil, fmt.Errorf("avoid: %w", err)
+	}
+	return h.avoidList(ctx, req, "Done: you won't be put in a group with them. ")
+}
+
+// unavoid answers /trellis network unavoid @person ….
+func (h *Handlers) unavoid(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
+	before, users, other := cutMentions(args)
+	if before != "" || other != "" || len(users) == 0 {
+		return handlers.Notice("Who should come off your list? Name them with @. Nothing was changed.", "Like `/trellis network unavoid @someone`."), nil
+	}
+	for _, u := range users {
+		if err := h.store.Unavoid(ctx, req.TeamID, req.UserID, u); err != nil {
+			return nil, errors.New("unavoid: the store failed")
+		}
+	}
+	return h.avoidList(ctx, req, "Done. ")
+}
+
+// avoidList is the person's own list, to them alone.
+func (h *Handlers) avoidList(ctx context.Context, req *bot.Request, lead string) (*bot.Response, error) {
+	list, err := h.store.AvoidList(ctx, req.TeamID, req.UserID)
+	if err != nil {
+		return nil, errors.New("avoid list: the store failed")
+	}
+	if len(list) == 0 {
+		return handlers.Notice(lead+"Your private list of people you'd rather not be paired with is empty.",
+			"`/trellis network avoid @person` adds someone. "+avoidHint), nil
+	}
+	mentions := make([]string, len(list))
+	for i, u := range list {
+		mentions[i] = "<@" + u + ">"
+	}
+	return handlers.Notice(fmt.Sprintf("%sYou won't be put in a group with: %s.", lead, strings.Join(mentions, ", ")), avoidHint), nil
+}
+
+// skills answers /trellis network skills [NETWORK] [teach: …; learn: …]
+// in a learning network: with skills, stores them; without, shows the
+// person's own.
+func (h *Handlers) skills(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
+	const hint = "Like `/trellis network skills teach: sql 4, hiring; learn: okrs`: what you can teach (with how many learners at a time, if you like) and what you'd like to learn."
+	ref, text := args, ""
+	if i := skillsStart(args); i >= 0 {
+		ref, text = args[:i], args[i:]
+	}
+	n, resp, err := h.pick(ctx, req, ref, "skills")
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	if n.Kind != peers.KindLearning {
+		return handlers.Notice(fmt.Sprintf("%s is a network of %s: skills are for learning pairs. Nothing was changed.", name(n), kindLabel(n.Kind)), ""), nil
+	}
+	part, err := h.store.Participant(ctx, req.TeamID, n.ID, req.UserID)
+	if errors.Is(err, peers.ErrNotFound) || (err == nil && part.Left) {
+		return notIn(n), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(text) == "" {
+		if part.Skills == "" {
+			return handlers.Notice(fmt.Sprintf("You haven't said what you teach or learn in %s yet.", name(n)), hint), nil
+		}
+		return handlers.Notice(fmt.Sprintf("Your skills in %s: %s", name(n), views.Mrkdwn(part.Skills, peers.MaxSkillsLen)), hint), nil
+	}
+	canonical, problem := parseSkills(text)
+	if problem != "" {
+		return handlers.Notice(views.Mrkdwn(problem, 500)+" Nothing was changed.", hint), nil
+	}
+	err = h.store.SetSkills(ctx, req.TeamID, n.ID, req.UserID, canonical)
+	if resp, ok := refused(err, hint); ok {
+		return resp, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	h.changed(req, n.ID)
+	return handlers.Notice(fmt.Sprintf("Saved your skills in %s: %s", name(n), views.Mrkdwn(canonical, peers.MaxSkillsLen)), "You're matched by them from the next round."), nil
+}
+
+// askHint says how an ask works.
+const askHint = "Your question is posted in the network's channel as “Someone in this network asks: …”. Nothing stored says who asked."
+
+// ask answers /trellis network ask [NETWORK] QUESTION and ask delete
+// CODE. Nothing here logs, stores or tells anyone who asked: the only
+// reply is the asker's own, and the runtime is given the question alone.
+func (h *Handlers) ask(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
+	if rest, ok := cutWord(args, "delete"); ok {
+		return h.deleteAsk(ctx, req, rest)
+	}
+	if strings.TrimSpace(args) == "" {
+		return handlers.Notice("What would you like to ask? Nothing was posted.", "Like `/trellis network ask How do you run your first 1:1 with a new report?`. "+askHint), nil
+	}
+	ref, question, err := h.splitAsk(ctx, req.TeamID, args)
+	if err != nil {
+		return nil, errors.New("ask: reading the networks failed")
+	}
+	n, resp, err := h.pick(ctx, req, ref, "ask")
+	if resp != nil || err != nil {
+		if err != nil {
+			err = errors.New("ask: picking the network failed")
+		}
+		return resp, err
+	}
+	if question = strings.TrimSpace(question); question == "" {
+		return handlers.Notice(fmt.Sprintf("What would you like to ask %s? Nothing was posted.", name(n)), askHint), nil
+	}
+	if c := len([]rune(question)); c > peers.MaxAskLen {
+		return handlers.Notice(fmt.Sprintf("That question is %d characters; keep it to %d. Nothing was posted.", c, peers.MaxAskLen), askHint), nil
+	}
+	part, err := h.store.Participant(ctx, req.TeamID, n.ID, req.UserID)
+	if errors.Is(err, peers.ErrNotFound) || (err == nil && part.Left) {
+		return handlers.Notice(fmt.Sprintf("Only the people of %s can ask it. Nothing was posted.", name(n)), ""), nil
+	}
+	if err != nil {
+		return nil, errors.New("ask: reading the participation failed")
+	}
+	ws, err := h.ws.Get(ctx, req.TeamID)
+	if err != nil {
+		return nil, errors.New("ask: reading the workspace failed")
+	}
+	active, err := h.activeCount(ctx, req.TeamID, n)
+	if err != nil {
+		return nil, errors.New("ask: counting the participants failed")
+	}
+	if active < ws.MinGroupSize {
+		return handlers.Notice(fmt.Sprintf("%s has %d active %s, and an anonymous question needs at least %d, so that nobody can tell who asked. Nothing was posted.",
+			name(n), active, views.Plural(active, "person", "people"), ws.MinGroupSize), ""), nil
+	}
+	if h.rt == nil {
+		return handlers.Notice("Questions can't be posted yet. Nothing was posted.", ""), nil
+	}
+	code, err := h.rt.Ask(ctx, req.TeamID, n.ID, question)
+	if resp, ok := refused(err, askHint); ok {
+		return resp, nil
+	}
+	if err != nil {
+		// The question and the network only: never the asker.
+		h.log.ErrorContext(ctx, "anonymous ask failed", "workspace", req.TeamID, "network", n.ID, "err", err)
+		return handlers.Notice("I couldn't post your question just now. Nothing was posted; please try again in a minute.", ""), nil
+	}
+	return handlers.Notice(fmt.Sprintf("Your question is on its way to <#%s>, without your name. Only you have its code: *%s*.", n.Channel, views.Mrkdwn(code, 40)),
+		fmt.Sprintf("To delete it, type `/trellis network ask delete %s`. Keep the code: I can't give it again, as I don't know who asked.", views.Mrkdwn(code, 40))), nil
+}
+
+// deleteAsk answers /trellis network ask delete CODE.
+func (h *Handlers) deleteAsk(ctx context.Context, req *bot.Request, code string) (*bot.Response, error) {
+	code = strings.TrimSpace(code)
+	const hint = "The code came with the reply to your question, like `/trellis network ask delete ABCDE23456`."
+	if code == "" || len(code) > 40 || strings.ContainsAny(code, " \t\n") {
+		return handlers.Notice("Which question? Give its code. Nothing was deleted.", hint), nil
+	}
+	if h.rt == nil {
+		return handlers.Notice("Questions can't be deleted yet. Nothing was deleted.", ""), nil
+	}
+	err := h.rt.DeleteAsk(ctx, req.TeamID, code)
+	if errors.Is(err, peers.ErrNotFound) {
+		return handlers.Notice(fmt.Sprintf("No question has the code %s (or it was deleted already). Nothing was deleted.", views.Code(code)), hint), nil
+	}
+	if err != nil {
+		h.log.ErrorContext(ctx, "deleting an anonymous ask failed", "workspace", req.TeamID, "err", err)
+		return handlers.Notice("I couldn't delete that question just now. Please try again in a minute.", ""), nil
+	}
+	return handlers.Notice("Your question is deleted, and its post removed from the channel.", ""), nil
+}
+
+// splitAsk splits an ask's words into the network it names first (an id
+// or a name, the longest that names a network) and the question; with no
+// network named, the whole text is the question.
+func (h *Handlers) splitAsk(ctx context.Context, ws, text string) (ref, question string, err error) {
+	text = strings.TrimSpace(text)
+	ends := wordEnds(text)
+	for i := len(ends) - 1; i >= 0; i-- {
+		prefix := text[:ends[i]]
+		_, ok, err := h.find(ctx, ws, unquote(prefix))
+		if err != nil {
+			return "", "", err
+		}
+		if ok {
+			return prefix, text[ends[i]:], nil
+		}
+	}
+	return "", text, nil
+}
+
+// wordEnds are the byte offsets where each word of s ends, at most the
+// first 12 words (a network's name is shorter).
+func wordEnds(s string) []int {
+	var out []int
+	in := false
+	for i, r := range s {
+		space := r == ' ' || r == '\t' || r == '\n'
+		if in && space {
+			out = append(out, i)
+			if len(out) == 12 {
+				return out
+			}
+		}
+		in = !space
+	}
+	if in {
+		out = append(out, len(s))
+	}
+	return out
+}
+
+// activeCount is how many of n's people take part today, in its zone.
+func (h *Handlers) activeCount(ctx context.Context, ws string, n peers.Network) (int, error) {
+	ps, err := h.store.Participants(ctx, ws, n.ID)
+	if err != nil {
+		return 0, err
+	}
+	today, count := h.today(n), 0
+	for _, p := range ps {
+		if p.Active(today) {
+			count++
+		}
+	}
+	return count, nil
+}
+
+// why answers /trellis network why [NETWORK]: the runtime's explanation
+// of the person's own match, to them alone.
+func (h *Handlers) why(ctx context.Context, req *bot.Request, p models.Person, ref string) (*bot.Response, error) {
+	n, resp, err := h.pick(ctx, req, ref, "why")
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	if _, err := h.store.Participant(ctx, req.TeamID, n.ID, req.UserID); errors.Is(err, peers.ErrNotFound) {
+		return notIn(n), nil
+	} else if err != nil {
+		return nil, err
+	}
+	if h.rt == nil {
+		return handlers.Notice(fmt.Sprintf("%s hasn't matched anyone yet.", name(n)), ""), nil
+	}
+	text, err := h.rt.Explain(ctx, req.TeamID, n.ID, req.UserID)
+	if errors.Is(err, peers.ErrNotFound) {
+		return handlers.Notice(fmt.Sprintf("%s hasn't had a round with you in it yet.", name(n)), ""), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return handlers.Notice(views.Mrkdwn(text, 2900), "Only you see this."), nil
+}

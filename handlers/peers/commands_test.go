@@ -320,16 +320,16 @@ func TestSkills(t *testing.T) {
 	e.create(e.owner, e.channel, goodForm("Learn").set(peerhandlers.BlockKind, choice("learning")))
 	before := e.state()
 	contains(t, "intros", e.do(e.kai, "", "network skills Intros teach: sql"), "skills are for learning pairs")
-	contains(t, "bad", e.do(e.kai, "", "network skills Learn teach: sql 9"), "1 to 5 learners", "Nothing was changed")
-	contains(t, "bad head", e.do(e.kai, "", "network skills Learn teach: sql; cook: soup"), "neither")
+	contains(t, "bad", e.do(e.kai, "", "network skills Learn teach: sql 9"), "from 1 to 5", "Nothing was changed")
+	contains(t, "bad head", e.do(e.kai, "", "network skills Learn teach: sql; cook: soup"), "I don't know \"cook\"")
 	contains(t, "outsider", e.do(e.admin, "", "network skills Learn teach: sql"), "You aren't in")
 	if e.state() != before {
 		t.Error("a refused skills command changed the tables")
 	}
-	contains(t, "set", e.do(e.kai, "", "network skills Learn  Teach: SQL 4,  Hiring; learn: OKRs"), "teach: sql 4, hiring; learn: okrs")
-	contains(t, "show", e.do(e.kai, "", "network skills Learn"), "teach: sql 4, hiring; learn: okrs")
+	contains(t, "set", e.do(e.kai, "", "network skills Learn  Teach: SQL 4,  Hiring; learn: OKRs"), "teach: sql (4), hiring; learn: okrs")
+	contains(t, "show", e.do(e.kai, "", "network skills Learn"), "teach: sql (4), hiring; learn: okrs")
 	p, _ := e.store.Participant(e.ctx, team, mustNetwork(e, "Learn").ID, e.kai)
-	if p.Skills != "teach: sql 4, hiring; learn: okrs" {
+	if p.Skills != "teach: sql (4), hiring; learn: okrs" {
 		t.Errorf("stored skills = %q", p.Skills)
 	}
 }

@@ -86,7 +86,7 @@ func (h *Handlers) avoidList(ctx context.Context, req *bot.Request, lead string)
 // in a learning network: with skills, stores them; without, shows the
 // person's own.
 func (h *Handlers) skills(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
-	const hint = "Like `/trellis network skills teach: sql 4, hiring; learn: okrs`: what you can teach (with how many learners at a time, if you like) and what you'd like to learn."
+	const hint = "Like `/trellis network skills teach: sql 4, hiring; learn: okrs`: what you can teach and what you'd like to learn, each with your own level from 1 (new to it) to 5 (expert) if you like. A learner is paired with someone who rates themselves higher in that skill."
 	ref, text := args, ""
 	if i := skillsStart(args); i >= 0 {
 		ref, text = args[:i], args[i:]

@@ -1,18 +1,16 @@
 package peers
 
 import (
-	"fmt"
+	"errors"
 	"regexp"
-	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/trellis-bot/trellis/models/invalid"
+	"github.com/trellis-bot/trellis/models/peers"
 )
 
 // The skills a person teaches and learns, as they type them:
-// "teach: sql 4, hiring; learn: okrs". parseSkills is a stand-in, to be
-// replaced by models/peers' skills parser (ParseSkills) when it lands on
-// this branch: it keeps what the store needs (a canonical text), and the
-// handler calls nothing else of it.
+// "teach: sql 4, hiring; learn: okrs" (see models/peers ParseSkills).
 
 // skillsLead finds where the skills begin in a command's words.
 var skillsLead = regexp.MustCompile(`(?i)(^|\s)(teach|learn)\s*:`)
@@ -27,69 +25,22 @@ func skillsStart(s string) int {
 	return m[4]
 }
 
-// Bounds of one skill.
-const (
-	maxSkillLen = 40
-	maxSkills   = 20
-)
-
-// parseSkills reads "teach: sql 4, hiring; learn: okrs" into its
-// canonical text ("teach: sql 4, hiring; learn: okrs", lower case,
-// trimmed, each skill once), or says what is wrong, in words a person
-// reads. A number after a skill taught is how many learners the person
-// takes in it (1 to 5).
-//
-// TODO(lead): replace by models/peers.ParseSkills.
+// parseSkills reads what a person typed ("teach: sql 4, hiring; learn:
+// okrs") with models/peers' parser, and returns the canonical text the
+// store keeps, or, when it cannot be read, every problem in words a
+// person reads.
 func parseSkills(text string) (string, string) {
-	var teach, learn []string
-	for _, part := range strings.Split(text, ";") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		head, list, ok := strings.Cut(part, ":")
-		if !ok {
-			return "", fmt.Sprintf("I read skills as `teach: …` and `learn: …`, separated by `;`; I couldn't place “%s”.", part)
-		}
-		var into *[]string
-		switch strings.ToLower(strings.TrimSpace(head)) {
-		case "teach":
-			into = &teach
-		case "learn":
-			into = &learn
-		default:
-			return "", fmt.Sprintf("I read skills as `teach: …` and `learn: …`; “%s” is neither.", strings.TrimSpace(head))
-		}
-		for _, s := range strings.Split(list, ",") {
-			s = strings.Join(strings.Fields(strings.ToLower(s)), " ")
-			if s == "" {
-				continue
+	sk, err := peers.ParseSkills(text)
+	if err != nil {
+		var bad *invalid.Error
+		if errors.As(err, &bad) && len(bad.Problems) > 0 {
+			msgs := make([]string, len(bad.Problems))
+			for i, p := range bad.Problems {
+				msgs[i] = p.Message
 			}
-			if f := strings.Fields(s); into == &teach && len(f) > 1 {
-				if n, err := strconv.Atoi(f[len(f)-1]); err == nil && (n < 1 || n > 5) {
-					return "", fmt.Sprintf("You can take 1 to 5 learners at a time in a skill; “%s” says %d.", s, n)
-				}
-			}
-			if utf8.RuneCountInString(s) > maxSkillLen {
-				return "", fmt.Sprintf("Keep each skill to %d characters.", maxSkillLen)
-			}
-			if !containsStr(*into, s) {
-				*into = append(*into, s)
-			}
+			return "", strings.Join(msgs, " ")
 		}
+		return "", "I couldn't read those skills."
 	}
-	if len(teach)+len(learn) == 0 {
-		return "", "Say what you can teach or want to learn."
-	}
-	if len(teach) > maxSkills || len(learn) > maxSkills {
-		return "", fmt.Sprintf("List at most %d skills to teach and %d to learn.", maxSkills, maxSkills)
-	}
-	var out []string
-	if len(teach) > 0 {
-		out = append(out, "teach: "+strings.Join(teach, ", "))
-	}
-	if len(learn) > 0 {
-		out = append(out, "learn: "+strings.Join(learn, ", "))
-	}
-	return strings.Join(out, "; "), ""
+	return sk.String(), ""
 }

@@ -21,6 +21,8 @@ type population struct {
 	people map[string]models.Person
 	// participants are the network's active participants by user.
 	participants map[string]peers.Participant
+	// away is the candidates' time off from the day before from.
+	away map[string][]models.AwayPeriod
 }
 
 // population builds the candidates of network n for a round that runs
@@ -58,7 +60,7 @@ func (s *Service) population(ctx context.Context, ws string, n peers.Network, fr
 	if err != nil {
 		return population{}, fmt.Errorf("read people: %w", err)
 	}
-	pop.people = people
+	pop.people, pop.away = people, away
 	hols, err := s.wss.Holidays(ctx, ws, firstDay, calendar.DateOf(to.UTC()).AddDays(1))
 	if err != nil {
 		return population{}, fmt.Errorf("read holidays: %w", err)

@@ -63,7 +63,11 @@ func FollowUpMessage(network string, groupID int64, second bool) engine.Message 
 		blocks = append(blocks, slack.NewContextBlock("", mrkdwn.Text(
 			"If you couldn't meet, you'll both be first in line next round.")))
 	}
-	return engine.Message{Text: mrkdwn.Bound("How did your intro in "+network+" go?", textMax), Blocks: blocks}
+	text := "How did your intro in " + network + " go?"
+	if second {
+		text = "Did you manage to meet through " + network + "?"
+	}
+	return engine.Message{Text: mrkdwn.Bound(text, textMax), Blocks: blocks}
 }
 
 // PauseCheckMessage is the personal DM to someone who left the last

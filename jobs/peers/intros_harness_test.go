@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/internal/blockkit"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/internal/testenv"
@@ -21,7 +22,6 @@ import (
 	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/modelstest"
 	"github.com/trellis-bot/trellis/models/peers"
-	"github.com/trellis-bot/trellis/clock"
 )
 
 const team = slacksim.DefaultTeamID

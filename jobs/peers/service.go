@@ -1,0 +1,249 @@
+package peers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/trellis-bot/trellis/clock"
+	"github.com/trellis-bot/trellis/jobs/engine"
+	"github.com/trellis-bot/trellis/models"
+	"github.com/trellis-bot/trellis/models/calendar"
+	"github.com/trellis-bot/trellis/models/peers"
+)
+
+// Kind is the schedule kind of every message a peer network sends: each
+// network has one schedule, "peers:<network id>" (ScheduleKey), with no
+// targets, on which every intro, prompt, follow-up and post is a one-off.
+// Pausing the network pauses the schedule, so what waits is skipped as
+// paused; deleting the network deletes it, so what waits is skipped as
+// removed.
+const Kind = "peers"
+
+// StepBudget bounds one run of the stepper.
+const StepBudget = 40 * time.Second
+
+// recheck is how long a replica trusts its own idea of when the stepper
+// next has work: another replica may have changed a network since.
+const recheck = time.Hour
+
+// ScheduleKey is the key of a network's schedule.
+func ScheduleKey(networkID int64) string { return Kind + ":" + strconv.FormatInt(networkID, 10) }
+
+// NetworkOfKey reads the network id out of a schedule key, reporting
+// false for any other key.
+func NetworkOfKey(key string) (int64, bool) {
+	rest, ok := strings.CutPrefix(key, Kind+":")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil && id > 0 && strconv.FormatInt(id, 10) == rest
+}
+
+// TeamsFunc says which teams each of users is on in network n, by the
+// network's TeamSource (a profile field, or team channels' members). A
+// person missing from the map is on no known team. An error leaves every
+// team unknown for the round: the matching then only loses its
+// preference for mixing teams.
+type TeamsFunc func(ctx context.Context, ws string, n peers.Network, users []string) (map[string][]string, error)
+
+// Config configures a Service. DB and Engine are required.
+type Config struct {
+	DB     *models.DB
+	Engine *engine.Engine
+	// Teams reads people's teams from Slack; nil leaves them unknown.
+	Teams  TeamsFunc
+	Clock  clock.Clock
+	Logger *slog.Logger
+}
+
+// Service runs peer networks' time-driven work: it opens each network's
+// rounds, terms and sessions once, whatever the number of replicas, and
+// writes the messages the engine delivers. It is safe for concurrent use.
+type Service struct {
+	db    *models.DB
+	store *peers.Store
+	ppl   *models.People
+	wss   *models.Workspaces
+	eng   *engine.Engine
+	teams TeamsFunc
+	clock clock.Clock
+	log   *slog.Logger
+
+	// next is when this replica expects the stepper to have work; zero
+	// means now.
+	mu   sync.Mutex
+	next time.Time
+}
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.DB == nil || cfg.Engine == nil {
+		return nil, errors.New("peers: a database and the engine are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: cfg.DB, store: peers.NewStore(cfg.DB), ppl: models.NewPeople(cfg.DB),
+		wss: models.NewWorkspaces(cfg.DB), eng: cfg.Engine, teams: cfg.Teams, clock: cfg.Clock,
+		log: cfg.Logger.With("component", "peers")}, nil
+}
+
+// Store is the peers store the service works on.
+func (s *Service) Store() *peers.Store { return s.store }
+
+// Stepper is the service's minute work, for the engine.
+func (s *Service) Stepper() engine.StepperSpec {
+	return engine.StepperSpec{Name: "peers", Budget: StepBudget, Stepper: s}
+}
+
+// wake makes the stepper look at every network at its next run.
+func (s *Service) wake() {
+	s.mu.Lock()
+	s.next = time.Time{}
+	s.mu.Unlock()
+}
+
+// NextDue is when the stepper next has work, as this replica knows it.
+func (s *Service) NextDue(context.Context) (time.Time, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.next.IsZero() {
+		return s.clock.Now(), true, nil
+	}
+	return s.next, true, nil
+}
+
+// Tick opens what is due at now in every network: a round, a term, a
+// session. Each opening is idempotent, so replicas running it at once,
+// or one running it again after a restart, open each once.
+func (s *Service) Tick(ctx context.Context, now time.Time) error {
+	s.mu.Lock()
+	due := s.next.IsZero() || !now.Before(s.next)
+	s.mu.Unlock()
+	if !due {
+		return nil
+	}
+	all, err := s.store.AllNetworks(ctx)
+	if err != nil {
+		return fmt.Errorf("peers step: %w", err)
+	}
+	next := now.Add(recheck)
+	var errs []error
+	for _, wn := range all {
+		n := wn.Network
+		if n.Paused {
+			continue
+		}
+		at, err := s.step(ctx, wn.Workspace, n, now)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("network %d: %w", n.ID, err))
+			continue
+		}
+		if !at.IsZero() && at.Before(next) {
+			next = at
+		}
+	}
+	if len(errs) > 0 {
+		// Try again at the next tick.
+		next = time.Time{}
+	}
+	s.mu.Lock()
+	s.next = next
+	s.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// step opens what network n has due at now and returns when it next has
+// work (zero: nothing known).
+func (s *Service) step(ctx context.Context, ws string, n peers.Network, now time.Time) (time.Time, error) {
+	switch n.Kind {
+	case peers.KindIntros:
+		return s.stepIntros(ctx, ws, n, now)
+	case peers.KindCircles:
+		return s.stepCircles(ctx, ws, n, now)
+	case peers.KindLearning:
+		return s.stepLearning(ctx, ws, n, now)
+	}
+	return time.Time{}, nil
+}
+
+// today is the date of now in the network's channel zone.
+func today(n peers.Network, now time.Time) calendar.Date {
+	return calendar.DateOf(now.In(n.Location()))
+}
+
+// dayStart is the first instant of day in the network's channel zone.
+func dayStart(n peers.Network, day calendar.Date) time.Time { return day.In(n.Location()) }
+
+// NetworkChanged keeps network id's schedule true to it (its zone, its
+// paused state, its title) and has the stepper look at it at once. Call
+// it after creating, editing, pausing or resuming a network, and after
+// its members changed.
+func (s *Service) NetworkChanged(ctx context.Context, ws string, id int64) error {
+	n, err := s.store.Network(ctx, ws, id)
+	if err != nil {
+		return fmt.Errorf("network %d changed: %w", id, err)
+	}
+	if err := s.putSchedule(ctx, ws, n); err != nil {
+		return fmt.Errorf("network %d changed: %w", id, err)
+	}
+	s.wake()
+	return nil
+}
+
+// NetworkDeleted deletes network id's schedule: what it had waiting is
+// skipped as removed.
+func (s *Service) NetworkDeleted(ctx context.Context, ws string, id int64) error {
+	err := s.eng.Schedules().Delete(ctx, ws, ScheduleKey(id), "the peer network was deleted")
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return fmt.Errorf("network %d deleted: %w", id, err)
+	}
+	s.wake()
+	return nil
+}
+
+// putSchedule creates or updates n's schedule. Its cadence is never
+// planned (it has no targets); it names the network's day at midnight in
+// its zone, when rounds open, for the "Why did I get this?" line.
+func (s *Service) putSchedule(ctx context.Context, ws string, n peers.Network) error {
+	key := ScheduleKey(n.ID)
+	sc := models.Schedule{WorkspaceID: ws, Key: key, Title: n.Name + " (peer network)",
+		Cadence: fmt.Sprintf("0 0 * * %d", int(n.Weekday)), Anchor: n.Anchor, ChannelTZ: n.ChannelTZ, Paused: n.Paused}
+	if _, err := s.eng.Schedules().Put(ctx, sc); err != nil {
+		// Another replica may have created it in the same instant.
+		if _, gerr := s.eng.Schedules().Get(ctx, ws, key); gerr != nil {
+			return err
+		}
+		if _, err := s.eng.Schedules().Put(ctx, sc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// message is a one-off payload of Kind that writes its own message.
+type message interface {
+	engine.OneOff
+	compose(ctx context.Context, s *Service, c engine.Context) (engine.Message, error)
+}
+
+// Composer writes every message of Kind, each by its payload.
+func (s *Service) Composer() engine.Composer {
+	return engine.ComposerFunc(func(ctx context.Context, c engine.Context) (engine.Message, error) {
+		m, ok := c.OneOff.(message)
+		if !ok {
+			return engine.Message{}, engine.Skip("a peer network sends only one-off messages")
+		}
+		return m.compose(ctx, s, c)
+	})
+}

@@ -83,6 +83,8 @@ func TestSlackManifest(t *testing.T) {
 	// code calls for: commands; chat:write (postEphemeral, postMessage);
 	// chat:write.customize (answers under each person's name and picture);
 	// im:write (conversations.open); im:history (reconciling DMs);
+	// mpim:write (conversations.open with several people: group DMs);
+	// mpim:history (reconciling group DMs);
 	// users:read (users.info, user_change); channels:read and groups:read
 	// (check-in channel members and their events); channels:history and
 	// groups:history (reconciling check-in posts); files:write (exports).
@@ -91,7 +93,7 @@ func TestSlackManifest(t *testing.T) {
 		t.Errorf("bot events = %v, want %v", events, want)
 	}
 	scopes := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot))
-	if want := []string{"channels:history", "channels:read", "chat:write", "chat:write.customize", "commands", "files:write", "groups:history", "groups:read", "im:history", "im:write", "users:read"}; !slices.Equal(scopes, want) {
+	if want := []string{"channels:history", "channels:read", "chat:write", "chat:write.customize", "commands", "files:write", "groups:history", "groups:read", "im:history", "im:write", "mpim:history", "mpim:write", "users:read"}; !slices.Equal(scopes, want) {
 		t.Errorf("bot scopes = %v, want exactly %v", scopes, want)
 	}
 	// The README's install step names every scope the manifest asks for.

@@ -225,12 +225,24 @@ func settlePending(ctx context.Context, db *DB, where string, args []any, reason
 	return Translate(q.Updates(map[string]any{"status": OccurrenceSkipped, "reason": reason, "updated_at": db.Now()}).Error)
 }
 
-// SetTargets makes recipients the schedule's targets. New ones are planned
+// GroupRecipientPrefix starts the recipient of a group DM ("mpim:U1,U2"),
+// which jobs/engine writes and reads (engine.GroupRecipient). A group
+// takes one-off messages only: it is never a schedule's target.
+const GroupRecipientPrefix = "mpim:"
+
+// SetTargets makes recipients the schedule's targets; a group DM
+// (GroupRecipientPrefix) is refused with ErrInvalid. New ones are planned
 // from the first nominal instant after from; ones no longer listed are
 // removed, and their occurrences of this schedule still waiting are
 // skipped ("no longer a recipient"). It returns how many were added and
 // removed.
 func (s *Schedules) SetTargets(ctx context.Context, workspaceID, key string, recipients []string, from time.Time) (added, removed int, err error) {
+	for _, r := range recipients {
+		if strings.HasPrefix(strings.TrimSpace(r), GroupRecipientPrefix) {
+			return 0, 0, fmt.Errorf("set targets of %s/%s: %w: a group DM (%s) is not a schedule's target; plan its messages one at a time",
+				workspaceID, key, ErrInvalid, r)
+		}
+	}
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		added, removed = 0, 0
 		sc, err := s.Get(ctx, workspaceID, key)

@@ -31,9 +31,9 @@ func (w *workspace) convJSON(c *conversation, numMembers bool) map[string]any {
 	out["name"] = c.Name
 	out["name_normalized"] = c.Name
 	out["is_channel"] = !c.Private
-	out["is_group"] = c.Private
+	out["is_group"] = c.Private && c.Kind != "mpim"
 	out["is_im"] = false
-	out["is_mpim"] = false
+	out["is_mpim"] = c.Kind == "mpim"
 	out["is_private"] = c.Private
 	out["is_general"] = c.IsGeneral
 	out["is_member"] = c.isMember(w.cfg.BotUserID)
@@ -68,20 +68,33 @@ func (s *Server) conversationsOpen(c *apiCall) (map[string]any, *apiError) {
 	if users == "" {
 		return nil, fail("users_list_not_supplied")
 	}
-	ids := strings.Split(users, ",")
-	if len(ids) > 1 {
-		// Group DMs are not emulated.
-		return nil, fail("not_supported", "[ERROR] the sandbox does not emulate multi-person DMs")
+	var ids []string
+	for _, id := range strings.Split(users, ",") {
+		id = strings.TrimSpace(id)
+		// As Slack: the calling bot may be named among the users; it is in
+		// the conversation anyway.
+		if id != "" && id != s.cfg.BotUserID && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
 	}
-	p, ok := s.ws.people[strings.TrimSpace(ids[0])]
-	switch {
-	case !ok:
-		return nil, fail("user_not_found")
-	case p.ID == s.cfg.BotUserID || p.IsBot:
+	if len(ids) == 0 {
 		return nil, fail("cannot_dm_bot")
-	case p.Deleted:
-		return nil, fail("user_disabled")
 	}
+	for _, id := range ids {
+		p, ok := s.ws.people[id]
+		switch {
+		case !ok:
+			return nil, fail("user_not_found")
+		case p.IsBot:
+			return nil, fail("cannot_dm_bot")
+		case p.Deleted:
+			return nil, fail("user_disabled")
+		}
+	}
+	if len(ids) > 1 {
+		return s.openGroup(c, ids, returnIM)
+	}
+	p := s.ws.people[ids[0]]
 	conv := s.ws.im(p.ID, c.now)
 	c.channel = conv.ID
 	already := conv.Opened
@@ -91,6 +104,30 @@ func (s *Server) conversationsOpen(c *apiCall) (map[string]any, *apiError) {
 		out["channel"] = s.ws.convJSON(conv, false)
 	}
 	if already {
+		out["no_op"] = true
+		out["already_open"] = true
+	}
+	return out, nil
+}
+
+// maxGroupDM is how many people a multi-person IM holds besides the bot:
+// Slack allows at most eight members in one.
+const maxGroupDM = 8
+
+// openGroup opens the multi-person IM of ids (two or more people) and the
+// bot, as conversations.open does for several users: the same conversation
+// for the same people, in any order. The caller holds s.mu.
+func (s *Server) openGroup(c *apiCall, ids []string, returnIM bool) (map[string]any, *apiError) {
+	if len(ids) > maxGroupDM {
+		return nil, fail("too_many_users")
+	}
+	conv, created := s.ws.mpim(ids, c.now)
+	c.channel = conv.ID
+	out := map[string]any{"channel": map[string]any{"id": conv.ID}}
+	if returnIM {
+		out["channel"] = s.ws.convJSON(conv, false)
+	}
+	if !created {
 		out["no_op"] = true
 		out["already_open"] = true
 	}

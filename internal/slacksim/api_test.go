@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -542,5 +543,75 @@ func TestHeldAnswers(t *testing.T) {
 	var sc slack.StatusCodeError
 	if !errors.As(err, &sc) || sc.Code != 503 {
 		t.Errorf("held error = %v, want HTTP 503", err)
+	}
+}
+
+// conversations.open with several people opens their group DM (an mpim):
+// the same id for the same people in any order, another for other people;
+// it takes posts with metadata, and history and members read it.
+func TestGroupDMs(t *testing.T) {
+	e := newEnv(t, Config{})
+	ctx := testCtx(t)
+	open := func(users ...string) (*slack.Channel, bool, error) {
+		ch, _, already, err := e.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: users, ReturnIM: true})
+		return ch, already, err
+	}
+	g, already, err := open(DemoMei, DemoCarlos, DemoAda)
+	if err != nil || already {
+		t.Fatalf("open a group DM = %v, %v, %v", g, already, err)
+	}
+	if !strings.HasPrefix(g.ID, "G") || !g.IsMpIM || g.IsIM {
+		t.Errorf("group DM %s: is_mpim %v, is_im %v; want a G id, is_mpim and not is_im", g.ID, g.IsMpIM, g.IsIM)
+	}
+	again, already, err := open(DemoAda, DemoMei, DemoCarlos, e.srv.cfg.BotUserID)
+	if err != nil || again.ID != g.ID || !already {
+		t.Errorf("the same people in another order (and the bot) = %v, %v, %v; want %s, already open", again, already, err, g.ID)
+	}
+	other, _, err := open(DemoMei, DemoCarlos)
+	if err != nil || other.ID == g.ID || !strings.HasPrefix(other.ID, "G") {
+		t.Errorf("two of them = %v, %v; want another group DM than %s", other, err, g.ID)
+	}
+	if im, _, err := open(DemoMei); err != nil || im.ID != "D0DEMOMEI" || im.IsMpIM {
+		t.Errorf("one person = %v, %v; want their IM", im, err)
+	}
+	if _, _, err := open(DemoMei, "U0NOBODY"); slackErr(err) != "user_not_found" {
+		t.Errorf("an unknown person in users: %v, want user_not_found", err)
+	}
+
+	members, _, err := e.api.GetUsersInConversationContext(ctx, &slack.GetUsersInConversationParameters{ChannelID: g.ID})
+	want := []string{DemoAda, DemoCarlos, DemoMei, e.srv.cfg.BotUserID}
+	slices.Sort(want)
+	if slices.Sort(members); err != nil || !slices.Equal(members, want) {
+		t.Errorf("members of %s = %v, %v; want %v", g.ID, members, err, want)
+	}
+
+	meta := slack.SlackMetadata{EventType: "trellis_occurrence", EventPayload: map[string]any{"occurrence_ids": "7"}}
+	ch, ts, err := e.api.PostMessageContext(ctx, g.ID, slack.MsgOptionText("hello all", false), slack.MsgOptionMetadata(meta))
+	if err != nil || ch != g.ID {
+		t.Fatalf("post into the group DM = %s, %v", ch, err)
+	}
+	h, err := e.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: g.ID, IncludeAllMetadata: true})
+	if err != nil || len(h.Messages) != 1 || h.Messages[0].Timestamp != ts || h.Messages[0].Metadata.EventPayload["occurrence_ids"] != "7" {
+		t.Errorf("history of the group DM = %+v, %v", h, err)
+	}
+
+	// The control API finds the group DM by its people, in any order, and
+	// each of them sees it among their conversations.
+	got, ok, err := e.ctl.GroupDM(ctx, DemoCarlos, DemoAda, DemoMei)
+	if err != nil || !ok || got.ID != g.ID || got.Kind != "mpim" {
+		t.Errorf("GroupDM = %+v, %v, %v; want %s", got, ok, err, g.ID)
+	}
+	if _, ok, err := e.ctl.GroupDM(ctx, DemoAda, DemoCarlos); ok || err != nil {
+		t.Errorf("GroupDM of people with no group DM = %v, %v; want none", ok, err)
+	}
+	msgs, err := e.ctl.GroupMessages(ctx, DemoMei, DemoAda, DemoCarlos)
+	if err != nil || len(msgs) != 1 || msgs[0].Text != "hello all" || msgs[0].Channel != g.ID {
+		t.Errorf("GroupMessages = %+v, %v", msgs, err)
+	}
+	for _, u := range []string{DemoMei, DemoCarlos, DemoAda} {
+		convs, err := e.ctl.Conversations(ctx, u)
+		if err != nil || !slices.ContainsFunc(convs, func(c Conversation) bool { return c.ID == g.ID }) {
+			t.Errorf("conversations of %s = %+v, %v; want the group DM among them", u, convs, err)
+		}
 	}
 }

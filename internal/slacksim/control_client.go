@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -218,6 +219,48 @@ func (c *Control) Messages(ctx context.Context, channel, as string) ([]Message, 
 	}
 	err := c.do(ctx, http.MethodGet, "/control/conversations/"+url.PathEscape(channel)+"/messages?as="+url.QueryEscape(as), nil, &out)
 	return out.Messages, err
+}
+
+// GroupDM finds the group DM (a multi-person IM, kind "mpim") of exactly
+// users and the bot, in any order; ok is false when none was opened
+// (conversations.open with those users). It does not open one.
+func (c *Control) GroupDM(ctx context.Context, users ...string) (conv Conversation, ok bool, err error) {
+	info, err := c.Info(ctx)
+	if err != nil {
+		return Conversation{}, false, err
+	}
+	convs, err := c.Conversations(ctx, "")
+	if err != nil {
+		return Conversation{}, false, err
+	}
+	want := slices.Sorted(slices.Values(append(slices.Clone(users), info.BotUserID)))
+	want = slices.Compact(want)
+	for _, cv := range convs {
+		if cv.Kind == "mpim" && slices.Equal(slices.Sorted(slices.Values(cv.Members)), want) {
+			return cv, true, nil
+		}
+	}
+	return Conversation{}, false, nil
+}
+
+// GroupMessages lists the bot's messages in the group DM of exactly users
+// (GroupDM), oldest first; none when that group DM was never opened.
+func (c *Control) GroupMessages(ctx context.Context, users ...string) ([]Message, error) {
+	conv, ok, err := c.GroupDM(ctx, users...)
+	if err != nil || !ok {
+		return nil, err
+	}
+	msgs, err := c.Messages(ctx, conv.ID, "")
+	if err != nil {
+		return nil, err
+	}
+	out := msgs[:0]
+	for _, m := range msgs {
+		if m.BotID != "" {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // Files lists the files the bot shared into a conversation, oldest first,

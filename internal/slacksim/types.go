@@ -232,10 +232,10 @@ type HomeResult struct {
 	View   *View  `json:"view"`
 }
 
-// Conversation is a DM or channel as the control API shows it.
+// Conversation is a DM, group DM or channel as the control API shows it.
 type Conversation struct {
 	ID      string   `json:"id"`
-	Kind    string   `json:"kind"` // "im" or "channel"
+	Kind    string   `json:"kind"` // "im", "mpim" (a group DM) or "channel"
 	Name    string   `json:"name"`
 	User    string   `json:"user,omitempty"`
 	Members []string `json:"members"`

@@ -94,11 +94,12 @@ func parseTS(ts string) (int64, bool) {
 	return s*1e6 + f, true
 }
 
-// conversation is a DM between a person and the bot, or a channel.
+// conversation is a DM between a person and the bot, a group DM (several
+// people and the bot), or a channel.
 type conversation struct {
 	ID        string
 	Name      string
-	Kind      string // "im" or "channel"
+	Kind      string // "im", "mpim" (a group DM) or "channel"
 	User      string // the person, for an im
 	Private   bool
 	Created   int64
@@ -160,6 +161,29 @@ func (w *workspace) im(user string, now time.Time) *conversation {
 	c := &conversation{ID: id, Kind: "im", User: user, Created: now.Unix(), Members: []string{user, w.cfg.BotUserID}}
 	w.convs[id] = c
 	return c
+}
+
+// mpim returns the multi-person IM of users (two or more people) and the
+// bot, creating it if needed, and reports whether it was created. Like
+// Slack, the same people, in any order, always get the same conversation.
+func (w *workspace) mpim(users []string, now time.Time) (*conversation, bool) {
+	members := append(slices.Sorted(slices.Values(users)), w.cfg.BotUserID)
+	for _, id := range w.sortedConvIDs() {
+		c := w.convs[id]
+		if c.Kind == "mpim" && slices.Equal(c.Members, members) {
+			return c, false
+		}
+	}
+	names := make([]string, len(users))
+	for i, u := range members[:len(users)] {
+		names[i] = w.people[u].Name
+	}
+	c := &conversation{
+		ID: w.nextID("G"), Name: "mpdm-" + strings.Join(names, "--") + "-1", Kind: "mpim", Private: true,
+		Created: now.Unix(), Members: members,
+	}
+	w.convs[c.ID] = c
+	return c, true
 }
 
 // resolveChannel maps a channel argument (C…, D…, a user id meaning that

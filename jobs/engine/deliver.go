@@ -22,11 +22,16 @@ import (
 type item struct {
 	claim    models.Claim
 	schedule models.Schedule
-	// person is the recipient of a DM, nil for a channel post.
+	// person is the recipient of a DM, nil for a channel post or a group.
 	person *models.Person
-	rec    attention.Recipient
-	hours  calendar.WorkingHours
-	budget int
+	// members are the people of a group recipient, each with their view,
+	// in the recipient's order; missing names one Trellis has no profile
+	// for (the group is then not sent).
+	members []member
+	missing string
+	rec     attention.Recipient
+	hours   calendar.WorkingHours
+	budget  int
 	// note is why a delivery was not on time (it waited for working hours,
 	// or Trellis was down), kept with the delivered occurrence.
 	note string
@@ -392,6 +397,15 @@ func (e *Engine) load(ctx context.Context, wsID string, claims []models.Claim, n
 			seen[o.Recipient] = true
 			people = append(people, o.Recipient)
 		}
+		// A group's members are loaded as people are: the same few
+		// queries for the whole batch.
+		users, _ := GroupMembers(o.Recipient)
+		for _, u := range users {
+			if !seen[u] {
+				seen[u] = true
+				people = append(people, u)
+			}
+		}
 	}
 	scheds, err := e.schedules.ByKeys(ctx, wsID, keyList)
 	if err != nil {
@@ -434,6 +448,20 @@ func (e *Engine) load(ctx context.Context, wsID string, claims []models.Claim, n
 			it.hours = it.rec.WorkingHours()
 			it.budget = it.rec.DailyBudget
 		}
+		users, _ := GroupMembers(c.Occurrence.Recipient)
+		for _, u := range users {
+			p, ok := persons[u]
+			if !ok {
+				it.missing, it.members = u, nil
+				break
+			}
+			rec := RecipientView(p, ws, away[u], hols)
+			// Each member's own messages today count against the group's
+			// send (it needs room in everyone's budget); the group's own
+			// messages, to another recipient, do not count for them.
+			rec.SentToday = sentToday(sentBy[u], rec.Loc(), now)
+			it.members = append(it.members, member{person: p, rec: rec})
+		}
 		items = append(items, it)
 	}
 	return items, nil
@@ -472,6 +500,9 @@ func (e *Engine) decide(it item, now time.Time) verdict {
 		return settle(models.OccurrenceSkipped, "removed: the schedule that asked for it no longer exists")
 	case sc.Paused:
 		return settle(models.OccurrenceSkipped, pausedReason(sc))
+	}
+	if isGroup(o.Recipient) {
+		return e.decideGroup(it, now)
 	}
 	if !isPerson(o.Recipient) {
 		if late := now.Sub(o.DeliverAt); late > e.channelWindow {
@@ -642,9 +673,14 @@ func (e *Engine) deliver(ctx context.Context, api Slack, wsID string, items []it
 			continue
 		}
 		var loc *time.Location
-		if it.person != nil {
+		switch {
+		case it.person != nil:
 			loc = it.person.Location()
-		} else {
+		case isGroup(recipient):
+			// A group's members may be in several zones: its message is
+			// written in UTC.
+			loc = time.UTC
+		default:
 			loc = channelLocation(it.schedule)
 		}
 		oneOff, err := e.decodeOneOff(it.schedule.Kind(), it.claim.Occurrence.CadenceID, it.claim.Occurrence.Payload)
@@ -667,7 +703,11 @@ func (e *Engine) deliver(ctx context.Context, api Slack, wsID string, items []it
 			e.complete(ctx, &st, it.claim, models.OccurrenceSkipped, err.Error(), models.Receipt{}, e.clock.Now())
 			continue
 		}
-		msg, err := comp.Compose(ctx, Context{Occurrence: it.claim.Occurrence, Schedule: it.schedule, OneOff: oneOff, Person: it.person, Location: loc})
+		var members []models.Person
+		for _, m := range it.members {
+			members = append(members, m.person)
+		}
+		msg, err := comp.Compose(ctx, Context{Occurrence: it.claim.Occurrence, Schedule: it.schedule, OneOff: oneOff, Person: it.person, Members: members, Location: loc})
 		if reason, skip := isSkip(err); skip {
 			e.complete(ctx, &st, it.claim, models.OccurrenceSkipped, reason, models.Receipt{}, e.clock.Now())
 			continue
@@ -679,11 +719,50 @@ func (e *Engine) deliver(ctx context.Context, api Slack, wsID string, items []it
 		}
 		parts = append(parts, part{item: it, msg: msg})
 	}
+	if len(parts) == 0 {
+		return st
+	}
+	channel := recipient
+	if isGroup(recipient) {
+		// A group DM is addressed by its channel: conversations.open with
+		// its people gives it (the same one every time).
+		ch, err := openGroup(ctx, api, recipient)
+		if err != nil {
+			e.settleUnopened(ctx, &st, parts, err)
+			return st
+		}
+		channel = ch
+	}
 	sentAt := e.clock.Now()
 	for _, out := range assemble(parts, func(it item) string { return whyLine(it, sentAt) }) {
-		st.Add(e.send(ctx, api, wsID, person, recipient, out))
+		st.Add(e.send(ctx, api, wsID, person, channel, out))
 	}
 	return st
+}
+
+// settleUnopened settles the parts of a group message whose group DM
+// Slack did not open, by the one policy for Slack's errors: nothing was
+// posted, so nothing needs looking for.
+func (e *Engine) settleUnopened(ctx context.Context, st *Stats, parts []part, err error) {
+	now := e.clock.Now()
+	f := readFailure(ctx, err)
+	if f.kind == failUnsent {
+		items := make([]item, len(parts))
+		for i, p := range parts {
+			items[i] = p.item
+		}
+		e.handBack(ctx, st, items, unsentCause(err))
+		return
+	}
+	at, giveUp := e.retryAt(f, false, 0, time.Time{}, now)
+	e.log.WarnContext(ctx, "could not open a group DM", "recipient", parts[0].item.claim.Occurrence.Recipient, "err", err, "give_up", giveUp)
+	for _, p := range parts {
+		if giveUp {
+			e.complete(ctx, st, p.item.claim, models.OccurrenceSkipped, "Slack refused the group conversation: "+f.code, models.Receipt{}, now)
+			continue
+		}
+		e.release(ctx, st, p.item.claim, at, "Slack could not open the group conversation; trying again")
+	}
 }
 
 // sendCheck is what must still hold for out to go on the wire at the
@@ -735,6 +814,9 @@ func onTheWire(ctx context.Context, api poster, channel string, check func() err
 // inWindow reports, as errWindowClosed, whether the recipient of it may
 // not get a message at now.
 func (e *Engine) inWindow(it item, now time.Time) error {
+	if isGroup(it.claim.Occurrence.Recipient) {
+		return groupInWindow(it.members, now)
+	}
 	if it.person == nil {
 		if now.Sub(it.claim.Occurrence.DeliverAt) > e.channelWindow {
 			return errWindowClosed
@@ -826,6 +908,13 @@ func (e *Engine) send(ctx context.Context, api Slack, wsID string, person *model
 // the items' occurrence ids, and returns where each found one is.
 func (e *Engine) reconcile(ctx context.Context, api Slack, wsID string, person *models.Person, recipient string, items []item) (map[int64]models.Receipt, error) {
 	channel := recipient
+	if isGroup(recipient) {
+		ch, err := openGroup(ctx, api, recipient)
+		if err != nil {
+			return nil, err
+		}
+		channel = ch
+	}
 	if person != nil {
 		channel = person.DMChannel
 		if channel == "" {

@@ -264,7 +264,10 @@ func (e *Engine) nextDue(ctx context.Context) (time.Time, bool, error) {
 func (e *Engine) Schedules() *models.Schedules { return e.schedules }
 
 // PlanOnce asks for one message outside the schedule's cadence — a
-// reminder, a snoozed prompt, a round's summary — to recipient at at,
+// reminder, a snoozed prompt, a round's summary — to recipient at at
+// (a person, a channel, or a group DM made by GroupRecipient, which is
+// sent at the first instant at or after at inside every member's
+// working hours),
 // written by the schedule's composer, which finds p in Context.OneOff.
 // p's type must be declared for the schedule's kind (AcceptOneOff). It
 // goes through the same policy, leases and reconciliation as the
@@ -274,6 +277,11 @@ func (e *Engine) Schedules() *models.Schedules { return e.schedules }
 func (e *Engine) PlanOnce(ctx context.Context, workspaceID, key string, p OneOff, recipient string, at time.Time) (bool, error) {
 	if p == nil || strings.Contains(key, oneOffSep) {
 		return false, fmt.Errorf("plan once: a one-off needs a payload and a schedule key without %q", oneOffSep)
+	}
+	if isGroup(recipient) {
+		if _, ok := GroupMembers(recipient); !ok {
+			return false, fmt.Errorf("plan once: %q is not a group recipient as GroupRecipient writes it", recipient)
+		}
 	}
 	kind, _, _ := strings.Cut(key, ":")
 	payload, err := e.encodeOneOff(kind, p)
@@ -497,7 +505,7 @@ func (e *Engine) syncProfiles(ctx context.Context, people []personKey) {
 type personKey struct{ workspace, user string }
 
 // isPerson reports whether a recipient is a person (a DM) rather than a
-// channel.
+// channel or a group ("mpim:…", see isGroup).
 func isPerson(recipient string) bool {
 	return strings.HasPrefix(recipient, "U") || strings.HasPrefix(recipient, "W")
 }

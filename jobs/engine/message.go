@@ -30,8 +30,11 @@ type Context struct {
 	// value of one of the types declared for the schedule's kind
 	// (AcceptOneOff); nil for the schedule's own occurrences.
 	OneOff OneOff
-	// Person is the recipient of a DM; nil for a channel post.
+	// Person is the recipient of a DM; nil for a channel post or a group.
 	Person *models.Person
+	// Members are the people of a group message (a recipient made by
+	// GroupRecipient), sorted by id; nil otherwise.
+	Members []models.Person
 	// Location is the zone the occurrence was timed in.
 	Location *time.Location
 }
@@ -162,6 +165,9 @@ func occurrenceIDs(m slack.SlackMetadata) []int64 {
 // rule sent it, at what local time and why then, and how to change it.
 func whyLine(it item, sentAt time.Time) string {
 	o, sc := it.claim.Occurrence, it.schedule
+	if isGroup(o.Recipient) {
+		return groupWhyLine(it, sentAt)
+	}
 	if it.person == nil {
 		loc := channelLocation(sc)
 		return fmt.Sprintf("_Why did I get this?_ *%s* posts here %s (%s time). Ask its owner to change or pause it.",

@@ -178,7 +178,8 @@
     async conversations(user) {
       return list(await this.call('GET', 'conversations?user=' + encodeURIComponent(user)), 'conversations', 'channels')
         .filter(isObj)
-        .map((c) => ({ id: str(c.id), kind: str(c.kind || (c.is_im ? 'im' : 'channel')), name: str(c.name), user: str(c.user) }))
+        .map((c) => ({ id: str(c.id), kind: str(c.kind || (c.is_im ? 'im' : 'channel')), name: str(c.name), user: str(c.user),
+          members: Array.isArray(c.members) ? c.members.map(str) : [] }))
         .filter((c) => c.id);
     },
 
@@ -1345,6 +1346,11 @@
       const other = c.user && c.user !== directory.botUserId && c.user !== state.user ? directory.personName(c.user) : '';
       return other ? '💬 ' + other : '💬 Trellis';
     }
+    if (c.kind === 'mpim') {
+      // A group DM: the other people in it, the bot and oneself left out.
+      const others = (c.members || []).filter((u) => u !== directory.botUserId && u !== state.user).map((u) => directory.personName(u) || u);
+      return '👥 ' + (others.join(', ') || c.name || c.id);
+    }
     return '# ' + (c.name || c.id);
   }
 
@@ -1355,7 +1361,8 @@
     let convs = state.convs.slice();
     const dm = dmId();
     if (dm && !convs.some((c) => c.id === dm)) convs.unshift({ id: dm, kind: 'im', name: '' });
-    convs.sort((a, b) => (a.kind === 'im' ? 0 : 1) - (b.kind === 'im' ? 0 : 1) || a.name.localeCompare(b.name));
+    const rank = { im: 0, mpim: 1 };
+    convs.sort((a, b) => (rank[a.kind] ?? 2) - (rank[b.kind] ?? 2) || a.name.localeCompare(b.name));
     if (!convs.length) {
       box.append(h('span', { class: 'conv-note' }, 'Direct message with Trellis'));
       return;

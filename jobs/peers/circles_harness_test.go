@@ -22,7 +22,7 @@ import (
 	"github.com/trellis-bot/trellis/models/peers"
 )
 
-const team = slacksim.DefaultTeamID
+const circleTeam = slacksim.DefaultTeamID
 
 // circlesHarness is replicas of the delivery engine with the peers
 // service on each, sharing one database and one Slack emulator, on one
@@ -39,9 +39,9 @@ type circlesHarness struct {
 	people  *models.People
 }
 
-// forEachDialect runs fn as a parallel subtest on SQLite, and on
+// forCircleDialects runs fn as a parallel subtest on SQLite, and on
 // Postgres when TEST_DATABASE_URL is set.
-func forEachDialect(t *testing.T, fn func(t *testing.T, dialect string)) {
+func forCircleDialects(t *testing.T, fn func(t *testing.T, dialect string)) {
 	t.Helper()
 	for _, d := range modelstest.Dialects() {
 		t.Run(d, func(t *testing.T) {
@@ -61,7 +61,7 @@ func newCirclesHarness(t testing.TB, dialect string, replicas int, start time.Ti
 	h.store = peers.NewStore(h.dbs[0])
 	h.people = models.NewPeople(h.dbs[0])
 	fast := bot.Rate{Limit: 1_000_000, Per: time.Minute, Burst: 1_000_000}
-	tcfg := bot.TransportConfig{Store: env.Redis, Logger: log, TeamID: team, Backoff: 10 * time.Millisecond,
+	tcfg := bot.TransportConfig{Store: env.Redis, Logger: log, TeamID: circleTeam, Backoff: 10 * time.Millisecond,
 		Rates: map[string]bot.Rate{"chat.postMessage": fast, "conversations.history": fast, "conversations.open": fast,
 			"users.info": fast, "chat.delete": fast}}
 	for i, db := range h.dbs {
@@ -104,7 +104,7 @@ func (h *circlesHarness) person(name, tz, hours string) string {
 	if err != nil {
 		h.t.Fatalf("add person %s: %v", name, err)
 	}
-	if _, err := h.people.SyncProfile(h.ctx, models.Person{WorkspaceID: team, UserID: p.ID, Name: name, SlackTZ: tz}); err != nil {
+	if _, err := h.people.SyncProfile(h.ctx, models.Person{WorkspaceID: circleTeam, UserID: p.ID, Name: name, SlackTZ: tz}); err != nil {
 		h.t.Fatalf("store person %s: %v", name, err)
 	}
 	if hours != "" {
@@ -112,7 +112,7 @@ func (h *circlesHarness) person(name, tz, hours string) string {
 		if err != nil {
 			h.t.Fatalf("hours %q: %v", hours, err)
 		}
-		if err := h.people.SetHours(h.ctx, team, p.ID, &wh); err != nil {
+		if err := h.people.SetHours(h.ctx, circleTeam, p.ID, &wh); err != nil {
 			h.t.Fatalf("hours of %s: %v", name, err)
 		}
 	}
@@ -122,7 +122,7 @@ func (h *circlesHarness) person(name, tz, hours string) string {
 // away gives user time off on the days first to last.
 func (h *circlesHarness) away(user string, first, last calendar.Date) {
 	h.t.Helper()
-	if _, err := h.people.AddAway(h.ctx, models.AwayPeriod{WorkspaceID: team, UserID: user, First: first, Last: last, Note: "off"}); err != nil {
+	if _, err := h.people.AddAway(h.ctx, models.AwayPeriod{WorkspaceID: circleTeam, UserID: user, First: first, Last: last, Note: "off"}); err != nil {
 		h.t.Fatalf("away: %v", err)
 	}
 }
@@ -142,16 +142,16 @@ func (h *circlesHarness) channel(name string, members []string) string {
 func (h *circlesHarness) network(n peers.Network, users []string) peers.Network {
 	h.t.Helper()
 	n.Membership, n.Owner = peers.MembershipChosen, "UOWNER"
-	out, err := h.store.CreateNetwork(h.ctx, team, n)
+	out, err := h.store.CreateNetwork(h.ctx, circleTeam, n)
 	if err != nil {
 		h.t.Fatalf("create network: %v", err)
 	}
 	if len(users) > 0 {
-		if _, err := h.store.AddChosen(h.ctx, team, out.ID, users, "UOWNER", true); err != nil {
+		if _, err := h.store.AddChosen(h.ctx, circleTeam, out.ID, users, "UOWNER", true); err != nil {
 			h.t.Fatalf("add people: %v", err)
 		}
 	}
-	if err := h.svcs[0].NetworkChanged(h.ctx, team, out.ID); err != nil {
+	if err := h.svcs[0].NetworkChanged(h.ctx, circleTeam, out.ID); err != nil {
 		h.t.Fatalf("network changed: %v", err)
 	}
 	return out
@@ -197,65 +197,65 @@ func (h *circlesHarness) runTo(to time.Time, loc *time.Location) {
 	h.clk.Set(to)
 }
 
-// msg is one bot message as a test reads it: its text and every text of
+// seenMsg is one bot message as a test reads it: its text and every text of
 // its blocks.
-type msg struct {
+type seenMsg struct {
 	text    string
 	actions []string
 }
 
 // read turns emulator messages into msgs, bot messages only.
-func read(ms []slacksim.Message) []msg {
-	var out []msg
+func readBot(ms []slacksim.Message) []seenMsg {
+	var out []seenMsg
 	for _, m := range ms {
 		if m.BotID == "" || m.Ephemeral {
 			continue
 		}
 		var bs any
 		_ = json.Unmarshal(m.Blocks, &bs)
-		out = append(out, msg{text: m.Text + "\n" + blockTexts(bs), actions: actionIDs(bs)})
+		out = append(out, seenMsg{text: m.Text + "\n" + circleBlockTexts(bs), actions: actionIDs(bs)})
 	}
 	return out
 }
 
 // group returns the bot's messages in the group DM of exactly users.
-func (h *circlesHarness) group(users ...string) []msg {
+func (h *circlesHarness) group(users ...string) []seenMsg {
 	h.t.Helper()
 	ms, err := h.ctl.GroupMessages(h.ctx, users...)
 	if err != nil {
 		h.t.Fatalf("group messages: %v", err)
 	}
-	return read(ms)
+	return readBot(ms)
 }
 
 // dms returns the bot's messages in a person's own DM.
-func (h *circlesHarness) dms(user string) []msg {
+func (h *circlesHarness) dms(user string) []seenMsg {
 	h.t.Helper()
 	ms, err := h.ctl.Messages(h.ctx, user, user)
 	if err != nil {
 		h.t.Fatalf("messages of %s: %v", user, err)
 	}
-	return read(ms)
+	return readBot(ms)
 }
 
 // channelMsgs returns the bot's messages in a channel.
-func (h *circlesHarness) channelMsgs(channel string) []msg {
+func (h *circlesHarness) channelMsgs(channel string) []seenMsg {
 	h.t.Helper()
 	ms, err := h.ctl.Messages(h.ctx, channel, "")
 	if err != nil {
 		h.t.Fatalf("messages of %s: %v", channel, err)
 	}
-	return read(ms)
+	return readBot(ms)
 }
 
 // everything is every bot message in every conversation.
-func (h *circlesHarness) everything() []msg {
+func (h *circlesHarness) everything() []seenMsg {
 	h.t.Helper()
 	convs, err := h.ctl.Conversations(h.ctx, "")
 	if err != nil {
 		h.t.Fatalf("conversations: %v", err)
 	}
-	var out []msg
+	var out []seenMsg
 	for _, c := range convs {
 		as := ""
 		if len(c.Members) > 0 {
@@ -265,13 +265,13 @@ func (h *circlesHarness) everything() []msg {
 		if err != nil {
 			h.t.Fatalf("messages of %s: %v", c.ID, err)
 		}
-		out = append(out, read(ms)...)
+		out = append(out, readBot(ms)...)
 	}
 	return out
 }
 
 // count counts the messages containing s.
-func count(ms []msg, s string) int {
+func countWith(ms []seenMsg, s string) int {
 	n := 0
 	for _, m := range ms {
 		if strings.Contains(m.text, s) {
@@ -281,8 +281,8 @@ func count(ms []msg, s string) int {
 	return n
 }
 
-// blockTexts gathers every "text" string in a block structure.
-func blockTexts(v any) string {
+// circleBlockTexts gathers every "text" string in a block structure.
+func circleBlockTexts(v any) string {
 	var sb strings.Builder
 	var walk func(any)
 	walk = func(v any) {
@@ -330,7 +330,7 @@ func actionIDs(v any) []string {
 
 // noLiveText fails when a message carries a live broadcast, mention of
 // someone not built by Trellis, or link from typed text.
-func noLiveText(t *testing.T, ms []msg, hostile ...string) {
+func noLiveText(t *testing.T, ms []seenMsg, hostile ...string) {
 	t.Helper()
 	for _, m := range ms {
 		for _, h := range hostile {

@@ -83,11 +83,13 @@ type pairsState struct {
 	// learning holds, per learner, the skills they have an active pair in.
 	learning map[string]map[string]bool
 	history  []peers.LearningMet
+	// learned holds everyone who was ever a learner in the network.
+	learned map[string]bool
 }
 
 // pairs reads every earlier round of a learning network.
 func (s *Service) pairs(ctx context.Context, ws string, n peers.Network, day calendar.Date) (pairsState, error) {
-	st := pairsState{teaching: map[string]int{}, learning: map[string]map[string]bool{}}
+	st := pairsState{teaching: map[string]int{}, learning: map[string]map[string]bool{}, learned: map[string]bool{}}
 	latest, ok, err := s.store.LatestRound(ctx, ws, n.ID, peers.RoundRound)
 	if err != nil || !ok {
 		return st, err
@@ -116,6 +118,7 @@ func (s *Service) pairs(ctx context.Context, ws string, n peers.Network, day cal
 				if m.Role != peers.RoleLearner {
 					continue
 				}
+				st.learned[m.User] = true
 				st.history = append(st.history, peers.LearningMet{Learner: m.User, Teacher: teacher, Skill: g.Skill, Round: r.Number})
 				if active {
 					if st.learning[m.User] == nil {
@@ -172,6 +175,11 @@ func (s *Service) openLearning(ctx context.Context, ws string, n peers.Network, 
 		capacity := p.Capacity
 		if capacity == 0 {
 			capacity = n.Capacity
+		}
+		// Learners never paired yet go first: one who had a pair, even
+		// one ended early, waits behind them.
+		if len(sk.Learn) > 0 && !st.learned[c.ID] {
+			c.Priority = true
 		}
 		cands = append(cands, peers.LearningCandidate{Candidate: c, Skills: sk, Capacity: capacity, Current: st.teaching[c.ID]})
 	}

@@ -58,7 +58,11 @@ type Config struct {
 	DB     *models.DB
 	Engine *engine.Engine
 	// Teams reads people's teams from Slack; nil leaves them unknown.
-	Teams  TeamsFunc
+	Teams TeamsFunc
+	// Delete deletes a message Trellis posted (chat.delete with the
+	// workspace's client): an anonymous ask's post when its asker deletes
+	// it. nil leaves posted asks in the channel.
+	Delete DeleteFunc
 	Clock  clock.Clock
 	Logger *slog.Logger
 }
@@ -73,6 +77,7 @@ type Service struct {
 	wss   *models.Workspaces
 	eng   *engine.Engine
 	teams TeamsFunc
+	del   DeleteFunc
 	clock clock.Clock
 	log   *slog.Logger
 
@@ -94,7 +99,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: cfg.DB, store: peers.NewStore(cfg.DB), ppl: models.NewPeople(cfg.DB),
-		wss: models.NewWorkspaces(cfg.DB), eng: cfg.Engine, teams: cfg.Teams, clock: cfg.Clock,
+		wss: models.NewWorkspaces(cfg.DB), eng: cfg.Engine, teams: cfg.Teams, del: cfg.Delete, clock: cfg.Clock,
 		log: cfg.Logger.With("component", "peers")}, nil
 }
 

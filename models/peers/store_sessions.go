@@ -244,3 +244,12 @@ func (s *Store) commitment(_ context.Context, q *gorm.DB) (Commitment, bool, err
 	}
 	return rows[0].domain(), true, nil
 }
+
+// Session returns one session of the workspace, or ErrNotFound.
+func (s *Store) Session(ctx context.Context, ws string, id int64) (Session, error) {
+	var row sessionRow
+	if err := s.db.Conn(ctx).Where("workspace_id = ? AND id = ?", ws, id).Take(&row).Error; err != nil {
+		return Session{}, fmt.Errorf("session %d: %w", id, models.Translate(err))
+	}
+	return row.domain()
+}

@@ -16,13 +16,16 @@ func AcceptOneOffs(eng *engine.Engine) error {
 		engine.AcceptOneOff[FollowUpDM],
 		engine.AcceptOneOff[CountsPost],
 		engine.AcceptOneOff[PauseCheckDM],
-		// Circles and learning pairs (circles.go, learning.go).
 	} {
 		if err := accept(eng, Kind); err != nil {
 			return err
 		}
 	}
-	return nil
+	// Circles, asks and learning pairs (circles.go, learning.go).
+	if err := acceptCircles(eng); err != nil {
+		return err
+	}
+	return acceptLearning(eng)
 }
 
 // Every one-off of Kind writes its own message.

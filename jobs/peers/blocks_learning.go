@@ -16,9 +16,6 @@ import (
 // The learning pairs' messages; text people typed (the network's name, a
 // skill) goes through mrkdwn.Bound, as in blocks_circle.go.
 
-// suggested is how many meeting times an intro suggests.
-const suggested = 3
-
 // teacherLearner are a learning pair's teacher and learners.
 func teacherLearner(g peers.RoundGroup) (string, []string) {
 	teacher, learners := "", []string(nil)

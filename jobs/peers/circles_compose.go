@@ -62,7 +62,7 @@ func (m circleLeft) compose(ctx context.Context, s *Service, c engine.Context) (
 	if err != nil {
 		return engine.Message{}, err
 	}
-	if err := s.stillIn(ctx, ws, n, user); err != nil {
+	if err := s.stillMember(ctx, ws, n, user); err != nil {
 		return engine.Message{}, err
 	}
 	left, err := s.store.Unmatched(ctx, ws, term.ID)

@@ -82,11 +82,9 @@ func newCirclesHarness(t testing.TB, dialect string, replicas int, start time.Ti
 		if err := eng.Register(Kind, svc.Composer()); err != nil {
 			t.Fatalf("register: %v", err)
 		}
-		if err := acceptCircles(eng); err != nil {
-			t.Fatalf("accept circles: %v", err)
-		}
-		if err := acceptLearning(eng); err != nil {
-			t.Fatalf("accept learning: %v", err)
+		// Every one-off the service sends, as serve declares them.
+		if err := AcceptOneOffs(eng); err != nil {
+			t.Fatalf("accept one-offs: %v", err)
 		}
 		if err := eng.AddStepper(svc.Stepper()); err != nil {
 			t.Fatalf("stepper: %v", err)

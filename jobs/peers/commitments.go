@@ -108,7 +108,7 @@ func (m shareMsg) compose(ctx context.Context, s *Service, c engine.Context) (en
 	if !g.EndedOn.IsZero() {
 		return engine.Message{}, engine.Skip("the circle ended")
 	}
-	if err := s.stillIn(ctx, ws, n, m.User); err != nil {
+	if err := s.stillMember(ctx, ws, n, m.User); err != nil {
 		return engine.Message{}, engine.Skip("its author left the peer network")
 	}
 	cm, ok, err := s.store.Commitment(ctx, ws, m.SessionID, m.User)

@@ -303,7 +303,7 @@ func (s *Service) pairState(ctx context.Context, c engine.Context, groupID int64
 		return n, g, r, engine.Skip("the learning pair's term is over")
 	}
 	for _, u := range g.Users() {
-		if err := s.stillIn(ctx, ws, n, u); err != nil {
+		if err := s.stillMember(ctx, ws, n, u); err != nil {
 			return n, g, r, engine.Skip("someone of the pair left the peer network")
 		}
 	}

@@ -327,8 +327,9 @@ func (s *Service) circleState(ctx context.Context, ws string, groupID int64) (pe
 	return n, g, nil
 }
 
-// stillIn skips a personal message to user when they left the network.
-func (s *Service) stillIn(ctx context.Context, ws string, n peers.Network, user string) error {
+// stillMember skips a personal message to user when they left the
+// network.
+func (s *Service) stillMember(ctx context.Context, ws string, n peers.Network, user string) error {
 	p, err := s.store.Participant(ctx, ws, n.ID, user)
 	if errors.Is(err, models.ErrNotFound) || err == nil && p.Left {
 		return engine.Skip("you left the peer network")
@@ -361,7 +362,7 @@ func (m recallMsg) compose(ctx context.Context, s *Service, c engine.Context) (e
 	if err != nil {
 		return engine.Message{}, err
 	}
-	if err := s.stillIn(ctx, ws, st.network, user); err != nil {
+	if err := s.stillMember(ctx, ws, st.network, user); err != nil {
 		return engine.Message{}, err
 	}
 	cm, ok, err := s.store.Commitment(ctx, ws, m.PrevID, user)
@@ -389,7 +390,7 @@ func (m commitAsk) compose(ctx context.Context, s *Service, c engine.Context) (e
 	if err != nil {
 		return engine.Message{}, err
 	}
-	if err := s.stillIn(ctx, ws, st.network, user); err != nil {
+	if err := s.stillMember(ctx, ws, st.network, user); err != nil {
 		return engine.Message{}, err
 	}
 	if _, done, err := s.store.Commitment(ctx, ws, m.SessionID, user); err != nil {

@@ -27,6 +27,7 @@ import (
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	jobokrs "github.com/trellis-bot/trellis/jobs/okrs"
+	jobpeers "github.com/trellis-bot/trellis/jobs/peers"
 	"github.com/trellis-bot/trellis/kv"
 	"github.com/trellis-bot/trellis/models"
 )
@@ -67,6 +68,7 @@ type App struct {
 	eng        *engine.Engine
 	checkins   *checkins.Service
 	okrs       *jobokrs.Service
+	peers      *jobpeers.Service
 	dispatcher *bot.Dispatcher
 
 	ln     net.Listener

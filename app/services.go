@@ -8,9 +8,11 @@ import (
 	"github.com/trellis-bot/trellis/handlers"
 	checkinhandlers "github.com/trellis-bot/trellis/handlers/checkins"
 	okrhandlers "github.com/trellis-bot/trellis/handlers/okrs"
+	peerhandlers "github.com/trellis-bot/trellis/handlers/peers"
 	"github.com/trellis-bot/trellis/jobs/checkins"
 	"github.com/trellis-bot/trellis/jobs/engine"
 	jobokrs "github.com/trellis-bot/trellis/jobs/okrs"
+	jobpeers "github.com/trellis-bot/trellis/jobs/peers"
 	"github.com/trellis-bot/trellis/models"
 )
 
@@ -62,6 +64,27 @@ func (a *App) openServices(ctx context.Context) error {
 	if err := jobokrs.AcceptReviews(eng); err != nil {
 		return err
 	}
+	// Peer networks: rounds, circles, learning pairs and anonymous asks.
+	// People's teams are read from Slack (a profile field or team
+	// channels); an ask's post is deleted with chat.delete.
+	a.peers, err = jobpeers.New(jobpeers.Config{DB: a.db, Engine: eng, Clock: a.clk, Logger: a.log,
+		Teams: jobpeers.SlackTeams(func(ctx context.Context, team string) (jobpeers.TeamsAPI, error) {
+			return a.clients.ClientFor(ctx, team)
+		}),
+		Delete: func(ctx context.Context, team, channel, ts string) error {
+			api, err := a.clients.ClientFor(ctx, team)
+			if err != nil {
+				return err
+			}
+			_, _, err = api.DeleteMessageContext(ctx, channel, ts)
+			return err
+		}})
+	if err != nil {
+		return err
+	}
+	if err := jobpeers.AcceptOneOffs(eng); err != nil {
+		return err
+	}
 	if a.sim != nil {
 		if err := eng.Register("demo", engine.ComposerFunc(DemoComposer)); err != nil {
 			return err
@@ -95,6 +118,7 @@ func (a *App) openHandlers(context.Context) error {
 	features := []handlers.Feature{
 		checkinhandlers.New(core, a.checkins).Feature(),
 		okrhandlers.New(core, a.okrs, models.NewPeople(a.db), a.clients.BotUserID).Feature(),
+		peerhandlers.New(peerhandlers.Config{Core: core, DB: a.db, Jobs: a.peers, BotUserID: a.clients.BotUserID}).Feature(),
 	}
 	if err := core.Register(mux, a.eng, features...); err != nil {
 		return fmt.Errorf("register features: %w", err)

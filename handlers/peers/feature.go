@@ -3,8 +3,8 @@
 // (the workspace's own discussion prompts), the channel membership events
 // that keep a channel network's people its channel's, and the Home tab's
 // section. What happens on time (rounds, intros, circles, asks' posts) is
-// the runtime's (Runtime), reached through an interface this package
-// declares, so that it never imports the runtime.
+// the runtime's, jobs/peers, which the handlers call through the Runtime
+// interface they declare, so that tests can give a fake.
 package peers
 
 import (
@@ -14,6 +14,8 @@ import (
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/handlers"
+	"github.com/trellis-bot/trellis/jobs/engine"
+	jobpeers "github.com/trellis-bot/trellis/jobs/peers"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/peers"
 )
@@ -49,7 +51,12 @@ type Config struct {
 	// DB is the database the peer store, the workspace (its minimum group
 	// size) and the audit log are read from and written to.
 	DB *models.DB
-	// Runtime is the peer networks' runtime.
+	// Jobs is the peer networks' runtime (jobs/peers): its composers and
+	// stepper are declared with the feature, and it is the Runtime unless
+	// Runtime is set.
+	Jobs *jobpeers.Service
+	// Runtime is what the handlers call of the runtime; nil means Jobs.
+	// Tests give a fake.
 	Runtime Runtime
 	// BotUserID gives Trellis's own user id in a workspace, so that a
 	// channel network is made only where Trellis is a member and Trellis
@@ -64,6 +71,7 @@ type Handlers struct {
 	store     *peers.Store
 	ws        *models.Workspaces
 	rt        Runtime
+	jobs      *jobpeers.Service
 	log       *slog.Logger
 	clock     clock.Clock
 	botUserID func(ctx context.Context, team string) string
@@ -75,19 +83,33 @@ func New(cfg Config) *Handlers {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handlers{core: cfg.Core, db: cfg.DB, store: peers.NewStore(cfg.DB), ws: models.NewWorkspaces(cfg.DB), rt: cfg.Runtime,
+	rt := cfg.Runtime
+	if rt == nil && cfg.Jobs != nil {
+		rt = cfg.Jobs
+	}
+	return &Handlers{core: cfg.Core, db: cfg.DB, store: peers.NewStore(cfg.DB), ws: models.NewWorkspaces(cfg.DB), rt: rt, jobs: cfg.Jobs,
 		log: log.With("component", "peers"), clock: cfg.Core.Clock(), botUserID: cfg.BotUserID}
 }
 
 // Store is the peer store the handlers use.
 func (h *Handlers) Store() *peers.Store { return h.store }
 
-// Feature declares everything peer networks add to the Slack surface.
-// The runtime's composers and steppers are the runtime's to declare; the
-// lead adds them here when jobs/peers lands.
+// Feature declares everything peer networks add to Trellis: with Jobs,
+// the runtime's composer (every message of jobpeers.Kind) and stepper
+// (rounds, terms and sessions opened once). The one-offs the composer
+// writes are declared on the engine where it is built
+// (jobpeers.AcceptOneOffs).
 func (h *Handlers) Feature() handlers.Feature {
+	var composers map[string]engine.Composer
+	var steppers []engine.StepperSpec
+	if h.jobs != nil {
+		composers = map[string]engine.Composer{jobpeers.Kind: h.jobs.Composer()}
+		steppers = []engine.StepperSpec{h.jobs.Stepper()}
+	}
 	return handlers.Feature{
-		Name: "peers",
+		Name:      "peers",
+		Composers: composers,
+		Steppers:  steppers,
 		Subcommands: []handlers.Subcommand{
 			{Name: "network", Aliases: []string{"networks"}, Serve: h.cmdNetwork},
 		},

@@ -173,7 +173,7 @@ func (r *fieldReader) readTeams(ctx context.Context, api TeamsAPI, ws string, ne
 			case err == nil:
 				read[u] = profileTeam(p, field)
 				continue
-			case errors.As(err, &se) && (se.Err == "user_not_found" || se.Err == "account_inactive"):
+			case errors.As(err, &se) && se.Err == "user_not_found":
 				// Gone from the workspace: on no team.
 				read[u] = ""
 				continue
@@ -184,7 +184,8 @@ func (r *fieldReader) readTeams(ctx context.Context, api TeamsAPI, ws string, ne
 			default:
 				stop, stopErr = "a call failed", err
 			}
-			break
+			break // what was read is kept below
+
 		}
 		// Kept even when the call ends here: the next round reads on.
 		r.cache.put(context.WithoutCancel(ctx), ws, field, read)

@@ -85,7 +85,8 @@ func TestSlackManifest(t *testing.T) {
 	// im:write (conversations.open); im:history (reconciling DMs);
 	// mpim:write (conversations.open with several people: group DMs);
 	// mpim:history (reconciling group DMs);
-	// users:read (users.info, user_change); channels:read and groups:read
+	// users:read (users.info, user_change); users.profile:read
+	// (users.profile.get: a custom profile field); channels:read and groups:read
 	// (check-in channel members and their events); channels:history and
 	// groups:history (reconciling check-in posts); files:write (exports).
 	events := slices.Sorted(slices.Values(m.Settings.Events.BotEvents))
@@ -93,7 +94,7 @@ func TestSlackManifest(t *testing.T) {
 		t.Errorf("bot events = %v, want %v", events, want)
 	}
 	scopes := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot))
-	if want := []string{"channels:history", "channels:read", "chat:write", "chat:write.customize", "commands", "files:write", "groups:history", "groups:read", "im:history", "im:write", "mpim:history", "mpim:write", "users:read"}; !slices.Equal(scopes, want) {
+	if want := []string{"channels:history", "channels:read", "chat:write", "chat:write.customize", "commands", "files:write", "groups:history", "groups:read", "im:history", "im:write", "mpim:history", "mpim:write", "users.profile:read", "users:read"}; !slices.Equal(scopes, want) {
 		t.Errorf("bot scopes = %v, want exactly %v", scopes, want)
 	}
 	// The README's install step names every scope the manifest asks for.

@@ -66,7 +66,11 @@ func (s *Server) usersProfileGet(c *apiCall) (map[string]any, *apiError) {
 	if !ok {
 		return nil, fail("user_not_found")
 	}
-	return map[string]any{"profile": s.ws.userJSON(p, c.now)["profile"]}, nil
+	profile := s.ws.userJSON(p, c.now)["profile"].(map[string]any)
+	// Custom fields come only from users.profile.get, their labels only
+	// with include_labels.
+	profile["fields"] = s.ws.fieldsJSON(p, c.a.bool("include_labels"))
+	return map[string]any{"profile": profile}, nil
 }
 
 func (s *Server) usersLookupByEmail(c *apiCall) (map[string]any, *apiError) {

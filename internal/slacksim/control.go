@@ -102,7 +102,7 @@ func (s *Server) controlPerson(p *person, now time.Time) Person {
 		ID: p.ID, Name: p.Name, RealName: p.RealName, Email: p.Email, TZ: p.TZ, TZLabel: label, TZOffset: offset,
 		IsAdmin: p.IsAdmin, IsOwner: p.IsOwner, Deleted: p.Deleted, StatusText: text,
 		StatusEmoji: emoji, StatusExpiration: exp, DNDEnabled: p.DND.Enabled,
-		DM: s.ws.imID(p.ID),
+		DM: s.ws.imID(p.ID), Fields: s.ws.fieldsByLabel(p),
 	}
 }
 
@@ -139,6 +139,9 @@ func (s *Server) addPerson(id string, in NewPerson) (Person, error) {
 	if runes(in.StatusText) > 100 {
 		return Person{}, bad("status_text is longer than 100 characters")
 	}
+	if err := checkFields(in.Fields); err != nil {
+		return Person{}, err
+	}
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -158,6 +161,7 @@ func (s *Server) addPerson(id string, in NewPerson) (Person, error) {
 		IsOwner: in.IsOwner, StatusText: in.StatusText, StatusEmoji: in.StatusEmoji,
 		StatusExpiration: in.StatusExpiration, DND: dndState{NextStart: 1, NextEnd: 1}, Updated: now.Unix(),
 	}
+	s.ws.setFields(p, in.Fields)
 	s.ws.people[id] = p
 	s.ws.im(id, now)
 	return s.controlPerson(p, now), nil
@@ -179,13 +183,23 @@ func (s *Server) ctlPatchPerson(r *http.Request) (any, error) {
 	return s.patchPerson(r.PathValue("id"), in)
 }
 
-// patchPerson changes a person and emits user_change.
+// changesProfile reports whether in changes more than custom fields.
+func (in PersonPatch) changesProfile() bool {
+	return in.RealName != nil || in.TZ != nil || in.StatusText != nil || in.StatusEmoji != nil ||
+		in.StatusExpiration != nil || in.IsAdmin != nil || in.Deleted != nil
+}
+
+// patchPerson changes a person and emits user_change, unless only custom
+// fields changed.
 func (s *Server) patchPerson(id string, in PersonPatch) (Person, error) {
 	if in.TZ != nil && !validZone(*in.TZ) {
 		return Person{}, bad("unknown time zone %q", *in.TZ)
 	}
 	if in.StatusText != nil && runes(*in.StatusText) > 100 {
 		return Person{}, bad("status_text is longer than 100 characters")
+	}
+	if err := checkFields(in.Fields); err != nil {
+		return Person{}, err
 	}
 	now := s.clock.Now()
 	s.mu.Lock()
@@ -211,6 +225,13 @@ func (s *Server) patchPerson(id string, in PersonPatch) (Person, error) {
 	}
 	if in.Deleted != nil {
 		p.Deleted = *in.Deleted
+	}
+	s.ws.setFields(p, in.Fields)
+	if in.Fields != nil && !in.changesProfile() {
+		// Only custom fields changed: Slack sends no user_change for them.
+		out := s.controlPerson(p, now)
+		s.mu.Unlock()
+		return out, nil
 	}
 	p.Updated = now.Unix()
 	out := s.controlPerson(p, now)

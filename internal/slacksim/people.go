@@ -25,6 +25,8 @@ type person struct {
 	StatusExpiration int64
 	DND              dndState
 	Updated          int64
+	// Fields are the custom profile fields' values, by field id.
+	Fields map[string]string
 }
 
 type dndState struct {

@@ -39,6 +39,8 @@ type Person struct {
 	StatusExpiration int64  `json:"status_expiration"`
 	DNDEnabled       bool   `json:"dnd_enabled"`
 	DM               string `json:"dm"`
+	// Fields are the person's custom profile fields, label → value.
+	Fields map[string]string `json:"fields,omitempty"`
 }
 
 // NewPerson is the body of POST /control/people.
@@ -52,6 +54,10 @@ type NewPerson struct {
 	StatusText       string `json:"status_text,omitempty"`
 	StatusEmoji      string `json:"status_emoji,omitempty"`
 	StatusExpiration int64  `json:"status_expiration,omitempty"`
+	// Fields are custom profile fields, label → value, like {"Team":
+	// "Payments"}. The workspace defines each label once, with an id
+	// like Slack's ("Xf…"), the first time any person uses it.
+	Fields map[string]string `json:"fields,omitempty"`
 }
 
 // PersonPatch is the body of PATCH /control/people/{id}; nil fields are left
@@ -64,6 +70,10 @@ type PersonPatch struct {
 	StatusExpiration *int64  `json:"status_expiration,omitempty"`
 	IsAdmin          *bool   `json:"is_admin,omitempty"`
 	Deleted          *bool   `json:"deleted,omitempty"`
+	// Fields sets custom profile fields, label → value; an empty value
+	// clears that field, labels not named are left alone. Changing only
+	// fields emits no user_change, as in Slack.
+	Fields map[string]string `json:"fields,omitempty"`
 }
 
 // CommandRequest runs a slash command as a person (POST /control/command).

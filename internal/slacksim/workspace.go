@@ -25,6 +25,7 @@ type workspace struct {
 	triggers map[string]*trigger
 	rurls    map[string]*responseURL
 	uploads  map[string]*upload // file id → upload not yet shared
+	fields   []profileField     // the custom profile fields, in the order defined
 
 	seq     int
 	salt    string // makes ids differ between emulator runs

@@ -1,12 +1,8 @@
 package peers
 
 import (
-	"context"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/slack-go/slack"
 
 	"github.com/trellis-bot/trellis/models/peers"
 )
@@ -70,45 +66,5 @@ func TestAskingTimes(t *testing.T) {
 func TestStarterIsPickedByGroup(t *testing.T) {
 	if Starter(1) == Starter(2) || Starter(3) != Starter(3+int64(len(Starters))) || Starter(-1) == "" {
 		t.Error("starters are not picked by group id")
-	}
-}
-
-// fakeProfiles serves profiles with custom fields, as users.profile.get
-// with include_labels does.
-type fakeProfiles struct {
-	fields map[string]map[string]string // user → label → value
-}
-
-func (f fakeProfiles) GetUsersInConversationContext(context.Context, *slack.GetUsersInConversationParameters) ([]string, string, error) {
-	return nil, "", nil
-}
-
-func (f fakeProfiles) GetUserProfileContext(_ context.Context, p *slack.GetUserProfileParameters) (*slack.UserProfile, error) {
-	prof := &slack.UserProfile{}
-	m := map[string]slack.UserProfileCustomField{}
-	i := 0
-	for label, v := range f.fields[p.UserID] {
-		if p.IncludeLabels {
-			m["Xf"+strings.Repeat("0", i)] = slack.UserProfileCustomField{Label: label, Value: v}
-		}
-		i++
-	}
-	prof.Fields.SetMap(m)
-	return prof, nil
-}
-
-func TestFieldTeams(t *testing.T) {
-	api := fakeProfiles{fields: map[string]map[string]string{
-		"U1": {"Team": "Payments", "Office": "Leeds"},
-		"U2": {"team": " payments "},
-		"U3": {"Office": "Lagos"},
-	}}
-	teams := SlackTeams(func(context.Context, string) (TeamsAPI, error) { return api, nil })
-	got, err := teams(context.Background(), "T1", peers.Network{TeamSource: "field:TEAM"}, []string{"U1", "U2", "U3"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got["U1"]) != 1 || got["U1"][0] != got["U2"][0] || len(got["U3"]) != 0 {
-		t.Errorf("teams = %v; want U1 and U2 on one team, U3 on none", got)
 	}
 }

@@ -35,9 +35,9 @@ const checkinHour = 10
 // The check-in's buttons; their value is the pair's group id. The
 // handler calls Service.LearningCheckin with the answer.
 const (
-	ActionLearningWell   = "peers:learning:well"
-	ActionLearningNotMet = "peers:learning:not_met"
-	ActionLearningEnd    = "peers:learning:end"
+	ActionLearningWell   = "peers:learning_well"
+	ActionLearningNotMet = "peers:learning_not_met"
+	ActionLearningEnd    = "peers:learning_end"
 )
 
 // LearningAnswer is an answer to a learning pair's check-in.

@@ -122,6 +122,13 @@ func (f *fakeRuntime) LearningCheckin(ctx context.Context, ws string, id int64, 
 	return err
 }
 
+// seen returns the calls so far.
+func (f *fakeRuntime) seen() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
 // Calls returns the calls so far and forgets them.
 func (f *fakeRuntime) take() []string {
 	f.mu.Lock()

@@ -383,7 +383,9 @@ func TestLearningButtons(t *testing.T) {
 }
 
 // label is a button's label.
-func label(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+func label(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+}
 
 // raw is v as JSON.
 func raw(t *testing.T, v any) json.RawMessage {

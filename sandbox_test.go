@@ -114,6 +114,15 @@ func TestSandboxClockRunsTheEngine(t *testing.T) {
 			}
 		}
 	}
+	// What the sandbox's docs say to try about them answers.
+	for _, c := range []struct{ user, line, want string }{
+		{slacksim.DemoAda, "/trellis network list", "Managers' circle"},
+		{slacksim.DemoAda, "/trellis network why Coffee intros", "you're meeting"},
+	} {
+		if got := h.command(c.user, c.line); !strings.Contains(got, c.want) {
+			t.Errorf("%s as %s: %q, want %q in it", c.line, c.user, got, c.want)
+		}
+	}
 	if got := h.command(slacksim.DemoAda, "/trellis me"); !strings.Contains(got, "Coming up") || !strings.Contains(got, "Sandbox demo: good morning") {
 		t.Errorf("/trellis me does not forecast the demo message:\n%s", got)
 	}

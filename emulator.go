@@ -102,7 +102,7 @@ func parseEmulatorFlags(args []string, getenv func(string) string, stderr io.Wri
 	fs.StringVar(&f.botToken, "bot-token", env("SLACK_BOT_TOKEN", slacksim.DefaultBotToken), "the one xoxb- token the Web API accepts (env SLACK_BOT_TOKEN)")
 	fs.StringVar(&f.appToken, "app-token", env("SLACK_APP_TOKEN", slacksim.DefaultAppToken), "the one xapp- token apps.connections.open accepts (env SLACK_APP_TOKEN)")
 	fs.StringVar(&f.signing, "signing-secret", env("SLACK_SIGNING_SECRET", slacksim.DefaultSigningSecret), "signs HTTP deliveries (env SLACK_SIGNING_SECRET)")
-	fs.BoolVar(&f.demo, "demo", false, "add the sandbox's demo people and channel")
+	fs.BoolVar(&f.demo, "demo", false, "add the sandbox's demo people and channels")
 	fs.StringVar(&f.httpBase, "http", "", "deliver over signed HTTP to this bot base URL (its /slack/events, /slack/commands, /slack/interactions) instead of Socket Mode")
 	level := fs.String("log-level", env("TRELLIS_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {

@@ -95,6 +95,13 @@ func (a *App) openServices(ctx context.Context) error {
 		if err := seedSandboxOKRs(ctx, a.db, a.okrs, a.team.TeamID, a.clk.Now()); err != nil {
 			return err
 		}
+		api, err := a.clients.ClientFor(ctx, a.team.TeamID)
+		if err != nil {
+			return err
+		}
+		if err := seedSandboxPeers(ctx, a.db, a.peers, api, a.team.TeamID, a.clients.BotUserID(ctx, a.team.TeamID), a.clk.Now()); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -12,6 +12,9 @@ const (
 	DemoJordan = "U0DEMOJORD"
 	DemoNoor   = "U0DEMONOOR"
 	DemoTeam   = "C0DEMOTEAM"
+	// DemoManagers is #managers: Ada, Carlos and Jordan, the demo's
+	// managers whose working afternoons meet.
+	DemoManagers = "C0DEMOMGRS"
 )
 
 type demoPerson struct {
@@ -32,9 +35,10 @@ func demoPeople() []demoPerson {
 }
 
 // SeedDemo adds the demo people (six people in six time zones, one of them
-// half an hour off the hour, Noor on vacation for five days) and #team with
-// all of them and the bot. It is idempotent: people and channels that exist
-// are left as they are.
+// half an hour off the hour, Noor on vacation for five days), #team with
+// all of them and the bot, and #managers with Ada, Carlos, Jordan and the
+// bot. It is idempotent: people and channels that exist are left as they
+// are, and a workspace kept from before #managers existed gets it.
 func (s *Server) SeedDemo() {
 	var ids []string
 	for _, d := range demoPeople() {
@@ -53,17 +57,26 @@ func (s *Server) SeedDemo() {
 			s.log.Error("slacksim: seed demo person", "id", d.id, "err", err)
 		}
 	}
+	s.seedDemoChannel(DemoTeam, "team", ids, true)
+	s.seedDemoChannel(DemoManagers, "managers", []string{DemoAda, DemoCarlos, DemoJordan}, false)
+}
+
+// seedDemoChannel adds a demo channel with members and the bot, unless a
+// conversation with its id exists.
+func (s *Server) seedDemoChannel(id, name string, members []string, general bool) {
 	s.mu.Lock()
-	_, exists := s.ws.convs[DemoTeam]
+	_, exists := s.ws.convs[id]
 	s.mu.Unlock()
 	if exists {
 		return
 	}
-	if _, err := s.addChannel(DemoTeam, NewChannel{Name: "team", Members: ids}, false); err != nil {
-		s.log.Error("slacksim: seed #team", "err", err)
+	if _, err := s.addChannel(id, NewChannel{Name: name, Members: members}, false); err != nil {
+		s.log.Warn("slacksim: seed demo channel", "channel", name, "err", err)
 		return
 	}
-	s.mu.Lock()
-	s.ws.convs[DemoTeam].IsGeneral = true
-	s.mu.Unlock()
+	if general {
+		s.mu.Lock()
+		s.ws.convs[id].IsGeneral = true
+		s.mu.Unlock()
+	}
 }

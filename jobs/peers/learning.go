@@ -157,7 +157,13 @@ func (s *Service) openLearning(ctx context.Context, ws string, n peers.Network, 
 	var cands []peers.LearningCandidate
 	for _, c := range pop.candidates {
 		p := pop.participants[c.ID]
-		sk, err := peers.ParseSkills(p.Skills)
+		// Someone who never set skills has none: neither to teach nor
+		// to learn.
+		var sk peers.Skills
+		var err error
+		if p.Skills != "" {
+			sk, err = peers.ParseSkills(p.Skills)
+		}
 		if err != nil {
 			// Stored skills were read when they were set; a text this
 			// build cannot read counts as none rather than stopping

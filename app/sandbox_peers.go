@@ -29,9 +29,10 @@ const (
 // demoJordanHours are Jordan's working hours in the sandbox: he starts
 // early in Los Angeles, so his day meets the afternoons of London and São
 // Paulo, and #managers (Ada, Carlos, Jordan) shares 14:00–17:30 London
-// time on every weekday, whatever the season. Without them no three
-// demo people outside Europe share an hour (Noor, in Berlin, is on
-// vacation).
+// time on every weekday, whatever the season. With everyone on the
+// default hours, no three demo people share half an hour in winter unless
+// Noor (Berlin, on vacation) is one of them, and the intros of the five
+// others would leave someone out — Ada, as likely as anyone.
 var demoJordanHours = calendar.WorkingHours{Days: calendar.MonFri, Start: 6 * 60, End: 14*60 + 30}
 
 // demoSkills are what two demo people teach and learn in the learning

@@ -40,8 +40,10 @@ type Runtime interface {
 	// DeleteAsk deletes the ask code belongs to, and its post;
 	// peers.ErrNotFound when the code matches no ask of the workspace.
 	DeleteAsk(ctx context.Context, ws, code string) error
-	// Explain says, in plain words for user alone, why they were paired
-	// as they were (or not) in the network's latest round.
+	// Explain says, for user alone, why they were paired as they were
+	// (or not) in the network's latest round: mrkdwn of Trellis's own
+	// words around people's mentions and numbers, with nothing anyone
+	// typed in it, shown as it is.
 	Explain(ctx context.Context, ws string, networkID int64, user string) (string, error)
 	// RecordOutcome records how an intro group's meeting went, as user
 	// answered its follow-up; groupID is the button's value, checked

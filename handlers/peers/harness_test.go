@@ -182,7 +182,7 @@ func newEnv(t *testing.T, dialect string) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, ctx: ctx, tenv: tenv, api: api, db: db, store: peers.NewStore(db), logs: logs}
-	e.rt = &fakeRuntime{store: e.store, svc: svc, explain: "You met *Kai* <!channel> because you share Tuesday mornings."}
+	e.rt = &fakeRuntime{store: e.store, svc: svc, explain: "You and <@U0KAI> haven't been introduced before. You share working hours on 2 days."}
 	add := func(name string, admin bool) string {
 		p, err := tenv.Slack.Control.AddPerson(ctx, slacksim.NewPerson{Name: name, RealName: strings.ToUpper(name[:1]) + name[1:], TZ: "Europe/London", IsAdmin: admin})
 		if err != nil {

@@ -289,5 +289,8 @@ func (h *Handlers) why(ctx context.Context, req *bot.Request, p models.Person, r
 	if err != nil {
 		return nil, err
 	}
-	return handlers.Notice(views.Mrkdwn(text, 2900), "Only you see this."), nil
+	// The explanation is Trellis's own words around people's ids (their
+	// mentions) and numbers: nothing anyone typed, so it is shown as it
+	// is, mentions and all (it is a few sentences, well inside a section).
+	return handlers.Notice(text, "Only you see this."), nil
 }

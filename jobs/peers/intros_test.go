@@ -125,6 +125,11 @@ func TestIntrosRoundOnceAcrossReplicas(t *testing.T) {
 		if err != nil || !strings.Contains(why, "round 1") || !strings.Contains(why, "haven't been introduced") {
 			t.Errorf("Explain(Ada) = %q, %v", why, err)
 		}
+		// It is shown as it is ("why"), so nothing typed may reach it: not
+		// the network's (hostile) name.
+		if strings.Contains(why, "channel") || strings.Contains(why, "U0BAD") || strings.Contains(why, "evil") {
+			t.Errorf("Explain(Ada) carries typed text: %q", why)
+		}
 		if why, err := h.svcs[2].Explain(h.ctx, team, n.ID, ngaio); err != nil || !strings.Contains(why, "first in line") {
 			t.Errorf("Explain(Ngaio) = %q, %v", why, err)
 		}

@@ -32,6 +32,7 @@ func (m *matcher) run() {
 	}
 	for range 1 << 20 { // the loop ends long before: see above
 		changed := m.placeLeftovers()
+		changed = m.restructureAll() || changed
 		changed = m.improveSwaps() || changed
 		changed = m.rescuePriority() || changed
 		if m.size == 2 && changed {

@@ -41,6 +41,9 @@ type matcher struct {
 
 	visit []int // augmenting-path marks
 	stamp int
+
+	onPath    []bool // restructuring marks
+	chainWork int    // work left for restructuring searches
 }
 
 // group is a group under construction; dead once dissolved.
@@ -94,6 +97,7 @@ func newMatcher(in MatchInput) *matcher {
 		triples:    map[[3]int32]bool{},
 		met:        map[uint64]int{},
 		avoid:      map[uint64]bool{},
+		chainWork:  restructureBudget,
 	}
 	if in.GroupSize == 3 {
 		m.size = 3

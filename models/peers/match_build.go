@@ -13,8 +13,10 @@ const (
 	// probes is how many random people the greedy pass tries before it
 	// scans everyone who shares hours with the person.
 	probes = 16
-	// augmentBudget bounds the work of one augmenting-path search.
+	// augmentBudget bounds the work of one augmenting-path search,
+	// augmentTotal that of all of one Match.
 	augmentBudget = 20000
+	augmentTotal  = 1 << 21
 )
 
 func (m *matcher) run() {
@@ -186,7 +188,8 @@ const minRound = -1 << 30
 func (m *matcher) augment(root int, allowRepeat bool) bool {
 	m.stamp++
 	m.visit[root] = m.stamp
-	budget := augmentBudget
+	budget := min(augmentBudget, m.augmentWork)
+	defer func(start int) { m.augmentWork -= start - max(budget, 0) }(budget)
 	var pairs [][2]int
 	var old []int
 	edge := func(u, v int) bool {

@@ -25,11 +25,11 @@ const (
 	// shallowBudget bounds the search of restructurings breaking up at
 	// most two groups; deepBudget the one going deeper. Both count people
 	// looked at.
-	shallowBudget = 1 << 20
-	deepBudget    = 1 << 15
+	shallowBudget = 1 << 18
+	deepBudget    = 1 << 13
 	// restructureBudget bounds the work of all restructuring searches of
 	// one Match, so a round of many people nobody can place stays fast.
-	restructureBudget = 1 << 23
+	restructureBudget = 1 << 20
 )
 
 // chainStep is u taking v out of group g.

@@ -142,10 +142,11 @@ type rules struct {
 	minDays int
 	c       map[string]Candidate
 	met     map[[2]string]bool
+	ok      map[string]bool // groupOK's answers, by sorted members
 }
 
 func newRules(in MatchInput) *rules {
-	r := &rules{in: in, minO: in.MinOverlap, minDays: in.MinDays, c: map[string]Candidate{}, met: map[[2]string]bool{}}
+	r := &rules{in: in, minO: in.MinOverlap, minDays: in.MinDays, c: map[string]Candidate{}, met: map[[2]string]bool{}, ok: map[string]bool{}}
 	if r.minO == 0 {
 		r.minO = 30 * time.Minute
 	}
@@ -177,14 +178,21 @@ func (r *rules) eligible(a, b string) bool {
 }
 
 func (r *rules) groupOK(mem []string) bool {
+	key := slices.Clone(mem)
+	slices.Sort(key)
+	k := strings.Join(key, " ")
+	if ok, done := r.ok[k]; done {
+		return ok
+	}
+	ok := true
 	for i := range mem {
 		for j := i + 1; j < len(mem); j++ {
-			if !r.eligible(mem[i], mem[j]) {
-				return false
-			}
+			ok = ok && r.eligible(mem[i], mem[j])
 		}
 	}
-	return r.hours(mem...)
+	ok = ok && r.hours(mem...)
+	r.ok[k] = ok
+	return ok
 }
 
 func (r *rules) hasMet(a, b string) bool { return r.met[[2]string{min(a, b), max(a, b)}] }
@@ -571,28 +579,26 @@ func placeAlone(groups [][]string, free []string, x string) [][][]string {
 }
 
 // restructurings lists every arrangement that places u, who has no group,
-// by breaking up at most depth groups (docs/next/peers.md, property 9):
+// by breaking up at most depth of groups (docs/next/peers.md, property 9):
 // u pairs with a free person or joins a pair; or u takes a partner p out
 // of p's group, and the one left alone there (if p came from a pair) is
-// placed the same way with depth-1. free are the people without a group
-// who could take part, u excluded.
-func restructurings(groups [][]string, free []string, u string, depth int) [][][]string {
-	out := placeAlone(groups, free, u)
+// placed the same way with depth-1, and may join the pairs made so far
+// (made), which are not broken up again. free are the people without a
+// group who could take part, u excluded.
+func restructurings(groups, made [][]string, free []string, u string, depth int) [][][]string {
+	out := placeAlone(without(groups, -1, made...), free, u)
 	if depth == 0 {
 		return out
 	}
 	for i, g := range groups {
 		for _, p := range g {
 			rest := others(g, p)
+			pair := []string{u, p}
 			if len(rest) == 2 {
-				out = append(out, without(groups, i, rest, []string{u, p}))
+				out = append(out, without(groups, i, append([][]string{rest, pair}, made...)...))
 				continue
 			}
-			// rest[0] is alone now; the pair {u, p} is never broken again.
-			base := without(groups, i)
-			for _, a := range restructurings(base, free, rest[0], depth-1) {
-				out = append(out, append(a, []string{u, p}))
-			}
+			out = append(out, restructurings(without(groups, i), without(made, -1, pair), free, rest[0], depth-1)...)
 		}
 	}
 	return out
@@ -613,7 +619,7 @@ func (r *rules) checkRestructurings(res MatchResult) error {
 		}
 	}
 	for _, u := range free {
-		for _, a := range restructurings(groups, others(free, u), u, 2) {
+		for _, a := range restructurings(groups, nil, others(free, u), u, 2) {
 			if r.arrangementOK(a) {
 				return fmt.Errorf("%s is left out, but the groups %v place them and everyone placed", u, a)
 			}

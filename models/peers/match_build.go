@@ -4,10 +4,10 @@ package peers
 // order, the best free partner who is new to them; bounded searches for
 // augmenting paths then match more people with new partners; who is still
 // free gets the partner they met longest ago; and a repair loop places
-// leftovers, exchanges members to turn repeats into new pairs, and puts
-// Priority people in the place of others. Each repair step raises
-// (Priority people matched, people matched, new pairs) in that order, so
-// the loop ends.
+// leftovers, restructures groups to place whoever is still free,
+// exchanges members to turn repeats into new pairs, and puts Priority
+// people in the place of others. Each repair step raises (Priority people
+// placed, people placed, new pairs) in that order, so the loop ends.
 
 const (
 	// probes is how many random people the greedy pass tries before it

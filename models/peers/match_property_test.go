@@ -13,7 +13,7 @@ import (
 )
 
 // The property tests run Match over random populations and check every
-// promise of docs/peers.md "Matching intros" against an independent
+// promise of docs/next/peers.md "Matching intros" against an independent
 // re-implementation of the rules. PEERS_MATCH_CASES sets the number of
 // populations (default 120, 60 with -short; 5000 is a thorough run); a failure prints the seed
 // of its population, which PEERS_MATCH_SEED replays alone.
@@ -420,7 +420,7 @@ func propertyCases(t *testing.T) (cases int, seeds []int64) {
 	return cases, seeds
 }
 
-// TestMatchProperties holds properties 1–8 of docs/peers.md "Matching
+// TestMatchProperties holds properties 1–9 of docs/next/peers.md "Matching
 // intros" over random populations.
 func TestMatchProperties(t *testing.T) {
 	_, seeds := propertyCases(t)

@@ -118,12 +118,19 @@ type MatchResult struct {
 // group: nobody away or paused, nobody with the other on their Avoid list
 // (either way), and every two members — for a group of three, all three —
 // share at least MinDays spans of at least MinOverlap of working time.
-// Within them it prefers, in this order:
+// Within them it prefers, in this order, each only among the choices best
+// for the ones before it:
 //
-//  1. nobody left out: as many people matched as it can find, Priority
+//  1. nobody left out: as many people placed as it can find, Priority
 //     people first (they are placed first, and one who is left out takes
 //     the place of a non-priority person wherever that leaves nobody else
-//     out);
+//     out). A person left out is placed by restructuring groups whenever
+//     that places them and keeps everyone else placed, even at the cost
+//     of a repeat: for every person left out with NoPartner, no
+//     restructuring breaking up at most two groups would place them, as
+//     long as the searches' bounded work allows, which only rounds of
+//     thousands with hundreds nobody can place use up (see
+//     match_restructure.go);
 //  2. new partners: people who never met; a repeat only when no new
 //     partner can be found, and then the partner met longest ago;
 //  3. different teams.
@@ -139,7 +146,7 @@ type MatchResult struct {
 // or B left out in C's place when C was unmatched, which is only done if B
 // is not Priority or C is — keeps every hard rule and raises the number of
 // new pairs. In practice repeats appear only once people have met nearly
-// everyone they share hours with (see docs/peers.md).
+// everyone they share hours with (see docs/next/peers.md).
 //
 // Copies of one ID are merged: away, paused or priority if any copy is,
 // Teams and Avoid united, Windows the times all copies share.

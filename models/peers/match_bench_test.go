@@ -167,12 +167,20 @@ func BenchmarkRandomPairs10k(b *testing.B) {
 }
 
 // TestMatchReport prints Match and RandomPairs side by side on the
-// benchmark's round. BENCH_PEERS_MATCH=1 runs it.
+// benchmarks' rounds. BENCH_PEERS_MATCH=1 runs it.
 func TestMatchReport(t *testing.T) {
 	if os.Getenv("BENCH_PEERS_MATCH") != "1" {
 		t.Skip("set BENCH_PEERS_MATCH=1 to print the matching report")
 	}
 	in := benchInput()
+	t.Logf("round 13 of %d people in %d zones, history of 12 rounds (%d meetings)", len(in.Candidates), len(benchZones), len(in.History))
+	matchReport(t, in)
+	in = crowdedInput()
+	t.Logf("crowded: %d people, 500 of whom only 300 can meet", len(in.Candidates))
+	matchReport(t, in)
+}
+
+func matchReport(t *testing.T, in MatchInput) {
 	type row struct {
 		name string
 		f    matchFigures
@@ -194,7 +202,6 @@ func TestMatchReport(t *testing.T) {
 			}),
 		})
 	}
-	t.Logf("round 13 of %d people in %d zones, history of 12 rounds (%d meetings)", len(in.Candidates), len(benchZones), len(in.History))
 	t.Logf("%-12s %7s %8s %9s %9s %11s %11s %6s %7s %12s %7s",
 		"", "groups", "repeats", "no-hours", "same-team", "no-partner", "no-overlap", "away", "paused", "time/op", "MB/op")
 	for _, r := range rows {
@@ -203,4 +210,51 @@ func TestMatchReport(t *testing.T) {
 			r.f.unmatched[NoPartner], r.f.unmatched[NoOverlap], r.f.unmatched[Away], r.f.unmatched[Paused],
 			time.Duration(r.run.NsPerOp()), float64(r.run.AllocedBytesPerOp())/1e6)
 	}
+}
+
+// crowdedInput is the restructurings' worst case at scale: 10,000 people,
+// of whom 500 work only at the weekend and keep each other on their Avoid
+// lists, and 300 work every day; the rest work 09:00-17:00 UTC on
+// weekdays. Only the 300 can meet the 500, so about 200 of them are left
+// out, and each search for a restructuring placing one of them runs
+// through every pair of the 300 and finds none: the search's work bounds
+// are all that keep the round fast.
+var crowdedInput = func() func() MatchInput {
+	var in *MatchInput
+	return func() MatchInput {
+		if in == nil {
+			const spokes, hubs = 500, 300
+			weekend := windowsFor(time.UTC, 9*60, 8*time.Hour, [7]bool{true, false, false, false, false, false, true}, nil, 7)
+			everyDay := windowsFor(time.UTC, 0, 23*time.Hour, [7]bool{true, true, true, true, true, true, true}, nil, 7)
+			office := officeWeek(time.UTC)
+			var spokeIDs []string
+			for i := range spokes {
+				spokeIDs = append(spokeIDs, fmt.Sprintf("S%04d", i))
+			}
+			in = &MatchInput{Seed: 5}
+			for i, id := range spokeIDs {
+				in.Candidates = append(in.Candidates, Candidate{ID: id, Windows: weekend, Avoid: spokeIDs[i+1:]})
+			}
+			for i := range hubs {
+				in.Candidates = append(in.Candidates, Candidate{ID: fmt.Sprintf("H%04d", i), Windows: everyDay})
+			}
+			for i := range 10000 - spokes - hubs {
+				in.Candidates = append(in.Candidates, Candidate{ID: fmt.Sprintf("O%05d", i), Windows: office})
+			}
+		}
+		return *in
+	}
+}()
+
+// BenchmarkMatchCrowded10k times crowdedInput's round.
+func BenchmarkMatchCrowded10k(b *testing.B) {
+	in := crowdedInput()
+	b.ReportAllocs()
+	b.ResetTimer()
+	var res MatchResult
+	for range b.N {
+		res = Match(in)
+	}
+	b.StopTimer()
+	figures(res).report(b)
 }

@@ -4,17 +4,19 @@ package peers
 // order, the best free partner who is new to them; bounded searches for
 // augmenting paths then match more people with new partners; who is still
 // free gets the partner they met longest ago; and a repair loop places
-// leftovers, exchanges members to turn repeats into new pairs, and puts
-// Priority people in the place of others. Each repair step raises
-// (Priority people matched, people matched, new pairs) in that order, so
-// the loop ends.
+// leftovers, restructures groups to place whoever is still free,
+// exchanges members to turn repeats into new pairs, and puts Priority
+// people in the place of others. Each repair step raises (Priority people
+// placed, people placed, new pairs) in that order, so the loop ends.
 
 const (
 	// probes is how many random people the greedy pass tries before it
 	// scans everyone who shares hours with the person.
 	probes = 16
-	// augmentBudget bounds the work of one augmenting-path search.
+	// augmentBudget bounds the work of one augmenting-path search,
+	// augmentTotal that of all of one Match.
 	augmentBudget = 20000
+	augmentTotal  = 1 << 21
 )
 
 func (m *matcher) run() {
@@ -32,6 +34,7 @@ func (m *matcher) run() {
 	}
 	for range 1 << 20 { // the loop ends long before: see above
 		changed := m.placeLeftovers()
+		changed = m.restructureAll() || changed
 		changed = m.improveSwaps() || changed
 		changed = m.rescuePriority() || changed
 		if m.size == 2 && changed {
@@ -185,7 +188,8 @@ const minRound = -1 << 30
 func (m *matcher) augment(root int, allowRepeat bool) bool {
 	m.stamp++
 	m.visit[root] = m.stamp
-	budget := augmentBudget
+	budget := min(augmentBudget, m.augmentWork)
+	defer func(start int) { m.augmentWork -= start - max(budget, 0) }(budget)
 	var pairs [][2]int
 	var old []int
 	edge := func(u, v int) bool {

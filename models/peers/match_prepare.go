@@ -30,8 +30,8 @@ type matcher struct {
 	triples  map[[3]int32]bool
 
 	met   map[uint64]int // last round each pair met
-	avoid map[uint64]bool
-	adj   [][]int // per person: everyone they met or avoid (either way), deduplicated
+	avoid [][]int32      // per person: who they avoid or who avoids them, sorted
+	adj   [][]int        // per person: everyone they met or avoid (either way), deduplicated
 
 	grp     []int // group per person, -1 for none
 	groups  []*group
@@ -41,6 +41,10 @@ type matcher struct {
 
 	visit []int // augmenting-path marks
 	stamp int
+
+	onPath      []bool // restructuring marks
+	chainWork   int    // work left for restructuring searches
+	augmentWork int    // work left for augmenting-path searches
 }
 
 // group is a group under construction; dead once dissolved.
@@ -87,13 +91,14 @@ func sortedSet(s []string) []string {
 
 func newMatcher(in MatchInput) *matcher {
 	m := &matcher{
-		size:       2,
-		minOverlap: in.MinOverlap,
-		minDays:    in.MinDays,
-		rng:        rand.New(rand.NewPCG(uint64(in.Seed), 0x7065657273)),
-		triples:    map[[3]int32]bool{},
-		met:        map[uint64]int{},
-		avoid:      map[uint64]bool{},
+		size:        2,
+		minOverlap:  in.MinOverlap,
+		minDays:     in.MinDays,
+		rng:         rand.New(rand.NewPCG(uint64(in.Seed), 0x7065657273)),
+		triples:     map[[3]int32]bool{},
+		met:         map[uint64]int{},
+		chainWork:   restructureBudget,
+		augmentWork: augmentTotal,
 	}
 	if in.GroupSize == 3 {
 		m.size = 3
@@ -137,6 +142,7 @@ func newMatcher(in MatchInput) *matcher {
 		}
 	}
 	m.adj = make([][]int, n)
+	m.avoid = make([][]int32, n)
 	for k := range m.met {
 		a, b := int(k>>32), int(uint32(k))
 		m.adj[a] = append(m.adj[a], b)
@@ -148,10 +154,15 @@ func newMatcher(in MatchInput) *matcher {
 			if !ok || j == i {
 				continue
 			}
-			m.avoid[pairKey(i, j)] = true
+			m.avoid[i] = append(m.avoid[i], int32(j))
+			m.avoid[j] = append(m.avoid[j], int32(i))
 			m.adj[i] = append(m.adj[i], j)
 			m.adj[j] = append(m.adj[j], i)
 		}
+	}
+	for i := range m.avoid {
+		slices.Sort(m.avoid[i])
+		m.avoid[i] = slices.Compact(m.avoid[i])
 	}
 	for i := range m.adj {
 		slices.Sort(m.adj[i])
@@ -296,7 +307,20 @@ func (m *matcher) compatSig(s, t int32) bool {
 // eligible says whether a and b may be in a group together as far as the
 // two of them go: both taking part, enough shared hours, no Avoid list.
 func (m *matcher) eligible(a, b int) bool {
-	return a != b && m.inPop[a] && m.inPop[b] && m.compatSig(m.sig[a], m.sig[b]) && !m.avoid[pairKey(a, b)]
+	return a != b && m.inPop[a] && m.inPop[b] && m.compatSig(m.sig[a], m.sig[b]) && !m.avoids(a, b)
+}
+
+// avoids says whether a or b has the other on their Avoid list.
+func (m *matcher) avoids(a, b int) bool {
+	x, y := m.avoid[a], b
+	if len(m.avoid[b]) < len(x) {
+		x, y = m.avoid[b], a
+	}
+	if len(x) == 0 {
+		return false
+	}
+	_, found := slices.BinarySearch(x, int32(y))
+	return found
 }
 
 func (m *matcher) hasMet(a, b int) bool {

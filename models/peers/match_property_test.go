@@ -13,7 +13,7 @@ import (
 )
 
 // The property tests run Match over random populations and check every
-// promise of docs/peers.md "Matching intros" against an independent
+// promise of docs/next/peers.md "Matching intros" against an independent
 // re-implementation of the rules. PEERS_MATCH_CASES sets the number of
 // populations (default 120, 60 with -short; 5000 is a thorough run); a failure prints the seed
 // of its population, which PEERS_MATCH_SEED replays alone.
@@ -54,9 +54,11 @@ func windowsFor(loc *time.Location, startMin int, length time.Duration, workdays
 	return out
 }
 
-// randomInput builds one random round.
-func randomInput(r *rand.Rand) MatchInput {
-	n := r.Intn(61)
+// randomInput builds one random round of 0 to 60 people.
+func randomInput(r *rand.Rand) MatchInput { return randomInputN(r, r.Intn(61)) }
+
+// randomInputN builds one random round of n people.
+func randomInputN(r *rand.Rand, n int) MatchInput {
 	days := 7
 	if r.Intn(3) == 0 {
 		days = 14
@@ -140,10 +142,11 @@ type rules struct {
 	minDays int
 	c       map[string]Candidate
 	met     map[[2]string]bool
+	ok      map[string]bool // groupOK's answers, by sorted members
 }
 
 func newRules(in MatchInput) *rules {
-	r := &rules{in: in, minO: in.MinOverlap, minDays: in.MinDays, c: map[string]Candidate{}, met: map[[2]string]bool{}}
+	r := &rules{in: in, minO: in.MinOverlap, minDays: in.MinDays, c: map[string]Candidate{}, met: map[[2]string]bool{}, ok: map[string]bool{}}
 	if r.minO == 0 {
 		r.minO = 30 * time.Minute
 	}
@@ -175,14 +178,21 @@ func (r *rules) eligible(a, b string) bool {
 }
 
 func (r *rules) groupOK(mem []string) bool {
+	key := slices.Clone(mem)
+	slices.Sort(key)
+	k := strings.Join(key, " ")
+	if ok, done := r.ok[k]; done {
+		return ok
+	}
+	ok := true
 	for i := range mem {
 		for j := i + 1; j < len(mem); j++ {
-			if !r.eligible(mem[i], mem[j]) {
-				return false
-			}
+			ok = ok && r.eligible(mem[i], mem[j])
 		}
 	}
-	return r.hours(mem...)
+	ok = ok && r.hours(mem...)
+	r.ok[k] = ok
+	return ok
 }
 
 func (r *rules) hasMet(a, b string) bool { return r.met[[2]string{min(a, b), max(a, b)}] }
@@ -410,7 +420,7 @@ func propertyCases(t *testing.T) (cases int, seeds []int64) {
 	return cases, seeds
 }
 
-// TestMatchProperties holds properties 1–8 of docs/peers.md "Matching
+// TestMatchProperties holds properties 1–9 of docs/next/peers.md "Matching
 // intros" over random populations.
 func TestMatchProperties(t *testing.T) {
 	_, seeds := propertyCases(t)
@@ -420,6 +430,9 @@ func TestMatchProperties(t *testing.T) {
 		res := Match(in)
 		rl := newRules(in)
 		if err := rl.check(res); err != nil {
+			t.Fatalf("seed %d (PEERS_MATCH_SEED=%d): %v", seed, seed, err)
+		}
+		if err := rl.checkRestructurings(res); err != nil {
 			t.Fatalf("seed %d (PEERS_MATCH_SEED=%d): %v", seed, seed, err)
 		}
 		// Property 6: the same input in another order gives the same result.
@@ -509,4 +522,188 @@ func checkSuggest(shared []Interval, n int, slot time.Duration) error {
 		seen[span] = true
 	}
 	return nil
+}
+
+// arrangementOK says whether groups could be a round's groups: every
+// group of two or three passes the hard rules, and with pairs at most one
+// has three.
+func (r *rules) arrangementOK(groups [][]string) bool {
+	triples := 0
+	for _, g := range groups {
+		if len(g) < 2 || len(g) > 3 || !r.groupOK(g) {
+			return false
+		}
+		if len(g) == 3 {
+			triples++
+		}
+	}
+	return r.in.GroupSize == 3 || triples <= 1
+}
+
+// without is groups less the one at index i, with the groups add.
+func without(groups [][]string, i int, add ...[]string) [][]string {
+	out := make([][]string, 0, len(groups)+len(add))
+	for k, g := range groups {
+		if k != i {
+			out = append(out, g)
+		}
+	}
+	return append(out, add...)
+}
+
+func others(g []string, id string) []string {
+	out := make([]string, 0, len(g))
+	for _, x := range g {
+		if x != id {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// placeAlone lists the arrangements that place x, who has no group in
+// groups, without a restructuring: with a free person, or joining a pair.
+func placeAlone(groups [][]string, free []string, x string) [][][]string {
+	var out [][][]string
+	for _, v := range free {
+		if v != x {
+			out = append(out, without(groups, -1, []string{x, v}))
+		}
+	}
+	for i, g := range groups {
+		if len(g) == 2 {
+			out = append(out, without(groups, i, []string{g[0], g[1], x}))
+		}
+	}
+	return out
+}
+
+// restructurings lists every arrangement that places u, who has no group,
+// by breaking up at most depth of groups (docs/next/peers.md, property 9):
+// u pairs with a free person or joins a pair; or u takes a partner p out
+// of p's group, and the one left alone there (if p came from a pair) is
+// placed the same way with depth-1, and may join the pairs made so far
+// (made), which are not broken up again. free are the people without a
+// group who could take part, u excluded.
+func restructurings(groups, made [][]string, free []string, u string, depth int) [][][]string {
+	out := placeAlone(without(groups, -1, made...), free, u)
+	if depth == 0 {
+		return out
+	}
+	for i, g := range groups {
+		for _, p := range g {
+			rest := others(g, p)
+			pair := []string{u, p}
+			if len(rest) == 2 {
+				out = append(out, without(groups, i, append([][]string{rest, pair}, made...)...))
+				continue
+			}
+			out = append(out, restructurings(without(groups, i), without(made, -1, pair), free, rest[0], depth-1)...)
+		}
+	}
+	return out
+}
+
+// checkRestructurings is property 9: nobody left out (NoPartner) could be
+// placed by breaking up at most two groups without leaving out anyone
+// who has a group.
+func (r *rules) checkRestructurings(res MatchResult) error {
+	var groups [][]string
+	for _, g := range res.Groups {
+		groups = append(groups, g.Members)
+	}
+	var free []string
+	for _, u := range res.Unmatched {
+		if u.Reason == NoPartner {
+			free = append(free, u.ID)
+		}
+	}
+	for _, u := range free {
+		for _, a := range restructurings(groups, nil, others(free, u), u, 2) {
+			if r.arrangementOK(a) {
+				return fmt.Errorf("%s is left out, but the groups %v place them and everyone placed", u, a)
+			}
+		}
+	}
+	return nil
+}
+
+// maxPlaced is the most people any arrangement of in places, and the most
+// Priority people among those arrangements, by trying every one.
+func (r *rules) maxPlaced() (placed, priority int) {
+	var ids []string
+	for _, c := range r.in.Candidates {
+		if r.takesPart(c.ID) {
+			ids = append(ids, c.ID)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	prio := func(mem ...string) int {
+		n := 0
+		for _, id := range mem {
+			if r.c[id].Priority {
+				n++
+			}
+		}
+		return n
+	}
+	var rec func(rest []string, n, p, triples int)
+	rec = func(rest []string, n, p, triples int) {
+		if len(rest) == 0 {
+			if n > placed || n == placed && p > priority {
+				placed, priority = n, p
+			}
+			return
+		}
+		a, tail := rest[0], rest[1:]
+		rec(tail, n, p, triples)
+		for i, b := range tail {
+			if !r.groupOK([]string{a, b}) {
+				continue
+			}
+			rec(others(tail, b), n+2, p+prio(a, b), triples)
+			if r.in.GroupSize != 3 && triples > 0 {
+				continue
+			}
+			for _, c := range tail[i+1:] {
+				if r.groupOK([]string{a, b, c}) {
+					rec(others(others(tail, b), c), n+3, p+prio(a, b, c), triples+1)
+				}
+			}
+		}
+	}
+	rec(ids, 0, 0, 0)
+	return placed, priority
+}
+
+// TestMatchPlacesMostTiny holds property 10: on populations of up to 7
+// people, in pairs and in groups of three, Match places as many people as
+// the best of all arrangements, found by trying every one.
+func TestMatchPlacesMostTiny(t *testing.T) {
+	_, seeds := propertyCases(t)
+	for _, seed := range seeds {
+		r := rand.New(rand.NewSource(seed))
+		for range 20 {
+			in := randomInputN(r, r.Intn(8))
+			res := Match(in)
+			rl := newRules(in)
+			if err := rl.check(res); err != nil {
+				t.Fatalf("seed %d: %v", seed, err)
+			}
+			placed, prio := 0, 0
+			for _, g := range res.Groups {
+				placed += len(g.Members)
+				for _, id := range g.Members {
+					if rl.c[id].Priority {
+						prio++
+					}
+				}
+			}
+			if want, wantPrio := rl.maxPlaced(); placed != want || prio != wantPrio {
+				t.Fatalf("seed %d (PEERS_MATCH_SEED=%d), size %d: %d placed (%d priority), want %d (%d):\n%+v\n%+v",
+					seed, seed, in.GroupSize, placed, prio, want, wantPrio, in, res)
+			}
+		}
+	}
 }

@@ -266,3 +266,51 @@ func TestSuggestTimes(t *testing.T) {
 		t.Errorf("SuggestTimes(n=0) = %v, want none", got)
 	}
 }
+
+// TestMatchRestructuresToPlaceEveryone is the round the intros runtime's
+// tests found: five people in pairs, Ravi (Kolkata) sharing hours with Ada
+// alone, whom he met before. The only way to place everyone is a repeat,
+// Ravi with Ada again, and Lee in a group of three with Kenji and Maria
+// (who met before too); a round that pairs Ada with Lee leaves Ravi out.
+func TestMatchRestructuresToPlaceEveryone(t *testing.T) {
+	kolkata := time.FixedZone("IST", 5*3600+1800)
+	tokyo := time.FixedZone("JST", 9*3600)
+	saoPaulo := time.FixedZone("BRT", -3*3600)
+	la := time.FixedZone("PST", -8*3600)
+	cs := []Candidate{
+		{ID: "ada", Windows: windowsFor(time.UTC, 9*60, 9*time.Hour, weekdays, nil, 7)},   // 09-18 UTC
+		{ID: "ravi", Windows: windowsFor(kolkata, 9*60, 8*time.Hour, weekdays, nil, 7)},   // 03:30-11:30 UTC
+		{ID: "kenji", Windows: windowsFor(tokyo, 22*60, 8*time.Hour, weekdays, nil, 7)},   // 13-21 UTC
+		{ID: "maria", Windows: windowsFor(saoPaulo, 9*60, 8*time.Hour, weekdays, nil, 7)}, // 12-20 UTC
+		{ID: "lee", Windows: windowsFor(la, 8*60, 8*time.Hour, weekdays, nil, 7)},         // 16-24 UTC
+	}
+	hist := []Met{{A: "ada", B: "ravi", Round: 1}, {A: "kenji", B: "maria", Round: 1}}
+	in := MatchInput{Candidates: cs, History: hist}
+	rl := newRules(in)
+	for _, other := range []string{"kenji", "maria", "lee"} {
+		if rl.eligible("ravi", other) {
+			t.Fatalf("ravi shares hours with %s; the case needs Ada alone", other)
+		}
+	}
+	if !rl.groupOK([]string{"ada", "lee"}) || !rl.groupOK([]string{"kenji", "lee", "maria"}) {
+		t.Fatal("the case needs Ada with Lee and Lee with Kenji and Maria possible")
+	}
+	for seed := range int64(40) {
+		in.Seed = seed
+		res := Match(in)
+		if len(res.Unmatched) != 0 {
+			t.Fatalf("seed %d: unmatched %v, want everyone placed", seed, res.Unmatched)
+		}
+		var groups [][]string
+		for _, g := range res.Groups {
+			groups = append(groups, g.Members)
+		}
+		want := [][]string{{"ada", "ravi"}, {"kenji", "lee", "maria"}}
+		if !slices.EqualFunc(groups, want, slices.Equal) {
+			t.Fatalf("seed %d: groups %v, want %v", seed, groups, want)
+		}
+		if err := rl.check(res); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+	}
+}

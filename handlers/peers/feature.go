@@ -1,8 +1,9 @@
 // Package peers is the Slack surface of peer networks: the /trellis
 // network subcommands and their form, the /trellis admin network words
 // (the workspace's own discussion prompts), the channel membership events
-// that keep a channel network's people its channel's, and the Home tab's
-// section. What happens on time (rounds, intros, circles, asks' posts) is
+// that keep a channel network's people its channel's, the Home tab's
+// section, and the buttons of the runtime's messages with the commitment
+// form they open. What happens on time (rounds, intros, circles, asks' posts) is
 // the runtime's, jobs/peers, which the handlers call through the Runtime
 // interface they declare, so that tests can give a fake.
 package peers
@@ -42,6 +43,29 @@ type Runtime interface {
 	// Explain says, in plain words for user alone, why they were paired
 	// as they were (or not) in the network's latest round.
 	Explain(ctx context.Context, ws string, networkID int64, user string) (string, error)
+	// RecordOutcome records how an intro group's meeting went, as user
+	// answered its follow-up; groupID is the button's value, checked
+	// against the stored group: jobpeers.ErrNotMember for a person not
+	// in the group, peers.ErrNotFound for a group of another workspace or
+	// not of an intros network, and nothing stored for either.
+	RecordOutcome(ctx context.Context, ws string, groupID int64, user string, o peers.Outcome) error
+	// AnswerPauseCheck records user's answer to the pause check of a
+	// network (the button's value): pause stops their intros until they
+	// resume them. peers.ErrNotFound, changing nothing, for a person not
+	// in the network.
+	AnswerPauseCheck(ctx context.Context, ws string, networkID int64, user string, pause bool) error
+	// SetCommitment stores what user will try after a circle's session
+	// (the form's session id, checked against the stored session:
+	// peers.ErrNotAllowed when they were not present at it,
+	// peers.ErrNotFound for no such session), privately, and with share
+	// plans its post to the circle. Bad text is a *peers.ValidationError
+	// on peers.FieldText; nothing is stored on any error.
+	SetCommitment(ctx context.Context, ws string, sessionID int64, user, text string, share bool) (peers.Commitment, error)
+	// LearningCheckin records user's answer to a learning pair's
+	// check-in (groupID is the button's value, checked against the stored
+	// group: peers.ErrNotAllowed for a person not in that pair,
+	// peers.ErrNotFound for no such group); LearningEnd ends the pair.
+	LearningCheckin(ctx context.Context, ws string, groupID int64, user string, answer jobpeers.LearningAnswer) error
 }
 
 // Config wires the handlers.
@@ -117,8 +141,22 @@ func (h *Handlers) Feature() handlers.Feature {
 		Admin:     []handlers.Subcommand{{Name: AdminWord, Aliases: []string{"networks"}, Serve: h.admin}},
 		AdminHelp: AdminHelpLines(),
 		Home:      &handlers.HomeSection{Order: 300, Build: h.homeSection},
+		// The runtime's messages' buttons. Their ids share the prefix
+		// "peers", so each is registered whole.
+		Actions: map[string]bot.HandlerFunc{
+			jobpeers.ActionMet:            h.followUp,
+			jobpeers.ActionNotYet:         h.followUp,
+			jobpeers.ActionCouldnt:        h.followUp,
+			jobpeers.ActionPauseMe:        h.pauseCheck,
+			jobpeers.ActionKeepMe:         h.pauseCheck,
+			jobpeers.ActionCommit:         h.openCommit,
+			jobpeers.ActionLearningWell:   h.learningCheckin,
+			jobpeers.ActionLearningNotMet: h.learningCheckin,
+			jobpeers.ActionLearningEnd:    h.learningCheckin,
+		},
 		Views: map[string]bot.HandlerFunc{
 			CallbackNetwork: h.submitNetwork,
+			CallbackCommit:  h.submitCommit,
 		},
 		Events: map[string]bot.HandlerFunc{
 			"member_joined_channel": h.memberEvent,

@@ -26,6 +26,7 @@ import (
 	"github.com/trellis-bot/trellis/internal/testenv"
 	"github.com/trellis-bot/trellis/internal/testlog"
 	"github.com/trellis-bot/trellis/jobs/engine"
+	jobpeers "github.com/trellis-bot/trellis/jobs/peers"
 	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/peers"
 )
@@ -36,9 +37,11 @@ const team = testenv.Team
 var start = time.Date(2027, 2, 10, 10, 0, 0, 0, time.UTC)
 
 // fakeRuntime records what the handlers ask of the runtime. Ask and
-// DeleteAsk go to the real store, as the runtime will.
+// DeleteAsk go to the real store, as the runtime will; the buttons'
+// methods go to the real runtime (svc), on the same database and engine.
 type fakeRuntime struct {
 	store *peers.Store
+	svc   *jobpeers.Service
 	mu    sync.Mutex
 	calls []string
 	// explain is what Explain answers.
@@ -87,6 +90,45 @@ func (f *fakeRuntime) Explain(_ context.Context, ws string, id int64, user strin
 	return f.explain, nil
 }
 
+func (f *fakeRuntime) RecordOutcome(ctx context.Context, ws string, id int64, user string, o peers.Outcome) error {
+	err := f.svc.RecordOutcome(ctx, ws, id, user, o)
+	if err == nil {
+		f.record(fmt.Sprintf("outcome %d %s", id, o))
+	}
+	return err
+}
+
+func (f *fakeRuntime) AnswerPauseCheck(ctx context.Context, ws string, id int64, user string, pause bool) error {
+	err := f.svc.AnswerPauseCheck(ctx, ws, id, user, pause)
+	if err == nil {
+		f.record(fmt.Sprintf("pause check %d %s %v", id, user, pause))
+	}
+	return err
+}
+
+func (f *fakeRuntime) SetCommitment(ctx context.Context, ws string, id int64, user, text string, share bool) (peers.Commitment, error) {
+	cm, err := f.svc.SetCommitment(ctx, ws, id, user, text, share)
+	if err == nil {
+		f.record(fmt.Sprintf("commitment %d %s %v", id, user, share))
+	}
+	return cm, err
+}
+
+func (f *fakeRuntime) LearningCheckin(ctx context.Context, ws string, id int64, user string, answer jobpeers.LearningAnswer) error {
+	err := f.svc.LearningCheckin(ctx, ws, id, user, answer)
+	if err == nil {
+		f.record(fmt.Sprintf("learning %d %s %s", id, user, answer))
+	}
+	return err
+}
+
+// seen returns the calls so far.
+func (f *fakeRuntime) seen() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
 // Calls returns the calls so far and forgets them.
 func (f *fakeRuntime) take() []string {
 	f.mu.Lock()
@@ -132,8 +174,15 @@ func newEnv(t *testing.T, dialect string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := jobpeers.AcceptOneOffs(eng); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := jobpeers.New(jobpeers.Config{DB: db, Engine: eng, Clock: tenv.Clock, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e := &env{t: t, ctx: ctx, tenv: tenv, api: api, db: db, store: peers.NewStore(db), logs: logs}
-	e.rt = &fakeRuntime{store: e.store, explain: "You met *Kai* <!channel> because you share Tuesday mornings."}
+	e.rt = &fakeRuntime{store: e.store, svc: svc, explain: "You met *Kai* <!channel> because you share Tuesday mornings."}
 	add := func(name string, admin bool) string {
 		p, err := tenv.Slack.Control.AddPerson(ctx, slacksim.NewPerson{Name: name, RealName: strings.ToUpper(name[:1]) + name[1:], TZ: "Europe/London", IsAdmin: admin})
 		if err != nil {
@@ -317,9 +366,10 @@ func (e *env) people(id int64) (in, left []string) {
 	return in, left
 }
 
-// tables are every table a peer command may write.
+// tables are every table a peer command or button may write, and the
+// engine's occurrences (what the runtime plans).
 var tables = []string{"peer_networks", "peer_participants", "peer_avoid", "peer_rounds", "peer_groups", "peer_group_members",
-	"peer_unmatched", "peer_sessions", "peer_commitments", "peer_prompts", "peer_asks", "audit_log"}
+	"peer_unmatched", "peer_sessions", "peer_commitments", "peer_prompts", "peer_asks", "audit_log", "occurrences"}
 
 // state is every row the peer commands may change, as text: a command
 // that changes nothing leaves it as it was.

@@ -55,6 +55,8 @@ func surfaces(v string) []blockkittest.Surface {
 		{Name: "NetworkList", Kind: blockkit.Message, V: peerhandlers.NetworkList(its, v)},
 		{Name: "PromptList", Kind: blockkit.Message, V: peerhandlers.PromptList(prompts)},
 		{Name: "Home", Kind: blockkit.Home, V: home},
+		{Name: "CommitModal", Kind: blockkit.Modal, V: peerhandlers.CommitModal(peerhandlers.CommitForm{SessionID: 1, Text: blockkittest.Stored(v, peers.MaxCommitmentLen)})},
+		{Name: "CommitModalShared", Kind: blockkit.Modal, V: peerhandlers.CommitModal(peerhandlers.CommitForm{SessionID: 1 << 60, Text: blockkittest.Stored(v, peers.MaxCommitmentLen), Shared: true})},
 	}
 }
 
@@ -111,10 +113,15 @@ func TestHostileTextInReplies(t *testing.T) {
 
 // TestStableIDs: the ids Slack echoes back keep their values, so a form
 // opened before an upgrade still reaches its handler, and every
-// interactive element is namespaced "network:".
+// interactive element of the handlers' own surfaces is namespaced
+// "network:" (the runtime's buttons are jobs/peers', "peers:").
 func TestStableIDs(t *testing.T) {
 	if peerhandlers.CallbackNetwork != "network_form" || peerhandlers.BlockName != "network_name" || peerhandlers.BlockPeople != "network_people" {
 		t.Error("the form's ids changed")
+	}
+	if peerhandlers.CallbackCommit != "network_commit" || peerhandlers.BlockCommitText != "network_commit_text" ||
+		peerhandlers.BlockCommitShare != "network_commit_share" || peerhandlers.ValueShare != "share" {
+		t.Error("the commitment form's ids changed")
 	}
 	for _, s := range surfaces("x") {
 		b, err := json.Marshal(s.V)

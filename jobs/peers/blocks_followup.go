@@ -50,15 +50,7 @@ func FollowUpMessage(network string, groupID int64, second bool) engine.Message 
 		head = fmt.Sprintf("*Did you manage to meet?*\nLast time you said not yet — how did your *%s* intro go in the end? "+
 			"This is the last time I ask.", name)
 	}
-	value := strconv.FormatInt(groupID, 10)
-	blocks := []slack.Block{
-		section(head),
-		slack.NewActionBlock("",
-			slack.NewButtonBlockElement(ActionMet, value, mrkdwn.PlainText("We met")).WithStyle(slack.StylePrimary),
-			slack.NewButtonBlockElement(ActionNotYet, value, mrkdwn.PlainText("Not yet")),
-			slack.NewButtonBlockElement(ActionCouldnt, value, mrkdwn.PlainText("We couldn't")),
-		),
-	}
+	blocks := []slack.Block{section(head), followUpButtons(groupID)}
 	if !second {
 		blocks = append(blocks, slack.NewContextBlock("", mrkdwn.Text(
 			"If you couldn't meet, you'll both be first in line next round.")))
@@ -68,6 +60,41 @@ func FollowUpMessage(network string, groupID int64, second bool) engine.Message 
 		text = "Did you manage to meet through " + network + "?"
 	}
 	return engine.Message{Text: mrkdwn.Bound(text, textMax), Blocks: blocks}
+}
+
+// followUpButtons are the follow-up's three buttons, for group groupID.
+func followUpButtons(groupID int64) *slack.ActionBlock {
+	value := strconv.FormatInt(groupID, 10)
+	return slack.NewActionBlock("",
+		slack.NewButtonBlockElement(ActionMet, value, mrkdwn.PlainText("We met")).WithStyle(slack.StylePrimary),
+		slack.NewButtonBlockElement(ActionNotYet, value, mrkdwn.PlainText("Not yet")),
+		slack.NewButtonBlockElement(ActionCouldnt, value, mrkdwn.PlainText("We couldn't")),
+	)
+}
+
+// FollowUpAnsweredMessage is the follow-up once one of the group answered
+// o: it replaces the question in the group DM, so that everyone in the
+// group sees that it is answered (and nobody answers twice without
+// knowing), names nobody, and keeps the buttons, since any of them may
+// change the answer.
+func FollowUpAnsweredMessage(network string, groupID int64, o peers.Outcome) engine.Message {
+	name := mrkdwn.Bound(network, peers.MaxNameLen)
+	var line string
+	switch o {
+	case peers.OutcomeMet:
+		line = "Noted: *you met*. Thanks for saying!"
+	case peers.OutcomeNotYet:
+		line = "Noted: *not yet*. No rush — meet when it suits you."
+	default:
+		line = "Noted: *you couldn't meet*. You'll be first in line next round."
+	}
+	head := fmt.Sprintf("*How did your intro go?* (%s)\n%s", name, line)
+	blocks := []slack.Block{
+		section(head),
+		followUpButtons(groupID),
+		slack.NewContextBlock("", mrkdwn.Text("Any of you can change the answer; nobody is told who gave it, and the network only ever sees the totals.")),
+	}
+	return engine.Message{Text: mrkdwn.Bound("How did your intro in "+network+" go? Answered.", textMax), Blocks: blocks}
 }
 
 // PauseCheckMessage is the personal DM to someone who left the last

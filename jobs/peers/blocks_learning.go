@@ -66,7 +66,11 @@ func learningCheckinMessage(n peers.Network, g peers.RoundGroup, user string) en
 	}
 	text := fmt.Sprintf("How is your learning pair on %s with %s going (%s)?", skillName(g), with, netName(n))
 	id := strconv.FormatInt(g.ID, 10)
-	end := slack.NewButtonBlockElement(ActionLearningEnd, id, mrkdwn.PlainText("End the pair"))
+	// Ending cannot be undone from here: Slack asks before it sends.
+	end := slack.NewButtonBlockElement(ActionLearningEnd, id, mrkdwn.PlainText("End the pair")).WithStyle(slack.StyleDanger).
+		WithConfirm(slack.NewConfirmationBlockObject(mrkdwn.PlainText("End the pair?"),
+			mrkdwn.PlainText("This ends your learning pair for both of you: no more check-ins about it. Your skills stay as they are."),
+			mrkdwn.PlainText("End it"), mrkdwn.PlainText("Keep it")))
 	return engine.Message{Text: "How is your learning pair going?", Blocks: []slack.Block{circSection(text), slack.NewActionBlock("",
 		slack.NewButtonBlockElement(ActionLearningWell, id, mrkdwn.PlainText("Going well")),
 		slack.NewButtonBlockElement(ActionLearningNotMet, id, mrkdwn.PlainText("We haven't met")),

@@ -394,7 +394,7 @@ func TestPeersEightWeeks(t *testing.T) {
 
 	add := func(name, tz, hours string) peerPerson {
 		t.Helper()
-		p, err := w.ctl.AddPerson(ctx, slacksim.NewPerson{Name: "peer-" + strings.ToLower(name), RealName: name, TZ: tz})
+		p, err := w.ctl.AddPerson(ctx, slacksim.NewPerson{Name: "peer-" + strings.ToLower(name), RealName: name, TZ: tz, IsAdmin: name == "Ada"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -546,9 +546,18 @@ func TestPeersEightWeeks(t *testing.T) {
 		t.Errorf("deleting the ask again: %q, want the code unknown", got)
 	}
 
+	// The admin lowers the workspace's minimum group size to 3, so that a
+	// round of three intros shows its counts split by answer.
+	if got := w.command(ada.id, "", "/trellis admin min-group 3"); !strings.Contains(got, "Saved") {
+		t.Fatalf("/trellis admin min-group 3: %q", got)
+	}
+
 	// Eight weeks, a round a week. Within each, the clock stops just
-	// after each group's follow-up, so that its members answer as people
-	// do (answers: the buttons' part of the story).
+	// after each group's follow-up, and one of the group answers with its
+	// buttons: in the first round one group met, one not yet (asked again
+	// once), one couldn't (first in line next round); later, all met.
+	// After the first circle session, Ada and Ben say what they will try
+	// (privately) and Cleo too, sharing hers with the circle.
 	london := ada.loc
 	const weeks = 8
 	type roundInfo struct {
@@ -557,10 +566,63 @@ func TestPeersEightWeeks(t *testing.T) {
 		groups    []peers.RoundGroup
 		unmatched []peers.RoundUnmatched
 	}
+	type stop struct {
+		at time.Time
+		do func()
+	}
 	var rounds []roundInfo
+	outcomes := map[int64]string{} // group → the button clicked
+	secondAsk := map[int64]bool{}  // group → a second asking is due
+	var couldnt []string           // the members of the group that couldn't meet
+	followUpOf := func(g peers.RoundGroup, from, to time.Time, marker string) (slacksim.Message, bool) {
+		for _, m := range w.groupMessages(g.Users()...) {
+			if at := tsTime(m.TS); !at.Before(from) && at.Before(to) && strings.Contains(blockText(m.Blocks), marker) {
+				return m, true
+			}
+		}
+		return slacksim.Message{}, false
+	}
+	commitTexts := map[string]string{
+		ada.id:  "Ask my team what one thing they would stop doing",
+		ben.id:  "Block an hour each Friday to prepare my one-to-ones",
+		cleo.id: "Say no to one meeting a week",
+	}
+	commit := func(p peerPerson, share bool) {
+		t.Helper()
+		var ask slacksim.Message
+		for _, m := range w.botMessages(p.id) {
+			if strings.Contains(blockText(m.Blocks), "*What will you try*") {
+				ask = m
+			}
+		}
+		if ask.TS == "" {
+			t.Fatalf("%s has no \"What will you try?\" DM after the first session", p.name)
+		}
+		if at := tsTime(ask.TS); !p.working(at) || calendar.DateOf(at.In(p.loc)) != (calendar.Date{Year: 2027, Month: 3, Day: 2}) {
+			t.Errorf("%s's \"What will you try?\" at %s, want inside their hours on the working day after the session", p.name, at.In(p.loc))
+		}
+		w.click(p.id, ask, jobpeers.ActionCommit)
+		stack, err := w.ctl.Views(ctx, p.id)
+		if err != nil || len(stack) == 0 || stack[len(stack)-1].CallbackID != peerhandlers.CallbackCommit {
+			t.Fatalf("%s's views after the button = %+v, %v; want the commitment form", p.name, stack, err)
+		}
+		v := stack[len(stack)-1]
+		over := map[string]any{peerhandlers.BlockCommitText: commitTexts[p.id]}
+		if share {
+			over[peerhandlers.BlockCommitShare] = []string{peerhandlers.ValueShare}
+		}
+		st, err := slacksim.FormState(v.Blocks, over)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := w.ctl.SubmitView(ctx, v.ID, slacksim.SubmitRequest{User: p.id, Values: st}); err != nil || res.ResponseAction == "errors" || len(res.Errors) > 0 {
+			t.Fatalf("%s's commitment: %+v, %v", p.name, res, err)
+		}
+	}
 	for week := range weeks {
 		first := monday.AddDays(7 * week)
 		opened := first.In(london)
+		end := first.AddDays(7).In(london)
 		w.move(opened.Add(time.Minute))
 		r, err := w.store.RoundByNumber(ctx, ws, intros.ID, peers.RoundRound, week+1)
 		if err != nil {
@@ -575,14 +637,63 @@ func TestPeersEightWeeks(t *testing.T) {
 			t.Fatal(err)
 		}
 		rounds = append(rounds, roundInfo{round: r, opened: opened, groups: gs, unmatched: un})
-		var stops []time.Time
-		for _, g := range gs {
-			intro := jobpeers.IntroAt(g.Shared, opened)
-			stops = append(stops, jobpeers.FollowUpAt(g.Shared, intro).Add(time.Minute))
+		if week == 1 {
+			// The members of the group that couldn't meet: placed, and
+			// their priority spent.
+			for _, u := range couldnt {
+				if _, ok, err := w.store.GroupOf(ctx, ws, r.ID, u); err != nil || !ok {
+					t.Errorf("round 2: %s, first in line after \"couldn't\", is in no group (%v)", w.names[u], err)
+				}
+				if pt, err := w.store.Participant(ctx, ws, intros.ID, u); err != nil || pt.Priority {
+					t.Errorf("round 2: %s placed, priority still %v (%v)", w.names[u], pt.Priority, err)
+				}
+			}
 		}
-		sort.Slice(stops, func(i, j int) bool { return stops[i].Before(stops[j]) })
-		for _, at := range stops {
-			w.move(at)
+		var stops []stop
+		for gi, g := range gs {
+			intro := jobpeers.IntroAt(g.Shared, opened)
+			fu := jobpeers.FollowUpAt(g.Shared, intro).Add(time.Minute)
+			stops = append(stops, stop{at: fu, do: func() {
+				m, ok := followUpOf(g, opened, end, "*How did your intro go?*")
+				if !ok {
+					t.Errorf("round %d: no follow-up for %v by %s", week+1, names(w, g.Users()), fu.UTC())
+					return
+				}
+				action := jobpeers.ActionMet
+				if week == 0 {
+					action = []string{jobpeers.ActionMet, jobpeers.ActionNotYet, jobpeers.ActionCouldnt}[gi%3]
+				}
+				users := g.Users()
+				w.click(users[len(users)-1], m, action)
+				outcomes[g.ID] = action
+				switch action {
+				case jobpeers.ActionCouldnt:
+					couldnt = append(couldnt, users...)
+					for _, u := range users {
+						if pt, err := w.store.Participant(ctx, ws, intros.ID, u); err != nil || !pt.Priority {
+							t.Errorf("after \"couldn't\", %s's priority is %v (%v), want first in line", w.names[u], pt.Priority, err)
+						}
+					}
+				case jobpeers.ActionNotYet:
+					if _, ok := jobpeers.SecondAskAt(g.Shared, w.clk.Now()); ok {
+						secondAsk[g.ID] = true
+					}
+				}
+			}})
+		}
+		if week == 0 {
+			// The day after the first session, once everyone's 10:00 has
+			// passed (New York's is 15:00 UTC).
+			stops = append(stops, stop{at: time.Date(2027, 3, 2, 22, 0, 0, 0, time.UTC), do: func() {
+				commit(ada, false)
+				commit(ben, false)
+				commit(cleo, true)
+			}})
+		}
+		sort.SliceStable(stops, func(i, j int) bool { return stops[i].at.Before(stops[j].at) })
+		for _, s := range stops {
+			w.move(s.at)
+			s.do()
 		}
 	}
 	// The last round's counts, the day after it.
@@ -704,6 +815,24 @@ func TestPeersEightWeeks(t *testing.T) {
 					}
 				}
 			}
+			var seconds []slacksim.Message
+			for _, m := range msgs {
+				if at := tsTime(m.TS); !at.Before(ri.opened) && at.Before(end) {
+					for range strings.Count(blockText(m.Blocks), "*Did you manage to meet?*") {
+						seconds = append(seconds, m)
+					}
+				}
+			}
+			if want := map[bool]int{true: 1}[secondAsk[g.ID]]; len(seconds) != want {
+				t.Errorf("round %d: the group of %v (answered %q) was asked again %d times, want %d", i+1, names(w, g.Users()), outcomes[g.ID], len(seconds), want)
+			}
+			for _, m := range seconds {
+				for _, p := range members {
+					if at := tsTime(m.TS); !p.working(at) {
+						t.Errorf("round %d: the second asking of %v at %s, outside %s's hours", i+1, names(w, g.Users()), at.UTC(), p.name)
+					}
+				}
+			}
 			if len(followUps) != 1 {
 				t.Errorf("round %d: the group of %v got %d follow-ups, want 1", i+1, names(w, g.Users()), len(followUps))
 			} else {
@@ -778,8 +907,17 @@ func TestPeersEightWeeks(t *testing.T) {
 			t.Errorf("counts post %d at %s, want %s", i+1, at, want)
 		}
 		txt := m.Text + blockText(m.Blocks)
-		if n := fmt.Sprintf("This round: %d intro", len(rounds[min(i, len(rounds)-1)].groups)); !strings.Contains(txt, n) {
-			t.Errorf("counts post %d: %q, want %q", i+1, txt, n)
+		if i < len(rounds) {
+			c := map[string]int{}
+			for _, g := range rounds[i].groups {
+				c[outcomes[g.ID]]++
+			}
+			gs := len(rounds[i].groups)
+			want := fmt.Sprintf("This round: %d intros — %d met, %d not yet, %d couldn't, %d no answer", gs,
+				c[jobpeers.ActionMet], c[jobpeers.ActionNotYet], c[jobpeers.ActionCouldnt], gs-c[jobpeers.ActionMet]-c[jobpeers.ActionNotYet]-c[jobpeers.ActionCouldnt])
+			if !strings.Contains(txt, want) {
+				t.Errorf("counts post %d: %q, want %q", i+1, txt, want)
+			}
 		}
 		for _, p := range everyone {
 			if strings.Contains(txt, p.name) || strings.Contains(txt, p.id) {
@@ -869,6 +1007,69 @@ func TestPeersEightWeeks(t *testing.T) {
 		}
 		if txt := blockText(prompts[0].Blocks); !strings.Contains(txt, "<@"+ss.Facilitator+"> facilitates this time") || !strings.Contains(txt, "Today's prompt") {
 			t.Errorf("session %d's prompt: %q, want the facilitator and the prompt", i+1, txt)
+		}
+	}
+
+	// What each said they would try came back to them alone, in their
+	// own DM, at their next session: Ada's and Cleo's on 15 March, Ben's
+	// (away that day) on 29 March; Cleo's, shared, reached the circle
+	// once; no commitment is in any other conversation.
+	recallOn := map[string]calendar.Date{ada.id: {Year: 2027, Month: 3, Day: 15}, cleo.id: {Year: 2027, Month: 3, Day: 15}, ben.id: {Year: 2027, Month: 3, Day: 29}}
+	for _, p := range []peerPerson{ada, ben, cleo, gia} {
+		var recalls []time.Time
+		for _, m := range w.botMessages(p.id) {
+			txt := blockText(m.Blocks)
+			for range strings.Count(txt, "Last time you said you'd try") {
+				recalls = append(recalls, tsTime(m.TS))
+				if !strings.Contains(txt, commitTexts[p.id]) {
+					t.Errorf("%s's recall: %q, want their own commitment %q", p.name, txt, commitTexts[p.id])
+				}
+			}
+		}
+		want, ok := recallOn[p.id]
+		switch {
+		case !ok && len(recalls) > 0:
+			t.Errorf("%s, who committed to nothing, got %d recalls", p.name, len(recalls))
+		case ok && len(recalls) != 1:
+			t.Errorf("%s got %d recalls, want 1 (at the session of %s)", p.name, len(recalls), want)
+		case ok && (calendar.DateOf(recalls[0].In(london)) != want || !p.working(recalls[0])):
+			t.Errorf("%s's recall at %s, want inside their hours on %s", p.name, recalls[0].In(p.loc), want)
+		}
+	}
+	allConvs, err := w.ctl.Conversations(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := 0
+	for _, c := range allConvs {
+		for _, m := range w.botMessages(c.ID) {
+			txt := m.Text + blockText(m.Blocks)
+			for author, text := range commitTexts {
+				if !strings.Contains(txt, text) {
+					continue
+				}
+				own := c.Kind == "im" && slices.Contains(c.Members, author)
+				circleDM := c.Kind == "mpim" && slices.Equal(slices.Sorted(slices.Values(slices.DeleteFunc(slices.Clone(c.Members), func(u string) bool { return byID[u].id == "" }))), circleOf)
+				switch {
+				case own:
+				case author == cleo.id && circleDM && strings.Contains(txt, "shares what they will try"):
+					shared++
+				default:
+					t.Errorf("%s's commitment is in conversation %s (%s of %v): %q", w.names[author], c.ID, c.Kind, names(w, c.Members), txt)
+				}
+			}
+		}
+	}
+	if shared != 1 {
+		t.Errorf("Cleo's shared commitment reached her circle %d times, want 1", shared)
+	}
+
+	// Everyone answered every follow-up: nobody was asked to pause.
+	for _, p := range everyone {
+		for _, m := range w.botMessages(p.id) {
+			if strings.Contains(blockText(m.Blocks), "Shall I pause your intros") {
+				t.Errorf("%s was asked whether to pause, having answered: %q", p.name, blockText(m.Blocks))
+			}
 		}
 	}
 

@@ -718,6 +718,29 @@ func TestPeersEightWeeks(t *testing.T) {
 	// The last round's counts, the day after it.
 	w.move(monday.AddDays(7 * weeks).In(london).Add(11 * time.Hour))
 
+	// One row per round of either network (rounds and terms), whatever
+	// the replicas: eight rounds and the ninth opened on its Monday, one
+	// term.
+	rows, err := models.QueryRows[struct {
+		NetworkID int64  `gorm:"column:network_id"`
+		Kind      string `gorm:"column:kind"`
+		Number    int    `gorm:"column:number"`
+		N         int    `gorm:"column:n"`
+	}](ctx, w.db, `SELECT network_id, kind, number, COUNT(*) AS n FROM peer_rounds GROUP BY network_id, kind, number ORDER BY network_id, kind, number`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perNetwork := map[int64]int{}
+	for _, r := range rows {
+		perNetwork[r.NetworkID]++
+		if r.N != 1 {
+			t.Errorf("network %d's %s %d is stored %d times", r.NetworkID, r.Kind, r.Number, r.N)
+		}
+	}
+	if perNetwork[intros.ID] != weeks+1 || perNetwork[circles.ID] != 1 {
+		t.Errorf("rounds stored: %+v, want %d of intros and 1 term of circles", rows, weeks+1)
+	}
+
 	// Every round is stored once, numbered 1 to 8.
 	for i, ri := range rounds {
 		if ri.round.Number != i+1 || ri.round.StartsOn != monday.AddDays(7*i) || ri.round.EndsOn != monday.AddDays(7*i+6) {

@@ -653,7 +653,8 @@ func Recover() Middleware {
 
 // Logging returns middleware that writes one line per request: kind, team,
 // user, route (command, action_id, callback_id or event type), duration and
-// outcome. It never logs tokens or message text.
+// outcome. It never logs tokens or message text, and leaves the user out of
+// a request its handler redacted (Request.Redact).
 func Logging(log *slog.Logger) Middleware {
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, req *Request) (*Response, error) {
@@ -672,7 +673,11 @@ func Logging(log *slog.Logger) Middleware {
 
 // requestAttrs describes req for a log line, followed by extra.
 func requestAttrs(req *Request, extra ...any) []any {
-	attrs := []any{"kind", req.Kind.String(), "team", req.TeamID, "user", req.UserID, "route", routeOf(req)}
+	user := req.UserID
+	if req.Redacted() {
+		user = "(redacted)"
+	}
+	attrs := []any{"kind", req.Kind.String(), "team", req.TeamID, "user", user, "route", routeOf(req)}
 	if req.EventID != "" {
 		attrs = append(attrs, "event_id", req.EventID, "retry", req.RetryNum)
 	}

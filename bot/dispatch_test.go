@@ -248,6 +248,30 @@ func TestLoggingMiddleware(t *testing.T) {
 	}
 }
 
+// A request its handler redacted is logged without its person: the
+// route, team and outcome stay, the user id goes.
+func TestLoggingRedacted(t *testing.T) {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(lockedWriter{&mu, &buf}, nil))
+	mux := bot.NewMux()
+	mux.Use(bot.Logging(log))
+	mux.Event("message", bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		req.Redact()
+		return nil, nil
+	}))
+	in := newInstance(t, kvtest.New(t), mux, bot.DispatcherConfig{})
+	if status := postEvent(t, in, eventBody(t, "EvRedact", messageEvent("U1SECRET", "D1", "1700000000.000901")), 0); status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	if strings.Contains(out, "U1SECRET") || !strings.Contains(out, "user=(redacted)") || !strings.Contains(out, "route=message") {
+		t.Errorf("log = %q, want the route without the user", out)
+	}
+}
+
 type lockedWriter struct {
 	mu *sync.Mutex
 	w  *bytes.Buffer

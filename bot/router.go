@@ -78,6 +78,8 @@ type Request struct {
 
 	mu    sync.Mutex
 	after []func(ctx context.Context)
+	// redacted says the request's log line must not name its person.
+	redacted bool
 	// subs deduplicates an event's subscribers one by one; the
 	// Dispatcher sets it. Nil serves every subscriber.
 	subs *subscriberClaims
@@ -99,6 +101,22 @@ func (r *Request) forSubscriber() *Request {
 		RetryNum:     r.RetryNum,
 		Slack:        r.Slack,
 	}
+}
+
+// Redact keeps the person who made the request out of its log line
+// (Logging): for a request whose point is that nobody can tell who made
+// it, such as an anonymous question.
+func (r *Request) Redact() {
+	r.mu.Lock()
+	r.redacted = true
+	r.mu.Unlock()
+}
+
+// Redacted reports whether Redact was called.
+func (r *Request) Redacted() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.redacted
 }
 
 // After schedules fn to run once the request has been acknowledged. Slow work

@@ -133,6 +133,8 @@ const askHint = "Your question is posted in the network's channel as “Someone 
 // CODE. Nothing here logs, stores or tells anyone who asked: the only
 // reply is the asker's own, and the runtime is given the question alone.
 func (h *Handlers) ask(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
+	// Not even the request's log line says who asked, or who deleted.
+	req.Redact()
 	if rest, ok := cutWord(args, "delete"); ok {
 		return h.deleteAsk(ctx, req, rest)
 	}

@@ -19,7 +19,7 @@ import (
 // usage is the hint under a reply to a bare or unknown /trellis network
 // word.
 const usage = "`/trellis network new`, `list`, `edit|pause|resume|delete NETWORK`, `pause me [NETWORK] [until 2027-01-15]`, `resume me`, " +
-	"`leave`, `join`, `add|remove NETWORK @person`, `avoid @person`, `unavoid @person`, `skills`, `ask QUESTION`, `ask delete CODE`, `why`."
+	"`leave`, `join`, `add|remove NETWORK @person`, `avoid @person`, `unavoid @person`, `skills`, `capacity [NETWORK] N|default`, `ask QUESTION`, `ask delete CODE`, `why`."
 
 // cmdNetwork serves /trellis network and its subcommands.
 func (h *Handlers) cmdNetwork(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
@@ -51,6 +51,8 @@ func (h *Handlers) cmdNetwork(ctx context.Context, req *bot.Request, p models.Pe
 		return h.unavoid(ctx, req, p, rest)
 	case "skills", "skill":
 		return h.skills(ctx, req, p, rest)
+	case "capacity":
+		return h.capacity(ctx, req, p, rest)
 	case "ask":
 		return h.ask(ctx, req, p, rest)
 	case "why":

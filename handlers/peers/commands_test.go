@@ -334,6 +334,64 @@ func TestSkills(t *testing.T) {
 	}
 }
 
+// Capacity in a learning network: each person sets, shows and resets
+// their own only; bad numbers, another kind of network, an outsider or
+// someone else named store nothing and tell the runtime nothing.
+func TestCapacity(t *testing.T) {
+	e := newEnv(t, modelstest.Dialects()[0])
+	e.create(e.owner, e.channel, goodForm("Intros"))
+	learn := e.create(e.owner, e.channel, goodForm("Learn").set(peerhandlers.BlockKind, choice("learning")))
+	capacityOf := func(user string) int {
+		t.Helper()
+		p, err := e.store.Participant(e.ctx, team, learn.ID, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Capacity
+	}
+	e.rt.take()
+	before := e.state()
+	for _, c := range []struct{ user, cmd, want string }{
+		{e.kai, "network capacity Intros 1", "capacity is for learning pairs"},
+		{e.kai, "network capacity Learn 9", "from 1 to 5"},
+		{e.kai, "network capacity Learn 0", "from 1 to 5"},
+		{e.kai, "network capacity Learn -1", "from 1 to 5"},
+		{e.kai, "network capacity Learn 1.5", "from 1 to 5"},
+		{e.kai, "network capacity Learn 2x", "`2x` isn't one"},
+		{e.kai, "network capacity Nope 1", "I couldn't find a network called `Nope`"},
+		{e.kai, "network capacity Learn <@" + e.lena + "> 1", "I couldn't find a network"},
+		{e.kai, "network capacity 1", "Which network?"},
+		{e.admin, "network capacity Learn 1", "You aren't in"},
+		{e.admin, "network capacity Learn", "You aren't in"},
+	} {
+		contains(t, c.cmd, e.do(c.user, "", c.cmd), c.want)
+	}
+	if e.state() != before {
+		t.Error("a refused capacity command changed the tables")
+	}
+	if calls := e.rt.take(); len(calls) > 0 {
+		t.Errorf("refused commands told the runtime %v", calls)
+	}
+
+	contains(t, "show default", e.do(e.kai, "", "network capacity Learn"), "up to 2 learners at a time in *Learn*: the network's number")
+	contains(t, "set", e.do(e.kai, "", "network capacity "+itoa(learn.ID)+" 1"), "Done: you take up to 1 learner at a time in *Learn*")
+	if got := capacityOf(e.kai); got != 1 {
+		t.Errorf("Kai's stored capacity = %d, want 1", got)
+	}
+	if got := capacityOf(e.lena); got != 0 {
+		t.Errorf("Lena's stored capacity = %d after Kai's command, want 0 (the network's)", got)
+	}
+	if got := e.rt.take(); !slices.Equal(got, []string{"changed " + itoa(learn.ID)}) {
+		t.Errorf("runtime calls = %v, want the network changed", got)
+	}
+	contains(t, "show own", e.do(e.kai, "", "network capacity Learn"), "up to 1 learner at a time in *Learn* (the network's number is 2)")
+	contains(t, "Lena's own", e.do(e.lena, "", "network capacity Learn"), "up to 2 learners at a time in *Learn*: the network's number")
+	contains(t, "back to the network's", e.do(e.kai, "", "network capacity Learn DEFAULT"), "the network's number in *Learn*, up to 2 learners")
+	if got := capacityOf(e.kai); got != 0 {
+		t.Errorf("Kai's stored capacity = %d after default, want 0", got)
+	}
+}
+
 func mustNetwork(e *env, name string) peers.Network {
 	n, ok := e.network(name)
 	if !ok {

@@ -176,6 +176,7 @@ func HelpLines() []string {
 		"`/trellis network edit|pause|resume|delete NETWORK` for its owner; `add|remove NETWORK @person` for a network of chosen people",
 		"`/trellis network pause me [NETWORK] [until 2027-01-15]`, `resume me`, `leave`, `join` — your own part; nobody has to explain",
 		"`/trellis network avoid @person` — a private list of people you'd rather not be paired with; only you ever see it",
-		"`/trellis network skills teach: sql 4; learn: okrs`, `ask QUESTION` (anonymous), `why` — why you were paired",
+		"`/trellis network skills teach: sql 4; learn: okrs`, `capacity [NETWORK] 1-5|default` — what you teach and learn, and how many learners you take",
+		"`/trellis network ask QUESTION` (anonymous), `why` — why you were paired",
 	}
 }

@@ -93,6 +93,7 @@ func TestHostileTextInReplies(t *testing.T) {
 		{e.kai, e.channel, "network pause " + id}, {e.owner, e.channel, "network pause " + id}, {e.owner, e.channel, "network resume " + id},
 		{e.owner, e.channel, "network delete " + id}, {e.kai, e.channel, "network leave " + id}, {e.kai, e.channel, "network join " + id},
 		{e.kai, e.channel, "network skills " + id + " teach: <!here> *x*"}, {e.kai, e.channel, "network skills " + id},
+		{e.kai, e.channel, "network capacity " + id + " 1"}, {e.kai, e.channel, "network capacity " + id},
 		{e.kai, e.channel, "network ask " + id + " <!channel> what about <@U123>?"}, {e.kai, e.channel, "network <!channel>"},
 		{e.kai, e.channel, "network leave <!channel>"}, {e.admin, "", "admin network prompt add <!here> | <!channel> *hi* <http://x.example|y>"},
 		{e.admin, "", "admin network prompts"}, {e.admin, "", "admin network <!channel>"},

@@ -20,7 +20,7 @@ var askCode = regexp.MustCompile(`\*([A-Z2-7]{10})\*`)
 func script(e *env) []string {
 	var out []string
 	cmds := []string{"network", "network list", "network help", "network why", "network why Intros", "network skills Learn",
-		"network skills Learn teach: go; learn: sql", "network pause me Intros until 2027-03-01", "network resume me Intros",
+		"network skills Learn teach: go; learn: sql", "network capacity Learn 1", "network capacity Learn", "network pause me Intros until 2027-03-01", "network resume me Intros",
 		"network pause Intros", "network resume Intros", "network leave Learn", "network join Learn", "network delete Learn",
 		"network add Chosen <@" + e.sven + ">", "network remove Chosen <@" + e.sven + ">", "network edit",
 		"network ask delete AAAAAAAAAA", "network ask", "network frob", "network avoid <@" + e.owner + ">", "network unavoid <@" + e.owner + ">"}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/trellis-bot/trellis/bot"
@@ -13,7 +14,7 @@ import (
 	"github.com/trellis-bot/trellis/models/peers"
 )
 
-// The avoid list, skills, anonymous asks and "why": each reply goes to
+// The avoid list, skills and capacity, anonymous asks and "why": each reply goes to
 // the person who typed the command alone (an ephemeral reply), and the
 // avoid list and the asker are never logged.
 
@@ -125,6 +126,72 @@ func (h *Handlers) skills(ctx context.Context, req *bot.Request, p models.Person
 	h.changed(req, n.ID)
 	return handlers.Notice(fmt.Sprintf("Saved your skills in %s: %s", name(n), views.Mrkdwn(canonical, peers.MaxSkillsLen)), "You're matched by them from the next round."), nil
 }
+
+// capacityHint says how a person's capacity works.
+const capacityHint = "Like `/trellis network capacity Learn 1`: how many learners you take at a time, from 1 to 5; " +
+	"`/trellis network capacity Learn default` goes back to the network's number. Pairs you already have go on either way."
+
+// capacity answers /trellis network capacity [NETWORK] [N|default] in a
+// learning network: with N (1 to peers.MaxCapacity) stores how many
+// learners the person takes at a time, with "default" goes back to the
+// network's number, and without either shows theirs. The last word is
+// the value when it is a number or "default": "capacity 2" sets 2 rather
+// than naming network 2.
+func (h *Handlers) capacity(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
+	ref, value := strings.TrimSpace(args), ""
+	if ref != "" {
+		i := strings.LastIndexAny(ref, " \t\n") // -1: one word
+		if last := ref[i+1:]; strings.EqualFold(last, "default") || strings.ContainsAny(last[:1], "-+0123456789") {
+			ref, value = strings.TrimSpace(ref[:i+1]), last
+		}
+	}
+	set := 0 // 0: the network's
+	if value != "" && !strings.EqualFold(value, "default") {
+		v, err := strconv.Atoi(value)
+		if err != nil || v < 1 || v > peers.MaxCapacity {
+			return handlers.Notice(fmt.Sprintf("Give a whole number of learners from 1 to %d, or `default`; %s isn't one. Nothing was changed.",
+				peers.MaxCapacity, views.Code(value)), capacityHint), nil
+		}
+		set = v
+	}
+	n, resp, err := h.pick(ctx, req, ref, "capacity")
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	if n.Kind != peers.KindLearning {
+		return handlers.Notice(fmt.Sprintf("%s is a network of %s: capacity is for learning pairs. Nothing was changed.", name(n), kindLabel(n.Kind)), ""), nil
+	}
+	part, err := h.store.Participant(ctx, req.TeamID, n.ID, req.UserID)
+	if errors.Is(err, peers.ErrNotFound) || (err == nil && part.Left) {
+		return notIn(n), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if value == "" {
+		if part.Capacity == 0 {
+			return handlers.Notice(fmt.Sprintf("You take up to %s at a time in %s: the network's number.", learners(n.Capacity), name(n)), capacityHint), nil
+		}
+		return handlers.Notice(fmt.Sprintf("You take up to %s at a time in %s (the network's number is %d).", learners(part.Capacity), name(n), n.Capacity), capacityHint), nil
+	}
+	err = h.store.SetCapacity(ctx, req.TeamID, n.ID, req.UserID, set)
+	if resp, ok := refused(err, capacityHint); ok {
+		return resp, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	h.changed(req, n.ID)
+	if set == 0 {
+		return handlers.Notice(fmt.Sprintf("Done: you take the network's number in %s, up to %s at a time.", name(n), learners(n.Capacity)),
+			"From the next round; pairs you already have go on."), nil
+	}
+	return handlers.Notice(fmt.Sprintf("Done: you take up to %s at a time in %s.", learners(set), name(n)),
+		"From the next round; pairs you already have go on."), nil
+}
+
+// learners is "1 learner" or "n learners".
+func learners(n int) string { return fmt.Sprintf("%d %s", n, views.Plural(n, "learner", "learners")) }
 
 // askHint says how an ask works.
 const askHint = "Your question is posted in the network's channel as “Someone in this network asks: …”. Nothing stored says who asked."

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/peers"
 )
 
@@ -91,4 +92,63 @@ func TestLearningPairs(t *testing.T) {
 		}
 		noLiveText(t, h.everything(), liveBits...)
 	})
+}
+
+// A teacher's own capacity, when set, is theirs instead of the
+// network's: with the network's 2, Tea (her own: 1) takes one learner
+// over three rounds, Ted (the network's) two, and the fourth learner
+// waits.
+func TestLearningOwnCapacity(t *testing.T) {
+	t.Parallel()
+	london, _ := time.LoadLocation("Europe/London")
+	h := newCirclesHarness(t, models.DialectSQLite, 1, time.Date(2027, 1, 3, 12, 0, 0, 0, time.UTC))
+	hours := "mon-fri 09:00-17:00"
+	tea, ted := h.person("Tea", "Europe/London", hours), h.person("Ted", "Europe/London", hours)
+	var learnersOf []string
+	for _, name := range []string{"Ann", "Bo", "Cy", "Di"} {
+		learnersOf = append(learnersOf, h.person(name, "Europe/London", hours))
+	}
+	users := append([]string{tea, ted}, learnersOf...)
+	n := peers.DefaultNetwork(peers.KindLearning)
+	n.Name, n.Channel, n.ChannelTZ, n.Anchor = "Learn", h.channel("learn", users), "Europe/London", cday(2027, 1, 4)
+	n = h.network(n, users)
+	if n.Capacity != 2 {
+		t.Fatalf("the network's capacity = %d, want 2", n.Capacity)
+	}
+	skills := map[string]string{tea: "teach: sql 5", ted: "teach: sql 5"}
+	for _, u := range learnersOf {
+		skills[u] = "learn: sql"
+	}
+	for u, sk := range skills {
+		if err := h.store.SetSkills(h.ctx, circleTeam, n.ID, u, sk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.store.SetCapacity(h.ctx, circleTeam, n.ID, tea, 1); err != nil {
+		t.Fatal(err)
+	}
+
+	// Rounds on 4 and 18 January and 1 February.
+	h.runTo(time.Date(2027, 2, 2, 0, 0, 0, 0, time.UTC), london)
+	taught := map[string]int{}
+	for num := 1; num <= 3; num++ {
+		r, err := h.store.RoundByNumber(h.ctx, circleTeam, n.ID, peers.RoundRound, num)
+		if err != nil {
+			t.Fatalf("round %d: %v", num, err)
+		}
+		gs, err := h.store.Groups(h.ctx, circleTeam, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range gs {
+			for _, m := range g.Members {
+				if m.Role == peers.RoleTeacher {
+					taught[m.User]++
+				}
+			}
+		}
+	}
+	if taught[tea] != 1 || taught[ted] != 2 {
+		t.Errorf("Tea teaches %d learners, Ted %d; want 1 (her own capacity) and 2 (the network's)", taught[tea], taught[ted])
+	}
 }

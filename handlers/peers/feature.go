@@ -101,6 +101,8 @@ type Handlers struct {
 	log       *slog.Logger
 	clock     clock.Clock
 	botUserID func(ctx context.Context, team string) string
+	// kinds is what Slack said of channel members: person or not.
+	kinds memberKinds
 }
 
 // New returns the peer networks' handlers.

@@ -241,8 +241,10 @@ func (h *Handlers) ask(ctx context.Context, req *bot.Request, p models.Person, a
 		return nil, errors.New("ask: counting the participants failed")
 	}
 	if active < ws.MinGroupSize {
-		return handlers.Notice(fmt.Sprintf("%s has %d active %s, and an anonymous question needs at least %d, so that nobody can tell who asked. Nothing was posted.",
-			name(n), active, views.Plural(active, "person", "people"), ws.MinGroupSize), ""), nil
+		// How many take part now is not said: with the network's size it
+		// would tell who paused.
+		return handlers.Notice(fmt.Sprintf("An anonymous question in %s needs at least %d people taking part, so that nobody can tell who asked. Nothing was posted.",
+			name(n), ws.MinGroupSize), ""), nil
 	}
 	if h.rt == nil {
 		return handlers.Notice("Questions can't be posted yet. Nothing was posted.", ""), nil
@@ -321,15 +323,25 @@ func wordEnds(s string) []int {
 	return out
 }
 
-// activeCount is how many of n's people take part today, in its zone.
+// activeCount is how many of n's people take part today, in its zone,
+// counting only people whose Slack profile Trellis has stored (never a
+// bot, nor a member not known yet to be a person): the asks' threshold
+// counts people who could have asked.
 func (h *Handlers) activeCount(ctx context.Context, ws string, n peers.Network) (int, error) {
 	ps, err := h.store.Participants(ctx, ws, n.ID)
 	if err != nil {
 		return 0, err
 	}
-	today, count := h.today(n), 0
+	stored, err := h.storedPeople(ctx, ws)
+	if err != nil {
+		return 0, err
+	}
+	today, now, count := h.today(n), h.clock.Now(), 0
 	for _, p := range ps {
-		if p.Active(today) {
+		if person, known := h.kinds.get(ws, p.User, now); known && !person {
+			continue
+		}
+		if p.Active(today) && stored[p.User] {
 			count++
 		}
 	}

@@ -208,7 +208,7 @@ func (h *Handlers) ask(ctx context.Context, req *bot.Request, p models.Person, a
 	if strings.TrimSpace(args) == "" {
 		return handlers.Notice("What would you like to ask? Nothing was posted.", "Like `/trellis network ask How do you run your first 1:1 with a new report?`. "+askHint), nil
 	}
-	ref, question, err := h.splitAsk(ctx, req.TeamID, args)
+	ref, question, err := h.splitAsk(ctx, req, args)
 	if err != nil {
 		return nil, errors.New("ask: reading the networks failed")
 	}
@@ -283,23 +283,57 @@ func (h *Handlers) deleteAsk(ctx context.Context, req *bot.Request, code string)
 	return handlers.Notice("Your question is deleted, and its post removed from the channel.", ""), nil
 }
 
-// splitAsk splits an ask's words into the network it names first (an id
-// or a name, the longest that names a network) and the question; with no
-// network named, the whole text is the question.
-func (h *Handlers) splitAsk(ctx context.Context, ws, text string) (ref, question string, err error) {
+// splitAsk splits an ask's words into the network it names first and
+// the question. Leading words name the network only when all of these
+// hold, so that a question is never sent to another network by how it
+// happens to begin ("3 ways to run a retro?"):
+//   - they are a network's name (any case, one or more words) or its
+//     "#ID", never a bare number, maybe followed by ":";
+//   - that network is one the person can choose without naming it (the
+//     channel's, or one they are in);
+//   - the person has more than one network to choose from, or ended the
+//     name with ":" ("Intros: how do you…"), or nothing follows (then
+//     the reply asks for the question).
+//
+// Someone with no network to choose from who names one is answered about
+// that network (only its people ask it).
+//
+// Otherwise the whole text is the question, for the network pick finds
+// without a name.
+func (h *Handlers) splitAsk(ctx context.Context, req *bot.Request, text string) (ref, question string, err error) {
 	text = strings.TrimSpace(text)
+	channel, mine, err := h.choices(ctx, req)
+	if err != nil {
+		return "", "", err
+	}
+	choices := map[int64]bool{}
+	for _, n := range append(channel, mine...) {
+		choices[n.ID] = true
+	}
 	ends := wordEnds(text)
 	for i := len(ends) - 1; i >= 0; i-- {
-		prefix := text[:ends[i]]
-		_, ok, err := h.find(ctx, ws, unquote(prefix))
+		prefix, rest := text[:ends[i]], strings.TrimSpace(text[ends[i]:])
+		name, colon := strings.CutSuffix(prefix, ":")
+		name = unquote(name)
+		if name == "" || isNumber(name) {
+			continue
+		}
+		n, ok, err := h.find(ctx, req.TeamID, name)
 		if err != nil {
 			return "", "", err
 		}
-		if ok {
-			return prefix, text[ends[i]:], nil
+		// Someone with no network to choose from who names one is told
+		// it is not theirs; a name alone asks for the question.
+		if ok && (len(choices) == 0 || (choices[n.ID] && (rest == "" || len(choices) > 1 || colon))) {
+			return name, rest, nil
 		}
 	}
 	return "", text, nil
+}
+
+// isNumber reports whether s is digits only.
+func isNumber(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // wordEnds are the byte offsets where each word of s ends, at most the

@@ -246,4 +246,3 @@ func toInt64(v any) int64 {
 	}
 	return -1
 }
-

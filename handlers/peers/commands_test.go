@@ -338,7 +338,7 @@ func TestSkills(t *testing.T) {
 		t.Error("a refused skills command changed the tables")
 	}
 	contains(t, "set", e.do(e.kai, "", "network skills Learn  Teach: SQL 4,  Hiring; learn: OKRs"), "teach: sql (4), hiring; learn: okrs")
-	contains(t, "show", e.do(e.kai, "", "network skills Learn"), "teach: sql (4), hiring; learn: okrs")
+	contains(t, "show", e.do(e.kai, "", "network skills Learn show"), "teach: sql (4), hiring; learn: okrs")
 	p, _ := e.store.Participant(e.ctx, team, mustNetwork(e, "Learn").ID, e.kai)
 	if p.Skills != "teach: sql (4), hiring; learn: okrs" {
 		t.Errorf("stored skills = %q", p.Skills)

@@ -84,13 +84,16 @@ func (h *Handlers) avoidList(ctx context.Context, req *bot.Request, lead string)
 }
 
 // skills answers /trellis network skills [NETWORK] [teach: …; learn: …]
-// in a learning network: with skills, stores them; without, shows the
-// person's own.
+// in a learning network: with skills, stores them; with "show" (the last
+// word), shows the person's own; with neither, opens the skills form,
+// prefilled with them.
 func (h *Handlers) skills(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
-	const hint = "Like `/trellis network skills teach: sql 4, hiring; learn: okrs`: what you can teach and what you'd like to learn, each with your own level from 1 (new to it) to 5 (expert) if you like. A learner is paired with someone who rates themselves higher in that skill."
-	ref, text := args, ""
+	const hint = "Like `/trellis network skills teach: sql 4, hiring; learn: okrs`: what you can teach and what you'd like to learn, each with your own level from 1 (new to it) to 5 (expert) if you like. A learner is paired with someone who rates themselves higher in that skill. `/trellis network skills` alone opens a form."
+	ref, text, show := args, "", false
 	if i := skillsStart(args); i >= 0 {
 		ref, text = args[:i], args[i:]
+	} else if f := strings.Fields(args); len(f) > 0 && strings.EqualFold(f[len(f)-1], "show") {
+		ref, show = strings.TrimSpace(args[:strings.LastIndex(strings.ToLower(args), "show")]), true
 	}
 	n, resp, err := h.pick(ctx, req, ref, "skills")
 	if resp != nil || err != nil {
@@ -105,6 +108,9 @@ func (h *Handlers) skills(ctx context.Context, req *bot.Request, p models.Person
 	}
 	if err != nil {
 		return nil, err
+	}
+	if strings.TrimSpace(text) == "" && !show && req.Command != nil && req.Command.TriggerID != "" {
+		return h.core.OpenModal(ctx, req, req.Command.TriggerID, SkillsModal(n, part.Skills))
 	}
 	if strings.TrimSpace(text) == "" {
 		if part.Skills == "" {

@@ -7,11 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/slack-go/slack"
-
 	"github.com/trellis-bot/trellis/bot"
 	"github.com/trellis-bot/trellis/handlers/views"
-	"github.com/trellis-bot/trellis/jobs/engine"
 	jobpeers "github.com/trellis-bot/trellis/jobs/peers"
 	"github.com/trellis-bot/trellis/models/peers"
 )
@@ -22,8 +19,11 @@ import (
 // payload can alter, so it is never trusted: the runtime checks it
 // against the stored group or network and the person who clicked, and
 // stores nothing when they don't match. The answer is stored before the
-// ack; the message is replaced after it (through the response_url), so
-// the person sees at once that it worked.
+// ack, and the clicker alone is told after it (an ephemeral message) that
+// it worked. The message clicked is never replaced: the engine merges a
+// person's messages that fall due together into one Slack message, so it
+// may hold other questions, whose buttons must stay; and the follow-up's
+// buttons stay usable, since any member may change the group's answer.
 
 // Replies to a button that does not match what is stored. One wording
 // whether the id exists or not, so a forged id confirms nothing.
@@ -55,9 +55,9 @@ func refusedID(err error) bool {
 
 // followUp answers the follow-up's buttons (we met, not yet, we
 // couldn't): the outcome is recorded for the group as the clicker, one
-// of its members; the group's message is then replaced by the answered
-// follow-up, naming nobody and keeping the buttons, since any member may
-// change the answer. Anyone else is told so, privately, and nothing is
+// of its members, who alone is told so; the group's message stays as it
+// is, buttons and all, since any member may change the answer. Anyone
+// else is told, privately, that the button is not theirs, and nothing is
 // stored.
 func (h *Handlers) followUp(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 	action, groupID, ok := buttonValue(req)
@@ -74,19 +74,25 @@ func (h *Handlers) followUp(ctx context.Context, req *bot.Request) (*bot.Respons
 	if err != nil {
 		return nil, err
 	}
-	name := ""
-	if g, err := h.store.Group(ctx, req.TeamID, groupID); err == nil {
-		if n, err := h.store.Network(ctx, req.TeamID, g.NetworkID); err == nil {
-			name = n.Name
-		}
-	}
-	h.replace(req, jobpeers.FollowUpAnsweredMessage(name, groupID, outcome), "Thanks — your answer is noted.")
+	h.core.Tell(ctx, req, "Noted: "+outcomeWords(outcome)+". Anyone in this group can change it with the buttons above; nobody is told who answered.")
 	return nil, nil
+}
+
+// outcomeWords is an intro's outcome as the follow-up's confirmation
+// says it.
+func outcomeWords(o peers.Outcome) string {
+	switch o {
+	case peers.OutcomeMet:
+		return "*you met*"
+	case peers.OutcomeNotYet:
+		return "*not yet* (no rush: meet when it suits you)"
+	}
+	return "*you couldn't meet* (you'll be first in line next round)"
 }
 
 // pauseCheck answers the pause check's buttons: "pause me" pauses the
 // person's intros until they resume them; either answer ends the check.
-// The person's own DM is replaced by what was done.
+// The person alone is told what was done; their DM stays as it is.
 func (h *Handlers) pauseCheck(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 	action, networkID, ok := buttonValue(req)
 	pause := action == jobpeers.ActionPauseMe
@@ -111,13 +117,14 @@ func (h *Handlers) pauseCheck(ctx context.Context, req *bot.Request) (*bot.Respo
 		h.changed(req, n.ID)
 		text = fmt.Sprintf("Done: your intros in %s are paused until you resume them with `/trellis network resume me %d`. Nobody is told why.", name(n), n.ID)
 	}
-	h.replace(req, textMessage(text), text)
+	h.core.Tell(ctx, req, text)
 	return nil, nil
 }
 
 // learningCheckin answers a learning pair's check-in: going well, not
-// met yet, or end the pair (the button asks first). The person's own DM
-// is replaced by their answer.
+// met yet, or end the pair (the button asks first). The person alone is
+// told their answer was recorded; their DM stays as it is (it may hold
+// another pair's check-in).
 func (h *Handlers) learningCheckin(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 	action, groupID, ok := buttonValue(req)
 	answer, known := map[string]jobpeers.LearningAnswer{
@@ -149,36 +156,9 @@ func (h *Handlers) learningCheckin(ctx context.Context, req *bot.Request) (*bot.
 			text = fmt.Sprintf("Your learning pair on *%s* is ended: no more check-ins about it. Thanks for giving it a go!", views.Mrkdwn(g.Skill, maxShownSkill))
 		}
 	}
-	h.replace(req, textMessage(text), text)
+	h.core.Tell(ctx, req, text)
 	return nil, nil
 }
 
 // maxShownSkill bounds a skill's name where a reply shows it.
 const maxShownSkill = 80
-
-// textMessage is a message of one line of mrkdwn, already escaped.
-func textMessage(text string) engine.Message {
-	return engine.Message{Text: text, Blocks: []slack.Block{views.Section(text, nil)}}
-}
-
-// replace replaces the message whose button was clicked by msg, after
-// the ack, through the request's response_url; without one (or when
-// Slack refuses it) the person is told note privately instead.
-func (h *Handlers) replace(req *bot.Request, msg engine.Message, note string) {
-	url := ""
-	if req.Interaction != nil {
-		url = req.Interaction.ResponseURL
-	}
-	req.After(func(ctx context.Context) {
-		if url == "" {
-			h.core.Tell(ctx, req, note)
-			return
-		}
-		blocks := slack.Blocks{BlockSet: msg.Blocks}
-		wm := slack.WebhookMessage{Text: msg.Text, Blocks: &blocks, ReplaceOriginal: true}
-		if err := slack.PostWebhookContext(ctx, url, &wm); err != nil {
-			h.log.WarnContext(ctx, "could not replace a peer network message", "err", err)
-			h.core.Tell(ctx, req, note)
-		}
-	})
-}

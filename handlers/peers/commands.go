@@ -141,7 +141,7 @@ func refused(err error, hint string) (*bot.Response, bool) {
 // notIn is the reply to a person acting on their part of a network they
 // are not in.
 func notIn(n peers.Network) *bot.Response {
-	hint := fmt.Sprintf("`/trellis network join %d` joins it.", n.ID)
+	hint := "Its people are chosen by its owner: ask its owner to add you."
 	if n.Membership == peers.MembershipChannel {
 		hint = fmt.Sprintf("Its people are the members of <#%s>: join the channel, or `/trellis network join %d` if you left it.", n.Channel, n.ID)
 	}
@@ -344,17 +344,27 @@ func (h *Handlers) leave(ctx context.Context, req *bot.Request, p models.Person,
 		fmt.Sprintf("`/trellis network join %d` brings you back.", n.ID)), nil
 }
 
-// join answers /trellis network join [NETWORK]: a channel network only
-// for the channel's members, as Slack says now.
+// join answers /trellis network join [NETWORK]: nobody puts themselves
+// into a network, so it brings back only someone who left it themselves.
+// A chosen network's people are added by its owner (someone the owner
+// removed stays out); a channel network's are its channel's members as
+// Slack says now: a member the channel's sync missed comes in, and
+// someone who left the channel is refused.
 func (h *Handlers) join(ctx context.Context, req *bot.Request, p models.Person, ref string) (*bot.Response, error) {
 	n, resp, err := h.pick(ctx, req, ref, "join")
 	if resp != nil || err != nil {
 		return resp, err
 	}
-	if part, err := h.store.Participant(ctx, req.TeamID, n.ID, req.UserID); err == nil && !part.Left {
-		return handlers.Notice(fmt.Sprintf("You're in %s already.", name(n)), ""), nil
-	} else if err != nil && !errors.Is(err, peers.ErrNotFound) {
+	part, err := h.store.Participant(ctx, req.TeamID, n.ID, req.UserID)
+	found := err == nil
+	switch {
+	case err != nil && !errors.Is(err, peers.ErrNotFound):
 		return nil, err
+	case found && !part.Left:
+		return handlers.Notice(fmt.Sprintf("You're in %s already.", name(n)), ""), nil
+	case !found && n.Membership == peers.MembershipChosen:
+		return handlers.Notice(fmt.Sprintf("The people of %s are chosen by its owner: ask its owner to add you. Nothing was changed.", name(n)),
+			"Only someone who left a network themselves can rejoin it by themselves."), nil
 	}
 	if n.Membership == peers.MembershipChannel {
 		members, err := h.channelMembers(ctx, req, n.Channel)
@@ -363,14 +373,24 @@ func (h *Handlers) join(ctx context.Context, req *bot.Request, p models.Person, 
 			return handlers.Notice(fmt.Sprintf("I couldn't check with Slack that you're in <#%s> (%s). Nothing was changed; please try again.", n.Channel, handlers.SlackErrorText(err)), ""), nil
 		}
 		if !members[req.UserID] {
-			return handlers.Notice(fmt.Sprintf("The people of %s are the members of <#%s>: join the channel, and you're in.", name(n), n.Channel), ""), nil
+			return handlers.Notice(fmt.Sprintf("The people of %s are the members of <#%s>: join the channel, and you're in. Nothing was changed.", name(n), n.Channel), ""), nil
+		}
+		if !found {
+			// In the channel, but the sync (on Slack's events) missed them:
+			// sync now; one who typed a command is a person.
+			if _, err := h.syncChannel(ctx, req, n.ID, members, req.UserID); err != nil {
+				return nil, err
+			}
+			h.changed(req, n.ID)
+			return handlers.Notice(fmt.Sprintf("You're in %s: you take part from its next round.", name(n)),
+				"`/trellis network pause me` or `leave` whenever you like; nobody has to explain."), nil
 		}
 	}
 	if _, err := h.store.Join(ctx, req.TeamID, n.ID, req.UserID); err != nil {
 		return nil, err
 	}
 	h.changed(req, n.ID)
-	return handlers.Notice(fmt.Sprintf("You're in %s: you take part from its next round.", name(n)),
+	return handlers.Notice(fmt.Sprintf("You're in %s again: you take part from its next round.", name(n)),
 		"`/trellis network pause me` or `leave` whenever you like; nobody has to explain."), nil
 }
 

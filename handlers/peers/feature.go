@@ -101,6 +101,8 @@ type Handlers struct {
 	log       *slog.Logger
 	clock     clock.Clock
 	botUserID func(ctx context.Context, team string) string
+	// kinds is what Slack said of channel members: person or not.
+	kinds memberKinds
 }
 
 // New returns the peer networks' handlers.
@@ -159,6 +161,7 @@ func (h *Handlers) Feature() handlers.Feature {
 		Views: map[string]bot.HandlerFunc{
 			CallbackNetwork: h.submitNetwork,
 			CallbackCommit:  h.submitCommit,
+			CallbackSkills:  h.submitSkills,
 		},
 		Events: map[string]bot.HandlerFunc{
 			"member_joined_channel": h.memberEvent,
@@ -176,7 +179,7 @@ func HelpLines() []string {
 		"`/trellis network edit|pause|resume|delete NETWORK` for its owner; `add|remove NETWORK @person` for a network of chosen people",
 		"`/trellis network pause me [NETWORK] [until 2027-01-15]`, `resume me`, `leave`, `join` — your own part; nobody has to explain",
 		"`/trellis network avoid @person` — a private list of people you'd rather not be paired with; only you ever see it",
-		"`/trellis network skills teach: sql 4; learn: okrs`, `capacity [NETWORK] 1-5|default` — what you teach and learn, and how many learners you take",
+		"`/trellis network skills [NETWORK]` — a form for what you teach and learn (or type `skills teach: sql 4; learn: okrs`; `skills show`), `capacity [NETWORK] 1-5|default` — how many learners you take",
 		"`/trellis network ask QUESTION` (anonymous), `why` — why you were paired",
 	}
 }

@@ -32,7 +32,7 @@ func items(n int, v string) []peerhandlers.Item {
 		net.ID, net.Name, net.Channel, net.Owner = int64(i+1), blockkittest.Stored(fmt.Sprint(v, i), peers.MaxNameLen), "C0CHAN", "U0OWNER"
 		net.ChannelTZ, net.Anchor, net.Paused = blockkittest.Stored(v, 64), calendar.Date{Year: 2027, Month: 2, Day: 15}, i%4 == 3
 		p := peers.Participant{User: "U0ME", Left: i%4 == 1, Paused: i%4 == 2, PausedUntil: calendar.Date{Year: 2027, Month: 3, Day: i%2 + 1}}
-		out = append(out, peerhandlers.Item{Network: net, Active: i, Next: net.Anchor, Mine: &p})
+		out = append(out, peerhandlers.Item{Network: net, People: i, Next: net.Anchor, Mine: &p})
 	}
 	return out
 }

@@ -20,8 +20,10 @@ import (
 // Item is one network as the list and the Home tab show it.
 type Item struct {
 	Network peers.Network
-	// Active counts its people taking part today.
-	Active int
+	// People counts its people: those taking part and those paused
+	// alike (not those who left), so that the count never tells who
+	// paused, or when.
+	People int
 	// Next is the day its next round starts (circles meet), in its zone.
 	Next calendar.Date
 	// Mine is the viewer's own participation; nil when they are not in
@@ -50,8 +52,8 @@ func NextRound(n peers.Network, today calendar.Date) calendar.Date {
 	return peers.RoundStart(n.Anchor, period, k+1)
 }
 
-// itemOf is n with its count of active people, next round and the
-// viewer's part.
+// itemOf is n with its count of people, next round and the viewer's
+// part.
 func (h *Handlers) itemOf(ctx context.Context, ws, user string, n peers.Network) (Item, error) {
 	ps, err := h.store.Participants(ctx, ws, n.ID)
 	if err != nil {
@@ -60,8 +62,8 @@ func (h *Handlers) itemOf(ctx context.Context, ws, user string, n peers.Network)
 	today := h.today(n)
 	it := Item{Network: n, Next: NextRound(n, today)}
 	for _, p := range ps {
-		if p.Active(today) {
-			it.Active++
+		if !p.Left {
+			it.People++
 		}
 		if p.User == user {
 			p := p
@@ -113,7 +115,7 @@ func (h *Handlers) list(ctx context.Context, req *bot.Request, p models.Person) 
 
 // NetworkList is the list of networks: a heading, then one section each
 // (its name and number, kind, cadence and day, next round in its zone,
-// people taking part, and the viewer's own state), at most maxListed.
+// its number of people, paused or not, and the viewer's own state), at most maxListed.
 func NetworkList(items []Item, heading string) []slack.Block {
 	blocks := []slack.Block{views.Section(fmt.Sprintf("*%s* (%d)", views.Mrkdwn(heading, 100), len(items)), nil)}
 	used := mrkdwn.TextLen(blocks[0]) + 300 // the closing lines
@@ -145,7 +147,7 @@ func itemText(it Item) string {
 	case !it.Next.IsZero():
 		fmt.Fprintf(&b, " · next round %s (%s)", it.Next.Format("Mon 2 Jan"), views.Mrkdwn(n.ChannelTZ, maxZoneLen))
 	}
-	fmt.Fprintf(&b, " · %d taking part", it.Active)
+	fmt.Fprintf(&b, " · %d %s", it.People, views.Plural(it.People, "person", "people"))
 	if it.Mine != nil {
 		b.WriteString("\nYou: " + stateText(*it.Mine))
 	}

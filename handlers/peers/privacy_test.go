@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 
 	peerhandlers "github.com/trellis-bot/trellis/handlers/peers"
+	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/models/modelstest"
 )
 
@@ -107,7 +108,13 @@ func TestAsk(t *testing.T) {
 			e.do(e.omar, "", "network pause me until 2027-03-01")
 			e.rt.take()
 			before := e.state()
-			contains(t, "below the minimum", e.do(e.kai, e.channel, "network ask How do you run 1:1s?"), "has 4 active people", "at least 5", "Nothing was posted")
+			below := e.do(e.kai, e.channel, "network ask How do you run 1:1s?")
+			contains(t, "below the minimum", below, "needs at least 5 people", "Nothing was posted")
+			// How many take part now (4) would tell, with the list's 6,
+			// that two paused.
+			if strings.Contains(below, "4") {
+				t.Errorf("the refusal tells how many take part now: %s", below)
+			}
 			contains(t, "outsider", e.do(e.admin, "", "network ask Intros How?"), "Only the people of *Intros*")
 			contains(t, "empty", e.do(e.kai, e.channel, "network ask Intros"), "What would you like to ask *Intros*?")
 			contains(t, "long", e.do(e.kai, e.channel, "network ask "+strings.Repeat("why ", 300)), "keep it to 1000")
@@ -123,7 +130,7 @@ func TestAsk(t *testing.T) {
 			e.rt.take()
 
 			logStart := len(e.logs.String())
-			reply := e.do(e.kai, e.channel, "network ask Intros How do you run your first 1:1?")
+			reply := e.do(e.kai, e.channel, "network ask Intros: How do you run your first 1:1?")
 			contains(t, "ask", reply, "without your name", "/trellis network ask delete ")
 			m := askCode.FindStringSubmatch(reply)
 			if m == nil {
@@ -167,4 +174,75 @@ func TestWhy(t *testing.T) {
 		t.Errorf("runtime calls = %v", calls)
 	}
 	contains(t, "outsider", e.do(e.admin, "", "network why Intros"), "You aren't in")
+}
+
+// An ask's first words name its network only when they plainly do: a
+// network's name (any case, several words) or #ID, of a network the
+// person can choose, with a question after, when they have more than one
+// to choose from (or end the name with ":"). A question beginning with a
+// number goes whole to the network it would go to anyway.
+func TestAskNamesANetworkOnlyPlainly(t *testing.T) {
+	e := newEnv(t, modelstest.Dialects()[0])
+	intros := e.create(e.owner, e.channel, goodForm("Intros"))
+	if err := newWorkspaces(e).SetMinGroupSize(e.ctx, team, 3, e.admin); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := e.tenv.Slack.Control.CreateChannel(e.ctx, slacksim.NewChannel{Name: "retros", Members: []string{e.owner, e.kai, e.lena, e.omar}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	retroForm := goodForm("Retro Club")
+	retroForm.set(peerhandlers.BlockMembership, choice("chosen")).set(peerhandlers.BlockPeople, slack.BlockAction{SelectedUsers: []string{e.kai, e.lena, e.omar}})
+	retro := e.create(e.owner, ch.ID, retroForm)
+	type ask struct {
+		network int64
+		text    string
+	}
+	last := func() ask {
+		t.Helper()
+		var rows []map[string]any
+		if err := e.db.Conn(e.ctx).Raw("SELECT network_id, text FROM peer_asks ORDER BY id DESC LIMIT 1").Scan(&rows).Error; err != nil || len(rows) != 1 {
+			t.Fatalf("asks: %v, %v", rows, err)
+		}
+		return ask{toInt64(rows[0]["network_id"]), rows[0]["text"].(string)}
+	}
+	for _, tc := range []struct {
+		who, channel, text string
+		want               ask
+	}{
+		// Kai is in both; in the channel, its network unless one is named.
+		{e.kai, e.channel, itoa(retro.ID) + " ways to run a retro?", ask{intros.ID, itoa(retro.ID) + " ways to run a retro?"}},
+		{e.kai, e.channel, "#" + itoa(retro.ID) + " Anyone?", ask{retro.ID, "Anyone?"}},
+		{e.kai, e.channel, "retro club how do you run yours?", ask{retro.ID, "how do you run yours?"}},
+		{e.kai, e.channel, "Intros how often?", ask{intros.ID, "how often?"}},
+		{e.kai, e.channel, "Retro Club", ask{}},
+		// Ravi is in Intros only: a leading name is part of the question,
+		// but with ":".
+		{e.ravi, e.channel, "Intros feel awkward, how do you start?", ask{intros.ID, "Intros feel awkward, how do you start?"}},
+		{e.ravi, e.channel, "Intros: how often?", ask{intros.ID, "how often?"}},
+		// Not Ravi's network: not a prefix, so the whole text goes to his.
+		{e.ravi, "", "Retro Club is it any good?", ask{intros.ID, "Retro Club is it any good?"}},
+	} {
+		reply := e.do(tc.who, tc.channel, "network ask "+tc.text)
+		if tc.want == (ask{}) {
+			contains(t, tc.text, reply, "What would you like to ask")
+			continue
+		}
+		contains(t, tc.text, reply, "without your name")
+		if got := last(); got != tc.want {
+			t.Errorf("ask %q = %+v, want %+v", tc.text, got, tc.want)
+		}
+	}
+}
+
+func toInt64(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case int:
+		return int64(x)
+	}
+	return -1
 }

@@ -84,13 +84,16 @@ func (h *Handlers) avoidList(ctx context.Context, req *bot.Request, lead string)
 }
 
 // skills answers /trellis network skills [NETWORK] [teach: …; learn: …]
-// in a learning network: with skills, stores them; without, shows the
-// person's own.
+// in a learning network: with skills, stores them; with "show" (the last
+// word), shows the person's own; with neither, opens the skills form,
+// prefilled with them.
 func (h *Handlers) skills(ctx context.Context, req *bot.Request, p models.Person, args string) (*bot.Response, error) {
-	const hint = "Like `/trellis network skills teach: sql 4, hiring; learn: okrs`: what you can teach and what you'd like to learn, each with your own level from 1 (new to it) to 5 (expert) if you like. A learner is paired with someone who rates themselves higher in that skill."
-	ref, text := args, ""
+	const hint = "Like `/trellis network skills teach: sql 4, hiring; learn: okrs`: what you can teach and what you'd like to learn, each with your own level from 1 (new to it) to 5 (expert) if you like. A learner is paired with someone who rates themselves higher in that skill. `/trellis network skills` alone opens a form."
+	ref, text, show := args, "", false
 	if i := skillsStart(args); i >= 0 {
 		ref, text = args[:i], args[i:]
+	} else if f := strings.Fields(args); len(f) > 0 && strings.EqualFold(f[len(f)-1], "show") {
+		ref, show = strings.TrimSpace(args[:strings.LastIndex(strings.ToLower(args), "show")]), true
 	}
 	n, resp, err := h.pick(ctx, req, ref, "skills")
 	if resp != nil || err != nil {
@@ -105,6 +108,9 @@ func (h *Handlers) skills(ctx context.Context, req *bot.Request, p models.Person
 	}
 	if err != nil {
 		return nil, err
+	}
+	if strings.TrimSpace(text) == "" && !show && req.Command != nil && req.Command.TriggerID != "" {
+		return h.core.OpenModal(ctx, req, req.Command.TriggerID, SkillsModal(n, part.Skills))
 	}
 	if strings.TrimSpace(text) == "" {
 		if part.Skills == "" {
@@ -208,7 +214,7 @@ func (h *Handlers) ask(ctx context.Context, req *bot.Request, p models.Person, a
 	if strings.TrimSpace(args) == "" {
 		return handlers.Notice("What would you like to ask? Nothing was posted.", "Like `/trellis network ask How do you run your first 1:1 with a new report?`. "+askHint), nil
 	}
-	ref, question, err := h.splitAsk(ctx, req.TeamID, args)
+	ref, question, err := h.splitAsk(ctx, req, args)
 	if err != nil {
 		return nil, errors.New("ask: reading the networks failed")
 	}
@@ -241,8 +247,10 @@ func (h *Handlers) ask(ctx context.Context, req *bot.Request, p models.Person, a
 		return nil, errors.New("ask: counting the participants failed")
 	}
 	if active < ws.MinGroupSize {
-		return handlers.Notice(fmt.Sprintf("%s has %d active %s, and an anonymous question needs at least %d, so that nobody can tell who asked. Nothing was posted.",
-			name(n), active, views.Plural(active, "person", "people"), ws.MinGroupSize), ""), nil
+		// How many take part now is not said: with the network's size it
+		// would tell who paused.
+		return handlers.Notice(fmt.Sprintf("An anonymous question in %s needs at least %d people taking part, so that nobody can tell who asked. Nothing was posted.",
+			name(n), ws.MinGroupSize), ""), nil
 	}
 	if h.rt == nil {
 		return handlers.Notice("Questions can't be posted yet. Nothing was posted.", ""), nil
@@ -281,23 +289,57 @@ func (h *Handlers) deleteAsk(ctx context.Context, req *bot.Request, code string)
 	return handlers.Notice("Your question is deleted, and its post removed from the channel.", ""), nil
 }
 
-// splitAsk splits an ask's words into the network it names first (an id
-// or a name, the longest that names a network) and the question; with no
-// network named, the whole text is the question.
-func (h *Handlers) splitAsk(ctx context.Context, ws, text string) (ref, question string, err error) {
+// splitAsk splits an ask's words into the network it names first and
+// the question. Leading words name the network only when all of these
+// hold, so that a question is never sent to another network by how it
+// happens to begin ("3 ways to run a retro?"):
+//   - they are a network's name (any case, one or more words) or its
+//     "#ID", never a bare number, maybe followed by ":";
+//   - that network is one the person can choose without naming it (the
+//     channel's, or one they are in);
+//   - the person has more than one network to choose from, or ended the
+//     name with ":" ("Intros: how do you…"), or nothing follows (then
+//     the reply asks for the question).
+//
+// Someone with no network to choose from who names one is answered about
+// that network (only its people ask it).
+//
+// Otherwise the whole text is the question, for the network pick finds
+// without a name.
+func (h *Handlers) splitAsk(ctx context.Context, req *bot.Request, text string) (ref, question string, err error) {
 	text = strings.TrimSpace(text)
+	channel, mine, err := h.choices(ctx, req)
+	if err != nil {
+		return "", "", err
+	}
+	choices := map[int64]bool{}
+	for _, n := range append(channel, mine...) {
+		choices[n.ID] = true
+	}
 	ends := wordEnds(text)
 	for i := len(ends) - 1; i >= 0; i-- {
-		prefix := text[:ends[i]]
-		_, ok, err := h.find(ctx, ws, unquote(prefix))
+		prefix, rest := text[:ends[i]], strings.TrimSpace(text[ends[i]:])
+		name, colon := strings.CutSuffix(prefix, ":")
+		name = unquote(name)
+		if name == "" || isNumber(name) {
+			continue
+		}
+		n, ok, err := h.find(ctx, req.TeamID, name)
 		if err != nil {
 			return "", "", err
 		}
-		if ok {
-			return prefix, text[ends[i]:], nil
+		// Someone with no network to choose from who names one is told
+		// it is not theirs; a name alone asks for the question.
+		if ok && (len(choices) == 0 || (choices[n.ID] && (rest == "" || len(choices) > 1 || colon))) {
+			return name, rest, nil
 		}
 	}
 	return "", text, nil
+}
+
+// isNumber reports whether s is digits only.
+func isNumber(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // wordEnds are the byte offsets where each word of s ends, at most the
@@ -321,15 +363,25 @@ func wordEnds(s string) []int {
 	return out
 }
 
-// activeCount is how many of n's people take part today, in its zone.
+// activeCount is how many of n's people take part today, in its zone,
+// counting only people whose Slack profile Trellis has stored (never a
+// bot, nor a member not known yet to be a person): the asks' threshold
+// counts people who could have asked.
 func (h *Handlers) activeCount(ctx context.Context, ws string, n peers.Network) (int, error) {
 	ps, err := h.store.Participants(ctx, ws, n.ID)
 	if err != nil {
 		return 0, err
 	}
-	today, count := h.today(n), 0
+	stored, err := h.storedPeople(ctx, ws)
+	if err != nil {
+		return 0, err
+	}
+	today, now, count := h.today(n), h.clock.Now(), 0
 	for _, p := range ps {
-		if p.Active(today) {
+		if person, known := h.kinds.get(ws, p.User, now); known && !person {
+			continue
+		}
+		if p.Active(today) && stored[p.User] {
 			count++
 		}
 	}

@@ -118,7 +118,9 @@ func (h *Handlers) submitNetwork(ctx context.Context, req *bot.Request) (*bot.Re
 				return err
 			}
 			if saved.Membership == peers.MembershipChannel {
-				_, err = h.store.SyncChannelMembers(ctx, req.TeamID, saved.ID, h.people(ctx, req.TeamID, members))
+				// Also right after a switch from chosen people: those not in
+				// the channel go now.
+				_, err = h.syncChannel(ctx, req, saved.ID, members, req.UserID)
 				return err
 			}
 			if len(chosen) > 0 {
@@ -150,19 +152,6 @@ func (h *Handlers) submitNetwork(ctx context.Context, req *bot.Request) (*bot.Re
 	}
 	h.changed(req, saved.ID)
 	return nil, nil
-}
-
-// people are the channel's members Trellis matches: every member but
-// Trellis itself and Slackbot.
-func (h *Handlers) people(ctx context.Context, ws string, members map[string]bool) []string {
-	bot := h.bot(ctx, ws)
-	out := make([]string, 0, len(members))
-	for u, in := range members {
-		if in && u != bot && u != "USLACKBOT" {
-			out = append(out, u)
-		}
-	}
-	return out
 }
 
 // channelMembers reads channel's members from Slack now, every page
@@ -222,7 +211,7 @@ func (h *Handlers) memberEvent(ctx context.Context, req *bot.Request) (*bot.Resp
 				return nil, fmt.Errorf("sync peer networks of %s: %w", channel, err)
 			}
 		}
-		s, err := h.store.SyncChannelMembers(ctx, req.TeamID, n.ID, h.people(ctx, req.TeamID, members))
+		s, err := h.syncChannel(ctx, req, n.ID, members)
 		if err != nil {
 			return nil, err
 		}

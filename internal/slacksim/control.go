@@ -157,7 +157,7 @@ func (s *Server) addPerson(id string, in NewPerson) (Person, error) {
 		in.Email = in.Name + "@example.com"
 	}
 	p := &person{
-		ID: id, Name: in.Name, RealName: in.RealName, Email: in.Email, TZ: in.TZ, IsAdmin: in.IsAdmin || in.IsOwner,
+		ID: id, Name: in.Name, RealName: in.RealName, Email: in.Email, TZ: in.TZ, IsAdmin: in.IsAdmin || in.IsOwner, IsBot: in.IsBot,
 		IsOwner: in.IsOwner, StatusText: in.StatusText, StatusEmoji: in.StatusEmoji,
 		StatusExpiration: in.StatusExpiration, DND: dndState{NextStart: 1, NextEnd: 1}, Updated: now.Unix(),
 	}
@@ -375,7 +375,7 @@ func (s *Server) addChannel(id string, in NewChannel, emit bool) (Conversation, 
 		}
 	}
 	for _, u := range in.Members {
-		if _, err := s.ws.human(u); err != nil {
+		if err := s.ws.joinable(u); err != nil {
 			s.mu.Unlock()
 			return Conversation{}, bad("%v", err)
 		}
@@ -422,7 +422,7 @@ func (s *Server) join(channel, user string, emit bool) (Conversation, error) {
 		return Conversation{}, bad("no channel %q", channel)
 	}
 	if user != s.cfg.BotUserID {
-		if _, err := s.ws.human(user); err != nil {
+		if err := s.ws.joinable(user); err != nil {
 			s.mu.Unlock()
 			return Conversation{}, bad("%v", err)
 		}

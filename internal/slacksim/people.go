@@ -219,6 +219,16 @@ func (w *workspace) human(id string) (*person, error) {
 	return p, nil
 }
 
+// joinable looks up who may be put in a channel through the control
+// API: a person, or an integration's bot user (channels hold those too).
+func (w *workspace) joinable(id string) error {
+	if p, ok := w.people[id]; ok && p.IsBot && !p.Deleted {
+		return nil
+	}
+	_, err := w.human(id)
+	return err
+}
+
 // sweepStatuses clears expired statuses and tells the bot with user_change.
 func (s *Server) sweepStatuses() {
 	now := s.clock.Now()

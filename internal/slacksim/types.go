@@ -58,6 +58,9 @@ type NewPerson struct {
 	// "Payments"}. The workspace defines each label once, with an id
 	// like Slack's ("Xf…"), the first time any person uses it.
 	Fields map[string]string `json:"fields,omitempty"`
+	// IsBot makes the person an integration's bot user (is_bot true in
+	// users.info), which a channel's members include.
+	IsBot bool `json:"is_bot,omitempty"`
 }
 
 // PersonPatch is the body of PATCH /control/people/{id}; nil fields are left

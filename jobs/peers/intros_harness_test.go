@@ -152,10 +152,8 @@ func (h *harness) network(name string, anchor calendar.Date, users ...string) pe
 	if err != nil {
 		h.t.Fatalf("create network: %v", err)
 	}
-	for _, u := range users {
-		if _, err := h.store.Join(h.ctx, team, n.ID, u); err != nil {
-			h.t.Fatalf("join: %v", err)
-		}
+	if _, err := h.store.AddChosen(h.ctx, team, n.ID, users, n.Owner, false); err != nil {
+		h.t.Fatalf("add people: %v", err)
 	}
 	if err := h.svcs[0].NetworkChanged(h.ctx, team, n.ID); err != nil {
 		h.t.Fatalf("network changed: %v", err)

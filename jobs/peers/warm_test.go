@@ -70,10 +70,8 @@ func (w *warmHarness) fieldNetwork(name, field string, anchor calendar.Date, use
 	if err != nil {
 		w.t.Fatalf("create network: %v", err)
 	}
-	for _, u := range users {
-		if _, err := w.store.Join(w.ctx, team, n.ID, u); err != nil {
-			w.t.Fatalf("join: %v", err)
-		}
+	if _, err := w.store.AddChosen(w.ctx, team, n.ID, users, n.Owner, false); err != nil {
+		w.t.Fatalf("add people: %v", err)
 	}
 	if err := w.svcs[0].NetworkChanged(w.ctx, team, n.ID); err != nil {
 		w.t.Fatal(err)
@@ -143,7 +141,7 @@ func TestWarmTeams(t *testing.T) {
 		// Once every team is kept, someone joins: read at the next run.
 		if w.api.count() == 230 && !joined {
 			joined = true
-			if _, err := w.store.Join(w.ctx, team, big.ID, "U9999"); err != nil {
+			if _, err := w.store.AddChosen(w.ctx, team, big.ID, []string{"U9999"}, big.Owner, false); err != nil {
 				t.Fatal(err)
 			}
 			if err := w.svcs[0].NetworkChanged(w.ctx, team, big.ID); err != nil {

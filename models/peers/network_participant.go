@@ -10,8 +10,8 @@ import (
 type Participant struct {
 	NetworkID int64
 	User      string
-	// Chosen is true when the person was added by name (or joined a
-	// chosen network themselves), false when they came with the channel.
+	// Chosen is true when the person was added by name to a chosen
+	// network, false when they came with the channel.
 	Chosen bool
 	// Left is true when the person left themselves: the channel's sync
 	// does not add them back; they rejoin with Join.

@@ -1,9 +1,11 @@
 package peers
 
 // Who may do what: a network's owner or a workspace admin changes,
-// pauses and deletes it, lists its people (chosen networks) and removes
-// them; anyone joins, leaves, pauses and resumes their own participation,
-// and nobody else's; only a group's members say how it went; only an
+// pauses and deletes it, lists its people (chosen networks), adds and
+// removes them; a channel network's people are its channel's members;
+// anyone leaves, pauses and resumes their own participation, and nobody
+// else's, and rejoins only a network they left themselves (nobody puts
+// themselves into a network, and someone removed stays out); only a group's members say how it went; only an
 // admin adds or deletes the workspace's own prompts. These are pure
 // functions; the store enforces them.
 

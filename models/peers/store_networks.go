@@ -131,6 +131,15 @@ func (s *Store) UpdateNetwork(ctx context.Context, ws string, n Network, actor s
 			Updates(&row).Error; err != nil {
 			return models.Translate(err)
 		}
+		// A network switched to its channel's members has no chosen
+		// people any more (the next sync keeps only the channel's), and
+		// one switched to chosen people chose those it has.
+		if n.Membership != stored.Membership {
+			if err := s.db.Conn(ctx).Model(&participantRow{}).Where("workspace_id = ? AND network_id = ?", ws, n.ID).
+				Update("chosen", n.Membership == MembershipChosen).Error; err != nil {
+				return models.Translate(err)
+			}
+		}
 		out = row.domain()
 		return nil
 	})

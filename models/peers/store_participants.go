@@ -71,15 +71,23 @@ func (s *Store) NetworksOf(ctx context.Context, ws, user string) ([]MemberOf, er
 	return out, nil
 }
 
-// SyncChannelMembers keeps a channel network's people those of its
-// channel: members not in it join (but for those who left it
-// themselves, who stay out), and people no longer in the channel who were
-// not chosen leave with their row (those who left themselves stay
+// SyncChannelMembers keeps a channel network's people exactly those of
+// its channel: members not in it join (but for those who left it
+// themselves, who stay out), and people no longer in the channel leave
+// with their row, whoever added them (those who left themselves stay
 // recorded as left, so they are not added back should they return to the
 // channel). A chosen network is not changed. Running it twice with the
 // same members changes nothing the second time.
 func (s *Store) SyncChannelMembers(ctx context.Context, ws string, networkID int64, members []string) (Synced, error) {
-	members = cleanUsers(members)
+	return s.SyncChannelPeople(ctx, ws, networkID, members, nil)
+}
+
+// SyncChannelPeople is SyncChannelMembers for a channel some of whose
+// members are not known yet to be people rather than bots: the rows of
+// unsure are left as they are, neither added nor removed, until a later
+// sync knows.
+func (s *Store) SyncChannelPeople(ctx context.Context, ws string, networkID int64, members, unsure []string) (Synced, error) {
+	members, unsure = cleanUsers(members), cleanUsers(unsure)
 	var out Synced
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		n, err := s.network(ctx, ws, networkID)
@@ -106,7 +114,9 @@ func (s *Store) SyncChannelMembers(ctx context.Context, ws string, networkID int
 			}
 		}
 		for _, r := range rows {
-			if !r.Chosen && !r.Left && !slices.Contains(members, r.UserID) {
+			// Chosen is ignored: rows chosen while the network was one of
+			// chosen people go too, so its people are its channel's.
+			if !r.Left && !slices.Contains(members, r.UserID) && !slices.Contains(unsure, r.UserID) {
 				out.Removed = append(out.Removed, r.UserID)
 			}
 		}
@@ -129,32 +139,32 @@ func (s *Store) SyncChannelMembers(ctx context.Context, ws string, networkID int
 	return out, nil
 }
 
-// Join adds user to a network of the workspace, or brings them back after
-// they left; in a chosen network they are chosen. Joining again changes
-// nothing.
+// Join brings user back into a network of the workspace after they left
+// it themselves: it only undoes their own Leave. Nobody puts themselves
+// into a network: a chosen network's people come in through its owner's
+// or an admin's AddChosen, a channel network's through the channel's sync;
+// someone removed by its owner has no row, so they cannot come back
+// themselves. With no row Join is ErrNotAllowed and changes nothing;
+// joining again while in changes nothing.
 func (s *Store) Join(ctx context.Context, ws string, networkID int64, user string) (Participant, error) {
 	var out Participant
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		n, err := s.network(ctx, ws, networkID)
-		if err != nil {
+		if _, err := s.network(ctx, ws, networkID); err != nil {
 			return err
 		}
 		if user == "" {
 			return refuse(FieldUser, "Who is joining?")
 		}
-		chosen := n.Membership == MembershipChosen
 		row, found, err := s.participantRow(ctx, ws, networkID, user)
 		if err != nil {
 			return err
 		}
 		if !found {
-			row = participantRow{NetworkID: networkID, UserID: user, WorkspaceID: ws, Chosen: chosen, JoinedAt: s.db.Now()}
-			if err := s.db.Conn(ctx).Create(&row).Error; err != nil {
-				return models.Translate(err)
-			}
-		} else if row.Left || (chosen && !row.Chosen) {
-			row.Left, row.Chosen = false, row.Chosen || chosen
-			if err := s.updateParticipant(ctx, ws, networkID, user, map[string]any{"is_left": false, "chosen": row.Chosen}); err != nil {
+			return ErrNotAllowed
+		}
+		if row.Left {
+			row.Left = false
+			if err := s.updateParticipant(ctx, ws, networkID, user, map[string]any{"is_left": false}); err != nil {
 				return err
 			}
 		}

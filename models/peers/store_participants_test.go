@@ -100,8 +100,8 @@ func TestSyncChannelMembers(t *testing.T) {
 		if !slices.Equal(added, []string{"U3"}) {
 			t.Errorf("AddChosen after U2 left = %v, want only U3 (U2 rejoins themselves)", added)
 		}
-		if p, _ := s.Join(ctx, "T1", c.ID, "U5"); !p.Chosen {
-			t.Errorf("joining a chosen network: %+v", p)
+		if _, err := s.Join(ctx, "T1", c.ID, "U5"); !errors.Is(err, peers.ErrNotAllowed) {
+			t.Errorf("a stranger joining a chosen network: %v", err)
 		}
 		if err := s.Remove(ctx, "T1", c.ID, "U1", "UOTHER", false); !errors.Is(err, peers.ErrNotAllowed) {
 			t.Errorf("Remove by another: %v", err)
@@ -115,6 +115,108 @@ func TestSyncChannelMembers(t *testing.T) {
 		of, err := s.NetworksOf(ctx, "T1", "U2")
 		if err != nil || len(of) != 2 || of[0].Network.Name != "Circle" || !of[0].Participant.Left || of[1].Participant.Left {
 			t.Errorf("NetworksOf(U2) = %+v, %v", of, err)
+		}
+	})
+}
+
+// Nobody puts themselves into a network: Join only undoes the person's
+// own Leave, for every kind of person (never in it, in it, left it
+// themselves, removed by the owner) in a network of either membership.
+func TestJoinOnlyUndoesOwnLeave(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s := peers.NewStore(db)
+		for _, m := range []peers.Membership{peers.MembershipChannel, peers.MembershipChosen} {
+			n := network(peers.KindCircles, "Net "+string(m))
+			n.Membership = m
+			n = create(t, s, "T1", n)
+			if m == peers.MembershipChannel {
+				if _, err := s.SyncChannelMembers(ctx, "T1", n.ID, []string{"UIN", "ULEFT"}); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				if _, err := s.AddChosen(ctx, "T1", n.ID, []string{"UIN", "ULEFT", "UREMOVED"}, "UOWNER", false); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Remove(ctx, "T1", n.ID, "UREMOVED", "UOWNER", false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Leave(ctx, "T1", n.ID, "ULEFT"); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct {
+				user    string
+				wantErr error
+				wantIn  bool
+			}{
+				{"USTRANGER", peers.ErrNotAllowed, false},
+				{"UREMOVED", peers.ErrNotAllowed, false},
+				{"UOWNER", peers.ErrNotAllowed, false}, // the owner adds themselves, like anyone
+				{"ULEFT", nil, true},
+				{"UIN", nil, true},
+			} {
+				_, err := s.Join(ctx, "T1", n.ID, c.user)
+				if !errors.Is(err, c.wantErr) || (c.wantErr == nil && err != nil) {
+					t.Errorf("%s network: Join(%s) = %v, want %v", m, c.user, err, c.wantErr)
+				}
+				in, _ := users(t, s, "T1", n.ID)
+				if slices.Contains(in, c.user) != c.wantIn {
+					t.Errorf("%s network: after Join(%s) people = %v", m, c.user, in)
+				}
+			}
+			if in, left := users(t, s, "T1", n.ID); !slices.Equal(in, []string{"UIN", "ULEFT"}) || len(left) != 0 {
+				t.Errorf("%s network: people = %v, left %v; want UIN and ULEFT only", m, in, left)
+			}
+		}
+		if _, err := s.Join(ctx, "T2", 1, "ULEFT"); !errors.Is(err, peers.ErrNotFound) {
+			t.Errorf("Join from another workspace: %v", err)
+		}
+	})
+}
+
+// A network switched from chosen people to its channel's members has
+// exactly the channel's members (but those who left themselves) from the
+// next sync: the people chosen before who are not in the channel go.
+func TestSwitchToChannelKeepsOnlyTheChannel(t *testing.T) {
+	modelstest.ForEach(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s := peers.NewStore(db)
+		n := network(peers.KindIntros, "Exec")
+		n.Membership = peers.MembershipChosen
+		n = create(t, s, "T1", n)
+		if _, err := s.AddChosen(ctx, "T1", n.ID, []string{"UA", "UB", "UX", "UL"}, "UOWNER", false); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Leave(ctx, "T1", n.ID, "UL"); err != nil {
+			t.Fatal(err)
+		}
+		n.Membership = peers.MembershipChannel
+		if _, err := s.UpdateNetwork(ctx, "T1", n, "UOWNER", false); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.SyncChannelMembers(ctx, "T1", n.ID, []string{"UA", "UC", "UL"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Added, []string{"UC"}) || !slices.Equal(got.Removed, []string{"UB", "UX"}) {
+			t.Errorf("sync after the switch = %+v, want UC added, UB and UX removed", got)
+		}
+		in, left := users(t, s, "T1", n.ID)
+		if !slices.Equal(in, []string{"UA", "UC"}) || !slices.Equal(left, []string{"UL"}) {
+			t.Errorf("people = %v, left %v; want UA, UC and UL left", in, left)
+		}
+		ps, _ := s.Participants(ctx, "T1", n.ID)
+		for _, p := range ps {
+			if p.Chosen {
+				t.Errorf("%s is still chosen in a channel network", p.User)
+			}
+		}
+		// Unsure members (not known yet to be people) are neither added
+		// nor removed.
+		got, err = s.SyncChannelPeople(ctx, "T1", n.ID, []string{"UA"}, []string{"UC", "UBOT"})
+		if err != nil || len(got.Added)+len(got.Removed) != 0 {
+			t.Errorf("sync with UC and UBOT unsure = %+v, %v; want nothing changed", got, err)
 		}
 	})
 }

@@ -66,12 +66,13 @@ func (a *App) openServices(ctx context.Context) error {
 	}
 	// Peer networks: rounds, circles, learning pairs and anonymous asks.
 	// People's teams are read from Slack (a profile field or team
-	// channels), a profile field's cached in Redis for every replica; an
-	// ask's post is deleted with chat.delete.
+	// channels), a profile field's cached in Redis for every replica and
+	// read ahead of each round; an ask's post is deleted with chat.delete.
+	teams := jobpeers.NewSlackTeams(func(ctx context.Context, team string) (jobpeers.TeamsAPI, error) {
+		return a.clients.ClientFor(ctx, team)
+	}, jobpeers.TeamsOptions{Cache: a.store, Clock: a.clk, Logger: a.log})
 	a.peers, err = jobpeers.New(jobpeers.Config{DB: a.db, Engine: eng, Clock: a.clk, Logger: a.log,
-		Teams: jobpeers.SlackTeams(func(ctx context.Context, team string) (jobpeers.TeamsAPI, error) {
-			return a.clients.ClientFor(ctx, team)
-		}, jobpeers.TeamsOptions{Cache: a.store, Clock: a.clk, Logger: a.log}),
+		Teams: teams.Teams, Warm: teams.Warm,
 		Delete: func(ctx context.Context, team, channel, ts string) error {
 			api, err := a.clients.ClientFor(ctx, team)
 			if err != nil {

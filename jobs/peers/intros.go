@@ -44,28 +44,70 @@ const HistoryRounds = 50
 const noteHour = 10
 
 // stepIntros opens the round of intros network n that contains today in
-// its zone, if no replica has, and returns when the next round opens.
-func (s *Service) stepIntros(ctx context.Context, ws string, n peers.Network, now time.Time) (time.Time, error) {
+// its zone, if no replica has, reads teams ahead of the next round
+// (warmTeams), and returns when it next has work.
+func (s *Service) stepIntros(ctx context.Context, ws string, n peers.Network, now time.Time, batch func() *WarmBatch) (time.Time, error) {
 	period := n.Cadence.Period()
 	if period <= 0 || n.Anchor.IsZero() {
 		return time.Time{}, nil
 	}
 	k, ok := peers.RoundOn(n.Anchor, period, today(n, now))
 	if !ok {
-		return dayStart(n, n.Anchor), nil
+		return s.warmTeams(ctx, ws, n, dayStart(n, n.Anchor), now, batch), nil
 	}
 	next := dayStart(n, peers.RoundStart(n.Anchor, period, k+1))
 	_, err := s.store.RoundByNumber(ctx, ws, n.ID, peers.RoundRound, k+1)
 	switch {
 	case err == nil:
-		return next, nil
 	case !errors.Is(err, models.ErrNotFound):
 		return time.Time{}, err
+	default:
+		if err := s.openRound(ctx, ws, n, k, now); err != nil {
+			return time.Time{}, fmt.Errorf("open round %d: %w", k+1, err)
+		}
 	}
-	if err := s.openRound(ctx, ws, n, k, now); err != nil {
-		return time.Time{}, fmt.Errorf("open round %d: %w", k+1, err)
+	return s.warmTeams(ctx, ws, n, next, now, batch), nil
+}
+
+// warmMinute is how soon the stepper runs again while teams are left to
+// read ahead.
+const warmMinute = time.Minute
+
+// warmTeams reads ahead, within the workspace's batch, the teams of n's
+// participants that the round opening at opens would not find kept, and
+// returns when the stepper should next look at n: opens when nothing is
+// left to read (or n's teams come from no profile field), the start of
+// the read-ahead before it, or a minute on while some are still missing.
+// A failure is logged and left to the hourly recheck: the round reads
+// what it still lacks itself.
+func (s *Service) warmTeams(ctx context.Context, ws string, n peers.Network, opens, now time.Time, batch func() *WarmBatch) time.Time {
+	if _, ok := n.TeamField(); !ok || s.warm == nil {
+		return opens
 	}
-	return next, nil
+	if from := opens.Add(-WarmAhead); now.Before(from) {
+		return from
+	}
+	parts, err := s.store.Participants(ctx, ws, n.ID)
+	if err != nil {
+		s.log.WarnContext(ctx, "peers: could not read teams ahead", "network", n.ID, "err", err)
+		return opens
+	}
+	var users []string
+	for _, p := range parts {
+		if !p.Left {
+			users = append(users, p.User)
+		}
+	}
+	slices.Sort(users)
+	missing, err := s.warm(ctx, ws, n, users, opens, batch())
+	switch {
+	case err != nil:
+		s.log.WarnContext(ctx, "peers: could not read teams ahead", "network", n.ID, "err", err)
+		return opens
+	case missing > 0 && now.Add(warmMinute).Before(opens):
+		return now.Add(warmMinute)
+	}
+	return opens
 }
 
 // roundDays are the first and last days of round k of n, in its zone.

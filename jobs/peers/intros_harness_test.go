@@ -59,6 +59,8 @@ type harnessOptions struct {
 	accept func(*engine.Engine) error
 	// teams is the services' TeamsFunc, given the replica's Slack client.
 	teams func(api *slack.Client) TeamsFunc
+	// warm is the services' WarmFunc, given the replica's Slack client.
+	warm func(api *slack.Client) WarmFunc
 }
 
 func newHarness(t testing.TB, dialect string, replicas int, start time.Time, o harnessOptions) *harness {
@@ -88,6 +90,9 @@ func newHarness(t testing.TB, dialect string, replicas int, start time.Time, o h
 		cfg := Config{DB: db, Engine: eng, Clock: h.clk, Logger: log.With("replica", i)}
 		if o.teams != nil {
 			cfg.Teams = o.teams(api)
+		}
+		if o.warm != nil {
+			cfg.Warm = o.warm(api)
 		}
 		svc, err := New(cfg)
 		if err != nil {

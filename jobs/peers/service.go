@@ -53,12 +53,33 @@ func NetworkOfKey(key string) (int64, bool) {
 // preference for mixing teams.
 type TeamsFunc func(ctx context.Context, ws string, n peers.Network, users []string) (map[string][]string, error)
 
+// WarmFunc reads people's teams ahead of a round (SlackTeams.Warm): of
+// users in network n, those whose teams would not be known at at, within
+// what b still allows, and reports how many would still not be known
+// then. Reading less than asked is not an error: b says why.
+type WarmFunc func(ctx context.Context, ws string, n peers.Network, users []string, at time.Time, b *WarmBatch) (missing int, err error)
+
+// Reading teams ahead: from WarmAhead before an intros round opens, each
+// run of the stepper reads at most WarmProfiles profiles for WarmTime in
+// each workspace (a fifth of Slack's tier 4 a minute, leaving the rest to
+// everything else), and runs again a minute later while some are left.
+// 2 days give even a network of thousands time to be read before its
+// round, however often Slack says 429.
+const (
+	WarmAhead    = 48 * time.Hour
+	WarmProfiles = 20
+	WarmTime     = 5 * time.Second
+)
+
 // Config configures a Service. DB and Engine are required.
 type Config struct {
 	DB     *models.DB
 	Engine *engine.Engine
 	// Teams reads people's teams from Slack; nil leaves them unknown.
 	Teams TeamsFunc
+	// Warm reads teams ahead of intros rounds into the cache Teams reads;
+	// nil reads them only when a round opens.
+	Warm WarmFunc
 	// Delete deletes a message Trellis posted (chat.delete with the
 	// workspace's client): an anonymous ask's post when its asker deletes
 	// it. nil leaves posted asks in the channel.
@@ -77,6 +98,7 @@ type Service struct {
 	wss   *models.Workspaces
 	eng   *engine.Engine
 	teams TeamsFunc
+	warm  WarmFunc
 	del   DeleteFunc
 	clock clock.Clock
 	log   *slog.Logger
@@ -99,7 +121,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: cfg.DB, store: peers.NewStore(cfg.DB), ppl: models.NewPeople(cfg.DB),
-		wss: models.NewWorkspaces(cfg.DB), eng: cfg.Engine, teams: cfg.Teams, del: cfg.Delete, clock: cfg.Clock,
+		wss: models.NewWorkspaces(cfg.DB), eng: cfg.Engine, teams: cfg.Teams, warm: cfg.Warm, del: cfg.Delete, clock: cfg.Clock,
 		log: cfg.Logger.With("component", "peers")}, nil
 }
 
@@ -144,12 +166,21 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 	}
 	next := now.Add(recheck)
 	var errs []error
+	batches := map[string]*WarmBatch{} // each workspace's, made when first needed
 	for _, wn := range all {
 		n := wn.Network
 		if n.Paused {
 			continue
 		}
-		at, err := s.step(ctx, wn.Workspace, n, now)
+		batch := func() *WarmBatch {
+			b, ok := batches[wn.Workspace]
+			if !ok {
+				b = &WarmBatch{Profiles: WarmProfiles, Until: s.clock.Now().Add(WarmTime)}
+				batches[wn.Workspace] = b
+			}
+			return b
+		}
+		at, err := s.step(ctx, wn.Workspace, n, now, batch)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("network %d: %w", n.ID, err))
 			continue
@@ -169,11 +200,12 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 }
 
 // step opens what network n has due at now and returns when it next has
-// work (zero: nothing known).
-func (s *Service) step(ctx context.Context, ws string, n peers.Network, now time.Time) (time.Time, error) {
+// work (zero: nothing known). batch is the workspace's reading ahead for
+// this run.
+func (s *Service) step(ctx context.Context, ws string, n peers.Network, now time.Time, batch func() *WarmBatch) (time.Time, error) {
 	switch n.Kind {
 	case peers.KindIntros:
-		return s.stepIntros(ctx, ws, n, now)
+		return s.stepIntros(ctx, ws, n, now, batch)
 	case peers.KindCircles:
 		return s.stepCircles(ctx, ws, n, now)
 	case peers.KindLearning:

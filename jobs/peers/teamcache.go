@@ -49,14 +49,16 @@ func cacheKey(ws, field, user string) string {
 	return strings.Join([]string{"peers", "team", ws, strings.ToLower(field), user}, ":")
 }
 
-// get returns the teams of users it knows, user → team ("" for none).
-func (c *teamCache) get(ctx context.Context, ws, field string, users []string) map[string]string {
+// get returns the teams of users it knows and will still know at at (now,
+// or later to ask what a round opening then will find), user → team (""
+// for none).
+func (c *teamCache) get(ctx context.Context, ws, field string, users []string, at time.Time) map[string]string {
 	now := c.clock.Now()
 	out := map[string]string{}
 	var missing []string
 	c.mu.Lock()
 	for _, u := range users {
-		if e, ok := c.local[cacheKey(ws, field, u)]; ok && now.Before(e.until) {
+		if e, ok := c.local[cacheKey(ws, field, u)]; ok && at.Before(e.until) {
 			out[u] = e.team
 		} else {
 			missing = append(missing, u)
@@ -85,7 +87,10 @@ func (c *teamCache) get(ctx context.Context, ws, field string, users []string) m
 			continue
 		}
 		if e, ok := parseCached(v); ok && now.Before(e.until) {
-			out[u], found[u] = e.team, e
+			found[u] = e
+			if at.Before(e.until) {
+				out[u] = e.team
+			}
 		}
 	}
 	// What another replica read is kept here too, until it expires.

@@ -30,14 +30,21 @@ const teamPage = 200
 
 // Reading teams from a profile field costs one users.profile.get a
 // person (Slack's tier 4, about 100 a minute a workspace): too slow to
-// read a large network at each round. Each person's team is kept for
-// TeamTTL, and one call reads for at most FieldBudget.
+// read a large network when its round opens. Each person's team is kept
+// for TeamTTL, longer than the longest cadence (every 4 weeks) plus the
+// read-ahead (WarmAhead), and the stepper reads the people not kept in
+// small batches in the days before a round opens (Warm), so that the
+// round finds every team kept; the round itself reads the rest for at
+// most FieldBudget.
 const (
 	// TeamTTL is how long a person's team, read from their profile, is
-	// trusted by default.
-	TeamTTL = 24 * time.Hour
-	// FieldBudget bounds the profile reads of one call by default: the
-	// rest of the round opening needs the stepper's time too.
+	// trusted by default: 35 days. Teams rarely change, and a team kept
+	// after it changed costs little: the matching only prefers mixing
+	// teams, so a stale team only weakens that preference for one person
+	// until it is read again.
+	TeamTTL = 35 * 24 * time.Hour
+	// FieldBudget bounds the profile reads of one round's opening by
+	// default: the rest of the opening needs the stepper's time too.
 	FieldBudget = 15 * time.Second
 )
 
@@ -54,23 +61,17 @@ type TeamsOptions struct {
 	Logger *slog.Logger
 }
 
-// SlackTeams is a TeamsFunc reading Slack with the workspace's client: a
-// network's TeamSource "channels:C1,C2" makes each channel one team (its
-// members, every page of them; a person in two channels is on both);
-// "field:Team" reads each person's profile with its labels
-// (users.profile.get with include_labels) and takes the value of the
-// custom field whose label is that name, whatever its case. Only the
-// network's users are labelled.
-//
-// A profile field's teams are kept for the TTL (per workspace, field and
-// person) and only the people not kept are read, for at most the budget
-// and at most half of what is left of ctx: when either runs out, or Slack
-// answers 429, or a call fails, the call returns what it knows without an
-// error, and the people not read are on no known team for this round (the
-// matching only loses its preference for mixing them); the next round
-// reads on. For channels, one failed call leaves every team unknown for
-// the round (the error), as TeamsFunc says.
-func SlackTeams(clients func(ctx context.Context, ws string) (TeamsAPI, error), opts TeamsOptions) TeamsFunc {
+// SlackTeams reads people's teams from Slack with the workspace's
+// client. Its Teams is the service's TeamsFunc, its Warm its WarmFunc;
+// both share one cache.
+type SlackTeams struct {
+	clients func(ctx context.Context, ws string) (TeamsAPI, error)
+	r       *fieldReader
+}
+
+// NewSlackTeams returns a SlackTeams reading with the clients that
+// clients gives per workspace.
+func NewSlackTeams(clients func(ctx context.Context, ws string) (TeamsAPI, error), opts TeamsOptions) *SlackTeams {
 	if opts.TTL <= 0 {
 		opts.TTL = TeamTTL
 	}
@@ -83,21 +84,89 @@ func SlackTeams(clients func(ctx context.Context, ws string) (TeamsAPI, error), 
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	r := &fieldReader{cache: newTeamCache(opts.Cache, opts.TTL, opts.Clock), budget: opts.Budget,
-		clock: opts.Clock, log: opts.Logger.With("component", "peers")}
-	return func(ctx context.Context, ws string, n peers.Network, users []string) (map[string][]string, error) {
-		api, err := clients(ctx, ws)
-		if err != nil {
-			return nil, fmt.Errorf("teams: %w", err)
-		}
-		if field, ok := n.TeamField(); ok {
-			return r.readTeams(ctx, api, ws, n.ID, field, users), nil
-		}
-		if chs := n.TeamChannels(); len(chs) > 0 {
-			return channelTeams(ctx, api, chs, users)
-		}
-		return nil, nil
+	return &SlackTeams{clients: clients, r: &fieldReader{cache: newTeamCache(opts.Cache, opts.TTL, opts.Clock),
+		budget: opts.Budget, clock: opts.Clock, log: opts.Logger.With("component", "peers")}}
+}
+
+// Teams is a TeamsFunc: a network's TeamSource "channels:C1,C2" makes
+// each channel one team (its members, every page of them; a person in
+// two channels is on both); "field:Team" reads each person's profile
+// with its labels (users.profile.get with include_labels) and takes the
+// value of the custom field whose label is that name, whatever its case.
+// Only the network's users are labelled.
+//
+// A profile field's teams are kept for the TTL (per workspace, field and
+// person) and only the people not kept are read, for at most the budget
+// and at most half of what is left of ctx: when either runs out, or Slack
+// answers 429, or a call fails, the call returns what it knows without an
+// error, and the people not read are on no known team for this round (the
+// matching only loses its preference for mixing them); Warm and the next
+// round read on. For channels, one failed call leaves every team unknown
+// for the round (the error), as TeamsFunc says.
+func (t *SlackTeams) Teams(ctx context.Context, ws string, n peers.Network, users []string) (map[string][]string, error) {
+	api, err := t.clients(ctx, ws)
+	if err != nil {
+		return nil, fmt.Errorf("teams: %w", err)
 	}
+	if field, ok := n.TeamField(); ok {
+		return t.r.readTeams(ctx, api, ws, n.ID, field, users), nil
+	}
+	if chs := n.TeamChannels(); len(chs) > 0 {
+		return channelTeams(ctx, api, chs, users)
+	}
+	return nil, nil
+}
+
+// Warm is a WarmFunc: for a network whose teams come from a profile
+// field, it reads into the cache the teams of users that it would not
+// know at at (not kept, or kept only until before then), in order, within
+// b. It reports how many of users it still would not know then. For any
+// other network it reads nothing and reports none missing: channels'
+// members are read when the round opens, a few calls in all.
+func (t *SlackTeams) Warm(ctx context.Context, ws string, n peers.Network, users []string, at time.Time, b *WarmBatch) (int, error) {
+	field, ok := n.TeamField()
+	if !ok {
+		return 0, nil
+	}
+	missing := t.r.missing(ctx, ws, field, users, at)
+	if len(missing) == 0 || b.done(t.r.clock.Now()) {
+		return len(missing), nil
+	}
+	api, err := t.clients(ctx, ws)
+	if err != nil {
+		return len(missing), fmt.Errorf("teams: %w", err)
+	}
+	batch := missing[:min(len(missing), b.Profiles)]
+	read, stop, stopErr := t.r.read(ctx, api, ws, field, batch, b.Until.Sub(t.r.clock.Now()))
+	b.Profiles -= len(read)
+	if stop == stopLimited || stop == stopFailed {
+		b.Stopped = true
+	}
+	left := len(missing) - len(read)
+	level := slog.LevelDebug
+	if stop == stopFailed {
+		level = slog.LevelWarn
+	}
+	t.r.log.Log(ctx, level, "peers: teams read ahead of the round", "workspace", ws, "network", n.ID,
+		"read", len(read), "unread", left, "stopped", stop, "err", stopErr)
+	return left, nil
+}
+
+// WarmBatch is what one run of the stepper may still read ahead in one
+// workspace, over all its networks: reads stop when its profiles or its
+// time run out, and for the rest of the run once Slack answered 429 or a
+// call failed. Slack's limit is per workspace, so the batch is too.
+type WarmBatch struct {
+	// Profiles is how many profiles may still be read.
+	Profiles int
+	// Until is when reading stops, by the service's clock.
+	Until time.Time
+	// Stopped is set once Slack answered 429 or a call failed.
+	Stopped bool
+}
+
+func (b *WarmBatch) done(now time.Time) bool {
+	return b.Stopped || b.Profiles <= 0 || !now.Before(b.Until)
 }
 
 // channelTeams labels each of users with the channels of chs they are a
@@ -139,59 +208,27 @@ type fieldReader struct {
 	log    *slog.Logger
 }
 
+// Why read stopped before the end of its list.
+const (
+	stopTime    = "out of time"
+	stopLimited = "rate limited"
+	stopFailed  = "a call failed"
+)
+
 // readTeams labels each of users with the value of their profile's custom
 // field labelled field (case-insensitive); a person without it, or with
 // it empty, or not read in time, is on no known team.
 func (r *fieldReader) readTeams(ctx context.Context, api TeamsAPI, ws string, network int64, field string, users []string) map[string][]string {
-	known := r.cache.get(ctx, ws, field, users)
+	known := r.cache.get(ctx, ws, field, users, r.clock.Now())
 	var missing []string
 	for _, u := range users {
 		if _, ok := known[u]; !ok {
 			missing = append(missing, u)
 		}
 	}
-	read := map[string]string{}
-	stop := ""
-	var stopErr error
-	if len(missing) > 0 {
-		budget := r.budget
-		if dl, ok := ctx.Deadline(); ok {
-			budget = min(budget, time.Until(dl)/2)
-		}
-		rctx, cancel := context.WithTimeout(ctx, budget)
-		defer cancel()
-		start := r.clock.Now()
-		for _, u := range missing {
-			if r.clock.Now().Sub(start) >= budget || rctx.Err() != nil {
-				stop = "out of time"
-				break
-			}
-			p, err := api.GetUserProfileContext(rctx, &slack.GetUserProfileParameters{UserID: u, IncludeLabels: true})
-			var rl *slack.RateLimitedError
-			var se slack.SlackErrorResponse
-			switch {
-			case err == nil:
-				read[u] = profileTeam(p, field)
-				continue
-			case errors.As(err, &se) && se.Err == "user_not_found":
-				// Gone from the workspace: on no team.
-				read[u] = ""
-				continue
-			case errors.As(err, &rl):
-				stop, stopErr = "rate limited", err
-			case rctx.Err() != nil:
-				stop = "out of time"
-			default:
-				stop, stopErr = "a call failed", err
-			}
-			break // what was read is kept below
-
-		}
-		// Kept even when the call ends here: the next round reads on.
-		r.cache.put(context.WithoutCancel(ctx), ws, field, read)
-	}
+	read, stop, stopErr := r.read(ctx, api, ws, field, missing, r.budget)
 	if stop != "" {
-		r.log.WarnContext(ctx, "peers: some teams unknown for this round; later rounds read on",
+		r.log.WarnContext(ctx, "peers: some teams unknown for this round; later reads go on",
 			"workspace", ws, "network", network, "reason", stop, "kept", len(known), "read", len(read),
 			"unread", len(missing)-len(read), "err", stopErr)
 	}
@@ -204,6 +241,63 @@ func (r *fieldReader) readTeams(ctx context.Context, api TeamsAPI, ws string, ne
 		}
 	}
 	return out
+}
+
+// missing are those of users whose team the cache would not know at at.
+func (r *fieldReader) missing(ctx context.Context, ws, field string, users []string, at time.Time) []string {
+	known := r.cache.get(ctx, ws, field, users, at)
+	var out []string
+	for _, u := range users {
+		if _, ok := known[u]; !ok {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// read reads the teams of users, in order, for at most budget and half of
+// what is left of ctx, stopping at the first 429 or failed call (never
+// waited out), and keeps what it read in the cache. It returns what it
+// read, user → team ("" for none), and why it stopped early ("" when it
+// read them all).
+func (r *fieldReader) read(ctx context.Context, api TeamsAPI, ws, field string, users []string, budget time.Duration) (map[string]string, string, error) {
+	read := map[string]string{}
+	if len(users) == 0 {
+		return read, "", nil
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		budget = min(budget, time.Until(dl)/2)
+	}
+	if budget <= 0 {
+		return read, stopTime, nil
+	}
+	rctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	// Kept even when the reads stop early: the next ones read on.
+	defer func() { r.cache.put(context.WithoutCancel(ctx), ws, field, read) }()
+	start := r.clock.Now()
+	for _, u := range users {
+		if r.clock.Now().Sub(start) >= budget || rctx.Err() != nil {
+			return read, stopTime, nil
+		}
+		p, err := api.GetUserProfileContext(rctx, &slack.GetUserProfileParameters{UserID: u, IncludeLabels: true})
+		var rl *slack.RateLimitedError
+		var se slack.SlackErrorResponse
+		switch {
+		case err == nil:
+			read[u] = profileTeam(p, field)
+		case errors.As(err, &se) && se.Err == "user_not_found":
+			// Gone from the workspace: on no team.
+			read[u] = ""
+		case errors.As(err, &rl):
+			return read, stopLimited, err
+		case rctx.Err() != nil:
+			return read, stopTime, nil
+		default:
+			return read, stopFailed, err
+		}
+	}
+	return read, "", nil
 }
 
 // profileTeam is the value of p's custom field labelled field

@@ -28,7 +28,7 @@ func TestChannelTeams(t *testing.T) {
 	h := newHarness(t, models.DialectSQLite, 1, time.Date(2027, 1, 3, 12, 0, 0, 0, time.UTC), harnessOptions{
 		teams: func(c *slack.Client) TeamsFunc {
 			api = c
-			return SlackTeams(func(context.Context, string) (TeamsAPI, error) { return api, nil }, TeamsOptions{})
+			return NewSlackTeams(func(context.Context, string) (TeamsAPI, error) { return api, nil }, TeamsOptions{}).Teams
 		}})
 	var people []string
 	for _, name := range []string{"Ana", "Ben", "Cai", "Dee", "Eli"} {
@@ -67,7 +67,7 @@ func TestFieldTeamsThroughSlack(t *testing.T) {
 	h := newHarness(t, models.DialectSQLite, 1, time.Date(2027, 1, 3, 12, 0, 0, 0, time.UTC), harnessOptions{
 		teams: func(c *slack.Client) TeamsFunc {
 			api = c
-			return SlackTeams(func(context.Context, string) (TeamsAPI, error) { return api, nil }, TeamsOptions{})
+			return NewSlackTeams(func(context.Context, string) (TeamsAPI, error) { return api, nil }, TeamsOptions{}).Teams
 		}})
 	fields := map[string]map[string]string{
 		"Ana": {"Team": "Payments", "Office": "Leeds"},
@@ -180,7 +180,7 @@ func TestFieldTeams(t *testing.T) {
 		"U2": {"team": " payments "},
 		"U3": {"Office": "Lagos"},
 	}}
-	teams := SlackTeams(func(context.Context, string) (TeamsAPI, error) { return api, nil }, TeamsOptions{})
+	teams := NewSlackTeams(func(context.Context, string) (TeamsAPI, error) { return api, nil }, TeamsOptions{}).Teams
 	got, err := teams(context.Background(), "T1", peers.Network{TeamSource: "field:TEAM"}, []string{"U1", "U2", "U3", "U9"})
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +198,7 @@ func TestFieldTeamsCache(t *testing.T) {
 	fields, users := peopleOnTeams(5)
 	fields["U0000"] = map[string]string{"Office": "Leeds"}
 	api := &fakeProfiles{fields: fields}
-	teams := SlackTeams(func(context.Context, string) (TeamsAPI, error) { return api, nil }, TeamsOptions{Clock: clk})
+	teams := NewSlackTeams(func(context.Context, string) (TeamsAPI, error) { return api, nil }, TeamsOptions{Clock: clk}).Teams
 	ctx := context.Background()
 	read := func(ws string, n peers.Network, want int) map[string][]string {
 		t.Helper()
@@ -233,8 +233,8 @@ func TestFieldTeamsSharedCache(t *testing.T) {
 	store := testenv.Redis(t)
 	ctx := context.Background()
 	apiA, apiB := &fakeProfiles{fields: fields}, &fakeProfiles{fields: fields}
-	a := SlackTeams(func(context.Context, string) (TeamsAPI, error) { return apiA, nil }, TeamsOptions{Cache: store, Clock: clk})
-	b := SlackTeams(func(context.Context, string) (TeamsAPI, error) { return apiB, nil }, TeamsOptions{Cache: store, Clock: clk})
+	a := NewSlackTeams(func(context.Context, string) (TeamsAPI, error) { return apiA, nil }, TeamsOptions{Cache: store, Clock: clk}).Teams
+	b := NewSlackTeams(func(context.Context, string) (TeamsAPI, error) { return apiB, nil }, TeamsOptions{Cache: store, Clock: clk}).Teams
 	gotA, err := a(ctx, "T1", fieldNetwork, users)
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +258,7 @@ func TestFieldTeamsSharedCache(t *testing.T) {
 	}
 	_ = dead.Close()
 	apiC := &fakeProfiles{fields: fields}
-	c := SlackTeams(func(context.Context, string) (TeamsAPI, error) { return apiC, nil }, TeamsOptions{Cache: dead, Clock: clk})
+	c := NewSlackTeams(func(context.Context, string) (TeamsAPI, error) { return apiC, nil }, TeamsOptions{Cache: dead, Clock: clk}).Teams
 	for range 2 {
 		got, err := c(ctx, "T1", fieldNetwork, users)
 		if err != nil || len(got) != 6 {
@@ -277,8 +277,8 @@ func TestFieldTeamsBudget(t *testing.T) {
 	clk := clock.NewFrozen(time.Date(2027, 1, 4, 9, 0, 0, 0, time.UTC))
 	fields, users := peopleOnTeams(40)
 	api := &fakeProfiles{fields: fields, clk: clk, perCall: time.Second}
-	teams := SlackTeams(func(context.Context, string) (TeamsAPI, error) { return api, nil },
-		TeamsOptions{Clock: clk, Budget: 15 * time.Second, Logger: testlog.Logger(t)})
+	teams := NewSlackTeams(func(context.Context, string) (TeamsAPI, error) { return api, nil },
+		TeamsOptions{Clock: clk, Budget: 15 * time.Second, Logger: testlog.Logger(t)}).Teams
 	for i, want := range []struct{ known, reads int }{{15, 15}, {30, 30}, {40, 40}, {40, 40}} {
 		got, err := teams(context.Background(), "T1", fieldNetwork, users)
 		if err != nil {
@@ -308,7 +308,7 @@ func TestFieldTeamsBudget(t *testing.T) {
 func TestFieldTeamsRateLimited(t *testing.T) {
 	fields, users := peopleOnTeams(10)
 	api := &fakeProfiles{fields: fields, limitAt: 4}
-	teams := SlackTeams(func(context.Context, string) (TeamsAPI, error) { return api, nil }, TeamsOptions{Logger: testlog.Logger(t)})
+	teams := NewSlackTeams(func(context.Context, string) (TeamsAPI, error) { return api, nil }, TeamsOptions{Logger: testlog.Logger(t)}).Teams
 	got, err := teams(context.Background(), "T1", fieldNetwork, users)
 	if err != nil || len(got) != 3 || api.count() != 4 {
 		t.Fatalf("rate limited: %d known after %d calls, %v; want 3 after 4, no error", len(got), api.count(), err)

@@ -33,9 +33,9 @@ var notBuiltYet = []struct {
 	capability string
 	words      *regexp.Regexp
 }{
-	// Every capability announced so far has landed: check-ins (issue 10),
-	// OKRs (issue 12) and manager peer networks (issue 13). The next one
-	// announced before it is built goes here, with its words.
+	// Every capability announced so far has landed: check-ins, OKRs and
+	// manager peer networks. The next one announced before it is built
+	// goes here, with its words.
 }
 
 // notBuiltHeader opens every page in docs/next.

@@ -46,8 +46,9 @@ type App struct {
 	ran       atomic.Bool
 
 	clk        clock.Clock
-	simClock   *clock.Sim    // the sandbox's movable clock; nil with a real Slack
-	sandboxClk *sandboxClock // where simClock is kept; nil with a real Slack
+	rates      map[string]bot.Rate // WithSlackRates' paces; nil for Slack's own
+	simClock   *clock.Sim          // the sandbox's movable clock; nil with a real Slack
+	sandboxClk *sandboxClock       // where simClock is kept; nil with a real Slack
 
 	db      *models.DB
 	store   *kv.Store
@@ -92,6 +93,17 @@ func WithLogger(log *slog.Logger) Option { return func(a *App) { a.log = log } }
 // WithOutput sends what the App prints for a person (the sandbox's
 // greeting) to w instead of discarding it.
 func WithOutput(w io.Writer) Option { return func(a *App) { a.out = w } }
+
+// WithClock runs an App with a real Slack on clk instead of the system's
+// clock, so that end-to-end tests run several replicas on one simulated
+// clock they move themselves. The sandbox keeps its own movable clock.
+func WithClock(clk clock.Clock) Option { return func(a *App) { a.clk = clk } }
+
+// WithSlackRates paces the named Web API methods as given instead of as
+// Slack's tiers do (bot.DefaultRates), for end-to-end tests whose
+// simulated weeks would otherwise wait minutes of real time for Slack's
+// per-minute limits. A real install never sets it.
+func WithSlackRates(rates map[string]bot.Rate) Option { return func(a *App) { a.rates = rates } }
 
 // WithVersion names the build in the start-up log line.
 func WithVersion(v string) Option { return func(a *App) { a.version = v } }

@@ -129,10 +129,12 @@ func (c *sandboxClock) save(real time.Time) error {
 
 // openClock picks the App's clock. The sandbox runs on a clock its page can
 // move, kept in the data directory across restarts (saved again when the
-// App closes); a real Slack on the wall clock.
+// App closes); a real Slack on the wall clock, or the one WithClock gave.
 func (a *App) openClock(context.Context) error {
-	a.clk = clock.System{}
 	if a.cfg.Mode != ModeSandbox {
+		if a.clk == nil {
+			a.clk = clock.System{}
+		}
 		return nil
 	}
 	if err := prepareDataDir(a.cfg.DataDir); err != nil {

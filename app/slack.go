@@ -32,7 +32,7 @@ func (a *App) openSlack(ctx context.Context) error {
 	}
 
 	a.installs = models.NewInstallations(a.db, a.cipher)
-	a.clients = bot.NewClients(a.installs, a.slack.apiURL, bot.TransportConfig{Store: a.store, Metrics: a.metrics, Logger: a.log})
+	a.clients = bot.NewClients(a.installs, a.slack.apiURL, bot.TransportConfig{Store: a.store, Metrics: a.metrics, Logger: a.log, Rates: a.rates})
 	team, err := registerInstallation(ctx, a.log, a.installs, a.clients, a.slack.botToken)
 	if err != nil {
 		return err

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/trellis-bot/trellis/app"
+	"github.com/trellis-bot/trellis/bot"
+	"github.com/trellis-bot/trellis/clock"
 	"github.com/trellis-bot/trellis/internal/slacksim"
 	"github.com/trellis-bot/trellis/internal/testlog"
 )
@@ -28,6 +30,12 @@ type Options struct {
 	// Output receives what the App prints for a person, such as the
 	// sandbox's greeting (default: discarded).
 	Output io.Writer
+	// Clock, when set, is the clock of an App with a real (emulated)
+	// Slack (app.WithClock): replicas of one test share it.
+	Clock clock.Clock
+	// Rates, when set, paces those Web API methods instead of Slack's
+	// tiers (app.WithSlackRates).
+	Rates map[string]bot.Rate
 }
 
 // App is an App running in the test's process.
@@ -57,7 +65,14 @@ func Start(tb testing.TB, env map[string]string, o Options) *App {
 		out = io.Discard
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, app.WithLogger(app.NewLogger(logs, cfg)), app.WithOutput(out))
+	opts := []app.Option{app.WithLogger(app.NewLogger(logs, cfg)), app.WithOutput(out)}
+	if o.Clock != nil {
+		opts = append(opts, app.WithClock(o.Clock))
+	}
+	if o.Rates != nil {
+		opts = append(opts, app.WithSlackRates(o.Rates))
+	}
+	a, err := app.New(ctx, cfg, opts...)
 	if err != nil {
 		cancel()
 		tb.Fatalf("apptest: start: %v", err)

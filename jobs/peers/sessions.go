@@ -19,17 +19,11 @@ import (
 // person's next working day after the session.
 const commitHour = 10
 
-// openSessions opens the session of round r (on day) of every circle of
-// term that has not ended. A circle's session is numbered by the round
-// dates of the term (the first date on or after the term's start is 1).
-func (s *Service) openSessions(ctx context.Context, ws string, n peers.Network, term peers.Round, r int, day calendar.Date, now time.Time) error {
-	period := n.Cadence.Period()
-	first, _ := peers.RoundOn(n.Anchor, period, term.StartsOn)
-	if peers.RoundStart(n.Anchor, period, first).Before(term.StartsOn) {
-		first++
-	}
-	number := r - first + 1
-	if number < 1 || day.After(term.EndsOn) {
+// openSessions opens the session on day of every circle of term that has
+// not ended and has no session on day yet: a circle's sessions are known
+// by their days, each numbered one after the circle's last.
+func (s *Service) openSessions(ctx context.Context, ws string, n peers.Network, term peers.Round, day calendar.Date, now time.Time) error {
+	if day.Before(term.StartsOn) || day.After(term.EndsOn) {
 		return nil
 	}
 	circles, err := s.store.Groups(ctx, ws, term.ID)
@@ -37,6 +31,7 @@ func (s *Service) openSessions(ctx context.Context, ws string, n peers.Network, 
 		return err
 	}
 	var pending []peers.RoundGroup
+	numbers := map[int64]int{}
 	for _, g := range circles {
 		if !g.EndedOn.IsZero() && !g.EndedOn.After(day) {
 			continue
@@ -45,9 +40,14 @@ func (s *Service) openSessions(ctx context.Context, ws string, n peers.Network, 
 		if err != nil {
 			return err
 		}
-		if !slices.ContainsFunc(ss, func(x peers.Session) bool { return x.Number == number }) {
-			pending = append(pending, g)
+		if len(ss) > 0 && !ss[len(ss)-1].On.Before(day) {
+			continue // opened already (or a later one, should the clock go back)
 		}
+		numbers[g.ID] = len(ss) + 1
+		if len(ss) > 0 {
+			numbers[g.ID] = ss[len(ss)-1].Number + 1
+		}
+		pending = append(pending, g)
 	}
 	if len(pending) == 0 {
 		return nil
@@ -66,7 +66,7 @@ func (s *Service) openSessions(ctx context.Context, ws string, n peers.Network, 
 	}
 	var errs []error
 	for _, g := range pending {
-		if err := s.openSession(ctx, ws, n, g, number, day, att, library, now); err != nil {
+		if err := s.openSession(ctx, ws, n, g, numbers[g.ID], day, att, library, now); err != nil {
 			errs = append(errs, fmt.Errorf("circle %d: %w", g.ID, err))
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"time"
 
@@ -231,17 +230,4 @@ func halfHourUp(t time.Time) time.Time {
 // localAt is hh:00 of the date on in loc (the first instant after a gap).
 func localAt(on calendar.Date, hour int, loc *time.Location) time.Time {
 	return time.Date(on.Year, on.Month, on.Day, hour, 0, 0, 0, loc)
-}
-
-// acceptCircles declares the circles' one-off payloads on eng.
-func acceptCircles(eng *engine.Engine) error {
-	return errors.Join(
-		engine.AcceptOneOff[circleWelcome](eng, Kind),
-		engine.AcceptOneOff[circleLeft](eng, Kind),
-		engine.AcceptOneOff[sessionMsg](eng, Kind),
-		engine.AcceptOneOff[recallMsg](eng, Kind),
-		engine.AcceptOneOff[commitAsk](eng, Kind),
-		engine.AcceptOneOff[shareMsg](eng, Kind),
-		engine.AcceptOneOff[askPost](eng, Kind),
-	)
 }

@@ -374,12 +374,3 @@ func (m learningClosing) compose(ctx context.Context, s *Service, c engine.Conte
 	}
 	return learningClosingMessage(n, g, recipientOf(c)), nil
 }
-
-// acceptLearning declares the learning pairs' one-off payloads on eng.
-func acceptLearning(eng *engine.Engine) error {
-	return errors.Join(
-		engine.AcceptOneOff[learningIntro](eng, Kind),
-		engine.AcceptOneOff[learningCheckin](eng, Kind),
-		engine.AcceptOneOff[learningClosing](eng, Kind),
-	)
-}

@@ -274,12 +274,18 @@ type message interface {
 	compose(ctx context.Context, s *Service, c engine.Context) (engine.Message, error)
 }
 
-// Composer writes every message of Kind, each by its payload.
+// Composer writes every message of Kind, each by its payload. A person
+// paused in the network gets nothing from it: whatever the payload, a
+// message to someone paused today, or to a group with a member paused
+// today, is skipped first (pausedGate).
 func (s *Service) Composer() engine.Composer {
 	return engine.ComposerFunc(func(ctx context.Context, c engine.Context) (engine.Message, error) {
 		m, ok := c.OneOff.(message)
 		if !ok {
 			return engine.Message{}, engine.Skip("a peer network sends only one-off messages")
+		}
+		if err := s.pausedGate(ctx, c); err != nil {
+			return engine.Message{}, err
 		}
 		return m.compose(ctx, s, c)
 	})

@@ -53,10 +53,36 @@ func mentions(users []string) string {
 	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
 }
 
-// quote is typed text as a mrkdwn quote, escaped and bounded.
+// quoteText is the most characters of a quote, counted as Slack counts
+// them: escaped, with its "> " marks. Every section quoting typed text
+// adds less than 300 characters of its own (a bounded name and network
+// name, a sentence), so it stays within mrkdwn.MaxSectionText.
+const quoteText = 2600
+
+// quote is typed text as a mrkdwn quote, escaped and bounded to quoteText
+// characters once escaped and quoted: each line's "> " counts, so text
+// of many short lines or of "&", "<" and ">" is cut, ending in "…", and
+// never breaks Slack's section limit.
 func quote(text string) string {
-	lines := strings.Split(mrkdwn.Bound(text, shownText), "\n")
-	return "> " + strings.Join(lines, "\n> ")
+	const mark = len("> ")
+	budget := quoteText - mark - len("…")
+	w, end := 0, len(text)
+	for i, r := range text {
+		cost := mrkdwn.Width(string(r))
+		if r == '\n' {
+			cost += mark
+		}
+		if w+cost > budget {
+			end = i
+			break
+		}
+		w += cost
+	}
+	body := mrkdwn.Escape(text[:end])
+	if end < len(text) {
+		body += "…"
+	}
+	return "> " + strings.ReplaceAll(body, "\n", "\n> ")
 }
 
 // netName is the network's name, escaped and bounded, in bold.

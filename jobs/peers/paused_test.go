@@ -125,3 +125,40 @@ func TestPausedPersonIsNotIntroduced(t *testing.T) {
 	}
 	_ = ben
 }
+
+// Only a follow-up that reached its group counts as ignored when nobody
+// answers: rounds whose follow-up was skipped (here, a member paused
+// before it) never add up to the three silent rounds that bring the pause
+// check; a delivered, unanswered follow-up counts one.
+func TestUnaskedRoundsAreNotSilent(t *testing.T) {
+	h := newHarness(t, models.DialectSQLite, 1, time.Date(2027, 1, 3, 12, 0, 0, 0, time.UTC), harnessOptions{})
+	ana, ben := h.person("Ana", "Europe/London", ""), h.person("Ben", "Europe/London", "")
+	n := h.network("Leads", mon4, ana, ben)
+	for w := range 4 {
+		wed := mon4.AddDays(7*w + 2)
+		h.runAll(time.Date(wed.Year, wed.Month, wed.Day, 12, 0, 0, 0, time.UTC))
+		if err := h.store.PauseSelf(h.ctx, team, n.ID, ana, wed.AddDays(4)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.runAll(time.Date(2027, 2, 1, 12, 0, 0, 0, time.UTC)) // round 5 opened
+	if got := len(withPrefix(h.group(ana, ben), "How did your intro")); got != 0 {
+		t.Fatalf("%d follow-ups reached a group with a paused member", got)
+	}
+	for _, u := range []string{ana, ben} {
+		p, _ := h.store.Participant(h.ctx, team, n.ID, u)
+		if p.IgnoredRounds != 0 {
+			t.Errorf("%s counts %d ignored rounds that were never asked", h.names[u], p.IgnoredRounds)
+		}
+		if got := withPrefix(h.dms(u), "Shall I pause"); len(got) != 0 {
+			t.Errorf("%s was asked whether to pause after rounds never asked", h.names[u])
+		}
+	}
+	// Round 5 is asked and left unanswered: that counts.
+	h.runAll(time.Date(2027, 2, 8, 12, 0, 0, 0, time.UTC))
+	for _, u := range []string{ana, ben} {
+		if p, _ := h.store.Participant(h.ctx, team, n.ID, u); p.IgnoredRounds != 1 {
+			t.Errorf("%s counts %d ignored rounds after one unanswered follow-up, want 1", h.names[u], p.IgnoredRounds)
+		}
+	}
+}

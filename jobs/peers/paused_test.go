@@ -162,3 +162,54 @@ func TestUnaskedRoundsAreNotSilent(t *testing.T) {
 		}
 	}
 }
+
+// A lost NetworkChanged heals itself: when a network is paused, resumed,
+// renamed or moved to another zone and its schedule is not told, each
+// replica's stepper makes the schedule true to the network within the
+// hour.
+func TestScheduleHealsWithinTheHour(t *testing.T) {
+	start := time.Date(2027, 1, 3, 12, 0, 0, 0, time.UTC)
+	h := newHarness(t, models.DialectSQLite, 2, start, harnessOptions{})
+	a, b := h.person("Ana", "Europe/London", ""), h.person("Ben", "Europe/London", "")
+	n := h.network("Leads", mon4, a, b)
+	h.runAll(start.Add(time.Minute))
+	check := func(when string, want peers.Network) {
+		t.Helper()
+		sc, err := h.engines[0].Schedules().Get(h.ctx, team, ScheduleKey(n.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sc.Paused != want.Paused || sc.ChannelTZ != want.ChannelTZ || sc.Title != want.Name+" (peer network)" {
+			t.Errorf("%s: schedule paused=%v zone=%s title=%q; the network is paused=%v zone=%s name=%q",
+				when, sc.Paused, sc.ChannelTZ, sc.Title, want.Paused, want.ChannelTZ, want.Name)
+		}
+	}
+	at := start
+	for i, change := range []func(*peers.Network){
+		func(n *peers.Network) { n.Paused = true },
+		func(n *peers.Network) { n.Paused = false },
+		func(n *peers.Network) { n.Name, n.ChannelTZ = "Leads EU", "Europe/Berlin" },
+	} {
+		stored, err := h.store.Network(h.ctx, team, n.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(&stored)
+		if stored.Paused != n.Paused {
+			err = h.store.SetNetworkPaused(h.ctx, team, n.ID, stored.Paused, a, true)
+		} else {
+			stored, err = h.store.UpdateNetwork(h.ctx, team, stored, a, true)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n = stored
+		at = at.Add(healEvery + time.Minute)
+		h.runAll(at)
+		check("change "+string(rune('1'+i)), n)
+	}
+	// A schedule true to its network is left alone.
+	if healed, err := h.svcs[0].healSchedule(h.ctx, team, n, at.Add(2*healEvery)); err != nil || healed {
+		t.Errorf("a schedule true to its network was put again (%v)", err)
+	}
+}

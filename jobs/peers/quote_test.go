@@ -48,7 +48,7 @@ func TestQuotedTextFitsASection(t *testing.T) {
 			"ask":     askMessage(n, peers.Ask{Text: typed}),
 			"recall":  recallMessage(n, cm),
 			"share":   shareMessage(n, strings.Repeat("<", 200), cm),
-			"session": sessionMessage(n, peers.Session{Number: 3, On: calendar.Date{Year: 2027, Month: 1, Day: 4}, Present: []string{"U1", "U2"}, Facilitator: "U1"}, peers.Prompt{ID: "c1", Text: typed}),
+			"session": sessionMessage(n, peers.Session{Number: 3, On: calendar.Date{Year: 2027, Month: 1, Day: 4}, Present: []string{"U1", "U2"}, Facilitator: "U1"}, peers.Prompt{ID: "c1", Text: typed}, []string{"U2"}),
 		}
 		for kind, m := range msgs {
 			raw, err := json.Marshal(m.Blocks)

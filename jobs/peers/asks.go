@@ -2,6 +2,8 @@ package peers
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -15,7 +17,31 @@ import (
 // Anonymous asks: "Someone in this network asks: …" in the network's
 // channel. Asking writes the ask's row (network, text, the hash of a
 // random code; no person, no time) and the channel one-off that posts
-// it, whose payload is the ask's id: nothing stored names the asker.
+// it, whose payload is the ask's id: nothing stored names the asker. The
+// post is planned at a random instant of a 5-minute grid from 2 to 15
+// minutes after the ask (AskPostAt), so neither the one-off's planned
+// time nor the post's time lines up with the asker's request.
+
+// When an ask is posted: on a grid of AskGrid, from AskMinDelay to
+// AskMaxDelay after it was asked.
+const (
+	AskMinDelay = 2 * time.Minute
+	AskMaxDelay = 15 * time.Minute
+	AskGrid     = 5 * time.Minute
+)
+
+// AskPostAt is when an ask made at now is posted: the instant of the
+// AskGrid (in UTC) that r picks among those from AskMinDelay to
+// AskMaxDelay after now, each equally likely for a uniform r.
+func AskPostAt(now time.Time, r uint64) time.Time {
+	lo := now.Add(AskMinDelay)
+	first := lo.Truncate(AskGrid)
+	if first.Before(lo) {
+		first = first.Add(AskGrid)
+	}
+	slots := uint64(now.Add(AskMaxDelay).Sub(first)/AskGrid) + 1
+	return first.Add(time.Duration(r%slots) * AskGrid)
+}
 
 // DeleteFunc deletes a message Trellis posted in a channel of the
 // workspace (chat.delete).
@@ -36,7 +62,8 @@ func (e *ErrTooFewToAsk) Error() string {
 // ErrNetworkPaused refuses an ask in a paused network: nothing would post it.
 var ErrNetworkPaused = errors.New("this network is paused; ask again once it is resumed")
 
-// Ask posts text anonymously to network networkID's channel, now, and
+// Ask posts text anonymously to network networkID's channel, a few
+// minutes from now (AskPostAt), and
 // returns the code that alone deletes it, for the asker's eyes only. It
 // refuses, changing nothing, a network of fewer active participants than
 // the workspace's minimum group size (*ErrTooFewToAsk), a paused network
@@ -68,6 +95,11 @@ func (s *Service) Ask(ctx context.Context, ws string, networkID int64, text stri
 	if active < workspace.MinGroupSize {
 		return "", &ErrTooFewToAsk{Have: active, Need: workspace.MinGroupSize}
 	}
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("ask: %w", err)
+	}
+	at := AskPostAt(now, binary.BigEndian.Uint64(b[:]))
 	var code string
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		a, c, err := s.store.CreateAsk(ctx, ws, networkID, text)
@@ -75,7 +107,7 @@ func (s *Service) Ask(ctx context.Context, ws string, networkID int64, text stri
 			return err
 		}
 		code = c
-		_, err = s.eng.PlanOnce(ctx, ws, ScheduleKey(networkID), askPost{AskID: a.ID}, n.Channel, now)
+		_, err = s.eng.PlanOnce(ctx, ws, ScheduleKey(networkID), askPost{AskID: a.ID}, n.Channel, at)
 		return err
 	})
 	if err != nil {

@@ -80,7 +80,19 @@ func TestAsks(t *testing.T) {
 				}
 			}
 		}
-		h.runTo(start.Add(10*time.Minute), time.UTC)
+		planned, err := models.QueryRows[struct{ NominalAt time.Time }](h.ctx, h.dbs[0],
+			"SELECT nominal_at FROM occurrences WHERE cadence_id LIKE ?", "%#ask:%")
+		if err != nil || len(planned) != 1 {
+			t.Fatalf("ask one-offs = %v, %v; want 1", planned, err)
+		}
+		if at := planned[0].NominalAt; at.Truncate(AskGrid) != at || at.Before(start.Add(AskMinDelay)) || at.After(start.Add(AskMaxDelay)) {
+			t.Errorf("the ask is planned at %s; want a 5-minute mark 2 to 15 minutes after %s", at, start)
+		}
+		h.runTo(start.Add(AskMinDelay), time.UTC)
+		if got := countWith(h.channelMsgs(ch), "Someone in this network asks"); got != 0 {
+			t.Fatalf("ask posted within %s of asking", AskMinDelay)
+		}
+		h.runTo(start.Add(AskMaxDelay+time.Minute), time.UTC)
 		if got := countWith(h.channelMsgs(ch), "Someone in this network asks"); got != 1 {
 			t.Fatalf("ask posts = %d, want 1", got)
 		}
@@ -105,9 +117,32 @@ func TestAsks(t *testing.T) {
 		if err := svc.DeleteAsk(h.ctx, circleTeam, code2); err != nil {
 			t.Fatalf("delete ask: %v", err)
 		}
-		h.runTo(start.Add(30*time.Minute), time.UTC)
+		h.runTo(start.Add(45*time.Minute), time.UTC)
 		if got := countWith(h.channelMsgs(ch), "second question"); got != 0 {
 			t.Errorf("a deleted ask was posted (%d)", got)
 		}
 	})
+}
+
+// An ask's post is planned on a 5-minute mark from 2 to 15 minutes after
+// it was asked, whatever the second it was asked at, and every such mark
+// can be picked.
+func TestAskPostAt(t *testing.T) {
+	base := time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC)
+	for s := 0; s < 3600; s += 7 {
+		now := base.Add(time.Duration(s)*time.Second + time.Duration(s%1000)*time.Millisecond)
+		seen := map[time.Time]bool{}
+		for r := uint64(0); r < 12; r++ {
+			at := AskPostAt(now, r)
+			if at.Truncate(AskGrid) != at || at.Before(now.Add(AskMinDelay)) || at.After(now.Add(AskMaxDelay)) {
+				t.Fatalf("asked at %s: posted at %s", now.Format(time.StampMilli), at.Format(time.StampMilli))
+			}
+			seen[at] = true
+		}
+		for m := now.Add(AskMinDelay).Truncate(AskGrid); !m.After(now.Add(AskMaxDelay)); m = m.Add(AskGrid) {
+			if !m.Before(now.Add(AskMinDelay)) && !seen[m] {
+				t.Fatalf("asked at %s: the mark %s is never picked", now.Format(time.StampMilli), m.Format(time.Kitchen))
+			}
+		}
+	}
 }

@@ -53,10 +53,36 @@ func mentions(users []string) string {
 	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
 }
 
-// quote is typed text as a mrkdwn quote, escaped and bounded.
+// quoteText is the most characters of a quote, counted as Slack counts
+// them: escaped, with its "> " marks. Every section quoting typed text
+// adds less than 300 characters of its own (a bounded name and network
+// name, a sentence), so it stays within mrkdwn.MaxSectionText.
+const quoteText = 2600
+
+// quote is typed text as a mrkdwn quote, escaped and bounded to quoteText
+// characters once escaped and quoted: each line's "> " counts, so text
+// of many short lines or of "&", "<" and ">" is cut, ending in "…", and
+// never breaks Slack's section limit.
 func quote(text string) string {
-	lines := strings.Split(mrkdwn.Bound(text, shownText), "\n")
-	return "> " + strings.Join(lines, "\n> ")
+	const mark = len("> ")
+	budget := quoteText - mark - len("…")
+	w, end := 0, len(text)
+	for i, r := range text {
+		cost := mrkdwn.Width(string(r))
+		if r == '\n' {
+			cost += mark
+		}
+		if w+cost > budget {
+			end = i
+			break
+		}
+		w += cost
+	}
+	body := mrkdwn.Escape(text[:end])
+	if end < len(text) {
+		body += "…"
+	}
+	return "> " + strings.ReplaceAll(body, "\n", "\n> ")
 }
 
 // netName is the network's name, escaped and bounded, in bold.
@@ -76,15 +102,19 @@ func welcomeMessage(n peers.Network, term peers.Round, g peers.RoundGroup) engin
 
 // leftMessage tells someone they are in no circle this term, and why.
 func leftMessage(n peers.Network, term peers.Round, why string) engine.Message {
-	text := fmt.Sprintf("You are not in a circle of %s this term (%s to %s): %s. You will be considered again next term.",
+	text := fmt.Sprintf("You are not in a circle of %s this term (%s to %s): %s. Trellis looks again at each session, and at the next term.",
 		netName(n), term.StartsOn.Format("2 Jan"), term.EndsOn.Format("2 Jan 2006"), mrkdwn.Bound(why, 300))
 	return engine.Message{Text: "No circle for you this term", Blocks: []slack.Block{circSection(text)}}
 }
 
-// sessionMessage is a session's group DM to the members present.
-func sessionMessage(n peers.Network, ss peers.Session, p peers.Prompt) engine.Message {
+// sessionMessage is a session's group DM to the members present, saying
+// who joins the circle at it (joined).
+func sessionMessage(n peers.Network, ss peers.Session, p peers.Prompt, joined []string) engine.Message {
 	head := fmt.Sprintf("*Circle session %d* of %s, %s. With %s.", ss.Number, netName(n), ss.On.Format("Monday 2 January"), mentions(ss.Present))
 	blocks := []slack.Block{circSection(head)}
+	if len(joined) > 0 {
+		blocks = append(blocks, circSection(fmt.Sprintf("%s %s the circle: welcome!", mentions(joined), plural(len(joined), "joins", "join"))))
+	}
 	if ss.Facilitator != "" {
 		blocks = append(blocks, circSection(fmt.Sprintf("%s facilitates this time.", mention(ss.Facilitator))))
 	}

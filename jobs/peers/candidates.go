@@ -29,11 +29,12 @@ type population struct {
 // over [from, to), asked at now: every participant who has not left,
 // with their working windows in the span by the delivery time rules
 // (zone, hours, holidays, time off; WorkingWindows), their teams, their
-// private avoid lists, whether they are paused through the round's last
-// day (last, in the network's zone) and their priority. A person Trellis
+// private avoid lists, whether they are paused on day (the day the round
+// opens, in the network's zone: a pause that has begun by then keeps
+// them out of the whole round, however soon it ends) and their priority. A person Trellis
 // has no profile of has no windows, and so is told they share no hours
 // rather than being guessed at.
-func (s *Service) population(ctx context.Context, ws string, n peers.Network, from, to time.Time, last calendar.Date, now time.Time) (population, error) {
+func (s *Service) population(ctx context.Context, ws string, n peers.Network, from, to time.Time, day calendar.Date, now time.Time) (population, error) {
 	parts, err := s.store.Participants(ctx, ws, n.ID)
 	if err != nil {
 		return population{}, fmt.Errorf("read participants: %w", err)
@@ -80,8 +81,7 @@ func (s *Service) population(ctx context.Context, ws string, n peers.Network, fr
 	}
 	for _, u := range users {
 		p := pop.participants[u]
-		c := peers.Candidate{ID: u, Teams: teams[u], Avoid: avoid[u], Priority: p.Priority,
-			Paused: p.Paused || (!p.PausedUntil.IsZero() && !p.PausedUntil.Before(last))}
+		c := peers.Candidate{ID: u, Teams: teams[u], Avoid: avoid[u], Priority: p.Priority, Paused: p.PausedOn(day)}
 		if person, ok := people[u]; ok {
 			rec := engine.RecipientView(person, workspace, away[u], hols)
 			c.Windows = WorkingWindows(rec, from, to, now)

@@ -4,27 +4,32 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/trellis-bot/trellis/jobs/engine"
-	"github.com/trellis-bot/trellis/models"
 	"github.com/trellis-bot/trellis/models/calendar"
 	"github.com/trellis-bot/trellis/models/peers"
 )
 
 // Circles: a circles network opens a term every n.TermMonths from its
 // anchor (peers.TermStart, in the network's zone) and a session of every
-// circle of the current term on each round date inside it. Each opening
-// is one transaction: the stored term or session (unique per network and
+// circle of the current term on each round date inside it. Terms and
+// sessions are known by their dates, not by numbers worked out from the
+// anchor, so an edit of the cadence, the weekday or the term length never
+// stops them: the schedule's term containing today opens when it starts
+// after the last stored term started (numbered one after it), or, the
+// last stored term being over, from the day after it ends to the
+// schedule's next term; a circle's session opens on a round date it has
+// no session on yet, numbered one after its last. Each opening is one
+// transaction: the stored term or session (unique per network and
 // number, per circle and number) and every message it already knows,
 // planned on the network's schedule with PlanOnce, which joins the
 // transaction. A second replica, or a restart, finds the term or session
 // stored and plans nothing.
 
 // sampleDays is how many days from a term's start the circles' working
-// windows are sampled over.
+// windows are sampled over (at least up to its first session).
 const sampleDays = 14
 
 // stepCircles opens a circles network's term and its sessions when due,
@@ -41,19 +46,31 @@ func (s *Service) stepCircles(ctx context.Context, ws string, n peers.Network, n
 	}
 	termStart := peers.TermStart(n.Anchor, n.TermMonths, k)
 	nextTerm := peers.TermStart(n.Anchor, n.TermMonths, k+1)
-	term, err := s.store.RoundByNumber(ctx, ws, n.ID, peers.RoundTerm, k+1)
+	term, has, err := s.store.LatestRound(ctx, ws, n.ID, peers.RoundTerm)
+	if err != nil {
+		return time.Time{}, err
+	}
 	switch {
-	case errors.Is(err, models.ErrNotFound):
-		if term, err = s.openTerm(ctx, ws, n, k, termStart, nextTerm.AddDays(-1), now); err != nil {
+	case !has || termStart.After(term.StartsOn):
+		number := 1
+		if has {
+			number = term.Number + 1
+		}
+		if term, err = s.openTerm(ctx, ws, n, number, termStart, nextTerm.AddDays(-1), now); err != nil {
 			return time.Time{}, err
 		}
-	case err != nil:
-		return time.Time{}, err
+	case day.After(term.EndsOn):
+		// The term grew: the schedule's term began before the last
+		// stored one, which is over. A term runs from the day after it
+		// to the schedule's next.
+		if term, err = s.openTerm(ctx, ws, n, term.Number+1, term.EndsOn.AddDays(1), nextTerm.AddDays(-1), now); err != nil {
+			return time.Time{}, err
+		}
 	}
 	next := dayStart(n, nextTerm)
 	r, _ := peers.RoundOn(n.Anchor, period, day)
-	if on := peers.RoundStart(n.Anchor, period, r); on == day && !on.Before(termStart) {
-		if err := s.openSessions(ctx, ws, n, term, r, day, now); err != nil {
+	if on := peers.RoundStart(n.Anchor, period, r); on == day && !on.Before(term.StartsOn) && !on.After(term.EndsOn) {
+		if err := s.openSessions(ctx, ws, n, term, day, now); err != nil {
 			return time.Time{}, err
 		}
 	}
@@ -63,14 +80,44 @@ func (s *Service) stepCircles(ctx context.Context, ws string, n peers.Network, n
 	return next, nil
 }
 
-// openTerm forms and stores term k (from 0) of n, which runs from first
-// to last, and plans its welcome messages, in one transaction.
-func (s *Service) openTerm(ctx context.Context, ws string, n peers.Network, k int, first, last calendar.Date, now time.Time) (peers.Round, error) {
+// firstSession is the first round date of n on or after first: the day
+// a term starting on first first meets.
+func firstSession(n peers.Network, first calendar.Date) calendar.Date {
+	period := n.Cadence.Period()
+	r, ok := peers.RoundOn(n.Anchor, period, first)
+	if !ok {
+		return n.Anchor
+	}
+	if on := peers.RoundStart(n.Anchor, period, r); !on.Before(first) {
+		return on
+	}
+	return peers.RoundStart(n.Anchor, period, r+1)
+}
+
+// openTerm forms and stores term number of n, which runs from first to
+// last, and plans its welcome messages, in one transaction. Away and
+// paused are judged by the term's first session date alone: someone back
+// by then is placed; someone back later is placed at a later session
+// (placeJoiners).
+func (s *Service) openTerm(ctx context.Context, ws string, n peers.Network, number int, first, last calendar.Date, now time.Time) (peers.Round, error) {
 	from := dayStart(n, first)
-	to := dayStart(n, first.AddDays(sampleDays))
-	pop, err := s.population(ctx, ws, n, from, to, first.AddDays(sampleDays-1), now)
+	meets := firstSession(n, first)
+	end := first.AddDays(sampleDays)
+	if !end.After(meets) {
+		end = meets.AddDays(1)
+	}
+	to := dayStart(n, end)
+	pop, err := s.population(ctx, ws, n, from, to, later(meets, openingDay(n, first, now)), now)
 	if err != nil {
 		return peers.Round{}, err
+	}
+	for i := range pop.candidates {
+		c := &pop.candidates[i]
+		c.Away = false
+		if p, ok := pop.people[c.ID]; ok {
+			loc := p.Location()
+			c.Away = awayThroughout(pop.away[c.ID], meets.In(loc), meets.AddDays(1).In(loc), loc)
+		}
 	}
 	hist, err := s.store.History(ctx, ws, n.ID, peers.RoundTerm, 0)
 	if err != nil {
@@ -97,7 +144,7 @@ func (s *Service) openTerm(ctx context.Context, ws string, n peers.Network, k in
 	}
 	var out peers.Round
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
-		r, created, err := s.store.SaveRound(ctx, ws, peers.Round{NetworkID: n.ID, Kind: peers.RoundTerm, Number: k + 1,
+		r, created, err := s.store.SaveRound(ctx, ws, peers.Round{NetworkID: n.ID, Kind: peers.RoundTerm, Number: number,
 			StartsOn: first, EndsOn: last, Seed: seed}, groups, left)
 		if err != nil {
 			return err
@@ -132,7 +179,7 @@ func (s *Service) openTerm(ctx context.Context, ws string, n peers.Network, k in
 		return nil
 	})
 	if err != nil {
-		return peers.Round{}, fmt.Errorf("open term %d: %w", k+1, err)
+		return peers.Round{}, fmt.Errorf("open term %d: %w", number, err)
 	}
 	return out, nil
 }
@@ -146,8 +193,8 @@ func randomSeed() (int64, error) {
 	return int64(binary.BigEndian.Uint64(b[:]) >> 1), nil
 }
 
-// later is the later of two instants.
-func later(a, b time.Time) time.Time {
+// later is the later of two instants, or of two dates.
+func later[T interface{ After(T) bool }](a, b T) T {
 	if a.After(b) {
 		return a
 	}
@@ -183,17 +230,4 @@ func halfHourUp(t time.Time) time.Time {
 // localAt is hh:00 of the date on in loc (the first instant after a gap).
 func localAt(on calendar.Date, hour int, loc *time.Location) time.Time {
 	return time.Date(on.Year, on.Month, on.Day, hour, 0, 0, 0, loc)
-}
-
-// acceptCircles declares the circles' one-off payloads on eng.
-func acceptCircles(eng *engine.Engine) error {
-	return errors.Join(
-		engine.AcceptOneOff[circleWelcome](eng, Kind),
-		engine.AcceptOneOff[circleLeft](eng, Kind),
-		engine.AcceptOneOff[sessionMsg](eng, Kind),
-		engine.AcceptOneOff[recallMsg](eng, Kind),
-		engine.AcceptOneOff[commitAsk](eng, Kind),
-		engine.AcceptOneOff[shareMsg](eng, Kind),
-		engine.AcceptOneOff[askPost](eng, Kind),
-	)
 }

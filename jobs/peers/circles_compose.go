@@ -65,6 +65,11 @@ func (m circleLeft) compose(ctx context.Context, s *Service, c engine.Context) (
 	if err := s.stillMember(ctx, ws, n, user); err != nil {
 		return engine.Message{}, err
 	}
+	if _, in, err := s.store.GroupOf(ctx, ws, term.ID, user); err != nil {
+		return engine.Message{}, err
+	} else if in {
+		return engine.Message{}, engine.Skip("you joined a circle this term since")
+	}
 	left, err := s.store.Unmatched(ctx, ws, term.ID)
 	if err != nil {
 		return engine.Message{}, err

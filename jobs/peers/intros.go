@@ -17,12 +17,17 @@ import (
 
 // An intros round, as the stepper opens it (docs/peers-intros-draft.md):
 //
-//   - Round k (rounds.go counts from 0; the stored Round.Number is k+1)
-//     runs from its first day to the day before the next round's, in the
-//     network's zone, and is opened at 00:00 of its first day — or at the
-//     first tick after, should no replica run then. Only the round
-//     containing today is ever opened: a network paused for weeks, or a
-//     Trellis down for weeks, opens the current round, never a backlog.
+//   - The schedule's round k (rounds.go counts from 0) runs from its
+//     first day to the day before the next round's, in the network's
+//     zone, and is opened at 00:00 of its first day — or at the first
+//     tick after, should no replica run then. Only the round containing
+//     today is ever opened: a network paused for weeks, or a Trellis down
+//     for weeks, opens the current round, never a backlog. It is stored
+//     as the round after the last stored one, and opens only when it
+//     starts after that one's last day (stepIntros): an edited cadence or
+//     weekday takes effect at its next round start.
+//   - A person paused on the day the round opens (in the network's zone)
+//     is out of the whole round, however soon the pause ends.
 //   - Each person's windows are their working windows over their own
 //     local days of the round: the matching reads windows over the round
 //     widened by a day each side (so a zone ahead of or behind the
@@ -46,6 +51,13 @@ const noteHour = 10
 // stepIntros opens the round of intros network n that contains today in
 // its zone, if no replica has, reads teams ahead of the next round
 // (warmTeams), and returns when it next has work.
+//
+// A round is known by its first day, not by a number worked out from the
+// anchor and the cadence, so an edit of the cadence or the weekday never
+// stops rounds: the round the network's current schedule has today opens
+// when it starts after the last stored round's last day (rounds never
+// overlap), numbered one after it. Two replicas opening it at once save it
+// once: the number is unique per network.
 func (s *Service) stepIntros(ctx context.Context, ws string, n peers.Network, now time.Time, batch func() *WarmBatch) (time.Time, error) {
 	period := n.Cadence.Period()
 	if period <= 0 || n.Anchor.IsZero() {
@@ -56,14 +68,19 @@ func (s *Service) stepIntros(ctx context.Context, ws string, n peers.Network, no
 		return s.warmTeams(ctx, ws, n, dayStart(n, n.Anchor), now, batch), nil
 	}
 	next := dayStart(n, peers.RoundStart(n.Anchor, period, k+1))
-	_, err := s.store.RoundByNumber(ctx, ws, n.ID, peers.RoundRound, k+1)
-	switch {
-	case err == nil:
-	case !errors.Is(err, models.ErrNotFound):
+	first, last := roundDays(n, k)
+	latest, has, err := s.store.LatestRound(ctx, ws, n.ID, peers.RoundRound)
+	if err != nil {
 		return time.Time{}, err
-	default:
-		if err := s.openRound(ctx, ws, n, k, now); err != nil {
-			return time.Time{}, fmt.Errorf("open round %d: %w", k+1, err)
+	}
+	if !has || first.After(latest.EndsOn) {
+		number := 1
+		var prev *peers.Round
+		if has {
+			number, prev = latest.Number+1, &latest
+		}
+		if err := s.openRound(ctx, ws, n, first, last, number, prev, now); err != nil {
+			return time.Time{}, fmt.Errorf("open round %d: %w", number, err)
 		}
 	}
 	return s.warmTeams(ctx, ws, n, next, now, batch), nil
@@ -116,39 +133,34 @@ func roundDays(n peers.Network, k int) (first, last calendar.Date) {
 	return peers.RoundStart(n.Anchor, period, k), peers.RoundLast(n.Anchor, period, k)
 }
 
-// openRound matches round k of n and, in one transaction, saves it and
-// plans its messages. Another replica having saved it first, it does
-// nothing more.
-func (s *Service) openRound(ctx context.Context, ws string, n peers.Network, k int, now time.Time) error {
-	first, last := roundDays(n, k)
+// openRound matches the round of n that runs from first to last, stored
+// as number (prev is the round before it, if any) and, in one
+// transaction, saves it and plans its messages. Another replica having
+// saved it first, it does nothing more.
+func (s *Service) openRound(ctx context.Context, ws string, n peers.Network, first, last calendar.Date, number int, prev *peers.Round, now time.Time) error {
 	from, to := dayStart(n, first), dayStart(n, last.AddDays(1))
 	if err := s.ensureSchedule(ctx, ws, n); err != nil {
 		return err
 	}
-	pop, err := s.population(ctx, ws, n, from.AddDate(0, 0, -1), to.AddDate(0, 0, 1), last, now)
+	pop, err := s.population(ctx, ws, n, from.AddDate(0, 0, -1), to.AddDate(0, 0, 1), openingDay(n, first, now), now)
 	if err != nil {
 		return err
 	}
 	localRound(&pop, first, last, now)
 
-	// The previous round's groups nobody answered for: their members come
-	// first this round, and count one more ignored follow-up.
+	// The previous round's groups that were asked how it went and said
+	// nothing: their members come first this round, and count one more
+	// ignored follow-up. A group whose follow-up never reached it (a
+	// member left or paused, no shared time) was not asked, so is not
+	// silent (askedSilent).
 	var silent []string
-	if k > 0 {
-		prev, err := s.store.RoundByNumber(ctx, ws, n.ID, peers.RoundRound, k)
-		if err != nil && !errors.Is(err, models.ErrNotFound) {
+	if prev != nil {
+		gs, err := s.store.Groups(ctx, ws, prev.ID)
+		if err != nil {
 			return err
 		}
-		if err == nil {
-			gs, err := s.store.Groups(ctx, ws, prev.ID)
-			if err != nil {
-				return err
-			}
-			for _, g := range gs {
-				if g.Outcome == peers.OutcomeNone {
-					silent = append(silent, g.Users()...)
-				}
-			}
+		if silent, err = s.askedSilent(ctx, ws, n, gs); err != nil {
+			return err
 		}
 	}
 	for i := range pop.candidates {
@@ -184,7 +196,7 @@ func (s *Service) openRound(ctx context.Context, ws string, n peers.Network, k i
 	}
 
 	return s.db.Tx(ctx, func(ctx context.Context) error {
-		r, created, err := s.store.SaveRound(ctx, ws, peers.Round{NetworkID: n.ID, Kind: peers.RoundRound, Number: k + 1,
+		r, created, err := s.store.SaveRound(ctx, ws, peers.Round{NetworkID: n.ID, Kind: peers.RoundRound, Number: number,
 			StartsOn: first, EndsOn: last, Seed: seed}, groups, unmatched)
 		if err != nil || !created {
 			return err
@@ -400,4 +412,47 @@ func SecondAskAt(shared []peers.Interval, now time.Time) (time.Time, bool) {
 // after is the parts of spans from now on.
 func after(spans []peers.Interval, now time.Time) []peers.Interval {
 	return clip(spans, now, time.Unix(1<<40, 0))
+}
+
+// openingDay is the day a round starting on first is opened at now: its
+// first day, or today when the stepper comes late. A person paused that
+// day is paused for the whole round.
+func openingDay(n peers.Network, first calendar.Date, now time.Time) calendar.Date {
+	if d := today(n, now); d.After(first) {
+		return d
+	}
+	return first
+}
+
+// askedSilent are the members of groups (one round's) that were asked
+// how their intro went — the first follow-up reached their group DM —
+// and gave no answer.
+func (s *Service) askedSilent(ctx context.Context, ws string, n peers.Network, groups []peers.RoundGroup) ([]string, error) {
+	ids := map[string]peers.RoundGroup{}
+	var cadences []string
+	for _, g := range groups {
+		if g.Outcome != peers.OutcomeNone {
+			continue
+		}
+		id := engine.OneOffID(ScheduleKey(n.ID), FollowUpDM{Group: g.ID, Ask: 1})
+		ids[id] = g
+		cadences = append(cadences, id)
+	}
+	if len(cadences) == 0 {
+		return nil, nil
+	}
+	rows, err := models.QueryRows[struct{ CadenceID string }](ctx, s.db,
+		"SELECT cadence_id FROM occurrences WHERE workspace_id = ? AND cadence_id IN ? AND status = ?",
+		ws, cadences, models.OccurrenceDelivered)
+	if err != nil {
+		return nil, fmt.Errorf("read delivered follow-ups: %w", err)
+	}
+	var out []string
+	for _, r := range rows {
+		if g, ok := ids[r.CadenceID]; ok {
+			out = append(out, g.Users()...)
+			delete(ids, r.CadenceID)
+		}
+	}
+	return out, nil
 }

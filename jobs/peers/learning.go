@@ -51,7 +51,11 @@ const (
 )
 
 // stepLearning opens a learning network's round when it is due, and
-// returns when it next has work.
+// returns when it next has work. A round is known by its first day: the
+// schedule's round containing today opens when it starts after the last
+// stored round's first day (pairs last a term, so rounds overlap), stored
+// as the round after it; an edited cadence or weekday takes effect at its
+// next round start.
 func (s *Service) stepLearning(ctx context.Context, ws string, n peers.Network, now time.Time) (time.Time, error) {
 	period := n.Cadence.Period()
 	if period <= 0 || n.TermMonths <= 0 {
@@ -63,14 +67,19 @@ func (s *Service) stepLearning(ctx context.Context, ws string, n peers.Network, 
 		return dayStart(n, n.Anchor), nil
 	}
 	next := dayStart(n, peers.RoundStart(n.Anchor, period, r+1))
-	_, err := s.store.RoundByNumber(ctx, ws, n.ID, peers.RoundRound, r+1)
-	switch {
-	case err == nil:
-		return next, nil
-	case !errors.Is(err, models.ErrNotFound):
+	start := peers.RoundStart(n.Anchor, period, r)
+	latest, has, err := s.store.LatestRound(ctx, ws, n.ID, peers.RoundRound)
+	if err != nil {
 		return time.Time{}, err
 	}
-	if err := s.openLearning(ctx, ws, n, r, now); err != nil {
+	if has && !start.After(latest.StartsOn) {
+		return next, nil
+	}
+	number := 1
+	if has {
+		number = latest.Number + 1
+	}
+	if err := s.openLearning(ctx, ws, n, start, peers.RoundLast(n.Anchor, period, r), number, now); err != nil {
 		return time.Time{}, err
 	}
 	return next, nil
@@ -140,13 +149,12 @@ func pairEnd(n peers.Network, start calendar.Date) calendar.Date {
 	return peers.TermStart(start, n.TermMonths, 1).AddDays(-1)
 }
 
-// openLearning matches round r (from 0) of a learning network and stores
-// it with its messages, in one transaction.
-func (s *Service) openLearning(ctx context.Context, ws string, n peers.Network, r int, now time.Time) error {
-	period := n.Cadence.Period()
-	start, last := peers.RoundStart(n.Anchor, period, r), peers.RoundLast(n.Anchor, period, r)
+// openLearning matches the round of a learning network whose matching
+// runs from start to last, stored as number, and stores it with its
+// messages, in one transaction.
+func (s *Service) openLearning(ctx context.Context, ws string, n peers.Network, start, last calendar.Date, number int, now time.Time) error {
 	from, to := dayStart(n, start), dayStart(n, last.AddDays(1))
-	pop, err := s.population(ctx, ws, n, from, to, last, now)
+	pop, err := s.population(ctx, ws, n, from, to, openingDay(n, start, now), now)
 	if err != nil {
 		return err
 	}
@@ -209,7 +217,7 @@ func (s *Service) openLearning(ctx context.Context, ws string, n peers.Network, 
 	}
 	end := pairEnd(n, start)
 	return s.db.Tx(ctx, func(ctx context.Context) error {
-		round, created, err := s.store.SaveRound(ctx, ws, peers.Round{NetworkID: n.ID, Kind: peers.RoundRound, Number: r + 1,
+		round, created, err := s.store.SaveRound(ctx, ws, peers.Round{NetworkID: n.ID, Kind: peers.RoundRound, Number: number,
 			StartsOn: start, EndsOn: end, Seed: seed}, groups, nil)
 		if err != nil || !created {
 			return err
@@ -365,13 +373,4 @@ func (m learningClosing) compose(ctx context.Context, s *Service, c engine.Conte
 		return engine.Message{}, err
 	}
 	return learningClosingMessage(n, g, recipientOf(c)), nil
-}
-
-// acceptLearning declares the learning pairs' one-off payloads on eng.
-func acceptLearning(eng *engine.Engine) error {
-	return errors.Join(
-		engine.AcceptOneOff[learningIntro](eng, Kind),
-		engine.AcceptOneOff[learningCheckin](eng, Kind),
-		engine.AcceptOneOff[learningClosing](eng, Kind),
-	)
 }

@@ -104,9 +104,11 @@ type Service struct {
 	log   *slog.Logger
 
 	// next is when this replica expects the stepper to have work; zero
-	// means now.
-	mu   sync.Mutex
-	next time.Time
+	// means now. synced is when this replica last checked each network's
+	// schedule (healSchedule).
+	mu     sync.Mutex
+	next   time.Time
+	synced map[int64]time.Time
 }
 
 // New returns a Service.
@@ -121,7 +123,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: cfg.DB, store: peers.NewStore(cfg.DB), ppl: models.NewPeople(cfg.DB),
-		wss: models.NewWorkspaces(cfg.DB), eng: cfg.Engine, teams: cfg.Teams, warm: cfg.Warm, del: cfg.Delete, clock: cfg.Clock,
+		wss: models.NewWorkspaces(cfg.DB), eng: cfg.Engine, synced: map[int64]time.Time{}, teams: cfg.Teams, warm: cfg.Warm, del: cfg.Delete, clock: cfg.Clock,
 		log: cfg.Logger.With("component", "peers")}, nil
 }
 
@@ -169,6 +171,9 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 	batches := map[string]*WarmBatch{} // each workspace's, made when first needed
 	for _, wn := range all {
 		n := wn.Network
+		if _, err := s.healSchedule(ctx, wn.Workspace, n, now); err != nil {
+			errs = append(errs, fmt.Errorf("network %d: %w", n.ID, err))
+		}
 		if n.Paused {
 			continue
 		}
@@ -249,13 +254,51 @@ func (s *Service) NetworkDeleted(ctx context.Context, ws string, id int64) error
 	return nil
 }
 
+// healEvery is how often each replica checks that a network's schedule
+// is true to it.
+const healEvery = time.Hour
+
+// healSchedule makes n's schedule true to n (its paused state, zone,
+// title, day) when it is not, at most once per healEvery per network on
+// this replica: a NetworkChanged lost after the handler's ack (a failure,
+// a replica gone) heals within the hour. It reports whether it changed
+// the schedule.
+func (s *Service) healSchedule(ctx context.Context, ws string, n peers.Network, now time.Time) (bool, error) {
+	s.mu.Lock()
+	last, seen := s.synced[n.ID]
+	due := !seen || !now.Before(last.Add(healEvery))
+	if due {
+		s.synced[n.ID] = now
+	}
+	s.mu.Unlock()
+	if !due {
+		return false, nil
+	}
+	sc, err := s.eng.Schedules().Get(ctx, ws, ScheduleKey(n.ID))
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return false, err
+	}
+	want := schedule(ws, n)
+	if err == nil && sc.Paused == want.Paused && sc.ChannelTZ == want.ChannelTZ && sc.Title == want.Title &&
+		sc.Cadence == want.Cadence && sc.Anchor == want.Anchor {
+		return false, nil
+	}
+	s.log.InfoContext(ctx, "peers: the network's schedule was not true to it; putting it right", "network", n.ID)
+	return true, s.putSchedule(ctx, ws, n)
+}
+
+// schedule is network n's schedule, as putSchedule stores it.
+func schedule(ws string, n peers.Network) models.Schedule {
+	return models.Schedule{WorkspaceID: ws, Key: ScheduleKey(n.ID), Title: n.Name + " (peer network)",
+		Cadence: fmt.Sprintf("0 0 * * %d", int(n.Weekday)), Anchor: n.Anchor, ChannelTZ: n.ChannelTZ, Paused: n.Paused}
+}
+
 // putSchedule creates or updates n's schedule. Its cadence is never
 // planned (it has no targets); it names the network's day at midnight in
 // its zone, when rounds open, for the "Why did I get this?" line.
 func (s *Service) putSchedule(ctx context.Context, ws string, n peers.Network) error {
 	key := ScheduleKey(n.ID)
-	sc := models.Schedule{WorkspaceID: ws, Key: key, Title: n.Name + " (peer network)",
-		Cadence: fmt.Sprintf("0 0 * * %d", int(n.Weekday)), Anchor: n.Anchor, ChannelTZ: n.ChannelTZ, Paused: n.Paused}
+	sc := schedule(ws, n)
 	if _, err := s.eng.Schedules().Put(ctx, sc); err != nil {
 		// Another replica may have created it in the same instant.
 		if _, gerr := s.eng.Schedules().Get(ctx, ws, key); gerr != nil {
@@ -274,12 +317,18 @@ type message interface {
 	compose(ctx context.Context, s *Service, c engine.Context) (engine.Message, error)
 }
 
-// Composer writes every message of Kind, each by its payload.
+// Composer writes every message of Kind, each by its payload. A person
+// paused in the network gets nothing from it: whatever the payload, a
+// message to someone paused today, or to a group with a member paused
+// today, is skipped first (pausedGate).
 func (s *Service) Composer() engine.Composer {
 	return engine.ComposerFunc(func(ctx context.Context, c engine.Context) (engine.Message, error) {
 		m, ok := c.OneOff.(message)
 		if !ok {
 			return engine.Message{}, engine.Skip("a peer network sends only one-off messages")
+		}
+		if err := s.pausedGate(ctx, c); err != nil {
+			return engine.Message{}, err
 		}
 		return m.compose(ctx, s, c)
 	})

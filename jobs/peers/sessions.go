@@ -19,17 +19,11 @@ import (
 // person's next working day after the session.
 const commitHour = 10
 
-// openSessions opens the session of round r (on day) of every circle of
-// term that has not ended. A circle's session is numbered by the round
-// dates of the term (the first date on or after the term's start is 1).
-func (s *Service) openSessions(ctx context.Context, ws string, n peers.Network, term peers.Round, r int, day calendar.Date, now time.Time) error {
-	period := n.Cadence.Period()
-	first, _ := peers.RoundOn(n.Anchor, period, term.StartsOn)
-	if peers.RoundStart(n.Anchor, period, first).Before(term.StartsOn) {
-		first++
-	}
-	number := r - first + 1
-	if number < 1 || day.After(term.EndsOn) {
+// openSessions opens the session on day of every circle of term that has
+// not ended and has no session on day yet: a circle's sessions are known
+// by their days, each numbered one after the circle's last.
+func (s *Service) openSessions(ctx context.Context, ws string, n peers.Network, term peers.Round, day calendar.Date, now time.Time) error {
+	if day.Before(term.StartsOn) || day.After(term.EndsOn) {
 		return nil
 	}
 	circles, err := s.store.Groups(ctx, ws, term.ID)
@@ -37,6 +31,7 @@ func (s *Service) openSessions(ctx context.Context, ws string, n peers.Network, 
 		return err
 	}
 	var pending []peers.RoundGroup
+	numbers := map[int64]int{}
 	for _, g := range circles {
 		if !g.EndedOn.IsZero() && !g.EndedOn.After(day) {
 			continue
@@ -45,14 +40,23 @@ func (s *Service) openSessions(ctx context.Context, ws string, n peers.Network, 
 		if err != nil {
 			return err
 		}
-		if !slices.ContainsFunc(ss, func(x peers.Session) bool { return x.Number == number }) {
-			pending = append(pending, g)
+		if len(ss) > 0 && !ss[len(ss)-1].On.Before(day) {
+			continue // opened already (or a later one, should the clock go back)
 		}
+		numbers[g.ID] = len(ss) + 1
+		if len(ss) > 0 {
+			numbers[g.ID] = ss[len(ss)-1].Number + 1
+		}
+		pending = append(pending, g)
 	}
 	if len(pending) == 0 {
 		return nil
 	}
 	att, err := s.attendance(ctx, ws, n, day, now)
+	if err != nil {
+		return err
+	}
+	joiners, err := s.placeJoiners(ctx, ws, n, term, circles, day, att, now)
 	if err != nil {
 		return err
 	}
@@ -66,7 +70,7 @@ func (s *Service) openSessions(ctx context.Context, ws string, n peers.Network, 
 	}
 	var errs []error
 	for _, g := range pending {
-		if err := s.openSession(ctx, ws, n, g, number, day, att, library, now); err != nil {
+		if err := s.openSession(ctx, ws, n, g, numbers[g.ID], day, joiners[g.ID], att, library, now); err != nil {
 			errs = append(errs, fmt.Errorf("circle %d: %w", g.ID, err))
 		}
 	}
@@ -134,14 +138,20 @@ func (a attendance) present(user string, day calendar.Date, now time.Time) bool 
 	return !off
 }
 
+// errLostRace rolls back a session's transaction that found the session
+// opened by another replica, with the people it would have added.
+var errLostRace = errors.New("the session was opened by another replica")
+
 // openSession stores session number of circle g on day and plans its
-// messages, in one transaction: the group DM to the members present
-// (none when fewer than two are: the session is stored as not held), to
-// each of them who committed to something at their last session a DM
-// recalling it, and the next working day a DM asking what they will try.
+// messages, in one transaction: the people joining the circle now
+// (joined) added to it, the group DM to the members present (none when
+// fewer than two are: the session is stored as not held) saying who
+// joins, to each of them who committed to something at their last
+// session a DM recalling it, and the next working day a DM asking what
+// they will try.
 func (s *Service) openSession(ctx context.Context, ws string, n peers.Network, g peers.RoundGroup, number int, day calendar.Date,
-	att attendance, library []peers.Prompt, now time.Time) error {
-	members := g.Users()
+	joined []string, att attendance, library []peers.Prompt, now time.Time) error {
+	members := append(g.Users(), joined...)
 	away := map[string]bool{}
 	var present []string
 	for _, u := range members {
@@ -175,10 +185,18 @@ func (s *Service) openSession(ctx context.Context, ws string, n peers.Network, g
 		windows = append(windows, WorkingWindows(att.recs[u], att.from, att.to, now))
 	}
 	at := firstShared(peers.SharedSpans(peers.DefaultCircleMinOverlap, windows...), att.from, now)
-	return s.db.Tx(ctx, func(ctx context.Context) error {
+	err = s.db.Tx(ctx, func(ctx context.Context) error {
+		for _, u := range joined {
+			if err := s.store.AddToCircle(ctx, ws, g.ID, u); err != nil {
+				return err
+			}
+		}
 		saved, created, err := s.store.SaveSession(ctx, ws, ss)
-		if err != nil || !created {
+		if err != nil {
 			return err
+		}
+		if !created {
+			return errLostRace
 		}
 		if len(present) < engine.MinGroup {
 			s.log.InfoContext(ctx, "peers: session not held, fewer than two present", "network", n.ID, "circle", g.ID, "session", number)
@@ -189,7 +207,7 @@ func (s *Service) openSession(ctx context.Context, ws string, n peers.Network, g
 		if err != nil {
 			return err
 		}
-		if _, err := s.eng.PlanOnce(ctx, ws, key, sessionMsg{SessionID: saved.ID}, to, at); err != nil {
+		if _, err := s.eng.PlanOnce(ctx, ws, key, sessionMsg{SessionID: saved.ID, Joined: joined}, to, at); err != nil {
 			return err
 		}
 		for _, u := range present {
@@ -210,6 +228,10 @@ func (s *Service) openSession(ctx context.Context, ws string, n peers.Network, g
 		}
 		return nil
 	})
+	if errors.Is(err, errLostRace) {
+		return nil
+	}
+	return err
 }
 
 // lastAttended is the latest session before number that user was present at.
@@ -235,9 +257,11 @@ func nextWorkingDay(rec attention.Recipient, day calendar.Date, now time.Time) c
 	return day.AddDays(1)
 }
 
-// sessionMsg is a circle session's group DM to the members present.
+// sessionMsg is a circle session's group DM to the members present;
+// Joined are those who joined the circle at this session.
 type sessionMsg struct {
-	SessionID int64 `json:"session"`
+	SessionID int64    `json:"session"`
+	Joined    []string `json:"joined,omitempty"`
 }
 
 func (sessionMsg) OneOffKind() string  { return "circle_session" }
@@ -265,7 +289,7 @@ func (m sessionMsg) compose(ctx context.Context, s *Service, c engine.Context) (
 			}
 		}
 	}
-	return sessionMessage(st.network, st.session, prompt), nil
+	return sessionMessage(st.network, st.session, prompt, m.Joined), nil
 }
 
 // sessionState is a session with its circle and network, as a composer

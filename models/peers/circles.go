@@ -80,9 +80,10 @@ type CircleLeftReason string
 
 // The reasons a person is in no circle.
 const (
-	// CircleLeftPaused: the person paused themselves for the term.
+	// CircleLeftPaused: the person had paused themselves on the term's
+	// first session.
 	CircleLeftPaused CircleLeftReason = "paused"
-	// CircleLeftAway: the person is away for the whole term.
+	// CircleLeftAway: the person is away on the term's first session.
 	CircleLeftAway CircleLeftReason = "away"
 	// CircleLeftNotEnough: fewer people than a circle's MinSize can take
 	// part, so nobody is placed.
@@ -104,9 +105,9 @@ const (
 func (r CircleLeftReason) Text(minSize int, minOverlap time.Duration) string {
 	switch r {
 	case CircleLeftPaused:
-		return "you paused circles for this term"
+		return "you had paused your part when the term's circles first met"
 	case CircleLeftAway:
-		return "you are away for the whole term"
+		return "you were away when the term's circles first met"
 	case CircleLeftNotEnough:
 		return fmt.Sprintf("not enough people yet: circles need at least %d", minSize)
 	case CircleLeftNoHours:

@@ -475,7 +475,7 @@ func TestFormCirclesReasons(t *testing.T) {
 		{ID: "a", Reason: CircleLeftNotEnough, Text: "not enough people yet: circles need at least 4"},
 		{ID: "b", Reason: CircleLeftNotEnough, Text: "not enough people yet: circles need at least 4"},
 		{ID: "c", Reason: CircleLeftNotEnough, Text: "not enough people yet: circles need at least 4"},
-		{ID: "d", Reason: CircleLeftPaused, Text: "you paused circles for this term"},
+		{ID: "d", Reason: CircleLeftPaused, Text: "you had paused your part when the term's circles first met"},
 	}
 	if len(res.Circles) != 0 || !reflect.DeepEqual(res.Left, want) {
 		t.Fatalf("FormCircles(3 people) = %+v, want nobody placed and %+v", res, want)

@@ -25,7 +25,7 @@ var wallClockAllowed = map[string]string{
 	"jobs/engine/engine.go:Tick":             "measures how long a tick took, for the tick-duration metric",
 	"jobs/engine/leases.go:realPulse":        "wakes the heartbeat to look at the injected clock, which decides when a renewal is due",
 	"jobs/scheduler.go:run":                  "measures how long a job took, for its log line and metric",
-	"jobs/peers/teams.go:readTeams":          "leaves half of what is left of the caller's deadline, a real-time limit, to the rest of the round opening",
+	"jobs/peers/teams.go:read":               "leaves half of what is left of the caller's deadline, a real-time limit, to the rest of the round opening",
 }
 
 // wallClockUses returns "file:function" for every call of a wallClockCalls

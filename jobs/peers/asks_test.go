@@ -32,7 +32,7 @@ func snapshot(t *testing.T, h *circlesHarness) map[string]map[string]bool {
 	return out
 }
 
-// TestAsks proves properties A1–A4 of docs/next/peers-circles-runtime.md.
+// TestAsks proves the asks' promises of docs/peers.md.
 func TestAsks(t *testing.T) {
 	forCircleDialects(t, func(t *testing.T, dialect string) {
 		start := time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC) // Monday

@@ -24,7 +24,7 @@ func cday(y int, m time.Month, d int) calendar.Date { return calendar.Date{Year:
 
 // TestCircleTermAndSessions runs a circles network of five people in
 // five zones for eight weekly sessions on three replicas stepping at
-// once. It proves properties C1–C8 of docs/next/peers-circles-runtime.md.
+// once. It proves the circles' promises of docs/peers.md.
 func TestCircleTermAndSessions(t *testing.T) {
 	forCircleDialects(t, func(t *testing.T, dialect string) {
 		london, _ := time.LoadLocation("Europe/London")

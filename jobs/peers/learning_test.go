@@ -10,7 +10,7 @@ import (
 )
 
 // TestLearningPairs proves properties L1–L4 of
-// docs/next/peers-circles-runtime.md on three replicas.
+// docs/peers.md on three replicas.
 func TestLearningPairs(t *testing.T) {
 	forCircleDialects(t, func(t *testing.T, dialect string) {
 		london, _ := time.LoadLocation("Europe/London")

@@ -146,7 +146,7 @@ type MatchResult struct {
 // or B left out in C's place when C was unmatched, which is only done if B
 // is not Priority or C is — keeps every hard rule and raises the number of
 // new pairs. In practice repeats appear only once people have met nearly
-// everyone they share hours with (see docs/next/peers.md).
+// everyone they share hours with (see docs/peers.md).
 //
 // Copies of one ID are merged: away, paused or priority if any copy is,
 // Teams and Avoid united, Windows the times all copies share.

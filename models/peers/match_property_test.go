@@ -13,7 +13,7 @@ import (
 )
 
 // The property tests run Match over random populations and check every
-// promise of docs/next/peers.md "Matching intros" against an independent
+// promise of docs/peers.md "Promises", Matching, against an independent
 // re-implementation of the rules. PEERS_MATCH_CASES sets the number of
 // populations (default 120, 60 with -short; 5000 is a thorough run); a failure prints the seed
 // of its population, which PEERS_MATCH_SEED replays alone.
@@ -420,7 +420,7 @@ func propertyCases(t *testing.T) (cases int, seeds []int64) {
 	return cases, seeds
 }
 
-// TestMatchProperties holds properties 1–9 of docs/next/peers.md "Matching
+// TestMatchProperties holds properties 1–9 of docs/peers.md "Promises", "Matching
 // intros" over random populations.
 func TestMatchProperties(t *testing.T) {
 	_, seeds := propertyCases(t)
@@ -579,7 +579,7 @@ func placeAlone(groups [][]string, free []string, x string) [][][]string {
 }
 
 // restructurings lists every arrangement that places u, who has no group,
-// by breaking up at most depth of groups (docs/next/peers.md, property 9):
+// by breaking up at most depth of groups (docs/peers.md: nobody left out while a reshuffle places them):
 // u pairs with a free person or joins a pair; or u takes a partner p out
 // of p's group, and the one left alone there (if p came from a pair) is
 // placed the same way with depth-1, and may join the pairs made so far

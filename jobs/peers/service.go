@@ -103,11 +103,16 @@ type Service struct {
 	clock clock.Clock
 	log   *slog.Logger
 
-	// next is when this replica expects the stepper to have work; zero
-	// means now. synced is when this replica last checked each network's
-	// schedule (healSchedule).
+	// next is when this replica's stepper looks at the networks again:
+	// the earliest work it knows of, or an hour on (recheck), whichever
+	// comes first; zero means now. work is the earliest work it knows of
+	// alone (zero: none), which is all NextDue reports: the hourly look
+	// is for what another replica may have changed, not work. synced is
+	// when this replica last checked each network's schedule
+	// (healSchedule).
 	mu     sync.Mutex
 	next   time.Time
+	work   time.Time
 	synced map[int64]time.Time
 }
 
@@ -142,14 +147,23 @@ func (s *Service) wake() {
 	s.mu.Unlock()
 }
 
-// NextDue is when the stepper next has work, as this replica knows it.
+// NextDue is when the stepper next has work, as this replica knows it:
+// now after a change (wake) or a failed run, else the earliest opening,
+// session or reading ahead its last run found, and nothing when it found
+// none. The hourly look of Tick is not reported: it finds work only
+// another replica made, and that replica's stepper reports it. So the
+// sandbox, which runs the engine only at instants with work, does not
+// stop every hour for it.
 func (s *Service) NextDue(context.Context) (time.Time, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.next.IsZero() {
+	switch {
+	case s.next.IsZero():
 		return s.clock.Now(), true, nil
+	case s.work.IsZero():
+		return time.Time{}, false, nil
 	}
-	return s.next, true, nil
+	return s.work, true, nil
 }
 
 // Tick opens what is due at now in every network: a round, a term, a
@@ -166,7 +180,7 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("peers step: %w", err)
 	}
-	next := now.Add(recheck)
+	next, work := now.Add(recheck), time.Time{}
 	var errs []error
 	batches := map[string]*WarmBatch{} // each workspace's, made when first needed
 	for _, wn := range all {
@@ -193,13 +207,16 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 		if !at.IsZero() && at.Before(next) {
 			next = at
 		}
+		if !at.IsZero() && (work.IsZero() || at.Before(work)) {
+			work = at
+		}
 	}
 	if len(errs) > 0 {
 		// Try again at the next tick.
-		next = time.Time{}
+		next, work = time.Time{}, time.Time{}
 	}
 	s.mu.Lock()
-	s.next = next
+	s.next, s.work = next, work
 	s.mu.Unlock()
 	return errors.Join(errs...)
 }
